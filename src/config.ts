@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * Snowline's configuration: `config/default.yaml` (or the file in `SNOWLINE_CONFIG`), then the
+ * environment variables of `ENVIRONMENT` on top, then secret references resolved, then one zod
+ * validation. Any problem stops start-up with one line per problem. Every field says its unit.
+ */
+
+/** A secret is given as `env:NAME`, `file:PATH` or (for the sandbox only) a literal. */
+const secretSchema = z.string().min(1);
+
+const serverSchema = z.object({
+  port: z.number().int().min(0).max(65535).describe('HTTP port of the middleware (env PORT)'),
+  host: z.string().describe('address to bind'),
+  bodyLimitBytes: z.number().int().positive().describe('largest accepted request body, in bytes'),
+  shutdownGraceMs: z.number().int().nonnegative().describe('how long SIGTERM waits for in-flight work, in ms'),
+});
+
+const storeSchema = z.object({
+  sqlitePath: z.string().min(1).describe('SQLite file (env SNOWLINE_DB)'),
+  postgresUrl: z.string().url().optional().describe('PostgreSQL URL; takes precedence over sqlitePath (env DATABASE_URL)'),
+});
+
+const serviceNowSchema = z.object({
+  url: z.string().url().optional().describe('instance URL; unset = the built-in sandbox (env SERVICENOW_URL)'),
+  username: z.string().optional().describe('integration user for basic auth (env SERVICENOW_USER)'),
+  password: secretSchema.optional().describe('its password (env SERVICENOW_PASSWORD)'),
+  requestsPerHour: z.number().int().positive().optional().describe('stay under the instance REST rate-limit rule'),
+  maxConcurrent: z.number().int().positive().describe('Table API requests at once'),
+  timeoutMs: z.number().int().positive().describe('per request, in ms'),
+  pollSeconds: z.number().int().min(1).describe('Table API poll interval in seconds (env SNOWLINE_POLL_SECONDS)'),
+  pollOverlapSeconds: z.number().int().nonnegative().describe('how far behind the watermark each poll starts, for clock skew'),
+  tables: z.array(z.enum(['incident', 'change_request', 'problem'])).min(1).describe('tables whose events Snowline takes'),
+});
+
+const awxSchema = z.object({
+  url: z.string().url().optional().describe('controller URL; unset = the sandbox controller (env AWX_URL)'),
+  apiPath: z.string().regex(/^\/.*\/$/).describe('/api/v2/ (AWX, AAP ≤ 2.4) or /api/controller/v2/ (AAP 2.5+ gateway)'),
+  token: secretSchema.optional().describe('bearer token (env AWX_TOKEN)'),
+  timeoutMs: z.number().int().positive(),
+  pollIntervalMs: z.number().int().positive().describe('how often a waiting job is looked at, in ms'),
+});
+
+const sandboxSchema = z.object({
+  port: z.number().int().min(0).max(65535).describe('sandbox port (env SNOWLINE_SANDBOX_PORT)'),
+  user: z.string().min(1).describe('sandbox basic-auth user (env SNOWLINE_SANDBOX_USER)'),
+  password: z.string().min(1).describe('(env SNOWLINE_SANDBOX_PASSWORD)'),
+  awxToken: z.string().min(1).describe('bearer token the sandbox controller accepts (env SNOWLINE_SANDBOX_AWX_TOKEN)'),
+  webhookUrl: z.string().url().describe('where its Business Rule posts (env SNOWLINE_SANDBOX_WEBHOOK_URL)'),
+  webhooks: z.boolean().describe('whether its Business Rule posts at all (env SNOWLINE_SANDBOX_WEBHOOKS)'),
+  jobDurationMs: z.number().int().nonnegative().describe('how long a sandbox controller job runs, in ms'),
+  persistFile: z.string().optional().describe('keep the practice instance in this JSON file across restarts'),
+});
+
+const securitySchema = z.object({
+  webhookSecret: secretSchema.describe('HMAC key of the Business Rule (env SNOWLINE_WEBHOOK_SECRET)'),
+  replayWindowSeconds: z.number().int().positive().describe('accepted clock difference of a webhook, in seconds'),
+  jwtSecret: secretSchema.describe('HS256 key for API tokens (env SNOWLINE_JWT_SECRET)'),
+  jwtIssuer: z.string().min(1).describe('iss of tokens issued and accepted'),
+  jwtAudience: z.string().min(1).describe('aud of tokens issued and accepted'),
+  tokenTtlSeconds: z.number().int().positive().describe('lifetime of tokens from `snowline token`'),
+});
+
+const engineSchema = z.object({
+  workerConcurrency: z.number().int().positive().describe('steps executed at once by one instance'),
+  tickMs: z.number().int().positive().describe('how often idle workers look for due work, in ms'),
+  leaseMs: z.number().int().positive().describe('how long a claimed step or write-back stays claimed without a heartbeat'),
+  retry: z.object({
+    maxAttempts: z.number().int().positive(),
+    baseDelayMs: z.number().int().positive(),
+    maxDelayMs: z.number().int().positive(),
+  }),
+});
+
+export const configSchema = z.object({
+  server: serverSchema,
+  store: storeSchema,
+  servicenow: serviceNowSchema,
+  awx: awxSchema,
+  sandbox: sandboxSchema,
+  security: securitySchema,
+  engine: engineSchema,
+  mappings: z.object({ dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)') }),
+  logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variables and the config path each sets, with how its text is read. */
+const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool' }[] = [
+  { name: 'PORT', path: 'server.port', kind: 'int' },
+  { name: 'SNOWLINE_DB', path: 'store.sqlitePath', kind: 'string' },
+  { name: 'DATABASE_URL', path: 'store.postgresUrl', kind: 'string' },
+  { name: 'SERVICENOW_URL', path: 'servicenow.url', kind: 'string' },
+  { name: 'SERVICENOW_USER', path: 'servicenow.username', kind: 'string' },
+  { name: 'SERVICENOW_PASSWORD', path: 'servicenow.password', kind: 'string' },
+  { name: 'SNOWLINE_POLL_SECONDS', path: 'servicenow.pollSeconds', kind: 'int' },
+  { name: 'AWX_URL', path: 'awx.url', kind: 'string' },
+  { name: 'AWX_TOKEN', path: 'awx.token', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_PORT', path: 'sandbox.port', kind: 'int' },
+  { name: 'SNOWLINE_SANDBOX_USER', path: 'sandbox.user', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_PASSWORD', path: 'sandbox.password', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_AWX_TOKEN', path: 'sandbox.awxToken', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_WEBHOOK_URL', path: 'sandbox.webhookUrl', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_WEBHOOKS', path: 'sandbox.webhooks', kind: 'bool' },
+  { name: 'SNOWLINE_SANDBOX_JOB_MS', path: 'sandbox.jobDurationMs', kind: 'int' },
+  { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
+  { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
+  { name: 'SNOWLINE_MAPPINGS', path: 'mappings.dir', kind: 'string' },
+  { name: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
+];
+
+/** Values the shipped default.yaml marks as sandbox-only; a connected instance must replace them. */
+const SANDBOX_ONLY_SECRETS = ['security.webhookSecret', 'security.jwtSecret'] as const;
+const SANDBOX_MARKER = 'sandbox-only';
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads, overrides, resolves and validates; throws ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.SNOWLINE_CONFIG ?? 'config/default.yaml';
+  const problems: string[] = [];
+  const raw = readYamlObject(file, problems);
+  applyEnvironment(raw, env, problems);
+  resolveSecrets(raw, '', env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
+  const config = parsed.data;
+  const sandboxSecrets = SANDBOX_ONLY_SECRETS.filter((path) => String(getPath(config, path)).includes(SANDBOX_MARKER));
+  if (config.servicenow.url && sandboxSecrets.length > 0) {
+    throw new ConfigError(sandboxSecrets.map((p) => `${p}: expected a real secret for a connected instance, got the sandbox default`));
+  }
+  return config;
+}
+
+/** True when Snowline runs against its built-in sandbox rather than a configured instance. */
+export function usesSandbox(config: Config): boolean {
+  return !config.servicenow.url;
+}
+
+function readYamlObject(file: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return {};
+  }
+  try {
+    const doc: unknown = parseYaml(text);
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as Record<string, unknown>;
+    problems.push(`${file}: expected a YAML mapping at the top level`);
+  } catch (err) {
+    problems.push(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  return {};
+}
+
+function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): void {
+  for (const { name, path, kind } of ENVIRONMENT) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    const value = coerce(text, kind);
+    if (value === undefined) {
+      problems.push(`${path}: expected ${kind === 'int' ? 'an integer' : 'true or false'}, got ${JSON.stringify(text)} (from env ${name})`);
+      continue;
+    }
+    setPath(raw, path, value);
+  }
+}
+
+function coerce(text: string, kind: 'string' | 'int' | 'bool'): string | number | boolean | undefined {
+  if (kind === 'string') return text;
+  if (kind === 'int') return /^-?\d+$/.test(text.trim()) ? Number(text) : undefined;
+  if (/^(true|1|yes|on)$/i.test(text)) return true;
+  if (/^(false|0|no|off)$/i.test(text)) return false;
+  return undefined;
+}
+
+/** Replaces every `env:NAME` / `file:PATH` string in place; a missing source is a problem. */
+function resolveSecrets(node: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv, problems: string[]): void {
+  for (const [key, value] of Object.entries(node)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      resolveSecrets(value as Record<string, unknown>, path, env, problems);
+    } else if (typeof value === 'string') {
+      const resolved = resolveReference(value, env);
+      if (resolved.ok) node[key] = resolved.value;
+      else problems.push(`${path}: expected ${resolved.expected}, got nothing`);
+    }
+  }
+}
+
+function resolveReference(value: string, env: NodeJS.ProcessEnv): { ok: true; value: string | undefined } | { ok: false; expected: string } {
+  const envRef = /^env:([A-Za-z_][A-Za-z0-9_]*)(\?)?$/.exec(value);
+  if (envRef) {
+    const found = env[envRef[1]!];
+    if (found) return { ok: true, value: found };
+    // `env:NAME?` marks an optional setting: absent means "not configured".
+    return envRef[2] ? { ok: true, value: undefined } : { ok: false, expected: `environment variable ${envRef[1]}` };
+  }
+  const fileRef = /^file:(.+)$/.exec(value);
+  if (fileRef) {
+    try {
+      return { ok: true, value: readFileSync(fileRef[1]!, 'utf8').trim() };
+    } catch {
+      return { ok: false, expected: `a readable file at ${fileRef[1]}` };
+    }
+  }
+  return { ok: true, value };
+}
+
+/** `server.port: expected number, got "abc"` — never prints a secret's value. */
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const path = issue.path.join('.');
+  const got = getPath(raw, path);
+  const secret = /password|secret|token/i.test(path);
+  const shown = got === undefined ? 'nothing' : secret ? '(a secret, not shown)' : JSON.stringify(got);
+  const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
+  return `${path}: ${expected}, got ${shown}`;
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), obj);
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = obj;
+  for (const key of keys.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/** The ServiceNow tables whose events Snowline processes. */
+export const WATCHED_TABLES = ['incident', 'change_request', 'problem'] as const;
+export const watchedTableSchema = z.enum(WATCHED_TABLES);
+export type WatchedTable = z.infer<typeof watchedTableSchema>;
+
+const sysIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
+/** ServiceNow sends every scalar as a string; sys_mod_count is a non-negative integer in a string. */
+const modCountSchema = z.union([z.string().regex(/^\d{1,9}$/), z.number().int().nonnegative()]).transform(Number);
+const glideDateTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'must be "yyyy-MM-dd HH:mm:ss" (UTC)');
+
+/**
+ * A record as the Table API shows it with raw values: field name → string. Reference fields carry
+ * the referenced sys_id. Values are capped so one hostile field cannot bloat the inbox.
+ */
+export const recordSchema = z.record(z.string().regex(/^[a-z_][a-z0-9_.]{0,79}$/, 'field names are ServiceNow column names'), z.string().max(65536));
+export type TicketRecord = z.infer<typeof recordSchema>;
+
+/**
+ * The body the shipped Business Rule posts to `POST /webhooks/servicenow` (see
+ * connectors/servicenow/instance/). Mirrors Table API conventions: string values, UTC date-times.
+ */
+export const ticketEventSchema = z
+  .object({
+    event: z.enum(['inserted', 'updated']).describe('what happened to the record'),
+    table: watchedTableSchema,
+    sys_id: sysIdSchema,
+    number: z.string().min(1).max(40),
+    sys_mod_count: modCountSchema,
+    sys_updated_on: glideDateTimeSchema,
+    sys_updated_by: z.string().max(100).default(''),
+    changed_fields: z.array(z.string().max(80)).max(500).default([]),
+    record: recordSchema,
+  })
+  .strict();
+export type TicketEvent = z.infer<typeof ticketEventSchema>;
+/** What a producer sends (before zod's transforms and defaults). */
+export type TicketEventInput = z.input<typeof ticketEventSchema>;
+
+/** Where an event came from; the inbox keeps one copy per record version whatever the source. */
+export type EventSource = 'webhook' | 'poll' | 'manual' | 'work_note';
+
+/** The inbox de-duplication key: one event per version of one record. */
+export function eventKey(e: Pick<TicketEvent, 'table' | 'sys_id' | 'sys_mod_count'>): string {
+  return `${e.table}:${e.sys_id}:${e.sys_mod_count}`;
+}

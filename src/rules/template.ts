@@ -1,0 +1,68 @@
+import { Liquid } from 'liquidjs';
+import { SnowlineError } from '../errors';
+import type { TemplateValue } from './mapping.schema';
+
+/**
+ * Parameters and write-backs are Liquid templates written by ops teams. Liquid cannot run code:
+ * it has no eval, no function calls and (configured here) no file includes. Ticket text only ever
+ * arrives as *data* in the render scope, so `{{ lookup('pipe','id') }}` typed into a ticket is
+ * printed as-is, never evaluated.
+ */
+const engine = new Liquid({
+  strictVariables: true,
+  strictFilters: true,
+  ownPropertyOnly: true,
+  // An empty in-memory template map: `{% include %}` / `{% render %}` can never read a file.
+  templates: {},
+  cache: 500,
+});
+
+/** First capture group of a regex applied to the text, or '' when it does not match. */
+engine.registerFilter('capture', (text: unknown, pattern: string, group = 1) => {
+  const match = new RegExp(pattern).exec(String(text ?? '').slice(0, 10000));
+  return match?.[Number(group)] ?? '';
+});
+engine.registerFilter('lower', (text: unknown) => String(text ?? '').toLowerCase());
+engine.registerFilter('upper', (text: unknown) => String(text ?? '').toUpperCase());
+engine.registerFilter('json', (value: unknown) => JSON.stringify(value ?? null));
+
+export type TemplateScope = Record<string, unknown>;
+
+/** Renders one template string. Throws `template.render_failed` naming the problem. */
+export function renderString(template: string, scope: TemplateScope): string {
+  if (!template.includes('{{') && !template.includes('{%')) return template;
+  try {
+    return engine.parseAndRenderSync(template, scope) as string;
+  } catch (err) {
+    throw new SnowlineError('template.render_failed', `template ${JSON.stringify(template.slice(0, 120))} failed: ${(err as Error).message.split(', line:')[0]}`, { cause: err });
+  }
+}
+
+/** Renders every string inside a structure of templates; numbers, booleans and null pass through. */
+export function renderValue(value: TemplateValue, scope: TemplateScope): TemplateValue {
+  if (typeof value === 'string') return renderString(value, scope);
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, scope));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)]));
+  }
+  return value;
+}
+
+/** Checks a template's syntax without rendering it; returns the problem or undefined. */
+export function templateSyntaxProblem(template: string): string | undefined {
+  try {
+    engine.parse(template);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split(', line:')[0];
+  }
+}
+
+/** The variable paths a template reads (`ticket.short_description`, `params.host`). */
+export function variablesOf(template: string): string[] {
+  try {
+    return engine.globalFullVariablesSync(template);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { SnowlineError } from '../errors';
+import type { StoreDialect } from './dialect';
+import { initial } from './migrations/001-initial';
+import type { Tables } from './schema';
+
+export type Db = Kysely<Tables>;
+
+/** An open store: the query builder, which engine it talks to, and how to close it. */
+export interface Store {
+  db: Db;
+  dialect: StoreDialect;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  sqlitePath: string;
+  postgresUrl?: string;
+  /** PostgreSQL schema to use (created when missing); lets tests and tenants share one database. */
+  postgresSchema?: string;
+}
+
+/** Migrations in order. Add a file per change; never edit one that has shipped. */
+function migrations(dialect: StoreDialect): Record<string, Migration> {
+  return { '001-initial': initial(dialect) };
+}
+
+// PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,
+// far below 2^53, so numbers are exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+/** Opens SQLite or PostgreSQL (when a URL is given) and brings the schema up to date. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.postgresUrl ? await openPostgres(options.postgresUrl, options.postgresSchema) : openSqlite(options.sqlitePath);
+  await migrate(store);
+  return store;
+}
+
+function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path);
+  // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, so a committed event
+  // survives a crash of the process (not of the machine's power; use PostgreSQL for that).
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, schema?: string): Promise<Store> {
+  if (schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new SnowlineError('store.bad_schema', `invalid PostgreSQL schema name ${schema}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.end();
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+async function migrate(store: Store): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(store.dialect) };
+  const { error, results } = await new Migrator({ db: store.db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new SnowlineError('store.migration_failed', `migration ${failed} failed`, { cause: error });
+  }
+}

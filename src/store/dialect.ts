@@ -1,0 +1,2 @@
+/** The two engines behind one schema: SQLite (embedded default) and PostgreSQL (several instances). */
+export type StoreDialect = 'sqlite' | 'postgres';

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { InboxEventRow, Tables } from './schema';
+
+export type NewInboxEvent = Omit<InboxEventRow, 'seq' | 'status' | 'note' | 'processed_at'>;
+export type InboxEvent = Omit<InboxEventRow, 'seq'> & { seq: number };
+
+/** The durable inbox: one row per record version, whatever delivered it, in arrival order. */
+export function inboxRepository(db: Kysely<Tables>) {
+  return {
+    /** Stores the event unless its key is already there; says which. */
+    async append(event: NewInboxEvent): Promise<{ duplicate: boolean; seq?: number }> {
+      const row = await db
+        .insertInto('inbox_events')
+        .values({ ...event, status: 'pending', note: null, processed_at: null })
+        .onConflict((oc) => oc.column('event_key').doNothing())
+        .returning('seq')
+        .executeTakeFirst();
+      return row ? { duplicate: false, seq: row.seq } : { duplicate: true };
+    },
+
+    async has(eventKey: string): Promise<boolean> {
+      const row = await db.selectFrom('inbox_events').select('seq').where('event_key', '=', eventKey).executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /** The oldest unprocessed events; the dispatcher handles them in this order. */
+    async pending(limit: number): Promise<InboxEvent[]> {
+      return db.selectFrom('inbox_events').selectAll().where('status', '=', 'pending').orderBy('seq').limit(limit).execute();
+    },
+
+    async settle(seq: number, status: 'done' | 'dropped', note: string | null, now: number): Promise<void> {
+      await db.updateTable('inbox_events').set({ status, note, processed_at: now }).where('seq', '=', seq).execute();
+    },
+
+    async countByStatus(): Promise<Record<string, number>> {
+      const rows = await db.selectFrom('inbox_events').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+  };
+}
+export type InboxRepository = ReturnType<typeof inboxRepository>;

@@ -1,0 +1,122 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables, as Kysely sees them. Timestamps are epoch milliseconds (bigint on PostgreSQL, read
+ * back as numbers); JSON is stored as text so one schema serves SQLite and PostgreSQL.
+ */
+
+/** One version of one ServiceNow record (or one manual trigger), kept once whatever its sources. */
+export interface InboxEventRow {
+  seq: Generated<number>;
+  /** `table:sys_id:sys_mod_count` for record versions; `manual:<id>` for API triggers. */
+  event_key: string;
+  table_name: string;
+  sys_id: string;
+  number: string;
+  mod_count: number;
+  kind: string;
+  source: string;
+  payload: string;
+  /** pending → done | dropped */
+  status: string;
+  note: string | null;
+  correlation_id: string;
+  received_at: number;
+  processed_at: number | null;
+}
+
+export interface RunRow {
+  id: string;
+  rule_id: string;
+  rule_version: string;
+  table_name: string;
+  sys_id: string;
+  ticket_number: string;
+  event_key: string;
+  /** running → succeeded | failed | cancelled */
+  state: string;
+  /** Rendered rule parameters and the ticket snapshot the run was started with (JSON). */
+  context: string;
+  correlation_id: string;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface StepRow {
+  id: string;
+  run_id: string;
+  idx: number;
+  name: string;
+  connector: string;
+  action: string;
+  params: string;
+  /** blocked → pending → starting → waiting → succeeded | failed | cancelled */
+  state: string;
+  attempt: number;
+  idempotency_key: string;
+  external_ref: string | null;
+  result: string | null;
+  error: string | null;
+  next_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface OutboxRow {
+  id: string;
+  run_id: string;
+  table_name: string;
+  sys_id: string;
+  ticket_number: string;
+  /** Field updates and the work note, sent as one PATCH (JSON). */
+  fields: string;
+  /** Text that identifies this write in the ticket's journal, to detect an earlier delivery. */
+  marker: string;
+  /** pending → sending → sent | failed */
+  state: string;
+  attempts: number;
+  next_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  result_mod_count: number | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface WatermarkRow {
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface AuditRow {
+  seq: Generated<number>;
+  at: number;
+  kind: string;
+  actor: string;
+  subject: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface RuleVersionRow {
+  version: string;
+  loaded_at: number;
+  loaded_by: string;
+  source: string;
+}
+
+export interface Tables {
+  inbox_events: InboxEventRow;
+  runs: RunRow;
+  steps: StepRow;
+  outbox: OutboxRow;
+  watermarks: WatermarkRow;
+  audit_log: AuditRow;
+  rule_versions: RuleVersionRow;
+}

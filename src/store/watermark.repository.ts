@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { Tables } from './schema';
+
+/** Named progress markers (the poller's last seen `sys_updated_on` + `sys_id` per table). */
+export function watermarkRepository(db: Kysely<Tables>) {
+  return {
+    async get(name: string): Promise<string | undefined> {
+      const row = await db.selectFrom('watermarks').select('value').where('name', '=', name).executeTakeFirst();
+      return row?.value;
+    },
+    async set(name: string, value: string, now: number): Promise<void> {
+      await db
+        .insertInto('watermarks')
+        .values({ name, value, updated_at: now })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: now }))
+        .execute();
+    },
+  };
+}
+export type WatermarkRepository = ReturnType<typeof watermarkRepository>;
