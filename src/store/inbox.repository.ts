@@ -18,8 +18,16 @@ export function inboxRepository(db: Kysely<Tables>) {
       return row ? { duplicate: false, seq: row.seq } : { duplicate: true };
     },
 
-    async has(eventKey: string): Promise<boolean> {
-      const row = await db.selectFrom('inbox_events').select('seq').where('event_key', '=', eventKey).executeTakeFirst();
+    /** Whether an insert of this record was already taken in, before `beforeSeq`. */
+    async insertSeenBefore(table: string, sysId: string, beforeSeq: number): Promise<boolean> {
+      const row = await db
+        .selectFrom('inbox_events')
+        .select('seq')
+        .where('sys_id', '=', sysId)
+        .where('table_name', '=', table)
+        .where('kind', '=', 'inserted')
+        .where('seq', '<', beforeSeq)
+        .executeTakeFirst();
       return row !== undefined;
     },
 

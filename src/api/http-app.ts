@@ -1,0 +1,51 @@
+import express, { type Express, type Router } from 'express';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { JwtOptions } from '../security/jwt';
+import { authenticate } from './auth.middleware';
+import { errorHandler, sendError } from './http-error';
+import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
+
+export interface HttpAppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  jwt: JwtOptions;
+  bodyLimitBytes: number;
+  routes: RouteDefinition[];
+  webhooks: Router;
+  /** Store and ServiceNow reachable, with details for operators. */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+  version: string;
+}
+
+export const API_BASE = '/api/v1';
+
+/** The middleware's HTTP surface: health, metrics, the webhook, and the authenticated API. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res, next) => {
+    try {
+      const { ready, checks } = await deps.readiness();
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  app.use(deps.webhooks);
+  const openApi = openApiDocument(deps.routes, API_BASE, deps.version);
+  app.get(`${API_BASE}/openapi.json`, (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(API_BASE, express.json({ limit: deps.bodyLimitBytes }), authenticate(deps.jwt), mountRoutes(deps.routes));
+  app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

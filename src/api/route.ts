@@ -1,0 +1,70 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ValidationError } from '../errors';
+import type { Permission } from '../security/roles';
+import { requires } from './auth.middleware';
+
+/**
+ * One API route: its permission is part of its definition, so no route can exist without one, and
+ * the same table produces the OpenAPI document.
+ */
+export interface RouteDefinition {
+  method: 'get' | 'post';
+  /** Express path, e.g. `/runs/:id`. */
+  path: string;
+  permission: Permission;
+  summary: string;
+  query?: z.ZodObject;
+  response: z.ZodType;
+  handle(req: Request, input: { query: Record<string, unknown> }): Promise<unknown>;
+}
+
+export function mountRoutes(routes: readonly RouteDefinition[]): Router {
+  const router = Router();
+  for (const route of routes) {
+    router[route.method](route.path, requires(route.permission), async (req: Request, res: Response, next) => {
+      try {
+        const query = route.query ? parseQuery(route.query, req.query) : {};
+        res.json(await route.handle(req, { query }));
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+  return router;
+}
+
+function parseQuery(schema: z.ZodObject, query: unknown): Record<string, unknown> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  throw new ValidationError('query', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+}
+
+/** OpenAPI 3.1 from the route table: paths, parameters, permissions and response schemas. */
+export function openApiDocument(routes: readonly RouteDefinition[], basePath: string, version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const openApiPath = basePath + route.path.replace(/:([a-zA-Z]+)/g, '{$1}');
+    const pathParams = [...route.path.matchAll(/:([a-zA-Z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const queryParams = route.query
+      ? Object.entries(route.query.shape).map(([name, schema]) => ({ name, in: 'query', required: !(schema as z.ZodType).safeParse(undefined).success, schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) }))
+      : [];
+    (paths[openApiPath] ??= {})[route.method] = {
+      summary: route.summary,
+      'x-permission': route.permission,
+      security: [{ bearer: [] }],
+      parameters: [...pathParams, ...queryParams],
+      responses: {
+        '200': { description: 'OK', content: { 'application/json': { schema: z.toJSONSchema(route.response, { unrepresentable: 'any' }) } } },
+        '401': { description: 'missing or invalid token' },
+        '403': { description: `the caller lacks ${route.permission}` },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Snowline API', version },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    paths,
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { RunWithSteps } from '../store/run.repository';
+
+/** A run as the API shows it. The schema is also the OpenAPI description. */
+export const stepViewSchema = z.object({
+  name: z.string(),
+  use: z.string().describe('connector.action'),
+  state: z.enum(['blocked', 'pending', 'starting', 'waiting', 'succeeded', 'failed', 'cancelled']),
+  attempt: z.number().int(),
+  externalRef: z.string().nullable().describe('the backend job id while and after it runs'),
+  result: z.unknown().nullable(),
+  error: z.string().nullable(),
+});
+
+export const runViewSchema = z.object({
+  id: z.string(),
+  rule: z.string(),
+  ruleVersion: z.string(),
+  ticket: z.string().describe('ticket number, e.g. INC0010001'),
+  table: z.string(),
+  sysId: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  createdAt: z.string().describe('ISO 8601'),
+  finishedAt: z.string().nullable(),
+  steps: z.array(stepViewSchema),
+});
+export type RunView = z.infer<typeof runViewSchema>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toRunView(run: RunWithSteps): RunView {
+  return {
+    id: run.id,
+    rule: run.rule_id,
+    ruleVersion: run.rule_version,
+    ticket: run.ticket_number,
+    table: run.table_name,
+    sysId: run.sys_id,
+    state: run.state as RunView['state'],
+    createdAt: iso(run.created_at)!,
+    finishedAt: iso(run.finished_at),
+    steps: run.steps.map((s) => ({
+      name: s.name,
+      use: `${s.connector}.${s.action}`,
+      state: s.state as RunView['steps'][number]['state'],
+      attempt: s.attempt,
+      externalRef: s.external_ref,
+      result: s.result === null ? null : JSON.parse(s.result),
+      error: s.error,
+    })),
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { RunControl } from '../engine/run-control';
+import { NotFoundError } from '../errors';
+import type { RunRepository } from '../store/run.repository';
+import type { RouteDefinition } from './route';
+import { runViewSchema, toRunView } from './run-view';
+
+const listQuery = z.object({
+  ticket: z.string().max(40).optional().describe('ticket number, e.g. INC0010001'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** Runs: list and read (viewer), retry and cancel (operator). */
+export function runRoutes(runs: RunRepository, control: RunControl): RouteDefinition[] {
+  return [
+    {
+      method: 'get', path: '/runs', permission: 'runs:read', summary: 'List runs, newest first, optionally for one ticket',
+      query: listQuery, response: z.array(runViewSchema),
+      handle: async (_req, { query }) => (await runs.list(query as z.infer<typeof listQuery>)).map(toRunView),
+    },
+    {
+      method: 'get', path: '/runs/:id', permission: 'runs:read', summary: 'One run with its steps', response: runViewSchema,
+      handle: async (req) => {
+        const run = await runs.get(String(req.params.id));
+        if (!run) throw new NotFoundError('run', String(req.params.id));
+        return toRunView(run);
+      },
+    },
+    {
+      method: 'post', path: '/runs/:id/retry', permission: 'runs:retry', summary: 'Retry a failed run from its failed step', response: runViewSchema,
+      handle: async (req) => toRunView(await control.retry(String(req.params.id), req.identity!.subject)),
+    },
+    {
+      method: 'post', path: '/runs/:id/cancel', permission: 'runs:cancel', summary: 'Cancel a running run', response: runViewSchema,
+      handle: async (req) => toRunView(await control.cancel(String(req.params.id), req.identity!.subject)),
+    },
+  ];
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import cron, { type ScheduledTask } from 'node-cron';
+import { ansibleConnector } from '../connectors/ansible';
+import { connectors as connectorRegistry } from '../connectors/registry';
+import { servicenowConnector } from '../connectors/servicenow';
+import { ServiceNowClient } from '../connectors/servicenow/client';
+import { classifyError } from '../connectors/servicenow/errors';
+import { asInt } from '../connectors/servicenow/schemas';
+import { createHttpApp } from './api/http-app';
+import { runRoutes } from './api/runs.routes';
+import { usesSandbox, type Config } from './config';
+import { connectorSet } from './engine/connector-set';
+import { createDispatcher } from './engine/dispatcher';
+import { createEngine } from './engine/engine';
+import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
+import { createRunControl } from './engine/run-control';
+import { createStepWorker } from './engine/step-worker';
+import { ConfigError } from './errors';
+import { createIntake } from './ingest/intake';
+import { createPoller } from './ingest/poller';
+import { webhookRouter } from './ingest/webhook.router';
+import { createLogger, type Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { registerSecret } from './observability/redact';
+import { mappingCatalog } from './rules/catalog';
+import { loadRuleSet } from './rules/load-rule-set';
+import { formatProblem } from './rules/validation-problem';
+import { createSandbox, type Sandbox } from './sandbox/server';
+import { openStore, repositories } from './store';
+
+const VERSION = '0.1.0';
+
+/** A running Snowline: what `serve` starts and SIGTERM stops. */
+export interface RunningApp {
+  url: string;
+  sandboxUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every part from the configuration, wires them, and starts them in
+ * an order where nothing receives work before it can handle it.
+ */
+export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
+  for (const secret of [config.security.jwtSecret, config.security.webhookSecret, config.servicenow.password, config.awx.token]) registerSecret(secret);
+  const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
+  if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
+
+  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
+  const repos = repositories(store);
+  const metrics = createMetrics();
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  // SQLite is one process by construction: leases left by a crashed predecessor are void now.
+  if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute()]);
+
+  const { ruleSet, problems } = loadRuleSet(config.mappings.dir, mappingCatalog(connectorRegistry));
+  if (!ruleSet) throw new ConfigError(problems.map(formatProblem));
+  logger.info('mapping tables loaded', { version: ruleSet.version, dir: config.mappings.dir });
+
+  const instanceUrl = config.servicenow.url ?? sandbox!.url;
+  const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
+  const snConfig = {
+    url: instanceUrl,
+    auth: { type: 'basic' as const, username: integrationUser, password: config.servicenow.url ? (config.servicenow.password ?? '') : config.sandbox.password },
+    requestsPerHour: config.servicenow.requestsPerHour,
+    maxConcurrent: config.servicenow.maxConcurrent,
+    timeoutMs: config.servicenow.timeoutMs,
+  };
+  const snClient = new ServiceNowClient(snConfig, { logger });
+  const awxConfig = {
+    url: config.awx.url ?? sandbox!.url,
+    apiPath: config.awx.apiPath,
+    token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
+    timeoutMs: config.awx.timeoutMs,
+    pollIntervalMs: config.awx.pollIntervalMs,
+  };
+  const connectors = connectorSet({
+    servicenow: { descriptor: servicenowConnector, runtime: servicenowConnector.create(servicenowConnector.config.parse(snConfig), { logger }) },
+    ansible: { descriptor: ansibleConnector, runtime: ansibleConnector.create(ansibleConnector.config.parse(awxConfig), { logger }) },
+  });
+
+  const retry = config.engine.retry;
+  const target: WritebackTarget = {
+    async patch(table, sysId, fields) {
+      const record = await snClient.update(table, sysId, fields, { fields: ['sys_id', 'sys_mod_count'] });
+      return { modCount: asInt(record.sys_mod_count) ?? -1 };
+    },
+    async journalContains(table, sysId, marker) {
+      const entries = await snClient.journalEntries(sysId, 'work_notes', { table, limit: 100 });
+      return entries.some((e) => e.value.includes(marker));
+    },
+    classify: classifyError,
+  };
+  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet, integrationUser, logger, metrics });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry });
+  const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
+  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
+  const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
+  const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
+  const poller = createPoller({ client: snClient, intake, watermarks: repos.watermarks, logger, metrics, tables: config.servicenow.tables, overlapSeconds: config.servicenow.pollOverlapSeconds });
+
+  const jwtOptions = { secret: config.security.jwtSecret, issuer: config.security.jwtIssuer, audience: config.security.jwtAudience };
+  const app = createHttpApp({
+    logger, metrics, jwt: jwtOptions, bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
+    routes: runRoutes(repos.runs, runControl),
+    webhooks: webhookRouter({ secret: config.security.webhookSecret, replayWindowSeconds: config.security.replayWindowSeconds, bodyLimitBytes: config.server.bodyLimitBytes }, intake, logger, metrics),
+    readiness: async () => {
+      const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
+      const health = await connectors.health();
+      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, rules: ruleSet.version } };
+    },
+  });
+
+  engine.start();
+  const pollTask = schedulePoller(config.servicenow.pollSeconds, () => poller.pollOnce(), logger);
+  const server = await listen(app, config.server.port, config.server.host);
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
+
+  return {
+    url,
+    sandboxUrl: sandbox?.url,
+    async stop() {
+      await pollTask.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop(config.server.shutdownGraceMs);
+      await snClient.close();
+      await store.close();
+      await sandbox?.sandbox.close();
+      logger.info('Snowline stopped');
+    },
+  };
+}
+
+async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: Sandbox; url: string }> {
+  const s = config.sandbox;
+  logger.info(`Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`);
+  const sandbox = createSandbox({
+    user: s.user, password: s.password, awxToken: s.awxToken, webhookUrl: s.webhookUrl, webhookSecret: config.security.webhookSecret,
+    webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: s.persistFile, logger: logger.child({ component: 'sandbox' }),
+  });
+  const { url } = await sandbox.listen(s.port, '127.0.0.1');
+  return { sandbox, url };
+}
+
+/** node-cron takes seconds from 1 to 59 in its seconds field; longer intervals poll every whole minute count. */
+function schedulePoller(seconds: number, poll: () => Promise<number>, logger: Logger): ScheduledTask {
+  const expression = seconds < 60 ? `*/${seconds} * * * * *` : `0 */${Math.max(1, Math.round(seconds / 60))} * * * *`;
+  return cron.schedule(expression, async () => {
+    await poll().catch((err: Error) => logger.warn('poll failed; the next one catches up', { error: err.message }));
+  }, { name: 'servicenow-poller', noOverlap: true });
+}
+
+function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}

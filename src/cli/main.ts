@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { auditCommand } from './audit.command';
+import { dryRunCommand } from './dry-run.command';
+import { sandboxCommand } from './sandbox.command';
+import { serveCommand } from './serve.command';
+import { tokenCommand } from './token.command';
+import { validateCommand } from './validate.command';
+
+/** `snowline <command>`: one file per command, each exporting a commander Command. */
+export function main(argv: string[]): void {
+  const program = new Command('snowline')
+    .description('Automation middleware between ServiceNow and the systems that do the work')
+    .addCommand(serveCommand(), { isDefault: true })
+    .addCommand(sandboxCommand())
+    .addCommand(validateCommand())
+    .addCommand(dryRunCommand())
+    .addCommand(tokenCommand())
+    .addCommand(auditCommand());
+  program.parseAsync(argv).catch((err: Error) => {
+    process.stderr.write(`snowline: ${err.message}\n`);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,27 @@
+import type { ActionHandler, ConnectorDescriptor, ConnectorRuntime } from '../../connectors/connector';
+import { ConnectorError, type FailureClass } from '../errors';
+
+/** The connectors this instance has built from config, found by name. */
+export interface ConnectorSet {
+  handler(connector: string, action: string): ActionHandler | undefined;
+  classify(connector: string, error: unknown): FailureClass;
+  names(): string[];
+  health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
+}
+
+export function connectorSet(entries: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }>): ConnectorSet {
+  return {
+    handler: (connector, action) => entries[connector]?.runtime.actions[action],
+    classify(connector, error) {
+      if (error instanceof ConnectorError) return error.failure;
+      return entries[connector]?.descriptor.classify(error) ?? 'permanent';
+    },
+    names: () => Object.keys(entries),
+    async health() {
+      const results = await Promise.all(
+        Object.entries(entries).map(async ([name, { runtime }]) => [name, await runtime.health().catch((e: Error) => ({ ok: false, detail: e.message }))] as const),
+      );
+      return Object.fromEntries(results);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { TicketEvent } from '../ingest/event.schema';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { withCorrelation } from '../observability/context';
+import { matchEvent } from '../rules/matcher';
+import type { CompiledRule, RuleSet } from '../rules/rule-set';
+import { renderValue } from '../rules/template';
+import type { TemplateValue } from '../rules/mapping.schema';
+import type { Repositories, Store } from '../store';
+import type { InboxEvent } from '../store/inbox.repository';
+import type { Step } from '../store/run.repository';
+import type { RunContext } from './run-context';
+import { isOwnWrite } from './own-writes';
+
+export interface DispatcherDeps {
+  store: Store;
+  repos: Repositories;
+  rules: () => RuleSet;
+  /** The ServiceNow user Snowline writes as: its updates must not trigger rules again. */
+  integrationUser: string;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/**
+ * Turns inbox events into runs. For each event, in arrival order: drop it if it is Snowline's own
+ * write-back, match the rules of the current version, and create the runs — in one transaction
+ * with marking the event processed, so an event yields its runs exactly once.
+ */
+export function createDispatcher(deps: DispatcherDeps) {
+  const now = deps.now ?? Date.now;
+  const { repos, store, logger, metrics } = deps;
+
+  async function dispatch(event: InboxEvent): Promise<void> {
+    await withCorrelation(event.correlation_id, async () => {
+      const payload = JSON.parse(event.payload) as TicketEvent;
+      // A record is inserted once: a later version reported as an insert (a poll that saw the record
+      // only after it changed) is an update, and must not fire insert rules a second time.
+      if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq))) payload.event = 'updated';
+      if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))) {
+        await repos.inbox.settle(event.seq, 'dropped', "Snowline's own write-back", now());
+        metrics.eventsDispatched.inc({ result: 'own_write' });
+        return;
+      }
+      const ruleSet = deps.rules();
+      const { matched } = matchEvent(ruleSet, { table: payload.table, trigger: payload.event, record: payload.record });
+      const active = matched.filter((r) => r.definition.mode === 'active');
+      await store.db.transaction().execute(async (trx) => {
+        for (const rule of active) {
+          const { run, steps } = buildRun(rule, ruleSet.version, event, payload);
+          await repos.runs.create(trx, run, steps);
+          await repos.audit.append(trx, { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, runId: run.id, event: event.event_key } }, now());
+          metrics.runsStarted.inc({ rule: rule.definition.id });
+          logger.info('run started', { runId: run.id, rule: rule.definition.id, ticket: payload.number });
+        }
+        await trx.updateTable('inbox_events').set({ status: 'done', note: active.length ? `runs: ${active.length}` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
+      });
+      metrics.eventsDispatched.inc({ result: active.length ? 'matched' : 'unmatched' });
+    });
+  }
+
+  function buildRun(rule: CompiledRule, version: string, event: InboxEvent, payload: TicketEvent) {
+    const at = now();
+    const runId = randomUUID();
+    const definition = rule.definition;
+    const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
+    const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, run: { id: runId } }) as Record<string, TemplateValue>;
+    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback };
+    const run = {
+      id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
+      ticket_number: payload.number, event_key: event.event_key, state: 'running', context: JSON.stringify(context),
+      correlation_id: event.correlation_id, created_at: at, updated_at: at, finished_at: null,
+    };
+    const steps: Step[] = definition.steps.map((step, idx) => {
+      const [connector = '', action = ''] = step.use.split('.');
+      return {
+        id: randomUUID(), run_id: runId, idx, name: step.name, connector, action, params: JSON.stringify(step.with),
+        state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${step.name}`, external_ref: null,
+        result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
+      };
+    });
+    return { run, steps };
+  }
+
+  return { dispatch };
+}
+export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,81 @@
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Repositories } from '../store';
+import type { Dispatcher } from './dispatcher';
+import type { OutboxSender } from './outbox-sender';
+import type { StepWorker } from './step-worker';
+import { workLoop } from './work-loop';
+
+export interface EngineDeps {
+  repos: Repositories;
+  dispatcher: Dispatcher;
+  stepWorker: StepWorker;
+  outboxSender: OutboxSender;
+  logger: Logger;
+  metrics: Metrics;
+  owner: string;
+  leaseMs: number;
+  tickMs: number;
+  concurrency: number;
+  now?: () => number;
+}
+
+/**
+ * The three loops of one instance: inbox → runs (dispatcher), due steps → connectors (workers),
+ * outbox → ServiceNow (sender). Each claims durable work, so stopping or crashing anywhere loses
+ * nothing: what was not finished is claimed again.
+ */
+export function createEngine(deps: EngineDeps) {
+  const now = deps.now ?? Date.now;
+  const { repos, logger } = deps;
+  const inFlight = new Set<Promise<void>>();
+
+  const track = (work: Promise<void>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const dispatchLoop = workLoop('dispatcher', async () => {
+    const events = await repos.inbox.pending(100);
+    for (const event of events) await deps.dispatcher.dispatch(event);
+    if (events.length > 0) stepLoop.wake();
+    return events.length > 0;
+  }, deps.tickMs, logger);
+
+  const stepLoop = workLoop('steps', async () => {
+    const free = deps.concurrency - inFlight.size;
+    if (free <= 0) return false;
+    const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
+    for (const step of steps) {
+      const work = deps.stepWorker.process(step).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
+      track(work.then(() => outboxLoop.wake()));
+    }
+    return steps.length > 0;
+  }, deps.tickMs, logger);
+
+  const outboxLoop = workLoop('outbox', async () => {
+    const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, 20);
+    await Promise.all(entries.map((e) => deps.outboxSender.send(e)));
+    deps.metrics.outboxDepth.set(await repos.outbox.depth());
+    return entries.length > 0;
+  }, deps.tickMs, logger);
+
+  const loops = [dispatchLoop, stepLoop, outboxLoop];
+  return {
+    start() {
+      for (const loop of loops) loop.start();
+    },
+    /** A new event is in the inbox: dispatch it now rather than at the next tick. */
+    wake() {
+      dispatchLoop.wake();
+    },
+    /** Stops taking work, lets in-flight steps finish, and hands back every lease still held. */
+    async stop(graceMs: number) {
+      await Promise.all(loops.map((l) => l.stop()));
+      await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await repos.runs.releaseLeases(deps.owner);
+      await repos.outbox.releaseLeases(deps.owner);
+    },
+  };
+}
+export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,78 @@
+import { SnowlineError, type FailureClass } from '../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Repositories } from '../store';
+import type { OutboxEntry } from '../store/outbox.repository';
+import { retryDelayMs, type RetryPolicy } from './run-state-machine';
+
+/** Where write-backs go: ServiceNow, through the connector's client (rate-limited there). */
+export interface WritebackTarget {
+  /** One PATCH with every field and the work note; returns the record's new sys_mod_count. */
+  patch(table: string, sysId: string, fields: Record<string, string>): Promise<{ modCount: number }>;
+  /** Whether the record's journal already holds an entry containing `marker`. */
+  journalContains(table: string, sysId: string, marker: string): Promise<boolean>;
+  classify(error: unknown): FailureClass;
+}
+
+export interface OutboxSenderDeps {
+  repos: Repositories;
+  target: WritebackTarget;
+  logger: Logger;
+  metrics: Metrics;
+  owner: string;
+  retry: RetryPolicy;
+  now?: () => number;
+  random?: () => number;
+}
+
+/**
+ * Delivers write-backs at least once and applies them at most once: an entry found in state
+ * `sending` (a crash, or an ambiguous failure, in the middle of a PATCH) is first looked up in the
+ * ticket's journal by its marker and only re-sent when it is not there.
+ */
+export function createOutboxSender(deps: OutboxSenderDeps) {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const { repos, target, logger, metrics } = deps;
+
+  async function send(entry: OutboxEntry): Promise<void> {
+    const fields = JSON.parse(entry.fields) as Record<string, string>;
+    try {
+      if (entry.state === 'sending' && 'work_notes' in fields && (await target.journalContains(entry.table_name, entry.sys_id, entry.marker))) {
+        logger.info('write-back found in the journal; not sending it again', { runId: entry.run_id, ticket: entry.ticket_number });
+        await finish(entry, { state: 'sent', sent_at: now() }, 'already_delivered');
+        return;
+      }
+      if (!(await repos.outbox.save(entry.id, deps.owner, { state: 'sending', attempts: entry.attempts + 1 }))) return;
+      const { modCount } = await target.patch(entry.table_name, entry.sys_id, fields);
+      await finish(entry, { state: 'sent', sent_at: now(), result_mod_count: modCount, last_error: null }, 'sent');
+      logger.info('write-back sent', { runId: entry.run_id, ticket: entry.ticket_number });
+    } catch (err) {
+      await failed(entry, err);
+    }
+  }
+
+  async function failed(entry: OutboxEntry, err: unknown): Promise<void> {
+    const failure = target.classify(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const attempts = entry.attempts + 1;
+    if (failure === 'permanent' || attempts >= deps.retry.maxAttempts) {
+      logger.error('write-back failed for good', { runId: entry.run_id, ticket: entry.ticket_number, error: message });
+      await finish(entry, { state: 'failed', last_error: message }, 'failed');
+      return;
+    }
+    const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
+    const delayMs = retryDelayMs(attempts, deps.retry, random(), retryAfterMs);
+    logger.warn('write-back attempt failed; will retry', { runId: entry.run_id, failure, error: message, delayMs });
+    // Only an ambiguous failure may have reached the ticket: keep `sending` so the journal is checked.
+    await finish(entry, { state: failure === 'ambiguous' ? 'sending' : 'pending', attempts, last_error: message, next_at: now() + delayMs }, `retry_${failure}`);
+  }
+
+  async function finish(entry: OutboxEntry, patch: Partial<OutboxEntry>, result: string): Promise<void> {
+    await repos.outbox.save(entry.id, deps.owner, { ...patch, lease_owner: null, lease_until: null });
+    metrics.writebacks.inc({ result });
+  }
+
+  return { send };
+}
+export type OutboxSender = ReturnType<typeof createOutboxSender>;

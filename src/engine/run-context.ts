@@ -1,0 +1,39 @@
+import type { RuleDefinition, TemplateValue } from '../rules/mapping.schema';
+import { renderString, renderValue, type TemplateScope } from '../rules/template';
+import type { Step } from '../store/run.repository';
+
+/**
+ * What a run carries from the moment it matched: the ticket as it was, the rendered params, and
+ * the parts of the rule it still needs (its write-backs). Stored with the run, so a run finishes on
+ * the rule version it started with even if the mapping tables change meanwhile.
+ */
+export interface RunContext {
+  ticket: Record<string, string>;
+  params: Record<string, TemplateValue>;
+  rule: { id: string; description: string; owner: string; risk: string; version: string };
+  writeback: RuleDefinition['writeback'];
+}
+
+/** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */
+export function stepResults(steps: readonly Step[]): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const step of steps) if (step.result) results[step.name] = JSON.parse(step.result);
+  return results;
+}
+
+export function templateScope(context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateScope {
+  return { ticket: context.ticket, params: context.params, rule: context.rule, run: { id: runId }, steps: stepResults(steps), ...extra };
+}
+
+/** The PATCH body of a run's write-back for its outcome: field updates plus the work note. */
+export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
+  const definition = context.writeback[outcome === 'succeeded' ? 'success' : 'failure'];
+  if (!definition) return undefined;
+  const scope = templateScope(context, runId, steps, { outcome, error });
+  const fields = Object.fromEntries(Object.entries(definition.fields).map(([name, template]) => [name, renderString(template, scope)]));
+  return { fields, workNote: definition.work_note ? renderString(definition.work_note, scope) : undefined };
+}
+
+export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[]): TemplateValue {
+  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps));
+}

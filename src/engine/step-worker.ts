@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { ActionContext, ActionHandler, ActionProgress } from '../../connectors/connector';
+import { SnowlineError } from '../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { withCorrelation } from '../observability/context';
+import type { Repositories, Store } from '../store';
+import type { Run, Step } from '../store/run.repository';
+import type { ConnectorSet } from './connector-set';
+import { renderStepParams, renderWriteback, type RunContext } from './run-context';
+import { decideAfterFailure, decideRun, type RetryPolicy, type StepState } from './run-state-machine';
+
+export interface StepWorkerDeps {
+  store: Store;
+  repos: Repositories;
+  connectors: ConnectorSet;
+  logger: Logger;
+  metrics: Metrics;
+  owner: string;
+  leaseMs: number;
+  retry: RetryPolicy;
+  now?: () => number;
+  random?: () => number;
+}
+
+/**
+ * Executes claimed steps: start, recover after a crash, check on backend work, retry by the
+ * connector's classification, and when a step settles, advance its run through the pure state
+ * machine. A run that ends enqueues its write-back in the same transaction.
+ */
+export function createStepWorker(deps: StepWorkerDeps) {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const { repos, store, logger, metrics } = deps;
+
+  async function process(step: Step): Promise<void> {
+    const run = await repos.runs.get(step.run_id);
+    if (!run) return;
+    await withCorrelation(run.correlation_id, () => processWithin(run, step));
+  }
+
+  async function processWithin(run: Run & { steps: Step[] }, step: Step): Promise<void> {
+    const handler = deps.connectors.handler(step.connector, step.action);
+    const context = JSON.parse(run.context) as RunContext;
+    if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
+    const abort = new AbortController();
+    const ctx: ActionContext = {
+      idempotencyKey: step.idempotency_key,
+      runId: run.id,
+      stepName: step.name,
+      ticket: { table: run.table_name, sysId: run.sys_id, number: run.ticket_number },
+      logger: logger.child({ runId: run.id, step: step.name }),
+      signal: abort.signal,
+    };
+    let attempt = step.attempt;
+    try {
+      const params = renderStepParams(step, context, run.id, run.steps);
+      const progress = await advance(handler, step, params, ctx, () => {
+        attempt += 1;
+        return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now() });
+      });
+      if (!progress) return;
+      if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
+      await save(step, { state: 'waiting', external_ref: progress.ref, next_at: now() + progress.checkAfterMs, lease_owner: null, lease_until: null, attempt });
+    } catch (err) {
+      await failAttempt(run, { ...step, attempt }, err);
+    }
+  }
+
+  /** One move of a step: start it, recover it, or check its backend work. undefined = lease lost. */
+  async function advance(handler: ActionHandler, step: Step, params: unknown, ctx: ActionContext, markStarting: () => Promise<boolean>): Promise<ActionProgress<unknown> | undefined> {
+    const state = step.state as StepState;
+    if (state === 'waiting' && step.external_ref) {
+      if (!handler.check) throw new SnowlineError('engine.no_check', `${step.connector}.${step.action} cannot check on its work`);
+      return handler.check(step.external_ref, params, ctx);
+    }
+    if (state === 'starting' && handler.recover) {
+      const ref = await handler.recover(params, ctx);
+      if (ref) {
+        logger.info('step recovered backend work started before a crash', { runId: step.run_id, step: step.name, ref });
+        return { status: 'pending', ref, checkAfterMs: 0 };
+      }
+    }
+    if (!(await markStarting())) return undefined;
+    return handler.start(params, ctx);
+  }
+
+  async function failAttempt(run: Run & { steps: Step[] }, step: Step, err: unknown): Promise<void> {
+    const failure = deps.connectors.classify(step.connector, err);
+    const message = err instanceof Error ? err.message : String(err);
+    const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
+    const decision = decideAfterFailure(
+      { state: step.state as StepState, attempt: step.attempt, hasExternalRef: step.external_ref !== null },
+      failure,
+      deps.retry,
+      random(),
+      retryAfterMs,
+    );
+    if (decision.state === 'failed') return settle(run, step, 'failed', { error: message });
+    metrics.stepRetries.inc({ action: `${step.connector}.${step.action}`, failure });
+    logger.warn('step attempt failed; will retry', { runId: run.id, step: step.name, failure, error: message, delayMs: decision.delayMs });
+    await save(step, { state: decision.state, error: message, next_at: now() + decision.delayMs, lease_owner: null, lease_until: null, attempt: step.attempt });
+  }
+
+  function save(step: Step, patch: Partial<Step>): Promise<boolean> {
+    return repos.runs.saveStep(store.db, step.id, deps.owner, patch);
+  }
+
+  /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed', facts: { result?: unknown; error?: string }): Promise<void> {
+    const at = now();
+    await store.db.transaction().execute(async (trx) => {
+      const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
+        state: outcome,
+        result: facts.result === undefined ? null : JSON.stringify(facts.result),
+        error: facts.error ?? null,
+        finished_at: at,
+        lease_owner: null,
+        lease_until: null,
+      });
+      if (!saved) return;
+      const steps = await repos.runs.stepsOf(trx, run.id);
+      const decision = decideRun(steps.map((s) => ({ idx: s.idx, state: s.state as StepState })));
+      const byIdx = (idx: number) => steps.find((s) => s.idx === idx)!.id;
+      if (decision.unblock !== undefined) await repos.runs.updateSteps(trx, [byIdx(decision.unblock)], { state: 'pending', next_at: at });
+      await repos.runs.updateSteps(trx, decision.cancel.map(byIdx), { state: 'cancelled', finished_at: at });
+      await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
+      if (decision.runState === 'running') return;
+      await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
+      const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' ? 'succeeded' : 'failed', facts.error ?? '');
+      if (writeback) await enqueueWriteback(trx, run, writeback, at);
+      await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
+    });
+    metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
+    logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
+  }
+
+  async function enqueueWriteback(trx: Parameters<Repositories['outbox']['enqueue']>[0], run: Run, writeback: { fields: Record<string, string>; workNote?: string }, at: number) {
+    const id = randomUUID();
+    const marker = `snowline-writeback:${id}`;
+    const fields = { ...writeback.fields, ...(writeback.workNote ? { work_notes: `${writeback.workNote}\n[${marker}]` } : {}) };
+    await repos.outbox.enqueue(trx, {
+      id, run_id: run.id, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
+      fields: JSON.stringify(fields), marker, state: 'pending', attempts: 0, next_at: at,
+      lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+    });
+  }
+
+  return { process };
+}
+export type StepWorker = ReturnType<typeof createStepWorker>;

@@ -1,0 +1,60 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { sendError } from '../api/http-error';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../security/webhook-signature';
+import { ticketEventSchema } from './event.schema';
+import type { Intake } from './intake';
+
+export interface WebhookOptions {
+  secret: string;
+  replayWindowSeconds: number;
+  bodyLimitBytes: number;
+}
+
+/**
+ * `POST /webhooks/servicenow`: verify the HMAC over the raw bytes, then parse, then validate, then
+ * commit to the inbox, then answer 202. A bad signature (401) or a malformed body (400, naming
+ * the field) stores nothing.
+ */
+export function webhookRouter(options: WebhookOptions, intake: Intake, logger: Logger, metrics: Metrics): Router {
+  const router = Router();
+  router.post('/webhooks/servicenow', express.raw({ type: () => true, limit: options.bodyLimitBytes }), async (req, res, next) => {
+    try {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verdict = verifyWebhook(options.secret, { timestamp: req.get(TIMESTAMP_HEADER), signature: req.get(SIGNATURE_HEADER) }, raw, { windowSeconds: options.replayWindowSeconds });
+      if (!verdict.ok) {
+        metrics.eventsReceived.inc({ source: 'webhook', result: 'bad_signature' });
+        logger.warn('webhook refused', { reason: verdict.reason, ip: req.ip });
+        return sendError(res, 401, 'webhook.bad_signature', `signature refused: ${verdict.reason.replace(/_/g, ' ')}`);
+      }
+      const parsed = ticketEventSchema.safeParse(parseJson(raw));
+      if (!parsed.success) {
+        metrics.eventsReceived.inc({ source: 'webhook', result: 'malformed' });
+        const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: describe(i) }));
+        return sendError(res, 400, 'webhook.malformed', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+      }
+      const { duplicate, key } = await intake.accept(parsed.data, 'webhook', req.get('x-correlation-id') ?? undefined);
+      res.status(202).json({ accepted: true, duplicate, key });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+const NOT_JSON = Symbol('not json');
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.path.length === 0 && issue.code === 'invalid_type') return 'not a JSON object';
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+  return issue.message.replace(/^Invalid input: /, '');
+}

@@ -1,0 +1,20 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Snowline's Prometheus metrics, on a registry of their own (one per app instance). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'snowline_process_' });
+  return {
+    registry,
+    eventsReceived: new Counter({ name: 'snowline_events_received_total', help: 'Ticket events offered to the inbox, by source and result', labelNames: ['source', 'result'], registers: [registry] }),
+    eventsDispatched: new Counter({ name: 'snowline_events_dispatched_total', help: 'Inbox events processed, by result (matched, unmatched, own_write)', labelNames: ['result'], registers: [registry] }),
+    runsStarted: new Counter({ name: 'snowline_runs_started_total', help: 'Runs started, by rule', labelNames: ['rule'], registers: [registry] }),
+    runsFinished: new Counter({ name: 'snowline_runs_finished_total', help: 'Runs finished, by rule and outcome', labelNames: ['rule', 'outcome'], registers: [registry] }),
+    stepDuration: new Histogram({ name: 'snowline_step_duration_seconds', help: 'From a step start to its end, by connector action and outcome', labelNames: ['action', 'outcome'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800], registers: [registry] }),
+    stepRetries: new Counter({ name: 'snowline_step_retries_total', help: 'Step attempts that will be retried, by action and failure class', labelNames: ['action', 'failure'], registers: [registry] }),
+    writebacks: new Counter({ name: 'snowline_writebacks_total', help: 'Write-backs to ServiceNow, by result', labelNames: ['result'], registers: [registry] }),
+    outboxDepth: new Gauge({ name: 'snowline_outbox_depth', help: 'Write-backs waiting to be sent', registers: [registry] }),
+    pollRecords: new Counter({ name: 'snowline_poll_records_total', help: 'Records read by the Table API poller, by table and result (new, known)', labelNames: ['table', 'result'], registers: [registry] }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,22 @@
+import type { ActionSpec } from '../../connectors/connector';
+
+/**
+ * What a mapping table may refer to, handed to the validator so it stays pure: which ticket fields
+ * exist on each table, and which connector actions exist with which parameter schemas.
+ */
+export interface MappingCatalog {
+  fieldExists(table: string, field: string): boolean;
+  action(connector: string, action: string): ActionSpec | undefined;
+  connectorExists(connector: string): boolean;
+}
+
+/** Template roots a rule may read, and what each holds. */
+export const TEMPLATE_ROOTS = {
+  ticket: 'the event record (raw string values)',
+  params: "the rule's rendered params",
+  rule: 'id, description, owner, risk, version',
+  run: 'id',
+  steps: 'results of earlier steps by name',
+  outcome: 'succeeded | failed (write-back only)',
+  error: 'the failure message (write-back only)',
+} as const;

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { StoreDialect } from './dialect';
+import type { AuditRow, Tables } from './schema';
+
+/** One decision worth proving later: what happened, who did it, to what. */
+export interface AuditEntry {
+  kind: string;
+  actor: string;
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/** The hash of an entry covers its content and the previous entry's hash, so any edit breaks the chain. */
+function hashOf(row: Omit<AuditRow, 'seq' | 'hash'>): string {
+  return createHash('sha256')
+    .update([row.prev_hash, String(row.at), row.kind, row.actor, row.subject, row.detail].join('\u001f'))
+    .digest('hex');
+}
+
+/** The append-only, hash-chained audit journal. */
+export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  return {
+    /** Appends inside the caller's transaction so the entry commits with the decision it records. */
+    async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
+      // Instances appending at once must not fork the chain: serialise appends on PostgreSQL.
+      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7246001)`.execute(executor);
+      const last = await executor.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const row = { at: now, kind: entry.kind, actor: entry.actor, subject: entry.subject, detail: JSON.stringify(entry.detail), prev_hash: last?.hash ?? GENESIS };
+      await executor.insertInto('audit_log').values({ ...row, hash: hashOf(row) }).execute();
+    },
+
+    /** Walks the chain; reports the first entry whose content or link does not verify. */
+    async verify(): Promise<{ ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }> {
+      let prev = GENESIS;
+      let count = 0;
+      let after = -1;
+      for (;;) {
+        const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute();
+        if (rows.length === 0) return { ok: true, entries: count };
+        for (const row of rows) {
+          if (row.prev_hash !== prev) return { ok: false, entries: count, brokenAt: row.seq, reason: 'an entry before it was deleted or altered' };
+          if (hashOf(row) !== row.hash) return { ok: false, entries: count, brokenAt: row.seq, reason: 'its content was altered' };
+          prev = row.hash;
+          count++;
+          after = row.seq;
+        }
+      }
+    },
+
+    async list(filter: { subject?: string; limit: number }) {
+      let query = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(filter.limit);
+      if (filter.subject) query = query.where('subject', '=', filter.subject);
+      return query.execute();
+    },
+  };
+}
+export type AuditRepository = ReturnType<typeof auditRepository>;

@@ -1,0 +1,20 @@
+import { auditRepository } from './audit.repository';
+import type { Store } from './database';
+import { inboxRepository } from './inbox.repository';
+import { outboxRepository } from './outbox.repository';
+import { runRepository } from './run.repository';
+import { watermarkRepository } from './watermark.repository';
+
+export { openStore, type Store, type StoreOptions, type Db } from './database';
+
+/** Every repository over one store; built once and passed to whoever needs it. */
+export function repositories(store: Store) {
+  return {
+    inbox: inboxRepository(store.db),
+    runs: runRepository(store.db, store.dialect),
+    outbox: outboxRepository(store.db, store.dialect),
+    audit: auditRepository(store.db, store.dialect),
+    watermarks: watermarkRepository(store.db),
+  };
+}
+export type Repositories = ReturnType<typeof repositories>;

@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { StoreDialect } from './dialect';
+import type { OutboxRow, Tables } from './schema';
+
+export type OutboxEntry = OutboxRow;
+
+/** Write-backs waiting to reach ServiceNow, claimed with leases like steps. */
+export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  return {
+    async enqueue(executor: Kysely<Tables>, entry: OutboxEntry): Promise<void> {
+      await executor.insertInto('outbox').values(entry).execute();
+    },
+
+    async claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
+      return db.transaction().execute(async (trx) => {
+        let due = trx
+          .selectFrom('outbox')
+          .select('id')
+          .where('state', 'in', ['pending', 'sending'])
+          .where('next_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('next_at')
+          .limit(limit);
+        if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+        const ids = (await due.execute()).map((r) => r.id);
+        if (ids.length === 0) return [];
+        return trx.updateTable('outbox').set({ lease_owner: owner, lease_until: now + leaseMs }).where('id', 'in', ids).returningAll().execute();
+      });
+    },
+
+    /** Updates an entry only while `owner` holds its lease. */
+    async save(id: string, owner: string, patch: Partial<OutboxEntry>): Promise<boolean> {
+      const result = await db.updateTable('outbox').set(patch).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Write-backs to one record that are in flight or recently sent: used to recognise our own updates. */
+    async recentForRecord(sysId: string, since: number): Promise<OutboxEntry[]> {
+      return db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('sys_id', '=', sysId)
+        .where((eb) => eb.or([eb('state', 'in', ['pending', 'sending']), eb('sent_at', '>=', since)]))
+        .execute();
+    },
+
+    async depth(): Promise<number> {
+      const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'sending']).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    async releaseLeases(owner: string): Promise<void> {
+      await db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();
+    },
+  };
+}
+export type OutboxRepository = ReturnType<typeof outboxRepository>;

@@ -1,0 +1,96 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { StoreDialect } from './dialect';
+import type { RunRow, StepRow, Tables } from './schema';
+
+export type Run = RunRow;
+export type Step = StepRow;
+export interface RunWithSteps extends Run {
+  steps: Step[];
+}
+
+/** States in which a step still has work to do and may be claimed by a worker. */
+export const ACTIVE_STEP_STATES = ['pending', 'starting', 'waiting'] as const;
+
+/** Runs and their steps. Steps are claimed with leases so several workers never run one twice. */
+export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  return {
+    async create(trx: Transaction<Tables>, run: Run, steps: Step[]): Promise<void> {
+      await trx.insertInto('runs').values(run).execute();
+      if (steps.length > 0) await trx.insertInto('steps').values(steps).execute();
+    },
+
+    async get(id: string): Promise<RunWithSteps | undefined> {
+      const run = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!run) return undefined;
+      return { ...run, steps: await this.stepsOf(db, id) };
+    },
+
+    async list(filter: { ticket?: string; limit: number }): Promise<RunWithSteps[]> {
+      let query = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(filter.limit);
+      if (filter.ticket) query = query.where('ticket_number', '=', filter.ticket);
+      const runs = await query.execute();
+      if (runs.length === 0) return [];
+      const steps = await db.selectFrom('steps').selectAll().where('run_id', 'in', runs.map((r) => r.id)).orderBy('idx').execute();
+      return runs.map((run) => ({ ...run, steps: steps.filter((s) => s.run_id === run.id) }));
+    },
+
+    async stepsOf(executor: Kysely<Tables>, runId: string): Promise<Step[]> {
+      return executor.selectFrom('steps').selectAll().where('run_id', '=', runId).orderBy('idx').execute();
+    },
+
+    /**
+     * Claims up to `limit` due steps for `owner` until `now + leaseMs`. A step whose lease expired
+     * (its worker died) is due again. On PostgreSQL, SKIP LOCKED lets instances claim side by side.
+     */
+    async claimDueSteps(owner: string, now: number, leaseMs: number, limit: number): Promise<Step[]> {
+      return db.transaction().execute(async (trx) => {
+        let due = trx
+          .selectFrom('steps')
+          .select('id')
+          .where('state', 'in', [...ACTIVE_STEP_STATES])
+          .where('next_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('next_at')
+          .limit(limit);
+        if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+        const ids = (await due.execute()).map((r) => r.id);
+        if (ids.length === 0) return [];
+        return trx
+          .updateTable('steps')
+          .set({ lease_owner: owner, lease_until: now + leaseMs })
+          .where('id', 'in', ids)
+          .returningAll()
+          .execute();
+      });
+    },
+
+    /** Saves a step only while `owner` still holds its lease; false when the lease was lost. */
+    async saveStep(executor: Kysely<Tables>, id: string, owner: string, patch: Partial<Step>): Promise<boolean> {
+      const result = await executor.updateTable('steps').set(patch).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async updateSteps(executor: Kysely<Tables>, ids: string[], patch: Partial<Step>): Promise<void> {
+      if (ids.length > 0) await executor.updateTable('steps').set(patch).where('id', 'in', ids).execute();
+    },
+
+    async setRunState(executor: Kysely<Tables>, id: string, state: string, now: number, finished: boolean): Promise<void> {
+      await executor
+        .updateTable('runs')
+        .set({ state, updated_at: now, ...(finished ? { finished_at: now } : {}) })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Gives back every lease `owner` holds (graceful shutdown), so another worker takes over at once. */
+    async releaseLeases(owner: string): Promise<void> {
+      await db.updateTable('steps').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();
+    },
+
+    async countActiveSteps(): Promise<number> {
+      const row = await db.selectFrom('steps').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', [...ACTIVE_STEP_STATES]).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+export type RunRepository = ReturnType<typeof runRepository>;
