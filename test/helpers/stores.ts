@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openStore, repositories, type Repositories, type Store } from '../../src/store';
+
+/**
+ * Store tests run on both engines. PostgreSQL is required, never skipped: CI starts it
+ * (127.0.0.1:5432, trust auth, database `test`). Each test store gets its own schema.
+ */
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const TEST_POSTGRES_URL = process.env.SNOWLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStore {
+  store: Store;
+  repos: Repositories;
+  /** For a second handle on the same data (another "instance"). */
+  options: { sqlitePath: string; postgresUrl?: string; postgresSchema?: string };
+  close(): Promise<void>;
+}
+
+export async function openTestStore(engine: Engine): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'snowline-test-'));
+  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const options = engine === 'postgres' ? { sqlitePath: join(dir, 'unused.db'), postgresUrl: TEST_POSTGRES_URL, postgresSchema: schema } : { sqlitePath: join(dir, 'snowline.db') };
+  const store = await openStore(options);
+  return {
+    store,
+    repos: repositories(store),
+    options,
+    async close() {
+      await store.close();
+      if (engine === 'postgres') {
+        const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
