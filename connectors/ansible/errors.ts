@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import { ConnectorError, SnowlineError, type FailureClass } from '../../src/errors';
+
+/**
+ * How controller (AWX / AAP) failures become `ConnectorError`s. Every code is prefixed `ansible.`:
+ *
+ * | code | failure | when |
+ * |---|---|---|
+ * | `prompt_disabled` | permanent | a launch field the template would silently ignore (its `ask_*_on_launch` is off) |
+ * | `passwords_needed` / `variables_needed` / `inventory_needed` | permanent | the template cannot start without them |
+ * | `fields_ignored` | permanent | the controller started the job but listed `ignored_fields` (the job is cancelled) |
+ * | `template_not_found` / `template_ambiguous` | permanent | the name matches no template, or several |
+ * | `job_failed` | permanent | the job ended `failed`, `error` or `canceled` |
+ * | `invalid_params` | permanent | action parameters refused (limit pattern, extra_vars types and sizes) |
+ * | `auth` / `forbidden` / `not_found` / `bad_request` | permanent | 401 / 403 / 404 / other 4xx |
+ * | `rate_limited` | transient | 429 |
+ * | `unavailable` | transient | 5xx or a network failure where repeating is safe |
+ * | `ambiguous` | ambiguous | a launch may have started a job (connection broke after sending, or 5xx) |
+ */
+export const CONNECTOR = 'ansible';
+
+export interface RequestFacts {
+  method: string;
+  path: string;
+  idempotent: boolean;
+}
+
+/** A readable summary of an AWX error body (`{"detail": …}`, `{"error": …}` or field errors). */
+export function awxMessage(body: unknown): string {
+  if (typeof body === 'string') return body.slice(0, 300);
+  if (!body || typeof body !== 'object') return '';
+  const b = body as Record<string, unknown>;
+  if (typeof b.detail === 'string') return b.detail;
+  if (typeof b.error === 'string') return b.error;
+  return Object.entries(b)
+    .slice(0, 10)
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('; ')
+    .slice(0, 500);
+}
+
+function retryAfterMs(headers: Record<string, unknown>, nowMs: number): number | undefined {
+  const v = headers['retry-after'];
+  if (v === undefined || v === null) return undefined;
+  const text = String(v).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}
+
+export function errorFromResponse(status: number, headers: Record<string, unknown>, body: unknown, request: RequestFacts, nowMs = Date.now()): ConnectorError {
+  const said = awxMessage(body) || `HTTP ${status}`;
+  const what = `${request.method} ${request.path}`;
+  const details = { status, method: request.method, path: request.path, message: said };
+  if (status === 401) return new ConnectorError(CONNECTOR, 'permanent', 'auth', `the controller refused the credentials for ${what}: ${said}`, { details });
+  if (status === 403) return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `the controller forbade ${what}: ${said}`, { details });
+  if (status === 404) return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller found nothing at ${what}: ${said}`, { details });
+  if (status === 429) {
+    return new ConnectorError(CONNECTOR, 'transient', 'rate_limited', `the controller is rate limiting ${what}: ${said}`, { retryAfterMs: retryAfterMs(headers, nowMs), details });
+  }
+  if (status >= 500) {
+    if (!request.idempotent && status !== 503) {
+      return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `the controller answered ${status} to ${what}; a job may or may not have started: ${said}`, { details });
+    }
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the controller is unavailable for ${what}: ${said}`, { details });
+  }
+  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `the controller rejected ${what}: ${said}`, { details });
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const BROKEN_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
+
+export function networkCode(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e.code === 'string') return e.code;
+  if (e.cause && typeof e.cause.code === 'string') return e.cause.code;
+  return undefined;
+}
+
+export function failedBeforeSending(error: unknown): boolean {
+  const code = networkCode(error);
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
+export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
+  const code = networkCode(error) ?? 'UNKNOWN';
+  const what = `${request.method} ${request.path}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  const details = { method: request.method, path: request.path, networkCode: code };
+  if (failedBeforeSending(error) || request.idempotent) {
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the controller could not be reached for ${what}: ${reason}`, { details, cause: error });
+  }
+  return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `connection to the controller broke during ${what} after the request was sent (${code}); a job may or may not have started`, {
+    details,
+    cause: error,
+  });
+}
+
+/** The connector's `classify` (same rules as ServiceNow's: raw network errors are ambiguous). */
+export function classifyError(error: unknown): FailureClass {
+  if (error instanceof ConnectorError) return error.failure;
+  if (error instanceof SnowlineError) return error.retryable ? 'transient' : 'permanent';
+  const code = networkCode(error);
+  if (code && NOT_SENT_CODES.has(code)) return 'transient';
+  if (code && BROKEN_CODES.has(code)) return 'ambiguous';
+  return 'permanent';
+}
+
+/** Parses action parameters or throws a permanent `ansible.invalid_params` listing every problem. */
+export function parseParams<T>(schema: z.ZodType<T>, params: unknown, action: string): T {
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
+  throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+}

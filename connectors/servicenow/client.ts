@@ -1,0 +1,516 @@
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
+import axios, { type AxiosInstance } from 'axios';
+import Bottleneck from 'bottleneck';
+import type { Logger } from 'winston';
+import { ConnectorError } from '../../src/errors';
+import { createAuth, type AuthProvider } from './auth';
+import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, type RequestFacts } from './errors';
+import {
+  asDateTime,
+  asInt,
+  fieldNameSchema,
+  queryValue,
+  rawValue,
+  serviceNowConfigSchema,
+  tableNameSchema,
+  type AttachmentInfo,
+  type JournalEntry,
+  type ServiceNowConfig,
+  type ServiceNowConfigInput,
+  type SnRecord,
+} from './schemas';
+
+/** Fields asked for when the caller names none: enough to know which version was touched. */
+export const DEFAULT_FIELDS = ['sys_id', 'sys_mod_count', 'sys_updated_on'] as const;
+
+/** `sysparm_display_value`: raw values (default), display values, or both. */
+export type DisplayValue = boolean | 'all';
+
+export interface ReadOptions {
+  /** Columns to return (`sysparm_fields`); default `sys_id,sys_mod_count,sys_updated_on`. */
+  fields?: readonly string[];
+  displayValue?: DisplayValue;
+  /** Keep the `link` member of reference fields; default false (`sysparm_exclude_reference_link=true`). */
+  referenceLinks?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface OrderBy {
+  field: string;
+  descending?: boolean;
+}
+
+export interface QueryOptions extends ReadOptions {
+  /** Encoded query (§2). Values inside it must have gone through `queryValue()`. */
+  query?: string;
+  /** Page size (`sysparm_limit`), 1..1000; default 100. */
+  limit?: number;
+  offset?: number;
+  orderBy?: OrderBy | readonly OrderBy[];
+}
+
+export interface QueryPage {
+  rows: SnRecord[];
+  /** `X-Total-Count`: rows matching the whole query, when the instance said. */
+  total: number | undefined;
+  /** Whether the `Link` header names a next page; undefined when there was no `Link` header. */
+  hasNext: boolean | undefined;
+  offset: number;
+  limit: number;
+}
+
+export interface WriteOptions {
+  /** Columns to return from the written record; default `sys_id,sys_mod_count,sys_updated_on`. */
+  fields?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Injected collaborators; every one is optional. */
+export interface ServiceNowClientDeps {
+  /** Shared limiter (e.g. Redis-clustered); by default one is built from the config. */
+  limiter?: Bottleneck;
+  logger?: Logger;
+  /** For tests: how the client waits between attempts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface SnRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  params?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  idempotent: boolean;
+  signal?: AbortSignal;
+}
+
+interface SnResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  data: unknown;
+}
+
+const MAX_LIMIT = 1000;
+const DEFAULT_LIMIT = 100;
+const SAFE_PATH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * ServiceNow REST client: Table API, journal reads through `sys_journal_field` and attachment
+ * upload, with authentication, a per-instance limiter and retries.
+ *
+ * - Never keeps cookies: each request stands alone, so requests are not serialised into one
+ *   session (servicenow-reference §5.5).
+ * - Every HTTP attempt goes through `limiter` (`maxConcurrent`, `requestsPerHour`).
+ * - Idempotent requests (GET, DELETE, PATCH without journal fields) are retried on 429, 5xx and
+ *   network errors with exponential backoff and jitter, honouring `Retry-After` /
+ *   `X-RateLimit-Reset`. A non-idempotent request (POST, PATCH with `work_notes`/`comments`) is
+ *   retried only when it certainly did not reach the instance (429, connection refused); when it
+ *   may have, the error is `servicenow.ambiguous` and the caller must look before re-sending.
+ */
+export class ServiceNowClient {
+  /** The limiter every request goes through; the engine may pass a clustered one instead. */
+  readonly limiter: Bottleneck;
+  readonly config: ServiceNowConfig;
+  private readonly http: AxiosInstance;
+  private readonly auth: AuthProvider;
+  private readonly ownsLimiter: boolean;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly logger: Logger | undefined;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly journalFields: Set<string>;
+
+  constructor(config: ServiceNowConfigInput, deps: ServiceNowClientDeps = {}) {
+    this.config = serviceNowConfigSchema.parse(config);
+    this.logger = deps.logger;
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.journalFields = new Set(this.config.journalFields);
+    this.ownsLimiter = !deps.limiter;
+    this.limiter =
+      deps.limiter ??
+      new Bottleneck({
+        maxConcurrent: this.config.maxConcurrent,
+        ...(this.config.requestsPerHour
+          ? { reservoir: this.config.requestsPerHour, reservoirRefreshAmount: this.config.requestsPerHour, reservoirRefreshInterval: 3_600_000 }
+          : {}),
+      });
+    this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    this.http = axios.create({
+      baseURL: this.config.url.replace(/\/+$/, ''),
+      timeout: this.config.timeoutMs,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      // No redirects: a redirect from the API is a misconfiguration (SSO login page), never data.
+      maxRedirects: 0,
+      validateStatus: () => true,
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+      maxContentLength: 64 * 1024 * 1024,
+      maxBodyLength: this.config.attachmentMaxBytes + 1024,
+    });
+    this.auth = createAuth(this.config.auth, this.http, this.now);
+  }
+
+  /** Releases sockets and the limiter's timers (not a limiter passed in). */
+  async close(): Promise<void> {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+    if (this.ownsLimiter) await this.limiter.disconnect(false);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Table API
+  // -------------------------------------------------------------------------------------------
+
+  /** `GET /api/now/table/{table}/{sys_id}`: one record, or `servicenow.not_found`. */
+  async getRecord(table: string, sysId: string, options: ReadOptions = {}): Promise<SnRecord> {
+    const res = await this.request({
+      method: 'GET',
+      path: recordPath(table, sysId),
+      params: readParams(options),
+      idempotent: true,
+      signal: options.signal,
+    });
+    return resultObject(res, 'GET record');
+  }
+
+  /** `GET /api/now/table/{table}`: one page of rows, plus `X-Total-Count` and whether a next page exists. */
+  async query(table: string, options: QueryOptions = {}): Promise<QueryPage> {
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    const offset = options.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badArgument(`limit must be 1..${MAX_LIMIT}, got ${limit}`);
+    if (!Number.isInteger(offset) || offset < 0) throw badArgument(`offset must be a non-negative integer, got ${offset}`);
+    const res = await this.request({
+      method: 'GET',
+      path: `/api/now/table/${tableName(table)}`,
+      params: {
+        sysparm_query: encodedQuery(options.query, options.orderBy),
+        ...readParams(options),
+        sysparm_limit: String(limit),
+        sysparm_offset: String(offset),
+      },
+      idempotent: true,
+      signal: options.signal,
+    });
+    const result = (res.data as { result?: unknown } | undefined)?.result;
+    if (!Array.isArray(result)) throw unexpected('GET list', res);
+    const totalHeader = header(res.headers, 'x-total-count');
+    const total = totalHeader !== undefined && /^\d+$/.test(totalHeader) ? Number(totalHeader) : undefined;
+    const link = header(res.headers, 'link');
+    return { rows: result as SnRecord[], total, hasNext: link === undefined ? undefined : linkHasNext(link), offset, limit };
+  }
+
+  /**
+   * Every row of a query, page by page (offset += limit, since a page may come back short after
+   * ACL filtering). Stops when the offset reaches `X-Total-Count`, when the `Link` header has no
+   * `rel="next"`, or, when the instance sent neither, at the first short page.
+   * Pass an `orderBy` on a stable column: offsets shift when records change between pages.
+   */
+  async *queryAll(table: string, options: QueryOptions = {}): AsyncGenerator<SnRecord, void, undefined> {
+    let offset = options.offset ?? 0;
+    for (;;) {
+      const page = await this.query(table, { ...options, offset });
+      for (const row of page.rows) yield row;
+      offset += page.limit;
+      if (page.hasNext === false) return;
+      if (page.total !== undefined && offset >= page.total) return;
+      if (page.hasNext === undefined && page.total === undefined && page.rows.length < page.limit) return;
+      if (page.rows.length === 0 && page.hasNext !== true) return;
+    }
+  }
+
+  /** `POST /api/now/table/{table}`: inserts one record. Not idempotent: never retried once sent. */
+  async insert(table: string, fields: Record<string, string>, options: WriteOptions = {}): Promise<SnRecord> {
+    const res = await this.request({
+      method: 'POST',
+      path: `/api/now/table/${tableName(table)}`,
+      params: writeParams(options),
+      body: fields,
+      idempotent: false,
+      signal: options.signal,
+    });
+    return resultObject(res, 'POST record');
+  }
+
+  /**
+   * `PATCH /api/now/table/{table}/{sys_id}`: updates the given fields. Idempotent (so retried)
+   * unless it carries a journal field (`work_notes`, `comments`): each such PATCH appends an entry.
+   */
+  async update(table: string, sysId: string, fields: Record<string, string>, options: WriteOptions = {}): Promise<SnRecord> {
+    const journal = Object.keys(fields).some((f) => this.journalFields.has(f));
+    const res = await this.request({
+      method: 'PATCH',
+      path: recordPath(table, sysId),
+      params: writeParams(options),
+      body: fields,
+      idempotent: !journal,
+      signal: options.signal,
+    });
+    return resultObject(res, 'PATCH record');
+  }
+
+  /** `DELETE /api/now/table/{table}/{sys_id}` (204). */
+  async delete(table: string, sysId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.request({ method: 'DELETE', path: recordPath(table, sysId), idempotent: true, signal: options.signal });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Journal
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Journal entries of one record, newest first, read from `sys_journal_field`
+   * (`element_id=<sys_id>^element=<element>^ORDERBYDESCsys_created_on`, §3.6).
+   */
+  async journalEntries(
+    sysId: string,
+    element: string = 'work_notes',
+    options: { table?: string; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<JournalEntry[]> {
+    const conditions = [`element_id=${queryValue(sysId)}`, `element=${queryValue(element)}`];
+    if (options.table) conditions.push(`name=${queryValue(tableName(options.table))}`);
+    const page = await this.query('sys_journal_field', {
+      query: `${conditions.join('^')}^ORDERBYDESCsys_created_on`,
+      fields: ['sys_id', 'element', 'element_id', 'name', 'value', 'sys_created_on', 'sys_created_by'],
+      limit: options.limit ?? 50,
+      signal: options.signal,
+    });
+    return page.rows.map((row) => ({
+      sysId: rawValue(row.sys_id) ?? '',
+      element: rawValue(row.element) ?? '',
+      elementId: rawValue(row.element_id) ?? '',
+      table: rawValue(row.name) ?? '',
+      value: rawValue(row.value) ?? '',
+      createdOn: asDateTime(row.sys_created_on),
+      createdBy: rawValue(row.sys_created_by) ?? '',
+    }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Attachments (§6.2)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * `POST /api/now/attachment/file?table_name=…&table_sys_id=…&file_name=…` with the raw bytes.
+   * Refuses files above `attachmentMaxBytes` before sending anything. Not idempotent.
+   */
+  async attach(table: string, sysId: string, fileName: string, contentType: string, bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
+    if (bytes.byteLength > this.config.attachmentMaxBytes) {
+      throw new ConnectorError(CONNECTOR, 'permanent', 'attachment_too_large', `attachment ${fileName} is ${bytes.byteLength} bytes; the limit is ${this.config.attachmentMaxBytes}`, {
+        details: { fileName, sizeBytes: bytes.byteLength, maxBytes: this.config.attachmentMaxBytes },
+      });
+    }
+    if (!fileName || fileName.length > 255 || /[\u0000-\u001f/\\]/.test(fileName)) throw badArgument(`file name ${JSON.stringify(fileName.slice(0, 80))} is not acceptable`);
+    if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(contentType)) throw badArgument(`content type ${JSON.stringify(contentType.slice(0, 80))} is not a MIME type`);
+    const res = await this.request({
+      method: 'POST',
+      path: '/api/now/attachment/file',
+      params: { table_name: tableName(table), table_sys_id: pathId(sysId), file_name: fileName },
+      body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      contentType,
+      idempotent: false,
+      signal: options.signal,
+    });
+    return toAttachment(resultObject(res, 'POST attachment'));
+  }
+
+  /** Attachments of one record, newest first (`GET /api/now/attachment?sysparm_query=…`). */
+  async listAttachments(table: string, sysId: string, options: { fileName?: string; limit?: number; signal?: AbortSignal } = {}): Promise<AttachmentInfo[]> {
+    const conditions = [`table_name=${queryValue(tableName(table))}`, `table_sys_id=${queryValue(pathId(sysId))}`];
+    if (options.fileName !== undefined) conditions.push(`file_name=${queryValue(options.fileName)}`);
+    const res = await this.request({
+      method: 'GET',
+      path: '/api/now/attachment',
+      params: { sysparm_query: `${conditions.join('^')}^ORDERBYDESCsys_created_on`, sysparm_limit: String(options.limit ?? 20) },
+      idempotent: true,
+      signal: options.signal,
+    });
+    const result = (res.data as { result?: unknown } | undefined)?.result;
+    if (!Array.isArray(result)) throw unexpected('GET attachments', res);
+    return (result as SnRecord[]).map(toAttachment);
+  }
+
+  /** Metadata of one attachment (`GET /api/now/attachment/{sys_id}`). */
+  async getAttachment(sysId: string, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
+    const res = await this.request({ method: 'GET', path: `/api/now/attachment/${pathId(sysId)}`, idempotent: true, signal: options.signal });
+    return toAttachment(resultObject(res, 'GET attachment'));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Transport
+  // -------------------------------------------------------------------------------------------
+
+  private async request(req: SnRequest): Promise<SnResponse> {
+    const facts: RequestFacts = { method: req.method, path: req.path, idempotent: req.idempotent };
+    const { maxAttempts } = this.config.retry;
+    let reauthenticated = false;
+    for (let attempt = 1; ; attempt++) {
+      let authHeaders: Record<string, string>;
+      try {
+        authHeaders = await this.auth.headers(req.signal);
+      } catch (err) {
+        if (!(err instanceof ConnectorError)) throw err;
+        // The token call failed; nothing of the request itself was sent, so it may be repeated.
+        await this.backoffOrThrow(err, true, attempt, maxAttempts, req);
+        continue;
+      }
+      let error: ConnectorError;
+      let safeToRepeat: boolean;
+      try {
+        const res = await this.limiter.schedule(() => this.send(req, authHeaders));
+        if (res.status >= 200 && res.status < 300) return res;
+        if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
+          reauthenticated = true;
+          this.logger?.info('servicenow: 401, re-authenticating once', { method: req.method, path: req.path });
+          await this.auth.reauthenticate(authHeaders, req.signal);
+          attempt--;
+          continue;
+        }
+        error = errorFromResponse(res.status, res.headers, res.data, facts, this.now());
+        // A 429 means the request was turned away before it ran.
+        safeToRepeat = req.idempotent || res.status === 429;
+      } catch (err) {
+        if (err instanceof ConnectorError) throw err;
+        error = errorFromNetwork(err, facts);
+        safeToRepeat = req.idempotent || failedBeforeSending(err);
+      }
+      await this.backoffOrThrow(error, safeToRepeat, attempt, maxAttempts, req);
+    }
+  }
+
+  /** Waits before the next attempt, or throws `error` when no further attempt may be made. */
+  private async backoffOrThrow(error: ConnectorError, safeToRepeat: boolean, attempt: number, maxAttempts: number, req: SnRequest): Promise<void> {
+    if (error.failure !== 'transient' || !safeToRepeat || attempt >= maxAttempts || req.signal?.aborted) throw error;
+    const waitMs = error.retryAfterMs ?? this.backoffMs(attempt);
+    if (waitMs > this.config.retry.maxWaitMs) throw error;
+    this.logger?.debug('servicenow: retrying', { code: error.code, method: req.method, path: req.path, attempt, waitMs });
+    try {
+      await this.sleep(waitMs, req.signal);
+    } catch {
+      throw error;
+    }
+  }
+
+  /** Exponential backoff with full jitter between half and all of the step. */
+  private backoffMs(attempt: number): number {
+    const { baseDelayMs, maxDelayMs } = this.config.retry;
+    const step = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(step / 2 + (this.random() * step) / 2);
+  }
+
+  private async send(req: SnRequest, authHeaders: Record<string, string>): Promise<SnResponse> {
+    const headers: Record<string, string> = { ...this.config.extraHeaders, Accept: 'application/json', ...authHeaders };
+    if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+    const params = Object.fromEntries(Object.entries(req.params ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+    const query = new URLSearchParams(params).toString();
+    const res = await this.http.request({
+      method: req.method,
+      url: query ? `${req.path}?${query}` : req.path,
+      headers,
+      data: req.body,
+      signal: req.signal,
+    });
+    return { status: res.status, headers: res.headers as Record<string, unknown>, data: res.data };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function badArgument(message: string): ConnectorError {
+  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', message);
+}
+
+/**
+ * A 2xx answer without the expected `result` (a hibernating developer instance answers 200 with an
+ * HTML page). A read is worth repeating; a write may have happened.
+ */
+function unexpected(what: string, res: SnResponse): ConnectorError {
+  const write = !what.startsWith('GET');
+  return new ConnectorError(
+    CONNECTOR,
+    write ? 'ambiguous' : 'transient',
+    write ? 'ambiguous' : 'unavailable',
+    `ServiceNow answered ${what} with HTTP ${res.status} but no result (not a REST API response?)`,
+    { details: { status: res.status } },
+  );
+}
+
+function tableName(table: string): string {
+  if (!tableNameSchema.safeParse(table).success) throw badArgument(`${JSON.stringify(table)} is not a table name`);
+  return table;
+}
+
+function pathId(id: string): string {
+  if (!SAFE_PATH_ID.test(id)) throw badArgument(`${JSON.stringify(id.slice(0, 80))} is not a sys_id`);
+  return id;
+}
+
+function recordPath(table: string, sysId: string): string {
+  return `/api/now/table/${tableName(table)}/${pathId(sysId)}`;
+}
+
+function fieldList(fields: readonly string[] | undefined): string {
+  const list = fields && fields.length > 0 ? fields : DEFAULT_FIELDS;
+  for (const f of list) if (!fieldNameSchema.safeParse(f).success) throw badArgument(`${JSON.stringify(f)} is not a field name`);
+  return list.join(',');
+}
+
+function readParams(options: ReadOptions): Record<string, string | undefined> {
+  return {
+    sysparm_fields: fieldList(options.fields),
+    sysparm_display_value: options.displayValue === undefined || options.displayValue === false ? undefined : String(options.displayValue),
+    sysparm_exclude_reference_link: options.referenceLinks ? undefined : 'true',
+  };
+}
+
+function writeParams(options: WriteOptions): Record<string, string> {
+  return { sysparm_fields: fieldList(options.fields), sysparm_exclude_reference_link: 'true' };
+}
+
+function encodedQuery(query: string | undefined, orderBy: OrderBy | readonly OrderBy[] | undefined): string | undefined {
+  const parts = query ? [query] : [];
+  const orders = orderBy === undefined ? [] : Array.isArray(orderBy) ? orderBy : [orderBy as OrderBy];
+  for (const o of orders) {
+    if (!fieldNameSchema.safeParse(o.field).success) throw badArgument(`${JSON.stringify(o.field)} is not a field name`);
+    parts.push(`${o.descending ? 'ORDERBYDESC' : 'ORDERBY'}${o.field}`);
+  }
+  return parts.length > 0 ? parts.join('^') : undefined;
+}
+
+function header(headers: Record<string, unknown>, name: string): string | undefined {
+  const v = headers[name];
+  if (v === undefined || v === null) return undefined;
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/** Whether a `Link` header has a `rel="next"` member. */
+export function linkHasNext(link: string): boolean {
+  return link.split(/,(?=\s*<)/).some((part) => /;\s*rel="?next"?/i.test(part));
+}
+
+function resultObject(res: SnResponse, what: string): SnRecord {
+  const result = (res.data as { result?: unknown } | undefined)?.result;
+  if (!result || typeof result !== 'object' || Array.isArray(result)) throw unexpected(what, res);
+  return result as SnRecord;
+}
+
+function toAttachment(row: SnRecord): AttachmentInfo {
+  return {
+    sysId: rawValue(row.sys_id) ?? '',
+    fileName: rawValue(row.file_name) ?? '',
+    contentType: rawValue(row.content_type) ?? '',
+    sizeBytes: asInt(row.size_bytes),
+    tableName: rawValue(row.table_name) ?? '',
+    tableSysId: rawValue(row.table_sys_id) ?? '',
+    downloadLink: rawValue(row.download_link) ?? '',
+    createdOn: asDateTime(row.sys_created_on),
+  };
+}

@@ -1,0 +1,201 @@
+import type { z } from 'zod';
+import { ConnectorError, SnowlineError, type FailureClass } from '../../src/errors';
+import { errorEnvelopeSchema } from './schemas';
+
+/**
+ * How ServiceNow failures become `ConnectorError`s with stable codes (servicenow-reference §1.5,
+ * §5.4, §5.5). Every code is prefixed `servicenow.`:
+ *
+ * | code | failure | when |
+ * |---|---|---|
+ * | `not_found` | permanent | 404: missing, or hidden by an ACL (indistinguishable) |
+ * | `forbidden` | permanent | 403: ACL or business-rule abort |
+ * | `data_policy` | permanent | 403 whose detail says `Data Policy Exception` (mandatory fields missing) |
+ * | `auth` | permanent | 401 after the one re-authentication; token endpoint refused the credentials |
+ * | `bad_request` | permanent | 400 and other 4xx (invalid table, malformed body, 405/406/415) |
+ * | `rate_limited` | transient | 429 with `X-RateLimit-*` or `Retry-After`; `retryAfterMs` = until the reset |
+ * | `queue_full` | transient | 429 without those headers: the node's API_INT semaphore queue is full |
+ * | `unavailable` | transient | 5xx, or a network failure before the request was sent |
+ * | `ambiguous` | ambiguous | the connection broke / timed out after a non-idempotent request was sent, or the gateway answered 500/502/504 to one: it may have taken effect |
+ */
+export const CONNECTOR = 'servicenow';
+
+/** What the client knows about the request a failure belongs to. */
+export interface RequestFacts {
+  method: string;
+  /** Path without the query string (it may hold ticket values). */
+  path: string;
+  /** Repeating it cannot change the outcome (GET, DELETE, PATCH without journal fields). */
+  idempotent: boolean;
+}
+
+/** The parsed `{"error":{"message","detail"},"status":"failure"}` envelope, if the body is one. */
+export function parseEnvelope(body: unknown): { message: string; detail: string } | undefined {
+  let data = body;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = errorEnvelopeSchema.safeParse(data);
+  if (!parsed.success) return undefined;
+  return { message: parsed.data.error.message ?? '', detail: parsed.data.error.detail ?? '' };
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  if (v === undefined || v === null) return undefined;
+  return Array.isArray(v) ? String(v[0]) : String(v);
+}
+
+/**
+ * How long a 429 asks to wait, in ms, from `X-RateLimit-Reset` (Unix seconds of the next window,
+ * measured against the response's `Date` header when present, so clock skew does not matter) and
+ * `Retry-After` (seconds or an HTTP date). The longer of the two wins; undefined when neither is
+ * given.
+ */
+export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs: number): number | undefined {
+  const waits: number[] = [];
+  const reset = headerValue(headers, 'x-ratelimit-reset');
+  if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
+    const dateHeader = headerValue(headers, 'date');
+    const serverNow = dateHeader ? Date.parse(dateHeader) : NaN;
+    const reference = Number.isFinite(serverNow) ? serverNow : nowMs;
+    waits.push(Number(reset) * 1000 - reference);
+  }
+  const retryAfter = headerValue(headers, 'retry-after');
+  if (retryAfter !== undefined) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) waits.push(Number(retryAfter) * 1000);
+    else {
+      const at = Date.parse(retryAfter);
+      if (Number.isFinite(at)) waits.push(at - nowMs);
+    }
+  }
+  if (waits.length === 0) return undefined;
+  return Math.max(0, ...waits.map((w) => Math.ceil(w)));
+}
+
+function hasRateLimitHeaders(headers: Record<string, unknown>): boolean {
+  return ['x-ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-rule', 'retry-after'].some((h) => headerValue(headers, h) !== undefined);
+}
+
+/** Maps an HTTP answer with a non-2xx status to a ConnectorError. */
+export function errorFromResponse(
+  status: number,
+  headers: Record<string, unknown>,
+  body: unknown,
+  request: RequestFacts,
+  nowMs: number = Date.now(),
+): ConnectorError {
+  const envelope = parseEnvelope(body);
+  const snMessage = envelope?.message ?? '';
+  const snDetail = envelope?.detail ?? '';
+  const details: Record<string, unknown> = {
+    status,
+    method: request.method,
+    path: request.path,
+    message: snMessage || undefined,
+    detail: snDetail || undefined,
+    transactionId: headerValue(headers, 'x-transaction-id'),
+  };
+  const said = [snMessage, snDetail].filter(Boolean).join(': ') || `HTTP ${status}`;
+  const what = `${request.method} ${request.path}`;
+
+  if (status === 401) {
+    return new ConnectorError(CONNECTOR, 'permanent', 'auth', `ServiceNow refused the credentials for ${what}: ${said}`, { details });
+  }
+  if (status === 403) {
+    if (/data policy/i.test(snDetail) || /data policy/i.test(snMessage)) {
+      const mandatory = /mandatory:\s*(.+)$/im.exec(snDetail)?.[1]?.trim();
+      return new ConnectorError(CONNECTOR, 'permanent', 'data_policy', `ServiceNow data policy refused ${what}: ${said}`, {
+        details: { ...details, mandatoryFields: mandatory ? mandatory.split(/\s*,\s*/) : undefined },
+      });
+    }
+    return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `ServiceNow forbade ${what}: ${said}`, { details });
+  }
+  if (status === 404) {
+    return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `ServiceNow found nothing at ${what} (missing or hidden by an ACL): ${said}`, { details });
+  }
+  if (status === 429) {
+    const waitMs = rateLimitWaitMs(headers, nowMs);
+    if (hasRateLimitHeaders(headers)) {
+      return new ConnectorError(CONNECTOR, 'transient', 'rate_limited', `ServiceNow rate limit reached for ${what}: ${said}`, {
+        retryAfterMs: waitMs,
+        details: { ...details, limit: headerValue(headers, 'x-ratelimit-limit'), rule: headerValue(headers, 'x-ratelimit-rule'), reset: headerValue(headers, 'x-ratelimit-reset') },
+      });
+    }
+    return new ConnectorError(CONNECTOR, 'transient', 'queue_full', `ServiceNow is too busy for ${what} (API queue full): ${said}`, { details });
+  }
+  if (status >= 500) {
+    // A gateway or server error after a non-idempotent request was delivered: the instance may
+    // have applied it. 503 means the node did not take the request.
+    if (!request.idempotent && status !== 503) {
+      return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `ServiceNow answered ${status} to ${what}; it may or may not have been applied: ${said}`, { details });
+    }
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `ServiceNow is unavailable for ${what}: ${said}`, { details });
+  }
+  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `ServiceNow rejected ${what}: ${said}`, { details });
+}
+
+/** Network error codes raised before any byte of the request reached the server. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** Error codes of a broken or timed-out exchange (the request may have been delivered). */
+const BROKEN_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ESOCKETTIMEDOUT', 'ERR_CANCELED', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET']);
+
+/** The `code` of a network error from axios / node, if any. */
+export function networkCode(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e.code === 'string') return e.code;
+  if (e.cause && typeof e.cause.code === 'string') return e.cause.code;
+  return undefined;
+}
+
+/** True when the failure happened before the request was sent: repeating it is always safe. */
+export function failedBeforeSending(error: unknown): boolean {
+  const code = networkCode(error);
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
+/** Maps a network-level failure (no HTTP answer) to a ConnectorError. */
+export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
+  const code = networkCode(error) ?? 'UNKNOWN';
+  const what = `${request.method} ${request.path}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  const details = { method: request.method, path: request.path, networkCode: code };
+  if (failedBeforeSending(error) || request.idempotent) {
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `ServiceNow could not be reached for ${what}: ${reason}`, { details, cause: error });
+  }
+  return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `connection to ServiceNow broke during ${what} after the request was sent (${code}); it may or may not have been applied`, {
+    details,
+    cause: error,
+  });
+}
+
+/**
+ * The connector's `classify`: ConnectorErrors say it themselves; other Snowline errors by their
+ * `retryable` flag; a raw network error is ambiguous (nobody recorded whether it was sent); any
+ * other error is a bug or bad input, which repeating cannot fix.
+ */
+export function classifyError(error: unknown): FailureClass {
+  if (error instanceof ConnectorError) return error.failure;
+  if (error instanceof SnowlineError) return error.retryable ? 'transient' : 'permanent';
+  const code = networkCode(error);
+  if (code && NOT_SENT_CODES.has(code)) return 'transient';
+  if (code && BROKEN_CODES.has(code)) return 'ambiguous';
+  return 'permanent';
+}
+
+/**
+ * Parses action parameters (the engine passes them as rendered from the mapping table) into the
+ * action's typed shape, or throws a permanent `servicenow.invalid_params` listing every problem.
+ */
+export function parseParams<T>(schema: z.ZodType<T>, params: unknown, action: string): T {
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
+  throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+}

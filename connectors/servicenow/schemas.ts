@@ -1,0 +1,291 @@
+import { z } from 'zod';
+import { ConnectorError } from '../../src/errors';
+
+/**
+ * Shapes of the ServiceNow connector: its configuration, the values it reads from and writes to the
+ * wire, and the results its actions return. ServiceNow sends every scalar as a JSON string
+ * (`"priority":"3"`, `"active":"true"`); the readers here convert at the edge, so the rest of
+ * Snowline never sees a number hidden in a string.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------
+
+/** Secrets are plain strings here: the config loader has already resolved `env:` / `file:` references. */
+const secret = z.string().min(1);
+
+export const basicAuthSchema = z
+  .object({
+    type: z.literal('basic'),
+    username: z.string().min(1).describe('integration user'),
+    password: secret.describe('its password'),
+  })
+  .strict();
+
+/**
+ * OAuth 2.0 against `/oauth_token.do`. `grant` picks how the first token is obtained:
+ * `password` (client + user credentials), `client_credentials` (acts as the registry's OAuth
+ * Application User) or `refresh_token` (a refresh token issued elsewhere). Whenever a refresh
+ * token is held, it is used first when the access token nears expiry.
+ */
+export const oauthAuthSchema = z
+  .object({
+    type: z.literal('oauth'),
+    grant: z.enum(['password', 'refresh_token', 'client_credentials']).default('password'),
+    clientId: z.string().min(1),
+    clientSecret: secret,
+    username: z.string().min(1).optional().describe('for grant password'),
+    password: secret.optional().describe('for grant password'),
+    refreshToken: secret.optional().describe('for grant refresh_token'),
+    scope: z.string().min(1).optional(),
+    tokenPath: z.string().regex(/^\//).default('/oauth_token.do').describe('token endpoint, relative to url'),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (auth.grant === 'password' && (!auth.username || !auth.password)) {
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'grant password needs username and password' });
+    }
+    if (auth.grant === 'refresh_token' && !auth.refreshToken) {
+      ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'grant refresh_token needs refreshToken' });
+    }
+  });
+
+/** API key (Washington DC+), sent as header `x-sn-apikey`. */
+export const apiKeyAuthSchema = z.object({ type: z.literal('api_key'), apiKey: secret }).strict();
+
+/** A bearer token obtained outside Snowline (it is never refreshed). */
+export const bearerAuthSchema = z.object({ type: z.literal('bearer'), token: secret }).strict();
+
+export const authSchema = z.discriminatedUnion('type', [basicAuthSchema, oauthAuthSchema, apiKeyAuthSchema, bearerAuthSchema]);
+export type ServiceNowAuth = z.infer<typeof authSchema>;
+export type OAuthAuth = z.infer<typeof oauthAuthSchema>;
+
+export const retrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(20).default(4).describe('HTTP attempts per idempotent request, first one included'),
+    baseDelayMs: z.number().int().positive().default(500).describe('first backoff, doubled per attempt, in ms'),
+    maxDelayMs: z.number().int().positive().default(30000).describe('backoff ceiling, in ms'),
+    maxWaitMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60000)
+      .describe('longest in-process wait for a rate-limit reset, in ms; longer waits are handed to the engine as retryAfterMs'),
+  })
+  .strict();
+
+export const serviceNowConfigSchema = z
+  .object({
+    url: z.string().url().describe('instance base URL, e.g. https://acme.service-now.com'),
+    auth: authSchema,
+    requestsPerHour: z.number().int().positive().optional().describe('stay under the instance REST rate-limit rule; unset = unlimited'),
+    maxConcurrent: z.number().int().positive().default(4).describe('requests in flight at once against the instance'),
+    timeoutMs: z.number().int().positive().default(30000).describe('per HTTP request, in ms'),
+    attachmentMaxBytes: z.number().int().positive().default(5 * 1024 * 1024).describe('largest attachment uploaded, in bytes'),
+    extraHeaders: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}).describe('sent on every request (never overrides auth headers)'),
+    retry: retrySchema.default({ maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30000, maxWaitMs: 60000 }),
+    healthTable: z.string().regex(/^[a-z0-9_]+$/).default('incident').describe('table read by the health check'),
+    journalFields: z
+      .array(z.string().regex(/^[a-z0-9_]+$/))
+      .default(['work_notes', 'comments', 'comments_and_work_notes'])
+      .describe('fields whose write appends a journal entry (a PATCH carrying one is not idempotent)'),
+  })
+  .strict();
+/** The connector's configuration after defaults. */
+export type ServiceNowConfig = z.infer<typeof serviceNowConfigSchema>;
+/** What a config file may say (defaults still to apply). */
+export type ServiceNowConfigInput = z.input<typeof serviceNowConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers and query values
+// ---------------------------------------------------------------------------------------------
+
+/** A table name as it appears in a URL: `incident`, `x_acme_app_table`. */
+export const tableNameSchema = z.string().regex(/^[a-z0-9_]{1,80}$/, 'must be a ServiceNow table name (a-z, 0-9, _)');
+/** A record's sys_id: 32 lowercase hex characters. */
+export const sysIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
+/** A column name, dot-walk allowed (`caller_id.email`). */
+export const fieldNameSchema = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a ServiceNow column name');
+
+/**
+ * Guards a value Snowline puts into an encoded query. `^` separates conditions and cannot be
+ * escaped (servicenow-reference §2.3), so a value containing it would change the query's meaning;
+ * line breaks are refused for the same reason. Returns the value unchanged when it is safe.
+ */
+export function queryValue(value: string | number | boolean): string {
+  const text = String(value);
+  if (text.includes('^') || /[\r\n]/.test(text)) {
+    throw new ConnectorError('servicenow', 'permanent', 'bad_query_value', `value ${JSON.stringify(text.slice(0, 80))} cannot be used in an encoded query: it contains ^ or a line break`, {
+      details: { value: text.slice(0, 200) },
+    });
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value readers: wire strings → typed values
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A field as the Table API sends it: a string, or (for references and `sysparm_display_value=all`)
+ * an object with `value` / `display_value` / `link`.
+ */
+export type FieldValue = string | { value?: string; display_value?: string; link?: string } | null | undefined;
+
+function invalid(kind: string, value: unknown): ConnectorError {
+  return new ConnectorError('servicenow', 'permanent', 'invalid_value', `expected ${kind}, got ${JSON.stringify(value)?.slice(0, 80)}`, {
+    details: { expected: kind },
+  });
+}
+
+/** The raw value of a field: the string itself, or `.value` of a reference / `display_value=all` object. */
+export function rawValue(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object' && 'value' in value) {
+    const inner = (value as { value?: unknown }).value;
+    return inner === null || inner === undefined ? undefined : String(inner);
+  }
+  throw invalid('a field value', value);
+}
+
+/** Reads an integer field (`"4"` → 4); `""` → undefined. Throws `servicenow.invalid_value` otherwise. */
+export function asInt(value: unknown): number | undefined {
+  const text = rawValue(value);
+  if (text === undefined || text === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(text.trim())) throw invalid('an integer', text);
+  return Number(text.trim());
+}
+
+/** Reads a boolean field (`"true"` / `"false"`, also `"1"` / `"0"`); `""` → undefined. */
+export function asBool(value: unknown): boolean | undefined {
+  const text = rawValue(value);
+  if (text === undefined || text === '') return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw invalid('true or false', text);
+}
+
+const GLIDE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** Reads a raw date-time field (`yyyy-MM-dd HH:mm:ss`, always UTC); `""` → undefined. */
+export function asDateTime(value: unknown): Date | undefined {
+  const text = rawValue(value);
+  if (text === undefined || text === '') return undefined;
+  const m = GLIDE_DATE_TIME.exec(text);
+  if (!m) throw invalid('a date-time "yyyy-MM-dd HH:mm:ss"', text);
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw invalid('a valid date-time', text);
+  return date;
+}
+
+/** Writes a date as ServiceNow's raw UTC date-time (`2025-01-22 14:28:24`). */
+export function toDateTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Converts a value Snowline wants to write into its wire string (`null` clears the field). */
+export function toWire(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  if (typeof value === 'number' && !Number.isFinite(value)) throw invalid('a finite number', value);
+  return String(value);
+}
+
+/** zod schemas for result shapes built from wire strings. */
+export const wire = {
+  int: z.unknown().transform((v, ctx) => {
+    try {
+      const n = asInt(v);
+      if (n === undefined) ctx.addIssue({ code: 'custom', message: 'expected an integer, got an empty value' });
+      return n ?? 0;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  dateTime: z.unknown().transform((v, ctx) => {
+    try {
+      return asDateTime(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Wire shapes
+// ---------------------------------------------------------------------------------------------
+
+/** A record as returned by the Table API: column → wire value. */
+export type SnRecord = Record<string, unknown>;
+
+/** The error envelope of every failing ServiceNow REST call (§1.5). */
+export const errorEnvelopeSchema = z.object({
+  error: z.object({ message: z.string().nullish(), detail: z.string().nullish() }).passthrough(),
+  status: z.string().optional(),
+});
+
+/** `POST /oauth_token.do` answer. */
+export const tokenResponseSchema = z
+  .object({
+    access_token: z.string().min(1),
+    refresh_token: z.string().optional(),
+    token_type: z.string().optional(),
+    scope: z.string().optional(),
+    expires_in: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).default(1800),
+  })
+  .passthrough();
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/** One row of `sys_journal_field`, converted. */
+export interface JournalEntry {
+  sysId: string;
+  /** `work_notes` or `comments`. */
+  element: string;
+  /** sys_id of the task the entry belongs to. */
+  elementId: string;
+  /** Table of that task (`incident`). */
+  table: string;
+  value: string;
+  createdOn: Date | undefined;
+  createdBy: string;
+}
+
+/** Metadata of one attachment (`sys_attachment`), converted. */
+export interface AttachmentInfo {
+  sysId: string;
+  fileName: string;
+  contentType: string;
+  sizeBytes: number | undefined;
+  tableName: string;
+  tableSysId: string;
+  downloadLink: string;
+  createdOn: Date | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Action results
+// ---------------------------------------------------------------------------------------------
+
+export const updateRecordResultSchema = z.object({ sys_mod_count: z.number().int().nonnegative() });
+export type UpdateRecordResult = z.infer<typeof updateRecordResultSchema>;
+
+export const addWorkNoteResultSchema = z.object({
+  sys_mod_count: z.number().int().nonnegative().optional().describe('after the note; absent when it was recovered from the journal and the record could not be read'),
+  journal_entry: z.string().optional().describe('sys_id of the sys_journal_field row, when known'),
+  recovered: z.boolean().describe('true when the note was found already written (after an ambiguous failure)'),
+});
+export type AddWorkNoteResult = z.infer<typeof addWorkNoteResultSchema>;
+
+export const attachFileResultSchema = z.object({
+  sys_id: z.string(),
+  file_name: z.string(),
+  size_bytes: z.number().int().nonnegative().optional(),
+  download_link: z.string(),
+  recovered: z.boolean(),
+});
+export type AttachFileResult = z.infer<typeof attachFileResultSchema>;
