@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript (better-sqlite3 builds its native addon here).
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY src ./src
+COPY connectors ./connectors
+COPY test/bench ./test/bench
+RUN npm ci --no-audit --no-fund && npm run build
+
+# Production dependencies only, native addon included.
+FROM node:20-bookworm-slim AS deps
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
+
+# Runtime: no compilers, no dev dependencies, not root.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=8080 SNOWLINE_DB=/data/snowline.db
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY config ./config
+COPY mappings ./mappings
+COPY connectors/servicenow/instance ./connectors/servicenow/instance
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/snowline.js"]
+CMD ["serve"]

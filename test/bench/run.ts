@@ -1,0 +1,27 @@
+import { benchIngest } from './ingest.bench';
+import type { LoadResult } from './load';
+
+/**
+ * `npm run bench`: the performance figures quoted in issue notes, reproducible on this machine.
+ * Each figure is printed with how it was measured. Environment: BENCH_EVENTS (default 20000),
+ * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL ingest run).
+ */
+function line(name: string, r: LoadResult): string {
+  return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   errors ${r.errors}/${r.requests}`;
+}
+
+async function main(): Promise<void> {
+  const events = Number(process.env.BENCH_EVENTS ?? 20000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+  console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);
+  const { bare, ingest, ingestPostgres } = await benchIngest(events, concurrency);
+  console.log(line('bare Express route', bare));
+  console.log(line('Snowline ingest (SQLite)', ingest));
+  if (ingestPostgres) console.log(line('Snowline ingest (PostgreSQL)', ingestPostgres));
+  console.log(`ingest / bare = ${((ingest.perSecond / bare.perSecond) * 100).toFixed(0)} %`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
