@@ -97,6 +97,7 @@ interface SnResponse {
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 const SAFE_PATH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const RESERVED_HEADERS = new Set(['authorization', 'x-sn-apikey', 'cookie', 'accept', 'content-type', 'content-length', 'host']);
 
 /**
  * ServiceNow REST client: Table API, journal reads through `sys_journal_field` and attachment
@@ -124,6 +125,7 @@ export class ServiceNowClient {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly journalFields: Set<string>;
+  private readonly extraHeaders: Record<string, string>;
 
   constructor(config: ServiceNowConfigInput, deps: ServiceNowClientDeps = {}) {
     this.config = serviceNowConfigSchema.parse(config);
@@ -132,6 +134,8 @@ export class ServiceNowClient {
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.journalFields = new Set(this.config.journalFields);
+    // Extra headers may add context, never replace what the client itself decides.
+    this.extraHeaders = Object.fromEntries(Object.entries(this.config.extraHeaders).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())));
     this.ownsLimiter = !deps.limiter;
     this.limiter =
       deps.limiter ??
@@ -405,7 +409,7 @@ export class ServiceNowClient {
   }
 
   private async send(req: SnRequest, authHeaders: Record<string, string>): Promise<SnResponse> {
-    const headers: Record<string, string> = { ...this.config.extraHeaders, Accept: 'application/json', ...authHeaders };
+    const headers: Record<string, string> = { ...this.extraHeaders, Accept: 'application/json', ...authHeaders };
     if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
     const params = Object.fromEntries(Object.entries(req.params ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
     const query = new URLSearchParams(params).toString();
