@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** Extra var that makes a sandbox job fail, for rehearsing failure paths: `sandbox_fail: true`. */
+export const FAIL_VAR = 'sandbox_fail';
+/** Extra var whose dictionary becomes the job's `artifacts`, as a playbook's `set_stats` would. */
+export const ARTIFACTS_VAR = 'sandbox_artifacts';
+
+/** §1.3 job statuses; the first four are active (cancelable), the rest terminal. */
+export const ACTIVE_STATUSES = ['new', 'pending', 'waiting', 'running'] as const;
+export const JOB_STATUSES = [...ACTIVE_STATUSES, 'successful', 'failed', 'error', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** The 16 `ask_*_on_launch` flags of a job template (§1.2). */
+export const ASK_FLAGS = [
+  'ask_scm_branch_on_launch',
+  'ask_diff_mode_on_launch',
+  'ask_variables_on_launch',
+  'ask_limit_on_launch',
+  'ask_tags_on_launch',
+  'ask_skip_tags_on_launch',
+  'ask_job_type_on_launch',
+  'ask_verbosity_on_launch',
+  'ask_inventory_on_launch',
+  'ask_credential_on_launch',
+  'ask_execution_environment_on_launch',
+  'ask_labels_on_launch',
+  'ask_forks_on_launch',
+  'ask_job_slice_count_on_launch',
+  'ask_timeout_on_launch',
+  'ask_instance_groups_on_launch',
+] as const;
+export type AskFlag = (typeof ASK_FLAGS)[number];
+
+/** A job template of the sandbox controller. */
+export interface JobTemplate {
+  id: number;
+  name: string;
+  description: string;
+  playbook: string;
+  /** The template's own extra vars; launch-time vars are merged over them. */
+  extraVars: Record<string, unknown>;
+  /** Names of the playbook's tasks after fact gathering; `{{ var }}` shows an extra var. */
+  tasks: string[];
+  /** Which prompts a launch may answer; the others are ignored (§1.2). */
+  ask: Record<AskFlag, boolean>;
+}
+
+/** A launched job as the controller keeps it (and the state file saves it). Times are epoch ms. */
+export const jobRecordSchema = z.object({
+  id: z.number().int(),
+  templateId: z.number().int(),
+  status: z.enum(JOB_STATUSES),
+  /** What the job ends as if nobody cancels it. */
+  outcome: z.enum(['successful', 'failed']),
+  createdMs: z.number(),
+  durationMs: z.number(),
+  startedMs: z.number().optional(),
+  finishedMs: z.number().optional(),
+  canceledMs: z.number().optional(),
+  launchedBy: z.string(),
+  limit: z.string(),
+  extraVars: z.record(z.string(), z.unknown()),
+  jobType: z.string(),
+  jobTags: z.string(),
+  skipTags: z.string(),
+  verbosity: z.number().int(),
+  diffMode: z.boolean(),
+  scmBranch: z.string(),
+  inventory: z.number().int(),
+  artifacts: z.record(z.string(), z.unknown()),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export function isActive(status: JobStatus): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status);
+}

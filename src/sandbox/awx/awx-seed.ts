@@ -1,0 +1,58 @@
+import { ASK_FLAGS, type AskFlag, type JobTemplate } from './awx-model';
+
+/** The organization, inventory and project every sandbox template belongs to. */
+export const ORGANIZATION = { id: 1, name: 'Snowline Sandbox', description: 'Practice organization of the Snowline sandbox' };
+export const INVENTORY = { id: 1, name: 'Sandbox CMDB', description: 'Hosts of the sandbox CMDB (web-01, web-02, db-01)' };
+export const PROJECT = { id: 6, name: 'Snowline playbooks', description: 'Remediation playbooks', scm_type: 'git' };
+
+/** Hosts a job runs on when its limit names none. */
+export const INVENTORY_HOSTS = ['web-01', 'web-02', 'db-01'];
+
+/** Variables and limit may be given at launch; every other prompt is ignored. */
+const ASK: Record<AskFlag, boolean> = {
+  ...(Object.fromEntries(ASK_FLAGS.map((flag) => [flag, false])) as Record<AskFlag, boolean>),
+  ask_variables_on_launch: true,
+  ask_limit_on_launch: true,
+};
+
+const template = (id: number, name: string, playbook: string, description: string, tasks: string[], extraVars: Record<string, unknown> = {}): JobTemplate => ({
+  id,
+  name,
+  description,
+  playbook,
+  extraVars,
+  tasks,
+  ask: ASK,
+});
+
+/** The seeded job templates, with fixed ids. */
+export const JOB_TEMPLATES: readonly JobTemplate[] = [
+  template(7, 'Restart service', 'restart_service.yml', 'Restart a systemd service and wait until it is active', [
+    'Check that {{ service_name }} is installed',
+    'Restart {{ service_name }}',
+    'Wait until {{ service_name }} is active',
+  ]),
+  template(8, 'Clean up disk space', 'cleanup_disk.yml', 'Remove rotated logs and package caches', [
+    'Measure free space on {{ path }}',
+    'Remove rotated logs older than 7 days',
+    'Clean the package cache',
+  ], { path: '/var/log', min_free_percent: 20 }),
+  template(9, 'Patch host', 'patch_host.yml', 'Apply pending OS updates', [
+    'Refresh package metadata',
+    'Apply updates',
+    'Reboot if a new kernel was installed',
+  ], { reboot_if_needed: true }),
+  template(10, 'Provision server', 'provision_server.yml', 'Create and configure a server', [
+    'Create the virtual machine',
+    'Apply the base configuration',
+    'Register the server in the CMDB',
+  ], { os: 'rhel9', size: 'small' }),
+  template(11, 'Revoke user access', 'revoke_access.yml', 'Lock an account and remove its keys', [
+    'Lock account {{ user_name }}',
+    'Remove authorized keys of {{ user_name }}',
+  ]),
+  template(12, 'Reboot cloud VM', 'reboot_vm.yml', 'Reboot a cloud instance and wait for SSH', [
+    'Reboot the instance',
+    'Wait for SSH',
+  ], { wait_for_ssh: true }),
+];

@@ -1,0 +1,41 @@
+import express, { Router } from 'express';
+import type { Logger } from 'winston';
+import type { BaseUrlOf } from '../../http/base-url';
+import type { SandboxAccount } from '../../http/credentials';
+import type { AwxController } from '../controller';
+import { requireAwxAuth } from './awx-auth';
+import { awxErrorHandler } from './awx-errors';
+import { jobTemplatesRouter } from './job-templates.router';
+import { jobsRouter } from './jobs.router';
+
+/** What the controller's HTTP side is built from. */
+export interface AwxRouterDeps {
+  controller: AwxController;
+  account: SandboxAccount;
+  token: string;
+  baseUrl: BaseUrlOf;
+  now: () => number;
+  logger: Logger;
+}
+
+/** Everything under `/api/v2/`: the sandbox AWX controller (awx-reference §1). */
+export function awxRouter(deps: AwxRouterDeps): Router {
+  const router = Router();
+  // Health probes of controller clients need no credentials, as on AWX.
+  router.get('/ping', (_req, res) => {
+    res.json({ ha: false, version: 'sandbox', active_node: 'sandbox', install_uuid: '00000000-0000-0000-0000-000000000000' });
+  });
+  router.use(requireAwxAuth(deps.account, deps.token));
+  router.use((req, res, next) => {
+    if (req.is(['application/json', '+json']) !== false) return next();
+    res.status(415).json({ detail: `Unsupported media type "${req.get('Content-Type') ?? ''}" in request.` });
+  });
+  router.use(express.json({ limit: '10mb', type: ['application/json', '+json'] }));
+  router.use('/job_templates', jobTemplatesRouter(deps.controller, deps.baseUrl));
+  router.use('/jobs', jobsRouter(deps.controller, deps.now));
+  router.use((_req, res) => {
+    res.status(404).json({ detail: 'Not found.' });
+  });
+  router.use(awxErrorHandler(deps.logger));
+  return router;
+}

@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import { NotFoundError } from '../../../errors';
+import { isActive } from '../awx-model';
+import { jobView } from '../awx-views';
+import type { AwxController } from '../controller';
+import { jobStdout } from '../job-stdout';
+import { listPage } from '../list-page';
+import { idParam, searchOf } from './awx-request';
+
+/** Fields `/api/v2/jobs/` can be filtered on (`id__in=1,2,3` is how clients batch-poll, §1.3). */
+const JOB_FILTERS = ['id', 'job_template', 'status', 'name', 'launch_type', 'failed'];
+
+/** `/api/v2/jobs/…`: list, detail, cancel and stdout (§1.3). */
+export function jobsRouter(controller: AwxController, now: () => number): Router {
+  const router = Router();
+  const view = (id: number) => {
+    const job = controller.job(id);
+    return jobView(job, controller.template(job.templateId));
+  };
+
+  router.get('/', (req, res) => {
+    const views = controller.listJobs().map((job) => view(job.id));
+    res.json(listPage(views, '/api/v2/jobs/', searchOf(req), JOB_FILTERS));
+  });
+  router.get('/:id', (req, res) => {
+    res.json(view(idParam(req)));
+  });
+  router.get('/:id/cancel', (req, res) => {
+    res.json({ can_cancel: isActive(controller.job(idParam(req)).status) });
+  });
+  router.post('/:id/cancel', (req, res) => {
+    controller.cancel(idParam(req));
+    res.status(202).end();
+  });
+  router.get('/:id/stdout', (req, res) => {
+    const job = controller.job(idParam(req));
+    const text = jobStdout(job, controller.template(job.templateId), now());
+    sendStdout(res, job.id, text, searchOf(req));
+  });
+  return router;
+}
+
+/** §1.3 stdout formats: plain text (`txt`, `ansi`), a download, or JSON with line ranges (default). */
+function sendStdout(res: import('express').Response, jobId: number, text: string, query: URLSearchParams): void {
+  const format = query.get('format') ?? 'json';
+  if (format === 'txt' || format === 'ansi') {
+    res.type('text/plain').send(text);
+  } else if (format === 'txt_download' || format === 'ansi_download') {
+    res.type('text/plain').attachment(`job_${jobId}.txt`).send(text);
+  } else if (format === 'json') {
+    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+    const start = Math.max(0, Number.parseInt(query.get('start_line') ?? '0', 10) || 0);
+    const end = Math.min(lines.length, Number.parseInt(query.get('end_line') ?? '', 10) || lines.length);
+    const content = lines.slice(start, end).join('\n');
+    res.json({ range: { start, end, absolute_end: lines.length }, content: content && `${content}\n` });
+  } else {
+    throw new NotFoundError('stdout format', format);
+  }
+}

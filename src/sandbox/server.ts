@@ -1,0 +1,111 @@
+import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'winston';
+import { ConfigError } from '../errors';
+import { silentLogger } from '../observability/logger';
+import { AwxController } from './awx/controller';
+import { awxRouter } from './awx/http/awx.router';
+import type { BaseUrlOf } from './http/base-url';
+import { WebhookBusinessRule } from './servicenow/business-rule';
+import { servicenowRouter } from './servicenow/http/servicenow.router';
+import { RecordStore } from './servicenow/record-store';
+import { seedInstance } from './servicenow/seed';
+import { TableService } from './servicenow/table-service';
+import { StateFile, type SandboxState } from './state-file';
+
+/** How a sandbox is set up (see DESIGN.md "Stable interface" for the environment behind each). */
+export interface SandboxOptions {
+  /** The one account, for the Table API (basic auth) and the controller (basic auth). */
+  user: string;
+  password: string;
+  /** Bearer token the controller accepts besides basic auth. */
+  awxToken: string;
+  /** Where the Business Rule emulation posts events; none are posted without it. */
+  webhookUrl?: string;
+  /** HMAC key of the posted events (`X-Snowline-Signature`). */
+  webhookSecret: string;
+  webhooksEnabled: boolean;
+  /** How long a controller job runs from launch to its end, in ms. */
+  jobDurationMs: number;
+  /** Keep the instance and the controller's jobs in this JSON file across restarts. */
+  persistFile?: string;
+  /** §3.2 incident resolution data policy (default on). */
+  dataPolicy?: boolean;
+  logger?: Logger;
+  /** Start of reference links and Location URLs; default `http://127.0.0.1:<port>` once listening. */
+  baseUrl?: string;
+}
+
+/** A simulated ServiceNow instance (`/api/now/`) and AWX controller (`/api/v2/`) on one server. */
+export interface Sandbox {
+  app: Express;
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Stops serving, timers and webhook deliveries, and saves the state file. */
+  close(): Promise<void>;
+}
+
+/** Builds the sandbox: its state (restored from `persistFile`, else seeded), its business rule, its routes. */
+export function createSandbox(options: SandboxOptions): Sandbox {
+  const logger = options.logger ?? silentLogger();
+  const stateFile = options.persistFile ? new StateFile(options.persistFile, logger) : undefined;
+  const markDirty = () => stateFile?.markDirty();
+  const store = new RecordStore(markDirty);
+  const controller = new AwxController({ jobDurationMs: options.jobDurationMs, onChange: markDirty });
+  const saved = stateFile?.read();
+  if (saved) restore(saved, store, controller, options.persistFile ?? '');
+  else seedInstance(store, options.user);
+  stateFile?.track(() => ({ servicenow: store.snapshot(), awx: controller.snapshot() }));
+
+  const businessRule = new WebhookBusinessRule({ webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, enabled: options.webhooksEnabled, logger });
+  const service = new TableService({ store, dataPolicy: options.dataPolicy ?? true, onWrite: (write) => businessRule.onWrite(write) });
+  let listeningUrl: string | undefined;
+  // Before listen() (supertest on `app`), links follow the request's own host.
+  const baseUrl: BaseUrlOf = (req) => options.baseUrl ?? listeningUrl ?? `${req.protocol}://${req.get('host')}`;
+  const account = { user: options.user, password: options.password };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use('/api/now', servicenowRouter({ service, store, baseUrl, now: () => new Date() }, account, logger));
+  app.use('/api/v2', awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger }));
+
+  let server: Server | undefined;
+  return {
+    app,
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        const started = app.listen(port, host, () => {
+          const bound = (started.address() as AddressInfo).port;
+          const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
+          listeningUrl = url;
+          resolve({ port: bound, url });
+        });
+        started.once('error', reject);
+        server = started;
+      }),
+    async close() {
+      businessRule.stop();
+      controller.stop();
+      if (server) await closeServer(server);
+      await stateFile?.flush();
+    },
+  };
+}
+
+function restore(saved: SandboxState, store: RecordStore, controller: AwxController, file: string): void {
+  try {
+    store.restore(saved.servicenow);
+    controller.restore(saved.awx);
+  } catch (err) {
+    throw new ConfigError([`sandbox.persistFile: ${file} holds an unreadable sandbox state (${(err as Error).message})`]);
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Keep-alive connections of clients would hold close() open.
+    server.closeAllConnections();
+  });
+}

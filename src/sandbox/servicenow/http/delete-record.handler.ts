@@ -1,0 +1,10 @@
+import type { RequestHandler } from 'express';
+import { routeParam, type TableApiDeps } from './table-api';
+
+/** `DELETE /api/now/table/{table}/{sys_id}`: 204 without a body, 404 when there is no record (§1.1). */
+export function deleteRecord(deps: TableApiDeps): RequestHandler {
+  return (req, res) => {
+    deps.service.delete(routeParam(req, 'table'), routeParam(req, 'sys_id'));
+    res.status(204).end();
+  };
+}

@@ -1,0 +1,54 @@
+import type { Request, Response } from 'express';
+import { ValidationError } from '../../../errors';
+import type { BaseUrlOf } from '../../http/base-url';
+import type { RecordStore, RecordValues } from '../record-store';
+import { renderRecord } from '../record-view';
+import type { TableService } from '../table-service';
+import { readTableParams, type TableParams } from './table-params';
+
+/** What the Table API handlers are built from. */
+export interface TableApiDeps {
+  service: TableService;
+  store: RecordStore;
+  baseUrl: BaseUrlOf;
+  now(): Date;
+}
+
+/** A path parameter of a Table API route (`table`, `sys_id`). */
+export function routeParam(req: Request, name: 'table' | 'sys_id'): string {
+  const value = req.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The request's full URL, as the instance would see it. */
+export function requestUrl(deps: TableApiDeps, req: Request): URL {
+  return new URL(`${deps.baseUrl(req)}${req.originalUrl}`);
+}
+
+export function paramsOf(deps: TableApiDeps, req: Request): TableParams {
+  return readTableParams(requestUrl(deps, req).searchParams);
+}
+
+/** The `{"result": record}` body shown under the request's read parameters. */
+export function recordResult(deps: TableApiDeps, req: Request, row: RecordValues, params: TableParams) {
+  const table = routeParam(req, 'table');
+  return { result: renderRecord({ store: deps.store, baseUrl: deps.baseUrl(req) }, table, row, params.view) };
+}
+
+/** Sends a written record, or only the status when the client sent `X-no-response-body: true` (§1.1). */
+export function sendWritten(res: Response, req: Request, status: number, body: unknown): void {
+  if (req.get('X-no-response-body')?.toLowerCase() === 'true') {
+    res.status(status).end();
+    return;
+  }
+  res.status(status).json(body);
+}
+
+/** The record of a write body: one object; of an array only the first element counts (§1.1). */
+export function bodyRecord(req: Request): Record<string, unknown> {
+  const body: unknown = Array.isArray(req.body) ? req.body[0] : (req.body ?? {});
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('request body', [{ path: '', message: 'expected a JSON object' }]);
+  }
+  return body as Record<string, unknown>;
+}

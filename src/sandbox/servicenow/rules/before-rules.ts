@@ -1,0 +1,26 @@
+import type { RecordValues } from '../record-store';
+import { checkIncidentDataPolicy } from './incident-data-policy';
+import { applyPriorityLookup } from './priority-lookup';
+import { applyTaskLifecycle, type Actor } from './task-lifecycle';
+
+/** What the instance does to a record before it is saved. */
+export interface BeforeRulesOptions {
+  /** §3.2 incident resolution data policy; the sandbox enforces it unless switched off. */
+  dataPolicy: boolean;
+}
+
+/**
+ * Runs the "before" logic on the row about to be saved (`next`, of concrete class `table`): derived
+ * fields first, then the data policy on the result. Throws DataPolicyError to abort the write.
+ */
+export function applyBeforeRules(
+  table: string,
+  next: Record<string, string>,
+  previous: RecordValues | undefined,
+  actor: Actor,
+  options: BeforeRulesOptions,
+): void {
+  applyPriorityLookup(table, next);
+  applyTaskLifecycle(table, next, previous, actor);
+  if (options.dataPolicy) checkIncidentDataPolicy(table, next);
+}
