@@ -1,0 +1,138 @@
+import { silentLogger } from '../../../src/observability/logger';
+import type { ActionContext, ActionHandler } from '../../../connectors/connector';
+import { ansibleConnector, ControllerClient, createAnsibleRuntime } from '../../../connectors/ansible';
+import { fixture, startStub, textFixture, type Stub } from './stub-server';
+
+const SYS_ID = '9d385017c611228701d22104cc95c371';
+
+function context(idempotencyKey = 'run-1:restart'): ActionContext {
+  return {
+    idempotencyKey,
+    runId: 'run-1',
+    stepName: 'restart',
+    ticket: { table: 'incident', sysId: SYS_ID, number: 'INC0000003' },
+    logger: silentLogger(),
+    signal: new AbortController().signal,
+  };
+}
+
+const params = { job_template: 'Restart service', limit: 'web01.example.com', extra_vars: { service_name: 'nginx', target_host: 'web01.example.com' } };
+
+let stub: Stub;
+let controller: ControllerClient;
+let handler: ActionHandler;
+
+beforeEach(async () => {
+  stub = await startStub();
+  controller = new ControllerClient({ url: stub.url, token: 'awx-token-1', pollIntervalMs: 1000 }, { sleep: async () => {} });
+  handler = createAnsibleRuntime(controller).actions.launch_job_template!;
+  stub.on('GET', '/api/v2/job_templates/', { body: fixture('awx', 'job-templates-one') });
+  stub.on('GET', '/api/v2/job_templates/7/launch/', { body: fixture('awx', 'launch-prompts-open') });
+  stub.on('POST', '/api/v2/job_templates/7/launch/', { status: 201, headers: { Location: '/api/v2/jobs/42/' }, body: fixture('awx', 'launch-created') });
+  stub.on('GET', '/api/v2/jobs/42/stdout/', { headers: { 'Content-Type': 'text/plain' }, body: textFixture('awx', 'job-42-stdout.txt') });
+});
+afterEach(async () => {
+  await controller.close();
+  await stub.close();
+});
+
+describe('ansible.launch_job_template', () => {
+  it('start launches with the idempotency key and ticket in extra_vars and returns a pending ref', async () => {
+    const progress = await handler.start(params, context());
+    expect(progress).toEqual({ status: 'pending', ref: '42', checkAfterMs: 1000 });
+    const post = stub.calls('POST', '/api/v2/job_templates/7/launch/')[0]!;
+    const body = post.json as { limit: string; extra_vars: Record<string, any> };
+    expect(body.limit).toBe('web01.example.com');
+    expect(body.extra_vars.service_name).toBe('nginx');
+    expect(body.extra_vars.snowline).toEqual({
+      idempotency_key: 'run-1:restart',
+      run_id: 'run-1',
+      step: 'restart',
+      ticket: { table: 'incident', sys_id: SYS_ID, number: 'INC0000003' },
+    });
+    expect(body.extra_vars.ansible_eda).toMatchObject({
+      ruleset: 'snowline',
+      rule: 'restart',
+      event: { table: 'incident', sys_id: SYS_ID, number: 'INC0000003', meta: { source: { name: 'snowline', type: 'servicenow' }, uuid: 'run-1:restart' } },
+    });
+    expect(Object.keys(body).sort()).toEqual(['extra_vars', 'limit']);
+  });
+
+  it('check polls until the job ends, then returns the result with artifacts and the output tail', async () => {
+    stub.on('GET', '/api/v2/jobs/42/', [{ body: fixture('awx', 'job-running') }, { body: fixture('awx', 'job-successful') }]);
+    expect(await handler.check!('42', params, context())).toEqual({ status: 'pending', ref: '42', checkAfterMs: 1000 });
+    const done = await handler.check!('42', params, context());
+    expect(done).toEqual({
+      status: 'done',
+      result: {
+        job_id: 42,
+        status: 'successful',
+        failed: false,
+        elapsed: 18.5,
+        artifacts: { restarted: true, service: 'nginx' },
+        stdout_tail: expect.stringContaining('PLAY RECAP'),
+      },
+    });
+    expect(ansibleConnector.actions.launch_job_template!.result.safeParse((done as { result: unknown }).result).success).toBe(true);
+  });
+
+  it.each(['job-failed', 'job-error'])('a job that ended badly (%s) fails the step with a permanent ansible.job_failed', async (name) => {
+    stub.on('GET', '/api/v2/jobs/42/', { body: fixture('awx', name) });
+    const failure = handler.check!('42', params, context());
+    await expect(failure).rejects.toMatchObject({ code: 'ansible.job_failed', failure: 'permanent', details: { jobId: 42 } });
+    await expect(failure).rejects.toThrow(/controller job 42 ended (failed|error)/);
+    expect(ansibleConnector.classify(await failure.catch((e: unknown) => e))).toBe('permanent');
+  });
+
+  it('recover finds the job an earlier attempt launched by its idempotency key', async () => {
+    stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-by-template') });
+    const recovering = createAnsibleRuntime(controller).actions.launch_job_template!;
+    expect(await recovering.recover!(params, context('run-1:restart'))).toBe('42');
+    expect(await recovering.recover!(params, context('run-9:restart'))).toBeUndefined();
+    const query = stub.calls('GET', '/api/v2/jobs/')[0]!.query;
+    expect(query).toMatchObject({ job_template: '7', order_by: '-created' });
+    // looks back recoverLookbackMs (24 h by default)
+    expect(Date.now() - Date.parse(query.created__gte!)).toBeGreaterThanOrEqual(24 * 3600 * 1000 - 60_000);
+    expect(stub.calls('POST', '/api/v2/job_templates/7/launch/')).toHaveLength(0);
+  });
+
+  it('cancel cancels the job', async () => {
+    stub.on('POST', '/api/v2/jobs/42/cancel/', { status: 202, body: '' });
+    await handler.cancel!('42', context());
+    expect(stub.calls('POST', '/api/v2/jobs/42/cancel/')).toHaveLength(1);
+  });
+
+  it('refuses a dangerous limit or bad extra_vars before talking to the controller', async () => {
+    for (const bad of [
+      { ...params, limit: 'all' },
+      { ...params, limit: 'web01,!db01' },
+      { ...params, limit: '' },
+      { ...params, extra_vars: { snowline: { idempotency_key: 'forged' } } },
+      { ...params, extra_vars: { note: 'x'.repeat(9000) } },
+    ]) {
+      await expect(handler.start(bad, context())).rejects.toMatchObject({ code: 'ansible.invalid_params', failure: 'permanent' });
+    }
+    expect(stub.requests).toHaveLength(0);
+  });
+
+  it('refuses a launch the template would run without its limit', async () => {
+    stub.on('GET', '/api/v2/job_templates/7/launch/', { body: fixture('awx', 'launch-prompts-no-limit') });
+    await expect(handler.start(params, context())).rejects.toMatchObject({ code: 'ansible.prompt_disabled', failure: 'permanent' });
+    expect(stub.calls('POST', '/api/v2/job_templates/7/launch/')).toHaveLength(0);
+  });
+
+  it('the whole cycle through the descriptor: start → check (running) → check (done)', async () => {
+    stub.on('GET', '/api/v2/jobs/42/', [{ body: fixture('awx', 'job-running') }, { body: fixture('awx', 'job-successful') }]);
+    const runtime = ansibleConnector.create(ansibleConnector.config.parse({ url: stub.url, token: 'awx-token-1' }), { logger: silentLogger() });
+    const action = runtime.actions.launch_job_template!;
+    const ctx = context();
+    let progress = await action.start(params, ctx);
+    const seen: string[] = [progress.status];
+    while (progress.status === 'pending') {
+      progress = await action.check!(progress.ref, params, ctx);
+      seen.push(progress.status);
+    }
+    expect(seen).toEqual(['pending', 'pending', 'done']);
+    expect(progress.result).toMatchObject({ job_id: 42, status: 'successful' });
+  });
+});

@@ -1,0 +1,32 @@
+import { connectors } from '../../../connectors/registry';
+import { stepSchema } from '../../../src/rules/mapping.schema';
+
+describe('connector registry', () => {
+  it('holds the servicenow and ansible descriptors under their own names', () => {
+    expect(Object.keys(connectors).sort()).toEqual(['ansible', 'servicenow']);
+    for (const [name, descriptor] of Object.entries(connectors)) expect(descriptor.name).toBe(name);
+  });
+
+  it('every action can be named by a mapping step (`use: <connector>.<action>`) and has zod schemas', () => {
+    for (const [name, descriptor] of Object.entries(connectors)) {
+      for (const [actionName, spec] of Object.entries(descriptor.actions)) {
+        expect(spec.name).toBe(actionName);
+        expect(stepSchema.safeParse({ name: 'step', use: `${name}.${actionName}` }).success).toBe(true);
+        expect(typeof spec.params.safeParse).toBe('function');
+        expect(typeof spec.result.safeParse).toBe('function');
+      }
+    }
+    expect(Object.keys(connectors.servicenow!.actions).sort()).toEqual(['add_work_note', 'attach_file', 'update_record']);
+    expect(Object.keys(connectors.ansible!.actions)).toEqual(['launch_job_template']);
+  });
+
+  it('declares resilience defaults', () => {
+    expect(connectors.servicenow!.defaults).toEqual({
+      maxConcurrent: 4,
+      requestsPerHour: undefined,
+      retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30000 },
+      breaker: { failureThreshold: 5, resetAfterMs: 30000 },
+    });
+    expect(connectors.ansible!.acceptsIdempotencyKeys).toBe(false);
+  });
+});
