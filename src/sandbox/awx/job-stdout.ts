@@ -63,5 +63,5 @@ function recapLine(host: string, tasks: number, failed: boolean): string {
   const ok = failed ? tasks - 1 : tasks;
   const changed = ok - 2;
   const count = (name: string, n: number) => `${name}=${String(n).padEnd(4)}`;
-  return `${host.padEnd(26)} : ${count('ok', ok)} ${count('changed', changed)} ${count('unreachable', 0)} ${count('failed', failed ? 1 : 0)} ${count('skipped', 0)} ${count('rescued', 0)} ${count('ignored', 0)}`.trimEnd();
+  return `${host.padEnd(26)} : ${count('ok', ok)} ${count('changed', changed)} ${count('unreachable', 0)} ${count('failed', failed ? 1 : 0)} ${count('skipped', 0)} ${count('rescued', 0)} ${count('ignored', 0)}`;
 }

@@ -46,13 +46,18 @@ function matchesNameValues(store: RecordStore, table: string, row: RecordValues,
   });
 }
 
-/** Stable sort by each `ORDERBY` key in turn; a key naming no field is ignored. */
+/**
+ * Sorts by each `ORDERBY` key in turn; a key naming no field is ignored. Rows equal on every key
+ * keep their insertion order in the direction of the first key, so `ORDERBYDESCsys_created_on`
+ * shows the later of two same-second journal entries first [inf: real ties are unordered].
+ */
 function sortRows(store: RecordStore, table: string, rows: RecordValues[], orderBy: { field: string; descending: boolean }[]): RecordValues[] {
   if (orderBy.length === 0) return rows;
-  const keyed = rows.map((row) => {
+  const keyed = rows.map((row, position) => {
     const reader = recordReader(store, table, row);
-    return { row, keys: orderBy.map(({ field }) => reader.read(field)) };
+    return { row, position, keys: orderBy.map(({ field }) => reader.read(field)) };
   });
+  const direction = (descending: boolean, order: number) => (descending ? -order : order);
   keyed.sort((a, b) => {
     for (const [index, { descending }] of orderBy.entries()) {
       const x = a.keys[index];
@@ -60,9 +65,9 @@ function sortRows(store: RecordStore, table: string, rows: RecordValues[], order
       if (!x || !y) continue;
       // References sort by what they show, as in a list view.
       const order = compareValues(x.display ?? x.value, y.display ?? y.value);
-      if (order !== 0) return descending ? -order : order;
+      if (order !== 0) return direction(descending, order);
     }
-    return 0;
+    return direction(orderBy[0]!.descending, a.position - b.position);
   });
   return keyed.map((k) => k.row);
 }

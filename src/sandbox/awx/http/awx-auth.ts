@@ -15,7 +15,7 @@ export function requireAwxAuth(account: SandboxAccount, token: string): RequestH
       return next();
     }
     res.set('WWW-Authenticate', 'Bearer realm=api authorization_url=/api/o/authorize/');
-    const detail = header ? 'Invalid username/password.' : 'Authentication credentials were not provided.';
+    const detail = header ? 'Invalid username/password.' : 'Authentication credentials were not provided. To establish a login session, visit /api/login/.';
     res.status(401).json({ detail });
   };
 }

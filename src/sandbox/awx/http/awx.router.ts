@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Logger } from 'winston';
 import type { BaseUrlOf } from '../../http/base-url';
 import type { SandboxAccount } from '../../http/credentials';
+import { hasNonJsonBody } from '../../http/json-body';
 import type { AwxController } from '../controller';
 import { requireAwxAuth } from './awx-auth';
 import { awxErrorHandler } from './awx-errors';
@@ -27,7 +28,7 @@ export function awxRouter(deps: AwxRouterDeps): Router {
   });
   router.use(requireAwxAuth(deps.account, deps.token));
   router.use((req, res, next) => {
-    if (req.is(['application/json', '+json']) !== false) return next();
+    if (!hasNonJsonBody(req)) return next();
     res.status(415).json({ detail: `Unsupported media type "${req.get('Content-Type') ?? ''}" in request.` });
   });
   router.use(express.json({ limit: '10mb', type: ['application/json', '+json'] }));

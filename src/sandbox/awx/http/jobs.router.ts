@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { NotFoundError } from '../../../errors';
 import { isActive } from '../awx-model';
 import { jobView } from '../awx-views';
@@ -41,12 +41,12 @@ export function jobsRouter(controller: AwxController, now: () => number): Router
 }
 
 /** §1.3 stdout formats: plain text (`txt`, `ansi`), a download, or JSON with line ranges (default). */
-function sendStdout(res: import('express').Response, jobId: number, text: string, query: URLSearchParams): void {
+function sendStdout(res: Response, jobId: number, text: string, query: URLSearchParams): void {
   const format = query.get('format') ?? 'json';
   if (format === 'txt' || format === 'ansi') {
     res.type('text/plain').send(text);
   } else if (format === 'txt_download' || format === 'ansi_download') {
-    res.type('text/plain').attachment(`job_${jobId}.txt`).send(text);
+    res.type('text/plain').set('Content-Disposition', `attachment; filename="job_${jobId}.txt"`).send(text);
   } else if (format === 'json') {
     const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
     const start = Math.max(0, Number.parseInt(query.get('start_line') ?? '0', 10) || 0);

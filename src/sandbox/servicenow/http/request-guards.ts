@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { basicAuthUser, type SandboxAccount } from '../../http/credentials';
+import { hasNonJsonBody } from '../../http/json-body';
 import { sendFailure } from './failure-envelope';
 
 /** The authenticated user_name of a Table API request, set by `requireBasicAuth`. */
@@ -40,8 +41,6 @@ export function requireBasicAuth(account: SandboxAccount): RequestHandler {
   };
 }
 
-const BODY_METHODS = ['POST', 'PUT', 'PATCH'];
-
 /**
  * §1.1 headers: the sandbox speaks JSON only (ServiceNow also speaks XML): an `Accept` without JSON
  * is 406, a body of another type 415.
@@ -50,7 +49,7 @@ export const requireJson: RequestHandler = (req, res, next) => {
   if (req.get('Accept') && !req.accepts('application/json')) {
     return sendFailure(res, 406, 'Not Acceptable', 'The sandbox answers application/json only');
   }
-  if (BODY_METHODS.includes(req.method) && req.is(['application/json', '+json']) === false) {
+  if (hasNonJsonBody(req)) {
     return sendFailure(res, 415, 'Unsupported Media Type', `Content-Type ${req.get('Content-Type') ?? '(none)'} is not supported; send application/json`);
   }
   next();
