@@ -239,12 +239,14 @@ export class ControllerClient {
         details: { templateId, problems },
       });
     }
+    // Only fields with content: an empty prompt field the template does not ask for would come
+    // back in ignored_fields and cost a cancelled job.
     const body: Record<string, unknown> = {};
-    if (request.extra_vars !== undefined) body.extra_vars = request.extra_vars;
+    if (request.extra_vars && Object.keys(request.extra_vars).length > 0) body.extra_vars = request.extra_vars;
     if (request.limit !== undefined) body.limit = request.limit;
     if (request.inventory !== undefined) body.inventory = request.inventory;
-    if (request.credentials !== undefined) body.credentials = request.credentials;
-    if (request.labels !== undefined) body.labels = request.labels;
+    if (request.credentials && request.credentials.length > 0) body.credentials = request.credentials;
+    if (request.labels && request.labels.length > 0) body.labels = request.labels;
     const res = await this.request({ method: 'POST', path: `job_templates/${id(templateId)}/launch/`, body, idempotent: false, signal: options.signal });
     let launched;
     try {

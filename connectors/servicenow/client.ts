@@ -67,6 +67,22 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
+/** One call inside a batch (§6.5). `url` is relative and carries its own query string. */
+export interface BatchItem {
+  id: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  body?: Record<string, unknown>;
+}
+
+export type BatchItemResult = { ok: true; status: number; body: unknown } | { ok: false; status: number; error: ConnectorError };
+
+export interface BatchOutcome {
+  results: Map<string, BatchItemResult>;
+  /** Item ids the instance did not get to (cut by the 30 s quota): send them again. */
+  unserviced: string[];
+}
+
 /** Injected collaborators; every one is optional. */
 export interface ServiceNowClientDeps {
   /** Shared limiter (e.g. Redis-clustered); by default one is built from the config. */
@@ -344,6 +360,84 @@ export class ServiceNowClient {
   async getAttachment(sysId: string, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
     const res = await this.request({ method: 'GET', path: `/api/now/attachment/${pathId(sysId)}`, idempotent: true, signal: options.signal });
     return toAttachment(resultObject(res, 'GET attachment'));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Batch API (§6.5)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Several REST calls in one `POST /api/now/v1/batch`. Each item gets its own status: a 2xx item
+   * resolves to its parsed body, any other to the same ConnectorError a single call would raise.
+   * Items the instance did not reach in time come back in `unserviced` and must be sent again
+   * (individually or in a later batch). The batch as a whole is repeated by the client only when
+   * every item is idempotent.
+   */
+  async batch(items: readonly BatchItem[], options: { signal?: AbortSignal; batchId?: string } = {}): Promise<BatchOutcome> {
+    if (items.length === 0) return { results: new Map(), unserviced: [] };
+    const ids = new Set<string>();
+    for (const item of items) {
+      if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(item.id) || ids.has(item.id)) throw badArgument(`batch item id ${JSON.stringify(item.id)} is not unique or not simple`);
+      if (!item.url.startsWith('/api/')) throw badArgument(`batch item ${item.id}: url must be a relative /api/ path`);
+      ids.add(item.id);
+    }
+    const idempotent = items.every((i) => this.itemIdempotent(i));
+    const res = await this.request({
+      method: 'POST',
+      path: '/api/now/v1/batch',
+      body: {
+        batch_request_id: options.batchId ?? `snowline-${this.now()}`,
+        rest_requests: items.map((item) => ({
+          id: item.id,
+          method: item.method,
+          url: item.url,
+          headers: [
+            { name: 'Content-Type', value: 'application/json' },
+            { name: 'Accept', value: 'application/json' },
+          ],
+          ...(item.body === undefined ? {} : { body: Buffer.from(JSON.stringify(item.body), 'utf8').toString('base64') }),
+          exclude_response_headers: true,
+        })),
+      },
+      idempotent,
+      signal: options.signal,
+    });
+    const data = (res.data ?? {}) as { serviced_requests?: unknown; unserviced_requests?: unknown };
+    if (!Array.isArray(data.serviced_requests)) throw unexpected('POST batch', res);
+    const byId = new Map(items.map((i) => [i.id, i]));
+    const results = new Map<string, BatchItemResult>();
+    for (const raw of data.serviced_requests as Array<Record<string, unknown>>) {
+      const id = String(raw.id ?? '');
+      const item = byId.get(id);
+      if (!item) continue;
+      const status = Number(raw.status_code);
+      let body: unknown;
+      if (typeof raw.body === 'string' && raw.body) {
+        const text = Buffer.from(raw.body, 'base64').toString('utf8');
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      if (status >= 200 && status < 300) results.set(id, { ok: true, status, body });
+      else {
+        const facts = { method: item.method, path: item.url.split('?')[0]!, idempotent: this.itemIdempotent(item) };
+        const error = errorFromResponse(status, {}, body ?? raw.error_message, facts, this.now());
+        results.set(id, { ok: false, status, error });
+      }
+    }
+    const unserviced = Array.isArray(data.unserviced_requests) ? data.unserviced_requests.map(String) : [];
+    // An item the answer does not mention at all was not serviced either.
+    for (const id of ids) if (!results.has(id) && !unserviced.includes(id)) unserviced.push(id);
+    return { results, unserviced };
+  }
+
+  private itemIdempotent(item: BatchItem): boolean {
+    if (item.method === 'GET' || item.method === 'DELETE') return true;
+    if (item.method === 'POST') return false;
+    const fields = item.body && typeof item.body === 'object' ? Object.keys(item.body) : [];
+    return !fields.some((f) => this.journalFields.has(f));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { classifyError } from './errors';
 import { serviceNowConfigSchema, type ServiceNowConfig } from './schemas';
 
 export { ServiceNowClient } from './client';
-export type { QueryOptions, QueryPage, ReadOptions, WriteOptions, OrderBy, DisplayValue } from './client';
+export type { QueryOptions, QueryPage, ReadOptions, WriteOptions, OrderBy, DisplayValue, BatchItem, BatchItemResult, BatchOutcome } from './client';
 export { asBool, asDateTime, asInt, queryValue, rawValue, toDateTime, toWire, serviceNowConfigSchema } from './schemas';
 export type { ServiceNowConfig, ServiceNowConfigInput, JournalEntry, AttachmentInfo, SnRecord } from './schemas';
 

@@ -85,6 +85,13 @@ describe('launch', () => {
     expect(post.json).toEqual({ extra_vars: { service_name: 'nginx' }, limit: 'web01.example.com' });
   });
 
+  it('leaves empty prompt fields out of the launch body', async () => {
+    stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-no-limit') });
+    stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
+    await client().launch(7, { extra_vars: {}, credentials: [], labels: [] });
+    expect(stub.calls('POST', launchPath)[0]!.json).toEqual({});
+  });
+
   it('REFUSES a limit the template would silently ignore (ask_limit_on_launch false): nothing is launched', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-no-limit') });
     stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });

@@ -540,3 +540,50 @@ describe('rate limiting with bottleneck', () => {
     await limiter.disconnect();
   });
 });
+
+describe('Batch API', () => {
+  const A = '9d385017c611228701d22104cc95c371';
+  const B = 'a9e30c7dc61122760116894de7bcc7bd';
+  const C = '681ccaf9c0a8016400b98a06818d57c7';
+
+  it('sends base64 bodies with relative URLs and maps each item: ok, typed error, unserviced', async () => {
+    stub.on('POST', '/api/now/v1/batch', { body: fixture('servicenow', 'batch-response') });
+    const outcome = await client().batch(
+      [
+        { id: 'wb-1', method: 'PATCH', url: `/api/now/table/incident/${A}?sysparm_fields=sys_id,sys_mod_count`, body: { state: '2' } },
+        { id: 'wb-2', method: 'PATCH', url: `/api/now/table/incident/${B}?sysparm_fields=sys_id,sys_mod_count`, body: { state: '6' } },
+        { id: 'wb-3', method: 'PATCH', url: `/api/now/table/incident/${C}?sysparm_fields=sys_id,sys_mod_count`, body: { state: '2' } },
+      ],
+      { batchId: 'snowline-batch-1' },
+    );
+    const req = stub.requests[0]!;
+    const sent = req.json as { batch_request_id: string; rest_requests: Array<{ id: string; method: string; url: string; body: string; headers: unknown[]; exclude_response_headers: boolean }> };
+    expect(sent.batch_request_id).toBe('snowline-batch-1');
+    expect(sent.rest_requests[0]).toEqual({
+      id: 'wb-1',
+      method: 'PATCH',
+      url: `/api/now/table/incident/${A}?sysparm_fields=sys_id,sys_mod_count`,
+      headers: [
+        { name: 'Content-Type', value: 'application/json' },
+        { name: 'Accept', value: 'application/json' },
+      ],
+      body: Buffer.from(JSON.stringify({ state: '2' })).toString('base64'),
+      exclude_response_headers: true,
+    });
+    expect(outcome.results.get('wb-1')).toEqual({ ok: true, status: 200, body: { result: { sys_id: A, sys_mod_count: '5' } } });
+    const failed = outcome.results.get('wb-2');
+    expect(failed?.ok).toBe(false);
+    expect(failed && !failed.ok && failed.error).toMatchObject({ code: 'servicenow.data_policy', failure: 'permanent' });
+    expect(outcome.unserviced).toEqual(['wb-3']);
+  });
+
+  it('a batch carrying a work note is not repeated after a broken connection; a batch of plain PATCHes is', async () => {
+    stub.on('POST', '/api/now/v1/batch', [{ hangUp: true }, { body: fixture('servicenow', 'batch-response') }, { hangUp: true }]);
+    const c = client();
+    const plain = await c.batch([{ id: 'wb-1', method: 'PATCH', url: `/api/now/table/incident/${A}`, body: { state: '2' } }]);
+    expect(plain.results.get('wb-1')?.ok).toBe(true);
+    expect(stub.requests).toHaveLength(2);
+    await expect(c.batch([{ id: 'n', method: 'PATCH', url: `/api/now/table/incident/${A}`, body: { work_notes: 'x' } }])).rejects.toMatchObject({ failure: 'ambiguous' });
+    expect(stub.requests).toHaveLength(3);
+  });
+});
