@@ -475,6 +475,10 @@ export class ServiceNowClient {
         safeToRepeat = req.idempotent || res.status === 429;
       } catch (err) {
         if (err instanceof ConnectorError) throw err;
+        if (err instanceof Bottleneck.BottleneckError) {
+          // The limiter (e.g. its Redis store) failed: nothing was sent.
+          throw new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the request limiter failed: ${err.message}`, { details: { ...facts }, cause: err });
+        }
         error = errorFromNetwork(err, facts);
         safeToRepeat = req.idempotent || failedBeforeSending(err);
       }

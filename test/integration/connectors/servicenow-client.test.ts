@@ -587,3 +587,13 @@ describe('Batch API', () => {
     expect(stub.requests).toHaveLength(3);
   });
 });
+
+describe('limiter failures', () => {
+  it('a failing limiter is transient and nothing is sent, even for POST', async () => {
+    const limiter = new Bottleneck({ maxConcurrent: 1 });
+    await limiter.stop({ dropWaitingJobs: true });
+    const err = await caught(client({ retry: { maxAttempts: 1 } }, { limiter }).insert('incident', { short_description: 'x' }));
+    expect(err).toMatchObject({ code: 'servicenow.unavailable', failure: 'transient' });
+    expect(stub.requests).toHaveLength(0);
+  });
+});
