@@ -372,7 +372,7 @@ const SYS_JOURNAL_FIELD = table({
   fields: { element: str('Element'), element_id: { label: 'Element ID', type: 'sys_id' }, name: str('Table name'), value: str('Value') },
 });
 
-/** §6.2. */
+/** §6.2: attachment metadata. */
 const SYS_ATTACHMENT = table({
   name: 'sys_attachment',
   label: 'Attachment',
@@ -382,13 +382,22 @@ const SYS_ATTACHMENT = table({
     content_type: str('Content type'),
     size_bytes: int('Size bytes'),
     size_compressed: int('Size compressed'),
-    compressed: bool('Compressed'),
+    compressed: bool('Compressed', 'true'),
     table_name: str('Table name'),
     table_sys_id: str('Table sys ID'),
     image_height: str('Image height'),
     image_width: str('Image width'),
     average_image_color: str('Average image color'),
+    state: str('State', 'available'),
+    chunk_size_bytes: str('Chunk size bytes', '700000'),
   },
+});
+
+/** The bytes of an attachment, Base64 in `data`; the sandbox keeps each file in one chunk. */
+const SYS_ATTACHMENT_DOC = table({
+  name: 'sys_attachment_doc',
+  label: 'Attachment Document',
+  fields: { sys_attachment: ref('Attachment', 'sys_attachment'), position: int('Position', '0'), length: int('Length'), data: str('Data') },
 });
 
 const SYS_CHOICE = table({
@@ -410,7 +419,7 @@ const SYS_CHOICE = table({
 const TABLES: ReadonlyMap<string, TableDef> = new Map(
   [
     TASK, INCIDENT, CHANGE_REQUEST, CHANGE_TASK, PROBLEM, SYS_USER, SYS_USER_GROUP, SYS_USER_GRMEMBER,
-    CMDB_CI, ...CMDB_CLASSES, CMDB_REL_TYPE, CMDB_REL_CI, SYSAPPROVAL_APPROVER, SYS_JOURNAL_FIELD, SYS_ATTACHMENT, SYS_CHOICE,
+    CMDB_CI, ...CMDB_CLASSES, CMDB_REL_TYPE, CMDB_REL_CI, SYSAPPROVAL_APPROVER, SYS_JOURNAL_FIELD, SYS_ATTACHMENT, SYS_ATTACHMENT_DOC, SYS_CHOICE,
   ].map((t) => [t.name, t]),
 );
 

@@ -7,6 +7,7 @@ import { silentLogger } from '../observability/logger';
 import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
 import type { BaseUrlOf } from './http/base-url';
+import { AttachmentService } from './servicenow/attachments';
 import { WebhookBusinessRule } from './servicenow/business-rule';
 import { servicenowRouter } from './servicenow/http/servicenow.router';
 import { RecordStore } from './servicenow/record-store';
@@ -59,6 +60,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   const businessRule = new WebhookBusinessRule({ webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, enabled: options.webhooksEnabled, logger });
   const service = new TableService({ store, dataPolicy: options.dataPolicy ?? true, onWrite: (write) => businessRule.onWrite(write) });
+  const attachments = new AttachmentService(store, service);
   let listeningUrl: string | undefined;
   // Before listen() (supertest on `app`), links follow the request's own host.
   const baseUrl: BaseUrlOf = (req) => options.baseUrl ?? listeningUrl ?? `${req.protocol}://${req.get('host')}`;
@@ -67,7 +69,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/api/now', servicenowRouter({ service, store, baseUrl, now: () => new Date() }, account, logger));
+  app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, account, logger));
   app.use('/api/v2', awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger }));
 
   let server: Server | undefined;

@@ -4,6 +4,11 @@ import { INVENTORY, ORGANIZATION, PROJECT } from './awx-seed';
 /** The sandbox user as the controller shows it (every job is launched by it). */
 const USER_ID = 1;
 
+/** `GET /api/v2/me/`: the sandbox user as a controller user. */
+export function meView(userName: string) {
+  return { id: USER_ID, type: 'user', url: `/api/v2/users/${USER_ID}/`, username: userName, first_name: '', last_name: '', email: '', is_superuser: true, is_system_auditor: false };
+}
+
 /** AWX timestamps: ISO 8601 with microseconds, UTC. */
 export function awxTime(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

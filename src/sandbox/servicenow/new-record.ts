@@ -1,10 +1,14 @@
 import { fieldsOf } from '../../../connectors/servicenow/dictionary';
-import { newSysId } from './glide-values';
+import { glideDateTime, newSysId } from './glide-values';
 
 /** Who writes and when: the authenticated user_name and a raw date-time (§1.4). */
 export interface WriteStamp {
   user: string;
   on: string;
+}
+
+export function writeStamp(user: string, at: Date): WriteStamp {
+  return { user, on: glideDateTime(at) };
 }
 
 /**

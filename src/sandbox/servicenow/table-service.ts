@@ -1,9 +1,9 @@
 import { fieldsOf, getTable, rootOf } from '../../../connectors/servicenow/dictionary';
 import { NotFoundError } from '../../errors';
 import { InvalidTableError } from './errors/invalid-table.error';
-import { glideDateTime, isSysId } from './glide-values';
+import { isSysId } from './glide-values';
 import { appendJournalEntry } from './journal';
-import { newRecord, type WriteStamp } from './new-record';
+import { newRecord, writeStamp, type WriteStamp } from './new-record';
 import { readRecordInput, type RecordInput } from './record-input';
 import type { RecordStore, RecordValues } from './record-store';
 import { applyBeforeRules } from './rules/before-rules';
@@ -111,7 +111,7 @@ export class TableService {
   }
 
   private stamp(user: string): WriteStamp {
-    return { user, on: glideDateTime(this.now()) };
+    return writeStamp(user, this.now());
   }
 
   private actor(stamp: WriteStamp) {

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { BaseUrlOf } from '../../http/base-url';
 import type { SandboxAccount } from '../../http/credentials';
 import { hasNonJsonBody } from '../../http/json-body';
+import { meView } from '../awx-views';
 import type { AwxController } from '../controller';
 import { requireAwxAuth } from './awx-auth';
 import { awxErrorHandler } from './awx-errors';
@@ -32,6 +33,10 @@ export function awxRouter(deps: AwxRouterDeps): Router {
     res.status(415).json({ detail: `Unsupported media type "${req.get('Content-Type') ?? ''}" in request.` });
   });
   router.use(express.json({ limit: '10mb', type: ['application/json', '+json'] }));
+  // The signed-in user, which clients read as a light authenticated health check.
+  router.get('/me', (_req, res) => {
+    res.json({ count: 1, next: null, previous: null, results: [meView(String(res.locals.user))] });
+  });
   router.use('/job_templates', jobTemplatesRouter(deps.controller, deps.baseUrl));
   router.use('/jobs', jobsRouter(deps.controller, deps.now));
   router.use((_req, res) => {

@@ -2,10 +2,20 @@ import { Router } from 'express';
 import type { BaseUrlOf } from '../../http/base-url';
 import type { AwxController } from '../controller';
 import { jobView, launchInfoView, templateView } from '../awx-views';
-import { listPage } from '../list-page';
+import { listPage, type Filterable } from '../list-page';
 import { bodyObject, idParam, searchOf } from './awx-request';
 
-/** `/api/v2/job_templates/…`: list, detail, and launch (§1.2). */
+type TemplateView = ReturnType<typeof templateView>;
+
+/** Filters clients use to find a template: `?name=Restart service&organization__name=…`. */
+const TEMPLATE_FILTERS: Filterable<TemplateView> = {
+  id: (t) => t.id,
+  name: (t) => t.name,
+  organization: (t) => t.organization,
+  organization__name: (t) => t.summary_fields.organization.name,
+};
+
+/** `/api/v2/job_templates/…`: list, detail, survey spec and launch (§1.2). */
 export function jobTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf): Router {
   const router = Router();
   const view = (id: number) => {
@@ -16,10 +26,15 @@ export function jobTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf
 
   router.get('/', (req, res) => {
     const views = controller.listTemplates().map((t) => view(t.id));
-    res.json(listPage(views, '/api/v2/job_templates/', searchOf(req), ['id', 'name']));
+    res.json(listPage(views, '/api/v2/job_templates/', searchOf(req), TEMPLATE_FILTERS));
   });
   router.get('/:id', (req, res) => {
     res.json(view(idParam(req)));
+  });
+  // The sandbox's templates have no survey; AWX answers {} then.
+  router.get('/:id/survey_spec', (req, res) => {
+    controller.template(idParam(req));
+    res.json({});
   });
   router.get('/:id/launch', (req, res) => {
     res.json(launchInfoView(controller.template(idParam(req))));

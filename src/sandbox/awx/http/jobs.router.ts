@@ -4,11 +4,25 @@ import { isActive } from '../awx-model';
 import { jobView } from '../awx-views';
 import type { AwxController } from '../controller';
 import { jobStdout } from '../job-stdout';
-import { listPage } from '../list-page';
+import { listPage, type Filterable } from '../list-page';
 import { idParam, searchOf } from './awx-request';
 
-/** Fields `/api/v2/jobs/` can be filtered on (`id__in=1,2,3` is how clients batch-poll, §1.3). */
-const JOB_FILTERS = ['id', 'job_template', 'status', 'name', 'launch_type', 'failed'];
+type JobView = ReturnType<typeof jobView>;
+
+/**
+ * Fields `/api/v2/jobs/` can be filtered on: `id__in=1,2,3` is how clients batch-poll (§1.3),
+ * `job_template` + `created__gte` how they find a launch again after an ambiguous failure.
+ */
+const JOB_FILTERS: Filterable<JobView> = {
+  id: (j) => j.id,
+  job_template: (j) => j.job_template,
+  status: (j) => j.status,
+  failed: (j) => j.failed,
+  name: (j) => j.name,
+  launch_type: (j) => j.launch_type,
+  created: (j) => j.created,
+  finished: (j) => j.finished,
+};
 
 /** `/api/v2/jobs/…`: list, detail, cancel and stdout (§1.3). */
 export function jobsRouter(controller: AwxController, now: () => number): Router {

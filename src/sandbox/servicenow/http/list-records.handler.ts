@@ -3,15 +3,14 @@ import { NotFoundError } from '../../../errors';
 import { findRecords } from '../record-query';
 import { renderRecord } from '../record-view';
 import { userByName } from '../sys-user';
-import { paginationLinks } from './pagination-links';
 import { requestUser } from './request-guards';
-import { paramsOf, requestUrl, routeParam, type TableApiDeps } from './table-api';
+import { paramsOf, routeParam, sendPage, type NowApiDeps } from './now-api';
 
 /**
  * `GET /api/now/table/{table}` (§1.1–1.3): one page of the matching records, `X-Total-Count` of all
  * of them and the `Link` header. The v1 API answered 404 where later versions give `[]`.
  */
-export function listRecords(deps: TableApiDeps, version: 'v1' | 'latest'): RequestHandler {
+export function listRecords(deps: NowApiDeps, version: 'v1' | 'latest'): RequestHandler {
   return (req, res) => {
     const table = routeParam(req, 'table');
     deps.service.requireTable(table);
@@ -19,14 +18,7 @@ export function listRecords(deps: TableApiDeps, version: 'v1' | 'latest'): Reque
     const userSysId = userByName(deps.store, requestUser(res.locals))?.sys_id;
     const rows = findRecords(deps.store, table, { encodedQuery: params.query, nameValues: params.nameValues }, { now: deps.now(), userSysId });
     if (version === 'v1' && rows.length === 0) throw new NotFoundError('record', table);
-    // [inf] sysparm_no_count: the count is skipped, so no X-Total-Count is sent.
-    if (!params.noCount) res.set('X-Total-Count', String(rows.length));
-    const links = params.suppressPaginationHeader
-      ? undefined
-      : paginationLinks(requestUrl(deps, req), { offset: params.offset, limit: params.limit, total: rows.length });
-    if (links) res.set('Link', links);
     const context = { store: deps.store, baseUrl: deps.baseUrl(req) };
-    const page = rows.slice(params.offset, params.offset + params.limit);
-    res.json({ result: page.map((row) => renderRecord(context, table, row, params.view)) });
+    sendPage(deps, req, res, rows, params, (row) => renderRecord(context, table, row, params.view));
   };
 }

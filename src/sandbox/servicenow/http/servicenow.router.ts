@@ -1,19 +1,22 @@
 import express, { Router } from 'express';
 import type { Logger } from 'winston';
 import type { SandboxAccount } from '../../http/credentials';
+import { attachmentRouter } from './attachment.router';
 import { sendFailure, servicenowErrorHandler } from './failure-envelope';
 import { methodOverride, requireBasicAuth, requireJson, transactionHeaders } from './request-guards';
-import type { TableApiDeps } from './table-api';
+import type { NowApiDeps } from './now-api';
 import { tableRouter } from './table.router';
 
 /** Largest accepted request body. */
 const BODY_LIMIT = '10mb';
 
-/** Everything under `/api/now`: the Table API in its unversioned, v1 and v2 forms. */
-export function servicenowRouter(deps: TableApiDeps, account: SandboxAccount, logger: Logger): Router {
+/** Everything under `/api/now`: the Table API in its unversioned, v1 and v2 forms, and the Attachment API. */
+export function servicenowRouter(deps: NowApiDeps, account: SandboxAccount, logger: Logger): Router {
   const router = Router();
-  router.use(transactionHeaders, methodOverride, requireBasicAuth(account), requireJson);
-  router.use(express.json({ limit: BODY_LIMIT, type: ['application/json', '+json'] }));
+  router.use(transactionHeaders, methodOverride, requireBasicAuth(account));
+  // Attachments carry files of any type; everything else speaks JSON.
+  router.use('/attachment', attachmentRouter(deps));
+  router.use(requireJson, express.json({ limit: BODY_LIMIT, type: ['application/json', '+json'] }));
   router.use(['/table', '/v2/table'], tableRouter(deps, 'latest'));
   router.use('/v1/table', tableRouter(deps, 'v1'));
   router.use((req, res) => sendFailure(res, 400, `Requested URI does not represent any resource: ${req.originalUrl.split('?')[0]}`, null));

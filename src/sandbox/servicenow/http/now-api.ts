@@ -1,14 +1,17 @@
 import type { Request, Response } from 'express';
+import type { AttachmentService } from '../attachments';
 import { ValidationError } from '../../../errors';
 import type { BaseUrlOf } from '../../http/base-url';
 import type { RecordStore, RecordValues } from '../record-store';
 import { renderRecord } from '../record-view';
 import type { TableService } from '../table-service';
+import { paginationLinks } from './pagination-links';
 import { readTableParams, type TableParams } from './table-params';
 
-/** What the Table API handlers are built from. */
-export interface TableApiDeps {
+/** What the `/api/now` handlers (Table API, Attachment API) are built from. */
+export interface NowApiDeps {
   service: TableService;
+  attachments: AttachmentService;
   store: RecordStore;
   baseUrl: BaseUrlOf;
   now(): Date;
@@ -21,18 +24,32 @@ export function routeParam(req: Request, name: 'table' | 'sys_id'): string {
 }
 
 /** The request's full URL, as the instance would see it. */
-export function requestUrl(deps: TableApiDeps, req: Request): URL {
+export function requestUrl(deps: NowApiDeps, req: Request): URL {
   return new URL(`${deps.baseUrl(req)}${req.originalUrl}`);
 }
 
-export function paramsOf(deps: TableApiDeps, req: Request): TableParams {
+export function paramsOf(deps: NowApiDeps, req: Request): TableParams {
   return readTableParams(requestUrl(deps, req).searchParams);
 }
 
 /** The `{"result": record}` body shown under the request's read parameters. */
-export function recordResult(deps: TableApiDeps, req: Request, row: RecordValues, params: TableParams) {
+export function recordResult(deps: NowApiDeps, req: Request, row: RecordValues, params: TableParams) {
   const table = routeParam(req, 'table');
   return { result: renderRecord({ store: deps.store, baseUrl: deps.baseUrl(req) }, table, row, params.view) };
+}
+
+/**
+ * Sends one page of a list: `{"result": [...]}` with `X-Total-Count` of all rows and the `Link`
+ * header (§1.3), each row shown by `show`.
+ */
+export function sendPage(deps: NowApiDeps, req: Request, res: Response, rows: RecordValues[], params: TableParams, show: (row: RecordValues) => unknown): void {
+  // [inf] sysparm_no_count: the count is skipped, so no X-Total-Count is sent.
+  if (!params.noCount) res.set('X-Total-Count', String(rows.length));
+  const links = params.suppressPaginationHeader
+    ? undefined
+    : paginationLinks(requestUrl(deps, req), { offset: params.offset, limit: params.limit, total: rows.length });
+  if (links) res.set('Link', links);
+  res.json({ result: rows.slice(params.offset, params.offset + params.limit).map(show) });
 }
 
 /** Sends a written record, or only the status when the client sent `X-no-response-body: true` (§1.1). */
