@@ -6,7 +6,7 @@ export const FAIL_VAR = 'sandbox_fail';
 export const ARTIFACTS_VAR = 'sandbox_artifacts';
 
 /** §1.3 job statuses; the first four are active (cancelable), the rest terminal. */
-export const ACTIVE_STATUSES = ['new', 'pending', 'waiting', 'running'] as const;
+const ACTIVE_STATUSES = ['new', 'pending', 'waiting', 'running'] as const;
 export const JOB_STATUSES = [...ACTIVE_STATUSES, 'successful', 'failed', 'error', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 

@@ -10,7 +10,7 @@ export function meView(userName: string) {
 }
 
 /** AWX timestamps: ISO 8601 with microseconds, UTC. */
-export function awxTime(ms: number | undefined): string | null {
+function awxTime(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

@@ -13,15 +13,15 @@ interface Delivery {
   verdict: ReturnType<typeof verifyWebhook>;
 }
 
-/** A tiny webhook receiver on port 0 that records every delivery, verified and parsed. */
-async function startReceiver(status = 202): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
+/** A tiny webhook receiver on port 0 that records every delivery, verified and parsed, answering after `delayMs`. */
+async function startReceiver(status = 202, delayMs = 0): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
   const deliveries: Delivery[] = [];
   const app = express();
   app.post('/webhooks/servicenow', express.raw({ type: '*/*' }), (req, res) => {
     const raw = req.body as Buffer;
     const verdict = verifyWebhook(SANDBOX_DEFAULTS.webhookSecret, { timestamp: req.get('X-Snowline-Timestamp'), signature: req.get('X-Snowline-Signature') }, raw);
     deliveries.push({ headers: req.headers, raw, event: ticketEventSchema.parse(JSON.parse(raw.toString('utf8'))), verdict });
-    res.status(status).end();
+    setTimeout(() => res.status(status).end(), delayMs);
   });
   const server: Server = await new Promise((resolve) => {
     const started = app.listen(0, '127.0.0.1', () => resolve(started));
@@ -92,6 +92,21 @@ describe('§6.1 Business Rule emulation', () => {
       ['change_request', 'CHG0030001'],
       ['problem', 'PRB0040001'],
     ]);
+  });
+
+  it('§6.1 async rule: a slow receiver does not hold the API call, and one record\'s events wait for each other', async () => {
+    receiver = await startReceiver(202, 800);
+    s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
+    const started = Date.now();
+    const { sys_id } = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
+    await s.snow.patch(`/api/now/table/incident/${sys_id}`, { state: '2' });
+    expect(Date.now() - started).toBeLessThan(600);
+    await eventually(() => (receiver.deliveries.length === 1 ? true : undefined));
+    // The update's delivery starts only once the insert's has been answered.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(receiver.deliveries).toHaveLength(1);
+    await eventually(() => (receiver.deliveries.length === 2 ? true : undefined));
+    expect(receiver.deliveries.map((d) => d.event.event)).toEqual(['inserted', 'updated']);
   });
 
   it('§6.1 no retry: a refused delivery is dropped and later events still go out', async () => {

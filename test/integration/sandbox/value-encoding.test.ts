@@ -128,6 +128,13 @@ describe('§3.1–3.3 ticket rules', () => {
     expect(change).toMatchObject({ active: 'false', state: '4', type: 'normal' });
   });
 
+  it('sys_user name is calculated from first and last name', async () => {
+    const created = (await s.snow.post('/api/now/table/sys_user', { user_name: 'jane.doe', first_name: 'Jane', last_name: 'Doe' })).data.result;
+    expect(created.name).toBe('Jane Doe');
+    const renamed = await s.snow.patch(`/api/now/table/sys_user/${created.sys_id}`, { last_name: 'Roe' });
+    expect(renamed.data.result.name).toBe('Jane Roe');
+  });
+
   it('§3.2 sys_choice holds the choices of the model, e.g. incident close codes', async () => {
     const res = await s.snow.get('/api/now/table/sys_choice', { params: { sysparm_query: 'name=incident^element=close_code^ORDERBYsequence', sysparm_fields: 'value' } });
     expect(res.data.result.map((c: { value: string }) => c.value)).toContain('Solution provided');

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { AttachmentService } from '../attachments';
 import { ValidationError } from '../../../errors';
 import type { BaseUrlOf } from '../../http/base-url';
+import type { AttachmentService } from '../attachments';
 import type { RecordStore, RecordValues } from '../record-store';
 import { renderRecord } from '../record-view';
 import type { TableService } from '../table-service';
@@ -24,7 +24,7 @@ export function routeParam(req: Request, name: 'table' | 'sys_id'): string {
 }
 
 /** The request's full URL, as the instance would see it. */
-export function requestUrl(deps: NowApiDeps, req: Request): URL {
+function requestUrl(deps: NowApiDeps, req: Request): URL {
   return new URL(`${deps.baseUrl(req)}${req.originalUrl}`);
 }
 

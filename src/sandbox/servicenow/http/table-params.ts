@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ViewOptions } from '../record-view';
 
 /** §1.2 default page size. */
-export const DEFAULT_LIMIT = 10000;
+const DEFAULT_LIMIT = 10000;
 
 const flag = z
   .string()
@@ -21,17 +21,24 @@ const count = (fallback: number, min: number) =>
 
 const paramsSchema = z.object({
   sysparm_query: z.string().optional(),
+  // An empty list means all fields, like no list.
   sysparm_fields: z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? undefined : [...new Set(v.split(',').map((f) => f.trim()).filter(Boolean))])),
+    .transform((v) => {
+      const fields = [...new Set((v ?? '').split(',').map((f) => f.trim()).filter(Boolean))];
+      return fields.length > 0 ? fields : undefined;
+    }),
   sysparm_limit: count(DEFAULT_LIMIT, 1),
   // "never negative" (§1.2).
   sysparm_offset: count(0, 0),
   sysparm_display_value: z
     .string()
     .optional()
-    .transform((v) => (v === 'true' || v === 'all' ? v : 'false')),
+    .transform((v) => {
+      const mode = v?.toLowerCase();
+      return mode === 'true' || mode === 'all' ? mode : 'false';
+    }),
   sysparm_exclude_reference_link: flag,
   sysparm_suppress_pagination_header: flag,
   sysparm_no_count: flag,

@@ -2,6 +2,7 @@ import type { RecordValues } from '../record-store';
 import { checkIncidentDataPolicy } from './incident-data-policy';
 import { applyPriorityLookup } from './priority-lookup';
 import { applyTaskLifecycle, type Actor } from './task-lifecycle';
+import { applyUserName } from './user-name';
 
 /** What the instance does to a record before it is saved. */
 export interface BeforeRulesOptions {
@@ -22,5 +23,6 @@ export function applyBeforeRules(
 ): void {
   applyPriorityLookup(table, next);
   applyTaskLifecycle(table, next, previous, actor);
+  applyUserName(table, next, previous);
   if (options.dataPolicy) checkIncidentDataPolicy(table, next);
 }
