@@ -129,7 +129,7 @@ describe('awx §1.2 job templates and launch', () => {
 
 describe('awx §1.3 jobs', () => {
   it('§1.3 a job goes pending → running → successful with started, finished, elapsed', async () => {
-    s = await startSandbox({ jobDurationMs: 300 });
+    s = await startSandbox({ jobDurationMs: 1000 });
     const { data } = await launch({ limit: 'web-01', extra_vars: { service_name: 'nginx' } });
     const seen = new Set<string>([data.status]);
     const job = await eventually(async () => {
@@ -169,7 +169,6 @@ describe('awx §1.3 jobs', () => {
   it('§1.3 stdout as txt, json and txt_download names the hosts and the extra vars', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     const { data } = await launch({ limit: 'web-01,web-02', extra_vars: { service_name: 'nginx' } });
-    expect((await s.awx.get(`/api/v2/jobs/${data.id}/stdout/`, { params: { format: 'txt' } })).data).toBe('');
     await finished(data.id);
     const txt = await s.awx.get(`/api/v2/jobs/${data.id}/stdout/`, { params: { format: 'txt' } });
     expect(txt.headers['content-type']).toMatch(/^text\/plain/);
@@ -198,6 +197,8 @@ describe('awx §1.3 jobs', () => {
   it('§1.3 cancel: GET says can_cancel; POST 202 cancels an active job; a finished one is 405', async () => {
     s = await startSandbox({ jobDurationMs: 10_000 });
     const { data } = await launch({ limit: 'web-01' });
+    // Nothing has run while the job is pending.
+    expect((await s.awx.get(`/api/v2/jobs/${data.id}/stdout/`, { params: { format: 'txt' } })).data).toBe('');
     expect((await s.awx.get(`/api/v2/jobs/${data.id}/cancel/`)).data).toEqual({ can_cancel: true });
     const cancel = await s.awx.post(`/api/v2/jobs/${data.id}/cancel/`);
     expect(cancel.status).toBe(202);
