@@ -52,7 +52,7 @@ export function listPage<T extends { id: number }>(items: T[], path: string, que
 /** The predicate of one filter parameter; none when it names no filterable field. */
 function filterCheck<T>(filterable: Filterable<T>, param: string, wanted: string): ((item: T) => boolean)[] {
   const split = param.lastIndexOf('__');
-  const [name, lookup] = filterable[param] || split < 0 ? [param, 'exact'] : [param.slice(0, split), param.slice(split + 2)];
+  const [name, lookup] = param in filterable || split < 0 ? [param, 'exact'] : [param.slice(0, split), param.slice(split + 2)];
   const read = filterable[name];
   const test = LOOKUPS[lookup];
   if (!read || !test) return [];

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { NotFoundError } from '../../../errors';
-import { isActive } from '../awx-model';
+import { isActive, type JobRecord } from '../awx-model';
 import { jobView } from '../awx-views';
 import type { AwxController } from '../controller';
 import { jobStdout } from '../job-stdout';
@@ -27,17 +27,14 @@ const JOB_FILTERS: Filterable<JobView> = {
 /** `/api/v2/jobs/…`: list, detail, cancel and stdout (§1.3). */
 export function jobsRouter(controller: AwxController, now: () => number): Router {
   const router = Router();
-  const view = (id: number) => {
-    const job = controller.job(id);
-    return jobView(job, controller.template(job.templateId));
-  };
+  const view = (job: JobRecord) => jobView(job, controller.template(job.templateId));
 
   router.get('/', (req, res) => {
-    const views = controller.listJobs().map((job) => view(job.id));
+    const views = controller.listJobs().map(view);
     res.json(listPage(views, '/api/v2/jobs/', searchOf(req), JOB_FILTERS));
   });
   router.get('/:id', (req, res) => {
-    res.json(view(idParam(req)));
+    res.json(view(controller.job(idParam(req))));
   });
   router.get('/:id/cancel', (req, res) => {
     res.json({ can_cancel: isActive(controller.job(idParam(req)).status) });
