@@ -109,7 +109,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
   /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
   async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed', facts: { result?: unknown; error?: string }): Promise<void> {
     const at = now();
-    await store.db.transaction().execute(async (trx) => {
+    const runState = await store.db.transaction().execute(async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         state: outcome,
         result: facts.result === undefined ? null : JSON.stringify(facts.result),
@@ -118,19 +118,21 @@ export function createStepWorker(deps: StepWorkerDeps) {
         lease_owner: null,
         lease_until: null,
       });
-      if (!saved) return;
+      if (!saved) return undefined;
       const steps = await repos.runs.stepsOf(trx, run.id);
       const decision = decideRun(steps.map((s) => ({ idx: s.idx, state: s.state as StepState })));
       const byIdx = (idx: number) => steps.find((s) => s.idx === idx)!.id;
       if (decision.unblock !== undefined) await repos.runs.updateSteps(trx, [byIdx(decision.unblock)], { state: 'pending', next_at: at });
       await repos.runs.updateSteps(trx, decision.cancel.map(byIdx), { state: 'cancelled', finished_at: at });
       await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
-      if (decision.runState === 'running') return;
+      if (decision.runState === 'running') return decision.runState;
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' ? 'succeeded' : 'failed', facts.error ?? '');
       if (writeback) await enqueueWriteback(trx, run, writeback, at);
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
+      return decision.runState;
     });
+    if (runState && runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: runState });
     metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
   }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { SnowlineError } from '../errors';
 import type { StoreDialect } from './dialect';
@@ -68,9 +68,17 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
 
 async function migrate(store: Store): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(store.dialect) };
-  const { error, results } = await new Migrator({ db: store.db, provider }).migrateToLatest();
+  // Kysely looks for its bookkeeping tables in every schema unless told which one; name ours, so a
+  // second Snowline schema in the same database is not mistaken for this one.
+  const migrationTableSchema = store.dialect === 'postgres' ? await currentSchema(store.db) : undefined;
+  const { error, results } = await new Migrator({ db: store.db, provider, migrationTableSchema }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new SnowlineError('store.migration_failed', `migration ${failed} failed`, { cause: error });
   }
+}
+
+async function currentSchema(db: Db): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]!.schema;
 }

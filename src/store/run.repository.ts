@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { StoreDialect } from './dialect';
+import { ConflictError } from '../errors';
+import { isUniqueViolation, type StoreDialect } from './dialect';
 import type { RunRow, StepRow, Tables } from './schema';
 
 export type Run = RunRow;
@@ -14,8 +15,14 @@ export const ACTIVE_STEP_STATES = ['pending', 'starting', 'waiting'] as const;
 /** Runs and their steps. Steps are claimed with leases so several workers never run one twice. */
 export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   return {
+    /** Records a run and its steps; a second run of one rule for one event is a ConflictError. */
     async create(trx: Transaction<Tables>, run: Run, steps: Step[]): Promise<void> {
-      await trx.insertInto('runs').values(run).execute();
+      try {
+        await trx.insertInto('runs').values(run).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError('run.exists', `rule ${run.rule_id} already has a run for event ${run.event_key}`);
+        throw error;
+      }
       if (steps.length > 0) await trx.insertInto('steps').values(steps).execute();
     },
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openStore, repositories, type Repositories, type Store } from '../../src/store';
 
 /**
@@ -31,13 +30,8 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
     repos: repositories(store),
     options,
     async close() {
+      // The schema stays until the next run's global setup (see global-setup.ts).
       await store.close();
-      if (engine === 'postgres') {
-        const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -42,7 +42,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
 
   it('refuses a second run of one rule for one event', async () => {
     await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0)]));
-    await expect(t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, { ...run('r2'), event_key: 'incident:r1:0' }, []))).rejects.toThrow();
+    await expect(t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, { ...run('r2'), event_key: 'incident:r1:0' }, []))).rejects.toMatchObject({ code: 'run.exists' });
     expect((await t.repos.runs.list({ ticket: 'INC0010001', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
   });
 
