@@ -94,7 +94,8 @@ export interface WatermarkRow {
 }
 
 export interface AuditRow {
-  seq: Generated<number>;
+  /** Assigned by the chain (previous + 1), not by the engine, so a deleted entry leaves a gap. */
+  seq: number;
   at: number;
   kind: string;
   actor: string;

@@ -98,7 +98,8 @@ export const initial = (dialect: StoreDialect): Migration => ({
 
     await db.schema
       .createTable('audit_log')
-      .addColumn('seq', seq as 'integer', (c) => (seq === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+      // bigint, not an auto-increment: the journal numbers its own entries (see audit.repository).
+      .addColumn('seq', 'bigint', (c) => c.primaryKey())
       .addColumn('at', 'bigint', (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('actor', 'text', (c) => c.notNull())
