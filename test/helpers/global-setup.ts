@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { TEST_POSTGRES_URL } from './stores';
 
+/** Schemas older than this are left by finished runs; younger ones may belong to a run in progress. */
+const STALE_AFTER_SECONDS = 3600;
+
 /**
  * Drops the per-test PostgreSQL schemas of earlier runs. Tests never drop their own schema on close:
  * a DROP while another worker's migrator reads the catalog makes that read fail.
@@ -10,7 +13,9 @@ export default async function dropOldTestSchemas(): Promise<void> {
   await client.connect();
   try {
     const { rows } = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 't\\_%'`);
-    for (const { name } of rows) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    const cutoff = Math.floor(Date.now() / 1000) - STALE_AFTER_SECONDS;
+    const stale = rows.filter(({ name }) => Number(name.split('_')[1]) < cutoff || !/^t_\d{10}_/.test(name));
+    for (const { name } of stale) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   } finally {
     await client.end();
   }

@@ -22,7 +22,8 @@ export interface TestStore {
 
 export async function openTestStore(engine: Engine): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-test-'));
-  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  // The creation time in the name lets global setup drop only schemas left by earlier runs.
+  const schema = `t_${Math.floor(Date.now() / 1000)}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const options = engine === 'postgres' ? { sqlitePath: join(dir, 'unused.db'), postgresUrl: TEST_POSTGRES_URL, postgresSchema: schema } : { sqlitePath: join(dir, 'snowline.db') };
   const store = await openStore(options);
   return {
