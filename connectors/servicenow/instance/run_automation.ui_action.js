@@ -1,0 +1,35 @@
+/*
+ * UI Action "Run automation" — a form button on incident, change_request and problem.
+ *   Client: false   Show update: true   Condition: gs.hasRole('itil')
+ *   Requires system properties x_snowline.api_url (e.g. https://snowline.example.com) and
+ *   x_snowline.api_token (a Snowline JWT with the operator role: `snowline token --sub servicenow
+ *   --role operator`; mark the property "private").
+ *
+ * Asks Snowline to run one rule on this ticket now. Snowline re-checks the rule's allowed groups
+ * against the agent named here, so the button grants nothing the rule does not already allow.
+ * The rule id comes from the ticket's "u_snowline_rule" field (a choice list the admin fills with
+ * the rule ids of mappings/*.yaml); without it, Snowline evaluates every rule for the ticket.
+ */
+(function runAutomation() {
+  var request = new sn_ws.RESTMessageV2();
+  var rule = current.isValidField('u_snowline_rule') ? current.getValue('u_snowline_rule') : '';
+  var path = rule ? '/api/v1/rules/' + encodeURIComponent(rule) + '/trigger' : '/api/v1/triggers';
+  request.setEndpoint(gs.getProperty('x_snowline.api_url') + path);
+  request.setHttpMethod('post');
+  request.setHttpTimeout(10000);
+  request.setRequestHeader('Content-Type', 'application/json');
+  request.setRequestHeader('Authorization', 'Bearer ' + gs.getProperty('x_snowline.api_token'));
+  request.setRequestBody(JSON.stringify({
+    table: current.getTableName(),
+    sys_id: current.getUniqueValue(),
+    requested_by: gs.getUserName()
+  }));
+  var response = request.execute();
+  var status = response.getStatusCode();
+  if (status >= 200 && status < 300) {
+    gs.addInfoMessage('Snowline accepted the automation request; progress appears in the work notes.');
+  } else {
+    gs.addErrorMessage('Snowline refused the automation request (HTTP ' + status + '): ' + response.getBody());
+  }
+  action.setRedirectURL(current);
+})();
