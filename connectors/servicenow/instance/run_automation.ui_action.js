@@ -5,16 +5,15 @@
  *   x_snowline.api_token (a Snowline JWT with the operator role: `snowline token --sub servicenow
  *   --role operator`; mark the property "private").
  *
- * Asks Snowline to run one rule on this ticket now. Snowline re-checks the rule's allowed groups
- * against the agent named here, so the button grants nothing the rule does not already allow.
- * The rule id comes from the ticket's "u_snowline_rule" field (a choice list the admin fills with
- * the rule ids of mappings/*.yaml); without it, Snowline evaluates every rule for the ticket.
+ * Asks Snowline to run one rule on this ticket now: create one UI Action per rule an agent may
+ * start by hand ("Restart service", "Clean up disk"...) and set RULE_ID to the rule's id in
+ * mappings/*.yaml. Snowline re-checks the rule's allowed groups against the agent named here, so
+ * the button grants nothing the rule does not already allow.
  */
 (function runAutomation() {
+  var RULE_ID = 'restart-service-when-down';
   var request = new sn_ws.RESTMessageV2();
-  var rule = current.isValidField('u_snowline_rule') ? current.getValue('u_snowline_rule') : '';
-  var path = rule ? '/api/v1/rules/' + encodeURIComponent(rule) + '/trigger' : '/api/v1/triggers';
-  request.setEndpoint(gs.getProperty('x_snowline.api_url') + path);
+  request.setEndpoint(gs.getProperty('x_snowline.api_url') + '/api/v1/rules/' + encodeURIComponent(RULE_ID) + '/trigger');
   request.setHttpMethod('post');
   request.setHttpTimeout(10000);
   request.setRequestHeader('Content-Type', 'application/json');

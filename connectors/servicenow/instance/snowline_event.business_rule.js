@@ -51,7 +51,7 @@
 
   function changedFields(record) {
     if (record.operation() == 'insert') return [];
-    var names = new GlideScriptRecordUtil.get(record).getChangedFieldNames();
+    var names = GlideScriptRecordUtil.get(record).getChangedFieldNames();
     var out = [];
     for (var i = 0; i < names.size(); i++) out.push(String(names.get(i)));
     return out;
