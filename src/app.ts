@@ -100,7 +100,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });

@@ -55,6 +55,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           metrics.runsStarted.inc({ rule: rule.definition.id });
           logger.info('run started', { runId: run.id, rule: rule.definition.id, ticket: payload.number });
         }
+        await repos.runs.wakeGatedSteps(trx, payload.number, now());
         await trx.updateTable('inbox_events').set({ status: 'done', note: active.length ? `runs: ${active.length}` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
       });
       metrics.eventsDispatched.inc({ result: active.length ? 'matched' : 'unmatched' });

@@ -154,6 +154,22 @@ describe.each(ENGINES)('gates before steps on %s', (engine) => {
     expect(refused.steps[0]!.error).toBe('gate security_scan: gate security_scan is not known to this Snowline instance');
   });
 
+  it('asks a waiting gate again as soon as an event arrives for its ticket, not only at the next recheck', async () => {
+    let approved = false;
+    const changeApproved: Gate = { name: 'change_approved', description: 'approved', check: async () => (approved ? { verdict: 'pass' } : { verdict: 'wait', reason: 'approval is requested' }) };
+    const e = buildEngine(t, mapping('[change_approved]', '[]'), { gates: [changeApproved] });
+    const sysId = '3'.repeat(32);
+    await e.intake.accept(incidentEvent(sysId), 'webhook');
+    await e.settle(0);
+    const recheckAt = (await e.onlyRun('INC3333333')).steps[0]!.next_at;
+    expect(recheckAt).toBe(e.clock.now - 15_000 + 60_000);
+    approved = true;
+    await e.intake.accept({ ...incidentEvent(sysId), event: 'updated', sys_mod_count: 1, changed_fields: ['approval'] }, 'webhook');
+    await e.settle(0);
+    expect((await e.onlyRun('INC3333333')).state).toBe('succeeded');
+    expect(e.clock.now).toBeLessThan(recheckAt);
+  });
+
   it('POST /runs/{id}/approve needs the approver role and records the caller', async () => {
     const e = buildEngine(t, mapping('[]', '[approval]'));
     await e.intake.accept(incidentEvent('2'.repeat(32)), 'webhook');
