@@ -13,6 +13,7 @@ import { usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
+import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
@@ -93,7 +94,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     classify: classifyError,
   };
   const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet, integrationUser, logger, metrics });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry });
+  // Gates steps may name; change management registers its own here beside the built-in approval.
+  const gates = createGateRegistry([manualApprovalGate(repos.approvals)]);
+  const servicenowReader: ServiceNowReader = {
+    getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
+    query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
+  };
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });

@@ -55,6 +55,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           metrics.runsStarted.inc({ rule: rule.definition.id });
           logger.info('run started', { runId: run.id, rule: rule.definition.id, ticket: payload.number });
         }
+        await repos.runs.wakeGatedSteps(trx, payload.number, now());
         await trx.updateTable('inbox_events').set({ status: 'done', note: active.length ? `runs: ${active.length}` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
       });
       metrics.eventsDispatched.inc({ result: active.length ? 'matched' : 'unmatched' });
@@ -79,6 +80,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         id: randomUUID(), run_id: runId, idx, name: step.name, connector, action, params: JSON.stringify(step.with),
         state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${step.name}`, external_ref: null,
         result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
+        gates: JSON.stringify(idx === 0 ? [...definition.gates, ...step.gates] : step.gates), waiting_for: null,
       };
     });
     return { run, steps };
