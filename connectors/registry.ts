@@ -1,9 +1,10 @@
 import type { ConnectorDescriptor } from './connector';
-import { ansibleConnector } from './ansible';
+import { ansibleConnector, ansibleLocalConnector } from './ansible';
 import { servicenowConnector } from './servicenow';
 
 /** Every connector Snowline knows, by name. Adding one = its folder + one line here. */
 export const connectors: Record<string, ConnectorDescriptor> = {
   servicenow: servicenowConnector,
   ansible: ansibleConnector,
+  ansible_local: ansibleLocalConnector,
 };
