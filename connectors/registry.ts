@@ -1,5 +1,6 @@
 import type { ConnectorDescriptor } from './connector';
 import { ansibleConnector, ansibleLocalConnector } from './ansible';
+import { httpConnector } from './http';
 import { servicenowConnector } from './servicenow';
 
 /** Every connector Snowline knows, by name. Adding one = its folder + one line here. */
@@ -7,4 +8,5 @@ export const connectors: Record<string, ConnectorDescriptor> = {
   servicenow: servicenowConnector,
   ansible: ansibleConnector,
   ansible_local: ansibleLocalConnector,
+  http: httpConnector,
 };
