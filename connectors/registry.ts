@@ -1,5 +1,6 @@
 import type { ConnectorDescriptor } from './connector';
 import { ansibleConnector, ansibleLocalConnector } from './ansible';
+import { cmdbConnector } from './cmdb';
 import { httpConnector } from './http';
 import { servicenowConnector } from './servicenow';
 
@@ -9,4 +10,5 @@ export const connectors: Record<string, ConnectorDescriptor> = {
   ansible: ansibleConnector,
   ansible_local: ansibleLocalConnector,
   http: httpConnector,
+  cmdb: cmdbConnector,
 };
