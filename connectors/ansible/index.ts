@@ -7,13 +7,14 @@ import { controllerConfigSchema, type ControllerConfig } from './schemas';
 
 export { ControllerClient, launchProblems, jobExtraVars } from './client';
 export type { LaunchRequest, LaunchedJob, LaunchProblem } from './client';
+export { ansibleLocalConnector } from './local';
 export { controllerConfigSchema, limitProblem, extraVarsProblems } from './schemas';
 export type { ControllerConfig, ControllerConfigInput, Job, JobTemplate, LaunchPrompts } from './schemas';
 
 /**
- * The actions, by the name mapping steps use (`ansible.<name>`). The controller path is built;
- * a local ansible-playbook runner will add its own action (e.g. `run_playbook`) and config section
- * beside it, sharing the extra_vars validation in `schemas.ts`.
+ * The actions, by the name mapping steps use (`ansible.<name>`). The local ansible-playbook
+ * runner is its own connector, `ansible_local` (connectors/ansible/local), sharing the `limit`
+ * validation in `schemas.ts`.
  */
 export const ansibleActions = {
   launch_job_template: launchJobTemplateAction,

@@ -280,6 +280,19 @@ export class ServiceNowClient {
     await this.request({ method: 'DELETE', path: recordPath(table, sysId), idempotent: true, signal: options.signal });
   }
 
+  /**
+   * `POST /api/now/identifyreconcile` (or `/identifyreconcile/query`, a dry run that commits
+   * nothing), servicenow-reference §4.2. Returns the answer's `result`. Safe to repeat: the IRE
+   * identifies CIs, so the same payload twice leaves the CMDB as once.
+   */
+  async identifyReconcile(payload: unknown, options: { dataSource: string; dryRun?: boolean; signal?: AbortSignal }): Promise<unknown> {
+    const path = options.dryRun ? '/api/now/identifyreconcile/query' : '/api/now/identifyreconcile';
+    const res = await this.request({ method: 'POST', path, params: { sysparm_data_source: options.dataSource }, body: payload, idempotent: true, signal: options.signal });
+    const data = res.data as { result?: unknown } | undefined;
+    if (!data || typeof data !== 'object' || data.result === undefined) throw unexpected(`POST ${path}`, res);
+    return data.result;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Journal
   // -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { SandboxAccount } from '../../http/credentials';
 import { attachmentRouter } from './attachment.router';
 import { batchRouter } from './batch.router';
+import { identifyReconcileRouter } from './identify-reconcile.router';
 import { sendFailure, servicenowErrorHandler } from './failure-envelope';
 import { methodOverride, requireBasicAuth, requireJson, transactionHeaders } from './request-guards';
 import type { NowApiDeps } from './now-api';
@@ -19,6 +20,7 @@ export function servicenowRouter(deps: NowApiDeps, account: SandboxAccount, logg
   router.use('/attachment', attachmentRouter(deps));
   router.use(requireJson, express.json({ limit: BODY_LIMIT, type: ['application/json', '+json'] }));
   router.use(['/batch', '/v1/batch'], batchRouter());
+  router.use('/identifyreconcile', identifyReconcileRouter(deps));
   router.use(['/table', '/v2/table'], tableRouter(deps, 'latest'));
   router.use('/v1/table', tableRouter(deps, 'v1'));
   router.use((req, res) => sendFailure(res, 400, `Requested URI does not represent any resource: ${req.originalUrl.split('?')[0]}`, null));
