@@ -112,6 +112,16 @@ export interface RuleVersionRow {
   source: string;
 }
 
+export interface ConnectorCredentialRow {
+  connector: string;
+  name: string;
+  /** `sb1.<key id>.…`: AES-256-GCM, bound to `connector:name`. */
+  sealed: string;
+  key_id: string;
+  updated_by: string;
+  updated_at: number;
+}
+
 export interface Tables {
   inbox_events: InboxEventRow;
   runs: RunRow;
@@ -120,4 +130,5 @@ export interface Tables {
   watermarks: WatermarkRow;
   audit_log: AuditRow;
   rule_versions: RuleVersionRow;
+  connector_credentials: ConnectorCredentialRow;
 }
