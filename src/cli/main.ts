@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { auditCommand } from './audit.command';
 import { dryRunCommand } from './dry-run.command';
 import { sandboxCommand } from './sandbox.command';
+import { reportCommand } from './report.command';
 import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { tokenCommand } from './token.command';
@@ -17,7 +18,8 @@ export function main(argv: string[]): void {
     .addCommand(dryRunCommand())
     .addCommand(tokenCommand())
     .addCommand(auditCommand())
-    .addCommand(secretsCommand());
+    .addCommand(secretsCommand())
+    .addCommand(reportCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);
