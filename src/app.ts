@@ -7,8 +7,8 @@ import { servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
 import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
+import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
-import { runRoutes } from './api/runs.routes';
 import { usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
@@ -28,6 +28,8 @@ import { mappingCatalog } from './rules/catalog';
 import { loadRuleSet } from './rules/load-rule-set';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
+import { createTokenVerifier } from './security/jwt';
+import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 
 const VERSION = '0.1.0';
@@ -107,11 +109,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
   const poller = createPoller({ client: snClient, intake, watermarks: repos.watermarks, logger, metrics, tables: config.servicenow.tables, overlapSeconds: config.servicenow.pollOverlapSeconds });
 
-  const jwtOptions = { secret: config.security.jwtSecret, issuer: config.security.jwtIssuer, audience: config.security.jwtAudience };
   const app = createHttpApp({
-    logger, metrics, jwt: jwtOptions, bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
-    routes: runRoutes(repos.runs, runControl),
-    webhooks: webhookRouter({ secret: config.security.webhookSecret, replayWindowSeconds: config.security.replayWindowSeconds, bodyLimitBytes: config.server.bodyLimitBytes }, intake, logger, metrics),
+    logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
+    corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
+    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit }),
+    webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
       const health = await connectors.health();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { ROLES } from './security/roles';
 
 /**
  * Snowline's configuration: `config/default.yaml` (or the file in `SNOWLINE_CONFIG`), then the
@@ -17,6 +18,8 @@ const serverSchema = z.object({
   host: z.string().describe('address to bind'),
   bodyLimitBytes: z.number().int().positive().describe('largest accepted request body, in bytes'),
   shutdownGraceMs: z.number().int().nonnegative().describe('how long SIGTERM waits for in-flight work, in ms'),
+  corsOrigins: z.array(z.string().url()).default([]).describe('browser origins allowed to call the API; empty (default) = CORS closed'),
+  rateLimitPerMinute: z.number().int().positive().default(600).describe('API requests one identity (JWT sub) may make per minute'),
 });
 
 const storeSchema = z.object({
@@ -62,6 +65,20 @@ const securitySchema = z.object({
   jwtIssuer: z.string().min(1).describe('iss of tokens issued and accepted'),
   jwtAudience: z.string().min(1).describe('aud of tokens issued and accepted'),
   tokenTtlSeconds: z.number().int().positive().describe('lifetime of tokens from `snowline token`'),
+  jwtClockSkewSeconds: z.number().int().nonnegative().default(30).describe('tolerated clock difference on exp/nbf, in seconds'),
+  jwtPublicKey: z.string().includes('PUBLIC KEY').optional().describe('PEM public key of the identity provider for RS256/ES256 tokens (use file:PATH)'),
+  jwksUrl: z.string().url().optional().describe('JWKS URL of the identity provider (env SNOWLINE_JWKS_URL); keys cached, refetched on an unknown kid'),
+  jwksCacheMs: z.number().int().positive().default(600_000).describe('how long a JWKS key stays cached, in ms'),
+  groupsClaim: z.string().min(1).default('groups').describe('token claim listing the identity-provider groups'),
+  groupRoles: z.record(z.string(), z.array(z.enum(ROLES))).default({}).describe('identity-provider group → Snowline roles'),
+  webhookAllowedIps: z.array(z.ipv4().or(z.ipv6())).default([]).describe('source addresses allowed to post webhooks; empty = any'),
+  webhookReplayCacheSize: z.number().int().positive().default(100_000).describe('signatures remembered to refuse a replayed delivery'),
+});
+
+/** Keys for secrets Snowline stores (AES-256-GCM): 32 bytes as 64 hex or Base64 characters. */
+const secretsSchema = z.object({
+  key: secretSchema.optional().describe('current key, encrypts and decrypts (env SNOWLINE_SECRET_KEY, or file:PATH)'),
+  previousKeys: z.string().optional().describe('comma-separated retired keys, decrypt only, until `snowline secrets rotate` (env SNOWLINE_SECRET_KEYS_PREVIOUS)'),
 });
 
 const engineSchema = z.object({
@@ -83,6 +100,7 @@ export const configSchema = z.object({
   awx: awxSchema,
   sandbox: sandboxSchema,
   security: securitySchema,
+  secrets: secretsSchema.default({}),
   engine: engineSchema,
   mappings: z.object({ dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)') }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
@@ -109,6 +127,9 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_SANDBOX_JOB_MS', path: 'sandbox.jobDurationMs', kind: 'int' },
   { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
   { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
+  { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
+  { name: 'SNOWLINE_SECRET_KEY', path: 'secrets.key', kind: 'string' },
+  { name: 'SNOWLINE_SECRET_KEYS_PREVIOUS', path: 'secrets.previousKeys', kind: 'string' },
   { name: 'SNOWLINE_MAPPINGS', path: 'mappings.dir', kind: 'string' },
   { name: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
 ];

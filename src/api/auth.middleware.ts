@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { verifyToken, type Identity, type JwtOptions } from '../security/jwt';
+import type { Identity, TokenVerifier } from '../security/jwt';
 import { rolesGrant, type Permission } from '../security/roles';
 import { sendError } from './http-error';
 
@@ -10,17 +10,17 @@ declare module 'express-serve-static-core' {
 }
 
 /** Bearer JWT → `req.identity`, or 401. */
-export function authenticate(options: JwtOptions): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function authenticate(verifier: TokenVerifier): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return sendError(res, 401, 'auth.missing_token', 'Authorization: Bearer <token> is required');
     try {
-      req.identity = verifyToken(options, match[1]!);
-      next();
+      req.identity = await verifier.verify(match[1]!);
     } catch (err) {
-      sendError(res, 401, 'auth.invalid_token', (err as Error).message);
+      return sendError(res, 401, 'auth.invalid_token', (err as Error).message);
     }
+    next();
   };
 }
 

@@ -1,7 +1,10 @@
+import cors from 'cors';
 import express, { type Express, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { JwtOptions } from '../security/jwt';
+import type { TokenVerifier } from '../security/jwt';
 import { authenticate } from './auth.middleware';
 import { errorHandler, sendError } from './http-error';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
@@ -9,8 +12,12 @@ import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
 export interface HttpAppDeps {
   logger: Logger;
   metrics: Metrics;
-  jwt: JwtOptions;
+  verifier: TokenVerifier;
   bodyLimitBytes: number;
+  /** Origins allowed to call the API from a browser; empty = CORS closed. */
+  corsOrigins: readonly string[];
+  /** API requests one identity (JWT `sub`) may make per minute. */
+  rateLimitPerMinute: number;
   routes: RouteDefinition[];
   webhooks: Router;
   /** Store and ServiceNow reachable, with details for operators. */
@@ -25,6 +32,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(helmet());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -44,8 +52,28 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApi);
   });
-  app.use(API_BASE, express.json({ limit: deps.bodyLimitBytes }), authenticate(deps.jwt), mountRoutes(deps.routes));
+  app.use(
+    API_BASE,
+    cors({ origin: [...deps.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type'] }),
+    express.json({ limit: deps.bodyLimitBytes }),
+    authenticate(deps.verifier),
+    perIdentityRateLimit(deps.rateLimitPerMinute),
+    mountRoutes(deps.routes),
+  );
   app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** Runs after authentication, so one noisy script cannot starve other callers behind the same address. */
+function perIdentityRateLimit(perMinute: number) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req) => `sub:${req.identity!.subject}`,
+    validate: { keyGeneratorIpFallback: false },
+    handler: (_req, res, _next, options) => sendError(res, 429, 'request.rate_limited', `more than ${options.limit} requests per minute for this identity`),
+  });
 }

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { auditCommand } from './audit.command';
 import { dryRunCommand } from './dry-run.command';
 import { sandboxCommand } from './sandbox.command';
+import { reportCommand } from './report.command';
+import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { tokenCommand } from './token.command';
 import { validateCommand } from './validate.command';
@@ -15,7 +17,9 @@ export function main(argv: string[]): void {
     .addCommand(validateCommand())
     .addCommand(dryRunCommand())
     .addCommand(tokenCommand())
-    .addCommand(auditCommand());
+    .addCommand(auditCommand())
+    .addCommand(secretsCommand())
+    .addCommand(reportCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

@@ -68,7 +68,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const definition = rule.definition;
     const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
     const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, run: { id: runId } }) as Record<string, TemplateValue>;
-    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback };
+    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
       ticket_number: payload.number, event_key: event.event_key, state: 'running', context: JSON.stringify(context),

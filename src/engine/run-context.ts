@@ -12,6 +12,8 @@ export interface RunContext {
   params: Record<string, TemplateValue>;
   rule: { id: string; description: string; owner: string; risk: string; version: string };
   writeback: RuleDefinition['writeback'];
+  /** Params marked `secret_params` in the rule: their values are masked on every output channel. */
+  secretParams?: string[];
 }
 
 /** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */

@@ -9,6 +9,7 @@ import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { renderStepParams, renderWriteback, stepResults, type RunContext } from './run-context';
+import { maskSecrets, registerSecretParams } from '../security/secret-params';
 import { decideAfterFailure, decideRun, type RetryPolicy, type StepState } from './run-state-machine';
 
 export interface StepWorkerDeps {
@@ -49,6 +50,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
   async function processWithin(run: Run & { steps: Step[] }, step: Step): Promise<void> {
     const handler = deps.connectors.handler(step.connector, step.action);
     const context = JSON.parse(run.context) as RunContext;
+    registerSecretParams(context);
     if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
     if (step.state === 'pending' && !(await passGates(run, step, context))) return;
     const abort = new AbortController();
@@ -130,7 +132,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   async function failAttempt(run: Run & { steps: Step[] }, step: Step, err: unknown): Promise<void> {
     const failure = deps.connectors.classify(step.connector, err);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = maskSecrets(err instanceof Error ? err.message : String(err));
     const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
     const decision = decideAfterFailure(
       { state: step.state as StepState, attempt: step.attempt, hasExternalRef: step.external_ref !== null },
@@ -150,7 +152,8 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'refused', facts: { result?: unknown; error?: string }): Promise<void> {
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'refused', unmasked: { result?: unknown; error?: string }): Promise<void> {
+    const facts = maskSecrets(unmasked);
     const at = now();
     const runState = await store.db.transaction().execute(async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
@@ -170,7 +173,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
       if (decision.runState === 'running') return decision.runState;
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
-      const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'cancelled' ? 'failed' : decision.runState, facts.error ?? '');
+      const writeback = maskSecrets(renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'cancelled' ? 'failed' : decision.runState, facts.error ?? ''));
       if (writeback) await enqueueWriteback(trx, run, writeback, at);
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
       return decision.runState;

@@ -50,6 +50,7 @@ export const ruleSchema = z
     condition: z.string().max(4000).default('').describe('ServiceNow encoded query on the event record'),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), templateValueSchema).default({}).describe('named values rendered from the ticket'),
     gates: gateListSchema.describe('gates the run must pass before its first step starts (asked before that step\'s own gates)'),
+    secret_params: z.array(z.string()).default([]).describe('names of params whose values never appear in logs, work notes, audit entries, API answers or errors'),
     steps: z.array(stepSchema).min(1),
     writeback: z
       .object({ success: writebackSchema.optional(), failure: writebackSchema.optional(), refused: writebackSchema.optional().describe('when a gate refused the run; default: the failure write-back') })

@@ -51,6 +51,15 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       }
     },
 
+    /** Entries from `from` (inclusive) to `to` (exclusive), oldest first, optionally of one kind, actor or subject. */
+    async between(filter: { from: number; to: number; kind?: string; actor?: string; subject?: string; afterSeq?: number; limit: number }) {
+      let query = db.selectFrom('audit_log').selectAll().where('at', '>=', filter.from).where('at', '<', filter.to).where('seq', '>', filter.afterSeq ?? 0).orderBy('seq').limit(filter.limit);
+      if (filter.kind) query = query.where('kind', '=', filter.kind);
+      if (filter.actor) query = query.where('actor', '=', filter.actor);
+      if (filter.subject) query = query.where('subject', '=', filter.subject);
+      return query.execute();
+    },
+
     async list(filter: { subject?: string; limit: number }) {
       let query = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(filter.limit);
       if (filter.subject) query = query.where('subject', '=', filter.subject);

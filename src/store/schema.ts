@@ -127,6 +127,16 @@ export interface ApprovalRow {
   decided_at: number;
 }
 
+export interface ConnectorCredentialRow {
+  connector: string;
+  name: string;
+  /** `sb1.<key id>.…`: AES-256-GCM, bound to `connector:name`. */
+  sealed: string;
+  key_id: string;
+  updated_by: string;
+  updated_at: number;
+}
+
 export interface Tables {
   inbox_events: InboxEventRow;
   runs: RunRow;
@@ -136,4 +146,5 @@ export interface Tables {
   audit_log: AuditRow;
   rule_versions: RuleVersionRow;
   approvals: ApprovalRow;
+  connector_credentials: ConnectorCredentialRow;
 }

@@ -6,7 +6,7 @@ import { mountRoutes } from '../../../src/api/route';
 import { runRoutes } from '../../../src/api/runs.routes';
 import type { Gate, GateContext } from '../../../src/engine/gates';
 import { silentLogger } from '../../../src/observability/logger';
-import { issueToken } from '../../../src/security/jwt';
+import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { buildEngine, incidentEvent } from './harness';
 
@@ -177,7 +177,7 @@ describe.each(ENGINES)('gates before steps on %s', (engine) => {
     const { id } = await e.onlyRun('INC2222222');
     const jwt = { secret: 'test-secret-with-enough-length-000', issuer: 'snowline', audience: 'snowline-api' };
     const app = express();
-    app.use('/api/v1', express.json(), authenticate(jwt), mountRoutes(runRoutes(t.repos.runs, e.control)));
+    app.use('/api/v1', express.json(), authenticate(createTokenVerifier(jwt)), mountRoutes(runRoutes(t.repos.runs, e.control)));
     app.use(errorHandler(silentLogger()));
     const as = (role: 'operator' | 'approver') => `Bearer ${issueToken(jwt, `${role}.user`, [role], 60)}`;
 

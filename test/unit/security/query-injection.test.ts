@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { queryValue } from '../../../connectors/servicenow/schemas';
+import { parseEncodedQuery, termsOf } from '../../../src/rules/encoded-query';
+
+/**
+ * Ticket text that Snowline puts into an encoded query (servicenow-reference §2.3: `^` cannot be
+ * escaped) either stays one condition with exactly that value, or is refused before any request.
+ */
+describe('encoded-query values built from ticket text', () => {
+  const hostile = [
+    'web-01^ORactive=false',
+    'x^NQsys_id!=0',
+    'INC0010001^ORDERBYDESCnumber',
+    'a^EQ',
+    'line\nbreak',
+    'carriage\rreturn',
+    '^',
+  ];
+
+  it.each(hostile)('refuses %j with servicenow.bad_query_value', (text) => {
+    expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value', retryable: false }));
+  });
+
+  it('keeps any other text as the value of one single condition', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (text) => {
+        let value: string;
+        try {
+          value = queryValue(text);
+        } catch {
+          return text.includes('^') || /[\r\n]/.test(text);
+        }
+        const terms = termsOf(parseEncodedQuery(`short_description=${value}^active=true`).query);
+        return terms.length === 2 && terms[0]!.field === 'short_description' && terms[0]!.value === text && terms[1]!.field === 'active';
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
