@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { TEST_POSTGRES_URL } from './stores';
+import { SCHEMA_DROP_LOCK, TEST_POSTGRES_URL } from './stores';
 
 /** Schemas older than this are left by finished runs; younger ones may belong to a run in progress. */
 const STALE_AFTER_SECONDS = 3600;
@@ -12,6 +12,7 @@ export default async function dropOldTestSchemas(): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await client.connect();
   try {
+    await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_DROP_LOCK]);
     const { rows } = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 't\\_%'`);
     const cutoff = Math.floor(Date.now() / 1000) - STALE_AFTER_SECONDS;
     const stale = rows.filter(({ name }) => Number(name.split('_')[1]) < cutoff || !/^t_\d{10}_/.test(name));

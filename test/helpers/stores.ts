@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openStore, repositories, type Repositories, type Store } from '../../src/store';
 
 /**
@@ -25,7 +26,7 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
   // The creation time in the name lets global setup drop only schemas left by earlier runs.
   const schema = `t_${Math.floor(Date.now() / 1000)}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const options = engine === 'postgres' ? { sqlitePath: join(dir, 'unused.db'), postgresUrl: TEST_POSTGRES_URL, postgresSchema: schema } : { sqlitePath: join(dir, 'snowline.db') };
-  const store = await openStore(options);
+  const store = engine === 'postgres' ? await whileNoSchemaIsDropped(() => openStore(options)) : await openStore(options);
   return {
     store,
     repos: repositories(store),
@@ -36,4 +37,22 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Advisory lock key shared with global-setup.ts: schema drops take it exclusively. */
+export const SCHEMA_DROP_LOCK = 7246099;
+
+/**
+ * Runs `open` holding the drop lock in shared mode. The migrator reads the whole catalog, and a
+ * schema dropped by another test run's global setup in the middle of that read fails it.
+ */
+async function whileNoSchemaIsDropped<T>(open: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock_shared($1)', [SCHEMA_DROP_LOCK]);
+    return await open();
+  } finally {
+    await client.end();
+  }
 }

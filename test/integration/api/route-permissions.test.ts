@@ -14,6 +14,8 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /runs/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /runs/:id/retry': ['operator', 'admin'],
   'POST /runs/:id/cancel': ['operator', 'admin'],
+  'POST /runs/:id/approve': ['approver', 'admin'],
+  'POST /runs/:id/reject': ['approver', 'admin'],
   'GET /audit': ['auditor', 'admin'],
 };
 
