@@ -1,10 +1,10 @@
 import express, { Router } from 'express';
 import type { Logger } from 'winston';
-import type { SandboxAccount } from '../../http/credentials';
+import type { RateLimitRules } from '../rate-limit-rules';
 import { attachmentRouter } from './attachment.router';
 import { batchRouter } from './batch.router';
 import { sendFailure, servicenowErrorHandler } from './failure-envelope';
-import { methodOverride, requireBasicAuth, requireJson, transactionHeaders } from './request-guards';
+import { enforceRateLimits, methodOverride, requireAuth, requireJson, transactionHeaders, type InstanceCredentials } from './request-guards';
 import type { NowApiDeps } from './now-api';
 import { tableRouter } from './table.router';
 
@@ -12,9 +12,9 @@ import { tableRouter } from './table.router';
 const BODY_LIMIT = '10mb';
 
 /** Everything under `/api/now`: the Table API in its unversioned, v1 and v2 forms, the Attachment and Batch APIs. */
-export function servicenowRouter(deps: NowApiDeps, account: SandboxAccount, logger: Logger): Router {
+export function servicenowRouter(deps: NowApiDeps, credentials: InstanceCredentials, rateLimits: RateLimitRules, logger: Logger): Router {
   const router = Router();
-  router.use(transactionHeaders, methodOverride, requireBasicAuth(account));
+  router.use(transactionHeaders, methodOverride, requireAuth(credentials), enforceRateLimits(rateLimits));
   // Attachments carry files of any type; everything else speaks JSON.
   router.use('/attachment', attachmentRouter(deps));
   router.use(requireJson, express.json({ limit: BODY_LIMIT, type: ['application/json', '+json'] }));
