@@ -83,7 +83,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   // Before listen() (supertest on `app`), links follow the request's own host.
   const baseUrl: BaseUrlOf = (req) => options.baseUrl ?? listeningUrl ?? `${req.protocol}://${req.get('host')}`;
   const account = { user: options.user, password: options.password };
-  const oauth = new OAuthIssuer({ ...SANDBOX_OAUTH_DEFAULTS, ...options.oauth }, account);
+  // Settings left unset keep their defaults.
+  const oauthSettings = Object.fromEntries(Object.entries(options.oauth ?? {}).filter(([, v]) => v !== undefined));
+  const oauth = new OAuthIssuer({ ...SANDBOX_OAUTH_DEFAULTS, ...oauthSettings }, account);
   const rateLimits = new RateLimitRules();
   rateLimits.replace(rateLimitRulesSchema.parse(options.rateLimitRules ?? []));
   const faults = new FaultInjector();
