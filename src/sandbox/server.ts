@@ -8,6 +8,7 @@ import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
 import type { BaseUrlOf } from './http/base-url';
 import { AttachmentService } from './servicenow/attachments';
+import { ImportSetService } from './servicenow/import-sets';
 import { WebhookBusinessRule } from './servicenow/business-rule';
 import { servicenowRouter } from './servicenow/http/servicenow.router';
 import { RecordStore } from './servicenow/record-store';
@@ -101,7 +102,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth }));
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
-  app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, credentials, rateLimits, logger));
+  app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, new ImportSetService(store, service), credentials, rateLimits, logger));
   app.use('/api/v2', injectFaults(faults, 'awx'), awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger }));
 
   let server: Server | undefined;

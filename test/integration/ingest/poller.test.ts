@@ -203,7 +203,7 @@ describe('poller against the sandbox Table API', () => {
   });
 
   it('pages in keyset order over the wire: every incident once, also when one is updated between pages', async () => {
-    const created = [];
+    const created: Record<string, unknown>[] = [];
     for (let i = 0; i < 7; i++) created.push(await client.insert('incident', { short_description: `poll ${i}` }, { fields: ['sys_id'] }));
     let pages = 0;
     const wrapped = {
