@@ -24,6 +24,8 @@ import { webhookRouter } from './ingest/webhook.router';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
+import { instanceAuth } from './servicenow-auth';
+import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
 import { loadRuleSet } from './rules/load-rule-set';
 import { formatProblem } from './rules/validation-problem';
@@ -46,7 +48,8 @@ export interface RunningApp {
  * an order where nothing receives work before it can handle it.
  */
 export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
-  for (const secret of [config.security.jwtSecret, config.security.webhookSecret, config.servicenow.password, config.awx.token]) registerSecret(secret);
+  const sn = config.servicenow;
+  for (const secret of [config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
@@ -65,7 +68,9 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
   const snConfig = {
     url: instanceUrl,
-    auth: { type: 'basic' as const, username: integrationUser, password: config.servicenow.url ? (config.servicenow.password ?? '') : config.sandbox.password },
+    auth: config.servicenow.url ? instanceAuthOrThrow(config) : { type: 'basic' as const, username: integrationUser, password: config.sandbox.password },
+    extraHeaders: config.servicenow.extraHeaders,
+    attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
     requestsPerHour: config.servicenow.requestsPerHour,
     maxConcurrent: config.servicenow.maxConcurrent,
     timeoutMs: config.servicenow.timeoutMs,
@@ -142,12 +147,20 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   };
 }
 
+/** loadConfig has already refused unusable auth settings; this only narrows the type. */
+function instanceAuthOrThrow(config: Config): ServiceNowAuth {
+  const auth = instanceAuth(config.servicenow);
+  if (!auth.ok) throw new ConfigError(auth.problems);
+  return auth.auth;
+}
+
 async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: Sandbox; url: string }> {
   const s = config.sandbox;
   logger.info(`Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`);
   const sandbox = createSandbox({
     user: s.user, password: s.password, awxToken: s.awxToken, webhookUrl: s.webhookUrl, webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: s.persistFile, logger: logger.child({ component: 'sandbox' }),
+    webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: s.persistFile,
+        oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret }, apiKey: s.apiKey, logger: logger.child({ component: 'sandbox' }),
   });
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { ROLES } from './security/roles';
+import { instanceAuth } from './servicenow-auth';
 
 /**
  * Snowline's configuration: `config/default.yaml` (or the file in `SNOWLINE_CONFIG`), then the
@@ -31,6 +32,21 @@ const serviceNowSchema = z.object({
   url: z.string().url().optional().describe('instance URL; unset = the built-in sandbox (env SERVICENOW_URL)'),
   username: z.string().optional().describe('integration user for basic auth (env SERVICENOW_USER)'),
   password: secretSchema.optional().describe('its password (env SERVICENOW_PASSWORD)'),
+  authType: z
+    .enum(['basic', 'oauth', 'api_key', 'bearer'])
+    .optional()
+    .describe('how Snowline authenticates (env SERVICENOW_AUTH); unset = oauth when clientId is set, else api_key when apiKey is, else bearer when token is, else basic'),
+  clientId: z.string().min(1).optional().describe('OAuth client id of the application registry (env SERVICENOW_CLIENT_ID)'),
+  clientSecret: secretSchema.optional().describe('OAuth client secret (env SERVICENOW_CLIENT_SECRET)'),
+  oauthGrant: z
+    .enum(['password', 'client_credentials', 'refresh_token'])
+    .optional()
+    .describe('OAuth grant (env SERVICENOW_OAUTH_GRANT); unset = password when username is set, else client_credentials'),
+  refreshToken: secretSchema.optional().describe('OAuth refresh token for grant refresh_token (env SERVICENOW_REFRESH_TOKEN)'),
+  apiKey: secretSchema.optional().describe('API key sent as x-sn-apikey (env SERVICENOW_API_KEY)'),
+  token: secretSchema.optional().describe('static bearer token obtained elsewhere (env SERVICENOW_TOKEN)'),
+  extraHeaders: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).optional().describe('headers sent on every ServiceNow request; never replace auth headers'),
+  attachmentMaxBytes: z.number().int().positive().optional().describe('largest job log uploaded as an attachment, in bytes (default 5 MiB)'),
   requestsPerHour: z.number().int().positive().optional().describe('stay under the instance REST rate-limit rule'),
   maxConcurrent: z.number().int().positive().describe('Table API requests at once'),
   timeoutMs: z.number().int().positive().describe('per request, in ms'),
@@ -56,6 +72,9 @@ const sandboxSchema = z.object({
   webhooks: z.boolean().describe('whether its Business Rule posts at all (env SNOWLINE_SANDBOX_WEBHOOKS)'),
   jobDurationMs: z.number().int().nonnegative().describe('how long a sandbox controller job runs, in ms'),
   persistFile: z.string().optional().describe('keep the practice instance in this JSON file across restarts'),
+  oauthClientId: z.string().min(1).optional().describe('client id its /oauth_token.do accepts (env SNOWLINE_SANDBOX_OAUTH_CLIENT_ID, default snowline-sandbox)'),
+  oauthClientSecret: z.string().min(1).optional().describe('its client secret (env SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET, default sandbox)'),
+  apiKey: z.string().min(1).optional().describe('API key it accepts in x-sn-apikey (env SNOWLINE_SANDBOX_API_KEY, default sandbox-api-key)'),
 });
 
 const securitySchema = z.object({
@@ -115,6 +134,13 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SERVICENOW_URL', path: 'servicenow.url', kind: 'string' },
   { name: 'SERVICENOW_USER', path: 'servicenow.username', kind: 'string' },
   { name: 'SERVICENOW_PASSWORD', path: 'servicenow.password', kind: 'string' },
+  { name: 'SERVICENOW_AUTH', path: 'servicenow.authType', kind: 'string' },
+  { name: 'SERVICENOW_CLIENT_ID', path: 'servicenow.clientId', kind: 'string' },
+  { name: 'SERVICENOW_CLIENT_SECRET', path: 'servicenow.clientSecret', kind: 'string' },
+  { name: 'SERVICENOW_OAUTH_GRANT', path: 'servicenow.oauthGrant', kind: 'string' },
+  { name: 'SERVICENOW_REFRESH_TOKEN', path: 'servicenow.refreshToken', kind: 'string' },
+  { name: 'SERVICENOW_API_KEY', path: 'servicenow.apiKey', kind: 'string' },
+  { name: 'SERVICENOW_TOKEN', path: 'servicenow.token', kind: 'string' },
   { name: 'SNOWLINE_POLL_SECONDS', path: 'servicenow.pollSeconds', kind: 'int' },
   { name: 'AWX_URL', path: 'awx.url', kind: 'string' },
   { name: 'AWX_TOKEN', path: 'awx.token', kind: 'string' },
@@ -125,6 +151,9 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_SANDBOX_WEBHOOK_URL', path: 'sandbox.webhookUrl', kind: 'string' },
   { name: 'SNOWLINE_SANDBOX_WEBHOOKS', path: 'sandbox.webhooks', kind: 'bool' },
   { name: 'SNOWLINE_SANDBOX_JOB_MS', path: 'sandbox.jobDurationMs', kind: 'int' },
+  { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_ID', path: 'sandbox.oauthClientId', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET', path: 'sandbox.oauthClientSecret', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_API_KEY', path: 'sandbox.apiKey', kind: 'string' },
   { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
   { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
   { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
@@ -156,8 +185,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
   const config = parsed.data;
   const sandboxSecrets = SANDBOX_ONLY_SECRETS.filter((path) => String(getPath(config, path)).includes(SANDBOX_MARKER));
-  if (config.servicenow.url && sandboxSecrets.length > 0) {
-    throw new ConfigError(sandboxSecrets.map((p) => `${p}: expected a real secret for a connected instance, got the sandbox default`));
+  if (config.servicenow.url) {
+    const auth = instanceAuth(config.servicenow);
+    const refused = sandboxSecrets.map((p) => `${p}: expected a real secret for a connected instance, got the sandbox default`);
+    const instanceProblems = [...(auth.ok ? [] : auth.problems), ...refused];
+    if (instanceProblems.length > 0) throw new ConfigError(instanceProblems);
   }
   return config;
 }

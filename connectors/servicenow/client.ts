@@ -11,11 +11,13 @@ import {
   asDateTime,
   asInt,
   fieldNameSchema,
+  importSetAnswerSchema,
   queryValue,
   rawValue,
   serviceNowConfigSchema,
   tableNameSchema,
   type AttachmentInfo,
+  type ImportSetResult,
   type JournalEntry,
   type ServiceNowConfig,
   type ServiceNowConfigInput,
@@ -116,8 +118,8 @@ const SAFE_PATH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const RESERVED_HEADERS = new Set(['authorization', 'x-sn-apikey', 'cookie', 'accept', 'content-type', 'content-length', 'host']);
 
 /**
- * ServiceNow REST client: Table API, journal reads through `sys_journal_field` and attachment
- * upload, with authentication, a per-instance limiter and retries.
+ * ServiceNow REST client: Table API, journal reads through `sys_journal_field`, attachment
+ * upload, Import Set and Batch APIs, with authentication, a per-instance limiter and retries.
  *
  * - Never keeps cookies: each request stands alone, so requests are not serialised into one
  *   session (servicenow-reference §5.5).
@@ -373,6 +375,22 @@ export class ServiceNowClient {
   async getAttachment(sysId: string, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
     const res = await this.request({ method: 'GET', path: `/api/now/attachment/${pathId(sysId)}`, idempotent: true, signal: options.signal });
     return toAttachment(resultObject(res, 'GET attachment'));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Import Set API (§6.3)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * `POST /api/now/import/{staging_table}`: stages one row and runs its transform map
+   * synchronously. A row the transform refused comes back with `status: 'error'` inside a 201, so
+   * callers must look at each result. Not idempotent unless the transform map coalesces.
+   */
+  async importRecord(stagingTable: string, fields: Record<string, string>, options: { signal?: AbortSignal } = {}): Promise<ImportSetResult> {
+    const res = await this.request({ method: 'POST', path: `/api/now/import/${tableName(stagingTable)}`, body: fields, idempotent: false, signal: options.signal });
+    const parsed = importSetAnswerSchema.safeParse(res.data);
+    if (!parsed.success) throw unexpected('POST import', res);
+    return parsed.data;
   }
 
   // -------------------------------------------------------------------------------------------

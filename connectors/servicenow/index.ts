@@ -10,7 +10,7 @@ import { serviceNowConfigSchema, type ServiceNowConfig } from './schemas';
 export { ServiceNowClient } from './client';
 export type { QueryOptions, QueryPage, ReadOptions, WriteOptions, OrderBy, DisplayValue, BatchItem, BatchItemResult, BatchOutcome } from './client';
 export { asBool, asDateTime, asInt, queryValue, rawValue, toDateTime, toWire, serviceNowConfigSchema } from './schemas';
-export type { ServiceNowConfig, ServiceNowConfigInput, JournalEntry, AttachmentInfo, SnRecord } from './schemas';
+export type { ServiceNowConfig, ServiceNowConfigInput, JournalEntry, AttachmentInfo, ImportSetResult, SnRecord } from './schemas';
 
 /** The actions, by the name mapping steps use (`servicenow.<name>`). */
 export const servicenowActions = {

@@ -271,6 +271,43 @@ export interface AttachmentInfo {
 // Action results
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * §6.3 answer of `POST /api/now/import/{staging_table}`: the import set and one transform result
+ * per target row. Values arrive as strings; `status` outside the known set is kept as text.
+ */
+export const importSetAnswerSchema = z
+  .object({
+    import_set: z.string(),
+    staging_table: z.string(),
+    result: z.array(
+      z
+        .object({
+          transform_map: z.string().default(''),
+          table: z.string().default(''),
+          display_name: z.string().default(''),
+          display_value: z.string().default(''),
+          record_link: z.string().default(''),
+          status: z.string(),
+          sys_id: z.string().default(''),
+          error_message: z.string().optional(),
+          status_message: z.string().optional(),
+        })
+        .transform((r) => ({
+          transformMap: r.transform_map,
+          table: r.table,
+          status: r.status as 'inserted' | 'updated' | 'ignored' | 'skipped' | 'error' | (string & {}),
+          sysId: r.sys_id,
+          displayName: r.display_name,
+          displayValue: r.display_value,
+          recordLink: r.record_link,
+          errorMessage: r.error_message ?? r.status_message,
+        })),
+    ),
+  })
+  .transform((a) => ({ importSet: a.import_set, stagingTable: a.staging_table, results: a.result }));
+/** A transformed import: camelCase, typed. */
+export type ImportSetResult = z.output<typeof importSetAnswerSchema>;
+
 export const updateRecordResultSchema = z.object({ sys_mod_count: z.number().int().nonnegative() });
 export type UpdateRecordResult = z.infer<typeof updateRecordResultSchema>;
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connectors } from '../../connectors/registry';
+import { instanceAuth } from '../servicenow-auth';
 import { ServiceNowClient } from '../../connectors/servicenow/client';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import { rawValue } from '../../connectors/servicenow/schemas';
@@ -55,7 +56,9 @@ function readRecord(file: string): Record<string, string> {
 
 async function fetchRecord(config: ReturnType<typeof configOrExit>, table: string, sysId: string): Promise<Record<string, string>> {
   if (usesSandbox(config)) fail('--sys-id needs SERVICENOW_URL (a running instance); use --record for a file');
-  const client = new ServiceNowClient({ url: config.servicenow.url!, auth: { type: 'basic', username: config.servicenow.username ?? '', password: config.servicenow.password ?? '' } });
+  const auth = instanceAuth(config.servicenow);
+  if (!auth.ok) fail(auth.problems.join('\n'));
+  const client = new ServiceNowClient({ url: config.servicenow.url!, auth: auth.auth, extraHeaders: config.servicenow.extraHeaders });
   try {
     const row = await client.getRecord(table, sysId, { fields: fieldsOf(table).filter((f) => f.type !== 'journal').map((f) => f.name) });
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, rawValue(v) ?? '']));

@@ -14,7 +14,8 @@ export function sandboxCommand(): Command {
       const s = config.sandbox;
       const sandbox = createSandbox({
         user: s.user, password: s.password, awxToken: s.awxToken, webhookUrl: s.webhookUrl, webhookSecret: config.security.webhookSecret,
-        webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: options.persist ?? s.persistFile, logger,
+        webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: options.persist ?? s.persistFile,
+        oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret }, apiKey: s.apiKey, logger,
       });
       const { url } = await sandbox.listen(s.port, '127.0.0.1');
       logger.info('sandbox ServiceNow instance and AWX controller serving', { url, webhooks: s.webhooks ? s.webhookUrl : 'off' });

@@ -8,12 +8,19 @@ import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
 import type { BaseUrlOf } from './http/base-url';
 import { AttachmentService } from './servicenow/attachments';
+import { ImportSetService } from './servicenow/import-sets';
 import { WebhookBusinessRule } from './servicenow/business-rule';
 import { servicenowRouter } from './servicenow/http/servicenow.router';
 import { RecordStore } from './servicenow/record-store';
 import { seedInstance } from './servicenow/seed';
 import { TableService } from './servicenow/table-service';
 import { StateFile, type SandboxState } from './state-file';
+import { adminRouter } from './admin/admin.router';
+import { FAULT_TARGETS, FaultInjector, type FaultPlanInput, type FaultTarget } from './faults/fault-injector';
+import { injectFaults } from './faults/fault.middleware';
+import { OAuthIssuer, type OAuthClient } from './servicenow/auth/oauth-issuer';
+import { oauthRouter } from './servicenow/http/oauth.router';
+import { RateLimitRules, rateLimitRulesSchema, type RateLimitRuleInput } from './servicenow/rate-limit-rules';
 
 /** How a sandbox is set up (see DESIGN.md "Stable interface" for the environment behind each). */
 export interface SandboxOptions {
@@ -36,7 +43,19 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Start of reference links and Location URLs; default `http://127.0.0.1:<port>` once listening. */
   baseUrl?: string;
+  /** §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
+  oauth?: Partial<OAuthClient>;
+  /** §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
+  apiKey?: string;
+  /** §5.4 REST rate-limit rules in force from the start (none by default; see PUT /sandbox/rate-limits). */
+  rateLimitRules?: RateLimitRuleInput[];
+  /** Fault plans in force from the start (see PUT /sandbox/faults/{target}). */
+  faults?: Partial<Record<FaultTarget, FaultPlanInput>>;
 }
+
+/** Defaults of the sandbox's OAuth registry and API key (README "Sandbox authentication"). */
+export const SANDBOX_OAUTH_DEFAULTS: OAuthClient = { clientId: 'snowline-sandbox', clientSecret: 'sandbox', accessTokenSeconds: 1800, refreshTokenSeconds: 8_640_000 };
+export const SANDBOX_API_KEY = 'sandbox-api-key';
 
 /** A simulated ServiceNow instance (`/api/now/`) and AWX controller (`/api/v2/`) on one server. */
 export interface Sandbox {
@@ -65,12 +84,26 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   // Before listen() (supertest on `app`), links follow the request's own host.
   const baseUrl: BaseUrlOf = (req) => options.baseUrl ?? listeningUrl ?? `${req.protocol}://${req.get('host')}`;
   const account = { user: options.user, password: options.password };
+  // Settings left unset keep their defaults.
+  const oauthSettings = Object.fromEntries(Object.entries(options.oauth ?? {}).filter(([, v]) => v !== undefined));
+  const oauth = new OAuthIssuer({ ...SANDBOX_OAUTH_DEFAULTS, ...oauthSettings }, account);
+  const rateLimits = new RateLimitRules();
+  rateLimits.replace(rateLimitRulesSchema.parse(options.rateLimitRules ?? []));
+  const faults = new FaultInjector();
+  for (const target of FAULT_TARGETS) {
+    const plan = options.faults?.[target];
+    if (plan) faults.set(target, plan);
+  }
+  const credentials = { account, bearerUser: (token: string) => oauth.userOf(token), apiKey: options.apiKey ?? SANDBOX_API_KEY };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, account, logger));
-  app.use('/api/v2', awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger }));
+  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth }));
+  app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
+  app.use(oauthRouter(oauth));
+  app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, new ImportSetService(store, service), credentials, rateLimits, logger));
+  app.use('/api/v2', injectFaults(faults, 'awx'), awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger }));
 
   let server: Server | undefined;
   return {

@@ -1,10 +1,12 @@
 import { benchIngest } from './ingest.bench';
 import type { LoadResult } from './load';
+import { benchPoller } from './poller.bench';
 
 /**
  * `npm run bench`: the performance figures quoted in issue notes, reproducible on this machine.
  * Each figure is printed with how it was measured. Environment: BENCH_EVENTS (default 20000),
- * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL ingest run).
+ * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL ingest run), BENCH_POLL_RECORDS
+ * (default 2000).
  */
 function line(name: string, r: LoadResult): string {
   return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   errors ${r.errors}/${r.requests}`;
@@ -19,6 +21,10 @@ async function main(): Promise<void> {
   console.log(line('Snowline ingest (SQLite)', ingest));
   if (ingestPostgres) console.log(line('Snowline ingest (PostgreSQL)', ingestPostgres));
   console.log(`ingest / bare = ${((ingest.perSecond / bare.perSecond) * 100).toFixed(0)} %`);
+  const pollRecords = Number(process.env.BENCH_POLL_RECORDS ?? 2000);
+  const poll = await benchPoller(pollRecords);
+  console.log(`poller catch-up: ${poll.records} incidents from the sandbox (same process) into SQLite, keyset pages of 200`);
+  console.log(`${'Table API poller'.padEnd(28)} ${poll.perSecond.toFixed(0).padStart(7)} records/s   ${poll.seconds.toFixed(2)} s   ${poll.requests} requests`);
 }
 
 main().catch((err) => {

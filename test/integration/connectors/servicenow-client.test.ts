@@ -597,3 +597,34 @@ describe('limiter failures', () => {
     expect(stub.requests).toHaveLength(0);
   });
 });
+
+describe('Import Set API (§6.3)', () => {
+  it('importRecord POSTs the row as JSON to /api/now/import/{staging_table} and reads the transform result', async () => {
+    stub.on('POST', '/api/now/import/imp_user', { status: 201, body: fixture('servicenow', 'import-set-inserted') });
+    const result = await client().importRecord('imp_user', { u_user_name: 'john.public', u_name: 'John Public' });
+    const [sent] = stub.calls('POST', '/api/now/import/imp_user');
+    expect(sent!.json).toEqual({ u_user_name: 'john.public', u_name: 'John Public' });
+    expect(sent!.headers['content-type']).toMatch(/^application\/json/);
+    expect(result).toEqual({
+      importSet: 'ISET0010001',
+      stagingTable: 'imp_user',
+      results: [{ transformMap: 'User', table: 'sys_user', status: 'inserted', sysId: 'ea9d0d403b3e3300b8f4f2dc35efc4c5', displayName: 'name', displayValue: 'John Public', recordLink: 'https://instance.service-now.com/api/now/table/sys_user/ea9d0d403b3e3300b8f4f2dc35efc4c5', errorMessage: undefined }],
+    });
+  });
+
+  it('a row the transform refused is reported inside the 201, not thrown; a 5xx is ambiguous and not repeated', async () => {
+    stub.on('POST', '/api/now/import/imp_user', { status: 201, body: fixture('servicenow', 'import-set-error') });
+    const result = await client().importRecord('imp_user', { u_name: 'nobody' });
+    expect(result.results[0]).toMatchObject({ status: 'error', errorMessage: expect.stringContaining('coalesce') });
+    stub.on('POST', '/api/now/import/imp_user', { status: 502, body: fixture('servicenow', 'error-server') });
+    const err = await caught(client().importRecord('imp_user', { u_name: 'x' }));
+    expect(err.code).toBe('servicenow.ambiguous');
+    expect(stub.calls('POST', '/api/now/import/imp_user')).toHaveLength(2);
+  });
+
+  it('refuses an unsafe staging table name before sending', async () => {
+    const err = await caught(client().importRecord('imp_user/../sys_user', {}));
+    expect(err.code).toBe('servicenow.bad_request');
+    expect(stub.requests).toHaveLength(0);
+  });
+});

@@ -41,7 +41,7 @@ describe('configuration', () => {
   });
 
   it('refuses the sandbox secrets when a real instance is configured, without printing them', () => {
-    const lines = problems({ SERVICENOW_URL: 'https://acme.service-now.com' });
+    const lines = problems({ SERVICENOW_URL: 'https://acme.service-now.com', SERVICENOW_USER: 'svc', SERVICENOW_PASSWORD: 'pw' });
     expect(lines).toEqual([
       'security.webhookSecret: expected a real secret for a connected instance, got the sandbox default',
       'security.jwtSecret: expected a real secret for a connected instance, got the sandbox default',

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { basicAuthUser, type SandboxAccount } from '../../http/credentials';
+import type { Request, RequestHandler } from 'express';
+import { basicAuthUser, sameSecret, type SandboxAccount } from '../../http/credentials';
+import type { RateLimitRules } from '../rate-limit-rules';
 import { hasNonJsonBody } from '../../http/json-body';
 import { sendFailure } from './failure-envelope';
 
-/** The authenticated user_name of a Table API request, set by `requireBasicAuth`. */
+/** The authenticated user_name of a Table API request, set by `requireAuth`. */
 export function requestUser(locals: Record<string, unknown>): string {
   return String(locals.user ?? '');
 }
@@ -27,10 +28,29 @@ export const methodOverride: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** §5.1: basic auth on every call; anything else is 401 with the envelope of §1.5. */
-export function requireBasicAuth(account: SandboxAccount): RequestHandler {
+/** How a request may authenticate: basic (§5.1), an OAuth bearer token (§5.2), an API key (§5.3). */
+export interface InstanceCredentials {
+  account: SandboxAccount;
+  /** The user an OAuth access token stands for, while it is valid. */
+  bearerUser(token: string): string | undefined;
+  /** API key accepted in header or query parameter `x-sn-apikey`; none = API keys off. */
+  apiKey?: string;
+}
+
+function authenticatedUser(req: Request, credentials: InstanceCredentials): string | undefined {
+  const header = req.get('Authorization');
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  if (bearer !== undefined) return credentials.bearerUser(bearer);
+  if (header) return basicAuthUser(header, credentials.account);
+  const key = req.get('x-sn-apikey') ?? (typeof req.query['x-sn-apikey'] === 'string' ? req.query['x-sn-apikey'] : undefined);
+  if (key !== undefined && credentials.apiKey) return sameSecret(key, credentials.apiKey) ? credentials.account.user : undefined;
+  return undefined;
+}
+
+/** §5: credentials on every call; anything else is 401 with the envelope of §1.5. */
+export function requireAuth(credentials: InstanceCredentials): RequestHandler {
   return (req, res, next) => {
-    const user = basicAuthUser(req.get('Authorization'), account);
+    const user = authenticatedUser(req, credentials);
     res.set('X-Is-Logged-In', String(Boolean(user)));
     if (!user) {
       res.set('WWW-Authenticate', 'BASIC realm="Service-now"');
@@ -38,6 +58,17 @@ export function requireBasicAuth(account: SandboxAccount): RequestHandler {
     }
     res.locals.user = user;
     next();
+  };
+}
+
+/** §5.4: the REST rate-limit rules; headers on every matching request, 429 past the limit. */
+export function enforceRateLimits(rules: RateLimitRules): RequestHandler {
+  return (req, res, next) => {
+    const verdict = rules.check(req.method, req.originalUrl.split('?')[0] ?? '', requestUser(res.locals));
+    res.set(verdict.headers);
+    if (!verdict.refused) return next();
+    res.set('Retry-After', String(verdict.refused.retryAfterSeconds));
+    sendFailure(res, 429, 'Rate limit exceeded', verdict.refused.detail);
   };
 }
 

@@ -1,0 +1,51 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RequestHandler, Response } from 'express';
+import type { FaultAction, FaultInjector, FaultTarget } from './fault-injector';
+
+/** Status texts as each API words them (ServiceNow's envelope of §1.5, AWX's `detail`). */
+function sendInjected(res: Response, target: FaultTarget, action: Extract<FaultAction, { kind: 'status' }>): void {
+  res.status(action.status);
+  if (action.rateLimit) {
+    if (action.rateLimit.headers) {
+      res.set({
+        'X-RateLimit-Limit': '0',
+        'X-RateLimit-Reset': String(action.rateLimit.resetAtSeconds),
+        'X-RateLimit-Rule': '0000000000000000000000000000fa17',
+        'Retry-After': String(action.rateLimit.retryAfterSeconds),
+      });
+    }
+  }
+  if (target === 'awx') {
+    res.json({ detail: action.status === 429 ? 'Request was throttled.' : 'A server error has occurred.' });
+    return;
+  }
+  const message = action.status === 429 ? 'Rate limit exceeded' : action.status >= 500 ? 'Internal Server Error' : 'Injected failure';
+  const detail = action.status === 429 && action.rateLimit?.headers ? 'Rate limit of 0 requests per hour for Table API exceeded' : null;
+  res.json({ error: { message, detail }, status: 'failure' });
+}
+
+/**
+ * Applies the injector's plan for `target` to each request before the API sees it: delays,
+ * answers an error in the API's own shape, or drops the connection without an answer.
+ */
+export function injectFaults(faults: FaultInjector, target: FaultTarget): RequestHandler {
+  return async (req, res, next) => {
+    const latency = faults.latencyMs(target);
+    const action = faults.decide(target);
+    if (latency > 0) await delay(latency);
+    switch (action.kind) {
+      case 'pass':
+        return next();
+      case 'status':
+        return sendInjected(res, target, action);
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        // Keep the socket open and silent; the client's timeout should fire first.
+        await delay(action.ms);
+        req.socket.destroy();
+        return;
+    }
+  };
+}
