@@ -12,7 +12,12 @@ export interface RunContext {
   params: Record<string, TemplateValue>;
   rule: { id: string; description: string; owner: string; risk: string; version: string };
   writeback: RuleDefinition['writeback'];
+  /** The work-note command that started the run (absent for other triggers). */
+  command?: { name: string; user: string; args: Record<string, string> };
 }
+
+/** What templates see as `command` when no work-note command started the run. */
+export const NO_COMMAND = { name: '', user: '', args: {} as Record<string, string> };
 
 /** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */
 export function stepResults(steps: readonly Step[]): Record<string, unknown> {
@@ -22,7 +27,7 @@ export function stepResults(steps: readonly Step[]): Record<string, unknown> {
 }
 
 export function templateScope(context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateScope {
-  return { ticket: context.ticket, params: context.params, rule: context.rule, run: { id: runId }, steps: stepResults(steps), ...extra };
+  return { ticket: context.ticket, params: context.params, rule: context.rule, command: context.command ?? NO_COMMAND, run: { id: runId }, steps: stepResults(steps), ...extra };
 }
 
 /** The PATCH body of a run's write-back for its outcome: field updates plus the work note. */
