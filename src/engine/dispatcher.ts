@@ -48,7 +48,8 @@ interface DispatchEvent {
  * with marking the event processed, so an event yields its runs exactly once:
  * - active: create a run pinned to the rule version;
  * - shadow: record in the audit journal what would have run; run nothing, write nothing back;
- * - suggest: queue a work note offering the automation and how to start it.
+ * - suggest: queue a work note offering the automation and how to start it; the rule runs when an
+ *   agent types its command (or an operator triggers it).
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
@@ -113,7 +114,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number });
         continue;
       }
-      if (rule.definition.mode === 'suggest') {
+      if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
         await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
         await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
         continue;
@@ -126,6 +127,12 @@ export function createDispatcher(deps: DispatcherDeps) {
       started.push(run.id);
     }
     return started;
+  }
+
+  /** A suggestion is taken up when an agent types its command or an operator triggers it: then it runs. */
+  function askedFor(rule: CompiledRule, event: DispatchEvent): boolean {
+    if (event.eventKey.startsWith('manual:')) return true;
+    return rule.definition.on.some((t) => typeof t === 'object' && 'command' in t && t.command === event.command?.name);
   }
 
   /** The command typed in the update's newest work note, with the typist's groups; undefined when there is none. */

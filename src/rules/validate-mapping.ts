@@ -122,6 +122,12 @@ function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCata
 type Report = (path: PropertyKey[], message: string, offset?: number) => void;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_union') {
+    // The branch whose shape the value took (its problems are inside it) says what is wrong.
+    const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0)).sort((a, b) => a.length - b.length)[0];
+    if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
+    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } } or { command: name, allowed_groups: [groups] }`;
+  }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `${where}: required`;
@@ -136,7 +142,7 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
     const other = fieldNamedByValue(term);
     for (const field of other ? [term.field, other] : [term.field]) {
       if (catalog.fieldExists(table, field)) continue;
-      const walk = field.includes('.') ? ' (each step of a dot-walk must be a reference field)' : '';
+      const walk = field.includes('.') ? ' (a dot-walk goes through reference fields to a field of the referenced table)' : '';
       report(['condition'], `condition: unknown field ${field} on table ${table}${walk}`, term.offset);
     }
   }
@@ -153,8 +159,13 @@ function checkSteps(steps: ResolvedRule['steps'], catalog: MappingCatalog, repor
     if (!action) return report(['steps', i, 'use'], `connector ${connector} has no action ${actionName}`);
     const shape = action.params instanceof z.ZodObject ? (action.params.shape as Record<string, z.ZodType>) : undefined;
     if (!shape) return;
-    for (const key of Object.keys(step.with)) {
+    for (const [key, value] of Object.entries(step.with)) {
       if (!(key in shape)) report(['steps', i, 'with', key], `${step.use} has no parameter ${key} (it takes ${Object.keys(shape).join(', ')})`);
+      else if (!containsTemplate(value)) {
+        // A value with no template is known now: check it against the action's own schema.
+        const checked = shape[key]!.safeParse(value);
+        if (!checked.success) report(['steps', i, 'with', key], `${step.use} parameter ${key}: ${checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`).join('; ')}`);
+      }
     }
     for (const [key, schema] of Object.entries(shape)) {
       if (!(key in step.with) && !schema.safeParse(undefined).success) report(['steps', i, 'with'], `${step.use} needs parameter ${key}`);
@@ -203,6 +214,12 @@ function variableProblem(
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
   if (root === 'command' && name && !['name', 'user', 'args'].includes(name)) return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;
+}
+
+function containsTemplate(value: TemplateValue): boolean {
+  let found = false;
+  forEachString(value, [], (text) => (found ||= text.includes('{{') || text.includes('{%')));
+  return found;
 }
 
 function forEachString(value: TemplateValue, path: PropertyKey[], fn: (text: string, path: PropertyKey[]) => void): void {
