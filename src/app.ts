@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import cron, { type ScheduledTask } from 'node-cron';
 import { ansibleConnector } from '../connectors/ansible';
@@ -8,6 +9,7 @@ import { ServiceNowClient } from '../connectors/servicenow/client';
 import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { createHttpApp } from './api/http-app';
+import { ruleRoutes } from './api/rules.routes';
 import { runRoutes } from './api/runs.routes';
 import { usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
@@ -16,6 +18,7 @@ import { createEngine } from './engine/engine';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
+import { serviceNowLookups } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
@@ -24,7 +27,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
 import { mappingCatalog } from './rules/catalog';
-import { loadRuleSet } from './rules/load-rule-set';
+import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { openStore, repositories } from './store';
@@ -54,9 +57,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // SQLite is one process by construction: leases left by a crashed predecessor are void now.
   if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute()]);
 
-  const { ruleSet, problems } = loadRuleSet(config.mappings.dir, mappingCatalog(connectorRegistry));
-  if (!ruleSet) throw new ConfigError(problems.map(formatProblem));
-  logger.info('mapping tables loaded', { version: ruleSet.version, dir: config.mappings.dir });
+  const catalog = mappingCatalog(connectorRegistry);
+  const { reloader: rules, problems } = await createRuleReloader({ dir: config.mappings.dir, catalog, versions: repos.ruleVersions, logger, metrics, loadedBy: `serve@${hostname()}` });
+  if (!rules) throw new ConfigError(problems.map(formatProblem));
+  logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
 
   const instanceUrl = config.servicenow.url ?? sandbox!.url;
   const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
@@ -92,7 +96,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     },
     classify: classifyError,
   };
-  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet, integrationUser, logger, metrics });
+  const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
+  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
@@ -103,16 +108,17 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const jwtOptions = { secret: config.security.jwtSecret, issuer: config.security.jwtIssuer, audience: config.security.jwtAudience };
   const app = createHttpApp({
     logger, metrics, jwt: jwtOptions, bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
-    routes: runRoutes(repos.runs, runControl),
+    routes: [...runRoutes(repos.runs, runControl), ...ruleRoutes({ rules, catalog, versions: repos.ruleVersions, dispatcher, lookups })],
     webhooks: webhookRouter({ secret: config.security.webhookSecret, replayWindowSeconds: config.security.replayWindowSeconds, bodyLimitBytes: config.server.bodyLimitBytes }, intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
       const health = await connectors.health();
-      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, rules: ruleSet.version } };
+      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, rules: rules.status() } };
     },
   });
 
   engine.start();
+  if (config.mappings.hotReload) rules.watch();
   const pollTask = schedulePoller(config.servicenow.pollSeconds, () => poller.pollOnce(), logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -123,6 +129,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     sandboxUrl: sandbox?.url,
     async stop() {
       await pollTask.stop();
+      await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
       await snClient.close();

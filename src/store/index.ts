@@ -2,6 +2,7 @@ import { auditRepository } from './audit.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
+import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
 import { watermarkRepository } from './watermark.repository';
 
@@ -15,6 +16,7 @@ export function repositories(store: Store) {
     outbox: outboxRepository(store.db, store.dialect),
     audit: auditRepository(store.db, store.dialect),
     watermarks: watermarkRepository(store.db),
+    ruleVersions: ruleVersionRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
