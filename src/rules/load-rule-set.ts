@@ -128,15 +128,25 @@ function dotWalkedPaths(rule: ResolvedRule): string[] {
   return terms.flatMap((term) => [term.field, fieldNamedByValue(term) ?? '']).filter((path) => path.includes('.'));
 }
 
+// Rules of one table read the same event record: one reader per record, not one per rule.
+const readers = new WeakMap<Record<string, string>, { table: string; reader: FieldReader }>();
+
 /** Reads an event record as the encoded-query evaluator expects: absent-but-known fields are empty. */
 export function recordReader(table: string, record: Record<string, string>, catalog: MappingCatalog): FieldReader {
-  return {
+  const cached = readers.get(record);
+  if (cached?.table === table) return cached.reader;
+  const known = new Map<string, boolean>();
+  const reader: FieldReader = {
     read(path) {
       const value = record[path];
       if (value !== undefined) return { value };
-      return catalog.fieldExists(table, path) ? { value: '' } : undefined;
+      let exists = known.get(path);
+      if (exists === undefined) known.set(path, (exists = catalog.fieldExists(table, path)));
+      return exists ? { value: '' } : undefined;
     },
   };
+  readers.set(record, { table, reader });
+  return reader;
 }
 
 /** The content hash of a set of sources: stable across instances and restarts. */

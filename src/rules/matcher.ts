@@ -72,8 +72,12 @@ function whyNot(rule: CompiledRule, input: MatchInput): SkipReason | undefined {
   const definition = rule.definition;
   if (definition.mode === 'disabled') return 'disabled';
   if (input.trigger === 'manual' && input.ruleId !== definition.id) return 'trigger';
-  const fired = definition.on.map((trigger) => triggerFires(trigger, input));
-  if (!fired.includes('yes')) return fired.includes('not_allowed') ? 'not_allowed' : 'trigger';
+  let fired: 'yes' | 'no' | 'not_allowed' = 'no';
+  for (let i = 0; i < definition.on.length && fired !== 'yes'; i++) {
+    const outcome = triggerFires(definition.on[i]!, input);
+    if (outcome !== 'no') fired = outcome;
+  }
+  if (fired !== 'yes') return fired === 'not_allowed' ? 'not_allowed' : 'trigger';
   if (!rule.matches(input.record, input.previous)) return 'condition';
   return undefined;
 }

@@ -22,10 +22,15 @@ interface TriggerBucket {
 }
 
 export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
+  const live = rules.filter((rule) => rule.definition.mode !== 'disabled');
+  const terms = new Map(live.map((rule) => [rule, indexableTerms(rule.definition.condition)]));
+  // How many rules require each field=value: a rule is filed under its rarest requirement.
+  const popularity = new Map<string, number>();
+  for (const options of terms.values()) for (const o of options) for (const v of o.values) popularity.set(`${o.field}=${v}`, (popularity.get(`${o.field}=${v}`) ?? 0) + 1);
+  const cost = (o: EqualityTerm) => o.values.reduce((n, v) => n + popularity.get(`${o.field}=${v}`)!, 0);
   const buckets = new Map<TriggerKey, TriggerBucket>();
-  for (const rule of rules) {
-    if (rule.definition.mode === 'disabled') continue;
-    const equality = indexableTerm(rule.definition.condition);
+  for (const rule of live) {
+    const equality = terms.get(rule)!.sort((a, b) => cost(a) - cost(b))[0];
     for (const key of triggerKeysOf(rule)) {
       let bucket = buckets.get(key);
       if (!bucket) buckets.set(key, (bucket = { unindexed: [], byValue: new Map() }));
@@ -35,20 +40,21 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
       }
       let values = bucket.byValue.get(equality.field);
       if (!values) bucket.byValue.set(equality.field, (values = new Map()));
-      for (const value of equality.values) values.set(value, [...(values.get(value) ?? []), rule]);
+      for (const value of new Set(equality.values)) values.set(value, [...(values.get(value) ?? []), rule]);
     }
   }
   return {
     candidates(trigger, record) {
       const bucket = buckets.get(trigger);
       if (!bucket) return [];
-      let found: CompiledRule[] | undefined;
+      const found: CompiledRule[][] = bucket.unindexed.length ? [bucket.unindexed] : [];
       for (const [field, values] of bucket.byValue) {
         const rules = values.get(record[field] ?? '');
-        if (rules) found = found ? [...found, ...rules] : rules;
+        if (rules) found.push(rules);
       }
-      if (!found) return bucket.unindexed;
-      return mergeInOrder(bucket.unindexed, found);
+      if (found.length <= 1) return found[0] ?? [];
+      // Each list is in evaluation order; a rule is in at most one list per trigger.
+      return found.flat().sort((a, b) => a.order - b.order);
     },
   };
 }
@@ -63,26 +69,25 @@ function triggerKeysOf(rule: CompiledRule): TriggerKey[] {
   return [...keys];
 }
 
+interface EqualityTerm {
+  field: string;
+  values: string[];
+}
+
 /**
- * A `field=value` or `fieldINa,b` term every record matching the condition must satisfy: the only
- * group's clause of a single such term on a plain (not dot-walked) field. Equality is exact string
- * comparison in the evaluator, so an index lookup decides the same as evaluating the term.
+ * The `field=value` / `fieldINa,b` terms every record matching the condition must satisfy: clauses
+ * of a single such term on a plain (not dot-walked) field, in a query of one group. Equality is
+ * exact string comparison in the evaluator, so an index lookup decides the same as the term.
  */
-function indexableTerm(condition: string): { field: string; values: string[] } | undefined {
+function indexableTerms(condition: string): EqualityTerm[] {
   const { query } = parseEncodedQuery(condition);
-  if (query.groups.length !== 1) return undefined;
+  if (query.groups.length !== 1) return [];
+  const found: EqualityTerm[] = [];
   for (const clause of query.groups[0]!) {
     const term: Term | undefined = clause.length === 1 ? clause[0] : undefined;
     if (!term || term.field.includes('.') || term.value.startsWith('javascript:')) continue;
-    if (term.operator === '=') return { field: term.field, values: [term.value] };
-    if (term.operator === 'IN') return { field: term.field, values: term.value.split(',') };
+    if (term.operator === '=') found.push({ field: term.field, values: [term.value] });
+    if (term.operator === 'IN') found.push({ field: term.field, values: term.value.split(',') });
   }
-  return undefined;
-}
-
-function mergeInOrder(a: readonly CompiledRule[], b: readonly CompiledRule[]): CompiledRule[] {
-  const all = a.length === 0 ? [...b] : [...a, ...b];
-  all.sort((x, y) => x.order - y.order);
-  // A rule indexed under two fields' values would appear twice; rules are unique by order.
-  return all.filter((rule, i) => i === 0 || all[i - 1]!.order !== rule.order);
+  return found;
 }
