@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
+import { rulesCommand } from './rules.command';
 import { dryRunCommand } from './dry-run.command';
 import { sandboxCommand } from './sandbox.command';
 import { serveCommand } from './serve.command';
@@ -15,7 +16,8 @@ export function main(argv: string[]): void {
     .addCommand(validateCommand())
     .addCommand(dryRunCommand())
     .addCommand(tokenCommand())
-    .addCommand(auditCommand());
+    .addCommand(auditCommand())
+    .addCommand(rulesCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);
