@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import cron, { type ScheduledTask } from 'node-cron';
 import { ansibleConnector } from '../connectors/ansible';
@@ -17,6 +18,7 @@ import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from '.
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
+import { serviceNowLookups } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
@@ -27,7 +29,7 @@ import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
-import { loadRuleSet } from './rules/load-rule-set';
+import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { createTokenVerifier } from './security/jwt';
@@ -60,9 +62,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // SQLite is one process by construction: leases left by a crashed predecessor are void now.
   if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute()]);
 
-  const { ruleSet, problems } = loadRuleSet(config.mappings.dir, mappingCatalog(connectorRegistry));
-  if (!ruleSet) throw new ConfigError(problems.map(formatProblem));
-  logger.info('mapping tables loaded', { version: ruleSet.version, dir: config.mappings.dir });
+  const catalog = mappingCatalog(connectorRegistry);
+  const { reloader: rules, problems } = await createRuleReloader({ dir: config.mappings.dir, catalog, versions: repos.ruleVersions, logger, metrics, loadedBy: `serve@${hostname()}` });
+  if (!rules) throw new ConfigError(problems.map(formatProblem));
+  logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
 
   const instanceUrl = config.servicenow.url ?? sandbox!.url;
   const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
@@ -100,7 +103,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     },
     classify: classifyError,
   };
-  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet, integrationUser, logger, metrics });
+  const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
+  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics });
   // Gates steps may name; change management registers its own here beside the built-in approval.
   const gates = createGateRegistry([manualApprovalGate(repos.approvals)]);
   const servicenowReader: ServiceNowReader = {
@@ -117,16 +121,17 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const app = createHttpApp({
     logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
     corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
-    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit }),
+    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups } }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
       const health = await connectors.health();
-      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, rules: ruleSet.version } };
+      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, rules: rules.status() } };
     },
   });
 
   engine.start();
+  if (config.mappings.hotReload) rules.watch();
   const pollTask = schedulePoller(config.servicenow.pollSeconds, () => poller.pollOnce(), logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -137,6 +142,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     sandboxUrl: sandbox?.url,
     async stop() {
       await pollTask.stop();
+      await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
       await snClient.close();

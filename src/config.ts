@@ -121,7 +121,11 @@ export const configSchema = z.object({
   security: securitySchema,
   secrets: secretsSchema.default({}),
   engine: engineSchema,
-  mappings: z.object({ dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)') }),
+  mappings: z.object({
+    dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)'),
+    hotReload: z.boolean().default(true).describe('reload the tables when their files change; an invalid set never replaces the running one'),
+    groupCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('how long an agent\'s ServiceNow group memberships are trusted for work-note commands'),
+  }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
 });
 export type Config = z.infer<typeof configSchema>;

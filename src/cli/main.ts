@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
+import { rulesCommand } from './rules.command';
 import { dryRunCommand } from './dry-run.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
@@ -19,7 +20,8 @@ export function main(argv: string[]): void {
     .addCommand(tokenCommand())
     .addCommand(auditCommand())
     .addCommand(secretsCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(rulesCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

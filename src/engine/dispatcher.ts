@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import type { TicketEvent } from '../ingest/event.schema';
+import { parseWorkNoteCommand } from '../ingest/work-note-command';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { withCorrelation } from '../observability/context';
-import { matchEvent } from '../rules/matcher';
+import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
 import type { CompiledRule, RuleSet } from '../rules/rule-set';
 import { renderValue } from '../rules/template';
 import type { TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
+import type { Tables } from '../store/schema';
 import type { Step } from '../store/run.repository';
-import type { RunContext } from './run-context';
+import { resolveDotWalks } from './dot-walk';
+import { NO_COMMAND, type RunContext } from './run-context';
 import { isOwnWrite } from './own-writes';
+import { suggestionNote } from './suggestion';
+import type { TicketLookups } from './ticket-lookups';
 
 export interface DispatcherDeps {
   store: Store;
@@ -19,15 +25,31 @@ export interface DispatcherDeps {
   rules: () => RuleSet;
   /** The ServiceNow user Snowline writes as: its updates must not trigger rules again. */
   integrationUser: string;
+  /** Reads work notes, group memberships and referenced records; without it, commands and dot-walks the event lacks cannot fire. */
+  lookups?: TicketLookups;
   logger: Logger;
   metrics: Metrics;
   now?: () => number;
 }
 
+type Trx = Transaction<Tables>;
+
+/** An event as the matcher and run builder need it, whatever its source. */
+interface DispatchEvent {
+  payload: TicketEvent;
+  eventKey: string;
+  correlationId: string;
+  command?: CommandInvocation;
+}
+
 /**
  * Turns inbox events into runs. For each event, in arrival order: drop it if it is Snowline's own
- * write-back, match the rules of the current version, and create the runs — in one transaction
- * with marking the event processed, so an event yields its runs exactly once.
+ * write-back, match the rules of the current version, and act per rule mode — in one transaction
+ * with marking the event processed, so an event yields its runs exactly once:
+ * - active: create a run pinned to the rule version;
+ * - shadow: record in the audit journal what would have run; run nothing, write nothing back;
+ * - suggest: queue a work note offering the automation and how to start it; the rule runs when an
+ *   agent types its command (or an operator triggers it).
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
@@ -45,34 +67,124 @@ export function createDispatcher(deps: DispatcherDeps) {
         return;
       }
       const ruleSet = deps.rules();
-      const { matched } = matchEvent(ruleSet, { table: payload.table, trigger: payload.event, record: payload.record });
-      const active = matched.filter((r) => r.definition.mode === 'active');
+      const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
+      const record = await withDotWalks(ruleSet, payload);
+      const input: MatchInput = { table: payload.table, trigger: payload.event, record, changedFields: payload.changed_fields, command };
+      const { matched } = matchEvent(ruleSet, input);
+      const dispatchEvent = { payload: { ...payload, record }, eventKey: event.event_key, correlationId: event.correlation_id, command };
       await store.db.transaction().execute(async (trx) => {
-        for (const rule of active) {
-          const { run, steps } = buildRun(rule, ruleSet.version, event, payload);
-          await repos.runs.create(trx, run, steps);
-          await repos.audit.append(trx, { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, runId: run.id, event: event.event_key } }, now());
-          metrics.runsStarted.inc({ rule: rule.definition.id });
-          logger.info('run started', { runId: run.id, rule: rule.definition.id, ticket: payload.number });
-        }
+        const started = (await actOn(trx, matched, ruleSet, dispatchEvent)).length;
         await repos.runs.wakeGatedSteps(trx, payload.number, now());
-        await trx.updateTable('inbox_events').set({ status: 'done', note: active.length ? `runs: ${active.length}` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
+        await trx.updateTable('inbox_events').set({ status: 'done', note: started ? `runs: ${started}` : matched.length ? `matched ${matched.length}, no active rule` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
       });
-      metrics.eventsDispatched.inc({ result: active.length ? 'matched' : 'unmatched' });
+      metrics.eventsDispatched.inc({ result: matched.length ? 'matched' : 'unmatched' });
     });
   }
 
-  function buildRun(rule: CompiledRule, version: string, event: InboxEvent, payload: TicketEvent) {
+  /**
+   * Starts one rule for one ticket on an operator's request (`POST /api/v1/rules/{id}/trigger`).
+   * The rule must have the `manual` trigger and its condition must hold; returns the run id, or
+   * why nothing started.
+   */
+  async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string }): Promise<{ runId?: string; mode?: string; refused?: string }> {
+    const ruleSet = deps.rules();
+    const record = await withDotWalks(ruleSet, request.payload);
+    const { matched } = matchEvent(ruleSet, { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId });
+    const rule = matched[0];
+    if (!rule) return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
+    const eventKey = `manual:${randomUUID()}`;
+    const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
+    let runId: string | undefined;
+    await store.db.transaction().execute(async (trx) => {
+      await repos.audit.append(trx, { kind: 'rule.triggered', actor: request.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey } }, now());
+      [runId] = await actOn(trx, [rule], ruleSet, event);
+    });
+    return { runId, mode: rule.definition.mode };
+  }
+
+  /** Acts on each matched rule per its mode; returns the ids of the runs started. */
+  async function actOn(trx: Trx, matched: CompiledRule[], ruleSet: RuleSet, event: DispatchEvent): Promise<string[]> {
+    const started: string[] = [];
+    const { payload } = event;
+    for (const rule of matched) {
+      const id = rule.definition.id;
+      const detail = { rule: id, ruleVersion: ruleSet.version, event: event.eventKey, ...(event.command ? { command: event.command.name, by: event.command.user } : {}) };
+      if (rule.definition.mode === 'shadow') {
+        await repos.audit.append(trx, { kind: 'rule.shadow', actor: 'snowline', subject: payload.number, detail: { ...detail, wouldRun: wouldRun(rule, ruleSet.version, event) } }, now());
+        metrics.eventsDispatched.inc({ result: 'shadow' });
+        logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number });
+        continue;
+      }
+      if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
+        await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
+        await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
+        continue;
+      }
+      const { run, steps } = buildRun(rule, ruleSet.version, event);
+      await repos.runs.create(trx, run, steps);
+      await repos.audit.append(trx, { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { ...detail, runId: run.id } }, now());
+      metrics.runsStarted.inc({ rule: id });
+      logger.info('run started', { runId: run.id, rule: id, ticket: payload.number });
+      started.push(run.id);
+    }
+    return started;
+  }
+
+  /** A suggestion is taken up when an agent types its command or an operator triggers it: then it runs. */
+  function askedFor(rule: CompiledRule, event: DispatchEvent): boolean {
+    if (event.eventKey.startsWith('manual:')) return true;
+    return rule.definition.on.some((t) => typeof t === 'object' && 'command' in t && t.command === event.command?.name);
+  }
+
+  /** The command typed in the update's newest work note, with the typist's groups; undefined when there is none. */
+  async function commandOf(payload: TicketEvent): Promise<CommandInvocation | undefined> {
+    if (!deps.lookups || !payload.changed_fields.includes('work_notes')) return undefined;
+    const note = await deps.lookups.latestWorkNote(payload.table, payload.sys_id);
+    const parsed = note ? parseWorkNoteCommand(note.text) : undefined;
+    if (!note || !parsed) return undefined;
+    // The integration user's own notes (suggestions quote the command) never run anything.
+    if (note.user === deps.integrationUser) return undefined;
+    return { ...parsed, user: note.user, groups: await deps.lookups.groupsOf(note.user) };
+  }
+
+  async function withDotWalks(ruleSet: RuleSet, payload: TicketEvent): Promise<Record<string, string>> {
+    const paths = ruleSet.dotWalks.get(payload.table) ?? [];
+    if (paths.length === 0 || !deps.lookups) return payload.record;
+    return resolveDotWalks(payload.table, payload.record, paths, deps.lookups);
+  }
+
+  function wouldRun(rule: CompiledRule, version: string, event: DispatchEvent): unknown {
+    try {
+      const { run, steps } = buildRun(rule, version, event);
+      return { params: (JSON.parse(run.context) as RunContext).params, steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  async function enqueueNote(trx: Trx, id: string, payload: TicketEvent, note: string) {
+    const at = now();
+    const marker = `snowline-writeback:${id}`;
+    await repos.outbox.enqueue(trx, {
+      id, run_id: id, table_name: payload.table, sys_id: payload.sys_id, ticket_number: payload.number,
+      fields: JSON.stringify({ work_notes: `${note}\n[${marker}]` }), marker, state: 'pending', attempts: 0, next_at: at,
+      lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+    });
+  }
+
+  function buildRun(rule: CompiledRule, version: string, event: DispatchEvent) {
     const at = now();
     const runId = randomUUID();
+    const { payload } = event;
     const definition = rule.definition;
     const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
-    const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, run: { id: runId } }) as Record<string, TemplateValue>;
-    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params };
+    const command = event.command ? { name: event.command.name, user: event.command.user, args: event.command.args } : undefined;
+    const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, command: command ?? NO_COMMAND, run: { id: runId } }) as Record<string, TemplateValue>;
+    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params, ...(command ? { command } : {}) };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
-      ticket_number: payload.number, event_key: event.event_key, state: 'running', context: JSON.stringify(context),
-      correlation_id: event.correlation_id, created_at: at, updated_at: at, finished_at: null,
+      ticket_number: payload.number, event_key: event.eventKey, state: 'running', context: JSON.stringify(context),
+      correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null,
     };
     const steps: Step[] = definition.steps.map((step, idx) => {
       const [connector = '', action = ''] = step.use.split('.');
@@ -86,6 +198,6 @@ export function createDispatcher(deps: DispatcherDeps) {
     return { run, steps };
   }
 
-  return { dispatch };
+  return { dispatch, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -14,7 +14,12 @@ export interface RunContext {
   writeback: RuleDefinition['writeback'];
   /** Params marked `secret_params` in the rule: their values are masked on every output channel. */
   secretParams?: string[];
+  /** The work-note command that started the run (absent for other triggers). */
+  command?: { name: string; user: string; args: Record<string, string> };
 }
+
+/** What templates see as `command` when no work-note command started the run. */
+export const NO_COMMAND = { name: '', user: '', args: {} as Record<string, string> };
 
 /** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */
 export function stepResults(steps: readonly Step[]): Record<string, unknown> {
@@ -24,7 +29,7 @@ export function stepResults(steps: readonly Step[]): Record<string, unknown> {
 }
 
 export function templateScope(context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateScope {
-  return { ticket: context.ticket, params: context.params, rule: context.rule, run: { id: runId }, steps: stepResults(steps), ...extra };
+  return { ticket: context.ticket, params: context.params, rule: context.rule, command: context.command ?? NO_COMMAND, run: { id: runId }, steps: stepResults(steps), ...extra };
 }
 
 /**

@@ -14,6 +14,8 @@ export function createMetrics() {
     stepRetries: new Counter({ name: 'snowline_step_retries_total', help: 'Step attempts that will be retried, by action and failure class', labelNames: ['action', 'failure'], registers: [registry] }),
     writebacks: new Counter({ name: 'snowline_writebacks_total', help: 'Write-backs to ServiceNow, by result', labelNames: ['result'], registers: [registry] }),
     outboxDepth: new Gauge({ name: 'snowline_outbox_depth', help: 'Write-backs waiting to be sent', registers: [registry] }),
+    ruleReloads: new Counter({ name: 'snowline_rule_reloads_total', help: 'Attempts to load changed mapping tables, by result (applied, unchanged, invalid)', labelNames: ['result'], registers: [registry] }),
+    ruleSetInvalid: new Gauge({ name: 'snowline_rule_set_invalid', help: '1 while the mapping tables on disk fail validation (the previous version keeps running)', registers: [registry] }),
     pollRecords: new Counter({ name: 'snowline_poll_records_total', help: 'Records read by the Table API poller, by table and result (new, known)', labelNames: ['table', 'result'], registers: [registry] }),
   };
 }

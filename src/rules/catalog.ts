@@ -1,12 +1,30 @@
 import type { ConnectorDescriptor } from '../../connectors/connector';
-import { fieldOf } from '../../connectors/servicenow/dictionary';
+import { fieldOf, type FieldDef } from '../../connectors/servicenow/dictionary';
 import type { MappingCatalog } from './mapping-catalog';
+import type { TemplateDefinition } from './mapping.schema';
 
-/** The catalog of the shipped ServiceNow table model and the registered connectors. */
-export function mappingCatalog(connectors: Record<string, ConnectorDescriptor>): MappingCatalog {
+/**
+ * Whether a field path exists on a table: `caller_id.email` walks the reference `caller_id` into
+ * sys_user and checks `email` there. Every segment but the last must be a reference field.
+ */
+export function fieldPathExists(table: string, path: string): boolean {
+  const segments = path.split('.');
+  let current: string | undefined = table;
+  for (let i = 0; i < segments.length; i++) {
+    const field: FieldDef | undefined = current ? fieldOf(current, segments[i]!) : undefined;
+    if (!field) return false;
+    if (i < segments.length - 1) current = field.type === 'reference' ? field.reference : undefined;
+  }
+  return true;
+}
+
+/** The catalog of the shipped ServiceNow table model, the registered connectors and the loaded templates. */
+export function mappingCatalog(connectors: Record<string, ConnectorDescriptor>, templates: ReadonlyMap<string, TemplateDefinition> = new Map()): MappingCatalog {
   return {
-    fieldExists: (table, field) => fieldOf(table, field) !== undefined,
+    fieldExists: fieldPathExists,
     connectorExists: (name) => name in connectors,
     action: (connector, action) => connectors[connector]?.actions[action],
+    template: (name) => templates.get(name),
+    withTemplates: (loaded) => mappingCatalog(connectors, loaded),
   };
 }

@@ -1,4 +1,5 @@
 import type { ActionSpec } from '../../connectors/connector';
+import type { TemplateDefinition } from './mapping.schema';
 
 /**
  * What a mapping table may refer to, handed to the validator so it stays pure: which ticket fields
@@ -8,6 +9,10 @@ export interface MappingCatalog {
   fieldExists(table: string, field: string): boolean;
   action(connector: string, action: string): ActionSpec | undefined;
   connectorExists(connector: string): boolean;
+  /** A reusable component of mappings/templates/ by name. */
+  template(name: string): TemplateDefinition | undefined;
+  /** The same catalog with the templates of the set being loaded. */
+  withTemplates(templates: ReadonlyMap<string, TemplateDefinition>): MappingCatalog;
 }
 
 /** Template roots a rule may read, and what each holds. */
@@ -16,6 +21,7 @@ export const TEMPLATE_ROOTS = {
   params: "the rule's rendered params",
   rule: 'id, description, owner, risk, version',
   run: 'id',
+  command: 'the work-note command: name, user, args (key=value pairs typed after the command)',
   steps: 'results of earlier steps by name',
   outcome: 'succeeded | failed (write-back only)',
   error: 'the failure message (write-back only)',

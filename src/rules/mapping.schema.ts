@@ -13,7 +13,28 @@ export const templateValueSchema: z.ZodType<TemplateValue> = z.lazy(() =>
   z.union([z.string().max(4096), z.number(), z.boolean(), z.null(), z.array(templateValueSchema), z.record(z.string(), templateValueSchema)]),
 );
 
-export const triggerSchema = z.enum(['inserted', 'updated']).describe('which record events the rule looks at');
+const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a ServiceNow column name');
+
+/**
+ * When a rule looks at an event:
+ * - `inserted` / `updated`: every insert or update of a record of the table;
+ * - `{ changes: [field, ...] }`: an update where any listed field changed (the event's `changed_fields`);
+ *   `{ changes: { field: value } }`: an update where the field changed *to* that value;
+ * - `{ command: name, allowed_groups: [...] }`: an agent typed `/automate <name> key=value ...` in a work
+ *   note, and is a member of one of the groups;
+ * - `manual`: an operator triggered it through `POST /api/v1/rules/{id}/trigger`.
+ */
+export const triggerSchema = z.union([
+  z.enum(['inserted', 'updated', 'manual']),
+  z.object({ changes: z.union([z.array(fieldName).min(1), z.record(fieldName, z.string().max(4000))]) }).strict(),
+  z
+    .object({
+      command: kebabId.describe('the word after /automate'),
+      allowed_groups: z.array(z.string().min(1).max(100)).min(1).describe('ServiceNow groups (sys_user_group.name) whose members may run the command'),
+    })
+    .strict(),
+]);
+export type TriggerDefinition = z.infer<typeof triggerSchema>;
 
 /** Names of registered gates (src/engine/gates.ts): `approval` is built in; change management adds its own. */
 const gateListSchema = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'gate names are snake_case')).max(20).default([]);
@@ -32,6 +53,11 @@ export const writebackSchema = z
   .object({
     work_note: z.string().max(8000).optional().describe('journal entry added to the ticket (template)'),
     fields: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string().max(4000)).default({}).describe('field updates sent in the same PATCH (templates)'),
+    attach_output: z
+      .object({ step: z.string().regex(/^[a-z][a-z0-9_]*$/), file_name: z.string().min(1).max(200).default('job-output.txt') })
+      .strict()
+      .optional()
+      .describe("attach the named step's output (e.g. the controller job's stdout) to the ticket"),
   })
   .strict();
 export type WritebackDefinition = z.infer<typeof writebackSchema>;
@@ -51,14 +77,47 @@ export const ruleSchema = z
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), templateValueSchema).default({}).describe('named values rendered from the ticket'),
     gates: gateListSchema.describe('gates the run must pass before its first step starts (asked before that step\'s own gates)'),
     secret_params: z.array(z.string()).default([]).describe('names of params whose values never appear in logs, work notes, audit entries, API answers or errors'),
-    steps: z.array(stepSchema).min(1),
+    use: z.string().regex(/^template:[a-z0-9]+(-[a-z0-9]+)*$/, 'must be template:<name> (a file in mappings/templates/)').optional().describe('run the steps of a reusable template instead of writing `steps`; `params` fill its parameters'),
+    steps: z.array(stepSchema).min(1).optional().describe('the connector actions to run, in order (or `use` a template)'),
     writeback: z
-      .object({ success: writebackSchema.optional(), failure: writebackSchema.optional(), refused: writebackSchema.optional().describe('when a gate refused the run; default: the failure write-back') })
+      .object({
+        success: writebackSchema.optional(),
+        failure: writebackSchema.optional(),
+        refused: writebackSchema.optional().describe('when a gate refused the run; default: the failure write-back'),
+        waiting_approval: writebackSchema.optional(),
+      })
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .refine((rule) => (rule.use === undefined) !== (rule.steps === undefined), { message: 'give either steps or use: template:<name>, not both or neither', path: ['steps'] });
+/** A rule as written; after loading, `steps` always holds the steps (a template's, when it `use`s one). */
 export type RuleDefinition = z.infer<typeof ruleSchema>;
+export type ResolvedRule = RuleDefinition & { steps: StepDefinition[] };
+
+/** A parameter a template expects from the rules that use it. */
+export const templateParamSchema = z
+  .object({
+    description: z.string().min(1).max(300),
+    required: z.boolean().default(true),
+    default: z.string().max(4000).optional().describe('used when the rule does not give the parameter'),
+  })
+  .strict();
+
+/**
+ * A reusable component in `mappings/templates/<name>.yaml`: a named list of steps and the params they
+ * read. Rules refer to it with `use: template:<name>` and supply the params. Steps have the same shape
+ * as a rule's, so workflow constructs added to steps work in templates too.
+ */
+export const templateFileSchema = z
+  .object({
+    template: kebabId.describe('the name rules use after template:; must match the file name'),
+    description: z.string().min(1).max(500),
+    params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), templateParamSchema).default({}),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+export type TemplateDefinition = z.infer<typeof templateFileSchema>;
 
 export const mappingFileSchema = z
   .object({

@@ -1,29 +1,55 @@
+import type { TriggerDefinition } from './mapping.schema';
+import type { TriggerKey } from './rule-index';
 import type { CompiledRule, RuleSet } from './rule-set';
+
+/** A work-note command (`/automate restart-service service=nginx`) and who typed it. */
+export interface CommandInvocation {
+  name: string;
+  args: Record<string, string>;
+  /** The agent's user_name (sys_updated_by of the work note). */
+  user: string;
+  /** Names of the agent's groups (sys_user_grmember), resolved before matching. */
+  groups: readonly string[];
+}
 
 /** What the matcher needs to know about an event. */
 export interface MatchInput {
   table: string;
-  trigger: 'inserted' | 'updated';
+  /** `manual`: an operator asked for one rule through the API (see `ruleId`). */
+  trigger: 'inserted' | 'updated' | 'manual';
   record: Record<string, string>;
   /** The record before the update, when known (enables VALCHANGES / CHANGESTO conditions). */
   previous?: Record<string, string>;
+  /** Fields the update changed (the event's `changed_fields`): `changes:` triggers read them. */
+  changedFields?: readonly string[];
+  /** A command typed in the update's work note. */
+  command?: CommandInvocation;
+  /** For manual triggers: the one rule asked for. */
+  ruleId?: string;
 }
+
+export type SkipReason = 'disabled' | 'trigger' | 'condition' | 'stopped' | 'not_allowed';
 
 export interface MatchResult {
   /** Rules that fire, in evaluation order (disabled rules never fire). */
   matched: CompiledRule[];
-  /** Why each other rule of the table did not fire. */
-  skipped: { ruleId: string; reason: 'disabled' | 'trigger' | 'condition' | 'stopped' }[];
+  /** Why each other rule of the table did not fire (only with `explain`; the hot path skips it). */
+  skipped: { ruleId: string; reason: SkipReason }[];
 }
 
-/** Pure: the rules of one table that an event fires, honouring priority order and `stop`. */
-export function matchEvent(ruleSet: RuleSet, input: MatchInput): MatchResult {
+/**
+ * Pure: the rules of one table that an event fires, honouring priority order and `stop`.
+ * Without `explain`, only the index's candidates are evaluated (fast path for the dispatcher);
+ * with it, every rule is, and each one that does not fire says why (for dry-run).
+ */
+export function matchEvent(ruleSet: RuleSet, input: MatchInput, options: { explain?: boolean } = {}): MatchResult {
+  const rules = options.explain ? (ruleSet.byTable.get(input.table) ?? []) : candidatesOf(ruleSet, input);
   const result: MatchResult = { matched: [], skipped: [] };
   let stopped = false;
-  for (const rule of ruleSet.byTable.get(input.table) ?? []) {
+  for (const rule of rules) {
     const reason = stopped ? 'stopped' : whyNot(rule, input);
     if (reason) {
-      result.skipped.push({ ruleId: rule.definition.id, reason });
+      if (options.explain) result.skipped.push({ ruleId: rule.definition.id, reason });
       continue;
     }
     result.matched.push(rule);
@@ -32,9 +58,42 @@ export function matchEvent(ruleSet: RuleSet, input: MatchInput): MatchResult {
   return result;
 }
 
-function whyNot(rule: CompiledRule, input: MatchInput): 'disabled' | 'trigger' | 'condition' | undefined {
-  if (rule.definition.mode === 'disabled') return 'disabled';
-  if (!rule.definition.on.includes(input.trigger)) return 'trigger';
+function candidatesOf(ruleSet: RuleSet, input: MatchInput): CompiledRule[] {
+  const index = ruleSet.indexes.get(input.table);
+  if (!index) return [];
+  const keys: TriggerKey[] = [input.trigger];
+  if (input.command) keys.push(`command:${input.command.name}`);
+  if (keys.length === 1) return index.candidates(keys[0]!, input.record);
+  const all = keys.flatMap((key) => index.candidates(key, input.record)).sort((a, b) => a.order - b.order);
+  return all.filter((rule, i) => i === 0 || all[i - 1] !== rule);
+}
+
+function whyNot(rule: CompiledRule, input: MatchInput): SkipReason | undefined {
+  const definition = rule.definition;
+  if (definition.mode === 'disabled') return 'disabled';
+  if (input.trigger === 'manual' && input.ruleId !== definition.id) return 'trigger';
+  let fired: 'yes' | 'no' | 'not_allowed' = 'no';
+  for (let i = 0; i < definition.on.length && fired !== 'yes'; i++) {
+    const outcome = triggerFires(definition.on[i]!, input);
+    if (outcome !== 'no') fired = outcome;
+  }
+  if (fired !== 'yes') return fired === 'not_allowed' ? 'not_allowed' : 'trigger';
   if (!rule.matches(input.record, input.previous)) return 'condition';
   return undefined;
+}
+
+/** Whether one of a rule's triggers fires for the event; `not_allowed` when a command's typist is in none of its groups. */
+export function triggerFires(trigger: TriggerDefinition, input: MatchInput): 'yes' | 'no' | 'not_allowed' {
+  if (typeof trigger === 'string') return trigger === input.trigger ? 'yes' : 'no';
+  if ('changes' in trigger) {
+    if (input.trigger !== 'updated') return 'no';
+    const changed = input.changedFields ?? [];
+    const fires = Array.isArray(trigger.changes)
+      ? trigger.changes.some((field) => changed.includes(field))
+      : Object.entries(trigger.changes).some(([field, value]) => changed.includes(field) && input.record[field] === value);
+    return fires ? 'yes' : 'no';
+  }
+  if (input.command?.name !== trigger.command) return 'no';
+  const groups = new Set(input.command.groups.map((g) => g.toLowerCase()));
+  return trigger.allowed_groups.some((g) => groups.has(g.toLowerCase())) ? 'yes' : 'not_allowed';
 }

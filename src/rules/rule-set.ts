@@ -1,9 +1,12 @@
-import type { RuleDefinition } from './mapping.schema';
+import type { ResolvedRule } from './mapping.schema';
+import type { RuleIndex } from './rule-index';
 
 /** One rule ready for matching, with its table and where it was written. */
 export interface CompiledRule {
   table: string;
-  definition: RuleDefinition;
+  definition: ResolvedRule;
+  /** Position in the table's evaluation order (priority, then file order). */
+  order: number;
   /** True when the event's record satisfies the rule's encoded query. */
   matches(record: Record<string, string>, previous?: Record<string, string>): boolean;
   file: string;
@@ -17,6 +20,10 @@ export interface RuleSet {
   version: string;
   /** Per table, rules in evaluation order (priority, then file order). */
   byTable: Map<string, CompiledRule[]>;
+  /** Per table, the rules grouped by trigger and equality terms, so an event looks only at candidates. */
+  indexes: Map<string, RuleIndex>;
+  /** Per table, the dot-walked paths conditions read (`caller_id.vip`): fetched once per event. */
+  dotWalks: Map<string, string[]>;
   /** The source files, for the version history. */
   sources: Record<string, string>;
 }

@@ -11,6 +11,8 @@ import type { TemplateValue } from './mapping.schema';
 const engine = new Liquid({
   strictVariables: true,
   strictFilters: true,
+  // `default` and `if` may test a value that is absent (an optional command argument); anything else stays strict.
+  lenientIf: true,
   ownPropertyOnly: true,
   // An empty in-memory template map: `{% include %}` / `{% render %}` can never read a file.
   templates: {},

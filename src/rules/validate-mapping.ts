@@ -1,19 +1,33 @@
 import { z } from 'zod';
 import { parseEncodedQuery, termsOf } from './encoded-query';
-import { mappingFileSchema, type MappingFile, type RuleDefinition, type TemplateValue } from './mapping.schema';
+import { mappingFileSchema, templateFileSchema, type MappingFile, type ResolvedRule, type RuleDefinition, type TemplateDefinition, type TemplateValue } from './mapping.schema';
 import type { MappingCatalog } from './mapping-catalog';
 import { TEMPLATE_ROOTS } from './mapping-catalog';
 import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
 import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
 
-/** Operators whose value names another field of the same record. */
-const FIELD_VALUE_OPERATORS = new Set(['SAMEAS', 'NSAMEAS', 'GT_FIELD', 'LT_FIELD', 'GT_OR_EQUALS_FIELD', 'LT_OR_EQUALS_FIELD']);
+/**
+ * Operators whose value names another field of the same record, possibly followed by `@unit…`
+ * (`sys_updated_onSAMEASopened_at@day`, `sla_dueMORETHANactivity_due@day@before@1`). For every
+ * other operator the value is data (a date like `2024-01-01@2024-02-01`, a list), never a field.
+ */
+const FIELD_VALUE_OPERATORS = new Set(['SAMEAS', 'NSAMEAS', 'GT_FIELD', 'LT_FIELD', 'GT_OR_EQUALS_FIELD', 'LT_OR_EQUALS_FIELD', 'MORETHAN', 'LESSTHAN']);
 
+/** The field a term's value names, for the operators that compare two fields. */
+export function fieldNamedByValue(term: { operator: string; value: string }): string | undefined {
+  if (!FIELD_VALUE_OPERATORS.has(term.operator)) return undefined;
+  return term.value.split('@')[0] || undefined;
+}
+
+/** A mapping file whose rules all have their steps (templates expanded). */
 export interface ValidatedFile {
   file: string;
-  mapping: MappingFile;
+  mapping: Omit<MappingFile, 'rules'> & { rules: ResolvedRule[] };
 }
+
+/** Templates are table-agnostic: they may read the fields every ITIL record has (the task table's). */
+const TEMPLATE_TABLE = 'task';
 
 /**
  * Checks one mapping file: YAML syntax, the schema, encoded-query syntax and fields, connector
@@ -30,19 +44,90 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     return { problems, yaml };
   }
   const mapping = parsed.data;
-  mapping.rules.forEach((rule, index) => {
+  const rules = mapping.rules.map((rule, index) => {
     const report = (path: PropertyKey[], message: string, offset?: number) =>
       problems.push({ file, ...yaml.positionOf(['rules', index, ...path], offset), message: `rule ${rule.id}: ${message}` });
     checkCondition(mapping.table, rule, catalog, report);
-    checkSteps(rule, catalog, report);
-    checkTemplates(mapping.table, rule, catalog, report);
+    checkTriggers(mapping.table, rule, catalog, report);
+    if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
+    const resolved = { ...rule, steps: rule.steps! };
+    checkSteps(resolved.steps, catalog, report);
+    checkTemplates(mapping.table, resolved, catalog, report);
+    return resolved;
   });
-  return { file: problems.length ? undefined : { file, mapping }, problems, yaml };
+  return { file: problems.length ? undefined : { file, mapping: { ...mapping, rules: rules as ResolvedRule[] } }, problems, yaml };
+}
+
+/**
+ * Checks one reusable component of mappings/templates/: the schema, that its name is its file
+ * name, its steps' actions and parameters, and that its templates read only its own params.
+ */
+export function validateTemplateFile(file: string, text: string, catalog: MappingCatalog): { template?: TemplateDefinition; problems: MappingProblem[] } {
+  const yaml = parsePositionedYaml(text);
+  const problems: MappingProblem[] = yaml.syntaxErrors.map((e) => ({ file, ...e }));
+  if (problems.length > 0) return { problems };
+  const parsed = templateFileSchema.safeParse(yaml.data ?? {});
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push({ file, ...yaml.positionOf(issue.path), message: describeIssue(issue) });
+    return { problems };
+  }
+  const template = parsed.data;
+  const report: Report = (path, message) => problems.push({ file, ...yaml.positionOf(path), message: `template ${template.template}: ${message}` });
+  const expectedName = file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
+  if (template.template !== expectedName) report(['template'], `name must match the file name (${expectedName})`);
+  checkSteps(template.steps, catalog, report);
+  const asRule = { id: template.template, steps: template.steps, params: Object.fromEntries(Object.keys(template.params).map((p) => [p, ''])), writeback: {} } as unknown as ResolvedRule;
+  checkTemplates(TEMPLATE_TABLE, asRule, catalog, report, { stepsOnly: true });
+  return { template: problems.length ? undefined : template, problems };
+}
+
+/** A rule that `use`s a template: the template exists, and the rule's params fill exactly its parameters. */
+function resolveTemplateUse(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): ResolvedRule | undefined {
+  const name = rule.use!.slice('template:'.length);
+  const template = catalog.template(name);
+  if (!template) {
+    report(['use'], `unknown template ${name} (no mappings/templates/${name}.yaml, or it is invalid)`);
+    return undefined;
+  }
+  for (const key of Object.keys(rule.params)) {
+    if (!(key in template.params)) report(['params', key], `template ${name} has no parameter ${key} (it takes ${Object.keys(template.params).join(', ') || 'none'})`);
+  }
+  const params: Record<string, TemplateValue> = {};
+  for (const [key, spec] of Object.entries(template.params)) {
+    if (key in rule.params) params[key] = rule.params[key]!;
+    else if (spec.default !== undefined) params[key] = spec.default;
+    else if (spec.required) report(['params'], `template ${name} needs parameter ${key} (${spec.description})`);
+  }
+  const resolved: ResolvedRule = { ...rule, params, steps: template.steps };
+  checkTemplates(table, resolved, catalog, report, { skipSteps: true });
+  return resolved;
+}
+
+function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
+  const commands = new Set<string>();
+  rule.on.forEach((trigger, i) => {
+    if (typeof trigger === 'string') return;
+    if ('command' in trigger) {
+      if (commands.has(trigger.command)) report(['on', i, 'command'], `command ${trigger.command} is listed twice`);
+      commands.add(trigger.command);
+      return;
+    }
+    const fields = Array.isArray(trigger.changes) ? trigger.changes : Object.keys(trigger.changes);
+    for (const field of fields) {
+      if (!catalog.fieldExists(table, field)) report(['on', i, 'changes', Array.isArray(trigger.changes) ? fields.indexOf(field) : field], `changes: unknown field ${field} on table ${table}`);
+    }
+  });
 }
 
 type Report = (path: PropertyKey[], message: string, offset?: number) => void;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_union') {
+    // The branch whose shape the value took (its problems are inside it) says what is wrong.
+    const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0)).sort((a, b) => a.length - b.length)[0];
+    if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
+    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } } or { command: name, allowed_groups: [groups] }`;
+  }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `${where}: required`;
@@ -54,17 +139,18 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
   const { query, problems } = parseEncodedQuery(rule.condition);
   for (const p of problems) report(['condition'], `condition: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
   for (const term of termsOf(query)) {
-    const fields = FIELD_VALUE_OPERATORS.has(term.operator) ? [term.field, term.value] : [term.field];
-    for (const field of fields) {
-      if (field.includes('.')) report(['condition'], `condition: dot-walked field ${field} is not supported yet`, term.offset);
-      else if (!catalog.fieldExists(table, field)) report(['condition'], `condition: unknown field ${field} on table ${table}`, term.offset);
+    const other = fieldNamedByValue(term);
+    for (const field of other ? [term.field, other] : [term.field]) {
+      if (catalog.fieldExists(table, field)) continue;
+      const walk = field.includes('.') ? ' (a dot-walk goes through reference fields to a field of the referenced table)' : '';
+      report(['condition'], `condition: unknown field ${field} on table ${table}${walk}`, term.offset);
     }
   }
 }
 
-function checkSteps(rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
+function checkSteps(steps: ResolvedRule['steps'], catalog: MappingCatalog, report: Report): void {
   const seen = new Set<string>();
-  rule.steps.forEach((step, i) => {
+  steps.forEach((step, i) => {
     if (seen.has(step.name)) report(['steps', i, 'name'], `step name ${step.name} is used twice`);
     seen.add(step.name);
     const [connector = '', actionName = ''] = step.use.split('.');
@@ -73,8 +159,13 @@ function checkSteps(rule: RuleDefinition, catalog: MappingCatalog, report: Repor
     if (!action) return report(['steps', i, 'use'], `connector ${connector} has no action ${actionName}`);
     const shape = action.params instanceof z.ZodObject ? (action.params.shape as Record<string, z.ZodType>) : undefined;
     if (!shape) return;
-    for (const key of Object.keys(step.with)) {
+    for (const [key, value] of Object.entries(step.with)) {
       if (!(key in shape)) report(['steps', i, 'with', key], `${step.use} has no parameter ${key} (it takes ${Object.keys(shape).join(', ')})`);
+      else if (!containsTemplate(value)) {
+        // A value with no template is known now: check it against the action's own schema.
+        const checked = shape[key]!.safeParse(value);
+        if (!checked.success) report(['steps', i, 'with', key], `${step.use} parameter ${key}: ${checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`).join('; ')}`);
+      }
     }
     for (const [key, schema] of Object.entries(shape)) {
       if (!(key in step.with) && !schema.safeParse(undefined).success) report(['steps', i, 'with'], `${step.use} needs parameter ${key}`);
@@ -82,7 +173,7 @@ function checkSteps(rule: RuleDefinition, catalog: MappingCatalog, report: Repor
   });
 }
 
-function checkTemplates(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
+function checkTemplates(table: string, rule: ResolvedRule, catalog: MappingCatalog, report: Report, only: { skipSteps?: boolean; stepsOnly?: boolean } = {}): void {
   const params = new Set(Object.keys(rule.params));
   const steps = new Set(rule.steps.map((s) => s.name));
   const check = (path: PropertyKey[], value: TemplateValue, scope: { params: boolean; writeback: boolean }) =>
@@ -94,11 +185,12 @@ function checkTemplates(table: string, rule: RuleDefinition, catalog: MappingCat
         if (problem) report(at, `template: ${problem}`);
       }
     });
-  for (const [name, value] of Object.entries(rule.params)) check(['params', name], value, { params: false, writeback: false });
-  rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false }));
-  for (const outcome of ['success', 'failure'] as const) {
+  if (!only.stepsOnly) for (const [name, value] of Object.entries(rule.params)) check(['params', name], value, { params: false, writeback: false });
+  if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false }));
+  for (const outcome of ['success', 'failure', 'waiting_approval'] as const) {
     const wb = rule.writeback[outcome];
     if (!wb) continue;
+    if (wb.attach_output && !steps.has(wb.attach_output.step)) report(['writeback', outcome, 'attach_output', 'step'], `attach_output: ${wb.attach_output.step} is not a step of this rule`);
     if (wb.work_note) check(['writeback', outcome, 'work_note'], wb.work_note, { params: true, writeback: true });
     for (const [field, value] of Object.entries(wb.fields)) {
       if (!catalog.fieldExists(table, field)) report(['writeback', outcome, 'fields', field], `unknown field ${field} on table ${table}`);
@@ -120,7 +212,14 @@ function variableProblem(
   if (root === 'params' && name && known.params && !known.params.has(name)) return `params.${name} is not defined in this rule`;
   if (root === 'steps' && name && !known.steps.has(name)) return `steps.${name} is not a step of this rule`;
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
+  if (root === 'command' && name && !['name', 'user', 'args'].includes(name)) return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;
+}
+
+function containsTemplate(value: TemplateValue): boolean {
+  let found = false;
+  forEachString(value, [], (text) => (found ||= text.includes('{{') || text.includes('{%')));
+  return found;
 }
 
 function forEachString(value: TemplateValue, path: PropertyKey[], fn: (text: string, path: PropertyKey[]) => void): void {

@@ -27,7 +27,8 @@ export function parsePositionedYaml(text: string): PositionedYaml {
     return { line: 1, col: 1 };
   };
   const syntaxErrors = [...doc.errors].map((e) => {
-    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    // Without prettyErrors the parser gives offsets only; the line counter turns them into positions.
+    const pos = e.linePos?.[0] ?? at(e.pos[0]);
     return { line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}` };
   });
   return { doc, data: syntaxErrors.length ? undefined : doc.toJS(), positionOf, syntaxErrors };

@@ -3,6 +3,7 @@ import { auditRepository } from './audit.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
+import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
 import { watermarkRepository } from './watermark.repository';
 
@@ -17,6 +18,7 @@ export function repositories(store: Store) {
     audit: auditRepository(store.db, store.dialect),
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
+    ruleVersions: ruleVersionRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -1,4 +1,5 @@
 import { benchIngest } from './ingest.bench';
+import { benchMatch } from './match.bench';
 import type { LoadResult } from './load';
 import { benchPoller } from './poller.bench';
 
@@ -13,6 +14,9 @@ function line(name: string, r: LoadResult): string {
 }
 
 async function main(): Promise<void> {
+  console.log('rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)');
+  for (const r of benchMatch()) console.log(`${String(r.rules).padStart(6)} rules   median ${r.medianUs.toFixed(2).padStart(7)} µs   p99 ${r.p99Us.toFixed(2).padStart(7)} µs   ${r.matchedPerEvent.toFixed(2)} rules matched per event`);
+  if (process.env.BENCH_MATCH_ONLY === '1') return;
   const events = Number(process.env.BENCH_EVENTS ?? 20000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
   console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);

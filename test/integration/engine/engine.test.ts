@@ -40,6 +40,8 @@ const catalog: MappingCatalog = {
   fieldExists: (_table, field) => ['short_description', 'state', 'close_code', 'active'].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) => (c === 'fake' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+  template: () => undefined,
+  withTemplates: () => catalog,
 };
 
 /** A backend that launches "jobs", remembers them by idempotency key, and can be told to misbehave. */

@@ -20,6 +20,10 @@ export const fakeCatalog: MappingCatalog = {
   fieldExists: (_table, field) => ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) => (c === 'fake' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+  template: () => undefined,
+  withTemplates() {
+    return this;
+  },
 };
 
 /** A backend that launches "jobs" and remembers them by idempotency key. */

@@ -20,6 +20,7 @@ import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
 import { openTestStore, type TestStore } from '../../helpers/stores';
+import { shippedRuleRoutesDeps } from '../api/api-harness';
 
 const PLANTED = 'PLANTED-Vault-9f3c1e77';
 
@@ -53,6 +54,10 @@ const catalog: MappingCatalog = {
   fieldExists: (_t, field) => ['short_description', 'description'].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) => (c === 'fake' && a === 'unlock' ? { name: 'unlock', description: 'unlock', params: z.object({ host: z.string(), password: z.string() }), result: z.object({ echo: z.string() }) } : undefined),
+  template: () => undefined,
+  withTemplates() {
+    return this;
+  },
 };
 
 /** A careless backend: it logs its parameters, echoes them in its result, and in its error. */
@@ -124,7 +129,7 @@ describe('a param marked secret', () => {
     const app = createHttpApp({
       logger, metrics, verifier: createTokenVerifier({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }), bodyLimitBytes: 1024, version: 't',
       corsOrigins: [], rateLimitPerMinute: 100, webhooks: Router(), readiness: async () => ({ ready: true, checks: {} }),
-      routes: apiRoutes({ runs: t.repos.runs, control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }), audit: t.repos.audit }),
+      routes: apiRoutes({ runs: t.repos.runs, control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }), audit: t.repos.audit, rules: shippedRuleRoutesDeps(t) }),
     });
     const admin = `Bearer ${issueToken({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }, 'auditor-1', ['admin'], 60)}`;
     const api = [

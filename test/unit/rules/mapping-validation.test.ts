@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { dryRun } from '../../../src/rules/dry-run';
@@ -8,8 +8,12 @@ import { formatProblem } from '../../../src/rules/validation-problem';
 const catalog = mappingCatalog(connectors);
 const shipped = readFileSync('mappings/incident.yaml', 'utf8');
 
+const templates = Object.fromEntries(readdirSync('mappings/templates').map((name) => [`templates/${name}`, readFileSync(`mappings/templates/${name}`, 'utf8')]));
+/** The first shipped rule alone, as written. */
+const firstRule = shipped.slice(shipped.indexOf('  - id:'), shipped.indexOf('  - id:', shipped.indexOf('  - id:') + 1));
+
 function problemsOf(text: string): string[] {
-  return buildRuleSet({ 'incident.yaml': text }, catalog).problems.map(formatProblem);
+  return buildRuleSet({ 'incident.yaml': text, ...templates }, catalog).problems.map(formatProblem);
 }
 
 describe('mapping tables', () => {
@@ -38,8 +42,7 @@ describe('mapping tables', () => {
   });
 
   it('refuses a duplicate rule id, naming where it was first defined', () => {
-    const rule = shipped.slice(shipped.indexOf('  - id:'));
-    expect(problemsOf(`${shipped}\n${rule}`)).toEqual([expect.stringMatching(/duplicate id \(first defined at incident\.yaml:7\)$/)]);
+    expect(problemsOf(`${shipped}\n${firstRule}`)).toEqual([expect.stringMatching(/duplicate id \(first defined at incident\.yaml:7\)$/)]);
   });
 
   it('refuses an unknown connector action and an unknown action parameter', () => {
@@ -57,7 +60,10 @@ describe('mapping tables', () => {
 
   it('refuses a rule that can never run because an earlier catch-all rule stops', () => {
     const stopper = `  - id: catch-all\n    description: stops everything\n    owner: Service Desk\n    risk: low\n    priority: 1\n    stop: true\n    on: [inserted, updated]\n    steps:\n      - name: note\n        use: servicenow.add_work_note\n        with: { table: incident, sys_id: "{{ ticket.sys_id }}", text: seen }\n`;
-    expect(problemsOf(shipped.replace('rules:\n', `rules:\n${stopper}`))).toEqual([expect.stringMatching(/rule restart-service-when-down: unreachable, rule catch-all matches every event first and stops$/)]);
+    const problems = problemsOf(shipped.replace('rules:\n', `rules:\n${stopper}`));
+    expect(problems).toContainEqual(expect.stringMatching(/rule restart-service-when-down: unreachable, rule catch-all matches every event first and stops$/));
+    // A rule started by a work-note command arrives as an update, which the catch-all also stops.
+    expect(problems).toContainEqual(expect.stringMatching(/rule restart-service-on-command: unreachable/));
   });
 
   it('dry-run shows the demo ticket matching, the rendered step, and why a rule did not match', () => {
