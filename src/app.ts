@@ -9,7 +9,9 @@ import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { createHttpApp } from './api/http-app';
 import { runRoutes } from './api/runs.routes';
-import { usesSandbox, type Config } from './config';
+import { changeLifecycle, wakeWaitingChange } from './change/change-lifecycle';
+import { serviceNowChangeSource } from './change/change-source';
+import { freezeMs, usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
@@ -92,8 +94,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     },
     classify: classifyError,
   };
-  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet, integrationUser, logger, metrics });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry });
+  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet, integrationUser, logger, metrics, onEvent: wakeWaitingChange });
+  const changeHooks = changeLifecycle({
+    store, repos, source: serviceNowChangeSource(snClient), logger: logger.child({ component: 'change' }),
+    freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
+    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000,
+  });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, hooks: changeHooks });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });

@@ -10,6 +10,8 @@ import type { TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 import type { Step } from '../store/run.repository';
+import type { Tables } from '../store/schema';
+import type { Transaction } from 'kysely';
 import type { RunContext } from './run-context';
 import { isOwnWrite } from './own-writes';
 
@@ -22,6 +24,8 @@ export interface DispatcherDeps {
   logger: Logger;
   metrics: Metrics;
   now?: () => number;
+  /** Called for every event that reaches the rules, in the dispatching transaction (change management wakes waiting gates here). */
+  onEvent?: (trx: Transaction<Tables>, event: TicketEvent, at: number) => Promise<void>;
 }
 
 /**
@@ -55,6 +59,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           metrics.runsStarted.inc({ rule: rule.definition.id });
           logger.info('run started', { runId: run.id, rule: rule.definition.id, ticket: payload.number });
         }
+        if (deps.onEvent) await deps.onEvent(trx, payload, now());
         await trx.updateTable('inbox_events').set({ status: 'done', note: active.length ? `runs: ${active.length}` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
       });
       metrics.eventsDispatched.inc({ result: active.length ? 'matched' : 'unmatched' });
@@ -67,7 +72,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const definition = rule.definition;
     const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
     const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, run: { id: runId } }) as Record<string, TemplateValue>;
-    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback };
+    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, ...(definition.change ? { change: { plan: definition.change } } : {}) };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
       ticket_number: payload.number, event_key: event.event_key, state: 'running', context: JSON.stringify(context),

@@ -12,6 +12,20 @@ export interface RunContext {
   params: Record<string, TemplateValue>;
   rule: { id: string; description: string; owner: string; risk: string; version: string };
   writeback: RuleDefinition['writeback'];
+  /** change_request rules: the change plan, and what the change gates remember between checks (src/change/). */
+  change?: ChangeRunContext;
+}
+
+export interface ChangeRunContext {
+  plan: NonNullable<RuleDefinition['change']>;
+  /** This run carries out the rollback plan of the run `rollbackOf` after its step failed. */
+  rollbackOf?: { runId: string; step: string; error: string };
+  /** An earlier gate check saw the change cleared to run (a later loss of approval is a withdrawal). */
+  cleared?: boolean;
+  /** The last reason the run waited, so each new reason is noted on the change once. */
+  lastWait?: string;
+  /** change_task sys_id per plan step name. */
+  tasks?: Record<string, string>;
 }
 
 /** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */

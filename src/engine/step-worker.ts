@@ -8,7 +8,9 @@ import type { Repositories, Store } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { renderStepParams, renderWriteback, type RunContext } from './run-context';
-import { decideAfterFailure, decideRun, type RetryPolicy, type StepState } from './run-state-machine';
+import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState } from './run-state-machine';
+import type { Transaction } from 'kysely';
+import type { Tables } from '../store/schema';
 
 export interface StepWorkerDeps {
   store: Store;
@@ -21,6 +23,31 @@ export interface StepWorkerDeps {
   retry: RetryPolicy;
   now?: () => number;
   random?: () => number;
+  /** Optional gates and lifecycle around steps (change management plugs in here). */
+  hooks?: StepHooks;
+}
+
+/** What a step hook learns when a step settles, inside the transaction that settles it. */
+export interface SettledStep {
+  run: Run;
+  step: Step;
+  outcome: 'succeeded' | 'failed';
+  /** The step never started: a gate refused it. */
+  refused: boolean;
+  error?: string;
+  /** The run's state after this step, and all its steps as saved. */
+  runState: RunState;
+  steps: Step[];
+  at: number;
+}
+
+export type GateDecision = { kind: 'pass' } | { kind: 'wait'; untilMs: number } | { kind: 'refuse'; reason: string };
+
+export interface StepHooks {
+  /** Asked before a step first starts: go, wait until a time (persisted as the step's next_at), or refuse (the step fails). */
+  beforeStart?(run: Run & { steps: Step[] }, step: Step): Promise<GateDecision>;
+  /** Called in the settling transaction; may enqueue write-backs or create runs with `trx`. */
+  afterSettle?(trx: Transaction<Tables>, settled: SettledStep): Promise<void>;
 }
 
 /**
@@ -54,6 +81,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
     };
     let attempt = step.attempt;
     try {
+      if (step.state === 'pending' && step.attempt === 0 && deps.hooks?.beforeStart) {
+        const gate = await deps.hooks.beforeStart(run, step);
+        if (gate.kind === 'refuse') return settle(run, step, 'failed', { error: gate.reason, refused: true });
+        if (gate.kind === 'wait') return void (await save(step, { next_at: gate.untilMs, lease_owner: null, lease_until: null }));
+      }
       const params = renderStepParams(step, context, run.id, run.steps);
       const progress = await advance(handler, step, params, ctx, () => {
         attempt += 1;
@@ -107,7 +139,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed', facts: { result?: unknown; error?: string }): Promise<void> {
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed', facts: { result?: unknown; error?: string; refused?: boolean }): Promise<void> {
     const at = now();
     const runState = await store.db.transaction().execute(async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
@@ -125,6 +157,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (decision.unblock !== undefined) await repos.runs.updateSteps(trx, [byIdx(decision.unblock)], { state: 'pending', next_at: at });
       await repos.runs.updateSteps(trx, decision.cancel.map(byIdx), { state: 'cancelled', finished_at: at });
       await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
+      if (deps.hooks?.afterSettle) {
+        const settledSteps = await repos.runs.stepsOf(trx, run.id);
+        await deps.hooks.afterSettle(trx, { run, step, outcome, refused: facts.refused === true, error: facts.error, runState: decision.runState, steps: settledSteps, at });
+      }
       if (decision.runState === 'running') return decision.runState;
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' ? 'succeeded' : 'failed', facts.error ?? '');

@@ -32,6 +32,16 @@ export const writebackSchema = z
   .strict();
 export type WritebackDefinition = z.infer<typeof writebackSchema>;
 
+/** What a change_request rule adds: how its gates apply and what undoes its work (change management). */
+export const changePlanSchema = z
+  .object({
+    approval: z.enum(['required', 'not_required']).default('required').describe('`not_required` lets a standard (pre-approved) change run without approval; normal and emergency changes always need it'),
+    change_tasks: z.boolean().default(false).describe('create one change_task per plan step and close it with the step'),
+    rollback: z.array(stepSchema).default([]).describe('steps run, in order, when a plan step fails; their outcome is noted on the change'),
+  })
+  .strict();
+export type ChangePlanDefinition = z.infer<typeof changePlanSchema>;
+
 export const ruleSchema = z
   .object({
     id: kebabId.describe('unique across all tables'),
@@ -50,6 +60,7 @@ export const ruleSchema = z
       .object({ success: writebackSchema.optional(), failure: writebackSchema.optional() })
       .strict()
       .default({}),
+    change: changePlanSchema.optional().describe('change_request rules: approval policy, change tasks and rollback plan'),
   })
   .strict();
 export type RuleDefinition = z.infer<typeof ruleSchema>;
