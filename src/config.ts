@@ -73,6 +73,7 @@ const engineSchema = z.object({
     baseDelayMs: z.number().int().positive(),
     maxDelayMs: z.number().int().positive(),
   }),
+  gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
 });
 
 /** A freeze is written `yyyy-MM-dd HH:mm:ss` (UTC, the Table API's raw form) or ISO 8601. */

@@ -15,8 +15,10 @@ export interface RouteDefinition {
   permission: Permission;
   summary: string;
   query?: z.ZodObject;
+  /** JSON request body, validated before `handle` runs. */
+  body?: z.ZodObject;
   response: z.ZodType;
-  handle(req: Request, input: { query: Record<string, unknown> }): Promise<unknown>;
+  handle(req: Request, input: { query: Record<string, unknown>; body: Record<string, unknown> }): Promise<unknown>;
 }
 
 export function mountRoutes(routes: readonly RouteDefinition[]): Router {
@@ -24,8 +26,9 @@ export function mountRoutes(routes: readonly RouteDefinition[]): Router {
   for (const route of routes) {
     router[route.method](route.path, requires(route.permission), async (req: Request, res: Response, next) => {
       try {
-        const query = route.query ? parseQuery(route.query, req.query) : {};
-        res.json(await route.handle(req, { query }));
+        const query = route.query ? parseInput('query', route.query, req.query) : {};
+        const body = route.body ? parseInput('body', route.body, req.body ?? {}) : {};
+        res.json(await route.handle(req, { query, body }));
       } catch (err) {
         next(err);
       }
@@ -34,10 +37,10 @@ export function mountRoutes(routes: readonly RouteDefinition[]): Router {
   return router;
 }
 
-function parseQuery(schema: z.ZodObject, query: unknown): Record<string, unknown> {
-  const parsed = schema.safeParse(query);
+function parseInput(where: 'query' | 'body', schema: z.ZodObject, input: unknown): Record<string, unknown> {
+  const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as Record<string, unknown>;
-  throw new ValidationError('query', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  throw new ValidationError(where, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
 }
 
 /** OpenAPI 3.1 from the route table: paths, parameters, permissions and response schemas. */
@@ -54,6 +57,7 @@ export function openApiDocument(routes: readonly RouteDefinition[], basePath: st
       'x-permission': route.permission,
       security: [{ bearer: [] }],
       parameters: [...pathParams, ...queryParams],
+      ...(route.body ? { requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: z.toJSONSchema(route.response, { unrepresentable: 'any' }) } } },
         '401': { description: 'missing or invalid token' },

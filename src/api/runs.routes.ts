@@ -10,7 +10,9 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** Runs: list and read (viewer), retry and cancel (operator). */
+const decisionBody = z.object({ comment: z.string().max(2000).optional().describe('why; kept with the decision in the audit journal') }).strict();
+
+/** Runs: list and read (viewer), retry and cancel (operator), approve and reject (approver). */
 export function runRoutes(runs: RunRepository, control: RunControl): RouteDefinition[] {
   return [
     {
@@ -33,6 +35,16 @@ export function runRoutes(runs: RunRepository, control: RunControl): RouteDefini
     {
       method: 'post', path: '/runs/:id/cancel', permission: 'runs:cancel', summary: 'Cancel a running run', response: runViewSchema,
       handle: async (req) => toRunView(await control.cancel(String(req.params.id), req.identity!.subject)),
+    },
+    {
+      method: 'post', path: '/runs/:id/approve', permission: 'approvals:decide', summary: 'Approve the step of a run that waits for the approval gate; who and when go to the audit journal',
+      body: decisionBody, response: runViewSchema,
+      handle: async (req, { body }) => toRunView(await control.decide(String(req.params.id), 'approved', req.identity!.subject, body.comment as string | undefined)),
+    },
+    {
+      method: 'post', path: '/runs/:id/reject', permission: 'approvals:decide', summary: 'Reject the step of a run that waits for the approval gate; the run ends refused',
+      body: decisionBody, response: runViewSchema,
+      handle: async (req, { body }) => toRunView(await control.decide(String(req.params.id), 'rejected', req.identity!.subject, body.comment as string | undefined)),
     },
   ];
 }

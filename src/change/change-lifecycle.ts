@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { Logger } from '../observability/logger';
 import { formatDateTime } from '../rules/encoded-query/date-time';
 import type { Repositories, Store } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import type { Tables } from '../store/schema';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
-import type { GateDecision, SettledStep, StepHooks } from '../engine/step-worker';
+import type { Gate, GateContext, GateVerdict } from '../engine/gates';
+import type { SettledStep, StepHooks } from '../engine/step-worker';
 import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
 import type { ChangeSource } from './change-source';
 import { closeFields, describeStep, planList } from './change-notes';
@@ -20,70 +20,67 @@ export interface ChangeLifecycleDeps {
   /** Also read blackout schedules from the instance. */
   blackoutSchedules: boolean;
   recheckMs: number;
-  logger: Logger;
-  now?: () => number;
 }
 
-type ChangeRun = Run & { steps: Step[] };
+/** What change management plugs into the engine: the `change` gate and the lifecycle after each step. */
+export interface ChangeManagement {
+  gate: Gate;
+  hooks: StepHooks;
+}
+
+/** The gate name change rules list (`gates: [change]`, and on later steps that must not start after the window). */
+export const CHANGE_GATE = 'change';
 
 /**
- * Change management around the engine's steps: before each step of a change_request run the
- * gates are evaluated on the change as ServiceNow shows it now; the change record is moved to
- * Implement on start and to Review at the end, with a work note per milestone, change tasks per
- * plan step when the rule asks, and the rollback plan run as its own run when a step fails. Every
- * ticket write goes through the outbox, in the same transaction as the state it reports.
+ * Change management around the engine's steps: before a step of a change_request run the `change`
+ * gate evaluates the change as ServiceNow shows it now; the change record is moved to Implement on
+ * start and to Review at the end, with a work note per milestone, change tasks per plan step when
+ * the rule asks, and the rollback plan run as its own run when a step fails. Every ticket write
+ * goes through the outbox, in the same transaction as the state it reports.
  */
-export function changeLifecycle(deps: ChangeLifecycleDeps): StepHooks {
-  const now = deps.now ?? Date.now;
-  const { store, repos, source, logger } = deps;
+export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
+  const { store, repos, source } = deps;
 
-  async function beforeStart(run: ChangeRun, step: Step): Promise<GateDecision> {
-    const context = JSON.parse(run.context) as RunContext;
-    const change = context.change;
+  async function check(ctx: GateContext): Promise<GateVerdict> {
+    const change = ctx.context.change;
+    if (!change) return { verdict: 'refuse', reason: 'the change gate only guards change_request rules that have a `change` block' };
     // A rollback must run whatever the window says: it undoes work already done.
-    if (!change || change.rollbackOf) return { kind: 'pass' };
-    const at = now();
-    let verdict;
-    try {
-      const [snapshot, approvals, blackouts, running] = await Promise.all([
-        source.change(run.sys_id),
-        source.approvals(run.sys_id),
-        deps.blackoutSchedules ? source.blackouts() : Promise.resolve([]),
-        runningChanges(run.id),
-      ]);
-      verdict = evaluateChangeGates({
-        change: snapshot, approvals, freezes: [...deps.freezes, ...blackouts], running,
-        approvalPolicy: change.plan.approval, phase: step.idx === 0 ? 'start' : 'next_step',
-        approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
-      });
-    } catch (err) {
-      logger.warn('change gate could not read ServiceNow; checking again later', { runId: run.id, error: (err as Error).message });
-      return { kind: 'wait', untilMs: at + deps.recheckMs };
-    }
-    if (verdict.kind === 'refuse') return { kind: 'refuse', reason: verdict.reason };
+    if (change.rollbackOf) return { verdict: 'pass' };
+    const run = (await repos.runs.get(ctx.run.id))!;
+    const at = ctx.now;
+    const [snapshot, approvals, blackouts, running] = await Promise.all([
+      source.change(run.sys_id),
+      source.approvals(run.sys_id),
+      deps.blackoutSchedules ? source.blackouts() : Promise.resolve([]),
+      runningChanges(run.id),
+    ]);
+    const verdict = evaluateChangeGates({
+      change: snapshot, approvals, freezes: [...deps.freezes, ...blackouts], running,
+      approvalPolicy: change.plan.approval, phase: ctx.step.idx === 0 ? 'start' : 'next_step',
+      approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
+    });
+    const context = JSON.parse(run.context) as RunContext;
+    if (verdict.kind === 'refuse') return { verdict: 'refuse', reason: verdict.reason };
     if (verdict.kind === 'wait') {
       const next: ChangeRunContext = { ...change, cleared: change.cleared || verdict.approved, lastWait: verdict.reason };
       if (next.lastWait !== change.lastWait || next.cleared !== change.cleared) {
         await store.db.transaction().execute(async (trx) => {
           await saveChange(trx, run.id, context, next);
-          if (next.lastWait !== change.lastWait) {
-            await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${verdict.reason}.` }, at);
-            await repos.audit.append(trx, { kind: 'change.gate.waiting', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, reason: verdict.reason } }, at);
-          }
+          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${verdict.reason}.` }, at);
         });
       }
-      return { kind: 'wait', untilMs: verdict.untilMs };
+      return { verdict: 'wait', reason: verdict.reason, until: verdict.untilMs };
     }
-    if (step.idx > 0) return { kind: 'pass' };
+    if (ctx.step.idx > 0) return { verdict: 'pass' };
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
     await store.db.transaction().execute(async (trx) => {
       await saveChange(trx, run.id, context, { ...change, cleared: true, lastWait: undefined, tasks });
       const marks = verdict.marks.length ? ` Audit: ${verdict.marks.join('; ')}.` : '';
-      const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
+      const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts, segregation of duties).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note }, at);
-      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, marks: verdict.marks } }, at);
+      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks } }, at);
     });
-    return { kind: 'pass' };
+    return { verdict: 'pass' };
   }
 
   async function afterSettle(trx: Transaction<Tables>, settled: SettledStep): Promise<void> {
@@ -95,7 +92,7 @@ export function changeLifecycle(deps: ChangeLifecycleDeps): StepHooks {
     const prefix = who(context, run);
     await closeTasks(trx, run, change, settled);
     const neverStarted = settled.steps.every((s) => s.started_at === null);
-    if (settled.refused && neverStarted && !change.rollbackOf) {
+    if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
       await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
       return;
@@ -104,13 +101,14 @@ export function changeLifecycle(deps: ChangeLifecycleDeps): StepHooks {
       if (settled.outcome === 'succeeded') await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: ${describeStep(step, settled.steps)}.` }, at);
       return;
     }
-    if (settled.runState === 'failed' && !change.rollbackOf && change.plan.rollback.length > 0) {
+    const failed = settled.runState === 'failed' || settled.runState === 'refused';
+    if (failed && !change.rollbackOf && change.plan.rollback.length > 0) {
       const rollbackRun = await startRollback(trx, run, context, change, step.name, settled.error ?? 'failed', at);
       const note = `${prefix}: step ${step.name} failed: ${settled.error}. Running the rollback plan (${change.plan.rollback.map((s) => s.name).join(', ')}) as run ${rollbackRun}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: note }, at);
       return;
     }
-    const fields = closeFields({ context, change, run, steps: settled.steps, outcome: settled.runState === 'succeeded' ? 'succeeded' : 'failed', failedStep: step.name, error: settled.error, at });
+    const fields = closeFields({ context, change, run, steps: settled.steps, outcome: failed ? 'failed' : 'succeeded', failedStep: step.name, error: settled.error, at });
     await enqueue(trx, run, 'change_request', run.sys_id, { ...fields, work_notes: `${prefix}: ${fields.close_notes}` }, at);
     await repos.audit.append(trx, { kind: 'change.closed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, close_code: fields.close_code } }, at);
   }
@@ -131,7 +129,7 @@ export function changeLifecycle(deps: ChangeLifecycleDeps): StepHooks {
     });
   }
 
-  async function createTasks(run: ChangeRun, context: RunContext): Promise<Record<string, string>> {
+  async function createTasks(run: Run & { steps: Step[] }, context: RunContext): Promise<Record<string, string>> {
     const tasks: Record<string, string> = { ...(context.change?.tasks ?? {}) };
     for (const step of [...run.steps].sort((a, b) => a.idx - b.idx)) {
       tasks[step.name] ??= await source.ensureTask(run.sys_id, `snowline:${run.id}:${step.name}`, {
@@ -165,6 +163,7 @@ export function changeLifecycle(deps: ChangeLifecycleDeps): StepHooks {
         id: randomUUID(), run_id: id, idx, name: definition.name, connector, action, params: JSON.stringify(definition.with),
         state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${id}:${definition.name}`, external_ref: null,
         result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
+        gates: '[]', waiting_for: null,
       };
     });
     await repos.runs.create(trx, {
@@ -192,7 +191,10 @@ export function changeLifecycle(deps: ChangeLifecycleDeps): StepHooks {
     });
   }
 
-  return { beforeStart, afterSettle };
+  return {
+    gate: { name: CHANGE_GATE, description: 'the change is approved in ServiceNow, inside its window, outside freezes, free of conflicts and of self-approval', check },
+    hooks: { afterSettle },
+  };
 }
 
 function who(context: RunContext, run: Run): string {
@@ -200,19 +202,3 @@ function who(context: RunContext, run: Run): string {
   return `Snowline rule ${context.rule.id} (version ${context.rule.version}), ${kind} ${run.id}`;
 }
 
-/**
- * A change record was updated in ServiceNow: its waiting gate looks again now rather than at the
- * next recheck, so an approval is acted on within moments. The gate still reads the change fresh.
- */
-export async function wakeWaitingChange(trx: Transaction<Tables>, event: { table: string; sys_id: string }, at: number): Promise<void> {
-  if (event.table !== 'change_request') return;
-  await trx
-    .updateTable('steps')
-    .set({ next_at: at })
-    .where('state', '=', 'pending')
-    .where('attempt', '=', 0)
-    .where('lease_owner', 'is', null)
-    .where('next_at', '>', at)
-    .where('run_id', 'in', (qb) => qb.selectFrom('runs').select('id').where('sys_id', '=', event.sys_id).where('state', '=', 'running'))
-    .execute();
-}

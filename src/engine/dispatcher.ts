@@ -10,8 +10,6 @@ import type { TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 import type { Step } from '../store/run.repository';
-import type { Tables } from '../store/schema';
-import type { Transaction } from 'kysely';
 import type { RunContext } from './run-context';
 import { isOwnWrite } from './own-writes';
 
@@ -24,8 +22,6 @@ export interface DispatcherDeps {
   logger: Logger;
   metrics: Metrics;
   now?: () => number;
-  /** Called for every event that reaches the rules, in the dispatching transaction (change management wakes waiting gates here). */
-  onEvent?: (trx: Transaction<Tables>, event: TicketEvent, at: number) => Promise<void>;
 }
 
 /**
@@ -59,7 +55,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           metrics.runsStarted.inc({ rule: rule.definition.id });
           logger.info('run started', { runId: run.id, rule: rule.definition.id, ticket: payload.number });
         }
-        if (deps.onEvent) await deps.onEvent(trx, payload, now());
+        await repos.runs.wakeGatedSteps(trx, payload.number, now());
         await trx.updateTable('inbox_events').set({ status: 'done', note: active.length ? `runs: ${active.length}` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
       });
       metrics.eventsDispatched.inc({ result: active.length ? 'matched' : 'unmatched' });
@@ -84,6 +80,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         id: randomUUID(), run_id: runId, idx, name: step.name, connector, action, params: JSON.stringify(step.with),
         state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${step.name}`, external_ref: null,
         result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
+        gates: JSON.stringify(idx === 0 ? [...definition.gates, ...step.gates] : step.gates), waiting_for: null,
       };
     });
     return { run, steps };

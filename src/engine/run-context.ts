@@ -39,9 +39,13 @@ export function templateScope(context: RunContext, runId: string, steps: readonl
   return { ticket: context.ticket, params: context.params, rule: context.rule, run: { id: runId }, steps: stepResults(steps), ...extra };
 }
 
-/** The PATCH body of a run's write-back for its outcome: field updates plus the work note. */
-export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
-  const definition = context.writeback[outcome === 'succeeded' ? 'success' : 'failure'];
+/**
+ * The PATCH body of a run's write-back for its outcome: field updates plus the work note. A run
+ * refused by a gate uses the `refused` write-back, or the `failure` one when the rule has none;
+ * `error` then holds the gate and its reason.
+ */
+export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
+  const definition = outcome === 'succeeded' ? context.writeback.success : outcome === 'refused' ? (context.writeback.refused ?? context.writeback.failure) : context.writeback.failure;
   if (!definition) return undefined;
   const scope = templateScope(context, runId, steps, { outcome, error });
   const fields = Object.fromEntries(Object.entries(definition.fields).map(([name, template]) => [name, renderString(template, scope)]));

@@ -6,15 +6,16 @@ import type { FailureClass } from '../errors';
  *
  * Step states:  blocked → pending → starting → waiting → succeeded | failed | cancelled
  * - blocked:  an earlier step has not finished yet
- * - pending:  due to start at next_at
+ * - pending:  due to start at next_at (its gates are asked first; a gate may keep it pending)
+ * - refused:  a gate said no; the step never started
  * - starting: start() was called; if the worker dies here, the next one must recover() first
  * - waiting:  backend work is running (external_ref); check() at next_at
- * Run states: running → succeeded | failed | cancelled
+ * Run states: running → succeeded | failed | refused | cancelled
  */
-export type StepState = 'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
-export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StepState = 'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
+export type RunState = 'running' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
 
-export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'cancelled'];
+export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'refused', 'cancelled'];
 
 export interface StepView {
   idx: number;
@@ -32,8 +33,9 @@ export interface RunDecision {
 /** After a step settles: the run goes on with the next step, or ends. Steps run in index order. */
 export function decideRun(steps: readonly StepView[]): RunDecision {
   const ordered = [...steps].sort((a, b) => a.idx - b.idx);
-  if (ordered.some((s) => s.state === 'failed')) {
-    return { runState: 'failed', cancel: ordered.filter((s) => s.state === 'blocked').map((s) => s.idx) };
+  const ended = ordered.find((s) => s.state === 'failed' || s.state === 'refused');
+  if (ended) {
+    return { runState: ended.state as 'failed' | 'refused', cancel: ordered.filter((s) => s.state === 'blocked').map((s) => s.idx) };
   }
   if (ordered.every((s) => s.state === 'succeeded')) return { runState: 'succeeded', cancel: [] };
   const inFlight = ordered.some((s) => s.state === 'pending' || s.state === 'starting' || s.state === 'waiting');

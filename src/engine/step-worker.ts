@@ -7,7 +7,8 @@ import { withCorrelation } from '../observability/context';
 import type { Repositories, Store } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
-import { renderStepParams, renderWriteback, type RunContext } from './run-context';
+import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
+import { renderStepParams, renderWriteback, stepResults, type RunContext } from './run-context';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import type { Tables } from '../store/schema';
@@ -21,9 +22,15 @@ export interface StepWorkerDeps {
   owner: string;
   leaseMs: number;
   retry: RetryPolicy;
+  /** Gates steps may name; a step naming an unregistered gate is refused. */
+  gates?: GateRegistry;
+  /** What gates read ServiceNow through. */
+  servicenow?: ServiceNowReader;
+  /** When a waiting gate gave no time: how long until it is asked again. Default 30 s. */
+  gateRecheckMs?: number;
   now?: () => number;
   random?: () => number;
-  /** Optional gates and lifecycle around steps (change management plugs in here). */
+  /** Optional lifecycle around settled steps (change management plugs in here). */
   hooks?: StepHooks;
 }
 
@@ -31,9 +38,8 @@ export interface StepWorkerDeps {
 export interface SettledStep {
   run: Run;
   step: Step;
-  outcome: 'succeeded' | 'failed';
-  /** The step never started: a gate refused it. */
-  refused: boolean;
+  /** `refused`: a gate said no; the step never started. */
+  outcome: 'succeeded' | 'failed' | 'refused';
   error?: string;
   /** The run's state after this step, and all its steps as saved. */
   runState: RunState;
@@ -41,11 +47,7 @@ export interface SettledStep {
   at: number;
 }
 
-export type GateDecision = { kind: 'pass' } | { kind: 'wait'; untilMs: number } | { kind: 'refuse'; reason: string };
-
 export interface StepHooks {
-  /** Asked before a step first starts: go, wait until a time (persisted as the step's next_at), or refuse (the step fails). */
-  beforeStart?(run: Run & { steps: Step[] }, step: Step): Promise<GateDecision>;
   /** Called in the settling transaction; may enqueue write-backs or create runs with `trx`. */
   afterSettle?(trx: Transaction<Tables>, settled: SettledStep): Promise<void>;
 }
@@ -70,6 +72,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const handler = deps.connectors.handler(step.connector, step.action);
     const context = JSON.parse(run.context) as RunContext;
     if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
+    if (step.state === 'pending' && !(await passGates(run, step, context))) return;
     const abort = new AbortController();
     const ctx: ActionContext = {
       idempotencyKey: step.idempotency_key,
@@ -81,11 +84,6 @@ export function createStepWorker(deps: StepWorkerDeps) {
     };
     let attempt = step.attempt;
     try {
-      if (step.state === 'pending' && step.attempt === 0 && deps.hooks?.beforeStart) {
-        const gate = await deps.hooks.beforeStart(run, step);
-        if (gate.kind === 'refuse') return settle(run, step, 'failed', { error: gate.reason, refused: true });
-        if (gate.kind === 'wait') return void (await save(step, { next_at: gate.untilMs, lease_owner: null, lease_until: null }));
-      }
       const params = renderStepParams(step, context, run.id, run.steps);
       const progress = await advance(handler, step, params, ctx, () => {
         attempt += 1;
@@ -97,6 +95,41 @@ export function createStepWorker(deps: StepWorkerDeps) {
     } catch (err) {
       await failAttempt(run, { ...step, attempt }, err);
     }
+  }
+
+  /**
+   * Asks the step's gates before it starts. true = all passed. Otherwise the step is either left
+   * pending until the gate is worth asking again (lease released, nothing held in memory) or,
+   * when a gate refused, settled as `refused`, which ends the run.
+   */
+  async function passGates(run: Run & { steps: Step[] }, step: Step, context: RunContext): Promise<boolean> {
+    const names = JSON.parse(step.gates) as string[];
+    if (names.length === 0) return true;
+    const at = now();
+    const outcome = await evaluateGates(deps.gates ?? emptyRegistry, names, {
+      run: { id: run.id, ruleId: run.rule_id, ruleVersion: run.rule_version, table: run.table_name, sysId: run.sys_id, ticketNumber: run.ticket_number },
+      step: { name: step.name, idx: step.idx, use: `${step.connector}.${step.action}` },
+      context,
+      results: stepResults(run.steps),
+      servicenow: deps.servicenow ?? noServiceNow,
+      now: at,
+    });
+    if (outcome.verdict === 'pass') {
+      if (step.waiting_for !== null) await save(step, { waiting_for: null });
+      return true;
+    }
+    const reason = `gate ${outcome.gate}: ${outcome.reason}`;
+    if (outcome.verdict === 'refuse') {
+      await settle(run, step, 'refused', { error: reason });
+      return false;
+    }
+    if (reason !== step.waiting_for) {
+      logger.info('step waits for a gate', { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason });
+      await repos.audit.append(store.db, { kind: 'gate.waiting', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason } }, at);
+    }
+    const nextAt = outcome.until !== undefined && outcome.until > at ? outcome.until : at + (deps.gateRecheckMs ?? 30_000);
+    await save(step, { waiting_for: reason, next_at: nextAt, lease_owner: null, lease_until: null });
+    return false;
   }
 
   /** One move of a step: start it, recover it, or check its backend work. undefined = lease lost. */
@@ -139,7 +172,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed', facts: { result?: unknown; error?: string; refused?: boolean }): Promise<void> {
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'refused', facts: { result?: unknown; error?: string }): Promise<void> {
     const at = now();
     const runState = await store.db.transaction().execute(async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
@@ -159,11 +192,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
       if (deps.hooks?.afterSettle) {
         const settledSteps = await repos.runs.stepsOf(trx, run.id);
-        await deps.hooks.afterSettle(trx, { run, step, outcome, refused: facts.refused === true, error: facts.error, runState: decision.runState, steps: settledSteps, at });
+        await deps.hooks.afterSettle(trx, { run, step, outcome, error: facts.error, runState: decision.runState, steps: settledSteps, at });
       }
       if (decision.runState === 'running') return decision.runState;
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
-      const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' ? 'succeeded' : 'failed', facts.error ?? '');
+      const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'cancelled' ? 'failed' : decision.runState, facts.error ?? '');
       if (writeback) await enqueueWriteback(trx, run, writeback, at);
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
       return decision.runState;
@@ -186,4 +219,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   return { process };
 }
+
+const emptyRegistry: GateRegistry = { register: () => undefined, get: () => undefined, names: () => [] };
+
+const noServiceNow: ServiceNowReader = {
+  getRecord: () => Promise.reject(new SnowlineError('gate.no_servicenow', 'no ServiceNow reader is configured for gates')),
+  query: () => Promise.reject(new SnowlineError('gate.no_servicenow', 'no ServiceNow reader is configured for gates')),
+};
 export type StepWorker = ReturnType<typeof createStepWorker>;

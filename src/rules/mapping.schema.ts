@@ -15,11 +15,15 @@ export const templateValueSchema: z.ZodType<TemplateValue> = z.lazy(() =>
 
 export const triggerSchema = z.enum(['inserted', 'updated']).describe('which record events the rule looks at');
 
+/** Names of registered gates (src/engine/gates.ts): `approval` is built in; change management adds its own. */
+const gateListSchema = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'gate names are snake_case')).max(20).default([]);
+
 export const stepSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case, starting with a letter').describe('unique within the rule; later templates read `steps.<name>`'),
     use: z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be <connector>.<action>').describe('the connector action to run'),
     with: z.record(z.string(), templateValueSchema).default({}).describe('action parameters, templated from the ticket'),
+    gates: gateListSchema.describe('gates the step must pass before it starts, asked in order (e.g. [approval])'),
   })
   .strict();
 export type StepDefinition = z.infer<typeof stepSchema>;
@@ -55,9 +59,10 @@ export const ruleSchema = z
     on: z.array(triggerSchema).min(1).default(['inserted']),
     condition: z.string().max(4000).default('').describe('ServiceNow encoded query on the event record'),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), templateValueSchema).default({}).describe('named values rendered from the ticket'),
+    gates: gateListSchema.describe('gates the run must pass before its first step starts (asked before that step\'s own gates)'),
     steps: z.array(stepSchema).min(1),
     writeback: z
-      .object({ success: writebackSchema.optional(), failure: writebackSchema.optional() })
+      .object({ success: writebackSchema.optional(), failure: writebackSchema.optional(), refused: writebackSchema.optional().describe('when a gate refused the run; default: the failure write-back') })
       .strict()
       .default({}),
     change: changePlanSchema.optional().describe('change_request rules: approval policy, change tasks and rollback plan'),

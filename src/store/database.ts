@@ -6,6 +6,7 @@ import pg from 'pg';
 import { SnowlineError } from '../errors';
 import type { StoreDialect } from './dialect';
 import { initial } from './migrations/001-initial';
+import { gates } from './migrations/002-gates';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -26,7 +27,7 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect) };
+  return { '001-initial': initial(dialect), '002-gates': gates() };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,

@@ -1,3 +1,4 @@
+import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
@@ -15,6 +16,7 @@ export function repositories(store: Store) {
     outbox: outboxRepository(store.db, store.dialect),
     audit: auditRepository(store.db, store.dialect),
     watermarks: watermarkRepository(store.db),
+    approvals: approvalRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -89,6 +89,21 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
+    /**
+     * A ticket changed: its runs' steps held by a gate are asked again now rather than at their
+     * next recheck (an approval or a state the gate waits for may just have arrived).
+     */
+    async wakeGatedSteps(executor: Kysely<Tables>, ticketNumber: string, now: number): Promise<void> {
+      await executor
+        .updateTable('steps')
+        .set({ next_at: now })
+        .where('state', '=', 'pending')
+        .where('waiting_for', 'is not', null)
+        .where('next_at', '>', now)
+        .where('run_id', 'in', (eb) => eb.selectFrom('runs').select('id').where('ticket_number', '=', ticketNumber).where('state', '=', 'running'))
+        .execute();
+    },
+
     /** Gives back every lease `owner` holds (graceful shutdown), so another worker takes over at once. */
     async releaseLeases(owner: string): Promise<void> {
       await db.updateTable('steps').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();

@@ -33,7 +33,7 @@ export interface RunRow {
   sys_id: string;
   ticket_number: string;
   event_key: string;
-  /** running → succeeded | failed | cancelled */
+  /** running → succeeded | failed | refused | cancelled */
   state: string;
   /** Rendered rule parameters and the ticket snapshot the run was started with (JSON). */
   context: string;
@@ -51,7 +51,7 @@ export interface StepRow {
   connector: string;
   action: string;
   params: string;
-  /** blocked → pending → starting → waiting → succeeded | failed | cancelled */
+  /** blocked → pending → starting → waiting → succeeded | failed | cancelled; pending → refused (a gate said no) */
   state: string;
   attempt: number;
   idempotency_key: string;
@@ -63,6 +63,10 @@ export interface StepRow {
   lease_until: number | null;
   started_at: number | null;
   finished_at: number | null;
+  /** Names of the gates to pass before the step starts (JSON array). */
+  gates: string;
+  /** While a gate holds the step back: which gate and why (shown to operators). */
+  waiting_for: string | null;
 }
 
 export interface OutboxRow {
@@ -112,6 +116,17 @@ export interface RuleVersionRow {
   source: string;
 }
 
+/** A person's decision on a step held by the `approval` gate; one per run step. */
+export interface ApprovalRow {
+  run_id: string;
+  step_name: string;
+  /** approved | rejected */
+  decision: string;
+  actor: string;
+  comment: string | null;
+  decided_at: number;
+}
+
 export interface Tables {
   inbox_events: InboxEventRow;
   runs: RunRow;
@@ -120,4 +135,5 @@ export interface Tables {
   watermarks: WatermarkRow;
   audit_log: AuditRow;
   rule_versions: RuleVersionRow;
+  approvals: ApprovalRow;
 }

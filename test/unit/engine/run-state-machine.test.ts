@@ -15,6 +15,10 @@ describe('run state machine', () => {
   it('fails the run on a failed step and cancels the steps that never started', () => {
     expect(decideRun([{ idx: 0, state: 'failed' }, { idx: 1, state: 'blocked' }, { idx: 2, state: 'blocked' }])).toEqual({ runState: 'failed', cancel: [1, 2] });
   });
+
+  it('ends the run refused, not failed, when a gate refused a step, and cancels the rest', () => {
+    expect(decideRun([{ idx: 0, state: 'succeeded' }, { idx: 1, state: 'refused' }, { idx: 2, state: 'blocked' }])).toEqual({ runState: 'refused', cancel: [2] });
+  });
 });
 
 describe('retries', () => {

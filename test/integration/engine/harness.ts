@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { ActionHandler } from '../../../connectors/connector';
+import { connectorSet } from '../../../src/engine/connector-set';
+import { createDispatcher } from '../../../src/engine/dispatcher';
+import { createGateRegistry, manualApprovalGate, type Gate, type ServiceNowReader } from '../../../src/engine/gates';
+import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
+import { createRunControl } from '../../../src/engine/run-control';
+import { createStepWorker } from '../../../src/engine/step-worker';
+import { ConnectorError } from '../../../src/errors';
+import type { TicketEvent } from '../../../src/ingest/event.schema';
+import { createIntake } from '../../../src/ingest/intake';
+import { silentLogger } from '../../../src/observability/logger';
+import { createMetrics } from '../../../src/observability/metrics';
+import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
+import type { TestStore } from '../../helpers/stores';
+
+/** Mapping steps in these tests use `fake.launch` with `{ host }` and get `{ job }` back. */
+export const fakeCatalog: MappingCatalog = {
+  fieldExists: (_table, field) => ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
+  connectorExists: (c) => c === 'fake',
+  action: (c, a) => (c === 'fake' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+};
+
+/** A backend that launches "jobs" and remembers them by idempotency key. */
+export function fakeBackend() {
+  const jobs = new Map<string, { id: number; host: string }>();
+  const handler: ActionHandler<{ host: string }, { job: number }> = {
+    async start(params, ctx) {
+      const job = { id: jobs.size + 1, host: params.host };
+      jobs.set(ctx.idempotencyKey, job);
+      return { status: 'pending', ref: String(job.id), checkAfterMs: 0 };
+    },
+    async check(ref) {
+      return { status: 'done', result: { job: Number(ref) } };
+    },
+    async recover(_params, ctx) {
+      const job = jobs.get(ctx.idempotencyKey);
+      return job ? String(job.id) : undefined;
+    },
+  };
+  return { jobs, handler };
+}
+
+/** The ServiceNow side of write-backs: records every PATCH. */
+export function fakeInstance() {
+  const patches: { sysId: string; fields: Record<string, string> }[] = [];
+  let modCount = 0;
+  const target: WritebackTarget & { patches: typeof patches } = {
+    patches,
+    async patch(_table, sysId, fields) {
+      patches.push({ sysId, fields });
+      return { modCount: ++modCount };
+    },
+    async journalContains(_table, sysId, marker) {
+      return patches.some((p) => p.sysId === sysId && (p.fields.work_notes ?? '').includes(marker));
+    },
+    classify: (err) => (err instanceof ConnectorError ? err.failure : 'permanent'),
+  };
+  return target;
+}
+
+export const incidentEvent = (sysId: string, record: Record<string, string> = {}): TicketEvent => ({
+  event: 'inserted', table: 'incident', sys_id: sysId, number: `INC${sysId.slice(0, 7)}`, sys_mod_count: 0,
+  sys_updated_on: '2026-11-28 09:00:00', sys_updated_by: 'abel.tuter', changed_fields: [],
+  record: { sys_id: sysId, short_description: 'nginx is down on web-01', state: '1', ...record },
+});
+
+/**
+ * One Snowline instance's engine parts over a test store, with a settable clock. `settle()` runs
+ * every loop until nothing is due, jumping the clock over waits up to `horizonMs`.
+ */
+export interface EngineOptions {
+  gates?: Gate[];
+  servicenow?: ServiceNowReader;
+  owner?: string;
+  /** Clock start, epoch ms. */
+  start?: number;
+}
+
+export function buildEngine(t: TestStore, mapping: string, options: EngineOptions = {}) {
+  const clock = { now: options.start ?? 1_000_000 };
+  const now = () => clock.now;
+  const { ruleSet, problems } = buildRuleSet({ 'incident.yaml': mapping }, fakeCatalog);
+  if (!ruleSet) throw new Error(`test mapping is invalid: ${JSON.stringify(problems)}`);
+  const owner = options.owner ?? 'w1';
+  const backend = fakeBackend();
+  const instance = fakeInstance();
+  const metrics = createMetrics();
+  const logger = silentLogger();
+  const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
+  const deps = { store: t.store, repos: t.repos, logger, metrics, now };
+  const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler }, health: async () => ({ ok: true }) } } });
+  const gates = createGateRegistry([manualApprovalGate(t.repos.approvals), ...(options.gates ?? [])]);
+  const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
+  const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline' });
+  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000 });
+  const sender = createOutboxSender({ repos: t.repos, target: instance, logger, metrics, owner, retry, now, random: () => 0 });
+  const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
+
+  async function settle(horizonMs = 10 * 60_000) {
+    const until = clock.now + horizonMs;
+    while (clock.now <= until) {
+      for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+      const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
+      for (const s of steps) await worker.process(s);
+      const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
+      for (const e of entries) await sender.send(e);
+      if (steps.length === 0 && entries.length === 0) clock.now += 15_000;
+    }
+  }
+
+  async function onlyRun(ticket: string) {
+    const runs = await t.repos.runs.list({ ticket, limit: 10 });
+    if (runs.length !== 1) throw new Error(`expected one run for ${ticket}, found ${runs.length}`);
+    return runs[0]!;
+  }
+
+  return { clock, intake, backend, instance, control, settle, onlyRun, ruleSet };
+}
