@@ -33,6 +33,7 @@ describe('a change freeze in config', () => {
     expect(await h.jobsFor('web-01')).toHaveLength(1);
     const notes = await h.workNotes(id);
     expect(notes.some((n) => n.includes('Audit: emergency change passed freeze "Year-end freeze"'))).toBe(true);
+    expect(h.audit('change.gate.passed', done.number!)).toEqual([expect.objectContaining({ type: 'emergency', marks: [expect.stringContaining('emergency change passed freeze "Year-end freeze"')] })]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ export interface ChangeHarness {
   /** Controller jobs launched with `limit` = host. */
   jobsFor(host: string): Promise<{ id: number; name: string; status: string }[]>;
   sysId(table: string, query: string): Promise<string>;
+  /** Audit journal entries of one kind for one ticket, read from the SQLite store. */
+  audit(kind: string, ticket: string): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,14 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
       const row = (await list(table, query))[0];
       if (!row?.sys_id) throw new Error(`no ${table} row matches ${query}`);
       return row.sys_id;
+    },
+    audit(kind, ticket) {
+      const db = new Database(join(dir, 'snowline.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT detail FROM audit_log WHERE kind = ? AND subject = ?').all(kind, ticket) as { detail: string }[]).map((row) => JSON.parse(row.detail) as Record<string, unknown>);
+      } finally {
+        db.close();
+      }
     },
     async stop() {
       await app.stop();
