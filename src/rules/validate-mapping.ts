@@ -34,7 +34,8 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     const report = (path: PropertyKey[], message: string, offset?: number) =>
       problems.push({ file, ...yaml.positionOf(['rules', index, ...path], offset), message: `rule ${rule.id}: ${message}` });
     checkCondition(mapping.table, rule, catalog, report);
-    checkSteps(rule, catalog, report);
+    checkSteps(rule.steps, ['steps'], catalog, report);
+    checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, rule, catalog, report);
   });
   return { file: problems.length ? undefined : { file, mapping }, problems, yaml };
@@ -62,9 +63,18 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
   }
 }
 
-function checkSteps(rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
+/** A change block belongs on change_request rules, behind the `change` gate; its rollback steps are steps like any other. */
+function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
+  if (!rule.change) return;
+  if (table !== 'change_request') report(['change'], `a change block only applies to change_request rules, not ${table}`);
+  if (!rule.gates.includes('change')) report(['gates'], 'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window');
+  checkSteps(rule.change.rollback, ['change', 'rollback'], catalog, report);
+}
+
+function checkSteps(steps: RuleDefinition['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report): void {
+  const report: Report = (path, message, offset) => outer([...at, ...path.slice(1)], message, offset);
   const seen = new Set<string>();
-  rule.steps.forEach((step, i) => {
+  steps.forEach((step, i) => {
     if (seen.has(step.name)) report(['steps', i, 'name'], `step name ${step.name} is used twice`);
     seen.add(step.name);
     const [connector = '', actionName = ''] = step.use.split('.');

@@ -60,7 +60,7 @@ describe('change gates on the sandbox', () => {
     expect(await h.jobsFor('db-01')).toEqual([]);
     const done = await inReview(id);
     expect(done.close_code).toBe('successful');
-    expect(done.work_start >= start).toBe(true);
+    expect((done.work_start ?? '') >= start).toBe(true);
   });
 
   it('refuses a change whose window has ended, with a work note, and leaves its state alone', async () => {

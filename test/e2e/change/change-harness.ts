@@ -96,12 +96,12 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
 export const utc = (seconds: number) => formatDateTime(Date.now() + seconds * 1000);
 
 /** Polls `probe` until it returns something truthy; fails with the last value after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
     last = await probe();
-    if (last) return last;
+    if (last) return last as NonNullable<T>;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
