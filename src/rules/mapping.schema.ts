@@ -95,14 +95,12 @@ function parallelGroupProblems(steps: readonly StepDefinition[]): { index: numbe
   const closed = new Set<string>();
   steps.forEach((step, i) => {
     const previous = steps[i - 1]?.parallel;
+    if (previous !== undefined && step.parallel !== previous) closed.add(previous);
     if (step.parallel === undefined) {
       if (step.join !== undefined) problems.push({ index: i, field: 'join', message: 'join needs a parallel group' });
       return;
     }
-    if (step.parallel !== previous) {
-      if (closed.has(step.parallel)) problems.push({ index: i, field: 'parallel', message: `steps of parallel group ${step.parallel} must be adjacent` });
-      if (previous !== undefined) closed.add(previous);
-    }
+    if (step.parallel !== previous && closed.has(step.parallel)) problems.push({ index: i, field: 'parallel', message: `steps of parallel group ${step.parallel} must be adjacent` });
     const members = steps.filter((s) => s.parallel === step.parallel);
     const joins = new Set(members.map((s) => s.join).filter((j) => j !== undefined));
     if (joins.size > 1) problems.push({ index: i, field: 'join', message: `parallel group ${step.parallel} has different joins` });
