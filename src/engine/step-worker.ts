@@ -47,6 +47,8 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   async function processWithin(run: Run & { steps: Step[] }, step: Step): Promise<void> {
+    // A paused run's steps are parked until resume makes them due again.
+    if (run.state === 'paused') return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
     const handler = deps.connectors.handler(step.connector, step.action);
     const context = JSON.parse(run.context) as RunContext;
     if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
@@ -204,7 +206,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       steps = await repos.runs.stepsOf(trx, run.id);
       const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
-      const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'cancelled' ? 'failed' : decision.runState, failedStep?.error ?? facts.error ?? '');
+      const writeback = renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed', failedStep?.error ?? facts.error ?? '');
       if (writeback) await enqueueWriteback(trx, run, writeback, at);
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
       return { runState: decision.runState, cancelled };
@@ -245,6 +247,9 @@ export function stepViews(steps: readonly Step[]): StepView[] {
     return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
   });
 }
+
+/** next_at of a parked step: never due by the clock, only when a resume sets it. */
+const PARKED_UNTIL = Number.MAX_SAFE_INTEGER;
 
 const emptyRegistry: GateRegistry = { register: () => undefined, get: () => undefined, names: () => [] };
 

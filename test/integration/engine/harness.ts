@@ -144,5 +144,10 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     return runs[0]!;
   }
 
-  return { clock, intake, backend, instance, control, settle, onlyRun, ruleSet };
+  /** Turns inbox events into runs, and nothing more. */
+  async function dispatch() {
+    for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+  }
+
+  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet };
 }
