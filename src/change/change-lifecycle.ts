@@ -97,11 +97,11 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
       return;
     }
-    if (settled.runState === 'running') {
+    if (settled.runState === 'running' || settled.runState === 'paused') {
       if (settled.outcome === 'succeeded') await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: ${describeStep(step, settled.steps)}.` }, at);
       return;
     }
-    const failed = settled.runState === 'failed' || settled.runState === 'refused';
+    const failed = settled.runState !== 'succeeded';
     if (failed && !change.rollbackOf && change.plan.rollback.length > 0) {
       const rollbackRun = await startRollback(trx, run, context, change, step.name, settled.error ?? 'failed', at);
       const note = `${prefix}: step ${step.name} failed: ${settled.error}. Running the rollback plan (${change.plan.rollback.map((s) => s.name).join(', ')}) as run ${rollbackRun}.`;
@@ -163,7 +163,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
         id: randomUUID(), run_id: id, idx, name: definition.name, connector, action, params: JSON.stringify(definition.with),
         state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${id}:${definition.name}`, external_ref: null,
         result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
-        gates: '[]', waiting_for: null,
+        gates: '[]', waiting_for: null, stage: idx, flow: '{}',
       };
     });
     await repos.runs.create(trx, {
