@@ -42,11 +42,13 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   const { store, repos, source } = deps;
 
   async function check(ctx: GateContext): Promise<GateVerdict> {
-    const change = ctx.context.change;
-    if (!change) return { verdict: 'refuse', reason: 'the change gate only guards change_request rules that have a `change` block' };
+    if (!ctx.context.change) return { verdict: 'refuse', reason: 'the change gate only guards change_request rules that have a `change` block' };
     // A rollback must run whatever the window says: it undoes work already done.
-    if (change.rollbackOf) return { verdict: 'pass' };
-    const run = (await repos.runs.get(ctx.run.id))!;
+    if (ctx.context.change.rollbackOf) return { verdict: 'pass' };
+    const run = await repos.runs.get(ctx.run.id);
+    if (!run) return { verdict: 'refuse', reason: `run ${ctx.run.id} no longer exists` };
+    const context = JSON.parse(run.context) as RunContext;
+    const change = context.change ?? ctx.context.change;
     const at = ctx.now;
     const [snapshot, approvals, blackouts, running] = await Promise.all([
       source.change(run.sys_id),
@@ -59,7 +61,6 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       approvalPolicy: change.plan.approval, phase: ctx.step.idx === 0 ? 'start' : 'next_step',
       approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
     });
-    const context = JSON.parse(run.context) as RunContext;
     if (verdict.kind === 'refuse') return { verdict: 'refuse', reason: verdict.reason };
     if (verdict.kind === 'wait') {
       const next: ChangeRunContext = { ...change, cleared: change.cleared || verdict.approved, lastWait: verdict.reason };
@@ -145,7 +146,8 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     const taskOf = (name: string) => change.tasks?.[name];
     const settledTask = taskOf(settled.step.name);
     if (settledTask) {
-      const note = settled.outcome === 'succeeded' ? describeStep(settled.step, settled.steps) : `step ${settled.step.name} failed: ${settled.error}`;
+      const ended = settled.outcome === 'failed' || settled.outcome === 'refused';
+      const note = ended ? `step ${settled.step.name} ${settled.outcome}: ${settled.error}` : describeStep(settled.step, settled.steps);
       await enqueue(trx, run, 'change_task', settledTask, { state: '3', close_notes: note, work_notes: `Snowline run ${run.id}: ${note}` }, settled.at);
     }
     for (const s of settled.steps) {
