@@ -64,8 +64,8 @@ describe('awx §1.2 job templates and launch', () => {
       summary_fields: { organization: { id: 1, name: 'Snowline Sandbox' } },
     });
     const paged = await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 2 } });
-    expect(paged.data).toMatchObject({ count: 6, next: null, previous: '/api/v2/job_templates/?page_size=4' });
-    expect(paged.data.results).toHaveLength(2);
+    expect(paged.data).toMatchObject({ count: 7, next: null, previous: '/api/v2/job_templates/?page_size=4' });
+    expect(paged.data.results).toHaveLength(3);
     expect((await s.awx.get('/api/v2/job_templates/', { params: { page: 3 } })).status).toBe(404);
     expect((await s.awx.get('/api/v2/job_templates/99/')).data).toEqual({ detail: 'Not found.' });
   });
