@@ -10,7 +10,9 @@ import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
-import { usesSandbox, type Config } from './config';
+import { changeManagement } from './change/change-lifecycle';
+import { serviceNowChangeSource } from './change/change-source';
+import { freezeMs, usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
@@ -105,13 +107,18 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics });
-  // Gates steps may name; change management registers its own here beside the built-in approval.
-  const gates = createGateRegistry([manualApprovalGate(repos.approvals)]);
+  const change = changeManagement({
+    store, repos, source: serviceNowChangeSource(snClient),
+    freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
+    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000,
+  });
+  // Gates steps may name: the built-in approval and change management's `change` gate.
+  const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);
   const servicenowReader: ServiceNowReader = {
     getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, hooks: change.hooks });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });

@@ -112,6 +112,25 @@ const engineSchema = z.object({
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
 });
 
+/** A freeze is written `yyyy-MM-dd HH:mm:ss` (UTC, the Table API's raw form) or ISO 8601. */
+const freezeInstant = z.string().refine((text) => !Number.isNaN(Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`)), 'expected a date-time: yyyy-MM-dd HH:mm:ss (UTC) or ISO 8601');
+
+const changeSchema = z
+  .object({
+    freezes: z
+      .array(z.object({ name: z.string().min(1), start: freezeInstant, end: freezeInstant }).strict().refine((f) => freezeMs(f.end) > freezeMs(f.start), { message: 'end must be after start', path: ['end'] }))
+      .default([])
+      .describe('change freezes: non-emergency changes do not run inside them'),
+    blackoutSchedules: z.boolean().default(false).describe('also read blackout schedules (cmn_schedule type blackout) from the instance'),
+    recheckSeconds: z.number().int().positive().default(3).describe('how often a change waiting for approval or a conflicting change is checked again, in seconds'),
+  })
+  .strict();
+
+/** UTC milliseconds of a freeze bound as written in config. */
+export function freezeMs(text: string): number {
+  return Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
+}
+
 export const configSchema = z.object({
   server: serverSchema,
   store: storeSchema,
@@ -121,6 +140,7 @@ export const configSchema = z.object({
   security: securitySchema,
   secrets: secretsSchema.default({}),
   engine: engineSchema,
+  change: changeSchema.default({ freezes: [], blackoutSchedules: false, recheckSeconds: 3 }).describe('change management gates (src/change/)'),
   mappings: z.object({
     dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)'),
     hotReload: z.boolean().default(true).describe('reload the tables when their files change; an invalid set never replaces the running one'),

@@ -365,6 +365,33 @@ const SYSAPPROVAL_APPROVER = table({
   },
 });
 
+/** §3.7: schedules; change conflict detection keeps changes out of `blackout` and inside `maintenance` ones. */
+const CMN_SCHEDULE = table({
+  name: 'cmn_schedule',
+  label: 'Schedule',
+  displayField: 'name',
+  fields: {
+    name: str('Name'),
+    type: choice('Type', [['blackout', 'Blackout'], ['maintenance', 'Maintenance'], ['excluded', 'Excluded']]),
+    time_zone: str('Time zone', 'GMT'),
+    description: str('Description'),
+  },
+});
+
+/** §3.7: one period of a schedule; start and end as `yyyyMMddTHHmmss` [inf]. */
+const CMN_SCHEDULE_SPAN = table({
+  name: 'cmn_schedule_span',
+  label: 'Schedule Entry',
+  displayField: 'name',
+  fields: {
+    schedule: ref('Schedule', 'cmn_schedule'),
+    name: str('Name'),
+    start_date_time: str('Start'),
+    end_date_time: str('End'),
+    all_day: bool('All day'),
+  },
+});
+
 /** §3.6: one row per journal entry. */
 const SYS_JOURNAL_FIELD = table({
   name: 'sys_journal_field',
@@ -419,7 +446,7 @@ const SYS_CHOICE = table({
 const TABLES: ReadonlyMap<string, TableDef> = new Map(
   [
     TASK, INCIDENT, CHANGE_REQUEST, CHANGE_TASK, PROBLEM, SYS_USER, SYS_USER_GROUP, SYS_USER_GRMEMBER,
-    CMDB_CI, ...CMDB_CLASSES, CMDB_REL_TYPE, CMDB_REL_CI, SYSAPPROVAL_APPROVER, SYS_JOURNAL_FIELD, SYS_ATTACHMENT, SYS_ATTACHMENT_DOC, SYS_CHOICE,
+    CMDB_CI, ...CMDB_CLASSES, CMDB_REL_TYPE, CMDB_REL_CI, SYSAPPROVAL_APPROVER, CMN_SCHEDULE, CMN_SCHEDULE_SPAN, SYS_JOURNAL_FIELD, SYS_ATTACHMENT, SYS_ATTACHMENT_DOC, SYS_CHOICE,
   ].map((t) => [t.name, t]),
 );
 

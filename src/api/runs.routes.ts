@@ -37,6 +37,23 @@ export function runRoutes(runs: RunRepository, control: RunControl): RouteDefini
       handle: async (req) => toRunView(await control.cancel(String(req.params.id), req.identity!.subject)),
     },
     {
+      method: 'post', path: '/runs/:id/pause', permission: 'runs:cancel', summary: 'Pause a running run: none of its steps starts or is checked until it is resumed', response: runViewSchema,
+      handle: async (req) => toRunView(await control.pause(String(req.params.id), req.identity!.subject)),
+    },
+    {
+      method: 'post', path: '/runs/:id/resume', permission: 'runs:retry', summary: 'Resume a paused run', response: runViewSchema,
+      handle: async (req) => toRunView(await control.resume(String(req.params.id), req.identity!.subject)),
+    },
+    {
+      method: 'post', path: '/runs/:id/steps/:step/skip', permission: 'runs:retry', summary: 'Skip a failed step of a failed run (the run goes on) or a step not started yet',
+      body: decisionBody, response: runViewSchema,
+      handle: async (req, { body }) => toRunView(await control.skip(String(req.params.id), String(req.params.step), req.identity!.subject, body.comment as string | undefined)),
+    },
+    {
+      method: 'post', path: '/runs/:id/steps/:step/retry', permission: 'runs:retry', summary: 'Retry a failed step of a failed run (same as retrying the run: its failed steps start again)', response: runViewSchema,
+      handle: async (req) => toRunView(await control.retryStep(String(req.params.id), String(req.params.step), req.identity!.subject)),
+    },
+    {
       method: 'post', path: '/runs/:id/approve', permission: 'approvals:decide', summary: 'Approve the step of a run that waits for the approval gate; who and when go to the audit journal',
       body: decisionBody, response: runViewSchema,
       handle: async (req, { body }) => toRunView(await control.decide(String(req.params.id), 'approved', req.identity!.subject, body.comment as string | undefined)),

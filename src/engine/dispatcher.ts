@@ -8,13 +8,14 @@ import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
 import type { CompiledRule, RuleSet } from '../rules/rule-set';
 import { renderValue } from '../rules/template';
-import type { TemplateValue } from '../rules/mapping.schema';
+import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 import type { Tables } from '../store/schema';
 import type { Step } from '../store/run.repository';
 import { resolveDotWalks } from './dot-walk';
-import { NO_COMMAND, type RunContext } from './run-context';
+import { NO_COMMAND, type RunContext, type StepFlow } from './run-context';
+import type { Join } from './run-state-machine';
 import { isOwnWrite } from './own-writes';
 import { suggestionNote } from './suggestion';
 import type { TicketLookups } from './ticket-lookups';
@@ -180,24 +181,56 @@ export function createDispatcher(deps: DispatcherDeps) {
     const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
     const command = event.command ? { name: event.command.name, user: event.command.user, args: event.command.args } : undefined;
     const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, command: command ?? NO_COMMAND, run: { id: runId } }) as Record<string, TemplateValue>;
-    const context: RunContext = { ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params, ...(command ? { command } : {}) };
+    const context: RunContext = {
+      ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params,
+      ...(command ? { command } : {}),
+      ...(definition.escalation ? { escalation: definition.escalation } : {}),
+      ...(definition.change ? { change: { plan: definition.change } } : {}),
+    };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
       ticket_number: payload.number, event_key: event.eventKey, state: 'running', context: JSON.stringify(context),
       correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null,
     };
-    const steps: Step[] = definition.steps.map((step, idx) => {
-      const [connector = '', action = ''] = step.use.split('.');
-      return {
-        id: randomUUID(), run_id: runId, idx, name: step.name, connector, action, params: JSON.stringify(step.with),
-        state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${step.name}`, external_ref: null,
-        result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
-        gates: JSON.stringify(idx === 0 ? [...definition.gates, ...step.gates] : step.gates), waiting_for: null,
-      };
-    });
-    return { run, steps };
+    return { run, steps: buildSteps(definition, runId, at) };
   }
 
   return { dispatch, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/**
+ * A run's step rows: adjacent steps of one parallel group share a stage, the first stage is due at
+ * once, and each step with a `compensate` action gets a compensation step that waits (blocked)
+ * until a later failure needs it.
+ */
+export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, runId: string, at: number): Step[] {
+  const row = (idx: number, stage: number, name: string, use: string, params: Record<string, TemplateValue>, gates: string[], flow: StepFlow): Step => {
+    const [connector = '', action = ''] = use.split('.');
+    return {
+      id: randomUUID(), run_id: runId, idx, name, connector, action, params: JSON.stringify(params),
+      state: stage === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${name}`, external_ref: null,
+      result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
+      gates: JSON.stringify(gates), waiting_for: null, stage, flow: JSON.stringify(flow),
+    };
+  };
+  let stage = -1;
+  const main = definition.steps.map((step, idx) => {
+    if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
+    const join = step.parallel ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join) : undefined;
+    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}) };
+    return row(idx, stage, step.name, step.use, step.with, stage === 0 ? [...definition.gates, ...step.gates] : step.gates, flow);
+  });
+  const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));
+  const compensations = undo.map(({ step, compensate }, i) => row(main.length + i, COMPENSATION_STAGE, `undo_${step.name}`, compensate.use, compensate.with, [], { compensates: step.name }));
+  return [...main, ...compensations];
+}
+
+/** Compensation steps sit outside the stage order: the state machine schedules them by the step they undo. */
+export const COMPENSATION_STAGE = 1_000_000;
+
+function joinOf(join: 'all' | 'first' | number | undefined): Join {
+  if (join === 'first') return { kind: 'first' };
+  if (typeof join === 'number') return { kind: 'at_least', n: join };
+  return { kind: 'all' };
+}

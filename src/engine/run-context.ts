@@ -1,5 +1,6 @@
-import type { RuleDefinition, TemplateValue } from '../rules/mapping.schema';
+import type { EscalationDefinition, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
+import type { Join } from './run-state-machine';
 import type { Step } from '../store/run.repository';
 
 /**
@@ -16,6 +17,53 @@ export interface RunContext {
   secretParams?: string[];
   /** The work-note command that started the run (absent for other triggers). */
   command?: { name: string; user: string; args: Record<string, string> };
+  /** What to do to the ticket when the run fails (absent in runs started before escalation existed). */
+  escalation?: EscalationDefinition;
+  /** change_request rules: the change plan, and what the change gates remember between checks (src/change/). */
+  change?: ChangeRunContext;
+}
+
+export interface ChangeRunContext {
+  plan: NonNullable<RuleDefinition['change']>;
+  /** This run carries out the rollback plan of the run `rollbackOf` after its step failed. */
+  rollbackOf?: { runId: string; step: string; error: string };
+  /** An earlier gate check saw the change cleared to run (a later loss of approval is a withdrawal). */
+  cleared?: boolean;
+  /** The last reason the run waited, so each new reason is noted on the change once. */
+  lastWait?: string;
+  /** change_task sys_id per plan step name. */
+  tasks?: Record<string, string>;
+}
+
+/** A step's flow options, stored with it (steps.flow). */
+export interface StepFlow {
+  join?: Join;
+  /** Liquid condition; false = skipped. */
+  when?: string;
+  timeoutSeconds?: number;
+  /** For a compensation step: the name of the step it undoes. */
+  compensates?: string;
+}
+
+export function stepFlow(step: Pick<Step, 'flow'>): StepFlow {
+  return JSON.parse(step.flow) as StepFlow;
+}
+
+/**
+ * A step's `when` condition: true when the Liquid expression holds. The expression comes from the
+ * mapping; ticket values reach it only as data in the scope.
+ */
+export function conditionHolds(condition: string, context: RunContext, runId: string, steps: readonly Step[]): boolean {
+  return renderString(`{% if ${condition} %}yes{% endif %}`, templateScope(context, runId, steps)) === 'yes';
+}
+
+/** What failed and what was tried, in words, for the escalation work note. */
+export function failureSummary(runId: string, steps: readonly Step[]): string {
+  const failed = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && !stepFlow(s).compensates);
+  const lines = [`Snowline run ${runId} ${failed ? `failed at step ${failed.name} (${failed.connector}.${failed.action}): ${failed.error ?? 'no detail'}` : 'did not complete'}.`];
+  const tried = steps.filter((s) => s.state !== 'blocked' && s.state !== 'cancelled');
+  if (tried.length > 0) lines.push(`Tried: ${tried.map((s) => `${s.name} ${s.state}${s.attempt > 1 ? ` after ${s.attempt} attempts` : ''}`).join('; ')}.`);
+  return lines.join('\n');
 }
 
 /** What templates see as `command` when no work-note command started the run. */
@@ -39,10 +87,22 @@ export function templateScope(context: RunContext, runId: string, steps: readonl
  */
 export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
   const definition = outcome === 'succeeded' ? context.writeback.success : outcome === 'refused' ? (context.writeback.refused ?? context.writeback.failure) : context.writeback.failure;
-  if (!definition) return undefined;
+  const escalation = outcome === 'failed' ? context.escalation : undefined;
+  if (!definition && !escalation) return undefined;
   const scope = templateScope(context, runId, steps, { outcome, error });
-  const fields = Object.fromEntries(Object.entries(definition.fields).map(([name, template]) => [name, renderString(template, scope)]));
-  return { fields, workNote: definition.work_note ? renderString(definition.work_note, scope) : undefined };
+  const fields = Object.fromEntries(Object.entries(definition?.fields ?? {}).map(([name, template]) => [name, renderString(template, scope)]));
+  const notes = definition?.work_note ? [renderString(definition.work_note, scope)] : [];
+  if (escalation) {
+    if (escalation.assignment_group) fields.assignment_group = escalation.assignment_group;
+    if (escalation.priority) fields.priority = escalation.priority;
+    if (escalation.work_note) notes.push(escalationNote(runId, steps, escalation));
+  }
+  return { fields, workNote: notes.length > 0 ? notes.join('\n\n') : undefined };
+}
+
+function escalationNote(runId: string, steps: readonly Step[], escalation: EscalationDefinition): string {
+  const actions = [escalation.assignment_group && `reassigned to ${escalation.assignment_group}`, escalation.priority && `priority raised to ${escalation.priority}`].filter(Boolean);
+  return `${failureSummary(runId, steps)}${actions.length ? `\nEscalated: ${actions.join(', ')}.` : ''}`;
 }
 
 export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[]): TemplateValue {

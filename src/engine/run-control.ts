@@ -2,11 +2,15 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Repositories, Store } from '../store';
 import type { RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from './gates';
-import { FINISHED_STEP_STATES, type StepState } from './run-state-machine';
+import type { Db } from '../store';
+import { stepFlow } from './run-context';
+import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';
+import { stepViews } from './step-worker';
 
 /**
  * Manual overrides by people, each audited with who did it: retry a failed run from its failed
- * step, cancel a run that has not finished, approve or reject a step held by the approval gate.
+ * step, skip a step, pause and resume a run, cancel a run that has not finished, approve or reject
+ * a step held by the approval gate.
  */
 export function createRunControl(deps: { store: Store; repos: Repositories; onChange: () => void; now?: () => number }) {
   const now = deps.now ?? Date.now;
@@ -18,18 +22,103 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
     return run;
   }
 
+  /** Compensations undid earlier steps: going on from the failed step would build on undone work. */
+  function refuseWhenCompensated(run: RunWithSteps): void {
+    if (run.steps.some((s) => stepFlow(s).compensates !== undefined && (s.state === 'succeeded' || s.state === 'failed'))) {
+      throw new ConflictError('run.compensated', `run ${run.id} was rolled back by its compensation steps; start a new run instead`);
+    }
+  }
+
+  /** A finished run goes on: steps cancelled because it ended wait again, and the state machine unblocks what is due. */
+  async function reopen(trx: Db, run: RunWithSteps, at: number): Promise<void> {
+    await repos.runs.updateSteps(trx, run.steps.filter((s) => s.state === 'cancelled').map((s) => s.id), { state: 'blocked', finished_at: null });
+    const steps = await repos.runs.stepsOf(trx, run.id);
+    const decision = decideRun(stepViews(steps));
+    await repos.runs.updateSteps(trx, steps.filter((s) => decision.unblock.includes(s.idx)).map((s) => s.id), { state: 'pending', next_at: at });
+    await repos.runs.setRunState(trx, run.id, 'running', at, false);
+  }
+
+  function stepOf(run: RunWithSteps, name: string) {
+    const step = run.steps.find((s) => s.name === name);
+    if (!step) throw new NotFoundError('step', `${run.id}/${name}`);
+    return step;
+  }
+
   return {
+    /**
+     * Skips one step as if its work were done elsewhere: a failed step of a failed run (the run goes
+     * on from there), or a step of a running run that has not started.
+     */
+    async skip(runId: string, stepName: string, actor: string, reason?: string): Promise<RunWithSteps> {
+      const run = await load(runId);
+      const step = stepOf(run, stepName);
+      const skippable = (run.state === 'failed' && step.state === 'failed') || (run.state === 'running' && (step.state === 'blocked' || step.state === 'pending'));
+      if (!skippable) throw new ConflictError('step.not_skippable', `step ${stepName} is ${step.state} in a ${run.state} run; only a failed step of a failed run, or a step not started yet, can be skipped`, { state: step.state });
+      if (run.state === 'failed') refuseWhenCompensated(run);
+      const at = now();
+      await store.db.transaction().execute(async (trx) => {
+        await repos.runs.updateSteps(trx, [step.id], { state: 'skipped', error: reason ? `skipped by ${actor}: ${reason}` : `skipped by ${actor}`, finished_at: at, lease_owner: null, lease_until: null });
+        if (run.state === 'failed') await reopen(trx, { ...run, steps: await repos.runs.stepsOf(trx, runId) }, at);
+        else await reopen(trx, { ...run, steps: [] }, at);
+        await repos.audit.append(trx, { kind: 'step.skipped', actor, subject: run.ticket_number, detail: { runId, step: stepName, reason: reason ?? null } }, at);
+      });
+      deps.onChange();
+      return load(runId);
+    },
+
+    /** Holds a running run: no step of it starts or is checked until it is resumed. */
+    async pause(runId: string, actor: string): Promise<RunWithSteps> {
+      const run = await load(runId);
+      if (run.state !== 'running') throw new ConflictError('run.not_pausable', `run ${runId} is ${run.state}; only running runs can be paused`, { state: run.state });
+      const at = now();
+      await store.db.transaction().execute(async (trx) => {
+        await repos.runs.setRunState(trx, runId, 'paused', at, false);
+        await repos.audit.append(trx, { kind: 'run.paused', actor, subject: run.ticket_number, detail: { runId } }, at);
+      });
+      return load(runId);
+    },
+
+    /** Lets a paused run go on: its active steps are due at once. */
+    async resume(runId: string, actor: string): Promise<RunWithSteps> {
+      const run = await load(runId);
+      if (run.state !== 'paused') throw new ConflictError('run.not_paused', `run ${runId} is ${run.state}; only paused runs can be resumed`, { state: run.state });
+      const at = now();
+      await store.db.transaction().execute(async (trx) => {
+        const active = run.steps.filter((s) => ['pending', 'starting', 'waiting'].includes(s.state)).map((s) => s.id);
+        await repos.runs.updateSteps(trx, active, { next_at: at });
+        await repos.runs.setRunState(trx, runId, 'running', at, false);
+        await repos.audit.append(trx, { kind: 'run.resumed', actor, subject: run.ticket_number, detail: { runId } }, at);
+      });
+      deps.onChange();
+      return load(runId);
+    },
+
     async retry(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
       if (run.state !== 'failed') throw new ConflictError('run.not_retryable', `run ${runId} is ${run.state}; only failed runs can be retried`, { state: run.state });
+      refuseWhenCompensated(run);
       const at = now();
       await store.db.transaction().execute(async (trx) => {
         const failed = run.steps.filter((s) => s.state === 'failed').map((s) => s.id);
-        const cancelled = run.steps.filter((s) => s.state === 'cancelled').map((s) => s.id);
         await repos.runs.updateSteps(trx, failed, { state: 'pending', attempt: 0, error: null, next_at: at, external_ref: null, finished_at: null });
-        await repos.runs.updateSteps(trx, cancelled, { state: 'blocked', finished_at: null });
-        await repos.runs.setRunState(trx, runId, 'running', at, false);
-        await repos.audit.append(trx, { kind: 'run.retried', actor, subject: run.ticket_number, detail: { runId } }, at);
+        await reopen(trx, run, at);
+        await repos.audit.append(trx, { kind: 'run.retried', actor, subject: run.ticket_number, detail: { runId, steps: run.steps.filter((s) => s.state === 'failed').map((s) => s.name) } }, at);
+      });
+      deps.onChange();
+      return load(runId);
+    },
+
+    /** Retries one failed step of a failed run; other failed branches stay failed. */
+    async retryStep(runId: string, stepName: string, actor: string): Promise<RunWithSteps> {
+      const run = await load(runId);
+      const step = stepOf(run, stepName);
+      if (run.state !== 'failed' || step.state !== 'failed') throw new ConflictError('step.not_retryable', `step ${stepName} is ${step.state} in a ${run.state} run; only a failed step of a failed run can be retried`, { state: step.state });
+      refuseWhenCompensated(run);
+      const at = now();
+      await store.db.transaction().execute(async (trx) => {
+        await repos.runs.updateSteps(trx, [step.id], { state: 'pending', attempt: 0, error: null, next_at: at, external_ref: null, finished_at: null });
+        await reopen(trx, { ...run, steps: await repos.runs.stepsOf(trx, runId) }, at);
+        await repos.audit.append(trx, { kind: 'step.retried', actor, subject: run.ticket_number, detail: { runId, step: stepName } }, at);
       });
       deps.onChange();
       return load(runId);
@@ -37,7 +126,7 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
 
     async cancel(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (run.state !== 'running') throw new ConflictError('run.not_cancellable', `run ${runId} is ${run.state}; only running runs can be cancelled`, { state: run.state });
+      if (run.state !== 'running' && run.state !== 'paused') throw new ConflictError('run.not_cancellable', `run ${runId} is ${run.state}; only running or paused runs can be cancelled`, { state: run.state });
       const at = now();
       await store.db.transaction().execute(async (trx) => {
         const open = run.steps.filter((s) => !FINISHED_STEP_STATES.includes(s.state as StepState)).map((s) => s.id);

@@ -5,42 +5,99 @@ import type { FailureClass } from '../errors';
  * no clock, no randomness of its own — the workers feed it facts and persist what it decides.
  *
  * Step states:  blocked → pending → starting → waiting → succeeded | failed | cancelled
- * - blocked:  an earlier step has not finished yet
- * - pending:  due to start at next_at (its gates are asked first; a gate may keep it pending)
- * - refused:  a gate said no; the step never started
+ * - blocked:  its stage has not come yet (or it is a compensation not needed yet)
+ * - pending:  due to start at next_at (its `when` and gates are asked first; a gate may keep it pending)
  * - starting: start() was called; if the worker dies here, the next one must recover() first
  * - waiting:  backend work is running (external_ref); check() at next_at
- * Run states: running → succeeded | failed | refused | cancelled
+ * - skipped:  its `when` condition was false
+ * - refused:  a gate said no; the step never started
+ * Run states: running ⇄ paused (by an operator); running → succeeded | failed | refused | cancelled
+ *
+ * Steps run in stages: a stage is one step, or several parallel branches that run at once and end
+ * by their join (all succeed / the first success / at least N). A stage starts when the one before
+ * it succeeded. When a stage fails (or a gate refuses), the compensations of the steps that had
+ * succeeded run one at a time, latest step first, and then the run ends failed (or refused).
  */
-export type StepState = 'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
-export type RunState = 'running' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
+export type StepState = 'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'refused' | 'cancelled';
+export type RunState = 'running' | 'paused' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
 
-export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'refused', 'cancelled'];
+export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'skipped', 'refused', 'cancelled'];
+const isFinished = (state: StepState) => FINISHED_STEP_STATES.includes(state);
+
+/** How a stage of parallel branches ends: every branch succeeds, the first success, or at least n. */
+export type Join = { kind: 'all' } | { kind: 'first' } | { kind: 'at_least'; n: number };
 
 export interface StepView {
   idx: number;
   state: StepState;
+  /** Steps of one stage run at once; default: the step's idx (one stage per step). */
+  stage?: number;
+  /** The stage's join (read from any of its steps); default all. */
+  join?: Join;
+  /** For a compensation step: the idx of the step it undoes. */
+  compensates?: number;
 }
 
 export interface RunDecision {
   runState: RunState;
-  /** The step to make pending now, if any. */
-  unblock?: number;
-  /** Steps that will never run because the run is over. */
+  /** Steps to make pending now. */
+  unblock: number[];
+  /** Steps that will never run (or whose result is no longer needed). */
   cancel: number[];
 }
 
-/** After a step settles: the run goes on with the next step, or ends. Steps run in index order. */
+type StageOutcome = 'open' | 'succeeded' | 'failed' | 'refused';
+
+/** Where a stage stands, from its join and its members' states. */
+export function stageOutcome(members: readonly StepView[], join: Join = { kind: 'all' }): StageOutcome {
+  const live = members.filter((s) => s.state !== 'skipped');
+  if (live.length === 0) return 'succeeded';
+  const succeeded = live.filter((s) => s.state === 'succeeded').length;
+  const open = live.filter((s) => !isFinished(s.state)).length;
+  const needed = join.kind === 'all' ? live.length : join.kind === 'first' ? 1 : Math.min(join.n, live.length);
+  if (succeeded >= needed) return 'succeeded';
+  if (succeeded + open >= needed) return 'open';
+  return live.some((s) => s.state === 'failed') || !live.some((s) => s.state === 'refused') ? 'failed' : 'refused';
+}
+
+/** After a step settles: the run goes on (next stage, compensations), or ends. */
 export function decideRun(steps: readonly StepView[]): RunDecision {
-  const ordered = [...steps].sort((a, b) => a.idx - b.idx);
-  const ended = ordered.find((s) => s.state === 'failed' || s.state === 'refused');
-  if (ended) {
-    return { runState: ended.state as 'failed' | 'refused', cancel: ordered.filter((s) => s.state === 'blocked').map((s) => s.idx) };
+  const main = steps.filter((s) => s.compensates === undefined);
+  const compensations = steps.filter((s) => s.compensates !== undefined);
+  const stages = new Map<number, StepView[]>();
+  for (const step of [...main].sort((a, b) => a.idx - b.idx)) {
+    const stage = step.stage ?? step.idx;
+    stages.set(stage, [...(stages.get(stage) ?? []), step]);
   }
-  if (ordered.every((s) => s.state === 'succeeded')) return { runState: 'succeeded', cancel: [] };
-  const inFlight = ordered.some((s) => s.state === 'pending' || s.state === 'starting' || s.state === 'waiting');
-  const next = ordered.find((s) => s.state === 'blocked');
-  return { runState: 'running', unblock: !inFlight && next ? next.idx : undefined, cancel: [] };
+  const cancel: number[] = [];
+  const unfinished = (members: readonly StepView[]) => members.filter((s) => !isFinished(s.state)).map((s) => s.idx);
+  let ended: 'failed' | 'refused' | undefined;
+  for (const stage of [...stages.keys()].sort((a, b) => a - b)) {
+    const members = stages.get(stage)!;
+    if (ended) {
+      cancel.push(...unfinished(members));
+      continue;
+    }
+    const outcome = stageOutcome(members, members.find((s) => s.join)?.join);
+    if (outcome === 'open') {
+      return { runState: 'running', unblock: members.filter((s) => s.state === 'blocked').map((s) => s.idx), cancel };
+    }
+    // A decided stage needs none of its unfinished branches any more.
+    cancel.push(...unfinished(members));
+    if (outcome !== 'succeeded') ended = outcome;
+  }
+  if (!ended) return { runState: 'succeeded', unblock: [], cancel: [...cancel, ...unfinished(compensations)] };
+  return { ...compensate(main, compensations, ended), cancel: [...cancel, ...compensations.filter((c) => c.state === 'blocked' && !needsUndo(main, c)).map((c) => c.idx)] };
+}
+
+const needsUndo = (main: readonly StepView[], compensation: StepView) => main.find((s) => s.idx === compensation.compensates)?.state === 'succeeded';
+
+/** Undoes succeeded steps one at a time, latest first; the run ends when nothing is left to undo. */
+function compensate(main: readonly StepView[], compensations: readonly StepView[], ended: 'failed' | 'refused'): Omit<RunDecision, 'cancel'> {
+  const needed = compensations.filter((c) => needsUndo(main, c)).sort((a, b) => b.compensates! - a.compensates!);
+  if (needed.some((c) => c.state === 'pending' || c.state === 'starting' || c.state === 'waiting')) return { runState: 'running', unblock: [] };
+  const next = needed.find((c) => c.state === 'blocked');
+  return next ? { runState: 'running', unblock: [next.idx] } : { runState: ended, unblock: [] };
 }
 
 export interface RetryPolicy {

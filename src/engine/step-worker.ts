@@ -8,9 +8,11 @@ import type { Repositories, Store } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
-import { renderStepParams, renderWriteback, stepResults, type RunContext } from './run-context';
+import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext } from './run-context';
+import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
+import type { Transaction } from 'kysely';
+import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from '../security/secret-params';
-import { decideAfterFailure, decideRun, type RetryPolicy, type StepState } from './run-state-machine';
 
 export interface StepWorkerDeps {
   store: Store;
@@ -29,6 +31,26 @@ export interface StepWorkerDeps {
   gateRecheckMs?: number;
   now?: () => number;
   random?: () => number;
+  /** Optional lifecycle around settled steps (change management plugs in here). */
+  hooks?: StepHooks;
+}
+
+/** What a step hook learns when a step settles, inside the transaction that settles it. */
+export interface SettledStep {
+  run: Run;
+  step: Step;
+  /** `refused`: a gate said no; the step never started. `skipped`: its `when` condition was false. */
+  outcome: 'succeeded' | 'failed' | 'refused' | 'skipped';
+  error?: string;
+  /** The run's state after this step, and all its steps as saved. */
+  runState: RunState;
+  steps: Step[];
+  at: number;
+}
+
+export interface StepHooks {
+  /** Called in the settling transaction; may enqueue write-backs or create runs with `trx`. */
+  afterSettle?(trx: Transaction<Tables>, settled: SettledStep): Promise<void>;
 }
 
 /**
@@ -48,20 +70,31 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   async function processWithin(run: Run & { steps: Step[] }, step: Step): Promise<void> {
+    // A paused run's steps are parked until resume makes them due again.
+    if (run.state === 'paused') return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
     const handler = deps.connectors.handler(step.connector, step.action);
     const context = JSON.parse(run.context) as RunContext;
     registerSecretParams(context);
     if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
+    const flow = stepFlow(step);
+    if (step.state === 'pending' && step.attempt === 0 && flow.when !== undefined) {
+      let holds: boolean;
+      try {
+        holds = conditionHolds(flow.when, context, run.id, run.steps);
+      } catch (err) {
+        return settle(run, step, 'failed', { error: `when: ${(err as Error).message}` });
+      }
+      if (!holds) return settle(run, step, 'skipped', {});
+    }
     if (step.state === 'pending' && !(await passGates(run, step, context))) return;
+    const deadline = flow.timeoutSeconds !== undefined && step.started_at !== null ? step.started_at + flow.timeoutSeconds * 1000 : undefined;
+    if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const abort = new AbortController();
-    const ctx: ActionContext = {
-      idempotencyKey: step.idempotency_key,
-      runId: run.id,
-      stepName: step.name,
-      ticket: { table: run.table_name, sysId: run.sys_id, number: run.ticket_number },
-      logger: logger.child({ runId: run.id, step: step.name }),
-      signal: abort.signal,
-    };
+    // The backend call itself is cut off at the step's deadline (counted from now for a first start).
+    const limitMs = deadline !== undefined ? deadline - now() : flow.timeoutSeconds !== undefined ? flow.timeoutSeconds * 1000 : undefined;
+    const timer = limitMs !== undefined ? setTimeout(() => abort.abort(new SnowlineError('engine.step_timeout', `step ${step.name} timed out`)), limitMs) : undefined;
+    timer?.unref();
+    const ctx = actionContext(run, step, abort.signal);
     let attempt = step.attempt;
     try {
       const params = renderStepParams(step, context, run.id, run.steps);
@@ -71,10 +104,32 @@ export function createStepWorker(deps: StepWorkerDeps) {
       });
       if (!progress) return;
       if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
-      await save(step, { state: 'waiting', external_ref: progress.ref, next_at: now() + progress.checkAfterMs, lease_owner: null, lease_until: null, attempt });
+      const startedAt = step.started_at ?? now();
+      const checkAt = Math.min(now() + progress.checkAfterMs, flow.timeoutSeconds !== undefined ? startedAt + flow.timeoutSeconds * 1000 : Infinity);
+      await save(step, { state: 'waiting', external_ref: progress.ref, next_at: checkAt, lease_owner: null, lease_until: null, attempt });
     } catch (err) {
+      if (abort.signal.aborted) return timeOut(run, { ...step, attempt }, handler, flow.timeoutSeconds!);
       await failAttempt(run, { ...step, attempt }, err);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** A step past its timeout fails (not retried); its backend work is asked to stop, best effort. */
+  async function timeOut(run: Run & { steps: Step[] }, step: Step, handler: ActionHandler, seconds: number): Promise<void> {
+    if (step.external_ref && handler.cancel) await handler.cancel(step.external_ref, actionContext(run, step, new AbortController().signal)).catch(() => undefined);
+    await settle(run, step, 'failed', { error: `timed out after ${seconds} s` });
+  }
+
+  function actionContext(run: Run, step: Step, signal: AbortSignal): ActionContext {
+    return {
+      idempotencyKey: step.idempotency_key,
+      runId: run.id,
+      stepName: step.name,
+      ticket: { table: run.table_name, sysId: run.sys_id, number: run.ticket_number },
+      logger: logger.child({ runId: run.id, step: step.name }),
+      signal,
+    };
   }
 
   /**
@@ -152,10 +207,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'refused', unmasked: { result?: unknown; error?: string }): Promise<void> {
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
-    const runState = await store.db.transaction().execute(async (trx) => {
+    const ended = await store.db.transaction().execute(async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         state: outcome,
         result: facts.result === undefined ? null : JSON.stringify(facts.result),
@@ -165,22 +220,38 @@ export function createStepWorker(deps: StepWorkerDeps) {
         lease_until: null,
       });
       if (!saved) return undefined;
-      const steps = await repos.runs.stepsOf(trx, run.id);
-      const decision = decideRun(steps.map((s) => ({ idx: s.idx, state: s.state as StepState })));
-      const byIdx = (idx: number) => steps.find((s) => s.idx === idx)!.id;
-      if (decision.unblock !== undefined) await repos.runs.updateSteps(trx, [byIdx(decision.unblock)], { state: 'pending', next_at: at });
-      await repos.runs.updateSteps(trx, decision.cancel.map(byIdx), { state: 'cancelled', finished_at: at });
+      let steps = await repos.runs.stepsOf(trx, run.id);
+      const decision = decideRun(stepViews(steps));
+      const idsOf = (indexes: number[]) => steps.filter((s) => indexes.includes(s.idx)).map((s) => s.id);
+      const cancelled = steps.filter((s) => decision.cancel.includes(s.idx));
+      await repos.runs.updateSteps(trx, idsOf(decision.unblock), { state: 'pending', next_at: at });
+      await repos.runs.updateSteps(trx, idsOf(decision.cancel), { state: 'cancelled', finished_at: at, lease_owner: null, lease_until: null });
       await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
-      if (decision.runState === 'running') return decision.runState;
+      if (deps.hooks?.afterSettle) {
+        const settledSteps = await repos.runs.stepsOf(trx, run.id);
+        await deps.hooks.afterSettle(trx, { run, step, outcome, error: facts.error, runState: decision.runState, steps: settledSteps, at });
+      }
+      if (decision.runState === 'running') return { runState: decision.runState, cancelled };
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
-      const writeback = maskSecrets(renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'cancelled' ? 'failed' : decision.runState, facts.error ?? ''));
+      steps = await repos.runs.stepsOf(trx, run.id);
+      const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
+      const writeback = maskSecrets(renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed', failedStep?.error ?? facts.error ?? ''));
       if (writeback) await enqueueWriteback(trx, run, writeback, at);
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
-      return decision.runState;
+      return { runState: decision.runState, cancelled };
     });
-    if (runState && runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: runState });
+    if (ended && ended.runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
+    if (ended) await stopCancelledWork(run, ended.cancelled);
     metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
+  }
+
+  /** Branches no longer needed (a join decided, or the run failed) may have backend work running: ask it to stop. */
+  async function stopCancelledWork(run: Run, cancelled: readonly Step[]): Promise<void> {
+    for (const step of cancelled) {
+      const handler = step.external_ref ? deps.connectors.handler(step.connector, step.action) : undefined;
+      if (handler?.cancel) await handler.cancel(step.external_ref!, actionContext(run, step, new AbortController().signal)).catch((err: Error) => logger.warn('could not stop the backend work of a cancelled step', { runId: run.id, step: step.name, error: err.message }));
+    }
   }
 
   async function enqueueWriteback(trx: Parameters<Repositories['outbox']['enqueue']>[0], run: Run, writeback: { fields: Record<string, string>; workNote?: string }, at: number) {
@@ -196,6 +267,18 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   return { process };
 }
+
+/** The state machine's view of a run's steps: stage, join and which step a compensation undoes. */
+export function stepViews(steps: readonly Step[]): StepView[] {
+  const idxByName = new Map(steps.map((s) => [s.name, s.idx]));
+  return steps.map((s) => {
+    const flow = stepFlow(s);
+    return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
+  });
+}
+
+/** next_at of a parked step: never due by the clock, only when a resume sets it. */
+const PARKED_UNTIL = Number.MAX_SAFE_INTEGER;
 
 const emptyRegistry: GateRegistry = { register: () => undefined, get: () => undefined, names: () => [] };
 

@@ -45,6 +45,15 @@ export const stepSchema = z
     use: z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be <connector>.<action>').describe('the connector action to run'),
     with: z.record(z.string(), templateValueSchema).default({}).describe('action parameters, templated from the ticket'),
     gates: gateListSchema.describe('gates the step must pass before it starts, asked in order (e.g. [approval])'),
+    when: z.string().min(1).max(1000).optional().describe('Liquid condition on earlier results or ticket fields (`steps.check.healthy == false`); false = the step is skipped'),
+    parallel: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case').optional().describe('adjacent steps with the same parallel group run at once as branches'),
+    join: z.union([z.enum(['all', 'first']), z.number().int().min(1)]).optional().describe('how a parallel group ends: all succeed (default), the first success, or at least N'),
+    timeout_seconds: z.number().int().positive().max(7 * 86400).optional().describe('the step fails when it has not finished this long after it started'),
+    compensate: z
+      .object({ use: z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be <connector>.<action>'), with: z.record(z.string(), templateValueSchema).default({}) })
+      .strict()
+      .optional()
+      .describe('the action that undoes this step when a later step fails (run latest first)'),
   })
   .strict();
 export type StepDefinition = z.infer<typeof stepSchema>;
@@ -61,6 +70,25 @@ export const writebackSchema = z
   })
   .strict();
 export type WritebackDefinition = z.infer<typeof writebackSchema>;
+
+export const escalationSchema = z
+  .object({
+    assignment_group: z.string().min(1).max(100).optional().describe('group the ticket is reassigned to (name or sys_id)'),
+    priority: z.enum(['1', '2', '3', '4', '5']).optional().describe('priority the ticket is raised to'),
+    work_note: z.boolean().default(true).describe('add a work note naming what failed and what was tried'),
+  })
+  .strict();
+export type EscalationDefinition = z.infer<typeof escalationSchema>;
+
+/** What a change_request rule adds: how its gates apply and what undoes its work (change management). */
+export const changePlanSchema = z
+  .object({
+    approval: z.enum(['required', 'not_required']).default('required').describe('`not_required` lets a standard (pre-approved) change run without approval; normal and emergency changes always need it'),
+    change_tasks: z.boolean().default(false).describe('create one change_task per plan step and close it with the step'),
+    rollback: z.array(stepSchema).default([]).describe('steps run, in order, when a plan step fails; their outcome is noted on the change'),
+  })
+  .strict();
+export type ChangePlanDefinition = z.infer<typeof changePlanSchema>;
 
 export const ruleSchema = z
   .object({
@@ -79,6 +107,7 @@ export const ruleSchema = z
     secret_params: z.array(z.string()).default([]).describe('names of params whose values never appear in logs, work notes, audit entries, API answers or errors'),
     use: z.string().regex(/^template:[a-z0-9]+(-[a-z0-9]+)*$/, 'must be template:<name> (a file in mappings/templates/)').optional().describe('run the steps of a reusable template instead of writing `steps`; `params` fill its parameters'),
     steps: z.array(stepSchema).min(1).optional().describe('the connector actions to run, in order (or `use` a template)'),
+    escalation: escalationSchema.optional().describe('when the run fails: reassign, raise priority, explain (sent with the failure write-back)'),
     writeback: z
       .object({
         success: writebackSchema.optional(),
@@ -88,9 +117,13 @@ export const ruleSchema = z
       })
       .strict()
       .default({}),
+    change: changePlanSchema.optional().describe('change_request rules: approval policy, change tasks and rollback plan'),
   })
   .strict()
-  .refine((rule) => (rule.use === undefined) !== (rule.steps === undefined), { message: 'give either steps or use: template:<name>, not both or neither', path: ['steps'] });
+  .refine((rule) => (rule.use === undefined) !== (rule.steps === undefined), { message: 'give either steps or use: template:<name>, not both or neither', path: ['steps'] })
+  .superRefine((rule, ctx) => {
+    for (const problem of parallelGroupProblems(rule.steps ?? [])) ctx.addIssue({ code: 'custom', path: ['steps', problem.index, problem.field], message: problem.message });
+  });
 /** A rule as written; after loading, `steps` always holds the steps (a template's, when it `use`s one). */
 export type RuleDefinition = z.infer<typeof ruleSchema>;
 export type ResolvedRule = RuleDefinition & { steps: StepDefinition[] };
@@ -126,3 +159,23 @@ export const mappingFileSchema = z
   })
   .strict();
 export type MappingFile = z.infer<typeof mappingFileSchema>;
+
+/** Parallel groups are adjacent steps; a join belongs to a group and asks no more than it has. */
+function parallelGroupProblems(steps: readonly StepDefinition[]): { index: number; field: string; message: string }[] {
+  const problems: { index: number; field: string; message: string }[] = [];
+  const closed = new Set<string>();
+  steps.forEach((step, i) => {
+    const previous = steps[i - 1]?.parallel;
+    if (previous !== undefined && step.parallel !== previous) closed.add(previous);
+    if (step.parallel === undefined) {
+      if (step.join !== undefined) problems.push({ index: i, field: 'join', message: 'join needs a parallel group' });
+      return;
+    }
+    if (step.parallel !== previous && closed.has(step.parallel)) problems.push({ index: i, field: 'parallel', message: `steps of parallel group ${step.parallel} must be adjacent` });
+    const members = steps.filter((s) => s.parallel === step.parallel);
+    const joins = new Set(members.map((s) => s.join).filter((j) => j !== undefined));
+    if (joins.size > 1) problems.push({ index: i, field: 'join', message: `parallel group ${step.parallel} has different joins` });
+    if (typeof step.join === 'number' && step.join > members.length) problems.push({ index: i, field: 'join', message: `join ${step.join} exceeds the ${members.length} branches of ${step.parallel}` });
+  });
+  return problems;
+}

@@ -51,7 +51,8 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     checkTriggers(mapping.table, rule, catalog, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
     const resolved = { ...rule, steps: rule.steps! };
-    checkSteps(resolved.steps, catalog, report);
+    checkSteps(resolved.steps, ['steps'], catalog, report);
+    checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
     return resolved;
   });
@@ -75,7 +76,7 @@ export function validateTemplateFile(file: string, text: string, catalog: Mappin
   const report: Report = (path, message) => problems.push({ file, ...yaml.positionOf(path), message: `template ${template.template}: ${message}` });
   const expectedName = file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
   if (template.template !== expectedName) report(['template'], `name must match the file name (${expectedName})`);
-  checkSteps(template.steps, catalog, report);
+  checkSteps(template.steps, ['steps'], catalog, report);
   const asRule = { id: template.template, steps: template.steps, params: Object.fromEntries(Object.keys(template.params).map((p) => [p, ''])), writeback: {} } as unknown as ResolvedRule;
   checkTemplates(TEMPLATE_TABLE, asRule, catalog, report, { stepsOnly: true });
   return { template: problems.length ? undefined : template, problems };
@@ -148,7 +149,16 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
   }
 }
 
-function checkSteps(steps: ResolvedRule['steps'], catalog: MappingCatalog, report: Report): void {
+/** A change block belongs on change_request rules, behind the `change` gate; its rollback steps are steps like any other. */
+function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
+  if (!rule.change) return;
+  if (table !== 'change_request') report(['change'], `a change block only applies to change_request rules, not ${table}`);
+  if (!rule.gates.includes('change')) report(['gates'], 'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window');
+  checkSteps(rule.change.rollback, ['change', 'rollback'], catalog, report);
+}
+
+function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report): void {
+  const report: Report = (path, message, offset) => outer([...at, ...path.slice(1)], message, offset);
   const seen = new Set<string>();
   steps.forEach((step, i) => {
     if (seen.has(step.name)) report(['steps', i, 'name'], `step name ${step.name} is used twice`);

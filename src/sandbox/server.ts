@@ -9,6 +9,7 @@ import { awxRouter } from './awx/http/awx.router';
 import type { BaseUrlOf } from './http/base-url';
 import { AttachmentService } from './servicenow/attachments';
 import { ImportSetService } from './servicenow/import-sets';
+import { ChangeApprovalRules } from './servicenow/rules/change-approvals';
 import { WebhookBusinessRule } from './servicenow/business-rule';
 import { servicenowRouter } from './servicenow/http/servicenow.router';
 import { RecordStore } from './servicenow/record-store';
@@ -78,7 +79,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   stateFile?.track(() => ({ servicenow: store.snapshot(), awx: controller.snapshot() }));
 
   const businessRule = new WebhookBusinessRule({ webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, enabled: options.webhooksEnabled, logger });
-  const service = new TableService({ store, dataPolicy: options.dataPolicy ?? true, onWrite: (write) => businessRule.onWrite(write) });
+  const changeApprovals = new ChangeApprovalRules(store, () => service);
+  const service: TableService = new TableService({
+    store,
+    dataPolicy: options.dataPolicy ?? true,
+    onWrite: (write) => {
+      businessRule.onWrite(write);
+      changeApprovals.onWrite(write);
+    },
+  });
   const attachments = new AttachmentService(store, service);
   let listeningUrl: string | undefined;
   // Before listen() (supertest on `app`), links follow the request's own host.

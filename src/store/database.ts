@@ -8,6 +8,7 @@ import type { StoreDialect } from './dialect';
 import { initial } from './migrations/001-initial';
 import { gates } from './migrations/002-gates';
 import { connectorCredentials } from './migrations/003-connector-credentials';
+import { workflow } from './migrations/004-workflow';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -28,7 +29,7 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials() };
+  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow() };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,

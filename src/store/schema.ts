@@ -67,6 +67,10 @@ export interface StepRow {
   gates: string;
   /** While a gate holds the step back: which gate and why (shown to operators). */
   waiting_for: string | null;
+  /** Steps of one stage run at once (parallel branches); stages run in order. */
+  stage: number;
+  /** Flow options (JSON, see StepFlow in engine/run-context.ts): join, when, timeout, compensates. */
+  flow: string;
 }
 
 export interface OutboxRow {

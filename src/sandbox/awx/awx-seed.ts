@@ -55,4 +55,9 @@ export const JOB_TEMPLATES: readonly JobTemplate[] = [
     'Reboot the instance',
     'Wait for SSH',
   ], { wait_for_ssh: true }),
+  template(13, 'Roll back patches', 'rollback_patch.yml', 'Undo the last package transaction (rollback plan of Patch host)', [
+    'Find the last package transaction',
+    'Undo it',
+    'Reboot if the kernel changed back',
+  ]),
 ];

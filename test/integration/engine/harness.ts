@@ -15,20 +15,48 @@ import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import type { TestStore } from '../../helpers/stores';
 
+/** launch: a job that finishes at its first check; slow: one that never does; fail: refused at once; undo: a compensation. */
+const FAKE_ACTIONS = ['launch', 'slow', 'fail', 'undo'];
+
 /** Mapping steps in these tests use `fake.launch` with `{ host }` and get `{ job }` back. */
 export const fakeCatalog: MappingCatalog = {
   fieldExists: (_table, field) => ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
   connectorExists: (c) => c === 'fake',
-  action: (c, a) => (c === 'fake' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+  action: (c, a) => (c === 'fake' && FAKE_ACTIONS.includes(a) ? { name: a, description: a, params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
   template: () => undefined,
   withTemplates() {
     return this;
   },
 };
 
-/** A backend that launches "jobs" and remembers them by idempotency key. */
+/** A backend that launches "jobs" and remembers them by idempotency key (and what was undone or cancelled). */
 export function fakeBackend() {
   const jobs = new Map<string, { id: number; host: string }>();
+  const undone: string[] = [];
+  const cancelled: string[] = [];
+  const slow: ActionHandler<{ host: string }, { job: number }> = {
+    async start(params, ctx) {
+      jobs.set(ctx.idempotencyKey, { id: jobs.size + 1, host: params.host });
+      return { status: 'pending', ref: `slow-${jobs.size}`, checkAfterMs: 60_000 };
+    },
+    async check(ref) {
+      return { status: 'pending', ref, checkAfterMs: 60_000 };
+    },
+    async cancel(ref) {
+      cancelled.push(ref);
+    },
+  };
+  const fail: ActionHandler<{ host: string }, { job: number }> = {
+    async start(params) {
+      throw new ConnectorError('fake', 'permanent', 'job_failed', `deploy to ${params.host} failed`);
+    },
+  };
+  const undo: ActionHandler<{ host: string }, { job: number }> = {
+    async start(params, ctx) {
+      undone.push(`${ctx.stepName}:${params.host}`);
+      return { status: 'done', result: { job: 0 } };
+    },
+  };
   const handler: ActionHandler<{ host: string }, { job: number }> = {
     async start(params, ctx) {
       const job = { id: jobs.size + 1, host: params.host };
@@ -43,7 +71,7 @@ export function fakeBackend() {
       return job ? String(job.id) : undefined;
     },
   };
-  return { jobs, handler };
+  return { jobs, undone, cancelled, handler, slow, fail, undo };
 }
 
 /** The ServiceNow side of write-backs: records every PATCH. */
@@ -94,7 +122,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const logger = silentLogger();
   const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
   const deps = { store: t.store, repos: t.repos, logger, metrics, now };
-  const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler }, health: async () => ({ ok: true }) } } });
+  const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler, slow: backend.slow, fail: backend.fail, undo: backend.undo }, health: async () => ({ ok: true }) } } });
   const gates = createGateRegistry([manualApprovalGate(t.repos.approvals), ...(options.gates ?? [])]);
   const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
   const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline' });
@@ -120,5 +148,10 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     return runs[0]!;
   }
 
-  return { clock, intake, backend, instance, control, settle, onlyRun, ruleSet };
+  /** Turns inbox events into runs, and nothing more. */
+  async function dispatch() {
+    for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+  }
+
+  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet };
 }

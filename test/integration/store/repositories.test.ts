@@ -14,7 +14,7 @@ const run = (id: string, ticket = 'INC0010001'): Run => ({
 const step = (id: string, runId: string, idx: number, state = 'pending', nextAt = 1000): Step => ({
   id, run_id: runId, idx, name: `s${idx}`, connector: 'ansible', action: 'launch_job_template', params: '{}', state, attempt: 0,
   idempotency_key: `${runId}:s${idx}`, external_ref: null, result: null, error: null, next_at: nextAt, lease_owner: null,
-  lease_until: null, started_at: null, finished_at: null, gates: '[]', waiting_for: null,
+  lease_until: null, started_at: null, finished_at: null, gates: '[]', waiting_for: null, stage: idx, flow: '{}',
 });
 
 describe.each(ENGINES)('store on %s', (engine) => {

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { formatDateTime } from '../rules/encoded-query/date-time';
+import type { Repositories, Store } from '../store';
+import type { Run, Step } from '../store/run.repository';
+import type { Tables } from '../store/schema';
+import type { ChangeRunContext, RunContext } from '../engine/run-context';
+import type { Gate, GateContext, GateVerdict } from '../engine/gates';
+import type { SettledStep, StepHooks } from '../engine/step-worker';
+import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
+import type { ChangeSource } from './change-source';
+import { closeFields, describeStep, planList } from './change-notes';
+
+export interface ChangeLifecycleDeps {
+  store: Store;
+  repos: Repositories;
+  source: ChangeSource;
+  /** Freezes from config. */
+  freezes: readonly Freeze[];
+  /** Also read blackout schedules from the instance. */
+  blackoutSchedules: boolean;
+  recheckMs: number;
+}
+
+/** What change management plugs into the engine: the `change` gate and the lifecycle after each step. */
+export interface ChangeManagement {
+  gate: Gate;
+  hooks: StepHooks;
+}
+
+/** The gate name change rules list (`gates: [change]`, and on later steps that must not start after the window). */
+export const CHANGE_GATE = 'change';
+
+/**
+ * Change management around the engine's steps: before a step of a change_request run the `change`
+ * gate evaluates the change as ServiceNow shows it now; the change record is moved to Implement on
+ * start and to Review at the end, with a work note per milestone, change tasks per plan step when
+ * the rule asks, and the rollback plan run as its own run when a step fails. Every ticket write
+ * goes through the outbox, in the same transaction as the state it reports.
+ */
+export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
+  const { store, repos, source } = deps;
+
+  async function check(ctx: GateContext): Promise<GateVerdict> {
+    if (!ctx.context.change) return { verdict: 'refuse', reason: 'the change gate only guards change_request rules that have a `change` block' };
+    // A rollback must run whatever the window says: it undoes work already done.
+    if (ctx.context.change.rollbackOf) return { verdict: 'pass' };
+    const run = await repos.runs.get(ctx.run.id);
+    if (!run) return { verdict: 'refuse', reason: `run ${ctx.run.id} no longer exists` };
+    const context = JSON.parse(run.context) as RunContext;
+    const change = context.change ?? ctx.context.change;
+    const at = ctx.now;
+    const [snapshot, approvals, blackouts, running] = await Promise.all([
+      source.change(run.sys_id),
+      source.approvals(run.sys_id),
+      deps.blackoutSchedules ? source.blackouts() : Promise.resolve([]),
+      runningChanges(run.id),
+    ]);
+    const verdict = evaluateChangeGates({
+      change: snapshot, approvals, freezes: [...deps.freezes, ...blackouts], running,
+      approvalPolicy: change.plan.approval, phase: ctx.step.idx === 0 ? 'start' : 'next_step',
+      approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
+    });
+    if (verdict.kind === 'refuse') return { verdict: 'refuse', reason: verdict.reason };
+    if (verdict.kind === 'wait') {
+      const next: ChangeRunContext = { ...change, cleared: change.cleared || verdict.approved, lastWait: verdict.reason };
+      if (next.lastWait !== change.lastWait || next.cleared !== change.cleared) {
+        await store.db.transaction().execute(async (trx) => {
+          await saveChange(trx, run.id, context, next);
+          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${verdict.reason}.` }, at);
+        });
+      }
+      return { verdict: 'wait', reason: verdict.reason, until: verdict.untilMs };
+    }
+    if (ctx.step.idx > 0) return { verdict: 'pass' };
+    const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
+    await store.db.transaction().execute(async (trx) => {
+      await saveChange(trx, run.id, context, { ...change, cleared: true, lastWait: undefined, tasks });
+      const marks = verdict.marks.length ? ` Audit: ${verdict.marks.join('; ')}.` : '';
+      const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts, segregation of duties).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
+      await enqueue(trx, run, 'change_request', run.sys_id, { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note }, at);
+      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks } }, at);
+    });
+    return { verdict: 'pass' };
+  }
+
+  async function afterSettle(trx: Transaction<Tables>, settled: SettledStep): Promise<void> {
+    const { run, step, at } = settled;
+    const row = await trx.selectFrom('runs').select('context').where('id', '=', run.id).executeTakeFirstOrThrow();
+    const context = JSON.parse(row.context) as RunContext;
+    const change = context.change;
+    if (!change) return;
+    const prefix = who(context, run);
+    await closeTasks(trx, run, change, settled);
+    const neverStarted = settled.steps.every((s) => s.started_at === null);
+    if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
+      await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
+      await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
+      return;
+    }
+    if (settled.runState === 'running' || settled.runState === 'paused') {
+      if (settled.outcome === 'succeeded') await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: ${describeStep(step, settled.steps)}.` }, at);
+      return;
+    }
+    const failed = settled.runState !== 'succeeded';
+    if (failed && !change.rollbackOf && change.plan.rollback.length > 0) {
+      const rollbackRun = await startRollback(trx, run, context, change, step.name, settled.error ?? 'failed', at);
+      const note = `${prefix}: step ${step.name} failed: ${settled.error}. Running the rollback plan (${change.plan.rollback.map((s) => s.name).join(', ')}) as run ${rollbackRun}.`;
+      await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: note }, at);
+      return;
+    }
+    const fields = closeFields({ context, change, run, steps: settled.steps, outcome: failed ? 'failed' : 'succeeded', failedStep: step.name, error: settled.error, at });
+    await enqueue(trx, run, 'change_request', run.sys_id, { ...fields, work_notes: `${prefix}: ${fields.close_notes}` }, at);
+    await repos.audit.append(trx, { kind: 'change.closed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, close_code: fields.close_code } }, at);
+  }
+
+  /** Change runs implementing now: at least one step started and the run not finished. */
+  async function runningChanges(exceptRunId: string): Promise<RunningChange[]> {
+    const rows = await store.db
+      .selectFrom('runs')
+      .select(['runs.id', 'runs.context', 'runs.ticket_number'])
+      .where('runs.table_name', '=', 'change_request')
+      .where('runs.state', '=', 'running')
+      .where('runs.id', '!=', exceptRunId)
+      .where(({ exists, selectFrom }) => exists(selectFrom('steps').select('steps.id').whereRef('steps.run_id', '=', 'runs.id').where('steps.started_at', 'is not', null)))
+      .execute();
+    return rows.map((row) => {
+      const ticket = (JSON.parse(row.context) as RunContext).ticket;
+      return { number: row.ticket_number, cmdbCi: ticket.cmdb_ci ?? '', start_date: ticket.start_date ?? '', end_date: ticket.end_date ?? '' };
+    });
+  }
+
+  async function createTasks(run: Run & { steps: Step[] }, context: RunContext): Promise<Record<string, string>> {
+    const tasks: Record<string, string> = { ...(context.change?.tasks ?? {}) };
+    for (const step of [...run.steps].sort((a, b) => a.idx - b.idx)) {
+      tasks[step.name] ??= await source.ensureTask(run.sys_id, `snowline:${run.id}:${step.name}`, {
+        short_description: `Snowline plan step ${step.idx + 1}: ${step.name} (${step.connector}.${step.action})`,
+        change_task_type: 'implementation',
+        state: '1',
+      });
+    }
+    return tasks;
+  }
+
+  async function closeTasks(trx: Transaction<Tables>, run: Run, change: ChangeRunContext, settled: SettledStep): Promise<void> {
+    const taskOf = (name: string) => change.tasks?.[name];
+    const settledTask = taskOf(settled.step.name);
+    if (settledTask) {
+      const ended = settled.outcome === 'failed' || settled.outcome === 'refused';
+      const note = ended ? `step ${settled.step.name} ${settled.outcome}: ${settled.error}` : describeStep(settled.step, settled.steps);
+      await enqueue(trx, run, 'change_task', settledTask, { state: '3', close_notes: note, work_notes: `Snowline run ${run.id}: ${note}` }, settled.at);
+    }
+    for (const s of settled.steps) {
+      const task = taskOf(s.name);
+      if (task && s.state === 'cancelled' && s.id !== settled.step.id) await enqueue(trx, run, 'change_task', task, { state: '4', work_notes: `Snowline run ${run.id}: not run, step ${settled.step.name} failed.` }, settled.at);
+    }
+  }
+
+  async function startRollback(trx: Transaction<Tables>, run: Run, context: RunContext, change: ChangeRunContext, failedStep: string, error: string, at: number): Promise<string> {
+    const id = randomUUID();
+    const rollbackContext: RunContext = { ...context, writeback: {}, change: { plan: change.plan, rollbackOf: { runId: run.id, step: failedStep, error }, cleared: true } };
+    const steps: Step[] = change.plan.rollback.map((definition, idx) => {
+      const [connector = '', action = ''] = definition.use.split('.');
+      return {
+        id: randomUUID(), run_id: id, idx, name: definition.name, connector, action, params: JSON.stringify(definition.with),
+        state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${id}:${definition.name}`, external_ref: null,
+        result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
+        gates: '[]', waiting_for: null, stage: idx, flow: '{}',
+      };
+    });
+    await repos.runs.create(trx, {
+      id, rule_id: run.rule_id, rule_version: run.rule_version, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
+      event_key: `${run.event_key}:rollback:${run.id}`, state: 'running', context: JSON.stringify(rollbackContext), correlation_id: run.correlation_id,
+      created_at: at, updated_at: at, finished_at: null,
+    }, steps);
+    await repos.audit.append(trx, { kind: 'change.rollback.started', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rollbackRunId: id, failedStep } }, at);
+    return id;
+  }
+
+  async function saveChange(trx: Transaction<Tables>, runId: string, context: RunContext, change: ChangeRunContext): Promise<void> {
+    await trx.updateTable('runs').set({ context: JSON.stringify({ ...context, change }) }).where('id', '=', runId).execute();
+  }
+
+  /** One write-back through the outbox; the marker lets the sender find a PATCH that reached the ticket before a crash. */
+  async function enqueue(trx: Transaction<Tables>, run: Run, table: string, sysId: string, fields: Record<string, string>, at: number): Promise<void> {
+    const id = randomUUID();
+    const marker = `snowline-writeback:${id}`;
+    const body = fields.work_notes ? { ...fields, work_notes: `${fields.work_notes}\n[${marker}]` } : fields;
+    await repos.outbox.enqueue(trx, {
+      id, run_id: run.id, table_name: table, sys_id: sysId, ticket_number: run.ticket_number,
+      fields: JSON.stringify(body), marker, state: 'pending', attempts: 0, next_at: at,
+      lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+    });
+  }
+
+  return {
+    gate: { name: CHANGE_GATE, description: 'the change is approved in ServiceNow, inside its window, outside freezes, free of conflicts and of self-approval', check },
+    hooks: { afterSettle },
+  };
+}
+
+function who(context: RunContext, run: Run): string {
+  const kind = context.change?.rollbackOf ? 'rollback run' : 'run';
+  return `Snowline rule ${context.rule.id} (version ${context.rule.version}), ${kind} ${run.id}`;
+}
+
