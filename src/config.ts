@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { localRunnerConfigSchema } from '../connectors/ansible/local/schemas';
+import { cmdbConfigSchema } from '../connectors/cmdb/schemas';
+import { httpConfigSchema } from '../connectors/http/schemas';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
@@ -75,6 +78,18 @@ const engineSchema = z.object({
   }),
 });
 
+/**
+ * Optional connectors: each section present builds that connector (its README documents the
+ * fields); absent, steps using it fail validation at run time with "no handler".
+ */
+const connectorsSchema = z
+  .object({
+    http: httpConfigSchema.optional().describe('REST endpoints (connectors/http/README.md)'),
+    ansible_local: localRunnerConfigSchema.optional().describe('local ansible-playbook runner (connectors/ansible/README.md)'),
+    cmdb: cmdbConfigSchema.optional().describe('CMDB through the IRE (connectors/cmdb/README.md); uses the ServiceNow instance'),
+  })
+  .strict();
+
 export const configSchema = z.object({
   server: serverSchema,
   store: storeSchema,
@@ -85,6 +100,7 @@ export const configSchema = z.object({
   engine: engineSchema,
   mappings: z.object({ dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)') }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
+  connectors: connectorsSchema.default({}),
 });
 export type Config = z.infer<typeof configSchema>;
 
