@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import cron, { type ScheduledTask } from 'node-cron';
-import { ansibleConnector } from '../connectors/ansible';
+import { ansibleConnector, ansibleLocalConnector } from '../connectors/ansible';
+import { cmdbConnector } from '../connectors/cmdb';
+import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
+import { httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
 import { servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
@@ -91,6 +94,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const connectors = connectorSet({
     servicenow: { descriptor: servicenowConnector, runtime: servicenowConnector.create(servicenowConnector.config.parse(snConfig), { logger }) },
     ansible: { descriptor: ansibleConnector, runtime: ansibleConnector.create(ansibleConnector.config.parse(awxConfig), { logger }) },
+    ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
   });
 
   const retry = config.engine.retry;
@@ -192,4 +196,13 @@ function listen(app: ReturnType<typeof createHttpApp>, port: number, host: strin
     const server = app.listen(port, host, () => resolve(server));
     server.once('error', reject);
   });
+}
+
+/** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */
+function optionalConnectors(sections: Config['connectors'], deps: { logger: Logger; servicenow: ServiceNowClient }) {
+  const built: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }> = {};
+  if (sections.http) built.http = { descriptor: httpConnector, runtime: httpConnector.create(sections.http, deps) };
+  if (sections.ansible_local) built.ansible_local = { descriptor: ansibleLocalConnector, runtime: ansibleLocalConnector.create(sections.ansible_local, deps) };
+  if (sections.cmdb) built.cmdb = { descriptor: cmdbConnector, runtime: cmdbConnector.create(sections.cmdb, deps) };
+  return built;
 }

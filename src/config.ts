@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { localRunnerConfigSchema } from '../connectors/ansible/local/schemas';
+import { cmdbConfigSchema } from '../connectors/cmdb/schemas';
+import { httpConfigSchema } from '../connectors/http/schemas';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
@@ -131,6 +134,18 @@ export function freezeMs(text: string): number {
   return Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
 }
 
+/**
+ * Optional connectors: each section present builds that connector (its README documents the
+ * fields); absent, steps using it fail validation at run time with "no handler".
+ */
+const connectorsSchema = z
+  .object({
+    http: httpConfigSchema.optional().describe('REST endpoints (connectors/http/README.md)'),
+    ansible_local: localRunnerConfigSchema.optional().describe('local ansible-playbook runner (connectors/ansible/README.md)'),
+    cmdb: cmdbConfigSchema.optional().describe('CMDB through the IRE (connectors/cmdb/README.md); uses the ServiceNow instance'),
+  })
+  .strict();
+
 export const configSchema = z.object({
   server: serverSchema,
   store: storeSchema,
@@ -147,6 +162,7 @@ export const configSchema = z.object({
     groupCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('how long an agent\'s ServiceNow group memberships are trusted for work-note commands'),
   }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
+  connectors: connectorsSchema.default({}),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -73,7 +73,11 @@ export function unsafeVarsYaml(vars: Record<string, unknown>): string {
   const doc = new Document(vars);
   visit(doc, {
     Scalar(key, node: Scalar) {
-      if (key !== 'key' && typeof node.value === 'string') node.tag = '!unsafe';
+      if (key !== 'key' && typeof node.value === 'string') {
+        node.tag = '!unsafe';
+        // Double quotes carry any text (line breaks, quotes, leading spaces) as one escaped scalar.
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
     },
   });
   return doc.toString({ lineWidth: 0 });

@@ -30,7 +30,7 @@ function config(overrides: Partial<LocalRunnerConfigInput> = {}): LocalRunnerCon
     playbookDir: PLAYBOOK_DIR,
     inventory: INVENTORY,
     playbooks: {
-      echo: { file: 'echo.yml', vars: { message: { type: 'string', maxLength: 300 }, items_in: { type: 'string_list', maxItems: 5, maxLength: 200 } } },
+      echo: { file: 'echo.yml', vars: { message: { type: 'string', maxLength: 300 }, items_in: { type: 'string_list', maxItems: 6, maxLength: 200 } } },
       fail_on_web02: { file: 'fail-on-web02.yml' },
       sleep: { file: 'sleep.yml', vars: { pid_file: { type: 'string', pattern: '[A-Za-z0-9_./-]+', maxLength: 200 } } },
     },
@@ -68,7 +68,7 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
   it('passes injection strings through as literal text; no lookup, filter or statement is evaluated', async () => {
     const canary = path.join(scratch, 'pwned');
     const message = `{{ lookup('pipe','touch ${canary}') }}`;
-    const items = ["{{ lookup('pipe','id') }}", '{% for x in range(3) %}x{% endfor %}', '{{ 7*7 }}', '$(id) `id` ; rm -rf /'];
+    const items = ["{{ lookup('pipe','id') }}", '{% for x in range(3) %}x{% endfor %}', '{{ 7*7 }}', '$(id) `id` ; rm -rf /', "two\nlines {{ 7*7 }}"];
     const progress = await handlerFor().start({ playbook: 'echo', limit: 'web01', vars: { message, items_in: items } }, context());
 
     expect(progress.status).toBe('done');

@@ -2,8 +2,8 @@ import { connectors } from '../../../connectors/registry';
 import { stepSchema } from '../../../src/rules/mapping.schema';
 
 describe('connector registry', () => {
-  it('holds the servicenow and ansible descriptors under their own names', () => {
-    expect(Object.keys(connectors).sort()).toEqual(['ansible', 'servicenow']);
+  it('holds every connector descriptor under its own name', () => {
+    expect(Object.keys(connectors).sort()).toEqual(['ansible', 'ansible_local', 'cmdb', 'http', 'servicenow']);
     for (const [name, descriptor] of Object.entries(connectors)) expect(descriptor.name).toBe(name);
   });
 
