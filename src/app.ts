@@ -19,6 +19,7 @@ import { freezeMs, usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
+import { createCircuitBreakers } from './engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
 import { createRunControl } from './engine/run-control';
@@ -122,7 +123,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, hooks: change.hooks });
+  const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
@@ -137,7 +139,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
       const health = await connectors.health();
-      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, rules: rules.status() } };
+      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, circuits: breakers.states(), rules: rules.status() } };
     },
   });
 
@@ -156,6 +158,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
+      breakers.shutdown();
       await snClient.close();
       await store.close();
       await sandbox?.sandbox.close();

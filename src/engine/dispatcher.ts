@@ -218,7 +218,7 @@ export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, ru
   const main = definition.steps.map((step, idx) => {
     if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
     const join = step.parallel ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join) : undefined;
-    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}) };
+    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}) };
     return row(idx, stage, step.name, step.use, step.with, stage === 0 ? [...definition.gates, ...step.gates] : step.gates, flow);
   });
   const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));
@@ -228,6 +228,10 @@ export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, ru
 
 /** Compensation steps sit outside the stage order: the state machine schedules them by the step they undo. */
 export const COMPENSATION_STAGE = 1_000_000;
+
+function retryOf(retry: NonNullable<ResolvedRule['steps'][number]['retry']>): StepFlow['retry'] {
+  return { maxAttempts: retry.max_attempts, ...(retry.base_delay_ms ? { baseDelayMs: retry.base_delay_ms } : {}), ...(retry.max_delay_ms ? { maxDelayMs: retry.max_delay_ms } : {}) };
+}
 
 function joinOf(join: 'all' | 'first' | number | undefined): Join {
   if (join === 'first') return { kind: 'first' };

@@ -1,6 +1,6 @@
 import type { EscalationDefinition, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
-import type { Join } from './run-state-machine';
+import type { Join, RetryPolicy } from './run-state-machine';
 import type { Step } from '../store/run.repository';
 
 /**
@@ -41,6 +41,8 @@ export interface StepFlow {
   /** Liquid condition; false = skipped. */
   when?: string;
   timeoutSeconds?: number;
+  /** The step's own retry policy (overrides the connector's and the engine's). */
+  retry?: Partial<RetryPolicy>;
   /** For a compensation step: the name of the step it undoes. */
   compensates?: string;
 }

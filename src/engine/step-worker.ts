@@ -7,6 +7,7 @@ import { withCorrelation } from '../observability/context';
 import type { Repositories, Store } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
+import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext } from './run-context';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
@@ -27,6 +28,8 @@ export interface StepWorkerDeps {
   gates?: GateRegistry;
   /** What gates read ServiceNow through. */
   servicenow?: ServiceNowReader;
+  /** Circuit breakers per connector; without them every call goes straight to the backend. */
+  breakers?: CircuitBreakers;
   /** When a waiting gate gave no time: how long until it is asked again. Default 30 s. */
   gateRecheckMs?: number;
   now?: () => number;
@@ -89,6 +92,8 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (step.state === 'pending' && !(await passGates(run, step, context))) return;
     const deadline = flow.timeoutSeconds !== undefined && step.started_at !== null ? step.started_at + flow.timeoutSeconds * 1000 : undefined;
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
+    const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
+    if (circuitBlockedUntil !== undefined) return waitForCircuit(step, circuitBlockedUntil);
     const abort = new AbortController();
     // The backend call itself is cut off at the step's deadline (counted from now for a first start).
     const limitMs = deadline !== undefined ? deadline - now() : flow.timeoutSeconds !== undefined ? flow.timeoutSeconds * 1000 : undefined;
@@ -100,7 +105,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       const params = renderStepParams(step, context, run.id, run.steps);
       const progress = await advance(handler, step, params, ctx, () => {
         attempt += 1;
-        return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now() });
+        return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now(), waiting_for: null });
       });
       if (!progress) return;
       if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
@@ -109,10 +114,26 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await save(step, { state: 'waiting', external_ref: progress.ref, next_at: checkAt, lease_owner: null, lease_until: null, attempt });
     } catch (err) {
       if (abort.signal.aborted) return timeOut(run, { ...step, attempt }, handler, flow.timeoutSeconds!);
+      // Failures that opened (or re-opened) the circuit are the backend's outage, not this step's:
+      // they spend no attempt, so a long outage cannot exhaust a step's retries.
+      const circuitOpenUntil = deps.breakers?.blockedUntil(step.connector);
+      if (isOpenCircuit(err) || (circuitOpenUntil !== undefined && deps.connectors.classify(step.connector, err) !== 'permanent')) {
+        return waitForCircuit(step, circuitOpenUntil ?? now() + 1000);
+      }
       await failAttempt(run, { ...step, attempt }, err);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The backend's circuit is open: the step waits (no attempt spent) until it may be tried again. */
+  async function waitForCircuit(step: Step, until: number): Promise<void> {
+    await save(step, { next_at: Math.max(until, now() + 100), waiting_for: `circuit open for connector ${step.connector}`, lease_owner: null, lease_until: null, attempt: step.attempt });
+  }
+
+  /** A call to the backend, through the connector's circuit breaker when there is one. */
+  function guarded<T>(connector: string, call: () => Promise<T>): Promise<T> {
+    return deps.breakers ? deps.breakers.call(connector, call) : call();
   }
 
   /** A step past its timeout fails (not retried); its backend work is asked to stop, best effort. */
@@ -172,27 +193,28 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const state = step.state as StepState;
     if (state === 'waiting' && step.external_ref) {
       if (!handler.check) throw new SnowlineError('engine.no_check', `${step.connector}.${step.action} cannot check on its work`);
-      return handler.check(step.external_ref, params, ctx);
+      return guarded(step.connector, () => handler.check!(step.external_ref!, params, ctx));
     }
     if (state === 'starting' && handler.recover) {
-      const ref = await handler.recover(params, ctx);
+      const ref = await guarded(step.connector, () => handler.recover!(params, ctx));
       if (ref) {
         logger.info('step recovered backend work started before a crash', { runId: step.run_id, step: step.name, ref });
         return { status: 'pending', ref, checkAfterMs: 0 };
       }
     }
     if (!(await markStarting())) return undefined;
-    return handler.start(params, ctx);
+    return guarded(step.connector, () => handler.start(params, ctx));
   }
 
   async function failAttempt(run: Run & { steps: Step[] }, step: Step, err: unknown): Promise<void> {
     const failure = deps.connectors.classify(step.connector, err);
     const message = maskSecrets(err instanceof Error ? err.message : String(err));
     const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
+    const policy = { ...deps.retry, ...deps.connectors.defaults(step.connector)?.retry, ...stepFlow(step).retry };
     const decision = decideAfterFailure(
       { state: step.state as StepState, attempt: step.attempt, hasExternalRef: step.external_ref !== null },
       failure,
-      deps.retry,
+      policy,
       random(),
       retryAfterMs,
     );

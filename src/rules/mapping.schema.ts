@@ -48,6 +48,15 @@ export const stepSchema = z
     when: z.string().min(1).max(1000).optional().describe('Liquid condition on earlier results or ticket fields (`steps.check.healthy == false`); false = the step is skipped'),
     parallel: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case').optional().describe('adjacent steps with the same parallel group run at once as branches'),
     join: z.union([z.enum(['all', 'first']), z.number().int().min(1)]).optional().describe('how a parallel group ends: all succeed (default), the first success, or at least N'),
+    retry: z
+      .object({
+        max_attempts: z.number().int().min(1).max(100),
+        base_delay_ms: z.number().int().positive().max(3_600_000).optional(),
+        max_delay_ms: z.number().int().positive().max(86_400_000).optional(),
+      })
+      .strict()
+      .optional()
+      .describe("this step's retry policy; default: the connector's, else engine.retry"),
     timeout_seconds: z.number().int().positive().max(7 * 86400).optional().describe('the step fails when it has not finished this long after it started'),
     compensate: z
       .object({ use: z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be <connector>.<action>'), with: z.record(z.string(), templateValueSchema).default({}) })

@@ -94,13 +94,16 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * next recheck (an approval or a state the gate waits for may just have arrived).
      */
     async wakeGatedSteps(executor: Kysely<Tables>, ticketNumber: string, now: number): Promise<void> {
+      // Runs first (by the ticket index): most events are for tickets with no running run.
+      const runIds = (await executor.selectFrom('runs').select('id').where('ticket_number', '=', ticketNumber).where('state', '=', 'running').execute()).map((r) => r.id);
+      if (runIds.length === 0) return;
       await executor
         .updateTable('steps')
         .set({ next_at: now })
+        .where('run_id', 'in', runIds)
         .where('state', '=', 'pending')
         .where('waiting_for', 'is not', null)
         .where('next_at', '>', now)
-        .where('run_id', 'in', (eb) => eb.selectFrom('runs').select('id').where('ticket_number', '=', ticketNumber).where('state', '=', 'running'))
         .execute();
     },
 

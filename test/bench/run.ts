@@ -1,3 +1,4 @@
+import { benchEngine, type EngineBenchResult } from './engine.bench';
 import { benchIngest } from './ingest.bench';
 import { benchMatch } from './match.bench';
 import type { LoadResult } from './load';
@@ -6,9 +7,20 @@ import { benchPoller } from './poller.bench';
 /**
  * `npm run bench`: the performance figures quoted in issue notes, reproducible on this machine.
  * Each figure is printed with how it was measured. Environment: BENCH_EVENTS (default 20000),
- * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL ingest run), BENCH_POLL_RECORDS
- * (default 2000).
+ * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL runs), BENCH_POLL_RECORDS
+ * (default 2000), BENCH_RUNS (engine burst, default 10000), BENCH_RATE (engine paced rate, default 500/s, 10 s of it).
  */
+function engineLine(r: EngineBenchResult): string {
+  return `engine (${r.store})`.padEnd(28) + ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s   at ${r.offeredPerSecond}/s: event → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB with ${r.runs} runs waiting`;
+}
+
+async function engineFigures(): Promise<void> {
+  const burst = Number(process.env.BENCH_RUNS ?? 10000);
+  const ratePerSecond = Number(process.env.BENCH_RATE ?? 500);
+  console.log(`engine: ${burst} events at once, then ${ratePerSecond * 10} at ${ratePerSecond}/s; one instance in this process; backend jobs never finish`);
+  console.log(engineLine(await benchEngine({ burst, paced: ratePerSecond * 10, ratePerSecond })));
+  if (process.env.BENCH_DATABASE_URL) console.log(engineLine(await benchEngine({ postgresUrl: process.env.BENCH_DATABASE_URL, burst, paced: ratePerSecond * 10, ratePerSecond })));
+}
 function line(name: string, r: LoadResult): string {
   return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   errors ${r.errors}/${r.requests}`;
 }
@@ -17,6 +29,7 @@ async function main(): Promise<void> {
   console.log('rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)');
   for (const r of benchMatch()) console.log(`${String(r.rules).padStart(6)} rules   median ${r.medianUs.toFixed(2).padStart(7)} µs   p99 ${r.p99Us.toFixed(2).padStart(7)} µs   ${r.matchedPerEvent.toFixed(2)} rules matched per event`);
   if (process.env.BENCH_MATCH_ONLY === '1') return;
+  await engineFigures();
   const events = Number(process.env.BENCH_EVENTS ?? 20000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
   console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);

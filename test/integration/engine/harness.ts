@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ActionHandler } from '../../../connectors/connector';
 import { connectorSet } from '../../../src/engine/connector-set';
 import { createDispatcher } from '../../../src/engine/dispatcher';
+import { createCircuitBreakers, type BreakerSettings } from '../../../src/engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type Gate, type ServiceNowReader } from '../../../src/engine/gates';
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
 import { createRunControl } from '../../../src/engine/run-control';
@@ -106,6 +107,7 @@ export interface EngineOptions {
   gates?: Gate[];
   servicenow?: ServiceNowReader;
   owner?: string;
+  breakers?: BreakerSettings;
   /** Clock start, epoch ms. */
   start?: number;
 }
@@ -126,7 +128,8 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const gates = createGateRegistry([manualApprovalGate(t.repos.approvals), ...(options.gates ?? [])]);
   const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
   const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline' });
-  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000 });
+  const breakers = options.breakers ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now }) : undefined;
+  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers });
   const sender = createOutboxSender({ repos: t.repos, target: instance, logger, metrics, owner, retry, now, random: () => 0 });
   const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
 
@@ -153,5 +156,5 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
   }
 
-  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet };
+  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers };
 }
