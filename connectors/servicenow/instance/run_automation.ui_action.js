@@ -7,8 +7,9 @@
  *
  * Asks Snowline to run one rule on this ticket now: create one UI Action per rule an agent may
  * start by hand ("Restart service", "Clean up disk"...) and set RULE_ID to the rule's id in
- * mappings/*.yaml. Snowline re-checks the rule's allowed groups against the agent named here, so
- * the button grants nothing the rule does not already allow.
+ * mappings/*.yaml. Snowline runs the rule only when it has the `manual` trigger and its condition
+ * holds for the ticket, so the button grants nothing the rule does not already allow; who may see
+ * the button is this UI Action's own condition.
  */
 (function runAutomation() {
   var RULE_ID = 'restart-service-when-down';
@@ -20,8 +21,7 @@
   request.setRequestHeader('Authorization', 'Bearer ' + gs.getProperty('x_snowline.api_token'));
   request.setRequestBody(JSON.stringify({
     table: current.getTableName(),
-    sys_id: current.getUniqueValue(),
-    requested_by: gs.getUserName()
+    sys_id: current.getUniqueValue()
   }));
   var response = request.execute();
   var status = response.getStatusCode();
