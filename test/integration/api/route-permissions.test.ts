@@ -14,9 +14,17 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /runs/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /runs/:id/retry': ['operator', 'admin'],
   'POST /runs/:id/cancel': ['operator', 'admin'],
+  'POST /runs/:id/pause': ['operator', 'admin'],
+  'POST /runs/:id/resume': ['operator', 'admin'],
+  'POST /runs/:id/steps/:step/skip': ['operator', 'admin'],
+  'POST /runs/:id/steps/:step/retry': ['operator', 'admin'],
   'POST /runs/:id/approve': ['approver', 'admin'],
   'POST /runs/:id/reject': ['approver', 'admin'],
   'GET /audit': ['auditor', 'admin'],
+  'GET /rules': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /rules/versions': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /rules/dry-run': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /rules/:id/trigger': ['operator', 'admin'],
 };
 
 const key = (r: RouteDefinition) => `${r.method.toUpperCase()} ${r.path}`;
