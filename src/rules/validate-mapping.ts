@@ -163,24 +163,31 @@ function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: Ma
   steps.forEach((step, i) => {
     if (seen.has(step.name)) report(['steps', i, 'name'], `step name ${step.name} is used twice`);
     seen.add(step.name);
-    const [connector = '', actionName = ''] = step.use.split('.');
-    if (!catalog.connectorExists(connector)) return report(['steps', i, 'use'], `unknown connector ${connector}`);
-    const action = catalog.action(connector, actionName);
-    if (!action) return report(['steps', i, 'use'], `connector ${connector} has no action ${actionName}`);
-    const shape = action.params instanceof z.ZodObject ? (action.params.shape as Record<string, z.ZodType>) : undefined;
-    if (!shape) return;
-    for (const [key, value] of Object.entries(step.with)) {
-      if (!(key in shape)) report(['steps', i, 'with', key], `${step.use} has no parameter ${key} (it takes ${Object.keys(shape).join(', ')})`);
-      else if (!containsTemplate(value)) {
-        // A value with no template is known now: check it against the action's own schema.
-        const checked = shape[key]!.safeParse(value);
-        if (!checked.success) report(['steps', i, 'with', key], `${step.use} parameter ${key}: ${checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`).join('; ')}`);
-      }
-    }
-    for (const [key, schema] of Object.entries(shape)) {
-      if (!(key in step.with) && !schema.safeParse(undefined).success) report(['steps', i, 'with'], `${step.use} needs parameter ${key}`);
-    }
+    checkAction(step.use, step.with, ['steps', i], catalog, report);
+    // A compensation is an action like any other: a typo must fail here, not when a rollback is needed.
+    if (step.compensate) checkAction(step.compensate.use, step.compensate.with, ['steps', i, 'compensate'], catalog, report);
   });
+}
+
+/** The connector and action exist, and the literal parameters fit the action's own schema. */
+function checkAction(use: string, values: Record<string, TemplateValue>, at: PropertyKey[], catalog: MappingCatalog, report: Report): void {
+  const [connector = '', actionName = ''] = use.split('.');
+  if (!catalog.connectorExists(connector)) return report([...at, 'use'], `unknown connector ${connector}`);
+  const action = catalog.action(connector, actionName);
+  if (!action) return report([...at, 'use'], `connector ${connector} has no action ${actionName}`);
+  const shape = action.params instanceof z.ZodObject ? (action.params.shape as Record<string, z.ZodType>) : undefined;
+  if (!shape) return;
+  for (const [key, value] of Object.entries(values)) {
+    if (!(key in shape)) report([...at, 'with', key], `${use} has no parameter ${key} (it takes ${Object.keys(shape).join(', ')})`);
+    else if (!containsTemplate(value)) {
+      // A value with no template is known now: check it against the action's own schema.
+      const checked = shape[key]!.safeParse(value);
+      if (!checked.success) report([...at, 'with', key], `${use} parameter ${key}: ${checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`).join('; ')}`);
+    }
+  }
+  for (const [key, schema] of Object.entries(shape)) {
+    if (!(key in values) && !schema.safeParse(undefined).success) report([...at, 'with'], `${use} needs parameter ${key}`);
+  }
 }
 
 function checkTemplates(table: string, rule: ResolvedRule, catalog: MappingCatalog, report: Report, only: { skipSteps?: boolean; stepsOnly?: boolean } = {}): void {
