@@ -49,6 +49,7 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
       problems.push({ file, ...yaml.positionOf(['rules', index, ...path], offset), message: `rule ${rule.id}: ${message}` });
     checkCondition(mapping.table, rule, catalog, report);
     checkTriggers(mapping.table, rule, catalog, report);
+    checkSecretParams(rule, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
     const resolved = { ...rule, steps: rule.steps! };
     checkSteps(resolved.steps, ['steps'], catalog, report);
@@ -147,6 +148,13 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
       report(['condition'], `condition: unknown field ${field} on table ${table}${walk}`, term.offset);
     }
   }
+}
+
+/** A misspelt name in secret_params would leave the real secret unmasked: each must name a param. */
+function checkSecretParams(rule: RuleDefinition, report: Report): void {
+  rule.secret_params.forEach((name, i) => {
+    if (!(name in rule.params)) report(['secret_params', i], `secret_params: ${name} is not a param of this rule (params: ${Object.keys(rule.params).join(', ') || 'none'})`);
+  });
 }
 
 /** A change block belongs on change_request rules, behind the `change` gate; its rollback steps are steps like any other. */
