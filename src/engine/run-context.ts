@@ -85,10 +85,16 @@ export function templateScope(context: RunContext, runId: string, steps: readonl
 /**
  * The PATCH body of a run's write-back for its outcome: field updates plus the work note. A run
  * refused by a gate uses the `refused` write-back, or the `failure` one when the rule has none;
- * `error` then holds the gate and its reason.
+ * `error` then holds the gate and its reason. `waiting_approval` is sent, mid-run, when a step starts
+ * waiting for the approval gate.
  */
-export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
-  const definition = outcome === 'succeeded' ? context.writeback.success : outcome === 'refused' ? (context.writeback.refused ?? context.writeback.failure) : context.writeback.failure;
+export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
+  const definition = {
+    succeeded: context.writeback.success,
+    failed: context.writeback.failure,
+    refused: context.writeback.refused ?? context.writeback.failure,
+    waiting_approval: context.writeback.waiting_approval,
+  }[outcome];
   const escalation = outcome === 'failed' ? context.escalation : undefined;
   if (!definition && !escalation) return undefined;
   const scope = templateScope(context, runId, steps, { outcome, error });

@@ -8,7 +8,7 @@ import type { Repositories, Store } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
-import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
+import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext } from './run-context';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
@@ -184,7 +184,13 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.audit.append(store.db, { kind: 'gate.waiting', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason } }, at);
     }
     const nextAt = outcome.until !== undefined && outcome.until > at ? outcome.until : at + (deps.gateRecheckMs ?? 30_000);
-    await save(step, { waiting_for: reason, next_at: nextAt, lease_owner: null, lease_until: null });
+    // The ticket hears once that it waits for an approver: when the wait begins, not at each recheck.
+    const startsApprovalWait = outcome.gate === APPROVAL_GATE && !step.waiting_for?.startsWith(`gate ${APPROVAL_GATE}:`);
+    const note = startsApprovalWait ? renderWriteback(context, run.id, run.steps, 'waiting_approval', reason) : undefined;
+    await store.db.transaction().execute(async (trx) => {
+      const saved = await repos.runs.saveStep(trx, step.id, deps.owner, { waiting_for: reason, next_at: nextAt, lease_owner: null, lease_until: null });
+      if (saved && note) await enqueueWriteback(trx, run, maskSecrets(note), at);
+    });
     return false;
   }
 

@@ -68,6 +68,23 @@ describe.each(ENGINES)('gates before steps on %s', (engine) => {
     expect(waits).toHaveLength(1);
   });
 
+  it('tells the ticket once that the run waits for an approver, with the waiting_approval write-back', async () => {
+    const withNote = mapping('[]', '[approval]').replace('    writeback:\n', '    writeback:\n      waiting_approval:\n        work_note: "run {{ run.id }} waits: {{ error }}"\n        fields: { state: "3" }\n');
+    const e = buildEngine(t, withNote);
+    await e.intake.accept(incidentEvent('c'.repeat(32)), 'webhook');
+    await e.settle(30 * 60_000); // long enough for several rechecks of the gate
+    const run = await e.onlyRun('INCccccccc');
+    expect(run.steps[0]!.waiting_for).toMatch(/^gate approval:/);
+    expect(e.instance.patches).toHaveLength(1);
+    expect(e.instance.patches[0]!.fields).toMatchObject({ state: '3' });
+    expect(e.instance.patches[0]!.fields.work_notes).toContain(`run ${run.id} waits: gate approval: waiting for approval by an approver`);
+
+    await e.control.decide(run.id, 'approved', 'beth.anglin', undefined);
+    await e.settle(60_000);
+    expect((await e.onlyRun('INCccccccc')).state).toBe('succeeded');
+    expect(e.instance.patches.map((p) => p.fields.work_notes)).toEqual([expect.stringContaining('waits'), expect.stringContaining('restarted by job 1')]);
+  });
+
   it('ends the run refused — not failed — when the approver rejects, and writes back the reason', async () => {
     const e = buildEngine(t, mapping('[]', '[approval]'));
     await e.intake.accept(incidentEvent('b'.repeat(32)), 'webhook');
