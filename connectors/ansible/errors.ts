@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import { ConnectorError, SnowlineError, type FailureClass } from '../../src/errors';
+import { ConnectorError, type FailureClass } from '../../src/errors';
+import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
+
+export { networkCode };
 
 /**
  * How controller (AWX / AAP) failures become `ConnectorError`s. Every code is prefixed `ansible.`:
@@ -67,16 +70,7 @@ export function errorFromResponse(status: number, headers: Record<string, unknow
   return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `the controller rejected ${what}: ${said}`, { details });
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-const BROKEN_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
-
-export function networkCode(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  if (typeof e.code === 'string') return e.code;
-  if (e.cause && typeof e.cause.code === 'string') return e.cause.code;
-  return undefined;
-}
+const CONTROLLER_CODES = { notSent: NOT_SENT_CODES, broken: new Set([...BROKEN_CODES, 'ERR_CANCELED']) };
 
 export function failedBeforeSending(error: unknown): boolean {
   const code = networkCode(error);
@@ -99,12 +93,7 @@ export function errorFromNetwork(error: unknown, request: RequestFacts): Connect
 
 /** The connector's `classify` (same rules as ServiceNow's: raw network errors are ambiguous). */
 export function classifyError(error: unknown): FailureClass {
-  if (error instanceof ConnectorError) return error.failure;
-  if (error instanceof SnowlineError) return error.retryable ? 'transient' : 'permanent';
-  const code = networkCode(error);
-  if (code && NOT_SENT_CODES.has(code)) return 'transient';
-  if (code && BROKEN_CODES.has(code)) return 'ambiguous';
-  return 'permanent';
+  return classifyFailure(error, CONTROLLER_CODES);
 }
 
 /** Parses action parameters or throws a permanent `ansible.invalid_params` listing every problem. */

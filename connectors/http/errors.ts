@@ -1,4 +1,7 @@
-import { ConnectorError, SnowlineError, type FailureClass } from '../../src/errors';
+import { ConnectorError, type FailureClass } from '../../src/errors';
+import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
+
+export { networkCode };
 
 /**
  * How HTTP failures become `ConnectorError`s (codes prefixed `http.`). "Retry-safe" means the
@@ -17,16 +20,7 @@ import { ConnectorError, SnowlineError, type FailureClass } from '../../src/erro
  */
 export const CONNECTOR = 'http';
 
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-const BROKEN = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ESOCKETTIMEDOUT', 'ERR_BAD_RESPONSE']);
-
-export function networkCode(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  if (typeof e.code === 'string') return e.code;
-  if (e.cause && typeof e.cause.code === 'string') return e.cause.code;
-  return undefined;
-}
+const HTTP_CODES = { notSent: NOT_SENT_CODES, broken: new Set([...BROKEN_CODES, 'ERR_BAD_RESPONSE']) };
 
 export interface RequestFacts {
   method: string;
@@ -54,18 +48,13 @@ export function errorFromNetwork(error: unknown, request: RequestFacts): Connect
   const code = networkCode(error) ?? 'UNKNOWN';
   const what = `${request.method} ${request.url}`;
   const details = { method: request.method, url: request.url, networkCode: code };
-  if (NOT_SENT.has(code)) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} could not be sent (${code})`, { details, cause: error });
+  if (NOT_SENT_CODES.has(code)) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} could not be sent (${code})`, { details, cause: error });
   if (request.retrySafe) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} broke off (${code}); safe to repeat`, { details, cause: error });
   return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `${what} broke off after it was sent (${code}); it may have taken effect`, { details, cause: error });
 }
 
 export function classifyError(error: unknown): FailureClass {
-  if (error instanceof ConnectorError) return error.failure;
-  if (error instanceof SnowlineError) return error.retryable ? 'transient' : 'permanent';
-  const code = networkCode(error);
-  if (code && NOT_SENT.has(code)) return 'transient';
-  if (code && BROKEN.has(code)) return 'ambiguous';
-  return 'permanent';
+  return classifyFailure(error, HTTP_CODES);
 }
 
 export function invalidParams(action: string, problems: string[]): ConnectorError {

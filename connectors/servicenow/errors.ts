@@ -1,6 +1,9 @@
 import type { z } from 'zod';
-import { ConnectorError, SnowlineError, type FailureClass } from '../../src/errors';
+import { ConnectorError, type FailureClass } from '../../src/errors';
+import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
 import { errorEnvelopeSchema } from './schemas';
+
+export { networkCode };
 
 /**
  * How ServiceNow failures become `ConnectorError`s with stable codes (servicenow-reference §1.5,
@@ -139,25 +142,16 @@ export function errorFromResponse(
   return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `ServiceNow rejected ${what}: ${said}`, { details });
 }
 
-/** Network error codes raised before any byte of the request reached the server. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
-/** Error codes of a broken or timed-out exchange (the request may have been delivered). */
-const BROKEN_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ESOCKETTIMEDOUT', 'ERR_CANCELED', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET']);
-
-/** The `code` of a network error from axios / node, if any. */
-export function networkCode(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  if (typeof e.code === 'string') return e.code;
-  if (e.cause && typeof e.cause.code === 'string') return e.cause.code;
-  return undefined;
-}
+/** The shared network codes, plus what the instance's client (axios, undici) raises besides. */
+const INSTANCE_CODES = {
+  notSent: new Set([...NOT_SENT_CODES, 'ERR_INVALID_URL']),
+  broken: new Set([...BROKEN_CODES, 'ERR_CANCELED', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET']),
+};
 
 /** True when the failure happened before the request was sent: repeating it is always safe. */
 export function failedBeforeSending(error: unknown): boolean {
   const code = networkCode(error);
-  return code !== undefined && NOT_SENT_CODES.has(code);
+  return code !== undefined && INSTANCE_CODES.notSent.has(code);
 }
 
 /** Maps a network-level failure (no HTTP answer) to a ConnectorError. */
@@ -181,12 +175,7 @@ export function errorFromNetwork(error: unknown, request: RequestFacts): Connect
  * other error is a bug or bad input, which repeating cannot fix.
  */
 export function classifyError(error: unknown): FailureClass {
-  if (error instanceof ConnectorError) return error.failure;
-  if (error instanceof SnowlineError) return error.retryable ? 'transient' : 'permanent';
-  const code = networkCode(error);
-  if (code && NOT_SENT_CODES.has(code)) return 'transient';
-  if (code && BROKEN_CODES.has(code)) return 'ambiguous';
-  return 'permanent';
+  return classifyFailure(error, INSTANCE_CODES);
 }
 
 /**
