@@ -7,7 +7,7 @@ import { cmdbConnector } from '../connectors/cmdb';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
 import { httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
-import { servicenowConnector } from '../connectors/servicenow';
+import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
 import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
@@ -93,7 +93,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     pollIntervalMs: config.awx.pollIntervalMs,
   };
   const connectors = connectorSet({
-    servicenow: { descriptor: servicenowConnector, runtime: servicenowConnector.create(servicenowConnector.config.parse(snConfig), { logger }) },
+    // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
+    servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
     ansible: { descriptor: ansibleConnector, runtime: ansibleConnector.create(ansibleConnector.config.parse(awxConfig), { logger }) },
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
   });

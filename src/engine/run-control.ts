@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../errors';
 import type { Repositories, Store } from '../store';
-import type { RunWithSteps } from '../store/run.repository';
+import { ACTIVE_STEP_STATES, type RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from './gates';
 import type { Db } from '../store';
 import { stepFlow } from './run-context';
@@ -84,7 +84,7 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
       if (run.state !== 'paused') throw new ConflictError('run.not_paused', `run ${runId} is ${run.state}; only paused runs can be resumed`, { state: run.state });
       const at = now();
       await store.db.transaction().execute(async (trx) => {
-        const active = run.steps.filter((s) => ['pending', 'starting', 'waiting'].includes(s.state)).map((s) => s.id);
+        const active = run.steps.filter((s) => (ACTIVE_STEP_STATES as readonly string[]).includes(s.state)).map((s) => s.id);
         await repos.runs.updateSteps(trx, active, { next_at: at });
         await repos.runs.setRunState(trx, runId, 'running', at, false);
         await repos.audit.append(trx, { kind: 'run.resumed', actor, subject: run.ticket_number, detail: { runId } }, at);
