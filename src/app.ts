@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import cron, { type ScheduledTask } from 'node-cron';
 import { ansibleConnector, ansibleLocalConnector } from '../connectors/ansible';
 import { cmdbConnector } from '../connectors/cmdb';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
@@ -38,6 +37,8 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
+import { soleInstance } from './engine/leadership';
+import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
 import { createTokenVerifier } from './security/jwt';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
@@ -146,7 +147,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   engine.start();
   if (config.mappings.hotReload) rules.watch();
-  const pollTask = schedulePoller(config.servicenow.pollSeconds, () => poller.pollOnce(), logger);
+  const leadership = soleInstance;
+  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
@@ -155,7 +157,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     url,
     sandboxUrl: sandbox?.url,
     async stop() {
-      await pollTask.stop();
+      await scheduled.stop();
+      await leadership.stop();
       await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
@@ -185,14 +188,6 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   });
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
-}
-
-/** node-cron takes seconds from 1 to 59 in its seconds field; longer intervals poll every whole minute count. */
-function schedulePoller(seconds: number, poll: () => Promise<number>, logger: Logger): ScheduledTask {
-  const expression = seconds < 60 ? `*/${seconds} * * * * *` : `0 */${Math.max(1, Math.round(seconds / 60))} * * * *`;
-  return cron.schedule(expression, async () => {
-    await poll().catch((err: Error) => logger.warn('poll failed; the next one catches up', { error: err.message }));
-  }, { name: 'servicenow-poller', noOverlap: true });
 }
 
 function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
