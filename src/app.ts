@@ -37,11 +37,13 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
-import { soleInstance } from './engine/leadership';
+import { soleInstance, type Leadership } from './engine/leadership';
+import { createPostgresLeadership } from './engine/postgres-leadership';
 import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
 import { createTokenVerifier } from './security/jwt';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
+import { postgresConnection } from './store/database';
 
 const VERSION = '0.1.0';
 
@@ -62,7 +64,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
+  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl, postgresSchema: config.store.postgresSchema });
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -132,6 +134,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
   const poller = createPoller({ client: snClient, intake, watermarks: repos.watermarks, logger, metrics, tables: config.servicenow.tables, overlapSeconds: config.servicenow.pollOverlapSeconds });
+  const leadership = await leadershipOf(config, logger);
 
   const app = createHttpApp({
     logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
@@ -141,13 +144,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
       const health = await connectors.health();
-      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, circuits: breakers.states(), rules: rules.status() } };
+      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, leader: leadership.isLeader(), connectors: health, circuits: breakers.states(), rules: rules.status() } };
     },
   });
 
   engine.start();
   if (config.mappings.hotReload) rules.watch();
-  const leadership = soleInstance;
   const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -169,6 +171,14 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       logger.info('Snowline stopped');
     },
   };
+}
+
+/** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */
+async function leadershipOf(config: Config, logger: Logger): Promise<Leadership> {
+  if (!config.store.postgresUrl) return soleInstance;
+  const leadership = createPostgresLeadership({ connection: postgresConnection(config.store.postgresUrl, config.store.postgresSchema), checkMs: config.engine.leaderCheckMs, logger });
+  await leadership.start();
+  return leadership;
 }
 
 /** loadConfig has already refused unusable auth settings; this only narrows the type. */

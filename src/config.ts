@@ -29,6 +29,7 @@ const serverSchema = z.object({
 const storeSchema = z.object({
   sqlitePath: z.string().min(1).describe('SQLite file (env SNOWLINE_DB)'),
   postgresUrl: z.string().url().optional().describe('PostgreSQL URL; takes precedence over sqlitePath (env DATABASE_URL)'),
+  postgresSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier').optional().describe('PostgreSQL schema, created when missing; unset = the search_path default (env SNOWLINE_DB_SCHEMA)'),
 });
 
 const serviceNowSchema = z.object({
@@ -112,6 +113,7 @@ const engineSchema = z.object({
     baseDelayMs: z.number().int().positive(),
     maxDelayMs: z.number().int().positive(),
   }),
+  leaderCheckMs: z.number().int().positive().default(5000).describe('PostgreSQL: how often a follower tries to become the leader of scheduled jobs (the failover time) and the leader checks its connection, in ms'),
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
 });
 
@@ -171,6 +173,7 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'PORT', path: 'server.port', kind: 'int' },
   { name: 'SNOWLINE_DB', path: 'store.sqlitePath', kind: 'string' },
   { name: 'DATABASE_URL', path: 'store.postgresUrl', kind: 'string' },
+  { name: 'SNOWLINE_DB_SCHEMA', path: 'store.postgresSchema', kind: 'string' },
   { name: 'SERVICENOW_URL', path: 'servicenow.url', kind: 'string' },
   { name: 'SERVICENOW_USER', path: 'servicenow.username', kind: 'string' },
   { name: 'SERVICENOW_PASSWORD', path: 'servicenow.password', kind: 'string' },

@@ -65,9 +65,17 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.end();
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const pool = new pg.Pool({ ...postgresConnection(url, schema), max: 10 });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * How to reach the store's PostgreSQL schema. Connections made beside the pool (the leader's
+ * session lock) use it too, so they see the same schema.
+ */
+export function postgresConnection(url: string, schema?: string): pg.ClientConfig {
+  return { connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
 }
 
 async function migrate(store: Store): Promise<void> {
