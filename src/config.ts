@@ -107,7 +107,7 @@ const secretsSchema = z.object({
 const engineSchema = z.object({
   workerConcurrency: z.number().int().positive().describe('steps executed at once by one instance'),
   tickMs: z.number().int().positive().describe('how often idle workers look for due work, in ms'),
-  leaseMs: z.number().int().positive().describe('how long a claimed step or write-back stays claimed without a heartbeat'),
+  leaseMs: z.number().int().positive().describe('how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it'),
   retry: z.object({
     maxAttempts: z.number().int().positive(),
     baseDelayMs: z.number().int().positive(),
