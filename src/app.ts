@@ -21,6 +21,7 @@ import { createEngine } from './engine/engine';
 import { createCircuitBreakers } from './engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
+import { createRunAdmission } from './engine/run-admission';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
 import { serviceNowLookups } from './engine/ticket-lookups';
@@ -69,7 +70,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   // SQLite is one process by construction: leases left by a crashed predecessor are void now.
-  if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute()]);
+  if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute()]);
 
   const catalog = mappingCatalog(connectorRegistry);
   const { reloader: rules, problems } = await createRuleReloader({ dir: config.mappings.dir, catalog, versions: repos.ruleVersions, logger, metrics, loadedBy: `serve@${hostname()}` });
@@ -115,7 +116,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     classify: classifyError,
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
-  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics });
+  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, maxActiveRuns: config.engine.maxActiveRuns });
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
@@ -130,7 +131,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
-  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
+  const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns });
+  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
   const poller = createPoller({ client: snClient, intake, watermarks: repos.watermarks, logger, metrics, tables: config.servicenow.tables, overlapSeconds: config.servicenow.pollOverlapSeconds });

@@ -113,6 +113,7 @@ const engineSchema = z.object({
     baseDelayMs: z.number().int().positive(),
     maxDelayMs: z.number().int().positive(),
   }),
+  maxActiveRuns: z.number().int().positive().optional().describe('runs active (running or paused) at once on all instances together; more wait queued, oldest first; unset = no limit'),
   leaderCheckMs: z.number().int().positive().default(5000).describe('PostgreSQL: how often a follower tries to become the leader of scheduled jobs (the failover time) and the leader checks its connection, in ms'),
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
 });
