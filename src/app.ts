@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { ansibleConnector, ansibleLocalConnector } from '../connectors/ansible';
+import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector } from '../connectors/cmdb';
+import { createSharedLimiters, type SharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
 import { httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
@@ -61,7 +62,7 @@ export interface RunningApp {
  */
 export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
   const sn = config.servicenow;
-  for (const secret of [config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
+  for (const secret of [config.redis.url, config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
@@ -88,7 +89,9 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     maxConcurrent: config.servicenow.maxConcurrent,
     timeoutMs: config.servicenow.timeoutMs,
   };
-  const snClient = new ServiceNowClient(snConfig, { logger });
+  // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
+  const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
+  const snClient = new ServiceNowClient(snConfig, { logger, limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, { maxConcurrent: snConfig.maxConcurrent, requestsPerHour: snConfig.requestsPerHour }) });
   const awxConfig = {
     url: config.awx.url ?? sandbox!.url,
     apiPath: config.awx.apiPath,
@@ -99,7 +102,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ansible: { descriptor: ansibleConnector, runtime: ansibleConnector.create(ansibleConnector.config.parse(awxConfig), { logger }) },
+    ansible: { descriptor: ansibleConnector, runtime: controllerRuntime(awxConfig, limiters, logger) },
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
   });
 
@@ -168,11 +171,18 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       await engine.stop(config.server.shutdownGraceMs);
       breakers.shutdown();
       await snClient.close();
+      await limiters.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
     },
   };
+}
+
+/** The controller connector, its limiter shared by the fleet when Redis is configured. */
+function controllerRuntime(awxConfig: unknown, limiters: SharedLimiters, logger: Logger): ConnectorRuntime {
+  const controller = ansibleConnector.config.parse(awxConfig);
+  return createAnsibleRuntime(new ControllerClient(controller, { logger, limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }) }));
 }
 
 /** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */

@@ -118,6 +118,14 @@ const engineSchema = z.object({
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
 });
 
+const redisSchema = z.object({
+  url: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+    .optional()
+    .describe('Redis for rate limits shared by every instance (bottleneck clustering); unset = each instance limits itself (env SNOWLINE_REDIS_URL)'),
+});
+
 /** A freeze is written `yyyy-MM-dd HH:mm:ss` (UTC, the Table API's raw form) or ISO 8601. */
 const freezeInstant = z.string().refine((text) => !Number.isNaN(Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`)), 'expected a date-time: yyyy-MM-dd HH:mm:ss (UTC) or ISO 8601');
 
@@ -158,6 +166,7 @@ export const configSchema = z.object({
   security: securitySchema,
   secrets: secretsSchema.default({}),
   engine: engineSchema,
+  redis: redisSchema.default({}),
   change: changeSchema.default({ freezes: [], blackoutSchedules: false, recheckSeconds: 3 }).describe('change management gates (src/change/)'),
   mappings: z.object({
     dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)'),
@@ -203,6 +212,7 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEY', path: 'secrets.key', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEYS_PREVIOUS', path: 'secrets.previousKeys', kind: 'string' },
+  { name: 'SNOWLINE_REDIS_URL', path: 'redis.url', kind: 'string' },
   { name: 'SNOWLINE_MAPPINGS', path: 'mappings.dir', kind: 'string' },
   { name: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
 ];
