@@ -122,13 +122,18 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
     const leader = instances[leaders.indexOf(true)]!;
 
     const sysIds: string[] = [];
-    for (let i = 0; i < INCIDENTS; i++) {
-      const { data } = await sn.post('/api/now/table/incident', { short_description: `nginx is down on web-${String(i).padStart(2, '0')}` });
-      sysIds.push((data as { result: { sys_id: string } }).result.sys_id);
-    }
+    const openIncidents = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const { data } = await sn.post('/api/now/table/incident', { short_description: `nginx is down on web-${String(sysIds.length).padStart(2, '0')}` });
+        sysIds.push((data as { result: { sys_id: string } }).result.sys_id);
+      }
+    };
+    await openIncidents((INCIDENTS * 2) / 3);
     // Kill the leader while runs are in flight: some jobs launched, not all incidents resolved.
     await eventually(async () => ((await sn.get('/api/v2/jobs/')).data.count >= INCIDENTS / 3 ? true : undefined), 'a third of the jobs launched');
     leader.process.kill('SIGKILL');
+    // Only a leader polls: these incidents reach Snowline only if a survivor took over.
+    await openIncidents(INCIDENTS / 3);
 
     const survivors = instances.filter((i) => i !== leader);
     await eventually(async () => ((await Promise.all(survivors.map(isLeader))).filter(Boolean).length === 1 ? true : undefined), 'a survivor leads');
