@@ -329,7 +329,8 @@ function resolveReference(value: string, env: NodeJS.ProcessEnv): { ok: true; va
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const path = issue.path.join('.');
   const got = getPath(raw, path);
-  const secret = /password|secret|token/i.test(path);
+  // A Redis URL may carry its password.
+  const secret = /password|secret|token/i.test(path) || path === 'redis.url';
   const shown = got === undefined ? 'nothing' : secret ? '(a secret, not shown)' : JSON.stringify(got);
   const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
   return `${path}: ${expected}, got ${shown}`;
