@@ -111,13 +111,22 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       return entries.some((e) => e.value.includes(marker));
     },
     classify: classifyError,
+    attachments: {
+      async attach(table, sysId, file) {
+        await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
+      },
+      async has(table, sysId, fileName, sizeBytes) {
+        const found = await snClient.listAttachments(table, sysId, { fileName });
+        return found.some((a) => a.sizeBytes === undefined || a.sizeBytes === sizeBytes);
+      },
+    },
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics });
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
-    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000,
+    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000, attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
   });
   // Gates steps may name: the built-in approval and change management's `change` gate.
   const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);
@@ -126,7 +135,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
   const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });

@@ -7,6 +7,7 @@ import type { Tables } from '../store/schema';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
 import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
+import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
 import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
 import type { ChangeSource } from './change-source';
 import { closeFields, describeStep, planList } from './change-notes';
@@ -20,6 +21,8 @@ export interface ChangeLifecycleDeps {
   /** Also read blackout schedules from the instance. */
   blackoutSchedules: boolean;
   recheckMs: number;
+  /** Largest job log attached to a change, in bytes (the start of a longer one is cut). Default 5 MiB. */
+  attachmentMaxBytes?: number;
 }
 
 /** What change management plugs into the engine: the `change` gate and the lifecycle after each step. */
@@ -92,6 +95,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (!change) return;
     const prefix = who(context, run);
     await closeTasks(trx, run, change, settled);
+    await attachJobLog(trx, run, settled);
     const neverStarted = settled.steps.every((s) => s.started_at === null);
     if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
@@ -112,6 +116,15 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     const fields = closeFields({ context, change, run, steps: settled.steps, outcome: failed ? 'failed' : 'succeeded', failedStep: step.name, error: settled.error, at });
     await enqueue(trx, run, 'change_request', run.sys_id, { ...fields, work_notes: `${prefix}: ${fields.close_notes}` }, at);
     await repos.audit.append(trx, { kind: 'change.closed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, close_code: fields.close_code } }, at);
+  }
+
+  /** The output of every plan (and rollback) step that ran goes onto the change record as a file. */
+  async function attachJobLog(trx: Transaction<Tables>, run: Run, settled: SettledStep): Promise<void> {
+    if (settled.outcome !== 'succeeded' && settled.outcome !== 'failed') return;
+    const saved = settled.steps.find((s) => s.id === settled.step.id);
+    if (!saved || saved.started_at === null) return;
+    const file = outputAttachment(saved, `snowline-${run.id.slice(0, 8)}-${saved.name}.log`, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES);
+    if (file) await repos.outbox.enqueue(trx, attachmentEntry(run, 'change_request', run.sys_id, file, settled.at));
   }
 
   /** Change runs implementing now: at least one step started and the run not finished. */

@@ -9,7 +9,8 @@ import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
-import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext } from './run-context';
+import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, writebackFor, type RunContext } from './run-context';
+import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import type { Tables } from '../store/schema';
@@ -34,6 +35,8 @@ export interface StepWorkerDeps {
   gateRecheckMs?: number;
   now?: () => number;
   random?: () => number;
+  /** Largest job output attached to a ticket (`attach_output`), in bytes; the start of a longer one is cut. Default 5 MiB. */
+  attachmentMaxBytes?: number;
   /** Optional lifecycle around settled steps (change management plugs in here). */
   hooks?: StepHooks;
 }
@@ -224,7 +227,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       random(),
       retryAfterMs,
     );
-    if (decision.state === 'failed') return settle(run, step, 'failed', { error: message });
+    if (decision.state === 'failed') return settle(run, step, 'failed', { error: message, result: failureOutput(err) });
     metrics.stepRetries.inc({ action: `${step.connector}.${step.action}`, failure });
     logger.warn('step attempt failed; will retry', { runId: run.id, step: step.name, failure, error: message, delayMs: decision.delayMs });
     await save(step, { state: decision.state, error: message, next_at: now() + decision.delayMs, lease_owner: null, lease_until: null, attempt: step.attempt });
@@ -263,8 +266,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       steps = await repos.runs.stepsOf(trx, run.id);
       const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
-      const writeback = maskSecrets(renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed', failedStep?.error ?? facts.error ?? ''));
-      if (writeback) await enqueueWriteback(trx, run, writeback, at);
+      const context = JSON.parse(run.context) as RunContext;
+      const runOutcome = decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
+      const writeback = maskSecrets(renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''));
+      if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0)) await enqueueWriteback(trx, run, writeback, at);
+      const attachment = outputToAttach(context, steps, runOutcome);
+      if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
       return { runState: decision.runState, cancelled };
     });
@@ -280,6 +287,13 @@ export function createStepWorker(deps: StepWorkerDeps) {
       const handler = step.external_ref ? deps.connectors.handler(step.connector, step.action) : undefined;
       if (handler?.cancel) await handler.cancel(step.external_ref!, actionContext(run, step, new AbortController().signal)).catch((err: Error) => logger.warn('could not stop the backend work of a cancelled step', { runId: run.id, step: step.name, error: err.message }));
     }
+  }
+
+  /** The output a rule's write-back asks to attach (`attach_output`), when its step left any (stored masked, see settle). */
+  function outputToAttach(context: RunContext, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused'): OutboxAttachment | undefined {
+    const wanted = writebackFor(context, outcome)?.attach_output;
+    const step = wanted && steps.find((s) => s.name === wanted.step);
+    return step ? outputAttachment(step, wanted.file_name, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES) : undefined;
   }
 
   async function enqueueWriteback(trx: Parameters<Repositories['outbox']['enqueue']>[0], run: Run, writeback: { fields: Record<string, string>; workNote?: string }, at: number) {
@@ -303,6 +317,15 @@ export function stepViews(steps: readonly Step[]): StepView[] {
     const flow = stepFlow(s);
     return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
   });
+}
+
+/**
+ * The output a failed job left (connectors put it in the error's `details.stdoutTail`), kept as
+ * the failed step's result so that its log can still be attached to the ticket.
+ */
+function failureOutput(err: unknown): { stdout_tail: string } | undefined {
+  const tail = err instanceof SnowlineError ? err.details.stdoutTail : undefined;
+  return typeof tail === 'string' && tail !== '' ? { stdout_tail: tail } : undefined;
 }
 
 /** next_at of a parked step: never due by the clock, only when a resume sets it. */

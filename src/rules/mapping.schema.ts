@@ -72,10 +72,13 @@ export const writebackSchema = z
     work_note: z.string().max(8000).optional().describe('journal entry added to the ticket (template)'),
     fields: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string().max(4000)).default({}).describe('field updates sent in the same PATCH (templates)'),
     attach_output: z
-      .object({ step: z.string().regex(/^[a-z][a-z0-9_]*$/), file_name: z.string().min(1).max(200).default('job-output.txt') })
+      .object({
+        step: z.string().regex(/^[a-z][a-z0-9_]*$/),
+        file_name: z.string().max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only (a name, not a path)').default('job-output.txt'),
+      })
       .strict()
       .optional()
-      .describe("attach the named step's output (e.g. the controller job's stdout) to the ticket"),
+      .describe("attach the named step's output (the controller job's or playbook's stdout, else its result or error) to the ticket, through the outbox"),
   })
   .strict();
 export type WritebackDefinition = z.infer<typeof writebackSchema>;

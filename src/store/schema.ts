@@ -93,6 +93,8 @@ export interface OutboxRow {
   result_mod_count: number | null;
   created_at: number;
   sent_at: number | null;
+  /** A file to upload instead of a PATCH (JSON, see OutboxAttachment in engine/job-output.ts); null for field write-backs. */
+  attachment: string | null;
 }
 
 export interface WatermarkRow {
