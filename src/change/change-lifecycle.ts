@@ -7,6 +7,7 @@ import type { Tables } from '../store/schema';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
 import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
+import { buildSteps } from '../engine/dispatcher';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
 import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
 import type { ChangeSource } from './change-source';
@@ -172,15 +173,8 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   async function startRollback(trx: Transaction<Tables>, run: Run, context: RunContext, change: ChangeRunContext, failedStep: string, error: string, at: number): Promise<string> {
     const id = randomUUID();
     const rollbackContext: RunContext = { ...context, writeback: {}, change: { plan: change.plan, rollbackOf: { runId: run.id, step: failedStep, error }, cleared: true } };
-    const steps: Step[] = change.plan.rollback.map((definition, idx) => {
-      const [connector = '', action = ''] = definition.use.split('.');
-      return {
-        id: randomUUID(), run_id: id, idx, name: definition.name, connector, action, params: JSON.stringify(definition.with),
-        state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${id}:${definition.name}`, external_ref: null,
-        result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
-        gates: '[]', waiting_for: null, stage: idx, flow: '{}',
-      };
-    });
+    // The rollback plan's steps are built like a rule's (in order, with their flow options); they pass the change gate.
+    const steps = buildSteps({ steps: change.plan.rollback, gates: [] }, id, at);
     await repos.runs.create(trx, {
       id, rule_id: run.rule_id, rule_version: run.rule_version, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
       event_key: `${run.event_key}:rollback:${run.id}`, state: 'running', context: JSON.stringify(rollbackContext), correlation_id: run.correlation_id,

@@ -1,4 +1,4 @@
-import type { EscalationDefinition, RuleDefinition, TemplateValue, WritebackDefinition } from '../rules/mapping.schema';
+import type { EscalationDefinition, RuleDefinition, StepRequirement, TemplateValue, WritebackDefinition } from '../rules/mapping.schema';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
 import type { Step } from '../store/run.repository';
@@ -45,6 +45,8 @@ export interface StepFlow {
   retry?: Partial<RetryPolicy>;
   /** For a compensation step: the name of the step it undoes. */
   compensates?: string;
+  /** Milestone checks met before the step starts (see step-requirements.ts). */
+  requires?: StepRequirement[];
 }
 
 export function stepFlow(step: Pick<Step, 'flow'>): StepFlow {

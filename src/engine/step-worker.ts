@@ -11,6 +11,8 @@ import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, writebackFor, type RunContext } from './run-context';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
+import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
+import type { StepRequirement } from '../rules/mapping.schema';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import type { Tables } from '../store/schema';
@@ -93,6 +95,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (!holds) return settle(run, step, 'skipped', {});
     }
     if (step.state === 'pending' && !(await passGates(run, step, context))) return;
+    if (step.state === 'pending' && step.attempt === 0 && flow.requires && !(await meetsRequirements(run, step, flow.requires))) return;
     const deadline = flow.timeoutSeconds !== undefined && step.started_at !== null ? step.started_at + flow.timeoutSeconds * 1000 : undefined;
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
@@ -197,6 +200,38 @@ export function createStepWorker(deps: StepWorkerDeps) {
     return false;
   }
 
+  /**
+   * The step's milestone checks, just before it first starts. Every verdict is recorded (a work
+   * note and the audit journal); a check not met refuses the step, in the transaction that notes why.
+   * A ticket that cannot be read is a wait, like a gate whose source is down.
+   */
+  async function meetsRequirements(run: Run & { steps: Step[] }, step: Step, requires: StepRequirement[]): Promise<boolean> {
+    const at = now();
+    let record: Record<string, string> | undefined;
+    const fields = recordFieldsOf(requires);
+    if (fields.length > 0) {
+      try {
+        record = rawFields(await (deps.servicenow ?? noServiceNow).getRecord(run.table_name, run.sys_id, fields));
+      } catch (err) {
+        const reason = `milestone checks: could not read ${run.ticket_number}: ${(err as Error).message}`;
+        await save(step, { waiting_for: reason, next_at: at + (deps.gateRecheckMs ?? 30_000), lease_owner: null, lease_until: null });
+        return false;
+      }
+    }
+    const verdicts = evaluateRequirements(requires, { steps: run.steps, record });
+    const unmet = verdicts.find((v) => !v.met);
+    const recordVerdicts = async (trx: Transaction<Tables>) => {
+      await repos.audit.append(trx, { kind: unmet ? 'check.refused' : 'check.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, verdicts } }, at);
+      await enqueueWriteback(trx, run, { fields: {}, workNote: maskSecrets(requirementsNote(run.id, step.name, verdicts)) }, at);
+    };
+    if (unmet) {
+      await settle(run, step, 'refused', { error: `check "${unmet.check}" not met: ${unmet.why}` }, recordVerdicts);
+      return false;
+    }
+    await store.db.transaction().execute(recordVerdicts);
+    return true;
+  }
+
   /** One move of a step: start it, recover it, or check its backend work. undefined = lease lost. */
   async function advance(handler: ActionHandler, step: Step, params: unknown, ctx: ActionContext, markStarting: () => Promise<boolean>): Promise<ActionProgress<unknown> | undefined> {
     const state = step.state as StepState;
@@ -238,7 +273,8 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }): Promise<void> {
+  /** `alsoRecord` writes more in the settling transaction (e.g. the verdict that refused the step). */
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }, alsoRecord?: (trx: Transaction<Tables>) => Promise<void>): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
     const ended = await store.db.transaction().execute(async (trx) => {
@@ -251,6 +287,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
         lease_until: null,
       });
       if (!saved) return undefined;
+      await alsoRecord?.(trx);
       let steps = await repos.runs.stepsOf(trx, run.id);
       const decision = decideRun(stepViews(steps));
       const idsOf = (indexes: number[]) => steps.filter((s) => indexes.includes(s.idx)).map((s) => s.id);
@@ -317,6 +354,19 @@ export function stepViews(steps: readonly Step[]): StepView[] {
     const flow = stepFlow(s);
     return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
   });
+}
+
+/** A step's milestone verdicts in words: what was checked and what it found. */
+function requirementsNote(runId: string, stepName: string, verdicts: readonly RequirementVerdict[]): string {
+  const unmet = verdicts.find((v) => !v.met);
+  const lines = verdicts.map((v) => `- ${v.check}: ${v.met ? 'met' : 'NOT met'} (${v.why})`);
+  const head = unmet ? `milestone check "${unmet.check}" refused step ${stepName}; it does not run.` : `milestone checks passed; step ${stepName} starts.`;
+  return [`Snowline run ${runId}: ${head}`, ...lines].join('\n');
+}
+
+/** Raw values of a record as the Table API returns them (a reference may come as { value, link }). */
+function rawFields(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([name, value]) => [name, value && typeof value === 'object' && 'value' in value ? String((value as { value: unknown }).value) : value === null || value === undefined ? '' : String(value)]));
 }
 
 /**

@@ -60,4 +60,21 @@ export const JOB_TEMPLATES: readonly JobTemplate[] = [
     'Undo it',
     'Reboot if the kernel changed back',
   ]),
+  // A scan job succeeds whatever it finds and reports the verdict in its artifacts (set_stats), as
+  // scanners wrapped in playbooks do; a milestone check reads `artifacts.scan_result`. The sandbox
+  // reports a pass unless the launch sets sandbox_artifacts itself.
+  template(14, 'Security scan', 'security_scan.yml', 'Scan an application release for known vulnerabilities', [
+    'Fetch the release of {{ application }}',
+    'Scan it for known vulnerabilities',
+    'Report the verdict',
+  ], { sandbox_artifacts: { scan_result: 'passed', findings: 0 } }),
+  template(15, 'Deploy application', 'deploy_application.yml', 'Deploy an application release to production', [
+    'Take {{ target_host }} out of the load balancer',
+    'Install {{ application }}',
+    'Put {{ target_host }} back into the load balancer',
+  ]),
+  template(16, 'Roll back deployment', 'rollback_deployment.yml', 'Reinstall the previous release (rollback plan of Deploy application)', [
+    'Reinstall the previous release of {{ application }}',
+    'Check that {{ application }} answers',
+  ]),
 ];

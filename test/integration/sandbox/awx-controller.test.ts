@@ -40,7 +40,7 @@ describe('awx §1.2 job templates and launch', () => {
 
   it('§1.3 the seeded templates, paginated, filterable by name', async () => {
     const all = await s.awx.get('/api/v2/job_templates/');
-    expect(all.data).toMatchObject({ count: 7, next: null, previous: null });
+    expect(all.data).toMatchObject({ count: 10, next: null, previous: null });
     expect(all.data.results.map((t: { id: number; name: string }) => [t.id, t.name])).toEqual([
       [7, 'Restart service'],
       [8, 'Clean up disk space'],
@@ -49,6 +49,9 @@ describe('awx §1.2 job templates and launch', () => {
       [11, 'Revoke user access'],
       [12, 'Reboot cloud VM'],
       [13, 'Roll back patches'],
+      [14, 'Security scan'],
+      [15, 'Deploy application'],
+      [16, 'Roll back deployment'],
     ]);
     const byName = await s.awx.get('/api/v2/job_templates/', { params: { name: 'Patch host' } });
     expect(byName.data.results).toHaveLength(1);
@@ -63,10 +66,10 @@ describe('awx §1.2 job templates and launch', () => {
       ask_tags_on_launch: false,
       summary_fields: { organization: { id: 1, name: 'Snowline Sandbox' } },
     });
-    const paged = await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 2 } });
-    expect(paged.data).toMatchObject({ count: 7, next: null, previous: '/api/v2/job_templates/?page_size=4' });
-    expect(paged.data.results).toHaveLength(3);
-    expect((await s.awx.get('/api/v2/job_templates/', { params: { page: 3 } })).status).toBe(404);
+    const paged = await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 3 } });
+    expect(paged.data).toMatchObject({ count: 10, next: null, previous: '/api/v2/job_templates/?page_size=4&page=2' });
+    expect(paged.data.results).toHaveLength(2);
+    expect((await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 4 } })).status).toBe(404);
     expect((await s.awx.get('/api/v2/job_templates/99/')).data).toEqual({ detail: 'Not found.' });
   });
 
