@@ -66,17 +66,23 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
     });
     if (verdict.kind === 'refuse') return { verdict: 'refuse', reason: verdict.reason };
-    if (verdict.kind === 'wait') {
-      const next: ChangeRunContext = { ...change, cleared: change.cleared || verdict.approved, lastWait: verdict.reason };
+    const wait = async (reason: string, untilMs: number, approved: boolean): Promise<GateVerdict> => {
+      const next: ChangeRunContext = { ...change, cleared: change.cleared || approved, lastWait: reason };
       if (next.lastWait !== change.lastWait || next.cleared !== change.cleared) {
         await store.db.transaction().execute(async (trx) => {
           await saveChange(trx, run.id, context, next);
-          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${verdict.reason}.` }, at);
+          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${reason}.` }, at);
         });
       }
-      return { verdict: 'wait', reason: verdict.reason, until: verdict.untilMs };
-    }
+      return { verdict: 'wait', reason, until: untilMs };
+    };
+    if (verdict.kind === 'wait') return wait(verdict.reason, verdict.untilMs, verdict.approved);
     if (ctx.step.idx > 0) return { verdict: 'pass' };
+    // The conflict check above reads running changes; the claim makes it atomic against a change checked at the same instant.
+    if (snapshot.cmdb_ci) {
+      const claim = await store.db.transaction().execute((trx) => repos.changeClaims.claim(trx, { cmdb_ci: snapshot.cmdb_ci, run_id: run.id, ticket_number: run.ticket_number, claimed_at: at }));
+      if (!claim.claimed) return wait(`waiting for ${claim.holder.ticket_number}, running on the same configuration item`, at + deps.recheckMs, true);
+    }
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
     await store.db.transaction().execute(async (trx) => {
       await saveChange(trx, run.id, context, { ...change, cleared: true, lastWait: undefined, tasks });
@@ -99,6 +105,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     await attachJobLog(trx, run, settled);
     const neverStarted = settled.steps.every((s) => s.started_at === null);
     if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
+      await repos.changeClaims.release(trx, run.id);
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
       await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
       return;
@@ -110,10 +117,12 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     const failed = settled.runState !== 'succeeded';
     if (failed && !change.rollbackOf && change.plan.rollback.length > 0) {
       const rollbackRun = await startRollback(trx, run, context, change, step.name, settled.error ?? 'failed', at);
+      await repos.changeClaims.transfer(trx, run.id, rollbackRun);
       const note = `${prefix}: step ${step.name} failed: ${settled.error}. Running the rollback plan (${change.plan.rollback.map((s) => s.name).join(', ')}) as run ${rollbackRun}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: note }, at);
       return;
     }
+    await repos.changeClaims.release(trx, run.id);
     const fields = closeFields({ context, change, run, steps: settled.steps, outcome: failed ? 'failed' : 'succeeded', failedStep: step.name, error: settled.error, at });
     await enqueue(trx, run, 'change_request', run.sys_id, { ...fields, work_notes: `${prefix}: ${fields.close_notes}` }, at);
     await repos.audit.append(trx, { kind: 'change.closed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, close_code: fields.close_code } }, at);

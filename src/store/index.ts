@@ -1,5 +1,6 @@
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
+import { changeClaimRepository } from './change-claim.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
@@ -19,6 +20,7 @@ export function repositories(store: Store) {
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
+    changeClaims: changeClaimRepository(),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

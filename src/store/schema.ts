@@ -153,4 +153,13 @@ export interface Tables {
   rule_versions: RuleVersionRow;
   approvals: ApprovalRow;
   connector_credentials: ConnectorCredentialRow;
+  change_claims: ChangeClaimRow;
+}
+
+/** The change run implementing on a configuration item now (one row per CI). */
+export interface ChangeClaimRow {
+  cmdb_ci: string;
+  run_id: string;
+  ticket_number: string;
+  claimed_at: number;
 }
