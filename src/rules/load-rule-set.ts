@@ -13,7 +13,7 @@ import type { PositionedYaml } from './yaml-positions';
 const TEMPLATES_DIR = 'templates';
 
 /** Mapping tables are the top-level `*.yaml` files of the directory; reusable components are in templates/. */
-function mappingFiles(dir: string): string[] {
+export function mappingFiles(dir: string): string[] {
   const yamlIn = (folder: string) =>
     existsSync(folder)
       ? readdirSync(folder, { withFileTypes: true })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, ForbiddenError, NotFoundError, SnowlineError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Repositories, Store } from '../store';
 import type { ProposalState } from '../store/rule-proposal.repository';
@@ -11,6 +11,7 @@ import type { MappingCatalog } from './mapping-catalog';
 import { reviewProposal } from './proposal-review';
 import type { RuleReloader } from './rule-reloader';
 import { formatProblem, type MappingProblem } from './validation-problem';
+import { writeAtomically } from './write-atomically';
 
 export interface RuleProposalsDeps {
   /** The mappings directory the reloader loads: activation writes the file here. */
@@ -169,22 +170,3 @@ export function createRuleProposals(deps: RuleProposalsDeps) {
   };
 }
 export type RuleProposals = ReturnType<typeof createRuleProposals>;
-
-/** Temp file in the same directory, flushed, then renamed over the target: readers see the old or the new file, never half of one. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  // The `.tmp` suffix keeps the reloader (which loads `*.yaml`) from reading the file while it is written.
-  const temp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw new SnowlineError('rules.write_failed', `could not write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
