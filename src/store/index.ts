@@ -6,6 +6,7 @@ import { outboxRepository } from './outbox.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
+import { suggestionRepository } from './suggestion.repository';
 import { watermarkRepository } from './watermark.repository';
 
 export { openStore, type Store, type StoreOptions, type Db } from './database';
@@ -21,6 +22,7 @@ export function repositories(store: Store) {
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
     ruleProposals: ruleProposalRepository(store.db),
+    suggestions: suggestionRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

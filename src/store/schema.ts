@@ -166,6 +166,17 @@ export interface RuleProposalRow {
   activated_at: number | null;
 }
 
+/** A suggest-mode rule's offer on one ticket, posted once (the first event that matched). */
+export interface SuggestionRow {
+  rule_id: string;
+  table_name: string;
+  sys_id: string;
+  ticket_number: string;
+  rule_version: string;
+  event_key: string;
+  suggested_at: number;
+}
+
 export interface Tables {
   inbox_events: InboxEventRow;
   runs: RunRow;
@@ -177,4 +188,5 @@ export interface Tables {
   approvals: ApprovalRow;
   connector_credentials: ConnectorCredentialRow;
   rule_proposals: RuleProposalRow;
+  suggestions: SuggestionRow;
 }
