@@ -3,8 +3,10 @@ import { auditRepository } from './audit.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
+import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
+import { suggestionRepository } from './suggestion.repository';
 import { watermarkRepository } from './watermark.repository';
 
 export { openStore, type Store, type StoreOptions, type Db } from './database';
@@ -19,6 +21,8 @@ export function repositories(store: Store) {
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
+    ruleProposals: ruleProposalRepository(store.db),
+    suggestions: suggestionRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
