@@ -34,6 +34,7 @@ import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
+import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
@@ -145,7 +146,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const app = createHttpApp({
     logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
     corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
-    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups } }),
+    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
+      proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }) }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);

@@ -49,8 +49,8 @@ interface DispatchEvent {
  * with marking the event processed, so an event yields its runs exactly once:
  * - active: create a run pinned to the rule version;
  * - shadow: record in the audit journal what would have run; run nothing, write nothing back;
- * - suggest: queue a work note offering the automation and how to start it; the rule runs when an
- *   agent types its command (or an operator triggers it).
+ * - suggest: queue a work note offering the automation and how to start it, once per ticket; the
+ *   rule runs when an agent types its command (or an operator triggers it).
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
@@ -117,8 +117,12 @@ export function createDispatcher(deps: DispatcherDeps) {
         continue;
       }
       if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
-        await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
-        await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
+        // Once per rule and ticket: later updates that still match must not repeat the offer.
+        const first = await repos.suggestions.recordFirst(trx, { rule_id: id, table_name: payload.table, sys_id: payload.sys_id, ticket_number: payload.number, rule_version: ruleSet.version, event_key: event.eventKey, suggested_at: now() });
+        if (first) {
+          await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
+          await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
+        }
         continue;
       }
       const { run, steps } = buildRun(rule, ruleSet.version, event);
