@@ -272,8 +272,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
     return repos.runs.saveStep(store.db, step.id, deps.owner, patch);
   }
 
-  /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  /** `alsoRecord` writes more in the settling transaction (e.g. the verdict that refused the step). */
+  /**
+   * Ends a step; advances its run; when the run ends, enqueues the write-back — all in one
+   * transaction, with whatever `alsoRecord` writes (e.g. the verdict that refused the step).
+   */
   async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }, alsoRecord?: (trx: Transaction<Tables>) => Promise<void>): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
