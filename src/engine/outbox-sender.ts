@@ -47,7 +47,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   const { repos, target, logger, metrics } = deps;
 
   async function send(entry: OutboxEntry): Promise<void> {
-    if (entry.attachment !== null) return upload(entry, outboxAttachmentSchema.parse(JSON.parse(entry.attachment)));
+    if (entry.attachment !== null) return upload(entry, entry.attachment);
     const fields = JSON.parse(entry.fields) as Record<string, string>;
     try {
       if (entry.state === 'sending' && 'work_notes' in fields && (await target.journalContains(entry.table_name, entry.sys_id, entry.marker))) {
@@ -64,13 +64,14 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     }
   }
 
-  async function upload(entry: OutboxEntry, file: OutboxAttachment): Promise<void> {
+  async function upload(entry: OutboxEntry, stored: string): Promise<void> {
     const attachments = target.attachments;
     if (!attachments) {
       logger.error('attachment cannot be sent: no attachment target is configured', { runId: entry.run_id, ticket: entry.ticket_number });
       return finish(entry, { state: 'failed', last_error: 'no attachment target is configured' }, 'failed');
     }
     try {
+      const file: OutboxAttachment = outboxAttachmentSchema.parse(JSON.parse(stored));
       if (entry.state === 'sending' && (await attachments.has(entry.table_name, entry.sys_id, file.file_name, Buffer.byteLength(file.content)))) {
         logger.info('attachment found on the record; not uploading it again', { runId: entry.run_id, ticket: entry.ticket_number, file: file.file_name });
         return finish(entry, { state: 'sent', sent_at: now() }, 'already_delivered');
