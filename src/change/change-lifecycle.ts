@@ -11,7 +11,7 @@ import { buildSteps } from '../engine/dispatcher';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
 import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
 import type { ChangeSource } from './change-source';
-import { closeFields, describeStep, planList } from './change-notes';
+import { closeFields, describeStep, notStartedCloseFields, planList } from './change-notes';
 
 export interface ChangeLifecycleDeps {
   store: Store;
@@ -85,7 +85,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     }
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
     await store.db.transaction().execute(async (trx) => {
-      await saveChange(trx, run.id, context, { ...change, cleared: true, lastWait: undefined, tasks });
+      await saveChange(trx, run.id, context, { ...change, cleared: true, implementing: true, lastWait: undefined, tasks });
       const marks = verdict.marks.length ? ` Audit: ${verdict.marks.join('; ')}.` : '';
       const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts, segregation of duties).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note }, at);
@@ -106,7 +106,9 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     const neverStarted = settled.steps.every((s) => s.started_at === null);
     if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
       await repos.changeClaims.release(trx, run.id);
-      await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
+      // Already in Implement (a milestone check of the first step refused it): nothing ran, but the change must not stay there.
+      const close = change.implementing ? notStartedCloseFields(run.id, context.rule.id, settled.error ?? 'refused', at) : {};
+      await enqueue(trx, run, 'change_request', run.sys_id, { ...close, work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
       await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
       return;
     }

@@ -29,6 +29,8 @@ export interface ChangeRunContext {
   rollbackOf?: { runId: string; step: string; error: string };
   /** An earlier gate check saw the change cleared to run (a later loss of approval is a withdrawal). */
   cleared?: boolean;
+  /** The gate moved the change to Implement (so a run that ends must move it on to Review). */
+  implementing?: boolean;
   /** The last reason the run waited, so each new reason is noted on the change once. */
   lastWait?: string;
   /** change_task sys_id per plan step name. */

@@ -59,3 +59,35 @@ describe('a release whose security scan failed', () => {
     expect(h.audit('check.refused', done.number!)).toEqual([expect.objectContaining({ step: 'deploy_production', verdicts: [expect.objectContaining({ check: 'security scan passed', met: false })] })]);
   });
 });
+
+describe('a check on a field of the change, on the first plan step', () => {
+  let h: ChangeHarness;
+  beforeAll(async () => {
+    const withCheck = SHIPPED_CHANGE_MAPPING.replace(
+      '      - name: patch\n        use: ansible.launch_job_template\n',
+      '      - name: patch\n        use: ansible.launch_job_template\n        requires:\n          - check: test plan written\n            record: test_planISNOTEMPTY\n',
+    );
+    expect(withCheck).not.toBe(SHIPPED_CHANGE_MAPPING);
+    h = await startChangeHarness({ mapping: withCheck });
+  });
+  afterAll(() => h?.stop());
+
+  const patchChange = async (host: string, fields: Record<string, string>) => h.createChange({
+    type: 'normal', cmdb_ci: await h.sysId('cmdb_ci', `name=${host}`), short_description: `Patch ${host}`,
+    start_date: utc(-60), end_date: utc(3600), state: '-2', approval: 'approved', ...fields,
+  });
+
+  it('reads the change as ServiceNow shows it when the step is due, and runs when the field is filled', async () => {
+    const id = await patchChange('web-02', { test_plan: 'Check nginx answers after the reboot' });
+    expect((await inReview(h, id)).close_code).toBe('successful');
+    expect((await h.workNotes(id)).some((n) => n.includes('- test plan written: met (the ticket matches test_planISNOTEMPTY)'))).toBe(true);
+  });
+
+  it('refuses the step when it is empty, and does not leave the change in Implement: Review, unsuccessful, nothing ran', async () => {
+    const id = await patchChange('db-01', {});
+    const done = await inReview(h, id);
+    expect(done.close_code).toBe('unsuccessful');
+    expect(done.close_notes).toMatch(/stopped before any plan step ran: check "test plan written" not met: the ticket does not match test_planISNOTEMPTY \(has test_plan = ""\)\. Nothing was changed\./);
+    expect(await h.jobsFor('db-01')).toEqual([]);
+  });
+});
