@@ -78,7 +78,7 @@ describe('launch', () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-open') });
     stub.on('POST', launchPath, { status: 201, headers: { Location: '/api/v2/jobs/42/' }, body: fixture('awx', 'launch-created') });
     const launched = await client().launch(7, { extra_vars: { service_name: 'nginx' }, limit: 'web01.example.com' });
-    expect(launched).toEqual({ jobId: 42, status: 'pending' });
+    expect(launched).toEqual({ jobId: 42, status: 'pending', labeled: false });
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${launchPath}`, `POST ${launchPath}`]);
     const post = stub.requests[1]!;
     expect(post.headers['content-type']).toBe('application/json');

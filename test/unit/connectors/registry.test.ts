@@ -17,7 +17,7 @@ describe('connector registry', () => {
       }
     }
     expect(Object.keys(connectors.servicenow!.actions).sort()).toEqual(['add_work_note', 'attach_file', 'update_record']);
-    expect(Object.keys(connectors.ansible!.actions)).toEqual(['launch_job_template']);
+    expect(Object.keys(connectors.ansible!.actions)).toEqual(['launch_job_template', 'launch_workflow_job_template']);
   });
 
   it('declares resilience defaults', () => {

@@ -1,5 +1,5 @@
 import { jobExtraVars, launchProblems } from '../../../../connectors/ansible/client';
-import { idempotencyKeyOf, snowlineExtraVars } from '../../../../connectors/ansible/actions/launch-job-template.action';
+import { idempotencyKeyOf, snowlineExtraVars } from '../../../../connectors/ansible/idempotency';
 import { launchPromptsSchema } from '../../../../connectors/ansible/schemas';
 import open from '../../../fixtures/awx/launch-prompts-open.json';
 import noLimit from '../../../fixtures/awx/launch-prompts-no-limit.json';
