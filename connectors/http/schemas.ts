@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BODY_TYPES } from './body-types';
 
 /**
  * Shapes of the HTTP connector. Each backend is a named endpoint in config (base URL, auth,
@@ -81,7 +82,11 @@ export const requestParamsSchema = z
       .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().max(4096).refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'))
       .refine((h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())), 'must not set Authorization, Host, Cookie or framing headers')
       .optional(),
-    body: z.unknown().optional().describe('JSON body (sent as application/json)'),
+    body: z.unknown().optional().describe('JSON body (sent as application/json unless headers say otherwise)'),
+    body_types: z
+      .record(z.string().min(1).max(200), z.enum(BODY_TYPES))
+      .optional()
+      .describe('body path → integer | number | boolean: rendered strings converted (or refused), e.g. {"spec.replicas": integer}'),
     success: z
       .object({
         status: z.array(z.number().int().min(100).max(599)).min(1).optional().describe('default: any 2xx'),
