@@ -9,6 +9,30 @@ import { BODY_TYPES } from './body-types';
 
 const secret = z.string().min(1);
 
+/**
+ * A Google service account key file (JSON, as the console downloads it), given whole — usually
+ * through a `file:` reference — or already parsed. Only the fields the JWT grant needs are read.
+ */
+const googleKeySchema = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  z
+    .object({
+      type: z.literal('service_account'),
+      client_email: z.string().email(),
+      private_key: z.string().includes('-----BEGIN PRIVATE KEY-----', { message: 'must be a PEM private key' }),
+      private_key_id: z.string().min(1).optional(),
+      token_uri: z.string().url().default('https://oauth2.googleapis.com/token'),
+    })
+    .passthrough(),
+);
+
 export const authSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
   z.object({ type: z.literal('bearer'), token: secret }).strict(),
@@ -23,6 +47,14 @@ export const authSchema = z.discriminatedUnion('type', [
       scope: z.string().optional().describe('e.g. https://management.azure.com/.default'),
       audience: z.string().optional(),
       clientAuth: z.enum(['body', 'basic']).default('body').describe('client_secret_post or client_secret_basic'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('google_service_account'),
+      credentials: googleKeySchema.describe('the service account key JSON, e.g. file:/etc/snowline/google-sa.json'),
+      scopes: z.array(z.string().url()).min(1).describe('e.g. https://www.googleapis.com/auth/cloud-platform'),
+      subject: z.string().email().optional().describe('user to impersonate (domain-wide delegation)'),
     })
     .strict(),
   z
