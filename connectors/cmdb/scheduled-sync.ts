@@ -44,8 +44,8 @@ export async function runCmdbSync(job: SyncJobConfig, config: CmdbConfig, deps: 
     if (job.reportToChange) await noteOnChange(deps, job.reportToChange, reportText(report));
     return report;
   } catch (err) {
+    // The scheduler logs the failure; the next run catches up.
     deps.metrics?.cmdbSyncRuns.inc({ sync: job.name, outcome: 'failed' });
-    deps.logger.warn('cmdb: sync failed', { sync: job.name, error: (err as Error).message });
     throw err;
   }
 }
