@@ -173,7 +173,8 @@ interface CtlResponse {
 /**
  * AWX / Automation Platform controller client: find and launch job templates and workflow job
  * templates (refusing launches whose fields the template would drop), poll, read output, cancel,
- * and find jobs again by the idempotency label or the key Snowline puts in their extra_vars. GETs are retried on 429, 5xx and network
+ * and find jobs again by the idempotency label or the key Snowline puts in their extra_vars. GETs
+ * are retried on 429, 5xx and network
  * errors; a launch is never repeated by the client once it may have been sent.
  */
 export class ControllerClient {
@@ -313,8 +314,9 @@ export class ControllerClient {
       });
     }
     const labels = [...(request.labels ?? [])];
-    const labeled = request.idempotencyLabel !== undefined && prompts.ask_labels_on_launch;
-    if (labeled) labels.push(await this.ensureLabel(request.idempotencyLabel!.name, request.idempotencyLabel!.organization, options));
+    const labelId = request.idempotencyLabel && prompts.ask_labels_on_launch ? await this.idempotencyLabelId(request.idempotencyLabel, options) : undefined;
+    if (labelId !== undefined) labels.push(labelId);
+    const labeled = labelId !== undefined;
     // Only fields with content: an empty prompt field the template does not ask for would come
     // back in ignored_fields and cost a cancelled job.
     const body: Record<string, unknown> = {};
@@ -345,6 +347,20 @@ export class ControllerClient {
     }
     this.logger?.info('ansible: job launched', { kind, templateId, jobId, labeled });
     return { jobId, status: launched.status, labeled };
+  }
+
+  /**
+   * The idempotency label's id; undefined when the controller user may not create labels (403)
+   * or the controller refuses it: the launch then goes without, found again by its extra_vars.
+   */
+  private async idempotencyLabelId(label: { name: string; organization: number }, options: { signal?: AbortSignal }): Promise<number | undefined> {
+    try {
+      return await this.ensureLabel(label.name, label.organization, options);
+    } catch (err) {
+      if (!(err instanceof ConnectorError) || err.failure !== 'permanent') throw err;
+      this.logger?.warn('ansible: launching without the idempotency label', { label: label.name, error: err.message });
+      return undefined;
+    }
   }
 
   /** `GET jobs/{id}/` (or `workflow_jobs/{id}/`). */
