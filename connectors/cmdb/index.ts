@@ -8,10 +8,8 @@ import { cmdbConfigSchema, type CmdbConfig } from './schemas';
 
 export { upsertCis, relationProblems } from './reconcile';
 export { syncCis, changedCis } from './sync';
-export type { SyncReport, SyncSource, SyncOptions, StaleSettings } from './sync';
-export { markStaleCis } from './stale';
-export { cmdbSyncJobs, runCmdbSync, reportText } from './scheduled-sync';
-export { readSyncSource, syncSourceSchema } from './sync-sources';
+export type { SyncReport, SyncSource } from './sync';
+export { cmdbSyncJobs, runCmdbSync } from './scheduled-sync';
 export { ciFromAnsibleFacts } from './ansible-facts';
 export { cmdbConfigSchema } from './schemas';
 export type { CiItem, CiRelation, CmdbConfig, SyncJobConfig, UpsertResult } from './schemas';

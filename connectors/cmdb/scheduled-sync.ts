@@ -16,7 +16,7 @@ export interface CmdbSyncDeps {
 }
 
 /** The report as a work note: one line of counts, then the first errors. */
-export function reportText(report: SyncReport): string {
+function reportText(report: SyncReport): string {
   const mode = report.dryRun ? ' (dry run: nothing changed)' : '';
   const lines = [
     `Snowline CMDB sync "${report.source}"${mode}: ${report.seen} CIs seen, ${report.unchanged} unchanged, ${report.sent} sent — ` +
