@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { ansibleConnector, ansibleLocalConnector } from '../connectors/ansible';
-import { cmdbConnector } from '../connectors/cmdb';
+import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
+import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
-import { httpConnector } from '../connectors/http';
+import { EndpointClient, httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
@@ -94,10 +94,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     timeoutMs: config.awx.timeoutMs,
     pollIntervalMs: config.awx.pollIntervalMs,
   };
+  // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
+  const controllerClient = new ControllerClient(ansibleConnector.config.parse(awxConfig), { logger });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ansible: { descriptor: ansibleConnector, runtime: ansibleConnector.create(ansibleConnector.config.parse(awxConfig), { logger }) },
+    ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) },
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
   });
 
@@ -159,7 +161,15 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const leadership = soleInstance;
-  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }], leadership, logger);
+  const cmdbSyncs = config.connectors.cmdb
+    ? cmdbSyncJobs(config.connectors.cmdb, {
+        client: snClient,
+        sources: { controller: controllerClient, endpoints: new Map(Object.entries(config.connectors.http?.endpoints ?? {}).map(([name, e]) => [name, new EndpointClient(name, e)])) },
+        logger,
+        metrics,
+      })
+    : [];
+  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }, ...cmdbSyncs], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
@@ -175,6 +185,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       await engine.stop(config.server.shutdownGraceMs);
       breakers.shutdown();
       await snClient.close();
+      await controllerClient.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
