@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
-import { cmdbConnector } from '../connectors/cmdb';
-import { createSharedLimiters, type SharedLimiters } from '../connectors/rate-limiters';
+import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
+import { createSharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
-import { httpConnector } from '../connectors/http';
+import { EndpointClient, httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
@@ -36,6 +36,7 @@ import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
+import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
@@ -99,10 +100,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     timeoutMs: config.awx.timeoutMs,
     pollIntervalMs: config.awx.pollIntervalMs,
   };
+  // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
+  const controller = ansibleConnector.config.parse(awxConfig);
+  const controllerClient = new ControllerClient(controller, { logger, limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }) });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ansible: { descriptor: ansibleConnector, runtime: controllerRuntime(awxConfig, limiters, logger) },
+    ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) },
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
   });
 
@@ -117,13 +121,22 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       return entries.some((e) => e.value.includes(marker));
     },
     classify: classifyError,
+    attachments: {
+      async attach(table, sysId, file) {
+        await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
+      },
+      async has(table, sysId, fileName, sizeBytes) {
+        const found = await snClient.listAttachments(table, sysId, { fileName });
+        return found.some((a) => a.sizeBytes === undefined || a.sizeBytes === sizeBytes);
+      },
+    },
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, maxActiveRuns: config.engine.maxActiveRuns });
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
-    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000,
+    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000, attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
   });
   // Gates steps may name: the built-in approval and change management's `change` gate.
   const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);
@@ -132,7 +145,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
   const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
@@ -144,7 +157,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const app = createHttpApp({
     logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
     corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
-    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups } }),
+    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
+      proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }) }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
@@ -155,7 +169,15 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   engine.start();
   if (config.mappings.hotReload) rules.watch();
-  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }], leadership, logger);
+  const cmdbSyncs = config.connectors.cmdb
+    ? cmdbSyncJobs(config.connectors.cmdb, {
+        client: snClient,
+        sources: { controller: controllerClient, endpoints: new Map(Object.entries(config.connectors.http?.endpoints ?? {}).map(([name, e]) => [name, new EndpointClient(name, e)])) },
+        logger,
+        metrics,
+      })
+    : [];
+  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }, ...cmdbSyncs], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
@@ -171,18 +193,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       await engine.stop(config.server.shutdownGraceMs);
       breakers.shutdown();
       await snClient.close();
+      await controllerClient.close();
       await limiters.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
     },
   };
-}
-
-/** The controller connector, its limiter shared by the fleet when Redis is configured. */
-function controllerRuntime(awxConfig: unknown, limiters: SharedLimiters, logger: Logger): ConnectorRuntime {
-  const controller = ansibleConnector.config.parse(awxConfig);
-  return createAnsibleRuntime(new ControllerClient(controller, { logger, limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }) }));
 }
 
 /** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */

@@ -1,10 +1,13 @@
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
+import { changeClaimRepository } from './change-claim.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
+import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
+import { suggestionRepository } from './suggestion.repository';
 import { watermarkRepository } from './watermark.repository';
 
 export { openStore, type Store, type StoreOptions, type Db } from './database';
@@ -19,6 +22,9 @@ export function repositories(store: Store) {
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
+    ruleProposals: ruleProposalRepository(store.db),
+    suggestions: suggestionRepository(store.db),
+    changeClaims: changeClaimRepository(),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

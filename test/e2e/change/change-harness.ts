@@ -18,6 +18,8 @@ export interface ChangeHarness {
   change(sysId: string): Promise<Record<string, string>>;
   workNotes(sysId: string): Promise<string[]>;
   tasks(sysId: string): Promise<Record<string, string>[]>;
+  /** Attachments of a record with their text content, oldest first. */
+  attachments(table: string, sysId: string): Promise<{ file_name: string; content: string }[]>;
   /** Controller jobs launched with `limit` = host. */
   jobsFor(host: string): Promise<{ id: number; name: string; status: string }[]>;
   sysId(table: string, query: string): Promise<string>;
@@ -67,6 +69,14 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
     },
     async tasks(sysId) {
       return list('change_task', `change_request=${sysId}^ORDERBYnumber`, '&sysparm_exclude_reference_link=true');
+    },
+    async attachments(table, sysId) {
+      const query = encodeURIComponent(`table_name=${table}^table_sys_id=${sysId}^ORDERBYsys_created_on`);
+      const rows = (await snow('GET', `/api/now/attachment?sysparm_query=${query}`)).result as { sys_id: string; file_name: string }[];
+      return Promise.all(rows.map(async (row) => {
+        const res = await fetch(`${url}/api/now/attachment/${row.sys_id}/file`, { headers: { Authorization: auth } });
+        return { file_name: row.file_name, content: await res.text() };
+      }));
     },
     async jobsFor(host) {
       const jobs = (await snow('GET', '/api/v2/jobs/?page_size=200')).results as { id: number; name: string; status: string; limit: string }[];
