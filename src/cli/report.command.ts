@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { auditCsv, buildAuditReport, type AuditReport } from '../security/audit-report';
+import { buildAccessReview, type AccessReview } from '../security/access-review';
+import { auditCsv, buildAuditReport, csvLine, type AuditReport } from '../security/audit-report';
 import { buildComplianceReport } from '../security/compliance-report';
 import { complianceCsv, complianceHtml } from '../security/compliance-report-format';
 import { openStore, repositories } from '../store';
@@ -7,9 +8,9 @@ import type { AuditRepository } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
 import { configOrExit } from './load-config';
 
-/** `snowline report audit|compliance --from --to [--format …]`: evidence from the audit journal. */
+/** `snowline report audit|compliance --from --to [--format …]`: evidence from the audit journal; `report access`: the access review. */
 export function reportCommand(): Command {
-  const report = new Command('report').description('evidence for auditors, from the audit journal');
+  const report = new Command('report').description('evidence for auditors: the audit journal, change control, access review');
   report
     .command('audit')
     .description('who did what, rule versions used, human decisions, and whether the journal verifies')
@@ -36,7 +37,32 @@ export function reportCommand(): Command {
         process.stdout.write(render());
       });
     });
+  report
+    .command('access')
+    .description('access review: API identities seen, their roles, last use, and rights unused for N days')
+    .option('--unused-days <days>', 'a right not used for this many days is listed as unused', '90')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
+    .action(async (options: { unusedDays: string; format: 'json' | 'csv' }) => {
+      if (!/^\d+$/.test(options.unusedDays)) fail(`--unused-days: expected a whole number of days, got ${JSON.stringify(options.unusedDays)}`);
+      const config = configOrExit();
+      const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
+      try {
+        const review = buildAccessReview(await repositories(store).identityUse.list(), { now: Date.now(), unusedDays: Number(options.unusedDays) });
+        process.stdout.write(options.format === 'csv' ? accessReviewCsv(review) : `${JSON.stringify(review, null, 2)}\n`);
+      } finally {
+        await store.close();
+      }
+    });
   return report;
+}
+
+/** One line per identity; rights as `permission@last use` (`never` when unused). */
+function accessReviewCsv(review: AccessReview): string {
+  const lines = ['subject,roles,first_seen,last_used,unused_rights,rights'];
+  for (const i of review.identities) {
+    lines.push(csvLine([i.subject, i.roles.join(' '), i.firstSeen, i.lastUsed, i.unusedRights.join(' '), i.rights.map((r) => `${r.permission}@${r.lastUsed || 'never'}`).join(' ')]));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 type Range = { from: number; to: number };
