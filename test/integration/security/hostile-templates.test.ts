@@ -9,7 +9,9 @@ import { silentLogger } from '../../../src/observability/logger';
 import { renderValue } from '../../../src/rules/template';
 import type { TemplateValue } from '../../../src/rules/mapping.schema';
 import { hostileStrings, prototypePolluted } from '../../helpers/hostile-corpus';
+import { createServiceNowRuntime, ServiceNowClient } from '../../../connectors/servicenow';
 import { startStub, type Stub } from '../connectors/stub-server';
+import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-harness';
 
 /**
  * Ticket text from the hostile corpus rendered by a rule's templates into what connectors send:
@@ -102,6 +104,37 @@ describe('hostile ticket text rendered into an HTTP request (http.request)', () 
       expect(result).toMatchObject({ failure: 'permanent' });
       expect(result.message).toContain('headers.X-Ticket-Text');
       expect(stub.requests.length).toBe(before);
+    }
+  });
+});
+
+describe('hostile ticket text rendered into an attachment name (servicenow.attach_file on the sandbox)', () => {
+  let s: RunningSandbox;
+  let client: ServiceNowClient;
+  let handler: ActionHandler;
+  let sysId: string;
+  beforeAll(async () => {
+    s = await startSandbox();
+    client = new ServiceNowClient({ url: s.url, auth: { type: 'basic', username: 'admin', password: 'admin' } }, { sleep: async () => {} });
+    handler = createServiceNowRuntime(client).actions.attach_file!;
+    sysId = (await s.snow.post('/api/now/table/incident', { short_description: 'attachments' })).data.result.sys_id;
+  });
+  afterAll(async () => {
+    await client.close();
+    await s.sandbox.close();
+  });
+  const TEMPLATE: TemplateValue = { table: 'incident', sys_id: '{{ ticket.sys_id }}', file_name: '{{ ticket.short_description }}.log', content: 'job output' };
+
+  it.each(STRINGS.map((x) => [x.id, x] as const))('%s: stored under exactly that name, or refused naming file_name', async (_id, { value }) => {
+    const params = renderValue(TEMPLATE, { ticket: { sys_id: sysId, short_description: value } }) as Record<string, unknown>;
+    const result = await outcome(handler, params);
+    if (/[\u202a-\u202e\u2066-\u2069]/.test(value)) expect(result).not.toBe('sent');
+    if (result === 'sent') {
+      const rows = (await s.snow.get('/api/now/attachment', { params: { sysparm_query: `table_sys_id=${sysId}^ORDERBYDESCsys_created_on`, sysparm_limit: 1 } })).data.result;
+      expect(rows[0].file_name).toBe(`${value}.log`);
+    } else {
+      expect(result).toMatchObject({ failure: 'permanent' });
+      expect(result.message).toContain('file_name');
     }
   });
 });
