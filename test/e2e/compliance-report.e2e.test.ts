@@ -1,6 +1,6 @@
 import { issueToken } from '../../src/security/jwt';
 import type { ComplianceReport } from '../../src/security/compliance-report';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../helpers/run-cli';
 import { eventually, startChangeHarness, utc, type ChangeHarness } from './change/change-harness';
 
 // A scripted day on the sandbox: changes approved, refused (segregation of duties, a blackout),

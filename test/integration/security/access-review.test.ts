@@ -5,7 +5,7 @@ import type { AccessReview } from '../../../src/security/access-review';
 import { createIdentityUseRecorder } from '../../../src/security/identity-use-recorder';
 import type { IdentityUse } from '../../../src/store/identity-use.repository';
 import { apiHarness, tokenFor } from '../api/api-harness';
-import { runCli } from '../../helpers/cli';
+import { runCli } from '../../helpers/run-cli';
 
 const DAY = 86_400_000;
 
