@@ -34,7 +34,7 @@ export function complianceCsv(report: ComplianceReport): string {
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Escapes text for element content and quoted attribute values alike. */
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   if (rows.length === 0) return '<p>None in this period.</p>';
