@@ -46,6 +46,8 @@ export interface ChangeEvidence {
   window: string;
   freezeCheck: string;
   sodCheck: string;
+  /** Milestone checks of plan steps (`requires:`), each `step: check met|not met (why)`. */
+  milestoneChecks: string[];
   refusal: string;
   outcome: string;
   rollback: string;
@@ -177,12 +179,19 @@ function changeEvidence(trail: RunTrail, matched: Record<string, unknown>, rollb
     approvers: (gate.approvers ?? []).map((a) => ({ approver: a.approver, state: a.state, decidedAt: a.decidedAt })),
     window: gate.window ? `${gate.window.start || 'open'} – ${gate.window.end || 'open'} UTC` : NOT_RECORDED,
     freezeCheck: passed ? freezeCheck(gate) : failed === 'freeze' ? 'failed' : 'not reached',
+    milestoneChecks: milestoneChecks(trail),
     sodCheck: passed ? (gate.requestedBy !== undefined ? `passed: the requester (${gate.requestedBy || 'none'}) is not an approver` : 'passed') : failed === 'sod' ? 'failed' : 'not reached',
     refusal,
     outcome: closed ? `closed ${String(closed.detail.close_code)} (run ${outcome})` : `run ${outcome}`,
     rollback: rollbackId ? `run ${rollbackId}: ${runOutcome(rollbackTrail).outcome}` : '',
     overrides: [...overridesOf(trail), ...overridesOf(rollbackTrail)],
   };
+}
+
+function milestoneChecks(trail: RunTrail): string[] {
+  return trail.entries
+    .filter((e) => e.row.kind === 'check.passed' || e.row.kind === 'check.refused')
+    .flatMap((e) => ((e.detail.verdicts ?? []) as { check: string; met: boolean; why: string }[]).map((v) => `${String(e.detail.step)}: ${v.check} ${v.met ? 'met' : 'not met'} (${v.why})`));
 }
 
 function freezeCheck(gate: GatePassedDetail): string {

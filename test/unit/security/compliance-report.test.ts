@@ -13,6 +13,7 @@ const rows = [
   entry(3, 'run.succeeded', 'INC0000001', { runId: 'earlier' }),
   entry(5, 'rule.matched', 'CHG0000001', { rule: 'patch-linux-host', ruleVersion: 'v7', runId: 'c1' }),
   entry(6, 'change.gate.passed', 'CHG0000001', { runId: 'c1', type: 'normal', marks: [], approval: 'approved', approvers: [], window: { start: '2026-11-30 08:00:00', end: '2026-11-30 10:00:00' }, freezesChecked: 1, requestedBy: 'beth' }),
+  entry(6, 'check.passed', 'CHG0000001', { runId: 'c1', step: 'patch', verdicts: [{ check: 'security scan passed', met: true, why: 'step security_scan: scan_result is passed' }] }),
   entry(7, 'step.failed', 'CHG0000001', { runId: 'c1', step: 'patch' }),
   entry(7, 'change.rollback.started', 'CHG0000001', { runId: 'c1', rollbackRunId: 'rb1', failedStep: 'patch' }),
   entry(8, 'step.skipped', 'CHG0000001', { runId: 'rb1', step: 'roll_back', reason: '=cmd|" /c calc"!A1' }, 'carol'),
@@ -29,7 +30,7 @@ describe('the compliance report', () => {
   it('reports the change with its rollback and the override made on the rollback run, and only runs started in the period', () => {
     expect(report.changes).toEqual([expect.objectContaining({
       change: 'CHG0000001', decision: 'executed', ruleVersion: 'v7', outcome: 'closed unsuccessful (run failed)', rollback: 'run rb1: succeeded',
-      freezeCheck: 'passed: no freeze in effect (1 freezes and blackout spans checked)', sodCheck: 'passed: the requester (beth) is not an approver',
+      freezeCheck: 'passed: no freeze in effect (1 freezes and blackout spans checked)', milestoneChecks: ['patch: security scan passed met (step security_scan: scan_result is passed)'], sodCheck: 'passed: the requester (beth) is not an approver',
       overrides: [{ at: new Date(T0 + 8 * MIN).toISOString(), actor: 'carol', action: 'step.skipped', detail: '{"step":"roll_back","reason":"=cmd|\\" /c calc\\"!A1"}' }],
     })]);
     expect(report.automations).toEqual([expect.objectContaining({ ticket: 'INC0000002', outcome: 'unfinished at the end of the period', durationSeconds: null })]);
