@@ -13,6 +13,7 @@ import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
+import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
 import { freezeMs, usesSandbox, type Config } from './config';
@@ -159,6 +160,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
     routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }) }),
+    recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);

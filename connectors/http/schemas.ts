@@ -104,6 +104,18 @@ const pathSchema = z
   .refine((p) => !/[?#\s\\]/.test(p), 'must not contain ?, #, \\ or whitespace (put query parameters in query)')
   .refine((p) => !p.split('/').some((seg) => { try { return decodeURIComponent(seg) === '..' || decodeURIComponent(seg) === '.'; } catch { return true; } }), 'must not contain . or .. segments or bad percent-encoding');
 
+/**
+ * A header value Snowline can send exactly: printable ASCII (RFC 9110 field-value). Node writes other
+ * characters as Latin-1 bytes, dropping or changing them, and the receiver strips leading and trailing
+ * spaces; ticket text with such characters goes in encoded (`url_encode`) or in the body.
+ */
+const headerValueSchema = z
+  .string()
+  .max(4096)
+  .refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')
+  .refine((v) => /^[\x20-\x7e\t]*$/.test(v), 'must be printable ASCII (encode other text with url_encode, or send it in the body)')
+  .refine((v) => v.trim() === v, 'must not start or end with spaces');
+
 export const requestParamsSchema = z
   .object({
     endpoint: z.string().min(1).describe('an endpoint name from config'),
@@ -111,7 +123,7 @@ export const requestParamsSchema = z
     path: pathSchema.describe('appended to the endpoint base URL; encode ticket text with url_encode'),
     query: z.record(z.string(), z.union([z.string().max(4096), z.number(), z.boolean()])).optional(),
     headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().max(4096).refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'))
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), headerValueSchema)
       .refine((h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())), 'must not set Authorization, Host, Cookie or framing headers')
       .optional(),
     body: z.unknown().optional().describe('JSON body (sent as application/json unless headers say otherwise)'),

@@ -9,7 +9,7 @@ import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
 import { buildSteps } from '../engine/dispatcher';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
-import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
+import { CHANGE_STATE, evaluateChangeGates, type ApprovalRecord, type ChangeSnapshot, type Freeze, type RunningChange } from './change-gates';
 import type { ChangeSource } from './change-source';
 import { closeFields, describeStep, notStartedCloseFields, planList } from './change-notes';
 
@@ -89,7 +89,8 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       const marks = verdict.marks.length ? ` Audit: ${verdict.marks.join('; ')}.` : '';
       const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts, segregation of duties).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note }, at);
-      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks } }, at);
+      const evidence = gateEvidence(snapshot, approvals, deps.freezes.length + blackouts.length);
+      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks, ...evidence } }, at);
     });
     return { verdict: 'pass' };
   }
@@ -215,6 +216,20 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   return {
     gate: { name: CHANGE_GATE, description: 'the change is approved in ServiceNow, inside its window, outside freezes, free of conflicts and of self-approval', check },
     hooks: { afterSettle },
+  };
+}
+
+/**
+ * What the gates saw when they let the change start, kept in the audit entry as change-control
+ * evidence: who approved and when, the window, how many freezes were checked, who requested it.
+ */
+function gateEvidence(change: ChangeSnapshot, approvals: readonly ApprovalRecord[], freezesChecked: number) {
+  return {
+    approval: change.approval,
+    approvers: approvals.map((a) => ({ approver: a.approverName || a.approver, sysId: a.approver, state: a.state, decidedAt: a.decidedAt ?? '' })),
+    window: { start: change.start_date, end: change.end_date },
+    freezesChecked,
+    requestedBy: change.requested_by_name || change.requested_by,
   };
 }
 

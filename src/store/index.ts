@@ -2,6 +2,7 @@ import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
 import { changeClaimRepository } from './change-claim.repository';
 import type { Store } from './database';
+import { identityUseRepository } from './identity-use.repository';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
@@ -25,6 +26,7 @@ export function repositories(store: Store) {
     ruleProposals: ruleProposalRepository(store.db),
     suggestions: suggestionRepository(store.db),
     changeClaims: changeClaimRepository(),
+    identityUse: identityUseRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

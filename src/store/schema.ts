@@ -184,6 +184,16 @@ export interface SuggestionRow {
   suggested_at: number;
 }
 
+/** When an API identity last used a permission; one row per identity and permission. */
+export interface IdentityUseRow {
+  subject: string;
+  permission: string;
+  /** The roles its token carried at the last use (JSON array). */
+  roles: string;
+  first_used_at: number;
+  last_used_at: number;
+}
+
 export interface Tables {
   inbox_events: InboxEventRow;
   runs: RunRow;
@@ -197,6 +207,7 @@ export interface Tables {
   rule_proposals: RuleProposalRow;
   suggestions: SuggestionRow;
   change_claims: ChangeClaimRow;
+  identity_use: IdentityUseRow;
 }
 
 /** The change run implementing on a configuration item now (one row per CI). */

@@ -93,6 +93,6 @@ const WORKFLOW_ASK: Record<WorkflowAskFlag, boolean> = {
  * kind of template from one sequence).
  */
 export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
-  { id: 14, name: 'Patch and restart', description: 'Patch host, then restart its service', extraVars: {}, nodes: [9, 7], ask: WORKFLOW_ASK },
-  { id: 15, name: 'Provision and patch', description: 'Provision a server, then patch it', extraVars: { os: 'rhel9' }, nodes: [10, 9], ask: WORKFLOW_ASK },
+  { id: 17, name: 'Patch and restart', description: 'Patch host, then restart its service', extraVars: {}, nodes: [9, 7], ask: WORKFLOW_ASK },
+  { id: 18, name: 'Provision and patch', description: 'Provision a server, then patch it', extraVars: { os: 'rhel9' }, nodes: [10, 9], ask: WORKFLOW_ASK },
 ];

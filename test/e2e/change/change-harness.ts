@@ -25,22 +25,28 @@ export interface ChangeHarness {
   sysId(table: string, query: string): Promise<string>;
   /** Audit journal entries of one kind for one ticket, read from the SQLite store. */
   audit(kind: string, ticket: string): Record<string, unknown>[];
+  /** The SQLite store's file, for commands run against it (`snowline report …`). */
+  dbPath: string;
+  /** Snowline's own base URL (API, webhook). */
+  url: string;
   stop(): Promise<void>;
 }
 
 export const SHIPPED_CHANGE_MAPPING = readFileSync(join(__dirname, '../../../mappings/change.yaml'), 'utf8');
 
-export async function startChangeHarness(options: { mapping?: string; change?: Partial<Config['change']> } = {}): Promise<ChangeHarness> {
+/** `mappings`: more mapping files beside change.yaml (name → text); `env`: more environment for the config. */
+export async function startChangeHarness(options: { mapping?: string; change?: Partial<Config['change']>; mappings?: Record<string, string>; env?: Record<string, string> } = {}): Promise<ChangeHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-change-'));
   const mappings = join(dir, 'mappings');
   mkdirSync(mappings);
   writeFileSync(join(mappings, 'change.yaml'), options.mapping ?? SHIPPED_CHANGE_MAPPING);
+  for (const [name, text] of Object.entries(options.mappings ?? {})) writeFileSync(join(mappings, name), text);
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const base = loadConfig({
     file: join(__dirname, '../../../config/default.yaml'),
     env: {
       PORT: String(port), SNOWLINE_SANDBOX_PORT: String(sandboxPort), SNOWLINE_DB: join(dir, 'snowline.db'), SNOWLINE_MAPPINGS: mappings,
-      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, SNOWLINE_SANDBOX_JOB_MS: '300', LOG_LEVEL: 'error',
+      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, SNOWLINE_SANDBOX_JOB_MS: '300', LOG_LEVEL: 'error', ...options.env,
     },
   });
   const config: Config = { ...base, server: { ...base.server, host: '127.0.0.1' }, awx: { ...base.awx, pollIntervalMs: 200 }, change: { ...base.change, ...options.change } };
@@ -95,6 +101,8 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
         db.close();
       }
     },
+    dbPath: join(dir, 'snowline.db'),
+    url: app.url,
     async stop() {
       await app.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -93,7 +93,7 @@ describe('workflow job templates', () => {
     const refused = action.start({ workflow_job_template: 'Patch and restart', inventory: 3 }, context('k2'));
     await expect(refused).rejects.toMatchObject({ code: 'ansible.prompt_disabled' });
     await expect(refused).rejects.toThrow(/enable "ask_inventory_on_launch".*on the workflow job template/);
-    await expect(client.launch(14, { credentials: [3] }, { kind: 'workflow_job_template' })).rejects.toMatchObject({ code: 'ansible.not_a_prompt' });
+    await expect(client.launch(17, { credentials: [3] }, { kind: 'workflow_job_template' })).rejects.toMatchObject({ code: 'ansible.not_a_prompt' });
     expect((await s.awx.get('/api/v2/workflow_jobs/')).data.count).toBe(0);
   });
 

@@ -217,7 +217,7 @@ describe('awx §1.3 jobs', () => {
 });
 
 describe('awx workflow job templates', () => {
-  const PATCH_AND_RESTART = 14;
+  const PATCH_AND_RESTART = 17;
 
   it('§1.2 workflow launch: 201 + {workflow_job, ignored_fields}; nodes run one after the other; credentials are not even listed as ignored', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
@@ -302,7 +302,7 @@ describe('awx labels and the AAP 2.5+ gateway path', () => {
 
   it('§1.1 the same controller answers under /api/controller/v2/, its links naming that root', async () => {
     const list = await s.awx.get('/api/controller/v2/job_templates/', { params: { page_size: 4 } });
-    expect(list.data).toMatchObject({ count: 7, next: '/api/controller/v2/job_templates/?page_size=4&page=2' });
+    expect(list.data).toMatchObject({ count: 10, next: '/api/controller/v2/job_templates/?page_size=4&page=2' });
     expect(list.data.results[0].url).toBe('/api/controller/v2/job_templates/7/');
     const res = await s.awx.post('/api/controller/v2/job_templates/7/launch/', { limit: 'web-01' });
     expect(res.headers.location).toBe(`${s.url}/api/controller/v2/jobs/${res.data.id}/`);
