@@ -92,6 +92,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
     timeoutMs: config.awx.timeoutMs,
     pollIntervalMs: config.awx.pollIntervalMs,
+    retry: config.awx.retry,
   };
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
@@ -125,7 +126,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
-  const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
+  const breakers = createCircuitBreakers({ settings: (name) => config.engine.breakers[name] ?? connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });

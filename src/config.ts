@@ -64,6 +64,11 @@ const awxSchema = z.object({
   token: secretSchema.optional().describe('bearer token (env AWX_TOKEN)'),
   timeoutMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive().describe('how often a waiting job is looked at, in ms'),
+  retry: z
+    .object({ maxAttempts: z.number().int().min(1).max(20), baseDelayMs: z.number().int().positive(), maxDelayMs: z.number().int().positive() })
+    .strict()
+    .optional()
+    .describe("the client's own retries of idempotent controller calls (429, 5xx, network); default 4 attempts from 500 ms"),
 });
 
 const sandboxSchema = z.object({
@@ -113,6 +118,10 @@ const engineSchema = z.object({
     maxDelayMs: z.number().int().positive(),
   }),
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
+  breakers: z
+    .record(z.string(), z.object({ failureThreshold: z.number().int().positive(), resetAfterMs: z.number().int().positive() }).strict())
+    .default({})
+    .describe("circuit breaker per connector, replacing the connector's defaults: failed calls that open it, and ms until it lets a trial call through"),
 });
 
 /** A freeze is written `yyyy-MM-dd HH:mm:ss` (UTC, the Table API's raw form) or ISO 8601. */
