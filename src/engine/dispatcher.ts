@@ -35,6 +35,11 @@ export interface DispatcherDeps {
 
 type Trx = Transaction<Tables>;
 
+/** An inbox event once read and matched, before anything is written. */
+type Prepared =
+  | { kind: 'own_write'; event: InboxEvent }
+  | { kind: 'matched'; event: InboxEvent; matched: CompiledRule[]; ruleSet: RuleSet; ticket: string; dispatchEvent: DispatchEvent };
+
 /** An event as the matcher and run builder need it, whatever its source. */
 interface DispatchEvent {
   payload: TicketEvent;
@@ -56,30 +61,60 @@ export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
   const { repos, store, logger, metrics } = deps;
 
+  /** Dispatches one event (see `dispatchAll`). */
   async function dispatch(event: InboxEvent): Promise<void> {
-    await withCorrelation(event.correlation_id, async () => {
-      const payload = JSON.parse(event.payload) as TicketEvent;
-      // A record is inserted once: a later version reported as an insert (a poll that saw the record
-      // only after it changed) is an update, and must not fire insert rules a second time.
-      if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq))) payload.event = 'updated';
-      if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))) {
-        await repos.inbox.settle(event.seq, 'dropped', "Snowline's own write-back", now());
-        metrics.eventsDispatched.inc({ result: 'own_write' });
-        return;
-      }
-      const ruleSet = deps.rules();
-      const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
-      const record = await withDotWalks(ruleSet, payload);
-      const input: MatchInput = { table: payload.table, trigger: payload.event, record, changedFields: payload.changed_fields, command };
-      const { matched } = matchEvent(ruleSet, input);
-      const dispatchEvent = { payload: { ...payload, record }, eventKey: event.event_key, correlationId: event.correlation_id, command };
+    await dispatchAll([event]);
+  }
+
+  /**
+   * Dispatches events in order: each is read and matched first, then all of them are recorded in
+   * one transaction (one commit for the lot, the engine's main cost under load). Should that
+   * transaction fail, each event is dispatched in a transaction of its own, so one bad event
+   * cannot hold back the others' runs; it stays pending and the first such error is thrown.
+   */
+  async function dispatchAll(events: readonly InboxEvent[]): Promise<void> {
+    const prepared: Prepared[] = [];
+    for (const event of events) prepared.push(await withCorrelation(event.correlation_id, () => prepare(event)));
+    try {
       await store.db.transaction().execute(async (trx) => {
-        const started = (await actOn(trx, matched, ruleSet, dispatchEvent)).length;
-        await repos.runs.wakeGatedSteps(trx, payload.number, now());
-        await trx.updateTable('inbox_events').set({ status: 'done', note: started ? `runs: ${started}` : matched.length ? `matched ${matched.length}, no active rule` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
+        for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p));
       });
-      metrics.eventsDispatched.inc({ result: matched.length ? 'matched' : 'unmatched' });
-    });
+    } catch (err) {
+      if (events.length === 1) throw err;
+      const failures: unknown[] = [];
+      for (const event of events) await dispatchAll([event]).catch((e: unknown) => failures.push(e));
+      if (failures.length > 0) throw failures[0];
+      return;
+    }
+    for (const p of prepared) metrics.eventsDispatched.inc({ result: p.kind === 'own_write' ? 'own_write' : p.matched.length ? 'matched' : 'unmatched' });
+  }
+
+  /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
+  async function prepare(event: InboxEvent): Promise<Prepared> {
+    const payload = JSON.parse(event.payload) as TicketEvent;
+    // A record is inserted once: a later version reported as an insert (a poll that saw the record
+    // only after it changed) is an update, and must not fire insert rules a second time.
+    if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq))) payload.event = 'updated';
+    if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))) return { kind: 'own_write', event };
+    const ruleSet = deps.rules();
+    const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
+    const record = await withDotWalks(ruleSet, payload);
+    const input: MatchInput = { table: payload.table, trigger: payload.event, record, changedFields: payload.changed_fields, command };
+    const { matched } = matchEvent(ruleSet, input);
+    return { kind: 'matched', event, matched, ruleSet, ticket: payload.number, dispatchEvent: { payload: { ...payload, record }, eventKey: event.event_key, correlationId: event.correlation_id, command } };
+  }
+
+  /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
+  async function record(trx: Trx, p: Prepared): Promise<void> {
+    const settle = (status: 'done' | 'dropped', note: string) => trx.updateTable('inbox_events').set({ status, note, processed_at: now() }).where('seq', '=', p.event.seq).execute();
+    if (p.kind === 'own_write') {
+      await settle('dropped', "Snowline's own write-back");
+      return;
+    }
+    // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
+    await repos.runs.wakeGatedSteps(trx, p.ticket, now());
+    const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent)).length;
+    await settle('done', started ? `runs: ${started}` : p.matched.length ? `matched ${p.matched.length}, no active rule` : 'no rule matched');
   }
 
   /**
@@ -195,7 +230,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     return { run, steps: buildSteps(definition, runId, at) };
   }
 
-  return { dispatch, triggerManually };
+  return { dispatch, dispatchAll, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
 

@@ -37,7 +37,7 @@ export function createEngine(deps: EngineDeps) {
 
   const dispatchLoop = workLoop('dispatcher', async () => {
     const events = await repos.inbox.pending(100);
-    for (const event of events) await deps.dispatcher.dispatch(event);
+    await deps.dispatcher.dispatchAll(events);
     if (events.length > 0) stepLoop.wake();
     return events.length > 0;
   }, deps.tickMs, logger);

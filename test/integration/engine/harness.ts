@@ -136,7 +136,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   async function settle(horizonMs = 10 * 60_000) {
     const until = clock.now + horizonMs;
     while (clock.now <= until) {
-      for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+      await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
       const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
       for (const s of steps) await worker.process(s);
       const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
@@ -153,7 +153,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
 
   /** Turns inbox events into runs, and nothing more. */
   async function dispatch() {
-    for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+    await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
   }
 
   return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers };
