@@ -46,8 +46,9 @@ export function createEngine(deps: EngineDeps) {
     const free = deps.concurrency - inFlight.size;
     if (free <= 0) return false;
     const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
+    const runs = await repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
     for (const step of steps) {
-      const work = deps.stepWorker.process(step).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
+      const work = deps.stepWorker.process(step, runs.get(step.run_id)).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
       track(work.then(() => outboxLoop.wake()));
     }
     return steps.length > 0;

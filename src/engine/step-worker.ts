@@ -66,8 +66,9 @@ export function createStepWorker(deps: StepWorkerDeps) {
   const random = deps.random ?? Math.random;
   const { repos, store, logger, metrics } = deps;
 
-  async function process(step: Step): Promise<void> {
-    const run = await repos.runs.get(step.run_id);
+  /** Executes one claimed step; `claimedRun` is its run as read with the claimed batch (read here when not given). */
+  async function process(step: Step, claimedRun?: Run & { steps: Step[] }): Promise<void> {
+    const run = claimedRun ?? (await repos.runs.get(step.run_id));
     if (!run) return;
     await withCorrelation(run.correlation_id, () => processWithin(run, step));
   }

@@ -138,7 +138,9 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     while (clock.now <= until) {
       await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
       const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
-      for (const s of steps) await worker.process(s);
+      // As the engine does: the claimed batch's runs read at once.
+      const runs = await t.repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
+      for (const s of steps) await worker.process(s, runs.get(s.run_id));
       const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
       for (const e of entries) await sender.send(e);
       if (steps.length === 0 && entries.length === 0) clock.now += 15_000;
