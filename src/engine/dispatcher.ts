@@ -40,6 +40,9 @@ type Prepared =
   | { kind: 'own_write'; event: InboxEvent }
   | { kind: 'matched'; event: InboxEvent; matched: CompiledRule[]; ruleSet: RuleSet; ticket: string; dispatchEvent: DispatchEvent };
 
+/** What is reported (metrics, logs) only once the transaction committed: a rolled-back batch is tried again. */
+type AfterCommit = Array<() => void>;
+
 /** An event as the matcher and run builder need it, whatever its source. */
 interface DispatchEvent {
   payload: TicketEvent;
@@ -68,24 +71,29 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /**
    * Dispatches events in order: each is read and matched first, then all of them are recorded in
-   * one transaction (one commit for the lot, the engine's main cost under load). Should that
-   * transaction fail, each event is dispatched in a transaction of its own, so one bad event
-   * cannot hold back the others' runs; it stays pending and the first such error is thrown.
+   * one transaction (one commit for the lot, the engine's main cost under load). Should any of it
+   * fail, each event is dispatched on its own, so one bad event cannot hold back the others'
+   * runs; it stays pending and the first such error is thrown.
    */
   async function dispatchAll(events: readonly InboxEvent[]): Promise<void> {
-    const prepared: Prepared[] = [];
-    for (const event of events) prepared.push(await withCorrelation(event.correlation_id, () => prepare(event)));
     try {
-      await store.db.transaction().execute(async (trx) => {
-        for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p));
-      });
+      await dispatchTogether(events);
     } catch (err) {
       if (events.length === 1) throw err;
       const failures: unknown[] = [];
-      for (const event of events) await dispatchAll([event]).catch((e: unknown) => failures.push(e));
+      for (const event of events) await dispatchTogether([event]).catch((e: unknown) => failures.push(e));
       if (failures.length > 0) throw failures[0];
-      return;
     }
+  }
+
+  async function dispatchTogether(events: readonly InboxEvent[]): Promise<void> {
+    const prepared: Prepared[] = [];
+    for (const event of events) prepared.push(await withCorrelation(event.correlation_id, () => prepare(event)));
+    const committed: AfterCommit = [];
+    await store.db.transaction().execute(async (trx) => {
+      for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
+    });
+    for (const report of committed) report();
     for (const p of prepared) metrics.eventsDispatched.inc({ result: p.kind === 'own_write' ? 'own_write' : p.matched.length ? 'matched' : 'unmatched' });
   }
 
@@ -105,7 +113,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
-  async function record(trx: Trx, p: Prepared): Promise<void> {
+  async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
     const settle = (status: 'done' | 'dropped', note: string) => trx.updateTable('inbox_events').set({ status, note, processed_at: now() }).where('seq', '=', p.event.seq).execute();
     if (p.kind === 'own_write') {
       await settle('dropped', "Snowline's own write-back");
@@ -113,7 +121,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
     await repos.runs.wakeGatedSteps(trx, p.ticket, now());
-    const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent)).length;
+    const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed)).length;
     await settle('done', started ? `runs: ${started}` : p.matched.length ? `matched ${p.matched.length}, no active rule` : 'no rule matched');
   }
 
@@ -131,15 +139,17 @@ export function createDispatcher(deps: DispatcherDeps) {
     const eventKey = `manual:${randomUUID()}`;
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
+    const committed: AfterCommit = [];
     await store.db.transaction().execute(async (trx) => {
       await repos.audit.append(trx, { kind: 'rule.triggered', actor: request.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey } }, now());
-      [runId] = await actOn(trx, [rule], ruleSet, event);
+      [runId] = await actOn(trx, [rule], ruleSet, event, committed);
     });
+    for (const report of committed) report();
     return { runId, mode: rule.definition.mode };
   }
 
-  /** Acts on each matched rule per its mode; returns the ids of the runs started. */
-  async function actOn(trx: Trx, matched: CompiledRule[], ruleSet: RuleSet, event: DispatchEvent): Promise<string[]> {
+  /** Acts on each matched rule per its mode; returns the ids of the runs started. Metrics and logs wait in `committed`. */
+  async function actOn(trx: Trx, matched: CompiledRule[], ruleSet: RuleSet, event: DispatchEvent, committed: AfterCommit): Promise<string[]> {
     const started: string[] = [];
     const { payload } = event;
     for (const rule of matched) {
@@ -147,8 +157,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       const detail = { rule: id, ruleVersion: ruleSet.version, event: event.eventKey, ...(event.command ? { command: event.command.name, by: event.command.user } : {}) };
       if (rule.definition.mode === 'shadow') {
         await repos.audit.append(trx, { kind: 'rule.shadow', actor: 'snowline', subject: payload.number, detail: { ...detail, wouldRun: wouldRun(rule, ruleSet.version, event) } }, now());
-        metrics.eventsDispatched.inc({ result: 'shadow' });
-        logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number });
+        committed.push(() => {
+          metrics.eventsDispatched.inc({ result: 'shadow' });
+          withCorrelation(event.correlationId, () => logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number }));
+        });
         continue;
       }
       if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
@@ -159,8 +171,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       const { run, steps } = buildRun(rule, ruleSet.version, event);
       await repos.runs.create(trx, run, steps);
       await repos.audit.append(trx, { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { ...detail, runId: run.id } }, now());
-      metrics.runsStarted.inc({ rule: id });
-      logger.info('run started', { runId: run.id, rule: id, ticket: payload.number });
+      committed.push(() => {
+        metrics.runsStarted.inc({ rule: id });
+        withCorrelation(event.correlationId, () => logger.info('run started', { runId: run.id, rule: id, ticket: payload.number }));
+      });
       started.push(run.id);
     }
     return started;
