@@ -21,6 +21,12 @@ export interface EngineDeps {
 }
 
 /**
+ * Inbox events recorded per transaction: enough to share the commit under load, few enough that
+ * the first event's step is not held back long behind the batch (a round trip per statement on PostgreSQL).
+ */
+const DISPATCH_BATCH = 25;
+
+/**
  * The three loops of one instance: inbox → runs (dispatcher), due steps → connectors (workers),
  * outbox → ServiceNow (sender). Each claims durable work, so stopping or crashing anywhere loses
  * nothing: what was not finished is claimed again.
@@ -36,7 +42,7 @@ export function createEngine(deps: EngineDeps) {
   };
 
   const dispatchLoop = workLoop('dispatcher', async () => {
-    const events = await repos.inbox.pending(100);
+    const events = await repos.inbox.pending(DISPATCH_BATCH);
     await deps.dispatcher.dispatchAll(events);
     if (events.length > 0) stepLoop.wake();
     return events.length > 0;

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     if (request.type === 'count') return process.send!({ type: 'count', started: startedAt.length });
     const cpu = process.cpuUsage(cpuMark);
     (globalThis as { gc?: () => void }).gc?.();
-    const report: InstanceReport = { type: 'report', startedAt, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1024 / 1024 };
+    const report: InstanceReport = { type: 'report', startedAt, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1024 / 1024, heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024 };
     process.send!(report);
   });
   // Exit normally (so --cpu-prof writes its profile); the work left in the store dies with the bench.

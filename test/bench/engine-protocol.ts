@@ -39,4 +39,6 @@ export interface InstanceReport {
   cpuMs: number;
   /** Resident set size after a GC, with every run waiting. */
   rssMb: number;
+  /** JS heap in use after that GC (what the process holds, as opposed to what it has not given back). */
+  heapUsedMb: number;
 }

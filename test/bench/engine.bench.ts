@@ -34,6 +34,8 @@ export interface EngineBenchResult {
   offeredPerSecond: number;
   /** Resident set size of the largest instance after GC, with every run waiting on its job. */
   rssMb: number;
+  /** Its JS heap in use after that GC. */
+  heapUsedMb: number;
 }
 
 interface Instance {
@@ -141,6 +143,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
       store: options.postgresUrl ? 'postgres' : 'sqlite', instances: options.instances, runs: options.burst + options.paced, startedPerSecond,
       cpuUsPerRun: (burstCpuMs * 1000) / options.burst, p50Ms: pct(0.5), p99Ms: pct(0.99), offeredPerSecond: options.ratePerSecond,
       rssMb: Math.max(...reports.map((r) => r.rssMb)),
+      heapUsedMb: Math.max(...reports.map((r) => r.heapUsedMb)),
     };
   } finally {
     for (const i of instances) i.child.kill('SIGTERM');

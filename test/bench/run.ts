@@ -13,7 +13,7 @@ import { benchPoller } from './poller.bench';
  * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
-  return `engine (${r.store}, ${r.instances} inst.)`.padEnd(28) + ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s (${r.cpuUsPerRun.toFixed(0)} µs CPU/run)   at ${r.offeredPerSecond}/s: webhook → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB with ${r.runs} runs waiting`;
+  return `engine (${r.store}, ${r.instances} inst.)`.padEnd(28) + ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s (${r.cpuUsPerRun.toFixed(0)} µs CPU/run)   at ${r.offeredPerSecond}/s: webhook → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB (heap ${r.heapUsedMb.toFixed(0)} MB) with ${r.runs} runs waiting`;
 }
 
 async function engineFigures(): Promise<void> {
