@@ -22,7 +22,7 @@ import { BENCH_CATALOG, BENCH_MAPPING, BENCH_WEBHOOK_SECRET, type InstanceReport
  * across processes) and answers the parent's `report` messages. Prints its port on stdout.
  */
 async function main(): Promise<void> {
-  const store = await openStore({ sqlitePath: process.env.BENCH_DB!, postgresUrl: process.env.BENCH_DATABASE_URL, postgresSchema: process.env.BENCH_SCHEMA });
+  const store = await openStore({ sqlitePath: process.env.BENCH_DB!, postgresUrl: process.env.BENCH_DATABASE_URL || undefined, postgresSchema: process.env.BENCH_SCHEMA || undefined });
   const repos = repositories(store);
   const metrics = createMetrics();
   const logger = silentLogger();

@@ -99,8 +99,8 @@ const epochMs = () => performance.timeOrigin + performance.now();
 export async function benchEngine(options: EngineBenchOptions): Promise<EngineBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-'));
   const schema = `bench_${Date.now()}`;
-  const env = { BENCH_DB: join(dir, 'bench.db'), BENCH_DATABASE_URL: options.postgresUrl ?? '', BENCH_SCHEMA: options.postgresUrl ? schema : '', BENCH_JOB_CHECK_MS: String(options.jobCheckMs) };
-  if (!options.postgresUrl) delete (env as Partial<typeof env>).BENCH_DATABASE_URL;
+  // Set even when empty: the parent's own BENCH_DATABASE_URL must not turn a SQLite instance into a PostgreSQL one.
+  const env = { BENCH_DB: join(dir, 'bench.db'), BENCH_JOB_CHECK_MS: String(options.jobCheckMs), BENCH_DATABASE_URL: options.postgresUrl ?? '', BENCH_SCHEMA: options.postgresUrl ? schema : '' };
   const instances: Instance[] = [];
   try {
     // The first instance migrates the schema before the others open it.
