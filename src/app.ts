@@ -100,6 +100,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
     timeoutMs: config.awx.timeoutMs,
     pollIntervalMs: config.awx.pollIntervalMs,
+    retry: config.awx.retry,
   };
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
   const controller = ansibleConnector.config.parse(awxConfig);
@@ -145,7 +146,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
-  const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
+  const breakers = createCircuitBreakers({ settings: (name) => config.engine.breakers[name] ?? connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns });

@@ -65,6 +65,11 @@ const awxSchema = z.object({
   token: secretSchema.optional().describe('bearer token (env AWX_TOKEN)'),
   timeoutMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive().describe('how often a waiting job is looked at, in ms'),
+  retry: z
+    .object({ maxAttempts: z.number().int().min(1).max(20), baseDelayMs: z.number().int().positive(), maxDelayMs: z.number().int().positive() })
+    .strict()
+    .optional()
+    .describe("the client's own retries of idempotent controller calls (429, 5xx, network); default 4 attempts from 500 ms"),
 });
 
 const sandboxSchema = z.object({
@@ -116,6 +121,10 @@ const engineSchema = z.object({
   maxActiveRuns: z.number().int().positive().optional().describe('runs active (running or paused) at once on all instances together; more wait queued, oldest first; unset = no limit'),
   leaderCheckMs: z.number().int().positive().default(5000).describe('PostgreSQL: how often a follower tries to become the leader of scheduled jobs (the failover time) and the leader checks its connection, in ms'),
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
+  breakers: z
+    .record(z.string(), z.object({ failureThreshold: z.number().int().positive(), resetAfterMs: z.number().int().positive() }).strict())
+    .default({})
+    .describe("circuit breaker per connector, replacing the connector's defaults: failed calls that open it, and ms until it lets a trial call through"),
 });
 
 const redisSchema = z.object({

@@ -29,6 +29,7 @@ export function createAnsibleRuntime(client: ControllerClient): ConnectorRuntime
       launch_job_template: createLaunchJobTemplateHandler({
         client,
         pollIntervalMs: client.config.pollIntervalMs,
+        maxPollIntervalMs: client.config.maxPollIntervalMs,
         recoverLookbackMs: client.config.recoverLookbackMs,
         stdoutTailBytes: client.config.stdoutTailBytes,
       }),

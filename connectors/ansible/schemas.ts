@@ -26,6 +26,12 @@ export const controllerConfigSchema = z
     verifyTls: z.boolean().default(true).describe('false accepts any certificate (lab use only)'),
     timeoutMs: z.number().int().positive().default(30000).describe('per HTTP request, in ms'),
     pollIntervalMs: z.number().int().positive().default(1000).describe('how often a running job is looked at, in ms'),
+    maxPollIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe('the longest wait between two looks at a long-running job, in ms (the wait grows to a tenth of its running time)'),
     maxConcurrent: z.number().int().positive().default(8).describe('requests in flight at once against the controller'),
     retry: z
       .object({

@@ -37,6 +37,14 @@ export interface DispatcherDeps {
 
 type Trx = Transaction<Tables>;
 
+/** An inbox event once read and matched, before anything is written. */
+type Prepared =
+  | { kind: 'own_write'; event: InboxEvent }
+  | { kind: 'matched'; event: InboxEvent; matched: CompiledRule[]; ruleSet: RuleSet; ticket: string; dispatchEvent: DispatchEvent };
+
+/** What is reported (metrics, logs) only once the transaction committed: a rolled-back batch is tried again. */
+type AfterCommit = Array<() => void>;
+
 /** An event as the matcher and run builder need it, whatever its source. */
 interface DispatchEvent {
   payload: TicketEvent;
@@ -58,30 +66,65 @@ export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
   const { repos, store, logger, metrics } = deps;
 
+  /** Dispatches one event (see `dispatchAll`). */
   async function dispatch(event: InboxEvent): Promise<void> {
-    await withCorrelation(event.correlation_id, async () => {
-      const payload = JSON.parse(event.payload) as TicketEvent;
-      // A record is inserted once: a later version reported as an insert (a poll that saw the record
-      // only after it changed) is an update, and must not fire insert rules a second time.
-      if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq))) payload.event = 'updated';
-      if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))) {
-        await repos.inbox.settle(event.seq, 'dropped', "Snowline's own write-back", now());
-        metrics.eventsDispatched.inc({ result: 'own_write' });
-        return;
-      }
-      const ruleSet = deps.rules();
-      const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
-      const record = await withDotWalks(ruleSet, payload);
-      const input: MatchInput = { table: payload.table, trigger: payload.event, record, changedFields: payload.changed_fields, command };
-      const { matched } = matchEvent(ruleSet, input);
-      const dispatchEvent = { payload: { ...payload, record }, eventKey: event.event_key, correlationId: event.correlation_id, command };
-      await store.db.transaction().execute(async (trx) => {
-        const started = (await actOn(trx, matched, ruleSet, dispatchEvent)).length;
-        await repos.runs.wakeGatedSteps(trx, payload.number, now());
-        await trx.updateTable('inbox_events').set({ status: 'done', note: started ? `runs: ${started}` : matched.length ? `matched ${matched.length}, no active rule` : 'no rule matched', processed_at: now() }).where('seq', '=', event.seq).execute();
-      });
-      metrics.eventsDispatched.inc({ result: matched.length ? 'matched' : 'unmatched' });
+    await dispatchAll([event]);
+  }
+
+  /**
+   * Dispatches events in order: each is read and matched first, then all of them are recorded in
+   * one transaction (one commit for the lot, the engine's main cost under load). Should any of it
+   * fail, each event is dispatched on its own, so one bad event cannot hold back the others'
+   * runs; it stays pending and the first such error is thrown.
+   */
+  async function dispatchAll(events: readonly InboxEvent[]): Promise<void> {
+    try {
+      await dispatchTogether(events);
+    } catch (err) {
+      if (events.length === 1) throw err;
+      const failures: unknown[] = [];
+      for (const event of events) await dispatchTogether([event]).catch((e: unknown) => failures.push(e));
+      if (failures.length > 0) throw failures[0];
+    }
+  }
+
+  async function dispatchTogether(events: readonly InboxEvent[]): Promise<void> {
+    const prepared: Prepared[] = [];
+    for (const event of events) prepared.push(await withCorrelation(event.correlation_id, () => prepare(event)));
+    const committed: AfterCommit = [];
+    await store.db.transaction().execute(async (trx) => {
+      for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
     });
+    for (const report of committed) report();
+    for (const p of prepared) metrics.eventsDispatched.inc({ result: p.kind === 'own_write' ? 'own_write' : p.matched.length ? 'matched' : 'unmatched' });
+  }
+
+  /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
+  async function prepare(event: InboxEvent): Promise<Prepared> {
+    const payload = JSON.parse(event.payload) as TicketEvent;
+    // A record is inserted once: a later version reported as an insert (a poll that saw the record
+    // only after it changed) is an update, and must not fire insert rules a second time.
+    if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq))) payload.event = 'updated';
+    if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))) return { kind: 'own_write', event };
+    const ruleSet = deps.rules();
+    const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
+    const record = await withDotWalks(ruleSet, payload);
+    const input: MatchInput = { table: payload.table, trigger: payload.event, record, changedFields: payload.changed_fields, command };
+    const { matched } = matchEvent(ruleSet, input);
+    return { kind: 'matched', event, matched, ruleSet, ticket: payload.number, dispatchEvent: { payload: { ...payload, record }, eventKey: event.event_key, correlationId: event.correlation_id, command } };
+  }
+
+  /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
+  async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
+    const settle = (status: 'done' | 'dropped', note: string) => trx.updateTable('inbox_events').set({ status, note, processed_at: now() }).where('seq', '=', p.event.seq).execute();
+    if (p.kind === 'own_write') {
+      await settle('dropped', "Snowline's own write-back");
+      return;
+    }
+    // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
+    await repos.runs.wakeGatedSteps(trx, p.ticket, now());
+    const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed)).length;
+    await settle('done', started ? `runs: ${started}` : p.matched.length ? `matched ${p.matched.length}, no active rule` : 'no rule matched');
   }
 
   /**
@@ -98,15 +141,17 @@ export function createDispatcher(deps: DispatcherDeps) {
     const eventKey = `manual:${randomUUID()}`;
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
+    const committed: AfterCommit = [];
     await store.db.transaction().execute(async (trx) => {
       await repos.audit.append(trx, { kind: 'rule.triggered', actor: request.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey } }, now());
-      [runId] = await actOn(trx, [rule], ruleSet, event);
+      [runId] = await actOn(trx, [rule], ruleSet, event, committed);
     });
+    for (const report of committed) report();
     return { runId, mode: rule.definition.mode };
   }
 
-  /** Acts on each matched rule per its mode; returns the ids of the runs started. */
-  async function actOn(trx: Trx, matched: CompiledRule[], ruleSet: RuleSet, event: DispatchEvent): Promise<string[]> {
+  /** Acts on each matched rule per its mode; returns the ids of the runs started. Metrics and logs wait in `committed`. */
+  async function actOn(trx: Trx, matched: CompiledRule[], ruleSet: RuleSet, event: DispatchEvent, committed: AfterCommit): Promise<string[]> {
     const started: string[] = [];
     const { payload } = event;
     for (const rule of matched) {
@@ -114,8 +159,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       const detail = { rule: id, ruleVersion: ruleSet.version, event: event.eventKey, ...(event.command ? { command: event.command.name, by: event.command.user } : {}) };
       if (rule.definition.mode === 'shadow') {
         await repos.audit.append(trx, { kind: 'rule.shadow', actor: 'snowline', subject: payload.number, detail: { ...detail, wouldRun: wouldRun(rule, ruleSet.version, event) } }, now());
-        metrics.eventsDispatched.inc({ result: 'shadow' });
-        logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number });
+        committed.push(() => {
+          metrics.eventsDispatched.inc({ result: 'shadow' });
+          withCorrelation(event.correlationId, () => logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number }));
+        });
         continue;
       }
       if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
@@ -130,8 +177,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       const { run, steps } = buildRun(rule, ruleSet.version, event);
       await repos.runs.create(trx, run, steps);
       await repos.audit.append(trx, { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { ...detail, runId: run.id } }, now());
-      metrics.runsStarted.inc({ rule: id });
-      logger.info('run started', { runId: run.id, rule: id, ticket: payload.number });
+      committed.push(() => {
+        metrics.runsStarted.inc({ rule: id });
+        withCorrelation(event.correlationId, () => logger.info('run started', { runId: run.id, rule: id, ticket: payload.number }));
+      });
       started.push(run.id);
     }
     return started;
@@ -206,7 +255,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     return { run, steps: buildSteps(definition, runId, at, queued) };
   }
 
-  return { dispatch, triggerManually };
+  return { dispatch, dispatchAll, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
 

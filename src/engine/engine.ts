@@ -24,6 +24,12 @@ export interface EngineDeps {
 }
 
 /**
+ * Inbox events recorded per transaction: enough to share the commit under load, few enough that
+ * the first event's step is not held back long behind the batch (a round trip per statement on PostgreSQL).
+ */
+const DISPATCH_BATCH = 25;
+
+/**
  * The loops of one instance: inbox → runs (dispatcher), queued runs → running (admission), due
  * steps → connectors (workers), outbox → ServiceNow (sender). Each claims durable work, so stopping
  * or crashing anywhere loses nothing: what was not finished is claimed again.
@@ -39,11 +45,9 @@ export function createEngine(deps: EngineDeps) {
   };
 
   const dispatchLoop = workLoop('dispatcher', async () => {
-    const events = await repos.inbox.claimPending(deps.owner, now(), deps.leaseMs, 100);
-    for (const event of events) {
-      // One bad event must not hold up the others; its claim runs out and it is tried again.
-      await deps.dispatcher.dispatch(event).catch((err: Error) => logger.error('event dispatch failed; it is tried again when its claim expires', { seq: event.seq, error: err.message }));
-    }
+    const events = await repos.inbox.claimPending(deps.owner, now(), deps.leaseMs, DISPATCH_BATCH);
+    // dispatchAll falls back per event, so one bad event does not hold up the others; its claim runs out and it is tried again.
+    await deps.dispatcher.dispatchAll(events).catch((err: Error) => logger.error('event dispatch failed; it is tried again when its claim expires', { error: err.message }));
     if (events.length > 0) {
       admissionLoop.wake();
       stepLoop.wake();
@@ -61,8 +65,9 @@ export function createEngine(deps: EngineDeps) {
     const free = deps.concurrency - inFlight.size;
     if (free <= 0) return false;
     const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
+    const runs = await repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
     for (const step of steps) {
-      const work = deps.stepWorker.process(step).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
+      const work = deps.stepWorker.process(step, runs.get(step.run_id)).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
       // A finished run may free a concurrency slot for a queued one.
       track(work.then(() => (outboxLoop.wake(), admissionLoop.wake())));
     }

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { withCorrelation } from '../observability/context';
 import type { Repositories, Store } from '../store';
+import { groupCommit } from '../store/group-commit';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
@@ -71,8 +72,9 @@ export function createStepWorker(deps: StepWorkerDeps) {
   const random = deps.random ?? Math.random;
   const { repos, store, logger, metrics } = deps;
 
-  async function process(step: Step): Promise<void> {
-    const run = await repos.runs.get(step.run_id);
+  /** Executes one claimed step; `claimedRun` is its run as read with the claimed batch (read here when not given). */
+  async function process(step: Step, claimedRun?: Run & { steps: Step[] }): Promise<void> {
+    const run = claimedRun ?? (await repos.runs.get(step.run_id));
     if (!run) return;
     const heartbeat = keepLease(step);
     try {
@@ -292,8 +294,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
     await save(step, { state: decision.state, error: message, next_at: now() + decision.delayMs, lease_owner: null, lease_until: null, attempt: step.attempt });
   }
 
+  // Saves of steps worked on side by side share a commit.
+  const saveStep = groupCommit(store, (executor, { id, patch }: { id: string; patch: Partial<Step> }) => repos.runs.saveStep(executor, id, deps.owner, patch));
+
   function save(step: Step, patch: Partial<Step>): Promise<boolean> {
-    return repos.runs.saveStep(store.db, step.id, deps.owner, patch);
+    return saveStep({ id: step.id, patch });
   }
 
   /**

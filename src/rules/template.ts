@@ -1,4 +1,5 @@
-import { Liquid } from 'liquidjs';
+import { Liquid, type Template } from 'liquidjs';
+import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { TemplateValue } from './mapping.schema';
 
@@ -33,11 +34,17 @@ engine.registerFilter('url_encode', (text: unknown) => encodeURIComponent(String
 
 export type TemplateScope = Record<string, unknown>;
 
+/**
+ * Templates parsed once: a rule's few templates are rendered for every run, and parsing cost
+ * more than rendering. Bounded (least recently used dropped) since templates change with reloads.
+ */
+const parsed = boundedCache(2000, (template: string): Template[] => engine.parse(template));
+
 /** Renders one template string. Throws `template.render_failed` naming the problem. */
 export function renderString(template: string, scope: TemplateScope): string {
   if (!template.includes('{{') && !template.includes('{%')) return template;
   try {
-    return engine.parseAndRenderSync(template, scope) as string;
+    return engine.renderSync(parsed(template), scope) as string;
   } catch (err) {
     throw new SnowlineError('template.render_failed', `template ${JSON.stringify(template.slice(0, 120))} failed: ${(err as Error).message.split(', line:')[0]}`, { cause: err });
   }

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { StoreDialect } from './dialect';
 import { initial } from './migrations/001-initial';
@@ -59,8 +60,17 @@ function openSqlite(path: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database, 500) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely asks better-sqlite3 to prepare (compile) every query anew, which cost as much as running
+ * it on the engine's hot path. The compiled statement is reused per SQL text instead (least
+ * recently used dropped past `size`). Safe because Kysely runs one statement at a time on SQLite.
+ */
+function withStatementCache(database: BetterSqlite3.Database, size: number): SqliteDatabase {
+  return { close: () => database.close(), prepare: boundedCache(size, (text: string) => database.prepare(text)) };
 }
 
 async function openPostgres(url: string, schema?: string): Promise<Store> {

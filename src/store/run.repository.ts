@@ -32,6 +32,15 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return { ...run, steps: await this.stepsOf(db, id) };
     },
 
+    /** Several runs with their steps, in two queries (the step workers read a claimed batch's runs at once). */
+    async getMany(ids: readonly string[]): Promise<Map<string, RunWithSteps>> {
+      const found = new Map<string, RunWithSteps>();
+      if (ids.length === 0) return found;
+      for (const run of await db.selectFrom('runs').selectAll().where('id', 'in', ids).execute()) found.set(run.id, { ...run, steps: [] });
+      for (const step of await db.selectFrom('steps').selectAll().where('run_id', 'in', ids).orderBy('idx').execute()) found.get(step.run_id)?.steps.push(step);
+      return found;
+    },
+
     async list(filter: { ticket?: string; limit: number }): Promise<RunWithSteps[]> {
       let query = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(filter.limit);
       if (filter.ticket) query = query.where('ticket_number', '=', filter.ticket);

@@ -1,140 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionHandler } from '../../connectors/connector';
-import { connectorSet } from '../../src/engine/connector-set';
-import { createDispatcher } from '../../src/engine/dispatcher';
-import { createEngine } from '../../src/engine/engine';
-import { createOutboxSender } from '../../src/engine/outbox-sender';
-import { createRunAdmission } from '../../src/engine/run-admission';
-import { createStepWorker } from '../../src/engine/step-worker';
-import { createIntake } from '../../src/ingest/intake';
-import { silentLogger } from '../../src/observability/logger';
-import { createMetrics } from '../../src/observability/metrics';
-import { buildRuleSet } from '../../src/rules/load-rule-set';
-import type { MappingCatalog } from '../../src/rules/mapping-catalog';
-import { openStore, repositories } from '../../src/store';
-import { sql } from 'kysely';
-import { z } from 'zod';
+import pg from 'pg';
+import { signWebhook } from '../../src/security/webhook-signature';
+import { BENCH_WEBHOOK_SECRET, type InstanceReport, type InstanceRequest } from './engine-protocol';
+import { postLoad } from './load';
 
-const MAPPING = `
-table: incident
-rules:
-  - id: restart
-    description: Restart a service that is down
-    owner: Linux Ops
-    risk: low
-    condition: short_descriptionLIKEis down on
-    params: { host: "{{ ticket.short_description | capture: 'on ([a-z0-9-]+)' }}" }
-    steps:
-      - { name: restart, use: bench.launch, with: { host: "{{ params.host }}" } }
-`;
-
-const catalog: MappingCatalog = {
-  fieldExists: () => true,
-  connectorExists: (c) => c === 'bench',
-  action: (c, a) => (c === 'bench' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.unknown() } : undefined),
-  template: () => undefined,
-  withTemplates() {
-    return this;
-  },
-};
+export interface EngineBenchOptions {
+  postgresUrl?: string;
+  /** Snowline processes sharing the store (more than one needs PostgreSQL). */
+  instances: number;
+  burst: number;
+  paced: number;
+  ratePerSecond: number;
+  /** How long the backend's (never finishing) jobs ask to wait between checks. */
+  jobCheckMs: number;
+}
 
 export interface EngineBenchResult {
   store: string;
+  instances: number;
   runs: number;
-  /** Runs whose first step was started, per second, over the whole burst. */
+  /** Runs whose first step reached the backend, per second, over the whole burst. */
   startedPerSecond: number;
-  /** Event accepted into the inbox → first step's backend call, at the offered rate. */
+  /** CPU of the Snowline processes per run during the burst, webhook included (steadier than rates on a shared machine). */
+  cpuUsPerRun: number;
+  /** Webhook sent → first step's backend call, at the offered rate. */
   p50Ms: number;
   p99Ms: number;
   offeredPerSecond: number;
-  /** Resident set size with every run waiting on its (never finishing) backend job, after GC. */
+  /** Resident set size of the largest instance after GC, with every run waiting on its job. */
   rssMb: number;
+  /** Its JS heap in use after that GC. */
+  heapUsedMb: number;
 }
 
+interface Instance {
+  child: ChildProcess;
+  url: string;
+  ask<T>(request: InstanceRequest): Promise<T>;
+}
+
+async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
+  const script = join(__dirname, `engine-instance${__filename.slice(-3)}`);
+  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv.filter((a) => a !== '--expose-gc'), script], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`bench instance exited with ${code}`)));
+  });
+  // One question at a time per instance, so the next message is the answer.
+  const ask = <T>(request: InstanceRequest) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      child.send(request);
+    });
+  return { child, url: `http://127.0.0.1:${port}/webhooks/servicenow`, ask };
+}
+
+let ticketSeq = 0;
+
+/** A signed "service is down" insert, as the Business Rule would post it. */
+function signedEvent(): { number: string; body: Buffer; headers: Record<string, string> } {
+  const n = ticketSeq++;
+  const sysId = randomBytes(16).toString('hex');
+  const number = `INC${String(n).padStart(7, '0')}`;
+  const body = Buffer.from(JSON.stringify({
+    event: 'inserted', table: 'incident', sys_id: sysId, number, sys_mod_count: '0', sys_updated_on: '2026-11-28 09:00:00',
+    sys_updated_by: 'bench', changed_fields: [], record: { sys_id: sysId, short_description: `nginx is down on web-${n % 50}`, state: '1' },
+  }));
+  const { timestamp, signature } = signWebhook(BENCH_WEBHOOK_SECRET, body);
+  return { number, body, headers: { 'x-snowline-timestamp': timestamp, 'x-snowline-signature': signature } };
+}
+
+function post(agent: http.Agent, url: string, event: { body: Buffer; headers: Record<string, string> }): Promise<void> {
+  const target = new URL(url);
+  return new Promise((resolve) => {
+    const req = http.request({ agent, method: 'POST', hostname: target.hostname, port: target.port, path: target.pathname, headers: { 'content-type': 'application/json', 'content-length': event.body.length, ...event.headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', () => resolve());
+    req.end(event.body);
+  });
+}
+
+const epochMs = () => performance.timeOrigin + performance.now();
+
 /**
- * One Snowline engine in this process (dispatcher + step workers, real loops and store), a backend
- * whose jobs never finish (every run ends up waiting, holding no memory). Measures:
- *   1. a burst of `burst` events: runs started per second;
- *   2. `paced` events offered at `ratePerSecond`: event accepted → first step's backend call, p50/p99;
+ * Snowline instances in their own processes (webhook route + engine loops + store), a backend
+ * whose jobs never finish (every run ends up waiting, checked every `jobCheckMs`). Measures:
+ *   1. a burst of `burst` webhooks, 64 in flight: runs started per second and CPU per run;
+ *   2. `paced` webhooks offered at `ratePerSecond`: webhook sent → first step's backend call, p50/p99;
  *   3. RSS once all of them are waiting.
  */
-export async function benchEngine(options: { postgresUrl?: string; burst: number; paced: number; ratePerSecond: number }): Promise<EngineBenchResult> {
+export async function benchEngine(options: EngineBenchOptions): Promise<EngineBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-'));
   const schema = `bench_${Date.now()}`;
-  const store = await openStore({ sqlitePath: join(dir, 'bench.db'), postgresUrl: options.postgresUrl, postgresSchema: options.postgresUrl ? schema : undefined });
-  const repos = repositories(store);
-  const metrics = createMetrics();
-  const logger = silentLogger();
-  const { ruleSet } = buildRuleSet({ 'incident.yaml': MAPPING }, catalog);
-  const acceptedAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let started = 0;
-  const launch: ActionHandler<{ host: string }, unknown> = {
-    async start(_params, ctx) {
-      const at = acceptedAt.get(ctx.ticket.number);
-      if (at !== undefined) latencies.push(performance.now() - at);
-      started += 1;
-      return { status: 'pending', ref: ctx.idempotencyKey, checkAfterMs: 3_600_000 };
-    },
-    async check(ref) {
-      return { status: 'pending', ref, checkAfterMs: 3_600_000 };
-    },
-  };
-  const connectors = connectorSet({ bench: { descriptor: { classify: () => 'transient' } as never, runtime: { actions: { launch }, health: async () => ({ ok: true }) } } });
-  const retry = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000 };
-  const owner = 'bench';
-  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet!, integrationUser: 'snowline', logger, metrics });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: 30_000, retry });
-  const outboxSender = createOutboxSender({ repos, target: { patch: async () => ({ modCount: 1 }), journalContains: async () => false, classify: () => 'permanent' }, logger, metrics, owner, retry });
-  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission: createRunAdmission({ store, logger }), logger, metrics, owner, leaseMs: 30_000, tickMs: 200, concurrency: 64 });
-  const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
-  engine.start();
+  // Set even when empty: the parent's own BENCH_DATABASE_URL must not turn a SQLite instance into a PostgreSQL one.
+  const env = { BENCH_DB: join(dir, 'bench.db'), BENCH_JOB_CHECK_MS: String(options.jobCheckMs), BENCH_DATABASE_URL: options.postgresUrl ?? '', BENCH_SCHEMA: options.postgresUrl ? schema : '' };
+  const instances: Instance[] = [];
+  try {
+    // The first instance migrates the schema before the others open it.
+    for (let i = 0; i < options.instances; i++) instances.push(await startInstance(env));
+    const started = async () => (await Promise.all(instances.map((i) => i.ask<{ started: number }>({ type: 'count' })))).reduce((sum, c) => sum + c.started, 0);
+    const until = async (count: number) => {
+      while ((await started()) < count) await new Promise((r) => setTimeout(r, 20));
+    };
 
-  let seq = 0;
-  const offer = async () => {
-    const n = seq++;
-    const sysId = n.toString(16).padStart(32, '0');
-    const number = `INC${String(n).padStart(7, '0')}`;
-    acceptedAt.set(number, performance.now());
-    await intake.accept({
-      event: 'inserted', table: 'incident', sys_id: sysId, number, sys_mod_count: 0, sys_updated_on: '2026-11-28 09:00:00',
-      sys_updated_by: 'bench', changed_fields: [], record: { sys_id: sysId, short_description: `nginx is down on web-${n % 50}`, state: '1' },
-    }, 'webhook');
-  };
-  const until = async (count: number) => {
-    while (started < count) await new Promise((r) => setTimeout(r, 5));
-  };
+    // 1. burst, spread over the instances
+    await Promise.all(instances.map((i) => i.ask({ type: 'mark' })));
+    const burstStart = performance.now();
+    await Promise.all(instances.map((instance, k) => postLoad(instance.url, Array.from({ length: Math.ceil((options.burst - k) / options.instances) }, signedEvent), Math.ceil(64 / options.instances))));
+    await until(options.burst);
+    const startedPerSecond = options.burst / ((performance.now() - burstStart) / 1000);
+    const burstCpuMs = (await Promise.all(instances.map((i) => i.ask<InstanceReport>({ type: 'report' })))).reduce((sum, r) => sum + r.cpuMs, 0);
 
-  // 1. burst: everything offered as fast as the inbox takes it
-  const burstStart = performance.now();
-  for (let i = 0; i < options.burst; i++) await offer();
-  await until(options.burst);
-  const startedPerSecond = options.burst / ((performance.now() - burstStart) / 1000);
+    // 2. paced: each webhook sent at its time, round-robin over the instances
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const sentAt = new Map<string, number>();
+    const sends: Promise<void>[] = [];
+    const intervalMs = 1000 / options.ratePerSecond;
+    const pacedStart = performance.now();
+    for (let i = 0; i < options.paced; i++) {
+      const wait = pacedStart + i * intervalMs - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const event = signedEvent();
+      sentAt.set(event.number, epochMs());
+      sends.push(post(agent, instances[i % instances.length]!.url, event));
+    }
+    await Promise.all(sends);
+    agent.destroy();
+    await until(options.burst + options.paced);
 
-  // 2. paced: latency at a steady offered rate
-  latencies.length = 0;
-  const intervalMs = 1000 / options.ratePerSecond;
-  const pacedStart = performance.now();
-  for (let i = 0; i < options.paced; i++) {
-    const due = pacedStart + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await offer();
+    // 3. figures, with every run waiting
+    const reports = await Promise.all(instances.map((i) => i.ask<InstanceReport>({ type: 'report' })));
+    const latencies = reports.flatMap((r) => r.startedAt.filter(([n]) => sentAt.has(n)).map(([n, at]) => at - sentAt.get(n)!)).sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+    return {
+      store: options.postgresUrl ? 'postgres' : 'sqlite', instances: options.instances, runs: options.burst + options.paced, startedPerSecond,
+      cpuUsPerRun: (burstCpuMs * 1000) / options.burst, p50Ms: pct(0.5), p99Ms: pct(0.99), offeredPerSecond: options.ratePerSecond,
+      rssMb: Math.max(...reports.map((r) => r.rssMb)),
+      heapUsedMb: Math.max(...reports.map((r) => r.heapUsedMb)),
+    };
+  } finally {
+    for (const i of instances) i.child.kill('SIGTERM');
+    if (options.postgresUrl) {
+      const client = new pg.Client({ connectionString: options.postgresUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
-  await until(options.burst + options.paced);
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-
-  // 3. memory with every run waiting
-  acceptedAt.clear();
-  latencies.length = 0;
-  (globalThis as { gc?: () => void }).gc?.();
-  const rssMb = process.memoryUsage().rss / 1024 / 1024;
-  await engine.stop(1000);
-  if (options.postgresUrl) await sql`drop schema ${sql.id(schema)} cascade`.execute(store.db);
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-  return { store: store.dialect, runs: options.burst + options.paced, startedPerSecond, p50Ms: pct(0.5), p99Ms: pct(0.99), offeredPerSecond: options.ratePerSecond, rssMb };
 }

@@ -4,7 +4,7 @@ import { ConnectorError } from '../../../src/errors';
 import { jobArtifacts, type ControllerClient } from '../client';
 import { CONNECTOR, jobIdOf, parseParams } from '../errors';
 import { findLaunch, idempotencyLabel, snowlineExtraVars } from '../idempotency';
-import { extraVarsSchema, launchJobResultSchema, limitSchema, TERMINAL_STATUSES, type LaunchJobResult } from '../schemas';
+import { extraVarsSchema, launchJobResultSchema, limitSchema, TERMINAL_STATUSES, type Job, type LaunchJobResult } from '../schemas';
 
 /** A controller object id, as a number or (rendered from a template) a digit string. */
 export const objectId = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,9}$/).transform(Number)]);
@@ -35,9 +35,11 @@ export const launchJobTemplateAction: ActionSpec<LaunchJobTemplateParams, Launch
 };
 
 export interface LaunchJobTemplateDeps {
-  client: Pick<ControllerClient, 'findJobTemplate' | 'launch' | 'getJob' | 'jobStdout' | 'cancelJob' | 'findJobsByTemplateSince' | 'findJobsByLabel'>;
-  /** How long until the engine looks at a running job again, in ms. */
+  client: Pick<ControllerClient, 'findJobTemplate' | 'launch' | 'getJob' | 'getJobs' | 'jobStdout' | 'cancelJob' | 'findJobsByTemplateSince' | 'findJobsByLabel'>;
+  /** How long until the engine looks at a running job again, in ms (at first). */
   pollIntervalMs: number;
+  /** The longest wait between two looks at a job that has been running for long, in ms. */
+  maxPollIntervalMs: number;
   /** How far back `recover` looks for the job, in ms. */
   recoverLookbackMs: number;
   /** Bytes of output kept in the result. */
@@ -45,9 +47,54 @@ export interface LaunchJobTemplateDeps {
   now?: () => number;
 }
 
+/**
+ * Reads jobs for `check`: the jobs asked for in the same turn of the event loop (the engine checks
+ * the waiting steps it claimed side by side) are read in one `GET jobs/?id__in=…` (§1.3), so
+ * thousands of waiting runs cost the controller a request per batch, not one per job. A lone job
+ * is read as `GET jobs/{id}/`.
+ */
+function jobReader(client: LaunchJobTemplateDeps['client']): (jobId: number, signal: AbortSignal) => Promise<Job> {
+  let waiting = new Map<number, { signal: AbortSignal; callers: Array<{ resolve(job: Job): void; reject(err: unknown): void }> }>();
+
+  async function flush(): Promise<void> {
+    const batch = waiting;
+    waiting = new Map();
+    const ids = [...batch.keys()];
+    try {
+      const jobs = ids.length === 1 ? [await client.getJob(ids[0]!, { signal: batch.get(ids[0]!)!.signal })] : await client.getJobs(ids);
+      const byId = new Map(jobs.map((j) => [j.id, j]));
+      for (const [jobId, { callers }] of batch) {
+        const job = byId.get(jobId);
+        for (const c of callers) job ? c.resolve(job) : c.reject(new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller has no job ${jobId} (deleted?)`, { details: { jobId } }));
+      }
+    } catch (err) {
+      for (const { callers } of batch.values()) for (const c of callers) c.reject(err);
+    }
+  }
+
+  return (jobId, signal) =>
+    new Promise<Job>((resolve, reject) => {
+      if (waiting.size === 0) setImmediate(() => void flush());
+      const entry = waiting.get(jobId) ?? { signal, callers: [] };
+      entry.callers.push({ resolve, reject });
+      waiting.set(jobId, entry);
+    });
+}
+
 export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): ActionHandler<LaunchJobTemplateParams, LaunchJobResult> {
   const now = deps.now ?? Date.now;
   const parse = (input: unknown) => parseParams(launchJobTemplateParamsSchema, input, launchJobTemplateAction.name);
+  const readJob = jobReader(deps.client);
+
+  /**
+   * When to look at a running job again: soon at first, then at a tenth of its running time, up to
+   * `maxPollIntervalMs`; a job running for an hour is not worth a request a second.
+   */
+  function nextCheckMs(job: Job): number {
+    const startedMs = job.started ? Date.parse(job.started) : NaN;
+    const runningMs = Number.isNaN(startedMs) ? 0 : now() - startedMs;
+    return Math.max(deps.pollIntervalMs, Math.min(deps.maxPollIntervalMs, Math.round(runningMs / 10)));
+  }
 
   async function stdoutTail(jobId: number, ctx: ActionContext): Promise<string> {
     try {
@@ -78,8 +125,8 @@ export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): Act
     },
 
     async check(ref, _input, ctx) {
-      const job = await deps.client.getJob(jobIdOf(ref), { signal: ctx.signal });
-      if (!TERMINAL_STATUSES.has(job.status)) return { status: 'pending', ref, checkAfterMs: deps.pollIntervalMs };
+      const job = await readJob(jobIdOf(ref), ctx.signal);
+      if (!TERMINAL_STATUSES.has(job.status)) return { status: 'pending', ref, checkAfterMs: nextCheckMs(job) };
       const stdout = await stdoutTail(job.id, ctx);
       if (job.status !== 'successful') {
         const why = job.job_explanation ? ` (${job.job_explanation})` : '';

@@ -4,7 +4,8 @@ import { z } from 'zod';
  * Faults the sandbox injects into one of its APIs, for tests and rehearsals. Every field is
  * optional; counts are consumed request by request, `downForSeconds` is measured from when the
  * plan was set. Order of precedence: down, next statuses, 429 burst, dropped connections, hangs,
- * error rate; `latencyMs` delays whatever happens.
+ * slow answers, error rate; `latencyMs` delays whatever happens. With `methods`, only requests of
+ * those methods are touched (and consume counts): e.g. only the AWX launch POST fails.
  */
 export const faultPlanSchema = z
   .object({
@@ -20,7 +21,10 @@ export const faultPlanSchema = z
     dropRate: z.number().min(0).max(1).optional().describe('share of connections destroyed at random'),
     hangNext: z.number().int().min(0).optional().describe('the next N requests get no answer for hangMs, then a dropped connection (client timeouts)'),
     hangMs: z.number().int().min(0).max(600_000).default(30_000),
+    slowNext: z.number().int().min(0).optional().describe('the next N requests are carried out, but their answer is held for slowMs (a client timeout after the work was done: the caller cannot tell)'),
+    slowMs: z.number().int().min(0).max(600_000).default(30_000),
     downForSeconds: z.number().min(0).optional().describe('the backend answers errorStatus to everything for this long'),
+    methods: z.array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])).min(1).optional().describe('only requests with these methods are faulted; default all'),
   })
   .strict();
 export type FaultPlan = z.infer<typeof faultPlanSchema>;
@@ -34,7 +38,8 @@ export type FaultAction =
   | { kind: 'pass' }
   | { kind: 'status'; status: number; rateLimit?: { resetAtSeconds: number; retryAfterSeconds: number; headers: boolean } }
   | { kind: 'drop' }
-  | { kind: 'hang'; ms: number };
+  | { kind: 'hang'; ms: number }
+  | { kind: 'slow'; ms: number };
 
 interface ActivePlan {
   plan: FaultPlan;
@@ -44,6 +49,7 @@ interface ActivePlan {
   rateLimitBurst: number;
   dropNext: number;
   hangNext: number;
+  slowNext: number;
 }
 
 /** Holds the fault plan of each target and decides, request by request, what goes wrong. */
@@ -66,6 +72,7 @@ export class FaultInjector {
       rateLimitBurst: plan.rateLimitBurst ?? 0,
       dropNext: plan.dropNext ?? 0,
       hangNext: plan.hangNext ?? 0,
+      slowNext: plan.slowNext ?? 0,
     });
     this.injected.set(target, {});
     return plan;
@@ -84,18 +91,19 @@ export class FaultInjector {
       FAULT_TARGETS.map((t) => {
         const active = this.plans.get(t);
         if (!active) return [t, null];
-        const { plan, failNext, rateLimitBurst, dropNext, hangNext } = active;
-        return [t, { plan, remaining: { failNext, rateLimitBurst, dropNext, hangNext }, downUntil: this.downUntil(active), injected: this.injected.get(t) ?? {} }];
+        const { plan, failNext, rateLimitBurst, dropNext, hangNext, slowNext } = active;
+        return [t, { plan, remaining: { failNext, rateLimitBurst, dropNext, hangNext, slowNext }, downUntil: this.downUntil(active), injected: this.injected.get(t) ?? {} }];
       }),
     );
   }
 
-  latencyMs(target: FaultTarget): number {
-    return this.plans.get(target)?.plan.latencyMs ?? 0;
+  latencyMs(target: FaultTarget, method: string): number {
+    const active = this.applicable(target, method);
+    return active?.plan.latencyMs ?? 0;
   }
 
-  decide(target: FaultTarget): FaultAction {
-    const active = this.plans.get(target);
+  decide(target: FaultTarget, method: string): FaultAction {
+    const active = this.applicable(target, method);
     if (!active) return { kind: 'pass' };
     const action = this.choose(active);
     const seen = this.injected.get(target) ?? {};
@@ -127,9 +135,21 @@ export class FaultInjector {
       active.hangNext--;
       return { kind: 'hang', ms: plan.hangMs };
     }
+    if (active.slowNext > 0) {
+      active.slowNext--;
+      return { kind: 'slow', ms: plan.slowMs };
+    }
     if (plan.dropRate && this.random() < plan.dropRate) return { kind: 'drop' };
     if (plan.errorRate && this.random() < plan.errorRate) return { kind: 'status', status: plan.errorStatus };
     return { kind: 'pass' };
+  }
+
+  /** The target's plan, when it has one that covers requests of this method. */
+  private applicable(target: FaultTarget, method: string): ActivePlan | undefined {
+    const active = this.plans.get(target);
+    if (!active) return undefined;
+    const { methods } = active.plan;
+    return methods === undefined || (methods as string[]).includes(method.toUpperCase()) ? active : undefined;
   }
 
   private downUntil(active: ActivePlan): number | undefined {

@@ -25,13 +25,25 @@ function sendInjected(res: Response, target: FaultTarget, action: Extract<FaultA
 }
 
 /**
+ * The API does its work now, but its answer leaves only after `ms`: a caller whose timeout is
+ * shorter gives up on a request that did happen (a launched job, an applied PATCH).
+ */
+function holdAnswer(res: Response, ms: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    setTimeout(() => end(...args), ms).unref();
+    return res;
+  }) as Response['end'];
+}
+
+/**
  * Applies the injector's plan for `target` to each request before the API sees it: delays,
  * answers an error in the API's own shape, or drops the connection without an answer.
  */
 export function injectFaults(faults: FaultInjector, target: FaultTarget): RequestHandler {
   return async (req, res, next) => {
-    const latency = faults.latencyMs(target);
-    const action = faults.decide(target);
+    const latency = faults.latencyMs(target, req.method);
+    const action = faults.decide(target, req.method);
     if (latency > 0) await delay(latency);
     switch (action.kind) {
       case 'pass':
@@ -46,6 +58,9 @@ export function injectFaults(faults: FaultInjector, target: FaultTarget): Reques
         await delay(action.ms);
         req.socket.destroy();
         return;
+      case 'slow':
+        holdAnswer(res, action.ms);
+        return next();
     }
   };
 }

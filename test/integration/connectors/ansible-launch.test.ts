@@ -1,6 +1,7 @@
 import { silentLogger } from '../../../src/observability/logger';
 import type { ActionContext, ActionHandler } from '../../../connectors/connector';
 import { ansibleConnector, ControllerClient, createAnsibleRuntime } from '../../../connectors/ansible';
+import { createLaunchJobTemplateHandler } from '../../../connectors/ansible/actions/launch-job-template.action';
 import { fixture, startStub, textFixture, type Stub } from './stub-server';
 
 const SYS_ID = '9d385017c611228701d22104cc95c371';
@@ -60,7 +61,8 @@ describe('ansible.launch_job_template', () => {
 
   it('check polls until the job ends, then returns the result with artifacts and the output tail', async () => {
     stub.on('GET', '/api/v2/jobs/42/', [{ body: fixture('awx', 'job-running') }, { body: fixture('awx', 'job-successful') }]);
-    expect(await handler.check!('42', params, context())).toEqual({ status: 'pending', ref: '42', checkAfterMs: 1000 });
+    // The fixture's job started long ago: it is looked at again after maxPollIntervalMs (30 s), not every second.
+    expect(await handler.check!('42', params, context())).toEqual({ status: 'pending', ref: '42', checkAfterMs: 30_000 });
     const done = await handler.check!('42', params, context());
     expect(done).toEqual({
       status: 'done',
@@ -74,6 +76,35 @@ describe('ansible.launch_job_template', () => {
       },
     });
     expect(ansibleConnector.actions.launch_job_template!.result.safeParse((done as { result: unknown }).result).success).toBe(true);
+  });
+
+  it('a running job is looked at every pollIntervalMs at first, then at a tenth of its running time, up to maxPollIntervalMs', async () => {
+    const started = Date.parse(fixture<{ started: string }>('awx', 'job-running').started);
+    stub.on('GET', '/api/v2/jobs/42/', { body: fixture('awx', 'job-running') });
+    const at = (runningMs: number) => createLaunchJobTemplateHandler({ client: controller, pollIntervalMs: 1000, maxPollIntervalMs: 30_000, recoverLookbackMs: 1000, stdoutTailBytes: 100, now: () => started + runningMs });
+    const checkAfter = async (runningMs: number) => ((await at(runningMs).check!('42', params, context())) as { checkAfterMs: number }).checkAfterMs;
+    expect(await checkAfter(5_000)).toBe(1000);
+    expect(await checkAfter(120_000)).toBe(12_000);
+    expect(await checkAfter(3_600_000)).toBe(30_000);
+  });
+
+  it('jobs checked side by side are read in one id__in request', async () => {
+    stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-batch') });
+    stub.on('GET', '/api/v2/jobs/44/stdout/', { headers: { 'Content-Type': 'text/plain' }, body: textFixture('awx', 'job-42-stdout.txt') });
+    const [running, done] = await Promise.all([handler.check!('42', params, context()), handler.check!('44', params, context('run-2:restart'))]);
+    expect(running).toMatchObject({ status: 'pending', ref: '42' });
+    expect(done).toMatchObject({ status: 'done', result: { job_id: 44, status: 'successful' } });
+    const lists = stub.calls('GET', '/api/v2/jobs/');
+    expect(lists).toHaveLength(1);
+    expect(lists[0]!.query).toMatchObject({ id__in: '42,44', page_size: '2' });
+    expect(stub.calls('GET', '/api/v2/jobs/42/')).toHaveLength(0);
+  });
+
+  it('a job the controller no longer has fails its check as not found; the others of the batch are answered', async () => {
+    stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-batch') });
+    const [running, gone] = await Promise.allSettled([handler.check!('42', params, context()), handler.check!('45', params, context('run-3:restart'))]);
+    expect(running).toMatchObject({ status: 'fulfilled', value: { status: 'pending' } });
+    expect(gone).toMatchObject({ status: 'rejected', reason: { code: 'ansible.not_found', failure: 'permanent' } });
   });
 
   it.each(['job-failed', 'job-error'])('a job that ended badly (%s) fails the step with a permanent ansible.job_failed', async (name) => {

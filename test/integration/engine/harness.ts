@@ -140,10 +140,12 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   async function settle(horizonMs = 10 * 60_000) {
     const until = clock.now + horizonMs;
     while (clock.now <= until) {
-      for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+      await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
       const admitted = await admission.admit();
       const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
-      for (const s of steps) await worker.process(s);
+      // As the engine does: the claimed batch's runs read at once.
+      const runs = await t.repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
+      for (const s of steps) await worker.process(s, runs.get(s.run_id));
       const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
       for (const e of entries) await sender.send(e);
       if (admitted === 0 && steps.length === 0 && entries.length === 0) clock.now += 15_000;
@@ -158,7 +160,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
 
   /** Turns inbox events into runs (and starts the queued ones that may start), and nothing more. */
   async function dispatch() {
-    for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+    await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
     await admission.admit();
   }
 

@@ -202,6 +202,22 @@ describe('fault injection (/sandbox/faults)', () => {
     expect((await admin().get('/sandbox/faults')).data).toEqual({ servicenow: null, awx: null });
   });
 
+  it('slowNext does the work but holds the answer: the client times out on a record that was created', async () => {
+    await admin().put('/sandbox/faults/servicenow', { slowNext: 1, slowMs: 400 });
+    await expect(s.snow.post('/api/now/table/incident', { short_description: 'answered late' }, { timeout: 200 })).rejects.toMatchObject({ code: 'ECONNABORTED' });
+    const found = await s.snow.get('/api/now/table/incident', { params: { sysparm_query: 'short_description=answered late' } });
+    expect(found.data.result).toHaveLength(1);
+    expect((await admin().get('/sandbox/faults')).data.servicenow).toMatchObject({ remaining: { slowNext: 0 }, injected: { slow: 1 } });
+  });
+
+  it('methods limits a plan to those methods: reads pass while the next POST fails', async () => {
+    await admin().put('/sandbox/faults/awx', { failNext: 1, failStatus: 500, methods: ['POST'] });
+    expect((await s.awx.get('/api/v2/job_templates/')).status).toBe(200);
+    expect((await s.awx.post('/api/v2/job_templates/1/launch/', {})).status).toBe(500);
+    expect((await admin().get('/sandbox/faults')).data.awx).toMatchObject({ remaining: { failNext: 0 }, injected: { '500': 1 } });
+    expect((await admin().put('/sandbox/faults/awx', { methods: ['FETCH'] })).status).toBe(400);
+  });
+
   it('an error rate of 1 fails every call with errorStatus; faults can be set from the start', async () => {
     await s.sandbox.close();
     s = await startSandbox({ faults: { servicenow: { errorRate: 1, errorStatus: 502 } } });

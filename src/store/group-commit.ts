@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Store } from './database';
+import type { Tables } from './schema';
+
+interface Waiting<I, R> {
+  item: I;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Writes asked for in the same turn of the event loop are committed in one transaction (group
+ * commit): under load many workers share one commit, the main cost of a small write, and each
+ * caller still hears back only once its own write is durable. Should the shared transaction fail,
+ * each write is made again on its own, so one bad write fails alone.
+ */
+export function groupCommit<I, R>(store: Store, write: (executor: Kysely<Tables>, item: I) => Promise<R>): (item: I) => Promise<R> {
+  let queue: Waiting<I, R>[] = [];
+
+  const alone = (w: Waiting<I, R>) => write(store.db, w.item).then(w.resolve, w.reject);
+
+  async function flush(): Promise<void> {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 1) return alone(batch[0]!);
+    try {
+      const results = await store.db.transaction().execute(async (trx) => {
+        const out: R[] = [];
+        for (const w of batch) out.push(await write(trx, w.item));
+        return out;
+      });
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch {
+      for (const w of batch) await alone(w);
+    }
+  }
+
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (queue.length === 1) setImmediate(() => void flush());
+    });
+}

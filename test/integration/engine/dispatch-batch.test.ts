@@ -1,0 +1,40 @@
+import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
+import { buildEngine, incidentEvent } from './harness';
+
+/** The rule needs the ticket's CI: a ticket without one cannot start a run (its params fail to render). */
+const MAPPING = `
+table: incident
+rules:
+  - id: restart
+    description: Restart
+    owner: Linux Ops
+    risk: low
+    condition: short_descriptionLIKEis down on
+    params: { ci: "{{ ticket.cmdb_ci }}" }
+    steps:
+      - { name: restart, use: fake.launch, with: { host: "{{ params.ci }}" } }
+`;
+
+describe.each(ENGINES)('dispatching a batch of events on %s', (engine) => {
+  let t: TestStore;
+  beforeEach(async () => {
+    t = await openTestStore(engine);
+  });
+  afterEach(() => t.close());
+
+  it('records a batch together, and an event that cannot be dispatched holds back none of the others', async () => {
+    const e = buildEngine(t, MAPPING);
+    await e.intake.accept(incidentEvent('a'.repeat(32), { cmdb_ci: 'web-01' }), 'webhook');
+    await e.intake.accept(incidentEvent('b'.repeat(32)), 'webhook');
+    await e.intake.accept(incidentEvent('c'.repeat(32), { cmdb_ci: 'web-02' }), 'webhook');
+
+    await expect(e.dispatch()).rejects.toThrow(/cmdb_ci/);
+    expect((await e.onlyRun('INCaaaaaaa')).state).toBe('running');
+    expect((await e.onlyRun('INCccccccc')).state).toBe('running');
+    expect(await t.repos.runs.list({ ticket: 'INCbbbbbbb', limit: 10 })).toEqual([]);
+    const pending = await t.repos.inbox.pending(10);
+    expect(pending.map((p) => p.number)).toEqual(['INCbbbbbbb']);
+    // The rolled-back batch counted nothing: each run started is counted once.
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_started_total')).toContain('snowline_runs_started_total{rule="restart"} 2');
+  });
+});
