@@ -156,7 +156,7 @@ describe('fault injection on the real app and sandbox', () => {
   });
 
   it('5xx answers to AWX launches are retried, and each incident still gets one job', async () => {
-    await inject(h, 'awx', { failNext: 4, failStatus: 503, methods: ['POST'] });
+    await inject(h, 'awx', { failNext: 4, failStatus: 503, methods: ['POST'], pathIncludes: '/launch/' });
     const ids = await openIncidents(h, 3);
     await expectEachResolvedOnce(h, ids);
     // Four launches refused, then exactly one per incident let through.
@@ -166,7 +166,7 @@ describe('fault injection on the real app and sandbox', () => {
 
   it('launches and write-backs answered after the client gave up are ambiguous: looked up, never repeated', async () => {
     // The controller launches the jobs and ServiceNow applies a PATCH, but both answer after the 1.5 s client timeout.
-    await inject(h, 'awx', { slowNext: 2, slowMs: 2500, methods: ['POST'] });
+    await inject(h, 'awx', { slowNext: 2, slowMs: 2500, methods: ['POST'], pathIncludes: '/launch/' });
     await inject(h, 'servicenow', { slowNext: 1, slowMs: 2500, methods: ['PATCH'] });
     const ids = await openIncidents(h, 3);
     await expectEachResolvedOnce(h, ids);

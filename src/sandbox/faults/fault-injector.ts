@@ -4,8 +4,8 @@ import { z } from 'zod';
  * Faults the sandbox injects into one of its APIs, for tests and rehearsals. Every field is
  * optional; counts are consumed request by request, `downForSeconds` is measured from when the
  * plan was set. Order of precedence: down, next statuses, 429 burst, dropped connections, hangs,
- * slow answers, error rate; `latencyMs` delays whatever happens. With `methods`, only requests of
- * those methods are touched (and consume counts): e.g. only the AWX launch POST fails.
+ * slow answers, error rate; `latencyMs` delays whatever happens. With `methods` and `pathIncludes`,
+ * only matching requests are touched (and consume counts): e.g. only the AWX launch POST fails.
  */
 export const faultPlanSchema = z
   .object({
@@ -25,6 +25,7 @@ export const faultPlanSchema = z
     slowMs: z.number().int().min(0).max(600_000).default(30_000),
     downForSeconds: z.number().min(0).optional().describe('the backend answers errorStatus to everything for this long'),
     methods: z.array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])).min(1).optional().describe('only requests with these methods are faulted; default all'),
+    pathIncludes: z.string().min(1).max(200).optional().describe('only requests whose path contains this text are faulted, e.g. "/launch/"; default all'),
   })
   .strict();
 export type FaultPlan = z.infer<typeof faultPlanSchema>;
@@ -97,13 +98,13 @@ export class FaultInjector {
     );
   }
 
-  latencyMs(target: FaultTarget, method: string): number {
-    const active = this.applicable(target, method);
+  latencyMs(target: FaultTarget, method: string, path = ''): number {
+    const active = this.applicable(target, method, path);
     return active?.plan.latencyMs ?? 0;
   }
 
-  decide(target: FaultTarget, method: string): FaultAction {
-    const active = this.applicable(target, method);
+  decide(target: FaultTarget, method: string, path = ''): FaultAction {
+    const active = this.applicable(target, method, path);
     if (!active) return { kind: 'pass' };
     const action = this.choose(active);
     const seen = this.injected.get(target) ?? {};
@@ -144,12 +145,13 @@ export class FaultInjector {
     return { kind: 'pass' };
   }
 
-  /** The target's plan, when it has one that covers requests of this method. */
-  private applicable(target: FaultTarget, method: string): ActivePlan | undefined {
+  /** The target's plan, when it has one that covers this request's method and path. */
+  private applicable(target: FaultTarget, method: string, path: string): ActivePlan | undefined {
     const active = this.plans.get(target);
     if (!active) return undefined;
-    const { methods } = active.plan;
-    return methods === undefined || (methods as string[]).includes(method.toUpperCase()) ? active : undefined;
+    const { methods, pathIncludes } = active.plan;
+    if (methods !== undefined && !(methods as string[]).includes(method.toUpperCase())) return undefined;
+    return pathIncludes === undefined || path.includes(pathIncludes) ? active : undefined;
   }
 
   private downUntil(active: ActivePlan): number | undefined {

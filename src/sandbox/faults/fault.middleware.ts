@@ -42,8 +42,8 @@ function holdAnswer(res: Response, ms: number): void {
  */
 export function injectFaults(faults: FaultInjector, target: FaultTarget): RequestHandler {
   return async (req, res, next) => {
-    const latency = faults.latencyMs(target, req.method);
-    const action = faults.decide(target, req.method);
+    const latency = faults.latencyMs(target, req.method, req.originalUrl);
+    const action = faults.decide(target, req.method, req.originalUrl);
     if (latency > 0) await delay(latency);
     switch (action.kind) {
       case 'pass':

@@ -218,6 +218,14 @@ describe('fault injection (/sandbox/faults)', () => {
     expect((await admin().put('/sandbox/faults/awx', { methods: ['FETCH'] })).status).toBe(400);
   });
 
+  it('pathIncludes limits a plan to matching paths: a label is created while the launch after it fails', async () => {
+    await admin().put('/sandbox/faults/awx', { failNext: 1, failStatus: 503, methods: ['POST'], pathIncludes: '/launch/' });
+    expect((await s.awx.post('/api/v2/labels/', { name: 'snowline:k1', organization: 1 })).status).toBe(201);
+    expect((await s.awx.post('/api/v2/job_templates/7/launch/', {})).status).toBe(503);
+    expect((await s.awx.post('/api/v2/job_templates/7/launch/', {})).status).toBe(201);
+    expect((await admin().get('/sandbox/faults')).data.awx).toMatchObject({ injected: { '503': 1, pass: 1 } });
+  });
+
   it('an error rate of 1 fails every call with errorStatus; faults can be set from the start', async () => {
     await s.sandbox.close();
     s = await startSandbox({ faults: { servicenow: { errorRate: 1, errorStatus: 502 } } });
