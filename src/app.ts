@@ -40,6 +40,8 @@ import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance } from './engine/leadership';
 import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
 import { createTokenVerifier } from './security/jwt';
+import { createPrivilegeBroker } from './security/privilege-broker';
+import { createPrivilegeProviders } from './security/privilege-provider';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 
@@ -59,6 +61,7 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
   const sn = config.servicenow;
   for (const secret of [config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
+  for (const provider of Object.values(config.privilege.providers)) registerSecret(provider.type === 'vault' ? provider.token : provider.password);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
@@ -126,7 +129,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
   const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks });
+  const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, privilege });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
@@ -148,7 +152,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const leadership = soleInstance;
-  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }], leadership, logger);
+  const scheduled = scheduleLeaderJobs([
+    { name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() },
+    { name: 'privilege-release-sweep', cron: everySeconds(config.privilege.releaseSweepSeconds), run: () => privilege.sweep() },
+  ], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });

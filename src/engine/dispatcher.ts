@@ -218,7 +218,7 @@ export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, ru
   const main = definition.steps.map((step, idx) => {
     if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
     const join = step.parallel ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join) : undefined;
-    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}) };
+    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}), ...(step.privileged && step.credential ? { credential: step.credential } : {}) };
     return row(idx, stage, step.name, step.use, step.with, stage === 0 ? [...definition.gates, ...step.gates] : step.gates, flow);
   });
   const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));

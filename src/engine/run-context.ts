@@ -45,6 +45,8 @@ export interface StepFlow {
   retry?: Partial<RetryPolicy>;
   /** For a compensation step: the name of the step it undoes. */
   compensates?: string;
+  /** A privileged step: the credential (privilege.credentials) checked out for each attempt. */
+  credential?: string;
 }
 
 export function stepFlow(step: Pick<Step, 'flow'>): StepFlow {
@@ -113,6 +115,7 @@ function escalationNote(runId: string, steps: readonly Step[], escalation: Escal
   return `${failureSummary(runId, steps)}${actions.length ? `\nEscalated: ${actions.join(', ')}.` : ''}`;
 }
 
-export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[]): TemplateValue {
-  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps));
+/** `extra` adds what only this attempt knows (a privileged step's `credential`). */
+export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateValue {
+  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps, extra));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Drop } from 'liquidjs';
 import type { ActionContext, ActionHandler, ActionProgress } from '../../connectors/connector';
 import { SnowlineError } from '../errors';
 import type { Logger } from '../observability/logger';
@@ -9,11 +10,12 @@ import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
-import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext } from './run-context';
+import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext, type StepFlow } from './run-context';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from '../security/secret-params';
+import type { PrivilegeBroker } from '../security/privilege-broker';
 
 export interface StepWorkerDeps {
   store: Store;
@@ -36,6 +38,8 @@ export interface StepWorkerDeps {
   random?: () => number;
   /** Optional lifecycle around settled steps (change management plugs in here). */
   hooks?: StepHooks;
+  /** Checks out credentials of privileged steps; without it a privileged step fails. */
+  privilege?: PrivilegeBroker;
 }
 
 /** What a step hook learns when a step settles, inside the transaction that settles it. */
@@ -94,6 +98,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
     if (circuitBlockedUntil !== undefined) return waitForCircuit(step, circuitBlockedUntil);
+    const credential = flow.credential === undefined ? undefined : await credentialFor(run, step, flow);
+    if (credential === null) return;
+    // The grant is for this attempt: kept only while backend work it started is still running.
+    let keepGrant = false;
     const abort = new AbortController();
     // The backend call itself is cut off at the step's deadline (counted from now for a first start).
     const limitMs = deadline !== undefined ? deadline - now() : flow.timeoutSeconds !== undefined ? flow.timeoutSeconds * 1000 : undefined;
@@ -102,7 +110,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const ctx = actionContext(run, step, abort.signal);
     let attempt = step.attempt;
     try {
-      const params = renderStepParams(step, context, run.id, run.steps);
+      const params = renderStepParams(step, context, run.id, run.steps, credential ? { credential } : {});
       const progress = await advance(handler, step, params, ctx, () => {
         attempt += 1;
         return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now(), waiting_for: null });
@@ -111,6 +119,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
       const startedAt = step.started_at ?? now();
       const checkAt = Math.min(now() + progress.checkAfterMs, flow.timeoutSeconds !== undefined ? startedAt + flow.timeoutSeconds * 1000 : Infinity);
+      keepGrant = true;
       await save(step, { state: 'waiting', external_ref: progress.ref, next_at: checkAt, lease_owner: null, lease_until: null, attempt });
     } catch (err) {
       if (abort.signal.aborted) return timeOut(run, { ...step, attempt }, handler, flow.timeoutSeconds!);
@@ -123,7 +132,38 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await failAttempt(run, { ...step, attempt }, err);
     } finally {
       clearTimeout(timer);
+      if (credential && !(credential instanceof WithheldCredential) && !keepGrant) await releaseGrants(step, 'attempt ended');
     }
+  }
+
+  /**
+   * A privileged step's credential for this attempt, checked out only once its approval is on
+   * record (validation demands the approval gate; this is the check at the point of use). null =
+   * no attempt now (the step was refused or its checkout failed and was handled).
+   * While the step waits on backend work it started, the backend already holds the credential:
+   * checking on it takes no second grant, and its params show every credential field as withheld.
+   */
+  async function credentialFor(run: Run & { steps: Step[] }, step: Step, flow: StepFlow): Promise<Record<string, string> | WithheldCredential | null> {
+    if (step.state === 'waiting' && step.external_ref) return new WithheldCredential();
+    const approval = await repos.approvals.find(run.id, step.name);
+    if (approval?.decision !== 'approved') {
+      await settle(run, step, 'refused', { error: `privileged step ${step.name} has no recorded approval; its credential was not checked out` });
+      return null;
+    }
+    if (!deps.privilege) {
+      await settle(run, step, 'failed', { error: `privileged step ${step.name}: no credential provider is configured (privilege.providers)` });
+      return null;
+    }
+    try {
+      return await deps.privilege.grant({ run, step, credential: flow.credential!, approvedBy: approval.actor, ttlSeconds: flow.timeoutSeconds });
+    } catch (err) {
+      await failAttempt(run, step, err);
+      return null;
+    }
+  }
+
+  async function releaseGrants(step: Step, reason: string): Promise<void> {
+    await deps.privilege?.releaseStep(step.id, reason).catch((err: Error) => logger.warn('privileged credential release failed; the sweep retries', { step: step.name, error: err.message }));
   }
 
   /** The backend's circuit is open: the step waits (no attempt spent) until it may be tried again. */
@@ -269,6 +309,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       return { runState: decision.runState, cancelled };
     });
     if (ended && ended.runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
+    if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
     metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
@@ -279,6 +320,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     for (const step of cancelled) {
       const handler = step.external_ref ? deps.connectors.handler(step.connector, step.action) : undefined;
       if (handler?.cancel) await handler.cancel(step.external_ref!, actionContext(run, step, new AbortController().signal)).catch((err: Error) => logger.warn('could not stop the backend work of a cancelled step', { runId: run.id, step: step.name, error: err.message }));
+      if (stepFlow(step).credential !== undefined) await releaseGrants(step, 'step cancelled');
     }
   }
 
@@ -303,6 +345,13 @@ export function stepViews(steps: readonly Step[]): StepView[] {
     const flow = stepFlow(s);
     return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
   });
+}
+
+/** A credential's fields as templates see them outside the attempt that holds it. */
+class WithheldCredential extends Drop {
+  override liquidMethodMissing(): string {
+    return '[withheld]';
+  }
 }
 
 /** next_at of a parked step: never due by the clock, only when a resume sets it. */

@@ -63,6 +63,15 @@ export const stepSchema = z
       .strict()
       .optional()
       .describe('the action that undoes this step when a later step fails (run latest first)'),
+    privileged: z
+      .boolean()
+      .optional()
+      .describe('the step runs with a credential checked out just in time (see credential); it must pass the approval gate first'),
+    credential: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a name under privilege.credentials in config)')
+      .optional()
+      .describe('privileged steps: the credential to check out for the attempt; its fields are `credential.<field>` in this step\'s `with`'),
   })
   .strict();
 export type StepDefinition = z.infer<typeof stepSchema>;

@@ -5,6 +5,7 @@ import type { MappingCatalog } from './mapping-catalog';
 import { TEMPLATE_ROOTS } from './mapping-catalog';
 import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
+import { APPROVAL_GATE } from '../engine/gates';
 import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
 
 /**
@@ -52,7 +53,7 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     checkSecretParams(rule, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
     const resolved = { ...rule, steps: rule.steps! };
-    checkSteps(resolved.steps, ['steps'], catalog, report);
+    checkSteps(resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
     return resolved;
@@ -165,7 +166,7 @@ function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCa
   checkSteps(rule.change.rollback, ['change', 'rollback'], catalog, report);
 }
 
-function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report): void {
+function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report, ruleGates: readonly string[] = []): void {
   const report: Report = (path, message, offset) => outer([...at, ...path.slice(1)], message, offset);
   const seen = new Set<string>();
   steps.forEach((step, i) => {
@@ -174,6 +175,25 @@ function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: Ma
     checkAction(step.use, step.with, ['steps', i], catalog, report);
     // A compensation is an action like any other: a typo must fail here, not when a rollback is needed.
     if (step.compensate) checkAction(step.compensate.use, step.compensate.with, ['steps', i, 'compensate'], catalog, report);
+  });
+  checkPrivilegedSteps(steps, ruleGates, report);
+}
+
+/**
+ * A privileged step names the credential it checks out, and a person approves it first: the
+ * `approval` gate is in the step's own gates, or — for a step of the first stage, which is asked the
+ * rule's gates too — in the rule's. The worker checks the recorded approval again before checkout.
+ */
+function checkPrivilegedSteps(steps: ResolvedRule['steps'], ruleGates: readonly string[], report: Report): void {
+  steps.forEach((step, i) => {
+    if (!step.privileged) {
+      if (step.credential !== undefined) report(['steps', i, 'credential'], 'credential is only checked out for a privileged step (add privileged: true)');
+      return;
+    }
+    if (step.credential === undefined) report(['steps', i, 'privileged'], 'a privileged step needs credential: <name under privilege.credentials>');
+    const firstStage = i === 0 || (step.parallel !== undefined && step.parallel === steps[0]?.parallel);
+    const approved = step.gates.includes(APPROVAL_GATE) || (firstStage && ruleGates.includes(APPROVAL_GATE));
+    if (!approved) report(['steps', i, 'gates'], `a privileged step must pass the ${APPROVAL_GATE} gate first (gates: [${APPROVAL_GATE}])`);
   });
 }
 
@@ -201,17 +221,17 @@ function checkAction(use: string, values: Record<string, TemplateValue>, at: Pro
 function checkTemplates(table: string, rule: ResolvedRule, catalog: MappingCatalog, report: Report, only: { skipSteps?: boolean; stepsOnly?: boolean } = {}): void {
   const params = new Set(Object.keys(rule.params));
   const steps = new Set(rule.steps.map((s) => s.name));
-  const check = (path: PropertyKey[], value: TemplateValue, scope: { params: boolean; writeback: boolean }) =>
+  const check = (path: PropertyKey[], value: TemplateValue, scope: { params: boolean; writeback: boolean; credential?: boolean }) =>
     forEachString(value, path, (text, at) => {
       const syntax = templateSyntaxProblem(text);
       if (syntax) return report(at, `template: ${syntax}`);
       for (const variable of variablesOf(text)) {
-        const problem = variableProblem(variable, table, catalog, { params: scope.params ? params : undefined, steps, writeback: scope.writeback });
+        const problem = variableProblem(variable, table, catalog, { params: scope.params ? params : undefined, steps, writeback: scope.writeback, credential: scope.credential });
         if (problem) report(at, `template: ${problem}`);
       }
     });
   if (!only.stepsOnly) for (const [name, value] of Object.entries(rule.params)) check(['params', name], value, { params: false, writeback: false });
-  if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false }));
+  if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false, credential: step.privileged === true }));
   for (const outcome of ['success', 'failure', 'waiting_approval'] as const) {
     const wb = rule.writeback[outcome];
     if (!wb) continue;
@@ -228,7 +248,7 @@ function variableProblem(
   variable: string,
   table: string,
   catalog: MappingCatalog,
-  known: { params?: Set<string>; steps: Set<string>; writeback: boolean },
+  known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean },
 ): string | undefined {
   const [root = '', name] = variable.split('.');
   if (!(root in TEMPLATE_ROOTS)) return `unknown variable ${root} (use one of ${Object.keys(TEMPLATE_ROOTS).join(', ')})`;
@@ -237,6 +257,7 @@ function variableProblem(
   if (root === 'params' && name && known.params && !known.params.has(name)) return `params.${name} is not defined in this rule`;
   if (root === 'steps' && name && !known.steps.has(name)) return `steps.${name} is not a step of this rule`;
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
+  if (root === 'credential' && !known.credential) return 'credential is only known in the with of a privileged step';
   if (root === 'command' && name && !['name', 'user', 'args'].includes(name)) return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;
 }

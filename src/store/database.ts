@@ -10,6 +10,7 @@ import { gates } from './migrations/002-gates';
 import { connectorCredentials } from './migrations/003-connector-credentials';
 import { workflow } from './migrations/004-workflow';
 import { inboxByRecord } from './migrations/005-inbox-by-record';
+import { privilegeLeases } from './migrations/006-privilege-leases';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -30,7 +31,7 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord() };
+  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-privilege-leases': privilegeLeases() };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,

@@ -3,6 +3,7 @@ import { auditRepository } from './audit.repository';
 import type { Store } from './database';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
+import { privilegeLeaseRepository } from './privilege-lease.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
 import { watermarkRepository } from './watermark.repository';
@@ -19,6 +20,7 @@ export function repositories(store: Store) {
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
+    privilegeLeases: privilegeLeaseRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -14,6 +14,8 @@ import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
+import { createPrivilegeBroker } from '../../../src/security/privilege-broker';
+import type { CredentialSpec, PrivilegeProvider } from '../../../src/security/privilege-provider';
 import type { TestStore } from '../../helpers/stores';
 
 /** launch: a job that finishes at its first check; slow: one that never does; fail: refused at once; undo: a compensation. */
@@ -110,6 +112,8 @@ export interface EngineOptions {
   breakers?: BreakerSettings;
   /** Clock start, epoch ms. */
   start?: number;
+  /** Credential providers for privileged steps (the broker runs on the test clock). */
+  privilege?: { providers: Record<string, PrivilegeProvider>; credentials: Record<string, CredentialSpec> };
 }
 
 export function buildEngine(t: TestStore, mapping: string, options: EngineOptions = {}) {
@@ -129,7 +133,8 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
   const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline' });
   const breakers = options.breakers ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now }) : undefined;
-  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers });
+  const privilege = options.privilege ? createPrivilegeBroker({ ...deps, ...options.privilege, leaseSeconds: 600 }) : undefined;
+  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers, privilege });
   const sender = createOutboxSender({ repos: t.repos, target: instance, logger, metrics, owner, retry, now, random: () => 0 });
   const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
 
@@ -156,5 +161,5 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
   }
 
-  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers };
+  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers, privilege };
 }
