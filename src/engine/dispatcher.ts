@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
-import type { CompiledRule, RuleSet } from '../rules/rule-set';
+import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
 import { renderValue } from '../rules/template';
 import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
@@ -83,24 +83,48 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /**
-   * Starts one rule for one ticket on an operator's request (`POST /api/v1/rules/{id}/trigger`).
-   * The rule must have the `manual` trigger and its condition must hold; returns the run id, or
-   * why nothing started.
+   * Starts one rule for one ticket on an operator's request (`POST /api/v1/rules/{id}/trigger`),
+   * possibly on behalf of a service-desk agent (`requestedBy`, a user_name: the UI Action). The rule
+   * must have a `manual` trigger — for `{ manual: true, allowed_groups }`, the agent must be in one of
+   * the groups (read from sys_user_grmember, as for work-note commands) — and its condition must
+   * hold. Returns the run id, or why nothing started: `forbidden` (the agent may not; audited) or
+   * `refused` (the rule does not apply).
    */
-  async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string }): Promise<{ runId?: string; mode?: string; refused?: string }> {
+  async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string; requestedBy?: string }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
     const ruleSet = deps.rules();
     const record = await withDotWalks(ruleSet, request.payload);
-    const { matched } = matchEvent(ruleSet, { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId });
+    const requestedBy = request.requestedBy ? { user: request.requestedBy, groups: (await deps.lookups?.groupsOf(request.requestedBy)) ?? [] } : undefined;
+    const input: MatchInput = { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId, requestedBy };
+    const { matched } = matchEvent(ruleSet, input);
     const rule = matched[0];
-    if (!rule) return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
+    // With a requesting agent, the journal names the agent as the actor and the API caller as the channel.
+    const who = requestedBy ? { actor: requestedBy.user, via: request.actor } : { actor: request.actor };
+    if (!rule) {
+      const reason = matchEvent(ruleSet, input, { explain: true }).skipped.find((s) => s.ruleId === request.ruleId)?.reason;
+      if (reason === 'not_allowed') {
+        const forbidden = notAllowed(ruleSet, request.ruleId, requestedBy?.user);
+        await repos.audit.append(store.db, { kind: 'rule.trigger_refused', actor: who.actor, subject: request.payload.number, detail: { rule: request.ruleId, ruleVersion: ruleSet.version, ...(who.via ? { via: who.via } : {}), reason: forbidden } }, now());
+        logger.warn('manual trigger refused', { rule: request.ruleId, ticket: request.payload.number, actor: who.actor, reason: forbidden });
+        return { forbidden };
+      }
+      return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
+    }
     const eventKey = `manual:${randomUUID()}`;
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
     await store.db.transaction().execute(async (trx) => {
-      await repos.audit.append(trx, { kind: 'rule.triggered', actor: request.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey } }, now());
+      await repos.audit.append(trx, { kind: 'rule.triggered', actor: who.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey, ...(who.via ? { via: who.via } : {}) } }, now());
       [runId] = await actOn(trx, [rule], ruleSet, event);
     });
     return { runId, mode: rule.definition.mode };
+  }
+
+  /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */
+  function notAllowed(ruleSet: RuleSet, ruleId: string, user: string | undefined): string {
+    const groups = (findRule(ruleSet, ruleId)?.definition.on ?? []).flatMap((t) => (typeof t === 'object' && 'manual' in t ? t.allowed_groups : []));
+    return user
+      ? `${user} is in none of the groups allowed to trigger rule ${ruleId} (${groups.join(', ')})`
+      : `rule ${ruleId} may only be triggered on behalf of a member of ${groups.join(', ')}; the request names no agent (requested_by)`;
   }
 
   /** Acts on each matched rule per its mode; returns the ids of the runs started. */

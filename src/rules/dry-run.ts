@@ -48,12 +48,13 @@ export function dryRun(ruleSet: RuleSet, catalog: MappingCatalog, table: string,
 function describeTrigger(trigger: TriggerDefinition): string {
   if (typeof trigger === 'string') return trigger;
   if ('command' in trigger) return `/automate ${trigger.command} by ${trigger.allowed_groups.join(' or ')}`;
+  if ('manual' in trigger) return `manual for ${trigger.allowed_groups.join(' or ')}`;
   return Array.isArray(trigger.changes) ? `changes to ${trigger.changes.join(' or ')}` : `changes of ${Object.entries(trigger.changes).map(([f, v]) => `${f} to ${v}`).join(' or ')}`;
 }
 
 function describeReason(reason: SkipReason, triggers: TriggerDefinition[]): string {
   if (reason === 'trigger') return `fires on ${triggers.map(describeTrigger).join(', ')} only`;
-  if (reason === 'not_allowed') return 'the agent who typed the command is in none of its allowed groups';
+  if (reason === 'not_allowed') return 'the agent (who typed the command, or asked through the UI Action) is in none of its allowed groups';
   if (reason === 'condition') return 'condition not met';
   if (reason === 'stopped') return 'an earlier matching rule stops further matching';
   return 'rule is disabled';

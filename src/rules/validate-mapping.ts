@@ -109,7 +109,7 @@ function resolveTemplateUse(table: string, rule: RuleDefinition, catalog: Mappin
 function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
   const commands = new Set<string>();
   rule.on.forEach((trigger, i) => {
-    if (typeof trigger === 'string') return;
+    if (typeof trigger === 'string' || 'manual' in trigger) return;
     if ('command' in trigger) {
       if (commands.has(trigger.command)) report(['on', i, 'command'], `command ${trigger.command} is listed twice`);
       commands.add(trigger.command);
@@ -129,7 +129,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     // The branch whose shape the value took (its problems are inside it) says what is wrong.
     const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0)).sort((a, b) => a.length - b.length)[0];
     if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
-    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } } or { command: name, allowed_groups: [groups] }`;
+    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] } or { manual: true, allowed_groups: [groups] }`;
   }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
