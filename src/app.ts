@@ -42,6 +42,8 @@ import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
 import { createTokenVerifier } from './security/jwt';
 import { createPrivilegeBroker } from './security/privilege-broker';
 import { createPrivilegeProviders } from './security/privilege-provider';
+import { processSecretBox } from './security/run-secrets';
+import { secretBoxFromConfig } from './security/secret-box';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 
@@ -116,7 +118,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     classify: classifyError,
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
-  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics });
+  const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
+  const usesSecretParams = [...rules.current().byTable.values()].flat().some((rule) => rule.definition.secret_params.length > 0);
+  if (!config.secrets.key && usesSecretParams) logger.warn('no secrets.key (env SNOWLINE_SECRET_KEY): secret params of runs are sealed under a key that lives as long as this process; a run interrupted by a restart cannot open them');
+  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, secretBox });
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
@@ -130,7 +135,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   };
   const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
   const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, privilege });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, privilege, secretBox });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });

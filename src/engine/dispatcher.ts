@@ -17,6 +17,8 @@ import { resolveDotWalks } from './dot-walk';
 import { NO_COMMAND, type RunContext, type StepFlow } from './run-context';
 import type { Join } from './run-state-machine';
 import { isOwnWrite } from './own-writes';
+import { paramsForDisplay, processSecretBox, sealSecretParams } from '../security/run-secrets';
+import type { SecretBox } from '../security/secret-box';
 import { suggestionNote } from './suggestion';
 import type { TicketLookups } from './ticket-lookups';
 
@@ -30,6 +32,8 @@ export interface DispatcherDeps {
   lookups?: TicketLookups;
   logger: Logger;
   metrics: Metrics;
+  /** Seals secret params in the stored run context; default: a key that lives as long as the process. */
+  secretBox?: SecretBox;
   now?: () => number;
 }
 
@@ -55,6 +59,7 @@ interface DispatchEvent {
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
   const { repos, store, logger, metrics } = deps;
+  const secretBox = deps.secretBox ?? processSecretBox();
 
   async function dispatch(event: InboxEvent): Promise<void> {
     await withCorrelation(event.correlation_id, async () => {
@@ -181,7 +186,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   function wouldRun(rule: CompiledRule, version: string, event: DispatchEvent): unknown {
     try {
       const { run, steps } = buildRun(rule, version, event);
-      return { params: (JSON.parse(run.context) as RunContext).params, steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })) };
+      return { params: paramsForDisplay(JSON.parse(run.context) as RunContext), steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })) };
     } catch (err) {
       return { error: (err as Error).message };
     }
@@ -213,7 +218,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
-      ticket_number: payload.number, event_key: event.eventKey, state: 'running', context: JSON.stringify(context),
+      ticket_number: payload.number, event_key: event.eventKey, state: 'running', context: JSON.stringify(sealSecretParams(context, secretBox)),
       correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null,
     };
     return { run, steps: buildSteps(definition, runId, at) };

@@ -15,6 +15,8 @@ export interface RunContext {
   writeback: RuleDefinition['writeback'];
   /** Params marked `secret_params` in the rule: their values are masked on every output channel. */
   secretParams?: string[];
+  /** Secret params whose stored values are sealed (src/security/run-secrets.ts); absent in memory once opened. */
+  sealedParams?: string[];
   /** The work-note command that started the run (absent for other triggers). */
   command?: { name: string; user: string; args: Record<string, string> };
   /** What to do to the ticket when the run fails (absent in runs started before escalation existed). */

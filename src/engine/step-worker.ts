@@ -16,6 +16,8 @@ import type { Transaction } from 'kysely';
 import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from '../security/secret-params';
 import type { PrivilegeBroker } from '../security/privilege-broker';
+import { openSecretParams, paramsForDisplay, processSecretBox } from '../security/run-secrets';
+import type { SecretBox } from '../security/secret-box';
 
 export interface StepWorkerDeps {
   store: Store;
@@ -40,6 +42,8 @@ export interface StepWorkerDeps {
   hooks?: StepHooks;
   /** Checks out credentials of privileged steps; without it a privileged step fails. */
   privilege?: PrivilegeBroker;
+  /** Opens the secret params sealed in run contexts; default: the process's own key (as the dispatcher's). */
+  secretBox?: SecretBox;
 }
 
 /** What a step hook learns when a step settles, inside the transaction that settles it. */
@@ -69,6 +73,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { repos, store, logger, metrics } = deps;
+  const secretBox = deps.secretBox ?? processSecretBox();
+
+  /** The run's context with its secret params opened, in memory only. */
+  function contextOf(run: Run): RunContext {
+    return openSecretParams(JSON.parse(run.context) as RunContext, secretBox);
+  }
 
   async function process(step: Step): Promise<void> {
     const run = await repos.runs.get(step.run_id);
@@ -80,7 +90,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
     // A paused run's steps are parked until resume makes them due again.
     if (run.state === 'paused') return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
     const handler = deps.connectors.handler(step.connector, step.action);
-    const context = JSON.parse(run.context) as RunContext;
+    let context: RunContext;
+    try {
+      context = contextOf(run);
+    } catch (err) {
+      return settle(run, step, 'failed', { error: `secret params of the run cannot be opened: ${(err as Error).message}` });
+    }
     registerSecretParams(context);
     if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
     const flow = stepFlow(step);
@@ -303,7 +318,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       steps = await repos.runs.stepsOf(trx, run.id);
       const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
-      const writeback = maskSecrets(renderWriteback(JSON.parse(run.context) as RunContext, run.id, steps, decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed', failedStep?.error ?? facts.error ?? ''));
+      const writeback = maskSecrets(renderWriteback(writebackContext(run), run.id, steps, decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed', failedStep?.error ?? facts.error ?? ''));
       if (writeback) await enqueueWriteback(trx, run, writeback, at);
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
       return { runState: decision.runState, cancelled };
@@ -313,6 +328,19 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (ended) await stopCancelledWork(run, ended.cancelled);
     metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
+  }
+
+  /**
+   * The context a write-back renders with: secret params opened (the note is masked after), or, when
+   * they cannot be opened, shown masked so the run still reports its outcome.
+   */
+  function writebackContext(run: Run): RunContext {
+    try {
+      return contextOf(run);
+    } catch {
+      const stored = JSON.parse(run.context) as RunContext;
+      return { ...stored, params: paramsForDisplay(stored) };
+    }
   }
 
   /** Branches no longer needed (a join decided, or the run failed) may have backend work running: ask it to stop. */
