@@ -30,10 +30,6 @@ export function privilegeLeaseRepository(db: Kysely<Tables>) {
       const result = await executor.updateTable('privilege_leases').set({ released_at: at, release_error: error }).where('id', '=', id).where('released_at', 'is', null).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-
-    async ofRun(runId: string): Promise<PrivilegeLease[]> {
-      return db.selectFrom('privilege_leases').selectAll().where('run_id', '=', runId).orderBy('granted_at').execute();
-    },
   };
 }
 export type PrivilegeLeaseRepository = ReturnType<typeof privilegeLeaseRepository>;

@@ -10,7 +10,7 @@ import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketEvent } from '../../../src/ingest/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
-import { silentLogger } from '../../../src/observability/logger';
+import { silentLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
@@ -112,6 +112,8 @@ export interface EngineOptions {
   breakers?: BreakerSettings;
   /** Clock start, epoch ms. */
   start?: number;
+  /** Where the engine logs; default: nowhere. */
+  logger?: Logger;
   /** Credential providers for privileged steps (the broker runs on the test clock). */
   privilege?: { providers: Record<string, PrivilegeProvider>; credentials: Record<string, CredentialSpec> };
 }
@@ -125,7 +127,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const backend = fakeBackend();
   const instance = fakeInstance();
   const metrics = createMetrics();
-  const logger = silentLogger();
+  const logger = options.logger ?? silentLogger();
   const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
   const deps = { store: t.store, repos: t.repos, logger, metrics, now };
   const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler, slow: backend.slow, fail: backend.fail, undo: backend.undo }, health: async () => ({ ok: true }) } } });

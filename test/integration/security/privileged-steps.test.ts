@@ -1,3 +1,7 @@
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { toRunView } from '../../../src/api/run-view';
+import { createLogger, type Logger } from '../../../src/observability/logger';
 import { redactText } from '../../../src/observability/redact';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import { createPamProvider } from '../../../src/security/pam.provider';
@@ -29,6 +33,7 @@ rules:
 `;
 
 describe.each(ENGINES)('a privileged step on %s', (engine) => {
+  const leasesOf = (runId: string) => t.store.db.selectFrom('privilege_leases').selectAll().where('run_id', '=', runId).execute();
   let t: TestStore;
   let vault: Awaited<ReturnType<typeof startVault>>;
   beforeEach(async () => {
@@ -40,8 +45,9 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     await t.close();
   });
 
-  const engineWithVault = (use?: string) =>
+  const engineWithVault = (use?: string, logger?: Logger) =>
     buildEngine(t, mapping(use), {
+      logger,
       privilege: { providers: { vault: createVaultProvider({ type: 'vault', url: vault.url, token: VAULT_TOKEN, timeoutMs: 5000 }) }, credentials: { 'db-admin': { provider: 'vault', path: 'database/creds/db-admin' } } },
     });
 
@@ -66,7 +72,7 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     expect(audit.map((a) => a.kind)).toEqual(['privilege.granted', 'privilege.released']);
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({ runId: run.id, step: 'fix', credential: 'db-admin', provider: 'vault', leaseId, approvedBy: 'beth.anglin', leaseSeconds: 600 });
     expect(JSON.parse(audit[1]!.detail)).toMatchObject({ leaseId, reason: 'step succeeded' });
-    expect(await t.repos.privilegeLeases.ofRun(run.id)).toEqual([expect.objectContaining({ lease_id: leaseId, approved_by: 'beth.anglin', released_at: expect.any(Number) })]);
+    expect(await leasesOf(run.id)).toEqual([expect.objectContaining({ lease_id: leaseId, approved_by: 'beth.anglin', released_at: expect.any(Number) })]);
 
     // The secret is in none of the stored rows, and the redactor masks it wherever it might be printed.
     for (const table of ['runs', 'steps', 'audit_log', 'outbox', 'privilege_leases', 'approvals'] as const) {
@@ -87,13 +93,26 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
   });
 
   it('gives the lease back when the attempt fails, and when a step waiting on backend work is cancelled', async () => {
-    const failing = engineWithVault('fake.fail');
+    const logLines: string[] = [];
+    const logger = createLogger('debug');
+    logger.clear();
+    logger.add(new winston.transports.Stream({ stream: new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } }) }));
+    // The backend's error quotes its parameters, credential included.
+    const failing = engineWithVault('fake.fail', logger);
     await failing.intake.accept(incidentEvent('c'.repeat(32), { short_description: 'postgres is down on db-01' }), 'webhook');
     await failing.settle(60_000);
     await failing.control.decide((await failing.onlyRun('INCccccccc')).id, 'approved', 'beth.anglin');
     await failing.settle(60_000);
-    expect((await failing.onlyRun('INCccccccc')).state).toBe('failed');
-    expect([...vault.leases.values()].map((l) => l.revoked)).toEqual([true]);
+    const failed = await failing.onlyRun('INCccccccc');
+    expect(failed.state).toBe('failed');
+    const [issued] = [...vault.leases.values()];
+    expect(issued!.revoked).toBe(true);
+    const runView = JSON.stringify(toRunView(failed));
+    expect(runView).toContain('deploy to [redacted]:[redacted]@db-01 failed'); // every field of the credential is masked
+    expect(logLines.join('')).toContain('privileged credential released');
+    for (const [channel, text] of Object.entries({ logs: logLines.join(''), runView, workNotes: JSON.stringify(failing.instance.patches) })) {
+      expect({ channel, leaked: text.includes(issued!.password) }).toEqual({ channel, leaked: false });
+    }
 
     vault.leases.clear();
     const slow = engineWithVault('fake.slow');
@@ -112,6 +131,22 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     expect(released.map((r) => JSON.parse(r.detail).reason)).toEqual(['step failed', 'step cancelled']);
   });
 
+  it('releases a lease left by a worker that died mid-attempt once the attempt is abandoned', async () => {
+    const e = engineWithVault();
+    await e.intake.accept(incidentEvent('f'.repeat(32), { short_description: 'postgres is down on db-01' }), 'webhook');
+    await e.dispatch();
+    const run = await e.onlyRun('INCfffffff');
+    const step = run.steps[0]!;
+    // A worker claimed the step, got the credential, and died before the attempt ended.
+    await t.store.db.updateTable('steps').set({ state: 'starting', lease_owner: 'dead-worker', lease_until: e.clock.now + 10_000 }).where('id', '=', step.id).execute();
+    await e.privilege!.grant({ run, step, credential: 'db-admin', approvedBy: 'beth.anglin' });
+    expect(await e.privilege!.sweep()).toBe(0);
+    e.clock.now += 10_001;
+    expect(await e.privilege!.sweep()).toBe(1);
+    expect([...vault.leases.values()].map((l) => l.revoked)).toEqual([true]);
+    expect(await leasesOf(run.id)).toEqual([expect.objectContaining({ released_at: e.clock.now })]);
+  });
+
   it('retries the step when the provider is down, holding no lease meanwhile', async () => {
     const e = engineWithVault();
     await e.intake.accept(incidentEvent('e'.repeat(32), { short_description: 'postgres is down on db-01' }), 'webhook');
@@ -121,7 +156,7 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     await e.control.decide(run.id, 'approved', 'beth.anglin');
     await e.settle(1000);
     expect((await e.onlyRun('INCeeeeeee')).steps[0]).toMatchObject({ state: 'pending', error: expect.stringContaining('vault read database/creds/db-admin: the provider answered HTTP 503') });
-    expect(await t.repos.privilegeLeases.ofRun(run.id)).toEqual([]);
+    expect(await leasesOf(run.id)).toEqual([]);
     vault.state.down = false;
     await e.settle(60_000);
     expect((await e.onlyRun('INCeeeeeee')).state).toBe('succeeded');
