@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Drop } from 'liquidjs';
 import type { ActionContext, ActionHandler, ActionProgress } from '../../connectors/connector';
 import { SnowlineError } from '../errors';
 import type { Logger } from '../observability/logger';
@@ -13,6 +12,7 @@ import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader 
 import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext, type StepFlow } from './run-context';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
+import { placeholderFields } from '../rules/template';
 import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from '../security/secret-params';
 import type { PrivilegeBroker } from '../security/privilege-broker';
@@ -147,7 +147,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await failAttempt(run, { ...step, attempt }, err);
     } finally {
       clearTimeout(timer);
-      if (credential && !(credential instanceof WithheldCredential) && !keepGrant) await releaseGrants(step, 'attempt ended');
+      if (credential && credential !== WITHHELD && !keepGrant) await releaseGrants(step, 'attempt ended');
     }
   }
 
@@ -158,8 +158,8 @@ export function createStepWorker(deps: StepWorkerDeps) {
    * While the step waits on backend work it started, the backend already holds the credential:
    * checking on it takes no second grant, and its params show every credential field as withheld.
    */
-  async function credentialFor(run: Run & { steps: Step[] }, step: Step, flow: StepFlow): Promise<Record<string, string> | WithheldCredential | null> {
-    if (step.state === 'waiting' && step.external_ref) return new WithheldCredential();
+  async function credentialFor(run: Run & { steps: Step[] }, step: Step, flow: StepFlow): Promise<Record<string, string> | typeof WITHHELD | null> {
+    if (step.state === 'waiting' && step.external_ref) return WITHHELD;
     const approval = await repos.approvals.find(run.id, step.name);
     if (approval?.decision !== 'approved') {
       await settle(run, step, 'refused', { error: `privileged step ${step.name} has no recorded approval; its credential was not checked out` });
@@ -376,11 +376,7 @@ export function stepViews(steps: readonly Step[]): StepView[] {
 }
 
 /** A credential's fields as templates see them outside the attempt that holds it. */
-class WithheldCredential extends Drop {
-  override liquidMethodMissing(): string {
-    return '[withheld]';
-  }
-}
+const WITHHELD = placeholderFields(() => '[withheld]');
 
 /** next_at of a parked step: never due by the clock, only when a resume sets it. */
 const PARKED_UNTIL = Number.MAX_SAFE_INTEGER;

@@ -1,4 +1,4 @@
-import { Liquid } from 'liquidjs';
+import { Drop, Liquid } from 'liquidjs';
 import { SnowlineError } from '../errors';
 import type { TemplateValue } from './mapping.schema';
 
@@ -29,6 +29,15 @@ engine.registerFilter('upper', (text: unknown) => String(text ?? '').toUpperCase
 engine.registerFilter('json', (value: unknown) => JSON.stringify(value ?? null));
 
 export type TemplateScope = Record<string, unknown>;
+
+/** A scope object whose every field renders as the given text (a credential not at hand, say). */
+export function placeholderFields(text: (field: string) => string): Drop {
+  return new (class extends Drop {
+    override liquidMethodMissing(field: string | number): string {
+      return text(String(field));
+    }
+  })();
+}
 
 /** Renders one template string. Throws `template.render_failed` naming the problem. */
 export function renderString(template: string, scope: TemplateScope): string {

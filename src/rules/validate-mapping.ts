@@ -164,6 +164,10 @@ function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCa
   if (table !== 'change_request') report(['change'], `a change block only applies to change_request rules, not ${table}`);
   if (!rule.gates.includes('change')) report(['gates'], 'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window');
   checkSteps(rule.change.rollback, ['change', 'rollback'], catalog, report);
+  // A rollback runs at once, without gates: there is no approval a credential could follow.
+  rule.change.rollback.forEach((step, i) => {
+    if (step.privileged) report(['change', 'rollback', i, 'privileged'], 'a rollback step cannot be privileged: rollback steps run without gates, so no approval precedes the checkout');
+  });
 }
 
 function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report, ruleGates: readonly string[] = []): void {

@@ -36,7 +36,8 @@ function maskValue(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [redactText(key), maskValue(v)]));
 }
 
-function stringsIn(value: TemplateValue | undefined): string[] {
+/** Every scalar inside a param value, as text: what a secret param's value is masked as. */
+export function stringsIn(value: TemplateValue | undefined): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return [value];
   if (typeof value !== 'object') return [String(value)];

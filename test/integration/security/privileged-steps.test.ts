@@ -3,6 +3,7 @@ import winston from 'winston';
 import { toRunView } from '../../../src/api/run-view';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import { redactText } from '../../../src/observability/redact';
+import { dryRun } from '../../../src/rules/dry-run';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import { createPamProvider } from '../../../src/security/pam.provider';
 import { createVaultProvider } from '../../../src/security/vault.provider';
@@ -171,6 +172,29 @@ describe('privileged steps in the mapping tables', () => {
     expect(buildRuleSet({ 'incident.yaml': noCredential }, fakeCatalog).problems.map((p) => p.message)).toEqual(['rule rotate-db: a privileged step needs credential: <name under privilege.credentials>']);
     const leaking = mapping().replace('"fixed: {{ steps.fix.job }}"', '"fixed with {{ credential.password }}"');
     expect(buildRuleSet({ 'incident.yaml': leaking }, fakeCatalog).problems.map((p) => p.message)).toEqual(['rule rotate-db: template: credential is only known in the with of a privileged step']);
+  });
+
+  it('cannot be rollback steps of a change, which run without gates', () => {
+    const change = `
+table: change_request
+rules:
+  - id: patch
+    description: Patch a host
+    owner: Linux Ops
+    risk: high
+    gates: [change]
+    steps: [{ name: patch, use: fake.launch, with: { host: web-01 } }]
+    change:
+      rollback:
+        - { name: restore, use: fake.launch, gates: [approval], privileged: true, credential: db-admin, with: { host: web-01 } }
+`;
+    expect(buildRuleSet({ 'change_request.yaml': change }, fakeCatalog).problems.map((p) => p.message)).toEqual(['rule patch: a rollback step cannot be privileged: rollback steps run without gates, so no approval precedes the checkout']);
+  });
+
+  it('show in a dry-run where the credential goes, without one', () => {
+    const { ruleSet } = buildRuleSet({ 'incident.yaml': mapping() }, fakeCatalog);
+    const result = dryRun(ruleSet!, fakeCatalog, 'incident', { short_description: 'postgres is down on db-01' }, 'inserted');
+    expect(result.steps).toEqual([expect.objectContaining({ name: 'fix', with: { host: '(db-admin.username, checked out at run time):(db-admin.password, checked out at run time)@db-01' } })]);
   });
 });
 

@@ -1,5 +1,7 @@
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
-import { buildEngine, incidentEvent } from '../engine/harness';
+import { dryRun } from '../../../src/rules/dry-run';
+import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildEngine, fakeCatalog, incidentEvent } from '../engine/harness';
 
 const PLANTED = 'Zq7-one-time-pw-4411';
 
@@ -66,5 +68,15 @@ describe.each(ENGINES)('secret params at rest on %s', (engine) => {
     expect((await e.onlyRun('INCaaaaaaa')).state).toBe('succeeded');
     expect([...e.backend.jobs.values()].map((j) => j.host)).toEqual([`web-01 ${PLANTED}`]);
     for (const [table, text] of Object.entries(await rawRows())) expect({ table, clear: text.includes(PLANTED) }).toEqual({ table, clear: false });
+  });
+});
+
+describe('a dry-run of a rule with secret params', () => {
+  it('shows them masked, as params and inside the rendered steps', () => {
+    const { ruleSet } = buildRuleSet({ 'incident.yaml': MAPPING }, fakeCatalog);
+    const result = dryRun(ruleSet!, fakeCatalog, 'incident', { short_description: `please unlock web-01, pw ${PLANTED}` }, 'inserted');
+    expect(result.explain.unlock!.params).toEqual({ pw: '[redacted]', host: 'web-01' });
+    expect(result.steps.find((s) => s.rule === 'unlock')!.with).toEqual({ host: 'web-01 [redacted]' });
+    expect(JSON.stringify(result)).not.toContain(PLANTED);
   });
 });
