@@ -30,7 +30,7 @@ export const triggerRequestSchema = z
       .string()
       .regex(/^[^\^\s][^\^\n\r]{0,99}$/, 'must be a ServiceNow user_name (1-100 characters, no ^ or line breaks)')
       .optional()
-      .describe("the agent on whose behalf the UI Action asks (sys_user.user_name); a rule with { manual: true, allowed_groups } needs it and checks the agent's groups"),
+      .describe("the agent on whose behalf the UI Action asks: sys_user.user_name, or the user's sys_id; a rule with { manual: true, allowed_groups } needs it and checks the agent's groups"),
   })
   .strict();
 

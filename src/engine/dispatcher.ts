@@ -89,7 +89,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /**
    * Starts one rule for one ticket on an operator's request (`POST /api/v1/rules/{id}/trigger`),
-   * possibly on behalf of a service-desk agent (`requestedBy`, a user_name: the UI Action). The rule
+   * possibly on behalf of a service-desk agent (`requestedBy`, a user_name or sys_user sys_id: the UI Action). The rule
    * must have a `manual` trigger — for `{ manual: true, allowed_groups }`, the agent must be in one of
    * the groups (read from sys_user_grmember, as for work-note commands) — and its condition must
    * hold. Returns the run id, or why nothing started: `forbidden` (the agent may not; audited) or
@@ -98,20 +98,22 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string; requestedBy?: string }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
     const ruleSet = deps.rules();
     const record = await withDotWalks(ruleSet, request.payload);
-    const requestedBy = request.requestedBy ? { user: request.requestedBy, groups: (await deps.lookups?.groupsOf(request.requestedBy)) ?? [] } : undefined;
+    const user = request.requestedBy === undefined ? undefined : await userNameOf(request.requestedBy);
+    const requestedBy = user ? { user, groups: (await deps.lookups?.groupsOf(user)) ?? [] } : undefined;
     const input: MatchInput = { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId, requestedBy };
     const { matched } = matchEvent(ruleSet, input);
     const rule = matched[0];
     // With a requesting agent, the journal names the agent as the actor and the API caller as the channel.
-    const who = requestedBy ? { actor: requestedBy.user, via: request.actor } : { actor: request.actor };
+    const who = request.requestedBy !== undefined ? { actor: user ?? request.requestedBy, via: request.actor } : { actor: request.actor };
+    const refuse = async (forbidden: string) => {
+      await repos.audit.append(store.db, { kind: 'rule.trigger_refused', actor: who.actor, subject: request.payload.number, detail: { rule: request.ruleId, ruleVersion: ruleSet.version, ...(who.via ? { via: who.via } : {}), reason: forbidden } }, now());
+      logger.warn('manual trigger refused', { rule: request.ruleId, ticket: request.payload.number, actor: who.actor, reason: forbidden });
+      return { forbidden };
+    };
+    if (request.requestedBy !== undefined && !user) return refuse(`requested_by ${request.requestedBy} is not a user of the instance`);
     if (!rule) {
       const reason = matchEvent(ruleSet, input, { explain: true }).skipped.find((s) => s.ruleId === request.ruleId)?.reason;
-      if (reason === 'not_allowed') {
-        const forbidden = notAllowed(ruleSet, request.ruleId, requestedBy?.user);
-        await repos.audit.append(store.db, { kind: 'rule.trigger_refused', actor: who.actor, subject: request.payload.number, detail: { rule: request.ruleId, ruleVersion: ruleSet.version, ...(who.via ? { via: who.via } : {}), reason: forbidden } }, now());
-        logger.warn('manual trigger refused', { rule: request.ruleId, ticket: request.payload.number, actor: who.actor, reason: forbidden });
-        return { forbidden };
-      }
+      if (reason === 'not_allowed') return refuse(notAllowed(ruleSet, request.ruleId, requestedBy?.user));
       return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
     }
     const eventKey = `manual:${randomUUID()}`;
@@ -122,6 +124,12 @@ export function createDispatcher(deps: DispatcherDeps) {
       [runId] = await actOn(trx, [rule], ruleSet, event);
     });
     return { runId, mode: rule.definition.mode };
+  }
+
+  /** The agent's user_name: as given, or read from sys_user when given as a sys_id; undefined = no such user. */
+  async function userNameOf(requestedBy: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(requestedBy)) return requestedBy;
+    return (await deps.lookups?.readRecord('sys_user', requestedBy, ['user_name']))?.user_name || undefined;
   }
 
   /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */

@@ -97,6 +97,16 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
     expect(injected.body.error.details).toEqual([expect.objectContaining({ path: 'requested_by' })]);
   });
 
+  it('takes the agent as a sys_user sys_id too', async () => {
+    const [beth] = (await snow.query('sys_user', { query: 'user_name=beth.anglin', fields: ['sys_id'] })).rows;
+    expect((await trigger('restart-from-ui', { requested_by: beth!.sys_id })).status).toBe(200);
+    const unknown = await trigger('restart-from-ui', { requested_by: 'f'.repeat(32) });
+    expect(unknown.status).toBe(403);
+    expect(unknown.body.error.message).toBe(`requested_by ${'f'.repeat(32)} is not a user of the instance`);
+    const refusals = await t.repos.audit.between({ from: 0, to: Date.now() + 1000, kind: 'rule.trigger_refused', limit: 10 });
+    expect(refusals.at(-1)).toMatchObject({ actor: 'f'.repeat(32) });
+  });
+
   it('still lets any operator (or agent) run a rule with the plain manual trigger', async () => {
     expect((await trigger('health-check', {})).status).toBe(200);
     expect((await trigger('health-check', { requested_by: 'abel.tuter' })).status).toBe(200);
