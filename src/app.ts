@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { ansibleConnector, ansibleLocalConnector } from '../connectors/ansible';
-import { cmdbConnector } from '../connectors/cmdb';
+import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
+import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
-import { httpConnector } from '../connectors/http';
+import { EndpointClient, httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
@@ -12,6 +12,7 @@ import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
+import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
 import { freezeMs, usesSandbox, type Config } from './config';
@@ -34,6 +35,7 @@ import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
+import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
@@ -98,10 +100,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     timeoutMs: config.awx.timeoutMs,
     pollIntervalMs: config.awx.pollIntervalMs,
   };
+  // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
+  const controllerClient = new ControllerClient(ansibleConnector.config.parse(awxConfig), { logger });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ansible: { descriptor: ansibleConnector, runtime: ansibleConnector.create(ansibleConnector.config.parse(awxConfig), { logger }) },
+    ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) },
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
   });
 
@@ -116,6 +120,15 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       return entries.some((e) => e.value.includes(marker));
     },
     classify: classifyError,
+    attachments: {
+      async attach(table, sysId, file) {
+        await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
+      },
+      async has(table, sysId, fileName, sizeBytes) {
+        const found = await snClient.listAttachments(table, sysId, { fileName });
+        return found.some((a) => a.sizeBytes === undefined || a.sizeBytes === sizeBytes);
+      },
+    },
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
@@ -125,7 +138,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
-    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000,
+    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000, attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
   });
   // Gates steps may name: the built-in approval and change management's `change` gate.
   const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);
@@ -135,7 +148,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   };
   const breakers = createCircuitBreakers({ settings: (name) => connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
   const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, privilege, secretBox });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes, privilege, secretBox });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
@@ -145,7 +158,9 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const app = createHttpApp({
     logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
     corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
-    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups } }),
+    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
+      proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }) }),
+    recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
@@ -157,9 +172,18 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const leadership = soleInstance;
+  const cmdbSyncs = config.connectors.cmdb
+    ? cmdbSyncJobs(config.connectors.cmdb, {
+        client: snClient,
+        sources: { controller: controllerClient, endpoints: new Map(Object.entries(config.connectors.http?.endpoints ?? {}).map(([name, e]) => [name, new EndpointClient(name, e)])) },
+        logger,
+        metrics,
+      })
+    : [];
   const scheduled = scheduleLeaderJobs([
     { name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() },
     { name: 'privilege-release-sweep', cron: everySeconds(config.privilege.releaseSweepSeconds), run: () => privilege.sweep() },
+    ...cmdbSyncs,
   ], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -176,6 +200,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       await engine.stop(config.server.shutdownGraceMs);
       breakers.shutdown();
       await snClient.close();
+      await controllerClient.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');

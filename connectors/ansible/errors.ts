@@ -10,10 +10,11 @@ export { networkCode };
  * | code | failure | when |
  * |---|---|---|
  * | `prompt_disabled` | permanent | a launch field the template would silently ignore (its `ask_*_on_launch` is off) |
+ * | `not_a_prompt` | permanent | credentials for a workflow job template, which has no such prompt |
  * | `passwords_needed` / `variables_needed` / `inventory_needed` | permanent | the template cannot start without them |
  * | `fields_ignored` | permanent | the controller started the job but listed `ignored_fields` (the job is cancelled) |
- * | `template_not_found` / `template_ambiguous` | permanent | the name matches no template, or several |
- * | `job_failed` | permanent | the job ended `failed`, `error` or `canceled` |
+ * | `template_not_found` / `template_ambiguous` | permanent | the name matches no (workflow) job template, or several |
+ * | `job_failed` | permanent | the job (or workflow job) ended `failed`, `error` or `canceled` |
  * | `invalid_params` | permanent | action parameters refused (limit pattern, extra_vars types and sizes) |
  * | `auth` / `forbidden` / `not_found` / `bad_request` | permanent | 401 / 403 / 404 / other 4xx |
  * | `rate_limited` | transient | 429 |
@@ -102,4 +103,10 @@ export function parseParams<T>(schema: z.ZodType<T>, params: unknown, action: st
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
   throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+}
+
+/** A step's ref: the controller id of the job (or workflow job) it started. */
+export function jobIdOf(ref: string): number {
+  if (!/^[1-9]\d{0,12}$/.test(ref)) throw new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${JSON.stringify(ref)} is not a controller job id`);
+  return Number(ref);
 }

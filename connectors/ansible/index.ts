@@ -1,12 +1,13 @@
 import type Bottleneck from 'bottleneck';
 import type { ConnectorDeps, ConnectorDescriptor, ConnectorRuntime } from '../connector';
 import { createLaunchJobTemplateHandler, launchJobTemplateAction } from './actions/launch-job-template.action';
+import { createLaunchWorkflowHandler, launchWorkflowJobTemplateAction } from './actions/launch-workflow-job-template.action';
 import { ControllerClient } from './client';
 import { classifyError } from './errors';
 import { controllerConfigSchema, type ControllerConfig } from './schemas';
 
 export { ControllerClient, launchProblems, jobExtraVars } from './client';
-export type { LaunchRequest, LaunchedJob, LaunchProblem } from './client';
+export type { LaunchRequest, LaunchedJob, LaunchProblem, TemplateKind } from './client';
 export { ansibleLocalConnector } from './local';
 export { controllerConfigSchema, limitProblem, extraVarsProblems } from './schemas';
 export type { ControllerConfig, ControllerConfigInput, Job, JobTemplate, LaunchPrompts } from './schemas';
@@ -18,6 +19,7 @@ export type { ControllerConfig, ControllerConfigInput, Job, JobTemplate, LaunchP
  */
 export const ansibleActions = {
   launch_job_template: launchJobTemplateAction,
+  launch_workflow_job_template: launchWorkflowJobTemplateAction,
 };
 
 /** Builds the runtime over an existing controller client. */
@@ -29,6 +31,11 @@ export function createAnsibleRuntime(client: ControllerClient): ConnectorRuntime
         pollIntervalMs: client.config.pollIntervalMs,
         recoverLookbackMs: client.config.recoverLookbackMs,
         stdoutTailBytes: client.config.stdoutTailBytes,
+      }),
+      launch_workflow_job_template: createLaunchWorkflowHandler({
+        client,
+        pollIntervalMs: client.config.pollIntervalMs,
+        recoverLookbackMs: client.config.recoverLookbackMs,
       }),
     },
     async health() {
@@ -44,11 +51,12 @@ export function createAnsibleRuntime(client: ControllerClient): ConnectorRuntime
 
 /**
  * Ansible through an AWX / Automation Platform controller. The controller has no idempotency key;
- * launches carry Snowline's in their extra_vars and are found again by it.
+ * launches carry Snowline's as a label (when the template prompts for labels) and in their
+ * extra_vars, and are found again by it (idempotency.ts).
  */
 export const ansibleConnector: ConnectorDescriptor<ControllerConfig> = {
   name: 'ansible',
-  description: 'Ansible: launch AWX / AAP job templates and wait for their jobs',
+  description: 'Ansible: launch AWX / AAP job templates and workflow job templates and wait for their jobs',
   config: controllerConfigSchema,
   actions: ansibleActions,
   acceptsIdempotencyKeys: false,

@@ -117,6 +117,7 @@ export const jobSchema = z
     created: z.string().nullish(),
     elapsed: z.union([z.number(), z.string().transform(Number)]).default(0),
     job_template: z.number().int().nullish(),
+    workflow_job_template: z.number().int().nullish(),
     job_explanation: z.string().nullish(),
     artifacts: z.union([z.record(z.string(), z.unknown()), z.string()]).nullish(),
     extra_vars: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
@@ -125,10 +126,33 @@ export const jobSchema = z
   .passthrough();
 export type Job = z.infer<typeof jobSchema>;
 
-/** `POST …/launch/` 201 body: `job` (id), `ignored_fields`, then the job itself. */
+/** `GET labels/` rows. */
+export const labelSchema = z.object({ id: z.number().int(), name: z.string(), organization: z.number().int() }).passthrough();
+
+/** `GET workflow_jobs/{id}/workflow_nodes/` rows: the template a node runs and its job, once launched. */
+export const workflowNodeSchema = z
+  .object({
+    id: z.number().int(),
+    job: z.number().int().nullish(),
+    unified_job_template: z.number().int().nullish(),
+    do_not_run: z.boolean().default(false),
+    summary_fields: z
+      .object({
+        unified_job_template: z.object({ name: z.string() }).partial().passthrough().optional(),
+        job: z.object({ status: z.string() }).partial().passthrough().optional(),
+      })
+      .partial()
+      .passthrough()
+      .default({}),
+  })
+  .passthrough();
+export type WorkflowNode = z.infer<typeof workflowNodeSchema>;
+
+/** `POST …/launch/` 201 body: `job` (or `workflow_job`) id, `ignored_fields`, then the job itself. */
 export const launchResponseSchema = z
   .object({
     job: z.number().int().optional(),
+    workflow_job: z.number().int().optional(),
     id: z.number().int(),
     status: z.string().optional(),
     ignored_fields: z.record(z.string(), z.unknown()).default({}),
@@ -251,3 +275,22 @@ export const launchJobResultSchema = z.object({
   stdout_tail: z.string(),
 });
 export type LaunchJobResult = z.infer<typeof launchJobResultSchema>;
+
+export const workflowNodeResultSchema = z.object({
+  node_id: z.number().int(),
+  job_template: z.string(),
+  /** Null for a node that never ran. */
+  job_id: z.number().int().nullable(),
+  status: z.string(),
+});
+
+export const launchWorkflowResultSchema = z.object({
+  workflow_job_id: z.number().int(),
+  status: z.string(),
+  failed: z.boolean(),
+  elapsed: z.number(),
+  nodes: z.array(workflowNodeResultSchema),
+  /** The nodes' jobs' `set_stats` artifacts merged in node order, as the workflow passes them on. */
+  artifacts: z.record(z.string(), z.unknown()),
+});
+export type LaunchWorkflowResult = z.infer<typeof launchWorkflowResultSchema>;

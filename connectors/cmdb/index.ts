@@ -9,9 +9,10 @@ import { cmdbConfigSchema, type CmdbConfig } from './schemas';
 export { upsertCis, relationProblems } from './reconcile';
 export { syncCis, changedCis } from './sync';
 export type { SyncReport, SyncSource } from './sync';
+export { cmdbSyncJobs, runCmdbSync } from './scheduled-sync';
 export { ciFromAnsibleFacts } from './ansible-facts';
 export { cmdbConfigSchema } from './schemas';
-export type { CiItem, CiRelation, CmdbConfig, UpsertResult } from './schemas';
+export type { CiItem, CiRelation, CmdbConfig, SyncJobConfig, UpsertResult } from './schemas';
 
 export const cmdbActions = {
   upsert_cis: upsertCisAction,

@@ -1,5 +1,7 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { serviceNowConfigSchema } from '../servicenow/schemas';
+import { syncSourceSchema } from './sync-sources';
 
 /**
  * Shapes of the CMDB connector: CIs and relations as the Identification and Reconciliation API
@@ -26,11 +28,46 @@ export const ciRelationSchema = z
   .strict();
 export type CiRelation = z.infer<typeof ciRelationSchema>;
 
+/**
+ * A scheduled sync: read `source`, send the CIs that changed through the IRE, mark this data
+ * source's CIs not seen for `staleAfterDays` days stale, report. Runs on the leader only.
+ */
+export const syncJobSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a short lowercase name').describe('names the sync in logs, metrics and reports'),
+    cron: z.string().refine((c) => cron.validate(c), 'must be a cron expression (five fields, or six with seconds first)').describe('when it runs, e.g. "0 */6 * * *"'),
+    source: syncSourceSchema,
+    dataSource: z.string().optional().describe('sysparm_data_source for this sync; default the connector’s dataSource'),
+    staleAfterDays: z.number().int().min(1).max(3650).optional().describe('mark CIs of this data source not seen for this many days stale; unset = never'),
+    staleClasses: z.array(z.string().regex(/^cmdb_ci(_[a-z0-9_]+)?$/)).optional().describe('classes searched for stale CIs; default the classes the source gave'),
+    staleValues: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,79}$/), z.string()).optional().describe('values that mark a CI stale; default {install_status: "100"} (Absent)'),
+    refreshAfterHours: z.number().positive().max(24 * 30).default(24).describe('an unchanged CI is re-stamped (last_discovered) once its stamp is this old'),
+    dryRun: z.boolean().default(false).describe('report what would change, change nothing'),
+    reportToChange: z.string().regex(/^CHG\d{7,}$/).optional().describe('change_request number that gets each report as a work note'),
+  })
+  .strict()
+  .superRefine((job, ctx) => {
+    if (job.staleAfterDays !== undefined && job.refreshAfterHours >= job.staleAfterDays * 24) {
+      ctx.addIssue({ code: 'custom', path: ['refreshAfterHours'], message: 'must be shorter than staleAfterDays, or CIs seen every run would turn stale' });
+    }
+  });
+export type SyncJobConfig = z.infer<typeof syncJobSchema>;
+
 export const cmdbConfigSchema = z
   .object({
     servicenow: serviceNowConfigSchema.optional().describe('the instance; default: the servicenow connector’s'),
     dataSource: z.string().default('ServiceNow').describe('sysparm_data_source: a discovery_source choice value'),
     batchSize: z.number().int().min(1).max(1000).default(100).describe('items per IRE call'),
+    syncs: z
+      .array(syncJobSchema)
+      .default([])
+      .superRefine((jobs, ctx) => {
+        const names = jobs.map((j) => j.name);
+        names.forEach((n, i) => {
+          if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `sync ${JSON.stringify(n)} is declared twice` });
+        });
+      })
+      .describe('scheduled CMDB syncs (leader only)'),
   })
   .strict();
 export type CmdbConfig = z.infer<typeof cmdbConfigSchema>;

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import jwt from 'jsonwebtoken';
 import { ConnectorError } from '../../src/errors';
 import { CONNECTOR, networkCode } from './errors';
 import { signV4 } from './sigv4';
@@ -13,17 +14,27 @@ export interface OutgoingRequest {
 }
 
 type OAuth2Config = Extract<AuthConfig, { type: 'oauth2_client_credentials' }>;
+type GoogleConfig = Extract<AuthConfig, { type: 'google_service_account' }>;
+
+/** One token request: the form posted to the token endpoint, and who is asking (for errors). */
+interface TokenGrant {
+  form: URLSearchParams;
+  headers: Record<string, string>;
+  who: string;
+}
 
 /**
- * OAuth2 client-credentials tokens (RFC 6749 §4.4; Azure AD / Entra and generic servers),
- * cached until a minute before they expire. One fetch at a time per endpoint.
+ * Access tokens from an OAuth2 token endpoint, cached until a minute before they expire; one
+ * fetch at a time per endpoint. The grant says how to ask: client credentials (RFC 6749 §4.4;
+ * Azure AD / Entra and generic servers) or a signed JWT assertion (RFC 7523; Google service accounts).
  */
-export class ClientCredentialsTokens {
+export class TokenCache {
   private token: { value: string; expiresAt: number } | undefined;
   private pending: Promise<string> | undefined;
 
   constructor(
-    private readonly config: OAuth2Config,
+    private readonly tokenUrl: string,
+    private readonly grant: () => TokenGrant,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -40,29 +51,24 @@ export class ClientCredentialsTokens {
   }
 
   private async fetch(signal?: AbortSignal): Promise<string> {
-    const form = new URLSearchParams({ grant_type: 'client_credentials' });
-    const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
-    if (this.config.clientAuth === 'basic') {
-      const user = encodeURIComponent(this.config.clientId);
-      const pass = encodeURIComponent(this.config.clientSecret);
-      headers.Authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    } else {
-      form.set('client_id', this.config.clientId);
-      form.set('client_secret', this.config.clientSecret);
-    }
-    if (this.config.scope) form.set('scope', this.config.scope);
-    if (this.config.audience) form.set('audience', this.config.audience);
+    const { form, headers, who } = this.grant();
     let res;
     try {
-      res = await axios.post(this.config.tokenUrl, form.toString(), { headers, timeout: this.timeoutMs, validateStatus: () => true, maxRedirects: 0, signal });
+      res = await axios.post(this.tokenUrl, form.toString(), {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...headers },
+        timeout: this.timeoutMs,
+        validateStatus: () => true,
+        maxRedirects: 0,
+        signal,
+      });
     } catch (err) {
-      throw new ConnectorError(CONNECTOR, 'transient', 'token_endpoint', `the OAuth2 token endpoint ${this.config.tokenUrl} could not be reached (${networkCode(err) ?? 'error'})`, { cause: err });
+      throw new ConnectorError(CONNECTOR, 'transient', 'token_endpoint', `the OAuth2 token endpoint ${this.tokenUrl} could not be reached (${networkCode(err) ?? 'error'})`, { cause: err });
     }
     const body = res.data as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
     if (res.status !== 200 || typeof body?.access_token !== 'string') {
       const said = typeof body?.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}` : `HTTP ${res.status}`;
       const failure = res.status >= 500 || res.status === 429 ? 'transient' : 'permanent';
-      throw new ConnectorError(CONNECTOR, failure, 'token_endpoint', `the OAuth2 token endpoint refused client ${this.config.clientId}: ${said}`, { details: { status: res.status } });
+      throw new ConnectorError(CONNECTOR, failure, 'token_endpoint', `the OAuth2 token endpoint refused ${who}: ${said}`, { details: { status: res.status } });
     }
     const lifetimeSeconds = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
     this.token = { value: body.access_token, expiresAt: this.now() + Math.max(0, lifetimeSeconds - 60) * 1000 };
@@ -70,8 +76,46 @@ export class ClientCredentialsTokens {
   }
 }
 
+/** Client credentials: the secret in the form body (client_secret_post) or as basic auth. */
+function clientCredentialsGrant(config: OAuth2Config): TokenGrant {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  const headers: Record<string, string> = {};
+  if (config.clientAuth === 'basic') {
+    const user = encodeURIComponent(config.clientId);
+    const pass = encodeURIComponent(config.clientSecret);
+    headers.Authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  } else {
+    form.set('client_id', config.clientId);
+    form.set('client_secret', config.clientSecret);
+  }
+  if (config.scope) form.set('scope', config.scope);
+  if (config.audience) form.set('audience', config.audience);
+  return { form, headers, who: `client ${config.clientId}` };
+}
+
+/** A Google service account's JWT: valid for an hour, signed RS256 with its private key (RFC 7523 §2.1). */
+export function googleAssertion(config: GoogleConfig, nowMs: number): string {
+  const key = config.credentials;
+  const iat = Math.floor(nowMs / 1000);
+  const claims: Record<string, unknown> = { iss: key.client_email, scope: config.scopes.join(' '), aud: key.token_uri, iat, exp: iat + 3600 };
+  if (config.subject) claims.sub = config.subject;
+  return jwt.sign(claims, key.private_key, { algorithm: 'RS256', keyid: key.private_key_id });
+}
+
+function googleGrant(config: GoogleConfig, now: () => number): TokenGrant {
+  const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: googleAssertion(config, now()) });
+  return { form, headers: {}, who: `service account ${config.credentials.client_email}` };
+}
+
+/** The token cache an endpoint's auth needs, if any. */
+export function tokenCacheFor(auth: AuthConfig, timeoutMs: number, now: () => number): TokenCache | undefined {
+  if (auth.type === 'oauth2_client_credentials') return new TokenCache(auth.tokenUrl, () => clientCredentialsGrant(auth), timeoutMs, now);
+  if (auth.type === 'google_service_account') return new TokenCache(auth.credentials.token_uri, () => googleGrant(auth, now), timeoutMs, now);
+  return undefined;
+}
+
 /** Adds the endpoint's credentials to a request. */
-export async function applyAuth(auth: AuthConfig, request: OutgoingRequest, deps: { tokens?: ClientCredentialsTokens; now: () => number; signal?: AbortSignal }): Promise<void> {
+export async function applyAuth(auth: AuthConfig, request: OutgoingRequest, deps: { tokens?: TokenCache; now: () => number; signal?: AbortSignal }): Promise<void> {
   switch (auth.type) {
     case 'none':
       return;
@@ -85,6 +129,7 @@ export async function applyAuth(auth: AuthConfig, request: OutgoingRequest, deps
       request.headers[auth.header] = auth.value;
       return;
     case 'oauth2_client_credentials':
+    case 'google_service_account':
       request.headers.Authorization = `Bearer ${await deps.tokens!.get(deps.signal)}`;
       return;
     case 'aws_sigv4': {

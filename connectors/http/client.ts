@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { ConnectorError } from '../../src/errors';
-import { applyAuth, ClientCredentialsTokens, type OutgoingRequest } from './auth';
+import { applyAuth, tokenCacheFor, type OutgoingRequest, type TokenCache } from './auth';
 import { CONNECTOR, errorFromNetwork, errorFromStatus, type RequestFacts } from './errors';
 import type { EndpointConfig, Method } from './schemas';
 
@@ -32,7 +32,7 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE', 'HEAD',
  */
 export class EndpointClient {
   private readonly http: AxiosInstance;
-  private readonly tokens: ClientCredentialsTokens | undefined;
+  private readonly tokens: TokenCache | undefined;
 
   constructor(
     readonly name: string,
@@ -47,7 +47,7 @@ export class EndpointClient {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
     });
-    this.tokens = config.auth.type === 'oauth2_client_credentials' ? new ClientCredentialsTokens(config.auth, config.timeoutMs, now) : undefined;
+    this.tokens = tokenCacheFor(config.auth, config.timeoutMs, now);
   }
 
   urlFor(path: string, query?: Record<string, string | number | boolean>): string {

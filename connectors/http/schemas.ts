@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BODY_TYPES } from './body-types';
 
 /**
  * Shapes of the HTTP connector. Each backend is a named endpoint in config (base URL, auth,
@@ -7,6 +8,30 @@ import { z } from 'zod';
  */
 
 const secret = z.string().min(1);
+
+/**
+ * A Google service account key file (JSON, as the console downloads it), given whole — usually
+ * through a `file:` reference — or already parsed. Only the fields the JWT grant needs are read.
+ */
+const googleKeySchema = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  z
+    .object({
+      type: z.literal('service_account'),
+      client_email: z.string().email(),
+      private_key: z.string().includes('-----BEGIN PRIVATE KEY-----', { message: 'must be a PEM private key' }),
+      private_key_id: z.string().min(1).optional(),
+      token_uri: z.string().url().default('https://oauth2.googleapis.com/token'),
+    })
+    .passthrough(),
+);
 
 export const authSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
@@ -22,6 +47,14 @@ export const authSchema = z.discriminatedUnion('type', [
       scope: z.string().optional().describe('e.g. https://management.azure.com/.default'),
       audience: z.string().optional(),
       clientAuth: z.enum(['body', 'basic']).default('body').describe('client_secret_post or client_secret_basic'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('google_service_account'),
+      credentials: googleKeySchema.describe('the service account key JSON, e.g. file:/etc/snowline/google-sa.json'),
+      scopes: z.array(z.string().url()).min(1).describe('e.g. https://www.googleapis.com/auth/cloud-platform'),
+      subject: z.string().email().optional().describe('user to impersonate (domain-wide delegation)'),
     })
     .strict(),
   z
@@ -71,6 +104,18 @@ const pathSchema = z
   .refine((p) => !/[?#\s\\]/.test(p), 'must not contain ?, #, \\ or whitespace (put query parameters in query)')
   .refine((p) => !p.split('/').some((seg) => { try { return decodeURIComponent(seg) === '..' || decodeURIComponent(seg) === '.'; } catch { return true; } }), 'must not contain . or .. segments or bad percent-encoding');
 
+/**
+ * A header value Snowline can send exactly: printable ASCII (RFC 9110 field-value). Node writes other
+ * characters as Latin-1 bytes, dropping or changing them, and the receiver strips leading and trailing
+ * spaces; ticket text with such characters goes in encoded (`url_encode`) or in the body.
+ */
+const headerValueSchema = z
+  .string()
+  .max(4096)
+  .refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')
+  .refine((v) => /^[\x20-\x7e\t]*$/.test(v), 'must be printable ASCII (encode other text with url_encode, or send it in the body)')
+  .refine((v) => v.trim() === v, 'must not start or end with spaces');
+
 export const requestParamsSchema = z
   .object({
     endpoint: z.string().min(1).describe('an endpoint name from config'),
@@ -78,10 +123,14 @@ export const requestParamsSchema = z
     path: pathSchema.describe('appended to the endpoint base URL; encode ticket text with url_encode'),
     query: z.record(z.string(), z.union([z.string().max(4096), z.number(), z.boolean()])).optional(),
     headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().max(4096).refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'))
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), headerValueSchema)
       .refine((h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())), 'must not set Authorization, Host, Cookie or framing headers')
       .optional(),
-    body: z.unknown().optional().describe('JSON body (sent as application/json)'),
+    body: z.unknown().optional().describe('JSON body (sent as application/json unless headers say otherwise)'),
+    body_types: z
+      .record(z.string().min(1).max(200), z.enum(BODY_TYPES))
+      .optional()
+      .describe('body path → integer | number | boolean: rendered strings converted (or refused), e.g. {"spec.replicas": integer}'),
     success: z
       .object({
         status: z.array(z.number().int().min(100).max(599)).min(1).optional().describe('default: any 2xx'),

@@ -307,6 +307,8 @@ const CMDB_CI = table({
     operational_status: choice('Operational status', [['1', 'Operational'], ['2', 'Non-Operational'], ['3', 'Repair in Progress'], ['4', 'DR Standby'], ['5', 'Ready'], ['6', 'Retired'], ['7', 'Pipeline'], ['8', 'Catalog']], '1'),
     environment: choice('Environment', sameValueChoices(['Development', 'Production', 'Test'])),
     discovery_source: choice('Discovery source', sameValueChoices(['ServiceNow', 'ManualEntry', 'ImportSet', 'SCCM', 'Other'])),
+    // When a discovery source last saw the CI; CMDB syncs stamp it and mark CIs stale by it.
+    last_discovered: dateTime('Most recent discovery'),
     managed_by: ref('Managed by', 'sys_user'),
     support_group: ref('Support group', 'sys_user_group'),
     assignment_group: ref('Assignment group', 'sys_user_group'),

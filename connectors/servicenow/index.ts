@@ -2,6 +2,9 @@ import type Bottleneck from 'bottleneck';
 import type { ConnectorDeps, ConnectorDescriptor, ConnectorRuntime } from '../connector';
 import { addWorkNoteAction, createAddWorkNoteHandler } from './actions/add-work-note.action';
 import { attachFileAction, createAttachFileHandler } from './actions/attach-file.action';
+import { createChangeTaskAction, createChangeTaskHandler } from './actions/create-change-task.action';
+import { createIncidentAction, createIncidentHandler } from './actions/create-incident.action';
+import { createOrLinkProblemAction, createOrLinkProblemHandler } from './actions/create-or-link-problem.action';
 import { createUpdateRecordHandler, updateRecordAction } from './actions/update-record.action';
 import { ServiceNowClient } from './client';
 import { classifyError } from './errors';
@@ -17,6 +20,9 @@ export const servicenowActions = {
   update_record: updateRecordAction,
   add_work_note: addWorkNoteAction,
   attach_file: attachFileAction,
+  create_change_task: createChangeTaskAction,
+  create_incident: createIncidentAction,
+  create_or_link_problem: createOrLinkProblemAction,
 };
 
 /** Builds the runtime over an existing client (the engine or a test injects it). */
@@ -26,6 +32,9 @@ export function createServiceNowRuntime(client: ServiceNowClient): ConnectorRunt
       update_record: createUpdateRecordHandler({ client }),
       add_work_note: createAddWorkNoteHandler({ client }),
       attach_file: createAttachFileHandler({ client }),
+      create_change_task: createChangeTaskHandler({ client }),
+      create_incident: createIncidentHandler({ client }),
+      create_or_link_problem: createOrLinkProblemHandler({ client }),
     },
     async health() {
       try {
@@ -39,12 +48,13 @@ export function createServiceNowRuntime(client: ServiceNowClient): ConnectorRunt
 }
 
 /**
- * ServiceNow: Table API write-backs (field updates, work notes, attachments). The instance does not
- * deduplicate requests, so non-idempotent actions recover by looking (journal, attachments).
+ * ServiceNow: Table API write-backs (field updates, work notes, attachments) and new task records
+ * (change tasks, incidents, problems). The instance does not deduplicate requests, so
+ * non-idempotent actions recover by looking (journal, attachments, correlation_id).
  */
 export const servicenowConnector: ConnectorDescriptor<ServiceNowConfig> = {
   name: 'servicenow',
-  description: 'ServiceNow Table API: update records, add work notes, attach files',
+  description: 'ServiceNow Table API: update records, add work notes, attach files, create change tasks, incidents and problems',
   config: serviceNowConfigSchema,
   actions: servicenowActions,
   acceptsIdempotencyKeys: false,

@@ -326,3 +326,20 @@ export const attachFileResultSchema = z.object({
   recovered: z.boolean(),
 });
 export type AttachFileResult = z.infer<typeof attachFileResultSchema>;
+
+/** A task record Snowline created (change task, problem, incident). */
+export const createdRecordSchema = z.object({
+  table: z.string(),
+  sys_id: z.string(),
+  number: z.string(),
+  recovered: z.boolean().describe('true when an earlier attempt had already created it (found by correlation_id)'),
+});
+export type CreatedRecord = z.infer<typeof createdRecordSchema>;
+
+export const problemLinkResultSchema = z.object({
+  problem: z.object({ sys_id: z.string(), number: z.string() }),
+  created: z.boolean().describe('false when an open problem on the same CI was linked instead'),
+  linked: z.boolean().describe('whether the ticket now points at the problem (incident.problem_id)'),
+  recovered: z.boolean(),
+});
+export type ProblemLinkResult = z.infer<typeof problemLinkResultSchema>;

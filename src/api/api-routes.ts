@@ -1,8 +1,10 @@
 import type { RunControl } from '../engine/run-control';
+import type { RuleProposals } from '../rules/rule-proposals';
 import type { AuditRepository } from '../store/audit.repository';
 import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
 import type { RouteDefinition } from './route';
+import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
 import { runRoutes } from './runs.routes';
 
@@ -11,9 +13,10 @@ export interface ApiDeps {
   control: RunControl;
   audit: AuditRepository;
   rules: RuleRoutesDeps;
+  proposals: RuleProposals;
 }
 
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
 export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
-  return [...runRoutes(deps.runs, deps.control), ...ruleRoutes(deps.rules), ...auditRoutes(deps.audit)];
+  return [...runRoutes(deps.runs, deps.control), ...ruleRoutes(deps.rules), ...ruleProposalRoutes(deps.proposals), ...auditRoutes(deps.audit)];
 }

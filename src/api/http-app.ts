@@ -4,7 +4,8 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { TokenVerifier } from '../security/jwt';
+import type { Identity, TokenVerifier } from '../security/jwt';
+import type { Permission } from '../security/roles';
 import { authenticate } from './auth.middleware';
 import { errorHandler, sendError } from './http-error';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
@@ -19,6 +20,8 @@ export interface HttpAppDeps {
   /** API requests one identity (JWT `sub`) may make per minute. */
   rateLimitPerMinute: number;
   routes: RouteDefinition[];
+  /** Told of each permission an identity uses (throttled by the receiver), for the access review. */
+  recordIdentityUse?: (identity: Identity, permission: Permission) => void;
   webhooks: Router;
   /** Store and ServiceNow reachable, with details for operators. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
@@ -58,7 +61,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     express.json({ limit: deps.bodyLimitBytes }),
     authenticate(deps.verifier),
     perIdentityRateLimit(deps.rateLimitPerMinute),
-    mountRoutes(deps.routes),
+    mountRoutes(deps.routes, deps.recordIdentityUse),
   );
   app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { ConflictError, NotFoundError, SnowlineError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, SnowlineError, ValidationError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { redactText } from '../observability/redact';
 
@@ -8,6 +8,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof ValidationError) return 400;
   if (err instanceof NotFoundError) return 404;
   if (err instanceof ConflictError) return 409;
+  if (err instanceof ForbiddenError) return 403;
   if (err instanceof SnowlineError && err.code.startsWith('auth.')) return err.code === 'auth.forbidden' ? 403 : 401;
   return 500;
 }

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
+import type { Identity } from '../security/jwt';
 import type { Permission } from '../security/roles';
 import { requires } from './auth.middleware';
 
@@ -21,10 +22,10 @@ export interface RouteDefinition {
   handle(req: Request, input: { query: Record<string, unknown>; body: Record<string, unknown> }): Promise<unknown>;
 }
 
-export function mountRoutes(routes: readonly RouteDefinition[]): Router {
+export function mountRoutes(routes: readonly RouteDefinition[], onUse?: (identity: Identity, permission: Permission) => void): Router {
   const router = Router();
   for (const route of routes) {
-    router[route.method](route.path, requires(route.permission), async (req: Request, res: Response, next) => {
+    router[route.method](route.path, requires(route.permission, onUse), async (req: Request, res: Response, next) => {
       try {
         const query = route.query ? parseInput('query', route.query, req.query) : {};
         const body = route.body ? parseInput('body', route.body, req.body ?? {}) : {};

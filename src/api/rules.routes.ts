@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import type { Dispatcher } from '../engine/dispatcher';
 import type { TicketLookups } from '../engine/ticket-lookups';
-import { ConflictError, NotFoundError, SnowlineError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { recordSchema, watchedTableSchema, type TicketEvent } from '../ingest/event.schema';
 import { dryRun } from '../rules/dry-run';
 import type { MappingCatalog } from '../rules/mapping-catalog';
@@ -97,7 +97,7 @@ export function ruleRoutes(deps: RuleRoutesDeps): RouteDefinition[] {
           sys_updated_on: record.sys_updated_on ?? '', sys_updated_by: record.sys_updated_by ?? '', changed_fields: [], record,
         };
         const result = await deps.dispatcher.triggerManually({ ruleId, payload, actor: req.identity!.subject, requestedBy: body.requested_by });
-        if (result.forbidden) throw new SnowlineError('auth.forbidden', result.forbidden, { details: { rule: ruleId } });
+        if (result.forbidden) throw new ForbiddenError('rule.trigger_forbidden', result.forbidden, { rule: ruleId });
         if (result.refused) throw new ConflictError('rule.not_triggerable', result.refused, { rule: ruleId });
         return { runId: result.runId, mode: result.mode };
       },

@@ -22,12 +22,18 @@ export interface ChangeSnapshot {
   end_date: string;
   requested_by: string;
   cmdb_ci: string;
+  /** The requester's user_name (dot-walked), for evidence; the gates compare sys_ids. */
+  requested_by_name?: string;
 }
 
 /** One `sysapproval_approver` row of the change (§3.4). */
 export interface ApprovalRecord {
   approver: string;
   state: string;
+  /** The approver's user_name (dot-walked), for evidence. */
+  approverName?: string;
+  /** sys_updated_on: when the approver last decided (raw UTC date-time), for evidence. */
+  decidedAt?: string;
 }
 
 /** A period in which non-emergency changes must not run: a configured freeze or a blackout schedule span. */

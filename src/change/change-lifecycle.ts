@@ -7,9 +7,11 @@ import type { Tables } from '../store/schema';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
 import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
-import { CHANGE_STATE, evaluateChangeGates, type Freeze, type RunningChange } from './change-gates';
+import { buildSteps } from '../engine/dispatcher';
+import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
+import { CHANGE_STATE, evaluateChangeGates, type ApprovalRecord, type ChangeSnapshot, type Freeze, type RunningChange } from './change-gates';
 import type { ChangeSource } from './change-source';
-import { closeFields, describeStep, planList } from './change-notes';
+import { closeFields, describeStep, notStartedCloseFields, planList } from './change-notes';
 
 export interface ChangeLifecycleDeps {
   store: Store;
@@ -20,6 +22,8 @@ export interface ChangeLifecycleDeps {
   /** Also read blackout schedules from the instance. */
   blackoutSchedules: boolean;
   recheckMs: number;
+  /** Largest job log attached to a change, in bytes (the start of a longer one is cut). Default 5 MiB. */
+  attachmentMaxBytes?: number;
 }
 
 /** What change management plugs into the engine: the `change` gate and the lifecycle after each step. */
@@ -62,24 +66,31 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
     });
     if (verdict.kind === 'refuse') return { verdict: 'refuse', reason: verdict.reason };
-    if (verdict.kind === 'wait') {
-      const next: ChangeRunContext = { ...change, cleared: change.cleared || verdict.approved, lastWait: verdict.reason };
+    const wait = async (reason: string, untilMs: number, approved: boolean): Promise<GateVerdict> => {
+      const next: ChangeRunContext = { ...change, cleared: change.cleared || approved, lastWait: reason };
       if (next.lastWait !== change.lastWait || next.cleared !== change.cleared) {
         await store.db.transaction().execute(async (trx) => {
           await saveChange(trx, run.id, context, next);
-          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${verdict.reason}.` }, at);
+          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${reason}.` }, at);
         });
       }
-      return { verdict: 'wait', reason: verdict.reason, until: verdict.untilMs };
-    }
+      return { verdict: 'wait', reason, until: untilMs };
+    };
+    if (verdict.kind === 'wait') return wait(verdict.reason, verdict.untilMs, verdict.approved);
     if (ctx.step.idx > 0) return { verdict: 'pass' };
+    // The conflict check above reads running changes; the claim makes it atomic against a change checked at the same instant.
+    if (snapshot.cmdb_ci) {
+      const claim = await store.db.transaction().execute((trx) => repos.changeClaims.claim(trx, { cmdb_ci: snapshot.cmdb_ci, run_id: run.id, ticket_number: run.ticket_number, claimed_at: at }));
+      if (!claim.claimed) return wait(`waiting for ${claim.holder.ticket_number}, running on the same configuration item`, at + deps.recheckMs, true);
+    }
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
     await store.db.transaction().execute(async (trx) => {
-      await saveChange(trx, run.id, context, { ...change, cleared: true, lastWait: undefined, tasks });
+      await saveChange(trx, run.id, context, { ...change, cleared: true, implementing: true, lastWait: undefined, tasks });
       const marks = verdict.marks.length ? ` Audit: ${verdict.marks.join('; ')}.` : '';
       const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts, segregation of duties).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note }, at);
-      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks } }, at);
+      const evidence = gateEvidence(snapshot, approvals, deps.freezes.length + blackouts.length);
+      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks, ...evidence } }, at);
     });
     return { verdict: 'pass' };
   }
@@ -92,9 +103,13 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (!change) return;
     const prefix = who(context, run);
     await closeTasks(trx, run, change, settled);
+    await attachJobLog(trx, run, settled);
     const neverStarted = settled.steps.every((s) => s.started_at === null);
     if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
-      await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
+      await repos.changeClaims.release(trx, run.id);
+      // Already in Implement (a milestone check of the first step refused it): nothing ran, but the change must not stay there.
+      const close = change.implementing ? notStartedCloseFields(run.id, context.rule.id, settled.error ?? 'refused', at) : {};
+      await enqueue(trx, run, 'change_request', run.sys_id, { ...close, work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
       await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
       return;
     }
@@ -105,13 +120,24 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     const failed = settled.runState !== 'succeeded';
     if (failed && !change.rollbackOf && change.plan.rollback.length > 0) {
       const rollbackRun = await startRollback(trx, run, context, change, step.name, settled.error ?? 'failed', at);
+      await repos.changeClaims.transfer(trx, run.id, rollbackRun);
       const note = `${prefix}: step ${step.name} failed: ${settled.error}. Running the rollback plan (${change.plan.rollback.map((s) => s.name).join(', ')}) as run ${rollbackRun}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: note }, at);
       return;
     }
+    await repos.changeClaims.release(trx, run.id);
     const fields = closeFields({ context, change, run, steps: settled.steps, outcome: failed ? 'failed' : 'succeeded', failedStep: step.name, error: settled.error, at });
     await enqueue(trx, run, 'change_request', run.sys_id, { ...fields, work_notes: `${prefix}: ${fields.close_notes}` }, at);
     await repos.audit.append(trx, { kind: 'change.closed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, close_code: fields.close_code } }, at);
+  }
+
+  /** The output of every plan (and rollback) step that ran goes onto the change record as a file. */
+  async function attachJobLog(trx: Transaction<Tables>, run: Run, settled: SettledStep): Promise<void> {
+    if (settled.outcome !== 'succeeded' && settled.outcome !== 'failed') return;
+    const saved = settled.steps.find((s) => s.id === settled.step.id);
+    if (!saved || saved.started_at === null) return;
+    const file = outputAttachment(saved, `snowline-${run.id.slice(0, 8)}-${saved.name}.log`, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES);
+    if (file) await repos.outbox.enqueue(trx, attachmentEntry(run, 'change_request', run.sys_id, file, settled.at));
   }
 
   /** Change runs implementing now: at least one step started and the run not finished. */
@@ -159,15 +185,8 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   async function startRollback(trx: Transaction<Tables>, run: Run, context: RunContext, change: ChangeRunContext, failedStep: string, error: string, at: number): Promise<string> {
     const id = randomUUID();
     const rollbackContext: RunContext = { ...context, writeback: {}, change: { plan: change.plan, rollbackOf: { runId: run.id, step: failedStep, error }, cleared: true } };
-    const steps: Step[] = change.plan.rollback.map((definition, idx) => {
-      const [connector = '', action = ''] = definition.use.split('.');
-      return {
-        id: randomUUID(), run_id: id, idx, name: definition.name, connector, action, params: JSON.stringify(definition.with),
-        state: idx === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${id}:${definition.name}`, external_ref: null,
-        result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
-        gates: '[]', waiting_for: null, stage: idx, flow: '{}',
-      };
-    });
+    // The rollback plan's steps are built like a rule's (in order, with their flow options); they pass the change gate.
+    const steps = buildSteps({ steps: change.plan.rollback, gates: [] }, id, at);
     await repos.runs.create(trx, {
       id, rule_id: run.rule_id, rule_version: run.rule_version, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
       event_key: `${run.event_key}:rollback:${run.id}`, state: 'running', context: JSON.stringify(rollbackContext), correlation_id: run.correlation_id,
@@ -196,6 +215,20 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   return {
     gate: { name: CHANGE_GATE, description: 'the change is approved in ServiceNow, inside its window, outside freezes, free of conflicts and of self-approval', check },
     hooks: { afterSettle },
+  };
+}
+
+/**
+ * What the gates saw when they let the change start, kept in the audit entry as change-control
+ * evidence: who approved and when, the window, how many freezes were checked, who requested it.
+ */
+function gateEvidence(change: ChangeSnapshot, approvals: readonly ApprovalRecord[], freezesChecked: number) {
+  return {
+    approval: change.approval,
+    approvers: approvals.map((a) => ({ approver: a.approverName || a.approver, sysId: a.approver, state: a.state, decidedAt: a.decidedAt ?? '' })),
+    window: { start: change.start_date, end: change.end_date },
+    freezesChecked,
+    requestedBy: change.requested_by_name || change.requested_by,
   };
 }
 

@@ -54,3 +54,8 @@ export function closeFields(input: CloseInput): { state: string; close_code: str
   if (outcome === 'succeeded') return { ...base, close_code: 'successful', close_notes: `Implemented by Snowline run ${input.run.id} (rule ${input.context.rule.id}): ${summary(steps)}.` };
   return { ...base, close_code: 'unsuccessful', close_notes: `Snowline run ${input.run.id} (rule ${input.context.rule.id}) failed at step ${input.failedStep}: ${input.error ?? 'no detail'}. No rollback plan in the rule. Steps: ${summary(steps)}.` };
 }
+
+/** A change moved to Implement whose first step was refused before it started: Review, unsuccessful, nothing changed. */
+export function notStartedCloseFields(runId: string, ruleId: string, reason: string, at: number): { state: string; close_code: string; close_notes: string; work_end: string } {
+  return { state: CHANGE_STATE.review, close_code: 'unsuccessful', close_notes: `Snowline run ${runId} (rule ${ruleId}) stopped before any plan step ran: ${reason}. Nothing was changed.`, work_end: formatDateTime(at) };
+}

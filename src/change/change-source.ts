@@ -20,12 +20,13 @@ export function serviceNowChangeSource(client: ServiceNowClient): ChangeSource {
   const raw = { displayValue: false };
   return {
     async change(sysId) {
-      const record = await client.getRecord('change_request', sysId, { ...raw, fields: CHANGE_FIELDS });
-      return Object.fromEntries(CHANGE_FIELDS.map((f) => [f, text(record[f])])) as unknown as ChangeSnapshot;
+      const record = await client.getRecord('change_request', sysId, { ...raw, fields: [...CHANGE_FIELDS, 'requested_by.user_name'] });
+      const snapshot = Object.fromEntries(CHANGE_FIELDS.map((f) => [f, text(record[f])])) as unknown as ChangeSnapshot;
+      return { ...snapshot, requested_by_name: text(record['requested_by.user_name']) };
     },
     async approvals(changeSysId) {
-      const page = await client.query('sysapproval_approver', { ...raw, query: `sysapproval=${queryValue(changeSysId)}`, fields: ['approver', 'state'], limit: 200 });
-      return page.rows.map((row) => ({ approver: text(row.approver), state: text(row.state) }));
+      const page = await client.query('sysapproval_approver', { ...raw, query: `sysapproval=${queryValue(changeSysId)}`, fields: ['approver', 'state', 'approver.user_name', 'sys_updated_on'], limit: 200 });
+      return page.rows.map((row) => ({ approver: text(row.approver), state: text(row.state), approverName: text(row['approver.user_name']), decidedAt: text(row.sys_updated_on) }));
     },
     async blackouts() {
       const schedules = await client.query('cmn_schedule', { ...raw, query: 'type=blackout', fields: ['sys_id', 'name'], limit: 200 });

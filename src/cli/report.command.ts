@@ -1,12 +1,16 @@
 import { Command, Option } from 'commander';
-import { auditCsv, buildAuditReport } from '../security/audit-report';
+import { buildAccessReview, type AccessReview } from '../security/access-review';
+import { auditCsv, buildAuditReport, csvLine, type AuditReport } from '../security/audit-report';
+import { buildComplianceReport } from '../security/compliance-report';
+import { complianceCsv, complianceHtml } from '../security/compliance-report-format';
 import { openStore, repositories } from '../store';
+import type { AuditRepository } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
 import { configOrExit } from './load-config';
 
-/** `snowline report audit --from --to [--format json|csv]`: evidence from the audit journal. */
+/** `snowline report audit|compliance --from --to [--format …]`: evidence from the audit journal; `report access`: the access review. */
 export function reportCommand(): Command {
-  const report = new Command('report').description('evidence for auditors, from the audit journal');
+  const report = new Command('report').description('evidence for auditors: the audit journal, change control, access review');
   report
     .command('audit')
     .description('who did what, rule versions used, human decisions, and whether the journal verifies')
@@ -14,24 +18,77 @@ export function reportCommand(): Command {
     .requiredOption('--to <iso>', 'end, ISO 8601 (exclusive)')
     .addOption(new Option('--format <format>', 'json summary, or csv of every entry').choices(['json', 'csv']).default('json'))
     .action(async (options: { from: string; to: string; format: 'json' | 'csv' }) => {
-      const from = parseInstant('--from', options.from);
-      const to = parseInstant('--to', options.to);
-      if (to <= from) fail('--to must be after --from');
+      await withJournal(options, async (audit, range) => {
+        const rows = await journal(audit, range);
+        if (options.format === 'csv') return void process.stdout.write(auditCsv(rows));
+        process.stdout.write(`${JSON.stringify(buildAuditReport(rows, range, await chainResult(audit)), null, 2)}\n`);
+      });
+    });
+  report
+    .command('compliance')
+    .description('change-control evidence: per change its approvals, window, freeze and segregation-of-duties checks and overrides; per automation its rule, version, outcome and duration')
+    .requiredOption('--from <iso>', 'start, ISO 8601 (inclusive)')
+    .requiredOption('--to <iso>', 'end, ISO 8601 (exclusive)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'html']).default('json'))
+    .action(async (options: { from: string; to: string; format: 'json' | 'csv' | 'html' }) => {
+      await withJournal(options, async (audit, range) => {
+        const built = buildComplianceReport(await journal(audit, range), range, await chainResult(audit), Date.now());
+        const render = { json: () => `${JSON.stringify(built, null, 2)}\n`, csv: () => complianceCsv(built), html: () => complianceHtml(built) }[options.format];
+        process.stdout.write(render());
+      });
+    });
+  report
+    .command('access')
+    .description('access review: API identities seen, their roles, last use, and rights unused for N days')
+    .option('--unused-days <days>', 'a right not used for this many days is listed as unused', '90')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
+    .action(async (options: { unusedDays: string; format: 'json' | 'csv' }) => {
+      if (!/^\d+$/.test(options.unusedDays)) fail(`--unused-days: expected a whole number of days, got ${JSON.stringify(options.unusedDays)}`);
       const config = configOrExit();
       const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
       try {
-        const audit = repositories(store).audit;
-        const rows: AuditRow[] = [];
-        for (let page = await audit.between({ from, to, limit: 1000 }); page.length > 0; page = await audit.between({ from, to, limit: 1000, afterSeq: page[page.length - 1]!.seq })) rows.push(...page);
-        if (options.format === 'csv') return void process.stdout.write(auditCsv(rows));
-        const verified = await audit.verify();
-        const chain = verified.ok ? { intact: true, entries: verified.entries } : { intact: false, entries: verified.entries, brokenAt: verified.brokenAt, reason: verified.reason };
-        process.stdout.write(`${JSON.stringify(buildAuditReport(rows, { from, to }, chain), null, 2)}\n`);
+        const review = buildAccessReview(await repositories(store).identityUse.list(), { now: Date.now(), unusedDays: Number(options.unusedDays) });
+        process.stdout.write(options.format === 'csv' ? accessReviewCsv(review) : `${JSON.stringify(review, null, 2)}\n`);
       } finally {
         await store.close();
       }
     });
   return report;
+}
+
+/** One line per identity; rights as `permission@last use` (`never` when unused). */
+function accessReviewCsv(review: AccessReview): string {
+  const lines = ['subject,roles,first_seen,last_used,unused_rights,rights'];
+  for (const i of review.identities) {
+    lines.push(csvLine([i.subject, i.roles.join(' '), i.firstSeen, i.lastUsed, i.unusedRights.join(' '), i.rights.map((r) => `${r.permission}@${r.lastUsed || 'never'}`).join(' ')]));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+type Range = { from: number; to: number };
+
+async function withJournal(options: { from: string; to: string }, work: (audit: AuditRepository, range: Range) => Promise<void>): Promise<void> {
+  const from = parseInstant('--from', options.from);
+  const to = parseInstant('--to', options.to);
+  if (to <= from) fail('--to must be after --from');
+  const config = configOrExit();
+  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
+  try {
+    await work(repositories(store).audit, { from, to });
+  } finally {
+    await store.close();
+  }
+}
+
+async function journal(audit: AuditRepository, range: Range): Promise<AuditRow[]> {
+  const rows: AuditRow[] = [];
+  for (let page = await audit.between({ ...range, limit: 1000 }); page.length > 0; page = await audit.between({ ...range, limit: 1000, afterSeq: page[page.length - 1]!.seq })) rows.push(...page);
+  return rows;
+}
+
+async function chainResult(audit: AuditRepository): Promise<AuditReport['chain']> {
+  const verified = await audit.verify();
+  return verified.ok ? { intact: true, entries: verified.entries } : { intact: false, entries: verified.entries, brokenAt: verified.brokenAt, reason: verified.reason };
 }
 
 function parseInstant(flag: string, text: string): number {

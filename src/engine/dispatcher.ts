@@ -53,8 +53,8 @@ interface DispatchEvent {
  * with marking the event processed, so an event yields its runs exactly once:
  * - active: create a run pinned to the rule version;
  * - shadow: record in the audit journal what would have run; run nothing, write nothing back;
- * - suggest: queue a work note offering the automation and how to start it; the rule runs when an
- *   agent types its command (or an operator triggers it).
+ * - suggest: queue a work note offering the automation and how to start it, once per ticket; the
+ *   rule runs when an agent types its command (or an operator triggers it).
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
@@ -154,8 +154,12 @@ export function createDispatcher(deps: DispatcherDeps) {
         continue;
       }
       if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
-        await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
-        await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
+        // Once per rule and ticket: later updates that still match must not repeat the offer.
+        const first = await repos.suggestions.recordFirst(trx, { rule_id: id, table_name: payload.table, sys_id: payload.sys_id, ticket_number: payload.number, rule_version: ruleSet.version, event_key: event.eventKey, suggested_at: now() });
+        if (first) {
+          await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
+          await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
+        }
         continue;
       }
       const { run, steps } = buildRun(rule, ruleSet.version, event);
@@ -255,7 +259,7 @@ export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, ru
   const main = definition.steps.map((step, idx) => {
     if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
     const join = step.parallel ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join) : undefined;
-    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}), ...(step.privileged && step.credential ? { credential: step.credential } : {}) };
+    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}), ...(step.requires ? { requires: step.requires } : {}), ...(step.privileged && step.credential ? { credential: step.credential } : {}) };
     return row(idx, stage, step.name, step.use, step.with, stage === 0 ? [...definition.gates, ...step.gates] : step.gates, flow);
   });
   const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));

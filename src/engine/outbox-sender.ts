@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
+import { outboxAttachmentSchema, type OutboxAttachment } from './job-output';
 import { retryDelayMs, type RetryPolicy } from './run-state-machine';
 
 /** Where write-backs go: ServiceNow, through the connector's client (rate-limited there). */
@@ -12,6 +13,15 @@ export interface WritebackTarget {
   /** Whether the record's journal already holds an entry containing `marker`. */
   journalContains(table: string, sysId: string, marker: string): Promise<boolean>;
   classify(error: unknown): FailureClass;
+  /** Uploads files (job output); without it, attachment entries fail (nothing can upload them). */
+  attachments?: AttachmentTarget;
+}
+
+/** The Attachment API. Uploading is not idempotent, so an upload that may have landed is looked for first. */
+export interface AttachmentTarget {
+  attach(table: string, sysId: string, file: OutboxAttachment): Promise<void>;
+  /** Whether the record already has an attachment of this name and byte size. */
+  has(table: string, sysId: string, fileName: string, sizeBytes: number): Promise<boolean>;
 }
 
 export interface OutboxSenderDeps {
@@ -28,7 +38,8 @@ export interface OutboxSenderDeps {
 /**
  * Delivers write-backs at least once and applies them at most once: an entry found in state
  * `sending` (a crash, or an ambiguous failure, in the middle of a PATCH) is first looked up in the
- * ticket's journal by its marker and only re-sent when it is not there.
+ * ticket's journal by its marker and only re-sent when it is not there. An attachment entry found
+ * in `sending` is looked for among the record's attachments by file name and size instead.
  */
 export function createOutboxSender(deps: OutboxSenderDeps) {
   const now = deps.now ?? Date.now;
@@ -36,6 +47,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   const { repos, target, logger, metrics } = deps;
 
   async function send(entry: OutboxEntry): Promise<void> {
+    if (entry.attachment !== null) return upload(entry, entry.attachment);
     const fields = JSON.parse(entry.fields) as Record<string, string>;
     try {
       if (entry.state === 'sending' && 'work_notes' in fields && (await target.journalContains(entry.table_name, entry.sys_id, entry.marker))) {
@@ -47,6 +59,27 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       const { modCount } = await target.patch(entry.table_name, entry.sys_id, fields);
       await finish(entry, { state: 'sent', sent_at: now(), result_mod_count: modCount, last_error: null }, 'sent');
       logger.info('write-back sent', { runId: entry.run_id, ticket: entry.ticket_number });
+    } catch (err) {
+      await failed(entry, err);
+    }
+  }
+
+  async function upload(entry: OutboxEntry, stored: string): Promise<void> {
+    const attachments = target.attachments;
+    if (!attachments) {
+      logger.error('attachment cannot be sent: no attachment target is configured', { runId: entry.run_id, ticket: entry.ticket_number });
+      return finish(entry, { state: 'failed', last_error: 'no attachment target is configured' }, 'failed');
+    }
+    try {
+      const file: OutboxAttachment = outboxAttachmentSchema.parse(JSON.parse(stored));
+      if (entry.state === 'sending' && (await attachments.has(entry.table_name, entry.sys_id, file.file_name, Buffer.byteLength(file.content)))) {
+        logger.info('attachment found on the record; not uploading it again', { runId: entry.run_id, ticket: entry.ticket_number, file: file.file_name });
+        return finish(entry, { state: 'sent', sent_at: now() }, 'already_delivered');
+      }
+      if (!(await repos.outbox.save(entry.id, deps.owner, { state: 'sending', attempts: entry.attempts + 1 }))) return;
+      await attachments.attach(entry.table_name, entry.sys_id, file);
+      await finish(entry, { state: 'sent', sent_at: now(), last_error: null }, 'sent');
+      logger.info('attachment sent', { runId: entry.run_id, ticket: entry.ticket_number, file: file.file_name });
     } catch (err) {
       await failed(entry, err);
     }

@@ -1,4 +1,4 @@
-import type { EscalationDefinition, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
+import type { EscalationDefinition, RuleDefinition, StepRequirement, TemplateValue, WritebackDefinition } from '../rules/mapping.schema';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
 import type { Step } from '../store/run.repository';
@@ -31,6 +31,8 @@ export interface ChangeRunContext {
   rollbackOf?: { runId: string; step: string; error: string };
   /** An earlier gate check saw the change cleared to run (a later loss of approval is a withdrawal). */
   cleared?: boolean;
+  /** The gate moved the change to Implement (so a run that ends must move it on to Review). */
+  implementing?: boolean;
   /** The last reason the run waited, so each new reason is noted on the change once. */
   lastWait?: string;
   /** change_task sys_id per plan step name. */
@@ -49,6 +51,8 @@ export interface StepFlow {
   compensates?: string;
   /** A privileged step: the credential (privilege.credentials) checked out for each attempt. */
   credential?: string;
+  /** Milestone checks met before the step starts (see step-requirements.ts). */
+  requires?: StepRequirement[];
 }
 
 export function stepFlow(step: Pick<Step, 'flow'>): StepFlow {
@@ -93,12 +97,7 @@ export function templateScope(context: RunContext, runId: string, steps: readonl
  * waiting for the approval gate.
  */
 export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
-  const definition = {
-    succeeded: context.writeback.success,
-    failed: context.writeback.failure,
-    refused: context.writeback.refused ?? context.writeback.failure,
-    waiting_approval: context.writeback.waiting_approval,
-  }[outcome];
+  const definition = writebackFor(context, outcome);
   const escalation = outcome === 'failed' ? context.escalation : undefined;
   if (!definition && !escalation) return undefined;
   const scope = templateScope(context, runId, steps, { outcome, error });
@@ -110,6 +109,16 @@ export function renderWriteback(context: RunContext, runId: string, steps: reado
     if (escalation.work_note) notes.push(escalationNote(runId, steps, escalation));
   }
   return { fields, workNote: notes.length > 0 ? notes.join('\n\n') : undefined };
+}
+
+/** The rule's write-back for an outcome: a refused run uses `refused`, else `failure`. */
+export function writebackFor(context: RunContext, outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval'): WritebackDefinition | undefined {
+  return {
+    succeeded: context.writeback.success,
+    failed: context.writeback.failure,
+    refused: context.writeback.refused ?? context.writeback.failure,
+    waiting_approval: context.writeback.waiting_approval,
+  }[outcome];
 }
 
 function escalationNote(runId: string, steps: readonly Step[], escalation: EscalationDefinition): string {

@@ -9,7 +9,10 @@ import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
-import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, type RunContext, type StepFlow } from './run-context';
+import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, writebackFor, type RunContext, type StepFlow } from './run-context';
+import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
+import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
+import type { StepRequirement } from '../rules/mapping.schema';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
@@ -38,6 +41,8 @@ export interface StepWorkerDeps {
   gateRecheckMs?: number;
   now?: () => number;
   random?: () => number;
+  /** Largest job output attached to a ticket (`attach_output`), in bytes; the start of a longer one is cut. Default 5 MiB. */
+  attachmentMaxBytes?: number;
   /** Optional lifecycle around settled steps (change management plugs in here). */
   hooks?: StepHooks;
   /** Checks out credentials of privileged steps; without it a privileged step fails. */
@@ -109,6 +114,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (!holds) return settle(run, step, 'skipped', {});
     }
     if (step.state === 'pending' && !(await passGates(run, step, context))) return;
+    if (step.state === 'pending' && step.attempt === 0 && flow.requires && !(await meetsRequirements(run, step, flow.requires))) return;
     const deadline = flow.timeoutSeconds !== undefined && step.started_at !== null ? step.started_at + flow.timeoutSeconds * 1000 : undefined;
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
@@ -249,6 +255,38 @@ export function createStepWorker(deps: StepWorkerDeps) {
     return false;
   }
 
+  /**
+   * The step's milestone checks, just before it first starts. Every verdict is recorded (a work
+   * note and the audit journal); a check not met refuses the step, in the transaction that notes why.
+   * A ticket that cannot be read is a wait, like a gate whose source is down.
+   */
+  async function meetsRequirements(run: Run & { steps: Step[] }, step: Step, requires: StepRequirement[]): Promise<boolean> {
+    const at = now();
+    let record: Record<string, string> | undefined;
+    const fields = recordFieldsOf(requires);
+    if (fields.length > 0) {
+      try {
+        record = rawFields(await (deps.servicenow ?? noServiceNow).getRecord(run.table_name, run.sys_id, fields));
+      } catch (err) {
+        const reason = `milestone checks: could not read ${run.ticket_number}: ${(err as Error).message}`;
+        await save(step, { waiting_for: reason, next_at: at + (deps.gateRecheckMs ?? 30_000), lease_owner: null, lease_until: null });
+        return false;
+      }
+    }
+    const verdicts = evaluateRequirements(requires, { steps: run.steps, record });
+    const unmet = verdicts.find((v) => !v.met);
+    const recordVerdicts = async (trx: Transaction<Tables>) => {
+      await repos.audit.append(trx, { kind: unmet ? 'check.refused' : 'check.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, verdicts } }, at);
+      await enqueueWriteback(trx, run, { fields: {}, workNote: maskSecrets(requirementsNote(run.id, step.name, verdicts)) }, at);
+    };
+    if (unmet) {
+      await settle(run, step, 'refused', { error: `check "${unmet.check}" not met: ${unmet.why}` }, recordVerdicts);
+      return false;
+    }
+    await store.db.transaction().execute(recordVerdicts);
+    return true;
+  }
+
   /** One move of a step: start it, recover it, or check its backend work. undefined = lease lost. */
   async function advance(handler: ActionHandler, step: Step, params: unknown, ctx: ActionContext, markStarting: () => Promise<boolean>): Promise<ActionProgress<unknown> | undefined> {
     const state = step.state as StepState;
@@ -279,7 +317,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       random(),
       retryAfterMs,
     );
-    if (decision.state === 'failed') return settle(run, step, 'failed', { error: message });
+    if (decision.state === 'failed') return settle(run, step, 'failed', { error: message, result: failureOutput(err) });
     metrics.stepRetries.inc({ action: `${step.connector}.${step.action}`, failure });
     logger.warn('step attempt failed; will retry', { runId: run.id, step: step.name, failure, error: message, delayMs: decision.delayMs });
     await save(step, { state: decision.state, error: message, next_at: now() + decision.delayMs, lease_owner: null, lease_until: null, attempt: step.attempt });
@@ -289,8 +327,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
     return repos.runs.saveStep(store.db, step.id, deps.owner, patch);
   }
 
-  /** Ends a step; advances its run; when the run ends, enqueues the write-back — all in one transaction. */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }): Promise<void> {
+  /**
+   * Ends a step; advances its run; when the run ends, enqueues the write-back — all in one
+   * transaction, with whatever `alsoRecord` writes (e.g. the verdict that refused the step).
+   */
+  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }, alsoRecord?: (trx: Transaction<Tables>) => Promise<void>): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
     const ended = await store.db.transaction().execute(async (trx) => {
@@ -303,6 +344,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
         lease_until: null,
       });
       if (!saved) return undefined;
+      await alsoRecord?.(trx);
       let steps = await repos.runs.stepsOf(trx, run.id);
       const decision = decideRun(stepViews(steps));
       const idsOf = (indexes: number[]) => steps.filter((s) => indexes.includes(s.idx)).map((s) => s.id);
@@ -318,8 +360,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       steps = await repos.runs.stepsOf(trx, run.id);
       const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
-      const writeback = maskSecrets(renderWriteback(writebackContext(run), run.id, steps, decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed', failedStep?.error ?? facts.error ?? ''));
-      if (writeback) await enqueueWriteback(trx, run, writeback, at);
+      const context = writebackContext(run);
+      const runOutcome = decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
+      const writeback = maskSecrets(renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''));
+      if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0)) await enqueueWriteback(trx, run, writeback, at);
+      const attachment = outputToAttach(context, steps, runOutcome);
+      if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
       await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
       return { runState: decision.runState, cancelled };
     });
@@ -352,6 +398,13 @@ export function createStepWorker(deps: StepWorkerDeps) {
     }
   }
 
+  /** The output a rule's write-back asks to attach (`attach_output`), when its step left any (stored masked, see settle). */
+  function outputToAttach(context: RunContext, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused'): OutboxAttachment | undefined {
+    const wanted = writebackFor(context, outcome)?.attach_output;
+    const step = wanted && steps.find((s) => s.name === wanted.step);
+    return step ? outputAttachment(step, wanted.file_name, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES) : undefined;
+  }
+
   async function enqueueWriteback(trx: Parameters<Repositories['outbox']['enqueue']>[0], run: Run, writeback: { fields: Record<string, string>; workNote?: string }, at: number) {
     const id = randomUUID();
     const marker = `snowline-writeback:${id}`;
@@ -377,6 +430,27 @@ export function stepViews(steps: readonly Step[]): StepView[] {
 
 /** A credential's fields as templates see them outside the attempt that holds it. */
 const WITHHELD = placeholderFields(() => '[withheld]');
+/** A step's milestone verdicts in words: what was checked and what it found. */
+function requirementsNote(runId: string, stepName: string, verdicts: readonly RequirementVerdict[]): string {
+  const unmet = verdicts.find((v) => !v.met);
+  const lines = verdicts.map((v) => `- ${v.check}: ${v.met ? 'met' : 'NOT met'} (${v.why})`);
+  const head = unmet ? `milestone check "${unmet.check}" refused step ${stepName}; it does not run.` : `milestone checks passed; step ${stepName} starts.`;
+  return [`Snowline run ${runId}: ${head}`, ...lines].join('\n');
+}
+
+/** Raw values of a record as the Table API returns them (a reference may come as { value, link }). */
+function rawFields(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([name, value]) => [name, value && typeof value === 'object' && 'value' in value ? String((value as { value: unknown }).value) : value === null || value === undefined ? '' : String(value)]));
+}
+
+/**
+ * The output a failed job left (connectors put it in the error's `details.stdoutTail`), kept as
+ * the failed step's result so that its log can still be attached to the ticket.
+ */
+function failureOutput(err: unknown): { stdout_tail: string } | undefined {
+  const tail = err instanceof SnowlineError ? err.details.stdoutTail : undefined;
+  return typeof tail === 'string' && tail !== '' ? { stdout_tail: tail } : undefined;
+}
 
 /** next_at of a parked step: never due by the clock, only when a resume sets it. */
 const PARKED_UNTIL = Number.MAX_SAFE_INTEGER;

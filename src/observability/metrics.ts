@@ -16,6 +16,8 @@ export function createMetrics() {
     outboxDepth: new Gauge({ name: 'snowline_outbox_depth', help: 'Write-backs waiting to be sent', registers: [registry] }),
     ruleReloads: new Counter({ name: 'snowline_rule_reloads_total', help: 'Attempts to load changed mapping tables, by result (applied, unchanged, invalid)', labelNames: ['result'], registers: [registry] }),
     ruleSetInvalid: new Gauge({ name: 'snowline_rule_set_invalid', help: '1 while the mapping tables on disk fail validation (the previous version keeps running)', registers: [registry] }),
+    cmdbSyncRuns: new Counter({ name: 'snowline_cmdb_sync_runs_total', help: 'Scheduled CMDB syncs, by sync and outcome (ok, with_errors, failed)', labelNames: ['sync', 'outcome'], registers: [registry] }),
+    cmdbSyncCis: new Counter({ name: 'snowline_cmdb_sync_cis_total', help: 'CIs handled by scheduled CMDB syncs, by sync and result (inserted, updated, unchanged, stale, errors)', labelNames: ['sync', 'result'], registers: [registry] }),
     pollRecords: new Counter({ name: 'snowline_poll_records_total', help: 'Records read by the Table API poller, by table and result (new, known)', labelNames: ['table', 'result'], registers: [registry] }),
   };
 }

@@ -13,7 +13,7 @@ import type { PositionedYaml } from './yaml-positions';
 const TEMPLATES_DIR = 'templates';
 
 /** Mapping tables are the top-level `*.yaml` files of the directory; reusable components are in templates/. */
-function mappingFiles(dir: string): string[] {
+export function mappingFiles(dir: string): string[] {
   const yamlIn = (folder: string) =>
     existsSync(folder)
       ? readdirSync(folder, { withFileTypes: true })
@@ -31,9 +31,14 @@ const isTemplateSource = (name: string) => name.startsWith(`${TEMPLATES_DIR}/`);
  * the caller keeps running the version it has.
  */
 export function loadRuleSet(dir: string, catalog: MappingCatalog): { ruleSet?: RuleSet; problems: MappingProblem[] } {
+  return buildRuleSet(readMappingSources(dir), catalog, (name) => join(dir, name));
+}
+
+/** The mapping files of `dir` as file name (relative, `templates/x.yaml`) → text. */
+export function readMappingSources(dir: string): Record<string, string> {
   const sources: Record<string, string> = {};
   for (const name of mappingFiles(dir)) sources[name] = readFileSync(join(dir, name), 'utf8');
-  return buildRuleSet(sources, catalog, (name) => join(dir, name));
+  return sources;
 }
 
 /** Validates and compiles mapping sources given as file name → text. */

@@ -52,6 +52,25 @@ export function isManualTrigger(trigger: TriggerDefinition): boolean {
 /** Names of registered gates (src/engine/gates.ts): `approval` is built in; change management adds its own. */
 const gateListSchema = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'gate names are snake_case')).max(20).default([]);
 
+/**
+ * A milestone check (`requires:` on a step): evidence that must be there before the step starts.
+ * Either an earlier step succeeded — and, with `result`, its result matches an encoded query over
+ * its fields (`artifacts.scan_result=passed`) — or the ticket, read from ServiceNow when the step is
+ * about to start, matches an encoded query (`u_security_scan=passed`). A check not met refuses the
+ * step; every verdict goes to a work note and the audit journal.
+ */
+export const stepRequirementSchema = z
+  .object({
+    check: z.string().min(1).max(100).describe('what the check is called in the verdict (e.g. "security scan passed")'),
+    step: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case').optional().describe('an earlier step of the same list that must have succeeded'),
+    result: z.string().min(1).max(2000).optional().describe("encoded query the step's result must match; result fields are dotted paths (artifacts.scan_result)"),
+    record: z.string().min(1).max(2000).optional().describe('encoded query the ticket must match as ServiceNow shows it when the step is about to start'),
+  })
+  .strict()
+  .refine((r) => (r.step === undefined) !== (r.record === undefined), { message: 'give either step (an earlier step) or record (an encoded query on the ticket)', path: ['step'] })
+  .refine((r) => r.result === undefined || r.step !== undefined, { message: 'result needs step: it is matched against that step\'s result', path: ['result'] });
+export type StepRequirement = z.infer<typeof stepRequirementSchema>;
+
 export const stepSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case, starting with a letter').describe('unique within the rule; later templates read `steps.<name>`'),
@@ -59,6 +78,7 @@ export const stepSchema = z
     with: z.record(z.string(), templateValueSchema).default({}).describe('action parameters, templated from the ticket'),
     gates: gateListSchema.describe('gates the step must pass before it starts, asked in order (e.g. [approval])'),
     when: z.string().min(1).max(1000).optional().describe('Liquid condition on earlier results or ticket fields (`steps.check.healthy == false`); false = the step is skipped'),
+    requires: z.array(stepRequirementSchema).min(1).max(20).optional().describe('milestone checks that must be met before the step starts (after its gates); a check not met refuses the step'),
     parallel: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case').optional().describe('adjacent steps with the same parallel group run at once as branches'),
     join: z.union([z.enum(['all', 'first']), z.number().int().min(1)]).optional().describe('how a parallel group ends: all succeed (default), the first success, or at least N'),
     retry: z
@@ -94,10 +114,13 @@ export const writebackSchema = z
     work_note: z.string().max(8000).optional().describe('journal entry added to the ticket (template)'),
     fields: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string().max(4000)).default({}).describe('field updates sent in the same PATCH (templates)'),
     attach_output: z
-      .object({ step: z.string().regex(/^[a-z][a-z0-9_]*$/), file_name: z.string().min(1).max(200).default('job-output.txt') })
+      .object({
+        step: z.string().regex(/^[a-z][a-z0-9_]*$/),
+        file_name: z.string().max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only (a name, not a path)').default('job-output.txt'),
+      })
       .strict()
       .optional()
-      .describe("attach the named step's output (e.g. the controller job's stdout) to the ticket"),
+      .describe("attach the named step's output (the controller job's or playbook's stdout, else its result or error) to the ticket, through the outbox"),
   })
   .strict();
 export type WritebackDefinition = z.infer<typeof writebackSchema>;

@@ -20,6 +20,12 @@ export interface RuleReloaderDeps {
   now?: () => number;
 }
 
+export interface ReloadResult {
+  applied: boolean;
+  version: string;
+  problems: MappingProblem[];
+}
+
 /** The state of the mapping tables for /readyz: the running version, and the last refused change. */
 export interface RuleStatus {
   version: string;
@@ -44,8 +50,18 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
   let timer: NodeJS.Timeout | undefined;
   let reloading = Promise.resolve();
 
-  /** Loads the files again; applies them when valid and different. */
-  async function reload(): Promise<{ applied: boolean; version: string; problems: MappingProblem[] }> {
+  /**
+   * Loads the files again, after any reload already under way (the watcher's and the API's never
+   * interleave); applies them when valid and different. `loadedBy` names who changed the files
+   * when known (the author of an API change), else this instance.
+   */
+  function reload(loadedBy = deps.loadedBy): Promise<ReloadResult> {
+    const result = reloading.then(() => loadAndApply(loadedBy));
+    reloading = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  async function loadAndApply(loadedBy: string): Promise<ReloadResult> {
     const { ruleSet, problems } = loadRuleSet(deps.dir, deps.catalog);
     if (!ruleSet) {
       rejected = { at: now(), problems: problems.map(formatProblem) };
@@ -60,20 +76,18 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
       metrics.ruleReloads.inc({ result: 'unchanged' });
       return { applied: false, version: current.version, problems: [] };
     }
-    await deps.versions.record(ruleSet.version, ruleSet.sources, deps.loadedBy, now());
+    await deps.versions.record(ruleSet.version, ruleSet.sources, loadedBy, now());
     const previous = current.version;
     current = ruleSet;
     metrics.ruleReloads.inc({ result: 'applied' });
-    logger.info('mapping tables reloaded', { version: ruleSet.version, previous });
+    logger.info('mapping tables reloaded', { version: ruleSet.version, previous, loadedBy });
     return { applied: true, version: ruleSet.version, problems: [] };
   }
 
   function scheduleReload() {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      reloading = reloading.then(() => reload().then(() => undefined, (err: Error) => {
-        logger.error('mapping reload failed', { error: err.message });
-      }));
+      reload().catch((err: Error) => logger.error('mapping reload failed', { error: err.message }));
     }, deps.debounceMs ?? 250);
   }
 

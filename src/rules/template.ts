@@ -27,6 +27,9 @@ engine.registerFilter('capture', (text: unknown, pattern: string, group = 1) => 
 engine.registerFilter('lower', (text: unknown) => String(text ?? '').toLowerCase());
 engine.registerFilter('upper', (text: unknown) => String(text ?? '').toUpperCase());
 engine.registerFilter('json', (value: unknown) => JSON.stringify(value ?? null));
+// Liquid's own url_encode writes a space as `+`, which only a query string reads back as a space: in
+// a URL path it stays a plus. Percent-encoding every reserved byte is right in both places.
+engine.registerFilter('url_encode', (text: unknown) => encodeURIComponent(String(text ?? '')));
 
 export type TemplateScope = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseEncodedQuery, termsOf } from './encoded-query';
-import { mappingFileSchema, templateFileSchema, type MappingFile, type ResolvedRule, type RuleDefinition, type TemplateDefinition, type TemplateValue } from './mapping.schema';
+import { mappingFileSchema, templateFileSchema, type MappingFile, type ResolvedRule, type RuleDefinition, type StepRequirement, type TemplateDefinition, type TemplateValue } from './mapping.schema';
 import type { MappingCatalog } from './mapping-catalog';
 import { TEMPLATE_ROOTS } from './mapping-catalog';
 import { templateSyntaxProblem, variablesOf } from './template';
@@ -53,7 +53,7 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     checkSecretParams(rule, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
     const resolved = { ...rule, steps: rule.steps! };
-    checkSteps(resolved.steps, ['steps'], catalog, report, rule.gates);
+    checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
     return resolved;
@@ -78,7 +78,7 @@ export function validateTemplateFile(file: string, text: string, catalog: Mappin
   const report: Report = (path, message) => problems.push({ file, ...yaml.positionOf(path), message: `template ${template.template}: ${message}` });
   const expectedName = file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
   if (template.template !== expectedName) report(['template'], `name must match the file name (${expectedName})`);
-  checkSteps(template.steps, ['steps'], catalog, report);
+  checkSteps(TEMPLATE_TABLE, template.steps, ['steps'], catalog, report);
   const asRule = { id: template.template, steps: template.steps, params: Object.fromEntries(Object.keys(template.params).map((p) => [p, ''])), writeback: {} } as unknown as ResolvedRule;
   checkTemplates(TEMPLATE_TABLE, asRule, catalog, report, { stepsOnly: true });
   return { template: problems.length ? undefined : template, problems };
@@ -163,14 +163,14 @@ function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCa
   if (!rule.change) return;
   if (table !== 'change_request') report(['change'], `a change block only applies to change_request rules, not ${table}`);
   if (!rule.gates.includes('change')) report(['gates'], 'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window');
-  checkSteps(rule.change.rollback, ['change', 'rollback'], catalog, report);
+  checkSteps(table, rule.change.rollback, ['change', 'rollback'], catalog, report);
   // A rollback runs at once, without gates: there is no approval a credential could follow.
   rule.change.rollback.forEach((step, i) => {
     if (step.privileged) report(['change', 'rollback', i, 'privileged'], 'a rollback step cannot be privileged: rollback steps run without gates, so no approval precedes the checkout');
   });
 }
 
-function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report, ruleGates: readonly string[] = []): void {
+function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report, ruleGates: readonly string[] = []): void {
   const report: Report = (path, message, offset) => outer([...at, ...path.slice(1)], message, offset);
   const seen = new Set<string>();
   steps.forEach((step, i) => {
@@ -179,6 +179,7 @@ function checkSteps(steps: ResolvedRule['steps'], at: PropertyKey[], catalog: Ma
     checkAction(step.use, step.with, ['steps', i], catalog, report);
     // A compensation is an action like any other: a typo must fail here, not when a rollback is needed.
     if (step.compensate) checkAction(step.compensate.use, step.compensate.with, ['steps', i, 'compensate'], catalog, report);
+    step.requires?.forEach((requirement, r) => checkRequirement(table, steps, i, requirement, ['steps', i, 'requires', r], catalog, report));
   });
   checkPrivilegedSteps(steps, ruleGates, report);
 }
@@ -199,6 +200,25 @@ function checkPrivilegedSteps(steps: ResolvedRule['steps'], ruleGates: readonly 
     const approved = step.gates.includes(APPROVAL_GATE) || (firstStage && ruleGates.includes(APPROVAL_GATE));
     if (!approved) report(['steps', i, 'gates'], `a privileged step must pass the ${APPROVAL_GATE} gate first (gates: [${APPROVAL_GATE}])`);
   });
+}
+
+/** A milestone check reads a step that has finished by then (an earlier one, not a parallel branch) or existing ticket fields. */
+function checkRequirement(table: string, steps: ResolvedRule['steps'], index: number, requirement: StepRequirement, at: PropertyKey[], catalog: MappingCatalog, report: Report): void {
+  const step = steps[index]!;
+  if (requirement.step !== undefined) {
+    const target = steps.findIndex((s) => s.name === requirement.step);
+    if (target === -1) report([...at, 'step'], `requires: ${requirement.step} is not a step of this list`);
+    else if (target >= index) report([...at, 'step'], `requires: ${requirement.step} does not run before ${step.name}`);
+    else if (step.parallel !== undefined && steps[target]!.parallel === step.parallel) report([...at, 'step'], `requires: ${requirement.step} runs alongside ${step.name} (parallel group ${step.parallel}), not before it`);
+  }
+  if (requirement.result !== undefined) {
+    for (const p of parseEncodedQuery(requirement.result).problems) report([...at, 'result'], `requires: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
+  }
+  if (requirement.record !== undefined) {
+    const { query, problems } = parseEncodedQuery(requirement.record);
+    for (const p of problems) report([...at, 'record'], `requires: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
+    for (const term of termsOf(query)) if (!catalog.fieldExists(table, term.field)) report([...at, 'record'], `requires: unknown field ${term.field} on table ${table}`, term.offset);
+  }
 }
 
 /** The connector and action exist, and the literal parameters fit the action's own schema. */

@@ -58,7 +58,7 @@ export interface SandboxOptions {
 export const SANDBOX_OAUTH_DEFAULTS: OAuthClient = { clientId: 'snowline-sandbox', clientSecret: 'sandbox', accessTokenSeconds: 1800, refreshTokenSeconds: 8_640_000 };
 export const SANDBOX_API_KEY = 'sandbox-api-key';
 
-/** A simulated ServiceNow instance (`/api/now/`) and AWX controller (`/api/v2/`) on one server. */
+/** A simulated ServiceNow instance (`/api/now/`) and AWX controller (`/api/v2/`, `/api/controller/v2/`) on one server. */
 export interface Sandbox {
   app: Express;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
@@ -112,7 +112,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
   app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, new ImportSetService(store, service), credentials, rateLimits, logger));
-  app.use('/api/v2', injectFaults(faults, 'awx'), awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger }));
+  // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (awx-reference §1.1).
+  const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
+  app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
 
   let server: Server | undefined;
   return {

@@ -50,12 +50,17 @@ export function buildAuditReport(rows: readonly AuditRow[], range: { from: numbe
   };
 }
 
-/** One CSV line per journal entry, for spreadsheets; fields quoted per RFC 4180. */
+/** One CSV line per journal entry, for spreadsheets. */
 export function auditCsv(rows: readonly AuditRow[]): string {
+  const lines = ['seq,at,kind,actor,subject,detail,hash'];
+  for (const r of rows) lines.push(csvLine([String(r.seq), iso(r.at), r.kind, r.actor, r.subject, r.detail, r.hash]));
+  return `${lines.join('\n')}\n`;
+}
+
+/** One CSV line, fields quoted per RFC 4180. */
+export function csvLine(values: readonly string[]): string {
   const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   // A leading =, +, - or @ would be a formula in a spreadsheet: ticket text must stay text.
   const cell = (v: string) => quote(/^[=+\-@]/.test(v) ? `'${v}` : v);
-  const lines = ['seq,at,kind,actor,subject,detail,hash'];
-  for (const r of rows) lines.push([String(r.seq), iso(r.at), r.kind, r.actor, r.subject, r.detail, r.hash].map(cell).join(','));
-  return `${lines.join('\n')}\n`;
+  return values.map(cell).join(',');
 }

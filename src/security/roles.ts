@@ -24,3 +24,8 @@ export function isRole(value: string): value is Role {
 export function rolesGrant(roles: readonly string[], permission: Permission): boolean {
   return roles.some((role) => isRole(role) && ROLE_PERMISSIONS[role].includes(permission));
 }
+
+/** Every permission the roles grant together, in PERMISSIONS order. */
+export function grantedPermissions(roles: readonly string[]): Permission[] {
+  return PERMISSIONS.filter((permission) => rolesGrant(roles, permission));
+}

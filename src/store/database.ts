@@ -10,7 +10,12 @@ import { gates } from './migrations/002-gates';
 import { connectorCredentials } from './migrations/003-connector-credentials';
 import { workflow } from './migrations/004-workflow';
 import { inboxByRecord } from './migrations/005-inbox-by-record';
-import { privilegeLeases } from './migrations/006-privilege-leases';
+import { ruleProposals } from './migrations/006-rule-proposals';
+import { suggestions } from './migrations/007-suggestions';
+import { outboxAttachments } from './migrations/008-outbox-attachments';
+import { changeClaims } from './migrations/009-change-claims';
+import { identityUse } from './migrations/010-identity-use';
+import { privilegeLeases } from './migrations/011-privilege-leases';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -31,7 +36,7 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-privilege-leases': privilegeLeases() };
+  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-rule-proposals': ruleProposals(), '007-suggestions': suggestions(), '008-outbox-attachments': outboxAttachments(), '009-change-claims': changeClaims(), '010-identity-use': identityUse(), '011-privilege-leases': privilegeLeases() };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,

@@ -1,11 +1,15 @@
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
+import { changeClaimRepository } from './change-claim.repository';
 import type { Store } from './database';
+import { identityUseRepository } from './identity-use.repository';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
 import { privilegeLeaseRepository } from './privilege-lease.repository';
+import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
+import { suggestionRepository } from './suggestion.repository';
 import { watermarkRepository } from './watermark.repository';
 
 export { openStore, type Store, type StoreOptions, type Db } from './database';
@@ -21,6 +25,10 @@ export function repositories(store: Store) {
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
     privilegeLeases: privilegeLeaseRepository(store.db),
+    ruleProposals: ruleProposalRepository(store.db),
+    suggestions: suggestionRepository(store.db),
+    changeClaims: changeClaimRepository(),
+    identityUse: identityUseRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

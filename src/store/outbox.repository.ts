@@ -7,8 +7,9 @@ export type OutboxEntry = OutboxRow;
 /** Write-backs waiting to reach ServiceNow, claimed with leases like steps. */
 export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   return {
-    async enqueue(executor: Kysely<Tables>, entry: OutboxEntry): Promise<void> {
-      await executor.insertInto('outbox').values(entry).execute();
+    /** Field write-backs may leave out `attachment`. */
+    async enqueue(executor: Kysely<Tables>, entry: Omit<OutboxEntry, 'attachment'> & { attachment?: string | null }): Promise<void> {
+      await executor.insertInto('outbox').values({ attachment: null, ...entry }).execute();
     },
 
     async claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {

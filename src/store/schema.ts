@@ -93,6 +93,8 @@ export interface OutboxRow {
   result_mod_count: number | null;
   created_at: number;
   sent_at: number | null;
+  /** A file to upload instead of a PATCH (JSON, see OutboxAttachment in engine/job-output.ts); null for field write-backs. */
+  attachment: string | null;
 }
 
 export interface WatermarkRow {
@@ -161,6 +163,52 @@ export interface PrivilegeLeaseRow {
   release_error: string | null;
 }
 
+/** A change to one mapping table proposed through the API (see rules/rule-proposals.ts). */
+export interface RuleProposalRow {
+  id: string;
+  /** The mapping file it replaces or adds, relative to the mappings directory (`incident.yaml`). */
+  file: string;
+  content: string;
+  /** The file's text in the running version when proposed; null for a new file. */
+  base_content: string | null;
+  base_version: string;
+  /** The version the whole set would have, computed when proposed. */
+  version: string;
+  /** Ids of the added or changed rules that are (or were) `risk: high` (JSON array); empty = no approval needed. */
+  high_risk_rules: string;
+  /** pending → active | rejected */
+  state: string;
+  author: string;
+  comment: string | null;
+  created_at: number;
+  decided_by: string | null;
+  decision_comment: string | null;
+  decided_at: number | null;
+  activated_version: string | null;
+  activated_at: number | null;
+}
+
+/** A suggest-mode rule's offer on one ticket, posted once (the first event that matched). */
+export interface SuggestionRow {
+  rule_id: string;
+  table_name: string;
+  sys_id: string;
+  ticket_number: string;
+  rule_version: string;
+  event_key: string;
+  suggested_at: number;
+}
+
+/** When an API identity last used a permission; one row per identity and permission. */
+export interface IdentityUseRow {
+  subject: string;
+  permission: string;
+  /** The roles its token carried at the last use (JSON array). */
+  roles: string;
+  first_used_at: number;
+  last_used_at: number;
+}
+
 export interface Tables {
   inbox_events: InboxEventRow;
   runs: RunRow;
@@ -172,4 +220,16 @@ export interface Tables {
   approvals: ApprovalRow;
   connector_credentials: ConnectorCredentialRow;
   privilege_leases: PrivilegeLeaseRow;
+  rule_proposals: RuleProposalRow;
+  suggestions: SuggestionRow;
+  change_claims: ChangeClaimRow;
+  identity_use: IdentityUseRow;
+}
+
+/** The change run implementing on a configuration item now (one row per CI). */
+export interface ChangeClaimRow {
+  cmdb_ci: string;
+  run_id: string;
+  ticket_number: string;
+  claimed_at: number;
 }

@@ -79,6 +79,16 @@ describe('the incident demo on the built-in sandbox', () => {
     expect(JSON.parse(jobs.data.results[0].extra_vars)).toMatchObject({ service_name: 'nginx', target_host: 'web-01' });
     expect(values[0]).toContain(String(jobs.data.results[0].id));
 
+    // The rule's success write-back attaches the controller job's output, once, through the outbox.
+    const attachments = await eventually(async () => {
+      const { data } = await sn.get('/api/now/attachment', { params: { sysparm_query: `table_sys_id=${sysId}` } });
+      return data.result.length > 0 ? (data.result as Array<{ file_name: string; sys_id: string }>) : undefined;
+    });
+    expect(attachments.map((a) => a.file_name)).toEqual(['restart-service.log']);
+    const file = await sn.get(`/api/now/attachment/${attachments[0]!.sys_id}/file`, { responseType: 'text' });
+    const stdout = await sn.get(`/api/v2/jobs/${jobs.data.results[0].id}/stdout/`, { params: { format: 'txt' }, responseType: 'text' });
+    expect(file.data).toBe(stdout.data);
+
     const token = issueToken({ secret: jwtSecret, issuer: 'snowline', audience: 'snowline-api' }, 'e2e', ['viewer'], 300);
     const runs = await axios.get(`${app.url}/api/v1/runs`, { params: { ticket: number }, headers: { Authorization: `Bearer ${token}` } });
     expect(runs.data).toEqual([expect.objectContaining({ rule: 'restart-service-when-down', ticket: number, state: 'succeeded' })]);

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { ActionContext, ActionHandler, ActionSpec } from '../../connector';
 import { ConnectorError } from '../../../src/errors';
-import { jobExtraVars, type ControllerClient } from '../client';
-import { CONNECTOR, parseParams } from '../errors';
-import { extraVarsSchema, launchJobResultSchema, limitSchema, TERMINAL_STATUSES, type Job, type LaunchJobResult } from '../schemas';
+import { jobArtifacts, type ControllerClient } from '../client';
+import { CONNECTOR, jobIdOf, parseParams } from '../errors';
+import { findLaunch, idempotencyLabel, snowlineExtraVars } from '../idempotency';
+import { extraVarsSchema, launchJobResultSchema, limitSchema, TERMINAL_STATUSES, type LaunchJobResult } from '../schemas';
 
 /** A controller object id, as a number or (rendered from a template) a digit string. */
-const objectId = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,9}$/).transform(Number)]);
+export const objectId = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,9}$/).transform(Number)]);
 
 export const launchJobTemplateParamsSchema = z
   .object({
@@ -22,9 +23,9 @@ export type LaunchJobTemplateParams = z.infer<typeof launchJobTemplateParamsSche
 
 /**
  * `ansible.launch_job_template`: launches a job template on the controller and waits for the job
- * (the engine calls `check` until it ends). The launch carries the step's idempotency key in
- * `extra_vars.snowline`, which is how `recover` finds the job after a crash or an ambiguous launch;
- * the controller has no idempotency key of its own.
+ * (the engine calls `check` until it ends). The launch carries the step's idempotency key as a
+ * label (when the template prompts for labels) and in `extra_vars.snowline`, which is how
+ * `recover` finds the job after a crash or an ambiguous launch.
  */
 export const launchJobTemplateAction: ActionSpec<LaunchJobTemplateParams, LaunchJobResult> = {
   name: 'launch_job_template',
@@ -33,53 +34,8 @@ export const launchJobTemplateAction: ActionSpec<LaunchJobTemplateParams, Launch
   result: launchJobResultSchema,
 };
 
-/**
- * The extra_vars sent: the rule's own, plus two namespaces Snowline owns.
- * - `snowline`: `idempotency_key`, `run_id`, `step`, `ticket {table, sys_id, number}`.
- * - `ansible_eda`: the shape Event-Driven Ansible gives playbooks (`ansible_eda.ruleset`, `.rule`,
- *   `.event` with `meta.source {name, type}`, `meta.received_at`, `meta.uuid`), so playbooks
- *   written for EDA's ServiceNow source read the ticket the same way.
- * Ticket text never goes anywhere else: it is data inside these variables, which the controller
- * marks `!unsafe` by default (ALLOW_JINJA_IN_EXTRA_VARS=template).
- */
-export function snowlineExtraVars(user: Record<string, unknown> | undefined, ctx: Pick<ActionContext, 'idempotencyKey' | 'runId' | 'stepName' | 'ticket'>, now: Date): Record<string, unknown> {
-  const ticket = { table: ctx.ticket.table, sys_id: ctx.ticket.sysId, number: ctx.ticket.number };
-  return {
-    ...(user ?? {}),
-    snowline: { idempotency_key: ctx.idempotencyKey, run_id: ctx.runId, step: ctx.stepName, ticket },
-    ansible_eda: {
-      ruleset: 'snowline',
-      rule: ctx.stepName,
-      event: {
-        ...ticket,
-        meta: { source: { name: 'snowline', type: 'servicenow' }, received_at: now.toISOString(), uuid: ctx.idempotencyKey },
-      },
-    },
-  };
-}
-
-/** The idempotency key a job was launched with, if Snowline launched it. */
-export function idempotencyKeyOf(job: Pick<Job, 'extra_vars'>): string | undefined {
-  const snowline = jobExtraVars(job)?.snowline;
-  if (!snowline || typeof snowline !== 'object') return undefined;
-  const key = (snowline as { idempotency_key?: unknown }).idempotency_key;
-  return typeof key === 'string' ? key : undefined;
-}
-
-function jobIdOf(ref: string): number {
-  if (!/^[1-9]\d{0,12}$/.test(ref)) throw new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${JSON.stringify(ref)} is not a controller job id`);
-  return Number(ref);
-}
-
-function artifactsOf(job: Job): Record<string, unknown> {
-  const a = job.artifacts;
-  if (!a) return {};
-  if (typeof a === 'object') return a;
-  return jobExtraVars({ extra_vars: a }) ?? {};
-}
-
 export interface LaunchJobTemplateDeps {
-  client: Pick<ControllerClient, 'findJobTemplate' | 'launch' | 'getJob' | 'jobStdout' | 'cancelJob' | 'findJobsByTemplateSince'>;
+  client: Pick<ControllerClient, 'findJobTemplate' | 'launch' | 'getJob' | 'jobStdout' | 'cancelJob' | 'findJobsByTemplateSince' | 'findJobsByLabel'>;
   /** How long until the engine looks at a running job again, in ms. */
   pollIntervalMs: number;
   /** How far back `recover` looks for the job, in ms. */
@@ -113,10 +69,11 @@ export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): Act
           limit: params.limit,
           inventory: params.inventory,
           credentials: params.credentials,
+          idempotencyLabel: typeof template.organization === 'number' ? { name: idempotencyLabel(ctx.idempotencyKey), organization: template.organization } : undefined,
         },
         { signal: ctx.signal },
       );
-      ctx.logger.info('ansible: job template launched', { template: template.name, templateId: template.id, jobId: launched.jobId });
+      ctx.logger.info('ansible: job template launched', { template: template.name, templateId: template.id, jobId: launched.jobId, labeled: launched.labeled });
       return { status: 'pending', ref: String(launched.jobId), checkAfterMs: deps.pollIntervalMs };
     },
 
@@ -132,16 +89,15 @@ export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): Act
       }
       return {
         status: 'done',
-        result: { job_id: job.id, status: job.status, failed: job.failed, elapsed: Number(job.elapsed) || 0, artifacts: artifactsOf(job), stdout_tail: stdout },
+        result: { job_id: job.id, status: job.status, failed: job.failed, elapsed: Number(job.elapsed) || 0, artifacts: jobArtifacts(job), stdout_tail: stdout },
       };
     },
 
     async recover(input, ctx) {
       const params = parse(input);
       const template = await deps.client.findJobTemplate(params.job_template, params.organization, { signal: ctx.signal });
-      const since = new Date(now() - deps.recoverLookbackMs).toISOString();
-      const jobs = await deps.client.findJobsByTemplateSince(template.id, since, { signal: ctx.signal });
-      const job = jobs.find((j) => idempotencyKeyOf(j) === ctx.idempotencyKey);
+      const sinceIso = new Date(now() - deps.recoverLookbackMs).toISOString();
+      const job = await findLaunch(deps.client, template.id, ctx.idempotencyKey, { kind: 'job_template', sinceIso, signal: ctx.signal });
       if (!job) return undefined;
       ctx.logger.info('ansible: found the job an earlier attempt launched', { jobId: job.id, status: job.status });
       return String(job.id);

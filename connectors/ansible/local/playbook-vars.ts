@@ -48,9 +48,13 @@ function valueProblem(value: unknown, spec: VarSpec): string | undefined {
   }
 }
 
+/** Half of a UTF-16 pair without its other half: no UTF-8 encoding exists for it, so no vars file can hold it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function stringProblem(value: string, maxLength: number, pattern?: string, allowed?: string[]): string | undefined {
   if (value.length > maxLength) return `is ${value.length} characters, more than ${maxLength}`;
   if (value.includes('\0')) return 'contains a NUL character';
+  if (LONE_SURROGATE.test(value)) return 'is not well-formed Unicode (it has a lone surrogate)';
   if (pattern !== undefined && !new RegExp(`^(?:${pattern})$`, 'u').test(value)) return `does not match ${pattern}`;
   if (allowed && !allowed.includes(value)) return `must be one of ${allowed.join(', ')}`;
   return undefined;
@@ -80,5 +84,11 @@ export function unsafeVarsYaml(vars: Record<string, unknown>): string {
       }
     },
   });
-  return doc.toString({ lineWidth: 0 });
+  // Ansible's YAML reader refuses raw characters outside YAML's printable set (DEL, C1 controls,
+  // U+FFFE/U+FFFF) and folds raw line breaks (CR, NEL, U+2028/9) inside a scalar; within the
+  // double-quoted scalars all of them are written as escapes instead, which read back exactly.
+  return doc.toString({ lineWidth: 0 }).replace(NOT_YAML_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Outside YAML 1.1's printable set, or a line break other than LF (which only separates lines of the file). */
+const NOT_YAML_PRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/g;

@@ -1,5 +1,6 @@
 import type { ActionContext, ActionHandler, ActionSpec } from '../../connector';
 import { ConnectorError } from '../../../src/errors';
+import { applyBodyTypes } from '../body-types';
 import type { EndpointClient } from '../client';
 import { CONNECTOR, invalidParams } from '../errors';
 import { parseResponsePath, readResponsePath } from '../response-path';
@@ -29,6 +30,14 @@ export function parseRequestParams(input: unknown, endpoints: ReadonlyMap<string
       parseResponsePath(expr);
     } catch (err) {
       problems.push(`${field.startsWith('success.') ? field : `result.${field}`}: ${(err as Error).message}`);
+    }
+  }
+  if (params.body_types) {
+    if (params.body === undefined) problems.push('body_types: there is no body');
+    else {
+      const typed = applyBodyTypes(params.body, params.body_types);
+      problems.push(...typed.problems);
+      params.body = typed.body;
     }
   }
   if (problems.length > 0) throw invalidParams(requestAction.name, problems);

@@ -12,7 +12,10 @@ export const attachFileParamsSchema = z
       .string()
       .min(1)
       .max(255)
-      .regex(/^[^\u0000-\u001f/\\]+$/, 'no path separators or control characters'),
+      .regex(/^[^\u0000-\u001f/\\]+$/, 'no path separators or control characters')
+      // An RTL override shows `\u202Egnp.exe` as `exe.png` to the agent who opens it.
+      .refine((name) => !/[\u202a-\u202e\u2066-\u2069]/.test(name), 'no bidirectional override characters (they disguise the extension)')
+      .refine((name) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(name), 'not well-formed Unicode (a lone surrogate)'),
     content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as text/plain').default('text/plain'),
     content: z.string().describe('the file content, as text or base64 (see encoding)'),
     encoding: z.enum(['utf8', 'base64']).default('utf8'),

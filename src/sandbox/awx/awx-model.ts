@@ -68,8 +68,63 @@ export const jobRecordSchema = z.object({
   scmBranch: z.string(),
   inventory: z.number().int(),
   artifacts: z.record(z.string(), z.unknown()),
+  /** Label ids given at launch (state files written before labels existed have none). */
+  labels: z.array(z.number().int()).default([]),
+  /** The workflow job that launched this job as one of its nodes. */
+  workflowJobId: z.number().int().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** The `ask_*_on_launch` flags of a workflow job template: it has no credential, job type or verbosity prompts. */
+export const WORKFLOW_ASK_FLAGS = [
+  'ask_variables_on_launch',
+  'ask_limit_on_launch',
+  'ask_inventory_on_launch',
+  'ask_scm_branch_on_launch',
+  'ask_labels_on_launch',
+  'ask_tags_on_launch',
+  'ask_skip_tags_on_launch',
+] as const satisfies readonly AskFlag[];
+export type WorkflowAskFlag = (typeof WORKFLOW_ASK_FLAGS)[number];
+
+/**
+ * A workflow job template of the sandbox controller. Its nodes run one after the other, each
+ * on success of the one before (AWX `success_nodes`); a failed node ends the workflow `failed`.
+ */
+export interface WorkflowTemplate {
+  id: number;
+  name: string;
+  description: string;
+  extraVars: Record<string, unknown>;
+  /** Job template ids, in the order the nodes run. */
+  nodes: number[];
+  ask: Record<WorkflowAskFlag, boolean>;
+}
+
+/** A label: a name unique within its organization, attached to jobs at launch. */
+export const labelSchema = z.object({ id: z.number().int(), name: z.string(), organization: z.number().int() });
+export type Label = z.infer<typeof labelSchema>;
+
+/** One node of a workflow job: the template it runs and, once launched, its job. */
+export const workflowNodeRecordSchema = z.object({ id: z.number().int(), templateId: z.number().int(), jobId: z.number().int().optional() });
+
+/** A launched workflow job. Times are epoch ms; ids share the job id sequence, as AWX's unified jobs do. */
+export const workflowJobRecordSchema = z.object({
+  id: z.number().int(),
+  workflowTemplateId: z.number().int(),
+  status: z.enum(JOB_STATUSES),
+  createdMs: z.number(),
+  startedMs: z.number().optional(),
+  finishedMs: z.number().optional(),
+  canceledMs: z.number().optional(),
+  launchedBy: z.string(),
+  limit: z.string(),
+  extraVars: z.record(z.string(), z.unknown()),
+  labels: z.array(z.number().int()),
+  jobExplanation: z.string().default(''),
+  nodes: z.array(workflowNodeRecordSchema),
+});
+export type WorkflowJobRecord = z.infer<typeof workflowJobRecordSchema>;
 
 export function isActive(status: JobStatus): boolean {
   return (ACTIVE_STATUSES as readonly string[]).includes(status);

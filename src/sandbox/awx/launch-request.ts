@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, type FieldProblem } from '../../errors';
-import type { AskFlag, JobTemplate } from './awx-model';
+import type { AskFlag } from './awx-model';
 
 const ids = z.array(z.number().int());
 
@@ -40,17 +40,19 @@ export interface LaunchRequest {
 /**
  * Reads a `POST …/launch/` body against the template's `ask_*_on_launch` flags (§1.2): a prompt
  * that is not allowed is ignored (not an error); `null`, a value of the wrong shape, or extra vars
- * that are not a JSON/YAML dictionary are 400. Names that are not prompts are ignored silently.
+ * that are not a JSON/YAML dictionary are 400. Names that are not prompts of this kind of template
+ * (a workflow job template has no `credentials` prompt, for one) are ignored silently — not even
+ * listed in `ignored_fields`, as the launch serializer does not know them.
  */
-export function readLaunchRequest(template: JobTemplate, body: Record<string, unknown>): LaunchRequest {
+export function readLaunchRequest(ask: Partial<Record<AskFlag, boolean>>, body: Record<string, unknown>): LaunchRequest {
   const request: LaunchRequest = { extraVars: {}, accepted: {}, ignored: {} };
   const problems: FieldProblem[] = [];
   for (const [name, prompt] of Object.entries(PROMPTS) as [PromptName, (typeof PROMPTS)[PromptName]][]) {
-    if (!(name in body)) continue;
+    if (!(name in body) || !(prompt.flag in ask)) continue;
     const value = body[name];
     if (value === null) {
       problems.push({ path: name, message: 'This field may not be null.' });
-    } else if (!template.ask[prompt.flag]) {
+    } else if (!ask[prompt.flag]) {
       request.ignored[name] = value;
     } else {
       const parsed = prompt.schema.safeParse(value);

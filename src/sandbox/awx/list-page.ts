@@ -15,7 +15,7 @@ export interface Page<T> {
   results: T[];
 }
 
-/** The fields a list can be filtered on, by query name (`organization__name`), and how to read each. */
+/** The fields a list can be filtered on, by query name (`organization__name`), and how to read each (an array: any of its values). */
 export type Filterable<T> = Record<string, (item: T) => unknown>;
 
 /** Django lookups: `field=v`, `field__in=a,b`, `field__gte=v` (numbers, dates, text), `field__icontains=v`. */
@@ -56,7 +56,11 @@ function filterCheck<T>(filterable: Filterable<T>, param: string, wanted: string
   const read = filterable[name];
   const test = LOOKUPS[lookup];
   if (!read || !test) return [];
-  return [(item) => test(String(read(item)), wanted)];
+  // A many-valued field (a job's label names) matches when any of its values does.
+  return [(item) => {
+    const actual = read(item);
+    return Array.isArray(actual) ? actual.some((a) => test(String(a), wanted)) : test(String(actual), wanted);
+  }];
 }
 
 /** Numbers numerically, ISO date-times by instant, anything else as text. */

@@ -77,5 +77,14 @@ describe('a failing plan step', () => {
     expect(jobs.map((j) => [j.name, j.status])).toEqual([['Patch host', 'failed'], ['Roll back patches', 'successful']]);
     const notes = await h.workNotes(id);
     expect(notes.some((n) => n.includes('step patch failed') && n.includes('Running the rollback plan (roll_back_patch)'))).toBe(true);
+    // Both job logs, the failed patch and the rollback, are attached to the change.
+    const logs = await eventually(async () => {
+      const found = await h.attachments('change_request', id);
+      return found.length === 2 ? found : undefined;
+    }, 10_000, 'two job log attachments');
+    expect(logs).toEqual(expect.arrayContaining([
+      { file_name: expect.stringMatching(/-patch\.log$/), content: expect.stringContaining('failed=1') },
+      { file_name: expect.stringMatching(/-roll_back_patch\.log$/), content: expect.stringContaining('failed=0') },
+    ]));
   });
 });

@@ -37,6 +37,12 @@ describe('change gates on the sandbox', () => {
     const notes = await h.workNotes(id);
     expect(notes.some((n) => n.includes('change gates passed') && n.includes('Starting the implementation plan: patch'))).toBe(true);
     expect(notes.some((n) => n.includes(`controller job ${jobs[0]!.id}`))).toBe(true);
+    // The plan step's job log is attached to the change record.
+    const logs = await eventually(async () => {
+      const found = await h.attachments('change_request', id);
+      return found.length > 0 ? found : undefined;
+    }, 10_000, 'the job log attachment');
+    expect(logs).toEqual([{ file_name: expect.stringMatching(/^snowline-[0-9a-f]{8}-patch\.log$/), content: expect.stringContaining('PLAY RECAP') }]);
   });
 
   it('waits for approval, launching nothing, then runs once the change manager approves through the approval record', async () => {

@@ -18,27 +18,35 @@ export interface ChangeHarness {
   change(sysId: string): Promise<Record<string, string>>;
   workNotes(sysId: string): Promise<string[]>;
   tasks(sysId: string): Promise<Record<string, string>[]>;
+  /** Attachments of a record with their text content, oldest first. */
+  attachments(table: string, sysId: string): Promise<{ file_name: string; content: string }[]>;
   /** Controller jobs launched with `limit` = host. */
   jobsFor(host: string): Promise<{ id: number; name: string; status: string }[]>;
   sysId(table: string, query: string): Promise<string>;
   /** Audit journal entries of one kind for one ticket, read from the SQLite store. */
   audit(kind: string, ticket: string): Record<string, unknown>[];
+  /** The SQLite store's file, for commands run against it (`snowline report …`). */
+  dbPath: string;
+  /** Snowline's own base URL (API, webhook). */
+  url: string;
   stop(): Promise<void>;
 }
 
 export const SHIPPED_CHANGE_MAPPING = readFileSync(join(__dirname, '../../../mappings/change.yaml'), 'utf8');
 
-export async function startChangeHarness(options: { mapping?: string; change?: Partial<Config['change']> } = {}): Promise<ChangeHarness> {
+/** `mappings`: more mapping files beside change.yaml (name → text); `env`: more environment for the config. */
+export async function startChangeHarness(options: { mapping?: string; change?: Partial<Config['change']>; mappings?: Record<string, string>; env?: Record<string, string> } = {}): Promise<ChangeHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-change-'));
   const mappings = join(dir, 'mappings');
   mkdirSync(mappings);
   writeFileSync(join(mappings, 'change.yaml'), options.mapping ?? SHIPPED_CHANGE_MAPPING);
+  for (const [name, text] of Object.entries(options.mappings ?? {})) writeFileSync(join(mappings, name), text);
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const base = loadConfig({
     file: join(__dirname, '../../../config/default.yaml'),
     env: {
       PORT: String(port), SNOWLINE_SANDBOX_PORT: String(sandboxPort), SNOWLINE_DB: join(dir, 'snowline.db'), SNOWLINE_MAPPINGS: mappings,
-      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, SNOWLINE_SANDBOX_JOB_MS: '300', LOG_LEVEL: 'error',
+      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, SNOWLINE_SANDBOX_JOB_MS: '300', LOG_LEVEL: 'error', ...options.env,
     },
   });
   const config: Config = { ...base, server: { ...base.server, host: '127.0.0.1' }, awx: { ...base.awx, pollIntervalMs: 200 }, change: { ...base.change, ...options.change } };
@@ -68,6 +76,14 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
     async tasks(sysId) {
       return list('change_task', `change_request=${sysId}^ORDERBYnumber`, '&sysparm_exclude_reference_link=true');
     },
+    async attachments(table, sysId) {
+      const query = encodeURIComponent(`table_name=${table}^table_sys_id=${sysId}^ORDERBYsys_created_on`);
+      const rows = (await snow('GET', `/api/now/attachment?sysparm_query=${query}`)).result as { sys_id: string; file_name: string }[];
+      return Promise.all(rows.map(async (row) => {
+        const res = await fetch(`${url}/api/now/attachment/${row.sys_id}/file`, { headers: { Authorization: auth } });
+        return { file_name: row.file_name, content: await res.text() };
+      }));
+    },
     async jobsFor(host) {
       const jobs = (await snow('GET', '/api/v2/jobs/?page_size=200')).results as { id: number; name: string; status: string; limit: string }[];
       return jobs.filter((job) => job.limit === host).map(({ id, name, status }) => ({ id, name, status }));
@@ -85,6 +101,8 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
         db.close();
       }
     },
+    dbPath: join(dir, 'snowline.db'),
+    url: app.url,
     async stop() {
       await app.stop();
       rmSync(dir, { recursive: true, force: true });

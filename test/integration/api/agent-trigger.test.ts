@@ -1,11 +1,9 @@
 import { Router } from 'express';
 import request from 'supertest';
 import { ServiceNowClient } from '../../../connectors/servicenow/client';
-import { apiRoutes } from '../../../src/api/api-routes';
 import { API_BASE, createHttpApp } from '../../../src/api/http-app';
-import type { RuleRoutesDeps } from '../../../src/api/rules.routes';
+import { ruleRoutes, type RuleRoutesDeps } from '../../../src/api/rules.routes';
 import { createDispatcher } from '../../../src/engine/dispatcher';
-import { createRunControl } from '../../../src/engine/run-control';
 import { serviceNowLookups } from '../../../src/engine/ticket-lookups';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
@@ -58,7 +56,7 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
     app = createHttpApp({
       logger: silentLogger(), metrics: createMetrics(), verifier: createTokenVerifier(jwtOptions), bodyLimitBytes: 4096, version: 'test',
       corsOrigins: [], rateLimitPerMinute: 1000, webhooks: Router(), readiness: async () => ({ ready: true, checks: {} }),
-      routes: apiRoutes({ runs: t.repos.runs, control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }), audit: t.repos.audit, rules: ruleDeps }),
+      routes: ruleRoutes(ruleDeps),
     });
     incident = (await snow.insert('incident', { short_description: 'nginx is down on web-01' })).sys_id as string;
   });
@@ -82,7 +80,7 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
   it('refuses an agent in none of the groups with 403 and the reason, and audits the refusal', async () => {
     const res = await trigger('restart-from-ui', { requested_by: 'abel.tuter' });
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: 'auth.forbidden', message: 'abel.tuter is in none of the groups allowed to trigger rule restart-from-ui (Linux Ops)' });
+    expect(res.body.error).toMatchObject({ code: 'rule.trigger_forbidden', message: 'abel.tuter is in none of the groups allowed to trigger rule restart-from-ui (Linux Ops)' });
     const refusals = await t.repos.audit.between({ from: 0, to: Date.now() + 1000, kind: 'rule.trigger_refused', limit: 10 });
     expect(refusals.map((r) => [r.actor, JSON.parse(r.detail).via, JSON.parse(r.detail).reason])).toEqual([['abel.tuter', 'servicenow-ui-action', res.body.error.message]]);
     expect(await t.repos.runs.list({ limit: 10 })).toHaveLength(1);

@@ -25,6 +25,11 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /rules/versions': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/dry-run': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/:id/trigger': ['operator', 'admin'],
+  'POST /rules/proposals': ['editor', 'admin'],
+  'GET /rules/proposals': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /rules/proposals/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /rules/proposals/:id/approve': ['approver', 'admin'],
+  'POST /rules/proposals/:id/reject': ['approver', 'admin'],
 };
 
 const key = (r: RouteDefinition) => `${r.method.toUpperCase()} ${r.path}`;

@@ -78,11 +78,28 @@ describe('launch', () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-open') });
     stub.on('POST', launchPath, { status: 201, headers: { Location: '/api/v2/jobs/42/' }, body: fixture('awx', 'launch-created') });
     const launched = await client().launch(7, { extra_vars: { service_name: 'nginx' }, limit: 'web01.example.com' });
-    expect(launched).toEqual({ jobId: 42, status: 'pending' });
+    expect(launched).toEqual({ jobId: 42, status: 'pending', labeled: false });
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${launchPath}`, `POST ${launchPath}`]);
     const post = stub.requests[1]!;
     expect(post.headers['content-type']).toBe('application/json');
     expect(post.json).toEqual({ extra_vars: { service_name: 'nginx' }, limit: 'web01.example.com' });
+  });
+
+  it('tags the launch with the idempotency label when the template prompts for labels; without rights to create labels it launches untagged', async () => {
+    const labelsAsked = { ...(fixture('awx', 'launch-prompts-open') as object), ask_labels_on_launch: true };
+    stub.on('GET', launchPath, { body: labelsAsked });
+    stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
+    stub.on('GET', '/api/v2/labels/', [{ body: { count: 1, next: null, previous: null, results: [{ id: 5, name: 'snowline:run-1:restart', organization: 1 }] } }, { body: { count: 0, next: null, previous: null, results: [] } }]);
+    stub.on('POST', '/api/v2/labels/', { status: 403, body: { detail: 'You do not have permission to perform this action.' } });
+    const request = { extra_vars: { service_name: 'nginx' }, idempotencyLabel: { name: 'snowline:run-1:restart', organization: 1 } };
+
+    expect(await client().launch(7, request)).toMatchObject({ jobId: 42, labeled: true });
+    expect(stub.calls('GET', '/api/v2/labels/')[0]!.query).toEqual({ name: 'snowline:run-1:restart', organization: '1' });
+    expect(stub.calls('POST', launchPath)[0]!.json).toEqual({ extra_vars: { service_name: 'nginx' }, labels: [5] });
+
+    expect(await client().launch(7, request)).toMatchObject({ jobId: 42, labeled: false });
+    expect(stub.calls('POST', '/api/v2/labels/')[0]!.json).toEqual({ name: 'snowline:run-1:restart', organization: 1 });
+    expect(stub.calls('POST', launchPath)[1]!.json).toEqual({ extra_vars: { service_name: 'nginx' } });
   });
 
   it('leaves empty prompt fields out of the launch body', async () => {

@@ -84,12 +84,15 @@ describe('ansible.launch_job_template', () => {
     expect(ansibleConnector.classify(await failure.catch((e: unknown) => e))).toBe('permanent');
   });
 
-  it('recover finds the job an earlier attempt launched by its idempotency key', async () => {
-    stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-by-template') });
+  it('recover finds the job an earlier attempt launched by the idempotency key in its extra_vars (no label)', async () => {
+    const noneLabeled = { count: 0, next: null, previous: null, results: [] };
+    stub.on('GET', '/api/v2/jobs/', (req) => ({ body: req.query.labels__name ? noneLabeled : fixture('awx', 'jobs-by-template') }));
     const recovering = createAnsibleRuntime(controller).actions.launch_job_template!;
     expect(await recovering.recover!(params, context('run-1:restart'))).toBe('42');
     expect(await recovering.recover!(params, context('run-9:restart'))).toBeUndefined();
-    const query = stub.calls('GET', '/api/v2/jobs/')[0]!.query;
+    const [byLabel, byScan] = stub.calls('GET', '/api/v2/jobs/').map((r) => r.query);
+    expect(byLabel).toMatchObject({ labels__name: 'snowline:run-1:restart', job_template: '7' });
+    const query = byScan!;
     expect(query).toMatchObject({ job_template: '7', order_by: '-created' });
     // looks back recoverLookbackMs (24 h by default)
     expect(Date.now() - Date.parse(query.created__gte!)).toBeGreaterThanOrEqual(24 * 3600 * 1000 - 60_000);

@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import jwt from 'jsonwebtoken';
 import path from 'node:path';
 import type { ActionContext, ActionHandler } from '../../../connectors/connector';
 import { httpConfigSchema, httpConnector, signV4, type HttpConfigInput } from '../../../connectors/http';
@@ -152,6 +154,48 @@ describe('OAuth2 client credentials against a local token endpoint', () => {
     expect(err.message).toContain('app-1: invalid_client: AADSTS7000215');
     expect(err.message).not.toContain('s3cret');
     expect(stub.calls('GET', '/vm')).toHaveLength(0);
+  });
+});
+
+describe('Google service-account JWT against a local token endpoint', () => {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = () =>
+    JSON.stringify({
+      type: 'service_account',
+      project_id: 'ops-1',
+      private_key_id: 'kid-7',
+      private_key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      client_email: 'snowline@ops-1.iam.gserviceaccount.com',
+      token_uri: `${stub.url}/token`,
+    });
+  const google = () => ({ type: 'google_service_account' as const, credentials: keyFile(), scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+
+  it('posts a signed RS256 assertion (iss, scope, aud, an hour of validity) and uses the token it gets', async () => {
+    stub.on('POST', '/token', (req) => {
+      // What Google does: check the assertion's signature with the service account's public key.
+      const claims = jwt.verify(req.form!.assertion!, keys.publicKey, { algorithms: ['RS256'], audience: `${stub.url}/token`, clockTimestamp: NOW / 1000 }) as jwt.JwtPayload;
+      expect(claims).toMatchObject({ iss: 'snowline@ops-1.iam.gserviceaccount.com', scope: 'https://www.googleapis.com/auth/cloud-platform', iat: NOW / 1000, exp: NOW / 1000 + 3600 });
+      expect(jwt.decode(req.form!.assertion!, { complete: true })!.header.kid).toBe('kid-7');
+      return { body: { access_token: 'ya29.sandbox', expires_in: 3599, token_type: 'Bearer' } };
+    });
+    stub.on('GET', '/compute/v1/projects/ops-1/zones/europe-west1-b/instances', { body: { items: [] } });
+    const h = handler({ gcp: { baseUrl: stub.url, auth: google() } });
+    await h.start({ endpoint: 'gcp', method: 'GET', path: '/compute/v1/projects/ops-1/zones/europe-west1-b/instances' }, context());
+    await h.start({ endpoint: 'gcp', method: 'GET', path: '/compute/v1/projects/ops-1/zones/europe-west1-b/instances' }, context());
+    const [token] = stub.calls('POST', '/token');
+    expect(token!.form!.grant_type).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    expect(stub.calls('POST', '/token')).toHaveLength(1);
+    expect(stub.calls('GET', /instances$/).map((r) => r.headers.authorization)).toEqual(['Bearer ya29.sandbox', 'Bearer ya29.sandbox']);
+  });
+
+  it('a refused assertion is a permanent error naming the service account; a key file that is not one is refused at config time', async () => {
+    stub.on('POST', '/token', { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } });
+    const err = await failure(handler({ gcp: { baseUrl: stub.url, auth: google() } }).start({ endpoint: 'gcp', method: 'GET', path: '/x' }, context()));
+    expect(err).toMatchObject({ code: 'http.token_endpoint', failure: 'permanent' });
+    expect(err.message).toContain('service account snowline@ops-1.iam.gserviceaccount.com: invalid_grant: Invalid JWT Signature.');
+    expect(err.message).not.toContain('PRIVATE KEY');
+    const bad = httpConfigSchema.safeParse({ endpoints: { gcp: { baseUrl: stub.url, auth: { ...google(), credentials: JSON.stringify({ type: 'authorized_user', client_email: 'a@b.c' }) } } } });
+    expect(bad.success).toBe(false);
   });
 });
 

@@ -84,6 +84,17 @@ describe.each(ENGINES)('triggers and modes of the shipped rules on %s', (engine)
     expect(note).toContain('/automate restart-now service=<service> host=<host>');
   });
 
+  it('a suggest rule offers itself once per ticket, not again each time the ticket matches anew', async () => {
+    const other = 'd'.repeat(32);
+    const update = (sysId: string, number: string, priority: string, modCount: number) =>
+      incident({ event: 'updated', sys_id: sysId, number, sys_mod_count: modCount, changed_fields: ['priority'], record: { sys_id: sysId, number, priority, short_description: 'payment service slow' } });
+    // Priority 1, back to 2, then 1 again: the rule matches twice on the first ticket.
+    const { outbox, audit } = await dispatchAll([update(INCIDENT, 'INC0010001', '1', 1), update(INCIDENT, 'INC0010001', '2', 2), update(INCIDENT, 'INC0010001', '1', 3), update(other, 'INC0010002', '1', 1)]);
+    expect(outbox.map((o) => o.ticket_number).sort()).toEqual(['INC0010001', 'INC0010002']);
+    expect(audit.filter((a) => a.kind === 'rule.suggested').map((a) => a.subject).sort()).toEqual(['INC0010001', 'INC0010002']);
+    expect(await t.repos.suggestions.forTicket('incident', INCIDENT)).toEqual([expect.objectContaining({ rule_id: 'suggest-restart-on-priority-1', event_key: 'incident:' + INCIDENT + ':1' })]);
+  });
+
   it('a work-note command runs when the agent is in an allowed group, with the arguments typed', async () => {
     const { lookups } = fakeLookups({ text: 'Tried by hand.\n/automate restart-service service=NGINX host=web-02', user: 'fred.luddy' });
     const { runs, audit } = await dispatchAll([incident({ event: 'updated', sys_mod_count: 4, changed_fields: ['work_notes'], record: { short_description: 'slow pages' } })], lookups);

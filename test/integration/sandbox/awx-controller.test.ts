@@ -40,7 +40,7 @@ describe('awx §1.2 job templates and launch', () => {
 
   it('§1.3 the seeded templates, paginated, filterable by name', async () => {
     const all = await s.awx.get('/api/v2/job_templates/');
-    expect(all.data).toMatchObject({ count: 7, next: null, previous: null });
+    expect(all.data).toMatchObject({ count: 10, next: null, previous: null });
     expect(all.data.results.map((t: { id: number; name: string }) => [t.id, t.name])).toEqual([
       [7, 'Restart service'],
       [8, 'Clean up disk space'],
@@ -49,6 +49,9 @@ describe('awx §1.2 job templates and launch', () => {
       [11, 'Revoke user access'],
       [12, 'Reboot cloud VM'],
       [13, 'Roll back patches'],
+      [14, 'Security scan'],
+      [15, 'Deploy application'],
+      [16, 'Roll back deployment'],
     ]);
     const byName = await s.awx.get('/api/v2/job_templates/', { params: { name: 'Patch host' } });
     expect(byName.data.results).toHaveLength(1);
@@ -63,10 +66,10 @@ describe('awx §1.2 job templates and launch', () => {
       ask_tags_on_launch: false,
       summary_fields: { organization: { id: 1, name: 'Snowline Sandbox' } },
     });
-    const paged = await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 2 } });
-    expect(paged.data).toMatchObject({ count: 7, next: null, previous: '/api/v2/job_templates/?page_size=4' });
-    expect(paged.data.results).toHaveLength(3);
-    expect((await s.awx.get('/api/v2/job_templates/', { params: { page: 3 } })).status).toBe(404);
+    const paged = await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 3 } });
+    expect(paged.data).toMatchObject({ count: 10, next: null, previous: '/api/v2/job_templates/?page_size=4&page=2' });
+    expect(paged.data.results).toHaveLength(2);
+    expect((await s.awx.get('/api/v2/job_templates/', { params: { page_size: 4, page: 4 } })).status).toBe(404);
     expect((await s.awx.get('/api/v2/job_templates/99/')).data).toEqual({ detail: 'Not found.' });
   });
 
@@ -210,5 +213,102 @@ describe('awx §1.3 jobs', () => {
     const again = await s.awx.post(`/api/v2/jobs/${data.id}/cancel/`);
     expect(again.status).toBe(405);
     expect((await s.awx.post('/api/v2/jobs/99/cancel/')).status).toBe(404);
+  });
+});
+
+describe('awx workflow job templates', () => {
+  const PATCH_AND_RESTART = 17;
+
+  it('§1.2 workflow launch: 201 + {workflow_job, ignored_fields}; nodes run one after the other; credentials are not even listed as ignored', async () => {
+    s = await startSandbox({ jobDurationMs: 50 });
+    const byName = await s.awx.get('/api/v2/workflow_job_templates/', { params: { name: 'Patch and restart', organization__name: 'Snowline Sandbox' } });
+    expect(byName.data.results.map((t: { id: number; type: string }) => [t.id, t.type])).toEqual([[PATCH_AND_RESTART, 'workflow_job_template']]);
+    const prompts = (await s.awx.get(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`)).data;
+    expect(prompts).toMatchObject({ ask_variables_on_launch: true, ask_limit_on_launch: true, ask_inventory_on_launch: false, workflow_job_template_data: { id: PATCH_AND_RESTART } });
+    expect(prompts).not.toHaveProperty('ask_credential_on_launch');
+
+    const res = await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, { limit: 'web-01', inventory: 3, credentials: [5], extra_vars: { service_name: 'nginx' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.location).toBe(`${s.url}/api/v2/workflow_jobs/${res.data.id}/`);
+    expect(res.data).toMatchObject({ workflow_job: res.data.id, ignored_fields: { inventory: 3 }, type: 'workflow_job', status: 'pending', limit: 'web-01' });
+
+    const done = await eventually(async () => {
+      const w = (await s.awx.get(`/api/v2/workflow_jobs/${res.data.id}/`)).data;
+      return w.status === 'successful' ? w : undefined;
+    });
+    expect(done).toMatchObject({ failed: false, workflow_job_template: PATCH_AND_RESTART });
+    const nodes = (await s.awx.get(`/api/v2/workflow_jobs/${res.data.id}/workflow_nodes/`)).data.results;
+    expect(nodes.map((n: { unified_job_template: number }) => n.unified_job_template)).toEqual([9, 7]);
+    expect(nodes[0].success_nodes).toEqual([nodes[1].id]);
+    const jobs = (await s.awx.get('/api/v2/jobs/', { params: { id__in: nodes.map((n: { job: number }) => n.job).join(',') } })).data.results;
+    // Workflow extra vars reach every node; the limit too, as both node templates prompt for it.
+    expect(jobs.map((j: { launch_type: string; limit: string; status: string }) => [j.launch_type, j.limit, j.status])).toEqual([
+      ['workflow', 'web-01', 'successful'],
+      ['workflow', 'web-01', 'successful'],
+    ]);
+    expect(JSON.parse(jobs[1].extra_vars)).toMatchObject({ service_name: 'nginx' });
+    // Jobs and workflow jobs share one id sequence.
+    expect(jobs.map((j: { id: number }) => j.id)).toEqual([res.data.id + 1, res.data.id + 2]);
+  });
+
+  it('a failed node fails the workflow and the nodes after it do not run; cancel stops the running node', async () => {
+    s = await startSandbox({ jobDurationMs: 50 });
+    const failing = (await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, { extra_vars: { sandbox_fail: true } })).data;
+    const failed = await eventually(async () => {
+      const w = (await s.awx.get(`/api/v2/workflow_jobs/${failing.id}/`)).data;
+      return w.status === 'failed' ? w : undefined;
+    });
+    expect(failed.failed).toBe(true);
+    const nodes = (await s.awx.get(`/api/v2/workflow_jobs/${failing.id}/workflow_nodes/`)).data.results;
+    expect(nodes.map((n: { job: number | null; do_not_run: boolean }) => [n.job !== null, n.do_not_run])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+    await s.sandbox.close();
+
+    s = await startSandbox({ jobDurationMs: 3000 });
+    const running = (await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, {})).data;
+    await eventually(async () => ((await s.awx.get(`/api/v2/workflow_jobs/${running.id}/`)).data.status === 'running' ? true : undefined));
+    expect((await s.awx.post(`/api/v2/workflow_jobs/${running.id}/cancel/`)).status).toBe(202);
+    expect((await s.awx.get(`/api/v2/workflow_jobs/${running.id}/`)).data.status).toBe('canceled');
+    const [node] = (await s.awx.get(`/api/v2/workflow_jobs/${running.id}/workflow_nodes/`)).data.results;
+    expect((await s.awx.get(`/api/v2/jobs/${node.job}/`)).data.status).toBe('canceled');
+    expect((await s.awx.post(`/api/v2/workflow_jobs/${running.id}/cancel/`)).status).toBe(405);
+  });
+});
+
+describe('awx labels and the AAP 2.5+ gateway path', () => {
+  beforeEach(async () => {
+    s = await startSandbox({ jobDurationMs: 50 });
+  });
+
+  it('labels: created once per organization; a launch carries them; jobs are found by labels__name', async () => {
+    const created = await s.awx.post('/api/v2/labels/', { name: 'snowline:run-1:restart', organization: 1 });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ id: 1, type: 'label', name: 'snowline:run-1:restart', organization: 1 });
+    const twice = await s.awx.post('/api/v2/labels/', { name: 'snowline:run-1:restart', organization: 1 });
+    expect(twice.status).toBe(400);
+    expect(twice.data).toEqual({ __all__: ['Label with this Name and Organization already exists.'] });
+    expect((await launch({ labels: [99] })).data).toEqual({ labels: ['Invalid pk "99" - object does not exist.'] });
+
+    const job = (await launch({ labels: [created.data.id] })).data;
+    expect(job.summary_fields.labels).toEqual({ count: 1, results: [{ id: 1, name: 'snowline:run-1:restart' }] });
+    await launch({});
+    const found = await s.awx.get('/api/v2/jobs/', { params: { labels__name: 'snowline:run-1:restart' } });
+    expect(found.data.results.map((j: { id: number }) => j.id)).toEqual([job.id]);
+    // Revoke user access does not prompt for labels: they are dropped and listed.
+    expect((await launch({ labels: [created.data.id] }, 11)).data.ignored_fields).toEqual({ labels: [created.data.id] });
+  });
+
+  it('§1.1 the same controller answers under /api/controller/v2/, its links naming that root', async () => {
+    const list = await s.awx.get('/api/controller/v2/job_templates/', { params: { page_size: 4 } });
+    expect(list.data).toMatchObject({ count: 10, next: '/api/controller/v2/job_templates/?page_size=4&page=2' });
+    expect(list.data.results[0].url).toBe('/api/controller/v2/job_templates/7/');
+    const res = await s.awx.post('/api/controller/v2/job_templates/7/launch/', { limit: 'web-01' });
+    expect(res.headers.location).toBe(`${s.url}/api/controller/v2/jobs/${res.data.id}/`);
+    expect(res.data.related.stdout).toBe(`/api/controller/v2/jobs/${res.data.id}/stdout/`);
+    // One controller behind both roots.
+    expect((await s.awx.get(`/api/v2/jobs/${res.data.id}/`)).data.url).toBe(`/api/v2/jobs/${res.data.id}/`);
+    expect((await axios.get(`${s.url}/api/controller/v2/jobs/`, { validateStatus: () => true })).status).toBe(401);
   });
 });

@@ -9,7 +9,6 @@ import { API_BASE, createHttpApp } from '../../../src/api/http-app';
 import { connectorSet } from '../../../src/engine/connector-set';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
-import { createRunControl } from '../../../src/engine/run-control';
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketEvent } from '../../../src/ingest/event.schema';
@@ -20,7 +19,7 @@ import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
 import { openTestStore, type TestStore } from '../../helpers/stores';
-import { shippedRuleRoutesDeps } from '../api/api-harness';
+import { shippedApiDeps } from '../api/api-harness';
 
 const PLANTED = 'PLANTED-Vault-9f3c1e77';
 
@@ -129,7 +128,7 @@ describe('a param marked secret', () => {
     const app = createHttpApp({
       logger, metrics, verifier: createTokenVerifier({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }), bodyLimitBytes: 1024, version: 't',
       corsOrigins: [], rateLimitPerMinute: 100, webhooks: Router(), readiness: async () => ({ ready: true, checks: {} }),
-      routes: apiRoutes({ runs: t.repos.runs, control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }), audit: t.repos.audit, rules: shippedRuleRoutesDeps(t) }),
+      routes: apiRoutes(await shippedApiDeps(t)),
     });
     const admin = `Bearer ${issueToken({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }, 'auditor-1', ['admin'], 60)}`;
     const api = [

@@ -27,7 +27,16 @@ describe('change mapping rules', () => {
     expect(problemsOf(text)).toEqual(expect.arrayContaining([expect.stringContaining('rule patch-linux-host: ansible.launch_job_template has no parameter job_templat')]));
   });
 
-  it('refuses an unknown approval policy with the field path', () => {
+  it('refuses a milestone check on a step that does not run before, on an unknown change field, or with a bad query', () => {
+    const later = shipped.replace('            step: security_scan\n', '            step: deploy_production\n');
+    expect(problemsOf(later)).toEqual([expect.stringMatching(/^change\.yaml:\d+:\d+ rule deploy-application-release: requires: deploy_production does not run before deploy_production$/)]);
+    const field = shipped.replace('            step: security_scan\n            result: artifacts.scan_result=passed\n', '            record: u_security_scan=passed\n');
+    expect(problemsOf(field)).toEqual([expect.stringContaining('requires: unknown field u_security_scan on table change_request')]);
+    const both = shipped.replace('            result: artifacts.scan_result=passed\n', '            result: artifacts.scan_result=passed\n            record: approval=approved\n');
+    expect(problemsOf(both)).toEqual([expect.stringMatching(/requires\.0\.step: give either step \(an earlier step\) or record/)]);
+  });
+
+    it('refuses an unknown approval policy with the field path', () => {
     expect(problemsOf(shipped.replace('approval: required', 'approval: sometimes'))).toEqual([expect.stringMatching(/rules\.0\.change\.approval: /)]);
   });
 });

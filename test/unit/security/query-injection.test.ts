@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { queryValue } from '../../../connectors/servicenow/schemas';
 import { parseEncodedQuery, termsOf } from '../../../src/rules/encoded-query';
+import { hostileStrings } from '../../helpers/hostile-corpus';
 
 /**
  * Ticket text that Snowline puts into an encoded query (servicenow-reference §2.3: `^` cannot be
@@ -19,6 +20,15 @@ describe('encoded-query values built from ticket text', () => {
 
   it.each(hostile)('refuses %j with servicenow.bad_query_value', (text) => {
     expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value', retryable: false }));
+  });
+
+  it.each(hostileStrings('/nonexistent/sentinel').map((h) => [h.id, h.value] as const))('hostile corpus %s: refused when it holds ^ or a line break, else one condition with exactly that value', (_id, text) => {
+    if (text.includes('^') || /[\r\n]/.test(text)) {
+      expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value' }));
+      return;
+    }
+    const terms = termsOf(parseEncodedQuery(`short_description=${queryValue(text)}^active=true`).query);
+    expect(terms.map((t) => [t.field, t.value])).toEqual([['short_description', text], ['active', 'true']]);
   });
 
   it('keeps any other text as the value of one single condition', () => {

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { NotFoundError } from '../../../errors';
 
 /** The numeric `{id}` of a controller path; a non-number is 404, as AWX's URL patterns make it. */
@@ -18,4 +18,9 @@ export function searchOf(req: Request): URLSearchParams {
 export function bodyObject(req: Request): Record<string, unknown> {
   const body: unknown = req.body ?? {};
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** The API root the request came through: `/api/v2/`, or `/api/controller/v2/` through the AAP gateway. */
+export function apiRoot(res: Response): string {
+  return String(res.locals.apiRoot);
 }

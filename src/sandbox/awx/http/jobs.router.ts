@@ -5,13 +5,14 @@ import { jobView } from '../awx-views';
 import type { AwxController } from '../controller';
 import { jobStdout } from '../job-stdout';
 import { listPage, type Filterable } from '../list-page';
-import { idParam, searchOf } from './awx-request';
+import { apiRoot, idParam, searchOf } from './awx-request';
 
 type JobView = ReturnType<typeof jobView>;
 
 /**
- * Fields `/api/v2/jobs/` can be filtered on: `id__in=1,2,3` is how clients batch-poll (§1.3),
- * `job_template` + `created__gte` how they find a launch again after an ambiguous failure.
+ * Fields `jobs/` can be filtered on: `id__in=1,2,3` is how clients batch-poll (§1.3),
+ * `labels__name` (or `job_template` + `created__gte`) how they find a launch again after an
+ * ambiguous failure.
  */
 const JOB_FILTERS: Filterable<JobView> = {
   id: (j) => j.id,
@@ -22,19 +23,21 @@ const JOB_FILTERS: Filterable<JobView> = {
   launch_type: (j) => j.launch_type,
   created: (j) => j.created,
   finished: (j) => j.finished,
+  labels__name: (j) => j.summary_fields.labels.results.map((l) => l.name),
 };
 
-/** `/api/v2/jobs/…`: list, detail, cancel and stdout (§1.3). */
+/** `jobs/…`: list, detail, cancel and stdout (§1.3). */
 export function jobsRouter(controller: AwxController, now: () => number): Router {
   const router = Router();
-  const view = (job: JobRecord) => jobView(job, controller.template(job.templateId));
+  const view = (job: JobRecord, root: string) => jobView(job, controller.template(job.templateId), job.labels.map((l) => controller.label(l)), root);
 
   router.get('/', (req, res) => {
-    const views = controller.listJobs().map(view);
-    res.json(listPage(views, '/api/v2/jobs/', searchOf(req), JOB_FILTERS));
+    const root = apiRoot(res);
+    const views = controller.listJobs().map((job) => view(job, root));
+    res.json(listPage(views, `${root}jobs/`, searchOf(req), JOB_FILTERS));
   });
   router.get('/:id', (req, res) => {
-    res.json(view(controller.job(idParam(req))));
+    res.json(view(controller.job(idParam(req)), apiRoot(res)));
   });
   router.get('/:id/cancel', (req, res) => {
     res.json({ can_cancel: isActive(controller.job(idParam(req)).status) });

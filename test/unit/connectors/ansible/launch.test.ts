@@ -1,5 +1,5 @@
 import { jobExtraVars, launchProblems } from '../../../../connectors/ansible/client';
-import { idempotencyKeyOf, snowlineExtraVars } from '../../../../connectors/ansible/actions/launch-job-template.action';
+import { idempotencyKeyOf, idempotencyLabel, snowlineExtraVars } from '../../../../connectors/ansible/idempotency';
 import { launchPromptsSchema } from '../../../../connectors/ansible/schemas';
 import open from '../../../fixtures/awx/launch-prompts-open.json';
 import noLimit from '../../../fixtures/awx/launch-prompts-no-limit.json';
@@ -65,5 +65,13 @@ describe('extra_vars Snowline adds', () => {
     expect(idempotencyKeyOf({ extra_vars: '{}' })).toBeUndefined();
     expect(idempotencyKeyOf({ extra_vars: '---' })).toBeUndefined();
     expect(jobExtraVars({ extra_vars: '[1,2]' })).toBeUndefined();
+  });
+
+  it('the idempotency label fits AWX label names (512 characters): a long key becomes its hash', () => {
+    expect(idempotencyLabel('run-1:restart')).toBe('snowline:run-1:restart');
+    const long = idempotencyLabel(`run-1:${'x'.repeat(600)}`);
+    expect(long).toMatch(/^snowline:sha256:[0-9a-f]{64}$/);
+    expect(idempotencyLabel(`run-1:${'x'.repeat(600)}`)).toBe(long);
+    expect(idempotencyLabel(`run-2:${'x'.repeat(600)}`)).not.toBe(long);
   });
 });

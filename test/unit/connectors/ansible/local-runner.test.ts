@@ -23,6 +23,11 @@ describe('unsafeVarsYaml', () => {
   it('keeps multi-line text and quotes intact inside one tagged scalar', () => {
     expect(unsafeVarsYaml({ t: 'line1\nline2 "q" \'s\'' })).toBe(`t: !unsafe "line1\\nline2 \\"q\\" 's'"\n`);
   });
+
+  it('writes characters YAML readers refuse or fold (DEL, C1 controls, CR, NEL, U+2028, U+FFFF) as escapes', () => {
+    const yaml = unsafeVarsYaml({ t: 'a\u007fb\u0085c\rd\u2028e\uffff' });
+    expect(yaml).toBe('t: !unsafe "a\\u007fb\\u0085c\\rd\\u2028e\\uffff"\n');
+  });
 });
 
 describe('playbookVarsProblems', () => {
@@ -43,6 +48,7 @@ describe('playbookVarsProblems', () => {
     ]);
     expect(playbookVarsProblems({}, specs)).toEqual(['vars.service: required']);
     expect(playbookVarsProblems({ service: 'a'.repeat(11) }, specs)).toEqual(['vars.service: is 11 characters, more than 10']);
+    expect(playbookVarsProblems({ env: 'x\ud800' }, specs)).toEqual(['vars.env: is not well-formed Unicode (it has a lone surrogate)', 'vars.service: required']);
   });
 });
 

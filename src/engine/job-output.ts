@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { OutboxEntry } from '../store/outbox.repository';
+import type { Run, Step } from '../store/run.repository';
+
+/**
+ * A step's output as a file for the ticket: what the outbox uploads through the Attachment API
+ * (`writeback.*.attach_output` in a rule, and the job logs change management attaches to a change).
+ */
+export const outboxAttachmentSchema = z.object({
+  file_name: z.string().min(1).max(255),
+  content_type: z.string().min(1),
+  content: z.string(),
+});
+export type OutboxAttachment = z.infer<typeof outboxAttachmentSchema>;
+
+/** Largest attachment when the instance settings give none (ServiceNow connector default). */
+export const DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * What a step produced, as text: a job's output (`stdout_tail` of the controller and local runner
+ * results, kept up to the connector's stdoutTailBytes), else its result as JSON, else for a failed
+ * step its error. undefined when the step left nothing (skipped, never ran).
+ */
+export function stepOutput(step: Pick<Step, 'state' | 'result' | 'error'>): string | undefined {
+  if (step.result !== null) {
+    const result = JSON.parse(step.result) as unknown;
+    if (result && typeof result === 'object') {
+      const { stdout_tail: tail, stdout } = result as Record<string, unknown>;
+      if (typeof tail === 'string' && tail !== '') return tail;
+      if (typeof stdout === 'string' && stdout !== '') return stdout;
+    }
+    return `${JSON.stringify(result, null, 2)}\n`;
+  }
+  return step.state === 'failed' && step.error ? step.error : undefined;
+}
+
+/**
+ * A file name the Attachment API takes and no reader can mistake for a path: letters, digits,
+ * dot, dash and underscore only, not starting with a dot; anything else becomes `_`.
+ */
+export function safeFileName(name: string, fallback = 'job-output.txt'): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._]+/, '').slice(0, 200);
+  return cleaned === '' ? fallback : cleaned;
+}
+
+/**
+ * Keeps the text under `maxBytes` (UTF-8). A job log's end says how it finished, so the start is
+ * dropped, and a first line says how much.
+ */
+export function tailWithin(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.byteLength <= maxBytes) return text;
+  const header = (cut: number) => `[first ${cut} bytes of the output not attached: larger than ${maxBytes} bytes]\n`;
+  const keep = Math.max(0, maxBytes - Buffer.byteLength(header(bytes.byteLength)));
+  // Decoding from the middle of a multi-byte character yields U+FFFD (3 bytes): drop such a start.
+  const tail = bytes.subarray(bytes.byteLength - keep).toString('utf8').replace(/^\uFFFD+/, '');
+  return `${header(bytes.byteLength - Buffer.byteLength(tail))}${tail}`;
+}
+
+/** The outbox attachment for a step's output, or undefined when the step has none. */
+export function outputAttachment(step: Pick<Step, 'state' | 'result' | 'error'>, fileName: string, maxBytes: number): OutboxAttachment | undefined {
+  const output = stepOutput(step);
+  if (output === undefined) return undefined;
+  return { file_name: safeFileName(fileName), content_type: 'text/plain', content: tailWithin(output, maxBytes) };
+}
+
+/** The outbox row that uploads `file` to a record (its marker is never searched: attachments are found by name and size). */
+export function attachmentEntry(run: Pick<Run, 'id' | 'ticket_number'>, table: string, sysId: string, file: OutboxAttachment, at: number): OutboxEntry {
+  const id = randomUUID();
+  return {
+    id, run_id: run.id, table_name: table, sys_id: sysId, ticket_number: run.ticket_number,
+    fields: '{}', marker: `snowline-attachment:${id}`, attachment: JSON.stringify(file), state: 'pending', attempts: 0, next_at: at,
+    lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+  };
+}
