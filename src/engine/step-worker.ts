@@ -430,6 +430,7 @@ export function stepViews(steps: readonly Step[]): StepView[] {
 
 /** A credential's fields as templates see them outside the attempt that holds it. */
 const WITHHELD = placeholderFields(() => '[withheld]');
+
 /** A step's milestone verdicts in words: what was checked and what it found. */
 function requirementsNote(runId: string, stepName: string, verdicts: readonly RequirementVerdict[]): string {
   const unmet = verdicts.find((v) => !v.met);
