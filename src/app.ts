@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
+import { createSharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
 import { EndpointClient, httpConnector } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
@@ -22,6 +23,7 @@ import { createEngine } from './engine/engine';
 import { createCircuitBreakers } from './engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
+import { createRunAdmission } from './engine/run-admission';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
 import { serviceNowLookups } from './engine/ticket-lookups';
@@ -39,7 +41,8 @@ import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
-import { soleInstance } from './engine/leadership';
+import { soleInstance, type Leadership } from './engine/leadership';
+import { createPostgresLeadership } from './engine/postgres-leadership';
 import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
 import { createTokenVerifier } from './security/jwt';
 import { createPrivilegeBroker } from './security/privilege-broker';
@@ -48,6 +51,7 @@ import { processSecretBox } from './security/run-secrets';
 import { secretBoxFromConfig } from './security/secret-box';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
+import { postgresConnection } from './store/database';
 
 const VERSION = '0.1.0';
 
@@ -64,17 +68,17 @@ export interface RunningApp {
  */
 export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
   const sn = config.servicenow;
-  for (const secret of [config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
+  for (const secret of [config.redis.url, config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers)) registerSecret(provider.type === 'vault' ? provider.token : provider.password);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
+  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl, postgresSchema: config.store.postgresSchema });
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   // SQLite is one process by construction: leases left by a crashed predecessor are void now.
-  if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute()]);
+  if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute()]);
 
   const catalog = mappingCatalog(connectorRegistry);
   const { reloader: rules, problems } = await createRuleReloader({ dir: config.mappings.dir, catalog, versions: repos.ruleVersions, logger, metrics, loadedBy: `serve@${hostname()}` });
@@ -92,7 +96,9 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     maxConcurrent: config.servicenow.maxConcurrent,
     timeoutMs: config.servicenow.timeoutMs,
   };
-  const snClient = new ServiceNowClient(snConfig, { logger });
+  // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
+  const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
+  const snClient = new ServiceNowClient(snConfig, { logger, limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, { maxConcurrent: snConfig.maxConcurrent, requestsPerHour: snConfig.requestsPerHour }) });
   const awxConfig = {
     url: config.awx.url ?? sandbox!.url,
     apiPath: config.awx.apiPath,
@@ -101,7 +107,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     pollIntervalMs: config.awx.pollIntervalMs,
   };
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
-  const controllerClient = new ControllerClient(ansibleConnector.config.parse(awxConfig), { logger });
+  const controller = ansibleConnector.config.parse(awxConfig);
+  const controllerClient = new ControllerClient(controller, { logger, limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }) });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
@@ -134,7 +141,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
   const usesSecretParams = [...rules.current().byTable.values()].flat().some((rule) => rule.definition.secret_params.length > 0);
   if (!config.secrets.key && usesSecretParams) logger.warn('no secrets.key (env SNOWLINE_SECRET_KEY): secret params of runs are sealed under a key that lives as long as this process; a run interrupted by a restart cannot open them');
-  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, secretBox });
+  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, maxActiveRuns: config.engine.maxActiveRuns, secretBox });
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
@@ -150,10 +157,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes, privilege, secretBox });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
-  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
+  const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns });
+  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
   const poller = createPoller({ client: snClient, intake, watermarks: repos.watermarks, logger, metrics, tables: config.servicenow.tables, overlapSeconds: config.servicenow.pollOverlapSeconds });
+  const leadership = await leadershipOf(config, logger);
 
   const app = createHttpApp({
     logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
@@ -165,13 +174,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     readiness: async () => {
       const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
       const health = await connectors.health();
-      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, connectors: health, circuits: breakers.states(), rules: rules.status() } };
+      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, leader: leadership.isLeader(), connectors: health, circuits: breakers.states(), rules: rules.status() } };
     },
   });
 
   engine.start();
   if (config.mappings.hotReload) rules.watch();
-  const leadership = soleInstance;
   const cmdbSyncs = config.connectors.cmdb
     ? cmdbSyncJobs(config.connectors.cmdb, {
         client: snClient,
@@ -201,11 +209,20 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       breakers.shutdown();
       await snClient.close();
       await controllerClient.close();
+      await limiters.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
     },
   };
+}
+
+/** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */
+async function leadershipOf(config: Config, logger: Logger): Promise<Leadership> {
+  if (!config.store.postgresUrl) return soleInstance;
+  const leadership = createPostgresLeadership({ connection: postgresConnection(config.store.postgresUrl, config.store.postgresSchema), checkMs: config.engine.leaderCheckMs, logger });
+  await leadership.start();
+  return leadership;
 }
 
 /** loadConfig has already refused unusable auth settings; this only narrows the type. */

@@ -30,6 +30,7 @@ const serverSchema = z.object({
 const storeSchema = z.object({
   sqlitePath: z.string().min(1).describe('SQLite file (env SNOWLINE_DB)'),
   postgresUrl: z.string().url().optional().describe('PostgreSQL URL; takes precedence over sqlitePath (env DATABASE_URL)'),
+  postgresSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier').optional().describe('PostgreSQL schema, created when missing; unset = the search_path default (env SNOWLINE_DB_SCHEMA)'),
 });
 
 const serviceNowSchema = z.object({
@@ -107,13 +108,23 @@ const secretsSchema = z.object({
 const engineSchema = z.object({
   workerConcurrency: z.number().int().positive().describe('steps executed at once by one instance'),
   tickMs: z.number().int().positive().describe('how often idle workers look for due work, in ms'),
-  leaseMs: z.number().int().positive().describe('how long a claimed step or write-back stays claimed without a heartbeat'),
+  leaseMs: z.number().int().positive().describe('how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it'),
   retry: z.object({
     maxAttempts: z.number().int().positive(),
     baseDelayMs: z.number().int().positive(),
     maxDelayMs: z.number().int().positive(),
   }),
+  maxActiveRuns: z.number().int().positive().optional().describe('runs active (running or paused) at once on all instances together; more wait queued, oldest first; unset = no limit'),
+  leaderCheckMs: z.number().int().positive().default(5000).describe('PostgreSQL: how often a follower tries to become the leader of scheduled jobs (the failover time) and the leader checks its connection, in ms'),
   gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
+});
+
+const redisSchema = z.object({
+  url: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+    .optional()
+    .describe('Redis for rate limits shared by every instance (bottleneck clustering); unset = each instance limits itself (env SNOWLINE_REDIS_URL)'),
 });
 
 /** A freeze is written `yyyy-MM-dd HH:mm:ss` (UTC, the Table API's raw form) or ISO 8601. */
@@ -159,6 +170,7 @@ export const configSchema = z.object({
     .default({ leaseSeconds: 900, releaseSweepSeconds: 30, providers: {}, credentials: {} })
     .describe('just-in-time credentials of privileged steps: providers (vault, pam) and the named credentials steps check out'),
   engine: engineSchema,
+  redis: redisSchema.default({}),
   change: changeSchema.default({ freezes: [], blackoutSchedules: false, recheckSeconds: 3 }).describe('change management gates (src/change/)'),
   mappings: z.object({
     dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)'),
@@ -175,6 +187,7 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'PORT', path: 'server.port', kind: 'int' },
   { name: 'SNOWLINE_DB', path: 'store.sqlitePath', kind: 'string' },
   { name: 'DATABASE_URL', path: 'store.postgresUrl', kind: 'string' },
+  { name: 'SNOWLINE_DB_SCHEMA', path: 'store.postgresSchema', kind: 'string' },
   { name: 'SERVICENOW_URL', path: 'servicenow.url', kind: 'string' },
   { name: 'SERVICENOW_USER', path: 'servicenow.username', kind: 'string' },
   { name: 'SERVICENOW_PASSWORD', path: 'servicenow.password', kind: 'string' },
@@ -203,6 +216,7 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEY', path: 'secrets.key', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEYS_PREVIOUS', path: 'secrets.previousKeys', kind: 'string' },
+  { name: 'SNOWLINE_REDIS_URL', path: 'redis.url', kind: 'string' },
   { name: 'SNOWLINE_MAPPINGS', path: 'mappings.dir', kind: 'string' },
   { name: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
 ];
@@ -319,7 +333,8 @@ function resolveReference(value: string, env: NodeJS.ProcessEnv): { ok: true; va
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const path = issue.path.join('.');
   const got = getPath(raw, path);
-  const secret = /password|secret|token/i.test(path);
+  // A Redis URL may carry its password.
+  const secret = /password|secret|token/i.test(path) || path === 'redis.url';
   const shown = got === undefined ? 'nothing' : secret ? '(a secret, not shown)' : JSON.stringify(got);
   const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
   return `${path}: ${expected}, got ${shown}`;

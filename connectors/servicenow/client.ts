@@ -3,6 +3,7 @@ import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
 import Bottleneck from 'bottleneck';
+import { limiterOptions } from '../rate-limiters';
 import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import { createAuth, type AuthProvider } from './auth';
@@ -155,14 +156,7 @@ export class ServiceNowClient {
     // Extra headers may add context, never replace what the client itself decides.
     this.extraHeaders = Object.fromEntries(Object.entries(this.config.extraHeaders).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())));
     this.ownsLimiter = !deps.limiter;
-    this.limiter =
-      deps.limiter ??
-      new Bottleneck({
-        maxConcurrent: this.config.maxConcurrent,
-        ...(this.config.requestsPerHour
-          ? { reservoir: this.config.requestsPerHour, reservoirRefreshAmount: this.config.requestsPerHour, reservoirRefreshInterval: 3_600_000 }
-          : {}),
-      });
+    this.limiter = deps.limiter ?? new Bottleneck(limiterOptions({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour }));
     this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
     this.http = axios.create({
       baseURL: this.config.url.replace(/\/+$/, ''),

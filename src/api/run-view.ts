@@ -23,7 +23,7 @@ export const runViewSchema = z.object({
   ticket: z.string().describe('ticket number, e.g. INC0010001'),
   table: z.string(),
   sysId: z.string(),
-  state: z.enum(['running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled']).describe('refused: a gate said no (see the step\'s error)'),
+  state: z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled']).describe('queued: waiting for its concurrency key or a limit; refused: a gate said no (see the step\'s error)'),
   createdAt: z.string().describe('ISO 8601'),
   finishedAt: z.string().nullable(),
   steps: z.array(stepViewSchema),

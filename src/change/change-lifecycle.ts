@@ -190,7 +190,8 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     await repos.runs.create(trx, {
       id, rule_id: run.rule_id, rule_version: run.rule_version, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
       event_key: `${run.event_key}:rollback:${run.id}`, state: 'running', context: JSON.stringify(rollbackContext), correlation_id: run.correlation_id,
-      created_at: at, updated_at: at, finished_at: null,
+      // The rollback works on what the run worked on: it keeps the run's concurrency key.
+      created_at: at, updated_at: at, finished_at: null, concurrency_key: run.concurrency_key,
     }, steps);
     await repos.audit.append(trx, { kind: 'change.rollback.started', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rollbackRunId: id, failedStep } }, at);
     return id;

@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
 import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
-import { renderValue } from '../rules/template';
+import { renderString, renderValue } from '../rules/template';
 import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
@@ -32,6 +32,8 @@ export interface DispatcherDeps {
   lookups?: TicketLookups;
   logger: Logger;
   metrics: Metrics;
+  /** engine.maxActiveRuns: with a global limit every run waits its turn in state `queued`. */
+  maxActiveRuns?: number;
   /** Seals secret params in the stored run context; default: a key that lives as long as the process. */
   secretBox?: SecretBox;
   now?: () => number;
@@ -222,18 +224,23 @@ export function createDispatcher(deps: DispatcherDeps) {
     const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
     const command = event.command ? { name: event.command.name, user: event.command.user, args: event.command.args } : undefined;
     const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, command: command ?? NO_COMMAND, run: { id: runId } }) as Record<string, TemplateValue>;
+    const { concurrency } = definition;
+    const concurrencyKey = concurrency?.key ? renderString(concurrency.key, { ticket: payload.record, params, rule: ruleInfo, command: command ?? NO_COMMAND }).trim() : '';
+    // A run that a limit may hold back waits queued until the admission lets it start.
+    const queued = concurrency !== undefined || deps.maxActiveRuns !== undefined;
     const context: RunContext = {
       ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params,
       ...(command ? { command } : {}),
       ...(definition.escalation ? { escalation: definition.escalation } : {}),
       ...(definition.change ? { change: { plan: definition.change } } : {}),
+      ...(concurrency?.max_runs ? { concurrency: { maxRuns: concurrency.max_runs } } : {}),
     };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
-      ticket_number: payload.number, event_key: event.eventKey, state: 'running', context: JSON.stringify(sealSecretParams(context, secretBox)),
-      correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null,
+      ticket_number: payload.number, event_key: event.eventKey, state: queued ? 'queued' : 'running', context: JSON.stringify(sealSecretParams(context, secretBox)),
+      correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null, concurrency_key: concurrencyKey || null,
     };
-    return { run, steps: buildSteps(definition, runId, at) };
+    return { run, steps: buildSteps(definition, runId, at, queued) };
   }
 
   return { dispatch, triggerManually };
@@ -242,15 +249,15 @@ export type Dispatcher = ReturnType<typeof createDispatcher>;
 
 /**
  * A run's step rows: adjacent steps of one parallel group share a stage, the first stage is due at
- * once, and each step with a `compensate` action gets a compensation step that waits (blocked)
+ * once (or, for a queued run, when the admission starts the run), and each step with a `compensate` action gets a compensation step that waits (blocked)
  * until a later failure needs it.
  */
-export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, runId: string, at: number): Step[] {
+export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, runId: string, at: number, queued = false): Step[] {
   const row = (idx: number, stage: number, name: string, use: string, params: Record<string, TemplateValue>, gates: string[], flow: StepFlow): Step => {
     const [connector = '', action = ''] = use.split('.');
     return {
       id: randomUUID(), run_id: runId, idx, name, connector, action, params: JSON.stringify(params),
-      state: stage === 0 ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${name}`, external_ref: null,
+      state: stage === 0 && !queued ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${name}`, external_ref: null,
       result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
       gates: JSON.stringify(gates), waiting_for: null, stage, flow: JSON.stringify(flow),
     };

@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
 import type { Dispatcher } from './dispatcher';
 import type { OutboxSender } from './outbox-sender';
+import type { RunAdmission } from './run-admission';
 import type { StepWorker } from './step-worker';
 import { workLoop } from './work-loop';
 
@@ -11,6 +12,8 @@ export interface EngineDeps {
   dispatcher: Dispatcher;
   stepWorker: StepWorker;
   outboxSender: OutboxSender;
+  /** Starts queued runs (concurrency keys and limits) when their turn comes. */
+  admission: RunAdmission;
   logger: Logger;
   metrics: Metrics;
   owner: string;
@@ -21,9 +24,9 @@ export interface EngineDeps {
 }
 
 /**
- * The three loops of one instance: inbox → runs (dispatcher), due steps → connectors (workers),
- * outbox → ServiceNow (sender). Each claims durable work, so stopping or crashing anywhere loses
- * nothing: what was not finished is claimed again.
+ * The loops of one instance: inbox → runs (dispatcher), queued runs → running (admission), due
+ * steps → connectors (workers), outbox → ServiceNow (sender). Each claims durable work, so stopping
+ * or crashing anywhere loses nothing: what was not finished is claimed again.
  */
 export function createEngine(deps: EngineDeps) {
   const now = deps.now ?? Date.now;
@@ -36,10 +39,22 @@ export function createEngine(deps: EngineDeps) {
   };
 
   const dispatchLoop = workLoop('dispatcher', async () => {
-    const events = await repos.inbox.pending(100);
-    for (const event of events) await deps.dispatcher.dispatch(event);
-    if (events.length > 0) stepLoop.wake();
+    const events = await repos.inbox.claimPending(deps.owner, now(), deps.leaseMs, 100);
+    for (const event of events) {
+      // One bad event must not hold up the others; its claim runs out and it is tried again.
+      await deps.dispatcher.dispatch(event).catch((err: Error) => logger.error('event dispatch failed; it is tried again when its claim expires', { seq: event.seq, error: err.message }));
+    }
+    if (events.length > 0) {
+      admissionLoop.wake();
+      stepLoop.wake();
+    }
     return events.length > 0;
+  }, deps.tickMs, logger);
+
+  const admissionLoop = workLoop('admission', async () => {
+    const started = await deps.admission.admit();
+    if (started > 0) stepLoop.wake();
+    return started > 0;
   }, deps.tickMs, logger);
 
   const stepLoop = workLoop('steps', async () => {
@@ -48,7 +63,8 @@ export function createEngine(deps: EngineDeps) {
     const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
     for (const step of steps) {
       const work = deps.stepWorker.process(step).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
-      track(work.then(() => outboxLoop.wake()));
+      // A finished run may free a concurrency slot for a queued one.
+      track(work.then(() => (outboxLoop.wake(), admissionLoop.wake())));
     }
     return steps.length > 0;
   }, deps.tickMs, logger);
@@ -60,7 +76,7 @@ export function createEngine(deps: EngineDeps) {
     return entries.length > 0;
   }, deps.tickMs, logger);
 
-  const loops = [dispatchLoop, stepLoop, outboxLoop];
+  const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop];
   return {
     start() {
       for (const loop of loops) loop.start();
@@ -73,6 +89,7 @@ export function createEngine(deps: EngineDeps) {
     async stop(graceMs: number) {
       await Promise.all(loops.map((l) => l.stop()));
       await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await repos.inbox.releaseLeases(deps.owner);
       await repos.runs.releaseLeases(deps.owner);
       await repos.outbox.releaseLeases(deps.owner);
     },

@@ -21,6 +21,8 @@ export interface RunContext {
   command?: { name: string; user: string; args: Record<string, string> };
   /** What to do to the ticket when the run fails (absent in runs started before escalation existed). */
   escalation?: EscalationDefinition;
+  /** The rule's per-rule limit, pinned with the run like the rest (the key itself is runs.concurrency_key). */
+  concurrency?: { maxRuns?: number };
   /** change_request rules: the change plan, and what the change gates remember between checks (src/change/). */
   change?: ChangeRunContext;
 }

@@ -126,7 +126,7 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
 
     async cancel(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (run.state !== 'running' && run.state !== 'paused') throw new ConflictError('run.not_cancellable', `run ${runId} is ${run.state}; only running or paused runs can be cancelled`, { state: run.state });
+      if (!['queued', 'running', 'paused'].includes(run.state)) throw new ConflictError('run.not_cancellable', `run ${runId} is ${run.state}; only queued, running or paused runs can be cancelled`, { state: run.state });
       const at = now();
       await store.db.transaction().execute(async (trx) => {
         const open = run.steps.filter((s) => !FINISHED_STEP_STATES.includes(s.state as StepState)).map((s) => s.id);

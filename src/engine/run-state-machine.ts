@@ -11,7 +11,8 @@ import type { FailureClass } from '../errors';
  * - waiting:  backend work is running (external_ref); check() at next_at
  * - skipped:  its `when` condition was false
  * - refused:  a gate said no; the step never started
- * Run states: running ⇄ paused (by an operator); running → succeeded | failed | refused | cancelled
+ * Run states: queued → running (when a concurrency key or limit lets it; see run-admission.ts);
+ * running ⇄ paused (by an operator); running → succeeded | failed | refused | cancelled; queued → cancelled
  *
  * Steps run in stages: a stage is one step, or several parallel branches that run at once and end
  * by their join (all succeed / the first success / at least N). A stage starts when the one before
@@ -19,7 +20,7 @@ import type { FailureClass } from '../errors';
  * succeeded run one at a time, latest step first, and then the run ends failed (or refused).
  */
 export type StepState = 'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'refused' | 'cancelled';
-export type RunState = 'running' | 'paused' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
+export type RunState = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
 
 export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'skipped', 'refused', 'cancelled'];
 const isFinished = (state: StepState) => FINISHED_STEP_STATES.includes(state);

@@ -144,6 +144,24 @@ export const changePlanSchema = z
   .strict();
 export type ChangePlanDefinition = z.infer<typeof changePlanSchema>;
 
+/**
+ * How many runs may be active at once. A run held back waits in state `queued` (nothing fails) and
+ * starts, oldest first, when its turn comes, on whichever instance.
+ */
+export const concurrencySchema = z
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('template rendered when the run is created (ticket, params, rule, command): runs whose keys are equal, of any rule, run one at a time — e.g. "ci:{{ ticket.cmdb_ci }}"; a key that renders empty holds nothing back'),
+    max_runs: z.number().int().min(1).max(100_000).optional().describe('runs of this rule active at once (on all instances together)'),
+  })
+  .strict()
+  .refine((c) => c.key !== undefined || c.max_runs !== undefined, { message: 'give key, max_runs or both' });
+export type ConcurrencyDefinition = z.infer<typeof concurrencySchema>;
+
 export const ruleSchema = z
   .object({
     id: kebabId.describe('unique across all tables'),
@@ -161,6 +179,7 @@ export const ruleSchema = z
     secret_params: z.array(z.string()).default([]).describe('names of params whose values never appear in logs, work notes, audit entries, API answers or errors'),
     use: z.string().regex(/^template:[a-z0-9]+(-[a-z0-9]+)*$/, 'must be template:<name> (a file in mappings/templates/)').optional().describe('run the steps of a reusable template instead of writing `steps`; `params` fill its parameters'),
     steps: z.array(stepSchema).min(1).optional().describe('the connector actions to run, in order (or `use` a template)'),
+    concurrency: concurrencySchema.optional().describe('runs active at once: one per key, and at most max_runs of this rule (others wait queued)'),
     escalation: escalationSchema.optional().describe('when the run fails: reassign, raise priority, explain (sent with the failure write-back)'),
     writeback: z
       .object({

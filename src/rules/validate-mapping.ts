@@ -256,6 +256,12 @@ function checkTemplates(table: string, rule: ResolvedRule, catalog: MappingCatal
     });
   if (!only.stepsOnly) for (const [name, value] of Object.entries(rule.params)) check(['params', name], value, { params: false, writeback: false });
   if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false, credential: step.privileged === true }));
+  const key = rule.concurrency?.key;
+  if (key !== undefined) {
+    check(['concurrency', 'key'], key, { params: true, writeback: false });
+    // The key is rendered when the run is created, before any step has a result or the run an id worth keying on.
+    if (variablesOf(key).some((v) => ['steps', 'run'].includes(v.split('.')[0]!))) report(['concurrency', 'key'], 'concurrency.key is rendered when the run is created: it may read ticket, params, rule and command, not steps or run');
+  }
   for (const outcome of ['success', 'failure', 'waiting_approval'] as const) {
     const wb = rule.writeback[outcome];
     if (!wb) continue;

@@ -15,7 +15,8 @@ import { suggestions } from './migrations/007-suggestions';
 import { outboxAttachments } from './migrations/008-outbox-attachments';
 import { changeClaims } from './migrations/009-change-claims';
 import { identityUse } from './migrations/010-identity-use';
-import { privilegeLeases } from './migrations/011-privilege-leases';
+import { runConcurrency } from './migrations/011-run-concurrency';
+import { privilegeLeases } from './migrations/012-privilege-leases';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -36,7 +37,7 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-rule-proposals': ruleProposals(), '007-suggestions': suggestions(), '008-outbox-attachments': outboxAttachments(), '009-change-claims': changeClaims(), '010-identity-use': identityUse(), '011-privilege-leases': privilegeLeases() };
+  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-rule-proposals': ruleProposals(), '007-suggestions': suggestions(), '008-outbox-attachments': outboxAttachments(), '009-change-claims': changeClaims(), '010-identity-use': identityUse(), '011-run-concurrency': runConcurrency(), '012-privilege-leases': privilegeLeases() };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,
@@ -71,9 +72,17 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.end();
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const pool = new pg.Pool({ ...postgresConnection(url, schema), max: 10 });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * How to reach the store's PostgreSQL schema. Connections made beside the pool (the leader's
+ * session lock) use it too, so they see the same schema.
+ */
+export function postgresConnection(url: string, schema?: string): pg.ClientConfig {
+  return { connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
 }
 
 async function migrate(store: Store): Promise<void> {

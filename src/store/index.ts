@@ -17,7 +17,7 @@ export { openStore, type Store, type StoreOptions, type Db } from './database';
 /** Every repository over one store; built once and passed to whoever needs it. */
 export function repositories(store: Store) {
   return {
-    inbox: inboxRepository(store.db),
+    inbox: inboxRepository(store.db, store.dialect),
     runs: runRepository(store.db, store.dialect),
     outbox: outboxRepository(store.db, store.dialect),
     audit: auditRepository(store.db, store.dialect),

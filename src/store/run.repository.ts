@@ -77,6 +77,12 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /** Heartbeat: pushes `owner`'s lease on a step out to `until`; false when `owner` no longer holds it. */
+    async extendLease(id: string, owner: string, until: number): Promise<boolean> {
+      const result = await db.updateTable('steps').set({ lease_until: until }).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     async updateSteps(executor: Kysely<Tables>, ids: string[], patch: Partial<Step>): Promise<void> {
       if (ids.length > 0) await executor.updateTable('steps').set(patch).where('id', 'in', ids).execute();
     },

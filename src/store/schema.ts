@@ -23,6 +23,9 @@ export interface InboxEventRow {
   correlation_id: string;
   received_at: number;
   processed_at: number | null;
+  /** The dispatcher instance working on the event, until when (see inbox.claimPending). */
+  lease_owner: string | null;
+  lease_until: number | null;
 }
 
 export interface RunRow {
@@ -33,7 +36,7 @@ export interface RunRow {
   sys_id: string;
   ticket_number: string;
   event_key: string;
-  /** running → succeeded | failed | refused | cancelled */
+  /** queued → running → succeeded | failed | refused | cancelled (queued: held back by a concurrency key or limit) */
   state: string;
   /** Rendered rule parameters and the ticket snapshot the run was started with (JSON). */
   context: string;
@@ -41,6 +44,8 @@ export interface RunRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** Rendered `concurrency.key` of its rule: runs with one key run one at a time. */
+  concurrency_key: string | null;
 }
 
 export interface StepRow {

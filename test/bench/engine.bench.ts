@@ -6,6 +6,7 @@ import { connectorSet } from '../../src/engine/connector-set';
 import { createDispatcher } from '../../src/engine/dispatcher';
 import { createEngine } from '../../src/engine/engine';
 import { createOutboxSender } from '../../src/engine/outbox-sender';
+import { createRunAdmission } from '../../src/engine/run-admission';
 import { createStepWorker } from '../../src/engine/step-worker';
 import { createIntake } from '../../src/ingest/intake';
 import { silentLogger } from '../../src/observability/logger';
@@ -87,7 +88,7 @@ export async function benchEngine(options: { postgresUrl?: string; burst: number
   const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet!, integrationUser: 'snowline', logger, metrics });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: 30_000, retry });
   const outboxSender = createOutboxSender({ repos, target: { patch: async () => ({ modCount: 1 }), journalContains: async () => false, classify: () => 'permanent' }, logger, metrics, owner, retry });
-  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, logger, metrics, owner, leaseMs: 30_000, tickMs: 200, concurrency: 64 });
+  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission: createRunAdmission({ store, logger }), logger, metrics, owner, leaseMs: 30_000, tickMs: 200, concurrency: 64 });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   engine.start();
 

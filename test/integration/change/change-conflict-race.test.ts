@@ -40,7 +40,7 @@ async function startRun(repos: Repositories, store: Store, runId: string, sysId:
   const steps = buildSteps({ steps: [stepSchema.parse({ name: 'patch', use: 'ansible.launch_job_template' })], gates: ['change'] }, runId, NOW);
   await store.db.transaction().execute((trx) => repos.runs.create(trx, {
     id: runId, rule_id: 'patch-linux-host', rule_version: 'v1', table_name: 'change_request', sys_id: sysId, ticket_number: ticket.number,
-    event_key: `change_request:${sysId}:0`, state: 'running', context: JSON.stringify(context), correlation_id: runId, created_at: NOW, updated_at: NOW, finished_at: null,
+    event_key: `change_request:${sysId}:0`, state: 'running', context: JSON.stringify(context), correlation_id: runId, created_at: NOW, updated_at: NOW, finished_at: null, concurrency_key: null,
   }, steps));
   return context;
 }

@@ -5,6 +5,7 @@ import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createCircuitBreakers, type BreakerSettings } from '../../../src/engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type Gate, type ServiceNowReader } from '../../../src/engine/gates';
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
+import { createRunAdmission } from '../../../src/engine/run-admission';
 import { createRunControl } from '../../../src/engine/run-control';
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
@@ -112,6 +113,8 @@ export interface EngineOptions {
   breakers?: BreakerSettings;
   /** Clock start, epoch ms. */
   start?: number;
+  /** engine.maxActiveRuns */
+  maxActiveRuns?: number;
   /** Where the engine logs; default: nowhere. */
   logger?: Logger;
   /** Credential providers for privileged steps (the broker runs on the test clock). */
@@ -133,7 +136,8 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler, slow: backend.slow, fail: backend.fail, undo: backend.undo }, health: async () => ({ ok: true }) } } });
   const gates = createGateRegistry([manualApprovalGate(t.repos.approvals), ...(options.gates ?? [])]);
   const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
-  const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline' });
+  const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline', maxActiveRuns: options.maxActiveRuns });
+  const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, now });
   const breakers = options.breakers ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now }) : undefined;
   const privilege = options.privilege ? createPrivilegeBroker({ ...deps, ...options.privilege, leaseSeconds: 600 }) : undefined;
   const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers, privilege });
@@ -144,11 +148,12 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     const until = clock.now + horizonMs;
     while (clock.now <= until) {
       for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+      const admitted = await admission.admit();
       const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
       for (const s of steps) await worker.process(s);
       const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
       for (const e of entries) await sender.send(e);
-      if (steps.length === 0 && entries.length === 0) clock.now += 15_000;
+      if (admitted === 0 && steps.length === 0 && entries.length === 0) clock.now += 15_000;
     }
   }
 
@@ -158,10 +163,11 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     return runs[0]!;
   }
 
-  /** Turns inbox events into runs, and nothing more. */
+  /** Turns inbox events into runs (and starts the queued ones that may start), and nothing more. */
   async function dispatch() {
     for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
+    await admission.admit();
   }
 
-  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers, privilege };
+  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers, admission, privilege };
 }

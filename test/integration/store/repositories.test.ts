@@ -8,7 +8,7 @@ const newEvent = (key: string, seqHint = 0) => ({
 
 const run = (id: string, ticket = 'INC0010001'): Run => ({
   id, rule_id: 'restart-service-when-down', rule_version: 'v1', table_name: 'incident', sys_id: 'a'.repeat(32), ticket_number: ticket,
-  event_key: `incident:${id}:0`, state: 'running', context: '{}', correlation_id: 'c', created_at: 1000, updated_at: 1000, finished_at: null,
+  event_key: `incident:${id}:0`, state: 'running', context: '{}', correlation_id: 'c', created_at: 1000, updated_at: 1000, finished_at: null, concurrency_key: null,
 });
 
 const step = (id: string, runId: string, idx: number, state = 'pending', nextAt = 1000): Step => ({
