@@ -45,6 +45,10 @@ import { soleInstance, type Leadership } from './engine/leadership';
 import { createPostgresLeadership } from './engine/postgres-leadership';
 import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
 import { createTokenVerifier } from './security/jwt';
+import { createPrivilegeBroker } from './security/privilege-broker';
+import { createPrivilegeProviders } from './security/privilege-provider';
+import { processSecretBox } from './security/run-secrets';
+import { secretBoxFromConfig } from './security/secret-box';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -65,6 +69,7 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
   const sn = config.servicenow;
   for (const secret of [config.redis.url, config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
+  for (const provider of Object.values(config.privilege.providers)) registerSecret(provider.type === 'vault' ? provider.token : provider.password);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
@@ -134,7 +139,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     },
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
-  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, maxActiveRuns: config.engine.maxActiveRuns });
+  const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
+  const usesSecretParams = [...rules.current().byTable.values()].flat().some((rule) => rule.definition.secret_params.length > 0);
+  if (!config.secrets.key && usesSecretParams) logger.warn('no secrets.key (env SNOWLINE_SECRET_KEY): secret params of runs are sealed under a key that lives as long as this process; a run interrupted by a restart cannot open them');
+  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, maxActiveRuns: config.engine.maxActiveRuns, secretBox });
   const change = changeManagement({
     store, repos, source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
@@ -147,7 +155,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
   const breakers = createCircuitBreakers({ settings: (name) => config.engine.breakers[name] ?? connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes });
+  const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
+  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes, privilege, secretBox });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
@@ -180,7 +189,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
         metrics,
       })
     : [];
-  const scheduled = scheduleLeaderJobs([{ name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() }, ...cmdbSyncs], leadership, logger);
+  const scheduled = scheduleLeaderJobs([
+    { name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() },
+    { name: 'privilege-release-sweep', cron: everySeconds(config.privilege.releaseSweepSeconds), run: () => privilege.sweep() },
+    ...cmdbSyncs,
+  ], leadership, logger);
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });

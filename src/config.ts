@@ -5,6 +5,7 @@ import { httpConfigSchema } from '../connectors/http/schemas';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { privilegeConfigSchema } from './security/privilege-provider';
 import { ROLES } from './security/roles';
 import { instanceAuth } from './servicenow-auth';
 
@@ -174,6 +175,9 @@ export const configSchema = z.object({
   sandbox: sandboxSchema,
   security: securitySchema,
   secrets: secretsSchema.default({}),
+  privilege: privilegeConfigSchema
+    .default({ leaseSeconds: 900, releaseSweepSeconds: 30, providers: {}, credentials: {} })
+    .describe('just-in-time credentials of privileged steps: providers (vault, pam) and the named credentials steps check out'),
   engine: engineSchema,
   redis: redisSchema.default({}),
   change: changeSchema.default({ freezes: [], blackoutSchedules: false, recheckSeconds: 3 }).describe('change management gates (src/change/)'),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import type { Dispatcher } from '../engine/dispatcher';
 import type { TicketLookups } from '../engine/ticket-lookups';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { recordSchema, watchedTableSchema, type TicketEvent } from '../ingest/event.schema';
 import { dryRun } from '../rules/dry-run';
 import type { MappingCatalog } from '../rules/mapping-catalog';
@@ -26,6 +26,11 @@ export const triggerRequestSchema = z
   .object({
     table: watchedTableSchema,
     sys_id: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters'),
+    requested_by: z
+      .string()
+      .regex(/^[^\^\s][^\^\n\r]{0,99}$/, 'must be a ServiceNow user_name (1-100 characters, no ^ or line breaks)')
+      .optional()
+      .describe("the agent on whose behalf the UI Action asks: sys_user.user_name, or the user's sys_id; a rule with { manual: true, allowed_groups } needs it and checks the agent's groups"),
   })
   .strict();
 
@@ -91,7 +96,8 @@ export function ruleRoutes(deps: RuleRoutesDeps): RouteDefinition[] {
           event: 'updated', table: body.table, sys_id: body.sys_id, number: record.number ?? body.sys_id, sys_mod_count: Number(record.sys_mod_count ?? 0),
           sys_updated_on: record.sys_updated_on ?? '', sys_updated_by: record.sys_updated_by ?? '', changed_fields: [], record,
         };
-        const result = await deps.dispatcher.triggerManually({ ruleId, payload, actor: req.identity!.subject });
+        const result = await deps.dispatcher.triggerManually({ ruleId, payload, actor: req.identity!.subject, requestedBy: body.requested_by });
+        if (result.forbidden) throw new ForbiddenError('rule.trigger_forbidden', result.forbidden, { rule: ruleId });
         if (result.refused) throw new ConflictError('rule.not_triggerable', result.refused, { rule: ruleId });
         return { runId: result.runId, mode: result.mode };
       },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { secretBoxFromConfig } from '../security/secret-box';
-import { openStore, repositories } from '../store';
+import { resealStoredRuns } from '../security/run-secrets';
+import { secretBoxFromConfig, type SecretBox } from '../security/secret-box';
+import { openStore, repositories, type Db } from '../store';
 import { credentialRepository } from '../store/credential.repository';
 import { configOrExit } from './load-config';
 
@@ -10,9 +11,10 @@ export function secretsCommand(): Command {
   secrets
     .command('rotate')
     .description('re-encrypt every stored secret under the current key (after moving the old key to SNOWLINE_SECRET_KEYS_PREVIOUS)')
-    .action(() => withCredentials(async (credentials) => {
+    .action(() => withCredentials(async (credentials, { db, box }) => {
       const { resealed, total } = await credentials.rotate(`cli:${process.env.USER ?? 'unknown'}`);
       process.stdout.write(`re-encrypted ${resealed} of ${total} stored secrets under the current key\n`);
+      process.stdout.write(`re-encrypted the secret params of ${await resealStoredRuns(db, box)} runs under the current key\n`);
     }));
   secrets
     .command('set')
@@ -37,7 +39,7 @@ export function secretsCommand(): Command {
   return secrets;
 }
 
-async function withCredentials(work: (credentials: ReturnType<typeof credentialRepository>) => Promise<void>): Promise<void> {
+async function withCredentials(work: (credentials: ReturnType<typeof credentialRepository>, store: { db: Db; box: SecretBox }) => Promise<void>): Promise<void> {
   const config = configOrExit();
   const box = secretBoxFromConfig(config.secrets);
   if (!box) {
@@ -46,7 +48,7 @@ async function withCredentials(work: (credentials: ReturnType<typeof credentialR
   }
   const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
   try {
-    await work(credentialRepository(store.db, box, repositories(store).audit));
+    await work(credentialRepository(store.db, box, repositories(store).audit), { db: store.db, box });
   } finally {
     await store.close();
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
-import type { CompiledRule, RuleSet } from '../rules/rule-set';
+import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
 import { renderString, renderValue } from '../rules/template';
 import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
@@ -17,6 +17,8 @@ import { resolveDotWalks } from './dot-walk';
 import { NO_COMMAND, type RunContext, type StepFlow } from './run-context';
 import type { Join } from './run-state-machine';
 import { isOwnWrite } from './own-writes';
+import { paramsForDisplay, processSecretBox, sealSecretParams } from '../security/run-secrets';
+import type { SecretBox } from '../security/secret-box';
 import { suggestionNote } from './suggestion';
 import type { TicketLookups } from './ticket-lookups';
 
@@ -32,6 +34,8 @@ export interface DispatcherDeps {
   metrics: Metrics;
   /** engine.maxActiveRuns: with a global limit every run waits its turn in state `queued`. */
   maxActiveRuns?: number;
+  /** Seals secret params in the stored run context; default: a key that lives as long as the process. */
+  secretBox?: SecretBox;
   now?: () => number;
 }
 
@@ -65,6 +69,7 @@ interface DispatchEvent {
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
   const { repos, store, logger, metrics } = deps;
+  const secretBox = deps.secretBox ?? processSecretBox();
 
   /** Dispatches one event (see `dispatchAll`). */
   async function dispatch(event: InboxEvent): Promise<void> {
@@ -128,26 +133,58 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /**
-   * Starts one rule for one ticket on an operator's request (`POST /api/v1/rules/{id}/trigger`).
-   * The rule must have the `manual` trigger and its condition must hold; returns the run id, or
-   * why nothing started.
+   * Starts one rule for one ticket on an operator's request (`POST /api/v1/rules/{id}/trigger`),
+   * possibly on behalf of a service-desk agent (`requestedBy`, a user_name or sys_user sys_id: the UI Action). The rule
+   * must have a `manual` trigger — for `{ manual: true, allowed_groups }`, the agent must be in one of
+   * the groups (read from sys_user_grmember, as for work-note commands) — and its condition must
+   * hold. Returns the run id, or why nothing started: `forbidden` (the agent may not; audited) or
+   * `refused` (the rule does not apply).
    */
-  async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string }): Promise<{ runId?: string; mode?: string; refused?: string }> {
+  async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string; requestedBy?: string }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
     const ruleSet = deps.rules();
     const record = await withDotWalks(ruleSet, request.payload);
-    const { matched } = matchEvent(ruleSet, { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId });
+    const user = request.requestedBy === undefined ? undefined : await userNameOf(request.requestedBy);
+    const requestedBy = user ? { user, groups: (await deps.lookups?.groupsOf(user)) ?? [] } : undefined;
+    const input: MatchInput = { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId, requestedBy };
+    const { matched } = matchEvent(ruleSet, input);
     const rule = matched[0];
-    if (!rule) return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
+    // With a requesting agent, the journal names the agent as the actor and the API caller as the channel.
+    const who = request.requestedBy !== undefined ? { actor: user ?? request.requestedBy, via: request.actor } : { actor: request.actor };
+    const refuse = async (forbidden: string) => {
+      await repos.audit.append(store.db, { kind: 'rule.trigger_refused', actor: who.actor, subject: request.payload.number, detail: { rule: request.ruleId, ruleVersion: ruleSet.version, ...(who.via ? { via: who.via } : {}), reason: forbidden } }, now());
+      logger.warn('manual trigger refused', { rule: request.ruleId, ticket: request.payload.number, actor: who.actor, reason: forbidden });
+      return { forbidden };
+    };
+    if (request.requestedBy !== undefined && !user) return refuse(`requested_by ${request.requestedBy} is not a user of the instance`);
+    if (!rule) {
+      const reason = matchEvent(ruleSet, input, { explain: true }).skipped.find((s) => s.ruleId === request.ruleId)?.reason;
+      if (reason === 'not_allowed') return refuse(notAllowed(ruleSet, request.ruleId, requestedBy?.user));
+      return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
+    }
     const eventKey = `manual:${randomUUID()}`;
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
     const committed: AfterCommit = [];
     await store.db.transaction().execute(async (trx) => {
-      await repos.audit.append(trx, { kind: 'rule.triggered', actor: request.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey } }, now());
+      await repos.audit.append(trx, { kind: 'rule.triggered', actor: who.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey, ...(who.via ? { via: who.via } : {}) } }, now());
       [runId] = await actOn(trx, [rule], ruleSet, event, committed);
     });
     for (const report of committed) report();
     return { runId, mode: rule.definition.mode };
+  }
+
+  /** The agent's user_name: as given, or read from sys_user when given as a sys_id; undefined = no such user. */
+  async function userNameOf(requestedBy: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(requestedBy)) return requestedBy;
+    return (await deps.lookups?.readRecord('sys_user', requestedBy, ['user_name']))?.user_name || undefined;
+  }
+
+  /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */
+  function notAllowed(ruleSet: RuleSet, ruleId: string, user: string | undefined): string {
+    const groups = (findRule(ruleSet, ruleId)?.definition.on ?? []).flatMap((t) => (typeof t === 'object' && 'manual' in t ? t.allowed_groups : []));
+    return user
+      ? `${user} is in none of the groups allowed to trigger rule ${ruleId} (${groups.join(', ')})`
+      : `rule ${ruleId} may only be triggered on behalf of a member of ${groups.join(', ')}; the request names no agent (requested_by)`;
   }
 
   /** Acts on each matched rule per its mode; returns the ids of the runs started. Metrics and logs wait in `committed`. */
@@ -212,7 +249,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   function wouldRun(rule: CompiledRule, version: string, event: DispatchEvent): unknown {
     try {
       const { run, steps } = buildRun(rule, version, event);
-      return { params: (JSON.parse(run.context) as RunContext).params, steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })) };
+      return { params: paramsForDisplay(JSON.parse(run.context) as RunContext), steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })) };
     } catch (err) {
       return { error: (err as Error).message };
     }
@@ -249,7 +286,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     };
     const run = {
       id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
-      ticket_number: payload.number, event_key: event.eventKey, state: queued ? 'queued' : 'running', context: JSON.stringify(context),
+      ticket_number: payload.number, event_key: event.eventKey, state: queued ? 'queued' : 'running', context: JSON.stringify(sealSecretParams(context, secretBox)),
       correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null, concurrency_key: concurrencyKey || null,
     };
     return { run, steps: buildSteps(definition, runId, at, queued) };
@@ -278,7 +315,7 @@ export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, ru
   const main = definition.steps.map((step, idx) => {
     if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
     const join = step.parallel ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join) : undefined;
-    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}), ...(step.requires ? { requires: step.requires } : {}) };
+    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}), ...(step.requires ? { requires: step.requires } : {}), ...(step.privileged && step.credential ? { credential: step.credential } : {}) };
     return row(idx, stage, step.name, step.use, step.with, stage === 0 ? [...definition.gates, ...step.gates] : step.gates, flow);
   });
   const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));

@@ -15,6 +15,8 @@ export interface RunContext {
   writeback: RuleDefinition['writeback'];
   /** Params marked `secret_params` in the rule: their values are masked on every output channel. */
   secretParams?: string[];
+  /** Secret params whose stored values are sealed (src/security/run-secrets.ts); absent in memory once opened. */
+  sealedParams?: string[];
   /** The work-note command that started the run (absent for other triggers). */
   command?: { name: string; user: string; args: Record<string, string> };
   /** What to do to the ticket when the run fails (absent in runs started before escalation existed). */
@@ -49,6 +51,8 @@ export interface StepFlow {
   retry?: Partial<RetryPolicy>;
   /** For a compensation step: the name of the step it undoes. */
   compensates?: string;
+  /** A privileged step: the credential (privilege.credentials) checked out for each attempt. */
+  credential?: string;
   /** Milestone checks met before the step starts (see step-requirements.ts). */
   requires?: StepRequirement[];
 }
@@ -124,6 +128,7 @@ function escalationNote(runId: string, steps: readonly Step[], escalation: Escal
   return `${failureSummary(runId, steps)}${actions.length ? `\nEscalated: ${actions.join(', ')}.` : ''}`;
 }
 
-export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[]): TemplateValue {
-  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps));
+/** `extra` adds what only this attempt knows (a privileged step's `credential`). */
+export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateValue {
+  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps, extra));
 }

@@ -10,14 +10,18 @@ import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
-import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, writebackFor, type RunContext } from './run-context';
+import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, writebackFor, type RunContext, type StepFlow } from './run-context';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
 import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
 import type { StepRequirement } from '../rules/mapping.schema';
 import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
 import type { Transaction } from 'kysely';
+import { placeholderFields } from '../rules/template';
 import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from '../security/secret-params';
+import type { PrivilegeBroker } from '../security/privilege-broker';
+import { openSecretParams, paramsForDisplay, processSecretBox } from '../security/run-secrets';
+import type { SecretBox } from '../security/secret-box';
 
 export interface StepWorkerDeps {
   store: Store;
@@ -42,6 +46,10 @@ export interface StepWorkerDeps {
   attachmentMaxBytes?: number;
   /** Optional lifecycle around settled steps (change management plugs in here). */
   hooks?: StepHooks;
+  /** Checks out credentials of privileged steps; without it a privileged step fails. */
+  privilege?: PrivilegeBroker;
+  /** Opens the secret params sealed in run contexts; default: the process's own key (as the dispatcher's). */
+  secretBox?: SecretBox;
 }
 
 /** What a step hook learns when a step settles, inside the transaction that settles it. */
@@ -71,6 +79,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { repos, store, logger, metrics } = deps;
+  const secretBox = deps.secretBox ?? processSecretBox();
+
+  /** The run's context with its secret params opened, in memory only. */
+  function contextOf(run: Run): RunContext {
+    return openSecretParams(JSON.parse(run.context) as RunContext, secretBox);
+  }
 
   /** Executes one claimed step; `claimedRun` is its run as read with the claimed batch (read here when not given). */
   async function process(step: Step, claimedRun?: Run & { steps: Step[] }): Promise<void> {
@@ -107,7 +121,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
     // A paused run's steps are parked until resume makes them due again.
     if (run.state === 'paused') return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
     const handler = deps.connectors.handler(step.connector, step.action);
-    const context = JSON.parse(run.context) as RunContext;
+    let context: RunContext;
+    try {
+      context = contextOf(run);
+    } catch (err) {
+      return settle(run, step, 'failed', { error: `secret params of the run cannot be opened: ${(err as Error).message}` });
+    }
     registerSecretParams(context);
     if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
     const flow = stepFlow(step);
@@ -126,6 +145,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
     if (circuitBlockedUntil !== undefined) return waitForCircuit(step, circuitBlockedUntil);
+    const credential = flow.credential === undefined ? undefined : await credentialFor(run, step, flow);
+    if (credential === null) return;
+    // The grant is for this attempt: kept only while backend work it started is still running.
+    let keepGrant = false;
     const abort = new AbortController();
     // The backend call itself is cut off at the step's deadline (counted from now for a first start).
     const limitMs = deadline !== undefined ? deadline - now() : flow.timeoutSeconds !== undefined ? flow.timeoutSeconds * 1000 : undefined;
@@ -134,7 +157,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const ctx = actionContext(run, step, abort.signal);
     let attempt = step.attempt;
     try {
-      const params = renderStepParams(step, context, run.id, run.steps);
+      const params = renderStepParams(step, context, run.id, run.steps, credential ? { credential } : {});
       const progress = await advance(handler, step, params, ctx, () => {
         attempt += 1;
         return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now(), waiting_for: null });
@@ -143,6 +166,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
       const startedAt = step.started_at ?? now();
       const checkAt = Math.min(now() + progress.checkAfterMs, flow.timeoutSeconds !== undefined ? startedAt + flow.timeoutSeconds * 1000 : Infinity);
+      keepGrant = true;
       await save(step, { state: 'waiting', external_ref: progress.ref, next_at: checkAt, lease_owner: null, lease_until: null, attempt });
     } catch (err) {
       if (abort.signal.aborted) return timeOut(run, { ...step, attempt }, handler, flow.timeoutSeconds!);
@@ -155,7 +179,38 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await failAttempt(run, { ...step, attempt }, err);
     } finally {
       clearTimeout(timer);
+      if (credential && credential !== WITHHELD && !keepGrant) await releaseGrants(step, 'attempt ended');
     }
+  }
+
+  /**
+   * A privileged step's credential for this attempt, checked out only once its approval is on
+   * record (validation demands the approval gate; this is the check at the point of use). null =
+   * no attempt now (the step was refused or its checkout failed and was handled).
+   * While the step waits on backend work it started, the backend already holds the credential:
+   * checking on it takes no second grant, and its params show every credential field as withheld.
+   */
+  async function credentialFor(run: Run & { steps: Step[] }, step: Step, flow: StepFlow): Promise<Record<string, string> | typeof WITHHELD | null> {
+    if (step.state === 'waiting' && step.external_ref) return WITHHELD;
+    const approval = await repos.approvals.find(run.id, step.name);
+    if (approval?.decision !== 'approved') {
+      await settle(run, step, 'refused', { error: `privileged step ${step.name} has no recorded approval; its credential was not checked out` });
+      return null;
+    }
+    if (!deps.privilege) {
+      await settle(run, step, 'failed', { error: `privileged step ${step.name}: no credential provider is configured (privilege.providers)` });
+      return null;
+    }
+    try {
+      return await deps.privilege.grant({ run, step, credential: flow.credential!, approvedBy: approval.actor, ttlSeconds: flow.timeoutSeconds });
+    } catch (err) {
+      await failAttempt(run, step, err);
+      return null;
+    }
+  }
+
+  async function releaseGrants(step: Step, reason: string): Promise<void> {
+    await deps.privilege?.releaseStep(step.id, reason).catch((err: Error) => logger.warn('privileged credential release failed; the sweep retries', { step: step.name, error: err.message }));
   }
 
   /** The backend's circuit is open: the step waits (no attempt spent) until it may be tried again. */
@@ -334,7 +389,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       steps = await repos.runs.stepsOf(trx, run.id);
       const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
-      const context = JSON.parse(run.context) as RunContext;
+      const context = writebackContext(run);
       const runOutcome = decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
       const writeback = maskSecrets(renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''));
       if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0)) await enqueueWriteback(trx, run, writeback, at);
@@ -344,9 +399,23 @@ export function createStepWorker(deps: StepWorkerDeps) {
       return { runState: decision.runState, cancelled };
     });
     if (ended && ended.runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
+    if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
     metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
+  }
+
+  /**
+   * The context a write-back renders with: secret params opened (the note is masked after), or, when
+   * they cannot be opened, shown masked so the run still reports its outcome.
+   */
+  function writebackContext(run: Run): RunContext {
+    try {
+      return contextOf(run);
+    } catch {
+      const stored = JSON.parse(run.context) as RunContext;
+      return { ...stored, params: paramsForDisplay(stored) };
+    }
   }
 
   /** Branches no longer needed (a join decided, or the run failed) may have backend work running: ask it to stop. */
@@ -354,6 +423,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     for (const step of cancelled) {
       const handler = step.external_ref ? deps.connectors.handler(step.connector, step.action) : undefined;
       if (handler?.cancel) await handler.cancel(step.external_ref!, actionContext(run, step, new AbortController().signal)).catch((err: Error) => logger.warn('could not stop the backend work of a cancelled step', { runId: run.id, step: step.name, error: err.message }));
+      if (stepFlow(step).credential !== undefined) await releaseGrants(step, 'step cancelled');
     }
   }
 
@@ -386,6 +456,9 @@ export function stepViews(steps: readonly Step[]): StepView[] {
     return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
   });
 }
+
+/** A credential's fields as templates see them outside the attempt that holds it. */
+const WITHHELD = placeholderFields(() => '[withheld]');
 
 /** A step's milestone verdicts in words: what was checked and what it found. */
 function requirementsNote(runId: string, stepName: string, verdicts: readonly RequirementVerdict[]): string {

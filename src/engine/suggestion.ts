@@ -1,4 +1,4 @@
-import type { ResolvedRule } from '../rules/mapping.schema';
+import { isManualTrigger, type ResolvedRule } from '../rules/mapping.schema';
 
 /**
  * The work note a `suggest` rule posts: what the automation would do and how an agent starts it —
@@ -8,7 +8,7 @@ export function suggestionNote(rule: ResolvedRule): string {
   const command = rule.on.find((t): t is { command: string; allowed_groups: string[] } => typeof t === 'object' && 'command' in t);
   const how = command
     ? `To run it, a member of ${command.allowed_groups.join(' or ')} adds the work note: /automate ${command.command}${argumentHint(rule)}`
-    : rule.on.includes('manual')
+    : rule.on.some(isManualTrigger)
       ? `To run it, an operator uses "Run Snowline automation" on this ticket (POST /api/v1/rules/${rule.id}/trigger).`
       : 'It has no command or manual trigger; ask the rule owner to enable it.';
   return `Snowline suggests automation ${rule.id} (owner ${rule.owner}, risk ${rule.risk}): ${rule.description}.\n${how}`;

@@ -4,7 +4,9 @@ import type { TemplateValue, TriggerDefinition } from './mapping.schema';
 import { matchEvent, type MatchInput, type SkipReason } from './matcher';
 import { recordReader } from './load-rule-set';
 import type { RuleSet } from './rule-set';
-import { renderValue } from './template';
+import { maskValues } from '../observability/redact';
+import { stringsIn } from '../security/secret-params';
+import { placeholderFields, renderValue } from './template';
 
 export interface DryRunResult {
   ruleVersion: string;
@@ -31,10 +33,15 @@ export function dryRun(ruleSet: RuleSet, catalog: MappingCatalog, table: string,
     const definition = rule.definition;
     const ruleScope = { ticket: record, command, rule: { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version: ruleSet.version }, run: { id: '(dry-run)' } };
     const params = attempt(() => renderValue(definition.params, ruleScope));
-    result.explain[definition.id] = { matched: true, mode: definition.mode, params };
+    // Secret params never appear in an answer: not as params, nor inside a rendered step.
+    const secrets = 'error' in (params as object) ? [] : definition.secret_params.flatMap((name) => stringsIn((params as Record<string, TemplateValue>)[name]));
+    const secret = new Set(definition.secret_params);
+    const shownParams = 'error' in (params as object) ? params : Object.fromEntries(Object.entries(params as Record<string, TemplateValue>).map(([name, value]) => [name, secret.has(name) ? '[redacted]' : value]));
+    result.explain[definition.id] = { matched: true, mode: definition.mode, params: shownParams };
     for (const step of definition.steps) {
-      const scope = { ...ruleScope, params: 'error' in (params as object) ? {} : params, steps: {} };
-      result.steps.push({ rule: definition.id, name: step.name, use: step.use, with: attempt(() => renderValue(step.with, scope)) });
+      const credential = step.privileged ? { credential: placeholderFields((field) => `(${step.credential}.${field}, checked out at run time)`) } : {};
+      const scope = { ...ruleScope, params: 'error' in (params as object) ? {} : params, steps: {}, ...credential };
+      result.steps.push({ rule: definition.id, name: step.name, use: step.use, with: masked(attempt(() => renderValue(step.with, scope)), secrets) });
     }
   }
   for (const { ruleId, reason } of skipped) {
@@ -48,15 +55,24 @@ export function dryRun(ruleSet: RuleSet, catalog: MappingCatalog, table: string,
 function describeTrigger(trigger: TriggerDefinition): string {
   if (typeof trigger === 'string') return trigger;
   if ('command' in trigger) return `/automate ${trigger.command} by ${trigger.allowed_groups.join(' or ')}`;
+  if ('manual' in trigger) return `manual for ${trigger.allowed_groups.join(' or ')}`;
   return Array.isArray(trigger.changes) ? `changes to ${trigger.changes.join(' or ')}` : `changes of ${Object.entries(trigger.changes).map(([f, v]) => `${f} to ${v}`).join(' or ')}`;
 }
 
 function describeReason(reason: SkipReason, triggers: TriggerDefinition[]): string {
   if (reason === 'trigger') return `fires on ${triggers.map(describeTrigger).join(', ')} only`;
-  if (reason === 'not_allowed') return 'the agent who typed the command is in none of its allowed groups';
+  if (reason === 'not_allowed') return 'the agent (who typed the command, or asked through the UI Action) is in none of its allowed groups';
   if (reason === 'condition') return 'condition not met';
   if (reason === 'stopped') return 'an earlier matching rule stops further matching';
   return 'rule is disabled';
+}
+
+function masked(value: TemplateValue | { error: string }, secrets: readonly string[]): TemplateValue | { error: string } {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return maskValues(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => masked(v, secrets) as TemplateValue);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v as TemplateValue, secrets)])) as TemplateValue;
+  return value;
 }
 
 function attempt(render: () => TemplateValue): TemplateValue | { error: string } {

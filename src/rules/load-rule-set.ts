@@ -95,7 +95,7 @@ function crossFileProblems(files: (ValidatedFile & { yaml: PositionedYaml })[]):
 /** The kind of event a trigger fires on: changes and work-note commands arrive as updates. */
 function eventKindOf(trigger: TriggerDefinition): 'inserted' | 'updated' | 'manual' {
   if (typeof trigger === 'string') return trigger;
-  return 'updated';
+  return 'manual' in trigger ? 'manual' : 'updated';
 }
 
 /** Evaluation order within a table: priority (lower first), then the order written. */

@@ -22,7 +22,9 @@ const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a ServiceNow c
  *   `{ changes: { field: value } }`: an update where the field changed *to* that value;
  * - `{ command: name, allowed_groups: [...] }`: an agent typed `/automate <name> key=value ...` in a work
  *   note, and is a member of one of the groups;
- * - `manual`: an operator triggered it through `POST /api/v1/rules/{id}/trigger`.
+ * - `manual`: an operator triggered it through `POST /api/v1/rules/{id}/trigger`;
+ *   `{ manual: true, allowed_groups: [...] }`: the same, on behalf of a service-desk agent (the UI
+ *   Action sends the agent's `requested_by`) who is a member of one of the groups.
  */
 export const triggerSchema = z.union([
   z.enum(['inserted', 'updated', 'manual']),
@@ -33,8 +35,19 @@ export const triggerSchema = z.union([
       allowed_groups: z.array(z.string().min(1).max(100)).min(1).describe('ServiceNow groups (sys_user_group.name) whose members may run the command'),
     })
     .strict(),
+  z
+    .object({
+      manual: z.literal(true),
+      allowed_groups: z.array(z.string().min(1).max(100)).min(1).describe('ServiceNow groups (sys_user_group.name) whose members may trigger the rule from the UI Action'),
+    })
+    .strict(),
 ]);
 export type TriggerDefinition = z.infer<typeof triggerSchema>;
+
+/** The plain `manual` trigger or its agent-restricted form. */
+export function isManualTrigger(trigger: TriggerDefinition): boolean {
+  return trigger === 'manual' || (typeof trigger === 'object' && 'manual' in trigger);
+}
 
 /** Names of registered gates (src/engine/gates.ts): `approval` is built in; change management adds its own. */
 const gateListSchema = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'gate names are snake_case')).max(20).default([]);
@@ -83,6 +96,15 @@ export const stepSchema = z
       .strict()
       .optional()
       .describe('the action that undoes this step when a later step fails (run latest first)'),
+    privileged: z
+      .boolean()
+      .optional()
+      .describe('the step runs with a credential checked out just in time (see credential); it must pass the approval gate first'),
+    credential: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a name under privilege.credentials in config)')
+      .optional()
+      .describe('privileged steps: the credential to check out for the attempt; its fields are `credential.<field>` in this step\'s `with`'),
   })
   .strict();
 export type StepDefinition = z.infer<typeof stepSchema>;

@@ -26,6 +26,8 @@ export interface MatchInput {
   command?: CommandInvocation;
   /** For manual triggers: the one rule asked for. */
   ruleId?: string;
+  /** For manual triggers on behalf of a service-desk agent: who, and their groups (sys_user_grmember). */
+  requestedBy?: { user: string; groups: readonly string[] };
 }
 
 export type SkipReason = 'disabled' | 'trigger' | 'condition' | 'stopped' | 'not_allowed';
@@ -82,9 +84,16 @@ function whyNot(rule: CompiledRule, input: MatchInput): SkipReason | undefined {
   return undefined;
 }
 
-/** Whether one of a rule's triggers fires for the event; `not_allowed` when a command's typist is in none of its groups. */
+/**
+ * Whether one of a rule's triggers fires for the event; `not_allowed` when a command's typist, or
+ * the agent a restricted manual trigger acts for, is in none of its groups.
+ */
 export function triggerFires(trigger: TriggerDefinition, input: MatchInput): 'yes' | 'no' | 'not_allowed' {
   if (typeof trigger === 'string') return trigger === input.trigger ? 'yes' : 'no';
+  if ('manual' in trigger) {
+    if (input.trigger !== 'manual') return 'no';
+    return input.requestedBy && memberOfAny(input.requestedBy.groups, trigger.allowed_groups) ? 'yes' : 'not_allowed';
+  }
   if ('changes' in trigger) {
     if (input.trigger !== 'updated') return 'no';
     const changed = input.changedFields ?? [];
@@ -94,6 +103,11 @@ export function triggerFires(trigger: TriggerDefinition, input: MatchInput): 'ye
     return fires ? 'yes' : 'no';
   }
   if (input.command?.name !== trigger.command) return 'no';
-  const groups = new Set(input.command.groups.map((g) => g.toLowerCase()));
-  return trigger.allowed_groups.some((g) => groups.has(g.toLowerCase())) ? 'yes' : 'not_allowed';
+  return memberOfAny(input.command.groups, trigger.allowed_groups) ? 'yes' : 'not_allowed';
+}
+
+/** Group names compare case-insensitively, as ServiceNow's do. */
+export function memberOfAny(groups: readonly string[], allowed: readonly string[]): boolean {
+  const names = new Set(groups.map((g) => g.toLowerCase()));
+  return allowed.some((g) => names.has(g.toLowerCase()));
 }

@@ -64,6 +64,7 @@ function triggerKeysOf(rule: CompiledRule): TriggerKey[] {
   for (const trigger of rule.definition.on) {
     if (typeof trigger === 'string') keys.add(trigger);
     else if ('changes' in trigger) keys.add('updated');
+    else if ('manual' in trigger) keys.add('manual');
     else keys.add(`command:${trigger.command}`);
   }
   return [...keys];

@@ -1,4 +1,4 @@
-import { Liquid, type Template } from 'liquidjs';
+import { Drop, Liquid, type Template } from 'liquidjs';
 import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { TemplateValue } from './mapping.schema';
@@ -39,6 +39,15 @@ export type TemplateScope = Record<string, unknown>;
  * more than rendering. Bounded (least recently used dropped) since templates change with reloads.
  */
 const parsed = boundedCache(2000, (template: string): Template[] => engine.parse(template));
+
+/** A scope object whose every field renders as the given text (a credential not at hand, say). */
+export function placeholderFields(text: (field: string) => string): Drop {
+  return new (class extends Drop {
+    override liquidMethodMissing(field: string | number): string {
+      return text(String(field));
+    }
+  })();
+}
 
 /** Renders one template string. Throws `template.render_failed` naming the problem. */
 export function renderString(template: string, scope: TemplateScope): string {

@@ -5,6 +5,7 @@ import type { MappingCatalog } from './mapping-catalog';
 import { TEMPLATE_ROOTS } from './mapping-catalog';
 import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
+import { APPROVAL_GATE } from '../engine/gates';
 import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
 
 /**
@@ -52,7 +53,7 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     checkSecretParams(rule, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
     const resolved = { ...rule, steps: rule.steps! };
-    checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report);
+    checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
     return resolved;
@@ -108,7 +109,7 @@ function resolveTemplateUse(table: string, rule: RuleDefinition, catalog: Mappin
 function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
   const commands = new Set<string>();
   rule.on.forEach((trigger, i) => {
-    if (typeof trigger === 'string') return;
+    if (typeof trigger === 'string' || 'manual' in trigger) return;
     if ('command' in trigger) {
       if (commands.has(trigger.command)) report(['on', i, 'command'], `command ${trigger.command} is listed twice`);
       commands.add(trigger.command);
@@ -128,7 +129,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     // The branch whose shape the value took (its problems are inside it) says what is wrong.
     const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0)).sort((a, b) => a.length - b.length)[0];
     if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
-    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } } or { command: name, allowed_groups: [groups] }`;
+    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] } or { manual: true, allowed_groups: [groups] }`;
   }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
@@ -163,9 +164,13 @@ function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCa
   if (table !== 'change_request') report(['change'], `a change block only applies to change_request rules, not ${table}`);
   if (!rule.gates.includes('change')) report(['gates'], 'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window');
   checkSteps(table, rule.change.rollback, ['change', 'rollback'], catalog, report);
+  // A rollback runs at once, without gates: there is no approval a credential could follow.
+  rule.change.rollback.forEach((step, i) => {
+    if (step.privileged) report(['change', 'rollback', i, 'privileged'], 'a rollback step cannot be privileged: rollback steps run without gates, so no approval precedes the checkout');
+  });
 }
 
-function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report): void {
+function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report, ruleGates: readonly string[] = []): void {
   const report: Report = (path, message, offset) => outer([...at, ...path.slice(1)], message, offset);
   const seen = new Set<string>();
   steps.forEach((step, i) => {
@@ -175,6 +180,25 @@ function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey
     // A compensation is an action like any other: a typo must fail here, not when a rollback is needed.
     if (step.compensate) checkAction(step.compensate.use, step.compensate.with, ['steps', i, 'compensate'], catalog, report);
     step.requires?.forEach((requirement, r) => checkRequirement(table, steps, i, requirement, ['steps', i, 'requires', r], catalog, report));
+  });
+  checkPrivilegedSteps(steps, ruleGates, report);
+}
+
+/**
+ * A privileged step names the credential it checks out, and a person approves it first: the
+ * `approval` gate is in the step's own gates, or — for a step of the first stage, which is asked the
+ * rule's gates too — in the rule's. The worker checks the recorded approval again before checkout.
+ */
+function checkPrivilegedSteps(steps: ResolvedRule['steps'], ruleGates: readonly string[], report: Report): void {
+  steps.forEach((step, i) => {
+    if (!step.privileged) {
+      if (step.credential !== undefined) report(['steps', i, 'credential'], 'credential is only checked out for a privileged step (add privileged: true)');
+      return;
+    }
+    if (step.credential === undefined) report(['steps', i, 'privileged'], 'a privileged step needs credential: <name under privilege.credentials>');
+    const firstStage = i === 0 || (step.parallel !== undefined && step.parallel === steps[0]?.parallel);
+    const approved = step.gates.includes(APPROVAL_GATE) || (firstStage && ruleGates.includes(APPROVAL_GATE));
+    if (!approved) report(['steps', i, 'gates'], `a privileged step must pass the ${APPROVAL_GATE} gate first (gates: [${APPROVAL_GATE}])`);
   });
 }
 
@@ -221,17 +245,17 @@ function checkAction(use: string, values: Record<string, TemplateValue>, at: Pro
 function checkTemplates(table: string, rule: ResolvedRule, catalog: MappingCatalog, report: Report, only: { skipSteps?: boolean; stepsOnly?: boolean } = {}): void {
   const params = new Set(Object.keys(rule.params));
   const steps = new Set(rule.steps.map((s) => s.name));
-  const check = (path: PropertyKey[], value: TemplateValue, scope: { params: boolean; writeback: boolean }) =>
+  const check = (path: PropertyKey[], value: TemplateValue, scope: { params: boolean; writeback: boolean; credential?: boolean }) =>
     forEachString(value, path, (text, at) => {
       const syntax = templateSyntaxProblem(text);
       if (syntax) return report(at, `template: ${syntax}`);
       for (const variable of variablesOf(text)) {
-        const problem = variableProblem(variable, table, catalog, { params: scope.params ? params : undefined, steps, writeback: scope.writeback });
+        const problem = variableProblem(variable, table, catalog, { params: scope.params ? params : undefined, steps, writeback: scope.writeback, credential: scope.credential });
         if (problem) report(at, `template: ${problem}`);
       }
     });
   if (!only.stepsOnly) for (const [name, value] of Object.entries(rule.params)) check(['params', name], value, { params: false, writeback: false });
-  if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false }));
+  if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false, credential: step.privileged === true }));
   const key = rule.concurrency?.key;
   if (key !== undefined) {
     check(['concurrency', 'key'], key, { params: true, writeback: false });
@@ -254,7 +278,7 @@ function variableProblem(
   variable: string,
   table: string,
   catalog: MappingCatalog,
-  known: { params?: Set<string>; steps: Set<string>; writeback: boolean },
+  known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean },
 ): string | undefined {
   const [root = '', name] = variable.split('.');
   if (!(root in TEMPLATE_ROOTS)) return `unknown variable ${root} (use one of ${Object.keys(TEMPLATE_ROOTS).join(', ')})`;
@@ -263,6 +287,7 @@ function variableProblem(
   if (root === 'params' && name && known.params && !known.params.has(name)) return `params.${name} is not defined in this rule`;
   if (root === 'steps' && name && !known.steps.has(name)) return `steps.${name} is not a step of this rule`;
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
+  if (root === 'credential' && !known.credential) return 'credential is only known in the with of a privileged step';
   if (root === 'command' && name && !['name', 'user', 'args'].includes(name)) return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;
 }

@@ -1,28 +1,45 @@
 import type { RunContext } from '../engine/run-context';
-import { redactText, registerSecret } from '../observability/redact';
+import { isRegisteredSecret, redactText, registerSecret } from '../observability/redact';
 import type { TemplateValue } from '../rules/mapping.schema';
 
 /**
  * A run's secret params (rule field `secret_params`): their rendered values are registered with the
  * redactor, which masks them in every log line and HTTP error; the engine passes step errors,
  * results and write-backs through `maskSecrets` before they are stored, audited or sent.
- * Values shorter than 6 characters are not masked (masking "1" everywhere would hide everything).
+ * Values of any length are masked; short ones only where they stand alone (see redact.ts).
  */
 export function registerSecretParams(context: RunContext): void {
-  for (const name of context.secretParams ?? []) for (const value of stringsIn(context.params[name])) registerSecret(value);
+  for (const value of secretParamValues(context)) registerSecret(value);
 }
 
-/** Masks registered secrets inside text or a JSON-like structure. */
+/** The string forms of a context's secret param values (opened, not sealed). */
+export function secretParamValues(context: RunContext): string[] {
+  return (context.secretParams ?? []).flatMap((name) => stringsIn(context.params[name]));
+}
+
+/**
+ * Masks registered secrets inside text or a JSON-like structure. The structure is walked rather than
+ * masked as serialised JSON: a short secret such as `1` must not turn `"attempt":1` into invalid JSON;
+ * a scalar that is exactly a secret (a PIN returned as a number) becomes the mask.
+ */
 export function maskSecrets<T>(value: T): T {
-  if (typeof value === 'string') return redactText(value) as T;
-  if (value === null || value === undefined || typeof value !== 'object') return value;
-  return JSON.parse(redactText(JSON.stringify(value))) as T;
+  return maskValue(value) as T;
 }
 
-function stringsIn(value: TemplateValue | undefined): string[] {
+const MASK = '[redacted]';
+
+function maskValue(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return isRegisteredSecret(String(value)) ? MASK : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(maskValue);
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [redactText(key), maskValue(v)]));
+}
+
+/** Every scalar inside a param value, as text: what a secret param's value is masked as. */
+export function stringsIn(value: TemplateValue | undefined): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return [value];
   if (typeof value !== 'object') return [String(value)];
   return (Array.isArray(value) ? value : Object.values(value)).flatMap(stringsIn);
 }
-

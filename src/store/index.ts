@@ -5,6 +5,7 @@ import type { Store } from './database';
 import { identityUseRepository } from './identity-use.repository';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
+import { privilegeLeaseRepository } from './privilege-lease.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
@@ -23,6 +24,7 @@ export function repositories(store: Store) {
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
+    privilegeLeases: privilegeLeaseRepository(store.db),
     ruleProposals: ruleProposalRepository(store.db),
     suggestions: suggestionRepository(store.db),
     changeClaims: changeClaimRepository(),

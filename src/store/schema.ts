@@ -148,6 +148,26 @@ export interface ConnectorCredentialRow {
   updated_at: number;
 }
 
+/** A credential checked out for a privileged step (src/security/privilege-broker.ts); never the secret itself. */
+export interface PrivilegeLeaseRow {
+  id: string;
+  run_id: string;
+  step_id: string;
+  step_name: string;
+  ticket_number: string;
+  /** The credential's name in config (`privilege.credentials`). */
+  credential: string;
+  provider: string;
+  /** The provider's handle for revoking (a Vault lease id, a PAM account id); not a secret. */
+  lease_id: string;
+  approved_by: string;
+  granted_at: number;
+  /** When the provider lets the lease lapse on its own, if it said. */
+  expires_at: number | null;
+  released_at: number | null;
+  release_error: string | null;
+}
+
 /** A change to one mapping table proposed through the API (see rules/rule-proposals.ts). */
 export interface RuleProposalRow {
   id: string;
@@ -204,6 +224,7 @@ export interface Tables {
   rule_versions: RuleVersionRow;
   approvals: ApprovalRow;
   connector_credentials: ConnectorCredentialRow;
+  privilege_leases: PrivilegeLeaseRow;
   rule_proposals: RuleProposalRow;
   suggestions: SuggestionRow;
   change_claims: ChangeClaimRow;

@@ -11,10 +11,12 @@ import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketEvent } from '../../../src/ingest/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
-import { silentLogger } from '../../../src/observability/logger';
+import { silentLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
+import { createPrivilegeBroker } from '../../../src/security/privilege-broker';
+import type { CredentialSpec, PrivilegeProvider } from '../../../src/security/privilege-provider';
 import type { TestStore } from '../../helpers/stores';
 
 /** launch: a job that finishes at its first check; slow: one that never does; fail: refused at once; undo: a compensation. */
@@ -113,6 +115,10 @@ export interface EngineOptions {
   start?: number;
   /** engine.maxActiveRuns */
   maxActiveRuns?: number;
+  /** Where the engine logs; default: nowhere. */
+  logger?: Logger;
+  /** Credential providers for privileged steps (the broker runs on the test clock). */
+  privilege?: { providers: Record<string, PrivilegeProvider>; credentials: Record<string, CredentialSpec> };
 }
 
 export function buildEngine(t: TestStore, mapping: string, options: EngineOptions = {}) {
@@ -124,7 +130,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const backend = fakeBackend();
   const instance = fakeInstance();
   const metrics = createMetrics();
-  const logger = silentLogger();
+  const logger = options.logger ?? silentLogger();
   const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
   const deps = { store: t.store, repos: t.repos, logger, metrics, now };
   const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler, slow: backend.slow, fail: backend.fail, undo: backend.undo }, health: async () => ({ ok: true }) } } });
@@ -133,7 +139,8 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline', maxActiveRuns: options.maxActiveRuns });
   const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, now });
   const breakers = options.breakers ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now }) : undefined;
-  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers });
+  const privilege = options.privilege ? createPrivilegeBroker({ ...deps, ...options.privilege, leaseSeconds: 600 }) : undefined;
+  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers, privilege });
   const sender = createOutboxSender({ repos: t.repos, target: instance, logger, metrics, owner, retry, now, random: () => 0 });
   const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
 
@@ -164,5 +171,5 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     await admission.admit();
   }
 
-  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers, admission };
+  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers, admission, privilege };
 }
