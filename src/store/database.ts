@@ -18,6 +18,7 @@ import { changeClaims } from './migrations/009-change-claims';
 import { identityUse } from './migrations/010-identity-use';
 import { runConcurrency } from './migrations/011-run-concurrency';
 import { privilegeLeases } from './migrations/012-privilege-leases';
+import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -38,7 +39,7 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-rule-proposals': ruleProposals(), '007-suggestions': suggestions(), '008-outbox-attachments': outboxAttachments(), '009-change-claims': changeClaims(), '010-identity-use': identityUse(), '011-run-concurrency': runConcurrency(), '012-privilege-leases': privilegeLeases() };
+  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-rule-proposals': ruleProposals(), '007-suggestions': suggestions(), '008-outbox-attachments': outboxAttachments(), '009-change-claims': changeClaims(), '010-identity-use': identityUse(), '011-run-concurrency': runConcurrency(), '012-privilege-leases': privilegeLeases(), '013-ticket-lookup-indexes': ticketLookupIndexes() };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,

@@ -19,7 +19,7 @@ import { openTestStore, TEST_POSTGRES_URL, type TestStore } from '../helpers/sto
 const INCIDENTS = 30;
 const REPO_ROOT = join(__dirname, '..', '..');
 /** `snowline serve` from the TypeScript sources (tsx, the CLI tests' entry point), so the test needs no build. */
-const SERVE = ['--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'snowline-main.ts'), 'serve'];
+const SERVE = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'entry.ts'), 'serve'];
 const REDIS_URL = process.env.SNOWLINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 jest.setTimeout(90_000);

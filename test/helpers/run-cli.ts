@@ -7,7 +7,7 @@ export interface CliResult {
   stderr: string;
 }
 
-const ENTRY = join(__dirname, 'snowline-main.ts');
+const ENTRY = join(__dirname, '..', '..', 'src', 'cli', 'entry.ts');
 const REPO_ROOT = join(__dirname, '..', '..');
 
 /**
