@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
@@ -9,6 +8,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { issueToken } from '../../src/security/jwt';
 import type { FaultPlanInput, FaultTarget } from '../../src/sandbox/faults/fault-injector';
+import { eventually, freePort } from '../helpers/waiting';
 
 /**
  * The real app on its built-in sandbox, with the sandbox's fault injection (`/sandbox/faults`)
@@ -16,26 +16,6 @@ import type { FaultPlanInput, FaultTarget } from '../../src/sandbox/faults/fault
  * by exactly one controller job and exactly one work note. Timeouts, retry delays and the breaker
  * are scaled down through the config file so the whole suite stays well under a minute.
  */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Settings scaled for a test: short client timeouts, quick retries, a breaker that opens after 3 failures for 1.5 s. */
 const SCALED = {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
@@ -8,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
 import { createSandbox, type Sandbox } from '../../src/sandbox/server';
 import { openTestStore, TEST_POSTGRES_URL, type TestStore } from '../helpers/stores';
+import { freePort } from '../helpers/waiting';
 
 /**
  * Three real Snowline processes share one PostgreSQL schema, one Redis and one sandbox instance.
@@ -23,16 +23,6 @@ const SERVE = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'entry.ts'), 'se
 const REDIS_URL = process.env.SNOWLINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 jest.setTimeout(90_000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 40_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

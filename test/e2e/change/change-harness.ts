@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../../src/app';
 import { loadConfig, type Config } from '../../../src/config';
 import { formatDateTime } from '../../../src/rules/encoded-query/date-time';
+import { freePort } from '../../helpers/waiting';
 
 /**
  * A whole Snowline on its built-in sandbox (ServiceNow + AWX), as `npm start` runs it, with the
@@ -127,13 +127,3 @@ export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000,
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
