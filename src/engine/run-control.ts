@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Repositories, Store } from '../store';
 import { ACTIVE_STEP_STATES, type RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from './gates';
+import { SLOT_HOLDING_RUN_STATES } from './run-admission';
 import type { Db } from '../store';
 import { stepFlow } from './run-context';
 import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';
@@ -29,8 +30,16 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
     }
   }
 
+  /** A run that went on while another holds its concurrency key would put two remediations on one CI at once. */
+  async function refuseWhenKeyBusy(trx: Db, run: RunWithSteps): Promise<void> {
+    if (run.concurrency_key === null || run.state === 'running') return;
+    const holder = await trx.selectFrom('runs').select('id').where('concurrency_key', '=', run.concurrency_key).where('state', 'in', [...SLOT_HOLDING_RUN_STATES]).where('id', '!=', run.id).executeTakeFirst();
+    if (holder) throw new ConflictError('run.concurrency_key_busy', `run ${holder.id} holds the concurrency key ${run.concurrency_key}; go on with run ${run.id} once it has ended`, { holder: holder.id });
+  }
+
   /** A finished run goes on: steps cancelled because it ended wait again, and the state machine unblocks what is due. */
   async function reopen(trx: Db, run: RunWithSteps, at: number): Promise<void> {
+    await refuseWhenKeyBusy(trx, run);
     await repos.runs.updateSteps(trx, run.steps.filter((s) => s.state === 'cancelled').map((s) => s.id), { state: 'blocked', finished_at: null });
     const steps = await repos.runs.stepsOf(trx, run.id);
     const decision = decideRun(stepViews(steps));

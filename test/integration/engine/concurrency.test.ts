@@ -76,6 +76,21 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     expect(e.backend.jobs.size).toBe(3);
   });
 
+  it('refuses to retry a failed run while another run holds its key, and retries it once that one has ended', async () => {
+    const key = 'concurrency: { key: "ci:{{ ticket.cmdb_ci }}" }';
+    const e = buildEngine(t, mapping(rule('restart-web', 'fake.fail', key), rule('patch-web', 'fake.slow', key)));
+    await e.intake.accept(onCi(1, 'web-01'), 'webhook');
+    await e.settle(60_000);
+    const runs = await t.repos.runs.list({ limit: 10 });
+    const failed = runs.find((r) => r.state === 'failed')!;
+    const holder = runs.find((r) => r.state === 'running')!;
+    await expect(e.control.retry(failed.id, 'ops@example.com')).rejects.toMatchObject({ code: 'run.concurrency_key_busy' });
+    expect((await t.repos.runs.get(failed.id))!.state).toBe('failed');
+
+    await e.control.cancel(holder.id, 'ops@example.com');
+    expect((await e.control.retry(failed.id, 'ops@example.com')).state).toBe('running');
+  });
+
   it('a queued run can be cancelled: it never starts', async () => {
     const e = buildEngine(t, mapping(rule('patch-hosts', 'fake.slow', 'concurrency: { max_runs: 1 }')));
     await e.intake.accept(onCi(1, 'web-01'), 'webhook');
