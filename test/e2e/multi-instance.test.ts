@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
 import { createSandbox, type Sandbox } from '../../src/sandbox/server';
 import { openTestStore, TEST_POSTGRES_URL, type TestStore } from '../helpers/stores';
+import { successNotesByIncident, startServe, waitFor as eventually, waitHealthy, type SnowlineProcess as Instance } from '../helpers/snowline-process';
 import { freePort } from '../helpers/waiting';
 
 /**
@@ -18,27 +18,9 @@ import { freePort } from '../helpers/waiting';
 
 const INCIDENTS = 30;
 const REPO_ROOT = join(__dirname, '..', '..');
-/** `snowline serve` from the TypeScript sources (tsx, the CLI tests' entry point), so the test needs no build. */
-const SERVE = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'entry.ts'), 'serve'];
 const REDIS_URL = process.env.SNOWLINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 jest.setTimeout(90_000);
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-interface Instance {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
 
 describe('three Snowline instances on one PostgreSQL schema', () => {
   let t: TestStore;
@@ -57,21 +39,12 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
   }
 
   async function startInstance(configFile: string, sandboxUrl: string): Promise<Instance> {
-    const port = await freePort();
-    const child = spawn(process.execPath, SERVE, {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH, PORT: String(port), SNOWLINE_CONFIG: configFile, LOG_LEVEL: 'warn',
-        DATABASE_URL: TEST_POSTGRES_URL, SNOWLINE_DB_SCHEMA: t.options.postgresSchema, SNOWLINE_REDIS_URL: REDIS_URL,
-        SERVICENOW_URL: sandboxUrl, SERVICENOW_USER: 'admin', SERVICENOW_PASSWORD: 'admin', AWX_URL: sandboxUrl, AWX_TOKEN: 'sandbox',
-        SNOWLINE_WEBHOOK_SECRET: 'multi-instance-webhook-secret', SNOWLINE_JWT_SECRET: 'multi-instance-jwt-secret-0123456789',
-        SNOWLINE_POLL_SECONDS: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const instance = startServe(await freePort(), {
+      SNOWLINE_CONFIG: configFile, DATABASE_URL: TEST_POSTGRES_URL, SNOWLINE_DB_SCHEMA: t.options.postgresSchema!, SNOWLINE_REDIS_URL: REDIS_URL,
+      SERVICENOW_URL: sandboxUrl, SERVICENOW_USER: 'admin', SERVICENOW_PASSWORD: 'admin', AWX_URL: sandboxUrl, AWX_TOKEN: 'sandbox',
+      SNOWLINE_WEBHOOK_SECRET: 'multi-instance-webhook-secret', SNOWLINE_JWT_SECRET: 'multi-instance-jwt-secret-0123456789',
+      SNOWLINE_POLL_SECONDS: '1',
     });
-    const instance = { url: `http://127.0.0.1:${port}`, process: child, output: [] as string[] };
-    child.stdout!.on('data', (d: Buffer) => instance.output.push(d.toString()));
-    child.stderr!.on('data', (d: Buffer) => instance.output.push(d.toString()));
     instances.push(instance);
     return instance;
   }
@@ -90,11 +63,7 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
     sn = axios.create({ baseURL: url, auth: { username: 'admin', password: 'admin' } });
     const configFile = writeConfig();
     await Promise.all([1, 2, 3].map(() => startInstance(configFile, url)));
-    for (const instance of instances) {
-      await eventually(() => axios.get(`${instance.url}/healthz`, { timeout: 2000 }).then(() => true), 'every instance answers', 45_000).catch((err: Error) => {
-        throw new Error(`${err.message}; its output:\n${instance.output.join('')}`);
-      });
-    }
+    for (const instance of instances) await waitHealthy(instance);
   });
 
   afterAll(async () => {
@@ -132,11 +101,7 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
       return (data as { result: unknown[] }).result.length === 0 ? true : undefined;
     }, 'every incident is resolved', 45_000);
 
-    const { data: notes } = await sn.get('/api/now/table/sys_journal_field', { params: { sysparm_query: 'element=work_notes', sysparm_fields: 'element_id,value', sysparm_limit: 1000 } });
-    const successNotes = new Map<string, number>();
-    for (const note of (notes as { result: { element_id: string; value: string }[] }).result) {
-      if (/succeeded/.test(note.value)) successNotes.set(note.element_id, (successNotes.get(note.element_id) ?? 0) + 1);
-    }
+    const successNotes = await successNotesByIncident(sn);
     expect(sysIds.map((id) => successNotes.get(id) ?? 0)).toEqual(Array(INCIDENTS).fill(1));
 
     const runs = await t.store.db.selectFrom('runs').select(['id', 'state', 'sys_id']).execute();
