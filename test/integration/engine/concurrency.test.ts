@@ -78,12 +78,17 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
 
   it('refuses to retry a failed run while another run holds its key, and retries it once that one has ended', async () => {
     const key = 'concurrency: { key: "ci:{{ ticket.cmdb_ci }}" }';
-    const e = buildEngine(t, mapping(rule('restart-web', 'fake.fail', key), rule('patch-web', 'fake.slow', key)));
-    await e.intake.accept(onCi(1, 'web-01'), 'webhook');
+    const crashed = rule('restart-web', 'fake.fail', key).replace('is down on', 'crashed on');
+    const e = buildEngine(t, mapping(crashed, rule('patch-web', 'fake.slow', key)));
+    // First a run that fails on web-01, then one that holds web-01's key.
+    await e.intake.accept(incidentEvent('1'.repeat(32), { cmdb_ci: 'web-01', short_description: 'nginx crashed on web-01' }), 'webhook');
+    await e.settle(60_000);
+    await e.intake.accept(onCi(2, 'web-01'), 'webhook');
     await e.settle(60_000);
     const runs = await t.repos.runs.list({ limit: 10 });
-    const failed = runs.find((r) => r.state === 'failed')!;
-    const holder = runs.find((r) => r.state === 'running')!;
+    const failed = runs.find((r) => r.rule_id === 'restart-web')!;
+    const holder = runs.find((r) => r.rule_id === 'patch-web')!;
+    expect([failed.state, holder.state]).toEqual(['failed', 'running']);
     await expect(e.control.retry(failed.id, 'ops@example.com')).rejects.toMatchObject({ code: 'run.concurrency_key_busy' });
     expect((await t.repos.runs.get(failed.id))!.state).toBe('failed');
 
