@@ -158,7 +158,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes, privilege, secretBox });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
-  const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns });
+  const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });

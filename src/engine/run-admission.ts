@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
 import type { RunContext } from './run-context';
 
@@ -59,6 +60,8 @@ export interface RunAdmissionDeps {
   logger: Logger;
   /** engine.maxActiveRuns; undefined = no global limit. */
   maxActiveRuns?: number;
+  /** When given, `snowline_runs_queued` shows how many runs wait for a slot. */
+  metrics?: Pick<Metrics, 'runsQueued'>;
   now?: () => number;
 }
 
@@ -80,7 +83,10 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
   async function admit(): Promise<number> {
     // Most rounds find nothing queued: answer that without taking the lock.
     const anyQueued = await store.db.selectFrom('runs').select('id').where('state', '=', 'queued').limit(1).executeTakeFirst();
-    if (!anyQueued) return 0;
+    if (!anyQueued) {
+      deps.metrics?.runsQueued.set(0);
+      return 0;
+    }
     const admitted = await store.db.transaction().execute(async (trx) => {
       if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${ADMISSION_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
       const rows = await trx.selectFrom('runs').select(['id', 'rule_id', 'concurrency_key', 'context']).where('state', '=', 'queued').orderBy('created_at').orderBy('id').limit(BATCH).execute();
@@ -105,6 +111,10 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
       return ids;
     });
     if (admitted.length > 0) logger.info('queued runs started', { runs: admitted.length });
+    if (deps.metrics) {
+      const left = await store.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'queued').executeTakeFirst();
+      deps.metrics.runsQueued.set(Number(left?.n ?? 0));
+    }
     return admitted.length;
   }
 

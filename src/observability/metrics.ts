@@ -14,6 +14,7 @@ export function createMetrics() {
     stepRetries: new Counter({ name: 'snowline_step_retries_total', help: 'Step attempts that will be retried, by action and failure class', labelNames: ['action', 'failure'], registers: [registry] }),
     writebacks: new Counter({ name: 'snowline_writebacks_total', help: 'Write-backs to ServiceNow, by result', labelNames: ['result'], registers: [registry] }),
     outboxDepth: new Gauge({ name: 'snowline_outbox_depth', help: 'Write-backs waiting to be sent', registers: [registry] }),
+    runsQueued: new Gauge({ name: 'snowline_runs_queued', help: 'Runs waiting for a concurrency slot (a busy key, max_runs or engine.maxActiveRuns)', registers: [registry] }),
     ruleReloads: new Counter({ name: 'snowline_rule_reloads_total', help: 'Attempts to load changed mapping tables, by result (applied, unchanged, invalid)', labelNames: ['result'], registers: [registry] }),
     ruleSetInvalid: new Gauge({ name: 'snowline_rule_set_invalid', help: '1 while the mapping tables on disk fail validation (the previous version keeps running)', registers: [registry] }),
     cmdbSyncRuns: new Counter({ name: 'snowline_cmdb_sync_runs_total', help: 'Scheduled CMDB syncs, by sync and outcome (ok, with_errors, failed)', labelNames: ['sync', 'outcome'], registers: [registry] }),

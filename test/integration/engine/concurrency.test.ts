@@ -68,11 +68,13 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     for (const n of [1, 2, 3]) await e.intake.accept(onCi(n, `web-0${n}`), 'webhook');
     await e.settle(60_000);
     expect(await runsByState()).toEqual(['queued', 'running', 'running']);
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_queued')).toMatch(/snowline_runs_queued 1$/m);
 
     const running = (await t.repos.runs.list({ limit: 10 })).find((r) => r.state === 'running')!;
     await e.control.cancel(running.id, 'ops@example.com');
     await e.settle(60_000);
     expect(await runsByState()).toEqual(['cancelled', 'running', 'running']);
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_queued')).toMatch(/snowline_runs_queued 0$/m);
     expect(e.backend.jobs.size).toBe(3);
   });
 

@@ -137,7 +137,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const gates = createGateRegistry([manualApprovalGate(t.repos.approvals), ...(options.gates ?? [])]);
   const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
   const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline', maxActiveRuns: options.maxActiveRuns });
-  const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, now });
+  const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, metrics, now });
   const breakers = options.breakers ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now }) : undefined;
   const privilege = options.privilege ? createPrivilegeBroker({ ...deps, ...options.privilege, leaseSeconds: 600 }) : undefined;
   const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers, privilege });
