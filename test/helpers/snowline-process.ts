@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
+import { eventually } from './waiting';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 /** `snowline serve` from the TypeScript sources (tsx), so tests that start real processes need no build. */
@@ -21,15 +22,9 @@ export function startServe(port: number, env: Record<string, string>): SnowlineP
   return started;
 }
 
-/** Polls until `probe` gives a value (a probe that throws counts as not yet). */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** `eventually` for probes of a process that may be down: a probe that throws counts as not yet. */
+export function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 40_000): Promise<T> {
+  return eventually(() => probe().catch(() => undefined), timeoutMs, what);
 }
 
 /** Waits until the process answers /healthz; on timeout the error carries its output. */

@@ -12,13 +12,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `probe` until it gives a value (anything but undefined); fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
+/** Polls `probe` until it gives a value (anything but undefined); fails after `timeoutMs`, naming `what`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000, what = 'condition reached'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

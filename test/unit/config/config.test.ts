@@ -1,17 +1,9 @@
 import { loadConfig, usesSandbox } from '../../../src/config';
-import { ConfigError } from '../../../src/errors';
+import { configProblems } from '../../helpers/config-problems';
 
 const file = 'config/default.yaml';
 
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig({ file, env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.lines;
-    throw err;
-  }
-  return [];
-}
+const problems = (env: NodeJS.ProcessEnv) => configProblems(env, file);
 
 describe('configuration', () => {
   it('runs on the embedded defaults: SQLite file store and the sandbox', () => {

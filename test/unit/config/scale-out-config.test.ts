@@ -1,17 +1,9 @@
 import { loadConfig } from '../../../src/config';
-import { ConfigError } from '../../../src/errors';
+import { configProblems } from '../../helpers/config-problems';
 
 const file = 'config/default.yaml';
 
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig({ file, env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.lines;
-    throw err;
-  }
-  return [];
-}
+const problems = (env: NodeJS.ProcessEnv) => configProblems(env, file);
 
 describe('scale-out settings', () => {
   it('need nothing by default: no Redis, no global run limit, the default schema', () => {
