@@ -5,7 +5,7 @@ import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibl
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
-import { EndpointClient, httpConnector } from '../connectors/http';
+import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../connectors/http';
 import { connectors as connectorRegistry } from '../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
@@ -107,6 +107,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     pollIntervalMs: config.awx.pollIntervalMs,
     retry: config.awx.retry,
   };
+  // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
+  const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
   const controller = ansibleConnector.config.parse(awxConfig);
   const controllerClient = new ControllerClient(controller, { logger, limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }) });
@@ -114,7 +116,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
     ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) },
-    ...optionalConnectors(config.connectors, { logger, servicenow: snClient }),
+    ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
   });
 
   const retry = config.engine.retry;
@@ -184,7 +186,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const cmdbSyncs = config.connectors.cmdb
     ? cmdbSyncJobs(config.connectors.cmdb, {
         client: snClient,
-        sources: { controller: controllerClient, endpoints: new Map(Object.entries(config.connectors.http?.endpoints ?? {}).map(([name, e]) => [name, new EndpointClient(name, e)])) },
+        sources: { controller: controllerClient, endpoints: httpEndpoints ?? new Map() },
         logger,
         metrics,
       })
@@ -253,9 +255,9 @@ function listen(app: ReturnType<typeof createHttpApp>, port: number, host: strin
 }
 
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */
-function optionalConnectors(sections: Config['connectors'], deps: { logger: Logger; servicenow: ServiceNowClient }) {
+function optionalConnectors(sections: Config['connectors'], deps: { logger: Logger; servicenow: ServiceNowClient; httpEndpoints?: Map<string, EndpointClient> }) {
   const built: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }> = {};
-  if (sections.http) built.http = { descriptor: httpConnector, runtime: httpConnector.create(sections.http, deps) };
+  if (deps.httpEndpoints) built.http = { descriptor: httpConnector, runtime: createHttpRuntime(deps.httpEndpoints) };
   if (sections.ansible_local) built.ansible_local = { descriptor: ansibleLocalConnector, runtime: ansibleLocalConnector.create(sections.ansible_local, deps) };
   if (sections.cmdb) built.cmdb = { descriptor: cmdbConnector, runtime: cmdbConnector.create(sections.cmdb, deps) };
   return built;

@@ -35,13 +35,22 @@ export const httpConnector: ConnectorDescriptor<HttpConfig> = {
   },
   classify: classifyError,
   create(config: HttpConfig, deps: ConnectorDeps & { now?: () => number }) {
-    const endpoints = new Map(Object.entries(config.endpoints).map(([name, e]) => [name, new EndpointClient(name, e, deps.now)]));
-    return {
-      actions: { request: createRequestHandler(endpoints), aws_ec2_instances: createEc2InstancesHandler(endpoints) },
-      async health() {
-        // Endpoints are arbitrary APIs with no common health path; a failing one shows in its steps.
-        return { ok: true, detail: `${endpoints.size} endpoints configured` };
-      },
-    };
+    return createHttpRuntime(endpointClients(config, deps.now));
   },
 };
+
+/** One client per configured endpoint (each with its own token cache and rate limit). */
+export function endpointClients(config: HttpConfig, now?: () => number): Map<string, EndpointClient> {
+  return new Map(Object.entries(config.endpoints).map(([name, e]) => [name, new EndpointClient(name, e, now)]));
+}
+
+/** The connector over endpoint clients built once, so other users of an endpoint (CMDB syncs) share its token and limit. */
+export function createHttpRuntime(endpoints: Map<string, EndpointClient>) {
+  return {
+    actions: { request: createRequestHandler(endpoints), aws_ec2_instances: createEc2InstancesHandler(endpoints) },
+    async health() {
+      // Endpoints are arbitrary APIs with no common health path; a failing one shows in its steps.
+      return { ok: true, detail: `${endpoints.size} endpoints configured` };
+    },
+  };
+}
