@@ -29,8 +29,7 @@ export interface ActionContext {
  * waiting on a slow job holds no memory and survives restarts.
  */
 export type ActionProgress<R> =
-  | { status: 'done'; result: R }
-  | { status: 'pending'; ref: string; checkAfterMs: number };
+  { status: 'done'; result: R } | { status: 'pending'; ref: string; checkAfterMs: number };
 
 /** Static description of one action: what `snowline validate` checks mapping steps against. */
 export interface ActionSpec<P = unknown, R = unknown> {

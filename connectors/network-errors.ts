@@ -6,10 +6,28 @@ import { ConnectorError, SnowlineError, type FailureClass } from '../src/errors'
  */
 
 /** Network error codes raised before any byte of the request reached the server. */
-export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** Codes of a broken or timed-out exchange common to all clients; each connector adds its client's own. */
-export const BROKEN_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ESOCKETTIMEDOUT']);
+export const BROKEN_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+]);
 
 /** The `code` of a network error from axios / node, if any. */
 export function networkCode(error: unknown): string | undefined {
@@ -25,7 +43,10 @@ export function networkCode(error: unknown): string | undefined {
  * `retryable` flag; a raw network error by its code; any other error is a bug or bad input, which
  * repeating cannot fix.
  */
-export function classifyFailure(error: unknown, codes: { notSent: ReadonlySet<string>; broken: ReadonlySet<string> }): FailureClass {
+export function classifyFailure(
+  error: unknown,
+  codes: { notSent: ReadonlySet<string>; broken: ReadonlySet<string> },
+): FailureClass {
   if (error instanceof ConnectorError) return error.failure;
   if (error instanceof SnowlineError) return error.retryable ? 'transient' : 'permanent';
   const code = networkCode(error);

@@ -12,7 +12,13 @@ export interface RateLimit {
 export function limiterOptions(limit: RateLimit): Bottleneck.ConstructorOptions {
   return {
     maxConcurrent: limit.maxConcurrent,
-    ...(limit.requestsPerHour ? { reservoir: limit.requestsPerHour, reservoirRefreshAmount: limit.requestsPerHour, reservoirRefreshInterval: 3_600_000 } : {}),
+    ...(limit.requestsPerHour
+      ? {
+          reservoir: limit.requestsPerHour,
+          reservoirRefreshAmount: limit.requestsPerHour,
+          reservoirRefreshInterval: 3_600_000,
+        }
+      : {}),
   };
 }
 
@@ -44,17 +50,30 @@ export function createSharedLimiters(options: { redisUrl?: string; logger: Logge
   const client = new IORedis(redisUrl, { maxRetriesPerRequest: 3 });
   const connection = new Bottleneck.IORedisConnection({ client });
   // The URL may carry a password: only the error's message is logged.
-  connection.on('error', (err: Error) => logger.warn('shared rate limits: Redis error; requests wait until it is reachable', { error: err.message }));
+  connection.on('error', (err: Error) =>
+    logger.warn('shared rate limits: Redis error; requests wait until it is reachable', { error: err.message }),
+  );
   const limiters = new Map<string, Bottleneck>();
   return {
     shared(id, limit) {
       const existing = limiters.get(id);
       if (existing) return existing;
       const settings = limiterOptions(limit);
-      const limiter = new Bottleneck({ ...settings, id: `snowline:${id}`, datastore: 'ioredis', clearDatastore: false, timeout: SHARED_STATE_TTL_MS, connection });
+      const limiter = new Bottleneck({
+        ...settings,
+        id: `snowline:${id}`,
+        datastore: 'ioredis',
+        clearDatastore: false,
+        timeout: SHARED_STATE_TTL_MS,
+        connection,
+      });
       limiter.on('error', (err: Error) => logger.warn('shared rate limit failed', { limiter: id, error: err.message }));
       // Everything but the reservoir itself: that is the fleet's remaining budget.
-      limiter.updateSettings({ maxConcurrent: settings.maxConcurrent, reservoirRefreshAmount: settings.reservoirRefreshAmount ?? null, reservoirRefreshInterval: settings.reservoirRefreshInterval ?? null });
+      limiter.updateSettings({
+        maxConcurrent: settings.maxConcurrent,
+        reservoirRefreshAmount: settings.reservoirRefreshAmount ?? null,
+        reservoirRefreshInterval: settings.reservoirRefreshInterval ?? null,
+      });
       limiters.set(id, limiter);
       return limiter;
     },

@@ -66,22 +66,53 @@ export interface RunningApp {
  * The composition root: builds every part from the configuration, wires them, and starts them in
  * an order where nothing receives work before it can handle it.
  */
-export async function startApp(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningApp> {
+export async function startApp(
+  config: Config,
+  logger: Logger = createLogger(config.logging.level),
+): Promise<RunningApp> {
   const sn = config.servicenow;
-  for (const secret of [config.redis.url, config.security.jwtSecret, config.security.webhookSecret, sn.password, sn.clientSecret, sn.refreshToken, sn.apiKey, sn.token, config.awx.token]) registerSecret(secret);
-  for (const provider of Object.values(config.privilege.providers)) registerSecret(provider.type === 'vault' ? provider.token : provider.password);
+  for (const secret of [
+    config.redis.url,
+    config.security.jwtSecret,
+    config.security.webhookSecret,
+    sn.password,
+    sn.clientSecret,
+    sn.refreshToken,
+    sn.apiKey,
+    sn.token,
+    config.awx.token,
+  ])
+    registerSecret(secret);
+  for (const provider of Object.values(config.privilege.providers))
+    registerSecret(provider.type === 'vault' ? provider.token : provider.password);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl, postgresSchema: config.store.postgresSchema });
+  const store = await openStore({
+    sqlitePath: config.store.sqlitePath,
+    postgresUrl: config.store.postgresUrl,
+    postgresSchema: config.store.postgresSchema,
+  });
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   // SQLite is one process by construction: leases left by a crashed predecessor are void now.
-  if (store.dialect === 'sqlite') await Promise.all([store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(), store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute()]);
+  if (store.dialect === 'sqlite')
+    await Promise.all([
+      store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(),
+      store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(),
+      store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute(),
+    ]);
 
   const catalog = mappingCatalog(connectorRegistry);
-  const { reloader: rules, problems } = await createRuleReloader({ dir: config.mappings.dir, catalog, versions: repos.ruleVersions, logger, metrics, loadedBy: `serve@${hostname()}` });
+  const { reloader: rules, problems } = await createRuleReloader({
+    dir: config.mappings.dir,
+    catalog,
+    versions: repos.ruleVersions,
+    logger,
+    metrics,
+    loadedBy: `serve@${hostname()}`,
+  });
   if (!rules) throw new ConfigError(problems.map(formatProblem));
   logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
 
@@ -89,7 +120,9 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
   const snConfig = {
     url: instanceUrl,
-    auth: config.servicenow.url ? instanceAuthOrThrow(config) : { type: 'basic' as const, username: integrationUser, password: config.sandbox.password },
+    auth: config.servicenow.url
+      ? instanceAuthOrThrow(config)
+      : { type: 'basic' as const, username: integrationUser, password: config.sandbox.password },
     extraHeaders: config.servicenow.extraHeaders,
     attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
     requestsPerHour: config.servicenow.requestsPerHour,
@@ -98,7 +131,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   };
   // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
   const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
-  const snClient = new ServiceNowClient(snConfig, { logger, limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, { maxConcurrent: snConfig.maxConcurrent, requestsPerHour: snConfig.requestsPerHour }) });
+  const snClient = new ServiceNowClient(snConfig, {
+    logger,
+    limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
+      maxConcurrent: snConfig.maxConcurrent,
+      requestsPerHour: snConfig.requestsPerHour,
+    }),
+  });
   const awxConfig = {
     url: config.awx.url ?? sandbox!.url,
     apiPath: config.awx.apiPath,
@@ -111,7 +150,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
   const controller = ansibleConnector.config.parse(awxConfig);
-  const controllerClient = new ControllerClient(controller, { logger, limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }) });
+  const controllerClient = new ControllerClient(controller, {
+    logger,
+    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }),
+  });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
@@ -142,42 +184,138 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   };
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
-  const usesSecretParams = [...rules.current().byTable.values()].flat().some((rule) => rule.definition.secret_params.length > 0);
-  if (!config.secrets.key && usesSecretParams) logger.warn('no secrets.key (env SNOWLINE_SECRET_KEY): secret params of runs are sealed under a key that lives as long as this process; a run interrupted by a restart cannot open them');
-  const dispatcher = createDispatcher({ store, repos, rules: rules.current, integrationUser, lookups, logger, metrics, maxActiveRuns: config.engine.maxActiveRuns, secretBox });
+  const usesSecretParams = [...rules.current().byTable.values()]
+    .flat()
+    .some((rule) => rule.definition.secret_params.length > 0);
+  if (!config.secrets.key && usesSecretParams)
+    logger.warn(
+      'no secrets.key (env SNOWLINE_SECRET_KEY): secret params of runs are sealed under a key that lives as long as this process; a run interrupted by a restart cannot open them',
+    );
+  const dispatcher = createDispatcher({
+    store,
+    repos,
+    rules: rules.current,
+    integrationUser,
+    lookups,
+    logger,
+    metrics,
+    maxActiveRuns: config.engine.maxActiveRuns,
+    secretBox,
+  });
   const change = changeManagement({
-    store, repos, source: serviceNowChangeSource(snClient),
+    store,
+    repos,
+    source: serviceNowChangeSource(snClient),
     freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
-    blackoutSchedules: config.change.blackoutSchedules, recheckMs: config.change.recheckSeconds * 1000, attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
+    blackoutSchedules: config.change.blackoutSchedules,
+    recheckMs: config.change.recheckSeconds * 1000,
+    attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
   });
   // Gates steps may name: the built-in approval and change management's `change` gate.
   const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);
   const servicenowReader: ServiceNowReader = {
     getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
-    query: async (table, query, options = {}) => (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
+    query: async (table, query, options = {}) =>
+      (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
   };
-  const breakers = createCircuitBreakers({ settings: (name) => config.engine.breakers[name] ?? connectors.defaults(name)?.breaker, classify: connectors.classify, metrics, logger });
-  const privilege = createPrivilegeBroker({ store, repos, providers: createPrivilegeProviders(config.privilege), credentials: config.privilege.credentials, leaseSeconds: config.privilege.leaseSeconds, logger });
-  const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: config.engine.leaseMs, retry, gates, servicenow: servicenowReader, gateRecheckMs: config.engine.gateRecheckMs, breakers, hooks: change.hooks, attachmentMaxBytes: config.servicenow.attachmentMaxBytes, privilege, secretBox });
+  const breakers = createCircuitBreakers({
+    settings: (name) => config.engine.breakers[name] ?? connectors.defaults(name)?.breaker,
+    classify: connectors.classify,
+    metrics,
+    logger,
+  });
+  const privilege = createPrivilegeBroker({
+    store,
+    repos,
+    providers: createPrivilegeProviders(config.privilege),
+    credentials: config.privilege.credentials,
+    leaseSeconds: config.privilege.leaseSeconds,
+    logger,
+  });
+  const stepWorker = createStepWorker({
+    store,
+    repos,
+    connectors,
+    logger,
+    metrics,
+    owner,
+    leaseMs: config.engine.leaseMs,
+    retry,
+    gates,
+    servicenow: servicenowReader,
+    gateRecheckMs: config.engine.gateRecheckMs,
+    breakers,
+    hooks: change.hooks,
+    attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
+    privilege,
+    secretBox,
+  });
   const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
-  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission, logger, metrics, owner, leaseMs: config.engine.leaseMs, tickMs: config.engine.tickMs, concurrency: config.engine.workerConcurrency });
+  const engine = createEngine({
+    repos,
+    dispatcher,
+    stepWorker,
+    outboxSender,
+    admission,
+    logger,
+    metrics,
+    owner,
+    leaseMs: config.engine.leaseMs,
+    tickMs: config.engine.tickMs,
+    concurrency: config.engine.workerConcurrency,
+  });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
-  const poller = createPoller({ client: snClient, intake, watermarks: repos.watermarks, logger, metrics, tables: config.servicenow.tables, overlapSeconds: config.servicenow.pollOverlapSeconds });
+  const poller = createPoller({
+    client: snClient,
+    intake,
+    watermarks: repos.watermarks,
+    logger,
+    metrics,
+    tables: config.servicenow.tables,
+    overlapSeconds: config.servicenow.pollOverlapSeconds,
+  });
   const leadership = await leadershipOf(config, logger);
 
   const app = createHttpApp({
-    logger, metrics, verifier: createTokenVerifier(verifierOptions(config)), bodyLimitBytes: config.server.bodyLimitBytes, version: VERSION,
-    corsOrigins: config.server.corsOrigins, rateLimitPerMinute: config.server.rateLimitPerMinute,
-    routes: apiRoutes({ runs: repos.runs, control: runControl, audit: repos.audit, rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
-      proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }) }),
+    logger,
+    metrics,
+    verifier: createTokenVerifier(verifierOptions(config)),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    version: VERSION,
+    corsOrigins: config.server.corsOrigins,
+    rateLimitPerMinute: config.server.rateLimitPerMinute,
+    routes: apiRoutes({
+      runs: repos.runs,
+      control: runControl,
+      audit: repos.audit,
+      rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
+      proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
+    }),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
-      const storeOk = await store.db.selectFrom('watermarks').select('name').limit(1).execute().then(() => true, () => false);
+      const storeOk = await store.db
+        .selectFrom('watermarks')
+        .select('name')
+        .limit(1)
+        .execute()
+        .then(
+          () => true,
+          () => false,
+        );
       const health = await connectors.health();
-      return { ready: storeOk && health.servicenow?.ok === true, checks: { store: storeOk, leader: leadership.isLeader(), connectors: health, circuits: breakers.states(), rules: rules.status() } };
+      return {
+        ready: storeOk && health.servicenow?.ok === true,
+        checks: {
+          store: storeOk,
+          leader: leadership.isLeader(),
+          connectors: health,
+          circuits: breakers.states(),
+          rules: rules.status(),
+        },
+      };
     },
   });
 
@@ -191,11 +329,19 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
         metrics,
       })
     : [];
-  const scheduled = scheduleLeaderJobs([
-    { name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() },
-    { name: 'privilege-release-sweep', cron: everySeconds(config.privilege.releaseSweepSeconds), run: () => privilege.sweep() },
-    ...cmdbSyncs,
-  ], leadership, logger);
+  const scheduled = scheduleLeaderJobs(
+    [
+      { name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() },
+      {
+        name: 'privilege-release-sweep',
+        cron: everySeconds(config.privilege.releaseSweepSeconds),
+        run: () => privilege.sweep(),
+      },
+      ...cmdbSyncs,
+    ],
+    leadership,
+    logger,
+  );
   const server = await listen(app, config.server.port, config.server.host);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
@@ -223,7 +369,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 /** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */
 async function leadershipOf(config: Config, logger: Logger): Promise<Leadership> {
   if (!config.store.postgresUrl) return soleInstance;
-  const leadership = createPostgresLeadership({ connection: postgresConnection(config.store.postgresUrl, config.store.postgresSchema), checkMs: config.engine.leaderCheckMs, logger });
+  const leadership = createPostgresLeadership({
+    connection: postgresConnection(config.store.postgresUrl, config.store.postgresSchema),
+    checkMs: config.engine.leaderCheckMs,
+    logger,
+  });
   await leadership.start();
   return leadership;
 }
@@ -237,11 +387,21 @@ function instanceAuthOrThrow(config: Config): ServiceNowAuth {
 
 async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: Sandbox; url: string }> {
   const s = config.sandbox;
-  logger.info(`Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`);
+  logger.info(
+    `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
+  );
   const sandbox = createSandbox({
-    user: s.user, password: s.password, awxToken: s.awxToken, webhookUrl: s.webhookUrl, webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: s.persistFile,
-        oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret }, apiKey: s.apiKey, logger: logger.child({ component: 'sandbox' }),
+    user: s.user,
+    password: s.password,
+    awxToken: s.awxToken,
+    webhookUrl: s.webhookUrl,
+    webhookSecret: config.security.webhookSecret,
+    webhooksEnabled: s.webhooks,
+    jobDurationMs: s.jobDurationMs,
+    persistFile: s.persistFile,
+    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
+    apiKey: s.apiKey,
+    logger: logger.child({ component: 'sandbox' }),
   });
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
@@ -255,10 +415,17 @@ function listen(app: ReturnType<typeof createHttpApp>, port: number, host: strin
 }
 
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */
-function optionalConnectors(sections: Config['connectors'], deps: { logger: Logger; servicenow: ServiceNowClient; httpEndpoints?: Map<string, EndpointClient> }) {
+function optionalConnectors(
+  sections: Config['connectors'],
+  deps: { logger: Logger; servicenow: ServiceNowClient; httpEndpoints?: Map<string, EndpointClient> },
+) {
   const built: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }> = {};
   if (deps.httpEndpoints) built.http = { descriptor: httpConnector, runtime: createHttpRuntime(deps.httpEndpoints) };
-  if (sections.ansible_local) built.ansible_local = { descriptor: ansibleLocalConnector, runtime: ansibleLocalConnector.create(sections.ansible_local, deps) };
+  if (sections.ansible_local)
+    built.ansible_local = {
+      descriptor: ansibleLocalConnector,
+      runtime: ansibleLocalConnector.create(sections.ansible_local, deps),
+    };
   if (sections.cmdb) built.cmdb = { descriptor: cmdbConnector, runtime: cmdbConnector.create(sections.cmdb, deps) };
   return built;
 }

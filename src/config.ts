@@ -23,14 +23,30 @@ const serverSchema = z.object({
   host: z.string().describe('address to bind'),
   bodyLimitBytes: z.number().int().positive().describe('largest accepted request body, in bytes'),
   shutdownGraceMs: z.number().int().nonnegative().describe('how long SIGTERM waits for in-flight work, in ms'),
-  corsOrigins: z.array(z.string().url()).default([]).describe('browser origins allowed to call the API; empty (default) = CORS closed'),
-  rateLimitPerMinute: z.number().int().positive().default(600).describe('API requests one identity (JWT sub) may make per minute'),
+  corsOrigins: z
+    .array(z.string().url())
+    .default([])
+    .describe('browser origins allowed to call the API; empty (default) = CORS closed'),
+  rateLimitPerMinute: z
+    .number()
+    .int()
+    .positive()
+    .default(600)
+    .describe('API requests one identity (JWT sub) may make per minute'),
 });
 
 const storeSchema = z.object({
   sqlitePath: z.string().min(1).describe('SQLite file (env SNOWLINE_DB)'),
-  postgresUrl: z.string().url().optional().describe('PostgreSQL URL; takes precedence over sqlitePath (env DATABASE_URL)'),
-  postgresSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier').optional().describe('PostgreSQL schema, created when missing; unset = the search_path default (env SNOWLINE_DB_SCHEMA)'),
+  postgresUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('PostgreSQL URL; takes precedence over sqlitePath (env DATABASE_URL)'),
+  postgresSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier')
+    .optional()
+    .describe('PostgreSQL schema, created when missing; unset = the search_path default (env SNOWLINE_DB_SCHEMA)'),
 });
 
 const serviceNowSchema = z.object({
@@ -40,37 +56,71 @@ const serviceNowSchema = z.object({
   authType: z
     .enum(['basic', 'oauth', 'api_key', 'bearer'])
     .optional()
-    .describe('how Snowline authenticates (env SERVICENOW_AUTH); unset = oauth when clientId is set, else api_key when apiKey is, else bearer when token is, else basic'),
-  clientId: z.string().min(1).optional().describe('OAuth client id of the application registry (env SERVICENOW_CLIENT_ID)'),
+    .describe(
+      'how Snowline authenticates (env SERVICENOW_AUTH); unset = oauth when clientId is set, else api_key when apiKey is, else bearer when token is, else basic',
+    ),
+  clientId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('OAuth client id of the application registry (env SERVICENOW_CLIENT_ID)'),
   clientSecret: secretSchema.optional().describe('OAuth client secret (env SERVICENOW_CLIENT_SECRET)'),
   oauthGrant: z
     .enum(['password', 'client_credentials', 'refresh_token'])
     .optional()
-    .describe('OAuth grant (env SERVICENOW_OAUTH_GRANT); unset = password when username is set, else client_credentials'),
-  refreshToken: secretSchema.optional().describe('OAuth refresh token for grant refresh_token (env SERVICENOW_REFRESH_TOKEN)'),
+    .describe(
+      'OAuth grant (env SERVICENOW_OAUTH_GRANT); unset = password when username is set, else client_credentials',
+    ),
+  refreshToken: secretSchema
+    .optional()
+    .describe('OAuth refresh token for grant refresh_token (env SERVICENOW_REFRESH_TOKEN)'),
   apiKey: secretSchema.optional().describe('API key sent as x-sn-apikey (env SERVICENOW_API_KEY)'),
   token: secretSchema.optional().describe('static bearer token obtained elsewhere (env SERVICENOW_TOKEN)'),
-  extraHeaders: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).optional().describe('headers sent on every ServiceNow request; never replace auth headers'),
-  attachmentMaxBytes: z.number().int().positive().optional().describe('largest job log uploaded as an attachment, in bytes (default 5 MiB)'),
+  extraHeaders: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())
+    .optional()
+    .describe('headers sent on every ServiceNow request; never replace auth headers'),
+  attachmentMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('largest job log uploaded as an attachment, in bytes (default 5 MiB)'),
   requestsPerHour: z.number().int().positive().optional().describe('stay under the instance REST rate-limit rule'),
   maxConcurrent: z.number().int().positive().describe('Table API requests at once'),
   timeoutMs: z.number().int().positive().describe('per request, in ms'),
   pollSeconds: z.number().int().min(1).describe('Table API poll interval in seconds (env SNOWLINE_POLL_SECONDS)'),
-  pollOverlapSeconds: z.number().int().nonnegative().describe('how far behind the watermark each poll starts, for clock skew'),
-  tables: z.array(z.enum(['incident', 'change_request', 'problem'])).min(1).describe('tables whose events Snowline takes'),
+  pollOverlapSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('how far behind the watermark each poll starts, for clock skew'),
+  tables: z
+    .array(z.enum(['incident', 'change_request', 'problem']))
+    .min(1)
+    .describe('tables whose events Snowline takes'),
 });
 
 const awxSchema = z.object({
   url: z.string().url().optional().describe('controller URL; unset = the sandbox controller (env AWX_URL)'),
-  apiPath: z.string().regex(/^\/.*\/$/).describe('/api/v2/ (AWX, AAP ≤ 2.4) or /api/controller/v2/ (AAP 2.5+ gateway)'),
+  apiPath: z
+    .string()
+    .regex(/^\/.*\/$/)
+    .describe('/api/v2/ (AWX, AAP ≤ 2.4) or /api/controller/v2/ (AAP 2.5+ gateway)'),
   token: secretSchema.optional().describe('bearer token (env AWX_TOKEN)'),
   timeoutMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive().describe('how often a waiting job is looked at, in ms'),
   retry: z
-    .object({ maxAttempts: z.number().int().min(1).max(20), baseDelayMs: z.number().int().positive(), maxDelayMs: z.number().int().positive() })
+    .object({
+      maxAttempts: z.number().int().min(1).max(20),
+      baseDelayMs: z.number().int().positive(),
+      maxDelayMs: z.number().int().positive(),
+    })
     .strict()
     .optional()
-    .describe("the client's own retries of idempotent controller calls (429, 5xx, network); default 4 attempts from 500 ms"),
+    .describe(
+      "the client's own retries of idempotent controller calls (429, 5xx, network); default 4 attempts from 500 ms",
+    ),
 });
 
 const sandboxSchema = z.object({
@@ -82,9 +132,21 @@ const sandboxSchema = z.object({
   webhooks: z.boolean().describe('whether its Business Rule posts at all (env SNOWLINE_SANDBOX_WEBHOOKS)'),
   jobDurationMs: z.number().int().nonnegative().describe('how long a sandbox controller job runs, in ms'),
   persistFile: z.string().optional().describe('keep the practice instance in this JSON file across restarts'),
-  oauthClientId: z.string().min(1).optional().describe('client id its /oauth_token.do accepts (env SNOWLINE_SANDBOX_OAUTH_CLIENT_ID, default snowline-sandbox)'),
-  oauthClientSecret: z.string().min(1).optional().describe('its client secret (env SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET, default sandbox)'),
-  apiKey: z.string().min(1).optional().describe('API key it accepts in x-sn-apikey (env SNOWLINE_SANDBOX_API_KEY, default sandbox-api-key)'),
+  oauthClientId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('client id its /oauth_token.do accepts (env SNOWLINE_SANDBOX_OAUTH_CLIENT_ID, default snowline-sandbox)'),
+  oauthClientSecret: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('its client secret (env SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET, default sandbox)'),
+  apiKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('API key it accepts in x-sn-apikey (env SNOWLINE_SANDBOX_API_KEY, default sandbox-api-key)'),
 });
 
 const securitySchema = z.object({
@@ -94,38 +156,99 @@ const securitySchema = z.object({
   jwtIssuer: z.string().min(1).describe('iss of tokens issued and accepted'),
   jwtAudience: z.string().min(1).describe('aud of tokens issued and accepted'),
   tokenTtlSeconds: z.number().int().positive().describe('lifetime of tokens from `snowline token`'),
-  jwtClockSkewSeconds: z.number().int().nonnegative().default(30).describe('tolerated clock difference on exp/nbf, in seconds'),
-  jwtPublicKey: z.string().includes('PUBLIC KEY').optional().describe('PEM public key of the identity provider for RS256/ES256 tokens (use file:PATH)'),
-  jwksUrl: z.string().url().optional().describe('JWKS URL of the identity provider (env SNOWLINE_JWKS_URL); keys cached, refetched on an unknown kid'),
+  jwtClockSkewSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(30)
+    .describe('tolerated clock difference on exp/nbf, in seconds'),
+  jwtPublicKey: z
+    .string()
+    .includes('PUBLIC KEY')
+    .optional()
+    .describe('PEM public key of the identity provider for RS256/ES256 tokens (use file:PATH)'),
+  jwksUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('JWKS URL of the identity provider (env SNOWLINE_JWKS_URL); keys cached, refetched on an unknown kid'),
   jwksCacheMs: z.number().int().positive().default(600_000).describe('how long a JWKS key stays cached, in ms'),
   groupsClaim: z.string().min(1).default('groups').describe('token claim listing the identity-provider groups'),
-  groupRoles: z.record(z.string(), z.array(z.enum(ROLES))).default({}).describe('identity-provider group → Snowline roles'),
-  webhookAllowedIps: z.array(z.ipv4().or(z.ipv6())).default([]).describe('source addresses allowed to post webhooks; empty = any'),
-  webhookReplayCacheSize: z.number().int().positive().default(100_000).describe('signatures remembered to refuse a replayed delivery'),
+  groupRoles: z
+    .record(z.string(), z.array(z.enum(ROLES)))
+    .default({})
+    .describe('identity-provider group → Snowline roles'),
+  webhookAllowedIps: z
+    .array(z.ipv4().or(z.ipv6()))
+    .default([])
+    .describe('source addresses allowed to post webhooks; empty = any'),
+  webhookReplayCacheSize: z
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe('signatures remembered to refuse a replayed delivery'),
 });
 
 /** Keys for secrets Snowline stores (AES-256-GCM): 32 bytes as 64 hex or Base64 characters. */
 const secretsSchema = z.object({
   key: secretSchema.optional().describe('current key, encrypts and decrypts (env SNOWLINE_SECRET_KEY, or file:PATH)'),
-  previousKeys: z.string().optional().describe('comma-separated retired keys, decrypt only, until `snowline secrets rotate` (env SNOWLINE_SECRET_KEYS_PREVIOUS)'),
+  previousKeys: z
+    .string()
+    .optional()
+    .describe(
+      'comma-separated retired keys, decrypt only, until `snowline secrets rotate` (env SNOWLINE_SECRET_KEYS_PREVIOUS)',
+    ),
 });
 
 const engineSchema = z.object({
   workerConcurrency: z.number().int().positive().describe('steps executed at once by one instance'),
   tickMs: z.number().int().positive().describe('how often idle workers look for due work, in ms'),
-  leaseMs: z.number().int().positive().describe('how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it'),
+  leaseMs: z
+    .number()
+    .int()
+    .positive()
+    .describe(
+      'how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it',
+    ),
   retry: z.object({
     maxAttempts: z.number().int().positive(),
     baseDelayMs: z.number().int().positive(),
     maxDelayMs: z.number().int().positive(),
   }),
-  maxActiveRuns: z.number().int().positive().optional().describe('runs active (running or paused) at once on all instances together; more wait queued, oldest first; unset = no limit'),
-  leaderCheckMs: z.number().int().positive().default(5000).describe('PostgreSQL: how often a follower tries to become the leader of scheduled jobs (the failover time) and the leader checks its connection, in ms'),
-  gateRecheckMs: z.number().int().positive().default(5000).describe('a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once'),
+  maxActiveRuns: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'runs active (running or paused) at once on all instances together; more wait queued, oldest first; unset = no limit',
+    ),
+  leaderCheckMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe(
+      'PostgreSQL: how often a follower tries to become the leader of scheduled jobs (the failover time) and the leader checks its connection, in ms',
+    ),
+  gateRecheckMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe(
+      'a gate that answers "wait" without a time is asked again after this many ms; an event on the ticket asks at once',
+    ),
   breakers: z
-    .record(z.string(), z.object({ failureThreshold: z.number().int().positive(), resetAfterMs: z.number().int().positive() }).strict())
+    .record(
+      z.string(),
+      z.object({ failureThreshold: z.number().int().positive(), resetAfterMs: z.number().int().positive() }).strict(),
+    )
     .default({})
-    .describe("circuit breaker per connector, replacing the connector's defaults: failed calls that open it, and ms until it lets a trial call through"),
+    .describe(
+      "circuit breaker per connector, replacing the connector's defaults: failed calls that open it, and ms until it lets a trial call through",
+    ),
 });
 
 const redisSchema = z.object({
@@ -133,20 +256,40 @@ const redisSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
     .optional()
-    .describe('Redis for rate limits shared by every instance (bottleneck clustering); unset = each instance limits itself (env SNOWLINE_REDIS_URL)'),
+    .describe(
+      'Redis for rate limits shared by every instance (bottleneck clustering); unset = each instance limits itself (env SNOWLINE_REDIS_URL)',
+    ),
 });
 
 /** A freeze is written `yyyy-MM-dd HH:mm:ss` (UTC, the Table API's raw form) or ISO 8601. */
-const freezeInstant = z.string().refine((text) => !Number.isNaN(Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`)), 'expected a date-time: yyyy-MM-dd HH:mm:ss (UTC) or ISO 8601');
+const freezeInstant = z
+  .string()
+  .refine(
+    (text) => !Number.isNaN(Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`)),
+    'expected a date-time: yyyy-MM-dd HH:mm:ss (UTC) or ISO 8601',
+  );
 
 const changeSchema = z
   .object({
     freezes: z
-      .array(z.object({ name: z.string().min(1), start: freezeInstant, end: freezeInstant }).strict().refine((f) => freezeMs(f.end) > freezeMs(f.start), { message: 'end must be after start', path: ['end'] }))
+      .array(
+        z
+          .object({ name: z.string().min(1), start: freezeInstant, end: freezeInstant })
+          .strict()
+          .refine((f) => freezeMs(f.end) > freezeMs(f.start), { message: 'end must be after start', path: ['end'] }),
+      )
       .default([])
       .describe('change freezes: non-emergency changes do not run inside them'),
-    blackoutSchedules: z.boolean().default(false).describe('also read blackout schedules (cmn_schedule type blackout) from the instance'),
-    recheckSeconds: z.number().int().positive().default(3).describe('how often a change waiting for approval or a conflicting change is checked again, in seconds'),
+    blackoutSchedules: z
+      .boolean()
+      .default(false)
+      .describe('also read blackout schedules (cmn_schedule type blackout) from the instance'),
+    recheckSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(3)
+      .describe('how often a change waiting for approval or a conflicting change is checked again, in seconds'),
   })
   .strict();
 
@@ -162,8 +305,12 @@ export function freezeMs(text: string): number {
 const connectorsSchema = z
   .object({
     http: httpConfigSchema.optional().describe('REST endpoints (connectors/http/README.md)'),
-    ansible_local: localRunnerConfigSchema.optional().describe('local ansible-playbook runner (connectors/ansible/README.md)'),
-    cmdb: cmdbConfigSchema.optional().describe('CMDB through the IRE (connectors/cmdb/README.md); uses the ServiceNow instance'),
+    ansible_local: localRunnerConfigSchema
+      .optional()
+      .describe('local ansible-playbook runner (connectors/ansible/README.md)'),
+    cmdb: cmdbConfigSchema
+      .optional()
+      .describe('CMDB through the IRE (connectors/cmdb/README.md); uses the ServiceNow instance'),
   })
   .strict();
 
@@ -177,14 +324,27 @@ export const configSchema = z.object({
   secrets: secretsSchema.default({}),
   privilege: privilegeConfigSchema
     .default({ leaseSeconds: 900, releaseSweepSeconds: 30, providers: {}, credentials: {} })
-    .describe('just-in-time credentials of privileged steps: providers (vault, pam) and the named credentials steps check out'),
+    .describe(
+      'just-in-time credentials of privileged steps: providers (vault, pam) and the named credentials steps check out',
+    ),
   engine: engineSchema,
   redis: redisSchema.default({}),
-  change: changeSchema.default({ freezes: [], blackoutSchedules: false, recheckSeconds: 3 }).describe('change management gates (src/change/)'),
+  change: changeSchema
+    .default({ freezes: [], blackoutSchedules: false, recheckSeconds: 3 })
+    .describe('change management gates (src/change/)'),
   mappings: z.object({
     dir: z.string().min(1).describe('mapping tables (env SNOWLINE_MAPPINGS)'),
-    hotReload: z.boolean().default(true).describe('reload the tables when their files change; an invalid set never replaces the running one'),
-    groupCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('how long an agent\'s ServiceNow group memberships are trusted for work-note commands'),
+    hotReload: z
+      .boolean()
+      .default(true)
+      .describe('reload the tables when their files change; an invalid set never replaces the running one'),
+    groupCacheSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .default(300)
+      .describe("how long an agent's ServiceNow group memberships are trusted for work-note commands"),
   }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
   connectors: connectorsSchema.default({}),
@@ -254,7 +414,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const sandboxSecrets = SANDBOX_ONLY_SECRETS.filter((path) => String(getPath(config, path)).includes(SANDBOX_MARKER));
   if (config.servicenow.url) {
     const auth = instanceAuth(config.servicenow);
-    const refused = sandboxSecrets.map((p) => `${p}: expected a real secret for a connected instance, got the sandbox default`);
+    const refused = sandboxSecrets.map(
+      (p) => `${p}: expected a real secret for a connected instance, got the sandbox default`,
+    );
     const instanceProblems = [...(auth.ok ? [] : auth.problems), ...refused];
     if (instanceProblems.length > 0) throw new ConfigError(instanceProblems);
   }
@@ -290,7 +452,9 @@ function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, 
     if (text === undefined || text === '') continue;
     const value = coerce(text, kind);
     if (value === undefined) {
-      problems.push(`${path}: expected ${kind === 'int' ? 'an integer' : 'true or false'}, got ${JSON.stringify(text)} (from env ${name})`);
+      problems.push(
+        `${path}: expected ${kind === 'int' ? 'an integer' : 'true or false'}, got ${JSON.stringify(text)} (from env ${name})`,
+      );
       continue;
     }
     setPath(raw, path, value);
@@ -306,7 +470,12 @@ function coerce(text: string, kind: 'string' | 'int' | 'bool'): string | number 
 }
 
 /** Replaces every `env:NAME` / `file:PATH` string in place; a missing source is a problem. */
-function resolveSecrets(node: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv, problems: string[]): void {
+function resolveSecrets(
+  node: Record<string, unknown>,
+  prefix: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): void {
   for (const [key, value] of Object.entries(node)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -319,7 +488,10 @@ function resolveSecrets(node: Record<string, unknown>, prefix: string, env: Node
   }
 }
 
-function resolveReference(value: string, env: NodeJS.ProcessEnv): { ok: true; value: string | undefined } | { ok: false; expected: string } {
+function resolveReference(
+  value: string,
+  env: NodeJS.ProcessEnv,
+): { ok: true; value: string | undefined } | { ok: false; expected: string } {
   const envRef = /^env:([A-Za-z_][A-Za-z0-9_]*)(\?)?$/.exec(value);
   if (envRef) {
     const found = env[envRef[1]!];
@@ -345,12 +517,18 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
   // A Redis URL may carry its password.
   const secret = /password|secret|token/i.test(path) || path === 'redis.url';
   const shown = got === undefined ? 'nothing' : secret ? '(a secret, not shown)' : JSON.stringify(got);
-  const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
+  const expected =
+    issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
   return `${path}: ${expected}, got ${shown}`;
 }
 
 function getPath(obj: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), obj);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      obj,
+    );
 }
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

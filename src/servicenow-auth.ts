@@ -27,7 +27,9 @@ const ENV_OF: Record<string, string> = {
  * The connector's auth for a configured instance (servicenow-reference §5.1–§5.3), or the
  * problems that stop start-up, each naming the setting and its environment variable.
  */
-export function instanceAuth(sn: InstanceSettings): { ok: true; auth: ServiceNowAuth } | { ok: false; problems: string[] } {
+export function instanceAuth(
+  sn: InstanceSettings,
+): { ok: true; auth: ServiceNowAuth } | { ok: false; problems: string[] } {
   const type = chosenType(sn);
   const candidate =
     type === 'basic'
@@ -35,7 +37,9 @@ export function instanceAuth(sn: InstanceSettings): { ok: true; auth: ServiceNow
       : type === 'oauth'
         ? {
             type,
-            grant: sn.oauthGrant ?? (sn.refreshToken && !sn.username ? 'refresh_token' : sn.username ? 'password' : 'client_credentials'),
+            grant:
+              sn.oauthGrant ??
+              (sn.refreshToken && !sn.username ? 'refresh_token' : sn.username ? 'password' : 'client_credentials'),
             clientId: sn.clientId,
             clientSecret: sn.clientSecret,
             username: sn.username,

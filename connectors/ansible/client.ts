@@ -32,7 +32,12 @@ export type TemplateKind = 'job_template' | 'workflow_job_template';
 
 const KIND_PATHS: Record<TemplateKind, { templates: string; jobs: string; templateFilter: string; noun: string }> = {
   job_template: { templates: 'job_templates/', jobs: 'jobs/', templateFilter: 'job_template', noun: 'job template' },
-  workflow_job_template: { templates: 'workflow_job_templates/', jobs: 'workflow_jobs/', templateFilter: 'workflow_job_template', noun: 'workflow job template' },
+  workflow_job_template: {
+    templates: 'workflow_job_templates/',
+    jobs: 'workflow_jobs/',
+    templateFilter: 'workflow_job_template',
+    noun: 'workflow job template',
+  },
 };
 
 /** Prompt fields Snowline may send at launch. */
@@ -76,11 +81,21 @@ export interface LaunchProblem {
  * (pass `surveyVariables` to check that; without it any extra_vars are refused). A workflow job
  * template has no credentials prompt at all: its launch drops them without even listing them.
  */
-export function launchProblems(prompts: LaunchPrompts, request: LaunchRequest, surveyVariables?: readonly string[], kind: TemplateKind = 'job_template'): LaunchProblem[] {
+export function launchProblems(
+  prompts: LaunchPrompts,
+  request: LaunchRequest,
+  surveyVariables?: readonly string[],
+  kind: TemplateKind = 'job_template',
+): LaunchProblem[] {
   const problems: LaunchProblem[] = [];
   const noun = KIND_PATHS[kind].noun;
   const refuse = (field: string, prompt: string, what: string) =>
-    problems.push({ code: 'prompt_disabled', field, prompt, message: `${what} would be ignored: enable "${prompt}" (Prompt on launch) on the ${noun}` });
+    problems.push({
+      code: 'prompt_disabled',
+      field,
+      prompt,
+      message: `${what} would be ignored: enable "${prompt}" (Prompt on launch) on the ${noun}`,
+    });
 
   const varNames = Object.keys(request.extra_vars ?? {});
   if (varNames.length > 0 && !prompts.ask_variables_on_launch) {
@@ -88,8 +103,10 @@ export function launchProblems(prompts: LaunchPrompts, request: LaunchRequest, s
     const dropped = varNames.filter((v) => !allowed.has(v));
     if (dropped.length > 0) refuse('extra_vars', 'ask_variables_on_launch', `extra_vars ${dropped.join(', ')}`);
   }
-  if (request.limit !== undefined && !prompts.ask_limit_on_launch) refuse('limit', 'ask_limit_on_launch', `limit ${JSON.stringify(request.limit)}`);
-  if (request.inventory !== undefined && !prompts.ask_inventory_on_launch) refuse('inventory', 'ask_inventory_on_launch', `inventory ${request.inventory}`);
+  if (request.limit !== undefined && !prompts.ask_limit_on_launch)
+    refuse('limit', 'ask_limit_on_launch', `limit ${JSON.stringify(request.limit)}`);
+  if (request.inventory !== undefined && !prompts.ask_inventory_on_launch)
+    refuse('inventory', 'ask_inventory_on_launch', `inventory ${request.inventory}`);
   if (request.credentials && request.credentials.length > 0 && kind === 'workflow_job_template') {
     problems.push({
       code: 'not_a_prompt',
@@ -99,7 +116,8 @@ export function launchProblems(prompts: LaunchPrompts, request: LaunchRequest, s
   } else if (request.credentials && request.credentials.length > 0 && !prompts.ask_credential_on_launch) {
     refuse('credentials', 'ask_credential_on_launch', `credentials ${request.credentials.join(', ')}`);
   }
-  if (request.labels && request.labels.length > 0 && !prompts.ask_labels_on_launch) refuse('labels', 'ask_labels_on_launch', `labels ${request.labels.join(', ')}`);
+  if (request.labels && request.labels.length > 0 && !prompts.ask_labels_on_launch)
+    refuse('labels', 'ask_labels_on_launch', `labels ${request.labels.join(', ')}`);
 
   if (prompts.passwords_needed_to_start.length > 0) {
     problems.push({
@@ -109,9 +127,18 @@ export function launchProblems(prompts: LaunchPrompts, request: LaunchRequest, s
     });
   }
   const missing = prompts.variables_needed_to_start.filter((v) => !varNames.includes(v));
-  if (missing.length > 0) problems.push({ code: 'variables_needed', field: 'extra_vars', message: `the template's survey requires ${missing.join(', ')}` });
+  if (missing.length > 0)
+    problems.push({
+      code: 'variables_needed',
+      field: 'extra_vars',
+      message: `the template's survey requires ${missing.join(', ')}`,
+    });
   if (prompts.inventory_needed_to_start && request.inventory === undefined) {
-    problems.push({ code: 'inventory_needed', field: 'inventory', message: 'the template has no inventory; give one (and enable ask_inventory_on_launch)' });
+    problems.push({
+      code: 'inventory_needed',
+      field: 'inventory',
+      message: 'the template has no inventory; give one (and enable ask_inventory_on_launch)',
+    });
   }
   return problems;
 }
@@ -131,11 +158,15 @@ export function jobExtraVars(job: Pick<Job, 'extra_vars'>): Record<string, unkno
   if (typeof raw === 'object') return raw;
   try {
     const parsed: unknown = JSON.parse(raw);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     try {
       const parsed: unknown = parseYaml(raw);
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }
@@ -199,7 +230,11 @@ export class ControllerClient {
     this.limiter = deps.limiter ?? new Bottleneck({ maxConcurrent: this.config.maxConcurrent });
     this.agents = {
       http: new http.Agent({ keepAlive: true }),
-      https: new https.Agent({ keepAlive: true, ca: loadCa(this.config.caFile), rejectUnauthorized: this.config.verifyTls }),
+      https: new https.Agent({
+        keepAlive: true,
+        ca: loadCa(this.config.caFile),
+        rejectUnauthorized: this.config.verifyTls,
+      }),
     };
     this.prefix = this.config.apiPath;
     const auth: Record<string, string> = {};
@@ -231,43 +266,92 @@ export class ControllerClient {
   }
 
   /** `GET workflow_job_templates/?name=…[&organization__name=…]`: exactly one, or a permanent error. */
-  findWorkflowJobTemplate(name: string, organization?: string, options: { signal?: AbortSignal } = {}): Promise<JobTemplate> {
+  findWorkflowJobTemplate(
+    name: string,
+    organization?: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<JobTemplate> {
     return this.findTemplate('workflow_job_template', name, organization, options);
   }
 
-  private async findTemplate(kind: TemplateKind, name: string, organization: string | undefined, options: { signal?: AbortSignal }): Promise<JobTemplate> {
+  private async findTemplate(
+    kind: TemplateKind,
+    name: string,
+    organization: string | undefined,
+    options: { signal?: AbortSignal },
+  ): Promise<JobTemplate> {
     const { templates, noun } = KIND_PATHS[kind];
     const params: Record<string, string> = { name, page_size: '20' };
     if (organization) params.organization__name = organization;
-    const res = await this.request({ method: 'GET', path: templates, params, idempotent: true, signal: options.signal });
+    const res = await this.request({
+      method: 'GET',
+      path: templates,
+      params,
+      idempotent: true,
+      signal: options.signal,
+    });
     const page = parse(pageSchema(jobTemplateSchema), res.data, `${noun} list`);
-    const matches = page.results.filter((t) => t.name === name && (!organization || t.summary_fields?.organization?.name === undefined || t.summary_fields.organization.name === organization));
+    const matches = page.results.filter(
+      (t) =>
+        t.name === name &&
+        (!organization ||
+          t.summary_fields?.organization?.name === undefined ||
+          t.summary_fields.organization.name === organization),
+    );
     const where = organization ? ` in organization ${JSON.stringify(organization)}` : '';
     if (matches.length === 0) {
-      throw new ConnectorError(CONNECTOR, 'permanent', 'template_not_found', `no ${noun} named ${JSON.stringify(name)}${where} is visible to Snowline's controller user`, {
-        details: { kind, name, organization },
-      });
+      throw new ConnectorError(
+        CONNECTOR,
+        'permanent',
+        'template_not_found',
+        `no ${noun} named ${JSON.stringify(name)}${where} is visible to Snowline's controller user`,
+        {
+          details: { kind, name, organization },
+        },
+      );
     }
     if (matches.length > 1) {
       const orgs = matches.map((t) => t.summary_fields?.organization?.name ?? `#${t.organization ?? '?'}`);
-      throw new ConnectorError(CONNECTOR, 'permanent', 'template_ambiguous', `${matches.length} ${noun}s are named ${JSON.stringify(name)}${where} (organizations: ${orgs.join(', ')}); name the organization`, {
-        details: { kind, name, organization, ids: matches.map((t) => t.id) },
-      });
+      throw new ConnectorError(
+        CONNECTOR,
+        'permanent',
+        'template_ambiguous',
+        `${matches.length} ${noun}s are named ${JSON.stringify(name)}${where} (organizations: ${orgs.join(', ')}); name the organization`,
+        {
+          details: { kind, name, organization, ids: matches.map((t) => t.id) },
+        },
+      );
     }
     return matches[0]!;
   }
 
   /** `GET {job,workflow_job}_templates/{id}/launch/`: what the template accepts at launch. */
-  async launchPrompts(templateId: number, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<LaunchPrompts> {
+  async launchPrompts(
+    templateId: number,
+    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
+  ): Promise<LaunchPrompts> {
     const { templates } = KIND_PATHS[options.kind ?? 'job_template'];
-    const res = await this.request({ method: 'GET', path: `${templates}${id(templateId)}/launch/`, idempotent: true, signal: options.signal });
+    const res = await this.request({
+      method: 'GET',
+      path: `${templates}${id(templateId)}/launch/`,
+      idempotent: true,
+      signal: options.signal,
+    });
     return parse(launchPromptsSchema, res.data, 'launch prompts');
   }
 
   /** The variable names of the template's survey (`GET …/{id}/survey_spec/`). */
-  async surveyVariables(templateId: number, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<string[]> {
+  async surveyVariables(
+    templateId: number,
+    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
+  ): Promise<string[]> {
     const { templates } = KIND_PATHS[options.kind ?? 'job_template'];
-    const res = await this.request({ method: 'GET', path: `${templates}${id(templateId)}/survey_spec/`, idempotent: true, signal: options.signal });
+    const res = await this.request({
+      method: 'GET',
+      path: `${templates}${id(templateId)}/survey_spec/`,
+      idempotent: true,
+      signal: options.signal,
+    });
     return parse(surveySpecSchema, res.data, 'survey spec').spec.map((q) => q.variable);
   }
 
@@ -279,13 +363,27 @@ export class ControllerClient {
    */
   async ensureLabel(name: string, organization: number, options: { signal?: AbortSignal } = {}): Promise<number> {
     const find = async () => {
-      const res = await this.request({ method: 'GET', path: 'labels/', params: { name, organization: String(id(organization)) }, idempotent: true, signal: options.signal });
-      return parse(pageSchema(labelSchema), res.data, 'label list').results.find((l) => l.name === name && l.organization === organization)?.id;
+      const res = await this.request({
+        method: 'GET',
+        path: 'labels/',
+        params: { name, organization: String(id(organization)) },
+        idempotent: true,
+        signal: options.signal,
+      });
+      return parse(pageSchema(labelSchema), res.data, 'label list').results.find(
+        (l) => l.name === name && l.organization === organization,
+      )?.id;
     };
     const existing = await find();
     if (existing !== undefined) return existing;
     try {
-      const res = await this.request({ method: 'POST', path: 'labels/', body: { name, organization }, idempotent: true, signal: options.signal });
+      const res = await this.request({
+        method: 'POST',
+        path: 'labels/',
+        body: { name, organization },
+        idempotent: true,
+        signal: options.signal,
+      });
       return parse(labelSchema, res.data, 'label').id;
     } catch (err) {
       const created = await find();
@@ -301,20 +399,34 @@ export class ControllerClient {
    * `ignored_fields`, the job has started without them: it is cancelled and
    * `ansible.fields_ignored` reports it (with the job id).
    */
-  async launch(templateId: number, request: LaunchRequest, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<LaunchedJob> {
+  async launch(
+    templateId: number,
+    request: LaunchRequest,
+    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
+  ): Promise<LaunchedJob> {
     const kind = options.kind ?? 'job_template';
     const { templates, noun } = KIND_PATHS[kind];
     const prompts = await this.launchPrompts(templateId, options);
-    const needsSurvey = Object.keys(request.extra_vars ?? {}).length > 0 && !prompts.ask_variables_on_launch && prompts.survey_enabled;
+    const needsSurvey =
+      Object.keys(request.extra_vars ?? {}).length > 0 && !prompts.ask_variables_on_launch && prompts.survey_enabled;
     const surveyVariables = needsSurvey ? await this.surveyVariables(templateId, options) : undefined;
     const problems = launchProblems(prompts, request, surveyVariables, kind);
     if (problems.length > 0) {
-      throw new ConnectorError(CONNECTOR, 'permanent', problems[0]!.code, `${noun} ${templateId} cannot be launched as asked: ${problems.map((p) => p.message).join('; ')}`, {
-        details: { templateId, problems },
-      });
+      throw new ConnectorError(
+        CONNECTOR,
+        'permanent',
+        problems[0]!.code,
+        `${noun} ${templateId} cannot be launched as asked: ${problems.map((p) => p.message).join('; ')}`,
+        {
+          details: { templateId, problems },
+        },
+      );
     }
     const labels = [...(request.labels ?? [])];
-    const labelId = request.idempotencyLabel && prompts.ask_labels_on_launch ? await this.idempotencyLabelId(request.idempotencyLabel, options) : undefined;
+    const labelId =
+      request.idempotencyLabel && prompts.ask_labels_on_launch
+        ? await this.idempotencyLabelId(request.idempotencyLabel, options)
+        : undefined;
     if (labelId !== undefined) labels.push(labelId);
     const labeled = labelId !== undefined;
     // Only fields with content: an empty prompt field the template does not ask for would come
@@ -325,12 +437,24 @@ export class ControllerClient {
     if (request.inventory !== undefined) body.inventory = request.inventory;
     if (request.credentials && request.credentials.length > 0) body.credentials = request.credentials;
     if (labels.length > 0) body.labels = labels;
-    const res = await this.request({ method: 'POST', path: `${templates}${id(templateId)}/launch/`, body, idempotent: false, signal: options.signal });
+    const res = await this.request({
+      method: 'POST',
+      path: `${templates}${id(templateId)}/launch/`,
+      body,
+      idempotent: false,
+      signal: options.signal,
+    });
     let launched;
     try {
       launched = launchResponseSchema.parse(res.data);
     } catch (err) {
-      throw new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `the controller answered the launch of ${noun} ${templateId} with HTTP ${res.status} but no job id`, { cause: err });
+      throw new ConnectorError(
+        CONNECTOR,
+        'ambiguous',
+        'ambiguous',
+        `the controller answered the launch of ${noun} ${templateId} with HTTP ${res.status} but no job id`,
+        { cause: err },
+      );
     }
     // `job` for a job template, `workflow_job` for a workflow; `id` is the same number.
     const jobId = launched.job ?? launched.workflow_job ?? launched.id;
@@ -353,7 +477,10 @@ export class ControllerClient {
    * The idempotency label's id; undefined when the controller user may not create labels (403)
    * or the controller refuses it: the launch then goes without, found again by its extra_vars.
    */
-  private async idempotencyLabelId(label: { name: string; organization: number }, options: { signal?: AbortSignal }): Promise<number | undefined> {
+  private async idempotencyLabelId(
+    label: { name: string; organization: number },
+    options: { signal?: AbortSignal },
+  ): Promise<number | undefined> {
     try {
       return await this.ensureLabel(label.name, label.organization, options);
     } catch (err) {
@@ -366,12 +493,20 @@ export class ControllerClient {
   /** `GET jobs/{id}/` (or `workflow_jobs/{id}/`). */
   async getJob(jobId: number, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<Job> {
     const { jobs } = KIND_PATHS[options.kind ?? 'job_template'];
-    const res = await this.request({ method: 'GET', path: `${jobs}${id(jobId)}/`, idempotent: true, signal: options.signal });
+    const res = await this.request({
+      method: 'GET',
+      path: `${jobs}${id(jobId)}/`,
+      idempotent: true,
+      signal: options.signal,
+    });
     return parse(jobSchema, res.data, 'job');
   }
 
   /** Many jobs (or workflow jobs) in one call per 200: `GET jobs/?id__in=1,2,3&page_size=3`. */
-  async getJobs(jobIds: readonly number[], options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<Job[]> {
+  async getJobs(
+    jobIds: readonly number[],
+    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
+  ): Promise<Job[]> {
     const path = KIND_PATHS[options.kind ?? 'job_template'].jobs;
     const jobs: Job[] = [];
     const ids = [...new Set(jobIds.map(id))];
@@ -394,13 +529,30 @@ export class ControllerClient {
    * answer is a "too large to display" sentence, not output; then `format=txt_download` is read
    * instead. Only the last `maxBytes` are kept.
    */
-  async jobStdout(jobId: number, options: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<{ text: string; truncated: boolean }> {
+  async jobStdout(
+    jobId: number,
+    options: { maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<{ text: string; truncated: boolean }> {
     const maxBytes = options.maxBytes ?? 1024 * 1024;
     const path = `jobs/${id(jobId)}/stdout/`;
-    const res = await this.request({ method: 'GET', path, params: { format: 'txt' }, idempotent: true, responseType: 'text', signal: options.signal });
+    const res = await this.request({
+      method: 'GET',
+      path,
+      params: { format: 'txt' },
+      idempotent: true,
+      responseType: 'text',
+      signal: options.signal,
+    });
     const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
     if (!TOO_LARGE.test(text.trimStart())) return tail(Buffer.from(text, 'utf8'), maxBytes);
-    const download = await this.request({ method: 'GET', path, params: { format: 'txt_download' }, idempotent: true, responseType: 'stream', signal: options.signal });
+    const download = await this.request({
+      method: 'GET',
+      path,
+      params: { format: 'txt_download' },
+      idempotent: true,
+      responseType: 'stream',
+      signal: options.signal,
+    });
     return readTail(download.data as Readable, maxBytes);
   }
 
@@ -424,7 +576,13 @@ export class ControllerClient {
     const { jobs } = KIND_PATHS[options.kind ?? 'job_template'];
     try {
       // Cancelling twice is harmless, so the request may be repeated.
-      await this.request({ method: 'POST', path: `${jobs}${id(jobId)}/cancel/`, body: {}, idempotent: true, signal: options.signal });
+      await this.request({
+        method: 'POST',
+        path: `${jobs}${id(jobId)}/cancel/`,
+        body: {},
+        idempotent: true,
+        signal: options.signal,
+      });
       return true;
     } catch (err) {
       if (err instanceof ConnectorError && (err.details as { status?: number }).status === 405) return false;
@@ -436,8 +594,18 @@ export class ControllerClient {
    * Jobs of a template created at or after `sinceIso`, newest first (`created__gte`, up to
    * `maxPages` pages of 200), each with its extra_vars, for finding a launch again by idempotency key.
    */
-  async findJobsByTemplateSince(templateId: number, sinceIso: string, options: { maxPages?: number; signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<Job[]> {
-    if (Number.isNaN(Date.parse(sinceIso))) throw new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${JSON.stringify(sinceIso)} is not an ISO date-time`);
+  async findJobsByTemplateSince(
+    templateId: number,
+    sinceIso: string,
+    options: { maxPages?: number; signal?: AbortSignal; kind?: TemplateKind } = {},
+  ): Promise<Job[]> {
+    if (Number.isNaN(Date.parse(sinceIso)))
+      throw new ConnectorError(
+        CONNECTOR,
+        'permanent',
+        'bad_request',
+        `${JSON.stringify(sinceIso)} is not an ISO date-time`,
+      );
     const { jobs: path, templateFilter } = KIND_PATHS[options.kind ?? 'job_template'];
     const jobs: Job[] = [];
     const maxPages = options.maxPages ?? 5;
@@ -445,7 +613,13 @@ export class ControllerClient {
       const res = await this.request({
         method: 'GET',
         path,
-        params: { [templateFilter]: String(id(templateId)), created__gte: sinceIso, order_by: '-created', page_size: String(MAX_PAGE_SIZE), page: String(page) },
+        params: {
+          [templateFilter]: String(id(templateId)),
+          created__gte: sinceIso,
+          order_by: '-created',
+          page_size: String(MAX_PAGE_SIZE),
+          page: String(page),
+        },
         idempotent: true,
         signal: options.signal,
       });
@@ -461,7 +635,11 @@ export class ControllerClient {
   }
 
   /** Jobs (or workflow jobs) of a template carrying label `name`, newest first (`labels__name=…`). */
-  async findJobsByLabel(templateId: number, name: string, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<Job[]> {
+  async findJobsByLabel(
+    templateId: number,
+    name: string,
+    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
+  ): Promise<Job[]> {
     const { jobs, templateFilter } = KIND_PATHS[options.kind ?? 'job_template'];
     const res = await this.request({
       method: 'GET',
@@ -494,7 +672,13 @@ export class ControllerClient {
         if (err instanceof ConnectorError) throw err;
         if (err instanceof Bottleneck.BottleneckError) {
           // The limiter (e.g. its Redis store) failed: nothing was sent.
-          throw new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the request limiter failed: ${err.message}`, { details: { ...facts }, cause: err });
+          throw new ConnectorError(
+            CONNECTOR,
+            'transient',
+            'unavailable',
+            `the request limiter failed: ${err.message}`,
+            { details: { ...facts }, cause: err },
+          );
         }
         error = errorFromNetwork(err, facts);
         safeToRepeat = req.idempotent || failedBeforeSending(err);
@@ -504,7 +688,13 @@ export class ControllerClient {
       const step = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
       const waitMs = error.retryAfterMs ?? Math.round(step / 2 + (this.random() * step) / 2);
       if (waitMs > maxDelayMs * 4) throw error;
-      this.logger?.debug('ansible: retrying', { code: error.code, method: req.method, path: facts.path, attempt, waitMs });
+      this.logger?.debug('ansible: retrying', {
+        code: error.code,
+        method: req.method,
+        path: facts.path,
+        attempt,
+        waitMs,
+      });
       try {
         await this.sleep(waitMs, req.signal);
       } catch {
@@ -528,14 +718,25 @@ export class ControllerClient {
 }
 
 function id(value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${value} is not a controller object id`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${value} is not a controller object id`);
   return value;
 }
 
-function parse<T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, data: unknown, what: string): T {
+function parse<T>(
+  schema: { safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+  data: unknown,
+  what: string,
+): T {
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
-  throw new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the controller's ${what} answer has an unexpected shape (is apiPath right?)`, { details: { problem: parsed.error.message.slice(0, 500) } });
+  throw new ConnectorError(
+    CONNECTOR,
+    'transient',
+    'unavailable',
+    `the controller's ${what} answer has an unexpected shape (is apiPath right?)`,
+    { details: { problem: parsed.error.message.slice(0, 500) } },
+  );
 }
 
 /** The CA to trust: PEM text given directly (a resolved `file:` reference), or read from a path. */
@@ -545,7 +746,9 @@ function loadCa(caFile: string | undefined): string | undefined {
   try {
     return readFileSync(caFile, 'utf8');
   } catch (err) {
-    throw new ConfigError([`ansible.caFile: ${caFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `ansible.caFile: ${caFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
 }
 
@@ -575,7 +778,8 @@ async function readTail(stream: Readable, maxBytes: number): Promise<{ text: str
 }
 
 async function drain(stream: Readable | undefined): Promise<string> {
-  if (!stream || typeof (stream as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') return '';
+  if (!stream || typeof (stream as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function')
+    return '';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {

@@ -52,23 +52,62 @@ function retryAfterMs(headers: Record<string, unknown>, nowMs: number): number |
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
-export function errorFromResponse(status: number, headers: Record<string, unknown>, body: unknown, request: RequestFacts, nowMs = Date.now()): ConnectorError {
+export function errorFromResponse(
+  status: number,
+  headers: Record<string, unknown>,
+  body: unknown,
+  request: RequestFacts,
+  nowMs = Date.now(),
+): ConnectorError {
   const said = awxMessage(body) || `HTTP ${status}`;
   const what = `${request.method} ${request.path}`;
   const details = { status, method: request.method, path: request.path, message: said };
-  if (status === 401) return new ConnectorError(CONNECTOR, 'permanent', 'auth', `the controller refused the credentials for ${what}: ${said}`, { details });
-  if (status === 403) return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `the controller forbade ${what}: ${said}`, { details });
-  if (status === 404) return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller found nothing at ${what}: ${said}`, { details });
+  if (status === 401)
+    return new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'auth',
+      `the controller refused the credentials for ${what}: ${said}`,
+      { details },
+    );
+  if (status === 403)
+    return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `the controller forbade ${what}: ${said}`, {
+      details,
+    });
+  if (status === 404)
+    return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller found nothing at ${what}: ${said}`, {
+      details,
+    });
   if (status === 429) {
-    return new ConnectorError(CONNECTOR, 'transient', 'rate_limited', `the controller is rate limiting ${what}: ${said}`, { retryAfterMs: retryAfterMs(headers, nowMs), details });
+    return new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'rate_limited',
+      `the controller is rate limiting ${what}: ${said}`,
+      { retryAfterMs: retryAfterMs(headers, nowMs), details },
+    );
   }
   if (status >= 500) {
     if (!request.idempotent && status !== 503) {
-      return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `the controller answered ${status} to ${what}; a job may or may not have started: ${said}`, { details });
+      return new ConnectorError(
+        CONNECTOR,
+        'ambiguous',
+        'ambiguous',
+        `the controller answered ${status} to ${what}; a job may or may not have started: ${said}`,
+        { details },
+      );
     }
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the controller is unavailable for ${what}: ${said}`, { details });
+    return new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'unavailable',
+      `the controller is unavailable for ${what}: ${said}`,
+      { details },
+    );
   }
-  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `the controller rejected ${what}: ${said}`, { details });
+  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `the controller rejected ${what}: ${said}`, {
+    details,
+  });
 }
 
 const CONTROLLER_CODES = { notSent: NOT_SENT_CODES, broken: new Set([...BROKEN_CODES, 'ERR_CANCELED']) };
@@ -84,12 +123,24 @@ export function errorFromNetwork(error: unknown, request: RequestFacts): Connect
   const reason = error instanceof Error ? error.message : String(error);
   const details = { method: request.method, path: request.path, networkCode: code };
   if (failedBeforeSending(error) || request.idempotent) {
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the controller could not be reached for ${what}: ${reason}`, { details, cause: error });
+    return new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'unavailable',
+      `the controller could not be reached for ${what}: ${reason}`,
+      { details, cause: error },
+    );
   }
-  return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `connection to the controller broke during ${what} after the request was sent (${code}); a job may or may not have started`, {
-    details,
-    cause: error,
-  });
+  return new ConnectorError(
+    CONNECTOR,
+    'ambiguous',
+    'ambiguous',
+    `connection to the controller broke during ${what} after the request was sent (${code}); a job may or may not have started`,
+    {
+      details,
+      cause: error,
+    },
+  );
 }
 
 /** The connector's `classify` (same rules as ServiceNow's: raw network errors are ambiguous). */
@@ -102,11 +153,23 @@ export function parseParams<T>(schema: z.ZodType<T>, params: unknown, action: st
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
-  throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+  throw new ConnectorError(
+    CONNECTOR,
+    'permanent',
+    'invalid_params',
+    `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`,
+    { details: { problems } },
+  );
 }
 
 /** A step's ref: the controller id of the job (or workflow job) it started. */
 export function jobIdOf(ref: string): number {
-  if (!/^[1-9]\d{0,12}$/.test(ref)) throw new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${JSON.stringify(ref)} is not a controller job id`);
+  if (!/^[1-9]\d{0,12}$/.test(ref))
+    throw new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'bad_request',
+      `${JSON.stringify(ref)} is not a controller job id`,
+    );
   return Number(ref);
 }

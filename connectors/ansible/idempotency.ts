@@ -30,7 +30,11 @@ export function idempotencyLabel(key: string): string {
  * Ticket text never goes anywhere else: it is data inside these variables, which the controller
  * marks `!unsafe` by default (ALLOW_JINJA_IN_EXTRA_VARS=template).
  */
-export function snowlineExtraVars(user: Record<string, unknown> | undefined, ctx: Pick<ActionContext, 'idempotencyKey' | 'runId' | 'stepName' | 'ticket'>, now: Date): Record<string, unknown> {
+export function snowlineExtraVars(
+  user: Record<string, unknown> | undefined,
+  ctx: Pick<ActionContext, 'idempotencyKey' | 'runId' | 'stepName' | 'ticket'>,
+  now: Date,
+): Record<string, unknown> {
   const ticket = { table: ctx.ticket.table, sys_id: ctx.ticket.sysId, number: ctx.ticket.number };
   return {
     ...(user ?? {}),
@@ -40,7 +44,11 @@ export function snowlineExtraVars(user: Record<string, unknown> | undefined, ctx
       rule: ctx.stepName,
       event: {
         ...ticket,
-        meta: { source: { name: 'snowline', type: 'servicenow' }, received_at: now.toISOString(), uuid: ctx.idempotencyKey },
+        meta: {
+          source: { name: 'snowline', type: 'servicenow' },
+          received_at: now.toISOString(),
+          uuid: ctx.idempotencyKey,
+        },
       },
     },
   };

@@ -1,7 +1,10 @@
 import type Bottleneck from 'bottleneck';
 import type { ConnectorDeps, ConnectorDescriptor, ConnectorRuntime } from '../connector';
 import { createLaunchJobTemplateHandler, launchJobTemplateAction } from './actions/launch-job-template.action';
-import { createLaunchWorkflowHandler, launchWorkflowJobTemplateAction } from './actions/launch-workflow-job-template.action';
+import {
+  createLaunchWorkflowHandler,
+  launchWorkflowJobTemplateAction,
+} from './actions/launch-workflow-job-template.action';
 import { ControllerClient } from './client';
 import { classifyError } from './errors';
 import { controllerConfigSchema, type ControllerConfig } from './schemas';
@@ -69,6 +72,8 @@ export const ansibleConnector: ConnectorDescriptor<ControllerConfig> = {
   },
   classify: classifyError,
   create(config: ControllerConfig, deps: ConnectorDeps & { client?: ControllerClient; limiter?: Bottleneck }) {
-    return createAnsibleRuntime(deps.client ?? new ControllerClient(config, { logger: deps.logger, limiter: deps.limiter }));
+    return createAnsibleRuntime(
+      deps.client ?? new ControllerClient(config, { logger: deps.logger, limiter: deps.limiter }),
+    );
   },
 };

@@ -22,7 +22,11 @@ export const controllerConfigSchema = z
     token: z.string().min(1).optional().describe('bearer token (env AWX_TOKEN)'),
     username: z.string().min(1).optional().describe('basic auth user, when no token'),
     password: z.string().min(1).optional(),
-    caFile: z.string().min(1).optional().describe('custom CA: a PEM file path, or the PEM text itself (from a file: reference)'),
+    caFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('custom CA: a PEM file path, or the PEM text itself (from a file: reference)'),
     verifyTls: z.boolean().default(true).describe('false accepts any certificate (lab use only)'),
     timeoutMs: z.number().int().positive().default(30000).describe('per HTTP request, in ms'),
     pollIntervalMs: z.number().int().positive().default(1000).describe('how often a running job is looked at, in ms'),
@@ -31,7 +35,9 @@ export const controllerConfigSchema = z
       .int()
       .positive()
       .default(30_000)
-      .describe('the longest wait between two looks at a long-running job, in ms (the wait grows to a tenth of its running time)'),
+      .describe(
+        'the longest wait between two looks at a long-running job, in ms (the wait grows to a tenth of its running time)',
+      ),
     maxConcurrent: z.number().int().positive().default(8).describe('requests in flight at once against the controller'),
     retry: z
       .object({
@@ -47,12 +53,20 @@ export const controllerConfigSchema = z
       .positive()
       .default(24 * 3600 * 1000)
       .describe('how far back recovery scans a template’s jobs for the idempotency key, in ms'),
-    stdoutTailBytes: z.number().int().positive().max(1024 * 1024).default(4096).describe('bytes of job output kept in results'),
+    stdoutTailBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024)
+      .default(4096)
+      .describe('bytes of job output kept in results'),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.token && (c.username || c.password)) ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or username + password, not both' });
-    if (!!c.username !== !!c.password) ctx.addIssue({ code: 'custom', path: ['username'], message: 'username and password go together' });
+    if (c.token && (c.username || c.password))
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or username + password, not both' });
+    if (!!c.username !== !!c.password)
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'username and password go together' });
   });
 export type ControllerConfig = z.infer<typeof controllerConfigSchema>;
 export type ControllerConfigInput = z.input<typeof controllerConfigSchema>;
@@ -68,7 +82,11 @@ export const jobTemplateSchema = z
     name: z.string(),
     type: z.string().optional(),
     organization: z.number().int().nullish(),
-    summary_fields: z.object({ organization: z.object({ id: z.number().optional(), name: z.string() }).partial().optional() }).partial().passthrough().optional(),
+    summary_fields: z
+      .object({ organization: z.object({ id: z.number().optional(), name: z.string() }).partial().optional() })
+      .partial()
+      .passthrough()
+      .optional(),
     ask_variables_on_launch: z.boolean().optional(),
     ask_limit_on_launch: z.boolean().optional(),
     ask_inventory_on_launch: z.boolean().optional(),
@@ -79,7 +97,14 @@ export const jobTemplateSchema = z
 export type JobTemplate = z.infer<typeof jobTemplateSchema>;
 
 export const pageSchema = <T extends z.ZodType>(item: T) =>
-  z.object({ count: z.number().int().optional(), next: z.string().nullish(), previous: z.string().nullish(), results: z.array(item) }).passthrough();
+  z
+    .object({
+      count: z.number().int().optional(),
+      next: z.string().nullish(),
+      previous: z.string().nullish(),
+      results: z.array(item),
+    })
+    .passthrough();
 
 /** `GET job_templates/{id}/launch/`: which prompts the template accepts at launch. */
 export const launchPromptsSchema = z
@@ -108,7 +133,16 @@ export const surveySpecSchema = z
   .passthrough();
 
 /** Job states; the last four are terminal (awx-reference §1.3). */
-export const JOB_STATUSES = ['new', 'pending', 'waiting', 'running', 'successful', 'failed', 'error', 'canceled'] as const;
+export const JOB_STATUSES = [
+  'new',
+  'pending',
+  'waiting',
+  'running',
+  'successful',
+  'failed',
+  'error',
+  'canceled',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['successful', 'failed', 'error', 'canceled']);
 
@@ -133,7 +167,9 @@ export const jobSchema = z
 export type Job = z.infer<typeof jobSchema>;
 
 /** `GET labels/` rows. */
-export const labelSchema = z.object({ id: z.number().int(), name: z.string(), organization: z.number().int() }).passthrough();
+export const labelSchema = z
+  .object({ id: z.number().int(), name: z.string(), organization: z.number().int() })
+  .passthrough();
 
 /** `GET workflow_jobs/{id}/workflow_nodes/` rows: the template a node runs and its job, once launched. */
 export const workflowNodeSchema = z
@@ -232,7 +268,8 @@ export function extraVarsProblems(vars: Record<string, unknown>): string[] {
     }
     if (value === null || typeof value === 'boolean') return;
     if (typeof value === 'string') {
-      if (value.length > EXTRA_VARS_LIMITS.maxStringLength) problems.push(`${path}: string longer than ${EXTRA_VARS_LIMITS.maxStringLength} characters`);
+      if (value.length > EXTRA_VARS_LIMITS.maxStringLength)
+        problems.push(`${path}: string longer than ${EXTRA_VARS_LIMITS.maxStringLength} characters`);
       return;
     }
     if (typeof value === 'number') {
@@ -240,26 +277,32 @@ export function extraVarsProblems(vars: Record<string, unknown>): string[] {
       return;
     }
     if (Array.isArray(value)) {
-      if (value.length > EXTRA_VARS_LIMITS.maxArrayLength) problems.push(`${path}: more than ${EXTRA_VARS_LIMITS.maxArrayLength} items`);
+      if (value.length > EXTRA_VARS_LIMITS.maxArrayLength)
+        problems.push(`${path}: more than ${EXTRA_VARS_LIMITS.maxArrayLength} items`);
       value.forEach((v, i) => walk(v, `${path}[${i}]`, depth + 1));
       return;
     }
     if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         keys++;
-        if (!VAR_NAME.test(k)) problems.push(`${path}.${k.slice(0, 60)}: not a variable name (letters, digits, _; not starting with a digit)`);
+        if (!VAR_NAME.test(k))
+          problems.push(
+            `${path}.${k.slice(0, 60)}: not a variable name (letters, digits, _; not starting with a digit)`,
+          );
         else walk(v, `${path}.${k}`, depth + 1);
       }
       return;
     }
     problems.push(`${path}: ${typeof value} is not JSON data`);
   };
-  for (const reserved of RESERVED_EXTRA_VARS) if (reserved in vars) problems.push(`extra_vars.${reserved}: reserved for Snowline`);
+  for (const reserved of RESERVED_EXTRA_VARS)
+    if (reserved in vars) problems.push(`extra_vars.${reserved}: reserved for Snowline`);
   walk(vars, 'extra_vars', 0);
   if (keys > EXTRA_VARS_LIMITS.maxKeys) problems.push(`extra_vars: more than ${EXTRA_VARS_LIMITS.maxKeys} keys in all`);
   if (problems.length === 0) {
     const bytes = Buffer.byteLength(JSON.stringify(vars), 'utf8');
-    if (bytes > EXTRA_VARS_LIMITS.maxTotalBytes) problems.push(`extra_vars: ${bytes} bytes of JSON, more than ${EXTRA_VARS_LIMITS.maxTotalBytes}`);
+    if (bytes > EXTRA_VARS_LIMITS.maxTotalBytes)
+      problems.push(`extra_vars: ${bytes} bytes of JSON, more than ${EXTRA_VARS_LIMITS.maxTotalBytes}`);
   }
   return problems;
 }

@@ -4,7 +4,11 @@ import type { CiItem } from './schemas';
 const NO_SERIAL = new Set(['', 'NA', 'N/A', 'None', 'Not Specified', 'To be filled by O.E.M.', '0']);
 
 function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined;
+  return typeof value === 'string' && value.trim() !== ''
+    ? value.trim()
+    : typeof value === 'number'
+      ? String(value)
+      : undefined;
 }
 
 /**

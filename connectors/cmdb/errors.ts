@@ -10,5 +10,11 @@ import { ConnectorError } from '../../src/errors';
 export const CONNECTOR = 'cmdb';
 
 export function invalidParams(action: string, problems: string[]): ConnectorError {
-  return new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+  return new ConnectorError(
+    CONNECTOR,
+    'permanent',
+    'invalid_params',
+    `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`,
+    { details: { problems } },
+  );
 }

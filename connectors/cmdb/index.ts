@@ -39,10 +39,16 @@ export const cmdbConnector: ConnectorDescriptor<CmdbConfig> = {
   },
   classify: classifyServiceNowError,
   create(config: CmdbConfig, deps: ConnectorDeps & { servicenow?: ServiceNowClient }) {
-    const client = deps.servicenow ?? (config.servicenow ? new ServiceNowClient(config.servicenow, { logger: deps.logger }) : undefined);
-    if (!client) throw new ConfigError(['cmdb.servicenow: no instance configured for the CMDB connector (and none passed in)']);
+    const client =
+      deps.servicenow ??
+      (config.servicenow ? new ServiceNowClient(config.servicenow, { logger: deps.logger }) : undefined);
+    if (!client)
+      throw new ConfigError(['cmdb.servicenow: no instance configured for the CMDB connector (and none passed in)']);
     return {
-      actions: { upsert_cis: createUpsertCisHandler(client, config), register_server: createRegisterServerHandler(client, config) },
+      actions: {
+        upsert_cis: createUpsertCisHandler(client, config),
+        register_server: createRegisterServerHandler(client, config),
+      },
       async health() {
         try {
           await client.query('cmdb_ci', { limit: 1, fields: ['sys_id'] });

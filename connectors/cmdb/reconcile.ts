@@ -1,7 +1,14 @@
 import { ConnectorError } from '../../src/errors';
 import type { ServiceNowClient } from '../servicenow/client';
 import { CONNECTOR } from './errors';
-import { ireResultSchema, type CiItem, type CiRelation, type IreResult, type OperationCounts, type UpsertResult } from './schemas';
+import {
+  ireResultSchema,
+  type CiItem,
+  type CiRelation,
+  type IreResult,
+  type OperationCounts,
+  type UpsertResult,
+} from './schemas';
 
 export interface UpsertOptions {
   dataSource: string;
@@ -17,7 +24,8 @@ export function relationProblems(items: readonly CiItem[], relations: readonly C
   const ids = new Set(items.map((i) => i.internal_id).filter((id): id is string => id !== undefined));
   const problems: string[] = [];
   relations.forEach((r, i) => {
-    for (const end of ['parent_id', 'child_id'] as const) if (!ids.has(r[end])) problems.push(`relations[${i}].${end}: no item has internal_id ${JSON.stringify(r[end])}`);
+    for (const end of ['parent_id', 'child_id'] as const)
+      if (!ids.has(r[end])) problems.push(`relations[${i}].${end}: no item has internal_id ${JSON.stringify(r[end])}`);
   });
   return problems;
 }
@@ -38,9 +46,20 @@ function count(counts: OperationCounts, operation: string, errorCount: number): 
 }
 
 async function callIre(client: IreClient, payload: unknown, options: UpsertOptions): Promise<IreResult> {
-  const raw = await client.identifyReconcile(payload, { dataSource: options.dataSource, dryRun: options.dryRun, signal: options.signal });
+  const raw = await client.identifyReconcile(payload, {
+    dataSource: options.dataSource,
+    dryRun: options.dryRun,
+    signal: options.signal,
+  });
   const parsed = ireResultSchema.safeParse(raw);
-  if (!parsed.success) throw new ConnectorError(CONNECTOR, 'transient', 'unexpected_answer', 'the identifyreconcile answer has an unexpected shape', { details: { problem: parsed.error.message.slice(0, 300) } });
+  if (!parsed.success)
+    throw new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'unexpected_answer',
+      'the identifyreconcile answer has an unexpected shape',
+      { details: { problem: parsed.error.message.slice(0, 300) } },
+    );
   return parsed.data;
 }
 

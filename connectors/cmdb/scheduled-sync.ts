@@ -36,7 +36,10 @@ export async function runCmdbSync(job: SyncJobConfig, config: CmdbConfig, deps: 
       batchSize: config.batchSize,
       dryRun: job.dryRun,
       refreshAfterHours: job.refreshAfterHours,
-      stale: job.staleAfterDays === undefined ? undefined : { afterDays: job.staleAfterDays, classes: job.staleClasses, values: job.staleValues },
+      stale:
+        job.staleAfterDays === undefined
+          ? undefined
+          : { afterDays: job.staleAfterDays, classes: job.staleClasses, values: job.staleValues },
       now: deps.now,
       logger: deps.logger,
     });
@@ -53,13 +56,23 @@ export async function runCmdbSync(job: SyncJobConfig, config: CmdbConfig, deps: 
 function count(metrics: CmdbSyncDeps['metrics'], sync: string, report: SyncReport): void {
   if (!metrics) return;
   metrics.cmdbSyncRuns.inc({ sync, outcome: report.errors.length > 0 ? 'with_errors' : 'ok' });
-  const results = { inserted: report.items.inserted, updated: report.items.updated, unchanged: report.unchanged + report.items.unchanged, stale: report.stale, errors: report.errors.length };
+  const results = {
+    inserted: report.items.inserted,
+    updated: report.items.updated,
+    unchanged: report.unchanged + report.items.unchanged,
+    stale: report.stale,
+    errors: report.errors.length,
+  };
   for (const [result, n] of Object.entries(results)) if (n > 0) metrics.cmdbSyncCis.inc({ sync, result }, n);
 }
 
 /** A missing change is logged, not fatal: the sync itself has happened. */
 async function noteOnChange(deps: CmdbSyncDeps, number: string, text: string): Promise<void> {
-  const page = await deps.client.query('change_request', { query: `number=${queryValue(number)}`, fields: ['sys_id'], limit: 1 });
+  const page = await deps.client.query('change_request', {
+    query: `number=${queryValue(number)}`,
+    fields: ['sys_id'],
+    limit: 1,
+  });
   const sysId = page.rows[0]?.sys_id;
   if (typeof sysId !== 'string') {
     deps.logger.warn('cmdb: the change for sync reports does not exist', { change: number });
@@ -70,5 +83,9 @@ async function noteOnChange(deps: CmdbSyncDeps, number: string, text: string): P
 
 /** The configured syncs as scheduled jobs, for `scheduleLeaderJobs` (leader only, never overlapping). */
 export function cmdbSyncJobs(config: CmdbConfig, deps: CmdbSyncDeps): ScheduledJob[] {
-  return config.syncs.map((job) => ({ name: `cmdb-sync:${job.name}`, cron: job.cron, run: () => runCmdbSync(job, config, deps) }));
+  return config.syncs.map((job) => ({
+    name: `cmdb-sync:${job.name}`,
+    cron: job.cron,
+    run: () => runCmdbSync(job, config, deps),
+  }));
 }

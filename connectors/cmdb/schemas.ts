@@ -34,21 +34,52 @@ export type CiRelation = z.infer<typeof ciRelationSchema>;
  */
 export const syncJobSchema = z
   .object({
-    name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a short lowercase name').describe('names the sync in logs, metrics and reports'),
-    cron: z.string().refine((c) => cron.validate(c), 'must be a cron expression (five fields, or six with seconds first)').describe('when it runs, e.g. "0 */6 * * *"'),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a short lowercase name')
+      .describe('names the sync in logs, metrics and reports'),
+    cron: z
+      .string()
+      .refine((c) => cron.validate(c), 'must be a cron expression (five fields, or six with seconds first)')
+      .describe('when it runs, e.g. "0 */6 * * *"'),
     source: syncSourceSchema,
     dataSource: z.string().optional().describe('sysparm_data_source for this sync; default the connector’s dataSource'),
-    staleAfterDays: z.number().int().min(1).max(3650).optional().describe('mark CIs of this data source not seen for this many days stale; unset = never'),
-    staleClasses: z.array(z.string().regex(/^cmdb_ci(_[a-z0-9_]+)?$/)).optional().describe('classes searched for stale CIs; default the classes the source gave'),
-    staleValues: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,79}$/), z.string()).optional().describe('values that mark a CI stale; default {install_status: "100"} (Absent)'),
-    refreshAfterHours: z.number().positive().max(24 * 30).default(24).describe('an unchanged CI is re-stamped (last_discovered) once its stamp is this old'),
+    staleAfterDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('mark CIs of this data source not seen for this many days stale; unset = never'),
+    staleClasses: z
+      .array(z.string().regex(/^cmdb_ci(_[a-z0-9_]+)?$/))
+      .optional()
+      .describe('classes searched for stale CIs; default the classes the source gave'),
+    staleValues: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]{0,79}$/), z.string())
+      .optional()
+      .describe('values that mark a CI stale; default {install_status: "100"} (Absent)'),
+    refreshAfterHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24)
+      .describe('an unchanged CI is re-stamped (last_discovered) once its stamp is this old'),
     dryRun: z.boolean().default(false).describe('report what would change, change nothing'),
-    reportToChange: z.string().regex(/^CHG\d{7,}$/).optional().describe('change_request number that gets each report as a work note'),
+    reportToChange: z
+      .string()
+      .regex(/^CHG\d{7,}$/)
+      .optional()
+      .describe('change_request number that gets each report as a work note'),
   })
   .strict()
   .superRefine((job, ctx) => {
     if (job.staleAfterDays !== undefined && job.refreshAfterHours >= job.staleAfterDays * 24) {
-      ctx.addIssue({ code: 'custom', path: ['refreshAfterHours'], message: 'must be shorter than staleAfterDays, or CIs seen every run would turn stale' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refreshAfterHours'],
+        message: 'must be shorter than staleAfterDays, or CIs seen every run would turn stale',
+      });
     }
   });
 export type SyncJobConfig = z.infer<typeof syncJobSchema>;
@@ -64,7 +95,8 @@ export const cmdbConfigSchema = z
       .superRefine((jobs, ctx) => {
         const names = jobs.map((j) => j.name);
         names.forEach((n, i) => {
-          if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `sync ${JSON.stringify(n)} is declared twice` });
+          if (names.indexOf(n) !== i)
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `sync ${JSON.stringify(n)} is declared twice` });
         });
       })
       .describe('scheduled CMDB syncs (leader only)'),
@@ -72,14 +104,27 @@ export const cmdbConfigSchema = z
   .strict();
 export type CmdbConfig = z.infer<typeof cmdbConfigSchema>;
 
-export const operationCountsSchema = z.object({ inserted: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), errors: z.number().int() });
+export const operationCountsSchema = z.object({
+  inserted: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  errors: z.number().int(),
+});
 export type OperationCounts = z.infer<typeof operationCountsSchema>;
 
 export const upsertResultSchema = z.object({
   dry_run: z.boolean(),
   items: operationCountsSchema,
   relations: operationCountsSchema,
-  results: z.array(z.object({ internal_id: z.string().nullable(), className: z.string(), operation: z.string(), sys_id: z.string().nullable(), errors: z.array(z.string()) })),
+  results: z.array(
+    z.object({
+      internal_id: z.string().nullable(),
+      className: z.string(),
+      operation: z.string(),
+      sys_id: z.string().nullable(),
+      errors: z.array(z.string()),
+    }),
+  ),
 });
 export type UpsertResult = z.infer<typeof upsertResultSchema>;
 
@@ -99,7 +144,15 @@ export const ireResultSchema = z
         .passthrough(),
     ),
     relations: z
-      .array(z.object({ operation: z.string(), errorCount: z.number().default(0), errors: z.array(z.object({ error: z.string(), message: z.string().default('') }).passthrough()).optional() }).passthrough())
+      .array(
+        z
+          .object({
+            operation: z.string(),
+            errorCount: z.number().default(0),
+            errors: z.array(z.object({ error: z.string(), message: z.string().default('') }).passthrough()).optional(),
+          })
+          .passthrough(),
+      )
       .default([]),
   })
   .passthrough();

@@ -34,14 +34,22 @@ export interface StaleOptions {
  * CIs already carrying the stale values are left alone, so marking twice changes nothing.
  * Returns the names marked (or that would be, in a dry run).
  */
-export async function markStaleCis(client: Pick<ServiceNowClient, 'query' | 'identifyReconcile'>, options: StaleOptions): Promise<{ marked: string[]; errors: string[] }> {
+export async function markStaleCis(
+  client: Pick<ServiceNowClient, 'query' | 'identifyReconcile'>,
+  options: StaleOptions,
+): Promise<{ marked: string[]; errors: string[] }> {
   const before = glideDateTime(options.now - options.afterDays * 24 * 3600 * 1000);
   const staleFields = Object.keys(options.values);
   const stale: CiItem[] = [];
   for (const className of options.classes) {
     // An empty last_discovered is "never stamped by a sync": not this sync's to judge.
     const query = `discovery_source=${queryValue(options.dataSource)}^last_discoveredISNOTEMPTY^last_discovered<${before}`;
-    const page = await client.query(className, { query, fields: ['sys_id', 'name', 'sys_class_name', ...staleFields], limit: 1000, signal: options.signal });
+    const page = await client.query(className, {
+      query,
+      fields: ['sys_id', 'name', 'sys_class_name', ...staleFields],
+      limit: 1000,
+      signal: options.signal,
+    });
     for (const row of page.rows) {
       const name = typeof row.name === 'string' ? row.name : '';
       if (name === '' || options.seenNames.has(name)) continue;
@@ -51,7 +59,14 @@ export async function markStaleCis(client: Pick<ServiceNowClient, 'query' | 'ide
     }
   }
   if (stale.length === 0) return { marked: [], errors: [] };
-  const outcome = await upsertCis(client, stale, [], { dataSource: options.dataSource, batchSize: options.batchSize, dryRun: options.dryRun, signal: options.signal });
-  const errors = outcome.results.filter((r) => r.errors.length > 0).map((r) => `stale ${r.className}: ${r.errors.join('; ')}`);
+  const outcome = await upsertCis(client, stale, [], {
+    dataSource: options.dataSource,
+    batchSize: options.batchSize,
+    dryRun: options.dryRun,
+    signal: options.signal,
+  });
+  const errors = outcome.results
+    .filter((r) => r.errors.length > 0)
+    .map((r) => `stale ${r.className}: ${r.errors.join('; ')}`);
   return { marked: stale.map((i) => String(i.values.name)), errors };
 }

@@ -20,8 +20,17 @@ export const ansibleFactsSourceSchema = z
     type: z.literal('ansible_facts'),
     job_template: z.string().min(1).describe('job template whose jobs gather the facts'),
     organization: z.string().min(1).optional(),
-    artifactKey: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('host_facts').describe('set_stats key holding {host: facts}'),
-    lookbackHours: z.number().positive().max(24 * 30).default(24).describe('jobs finished in this many hours are read'),
+    artifactKey: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('host_facts')
+      .describe('set_stats key holding {host: facts}'),
+    lookbackHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24)
+      .describe('jobs finished in this many hours are read'),
     className: ciClassName.default('cmdb_ci_linux_server'),
   })
   .strict();
@@ -57,11 +66,17 @@ export interface SourceDeps {
 
 const missing = (what: string) => new ConnectorError(CONNECTOR, 'permanent', 'source_unavailable', what);
 
-async function ansibleFactsItems(source: z.infer<typeof ansibleFactsSourceSchema>, deps: SourceDeps, signal?: AbortSignal): Promise<CiItem[]> {
+async function ansibleFactsItems(
+  source: z.infer<typeof ansibleFactsSourceSchema>,
+  deps: SourceDeps,
+  signal?: AbortSignal,
+): Promise<CiItem[]> {
   if (!deps.controller) throw missing('an ansible_facts sync needs the ansible controller connector');
   const template = await deps.controller.findJobTemplate(source.job_template, source.organization, { signal });
   const since = new Date((deps.now ?? Date.now)() - source.lookbackHours * 3600 * 1000).toISOString();
-  const jobs = (await deps.controller.findJobsByTemplateSince(template.id, since, { signal })).filter((j) => j.status === 'successful');
+  const jobs = (await deps.controller.findJobsByTemplateSince(template.id, since, { signal })).filter(
+    (j) => j.status === 'successful',
+  );
   const byHost = new Map<string, CiItem>();
   // Newest first from the controller: the first facts of a host are its latest.
   for (const job of jobs) {
@@ -76,27 +91,54 @@ async function ansibleFactsItems(source: z.infer<typeof ansibleFactsSourceSchema
   return [...byHost.values()];
 }
 
-async function httpInventoryItems(source: z.infer<typeof httpInventorySourceSchema>, deps: SourceDeps, signal?: AbortSignal): Promise<CiItem[]> {
+async function httpInventoryItems(
+  source: z.infer<typeof httpInventorySourceSchema>,
+  deps: SourceDeps,
+  signal?: AbortSignal,
+): Promise<CiItem[]> {
   const endpoint = deps.endpoints?.get(source.endpoint);
-  if (!endpoint) throw missing(`an http sync names endpoint ${JSON.stringify(source.endpoint)}, which connectors.http does not define`);
+  if (!endpoint)
+    throw missing(
+      `an http sync names endpoint ${JSON.stringify(source.endpoint)}, which connectors.http does not define`,
+    );
   const res = await endpoint.send({ method: 'GET', path: source.path, query: source.query, signal });
   if (res.status < 200 || res.status >= 300) {
-    throw new ConnectorError(CONNECTOR, res.status >= 500 || res.status === 429 ? 'transient' : 'permanent', 'source_unavailable', `inventory ${source.endpoint} ${source.path} answered HTTP ${res.status}`);
+    throw new ConnectorError(
+      CONNECTOR,
+      res.status >= 500 || res.status === 429 ? 'transient' : 'permanent',
+      'source_unavailable',
+      `inventory ${source.endpoint} ${source.path} answered HTTP ${res.status}`,
+    );
   }
   const list = readResponsePath(res.body, source.itemsPath);
-  if (!Array.isArray(list)) throw new ConnectorError(CONNECTOR, 'permanent', 'source_unavailable', `inventory ${source.endpoint} ${source.path}: ${source.itemsPath} is not a list`);
+  if (!Array.isArray(list))
+    throw new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'source_unavailable',
+      `inventory ${source.endpoint} ${source.path}: ${source.itemsPath} is not a list`,
+    );
   return list.flatMap((entry): CiItem[] => {
     const values: Record<string, string> = {};
     for (const [field, path] of Object.entries(source.fields)) {
       const value = readResponsePath(entry, path);
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') values[field] = String(value).slice(0, 4000);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        values[field] = String(value).slice(0, 4000);
     }
     return values.name ? [{ className: source.className, values, internal_id: values.name }] : [];
   });
 }
 
 /** Reads a source's CIs now. */
-export async function readSyncSource(name: string, source: SyncSourceConfig, deps: SourceDeps, signal?: AbortSignal): Promise<SyncSource> {
-  const items = source.type === 'ansible_facts' ? await ansibleFactsItems(source, deps, signal) : await httpInventoryItems(source, deps, signal);
+export async function readSyncSource(
+  name: string,
+  source: SyncSourceConfig,
+  deps: SourceDeps,
+  signal?: AbortSignal,
+): Promise<SyncSource> {
+  const items =
+    source.type === 'ansible_facts'
+      ? await ansibleFactsItems(source, deps, signal)
+      : await httpInventoryItems(source, deps, signal);
   return { name, items };
 }

@@ -54,7 +54,10 @@ export interface SyncSource {
 
 type SyncClient = Pick<ServiceNowClient, 'identifyReconcile' | 'query'>;
 
-const same = (row: Record<string, unknown>, item: CiItem) => Object.entries(item.values).every(([field, value]) => String(row[field] ?? '') === (value === null ? '' : String(value)));
+const same = (row: Record<string, unknown>, item: CiItem) =>
+  Object.entries(item.values).every(
+    ([field, value]) => String(row[field] ?? '') === (value === null ? '' : String(value)),
+  );
 
 /**
  * The CIs of `items` that differ from the CMDB: each is looked up by name in its class (one
@@ -63,7 +66,13 @@ const same = (row: Record<string, unknown>, item: CiItem) => Object.entries(item
  * so the stamp is refreshed. Names that cannot go into an IN list (commas, ^) are kept and left
  * to the IRE.
  */
-export async function changedCis(client: Pick<ServiceNowClient, 'query'>, items: readonly CiItem[], batchSize: number, signal?: AbortSignal, refreshBefore?: string): Promise<CiItem[]> {
+export async function changedCis(
+  client: Pick<ServiceNowClient, 'query'>,
+  items: readonly CiItem[],
+  batchSize: number,
+  signal?: AbortSignal,
+  refreshBefore?: string,
+): Promise<CiItem[]> {
   const changed: CiItem[] = [];
   const byClass = new Map<string, CiItem[]>();
   for (const item of items) {
@@ -73,11 +82,19 @@ export async function changedCis(client: Pick<ServiceNowClient, 'query'>, items:
   }
   for (const [className, classItems] of byClass) {
     for (const batch of chunk(classItems, Math.min(batchSize, 100))) {
-      const fields = [...new Set(['sys_id', 'name', 'last_discovered', ...batch.flatMap((i) => Object.keys(i.values))])];
-      const page = await client.query(className, { query: `nameIN${batch.map((i) => queryValue(String(i.values.name))).join(',')}`, fields, limit: 1000, signal });
+      const fields = [
+        ...new Set(['sys_id', 'name', 'last_discovered', ...batch.flatMap((i) => Object.keys(i.values))]),
+      ];
+      const page = await client.query(className, {
+        query: `nameIN${batch.map((i) => queryValue(String(i.values.name))).join(',')}`,
+        fields,
+        limit: 1000,
+        signal,
+      });
       for (const item of batch) {
         const rows = page.rows.filter((r) => r.name === item.values.name);
-        const due = refreshBefore !== undefined && rows.length === 1 && String(rows[0]!.last_discovered ?? '') < refreshBefore;
+        const due =
+          refreshBefore !== undefined && rows.length === 1 && String(rows[0]!.last_discovered ?? '') < refreshBefore;
         if (rows.length !== 1 || !same(rows[0]!, item) || due) changed.push(item);
       }
     }
@@ -96,7 +113,9 @@ export async function syncCis(client: SyncClient, source: SyncSource, options: S
   const now = (options.now ?? Date.now)();
   const refreshBefore = glideDateTime(now - (options.refreshAfterHours ?? 24) * 3600 * 1000);
   const stamp = glideDateTime(now);
-  const changed = (await changedCis(client, source.items, options.batchSize, options.signal, refreshBefore)).map((item) => ({ ...item, values: { ...item.values, last_discovered: stamp } }));
+  const changed = (await changedCis(client, source.items, options.batchSize, options.signal, refreshBefore)).map(
+    (item) => ({ ...item, values: { ...item.values, last_discovered: stamp } }),
+  );
   const relations = source.relations ?? [];
   // Relations need both ends in their payload; the IRE re-identifies unchanged ends as NO_CHANGE.
   const outcome = await upsertCis(client, changed, relations, options, source.items);
@@ -122,9 +141,13 @@ export async function syncCis(client: SyncClient, source: SyncSource, options: S
     items: outcome.items,
     relations: outcome.relations,
     stale: stale.marked.length,
-    errors: [...outcome.results.filter((r) => r.errors.length > 0).map((r) => `${r.internal_id ?? r.className}: ${r.errors.join('; ')}`), ...stale.errors],
+    errors: [
+      ...outcome.results
+        .filter((r) => r.errors.length > 0)
+        .map((r) => `${r.internal_id ?? r.className}: ${r.errors.join('; ')}`),
+      ...stale.errors,
+    ],
   };
   options.logger?.info('cmdb: sync finished', { report });
   return report;
 }
-

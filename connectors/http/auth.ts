@@ -62,13 +62,33 @@ export class TokenCache {
         signal,
       });
     } catch (err) {
-      throw new ConnectorError(CONNECTOR, 'transient', 'token_endpoint', `the OAuth2 token endpoint ${this.tokenUrl} could not be reached (${networkCode(err) ?? 'error'})`, { cause: err });
+      throw new ConnectorError(
+        CONNECTOR,
+        'transient',
+        'token_endpoint',
+        `the OAuth2 token endpoint ${this.tokenUrl} could not be reached (${networkCode(err) ?? 'error'})`,
+        { cause: err },
+      );
     }
-    const body = res.data as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+    const body = res.data as {
+      access_token?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+      error_description?: unknown;
+    };
     if (res.status !== 200 || typeof body?.access_token !== 'string') {
-      const said = typeof body?.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}` : `HTTP ${res.status}`;
+      const said =
+        typeof body?.error === 'string'
+          ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}`
+          : `HTTP ${res.status}`;
       const failure = res.status >= 500 || res.status === 429 ? 'transient' : 'permanent';
-      throw new ConnectorError(CONNECTOR, failure, 'token_endpoint', `the OAuth2 token endpoint refused ${who}: ${said}`, { details: { status: res.status } });
+      throw new ConnectorError(
+        CONNECTOR,
+        failure,
+        'token_endpoint',
+        `the OAuth2 token endpoint refused ${who}: ${said}`,
+        { details: { status: res.status } },
+      );
     }
     const lifetimeSeconds = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
     this.token = { value: body.access_token, expiresAt: this.now() + Math.max(0, lifetimeSeconds - 60) * 1000 };
@@ -97,25 +117,40 @@ function clientCredentialsGrant(config: OAuth2Config): TokenGrant {
 export function googleAssertion(config: GoogleConfig, nowMs: number): string {
   const key = config.credentials;
   const iat = Math.floor(nowMs / 1000);
-  const claims: Record<string, unknown> = { iss: key.client_email, scope: config.scopes.join(' '), aud: key.token_uri, iat, exp: iat + 3600 };
+  const claims: Record<string, unknown> = {
+    iss: key.client_email,
+    scope: config.scopes.join(' '),
+    aud: key.token_uri,
+    iat,
+    exp: iat + 3600,
+  };
   if (config.subject) claims.sub = config.subject;
   return jwt.sign(claims, key.private_key, { algorithm: 'RS256', keyid: key.private_key_id });
 }
 
 function googleGrant(config: GoogleConfig, now: () => number): TokenGrant {
-  const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: googleAssertion(config, now()) });
+  const form = new URLSearchParams({
+    grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    assertion: googleAssertion(config, now()),
+  });
   return { form, headers: {}, who: `service account ${config.credentials.client_email}` };
 }
 
 /** The token cache an endpoint's auth needs, if any. */
 export function tokenCacheFor(auth: AuthConfig, timeoutMs: number, now: () => number): TokenCache | undefined {
-  if (auth.type === 'oauth2_client_credentials') return new TokenCache(auth.tokenUrl, () => clientCredentialsGrant(auth), timeoutMs, now);
-  if (auth.type === 'google_service_account') return new TokenCache(auth.credentials.token_uri, () => googleGrant(auth, now), timeoutMs, now);
+  if (auth.type === 'oauth2_client_credentials')
+    return new TokenCache(auth.tokenUrl, () => clientCredentialsGrant(auth), timeoutMs, now);
+  if (auth.type === 'google_service_account')
+    return new TokenCache(auth.credentials.token_uri, () => googleGrant(auth, now), timeoutMs, now);
   return undefined;
 }
 
 /** Adds the endpoint's credentials to a request. */
-export async function applyAuth(auth: AuthConfig, request: OutgoingRequest, deps: { tokens?: TokenCache; now: () => number; signal?: AbortSignal }): Promise<void> {
+export async function applyAuth(
+  auth: AuthConfig,
+  request: OutgoingRequest,
+  deps: { tokens?: TokenCache; now: () => number; signal?: AbortSignal },
+): Promise<void> {
   switch (auth.type) {
     case 'none':
       return;
@@ -140,7 +175,11 @@ export async function applyAuth(auth: AuthConfig, request: OutgoingRequest, deps
         body: request.body,
         region: auth.region,
         service: auth.service,
-        credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey, sessionToken: auth.sessionToken },
+        credentials: {
+          accessKeyId: auth.accessKeyId,
+          secretAccessKey: auth.secretAccessKey,
+          sessionToken: auth.sessionToken,
+        },
         date: new Date(deps.now()),
       });
       Object.assign(request.headers, signed.headers);

@@ -22,15 +22,25 @@ export function applyBodyTypes(body: unknown, types: Record<string, BodyType>): 
       problems.push(`body_types.${path}: ${(err as Error).message}`);
       continue;
     }
-    const parent = tokens.slice(0, -1).reduce<unknown>((node, token) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[token] : undefined), copy);
+    const parent = tokens
+      .slice(0, -1)
+      .reduce<unknown>(
+        (node, token) =>
+          node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[token] : undefined,
+        copy,
+      );
     const last = tokens.at(-1)!;
-    const holder = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>) : undefined;
+    const holder =
+      parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>) : undefined;
     if (!holder || !Object.prototype.hasOwnProperty.call(holder, last)) {
       problems.push(`body_types.${path}: the body has no such value`);
       continue;
     }
     const converted = convert(holder[last], type);
-    if (converted === undefined) problems.push(`body_types.${path}: ${JSON.stringify(String(holder[last]).slice(0, 40))} is not ${type === 'integer' ? 'an' : 'a'} ${type}`);
+    if (converted === undefined)
+      problems.push(
+        `body_types.${path}: ${JSON.stringify(String(holder[last]).slice(0, 40))} is not ${type === 'integer' ? 'an' : 'a'} ${type}`,
+      );
     else holder[last] = converted;
   }
   return { body: copy, problems };

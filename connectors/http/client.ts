@@ -59,7 +59,9 @@ export class EndpointClient {
 
   /** Whether repeating this request is safe: an idempotent method, or a key the server deduplicates by. */
   retrySafe(request: Pick<EndpointRequest, 'method' | 'idempotencyKey'>): boolean {
-    return IDEMPOTENT.has(request.method) || (request.idempotencyKey !== undefined && this.config.idempotencyHeader !== null);
+    return (
+      IDEMPOTENT.has(request.method) || (request.idempotencyKey !== undefined && this.config.idempotencyHeader !== null)
+    );
   }
 
   async send(request: EndpointRequest): Promise<EndpointResponse> {
@@ -69,8 +71,13 @@ export class EndpointClient {
       headers: { Accept: 'application/json', ...this.config.headers, ...(request.headers ?? {}) },
       body: request.body ?? '',
     };
-    if (request.idempotencyKey !== undefined && this.config.idempotencyHeader) outgoing.headers[this.config.idempotencyHeader] = request.idempotencyKey;
-    const facts: RequestFacts = { method: request.method, url: outgoing.url.split('?')[0]!, retrySafe: this.retrySafe(request) };
+    if (request.idempotencyKey !== undefined && this.config.idempotencyHeader)
+      outgoing.headers[this.config.idempotencyHeader] = request.idempotencyKey;
+    const facts: RequestFacts = {
+      method: request.method,
+      url: outgoing.url.split('?')[0]!,
+      retrySafe: this.retrySafe(request),
+    };
     await applyAuth(this.config.auth, outgoing, { tokens: this.tokens, now: this.now, signal: request.signal });
     let res;
     try {
@@ -85,11 +92,18 @@ export class EndpointClient {
       throw errorFromNetwork(err, facts);
     }
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
     const body = parseBody(res.data, headers['content-type']);
     if (res.status === 401 && this.tokens) {
       this.tokens.invalidate();
-      throw new ConnectorError(CONNECTOR, 'transient', 'token_rejected', `${facts.method} ${facts.url} refused the OAuth2 token (401); a new one is fetched on retry`, { details: { status: 401 } });
+      throw new ConnectorError(
+        CONNECTOR,
+        'transient',
+        'token_rejected',
+        `${facts.method} ${facts.url} refused the OAuth2 token (401); a new one is fetched on retry`,
+        { details: { status: 401 } },
+      );
     }
     return { status: res.status, headers, body };
   }
@@ -99,7 +113,11 @@ export class EndpointClient {
     const res = await this.send(request);
     const ok = success ? success.includes(res.status) : res.status >= 200 && res.status < 300;
     if (ok) return res;
-    const facts: RequestFacts = { method: request.method, url: this.urlFor(request.path), retrySafe: this.retrySafe(request) };
+    const facts: RequestFacts = {
+      method: request.method,
+      url: this.urlFor(request.path),
+      retrySafe: this.retrySafe(request),
+    };
     throw errorFromStatus(res.status, res.body, facts, retryAfter(res.headers['retry-after'], this.now()));
   }
 }

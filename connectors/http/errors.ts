@@ -28,29 +28,75 @@ export interface RequestFacts {
   retrySafe: boolean;
 }
 
-export function errorFromStatus(status: number, body: unknown, request: RequestFacts, retryAfterMs?: number): ConnectorError {
+export function errorFromStatus(
+  status: number,
+  body: unknown,
+  request: RequestFacts,
+  retryAfterMs?: number,
+): ConnectorError {
   const said = summary(body);
   const what = `${request.method} ${request.url}`;
   const details = { status, method: request.method, url: request.url, message: said };
-  if (status === 401) return new ConnectorError(CONNECTOR, 'permanent', 'auth', `${what} was refused as unauthenticated (401): ${said}`, { details });
-  if (status === 403) return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `${what} is forbidden (403): ${said}`, { details });
-  if (status === 404) return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `${what} found nothing (404): ${said}`, { details });
-  if (status === 429 || status === 503) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} answered ${status}; try later: ${said}`, { details, retryAfterMs });
+  if (status === 401)
+    return new ConnectorError(CONNECTOR, 'permanent', 'auth', `${what} was refused as unauthenticated (401): ${said}`, {
+      details,
+    });
+  if (status === 403)
+    return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `${what} is forbidden (403): ${said}`, { details });
+  if (status === 404)
+    return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `${what} found nothing (404): ${said}`, { details });
+  if (status === 429 || status === 503)
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} answered ${status}; try later: ${said}`, {
+      details,
+      retryAfterMs,
+    });
   if (status >= 500) {
-    if (request.retrySafe) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} failed with ${status}: ${said}`, { details });
-    return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `${what} failed with ${status} after it was sent; it may have taken effect: ${said}`, { details });
+    if (request.retrySafe)
+      return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} failed with ${status}: ${said}`, {
+        details,
+      });
+    return new ConnectorError(
+      CONNECTOR,
+      'ambiguous',
+      'ambiguous',
+      `${what} failed with ${status} after it was sent; it may have taken effect: ${said}`,
+      { details },
+    );
   }
-  if (status >= 400) return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${what} was rejected (${status}): ${said}`, { details });
-  return new ConnectorError(CONNECTOR, 'permanent', 'unexpected_status', `${what} answered ${status}, which the step does not count as success`, { details });
+  if (status >= 400)
+    return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${what} was rejected (${status}): ${said}`, {
+      details,
+    });
+  return new ConnectorError(
+    CONNECTOR,
+    'permanent',
+    'unexpected_status',
+    `${what} answered ${status}, which the step does not count as success`,
+    { details },
+  );
 }
 
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
   const code = networkCode(error) ?? 'UNKNOWN';
   const what = `${request.method} ${request.url}`;
   const details = { method: request.method, url: request.url, networkCode: code };
-  if (NOT_SENT_CODES.has(code)) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} could not be sent (${code})`, { details, cause: error });
-  if (request.retrySafe) return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} broke off (${code}); safe to repeat`, { details, cause: error });
-  return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `${what} broke off after it was sent (${code}); it may have taken effect`, { details, cause: error });
+  if (NOT_SENT_CODES.has(code))
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} could not be sent (${code})`, {
+      details,
+      cause: error,
+    });
+  if (request.retrySafe)
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} broke off (${code}); safe to repeat`, {
+      details,
+      cause: error,
+    });
+  return new ConnectorError(
+    CONNECTOR,
+    'ambiguous',
+    'ambiguous',
+    `${what} broke off after it was sent (${code}); it may have taken effect`,
+    { details, cause: error },
+  );
 }
 
 export function classifyError(error: unknown): FailureClass {
@@ -58,7 +104,13 @@ export function classifyError(error: unknown): FailureClass {
 }
 
 export function invalidParams(action: string, problems: string[]): ConnectorError {
-  return new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+  return new ConnectorError(
+    CONNECTOR,
+    'permanent',
+    'invalid_params',
+    `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`,
+    { details: { problems } },
+  );
 }
 
 function summary(body: unknown): string {

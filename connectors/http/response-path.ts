@@ -9,7 +9,10 @@ export function parseResponsePath(expr: string): Array<string | number> {
   while (i < expr.length) {
     re.lastIndex = i;
     const m = re.exec(expr);
-    if (!m || m[0].length === 0) throw new Error(`response path ${JSON.stringify(expr)}: unexpected ${JSON.stringify(expr.slice(i, i + 10))} at ${i}`);
+    if (!m || m[0].length === 0)
+      throw new Error(
+        `response path ${JSON.stringify(expr)}: unexpected ${JSON.stringify(expr.slice(i, i + 10))} at ${i}`,
+      );
     tokens.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]!));
     i += m[0].length;
   }

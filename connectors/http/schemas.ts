@@ -61,7 +61,10 @@ export const authSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('aws_sigv4'),
       region: z.string().regex(/^[a-z0-9-]+$/),
-      service: z.string().regex(/^[a-z0-9-]+$/).describe('signing name, e.g. ec2'),
+      service: z
+        .string()
+        .regex(/^[a-z0-9-]+$/)
+        .describe('signing name, e.g. ec2'),
       accessKeyId: z.string().min(1),
       secretAccessKey: secret,
       sessionToken: z.string().min(1).optional(),
@@ -76,22 +79,42 @@ export const endpointSchema = z
     auth: authSchema.default({ type: 'none' }),
     headers: z.record(z.string(), z.string()).default({}).describe('sent with every request'),
     timeoutMs: z.number().int().positive().default(30_000).describe('per request, in ms'),
-    idempotencyHeader: z.string().regex(/^[A-Za-z0-9-]+$/).nullable().default('Idempotency-Key').describe('header carrying the step idempotency key; null sends none'),
-    maxResponseBytes: z.number().int().positive().default(1024 * 1024),
+    idempotencyHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .nullable()
+      .default('Idempotency-Key')
+      .describe('header carrying the step idempotency key; null sends none'),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
   })
   .strict();
 export type EndpointConfig = z.infer<typeof endpointSchema>;
 
 export const httpConfigSchema = z
   .object({
-    endpoints: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), endpointSchema).describe('backends steps may call, by name'),
+    endpoints: z
+      .record(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), endpointSchema)
+      .describe('backends steps may call, by name'),
   })
   .strict();
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
 export type HttpConfigInput = z.input<typeof httpConfigSchema>;
 
 /** Headers a step may not set: the endpoint's auth and framing are Snowline's. */
-export const RESERVED_HEADERS = new Set(['authorization', 'host', 'cookie', 'content-length', 'transfer-encoding', 'x-amz-date', 'x-amz-security-token', 'proxy-authorization']);
+export const RESERVED_HEADERS = new Set([
+  'authorization',
+  'host',
+  'cookie',
+  'content-length',
+  'transfer-encoding',
+  'x-amz-date',
+  'x-amz-security-token',
+  'proxy-authorization',
+]);
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type Method = (typeof METHODS)[number];
@@ -102,7 +125,17 @@ const pathSchema = z
   .max(2048)
   .refine((p) => p.startsWith('/') && !p.startsWith('//'), 'must start with a single /')
   .refine((p) => !/[?#\s\\]/.test(p), 'must not contain ?, #, \\ or whitespace (put query parameters in query)')
-  .refine((p) => !p.split('/').some((seg) => { try { return decodeURIComponent(seg) === '..' || decodeURIComponent(seg) === '.'; } catch { return true; } }), 'must not contain . or .. segments or bad percent-encoding');
+  .refine(
+    (p) =>
+      !p.split('/').some((seg) => {
+        try {
+          return decodeURIComponent(seg) === '..' || decodeURIComponent(seg) === '.';
+        } catch {
+          return true;
+        }
+      }),
+    'must not contain . or .. segments or bad percent-encoding',
+  );
 
 /**
  * A header value Snowline can send exactly: printable ASCII (RFC 9110 field-value). Node writes other
@@ -113,7 +146,10 @@ const headerValueSchema = z
   .string()
   .max(4096)
   .refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')
-  .refine((v) => /^[\x20-\x7e\t]*$/.test(v), 'must be printable ASCII (encode other text with url_encode, or send it in the body)')
+  .refine(
+    (v) => /^[\x20-\x7e\t]*$/.test(v),
+    'must be printable ASCII (encode other text with url_encode, or send it in the body)',
+  )
   .refine((v) => v.trim() === v, 'must not start or end with spaces');
 
 export const requestParamsSchema = z
@@ -124,21 +160,32 @@ export const requestParamsSchema = z
     query: z.record(z.string(), z.union([z.string().max(4096), z.number(), z.boolean()])).optional(),
     headers: z
       .record(z.string().regex(/^[A-Za-z0-9-]+$/), headerValueSchema)
-      .refine((h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())), 'must not set Authorization, Host, Cookie or framing headers')
+      .refine(
+        (h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())),
+        'must not set Authorization, Host, Cookie or framing headers',
+      )
       .optional(),
     body: z.unknown().optional().describe('JSON body (sent as application/json unless headers say otherwise)'),
     body_types: z
       .record(z.string().min(1).max(200), z.enum(BODY_TYPES))
       .optional()
-      .describe('body path → integer | number | boolean: rendered strings converted (or refused), e.g. {"spec.replicas": integer}'),
+      .describe(
+        'body path → integer | number | boolean: rendered strings converted (or refused), e.g. {"spec.replicas": integer}',
+      ),
     success: z
       .object({
         status: z.array(z.number().int().min(100).max(599)).min(1).optional().describe('default: any 2xx'),
-        check: z.object({ path: z.string(), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).strict().optional(),
+        check: z
+          .object({ path: z.string(), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
-    result: z.record(z.string(), z.string()).optional().describe('result field name -> path in the response body, e.g. data.items[0].id'),
+    result: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('result field name -> path in the response body, e.g. data.items[0].id'),
   })
   .strict();
 export type RequestParams = z.infer<typeof requestParamsSchema>;

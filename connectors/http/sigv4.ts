@@ -57,7 +57,10 @@ function canonicalQuery(search: string): string {
 
 export function signV4(request: SigV4Request): SigV4Signature {
   const url = new URL(request.url);
-  const amzDate = request.date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = request.date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const added: Record<string, string> = { 'X-Amz-Date': amzDate };
   if (request.credentials.sessionToken) added['X-Amz-Security-Token'] = request.credentials.sessionToken;
@@ -73,11 +76,27 @@ export function signV4(request: SigV4Request): SigV4Signature {
   const canonicalHeaders = names.map((n) => `${n}:${headers.get(n)}\n`).join('');
   const canonicalUri = url.pathname.split('/').map(uriEncode).join('/') || '/';
 
-  const canonicalRequest = [request.method.toUpperCase(), canonicalUri, canonicalQuery(url.search), canonicalHeaders, signedHeaders, sha256Hex(request.body)].join('\n');
+  const canonicalRequest = [
+    request.method.toUpperCase(),
+    canonicalUri,
+    canonicalQuery(url.search),
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(request.body),
+  ].join('\n');
   const scope = `${day}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${request.credentials.secretAccessKey}`, day), request.region), request.service), 'aws4_request');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${request.credentials.secretAccessKey}`, day), request.region), request.service),
+    'aws4_request',
+  );
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   const authorization = `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  return { headers: { ...added, Authorization: authorization }, canonicalRequest, stringToSign, signedHeaders, signature };
+  return {
+    headers: { ...added, Authorization: authorization },
+    canonicalRequest,
+    stringToSign,
+    signedHeaders,
+    signature,
+  };
 }

@@ -88,14 +88,27 @@ export class OAuthTokens implements AuthProvider {
       }
     }
     if (this.auth.grant === 'password') {
-      return this.request({ grant_type: 'password', username: this.auth.username ?? '', password: this.auth.password ?? '' }, signal);
+      return this.request(
+        { grant_type: 'password', username: this.auth.username ?? '', password: this.auth.password ?? '' },
+        signal,
+      );
     }
     if (this.auth.grant === 'client_credentials') return this.request({ grant_type: 'client_credentials' }, signal);
-    throw new ConnectorError(CONNECTOR, 'permanent', 'auth', 'no OAuth refresh token left to obtain an access token with', {});
+    throw new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'auth',
+      'no OAuth refresh token left to obtain an access token with',
+      {},
+    );
   }
 
   private async request(grant: Record<string, string>, signal?: AbortSignal): Promise<string> {
-    const form = new URLSearchParams({ ...grant, client_id: this.auth.clientId, client_secret: this.auth.clientSecret });
+    const form = new URLSearchParams({
+      ...grant,
+      client_id: this.auth.clientId,
+      client_secret: this.auth.clientSecret,
+    });
     if (this.auth.scope) form.set('scope', this.auth.scope);
     const facts = { method: 'POST', path: this.auth.tokenPath, idempotent: true };
     let res;
@@ -111,7 +124,13 @@ export class OAuthTokens implements AuthProvider {
     if (res.status === 200) {
       const parsed = tokenResponseSchema.safeParse(res.data);
       if (!parsed.success) {
-        throw new ConnectorError(CONNECTOR, 'permanent', 'auth', `the OAuth token endpoint answered without an access_token (grant ${grantType})`, { details: { status: res.status } });
+        throw new ConnectorError(
+          CONNECTOR,
+          'permanent',
+          'auth',
+          `the OAuth token endpoint answered without an access_token (grant ${grantType})`,
+          { details: { status: res.status } },
+        );
       }
       const lifetimeMs = parsed.data.expires_in * 1000;
       this.accessToken = parsed.data.access_token;
@@ -120,18 +139,41 @@ export class OAuthTokens implements AuthProvider {
       return parsed.data.access_token;
     }
     const body = (res.data ?? {}) as { error?: unknown; error_description?: unknown };
-    const said = [body.error, body.error_description].filter((v) => typeof v === 'string' && v).join(': ') || `HTTP ${res.status}`;
-    const details = { status: res.status, grant: grantType, oauthError: typeof body.error === 'string' ? body.error : undefined };
+    const said =
+      [body.error, body.error_description].filter((v) => typeof v === 'string' && v).join(': ') || `HTTP ${res.status}`;
+    const details = {
+      status: res.status,
+      grant: grantType,
+      oauthError: typeof body.error === 'string' ? body.error : undefined,
+    };
     if (res.status === 429) {
-      throw new ConnectorError(CONNECTOR, 'transient', 'rate_limited', `the OAuth token endpoint is rate limited: ${said}`, {
-        retryAfterMs: rateLimitWaitMs(res.headers as Record<string, unknown>, this.now()),
-        details,
-      });
+      throw new ConnectorError(
+        CONNECTOR,
+        'transient',
+        'rate_limited',
+        `the OAuth token endpoint is rate limited: ${said}`,
+        {
+          retryAfterMs: rateLimitWaitMs(res.headers as Record<string, unknown>, this.now()),
+          details,
+        },
+      );
     }
     if (res.status >= 500) {
-      throw new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the OAuth token endpoint failed (grant ${grantType}): ${said}`, { details });
+      throw new ConnectorError(
+        CONNECTOR,
+        'transient',
+        'unavailable',
+        `the OAuth token endpoint failed (grant ${grantType}): ${said}`,
+        { details },
+      );
     }
-    throw new ConnectorError(CONNECTOR, 'permanent', 'auth', `the OAuth token endpoint refused grant ${grantType}: ${said}`, { details });
+    throw new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'auth',
+      `the OAuth token endpoint refused grant ${grantType}: ${said}`,
+      { details },
+    );
   }
 }
 
@@ -139,7 +181,9 @@ export class OAuthTokens implements AuthProvider {
 export function createAuth(auth: ServiceNowAuth, http: AxiosInstance, now: () => number = Date.now): AuthProvider {
   switch (auth.type) {
     case 'basic':
-      return new StaticAuth({ Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}` });
+      return new StaticAuth({
+        Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`,
+      });
     case 'api_key':
       return new StaticAuth({ 'x-sn-apikey': auth.apiKey });
     case 'bearer':

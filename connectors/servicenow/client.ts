@@ -78,7 +78,8 @@ export interface BatchItem {
   body?: Record<string, unknown>;
 }
 
-export type BatchItemResult = { ok: true; status: number; body: unknown } | { ok: false; status: number; error: ConnectorError };
+export type BatchItemResult =
+  { ok: true; status: number; body: unknown } | { ok: false; status: number; error: ConnectorError };
 
 export interface BatchOutcome {
   results: Map<string, BatchItemResult>;
@@ -116,7 +117,15 @@ interface SnResponse {
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 const SAFE_PATH_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const RESERVED_HEADERS = new Set(['authorization', 'x-sn-apikey', 'cookie', 'accept', 'content-type', 'content-length', 'host']);
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'x-sn-apikey',
+  'cookie',
+  'accept',
+  'content-type',
+  'content-length',
+  'host',
+]);
 
 /**
  * ServiceNow REST client: Table API, journal reads through `sys_journal_field`, attachment
@@ -154,9 +163,15 @@ export class ServiceNowClient {
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.journalFields = new Set(this.config.journalFields);
     // Extra headers may add context, never replace what the client itself decides.
-    this.extraHeaders = Object.fromEntries(Object.entries(this.config.extraHeaders).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())));
+    this.extraHeaders = Object.fromEntries(
+      Object.entries(this.config.extraHeaders).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())),
+    );
     this.ownsLimiter = !deps.limiter;
-    this.limiter = deps.limiter ?? new Bottleneck(limiterOptions({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour }));
+    this.limiter =
+      deps.limiter ??
+      new Bottleneck(
+        limiterOptions({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour }),
+      );
     this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
     this.http = axios.create({
       baseURL: this.config.url.replace(/\/+$/, ''),
@@ -200,8 +215,10 @@ export class ServiceNowClient {
   async query(table: string, options: QueryOptions = {}): Promise<QueryPage> {
     const limit = options.limit ?? DEFAULT_LIMIT;
     const offset = options.offset ?? 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badArgument(`limit must be 1..${MAX_LIMIT}, got ${limit}`);
-    if (!Number.isInteger(offset) || offset < 0) throw badArgument(`offset must be a non-negative integer, got ${offset}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      throw badArgument(`limit must be 1..${MAX_LIMIT}, got ${limit}`);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw badArgument(`offset must be a non-negative integer, got ${offset}`);
     const res = await this.request({
       method: 'GET',
       path: `/api/now/table/${tableName(table)}`,
@@ -219,7 +236,13 @@ export class ServiceNowClient {
     const totalHeader = header(res.headers, 'x-total-count');
     const total = totalHeader !== undefined && /^\d+$/.test(totalHeader) ? Number(totalHeader) : undefined;
     const link = header(res.headers, 'link');
-    return { rows: result as SnRecord[], total, hasNext: link === undefined ? undefined : linkHasNext(link), offset, limit };
+    return {
+      rows: result as SnRecord[],
+      total,
+      hasNext: link === undefined ? undefined : linkHasNext(link),
+      offset,
+      limit,
+    };
   }
 
   /**
@@ -258,7 +281,12 @@ export class ServiceNowClient {
    * `PATCH /api/now/table/{table}/{sys_id}`: updates the given fields. Idempotent (so retried)
    * unless it carries a journal field (`work_notes`, `comments`): each such PATCH appends an entry.
    */
-  async update(table: string, sysId: string, fields: Record<string, string>, options: WriteOptions = {}): Promise<SnRecord> {
+  async update(
+    table: string,
+    sysId: string,
+    fields: Record<string, string>,
+    options: WriteOptions = {},
+  ): Promise<SnRecord> {
     const journal = Object.keys(fields).some((f) => this.journalFields.has(f));
     const res = await this.request({
       method: 'PATCH',
@@ -281,9 +309,19 @@ export class ServiceNowClient {
    * nothing), servicenow-reference §4.2. Returns the answer's `result`. Safe to repeat: the IRE
    * identifies CIs, so the same payload twice leaves the CMDB as once.
    */
-  async identifyReconcile(payload: unknown, options: { dataSource: string; dryRun?: boolean; signal?: AbortSignal }): Promise<unknown> {
+  async identifyReconcile(
+    payload: unknown,
+    options: { dataSource: string; dryRun?: boolean; signal?: AbortSignal },
+  ): Promise<unknown> {
     const path = options.dryRun ? '/api/now/identifyreconcile/query' : '/api/now/identifyreconcile';
-    const res = await this.request({ method: 'POST', path, params: { sysparm_data_source: options.dataSource }, body: payload, idempotent: true, signal: options.signal });
+    const res = await this.request({
+      method: 'POST',
+      path,
+      params: { sysparm_data_source: options.dataSource },
+      body: payload,
+      idempotent: true,
+      signal: options.signal,
+    });
     const data = res.data as { result?: unknown } | undefined;
     if (!data || typeof data !== 'object' || data.result === undefined) throw unexpected(`POST ${path}`, res);
     return data.result;
@@ -329,14 +367,29 @@ export class ServiceNowClient {
    * `POST /api/now/attachment/file?table_name=…&table_sys_id=…&file_name=…` with the raw bytes.
    * Refuses files above `attachmentMaxBytes` before sending anything. Not idempotent.
    */
-  async attach(table: string, sysId: string, fileName: string, contentType: string, bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
+  async attach(
+    table: string,
+    sysId: string,
+    fileName: string,
+    contentType: string,
+    bytes: Uint8Array,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AttachmentInfo> {
     if (bytes.byteLength > this.config.attachmentMaxBytes) {
-      throw new ConnectorError(CONNECTOR, 'permanent', 'attachment_too_large', `attachment ${fileName} is ${bytes.byteLength} bytes; the limit is ${this.config.attachmentMaxBytes}`, {
-        details: { fileName, sizeBytes: bytes.byteLength, maxBytes: this.config.attachmentMaxBytes },
-      });
+      throw new ConnectorError(
+        CONNECTOR,
+        'permanent',
+        'attachment_too_large',
+        `attachment ${fileName} is ${bytes.byteLength} bytes; the limit is ${this.config.attachmentMaxBytes}`,
+        {
+          details: { fileName, sizeBytes: bytes.byteLength, maxBytes: this.config.attachmentMaxBytes },
+        },
+      );
     }
-    if (!fileName || fileName.length > 255 || /[\u0000-\u001f/\\]/.test(fileName)) throw badArgument(`file name ${JSON.stringify(fileName.slice(0, 80))} is not acceptable`);
-    if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(contentType)) throw badArgument(`content type ${JSON.stringify(contentType.slice(0, 80))} is not a MIME type`);
+    if (!fileName || fileName.length > 255 || /[\u0000-\u001f/\\]/.test(fileName))
+      throw badArgument(`file name ${JSON.stringify(fileName.slice(0, 80))} is not acceptable`);
+    if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(contentType))
+      throw badArgument(`content type ${JSON.stringify(contentType.slice(0, 80))} is not a MIME type`);
     const res = await this.request({
       method: 'POST',
       path: '/api/now/attachment/file',
@@ -350,13 +403,20 @@ export class ServiceNowClient {
   }
 
   /** Attachments of one record, newest first (`GET /api/now/attachment?sysparm_query=…`). */
-  async listAttachments(table: string, sysId: string, options: { fileName?: string; limit?: number; signal?: AbortSignal } = {}): Promise<AttachmentInfo[]> {
+  async listAttachments(
+    table: string,
+    sysId: string,
+    options: { fileName?: string; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<AttachmentInfo[]> {
     const conditions = [`table_name=${queryValue(tableName(table))}`, `table_sys_id=${queryValue(pathId(sysId))}`];
     if (options.fileName !== undefined) conditions.push(`file_name=${queryValue(options.fileName)}`);
     const res = await this.request({
       method: 'GET',
       path: '/api/now/attachment',
-      params: { sysparm_query: `${conditions.join('^')}^ORDERBYDESCsys_created_on`, sysparm_limit: String(options.limit ?? 20) },
+      params: {
+        sysparm_query: `${conditions.join('^')}^ORDERBYDESCsys_created_on`,
+        sysparm_limit: String(options.limit ?? 20),
+      },
       idempotent: true,
       signal: options.signal,
     });
@@ -367,7 +427,12 @@ export class ServiceNowClient {
 
   /** Metadata of one attachment (`GET /api/now/attachment/{sys_id}`). */
   async getAttachment(sysId: string, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
-    const res = await this.request({ method: 'GET', path: `/api/now/attachment/${pathId(sysId)}`, idempotent: true, signal: options.signal });
+    const res = await this.request({
+      method: 'GET',
+      path: `/api/now/attachment/${pathId(sysId)}`,
+      idempotent: true,
+      signal: options.signal,
+    });
     return toAttachment(resultObject(res, 'GET attachment'));
   }
 
@@ -380,8 +445,18 @@ export class ServiceNowClient {
    * synchronously. A row the transform refused comes back with `status: 'error'` inside a 201, so
    * callers must look at each result. Not idempotent unless the transform map coalesces.
    */
-  async importRecord(stagingTable: string, fields: Record<string, string>, options: { signal?: AbortSignal } = {}): Promise<ImportSetResult> {
-    const res = await this.request({ method: 'POST', path: `/api/now/import/${tableName(stagingTable)}`, body: fields, idempotent: false, signal: options.signal });
+  async importRecord(
+    stagingTable: string,
+    fields: Record<string, string>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ImportSetResult> {
+    const res = await this.request({
+      method: 'POST',
+      path: `/api/now/import/${tableName(stagingTable)}`,
+      body: fields,
+      idempotent: false,
+      signal: options.signal,
+    });
     const parsed = importSetAnswerSchema.safeParse(res.data);
     if (!parsed.success) throw unexpected('POST import', res);
     return parsed.data;
@@ -398,11 +473,15 @@ export class ServiceNowClient {
    * (individually or in a later batch). The batch as a whole is repeated by the client only when
    * every item is idempotent.
    */
-  async batch(items: readonly BatchItem[], options: { signal?: AbortSignal; batchId?: string } = {}): Promise<BatchOutcome> {
+  async batch(
+    items: readonly BatchItem[],
+    options: { signal?: AbortSignal; batchId?: string } = {},
+  ): Promise<BatchOutcome> {
     if (items.length === 0) return { results: new Map(), unserviced: [] };
     const ids = new Set<string>();
     for (const item of items) {
-      if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(item.id) || ids.has(item.id)) throw badArgument(`batch item id ${JSON.stringify(item.id)} is not unique or not simple`);
+      if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(item.id) || ids.has(item.id))
+        throw badArgument(`batch item id ${JSON.stringify(item.id)} is not unique or not simple`);
       if (!item.url.startsWith('/api/')) throw badArgument(`batch item ${item.id}: url must be a relative /api/ path`);
       ids.add(item.id);
     }
@@ -420,7 +499,9 @@ export class ServiceNowClient {
             { name: 'Content-Type', value: 'application/json' },
             { name: 'Accept', value: 'application/json' },
           ],
-          ...(item.body === undefined ? {} : { body: Buffer.from(JSON.stringify(item.body), 'utf8').toString('base64') }),
+          ...(item.body === undefined
+            ? {}
+            : { body: Buffer.from(JSON.stringify(item.body), 'utf8').toString('base64') }),
           exclude_response_headers: true,
         })),
       },
@@ -502,7 +583,13 @@ export class ServiceNowClient {
         if (err instanceof ConnectorError) throw err;
         if (err instanceof Bottleneck.BottleneckError) {
           // The limiter (e.g. its Redis store) failed: nothing was sent.
-          throw new ConnectorError(CONNECTOR, 'transient', 'unavailable', `the request limiter failed: ${err.message}`, { details: { ...facts }, cause: err });
+          throw new ConnectorError(
+            CONNECTOR,
+            'transient',
+            'unavailable',
+            `the request limiter failed: ${err.message}`,
+            { details: { ...facts }, cause: err },
+          );
         }
         error = errorFromNetwork(err, facts);
         safeToRepeat = req.idempotent || failedBeforeSending(err);
@@ -512,11 +599,23 @@ export class ServiceNowClient {
   }
 
   /** Waits before the next attempt, or throws `error` when no further attempt may be made. */
-  private async backoffOrThrow(error: ConnectorError, safeToRepeat: boolean, attempt: number, maxAttempts: number, req: SnRequest): Promise<void> {
+  private async backoffOrThrow(
+    error: ConnectorError,
+    safeToRepeat: boolean,
+    attempt: number,
+    maxAttempts: number,
+    req: SnRequest,
+  ): Promise<void> {
     if (error.failure !== 'transient' || !safeToRepeat || attempt >= maxAttempts || req.signal?.aborted) throw error;
     const waitMs = error.retryAfterMs ?? this.backoffMs(attempt);
     if (waitMs > this.config.retry.maxWaitMs) throw error;
-    this.logger?.debug('servicenow: retrying', { code: error.code, method: req.method, path: req.path, attempt, waitMs });
+    this.logger?.debug('servicenow: retrying', {
+      code: error.code,
+      method: req.method,
+      path: req.path,
+      attempt,
+      waitMs,
+    });
     try {
       await this.sleep(waitMs, req.signal);
     } catch {
@@ -534,7 +633,9 @@ export class ServiceNowClient {
   private async send(req: SnRequest, authHeaders: Record<string, string>): Promise<SnResponse> {
     const headers: Record<string, string> = { ...this.extraHeaders, Accept: 'application/json', ...authHeaders };
     if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
-    const params = Object.fromEntries(Object.entries(req.params ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+    const params = Object.fromEntries(
+      Object.entries(req.params ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+    );
     const query = new URLSearchParams(params).toString();
     const res = await this.http.request({
       method: req.method,
@@ -586,14 +687,16 @@ function recordPath(table: string, sysId: string): string {
 
 function fieldList(fields: readonly string[] | undefined): string {
   const list = fields && fields.length > 0 ? fields : DEFAULT_FIELDS;
-  for (const f of list) if (!fieldNameSchema.safeParse(f).success) throw badArgument(`${JSON.stringify(f)} is not a field name`);
+  for (const f of list)
+    if (!fieldNameSchema.safeParse(f).success) throw badArgument(`${JSON.stringify(f)} is not a field name`);
   return list.join(',');
 }
 
 function readParams(options: ReadOptions): Record<string, string | undefined> {
   return {
     sysparm_fields: fieldList(options.fields),
-    sysparm_display_value: options.displayValue === undefined || options.displayValue === false ? undefined : String(options.displayValue),
+    sysparm_display_value:
+      options.displayValue === undefined || options.displayValue === false ? undefined : String(options.displayValue),
     sysparm_exclude_reference_link: options.referenceLinks ? undefined : 'true',
   };
 }
@@ -602,11 +705,15 @@ function writeParams(options: WriteOptions): Record<string, string> {
   return { sysparm_fields: fieldList(options.fields), sysparm_exclude_reference_link: 'true' };
 }
 
-function encodedQuery(query: string | undefined, orderBy: OrderBy | readonly OrderBy[] | undefined): string | undefined {
+function encodedQuery(
+  query: string | undefined,
+  orderBy: OrderBy | readonly OrderBy[] | undefined,
+): string | undefined {
   const parts = query ? [query] : [];
   const orders = orderBy === undefined ? [] : Array.isArray(orderBy) ? orderBy : [orderBy as OrderBy];
   for (const o of orders) {
-    if (!fieldNameSchema.safeParse(o.field).success) throw badArgument(`${JSON.stringify(o.field)} is not a field name`);
+    if (!fieldNameSchema.safeParse(o.field).success)
+      throw badArgument(`${JSON.stringify(o.field)} is not a field name`);
     parts.push(`${o.descending ? 'ORDERBYDESC' : 'ORDERBY'}${o.field}`);
   }
   return parts.length > 0 ? parts.join('^') : undefined;

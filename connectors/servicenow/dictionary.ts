@@ -8,14 +8,7 @@
 
 /** How a field stores and shows its value (every value travels as a string, §1.4). */
 export type FieldType =
-  | 'string'
-  | 'integer'
-  | 'boolean'
-  | 'reference'
-  | 'choice'
-  | 'glide_date_time'
-  | 'journal'
-  | 'sys_id';
+  'string' | 'integer' | 'boolean' | 'reference' | 'choice' | 'glide_date_time' | 'journal' | 'sys_id';
 
 /** One stored value of a choice field and the label shown for it. */
 export interface Choice {
@@ -75,8 +68,18 @@ function table(def: Omit<TableDef, 'fields'> & { fields: Record<string, FieldSpe
   return { ...def, fields: Object.entries(def.fields).map(([name, spec]) => ({ name, ...spec })) };
 }
 
-const IMPACT = [['1', '1 - High'], ['2', '2 - Medium'], ['3', '3 - Low']] as const;
-const PRIORITY = [['1', '1 - Critical'], ['2', '2 - High'], ['3', '3 - Moderate'], ['4', '4 - Low'], ['5', '5 - Planning']] as const;
+const IMPACT = [
+  ['1', '1 - High'],
+  ['2', '2 - Medium'],
+  ['3', '3 - Low'],
+] as const;
+const PRIORITY = [
+  ['1', '1 - Critical'],
+  ['2', '2 - High'],
+  ['3', '3 - Moderate'],
+  ['4', '4 - Low'],
+  ['5', '5 - Planning'],
+] as const;
 
 /** §3.1: the fields every ticket table inherits. */
 const TASK = table({
@@ -90,7 +93,18 @@ const TASK = table({
     number: str('Number'),
     short_description: str('Short description'),
     description: str('Description'),
-    state: choice('State', [['-5', 'Pending'], ['1', 'Open'], ['2', 'Work in Progress'], ['3', 'Closed Complete'], ['4', 'Closed Incomplete'], ['7', 'Closed Skipped']], '1'),
+    state: choice(
+      'State',
+      [
+        ['-5', 'Pending'],
+        ['1', 'Open'],
+        ['2', 'Work in Progress'],
+        ['3', 'Closed Complete'],
+        ['4', 'Closed Incomplete'],
+        ['7', 'Closed Skipped'],
+      ],
+      '1',
+    ),
     active: bool('Active', 'true'),
     priority: choice('Priority', PRIORITY, '4'),
     impact: choice('Impact', IMPACT, '3'),
@@ -110,26 +124,71 @@ const TASK = table({
     parent: ref('Parent', 'task'),
     watch_list: str('Watch list'),
     work_notes_list: str('Work notes list'),
-    approval: choice('Approval', [['not requested', 'Not Yet Requested'], ['requested', 'Requested'], ['approved', 'Approved'], ['rejected', 'Rejected']], 'not requested'),
+    approval: choice(
+      'Approval',
+      [
+        ['not requested', 'Not Yet Requested'],
+        ['requested', 'Requested'],
+        ['approved', 'Approved'],
+        ['rejected', 'Rejected'],
+      ],
+      'not requested',
+    ),
     approval_set: dateTime('Approval set'),
     approval_history: journal('Approval history'),
     correlation_id: str('Correlation ID'),
     correlation_display: str('Correlation display'),
-    contact_type: choice('Contact type', [['email', 'Email'], ['phone', 'Phone'], ['self-service', 'Self-service'], ['walk-in', 'Walk-in'], ['virtual_agent', 'Virtual Agent']]),
-    escalation: choice('Escalation', [['0', 'Normal'], ['1', 'Moderate'], ['2', 'High'], ['3', 'Overdue']], '0'),
+    contact_type: choice('Contact type', [
+      ['email', 'Email'],
+      ['phone', 'Phone'],
+      ['self-service', 'Self-service'],
+      ['walk-in', 'Walk-in'],
+      ['virtual_agent', 'Virtual Agent'],
+    ]),
+    escalation: choice(
+      'Escalation',
+      [
+        ['0', 'Normal'],
+        ['1', 'Moderate'],
+        ['2', 'High'],
+        ['3', 'Overdue'],
+      ],
+      '0',
+    ),
     reassignment_count: int('Reassignment count', '0'),
     made_sla: bool('Made SLA', 'true'),
     sla_due: dateTime('SLA due'),
     due_date: dateTime('Due date'),
-    upon_approval: choice('Upon approval', [['proceed', 'Proceed to Next Task'], ['do_nothing', 'Wait for a User to Close this task']], 'proceed'),
-    upon_reject: choice('Upon reject', [['cancel', 'Cancel all future Tasks'], ['goto', 'Go to a previous Task']], 'cancel'),
+    upon_approval: choice(
+      'Upon approval',
+      [
+        ['proceed', 'Proceed to Next Task'],
+        ['do_nothing', 'Wait for a User to Close this task'],
+      ],
+      'proceed',
+    ),
+    upon_reject: choice(
+      'Upon reject',
+      [
+        ['cancel', 'Cancel all future Tasks'],
+        ['goto', 'Go to a previous Task'],
+      ],
+      'cancel',
+    ),
     comments: journal('Additional comments'),
     work_notes: journal('Work notes'),
     comments_and_work_notes: journal('Comments and Work notes'),
   },
 });
 
-const INCIDENT_STATES = [['1', 'New'], ['2', 'In Progress'], ['3', 'On Hold'], ['6', 'Resolved'], ['7', 'Closed'], ['8', 'Canceled']] as const;
+const INCIDENT_STATES = [
+  ['1', 'New'],
+  ['2', 'In Progress'],
+  ['3', 'On Hold'],
+  ['6', 'Resolved'],
+  ['7', 'Closed'],
+  ['8', 'Canceled'],
+] as const;
 
 /** §3.2. */
 const INCIDENT = table({
@@ -144,11 +203,40 @@ const INCIDENT = table({
     priority: choice('Priority', PRIORITY, '5'),
     incident_state: choice('Incident state', INCIDENT_STATES, '1'),
     caller_id: ref('Caller', 'sys_user'),
-    category: choice('Category', [['inquiry', 'Inquiry / Help'], ['software', 'Software'], ['hardware', 'Hardware'], ['network', 'Network'], ['database', 'Database']], 'inquiry'),
+    category: choice(
+      'Category',
+      [
+        ['inquiry', 'Inquiry / Help'],
+        ['software', 'Software'],
+        ['hardware', 'Hardware'],
+        ['network', 'Network'],
+        ['database', 'Database'],
+      ],
+      'inquiry',
+    ),
     subcategory: str('Subcategory'),
     severity: choice('Severity', IMPACT, '3'),
-    hold_reason: choice('On hold reason', [['1', 'Awaiting Caller'], ['3', 'Awaiting Problem'], ['4', 'Awaiting Vendor'], ['5', 'Awaiting Change']]),
-    close_code: choice('Resolution code', sameValueChoices(['Duplicate', 'Known error', 'No resolution provided', 'Resolved by caller', 'Resolved by change', 'Resolved by problem', 'Resolved by request', 'Solution provided', 'Workaround provided', 'User error'])),
+    hold_reason: choice('On hold reason', [
+      ['1', 'Awaiting Caller'],
+      ['3', 'Awaiting Problem'],
+      ['4', 'Awaiting Vendor'],
+      ['5', 'Awaiting Change'],
+    ]),
+    close_code: choice(
+      'Resolution code',
+      sameValueChoices([
+        'Duplicate',
+        'Known error',
+        'No resolution provided',
+        'Resolved by caller',
+        'Resolved by change',
+        'Resolved by problem',
+        'Resolved by request',
+        'Solution provided',
+        'Workaround provided',
+        'User error',
+      ]),
+    ),
     resolved_by: ref('Resolved by', 'sys_user'),
     resolved_at: dateTime('Resolved'),
     reopen_count: int('Reopen count', '0'),
@@ -159,14 +247,30 @@ const INCIDENT = table({
     problem_id: ref('Problem', 'problem'),
     rfc: ref('Change Request', 'change_request'),
     caused_by: ref('Caused by Change', 'change_request'),
-    notify: choice('Notify', [['1', 'Do Not Notify'], ['2', 'Send Email']], '1'),
+    notify: choice(
+      'Notify',
+      [
+        ['1', 'Do Not Notify'],
+        ['2', 'Send Email'],
+      ],
+      '1',
+    ),
     knowledge: bool('Knowledge'),
     business_stc: int('Business resolve time'),
     calendar_stc: int('Resolve time'),
   },
 });
 
-const CHANGE_STATES = [['-5', 'New'], ['-4', 'Assess'], ['-3', 'Authorize'], ['-2', 'Scheduled'], ['-1', 'Implement'], ['0', 'Review'], ['3', 'Closed'], ['4', 'Canceled']] as const;
+const CHANGE_STATES = [
+  ['-5', 'New'],
+  ['-4', 'Assess'],
+  ['-3', 'Authorize'],
+  ['-2', 'Scheduled'],
+  ['-1', 'Implement'],
+  ['0', 'Review'],
+  ['3', 'Closed'],
+  ['4', 'Canceled'],
+] as const;
 
 /** §3.4. */
 const CHANGE_REQUEST = table({
@@ -179,17 +283,52 @@ const CHANGE_REQUEST = table({
   fields: {
     state: choice('State', CHANGE_STATES, '-5'),
     priority: choice('Priority', PRIORITY.slice(0, 4), '4'),
-    type: choice('Type', [['normal', 'Normal'], ['standard', 'Standard'], ['emergency', 'Emergency']], 'normal'),
+    type: choice(
+      'Type',
+      [
+        ['normal', 'Normal'],
+        ['standard', 'Standard'],
+        ['emergency', 'Emergency'],
+      ],
+      'normal',
+    ),
     chg_model: str('Model'),
     std_change_producer_version: str('Standard change template version'),
     requested_by: ref('Requested by', 'sys_user'),
-    category: choice('Category', sameValueChoices(['Hardware', 'Software', 'Service', 'System Software', 'Applications Software', 'Network', 'Telecom', 'Documentation', 'Other']), 'Other'),
-    risk: choice('Risk', [['1', 'Very High'], ['2', 'High'], ['3', 'Moderate'], ['4', 'Low']], '3'),
+    category: choice(
+      'Category',
+      sameValueChoices([
+        'Hardware',
+        'Software',
+        'Service',
+        'System Software',
+        'Applications Software',
+        'Network',
+        'Telecom',
+        'Documentation',
+        'Other',
+      ]),
+      'Other',
+    ),
+    risk: choice(
+      'Risk',
+      [
+        ['1', 'Very High'],
+        ['2', 'High'],
+        ['3', 'Moderate'],
+        ['4', 'Low'],
+      ],
+      '3',
+    ),
     start_date: dateTime('Planned start date'),
     end_date: dateTime('Planned end date'),
     work_start: dateTime('Actual start date'),
     work_end: dateTime('Actual end date'),
-    close_code: choice('Close code', [['successful', 'Successful'], ['successful_issues', 'Successful with issues'], ['unsuccessful', 'Unsuccessful']]),
+    close_code: choice('Close code', [
+      ['successful', 'Successful'],
+      ['successful_issues', 'Successful with issues'],
+      ['unsuccessful', 'Unsuccessful'],
+    ]),
     on_hold: bool('On hold'),
     on_hold_reason: str('On hold reason'),
     conflict_status: choice('Conflict status', sameValueChoices(['Not Run', 'No Conflict', 'Conflict']), 'Not Run'),
@@ -214,9 +353,24 @@ const CHANGE_TASK = table({
   numberStart: 10001,
   inactiveStates: ['3', '4'],
   fields: {
-    state: choice('State', [['-5', 'Pending'], ['1', 'Open'], ['2', 'In Progress'], ['3', 'Closed'], ['4', 'Canceled']], '1'),
+    state: choice(
+      'State',
+      [
+        ['-5', 'Pending'],
+        ['1', 'Open'],
+        ['2', 'In Progress'],
+        ['3', 'Closed'],
+        ['4', 'Canceled'],
+      ],
+      '1',
+    ),
     change_request: ref('Change request', 'change_request'),
-    change_task_type: choice('Type', [['planning', 'Planning'], ['implementation', 'Implementation'], ['testing', 'Testing'], ['review', 'Review']]),
+    change_task_type: choice('Type', [
+      ['planning', 'Planning'],
+      ['implementation', 'Implementation'],
+      ['testing', 'Testing'],
+      ['review', 'Review'],
+    ]),
     on_hold: bool('On hold'),
     on_hold_reason: str('On hold reason'),
   },
@@ -231,11 +385,32 @@ const PROBLEM = table({
   numberStart: 40001,
   inactiveStates: ['107'],
   fields: {
-    state: choice('State', [['101', 'New'], ['102', 'Assess'], ['103', 'Root Cause Analysis'], ['104', 'Fix in Progress'], ['106', 'Resolved'], ['107', 'Closed']], '101'),
+    state: choice(
+      'State',
+      [
+        ['101', 'New'],
+        ['102', 'Assess'],
+        ['103', 'Root Cause Analysis'],
+        ['104', 'Fix in Progress'],
+        ['106', 'Resolved'],
+        ['107', 'Closed'],
+      ],
+      '101',
+    ),
     priority: choice('Priority', PRIORITY, '5'),
-    category: choice('Category', [['software', 'Software'], ['hardware', 'Hardware'], ['network', 'Network'], ['database', 'Database']]),
+    category: choice('Category', [
+      ['software', 'Software'],
+      ['hardware', 'Hardware'],
+      ['network', 'Network'],
+      ['database', 'Database'],
+    ]),
     subcategory: str('Subcategory'),
-    resolution_code: choice('Resolution code', [['fix_applied', 'Fix Applied'], ['risk_accepted', 'Risk Accepted'], ['canceled', 'Canceled'], ['duplicate', 'Duplicate']]),
+    resolution_code: choice('Resolution code', [
+      ['fix_applied', 'Fix Applied'],
+      ['risk_accepted', 'Risk Accepted'],
+      ['canceled', 'Canceled'],
+      ['duplicate', 'Duplicate'],
+    ]),
     cause_notes: str('Cause notes'),
     fix_notes: str('Fix notes'),
     known_error: bool('Known error'),
@@ -303,10 +478,41 @@ const CMDB_CI = table({
     host_name: str('Host name'),
     os: str('Operating System'),
     os_version: str('OS Version'),
-    install_status: choice('Status', [['0', 'Implementing'], ['1', 'Installed'], ['2', 'On Order'], ['3', 'In Maintenance'], ['4', 'Pending Install'], ['5', 'Pending Repair'], ['6', 'In Stock'], ['7', 'Retired'], ['8', 'Stolen'], ['100', 'Absent']], '1'),
-    operational_status: choice('Operational status', [['1', 'Operational'], ['2', 'Non-Operational'], ['3', 'Repair in Progress'], ['4', 'DR Standby'], ['5', 'Ready'], ['6', 'Retired'], ['7', 'Pipeline'], ['8', 'Catalog']], '1'),
+    install_status: choice(
+      'Status',
+      [
+        ['0', 'Implementing'],
+        ['1', 'Installed'],
+        ['2', 'On Order'],
+        ['3', 'In Maintenance'],
+        ['4', 'Pending Install'],
+        ['5', 'Pending Repair'],
+        ['6', 'In Stock'],
+        ['7', 'Retired'],
+        ['8', 'Stolen'],
+        ['100', 'Absent'],
+      ],
+      '1',
+    ),
+    operational_status: choice(
+      'Operational status',
+      [
+        ['1', 'Operational'],
+        ['2', 'Non-Operational'],
+        ['3', 'Repair in Progress'],
+        ['4', 'DR Standby'],
+        ['5', 'Ready'],
+        ['6', 'Retired'],
+        ['7', 'Pipeline'],
+        ['8', 'Catalog'],
+      ],
+      '1',
+    ),
     environment: choice('Environment', sameValueChoices(['Development', 'Production', 'Test'])),
-    discovery_source: choice('Discovery source', sameValueChoices(['ServiceNow', 'ManualEntry', 'ImportSet', 'SCCM', 'Other'])),
+    discovery_source: choice(
+      'Discovery source',
+      sameValueChoices(['ServiceNow', 'ManualEntry', 'ImportSet', 'SCCM', 'Other']),
+    ),
     // When a discovery source last saw the CI; CMDB syncs stamp it and mark CIs stale by it.
     last_discovered: dateTime('Most recent discovery'),
     managed_by: ref('Managed by', 'sys_user'),
@@ -321,8 +527,15 @@ const ciClass = (name: string, label: string, parent: string, fields: Record<str
   table({ name, label, parent, fields });
 
 const CMDB_CLASSES = [
-  ciClass('cmdb_ci_hardware', 'Hardware', 'cmdb_ci', { manufacturer: str('Manufacturer'), model_number: str('Model number') }),
-  ciClass('cmdb_ci_computer', 'Computer', 'cmdb_ci_hardware', { cpu_count: int('CPU count'), ram: int('RAM (MB)'), disk_space: int('Disk space (GB)') }),
+  ciClass('cmdb_ci_hardware', 'Hardware', 'cmdb_ci', {
+    manufacturer: str('Manufacturer'),
+    model_number: str('Model number'),
+  }),
+  ciClass('cmdb_ci_computer', 'Computer', 'cmdb_ci_hardware', {
+    cpu_count: int('CPU count'),
+    ram: int('RAM (MB)'),
+    disk_space: int('Disk space (GB)'),
+  }),
   ciClass('cmdb_ci_server', 'Server', 'cmdb_ci_computer', { classification: str('Classification', 'Production') }),
   ciClass('cmdb_ci_unix_server', 'UNIX Server', 'cmdb_ci_server'),
   ciClass('cmdb_ci_linux_server', 'Linux Server', 'cmdb_ci_unix_server'),
@@ -331,10 +544,18 @@ const CMDB_CLASSES = [
     object_id: str('Object ID'),
     vcpus: int('vCPUs'),
     memory: int('Memory (MB)'),
-    state: choice('State', [['on', 'On'], ['off', 'Off'], ['paused', 'Paused'], ['terminated', 'Terminated']]),
+    state: choice('State', [
+      ['on', 'On'],
+      ['off', 'Off'],
+      ['paused', 'Paused'],
+      ['terminated', 'Terminated'],
+    ]),
   }),
   ciClass('cmdb_ci_service', 'Business Service', 'cmdb_ci', {
-    busines_criticality: choice('Business criticality', sameValueChoices(['1 - most critical', '2 - somewhat critical', '3 - less critical', '4 - not critical'])),
+    busines_criticality: choice(
+      'Business criticality',
+      sameValueChoices(['1 - most critical', '2 - somewhat critical', '3 - less critical', '4 - not critical']),
+    ),
     used_for: choice('Used for', sameValueChoices(['Production', 'Staging', 'QA', 'Development'])),
   }),
 ];
@@ -361,7 +582,18 @@ const SYSAPPROVAL_APPROVER = table({
     sysapproval: ref('Approval for', 'task'),
     document_id: str('Approving'),
     source_table: str('Source table'),
-    state: choice('State', [['not requested', 'Not Yet Requested'], ['requested', 'Requested'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['cancelled', 'Cancelled'], ['not_required', 'No Longer Required']], 'requested'),
+    state: choice(
+      'State',
+      [
+        ['not requested', 'Not Yet Requested'],
+        ['requested', 'Requested'],
+        ['approved', 'Approved'],
+        ['rejected', 'Rejected'],
+        ['cancelled', 'Cancelled'],
+        ['not_required', 'No Longer Required'],
+      ],
+      'requested',
+    ),
     comments: journal('Comments'),
     group: str('Group'),
   },
@@ -374,7 +606,11 @@ const CMN_SCHEDULE = table({
   displayField: 'name',
   fields: {
     name: str('Name'),
-    type: choice('Type', [['blackout', 'Blackout'], ['maintenance', 'Maintenance'], ['excluded', 'Excluded']]),
+    type: choice('Type', [
+      ['blackout', 'Blackout'],
+      ['maintenance', 'Maintenance'],
+      ['excluded', 'Excluded'],
+    ]),
     time_zone: str('Time zone', 'GMT'),
     description: str('Description'),
   },
@@ -398,7 +634,12 @@ const CMN_SCHEDULE_SPAN = table({
 const SYS_JOURNAL_FIELD = table({
   name: 'sys_journal_field',
   label: 'Journal Entry',
-  fields: { element: str('Element'), element_id: { label: 'Element ID', type: 'sys_id' }, name: str('Table name'), value: str('Value') },
+  fields: {
+    element: str('Element'),
+    element_id: { label: 'Element ID', type: 'sys_id' },
+    name: str('Table name'),
+    value: str('Value'),
+  },
 });
 
 /** §6.2: attachment metadata. */
@@ -426,7 +667,12 @@ const SYS_ATTACHMENT = table({
 const SYS_ATTACHMENT_DOC = table({
   name: 'sys_attachment_doc',
   label: 'Attachment Document',
-  fields: { sys_attachment: ref('Attachment', 'sys_attachment'), position: int('Position', '0'), length: int('Length'), data: str('Data') },
+  fields: {
+    sys_attachment: ref('Attachment', 'sys_attachment'),
+    position: int('Position', '0'),
+    length: int('Length'),
+    data: str('Data'),
+  },
 });
 
 const SYS_CHOICE = table({
@@ -447,8 +693,25 @@ const SYS_CHOICE = table({
 
 const TABLES: ReadonlyMap<string, TableDef> = new Map(
   [
-    TASK, INCIDENT, CHANGE_REQUEST, CHANGE_TASK, PROBLEM, SYS_USER, SYS_USER_GROUP, SYS_USER_GRMEMBER,
-    CMDB_CI, ...CMDB_CLASSES, CMDB_REL_TYPE, CMDB_REL_CI, SYSAPPROVAL_APPROVER, CMN_SCHEDULE, CMN_SCHEDULE_SPAN, SYS_JOURNAL_FIELD, SYS_ATTACHMENT, SYS_ATTACHMENT_DOC, SYS_CHOICE,
+    TASK,
+    INCIDENT,
+    CHANGE_REQUEST,
+    CHANGE_TASK,
+    PROBLEM,
+    SYS_USER,
+    SYS_USER_GROUP,
+    SYS_USER_GRMEMBER,
+    CMDB_CI,
+    ...CMDB_CLASSES,
+    CMDB_REL_TYPE,
+    CMDB_REL_CI,
+    SYSAPPROVAL_APPROVER,
+    CMN_SCHEDULE,
+    CMN_SCHEDULE_SPAN,
+    SYS_JOURNAL_FIELD,
+    SYS_ATTACHMENT,
+    SYS_ATTACHMENT_DOC,
+    SYS_CHOICE,
   ].map((t) => [t.name, t]),
 );
 
@@ -461,7 +724,12 @@ const SYSTEM_FIELDS: readonly FieldDef[] = [
   { name: 'sys_updated_by', label: 'Updated by', type: 'string' },
   { name: 'sys_mod_count', label: 'Updates', type: 'integer', defaultValue: '0' },
   { name: 'sys_tags', label: 'Tags', type: 'string' },
-  { name: 'sys_class_name', label: 'Class', type: 'choice', choices: [...TABLES.values()].map((t) => ({ value: t.name, label: t.label })) },
+  {
+    name: 'sys_class_name',
+    label: 'Class',
+    type: 'choice',
+    choices: [...TABLES.values()].map((t) => ({ value: t.name, label: t.label })),
+  },
   // Without domain separation every record sits in `global`, a reference into sys_user_group.
   { name: 'sys_domain', label: 'Domain', type: 'reference', reference: 'sys_user_group', defaultValue: 'global' },
   { name: 'sys_domain_path', label: 'Domain path', type: 'string', defaultValue: '/' },

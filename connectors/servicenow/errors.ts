@@ -81,7 +81,9 @@ export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs: number)
 }
 
 function hasRateLimitHeaders(headers: Record<string, unknown>): boolean {
-  return ['x-ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-rule', 'retry-after'].some((h) => headerValue(headers, h) !== undefined);
+  return ['x-ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-rule', 'retry-after'].some(
+    (h) => headerValue(headers, h) !== undefined,
+  );
 }
 
 /** Maps an HTTP answer with a non-2xx status to a ConnectorError. */
@@ -107,37 +109,80 @@ export function errorFromResponse(
   const what = `${request.method} ${request.path}`;
 
   if (status === 401) {
-    return new ConnectorError(CONNECTOR, 'permanent', 'auth', `ServiceNow refused the credentials for ${what}: ${said}`, { details });
+    return new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'auth',
+      `ServiceNow refused the credentials for ${what}: ${said}`,
+      { details },
+    );
   }
   if (status === 403) {
     if (/data policy/i.test(snDetail) || /data policy/i.test(snMessage)) {
       const mandatory = /mandatory:\s*(.+)$/im.exec(snDetail)?.[1]?.trim();
-      return new ConnectorError(CONNECTOR, 'permanent', 'data_policy', `ServiceNow data policy refused ${what}: ${said}`, {
-        details: { ...details, mandatoryFields: mandatory ? mandatory.split(/\s*,\s*/) : undefined },
-      });
+      return new ConnectorError(
+        CONNECTOR,
+        'permanent',
+        'data_policy',
+        `ServiceNow data policy refused ${what}: ${said}`,
+        {
+          details: { ...details, mandatoryFields: mandatory ? mandatory.split(/\s*,\s*/) : undefined },
+        },
+      );
     }
     return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `ServiceNow forbade ${what}: ${said}`, { details });
   }
   if (status === 404) {
-    return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `ServiceNow found nothing at ${what} (missing or hidden by an ACL): ${said}`, { details });
+    return new ConnectorError(
+      CONNECTOR,
+      'permanent',
+      'not_found',
+      `ServiceNow found nothing at ${what} (missing or hidden by an ACL): ${said}`,
+      { details },
+    );
   }
   if (status === 429) {
     const waitMs = rateLimitWaitMs(headers, nowMs);
     if (hasRateLimitHeaders(headers)) {
-      return new ConnectorError(CONNECTOR, 'transient', 'rate_limited', `ServiceNow rate limit reached for ${what}: ${said}`, {
-        retryAfterMs: waitMs,
-        details: { ...details, limit: headerValue(headers, 'x-ratelimit-limit'), rule: headerValue(headers, 'x-ratelimit-rule'), reset: headerValue(headers, 'x-ratelimit-reset') },
-      });
+      return new ConnectorError(
+        CONNECTOR,
+        'transient',
+        'rate_limited',
+        `ServiceNow rate limit reached for ${what}: ${said}`,
+        {
+          retryAfterMs: waitMs,
+          details: {
+            ...details,
+            limit: headerValue(headers, 'x-ratelimit-limit'),
+            rule: headerValue(headers, 'x-ratelimit-rule'),
+            reset: headerValue(headers, 'x-ratelimit-reset'),
+          },
+        },
+      );
     }
-    return new ConnectorError(CONNECTOR, 'transient', 'queue_full', `ServiceNow is too busy for ${what} (API queue full): ${said}`, { details });
+    return new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'queue_full',
+      `ServiceNow is too busy for ${what} (API queue full): ${said}`,
+      { details },
+    );
   }
   if (status >= 500) {
     // A gateway or server error after a non-idempotent request was delivered: the instance may
     // have applied it. 503 means the node did not take the request.
     if (!request.idempotent && status !== 503) {
-      return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `ServiceNow answered ${status} to ${what}; it may or may not have been applied: ${said}`, { details });
+      return new ConnectorError(
+        CONNECTOR,
+        'ambiguous',
+        'ambiguous',
+        `ServiceNow answered ${status} to ${what}; it may or may not have been applied: ${said}`,
+        { details },
+      );
     }
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `ServiceNow is unavailable for ${what}: ${said}`, { details });
+    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `ServiceNow is unavailable for ${what}: ${said}`, {
+      details,
+    });
   }
   return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `ServiceNow rejected ${what}: ${said}`, { details });
 }
@@ -161,12 +206,24 @@ export function errorFromNetwork(error: unknown, request: RequestFacts): Connect
   const reason = error instanceof Error ? error.message : String(error);
   const details = { method: request.method, path: request.path, networkCode: code };
   if (failedBeforeSending(error) || request.idempotent) {
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `ServiceNow could not be reached for ${what}: ${reason}`, { details, cause: error });
+    return new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'unavailable',
+      `ServiceNow could not be reached for ${what}: ${reason}`,
+      { details, cause: error },
+    );
   }
-  return new ConnectorError(CONNECTOR, 'ambiguous', 'ambiguous', `connection to ServiceNow broke during ${what} after the request was sent (${code}); it may or may not have been applied`, {
-    details,
-    cause: error,
-  });
+  return new ConnectorError(
+    CONNECTOR,
+    'ambiguous',
+    'ambiguous',
+    `connection to ServiceNow broke during ${what} after the request was sent (${code}); it may or may not have been applied`,
+    {
+      details,
+      cause: error,
+    },
+  );
 }
 
 /**
@@ -186,5 +243,11 @@ export function parseParams<T>(schema: z.ZodType<T>, params: unknown, action: st
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
-  throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`, { details: { problems } });
+  throw new ConnectorError(
+    CONNECTOR,
+    'permanent',
+    'invalid_params',
+    `${CONNECTOR}.${action} parameters are invalid: ${problems.join('; ')}`,
+    { details: { problems } },
+  );
 }

@@ -11,9 +11,26 @@ import { classifyError } from './errors';
 import { serviceNowConfigSchema, type ServiceNowConfig } from './schemas';
 
 export { ServiceNowClient } from './client';
-export type { QueryOptions, QueryPage, ReadOptions, WriteOptions, OrderBy, DisplayValue, BatchItem, BatchItemResult, BatchOutcome } from './client';
+export type {
+  QueryOptions,
+  QueryPage,
+  ReadOptions,
+  WriteOptions,
+  OrderBy,
+  DisplayValue,
+  BatchItem,
+  BatchItemResult,
+  BatchOutcome,
+} from './client';
 export { asBool, asDateTime, asInt, queryValue, rawValue, toDateTime, toWire, serviceNowConfigSchema } from './schemas';
-export type { ServiceNowConfig, ServiceNowConfigInput, JournalEntry, AttachmentInfo, ImportSetResult, SnRecord } from './schemas';
+export type {
+  ServiceNowConfig,
+  ServiceNowConfigInput,
+  JournalEntry,
+  AttachmentInfo,
+  ImportSetResult,
+  SnRecord,
+} from './schemas';
 
 /** The actions, by the name mapping steps use (`servicenow.<name>`). */
 export const servicenowActions = {
@@ -54,7 +71,8 @@ export function createServiceNowRuntime(client: ServiceNowClient): ConnectorRunt
  */
 export const servicenowConnector: ConnectorDescriptor<ServiceNowConfig> = {
   name: 'servicenow',
-  description: 'ServiceNow Table API: update records, add work notes, attach files, create change tasks, incidents and problems',
+  description:
+    'ServiceNow Table API: update records, add work notes, attach files, create change tasks, incidents and problems',
   config: serviceNowConfigSchema,
   actions: servicenowActions,
   acceptsIdempotencyKeys: false,
@@ -67,6 +85,8 @@ export const servicenowConnector: ConnectorDescriptor<ServiceNowConfig> = {
   classify: classifyError,
   /** `deps.client` shares one client (and so one limiter) with the poller and the outbox. */
   create(config: ServiceNowConfig, deps: ConnectorDeps & { client?: ServiceNowClient; limiter?: Bottleneck }) {
-    return createServiceNowRuntime(deps.client ?? new ServiceNowClient(config, { logger: deps.logger, limiter: deps.limiter }));
+    return createServiceNowRuntime(
+      deps.client ?? new ServiceNowClient(config, { logger: deps.logger, limiter: deps.limiter }),
+    );
   },
 };

@@ -57,13 +57,24 @@ export const apiKeyAuthSchema = z.object({ type: z.literal('api_key'), apiKey: s
 /** A bearer token obtained outside Snowline (it is never refreshed). */
 export const bearerAuthSchema = z.object({ type: z.literal('bearer'), token: secret }).strict();
 
-export const authSchema = z.discriminatedUnion('type', [basicAuthSchema, oauthAuthSchema, apiKeyAuthSchema, bearerAuthSchema]);
+export const authSchema = z.discriminatedUnion('type', [
+  basicAuthSchema,
+  oauthAuthSchema,
+  apiKeyAuthSchema,
+  bearerAuthSchema,
+]);
 export type ServiceNowAuth = z.infer<typeof authSchema>;
 export type OAuthAuth = z.infer<typeof oauthAuthSchema>;
 
 export const retrySchema = z
   .object({
-    maxAttempts: z.number().int().min(1).max(20).default(4).describe('HTTP attempts per idempotent request, first one included'),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(4)
+      .describe('HTTP attempts per idempotent request, first one included'),
     baseDelayMs: z.number().int().positive().default(500).describe('first backoff, doubled per attempt, in ms'),
     maxDelayMs: z.number().int().positive().default(30000).describe('backoff ceiling, in ms'),
     maxWaitMs: z
@@ -71,7 +82,9 @@ export const retrySchema = z
       .int()
       .nonnegative()
       .default(60000)
-      .describe('longest in-process wait for a rate-limit reset, in ms; longer waits are handed to the engine as retryAfterMs'),
+      .describe(
+        'longest in-process wait for a rate-limit reset, in ms; longer waits are handed to the engine as retryAfterMs',
+      ),
   })
   .strict();
 
@@ -79,13 +92,30 @@ export const serviceNowConfigSchema = z
   .object({
     url: z.string().url().describe('instance base URL, e.g. https://acme.service-now.com'),
     auth: authSchema,
-    requestsPerHour: z.number().int().positive().optional().describe('stay under the instance REST rate-limit rule; unset = unlimited'),
+    requestsPerHour: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('stay under the instance REST rate-limit rule; unset = unlimited'),
     maxConcurrent: z.number().int().positive().default(4).describe('requests in flight at once against the instance'),
     timeoutMs: z.number().int().positive().default(30000).describe('per HTTP request, in ms'),
-    attachmentMaxBytes: z.number().int().positive().default(5 * 1024 * 1024).describe('largest attachment uploaded, in bytes'),
-    extraHeaders: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}).describe('sent on every request (never overrides auth headers)'),
+    attachmentMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024)
+      .describe('largest attachment uploaded, in bytes'),
+    extraHeaders: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())
+      .default({})
+      .describe('sent on every request (never overrides auth headers)'),
     retry: retrySchema.default({ maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30000, maxWaitMs: 60000 }),
-    healthTable: z.string().regex(/^[a-z0-9_]+$/).default('incident').describe('table read by the health check'),
+    healthTable: z
+      .string()
+      .regex(/^[a-z0-9_]+$/)
+      .default('incident')
+      .describe('table read by the health check'),
     journalFields: z
       .array(z.string().regex(/^[a-z0-9_]+$/))
       .default(['work_notes', 'comments', 'comments_and_work_notes'])
@@ -106,7 +136,9 @@ export const tableNameSchema = z.string().regex(/^[a-z0-9_]{1,80}$/, 'must be a 
 /** A record's sys_id: 32 lowercase hex characters. */
 export const sysIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
 /** A column name, dot-walk allowed (`caller_id.email`). */
-export const fieldNameSchema = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a ServiceNow column name');
+export const fieldNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a ServiceNow column name');
 
 /**
  * Guards a value Snowline puts into an encoded query. `^` separates conditions and cannot be
@@ -116,9 +148,15 @@ export const fieldNameSchema = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)
 export function queryValue(value: string | number | boolean): string {
   const text = String(value);
   if (text.includes('^') || /[\r\n]/.test(text)) {
-    throw new ConnectorError('servicenow', 'permanent', 'bad_query_value', `value ${JSON.stringify(text.slice(0, 80))} cannot be used in an encoded query: it contains ^ or a line break`, {
-      details: { value: text.slice(0, 200) },
-    });
+    throw new ConnectorError(
+      'servicenow',
+      'permanent',
+      'bad_query_value',
+      `value ${JSON.stringify(text.slice(0, 80))} cannot be used in an encoded query: it contains ^ or a line break`,
+      {
+        details: { value: text.slice(0, 200) },
+      },
+    );
   }
   return text;
 }
@@ -134,9 +172,15 @@ export function queryValue(value: string | number | boolean): string {
 export type FieldValue = string | { value?: string; display_value?: string; link?: string } | null | undefined;
 
 function invalid(kind: string, value: unknown): ConnectorError {
-  return new ConnectorError('servicenow', 'permanent', 'invalid_value', `expected ${kind}, got ${JSON.stringify(value)?.slice(0, 80)}`, {
-    details: { expected: kind },
-  });
+  return new ConnectorError(
+    'servicenow',
+    'permanent',
+    'invalid_value',
+    `expected ${kind}, got ${JSON.stringify(value)?.slice(0, 80)}`,
+    {
+      details: { expected: kind },
+    },
+  );
 }
 
 /** The raw value of a field: the string itself, or `.value` of a reference / `display_value=all` object. */
@@ -178,7 +222,8 @@ export function asDateTime(value: unknown): Date | undefined {
   if (!m) throw invalid('a date-time "yyyy-MM-dd HH:mm:ss"', text);
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw invalid('a valid date-time', text);
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    throw invalid('a valid date-time', text);
   return date;
 }
 
@@ -312,7 +357,12 @@ export const updateRecordResultSchema = z.object({ sys_mod_count: z.number().int
 export type UpdateRecordResult = z.infer<typeof updateRecordResultSchema>;
 
 export const addWorkNoteResultSchema = z.object({
-  sys_mod_count: z.number().int().nonnegative().optional().describe('after the note; absent when it was recovered from the journal and the record could not be read'),
+  sys_mod_count: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('after the note; absent when it was recovered from the journal and the record could not be read'),
   journal_entry: z.string().optional().describe('sys_id of the sys_journal_field row, when known'),
   recovered: z.boolean().describe('true when the note was found already written (after an ambiguous failure)'),
 });

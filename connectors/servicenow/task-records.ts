@@ -21,26 +21,50 @@ export function correlationId(idempotencyKey: string): string {
 const FIELDS = ['sys_id', 'number'];
 
 /** The record of `table` an earlier attempt created for this key, if any. */
-export async function findByCorrelation(client: Pick<ServiceNowClient, 'query'>, table: string, idempotencyKey: string, signal?: AbortSignal): Promise<SnRecord | undefined> {
-  const page = await client.query(table, { query: `correlation_id=${queryValue(correlationId(idempotencyKey))}`, fields: FIELDS, limit: 1, signal });
+export async function findByCorrelation(
+  client: Pick<ServiceNowClient, 'query'>,
+  table: string,
+  idempotencyKey: string,
+  signal?: AbortSignal,
+): Promise<SnRecord | undefined> {
+  const page = await client.query(table, {
+    query: `correlation_id=${queryValue(correlationId(idempotencyKey))}`,
+    fields: FIELDS,
+    limit: 1,
+    signal,
+  });
   return page.rows[0];
 }
 
 /** POSTs a task record tagged with the key; `ambiguous` failures are recovered by `findByCorrelation`. */
-export async function insertTaskRecord(client: Pick<ServiceNowClient, 'insert'>, table: string, fields: Record<string, string>, idempotencyKey: string, signal?: AbortSignal): Promise<{ sys_id: string; number: string }> {
-  const record = await client.insert(table, { ...fields, correlation_id: correlationId(idempotencyKey), correlation_display: 'Snowline' }, { fields: FIELDS, signal });
+export async function insertTaskRecord(
+  client: Pick<ServiceNowClient, 'insert'>,
+  table: string,
+  fields: Record<string, string>,
+  idempotencyKey: string,
+  signal?: AbortSignal,
+): Promise<{ sys_id: string; number: string }> {
+  const record = await client.insert(
+    table,
+    { ...fields, correlation_id: correlationId(idempotencyKey), correlation_display: 'Snowline' },
+    { fields: FIELDS, signal },
+  );
   return identity(record, table);
 }
 
 /** sys_id and number of a record answer, or a permanent error when the instance left them out. */
 export function identity(record: SnRecord, table: string): { sys_id: string; number: string } {
   if (typeof record.sys_id !== 'string' || typeof record.number !== 'string') {
-    throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_value', `the ${table} answer has no sys_id or number`, { details: { table } });
+    throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_value', `the ${table} answer has no sys_id or number`, {
+      details: { table },
+    });
   }
   return { sys_id: record.sys_id, number: record.number };
 }
 
 /** Only fields with a value: an empty optional parameter must not clear a default. */
 export function definedFields(fields: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
 }

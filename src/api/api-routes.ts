@@ -18,5 +18,10 @@ export interface ApiDeps {
 
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
 export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
-  return [...runRoutes(deps.runs, deps.control), ...ruleRoutes(deps.rules), ...ruleProposalRoutes(deps.proposals), ...auditRoutes(deps.audit)];
+  return [
+    ...runRoutes(deps.runs, deps.control),
+    ...ruleRoutes(deps.rules),
+    ...ruleProposalRoutes(deps.proposals),
+    ...auditRoutes(deps.audit),
+  ];
 }

@@ -30,13 +30,25 @@ const DAY_MS = 24 * 3600_000;
 export function auditRoutes(audit: AuditRepository): RouteDefinition[] {
   return [
     {
-      method: 'get', path: '/audit', permission: 'audit:read', summary: 'Audit journal entries in a time range, oldest first',
-      query: auditQuery, response: z.array(auditEntryViewSchema),
+      method: 'get',
+      path: '/audit',
+      permission: 'audit:read',
+      summary: 'Audit journal entries in a time range, oldest first',
+      query: auditQuery,
+      response: z.array(auditEntryViewSchema),
       handle: async (_req, { query }) => {
         const q = query as z.infer<typeof auditQuery>;
         const to = q.to ?? Date.now();
         const rows = await audit.between({ ...q, from: q.from ?? to - DAY_MS, to });
-        return rows.map((row) => ({ seq: row.seq, at: new Date(Number(row.at)).toISOString(), kind: row.kind, actor: row.actor, subject: row.subject, detail: JSON.parse(row.detail), hash: row.hash }));
+        return rows.map((row) => ({
+          seq: row.seq,
+          at: new Date(Number(row.at)).toISOString(),
+          kind: row.kind,
+          actor: row.actor,
+          subject: row.subject,
+          detail: JSON.parse(row.detail),
+          hash: row.hash,
+        }));
       },
     },
   ];

@@ -25,7 +25,10 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
 }
 
 /** The permission a route needs; 403 when the caller's roles do not grant it. A granted use is reported to `onUse` (the access review). */
-export function requires(permission: Permission, onUse?: (identity: Identity, permission: Permission) => void): RequestHandler {
+export function requires(
+  permission: Permission,
+  onUse?: (identity: Identity, permission: Permission) => void,
+): RequestHandler {
   return (req, res, next) => {
     if (req.identity && rolesGrant(req.identity.roles, permission)) {
       onUse?.(req.identity, permission);

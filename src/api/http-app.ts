@@ -57,7 +57,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   app.use(
     API_BASE,
-    cors({ origin: [...deps.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type'] }),
+    cors({
+      origin: [...deps.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+    }),
     express.json({ limit: deps.bodyLimitBytes }),
     authenticate(deps.verifier),
     perIdentityRateLimit(deps.rateLimitPerMinute),
@@ -77,6 +81,7 @@ function perIdentityRateLimit(perMinute: number) {
     legacyHeaders: false,
     keyGenerator: (req) => `sub:${req.identity!.subject}`,
     validate: { keyGeneratorIpFallback: false },
-    handler: (_req, res, _next, options) => sendError(res, 429, 'request.rate_limited', `more than ${options.limit} requests per minute for this identity`),
+    handler: (_req, res, _next, options) =>
+      sendError(res, 429, 'request.rate_limited', `more than ${options.limit} requests per minute for this identity`),
   });
 }

@@ -22,7 +22,10 @@ export interface RouteDefinition {
   handle(req: Request, input: { query: Record<string, unknown>; body: Record<string, unknown> }): Promise<unknown>;
 }
 
-export function mountRoutes(routes: readonly RouteDefinition[], onUse?: (identity: Identity, permission: Permission) => void): Router {
+export function mountRoutes(
+  routes: readonly RouteDefinition[],
+  onUse?: (identity: Identity, permission: Permission) => void,
+): Router {
   const router = Router();
   for (const route of routes) {
     router[route.method](route.path, requires(route.permission, onUse), async (req: Request, res: Response, next) => {
@@ -41,26 +44,55 @@ export function mountRoutes(routes: readonly RouteDefinition[], onUse?: (identit
 function parseInput(where: 'query' | 'body', schema: z.ZodObject, input: unknown): Record<string, unknown> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as Record<string, unknown>;
-  throw new ValidationError(where, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  throw new ValidationError(
+    where,
+    parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
 }
 
 /** OpenAPI 3.1 from the route table: paths, parameters, permissions and response schemas. */
-export function openApiDocument(routes: readonly RouteDefinition[], basePath: string, version: string): Record<string, unknown> {
+export function openApiDocument(
+  routes: readonly RouteDefinition[],
+  basePath: string,
+  version: string,
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const openApiPath = basePath + route.path.replace(/:([a-zA-Z]+)/g, '{$1}');
-    const pathParams = [...route.path.matchAll(/:([a-zA-Z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const pathParams = [...route.path.matchAll(/:([a-zA-Z]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const queryParams = route.query
-      ? Object.entries(route.query.shape).map(([name, schema]) => ({ name, in: 'query', required: !(schema as z.ZodType).safeParse(undefined).success, schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) }))
+      ? Object.entries(route.query.shape).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          required: !(schema as z.ZodType).safeParse(undefined).success,
+          schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+        }))
       : [];
     (paths[openApiPath] ??= {})[route.method] = {
       summary: route.summary,
       'x-permission': route.permission,
       security: [{ bearer: [] }],
       parameters: [...pathParams, ...queryParams],
-      ...(route.body ? { requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: false,
+              content: {
+                'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) },
+              },
+            },
+          }
+        : {}),
       responses: {
-        '200': { description: 'OK', content: { 'application/json': { schema: z.toJSONSchema(route.response, { unrepresentable: 'any' }) } } },
+        '200': {
+          description: 'OK',
+          content: { 'application/json': { schema: z.toJSONSchema(route.response, { unrepresentable: 'any' }) } },
+        },
         '401': { description: 'missing or invalid token' },
         '403': { description: `the caller lacks ${route.permission}` },
       },

@@ -30,7 +30,9 @@ export const triggerRequestSchema = z
       .string()
       .regex(/^[^\^\s][^\^\n\r]{0,99}$/, 'must be a ServiceNow user_name (1-100 characters, no ^ or line breaks)')
       .optional()
-      .describe("the agent on whose behalf the UI Action asks: sys_user.user_name, or the user's sys_id; a rule with { manual: true, allowed_groups } needs it and checks the agent's groups"),
+      .describe(
+        "the agent on whose behalf the UI Action asks: sys_user.user_name, or the user's sys_id; a rule with { manual: true, allowed_groups } needs it and checks the agent's groups",
+      ),
   })
   .strict();
 
@@ -39,7 +41,16 @@ const dryRunResponseSchema = z.object({
   trigger: z.string(),
   matched: z.array(z.string()),
   steps: z.array(z.object({ rule: z.string(), name: z.string(), use: z.string(), with: z.unknown() })),
-  explain: z.record(z.string(), z.object({ matched: z.boolean(), mode: z.string().optional(), reason: z.string().optional(), failedTerms: z.array(z.string()).optional(), params: z.unknown().optional() })),
+  explain: z.record(
+    z.string(),
+    z.object({
+      matched: z.boolean(),
+      mode: z.string().optional(),
+      reason: z.string().optional(),
+      failedTerms: z.array(z.string()).optional(),
+      params: z.unknown().optional(),
+    }),
+  ),
 });
 
 export interface RuleRoutesDeps {
@@ -53,50 +64,96 @@ export interface RuleRoutesDeps {
 function bodyOf<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.body ?? {});
   if (parsed.success) return parsed.data;
-  throw new ValidationError('request body', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  throw new ValidationError(
+    'request body',
+    parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
 }
 
 /** Mapping tables over the API: the running rules and versions, dry-run, and the manual trigger (the UI Action). */
 export function ruleRoutes(deps: RuleRoutesDeps): RouteDefinition[] {
   return [
     {
-      method: 'get', path: '/rules', permission: 'rules:read', summary: 'The running rules: id, table, mode, risk, triggers, and the version',
-      response: z.object({ version: z.string(), rejected: z.unknown().optional(), rules: z.array(z.object({ id: z.string(), table: z.string(), mode: z.string(), risk: z.string(), on: z.array(z.unknown()) })) }),
+      method: 'get',
+      path: '/rules',
+      permission: 'rules:read',
+      summary: 'The running rules: id, table, mode, risk, triggers, and the version',
+      response: z.object({
+        version: z.string(),
+        rejected: z.unknown().optional(),
+        rules: z.array(
+          z.object({ id: z.string(), table: z.string(), mode: z.string(), risk: z.string(), on: z.array(z.unknown()) }),
+        ),
+      }),
       handle: async () => {
         const ruleSet = deps.rules.current();
-        const rules = [...ruleSet.byTable.values()].flat().map((r) => ({ id: r.definition.id, table: r.table, mode: r.definition.mode, risk: r.definition.risk, on: r.definition.on }));
+        const rules = [...ruleSet.byTable.values()].flat().map((r) => ({
+          id: r.definition.id,
+          table: r.table,
+          mode: r.definition.mode,
+          risk: r.definition.risk,
+          on: r.definition.on,
+        }));
         return { ...deps.rules.status(), rules };
       },
     },
     {
-      method: 'get', path: '/rules/versions', permission: 'rules:read', summary: 'Versions of the mapping tables loaded, newest first, with who loaded them and when',
+      method: 'get',
+      path: '/rules/versions',
+      permission: 'rules:read',
+      summary: 'Versions of the mapping tables loaded, newest first, with who loaded them and when',
       response: z.array(z.object({ version: z.string(), loaded_at: z.number(), loaded_by: z.string() })),
       handle: async () => (await deps.versions.list()).map((v) => ({ ...v, loaded_at: Number(v.loaded_at) })),
     },
     {
-      method: 'post', path: '/rules/dry-run', permission: 'rules:read', summary: 'What a ticket would do: matched rules, rendered steps, and why each other rule does not match; runs nothing',
+      method: 'post',
+      path: '/rules/dry-run',
+      permission: 'rules:read',
+      summary:
+        'What a ticket would do: matched rules, rendered steps, and why each other rule does not match; runs nothing',
       response: dryRunResponseSchema,
       handle: async (req) => {
         const body = bodyOf(dryRunRequestSchema, req);
-        return dryRun(deps.rules.current(), deps.catalog, body.table, body.record, { trigger: body.trigger, changedFields: body.changed_fields, ruleId: body.rule });
+        return dryRun(deps.rules.current(), deps.catalog, body.table, body.record, {
+          trigger: body.trigger,
+          changedFields: body.changed_fields,
+          ruleId: body.rule,
+        });
       },
     },
     {
-      method: 'post', path: '/rules/:id/trigger', permission: 'runs:trigger', summary: 'Run one rule for one ticket now (the ServiceNow UI Action); the rule needs the manual trigger',
+      method: 'post',
+      path: '/rules/:id/trigger',
+      permission: 'runs:trigger',
+      summary: 'Run one rule for one ticket now (the ServiceNow UI Action); the rule needs the manual trigger',
       response: z.object({ runId: z.string().optional(), mode: z.string().optional() }),
       handle: async (req) => {
         const ruleId = String(req.params.id);
         const body = bodyOf(triggerRequestSchema, req);
         const rule = findRule(deps.rules.current(), ruleId);
         if (!rule || rule.table !== body.table) throw new NotFoundError('rule', `${ruleId} on ${body.table}`);
-        const fields = fieldsOf(body.table).filter((f) => f.type !== 'journal').map((f) => f.name);
+        const fields = fieldsOf(body.table)
+          .filter((f) => f.type !== 'journal')
+          .map((f) => f.name);
         const record = await deps.lookups.readRecord(body.table, body.sys_id, fields);
         if (!record) throw new NotFoundError(body.table, body.sys_id);
         const payload: TicketEvent = {
-          event: 'updated', table: body.table, sys_id: body.sys_id, number: record.number ?? body.sys_id, sys_mod_count: Number(record.sys_mod_count ?? 0),
-          sys_updated_on: record.sys_updated_on ?? '', sys_updated_by: record.sys_updated_by ?? '', changed_fields: [], record,
+          event: 'updated',
+          table: body.table,
+          sys_id: body.sys_id,
+          number: record.number ?? body.sys_id,
+          sys_mod_count: Number(record.sys_mod_count ?? 0),
+          sys_updated_on: record.sys_updated_on ?? '',
+          sys_updated_by: record.sys_updated_by ?? '',
+          changed_fields: [],
+          record,
         };
-        const result = await deps.dispatcher.triggerManually({ ruleId, payload, actor: req.identity!.subject, requestedBy: body.requested_by });
+        const result = await deps.dispatcher.triggerManually({
+          ruleId,
+          payload,
+          actor: req.identity!.subject,
+          requestedBy: body.requested_by,
+        });
         if (result.forbidden) throw new ForbiddenError('rule.trigger_forbidden', result.forbidden, { rule: ruleId });
         if (result.refused) throw new ConflictError('rule.not_triggerable', result.refused, { rule: ruleId });
         return { runId: result.runId, mode: result.mode };

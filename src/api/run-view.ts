@@ -5,7 +5,17 @@ import type { RunWithSteps } from '../store/run.repository';
 export const stepViewSchema = z.object({
   name: z.string(),
   use: z.string().describe('connector.action'),
-  state: z.enum(['blocked', 'pending', 'starting', 'waiting', 'succeeded', 'failed', 'skipped', 'refused', 'cancelled']),
+  state: z.enum([
+    'blocked',
+    'pending',
+    'starting',
+    'waiting',
+    'succeeded',
+    'failed',
+    'skipped',
+    'refused',
+    'cancelled',
+  ]),
   stage: z.number().int().describe('steps of one stage run at once (parallel branches)'),
   compensates: z.string().nullable().describe('for a compensation step: the step it undoes'),
   gates: z.array(z.string()).describe('gates the step passes before it starts'),
@@ -23,7 +33,9 @@ export const runViewSchema = z.object({
   ticket: z.string().describe('ticket number, e.g. INC0010001'),
   table: z.string(),
   sysId: z.string(),
-  state: z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled']).describe('queued: waiting for its concurrency key or a limit; refused: a gate said no (see the step\'s error)'),
+  state: z
+    .enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled'])
+    .describe("queued: waiting for its concurrency key or a limit; refused: a gate said no (see the step's error)"),
   createdAt: z.string().describe('ISO 8601'),
   finishedAt: z.string().nullable(),
   steps: z.array(stepViewSchema),

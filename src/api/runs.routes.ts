@@ -10,18 +10,28 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-const decisionBody = z.object({ comment: z.string().max(2000).optional().describe('why; kept with the decision in the audit journal') }).strict();
+const decisionBody = z
+  .object({ comment: z.string().max(2000).optional().describe('why; kept with the decision in the audit journal') })
+  .strict();
 
 /** Runs: list and read (viewer), retry and cancel (operator), approve and reject (approver). */
 export function runRoutes(runs: RunRepository, control: RunControl): RouteDefinition[] {
   return [
     {
-      method: 'get', path: '/runs', permission: 'runs:read', summary: 'List runs, newest first, optionally for one ticket',
-      query: listQuery, response: z.array(runViewSchema),
+      method: 'get',
+      path: '/runs',
+      permission: 'runs:read',
+      summary: 'List runs, newest first, optionally for one ticket',
+      query: listQuery,
+      response: z.array(runViewSchema),
       handle: async (_req, { query }) => (await runs.list(query as z.infer<typeof listQuery>)).map(toRunView),
     },
     {
-      method: 'get', path: '/runs/:id', permission: 'runs:read', summary: 'One run with its steps', response: runViewSchema,
+      method: 'get',
+      path: '/runs/:id',
+      permission: 'runs:read',
+      summary: 'One run with its steps',
+      response: runViewSchema,
       handle: async (req) => {
         const run = await runs.get(String(req.params.id));
         if (!run) throw new NotFoundError('run', String(req.params.id));
@@ -29,39 +39,96 @@ export function runRoutes(runs: RunRepository, control: RunControl): RouteDefini
       },
     },
     {
-      method: 'post', path: '/runs/:id/retry', permission: 'runs:retry', summary: 'Retry a failed run from its failed step', response: runViewSchema,
+      method: 'post',
+      path: '/runs/:id/retry',
+      permission: 'runs:retry',
+      summary: 'Retry a failed run from its failed step',
+      response: runViewSchema,
       handle: async (req) => toRunView(await control.retry(String(req.params.id), req.identity!.subject)),
     },
     {
-      method: 'post', path: '/runs/:id/cancel', permission: 'runs:cancel', summary: 'Cancel a running run', response: runViewSchema,
+      method: 'post',
+      path: '/runs/:id/cancel',
+      permission: 'runs:cancel',
+      summary: 'Cancel a running run',
+      response: runViewSchema,
       handle: async (req) => toRunView(await control.cancel(String(req.params.id), req.identity!.subject)),
     },
     {
-      method: 'post', path: '/runs/:id/pause', permission: 'runs:cancel', summary: 'Pause a running run: none of its steps starts or is checked until it is resumed', response: runViewSchema,
+      method: 'post',
+      path: '/runs/:id/pause',
+      permission: 'runs:cancel',
+      summary: 'Pause a running run: none of its steps starts or is checked until it is resumed',
+      response: runViewSchema,
       handle: async (req) => toRunView(await control.pause(String(req.params.id), req.identity!.subject)),
     },
     {
-      method: 'post', path: '/runs/:id/resume', permission: 'runs:retry', summary: 'Resume a paused run', response: runViewSchema,
+      method: 'post',
+      path: '/runs/:id/resume',
+      permission: 'runs:retry',
+      summary: 'Resume a paused run',
+      response: runViewSchema,
       handle: async (req) => toRunView(await control.resume(String(req.params.id), req.identity!.subject)),
     },
     {
-      method: 'post', path: '/runs/:id/steps/:step/skip', permission: 'runs:retry', summary: 'Skip a failed step of a failed run (the run goes on) or a step not started yet',
-      body: decisionBody, response: runViewSchema,
-      handle: async (req, { body }) => toRunView(await control.skip(String(req.params.id), String(req.params.step), req.identity!.subject, body.comment as string | undefined)),
+      method: 'post',
+      path: '/runs/:id/steps/:step/skip',
+      permission: 'runs:retry',
+      summary: 'Skip a failed step of a failed run (the run goes on) or a step not started yet',
+      body: decisionBody,
+      response: runViewSchema,
+      handle: async (req, { body }) =>
+        toRunView(
+          await control.skip(
+            String(req.params.id),
+            String(req.params.step),
+            req.identity!.subject,
+            body.comment as string | undefined,
+          ),
+        ),
     },
     {
-      method: 'post', path: '/runs/:id/steps/:step/retry', permission: 'runs:retry', summary: 'Retry a failed step of a failed run (same as retrying the run: its failed steps start again)', response: runViewSchema,
-      handle: async (req) => toRunView(await control.retryStep(String(req.params.id), String(req.params.step), req.identity!.subject)),
+      method: 'post',
+      path: '/runs/:id/steps/:step/retry',
+      permission: 'runs:retry',
+      summary: 'Retry a failed step of a failed run (same as retrying the run: its failed steps start again)',
+      response: runViewSchema,
+      handle: async (req) =>
+        toRunView(await control.retryStep(String(req.params.id), String(req.params.step), req.identity!.subject)),
     },
     {
-      method: 'post', path: '/runs/:id/approve', permission: 'approvals:decide', summary: 'Approve the step of a run that waits for the approval gate; who and when go to the audit journal',
-      body: decisionBody, response: runViewSchema,
-      handle: async (req, { body }) => toRunView(await control.decide(String(req.params.id), 'approved', req.identity!.subject, body.comment as string | undefined)),
+      method: 'post',
+      path: '/runs/:id/approve',
+      permission: 'approvals:decide',
+      summary: 'Approve the step of a run that waits for the approval gate; who and when go to the audit journal',
+      body: decisionBody,
+      response: runViewSchema,
+      handle: async (req, { body }) =>
+        toRunView(
+          await control.decide(
+            String(req.params.id),
+            'approved',
+            req.identity!.subject,
+            body.comment as string | undefined,
+          ),
+        ),
     },
     {
-      method: 'post', path: '/runs/:id/reject', permission: 'approvals:decide', summary: 'Reject the step of a run that waits for the approval gate; the run ends refused',
-      body: decisionBody, response: runViewSchema,
-      handle: async (req, { body }) => toRunView(await control.decide(String(req.params.id), 'rejected', req.identity!.subject, body.comment as string | undefined)),
+      method: 'post',
+      path: '/runs/:id/reject',
+      permission: 'approvals:decide',
+      summary: 'Reject the step of a run that waits for the approval gate; the run ends refused',
+      body: decisionBody,
+      response: runViewSchema,
+      handle: async (req, { body }) =>
+        toRunView(
+          await control.decide(
+            String(req.params.id),
+            'rejected',
+            req.identity!.subject,
+            body.comment as string | undefined,
+          ),
+        ),
     },
   ];
 }

@@ -8,9 +8,27 @@ import { formatDateTime, parseDateTime } from '../rules/encoded-query/date-time'
  */
 
 /** change_request.state values (§3.4). */
-export const CHANGE_STATE = { new: '-5', assess: '-4', authorize: '-3', scheduled: '-2', implement: '-1', review: '0', closed: '3', canceled: '4' } as const;
+export const CHANGE_STATE = {
+  new: '-5',
+  assess: '-4',
+  authorize: '-3',
+  scheduled: '-2',
+  implement: '-1',
+  review: '0',
+  closed: '3',
+  canceled: '4',
+} as const;
 
-const STATE_LABEL: Record<string, string> = { '-5': 'New', '-4': 'Assess', '-3': 'Authorize', '-2': 'Scheduled', '-1': 'Implement', '0': 'Review', '3': 'Closed', '4': 'Canceled' };
+const STATE_LABEL: Record<string, string> = {
+  '-5': 'New',
+  '-4': 'Assess',
+  '-3': 'Authorize',
+  '-2': 'Scheduled',
+  '-1': 'Implement',
+  '0': 'Review',
+  '3': 'Closed',
+  '4': 'Canceled',
+};
 
 /** The change record as ServiceNow shows it now (raw values, §1.4). */
 export interface ChangeSnapshot {
@@ -99,20 +117,43 @@ export function evaluateChangeGates(input: GateInput): GateVerdict {
   if (approval.kind !== 'pass') return approval;
 
   if (window.startMs !== undefined && nowMs < window.startMs) {
-    return { kind: 'wait', untilMs: window.startMs, reason: `waiting for the planned start ${formatDateTime(window.startMs)} UTC`, approved: approval.approved };
+    return {
+      kind: 'wait',
+      untilMs: window.startMs,
+      reason: `waiting for the planned start ${formatDateTime(window.startMs)} UTC`,
+      approved: approval.approved,
+    };
   }
 
   const marks: string[] = [];
   const freeze = input.freezes.find((f) => f.startMs <= nowMs && nowMs < f.endMs);
   if (freeze) {
-    if (change.type === 'emergency') marks.push(`emergency change passed freeze "${freeze.name}" (until ${formatDateTime(freeze.endMs)} UTC)`);
-    else if (window.endMs !== undefined && freeze.endMs >= window.endMs) return refuse(`change freeze "${freeze.name}" lasts until ${formatDateTime(freeze.endMs)} UTC, past the end of the change window`);
-    else return { kind: 'wait', untilMs: freeze.endMs, reason: `blocked by change freeze "${freeze.name}" until ${formatDateTime(freeze.endMs)} UTC`, approved: approval.approved };
+    if (change.type === 'emergency')
+      marks.push(`emergency change passed freeze "${freeze.name}" (until ${formatDateTime(freeze.endMs)} UTC)`);
+    else if (window.endMs !== undefined && freeze.endMs >= window.endMs)
+      return refuse(
+        `change freeze "${freeze.name}" lasts until ${formatDateTime(freeze.endMs)} UTC, past the end of the change window`,
+      );
+    else
+      return {
+        kind: 'wait',
+        untilMs: freeze.endMs,
+        reason: `blocked by change freeze "${freeze.name}" until ${formatDateTime(freeze.endMs)} UTC`,
+        approved: approval.approved,
+      };
   }
 
   if (input.phase === 'start') {
-    const conflict = input.running.find((other) => other.cmdbCi === change.cmdb_ci && change.cmdb_ci !== '' && windowsOverlap(window, other));
-    if (conflict) return { kind: 'wait', untilMs: nowMs + input.recheckMs, reason: `waiting for ${conflict.number}, running on the same configuration item in an overlapping window`, approved: approval.approved };
+    const conflict = input.running.find(
+      (other) => other.cmdbCi === change.cmdb_ci && change.cmdb_ci !== '' && windowsOverlap(window, other),
+    );
+    if (conflict)
+      return {
+        kind: 'wait',
+        untilMs: nowMs + input.recheckMs,
+        reason: `waiting for ${conflict.number}, running on the same configuration item in an overlapping window`,
+        approved: approval.approved,
+      };
   }
   return { kind: 'pass', approved: approval.approved, marks };
 }
@@ -126,9 +167,12 @@ interface Window {
 function readWindow(change: ChangeSnapshot): Window | string {
   const startMs = change.start_date ? parseDateTime(change.start_date) : undefined;
   const endMs = change.end_date ? parseDateTime(change.end_date) : undefined;
-  if (change.start_date && startMs === undefined) return `start_date "${change.start_date}" is not a date-time (yyyy-MM-dd HH:mm:ss)`;
-  if (change.end_date && endMs === undefined) return `end_date "${change.end_date}" is not a date-time (yyyy-MM-dd HH:mm:ss)`;
-  if (change.type === 'normal' && (startMs === undefined || endMs === undefined)) return 'a normal change needs a planned start_date and end_date';
+  if (change.start_date && startMs === undefined)
+    return `start_date "${change.start_date}" is not a date-time (yyyy-MM-dd HH:mm:ss)`;
+  if (change.end_date && endMs === undefined)
+    return `end_date "${change.end_date}" is not a date-time (yyyy-MM-dd HH:mm:ss)`;
+  if (change.type === 'normal' && (startMs === undefined || endMs === undefined))
+    return 'a normal change needs a planned start_date and end_date';
   if (startMs !== undefined && endMs !== undefined && endMs <= startMs) return 'end_date is not after start_date';
   return { startMs, endMs };
 }
@@ -142,8 +186,12 @@ function windowsOverlap(window: Window, other: RunningChange): boolean {
 /** The requester must not approve their own change (approval records still in play count). */
 function segregationOfDuties(change: ChangeSnapshot, approvals: readonly ApprovalRecord[]): string | undefined {
   if (!change.requested_by) return undefined;
-  const own = approvals.find((a) => a.approver === change.requested_by && a.state !== 'cancelled' && a.state !== 'not_required');
-  return own ? `segregation of duties: the requester (${change.requested_by}) is also an approver of ${change.number}` : undefined;
+  const own = approvals.find(
+    (a) => a.approver === change.requested_by && a.state !== 'cancelled' && a.state !== 'not_required',
+  );
+  return own
+    ? `segregation of duties: the requester (${change.requested_by}) is also an approver of ${change.number}`
+    : undefined;
 }
 
 const RUNNABLE_STATES: readonly string[] = [CHANGE_STATE.scheduled, CHANGE_STATE.implement];
@@ -151,12 +199,22 @@ const RUNNABLE_STATES: readonly string[] = [CHANGE_STATE.scheduled, CHANGE_STATE
 function approvalGate(input: GateInput, label: string): { kind: 'pass'; approved: boolean } | GateVerdict {
   const { change } = input;
   const needsApproval = change.type !== 'standard' || input.approvalPolicy === 'required';
-  if (change.approval === 'rejected' || input.approvals.some((a) => a.state === 'rejected')) return refuse(`the approval of ${change.number} was rejected`);
+  if (change.approval === 'rejected' || input.approvals.some((a) => a.state === 'rejected'))
+    return refuse(`the approval of ${change.number} was rejected`);
   const approved = change.approval === 'approved';
-  const runnableState = input.phase === 'start' ? RUNNABLE_STATES.includes(change.state) : change.state === CHANGE_STATE.implement;
+  const runnableState =
+    input.phase === 'start' ? RUNNABLE_STATES.includes(change.state) : change.state === CHANGE_STATE.implement;
   if ((approved || !needsApproval) && runnableState) return { kind: 'pass', approved: true };
-  if (input.phase === 'next_step') return refuse(`${change.number} left Implement (now ${label}, approval ${change.approval}); not starting another step`);
-  if (input.approvedBefore) return refuse(`${change.number} is no longer approved for implementation (state ${label}, approval ${change.approval}); the waiting run stops`);
-  const waitingFor = needsApproval ? `approval (state ${label}, approval ${change.approval})` : `the change to be Scheduled (state ${label})`;
+  if (input.phase === 'next_step')
+    return refuse(
+      `${change.number} left Implement (now ${label}, approval ${change.approval}); not starting another step`,
+    );
+  if (input.approvedBefore)
+    return refuse(
+      `${change.number} is no longer approved for implementation (state ${label}, approval ${change.approval}); the waiting run stops`,
+    );
+  const waitingFor = needsApproval
+    ? `approval (state ${label}, approval ${change.approval})`
+    : `the change to be Scheduled (state ${label})`;
   return { kind: 'wait', untilMs: input.nowMs + input.recheckMs, reason: `waiting for ${waitingFor}`, approved: false };
 }

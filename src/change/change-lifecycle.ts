@@ -9,7 +9,14 @@ import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
 import { buildSteps } from '../engine/dispatcher';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
-import { CHANGE_STATE, evaluateChangeGates, type ApprovalRecord, type ChangeSnapshot, type Freeze, type RunningChange } from './change-gates';
+import {
+  CHANGE_STATE,
+  evaluateChangeGates,
+  type ApprovalRecord,
+  type ChangeSnapshot,
+  type Freeze,
+  type RunningChange,
+} from './change-gates';
 import type { ChangeSource } from './change-source';
 import { closeFields, describeStep, notStartedCloseFields, planList } from './change-notes';
 
@@ -46,7 +53,11 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   const { store, repos, source } = deps;
 
   async function check(ctx: GateContext): Promise<GateVerdict> {
-    if (!ctx.context.change) return { verdict: 'refuse', reason: 'the change gate only guards change_request rules that have a `change` block' };
+    if (!ctx.context.change)
+      return {
+        verdict: 'refuse',
+        reason: 'the change gate only guards change_request rules that have a `change` block',
+      };
     // A rollback must run whatever the window says: it undoes work already done.
     if (ctx.context.change.rollbackOf) return { verdict: 'pass' };
     const run = await repos.runs.get(ctx.run.id);
@@ -61,9 +72,15 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       runningChanges(run.id),
     ]);
     const verdict = evaluateChangeGates({
-      change: snapshot, approvals, freezes: [...deps.freezes, ...blackouts], running,
-      approvalPolicy: change.plan.approval, phase: ctx.step.idx === 0 ? 'start' : 'next_step',
-      approvedBefore: change.cleared === true, nowMs: at, recheckMs: deps.recheckMs,
+      change: snapshot,
+      approvals,
+      freezes: [...deps.freezes, ...blackouts],
+      running,
+      approvalPolicy: change.plan.approval,
+      phase: ctx.step.idx === 0 ? 'start' : 'next_step',
+      approvedBefore: change.cleared === true,
+      nowMs: at,
+      recheckMs: deps.recheckMs,
     });
     if (verdict.kind === 'refuse') return { verdict: 'refuse', reason: verdict.reason };
     const wait = async (reason: string, untilMs: number, approved: boolean): Promise<GateVerdict> => {
@@ -71,7 +88,15 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       if (next.lastWait !== change.lastWait || next.cleared !== change.cleared) {
         await store.db.transaction().execute(async (trx) => {
           await saveChange(trx, run.id, context, next);
-          if (next.lastWait !== change.lastWait) await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${who(context, run)}: ${reason}.` }, at);
+          if (next.lastWait !== change.lastWait)
+            await enqueue(
+              trx,
+              run,
+              'change_request',
+              run.sys_id,
+              { work_notes: `${who(context, run)}: ${reason}.` },
+              at,
+            );
         });
       }
       return { verdict: 'wait', reason, until: untilMs };
@@ -80,17 +105,51 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (ctx.step.idx > 0) return { verdict: 'pass' };
     // The conflict check above reads running changes; the claim makes it atomic against a change checked at the same instant.
     if (snapshot.cmdb_ci) {
-      const claim = await store.db.transaction().execute((trx) => repos.changeClaims.claim(trx, { cmdb_ci: snapshot.cmdb_ci, run_id: run.id, ticket_number: run.ticket_number, claimed_at: at }));
-      if (!claim.claimed) return wait(`waiting for ${claim.holder.ticket_number}, running on the same configuration item`, at + deps.recheckMs, true);
+      const claim = await store.db.transaction().execute((trx) =>
+        repos.changeClaims.claim(trx, {
+          cmdb_ci: snapshot.cmdb_ci,
+          run_id: run.id,
+          ticket_number: run.ticket_number,
+          claimed_at: at,
+        }),
+      );
+      if (!claim.claimed)
+        return wait(
+          `waiting for ${claim.holder.ticket_number}, running on the same configuration item`,
+          at + deps.recheckMs,
+          true,
+        );
     }
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
     await store.db.transaction().execute(async (trx) => {
-      await saveChange(trx, run.id, context, { ...change, cleared: true, implementing: true, lastWait: undefined, tasks });
+      await saveChange(trx, run.id, context, {
+        ...change,
+        cleared: true,
+        implementing: true,
+        lastWait: undefined,
+        tasks,
+      });
       const marks = verdict.marks.length ? ` Audit: ${verdict.marks.join('; ')}.` : '';
       const note = `${who(context, run)}: change gates passed (approval, window, freezes, conflicts, segregation of duties).${marks} Starting the implementation plan: ${planList(run.steps)}.`;
-      await enqueue(trx, run, 'change_request', run.sys_id, { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note }, at);
+      await enqueue(
+        trx,
+        run,
+        'change_request',
+        run.sys_id,
+        { state: CHANGE_STATE.implement, work_start: formatDateTime(at), work_notes: note },
+        at,
+      );
       const evidence = gateEvidence(snapshot, approvals, deps.freezes.length + blackouts.length);
-      await repos.audit.append(trx, { kind: 'change.gate.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, type: snapshot.type, marks: verdict.marks, ...evidence } }, at);
+      await repos.audit.append(
+        trx,
+        {
+          kind: 'change.gate.passed',
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, type: snapshot.type, marks: verdict.marks, ...evidence },
+        },
+        at,
+      );
     });
     return { verdict: 'pass' };
   }
@@ -108,13 +167,39 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (settled.outcome === 'refused' && neverStarted && !change.rollbackOf) {
       await repos.changeClaims.release(trx, run.id);
       // Already in Implement (a milestone check of the first step refused it): nothing ran, but the change must not stay there.
-      const close = change.implementing ? notStartedCloseFields(run.id, context.rule.id, settled.error ?? 'refused', at) : {};
-      await enqueue(trx, run, 'change_request', run.sys_id, { ...close, work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` }, at);
-      await repos.audit.append(trx, { kind: 'change.gate.refused', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, reason: settled.error } }, at);
+      const close = change.implementing
+        ? notStartedCloseFields(run.id, context.rule.id, settled.error ?? 'refused', at)
+        : {};
+      await enqueue(
+        trx,
+        run,
+        'change_request',
+        run.sys_id,
+        { ...close, work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` },
+        at,
+      );
+      await repos.audit.append(
+        trx,
+        {
+          kind: 'change.gate.refused',
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, reason: settled.error },
+        },
+        at,
+      );
       return;
     }
     if (settled.runState === 'running' || settled.runState === 'paused') {
-      if (settled.outcome === 'succeeded') await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: `${prefix}: ${describeStep(step, settled.steps)}.` }, at);
+      if (settled.outcome === 'succeeded')
+        await enqueue(
+          trx,
+          run,
+          'change_request',
+          run.sys_id,
+          { work_notes: `${prefix}: ${describeStep(step, settled.steps)}.` },
+          at,
+        );
       return;
     }
     const failed = settled.runState !== 'succeeded';
@@ -126,9 +211,34 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       return;
     }
     await repos.changeClaims.release(trx, run.id);
-    const fields = closeFields({ context, change, run, steps: settled.steps, outcome: failed ? 'failed' : 'succeeded', failedStep: step.name, error: settled.error, at });
-    await enqueue(trx, run, 'change_request', run.sys_id, { ...fields, work_notes: `${prefix}: ${fields.close_notes}` }, at);
-    await repos.audit.append(trx, { kind: 'change.closed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, close_code: fields.close_code } }, at);
+    const fields = closeFields({
+      context,
+      change,
+      run,
+      steps: settled.steps,
+      outcome: failed ? 'failed' : 'succeeded',
+      failedStep: step.name,
+      error: settled.error,
+      at,
+    });
+    await enqueue(
+      trx,
+      run,
+      'change_request',
+      run.sys_id,
+      { ...fields, work_notes: `${prefix}: ${fields.close_notes}` },
+      at,
+    );
+    await repos.audit.append(
+      trx,
+      {
+        kind: 'change.closed',
+        actor: 'snowline',
+        subject: run.ticket_number,
+        detail: { runId: run.id, close_code: fields.close_code },
+      },
+      at,
+    );
   }
 
   /** The output of every plan (and rollback) step that ran goes onto the change record as a file. */
@@ -136,7 +246,11 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (settled.outcome !== 'succeeded' && settled.outcome !== 'failed') return;
     const saved = settled.steps.find((s) => s.id === settled.step.id);
     if (!saved || saved.started_at === null) return;
-    const file = outputAttachment(saved, `snowline-${run.id.slice(0, 8)}-${saved.name}.log`, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES);
+    const file = outputAttachment(
+      saved,
+      `snowline-${run.id.slice(0, 8)}-${saved.name}.log`,
+      deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES,
+    );
     if (file) await repos.outbox.enqueue(trx, attachmentEntry(run, 'change_request', run.sys_id, file, settled.at));
   }
 
@@ -148,11 +262,23 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       .where('runs.table_name', '=', 'change_request')
       .where('runs.state', '=', 'running')
       .where('runs.id', '!=', exceptRunId)
-      .where(({ exists, selectFrom }) => exists(selectFrom('steps').select('steps.id').whereRef('steps.run_id', '=', 'runs.id').where('steps.started_at', 'is not', null)))
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('steps')
+            .select('steps.id')
+            .whereRef('steps.run_id', '=', 'runs.id')
+            .where('steps.started_at', 'is not', null),
+        ),
+      )
       .execute();
     return rows.map((row) => {
       const ticket = (JSON.parse(row.context) as RunContext).ticket;
-      return { number: row.ticket_number, cmdbCi: ticket.cmdb_ci ?? '', start_date: ticket.start_date ?? '', end_date: ticket.end_date ?? '' };
+      return {
+        number: row.ticket_number,
+        cmdbCi: ticket.cmdb_ci ?? '',
+        start_date: ticket.start_date ?? '',
+        end_date: ticket.end_date ?? '',
+      };
     });
   }
 
@@ -168,53 +294,145 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     return tasks;
   }
 
-  async function closeTasks(trx: Transaction<Tables>, run: Run, change: ChangeRunContext, settled: SettledStep): Promise<void> {
+  async function closeTasks(
+    trx: Transaction<Tables>,
+    run: Run,
+    change: ChangeRunContext,
+    settled: SettledStep,
+  ): Promise<void> {
     const taskOf = (name: string) => change.tasks?.[name];
     const settledTask = taskOf(settled.step.name);
     if (settledTask) {
       const ended = settled.outcome === 'failed' || settled.outcome === 'refused';
-      const note = ended ? `step ${settled.step.name} ${settled.outcome}: ${settled.error}` : describeStep(settled.step, settled.steps);
-      await enqueue(trx, run, 'change_task', settledTask, { state: '3', close_notes: note, work_notes: `Snowline run ${run.id}: ${note}` }, settled.at);
+      const note = ended
+        ? `step ${settled.step.name} ${settled.outcome}: ${settled.error}`
+        : describeStep(settled.step, settled.steps);
+      await enqueue(
+        trx,
+        run,
+        'change_task',
+        settledTask,
+        { state: '3', close_notes: note, work_notes: `Snowline run ${run.id}: ${note}` },
+        settled.at,
+      );
     }
     for (const s of settled.steps) {
       const task = taskOf(s.name);
-      if (task && s.state === 'cancelled' && s.id !== settled.step.id) await enqueue(trx, run, 'change_task', task, { state: '4', work_notes: `Snowline run ${run.id}: not run, step ${settled.step.name} failed.` }, settled.at);
+      if (task && s.state === 'cancelled' && s.id !== settled.step.id)
+        await enqueue(
+          trx,
+          run,
+          'change_task',
+          task,
+          { state: '4', work_notes: `Snowline run ${run.id}: not run, step ${settled.step.name} failed.` },
+          settled.at,
+        );
     }
   }
 
-  async function startRollback(trx: Transaction<Tables>, run: Run, context: RunContext, change: ChangeRunContext, failedStep: string, error: string, at: number): Promise<string> {
+  async function startRollback(
+    trx: Transaction<Tables>,
+    run: Run,
+    context: RunContext,
+    change: ChangeRunContext,
+    failedStep: string,
+    error: string,
+    at: number,
+  ): Promise<string> {
     const id = randomUUID();
-    const rollbackContext: RunContext = { ...context, writeback: {}, change: { plan: change.plan, rollbackOf: { runId: run.id, step: failedStep, error }, cleared: true } };
+    const rollbackContext: RunContext = {
+      ...context,
+      writeback: {},
+      change: { plan: change.plan, rollbackOf: { runId: run.id, step: failedStep, error }, cleared: true },
+    };
     // The rollback plan's steps are built like a rule's (in order, with their flow options); they pass the change gate.
     const steps = buildSteps({ steps: change.plan.rollback, gates: [] }, id, at);
-    await repos.runs.create(trx, {
-      id, rule_id: run.rule_id, rule_version: run.rule_version, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
-      event_key: `${run.event_key}:rollback:${run.id}`, state: 'running', context: JSON.stringify(rollbackContext), correlation_id: run.correlation_id,
-      // The rollback works on what the run worked on: it keeps the run's concurrency key.
-      created_at: at, updated_at: at, finished_at: null, concurrency_key: run.concurrency_key,
-    }, steps);
-    await repos.audit.append(trx, { kind: 'change.rollback.started', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rollbackRunId: id, failedStep } }, at);
+    await repos.runs.create(
+      trx,
+      {
+        id,
+        rule_id: run.rule_id,
+        rule_version: run.rule_version,
+        table_name: run.table_name,
+        sys_id: run.sys_id,
+        ticket_number: run.ticket_number,
+        event_key: `${run.event_key}:rollback:${run.id}`,
+        state: 'running',
+        context: JSON.stringify(rollbackContext),
+        correlation_id: run.correlation_id,
+        // The rollback works on what the run worked on: it keeps the run's concurrency key.
+        created_at: at,
+        updated_at: at,
+        finished_at: null,
+        concurrency_key: run.concurrency_key,
+      },
+      steps,
+    );
+    await repos.audit.append(
+      trx,
+      {
+        kind: 'change.rollback.started',
+        actor: 'snowline',
+        subject: run.ticket_number,
+        detail: { runId: run.id, rollbackRunId: id, failedStep },
+      },
+      at,
+    );
     return id;
   }
 
-  async function saveChange(trx: Transaction<Tables>, runId: string, context: RunContext, change: ChangeRunContext): Promise<void> {
-    await trx.updateTable('runs').set({ context: JSON.stringify({ ...context, change }) }).where('id', '=', runId).execute();
+  async function saveChange(
+    trx: Transaction<Tables>,
+    runId: string,
+    context: RunContext,
+    change: ChangeRunContext,
+  ): Promise<void> {
+    await trx
+      .updateTable('runs')
+      .set({ context: JSON.stringify({ ...context, change }) })
+      .where('id', '=', runId)
+      .execute();
   }
 
   /** One write-back through the outbox; the marker lets the sender find a PATCH that reached the ticket before a crash. */
-  async function enqueue(trx: Transaction<Tables>, run: Run, table: string, sysId: string, fields: Record<string, string>, at: number): Promise<void> {
+  async function enqueue(
+    trx: Transaction<Tables>,
+    run: Run,
+    table: string,
+    sysId: string,
+    fields: Record<string, string>,
+    at: number,
+  ): Promise<void> {
     const id = randomUUID();
     const marker = `snowline-writeback:${id}`;
     const body = fields.work_notes ? { ...fields, work_notes: `${fields.work_notes}\n[${marker}]` } : fields;
     await repos.outbox.enqueue(trx, {
-      id, run_id: run.id, table_name: table, sys_id: sysId, ticket_number: run.ticket_number,
-      fields: JSON.stringify(body), marker, state: 'pending', attempts: 0, next_at: at,
-      lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+      id,
+      run_id: run.id,
+      table_name: table,
+      sys_id: sysId,
+      ticket_number: run.ticket_number,
+      fields: JSON.stringify(body),
+      marker,
+      state: 'pending',
+      attempts: 0,
+      next_at: at,
+      lease_owner: null,
+      lease_until: null,
+      last_error: null,
+      result_mod_count: null,
+      created_at: at,
+      sent_at: null,
     });
   }
 
   return {
-    gate: { name: CHANGE_GATE, description: 'the change is approved in ServiceNow, inside its window, outside freezes, free of conflicts and of self-approval', check },
+    gate: {
+      name: CHANGE_GATE,
+      description:
+        'the change is approved in ServiceNow, inside its window, outside freezes, free of conflicts and of self-approval',
+      check,
+    },
     hooks: { afterSettle },
   };
 }
@@ -226,7 +444,12 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
 function gateEvidence(change: ChangeSnapshot, approvals: readonly ApprovalRecord[], freezesChecked: number) {
   return {
     approval: change.approval,
-    approvers: approvals.map((a) => ({ approver: a.approverName || a.approver, sysId: a.approver, state: a.state, decidedAt: a.decidedAt ?? '' })),
+    approvers: approvals.map((a) => ({
+      approver: a.approverName || a.approver,
+      sysId: a.approver,
+      state: a.state,
+      decidedAt: a.decidedAt ?? '',
+    })),
     window: { start: change.start_date, end: change.end_date },
     freezesChecked,
     requestedBy: change.requested_by_name || change.requested_by,
@@ -237,4 +460,3 @@ function who(context: RunContext, run: Run): string {
   const kind = context.change?.rollbackOf ? 'rollback run' : 'run';
   return `Snowline rule ${context.rule.id} (version ${context.rule.version}), ${kind} ${run.id}`;
 }
-

@@ -8,7 +8,9 @@ import { CHANGE_STATE } from './change-gates';
 const ordered = (steps: readonly Step[]) => [...steps].sort((a, b) => a.idx - b.idx);
 
 export function planList(steps: readonly Step[]): string {
-  return ordered(steps).map((s) => `${s.name} (${s.connector}.${s.action})`).join(', ');
+  return ordered(steps)
+    .map((s) => `${s.name} (${s.connector}.${s.action})`)
+    .join(', ');
 }
 
 /** `patch succeeded (controller job 42)` — the job id is what an operator looks up. */
@@ -22,7 +24,9 @@ export function describeStep(step: Step, steps: readonly Step[]): string {
 }
 
 function summary(steps: readonly Step[]): string {
-  return ordered(steps).map((s) => describeStep(s, steps)).join('; ');
+  return ordered(steps)
+    .map((s) => describeStep(s, steps))
+    .join('; ');
 }
 
 export interface CloseInput {
@@ -40,22 +44,47 @@ export interface CloseInput {
  * The PATCH that moves a change to Review (§3.4): close_code `successful` only when the whole plan
  * ran; a failed plan is `unsuccessful` whatever the rollback did, and the notes say what it did.
  */
-export function closeFields(input: CloseInput): { state: string; close_code: string; close_notes: string; work_end: string } {
+export function closeFields(input: CloseInput): {
+  state: string;
+  close_code: string;
+  close_notes: string;
+  work_end: string;
+} {
   const { change, steps, outcome } = input;
   const base = { state: CHANGE_STATE.review, work_end: formatDateTime(input.at) };
   const rollback = change.rollbackOf;
   if (rollback) {
     const cause = `Implementation step ${rollback.step} failed: ${rollback.error}.`;
-    const result = outcome === 'succeeded'
-      ? `Rollback plan succeeded: ${summary(steps)}.`
-      : `Rollback plan FAILED at step ${input.failedStep}: ${input.error ?? 'no detail'} (${summary(steps)}). Manual recovery is needed.`;
+    const result =
+      outcome === 'succeeded'
+        ? `Rollback plan succeeded: ${summary(steps)}.`
+        : `Rollback plan FAILED at step ${input.failedStep}: ${input.error ?? 'no detail'} (${summary(steps)}). Manual recovery is needed.`;
     return { ...base, close_code: 'unsuccessful', close_notes: `${cause} ${result}` };
   }
-  if (outcome === 'succeeded') return { ...base, close_code: 'successful', close_notes: `Implemented by Snowline run ${input.run.id} (rule ${input.context.rule.id}): ${summary(steps)}.` };
-  return { ...base, close_code: 'unsuccessful', close_notes: `Snowline run ${input.run.id} (rule ${input.context.rule.id}) failed at step ${input.failedStep}: ${input.error ?? 'no detail'}. No rollback plan in the rule. Steps: ${summary(steps)}.` };
+  if (outcome === 'succeeded')
+    return {
+      ...base,
+      close_code: 'successful',
+      close_notes: `Implemented by Snowline run ${input.run.id} (rule ${input.context.rule.id}): ${summary(steps)}.`,
+    };
+  return {
+    ...base,
+    close_code: 'unsuccessful',
+    close_notes: `Snowline run ${input.run.id} (rule ${input.context.rule.id}) failed at step ${input.failedStep}: ${input.error ?? 'no detail'}. No rollback plan in the rule. Steps: ${summary(steps)}.`,
+  };
 }
 
 /** A change moved to Implement whose first step was refused before it started: Review, unsuccessful, nothing changed. */
-export function notStartedCloseFields(runId: string, ruleId: string, reason: string, at: number): { state: string; close_code: string; close_notes: string; work_end: string } {
-  return { state: CHANGE_STATE.review, close_code: 'unsuccessful', close_notes: `Snowline run ${runId} (rule ${ruleId}) stopped before any plan step ran: ${reason}. Nothing was changed.`, work_end: formatDateTime(at) };
+export function notStartedCloseFields(
+  runId: string,
+  ruleId: string,
+  reason: string,
+  at: number,
+): { state: string; close_code: string; close_notes: string; work_end: string } {
+  return {
+    state: CHANGE_STATE.review,
+    close_code: 'unsuccessful',
+    close_notes: `Snowline run ${runId} (rule ${ruleId}) stopped before any plan step ran: ${reason}. Nothing was changed.`,
+    work_end: formatDateTime(at),
+  };
 }

@@ -13,26 +13,58 @@ export interface ChangeSource {
   ensureTask(changeSysId: string, correlationId: string, fields: Record<string, string>): Promise<string>;
 }
 
-const CHANGE_FIELDS: (keyof ChangeSnapshot)[] = ['number', 'type', 'state', 'approval', 'start_date', 'end_date', 'requested_by', 'cmdb_ci'];
+const CHANGE_FIELDS: (keyof ChangeSnapshot)[] = [
+  'number',
+  'type',
+  'state',
+  'approval',
+  'start_date',
+  'end_date',
+  'requested_by',
+  'cmdb_ci',
+];
 
 /** Reads raw values (§1.4): reference fields as sys_ids, date-times in UTC. */
 export function serviceNowChangeSource(client: ServiceNowClient): ChangeSource {
   const raw = { displayValue: false };
   return {
     async change(sysId) {
-      const record = await client.getRecord('change_request', sysId, { ...raw, fields: [...CHANGE_FIELDS, 'requested_by.user_name'] });
+      const record = await client.getRecord('change_request', sysId, {
+        ...raw,
+        fields: [...CHANGE_FIELDS, 'requested_by.user_name'],
+      });
       const snapshot = Object.fromEntries(CHANGE_FIELDS.map((f) => [f, text(record[f])])) as unknown as ChangeSnapshot;
       return { ...snapshot, requested_by_name: text(record['requested_by.user_name']) };
     },
     async approvals(changeSysId) {
-      const page = await client.query('sysapproval_approver', { ...raw, query: `sysapproval=${queryValue(changeSysId)}`, fields: ['approver', 'state', 'approver.user_name', 'sys_updated_on'], limit: 200 });
-      return page.rows.map((row) => ({ approver: text(row.approver), state: text(row.state), approverName: text(row['approver.user_name']), decidedAt: text(row.sys_updated_on) }));
+      const page = await client.query('sysapproval_approver', {
+        ...raw,
+        query: `sysapproval=${queryValue(changeSysId)}`,
+        fields: ['approver', 'state', 'approver.user_name', 'sys_updated_on'],
+        limit: 200,
+      });
+      return page.rows.map((row) => ({
+        approver: text(row.approver),
+        state: text(row.state),
+        approverName: text(row['approver.user_name']),
+        decidedAt: text(row.sys_updated_on),
+      }));
     },
     async blackouts() {
-      const schedules = await client.query('cmn_schedule', { ...raw, query: 'type=blackout', fields: ['sys_id', 'name'], limit: 200 });
+      const schedules = await client.query('cmn_schedule', {
+        ...raw,
+        query: 'type=blackout',
+        fields: ['sys_id', 'name'],
+        limit: 200,
+      });
       if (schedules.rows.length === 0) return [];
       const names = new Map(schedules.rows.map((s) => [text(s.sys_id), text(s.name)]));
-      const spans = await client.query('cmn_schedule_span', { ...raw, query: `scheduleIN${[...names.keys()].join(',')}`, fields: ['schedule', 'name', 'start_date_time', 'end_date_time'], limit: 1000 });
+      const spans = await client.query('cmn_schedule_span', {
+        ...raw,
+        query: `scheduleIN${[...names.keys()].join(',')}`,
+        fields: ['schedule', 'name', 'start_date_time', 'end_date_time'],
+        limit: 1000,
+      });
       return spans.rows.flatMap((span) => {
         const startMs = scheduleDateTime(text(span.start_date_time));
         const endMs = scheduleDateTime(text(span.end_date_time));
@@ -41,9 +73,18 @@ export function serviceNowChangeSource(client: ServiceNowClient): ChangeSource {
       });
     },
     async ensureTask(changeSysId, correlationId, fields) {
-      const existing = await client.query('change_task', { ...raw, query: `change_request=${queryValue(changeSysId)}^correlation_id=${queryValue(correlationId)}`, fields: ['sys_id'], limit: 1 });
+      const existing = await client.query('change_task', {
+        ...raw,
+        query: `change_request=${queryValue(changeSysId)}^correlation_id=${queryValue(correlationId)}`,
+        fields: ['sys_id'],
+        limit: 1,
+      });
       if (existing.rows[0]) return text(existing.rows[0].sys_id);
-      const created = await client.insert('change_task', { ...fields, change_request: changeSysId, correlation_id: correlationId }, { fields: ['sys_id'] });
+      const created = await client.insert(
+        'change_task',
+        { ...fields, change_request: changeSysId, correlation_id: correlationId },
+        { fields: ['sys_id'] },
+      );
       return text(created.sys_id);
     },
   };
@@ -58,6 +99,7 @@ function text(value: unknown): string {
 /** Schedule spans store `yyyyMMddTHHmmss` [inf]; the raw Table API date-time form is accepted too. Both read as UTC. */
 export function scheduleDateTime(value: string): number | undefined {
   const compact = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/.exec(value);
-  if (compact) return parseDateTime(`${compact[1]}-${compact[2]}-${compact[3]} ${compact[4]}:${compact[5]}:${compact[6]}`);
+  if (compact)
+    return parseDateTime(`${compact[1]}-${compact[2]}-${compact[3]} ${compact[4]}:${compact[5]}:${compact[6]}`);
   return parseDateTime(value);
 }

@@ -17,7 +17,9 @@ export function auditCommand(): Command {
         process.stdout.write(`audit journal intact: ${result.entries} entries verified\n`);
         return;
       }
-      process.stdout.write(`audit journal ALTERED at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)\n`);
+      process.stdout.write(
+        `audit journal ALTERED at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)\n`,
+      );
       process.exit(1);
     });
   return audit;

@@ -27,7 +27,12 @@ export function dryRunCommand(): Command {
     .requiredOption('--table <table>', 'incident, change_request or problem')
     .option('--record <file>', 'a JSON file with the record (Table API raw values)')
     .option('--sys-id <id>', 'read the record from the configured ServiceNow instance')
-    .addOption(new Option('--trigger <event>', 'treat the record as inserted or updated (default: inserted when sys_mod_count is 0)').choices(['inserted', 'updated']))
+    .addOption(
+      new Option(
+        '--trigger <event>',
+        'treat the record as inserted or updated (default: inserted when sys_mod_count is 0)',
+      ).choices(['inserted', 'updated']),
+    )
     .option('--json', 'print JSON: { matched, steps, explain }')
     .action(async (options: DryRunOptions) => {
       if (!options.record === !options.sysId) fail('give exactly one of --record FILE or --sys-id ID');
@@ -35,7 +40,9 @@ export function dryRunCommand(): Command {
       const catalog = mappingCatalog(connectors);
       const { ruleSet, problems } = loadRuleSet(config.mappings.dir, catalog);
       if (!ruleSet) fail(`mapping tables are invalid:\n${problems.map(formatProblem).join('\n')}`);
-      const record = options.record ? readRecord(options.record) : await fetchRecord(config, options.table, options.sysId!);
+      const record = options.record
+        ? readRecord(options.record)
+        : await fetchRecord(config, options.table, options.sysId!);
       const trigger = options.trigger ?? (Number(record.sys_mod_count ?? '0') === 0 ? 'inserted' : 'updated');
       const result = dryRun(ruleSet!, catalog, options.table, record, trigger);
       process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
@@ -50,17 +57,30 @@ function readRecord(file: string): Record<string, string> {
     fail(`--record ${file}: ${(err as Error).message}`);
   }
   const record = (parsed as { result?: unknown })?.result ?? parsed;
-  if (!record || typeof record !== 'object' || Array.isArray(record)) fail(`--record ${file}: expected a JSON object of field values`);
+  if (!record || typeof record !== 'object' || Array.isArray(record))
+    fail(`--record ${file}: expected a JSON object of field values`);
   return Object.fromEntries(Object.entries(record as object).map(([k, v]) => [k, rawValue(v) ?? '']));
 }
 
-async function fetchRecord(config: ReturnType<typeof configOrExit>, table: string, sysId: string): Promise<Record<string, string>> {
+async function fetchRecord(
+  config: ReturnType<typeof configOrExit>,
+  table: string,
+  sysId: string,
+): Promise<Record<string, string>> {
   if (usesSandbox(config)) fail('--sys-id needs SERVICENOW_URL (a running instance); use --record for a file');
   const auth = instanceAuth(config.servicenow);
   if (!auth.ok) fail(auth.problems.join('\n'));
-  const client = new ServiceNowClient({ url: config.servicenow.url!, auth: auth.auth, extraHeaders: config.servicenow.extraHeaders });
+  const client = new ServiceNowClient({
+    url: config.servicenow.url!,
+    auth: auth.auth,
+    extraHeaders: config.servicenow.extraHeaders,
+  });
   try {
-    const row = await client.getRecord(table, sysId, { fields: fieldsOf(table).filter((f) => f.type !== 'journal').map((f) => f.name) });
+    const row = await client.getRecord(table, sysId, {
+      fields: fieldsOf(table)
+        .filter((f) => f.type !== 'journal')
+        .map((f) => f.name),
+    });
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, rawValue(v) ?? '']));
   } finally {
     await client.close();
@@ -68,10 +88,15 @@ async function fetchRecord(config: ReturnType<typeof configOrExit>, table: strin
 }
 
 function describe(result: DryRunResult): string {
-  const lines = [`rule version ${result.ruleVersion}, trigger ${result.trigger}`, `matched: ${result.matched.join(', ') || '(none)'}`];
-  for (const step of result.steps) lines.push(`  step ${step.rule}/${step.name}: ${step.use} ${JSON.stringify(step.with)}`);
+  const lines = [
+    `rule version ${result.ruleVersion}, trigger ${result.trigger}`,
+    `matched: ${result.matched.join(', ') || '(none)'}`,
+  ];
+  for (const step of result.steps)
+    lines.push(`  step ${step.rule}/${step.name}: ${step.use} ${JSON.stringify(step.with)}`);
   for (const [rule, why] of Object.entries(result.explain)) {
-    if (!why.matched) lines.push(`  ${rule}: ${why.reason}${why.failedTerms?.length ? ` (${why.failedTerms.join(', ')})` : ''}`);
+    if (!why.matched)
+      lines.push(`  ${rule}: ${why.reason}${why.failedTerms?.length ? ` (${why.failedTerms.join(', ')})` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,13 +10,17 @@ import { configOrExit } from './load-config';
 
 /** `snowline report audit|compliance --from --to [--format …]`: evidence from the audit journal; `report access`: the access review. */
 export function reportCommand(): Command {
-  const report = new Command('report').description('evidence for auditors: the audit journal, change control, access review');
+  const report = new Command('report').description(
+    'evidence for auditors: the audit journal, change control, access review',
+  );
   report
     .command('audit')
     .description('who did what, rule versions used, human decisions, and whether the journal verifies')
     .requiredOption('--from <iso>', 'start, ISO 8601 (inclusive)')
     .requiredOption('--to <iso>', 'end, ISO 8601 (exclusive)')
-    .addOption(new Option('--format <format>', 'json summary, or csv of every entry').choices(['json', 'csv']).default('json'))
+    .addOption(
+      new Option('--format <format>', 'json summary, or csv of every entry').choices(['json', 'csv']).default('json'),
+    )
     .action(async (options: { from: string; to: string; format: 'json' | 'csv' }) => {
       await withJournal(options, async (audit, range) => {
         const rows = await journal(audit, range);
@@ -26,14 +30,20 @@ export function reportCommand(): Command {
     });
   report
     .command('compliance')
-    .description('change-control evidence: per change its approvals, window, freeze and segregation-of-duties checks and overrides; per automation its rule, version, outcome and duration')
+    .description(
+      'change-control evidence: per change its approvals, window, freeze and segregation-of-duties checks and overrides; per automation its rule, version, outcome and duration',
+    )
     .requiredOption('--from <iso>', 'start, ISO 8601 (inclusive)')
     .requiredOption('--to <iso>', 'end, ISO 8601 (exclusive)')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'html']).default('json'))
     .action(async (options: { from: string; to: string; format: 'json' | 'csv' | 'html' }) => {
       await withJournal(options, async (audit, range) => {
         const built = buildComplianceReport(await journal(audit, range), range, await chainResult(audit), Date.now());
-        const render = { json: () => `${JSON.stringify(built, null, 2)}\n`, csv: () => complianceCsv(built), html: () => complianceHtml(built) }[options.format];
+        const render = {
+          json: () => `${JSON.stringify(built, null, 2)}\n`,
+          csv: () => complianceCsv(built),
+          html: () => complianceHtml(built),
+        }[options.format];
         process.stdout.write(render());
       });
     });
@@ -43,12 +53,18 @@ export function reportCommand(): Command {
     .option('--unused-days <days>', 'a right not used for this many days is listed as unused', '90')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
     .action(async (options: { unusedDays: string; format: 'json' | 'csv' }) => {
-      if (!/^\d+$/.test(options.unusedDays)) fail(`--unused-days: expected a whole number of days, got ${JSON.stringify(options.unusedDays)}`);
+      if (!/^\d+$/.test(options.unusedDays))
+        fail(`--unused-days: expected a whole number of days, got ${JSON.stringify(options.unusedDays)}`);
       const config = configOrExit();
       const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
       try {
-        const review = buildAccessReview(await repositories(store).identityUse.list(), { now: Date.now(), unusedDays: Number(options.unusedDays) });
-        process.stdout.write(options.format === 'csv' ? accessReviewCsv(review) : `${JSON.stringify(review, null, 2)}\n`);
+        const review = buildAccessReview(await repositories(store).identityUse.list(), {
+          now: Date.now(),
+          unusedDays: Number(options.unusedDays),
+        });
+        process.stdout.write(
+          options.format === 'csv' ? accessReviewCsv(review) : `${JSON.stringify(review, null, 2)}\n`,
+        );
       } finally {
         await store.close();
       }
@@ -60,14 +76,26 @@ export function reportCommand(): Command {
 function accessReviewCsv(review: AccessReview): string {
   const lines = ['subject,roles,first_seen,last_used,unused_rights,rights'];
   for (const i of review.identities) {
-    lines.push(csvLine([i.subject, i.roles.join(' '), i.firstSeen, i.lastUsed, i.unusedRights.join(' '), i.rights.map((r) => `${r.permission}@${r.lastUsed || 'never'}`).join(' ')]));
+    lines.push(
+      csvLine([
+        i.subject,
+        i.roles.join(' '),
+        i.firstSeen,
+        i.lastUsed,
+        i.unusedRights.join(' '),
+        i.rights.map((r) => `${r.permission}@${r.lastUsed || 'never'}`).join(' '),
+      ]),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 type Range = { from: number; to: number };
 
-async function withJournal(options: { from: string; to: string }, work: (audit: AuditRepository, range: Range) => Promise<void>): Promise<void> {
+async function withJournal(
+  options: { from: string; to: string },
+  work: (audit: AuditRepository, range: Range) => Promise<void>,
+): Promise<void> {
   const from = parseInstant('--from', options.from);
   const to = parseInstant('--to', options.to);
   if (to <= from) fail('--to must be after --from');
@@ -82,18 +110,26 @@ async function withJournal(options: { from: string; to: string }, work: (audit: 
 
 async function journal(audit: AuditRepository, range: Range): Promise<AuditRow[]> {
   const rows: AuditRow[] = [];
-  for (let page = await audit.between({ ...range, limit: 1000 }); page.length > 0; page = await audit.between({ ...range, limit: 1000, afterSeq: page[page.length - 1]!.seq })) rows.push(...page);
+  for (
+    let page = await audit.between({ ...range, limit: 1000 });
+    page.length > 0;
+    page = await audit.between({ ...range, limit: 1000, afterSeq: page[page.length - 1]!.seq })
+  )
+    rows.push(...page);
   return rows;
 }
 
 async function chainResult(audit: AuditRepository): Promise<AuditReport['chain']> {
   const verified = await audit.verify();
-  return verified.ok ? { intact: true, entries: verified.entries } : { intact: false, entries: verified.entries, brokenAt: verified.brokenAt, reason: verified.reason };
+  return verified.ok
+    ? { intact: true, entries: verified.entries }
+    : { intact: false, entries: verified.entries, brokenAt: verified.brokenAt, reason: verified.reason };
 }
 
 function parseInstant(flag: string, text: string): number {
   const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) fail(`${flag}: expected an ISO 8601 date or date-time, got ${JSON.stringify(text)}`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms))
+    fail(`${flag}: expected an ISO 8601 date or date-time, got ${JSON.stringify(text)}`);
   return ms;
 }
 

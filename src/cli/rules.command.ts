@@ -35,7 +35,8 @@ export function rulesCommand(): Command {
     .description('versions loaded, newest first, with who loaded them and when')
     .action(() =>
       withStore(async (_store, { ruleVersions }) => {
-        for (const v of await ruleVersions.list(200)) process.stdout.write(`${v.version}  ${new Date(Number(v.loaded_at)).toISOString()}  ${v.loaded_by}\n`);
+        for (const v of await ruleVersions.list(200))
+          process.stdout.write(`${v.version}  ${new Date(Number(v.loaded_at)).toISOString()}  ${v.loaded_by}\n`);
       }),
     );
   rules
@@ -54,13 +55,18 @@ export function rulesCommand(): Command {
     );
   rules
     .command('rollback')
-    .description('write the files of a stored version back into the mappings directory (a running server reloads them); journaled in the audit log')
+    .description(
+      'write the files of a stored version back into the mappings directory (a running server reloads them); journaled in the audit log',
+    )
     .argument('<version>', 'version')
     .action((version: string) =>
       withStore(async (store, repos) => {
         const sources = await sourcesOrExit(repos.ruleVersions, version);
         const { ruleSet, problems } = buildRuleSet(sources, mappingCatalog(connectors));
-        if (!ruleSet) fail(`version ${version} no longer validates (connectors changed?):\n${problems.map(formatProblem).join('\n')}`);
+        if (!ruleSet)
+          fail(
+            `version ${version} no longer validates (connectors changed?):\n${problems.map(formatProblem).join('\n')}`,
+          );
         const dir = configOrExit().mappings.dir;
         for (const name of mappingFiles(dir)) if (!(name in sources)) rmSync(join(dir, name));
         // Atomic per file: a server hot-reloading meanwhile never reads half a file.
@@ -69,7 +75,18 @@ export function rulesCommand(): Command {
           await writeAtomically(join(dir, name), text);
         }
         // A rollback needs no second person (it restores a version that ran before), so the journal says who did it.
-        await store.db.transaction().execute((trx) => repos.audit.append(trx, { kind: 'rules.rolled_back', actor: `cli:${userInfo().username}`, subject: 'mappings', detail: { version, dir } }, Date.now()));
+        await store.db.transaction().execute((trx) =>
+          repos.audit.append(
+            trx,
+            {
+              kind: 'rules.rolled_back',
+              actor: `cli:${userInfo().username}`,
+              subject: 'mappings',
+              detail: { version, dir },
+            },
+            Date.now(),
+          ),
+        );
         process.stdout.write(`${dir} now holds version ${version}\n`);
       }),
     );

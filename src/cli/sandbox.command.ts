@@ -13,12 +13,23 @@ export function sandboxCommand(): Command {
       const logger = createLogger(config.logging.level, { service: 'snowline-sandbox' });
       const s = config.sandbox;
       const sandbox = createSandbox({
-        user: s.user, password: s.password, awxToken: s.awxToken, webhookUrl: s.webhookUrl, webhookSecret: config.security.webhookSecret,
-        webhooksEnabled: s.webhooks, jobDurationMs: s.jobDurationMs, persistFile: options.persist ?? s.persistFile,
-        oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret }, apiKey: s.apiKey, logger,
+        user: s.user,
+        password: s.password,
+        awxToken: s.awxToken,
+        webhookUrl: s.webhookUrl,
+        webhookSecret: config.security.webhookSecret,
+        webhooksEnabled: s.webhooks,
+        jobDurationMs: s.jobDurationMs,
+        persistFile: options.persist ?? s.persistFile,
+        oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
+        apiKey: s.apiKey,
+        logger,
       });
       const { url } = await sandbox.listen(s.port, '127.0.0.1');
-      logger.info('sandbox ServiceNow instance and AWX controller serving', { url, webhooks: s.webhooks ? s.webhookUrl : 'off' });
+      logger.info('sandbox ServiceNow instance and AWX controller serving', {
+        url,
+        webhooks: s.webhooks ? s.webhookUrl : 'off',
+      });
       const stop = () => void sandbox.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);

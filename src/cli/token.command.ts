@@ -18,6 +18,8 @@ export function tokenCommand(): Command {
         process.exit(2);
       }
       const security = config.security;
-      process.stdout.write(`${issueToken({ secret: security.jwtSecret, issuer: security.jwtIssuer, audience: security.jwtAudience }, options.sub, options.role, ttl)}\n`);
+      process.stdout.write(
+        `${issueToken({ secret: security.jwtSecret, issuer: security.jwtIssuer, audience: security.jwtAudience }, options.sub, options.role, ttl)}\n`,
+      );
     });
 }

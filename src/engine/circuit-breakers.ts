@@ -30,8 +30,16 @@ export function createCircuitBreakers(deps: {
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
-  const breakers = new Map<string, { breaker: CircuitBreaker<[() => Promise<unknown>], unknown>; openedAt: number; settings: BreakerSettings }>();
-  const gauge = new Gauge({ name: 'snowline_circuit_state', help: 'Circuit breaker per connector endpoint: 0 closed, 1 half-open, 2 open', labelNames: ['connector'], registers: [deps.metrics.registry] });
+  const breakers = new Map<
+    string,
+    { breaker: CircuitBreaker<[() => Promise<unknown>], unknown>; openedAt: number; settings: BreakerSettings }
+  >();
+  const gauge = new Gauge({
+    name: 'snowline_circuit_state',
+    help: 'Circuit breaker per connector endpoint: 0 closed, 1 half-open, 2 open',
+    labelNames: ['connector'],
+    registers: [deps.metrics.registry],
+  });
 
   function entry(connector: string) {
     let found = breakers.get(connector);
@@ -49,7 +57,10 @@ export function createCircuitBreakers(deps: {
     const record = found;
     const report = (state: CircuitState) => {
       gauge.set({ connector }, STATE_VALUE[state]);
-      deps.logger[state === 'open' ? 'warn' : 'info'](`circuit ${state.replace('_', '-')} for connector ${connector}`, { connector, circuit: state });
+      deps.logger[state === 'open' ? 'warn' : 'info'](`circuit ${state.replace('_', '-')} for connector ${connector}`, {
+        connector,
+        circuit: state,
+      });
     };
     breaker.on('open', () => {
       record.openedAt = now();
@@ -73,7 +84,12 @@ export function createCircuitBreakers(deps: {
       return found.breaker.opened ? found.openedAt + found.settings.resetAfterMs : undefined;
     },
     states(): Record<string, CircuitState> {
-      return Object.fromEntries([...breakers].map(([name, { breaker }]) => [name, breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed']));
+      return Object.fromEntries(
+        [...breakers].map(([name, { breaker }]) => [
+          name,
+          breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed',
+        ]),
+      );
     },
     shutdown(): void {
       for (const { breaker } of breakers.values()) breaker.shutdown();

@@ -1,4 +1,9 @@
-import type { ActionHandler, ConnectorDescriptor, ConnectorRuntime, ResilienceDefaults } from '../../connectors/connector';
+import type {
+  ActionHandler,
+  ConnectorDescriptor,
+  ConnectorRuntime,
+  ResilienceDefaults,
+} from '../../connectors/connector';
 import { ConnectorError, type FailureClass } from '../errors';
 
 /** The connectors this instance has built from config, found by name. */
@@ -11,7 +16,9 @@ export interface ConnectorSet {
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
 
-export function connectorSet(entries: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }>): ConnectorSet {
+export function connectorSet(
+  entries: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }>,
+): ConnectorSet {
   return {
     handler: (connector, action) => entries[connector]?.runtime.actions[action],
     classify(connector, error) {
@@ -22,7 +29,10 @@ export function connectorSet(entries: Record<string, { descriptor: ConnectorDesc
     defaults: (connector) => entries[connector]?.descriptor.defaults,
     async health() {
       const results = await Promise.all(
-        Object.entries(entries).map(async ([name, { runtime }]) => [name, await runtime.health().catch((e: Error) => ({ ok: false, detail: e.message }))] as const),
+        Object.entries(entries).map(
+          async ([name, { runtime }]) =>
+            [name, await runtime.health().catch((e: Error) => ({ ok: false, detail: e.message }))] as const,
+        ),
       );
       return Object.fromEntries(results);
     },

@@ -44,7 +44,14 @@ type Trx = Transaction<Tables>;
 /** An inbox event once read and matched, before anything is written. */
 type Prepared =
   | { kind: 'own_write'; event: InboxEvent }
-  | { kind: 'matched'; event: InboxEvent; matched: CompiledRule[]; ruleSet: RuleSet; ticket: string; dispatchEvent: DispatchEvent };
+  | {
+      kind: 'matched';
+      event: InboxEvent;
+      matched: CompiledRule[];
+      ruleSet: RuleSet;
+      ticket: string;
+      dispatchEvent: DispatchEvent;
+    };
 
 /** What is reported (metrics, logs) only once the transaction committed: a rolled-back batch is tried again. */
 type AfterCommit = Array<() => void>;
@@ -101,7 +108,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
     });
     for (const report of committed) report();
-    for (const p of prepared) metrics.eventsDispatched.inc({ result: p.kind === 'own_write' ? 'own_write' : p.matched.length ? 'matched' : 'unmatched' });
+    for (const p of prepared)
+      metrics.eventsDispatched.inc({
+        result: p.kind === 'own_write' ? 'own_write' : p.matched.length ? 'matched' : 'unmatched',
+      });
   }
 
   /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
@@ -109,19 +119,44 @@ export function createDispatcher(deps: DispatcherDeps) {
     const payload = JSON.parse(event.payload) as TicketEvent;
     // A record is inserted once: a later version reported as an insert (a poll that saw the record
     // only after it changed) is an update, and must not fire insert rules a second time.
-    if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq))) payload.event = 'updated';
-    if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))) return { kind: 'own_write', event };
+    if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq)))
+      payload.event = 'updated';
+    if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now())))
+      return { kind: 'own_write', event };
     const ruleSet = deps.rules();
     const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
     const record = await withDotWalks(ruleSet, payload);
-    const input: MatchInput = { table: payload.table, trigger: payload.event, record, changedFields: payload.changed_fields, command };
+    const input: MatchInput = {
+      table: payload.table,
+      trigger: payload.event,
+      record,
+      changedFields: payload.changed_fields,
+      command,
+    };
     const { matched } = matchEvent(ruleSet, input);
-    return { kind: 'matched', event, matched, ruleSet, ticket: payload.number, dispatchEvent: { payload: { ...payload, record }, eventKey: event.event_key, correlationId: event.correlation_id, command } };
+    return {
+      kind: 'matched',
+      event,
+      matched,
+      ruleSet,
+      ticket: payload.number,
+      dispatchEvent: {
+        payload: { ...payload, record },
+        eventKey: event.event_key,
+        correlationId: event.correlation_id,
+        command,
+      },
+    };
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
   async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
-    const settle = (status: 'done' | 'dropped', note: string) => trx.updateTable('inbox_events').set({ status, note, processed_at: now() }).where('seq', '=', p.event.seq).execute();
+    const settle = (status: 'done' | 'dropped', note: string) =>
+      trx
+        .updateTable('inbox_events')
+        .set({ status, note, processed_at: now() })
+        .where('seq', '=', p.event.seq)
+        .execute();
     if (p.kind === 'own_write') {
       await settle('dropped', "Snowline's own write-back");
       return;
@@ -129,7 +164,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
     await repos.runs.wakeGatedSteps(trx, p.ticket, now());
     const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed)).length;
-    await settle('done', started ? `runs: ${started}` : p.matched.length ? `matched ${p.matched.length}, no active rule` : 'no rule matched');
+    await settle(
+      'done',
+      started
+        ? `runs: ${started}`
+        : p.matched.length
+          ? `matched ${p.matched.length}, no active rule`
+          : 'no rule matched',
+    );
   }
 
   /**
@@ -140,33 +182,85 @@ export function createDispatcher(deps: DispatcherDeps) {
    * hold. Returns the run id, or why nothing started: `forbidden` (the agent may not; audited) or
    * `refused` (the rule does not apply).
    */
-  async function triggerManually(request: { ruleId: string; payload: TicketEvent; actor: string; requestedBy?: string }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
+  async function triggerManually(request: {
+    ruleId: string;
+    payload: TicketEvent;
+    actor: string;
+    requestedBy?: string;
+  }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
     const ruleSet = deps.rules();
     const record = await withDotWalks(ruleSet, request.payload);
     const user = request.requestedBy === undefined ? undefined : await userNameOf(request.requestedBy);
     const requestedBy = user ? { user, groups: (await deps.lookups?.groupsOf(user)) ?? [] } : undefined;
-    const input: MatchInput = { table: request.payload.table, trigger: 'manual', record, ruleId: request.ruleId, requestedBy };
+    const input: MatchInput = {
+      table: request.payload.table,
+      trigger: 'manual',
+      record,
+      ruleId: request.ruleId,
+      requestedBy,
+    };
     const { matched } = matchEvent(ruleSet, input);
     const rule = matched[0];
     // With a requesting agent, the journal names the agent as the actor and the API caller as the channel.
-    const who = request.requestedBy !== undefined ? { actor: user ?? request.requestedBy, via: request.actor } : { actor: request.actor };
+    const who =
+      request.requestedBy !== undefined
+        ? { actor: user ?? request.requestedBy, via: request.actor }
+        : { actor: request.actor };
     const refuse = async (forbidden: string) => {
-      await repos.audit.append(store.db, { kind: 'rule.trigger_refused', actor: who.actor, subject: request.payload.number, detail: { rule: request.ruleId, ruleVersion: ruleSet.version, ...(who.via ? { via: who.via } : {}), reason: forbidden } }, now());
-      logger.warn('manual trigger refused', { rule: request.ruleId, ticket: request.payload.number, actor: who.actor, reason: forbidden });
+      await repos.audit.append(
+        store.db,
+        {
+          kind: 'rule.trigger_refused',
+          actor: who.actor,
+          subject: request.payload.number,
+          detail: {
+            rule: request.ruleId,
+            ruleVersion: ruleSet.version,
+            ...(who.via ? { via: who.via } : {}),
+            reason: forbidden,
+          },
+        },
+        now(),
+      );
+      logger.warn('manual trigger refused', {
+        rule: request.ruleId,
+        ticket: request.payload.number,
+        actor: who.actor,
+        reason: forbidden,
+      });
       return { forbidden };
     };
-    if (request.requestedBy !== undefined && !user) return refuse(`requested_by ${request.requestedBy} is not a user of the instance`);
+    if (request.requestedBy !== undefined && !user)
+      return refuse(`requested_by ${request.requestedBy} is not a user of the instance`);
     if (!rule) {
-      const reason = matchEvent(ruleSet, input, { explain: true }).skipped.find((s) => s.ruleId === request.ruleId)?.reason;
+      const reason = matchEvent(ruleSet, input, { explain: true }).skipped.find(
+        (s) => s.ruleId === request.ruleId,
+      )?.reason;
       if (reason === 'not_allowed') return refuse(notAllowed(ruleSet, request.ruleId, requestedBy?.user));
-      return { refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}` };
+      return {
+        refused: `rule ${request.ruleId} has no manual trigger on ${request.payload.table}, is disabled, or its condition does not hold for ${request.payload.number}`,
+      };
     }
     const eventKey = `manual:${randomUUID()}`;
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
     const committed: AfterCommit = [];
     await store.db.transaction().execute(async (trx) => {
-      await repos.audit.append(trx, { kind: 'rule.triggered', actor: who.actor, subject: request.payload.number, detail: { rule: rule.definition.id, ruleVersion: ruleSet.version, event: eventKey, ...(who.via ? { via: who.via } : {}) } }, now());
+      await repos.audit.append(
+        trx,
+        {
+          kind: 'rule.triggered',
+          actor: who.actor,
+          subject: request.payload.number,
+          detail: {
+            rule: rule.definition.id,
+            ruleVersion: ruleSet.version,
+            event: eventKey,
+            ...(who.via ? { via: who.via } : {}),
+          },
+        },
+        now(),
+      );
       [runId] = await actOn(trx, [rule], ruleSet, event, committed);
     });
     for (const report of committed) report();
@@ -181,42 +275,84 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */
   function notAllowed(ruleSet: RuleSet, ruleId: string, user: string | undefined): string {
-    const groups = (findRule(ruleSet, ruleId)?.definition.on ?? []).flatMap((t) => (typeof t === 'object' && 'manual' in t ? t.allowed_groups : []));
+    const groups = (findRule(ruleSet, ruleId)?.definition.on ?? []).flatMap((t) =>
+      typeof t === 'object' && 'manual' in t ? t.allowed_groups : [],
+    );
     return user
       ? `${user} is in none of the groups allowed to trigger rule ${ruleId} (${groups.join(', ')})`
       : `rule ${ruleId} may only be triggered on behalf of a member of ${groups.join(', ')}; the request names no agent (requested_by)`;
   }
 
   /** Acts on each matched rule per its mode; returns the ids of the runs started. Metrics and logs wait in `committed`. */
-  async function actOn(trx: Trx, matched: CompiledRule[], ruleSet: RuleSet, event: DispatchEvent, committed: AfterCommit): Promise<string[]> {
+  async function actOn(
+    trx: Trx,
+    matched: CompiledRule[],
+    ruleSet: RuleSet,
+    event: DispatchEvent,
+    committed: AfterCommit,
+  ): Promise<string[]> {
     const started: string[] = [];
     const { payload } = event;
     for (const rule of matched) {
       const id = rule.definition.id;
-      const detail = { rule: id, ruleVersion: ruleSet.version, event: event.eventKey, ...(event.command ? { command: event.command.name, by: event.command.user } : {}) };
+      const detail = {
+        rule: id,
+        ruleVersion: ruleSet.version,
+        event: event.eventKey,
+        ...(event.command ? { command: event.command.name, by: event.command.user } : {}),
+      };
       if (rule.definition.mode === 'shadow') {
-        await repos.audit.append(trx, { kind: 'rule.shadow', actor: 'snowline', subject: payload.number, detail: { ...detail, wouldRun: wouldRun(rule, ruleSet.version, event) } }, now());
+        await repos.audit.append(
+          trx,
+          {
+            kind: 'rule.shadow',
+            actor: 'snowline',
+            subject: payload.number,
+            detail: { ...detail, wouldRun: wouldRun(rule, ruleSet.version, event) },
+          },
+          now(),
+        );
         committed.push(() => {
           metrics.eventsDispatched.inc({ result: 'shadow' });
-          withCorrelation(event.correlationId, () => logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number }));
+          withCorrelation(event.correlationId, () =>
+            logger.info('shadow rule matched; nothing run', { rule: id, ticket: payload.number }),
+          );
         });
         continue;
       }
       if (rule.definition.mode === 'suggest' && !askedFor(rule, event)) {
         // Once per rule and ticket: later updates that still match must not repeat the offer.
-        const first = await repos.suggestions.recordFirst(trx, { rule_id: id, table_name: payload.table, sys_id: payload.sys_id, ticket_number: payload.number, rule_version: ruleSet.version, event_key: event.eventKey, suggested_at: now() });
+        const first = await repos.suggestions.recordFirst(trx, {
+          rule_id: id,
+          table_name: payload.table,
+          sys_id: payload.sys_id,
+          ticket_number: payload.number,
+          rule_version: ruleSet.version,
+          event_key: event.eventKey,
+          suggested_at: now(),
+        });
         if (first) {
           await enqueueNote(trx, `suggest:${id}:${event.eventKey}`, payload, suggestionNote(rule.definition));
-          await repos.audit.append(trx, { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail }, now());
+          await repos.audit.append(
+            trx,
+            { kind: 'rule.suggested', actor: 'snowline', subject: payload.number, detail },
+            now(),
+          );
         }
         continue;
       }
       const { run, steps } = buildRun(rule, ruleSet.version, event);
       await repos.runs.create(trx, run, steps);
-      await repos.audit.append(trx, { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { ...detail, runId: run.id } }, now());
+      await repos.audit.append(
+        trx,
+        { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { ...detail, runId: run.id } },
+        now(),
+      );
       committed.push(() => {
         metrics.runsStarted.inc({ rule: id });
-        withCorrelation(event.correlationId, () => logger.info('run started', { runId: run.id, rule: id, ticket: payload.number }));
+        withCorrelation(event.correlationId, () =>
+          logger.info('run started', { runId: run.id, rule: id, ticket: payload.number }),
+        );
       });
       started.push(run.id);
     }
@@ -249,7 +385,10 @@ export function createDispatcher(deps: DispatcherDeps) {
   function wouldRun(rule: CompiledRule, version: string, event: DispatchEvent): unknown {
     try {
       const { run, steps } = buildRun(rule, version, event);
-      return { params: paramsForDisplay(JSON.parse(run.context) as RunContext), steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })) };
+      return {
+        params: paramsForDisplay(JSON.parse(run.context) as RunContext),
+        steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })),
+      };
     } catch (err) {
       return { error: (err as Error).message };
     }
@@ -259,9 +398,22 @@ export function createDispatcher(deps: DispatcherDeps) {
     const at = now();
     const marker = `snowline-writeback:${id}`;
     await repos.outbox.enqueue(trx, {
-      id, run_id: id, table_name: payload.table, sys_id: payload.sys_id, ticket_number: payload.number,
-      fields: JSON.stringify({ work_notes: `${note}\n[${marker}]` }), marker, state: 'pending', attempts: 0, next_at: at,
-      lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+      id,
+      run_id: id,
+      table_name: payload.table,
+      sys_id: payload.sys_id,
+      ticket_number: payload.number,
+      fields: JSON.stringify({ work_notes: `${note}\n[${marker}]` }),
+      marker,
+      state: 'pending',
+      attempts: 0,
+      next_at: at,
+      lease_owner: null,
+      lease_until: null,
+      last_error: null,
+      result_mod_count: null,
+      created_at: at,
+      sent_at: null,
     });
   }
 
@@ -270,24 +422,59 @@ export function createDispatcher(deps: DispatcherDeps) {
     const runId = randomUUID();
     const { payload } = event;
     const definition = rule.definition;
-    const ruleInfo = { id: definition.id, description: definition.description, owner: definition.owner, risk: definition.risk, version };
-    const command = event.command ? { name: event.command.name, user: event.command.user, args: event.command.args } : undefined;
-    const params = renderValue(definition.params, { ticket: payload.record, rule: ruleInfo, command: command ?? NO_COMMAND, run: { id: runId } }) as Record<string, TemplateValue>;
+    const ruleInfo = {
+      id: definition.id,
+      description: definition.description,
+      owner: definition.owner,
+      risk: definition.risk,
+      version,
+    };
+    const command = event.command
+      ? { name: event.command.name, user: event.command.user, args: event.command.args }
+      : undefined;
+    const params = renderValue(definition.params, {
+      ticket: payload.record,
+      rule: ruleInfo,
+      command: command ?? NO_COMMAND,
+      run: { id: runId },
+    }) as Record<string, TemplateValue>;
     const { concurrency } = definition;
-    const concurrencyKey = concurrency?.key ? renderString(concurrency.key, { ticket: payload.record, params, rule: ruleInfo, command: command ?? NO_COMMAND }).trim() : '';
+    const concurrencyKey = concurrency?.key
+      ? renderString(concurrency.key, {
+          ticket: payload.record,
+          params,
+          rule: ruleInfo,
+          command: command ?? NO_COMMAND,
+        }).trim()
+      : '';
     // A run that a limit may hold back waits queued until the admission lets it start.
     const queued = concurrency !== undefined || deps.maxActiveRuns !== undefined;
     const context: RunContext = {
-      ticket: payload.record, params, rule: ruleInfo, writeback: definition.writeback, secretParams: definition.secret_params,
+      ticket: payload.record,
+      params,
+      rule: ruleInfo,
+      writeback: definition.writeback,
+      secretParams: definition.secret_params,
       ...(command ? { command } : {}),
       ...(definition.escalation ? { escalation: definition.escalation } : {}),
       ...(definition.change ? { change: { plan: definition.change } } : {}),
       ...(concurrency?.max_runs ? { concurrency: { maxRuns: concurrency.max_runs } } : {}),
     };
     const run = {
-      id: runId, rule_id: definition.id, rule_version: version, table_name: payload.table, sys_id: payload.sys_id,
-      ticket_number: payload.number, event_key: event.eventKey, state: queued ? 'queued' : 'running', context: JSON.stringify(sealSecretParams(context, secretBox)),
-      correlation_id: event.correlationId, created_at: at, updated_at: at, finished_at: null, concurrency_key: concurrencyKey || null,
+      id: runId,
+      rule_id: definition.id,
+      rule_version: version,
+      table_name: payload.table,
+      sys_id: payload.sys_id,
+      ticket_number: payload.number,
+      event_key: event.eventKey,
+      state: queued ? 'queued' : 'running',
+      context: JSON.stringify(sealSecretParams(context, secretBox)),
+      correlation_id: event.correlationId,
+      created_at: at,
+      updated_at: at,
+      finished_at: null,
+      concurrency_key: concurrencyKey || null,
     };
     return { run, steps: buildSteps(definition, runId, at, queued) };
   }
@@ -301,25 +488,77 @@ export type Dispatcher = ReturnType<typeof createDispatcher>;
  * once (or, for a queued run, when the admission starts the run), and each step with a `compensate` action gets a compensation step that waits (blocked)
  * until a later failure needs it.
  */
-export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, runId: string, at: number, queued = false): Step[] {
-  const row = (idx: number, stage: number, name: string, use: string, params: Record<string, TemplateValue>, gates: string[], flow: StepFlow): Step => {
+export function buildSteps(
+  definition: Pick<ResolvedRule, 'steps' | 'gates'>,
+  runId: string,
+  at: number,
+  queued = false,
+): Step[] {
+  const row = (
+    idx: number,
+    stage: number,
+    name: string,
+    use: string,
+    params: Record<string, TemplateValue>,
+    gates: string[],
+    flow: StepFlow,
+  ): Step => {
     const [connector = '', action = ''] = use.split('.');
     return {
-      id: randomUUID(), run_id: runId, idx, name, connector, action, params: JSON.stringify(params),
-      state: stage === 0 && !queued ? 'pending' : 'blocked', attempt: 0, idempotency_key: `${runId}:${name}`, external_ref: null,
-      result: null, error: null, next_at: at, lease_owner: null, lease_until: null, started_at: null, finished_at: null,
-      gates: JSON.stringify(gates), waiting_for: null, stage, flow: JSON.stringify(flow),
+      id: randomUUID(),
+      run_id: runId,
+      idx,
+      name,
+      connector,
+      action,
+      params: JSON.stringify(params),
+      state: stage === 0 && !queued ? 'pending' : 'blocked',
+      attempt: 0,
+      idempotency_key: `${runId}:${name}`,
+      external_ref: null,
+      result: null,
+      error: null,
+      next_at: at,
+      lease_owner: null,
+      lease_until: null,
+      started_at: null,
+      finished_at: null,
+      gates: JSON.stringify(gates),
+      waiting_for: null,
+      stage,
+      flow: JSON.stringify(flow),
     };
   };
   let stage = -1;
   const main = definition.steps.map((step, idx) => {
     if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
-    const join = step.parallel ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join) : undefined;
-    const flow: StepFlow = { ...(join ? { join } : {}), ...(step.when ? { when: step.when } : {}), ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}), ...(step.retry ? { retry: retryOf(step.retry) } : {}), ...(step.requires ? { requires: step.requires } : {}), ...(step.privileged && step.credential ? { credential: step.credential } : {}) };
-    return row(idx, stage, step.name, step.use, step.with, stage === 0 ? [...definition.gates, ...step.gates] : step.gates, flow);
+    const join = step.parallel
+      ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join)
+      : undefined;
+    const flow: StepFlow = {
+      ...(join ? { join } : {}),
+      ...(step.when ? { when: step.when } : {}),
+      ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}),
+      ...(step.retry ? { retry: retryOf(step.retry) } : {}),
+      ...(step.requires ? { requires: step.requires } : {}),
+      ...(step.privileged && step.credential ? { credential: step.credential } : {}),
+    };
+    return row(
+      idx,
+      stage,
+      step.name,
+      step.use,
+      step.with,
+      stage === 0 ? [...definition.gates, ...step.gates] : step.gates,
+      flow,
+    );
   });
   const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));
-  const compensations = undo.map(({ step, compensate }, i) => row(main.length + i, COMPENSATION_STAGE, `undo_${step.name}`, compensate.use, compensate.with, [], { compensates: step.name }));
+  const compensations = undo.map(({ step, compensate }, i) =>
+    row(main.length + i, COMPENSATION_STAGE, `undo_${step.name}`, compensate.use, compensate.with, [], {
+      compensates: step.name,
+    }),
+  );
   return [...main, ...compensations];
 }
 
@@ -327,7 +566,11 @@ export function buildSteps(definition: Pick<ResolvedRule, 'steps' | 'gates'>, ru
 export const COMPENSATION_STAGE = 1_000_000;
 
 function retryOf(retry: NonNullable<ResolvedRule['steps'][number]['retry']>): StepFlow['retry'] {
-  return { maxAttempts: retry.max_attempts, ...(retry.base_delay_ms ? { baseDelayMs: retry.base_delay_ms } : {}), ...(retry.max_delay_ms ? { maxDelayMs: retry.max_delay_ms } : {}) };
+  return {
+    maxAttempts: retry.max_attempts,
+    ...(retry.base_delay_ms ? { baseDelayMs: retry.base_delay_ms } : {}),
+    ...(retry.max_delay_ms ? { maxDelayMs: retry.max_delay_ms } : {}),
+  };
 }
 
 function joinOf(join: 'all' | 'first' | number | undefined): Join {

@@ -6,7 +6,12 @@ import type { TicketLookups } from './ticket-lookups';
  * event record, under their dotted names. Values the event already carries are kept; each
  * referenced record is read once per event, with every field the paths need from it.
  */
-export async function resolveDotWalks(table: string, record: Record<string, string>, paths: readonly string[], lookups: TicketLookups): Promise<Record<string, string>> {
+export async function resolveDotWalks(
+  table: string,
+  record: Record<string, string>,
+  paths: readonly string[],
+  lookups: TicketLookups,
+): Promise<Record<string, string>> {
   const result = { ...record };
   const missing = paths.filter((p) => result[p] === undefined);
   await walk(table, result, '', tree(missing), lookups, result);
@@ -27,7 +32,14 @@ function tree(paths: readonly string[]): PathTree {
   return root;
 }
 
-async function walk(table: string, values: Record<string, string>, prefix: string, node: PathTree, lookups: TicketLookups, out: Record<string, string>): Promise<void> {
+async function walk(
+  table: string,
+  values: Record<string, string>,
+  prefix: string,
+  node: PathTree,
+  lookups: TicketLookups,
+  out: Record<string, string>,
+): Promise<void> {
   for (const [segment, children] of node) {
     if (children.size === 0) continue;
     const field = fieldOf(table, segment);

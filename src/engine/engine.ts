@@ -44,42 +44,68 @@ export function createEngine(deps: EngineDeps) {
     void work.finally(() => inFlight.delete(work));
   };
 
-  const dispatchLoop = workLoop('dispatcher', async () => {
-    const events = await repos.inbox.claimPending(deps.owner, now(), deps.leaseMs, DISPATCH_BATCH);
-    // dispatchAll falls back per event, so one bad event does not hold up the others; its claim runs out and it is tried again.
-    await deps.dispatcher.dispatchAll(events).catch((err: Error) => logger.error('event dispatch failed; it is tried again when its claim expires', { error: err.message }));
-    if (events.length > 0) {
-      admissionLoop.wake();
-      stepLoop.wake();
-    }
-    return events.length > 0;
-  }, deps.tickMs, logger);
+  const dispatchLoop = workLoop(
+    'dispatcher',
+    async () => {
+      const events = await repos.inbox.claimPending(deps.owner, now(), deps.leaseMs, DISPATCH_BATCH);
+      // dispatchAll falls back per event, so one bad event does not hold up the others; its claim runs out and it is tried again.
+      await deps.dispatcher
+        .dispatchAll(events)
+        .catch((err: Error) =>
+          logger.error('event dispatch failed; it is tried again when its claim expires', { error: err.message }),
+        );
+      if (events.length > 0) {
+        admissionLoop.wake();
+        stepLoop.wake();
+      }
+      return events.length > 0;
+    },
+    deps.tickMs,
+    logger,
+  );
 
-  const admissionLoop = workLoop('admission', async () => {
-    const started = await deps.admission.admit();
-    if (started > 0) stepLoop.wake();
-    return started > 0;
-  }, deps.tickMs, logger);
+  const admissionLoop = workLoop(
+    'admission',
+    async () => {
+      const started = await deps.admission.admit();
+      if (started > 0) stepLoop.wake();
+      return started > 0;
+    },
+    deps.tickMs,
+    logger,
+  );
 
-  const stepLoop = workLoop('steps', async () => {
-    const free = deps.concurrency - inFlight.size;
-    if (free <= 0) return false;
-    const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
-    const runs = await repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
-    for (const step of steps) {
-      const work = deps.stepWorker.process(step, runs.get(step.run_id)).catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
-      // A finished run may free a concurrency slot for a queued one.
-      track(work.then(() => (outboxLoop.wake(), admissionLoop.wake())));
-    }
-    return steps.length > 0;
-  }, deps.tickMs, logger);
+  const stepLoop = workLoop(
+    'steps',
+    async () => {
+      const free = deps.concurrency - inFlight.size;
+      if (free <= 0) return false;
+      const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
+      const runs = await repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
+      for (const step of steps) {
+        const work = deps.stepWorker
+          .process(step, runs.get(step.run_id))
+          .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
+        // A finished run may free a concurrency slot for a queued one.
+        track(work.then(() => (outboxLoop.wake(), admissionLoop.wake())));
+      }
+      return steps.length > 0;
+    },
+    deps.tickMs,
+    logger,
+  );
 
-  const outboxLoop = workLoop('outbox', async () => {
-    const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, 20);
-    await Promise.all(entries.map((e) => deps.outboxSender.send(e)));
-    deps.metrics.outboxDepth.set(await repos.outbox.depth());
-    return entries.length > 0;
-  }, deps.tickMs, logger);
+  const outboxLoop = workLoop(
+    'outbox',
+    async () => {
+      const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, 20);
+      await Promise.all(entries.map((e) => deps.outboxSender.send(e)));
+      deps.metrics.outboxDepth.set(await repos.outbox.depth());
+      return entries.length > 0;
+    },
+    deps.tickMs,
+    logger,
+  );
 
   const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop];
   return {

@@ -24,7 +24,11 @@ export interface ServiceNowReader {
   /** One record; fields default to the instance's choice when omitted. */
   getRecord(table: string, sysId: string, fields?: readonly string[]): Promise<Record<string, unknown>>;
   /** Rows matching an encoded query (values must already be escaped for encoded queries). */
-  query(table: string, encodedQuery: string, options?: { fields?: readonly string[]; limit?: number }): Promise<Record<string, unknown>[]>;
+  query(
+    table: string,
+    encodedQuery: string,
+    options?: { fields?: readonly string[]; limit?: number },
+  ): Promise<Record<string, unknown>[]>;
 }
 
 /** What a gate is told about the step it guards. */
@@ -54,7 +58,8 @@ export function createGateRegistry(initial: readonly Gate[] = []) {
   const gates = new Map<string, Gate>();
   const registry = {
     register(gate: Gate): void {
-      if (!GATE_NAME.test(gate.name)) throw new SnowlineError('gate.bad_name', `gate name ${gate.name} must be snake_case`);
+      if (!GATE_NAME.test(gate.name))
+        throw new SnowlineError('gate.bad_name', `gate name ${gate.name} must be snake_case`);
       if (gates.has(gate.name)) throw new SnowlineError('gate.duplicate', `gate ${gate.name} is registered twice`);
       gates.set(gate.name, gate);
     },
@@ -71,10 +76,15 @@ export function createGateRegistry(initial: readonly Gate[] = []) {
 export type GateRegistry = ReturnType<typeof createGateRegistry>;
 
 /** The outcome of a step's gates: all passed, or the first that did not, with its verdict. */
-export type GateOutcome = { verdict: 'pass' } | { verdict: 'wait' | 'refuse'; gate: string; reason: string; until?: number };
+export type GateOutcome =
+  { verdict: 'pass' } | { verdict: 'wait' | 'refuse'; gate: string; reason: string; until?: number };
 
 /** Asks a step's gates in order; stops at the first that does not pass. */
-export async function evaluateGates(registry: GateRegistry, names: readonly string[], ctx: GateContext): Promise<GateOutcome> {
+export async function evaluateGates(
+  registry: GateRegistry,
+  names: readonly string[],
+  ctx: GateContext,
+): Promise<GateOutcome> {
   for (const name of names) {
     const gate = registry.get(name);
     if (!gate) return { verdict: 'refuse', gate: name, reason: `gate ${name} is not known to this Snowline instance` };
@@ -82,7 +92,10 @@ export async function evaluateGates(registry: GateRegistry, names: readonly stri
     try {
       verdict = await gate.check(ctx);
     } catch (err) {
-      verdict = { verdict: 'wait', reason: `could not be checked: ${err instanceof Error ? err.message : String(err)}` };
+      verdict = {
+        verdict: 'wait',
+        reason: `could not be checked: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     if (verdict.verdict !== 'pass') return { ...verdict, gate: name };
   }
@@ -104,7 +117,10 @@ export function manualApprovalGate(approvals: ApprovalRepository): Gate {
       const decision = await approvals.find(ctx.run.id, ctx.step.name);
       if (!decision) return { verdict: 'wait', reason: 'waiting for approval by an approver' };
       if (decision.decision === 'approved') return { verdict: 'pass' };
-      return { verdict: 'refuse', reason: `rejected by ${decision.actor}${decision.comment ? `: ${decision.comment}` : ''}` };
+      return {
+        verdict: 'refuse',
+        reason: `rejected by ${decision.actor}${decision.comment ? `: ${decision.comment}` : ''}`,
+      };
     },
   };
 }

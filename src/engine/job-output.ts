@@ -40,7 +40,10 @@ export function stepOutput(step: Pick<Step, 'state' | 'result' | 'error'>): stri
  * dot, dash and underscore only, not starting with a dot; anything else becomes `_`.
  */
 export function safeFileName(name: string, fallback = 'job-output.txt'): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._]+/, '').slice(0, 200);
+  const cleaned = name
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 200);
   return cleaned === '' ? fallback : cleaned;
 }
 
@@ -54,23 +57,50 @@ export function tailWithin(text: string, maxBytes: number): string {
   const header = (cut: number) => `[first ${cut} bytes of the output not attached: larger than ${maxBytes} bytes]\n`;
   const keep = Math.max(0, maxBytes - Buffer.byteLength(header(bytes.byteLength)));
   // Decoding from the middle of a multi-byte character yields U+FFFD (3 bytes): drop such a start.
-  const tail = bytes.subarray(bytes.byteLength - keep).toString('utf8').replace(/^\uFFFD+/, '');
+  const tail = bytes
+    .subarray(bytes.byteLength - keep)
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
   return `${header(bytes.byteLength - Buffer.byteLength(tail))}${tail}`;
 }
 
 /** The outbox attachment for a step's output, or undefined when the step has none. */
-export function outputAttachment(step: Pick<Step, 'state' | 'result' | 'error'>, fileName: string, maxBytes: number): OutboxAttachment | undefined {
+export function outputAttachment(
+  step: Pick<Step, 'state' | 'result' | 'error'>,
+  fileName: string,
+  maxBytes: number,
+): OutboxAttachment | undefined {
   const output = stepOutput(step);
   if (output === undefined) return undefined;
   return { file_name: safeFileName(fileName), content_type: 'text/plain', content: tailWithin(output, maxBytes) };
 }
 
 /** The outbox row that uploads `file` to a record (its marker is never searched: attachments are found by name and size). */
-export function attachmentEntry(run: Pick<Run, 'id' | 'ticket_number'>, table: string, sysId: string, file: OutboxAttachment, at: number): OutboxEntry {
+export function attachmentEntry(
+  run: Pick<Run, 'id' | 'ticket_number'>,
+  table: string,
+  sysId: string,
+  file: OutboxAttachment,
+  at: number,
+): OutboxEntry {
   const id = randomUUID();
   return {
-    id, run_id: run.id, table_name: table, sys_id: sysId, ticket_number: run.ticket_number,
-    fields: '{}', marker: `snowline-attachment:${id}`, attachment: JSON.stringify(file), state: 'pending', attempts: 0, next_at: at,
-    lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+    id,
+    run_id: run.id,
+    table_name: table,
+    sys_id: sysId,
+    ticket_number: run.ticket_number,
+    fields: '{}',
+    marker: `snowline-attachment:${id}`,
+    attachment: JSON.stringify(file),
+    state: 'pending',
+    attempts: 0,
+    next_at: at,
+    lease_owner: null,
+    lease_until: null,
+    last_error: null,
+    result_mod_count: null,
+    created_at: at,
+    sent_at: null,
   };
 }

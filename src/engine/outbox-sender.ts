@@ -50,8 +50,15 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     if (entry.attachment !== null) return upload(entry, entry.attachment);
     const fields = JSON.parse(entry.fields) as Record<string, string>;
     try {
-      if (entry.state === 'sending' && 'work_notes' in fields && (await target.journalContains(entry.table_name, entry.sys_id, entry.marker))) {
-        logger.info('write-back found in the journal; not sending it again', { runId: entry.run_id, ticket: entry.ticket_number });
+      if (
+        entry.state === 'sending' &&
+        'work_notes' in fields &&
+        (await target.journalContains(entry.table_name, entry.sys_id, entry.marker))
+      ) {
+        logger.info('write-back found in the journal; not sending it again', {
+          runId: entry.run_id,
+          ticket: entry.ticket_number,
+        });
         await finish(entry, { state: 'sent', sent_at: now() }, 'already_delivered');
         return;
       }
@@ -67,13 +74,23 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   async function upload(entry: OutboxEntry, stored: string): Promise<void> {
     const attachments = target.attachments;
     if (!attachments) {
-      logger.error('attachment cannot be sent: no attachment target is configured', { runId: entry.run_id, ticket: entry.ticket_number });
+      logger.error('attachment cannot be sent: no attachment target is configured', {
+        runId: entry.run_id,
+        ticket: entry.ticket_number,
+      });
       return finish(entry, { state: 'failed', last_error: 'no attachment target is configured' }, 'failed');
     }
     try {
       const file: OutboxAttachment = outboxAttachmentSchema.parse(JSON.parse(stored));
-      if (entry.state === 'sending' && (await attachments.has(entry.table_name, entry.sys_id, file.file_name, Buffer.byteLength(file.content)))) {
-        logger.info('attachment found on the record; not uploading it again', { runId: entry.run_id, ticket: entry.ticket_number, file: file.file_name });
+      if (
+        entry.state === 'sending' &&
+        (await attachments.has(entry.table_name, entry.sys_id, file.file_name, Buffer.byteLength(file.content)))
+      ) {
+        logger.info('attachment found on the record; not uploading it again', {
+          runId: entry.run_id,
+          ticket: entry.ticket_number,
+          file: file.file_name,
+        });
         return finish(entry, { state: 'sent', sent_at: now() }, 'already_delivered');
       }
       if (!(await repos.outbox.save(entry.id, deps.owner, { state: 'sending', attempts: entry.attempts + 1 }))) return;
@@ -98,7 +115,16 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     const delayMs = retryDelayMs(attempts, deps.retry, random(), retryAfterMs);
     logger.warn('write-back attempt failed; will retry', { runId: entry.run_id, failure, error: message, delayMs });
     // Only an ambiguous failure may have reached the ticket: keep `sending` so the journal is checked.
-    await finish(entry, { state: failure === 'ambiguous' ? 'sending' : 'pending', attempts, last_error: message, next_at: now() + delayMs }, `retry_${failure}`);
+    await finish(
+      entry,
+      {
+        state: failure === 'ambiguous' ? 'sending' : 'pending',
+        attempts,
+        last_error: message,
+        next_at: now() + delayMs,
+      },
+      `retry_${failure}`,
+    );
   }
 
   async function finish(entry: OutboxEntry, patch: Partial<OutboxEntry>, result: string): Promise<void> {

@@ -9,7 +9,12 @@ const OWN_WRITE_WINDOW_MS = 10 * 60 * 1000;
  * by the integration user and touched only fields one of our in-flight or recent write-backs
  * carried (or while one of ours is in flight). Such events never reach the rules, so a write-back cannot start a storm of runs.
  */
-export async function isOwnWrite(outbox: OutboxRepository, event: TicketEvent, integrationUser: string, now: number): Promise<boolean> {
+export async function isOwnWrite(
+  outbox: OutboxRepository,
+  event: TicketEvent,
+  integrationUser: string,
+  now: number,
+): Promise<boolean> {
   const writes = await outbox.recentForRecord(event.sys_id, now - OWN_WRITE_WINDOW_MS);
   if (writes.some((w) => w.result_mod_count === event.sys_mod_count)) return true;
   if (event.sys_updated_by !== integrationUser) return false;

@@ -45,7 +45,12 @@ export function createPostgresLeadership(options: PostgresLeadershipOptions): Le
   }
 
   async function connect(): Promise<pg.Client> {
-    const fresh = new pg.Client({ ...options.connection, keepAlive: true, query_timeout: QUERY_TIMEOUT_MS, connectionTimeoutMillis: QUERY_TIMEOUT_MS });
+    const fresh = new pg.Client({
+      ...options.connection,
+      keepAlive: true,
+      query_timeout: QUERY_TIMEOUT_MS,
+      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
+    });
     fresh.on('error', (err) => drop(fresh, err.message));
     fresh.on('end', () => drop(fresh, 'connection closed'));
     client = fresh;

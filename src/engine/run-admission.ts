@@ -82,22 +82,50 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
   /** Starts the queued runs that may start; returns how many did. */
   async function admit(): Promise<number> {
     // Most rounds find nothing queued: answer that without taking the lock.
-    const anyQueued = await store.db.selectFrom('runs').select('id').where('state', '=', 'queued').limit(1).executeTakeFirst();
+    const anyQueued = await store.db
+      .selectFrom('runs')
+      .select('id')
+      .where('state', '=', 'queued')
+      .limit(1)
+      .executeTakeFirst();
     if (!anyQueued) {
       deps.metrics?.runsQueued.set(0);
       return 0;
     }
     const admitted = await store.db.transaction().execute(async (trx) => {
-      if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${ADMISSION_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
-      const rows = await trx.selectFrom('runs').select(['id', 'rule_id', 'concurrency_key', 'context']).where('state', '=', 'queued').orderBy('created_at').orderBy('id').limit(BATCH).execute();
+      if (store.dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(${ADMISSION_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
+      const rows = await trx
+        .selectFrom('runs')
+        .select(['id', 'rule_id', 'concurrency_key', 'context'])
+        .where('state', '=', 'queued')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(BATCH)
+        .execute();
       if (rows.length === 0) return [];
-      const queued: QueuedRun[] = rows.map((r) => ({ id: r.id, ruleId: r.rule_id, key: r.concurrency_key, maxRuns: (JSON.parse(r.context) as RunContext).concurrency?.maxRuns }));
+      const queued: QueuedRun[] = rows.map((r) => ({
+        id: r.id,
+        ruleId: r.rule_id,
+        key: r.concurrency_key,
+        maxRuns: (JSON.parse(r.context) as RunContext).concurrency?.maxRuns,
+      }));
       const holding = trx.selectFrom('runs').where('state', 'in', [...SLOT_HOLDING_RUN_STATES]);
       const keys = [...new Set(queued.flatMap((r) => (r.key === null ? [] : [r.key])))];
       const rules = [...new Set(queued.map((r) => r.ruleId))];
-      const total = deps.maxActiveRuns === undefined ? undefined : await holding.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-      const byRule = await holding.select(['rule_id', (eb) => eb.fn.countAll<number>().as('n')]).where('rule_id', 'in', rules).groupBy('rule_id').execute();
-      const busyKeys = keys.length === 0 ? [] : await holding.select('concurrency_key').distinct().where('concurrency_key', 'in', keys).execute();
+      const total =
+        deps.maxActiveRuns === undefined
+          ? undefined
+          : await holding.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+      const byRule = await holding
+        .select(['rule_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('rule_id', 'in', rules)
+        .groupBy('rule_id')
+        .execute();
+      const busyKeys =
+        keys.length === 0
+          ? []
+          : await holding.select('concurrency_key').distinct().where('concurrency_key', 'in', keys).execute();
       const active: ActiveRuns = {
         total: Number(total?.n ?? 0),
         byRule: new Map(byRule.map((r) => [r.rule_id, Number(r.n)])),
@@ -106,13 +134,28 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
       const ids = chooseAdmitted(queued, active, deps.maxActiveRuns);
       if (ids.length === 0) return [];
       const at = now();
-      await trx.updateTable('runs').set({ state: 'running', updated_at: at }).where('id', 'in', ids).where('state', '=', 'queued').execute();
-      await trx.updateTable('steps').set({ state: 'pending', next_at: at }).where('run_id', 'in', ids).where('stage', '=', 0).where('state', '=', 'blocked').execute();
+      await trx
+        .updateTable('runs')
+        .set({ state: 'running', updated_at: at })
+        .where('id', 'in', ids)
+        .where('state', '=', 'queued')
+        .execute();
+      await trx
+        .updateTable('steps')
+        .set({ state: 'pending', next_at: at })
+        .where('run_id', 'in', ids)
+        .where('stage', '=', 0)
+        .where('state', '=', 'blocked')
+        .execute();
       return ids;
     });
     if (admitted.length > 0) logger.info('queued runs started', { runs: admitted.length });
     if (deps.metrics) {
-      const left = await store.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'queued').executeTakeFirst();
+      const left = await store.db
+        .selectFrom('runs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'queued')
+        .executeTakeFirst();
       deps.metrics.runsQueued.set(Number(left?.n ?? 0));
     }
     return admitted.length;

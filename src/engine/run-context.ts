@@ -1,4 +1,10 @@
-import type { EscalationDefinition, RuleDefinition, StepRequirement, TemplateValue, WritebackDefinition } from '../rules/mapping.schema';
+import type {
+  EscalationDefinition,
+  RuleDefinition,
+  StepRequirement,
+  TemplateValue,
+  WritebackDefinition,
+} from '../rules/mapping.schema';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
 import type { Step } from '../store/run.repository';
@@ -72,9 +78,14 @@ export function conditionHolds(condition: string, context: RunContext, runId: st
 /** What failed and what was tried, in words, for the escalation work note. */
 export function failureSummary(runId: string, steps: readonly Step[]): string {
   const failed = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && !stepFlow(s).compensates);
-  const lines = [`Snowline run ${runId} ${failed ? `failed at step ${failed.name} (${failed.connector}.${failed.action}): ${failed.error ?? 'no detail'}` : 'did not complete'}.`];
+  const lines = [
+    `Snowline run ${runId} ${failed ? `failed at step ${failed.name} (${failed.connector}.${failed.action}): ${failed.error ?? 'no detail'}` : 'did not complete'}.`,
+  ];
   const tried = steps.filter((s) => s.state !== 'blocked' && s.state !== 'cancelled');
-  if (tried.length > 0) lines.push(`Tried: ${tried.map((s) => `${s.name} ${s.state}${s.attempt > 1 ? ` after ${s.attempt} attempts` : ''}`).join('; ')}.`);
+  if (tried.length > 0)
+    lines.push(
+      `Tried: ${tried.map((s) => `${s.name} ${s.state}${s.attempt > 1 ? ` after ${s.attempt} attempts` : ''}`).join('; ')}.`,
+    );
   return lines.join('\n');
 }
 
@@ -88,8 +99,21 @@ export function stepResults(steps: readonly Step[]): Record<string, unknown> {
   return results;
 }
 
-export function templateScope(context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateScope {
-  return { ticket: context.ticket, params: context.params, rule: context.rule, command: context.command ?? NO_COMMAND, run: { id: runId }, steps: stepResults(steps), ...extra };
+export function templateScope(
+  context: RunContext,
+  runId: string,
+  steps: readonly Step[],
+  extra: TemplateScope = {},
+): TemplateScope {
+  return {
+    ticket: context.ticket,
+    params: context.params,
+    rule: context.rule,
+    command: context.command ?? NO_COMMAND,
+    run: { id: runId },
+    steps: stepResults(steps),
+    ...extra,
+  };
 }
 
 /**
@@ -98,12 +122,20 @@ export function templateScope(context: RunContext, runId: string, steps: readonl
  * `error` then holds the gate and its reason. `waiting_approval` is sent, mid-run, when a step starts
  * waiting for the approval gate.
  */
-export function renderWriteback(context: RunContext, runId: string, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval', error: string): { fields: Record<string, string>; workNote?: string } | undefined {
+export function renderWriteback(
+  context: RunContext,
+  runId: string,
+  steps: readonly Step[],
+  outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval',
+  error: string,
+): { fields: Record<string, string>; workNote?: string } | undefined {
   const definition = writebackFor(context, outcome);
   const escalation = outcome === 'failed' ? context.escalation : undefined;
   if (!definition && !escalation) return undefined;
   const scope = templateScope(context, runId, steps, { outcome, error });
-  const fields = Object.fromEntries(Object.entries(definition?.fields ?? {}).map(([name, template]) => [name, renderString(template, scope)]));
+  const fields = Object.fromEntries(
+    Object.entries(definition?.fields ?? {}).map(([name, template]) => [name, renderString(template, scope)]),
+  );
   const notes = definition?.work_note ? [renderString(definition.work_note, scope)] : [];
   if (escalation) {
     if (escalation.assignment_group) fields.assignment_group = escalation.assignment_group;
@@ -114,7 +146,10 @@ export function renderWriteback(context: RunContext, runId: string, steps: reado
 }
 
 /** The rule's write-back for an outcome: a refused run uses `refused`, else `failure`. */
-export function writebackFor(context: RunContext, outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval'): WritebackDefinition | undefined {
+export function writebackFor(
+  context: RunContext,
+  outcome: 'succeeded' | 'failed' | 'refused' | 'waiting_approval',
+): WritebackDefinition | undefined {
   return {
     succeeded: context.writeback.success,
     failed: context.writeback.failure,
@@ -124,11 +159,20 @@ export function writebackFor(context: RunContext, outcome: 'succeeded' | 'failed
 }
 
 function escalationNote(runId: string, steps: readonly Step[], escalation: EscalationDefinition): string {
-  const actions = [escalation.assignment_group && `reassigned to ${escalation.assignment_group}`, escalation.priority && `priority raised to ${escalation.priority}`].filter(Boolean);
+  const actions = [
+    escalation.assignment_group && `reassigned to ${escalation.assignment_group}`,
+    escalation.priority && `priority raised to ${escalation.priority}`,
+  ].filter(Boolean);
   return `${failureSummary(runId, steps)}${actions.length ? `\nEscalated: ${actions.join(', ')}.` : ''}`;
 }
 
 /** `extra` adds what only this attempt knows (a privileged step's `credential`). */
-export function renderStepParams(step: Step, context: RunContext, runId: string, steps: readonly Step[], extra: TemplateScope = {}): TemplateValue {
+export function renderStepParams(
+  step: Step,
+  context: RunContext,
+  runId: string,
+  steps: readonly Step[],
+  extra: TemplateScope = {},
+): TemplateValue {
   return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps, extra));
 }

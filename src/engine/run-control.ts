@@ -13,7 +13,12 @@ import { stepViews } from './step-worker';
  * step, skip a step, pause and resume a run, cancel a run that has not finished, approve or reject
  * a step held by the approval gate.
  */
-export function createRunControl(deps: { store: Store; repos: Repositories; onChange: () => void; now?: () => number }) {
+export function createRunControl(deps: {
+  store: Store;
+  repos: Repositories;
+  onChange: () => void;
+  now?: () => number;
+}) {
   const now = deps.now ?? Date.now;
   const { store, repos } = deps;
 
@@ -25,25 +30,49 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
 
   /** Compensations undid earlier steps: going on from the failed step would build on undone work. */
   function refuseWhenCompensated(run: RunWithSteps): void {
-    if (run.steps.some((s) => stepFlow(s).compensates !== undefined && (s.state === 'succeeded' || s.state === 'failed'))) {
-      throw new ConflictError('run.compensated', `run ${run.id} was rolled back by its compensation steps; start a new run instead`);
+    if (
+      run.steps.some((s) => stepFlow(s).compensates !== undefined && (s.state === 'succeeded' || s.state === 'failed'))
+    ) {
+      throw new ConflictError(
+        'run.compensated',
+        `run ${run.id} was rolled back by its compensation steps; start a new run instead`,
+      );
     }
   }
 
   /** A run that went on while another holds its concurrency key would put two remediations on one CI at once. */
   async function refuseWhenKeyBusy(trx: Db, run: RunWithSteps): Promise<void> {
     if (run.concurrency_key === null || run.state === 'running') return;
-    const holder = await trx.selectFrom('runs').select('id').where('concurrency_key', '=', run.concurrency_key).where('state', 'in', [...SLOT_HOLDING_RUN_STATES]).where('id', '!=', run.id).executeTakeFirst();
-    if (holder) throw new ConflictError('run.concurrency_key_busy', `run ${holder.id} holds the concurrency key ${run.concurrency_key}; go on with run ${run.id} once it has ended`, { holder: holder.id });
+    const holder = await trx
+      .selectFrom('runs')
+      .select('id')
+      .where('concurrency_key', '=', run.concurrency_key)
+      .where('state', 'in', [...SLOT_HOLDING_RUN_STATES])
+      .where('id', '!=', run.id)
+      .executeTakeFirst();
+    if (holder)
+      throw new ConflictError(
+        'run.concurrency_key_busy',
+        `run ${holder.id} holds the concurrency key ${run.concurrency_key}; go on with run ${run.id} once it has ended`,
+        { holder: holder.id },
+      );
   }
 
   /** A finished run goes on: steps cancelled because it ended wait again, and the state machine unblocks what is due. */
   async function reopen(trx: Db, run: RunWithSteps, at: number): Promise<void> {
     await refuseWhenKeyBusy(trx, run);
-    await repos.runs.updateSteps(trx, run.steps.filter((s) => s.state === 'cancelled').map((s) => s.id), { state: 'blocked', finished_at: null });
+    await repos.runs.updateSteps(
+      trx,
+      run.steps.filter((s) => s.state === 'cancelled').map((s) => s.id),
+      { state: 'blocked', finished_at: null },
+    );
     const steps = await repos.runs.stepsOf(trx, run.id);
     const decision = decideRun(stepViews(steps));
-    await repos.runs.updateSteps(trx, steps.filter((s) => decision.unblock.includes(s.idx)).map((s) => s.id), { state: 'pending', next_at: at });
+    await repos.runs.updateSteps(
+      trx,
+      steps.filter((s) => decision.unblock.includes(s.idx)).map((s) => s.id),
+      { state: 'pending', next_at: at },
+    );
     await repos.runs.setRunState(trx, run.id, 'running', at, false);
   }
 
@@ -61,15 +90,37 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
     async skip(runId: string, stepName: string, actor: string, reason?: string): Promise<RunWithSteps> {
       const run = await load(runId);
       const step = stepOf(run, stepName);
-      const skippable = (run.state === 'failed' && step.state === 'failed') || (run.state === 'running' && (step.state === 'blocked' || step.state === 'pending'));
-      if (!skippable) throw new ConflictError('step.not_skippable', `step ${stepName} is ${step.state} in a ${run.state} run; only a failed step of a failed run, or a step not started yet, can be skipped`, { state: step.state });
+      const skippable =
+        (run.state === 'failed' && step.state === 'failed') ||
+        (run.state === 'running' && (step.state === 'blocked' || step.state === 'pending'));
+      if (!skippable)
+        throw new ConflictError(
+          'step.not_skippable',
+          `step ${stepName} is ${step.state} in a ${run.state} run; only a failed step of a failed run, or a step not started yet, can be skipped`,
+          { state: step.state },
+        );
       if (run.state === 'failed') refuseWhenCompensated(run);
       const at = now();
       await store.db.transaction().execute(async (trx) => {
-        await repos.runs.updateSteps(trx, [step.id], { state: 'skipped', error: reason ? `skipped by ${actor}: ${reason}` : `skipped by ${actor}`, finished_at: at, lease_owner: null, lease_until: null });
+        await repos.runs.updateSteps(trx, [step.id], {
+          state: 'skipped',
+          error: reason ? `skipped by ${actor}: ${reason}` : `skipped by ${actor}`,
+          finished_at: at,
+          lease_owner: null,
+          lease_until: null,
+        });
         if (run.state === 'failed') await reopen(trx, { ...run, steps: await repos.runs.stepsOf(trx, runId) }, at);
         else await reopen(trx, { ...run, steps: [] }, at);
-        await repos.audit.append(trx, { kind: 'step.skipped', actor, subject: run.ticket_number, detail: { runId, step: stepName, reason: reason ?? null } }, at);
+        await repos.audit.append(
+          trx,
+          {
+            kind: 'step.skipped',
+            actor,
+            subject: run.ticket_number,
+            detail: { runId, step: stepName, reason: reason ?? null },
+          },
+          at,
+        );
       });
       deps.onChange();
       return load(runId);
@@ -78,7 +129,10 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
     /** Holds a running run: no step of it starts or is checked until it is resumed. */
     async pause(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (run.state !== 'running') throw new ConflictError('run.not_pausable', `run ${runId} is ${run.state}; only running runs can be paused`, { state: run.state });
+      if (run.state !== 'running')
+        throw new ConflictError('run.not_pausable', `run ${runId} is ${run.state}; only running runs can be paused`, {
+          state: run.state,
+        });
       const at = now();
       await store.db.transaction().execute(async (trx) => {
         await repos.runs.setRunState(trx, runId, 'paused', at, false);
@@ -90,13 +144,22 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
     /** Lets a paused run go on: its active steps are due at once. */
     async resume(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (run.state !== 'paused') throw new ConflictError('run.not_paused', `run ${runId} is ${run.state}; only paused runs can be resumed`, { state: run.state });
+      if (run.state !== 'paused')
+        throw new ConflictError('run.not_paused', `run ${runId} is ${run.state}; only paused runs can be resumed`, {
+          state: run.state,
+        });
       const at = now();
       await store.db.transaction().execute(async (trx) => {
-        const active = run.steps.filter((s) => (ACTIVE_STEP_STATES as readonly string[]).includes(s.state)).map((s) => s.id);
+        const active = run.steps
+          .filter((s) => (ACTIVE_STEP_STATES as readonly string[]).includes(s.state))
+          .map((s) => s.id);
         await repos.runs.updateSteps(trx, active, { next_at: at });
         await repos.runs.setRunState(trx, runId, 'running', at, false);
-        await repos.audit.append(trx, { kind: 'run.resumed', actor, subject: run.ticket_number, detail: { runId } }, at);
+        await repos.audit.append(
+          trx,
+          { kind: 'run.resumed', actor, subject: run.ticket_number, detail: { runId } },
+          at,
+        );
       });
       deps.onChange();
       return load(runId);
@@ -104,14 +167,33 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
 
     async retry(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (run.state !== 'failed') throw new ConflictError('run.not_retryable', `run ${runId} is ${run.state}; only failed runs can be retried`, { state: run.state });
+      if (run.state !== 'failed')
+        throw new ConflictError('run.not_retryable', `run ${runId} is ${run.state}; only failed runs can be retried`, {
+          state: run.state,
+        });
       refuseWhenCompensated(run);
       const at = now();
       await store.db.transaction().execute(async (trx) => {
         const failed = run.steps.filter((s) => s.state === 'failed').map((s) => s.id);
-        await repos.runs.updateSteps(trx, failed, { state: 'pending', attempt: 0, error: null, next_at: at, external_ref: null, finished_at: null });
+        await repos.runs.updateSteps(trx, failed, {
+          state: 'pending',
+          attempt: 0,
+          error: null,
+          next_at: at,
+          external_ref: null,
+          finished_at: null,
+        });
         await reopen(trx, run, at);
-        await repos.audit.append(trx, { kind: 'run.retried', actor, subject: run.ticket_number, detail: { runId, steps: run.steps.filter((s) => s.state === 'failed').map((s) => s.name) } }, at);
+        await repos.audit.append(
+          trx,
+          {
+            kind: 'run.retried',
+            actor,
+            subject: run.ticket_number,
+            detail: { runId, steps: run.steps.filter((s) => s.state === 'failed').map((s) => s.name) },
+          },
+          at,
+        );
       });
       deps.onChange();
       return load(runId);
@@ -121,13 +203,29 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
     async retryStep(runId: string, stepName: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
       const step = stepOf(run, stepName);
-      if (run.state !== 'failed' || step.state !== 'failed') throw new ConflictError('step.not_retryable', `step ${stepName} is ${step.state} in a ${run.state} run; only a failed step of a failed run can be retried`, { state: step.state });
+      if (run.state !== 'failed' || step.state !== 'failed')
+        throw new ConflictError(
+          'step.not_retryable',
+          `step ${stepName} is ${step.state} in a ${run.state} run; only a failed step of a failed run can be retried`,
+          { state: step.state },
+        );
       refuseWhenCompensated(run);
       const at = now();
       await store.db.transaction().execute(async (trx) => {
-        await repos.runs.updateSteps(trx, [step.id], { state: 'pending', attempt: 0, error: null, next_at: at, external_ref: null, finished_at: null });
+        await repos.runs.updateSteps(trx, [step.id], {
+          state: 'pending',
+          attempt: 0,
+          error: null,
+          next_at: at,
+          external_ref: null,
+          finished_at: null,
+        });
         await reopen(trx, { ...run, steps: await repos.runs.stepsOf(trx, runId) }, at);
-        await repos.audit.append(trx, { kind: 'step.retried', actor, subject: run.ticket_number, detail: { runId, step: stepName } }, at);
+        await repos.audit.append(
+          trx,
+          { kind: 'step.retried', actor, subject: run.ticket_number, detail: { runId, step: stepName } },
+          at,
+        );
       });
       deps.onChange();
       return load(runId);
@@ -135,13 +233,27 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
 
     async cancel(runId: string, actor: string): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (!['queued', 'running', 'paused'].includes(run.state)) throw new ConflictError('run.not_cancellable', `run ${runId} is ${run.state}; only queued, running or paused runs can be cancelled`, { state: run.state });
+      if (!['queued', 'running', 'paused'].includes(run.state))
+        throw new ConflictError(
+          'run.not_cancellable',
+          `run ${runId} is ${run.state}; only queued, running or paused runs can be cancelled`,
+          { state: run.state },
+        );
       const at = now();
       await store.db.transaction().execute(async (trx) => {
         const open = run.steps.filter((s) => !FINISHED_STEP_STATES.includes(s.state as StepState)).map((s) => s.id);
-        await repos.runs.updateSteps(trx, open, { state: 'cancelled', finished_at: at, lease_owner: null, lease_until: null });
+        await repos.runs.updateSteps(trx, open, {
+          state: 'cancelled',
+          finished_at: at,
+          lease_owner: null,
+          lease_until: null,
+        });
         await repos.runs.setRunState(trx, runId, 'cancelled', at, true);
-        await repos.audit.append(trx, { kind: 'run.cancelled', actor, subject: run.ticket_number, detail: { runId } }, at);
+        await repos.audit.append(
+          trx,
+          { kind: 'run.cancelled', actor, subject: run.ticket_number, detail: { runId } },
+          at,
+        );
       });
       return load(runId);
     },
@@ -150,18 +262,52 @@ export function createRunControl(deps: { store: Store; repos: Repositories; onCh
      * Records a person's decision on the step of a running run that waits for the approval gate
      * (the first such step without a decision), and asks its gates again at once.
      */
-    async decide(runId: string, decision: 'approved' | 'rejected', actor: string, comment?: string): Promise<RunWithSteps> {
+    async decide(
+      runId: string,
+      decision: 'approved' | 'rejected',
+      actor: string,
+      comment?: string,
+    ): Promise<RunWithSteps> {
       const run = await load(runId);
-      if (run.state !== 'running') throw new ConflictError('run.not_awaiting_approval', `run ${runId} is ${run.state}; only running runs can be approved or rejected`, { state: run.state });
-      const candidates = run.steps.filter((s) => !FINISHED_STEP_STATES.includes(s.state as StepState) && (JSON.parse(s.gates) as string[]).includes(APPROVAL_GATE));
+      if (run.state !== 'running')
+        throw new ConflictError(
+          'run.not_awaiting_approval',
+          `run ${runId} is ${run.state}; only running runs can be approved or rejected`,
+          { state: run.state },
+        );
+      const candidates = run.steps.filter(
+        (s) =>
+          !FINISHED_STEP_STATES.includes(s.state as StepState) &&
+          (JSON.parse(s.gates) as string[]).includes(APPROVAL_GATE),
+      );
       let step: (typeof candidates)[number] | undefined;
-      for (const candidate of candidates) if (!(await repos.approvals.find(runId, candidate.name))) { step = candidate; break; }
+      for (const candidate of candidates)
+        if (!(await repos.approvals.find(runId, candidate.name))) {
+          step = candidate;
+          break;
+        }
       if (!step) throw new ConflictError('run.not_awaiting_approval', `run ${runId} has no step awaiting approval`);
       const at = now();
       await store.db.transaction().execute(async (trx) => {
-        await repos.approvals.record(trx, { run_id: runId, step_name: step.name, decision, actor, comment: comment ?? null, decided_at: at });
+        await repos.approvals.record(trx, {
+          run_id: runId,
+          step_name: step.name,
+          decision,
+          actor,
+          comment: comment ?? null,
+          decided_at: at,
+        });
         if (step.state === 'pending') await repos.runs.updateSteps(trx, [step.id], { next_at: at });
-        await repos.audit.append(trx, { kind: `run.${decision}`, actor, subject: run.ticket_number, detail: { runId, step: step.name, comment: comment ?? null, decidedAt: new Date(at).toISOString() } }, at);
+        await repos.audit.append(
+          trx,
+          {
+            kind: `run.${decision}`,
+            actor,
+            subject: run.ticket_number,
+            detail: { runId, step: step.name, comment: comment ?? null, decidedAt: new Date(at).toISOString() },
+          },
+          at,
+        );
       });
       deps.onChange();
       return load(runId);

@@ -19,7 +19,8 @@ import type { FailureClass } from '../errors';
  * it succeeded. When a stage fails (or a gate refuses), the compensations of the steps that had
  * succeeded run one at a time, latest step first, and then the run ends failed (or refused).
  */
-export type StepState = 'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'refused' | 'cancelled';
+export type StepState =
+  'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'refused' | 'cancelled';
 export type RunState = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
 
 export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'skipped', 'refused', 'cancelled'];
@@ -88,15 +89,24 @@ export function decideRun(steps: readonly StepView[]): RunDecision {
     if (outcome !== 'succeeded') ended = outcome;
   }
   if (!ended) return { runState: 'succeeded', unblock: [], cancel: [...cancel, ...unfinished(compensations)] };
-  return { ...compensate(main, compensations, ended), cancel: [...cancel, ...compensations.filter((c) => c.state === 'blocked' && !needsUndo(main, c)).map((c) => c.idx)] };
+  return {
+    ...compensate(main, compensations, ended),
+    cancel: [...cancel, ...compensations.filter((c) => c.state === 'blocked' && !needsUndo(main, c)).map((c) => c.idx)],
+  };
 }
 
-const needsUndo = (main: readonly StepView[], compensation: StepView) => main.find((s) => s.idx === compensation.compensates)?.state === 'succeeded';
+const needsUndo = (main: readonly StepView[], compensation: StepView) =>
+  main.find((s) => s.idx === compensation.compensates)?.state === 'succeeded';
 
 /** Undoes succeeded steps one at a time, latest first; the run ends when nothing is left to undo. */
-function compensate(main: readonly StepView[], compensations: readonly StepView[], ended: 'failed' | 'refused'): Omit<RunDecision, 'cancel'> {
+function compensate(
+  main: readonly StepView[],
+  compensations: readonly StepView[],
+  ended: 'failed' | 'refused',
+): Omit<RunDecision, 'cancel'> {
   const needed = compensations.filter((c) => needsUndo(main, c)).sort((a, b) => b.compensates! - a.compensates!);
-  if (needed.some((c) => c.state === 'pending' || c.state === 'starting' || c.state === 'waiting')) return { runState: 'running', unblock: [] };
+  if (needed.some((c) => c.state === 'pending' || c.state === 'starting' || c.state === 'waiting'))
+    return { runState: 'running', unblock: [] };
   const next = needed.find((c) => c.state === 'blocked');
   return next ? { runState: 'running', unblock: [next.idx] } : { runState: ended, unblock: [] };
 }

@@ -10,12 +10,24 @@ export interface ScheduledJob {
 }
 
 /** Runs jobs on their schedules, only while this instance leads; a run never overlaps the previous one. */
-export function scheduleLeaderJobs(jobs: ScheduledJob[], leadership: Leadership, logger: Logger): { stop(): Promise<void> } {
+export function scheduleLeaderJobs(
+  jobs: ScheduledJob[],
+  leadership: Leadership,
+  logger: Logger,
+): { stop(): Promise<void> } {
   const tasks: ScheduledTask[] = jobs.map((job) =>
-    cron.schedule(job.cron, async () => {
-      if (!leadership.isLeader()) return;
-      await job.run().catch((err: Error) => logger.warn('scheduled job failed; the next run catches up', { job: job.name, error: err.message }));
-    }, { name: job.name, noOverlap: true }),
+    cron.schedule(
+      job.cron,
+      async () => {
+        if (!leadership.isLeader()) return;
+        await job
+          .run()
+          .catch((err: Error) =>
+            logger.warn('scheduled job failed; the next run catches up', { job: job.name, error: err.message }),
+          );
+      },
+      { name: job.name, noOverlap: true },
+    ),
   );
   return { stop: async () => void (await Promise.all(tasks.map((t) => t.stop()))) };
 }

@@ -21,13 +21,18 @@ export interface RequirementInput {
   record?: Record<string, string>;
 }
 
-export function evaluateRequirements(requirements: readonly StepRequirement[], input: RequirementInput): RequirementVerdict[] {
+export function evaluateRequirements(
+  requirements: readonly StepRequirement[],
+  input: RequirementInput,
+): RequirementVerdict[] {
   return requirements.map((requirement) => ({ check: requirement.check, ...verdictOf(requirement, input) }));
 }
 
 /** The ticket fields `record` checks read (so only those are fetched). */
 export function recordFieldsOf(requirements: readonly StepRequirement[]): string[] {
-  const fields = requirements.flatMap((r) => (r.record ? termsOf(parseEncodedQuery(r.record).query).map((t) => t.field) : []));
+  const fields = requirements.flatMap((r) =>
+    r.record ? termsOf(parseEncodedQuery(r.record).query).map((t) => t.field) : [],
+  );
   return [...new Set(fields)];
 }
 
@@ -39,9 +44,17 @@ function verdictOf(requirement: StepRequirement, input: RequirementInput): { met
   const name = requirement.step ?? '';
   const step = input.steps.find((s) => s.name === name);
   if (!step) return { met: false, why: `this run has no step ${name}` };
-  if (step.state !== 'succeeded') return { met: false, why: `step ${name} ${step.state === 'cancelled' ? 'did not run' : `is ${step.state}`}, not succeeded` };
+  if (step.state !== 'succeeded')
+    return {
+      met: false,
+      why: `step ${name} ${step.state === 'cancelled' ? 'did not run' : `is ${step.state}`}, not succeeded`,
+    };
   if (requirement.result === undefined) return { met: true, why: `step ${name} succeeded` };
-  const result = matching(requirement.result, flatReader(flatten(step.result ? (JSON.parse(step.result) as unknown) : {})), `the result of step ${name}`);
+  const result = matching(
+    requirement.result,
+    flatReader(flatten(step.result ? (JSON.parse(step.result) as unknown) : {})),
+    `the result of step ${name}`,
+  );
   return result.met ? { met: true, why: `step ${name} succeeded and ${result.why}` } : result;
 }
 
@@ -61,13 +74,16 @@ function matching(query: string, reader: FieldReader, what: string): { met: bool
 }
 
 function flatReader(fields: Record<string, string>): FieldReader {
-  return { read: (path) => (Object.prototype.hasOwnProperty.call(fields, path) ? { value: fields[path]! } : undefined) };
+  return {
+    read: (path) => (Object.prototype.hasOwnProperty.call(fields, path) ? { value: fields[path]! } : undefined),
+  };
 }
 
 /** A step result as dotted field paths (`artifacts.scan_result`), values as text. */
 function flatten(value: unknown, prefix = '', into: Record<string, string> = {}): Record<string, string> {
   if (value !== null && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) flatten(inner, prefix ? `${prefix}.${key}` : key, into);
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>))
+      flatten(inner, prefix ? `${prefix}.${key}` : key, into);
   } else if (prefix) {
     into[prefix] = value === null || value === undefined ? '' : String(value);
   }

@@ -10,11 +10,27 @@ import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
-import { conditionHolds, renderStepParams, renderWriteback, stepFlow, stepResults, writebackFor, type RunContext, type StepFlow } from './run-context';
+import {
+  conditionHolds,
+  renderStepParams,
+  renderWriteback,
+  stepFlow,
+  stepResults,
+  writebackFor,
+  type RunContext,
+  type StepFlow,
+} from './run-context';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
 import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
 import type { StepRequirement } from '../rules/mapping.schema';
-import { decideAfterFailure, decideRun, type RetryPolicy, type RunState, type StepState, type StepView } from './run-state-machine';
+import {
+  decideAfterFailure,
+  decideRun,
+  type RetryPolicy,
+  type RunState,
+  type StepState,
+  type StepView,
+} from './run-state-machine';
 import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
 import type { Tables } from '../store/schema';
@@ -119,16 +135,22 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   async function processWithin(run: Run & { steps: Step[] }, step: Step): Promise<void> {
     // A paused run's steps are parked until resume makes them due again.
-    if (run.state === 'paused') return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
+    if (run.state === 'paused')
+      return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
     const handler = deps.connectors.handler(step.connector, step.action);
     let context: RunContext;
     try {
       context = contextOf(run);
     } catch (err) {
-      return settle(run, step, 'failed', { error: `secret params of the run cannot be opened: ${(err as Error).message}` });
+      return settle(run, step, 'failed', {
+        error: `secret params of the run cannot be opened: ${(err as Error).message}`,
+      });
     }
     registerSecretParams(context);
-    if (!handler) return settle(run, step, 'failed', { error: `connector action ${step.connector}.${step.action} is not configured` });
+    if (!handler)
+      return settle(run, step, 'failed', {
+        error: `connector action ${step.connector}.${step.action} is not configured`,
+      });
     const flow = stepFlow(step);
     if (step.state === 'pending' && step.attempt === 0 && flow.when !== undefined) {
       let holds: boolean;
@@ -140,8 +162,17 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (!holds) return settle(run, step, 'skipped', {});
     }
     if (step.state === 'pending' && !(await passGates(run, step, context))) return;
-    if (step.state === 'pending' && step.attempt === 0 && flow.requires && !(await meetsRequirements(run, step, flow.requires))) return;
-    const deadline = flow.timeoutSeconds !== undefined && step.started_at !== null ? step.started_at + flow.timeoutSeconds * 1000 : undefined;
+    if (
+      step.state === 'pending' &&
+      step.attempt === 0 &&
+      flow.requires &&
+      !(await meetsRequirements(run, step, flow.requires))
+    )
+      return;
+    const deadline =
+      flow.timeoutSeconds !== undefined && step.started_at !== null
+        ? step.started_at + flow.timeoutSeconds * 1000
+        : undefined;
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
     if (circuitBlockedUntil !== undefined) return waitForCircuit(step, circuitBlockedUntil);
@@ -151,8 +182,19 @@ export function createStepWorker(deps: StepWorkerDeps) {
     let keepGrant = false;
     const abort = new AbortController();
     // The backend call itself is cut off at the step's deadline (counted from now for a first start).
-    const limitMs = deadline !== undefined ? deadline - now() : flow.timeoutSeconds !== undefined ? flow.timeoutSeconds * 1000 : undefined;
-    const timer = limitMs !== undefined ? setTimeout(() => abort.abort(new SnowlineError('engine.step_timeout', `step ${step.name} timed out`)), limitMs) : undefined;
+    const limitMs =
+      deadline !== undefined
+        ? deadline - now()
+        : flow.timeoutSeconds !== undefined
+          ? flow.timeoutSeconds * 1000
+          : undefined;
+    const timer =
+      limitMs !== undefined
+        ? setTimeout(
+            () => abort.abort(new SnowlineError('engine.step_timeout', `step ${step.name} timed out`)),
+            limitMs,
+          )
+        : undefined;
     timer?.unref();
     const ctx = actionContext(run, step, abort.signal);
     let attempt = step.attempt;
@@ -165,15 +207,28 @@ export function createStepWorker(deps: StepWorkerDeps) {
       if (!progress) return;
       if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
       const startedAt = step.started_at ?? now();
-      const checkAt = Math.min(now() + progress.checkAfterMs, flow.timeoutSeconds !== undefined ? startedAt + flow.timeoutSeconds * 1000 : Infinity);
+      const checkAt = Math.min(
+        now() + progress.checkAfterMs,
+        flow.timeoutSeconds !== undefined ? startedAt + flow.timeoutSeconds * 1000 : Infinity,
+      );
       keepGrant = true;
-      await save(step, { state: 'waiting', external_ref: progress.ref, next_at: checkAt, lease_owner: null, lease_until: null, attempt });
+      await save(step, {
+        state: 'waiting',
+        external_ref: progress.ref,
+        next_at: checkAt,
+        lease_owner: null,
+        lease_until: null,
+        attempt,
+      });
     } catch (err) {
       if (abort.signal.aborted) return timeOut(run, { ...step, attempt }, handler, flow.timeoutSeconds!);
       // Failures that opened (or re-opened) the circuit are the backend's outage, not this step's:
       // they spend no attempt, so a long outage cannot exhaust a step's retries.
       const circuitOpenUntil = deps.breakers?.blockedUntil(step.connector);
-      if (isOpenCircuit(err) || (circuitOpenUntil !== undefined && deps.connectors.classify(step.connector, err) !== 'permanent')) {
+      if (
+        isOpenCircuit(err) ||
+        (circuitOpenUntil !== undefined && deps.connectors.classify(step.connector, err) !== 'permanent')
+      ) {
         return waitForCircuit(step, circuitOpenUntil ?? now() + 1000);
       }
       await failAttempt(run, { ...step, attempt }, err);
@@ -190,19 +245,33 @@ export function createStepWorker(deps: StepWorkerDeps) {
    * While the step waits on backend work it started, the backend already holds the credential:
    * checking on it takes no second grant, and its params show every credential field as withheld.
    */
-  async function credentialFor(run: Run & { steps: Step[] }, step: Step, flow: StepFlow): Promise<Record<string, string> | typeof WITHHELD | null> {
+  async function credentialFor(
+    run: Run & { steps: Step[] },
+    step: Step,
+    flow: StepFlow,
+  ): Promise<Record<string, string> | typeof WITHHELD | null> {
     if (step.state === 'waiting' && step.external_ref) return WITHHELD;
     const approval = await repos.approvals.find(run.id, step.name);
     if (approval?.decision !== 'approved') {
-      await settle(run, step, 'refused', { error: `privileged step ${step.name} has no recorded approval; its credential was not checked out` });
+      await settle(run, step, 'refused', {
+        error: `privileged step ${step.name} has no recorded approval; its credential was not checked out`,
+      });
       return null;
     }
     if (!deps.privilege) {
-      await settle(run, step, 'failed', { error: `privileged step ${step.name}: no credential provider is configured (privilege.providers)` });
+      await settle(run, step, 'failed', {
+        error: `privileged step ${step.name}: no credential provider is configured (privilege.providers)`,
+      });
       return null;
     }
     try {
-      return await deps.privilege.grant({ run, step, credential: flow.credential!, approvedBy: approval.actor, ttlSeconds: flow.timeoutSeconds });
+      return await deps.privilege.grant({
+        run,
+        step,
+        credential: flow.credential!,
+        approvedBy: approval.actor,
+        ttlSeconds: flow.timeoutSeconds,
+      });
     } catch (err) {
       await failAttempt(run, step, err);
       return null;
@@ -210,12 +279,22 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   async function releaseGrants(step: Step, reason: string): Promise<void> {
-    await deps.privilege?.releaseStep(step.id, reason).catch((err: Error) => logger.warn('privileged credential release failed; the sweep retries', { step: step.name, error: err.message }));
+    await deps.privilege
+      ?.releaseStep(step.id, reason)
+      .catch((err: Error) =>
+        logger.warn('privileged credential release failed; the sweep retries', { step: step.name, error: err.message }),
+      );
   }
 
   /** The backend's circuit is open: the step waits (no attempt spent) until it may be tried again. */
   async function waitForCircuit(step: Step, until: number): Promise<void> {
-    await save(step, { next_at: Math.max(until, now() + 100), waiting_for: `circuit open for connector ${step.connector}`, lease_owner: null, lease_until: null, attempt: step.attempt });
+    await save(step, {
+      next_at: Math.max(until, now() + 100),
+      waiting_for: `circuit open for connector ${step.connector}`,
+      lease_owner: null,
+      lease_until: null,
+      attempt: step.attempt,
+    });
   }
 
   /** A call to the backend, through the connector's circuit breaker when there is one. */
@@ -224,8 +303,16 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** A step past its timeout fails (not retried); its backend work is asked to stop, best effort. */
-  async function timeOut(run: Run & { steps: Step[] }, step: Step, handler: ActionHandler, seconds: number): Promise<void> {
-    if (step.external_ref && handler.cancel) await handler.cancel(step.external_ref, actionContext(run, step, new AbortController().signal)).catch(() => undefined);
+  async function timeOut(
+    run: Run & { steps: Step[] },
+    step: Step,
+    handler: ActionHandler,
+    seconds: number,
+  ): Promise<void> {
+    if (step.external_ref && handler.cancel)
+      await handler
+        .cancel(step.external_ref, actionContext(run, step, new AbortController().signal))
+        .catch(() => undefined);
     await settle(run, step, 'failed', { error: `timed out after ${seconds} s` });
   }
 
@@ -250,7 +337,14 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (names.length === 0) return true;
     const at = now();
     const outcome = await evaluateGates(deps.gates ?? emptyRegistry, names, {
-      run: { id: run.id, ruleId: run.rule_id, ruleVersion: run.rule_version, table: run.table_name, sysId: run.sys_id, ticketNumber: run.ticket_number },
+      run: {
+        id: run.id,
+        ruleId: run.rule_id,
+        ruleVersion: run.rule_version,
+        table: run.table_name,
+        sysId: run.sys_id,
+        ticketNumber: run.ticket_number,
+      },
       step: { name: step.name, idx: step.idx, use: `${step.connector}.${step.action}` },
       context,
       results: stepResults(run.steps),
@@ -267,15 +361,38 @@ export function createStepWorker(deps: StepWorkerDeps) {
       return false;
     }
     if (reason !== step.waiting_for) {
-      logger.info('step waits for a gate', { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason });
-      await repos.audit.append(store.db, { kind: 'gate.waiting', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason } }, at);
+      logger.info('step waits for a gate', {
+        runId: run.id,
+        step: step.name,
+        gate: outcome.gate,
+        reason: outcome.reason,
+      });
+      await repos.audit.append(
+        store.db,
+        {
+          kind: 'gate.waiting',
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason },
+        },
+        at,
+      );
     }
-    const nextAt = outcome.until !== undefined && outcome.until > at ? outcome.until : at + (deps.gateRecheckMs ?? 30_000);
+    const nextAt =
+      outcome.until !== undefined && outcome.until > at ? outcome.until : at + (deps.gateRecheckMs ?? 30_000);
     // The ticket hears once that it waits for an approver: when the wait begins, not at each recheck.
-    const startsApprovalWait = outcome.gate === APPROVAL_GATE && !step.waiting_for?.startsWith(`gate ${APPROVAL_GATE}:`);
-    const note = startsApprovalWait ? renderWriteback(context, run.id, run.steps, 'waiting_approval', reason) : undefined;
+    const startsApprovalWait =
+      outcome.gate === APPROVAL_GATE && !step.waiting_for?.startsWith(`gate ${APPROVAL_GATE}:`);
+    const note = startsApprovalWait
+      ? renderWriteback(context, run.id, run.steps, 'waiting_approval', reason)
+      : undefined;
     await store.db.transaction().execute(async (trx) => {
-      const saved = await repos.runs.saveStep(trx, step.id, deps.owner, { waiting_for: reason, next_at: nextAt, lease_owner: null, lease_until: null });
+      const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
+        waiting_for: reason,
+        next_at: nextAt,
+        lease_owner: null,
+        lease_until: null,
+      });
       if (saved && note) await enqueueWriteback(trx, run, maskSecrets(note), at);
     });
     return false;
@@ -286,7 +403,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
    * note and the audit journal); a check not met refuses the step, in the transaction that notes why.
    * A ticket that cannot be read is a wait, like a gate whose source is down.
    */
-  async function meetsRequirements(run: Run & { steps: Step[] }, step: Step, requires: StepRequirement[]): Promise<boolean> {
+  async function meetsRequirements(
+    run: Run & { steps: Step[] },
+    step: Step,
+    requires: StepRequirement[],
+  ): Promise<boolean> {
     const at = now();
     let record: Record<string, string> | undefined;
     const fields = recordFieldsOf(requires);
@@ -295,15 +416,34 @@ export function createStepWorker(deps: StepWorkerDeps) {
         record = rawFields(await (deps.servicenow ?? noServiceNow).getRecord(run.table_name, run.sys_id, fields));
       } catch (err) {
         const reason = `milestone checks: could not read ${run.ticket_number}: ${(err as Error).message}`;
-        await save(step, { waiting_for: reason, next_at: at + (deps.gateRecheckMs ?? 30_000), lease_owner: null, lease_until: null });
+        await save(step, {
+          waiting_for: reason,
+          next_at: at + (deps.gateRecheckMs ?? 30_000),
+          lease_owner: null,
+          lease_until: null,
+        });
         return false;
       }
     }
     const verdicts = evaluateRequirements(requires, { steps: run.steps, record });
     const unmet = verdicts.find((v) => !v.met);
     const recordVerdicts = async (trx: Transaction<Tables>) => {
-      await repos.audit.append(trx, { kind: unmet ? 'check.refused' : 'check.passed', actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, verdicts } }, at);
-      await enqueueWriteback(trx, run, { fields: {}, workNote: maskSecrets(requirementsNote(run.id, step.name, verdicts)) }, at);
+      await repos.audit.append(
+        trx,
+        {
+          kind: unmet ? 'check.refused' : 'check.passed',
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, step: step.name, verdicts },
+        },
+        at,
+      );
+      await enqueueWriteback(
+        trx,
+        run,
+        { fields: {}, workNote: maskSecrets(requirementsNote(run.id, step.name, verdicts)) },
+        at,
+      );
     };
     if (unmet) {
       await settle(run, step, 'refused', { error: `check "${unmet.check}" not met: ${unmet.why}` }, recordVerdicts);
@@ -314,10 +454,17 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   /** One move of a step: start it, recover it, or check its backend work. undefined = lease lost. */
-  async function advance(handler: ActionHandler, step: Step, params: unknown, ctx: ActionContext, markStarting: () => Promise<boolean>): Promise<ActionProgress<unknown> | undefined> {
+  async function advance(
+    handler: ActionHandler,
+    step: Step,
+    params: unknown,
+    ctx: ActionContext,
+    markStarting: () => Promise<boolean>,
+  ): Promise<ActionProgress<unknown> | undefined> {
     const state = step.state as StepState;
     if (state === 'waiting' && step.external_ref) {
-      if (!handler.check) throw new SnowlineError('engine.no_check', `${step.connector}.${step.action} cannot check on its work`);
+      if (!handler.check)
+        throw new SnowlineError('engine.no_check', `${step.connector}.${step.action} cannot check on its work`);
       return guarded(step.connector, () => handler.check!(step.external_ref!, params, ctx));
     }
     if (state === 'starting' && handler.recover) {
@@ -345,12 +492,27 @@ export function createStepWorker(deps: StepWorkerDeps) {
     );
     if (decision.state === 'failed') return settle(run, step, 'failed', { error: message, result: failureOutput(err) });
     metrics.stepRetries.inc({ action: `${step.connector}.${step.action}`, failure });
-    logger.warn('step attempt failed; will retry', { runId: run.id, step: step.name, failure, error: message, delayMs: decision.delayMs });
-    await save(step, { state: decision.state, error: message, next_at: now() + decision.delayMs, lease_owner: null, lease_until: null, attempt: step.attempt });
+    logger.warn('step attempt failed; will retry', {
+      runId: run.id,
+      step: step.name,
+      failure,
+      error: message,
+      delayMs: decision.delayMs,
+    });
+    await save(step, {
+      state: decision.state,
+      error: message,
+      next_at: now() + decision.delayMs,
+      lease_owner: null,
+      lease_until: null,
+      attempt: step.attempt,
+    });
   }
 
   // Saves of steps worked on side by side share a commit.
-  const saveStep = groupCommit(store, (executor, { id, patch }: { id: string; patch: Partial<Step> }) => repos.runs.saveStep(executor, id, deps.owner, patch));
+  const saveStep = groupCommit(store, (executor, { id, patch }: { id: string; patch: Partial<Step> }) =>
+    repos.runs.saveStep(executor, id, deps.owner, patch),
+  );
 
   function save(step: Step, patch: Partial<Step>): Promise<boolean> {
     return saveStep({ id: step.id, patch });
@@ -360,7 +522,13 @@ export function createStepWorker(deps: StepWorkerDeps) {
    * Ends a step; advances its run; when the run ends, enqueues the write-back — all in one
    * transaction, with whatever `alsoRecord` writes (e.g. the verdict that refused the step).
    */
-  async function settle(run: Run & { steps: Step[] }, step: Step, outcome: 'succeeded' | 'failed' | 'skipped' | 'refused', unmasked: { result?: unknown; error?: string }, alsoRecord?: (trx: Transaction<Tables>) => Promise<void>): Promise<void> {
+  async function settle(
+    run: Run & { steps: Step[] },
+    step: Step,
+    outcome: 'succeeded' | 'failed' | 'skipped' | 'refused',
+    unmasked: { result?: unknown; error?: string },
+    alsoRecord?: (trx: Transaction<Tables>) => Promise<void>,
+  ): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
     const ended = await store.db.transaction().execute(async (trx) => {
@@ -379,29 +547,69 @@ export function createStepWorker(deps: StepWorkerDeps) {
       const idsOf = (indexes: number[]) => steps.filter((s) => indexes.includes(s.idx)).map((s) => s.id);
       const cancelled = steps.filter((s) => decision.cancel.includes(s.idx));
       await repos.runs.updateSteps(trx, idsOf(decision.unblock), { state: 'pending', next_at: at });
-      await repos.runs.updateSteps(trx, idsOf(decision.cancel), { state: 'cancelled', finished_at: at, lease_owner: null, lease_until: null });
-      await repos.audit.append(trx, { kind: `step.${outcome}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, step: step.name, error: facts.error } }, at);
+      await repos.runs.updateSteps(trx, idsOf(decision.cancel), {
+        state: 'cancelled',
+        finished_at: at,
+        lease_owner: null,
+        lease_until: null,
+      });
+      await repos.audit.append(
+        trx,
+        {
+          kind: `step.${outcome}`,
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, step: step.name, error: facts.error },
+        },
+        at,
+      );
       if (deps.hooks?.afterSettle) {
         const settledSteps = await repos.runs.stepsOf(trx, run.id);
-        await deps.hooks.afterSettle(trx, { run, step, outcome, error: facts.error, runState: decision.runState, steps: settledSteps, at });
+        await deps.hooks.afterSettle(trx, {
+          run,
+          step,
+          outcome,
+          error: facts.error,
+          runState: decision.runState,
+          steps: settledSteps,
+          at,
+        });
       }
       if (decision.runState === 'running') return { runState: decision.runState, cancelled };
       await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
       steps = await repos.runs.stepsOf(trx, run.id);
-      const failedStep = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined);
+      const failedStep = steps.find(
+        (s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined,
+      );
       const context = writebackContext(run);
-      const runOutcome = decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
-      const writeback = maskSecrets(renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''));
-      if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0)) await enqueueWriteback(trx, run, writeback, at);
+      const runOutcome =
+        decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
+      const writeback = maskSecrets(
+        renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''),
+      );
+      if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0))
+        await enqueueWriteback(trx, run, writeback, at);
       const attachment = outputToAttach(context, steps, runOutcome);
       if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
-      await repos.audit.append(trx, { kind: `run.${decision.runState}`, actor: 'snowline', subject: run.ticket_number, detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version } }, at);
+      await repos.audit.append(
+        trx,
+        {
+          kind: `run.${decision.runState}`,
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version },
+        },
+        at,
+      );
       return { runState: decision.runState, cancelled };
     });
     if (ended && ended.runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
     if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
-    metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, (at - (step.started_at ?? at)) / 1000);
+    metrics.stepDuration.observe(
+      { action: `${step.connector}.${step.action}`, outcome },
+      (at - (step.started_at ?? at)) / 1000,
+    );
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
   }
 
@@ -422,26 +630,62 @@ export function createStepWorker(deps: StepWorkerDeps) {
   async function stopCancelledWork(run: Run, cancelled: readonly Step[]): Promise<void> {
     for (const step of cancelled) {
       const handler = step.external_ref ? deps.connectors.handler(step.connector, step.action) : undefined;
-      if (handler?.cancel) await handler.cancel(step.external_ref!, actionContext(run, step, new AbortController().signal)).catch((err: Error) => logger.warn('could not stop the backend work of a cancelled step', { runId: run.id, step: step.name, error: err.message }));
+      if (handler?.cancel)
+        await handler
+          .cancel(step.external_ref!, actionContext(run, step, new AbortController().signal))
+          .catch((err: Error) =>
+            logger.warn('could not stop the backend work of a cancelled step', {
+              runId: run.id,
+              step: step.name,
+              error: err.message,
+            }),
+          );
       if (stepFlow(step).credential !== undefined) await releaseGrants(step, 'step cancelled');
     }
   }
 
   /** The output a rule's write-back asks to attach (`attach_output`), when its step left any (stored masked, see settle). */
-  function outputToAttach(context: RunContext, steps: readonly Step[], outcome: 'succeeded' | 'failed' | 'refused'): OutboxAttachment | undefined {
+  function outputToAttach(
+    context: RunContext,
+    steps: readonly Step[],
+    outcome: 'succeeded' | 'failed' | 'refused',
+  ): OutboxAttachment | undefined {
     const wanted = writebackFor(context, outcome)?.attach_output;
     const step = wanted && steps.find((s) => s.name === wanted.step);
-    return step ? outputAttachment(step, wanted.file_name, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES) : undefined;
+    return step
+      ? outputAttachment(step, wanted.file_name, deps.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES)
+      : undefined;
   }
 
-  async function enqueueWriteback(trx: Parameters<Repositories['outbox']['enqueue']>[0], run: Run, writeback: { fields: Record<string, string>; workNote?: string }, at: number) {
+  async function enqueueWriteback(
+    trx: Parameters<Repositories['outbox']['enqueue']>[0],
+    run: Run,
+    writeback: { fields: Record<string, string>; workNote?: string },
+    at: number,
+  ) {
     const id = randomUUID();
     const marker = `snowline-writeback:${id}`;
-    const fields = { ...writeback.fields, ...(writeback.workNote ? { work_notes: `${writeback.workNote}\n[${marker}]` } : {}) };
+    const fields = {
+      ...writeback.fields,
+      ...(writeback.workNote ? { work_notes: `${writeback.workNote}\n[${marker}]` } : {}),
+    };
     await repos.outbox.enqueue(trx, {
-      id, run_id: run.id, table_name: run.table_name, sys_id: run.sys_id, ticket_number: run.ticket_number,
-      fields: JSON.stringify(fields), marker, state: 'pending', attempts: 0, next_at: at,
-      lease_owner: null, lease_until: null, last_error: null, result_mod_count: null, created_at: at, sent_at: null,
+      id,
+      run_id: run.id,
+      table_name: run.table_name,
+      sys_id: run.sys_id,
+      ticket_number: run.ticket_number,
+      fields: JSON.stringify(fields),
+      marker,
+      state: 'pending',
+      attempts: 0,
+      next_at: at,
+      lease_owner: null,
+      lease_until: null,
+      last_error: null,
+      result_mod_count: null,
+      created_at: at,
+      sent_at: null,
     });
   }
 
@@ -453,7 +697,13 @@ export function stepViews(steps: readonly Step[]): StepView[] {
   const idxByName = new Map(steps.map((s) => [s.name, s.idx]));
   return steps.map((s) => {
     const flow = stepFlow(s);
-    return { idx: s.idx, state: s.state as StepState, stage: s.stage, join: flow.join, compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates) };
+    return {
+      idx: s.idx,
+      state: s.state as StepState,
+      stage: s.stage,
+      join: flow.join,
+      compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates),
+    };
   });
 }
 
@@ -464,13 +714,24 @@ const WITHHELD = placeholderFields(() => '[withheld]');
 function requirementsNote(runId: string, stepName: string, verdicts: readonly RequirementVerdict[]): string {
   const unmet = verdicts.find((v) => !v.met);
   const lines = verdicts.map((v) => `- ${v.check}: ${v.met ? 'met' : 'NOT met'} (${v.why})`);
-  const head = unmet ? `milestone check "${unmet.check}" refused step ${stepName}; it does not run.` : `milestone checks passed; step ${stepName} starts.`;
+  const head = unmet
+    ? `milestone check "${unmet.check}" refused step ${stepName}; it does not run.`
+    : `milestone checks passed; step ${stepName} starts.`;
   return [`Snowline run ${runId}: ${head}`, ...lines].join('\n');
 }
 
 /** Raw values of a record as the Table API returns them (a reference may come as { value, link }). */
 function rawFields(record: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([name, value]) => [name, value && typeof value === 'object' && 'value' in value ? String((value as { value: unknown }).value) : value === null || value === undefined ? '' : String(value)]));
+  return Object.fromEntries(
+    Object.entries(record).map(([name, value]) => [
+      name,
+      value && typeof value === 'object' && 'value' in value
+        ? String((value as { value: unknown }).value)
+        : value === null || value === undefined
+          ? ''
+          : String(value),
+    ]),
+  );
 }
 
 /**
@@ -488,7 +749,8 @@ const PARKED_UNTIL = Number.MAX_SAFE_INTEGER;
 const emptyRegistry: GateRegistry = { register: () => undefined, get: () => undefined, names: () => [] };
 
 const noServiceNow: ServiceNowReader = {
-  getRecord: () => Promise.reject(new SnowlineError('gate.no_servicenow', 'no ServiceNow reader is configured for gates')),
+  getRecord: () =>
+    Promise.reject(new SnowlineError('gate.no_servicenow', 'no ServiceNow reader is configured for gates')),
   query: () => Promise.reject(new SnowlineError('gate.no_servicenow', 'no ServiceNow reader is configured for gates')),
 };
 export type StepWorker = ReturnType<typeof createStepWorker>;

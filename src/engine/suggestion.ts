@@ -5,7 +5,9 @@ import { isManualTrigger, type ResolvedRule } from '../rules/mapping.schema';
  * the `/automate` command when the rule has one, otherwise the operator API (the UI Action).
  */
 export function suggestionNote(rule: ResolvedRule): string {
-  const command = rule.on.find((t): t is { command: string; allowed_groups: string[] } => typeof t === 'object' && 'command' in t);
+  const command = rule.on.find(
+    (t): t is { command: string; allowed_groups: string[] } => typeof t === 'object' && 'command' in t,
+  );
   const how = command
     ? `To run it, a member of ${command.allowed_groups.join(' or ')} adds the work note: /automate ${command.command}${argumentHint(rule)}`
     : rule.on.some(isManualTrigger)

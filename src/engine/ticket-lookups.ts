@@ -32,7 +32,12 @@ export function serviceNowLookups(client: ServiceNowClient, options: ServiceNowL
       const cached = groups.get(userName);
       if (cached && now() - cached.at < options.groupCacheMs) return cached.names;
       const names = client
-        .query('sys_user_grmember', { query: `user.user_name=${queryValue(userName)}`, fields: ['group'], displayValue: true, limit: 500 })
+        .query('sys_user_grmember', {
+          query: `user.user_name=${queryValue(userName)}`,
+          fields: ['group'],
+          displayValue: true,
+          limit: 500,
+        })
         .then((page) => page.rows.map((row) => rawValue(row.group) ?? '').filter(Boolean));
       // A failed read is not cached: the next command asks again.
       names.catch(() => groups.delete(userName));

@@ -8,13 +8,18 @@ export type WatchedTable = z.infer<typeof watchedTableSchema>;
 const sysIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
 /** ServiceNow sends every scalar as a string; sys_mod_count is a non-negative integer in a string. */
 const modCountSchema = z.union([z.string().regex(/^\d{1,9}$/), z.number().int().nonnegative()]).transform(Number);
-const glideDateTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'must be "yyyy-MM-dd HH:mm:ss" (UTC)');
+const glideDateTimeSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'must be "yyyy-MM-dd HH:mm:ss" (UTC)');
 
 /**
  * A record as the Table API shows it with raw values: field name → string. Reference fields carry
  * the referenced sys_id. Values are capped so one hostile field cannot bloat the inbox.
  */
-export const recordSchema = z.record(z.string().regex(/^[a-z_][a-z0-9_.]{0,79}$/, 'field names are ServiceNow column names'), z.string().max(65536));
+export const recordSchema = z.record(
+  z.string().regex(/^[a-z_][a-z0-9_.]{0,79}$/, 'field names are ServiceNow column names'),
+  z.string().max(65536),
+);
 export type TicketRecord = z.infer<typeof recordSchema>;
 
 /**

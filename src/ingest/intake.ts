@@ -17,7 +17,12 @@ interface Waiting {
  * under load one transaction carries many events, so the commit cost is shared and every caller
  * still hears back only after its own event is durable.
  */
-export function createIntake(deps: { inbox: InboxRepository; metrics: Metrics; onAccepted: () => void; now?: () => number }) {
+export function createIntake(deps: {
+  inbox: InboxRepository;
+  metrics: Metrics;
+  onAccepted: () => void;
+  now?: () => number;
+}) {
   const now = deps.now ?? Date.now;
   let queue: Waiting[] = [];
 
@@ -41,7 +46,11 @@ export function createIntake(deps: { inbox: InboxRepository; metrics: Metrics; o
   }
 
   return {
-    async accept(event: TicketEvent, source: EventSource, correlationId: string = randomUUID()): Promise<{ duplicate: boolean; key: string }> {
+    async accept(
+      event: TicketEvent,
+      source: EventSource,
+      correlationId: string = randomUUID(),
+    ): Promise<{ duplicate: boolean; key: string }> {
       const key = eventKey(event);
       const { duplicate } = await commit({
         event_key: key,

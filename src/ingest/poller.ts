@@ -73,13 +73,20 @@ export function createPoller(deps: PollerDeps) {
     const name = `poll:${table}`;
     const mark = (await watermarks.get(name)) ?? toGlide(new Date(now() - FIRST_POLL_LOOKBACK_MS));
     const since = toGlide(new Date(fromGlide(mark) - deps.overlapSeconds * 1000));
-    const fields = fieldsOf(table).filter((f) => f.type !== 'journal').map((f) => f.name);
+    const fields = fieldsOf(table)
+      .filter((f) => f.type !== 'journal')
+      .map((f) => f.name);
     let newest = mark;
     let fresh = 0;
     let cursor: PageCursor | undefined;
     for (;;) {
       const before = cursor;
-      const page = await client.query(table, { query: keysetQuery(since, cursor), orderBy: KEY_ORDER, fields, limit: deps.pageSize ?? DEFAULT_PAGE_SIZE });
+      const page = await client.query(table, {
+        query: keysetQuery(since, cursor),
+        orderBy: KEY_ORDER,
+        fields,
+        limit: deps.pageSize ?? DEFAULT_PAGE_SIZE,
+      });
       for (const row of page.rows) {
         const event = toEvent(table, row, mark);
         const key = { updatedOn: rawValue(row.sys_updated_on) ?? '', sysId: rawValue(row.sys_id) ?? '' };
@@ -114,7 +121,12 @@ export function createPoller(deps: PollerDeps) {
       changed_fields: [],
       record,
     });
-    if (!parsed.success) logger.warn('polled record skipped: it does not look like a ticket', { table, sysId: record.sys_id, problem: parsed.error.issues[0]?.message });
+    if (!parsed.success)
+      logger.warn('polled record skipped: it does not look like a ticket', {
+        table,
+        sysId: record.sys_id,
+        problem: parsed.error.issues[0]?.message,
+      });
     return parsed.success ? parsed.data : undefined;
   }
 

@@ -27,41 +27,73 @@ export function webhookRouter(options: WebhookOptions, intake: Intake, logger: L
   const router = Router();
   const replays = new ReplayCache(options.replayCacheSize ?? 100_000);
   const allowed = new Set((options.allowedIps ?? []).map(normaliseIp));
-  router.post('/webhooks/servicenow', express.raw({ type: () => true, limit: options.bodyLimitBytes }), async (req, res, next) => {
-    try {
-      if (allowed.size > 0 && !allowed.has(normaliseIp(req.socket.remoteAddress ?? ''))) {
-        metrics.eventsReceived.inc({ source: 'webhook', result: 'ip_refused' });
-        logger.warn('webhook refused', { reason: 'source address not allowed', ip: req.socket.remoteAddress });
-        return sendError(res, 403, 'webhook.source_not_allowed', 'source address is not in security.webhookAllowedIps');
+  router.post(
+    '/webhooks/servicenow',
+    express.raw({ type: () => true, limit: options.bodyLimitBytes }),
+    async (req, res, next) => {
+      try {
+        if (allowed.size > 0 && !allowed.has(normaliseIp(req.socket.remoteAddress ?? ''))) {
+          metrics.eventsReceived.inc({ source: 'webhook', result: 'ip_refused' });
+          logger.warn('webhook refused', { reason: 'source address not allowed', ip: req.socket.remoteAddress });
+          return sendError(
+            res,
+            403,
+            'webhook.source_not_allowed',
+            'source address is not in security.webhookAllowedIps',
+          );
+        }
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const verdict = verifyWebhook(
+          options.secret,
+          { timestamp: req.get(TIMESTAMP_HEADER), signature: req.get(SIGNATURE_HEADER) },
+          raw,
+          { windowSeconds: options.replayWindowSeconds },
+        );
+        if (!verdict.ok) {
+          metrics.eventsReceived.inc({ source: 'webhook', result: 'bad_signature' });
+          logger.warn('webhook refused', { reason: verdict.reason, ip: req.ip });
+          return sendError(
+            res,
+            401,
+            'webhook.bad_signature',
+            `signature refused: ${verdict.reason.replace(/_/g, ' ')}`,
+          );
+        }
+        const signature = req.get(SIGNATURE_HEADER)!;
+        const nowSeconds = Math.floor(Date.now() / 1000);
+        if (replays.has(signature, nowSeconds)) {
+          metrics.eventsReceived.inc({ source: 'webhook', result: 'replayed' });
+          logger.warn('webhook refused', { reason: 'replayed signature', ip: req.ip });
+          return sendError(res, 409, 'webhook.replayed', 'this signed delivery was already accepted');
+        }
+        const parsed = ticketEventSchema.safeParse(parseJson(raw));
+        if (!parsed.success) {
+          metrics.eventsReceived.inc({ source: 'webhook', result: 'malformed' });
+          const problems = parsed.error.issues.map((i) => ({
+            path: i.path.join('.') || '(body)',
+            message: describe(i),
+          }));
+          return sendError(
+            res,
+            400,
+            'webhook.malformed',
+            problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+            problems,
+          );
+        }
+        const { duplicate, key } = await intake.accept(
+          parsed.data,
+          'webhook',
+          req.get('x-correlation-id') ?? undefined,
+        );
+        // Remembered only once accepted, so a sender retrying a delivery that failed here is not refused.
+        replays.remember(signature, Number(req.get(TIMESTAMP_HEADER)) + options.replayWindowSeconds, nowSeconds);
+        res.status(202).json({ accepted: true, duplicate, key });
+      } catch (err) {
+        next(err);
       }
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const verdict = verifyWebhook(options.secret, { timestamp: req.get(TIMESTAMP_HEADER), signature: req.get(SIGNATURE_HEADER) }, raw, { windowSeconds: options.replayWindowSeconds });
-      if (!verdict.ok) {
-        metrics.eventsReceived.inc({ source: 'webhook', result: 'bad_signature' });
-        logger.warn('webhook refused', { reason: verdict.reason, ip: req.ip });
-        return sendError(res, 401, 'webhook.bad_signature', `signature refused: ${verdict.reason.replace(/_/g, ' ')}`);
-      }
-      const signature = req.get(SIGNATURE_HEADER)!;
-      const nowSeconds = Math.floor(Date.now() / 1000);
-      if (replays.has(signature, nowSeconds)) {
-        metrics.eventsReceived.inc({ source: 'webhook', result: 'replayed' });
-        logger.warn('webhook refused', { reason: 'replayed signature', ip: req.ip });
-        return sendError(res, 409, 'webhook.replayed', 'this signed delivery was already accepted');
-      }
-      const parsed = ticketEventSchema.safeParse(parseJson(raw));
-      if (!parsed.success) {
-        metrics.eventsReceived.inc({ source: 'webhook', result: 'malformed' });
-        const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: describe(i) }));
-        return sendError(res, 400, 'webhook.malformed', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
-      }
-      const { duplicate, key } = await intake.accept(parsed.data, 'webhook', req.get('x-correlation-id') ?? undefined);
-      // Remembered only once accepted, so a sender retrying a delivery that failed here is not refused.
-      replays.remember(signature, Number(req.get(TIMESTAMP_HEADER)) + options.replayWindowSeconds, nowSeconds);
-      res.status(202).json({ accepted: true, duplicate, key });
-    } catch (err) {
-      next(err);
-    }
-  });
+    },
+  );
   return router;
 }
 

@@ -13,7 +13,10 @@ const enrich = winston.format((info) => {
 });
 
 /** Structured JSON logs on stdout, one object per line. */
-export function createLogger(level = 'info', defaultMeta: Record<string, unknown> = { service: 'snowline' }): winston.Logger {
+export function createLogger(
+  level = 'info',
+  defaultMeta: Record<string, unknown> = { service: 'snowline' },
+): winston.Logger {
   return winston.createLogger({
     level,
     defaultMeta,

@@ -6,20 +6,88 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'snowline_process_' });
   return {
     registry,
-    eventsReceived: new Counter({ name: 'snowline_events_received_total', help: 'Ticket events offered to the inbox, by source and result', labelNames: ['source', 'result'], registers: [registry] }),
-    eventsDispatched: new Counter({ name: 'snowline_events_dispatched_total', help: 'Inbox events processed, by result (matched, unmatched, own_write)', labelNames: ['result'], registers: [registry] }),
-    runsStarted: new Counter({ name: 'snowline_runs_started_total', help: 'Runs started, by rule', labelNames: ['rule'], registers: [registry] }),
-    runsFinished: new Counter({ name: 'snowline_runs_finished_total', help: 'Runs finished, by rule and outcome', labelNames: ['rule', 'outcome'], registers: [registry] }),
-    stepDuration: new Histogram({ name: 'snowline_step_duration_seconds', help: 'From a step start to its end, by connector action and outcome', labelNames: ['action', 'outcome'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800], registers: [registry] }),
-    stepRetries: new Counter({ name: 'snowline_step_retries_total', help: 'Step attempts that will be retried, by action and failure class', labelNames: ['action', 'failure'], registers: [registry] }),
-    writebacks: new Counter({ name: 'snowline_writebacks_total', help: 'Write-backs to ServiceNow, by result', labelNames: ['result'], registers: [registry] }),
-    outboxDepth: new Gauge({ name: 'snowline_outbox_depth', help: 'Write-backs waiting to be sent', registers: [registry] }),
-    runsQueued: new Gauge({ name: 'snowline_runs_queued', help: 'Runs waiting for a concurrency slot (a busy key, max_runs or engine.maxActiveRuns)', registers: [registry] }),
-    ruleReloads: new Counter({ name: 'snowline_rule_reloads_total', help: 'Attempts to load changed mapping tables, by result (applied, unchanged, invalid)', labelNames: ['result'], registers: [registry] }),
-    ruleSetInvalid: new Gauge({ name: 'snowline_rule_set_invalid', help: '1 while the mapping tables on disk fail validation (the previous version keeps running)', registers: [registry] }),
-    cmdbSyncRuns: new Counter({ name: 'snowline_cmdb_sync_runs_total', help: 'Scheduled CMDB syncs, by sync and outcome (ok, with_errors, failed)', labelNames: ['sync', 'outcome'], registers: [registry] }),
-    cmdbSyncCis: new Counter({ name: 'snowline_cmdb_sync_cis_total', help: 'CIs handled by scheduled CMDB syncs, by sync and result (inserted, updated, unchanged, stale, errors)', labelNames: ['sync', 'result'], registers: [registry] }),
-    pollRecords: new Counter({ name: 'snowline_poll_records_total', help: 'Records read by the Table API poller, by table and result (new, known)', labelNames: ['table', 'result'], registers: [registry] }),
+    eventsReceived: new Counter({
+      name: 'snowline_events_received_total',
+      help: 'Ticket events offered to the inbox, by source and result',
+      labelNames: ['source', 'result'],
+      registers: [registry],
+    }),
+    eventsDispatched: new Counter({
+      name: 'snowline_events_dispatched_total',
+      help: 'Inbox events processed, by result (matched, unmatched, own_write)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    runsStarted: new Counter({
+      name: 'snowline_runs_started_total',
+      help: 'Runs started, by rule',
+      labelNames: ['rule'],
+      registers: [registry],
+    }),
+    runsFinished: new Counter({
+      name: 'snowline_runs_finished_total',
+      help: 'Runs finished, by rule and outcome',
+      labelNames: ['rule', 'outcome'],
+      registers: [registry],
+    }),
+    stepDuration: new Histogram({
+      name: 'snowline_step_duration_seconds',
+      help: 'From a step start to its end, by connector action and outcome',
+      labelNames: ['action', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
+    stepRetries: new Counter({
+      name: 'snowline_step_retries_total',
+      help: 'Step attempts that will be retried, by action and failure class',
+      labelNames: ['action', 'failure'],
+      registers: [registry],
+    }),
+    writebacks: new Counter({
+      name: 'snowline_writebacks_total',
+      help: 'Write-backs to ServiceNow, by result',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    outboxDepth: new Gauge({
+      name: 'snowline_outbox_depth',
+      help: 'Write-backs waiting to be sent',
+      registers: [registry],
+    }),
+    runsQueued: new Gauge({
+      name: 'snowline_runs_queued',
+      help: 'Runs waiting for a concurrency slot (a busy key, max_runs or engine.maxActiveRuns)',
+      registers: [registry],
+    }),
+    ruleReloads: new Counter({
+      name: 'snowline_rule_reloads_total',
+      help: 'Attempts to load changed mapping tables, by result (applied, unchanged, invalid)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    ruleSetInvalid: new Gauge({
+      name: 'snowline_rule_set_invalid',
+      help: '1 while the mapping tables on disk fail validation (the previous version keeps running)',
+      registers: [registry],
+    }),
+    cmdbSyncRuns: new Counter({
+      name: 'snowline_cmdb_sync_runs_total',
+      help: 'Scheduled CMDB syncs, by sync and outcome (ok, with_errors, failed)',
+      labelNames: ['sync', 'outcome'],
+      registers: [registry],
+    }),
+    cmdbSyncCis: new Counter({
+      name: 'snowline_cmdb_sync_cis_total',
+      help: 'CIs handled by scheduled CMDB syncs, by sync and result (inserted, updated, unchanged, stale, errors)',
+      labelNames: ['sync', 'result'],
+      registers: [registry],
+    }),
+    pollRecords: new Counter({
+      name: 'snowline_poll_records_total',
+      help: 'Records read by the Table API poller, by table and result (new, known)',
+      labelNames: ['table', 'result'],
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -49,7 +49,10 @@ export function maskValues(text: string, secrets: Iterable<string>): string {
 function standaloneMatcher(secret: string): RegExp {
   let matcher = standalone.get(secret);
   if (!matcher) {
-    matcher = new RegExp(`(?<![\\p{L}\\p{N}_])${secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'gu');
+    matcher = new RegExp(
+      `(?<![\\p{L}\\p{N}_])${secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_])`,
+      'gu',
+    );
     standalone.set(secret, matcher);
   }
   return matcher;

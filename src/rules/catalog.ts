@@ -19,7 +19,10 @@ export function fieldPathExists(table: string, path: string): boolean {
 }
 
 /** The catalog of the shipped ServiceNow table model, the registered connectors and the loaded templates. */
-export function mappingCatalog(connectors: Record<string, ConnectorDescriptor>, templates: ReadonlyMap<string, TemplateDefinition> = new Map()): MappingCatalog {
+export function mappingCatalog(
+  connectors: Record<string, ConnectorDescriptor>,
+  templates: ReadonlyMap<string, TemplateDefinition> = new Map(),
+): MappingCatalog {
   return {
     fieldExists: fieldPathExists,
     connectorExists: (name) => name in connectors,

@@ -82,10 +82,19 @@ function crossFileProblems(files: (ValidatedFile & { yaml: PositionedYaml })[]):
     for (const { rule, index } of ordered) {
       if (rule.mode === 'disabled') continue;
       const kinds = rule.on.map(eventKindOf);
-      const stopper = kinds.every((k) => k !== 'manual' && stoppedBy.has(k)) ? stoppedBy.get(kinds[0] as 'inserted' | 'updated') : undefined;
-      if (stopper) problems.push({ file, ...yaml.positionOf(['rules', index, 'id']), message: `rule ${rule.id}: unreachable, rule ${stopper} matches every event first and stops` });
+      const stopper = kinds.every((k) => k !== 'manual' && stoppedBy.has(k))
+        ? stoppedBy.get(kinds[0] as 'inserted' | 'updated')
+        : undefined;
+      if (stopper)
+        problems.push({
+          file,
+          ...yaml.positionOf(['rules', index, 'id']),
+          message: `rule ${rule.id}: unreachable, rule ${stopper} matches every event first and stops`,
+        });
       if (rule.stop && rule.condition.trim() === '') {
-        for (const trigger of rule.on) if (trigger === 'inserted' || trigger === 'updated') if (!stoppedBy.has(trigger)) stoppedBy.set(trigger, rule.id);
+        for (const trigger of rule.on)
+          if (trigger === 'inserted' || trigger === 'updated')
+            if (!stoppedBy.has(trigger)) stoppedBy.set(trigger, rule.id);
       }
     }
   }
@@ -109,7 +118,9 @@ function compile(files: ValidatedFile[], sources: Record<string, string>, catalo
   const dotWalks = new Map<string, string[]>();
   for (const { file, mapping } of files) {
     const table = mapping.table;
-    const compiled = orderRules(mapping.rules.map((rule, index) => ({ rule, index }))).map(({ rule }) => compileRule(table, rule, file, catalog));
+    const compiled = orderRules(mapping.rules.map((rule, index) => ({ rule, index }))).map(({ rule }) =>
+      compileRule(table, rule, file, catalog),
+    );
     byTable.set(table, [...(byTable.get(table) ?? []), ...compiled]);
     dotWalks.set(table, [...new Set([...(dotWalks.get(table) ?? []), ...mapping.rules.flatMap(dotWalkedPaths)])]);
   }
@@ -124,7 +135,10 @@ function compile(files: ValidatedFile[], sources: Record<string, string>, catalo
 function compileRule(table: string, rule: ResolvedRule, file: string, catalog: MappingCatalog): CompiledRule {
   const predicate = compileQuery(parseEncodedQuery(rule.condition).query);
   const matches = (record: Record<string, string>, previous?: Record<string, string>) =>
-    predicate(recordReader(table, record, catalog), previous ? { previous: recordReader(table, previous, catalog) } : undefined);
+    predicate(
+      recordReader(table, record, catalog),
+      previous ? { previous: recordReader(table, previous, catalog) } : undefined,
+    );
   return { table, definition: rule, order: 0, matches, file };
 }
 

@@ -25,5 +25,6 @@ export const TEMPLATE_ROOTS = {
   steps: 'results of earlier steps by name',
   outcome: 'succeeded | failed (write-back only)',
   error: 'the failure message (write-back only)',
-  credential: "the credential checked out for a privileged step: its fields, e.g. credential.password (that step's `with` only)",
+  credential:
+    "the credential checked out for a privileged step: its fields, e.g. credential.password (that step's `with` only)",
 } as const;

@@ -99,7 +99,9 @@ export function triggerFires(trigger: TriggerDefinition, input: MatchInput): 'ye
     const changed = input.changedFields ?? [];
     const fires = Array.isArray(trigger.changes)
       ? trigger.changes.some((field) => changed.includes(field))
-      : Object.entries(trigger.changes).some(([field, value]) => changed.includes(field) && input.record[field] === value);
+      : Object.entries(trigger.changes).some(
+          ([field, value]) => changed.includes(field) && input.record[field] === value,
+        );
     return fires ? 'yes' : 'no';
   }
   if (input.command?.name !== trigger.command) return 'no';

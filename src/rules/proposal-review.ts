@@ -24,7 +24,12 @@ export type ProposalReview =
  * directory (every file, cross-file checks included), and names the high-risk rules it touches.
  * Pure: the caller supplies the running sources.
  */
-export function reviewProposal(running: Record<string, string>, file: string, content: string, catalog: MappingCatalog): ProposalReview {
+export function reviewProposal(
+  running: Record<string, string>,
+  file: string,
+  content: string,
+  catalog: MappingCatalog,
+): ProposalReview {
   const sources = { ...running, [file]: content };
   const { ruleSet, problems } = buildRuleSet(sources, catalog);
   if (!ruleSet) return { ok: false, problems };

@@ -26,7 +26,9 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
   const terms = new Map(live.map((rule) => [rule, indexableTerms(rule.definition.condition)]));
   // How many rules require each field=value: a rule is filed under its rarest requirement.
   const popularity = new Map<string, number>();
-  for (const options of terms.values()) for (const o of options) for (const v of o.values) popularity.set(`${o.field}=${v}`, (popularity.get(`${o.field}=${v}`) ?? 0) + 1);
+  for (const options of terms.values())
+    for (const o of options)
+      for (const v of o.values) popularity.set(`${o.field}=${v}`, (popularity.get(`${o.field}=${v}`) ?? 0) + 1);
   const cost = (o: EqualityTerm) => o.values.reduce((n, v) => n + popularity.get(`${o.field}=${v}`)!, 0);
   const buckets = new Map<TriggerKey, TriggerBucket>();
   for (const rule of live) {

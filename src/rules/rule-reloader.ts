@@ -57,7 +57,10 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
    */
   function reload(loadedBy = deps.loadedBy): Promise<ReloadResult> {
     const result = reloading.then(() => loadAndApply(loadedBy));
-    reloading = result.then(() => undefined, () => undefined);
+    reloading = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 
@@ -67,7 +70,10 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
       rejected = { at: now(), problems: problems.map(formatProblem) };
       metrics.ruleReloads.inc({ result: 'invalid' });
       metrics.ruleSetInvalid.set(1);
-      logger.error('mapping tables changed but are invalid; the running version stays', { version: current.version, problems: rejected.problems.slice(0, 20) });
+      logger.error('mapping tables changed but are invalid; the running version stays', {
+        version: current.version,
+        problems: rejected.problems.slice(0, 20),
+      });
       return { applied: false, version: current.version, problems };
     }
     rejected = undefined;
@@ -100,7 +106,9 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
       /** Watches the directory (templates/ included) and reloads after changes. */
       watch() {
         watcher = watch(deps.dir, { recursive: true }, scheduleReload);
-        watcher.on('error', (err) => logger.warn('watching mapping tables failed; reload on restart only', { error: err.message }));
+        watcher.on('error', (err) =>
+          logger.warn('watching mapping tables failed; reload on restart only', { error: err.message }),
+        );
       },
       async stop() {
         clearTimeout(timer);

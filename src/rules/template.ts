@@ -55,7 +55,11 @@ export function renderString(template: string, scope: TemplateScope): string {
   try {
     return engine.renderSync(parsed(template), scope) as string;
   } catch (err) {
-    throw new SnowlineError('template.render_failed', `template ${JSON.stringify(template.slice(0, 120))} failed: ${(err as Error).message.split(', line:')[0]}`, { cause: err });
+    throw new SnowlineError(
+      'template.render_failed',
+      `template ${JSON.stringify(template.slice(0, 120))} failed: ${(err as Error).message.split(', line:')[0]}`,
+      { cause: err },
+    );
   }
 }
 

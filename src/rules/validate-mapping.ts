@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { parseEncodedQuery, termsOf } from './encoded-query';
-import { mappingFileSchema, templateFileSchema, type MappingFile, type ResolvedRule, type RuleDefinition, type StepRequirement, type TemplateDefinition, type TemplateValue } from './mapping.schema';
+import {
+  mappingFileSchema,
+  templateFileSchema,
+  type MappingFile,
+  type ResolvedRule,
+  type RuleDefinition,
+  type StepRequirement,
+  type TemplateDefinition,
+  type TemplateValue,
+} from './mapping.schema';
 import type { MappingCatalog } from './mapping-catalog';
 import { TEMPLATE_ROOTS } from './mapping-catalog';
 import { templateSyntaxProblem, variablesOf } from './template';
@@ -13,7 +22,16 @@ import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
  * (`sys_updated_onSAMEASopened_at@day`, `sla_dueMORETHANactivity_due@day@before@1`). For every
  * other operator the value is data (a date like `2024-01-01@2024-02-01`, a list), never a field.
  */
-const FIELD_VALUE_OPERATORS = new Set(['SAMEAS', 'NSAMEAS', 'GT_FIELD', 'LT_FIELD', 'GT_OR_EQUALS_FIELD', 'LT_OR_EQUALS_FIELD', 'MORETHAN', 'LESSTHAN']);
+const FIELD_VALUE_OPERATORS = new Set([
+  'SAMEAS',
+  'NSAMEAS',
+  'GT_FIELD',
+  'LT_FIELD',
+  'GT_OR_EQUALS_FIELD',
+  'LT_OR_EQUALS_FIELD',
+  'MORETHAN',
+  'LESSTHAN',
+]);
 
 /** The field a term's value names, for the operators that compare two fields. */
 export function fieldNamedByValue(term: { operator: string; value: string }): string | undefined {
@@ -35,19 +53,28 @@ const TEMPLATE_TABLE = 'task';
  * actions and their parameters, and template variables. Cross-file checks (duplicate ids,
  * unreachable rules) are in `validateRuleOrder`.
  */
-export function validateMappingFile(file: string, text: string, catalog: MappingCatalog): { file?: ValidatedFile; problems: MappingProblem[]; yaml: PositionedYaml } {
+export function validateMappingFile(
+  file: string,
+  text: string,
+  catalog: MappingCatalog,
+): { file?: ValidatedFile; problems: MappingProblem[]; yaml: PositionedYaml } {
   const yaml = parsePositionedYaml(text);
   const problems: MappingProblem[] = yaml.syntaxErrors.map((e) => ({ file, ...e }));
   if (problems.length > 0) return { problems, yaml };
   const parsed = mappingFileSchema.safeParse(yaml.data ?? {});
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ file, ...yaml.positionOf(issue.path), message: describeIssue(issue) });
+    for (const issue of parsed.error.issues)
+      problems.push({ file, ...yaml.positionOf(issue.path), message: describeIssue(issue) });
     return { problems, yaml };
   }
   const mapping = parsed.data;
   const rules = mapping.rules.map((rule, index) => {
     const report = (path: PropertyKey[], message: string, offset?: number) =>
-      problems.push({ file, ...yaml.positionOf(['rules', index, ...path], offset), message: `rule ${rule.id}: ${message}` });
+      problems.push({
+        file,
+        ...yaml.positionOf(['rules', index, ...path], offset),
+        message: `rule ${rule.id}: ${message}`,
+      });
     checkCondition(mapping.table, rule, catalog, report);
     checkTriggers(mapping.table, rule, catalog, report);
     checkSecretParams(rule, report);
@@ -58,34 +85,54 @@ export function validateMappingFile(file: string, text: string, catalog: Mapping
     checkTemplates(mapping.table, resolved, catalog, report);
     return resolved;
   });
-  return { file: problems.length ? undefined : { file, mapping: { ...mapping, rules: rules as ResolvedRule[] } }, problems, yaml };
+  return {
+    file: problems.length ? undefined : { file, mapping: { ...mapping, rules: rules as ResolvedRule[] } },
+    problems,
+    yaml,
+  };
 }
 
 /**
  * Checks one reusable component of mappings/templates/: the schema, that its name is its file
  * name, its steps' actions and parameters, and that its templates read only its own params.
  */
-export function validateTemplateFile(file: string, text: string, catalog: MappingCatalog): { template?: TemplateDefinition; problems: MappingProblem[] } {
+export function validateTemplateFile(
+  file: string,
+  text: string,
+  catalog: MappingCatalog,
+): { template?: TemplateDefinition; problems: MappingProblem[] } {
   const yaml = parsePositionedYaml(text);
   const problems: MappingProblem[] = yaml.syntaxErrors.map((e) => ({ file, ...e }));
   if (problems.length > 0) return { problems };
   const parsed = templateFileSchema.safeParse(yaml.data ?? {});
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ file, ...yaml.positionOf(issue.path), message: describeIssue(issue) });
+    for (const issue of parsed.error.issues)
+      problems.push({ file, ...yaml.positionOf(issue.path), message: describeIssue(issue) });
     return { problems };
   }
   const template = parsed.data;
-  const report: Report = (path, message) => problems.push({ file, ...yaml.positionOf(path), message: `template ${template.template}: ${message}` });
+  const report: Report = (path, message) =>
+    problems.push({ file, ...yaml.positionOf(path), message: `template ${template.template}: ${message}` });
   const expectedName = file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
   if (template.template !== expectedName) report(['template'], `name must match the file name (${expectedName})`);
   checkSteps(TEMPLATE_TABLE, template.steps, ['steps'], catalog, report);
-  const asRule = { id: template.template, steps: template.steps, params: Object.fromEntries(Object.keys(template.params).map((p) => [p, ''])), writeback: {} } as unknown as ResolvedRule;
+  const asRule = {
+    id: template.template,
+    steps: template.steps,
+    params: Object.fromEntries(Object.keys(template.params).map((p) => [p, ''])),
+    writeback: {},
+  } as unknown as ResolvedRule;
   checkTemplates(TEMPLATE_TABLE, asRule, catalog, report, { stepsOnly: true });
   return { template: problems.length ? undefined : template, problems };
 }
 
 /** A rule that `use`s a template: the template exists, and the rule's params fill exactly its parameters. */
-function resolveTemplateUse(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): ResolvedRule | undefined {
+function resolveTemplateUse(
+  table: string,
+  rule: RuleDefinition,
+  catalog: MappingCatalog,
+  report: Report,
+): ResolvedRule | undefined {
   const name = rule.use!.slice('template:'.length);
   const template = catalog.template(name);
   if (!template) {
@@ -93,7 +140,11 @@ function resolveTemplateUse(table: string, rule: RuleDefinition, catalog: Mappin
     return undefined;
   }
   for (const key of Object.keys(rule.params)) {
-    if (!(key in template.params)) report(['params', key], `template ${name} has no parameter ${key} (it takes ${Object.keys(template.params).join(', ') || 'none'})`);
+    if (!(key in template.params))
+      report(
+        ['params', key],
+        `template ${name} has no parameter ${key} (it takes ${Object.keys(template.params).join(', ') || 'none'})`,
+      );
   }
   const params: Record<string, TemplateValue> = {};
   for (const [key, spec] of Object.entries(template.params)) {
@@ -117,7 +168,11 @@ function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCata
     }
     const fields = Array.isArray(trigger.changes) ? trigger.changes : Object.keys(trigger.changes);
     for (const field of fields) {
-      if (!catalog.fieldExists(table, field)) report(['on', i, 'changes', Array.isArray(trigger.changes) ? fields.indexOf(field) : field], `changes: unknown field ${field} on table ${table}`);
+      if (!catalog.fieldExists(table, field))
+        report(
+          ['on', i, 'changes', Array.isArray(trigger.changes) ? fields.indexOf(field) : field],
+          `changes: unknown field ${field} on table ${table}`,
+        );
     }
   });
 }
@@ -127,9 +182,12 @@ type Report = (path: PropertyKey[], message: string, offset?: number) => void;
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union') {
     // The branch whose shape the value took (its problems are inside it) says what is wrong.
-    const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0)).sort((a, b) => a.length - b.length)[0];
+    const shaped = issue.errors
+      .filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0))
+      .sort((a, b) => a.length - b.length)[0];
     if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
-    if (issue.path.at(-2) === 'on') return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] } or { manual: true, allowed_groups: [groups] }`;
+    if (issue.path.at(-2) === 'on')
+      return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] } or { manual: true, allowed_groups: [groups] }`;
   }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
@@ -145,7 +203,9 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
     const other = fieldNamedByValue(term);
     for (const field of other ? [term.field, other] : [term.field]) {
       if (catalog.fieldExists(table, field)) continue;
-      const walk = field.includes('.') ? ' (a dot-walk goes through reference fields to a field of the referenced table)' : '';
+      const walk = field.includes('.')
+        ? ' (a dot-walk goes through reference fields to a field of the referenced table)'
+        : '';
       report(['condition'], `condition: unknown field ${field} on table ${table}${walk}`, term.offset);
     }
   }
@@ -154,23 +214,43 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
 /** A misspelt name in secret_params would leave the real secret unmasked: each must name a param. */
 function checkSecretParams(rule: RuleDefinition, report: Report): void {
   rule.secret_params.forEach((name, i) => {
-    if (!(name in rule.params)) report(['secret_params', i], `secret_params: ${name} is not a param of this rule (params: ${Object.keys(rule.params).join(', ') || 'none'})`);
+    if (!(name in rule.params))
+      report(
+        ['secret_params', i],
+        `secret_params: ${name} is not a param of this rule (params: ${Object.keys(rule.params).join(', ') || 'none'})`,
+      );
   });
 }
 
 /** A change block belongs on change_request rules, behind the `change` gate; its rollback steps are steps like any other. */
 function checkChangePlan(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
   if (!rule.change) return;
-  if (table !== 'change_request') report(['change'], `a change block only applies to change_request rules, not ${table}`);
-  if (!rule.gates.includes('change')) report(['gates'], 'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window');
+  if (table !== 'change_request')
+    report(['change'], `a change block only applies to change_request rules, not ${table}`);
+  if (!rule.gates.includes('change'))
+    report(
+      ['gates'],
+      'a rule with a change block must list the change gate (gates: [change]); without it nothing checks approval or window',
+    );
   checkSteps(table, rule.change.rollback, ['change', 'rollback'], catalog, report);
   // A rollback runs at once, without gates: there is no approval a credential could follow.
   rule.change.rollback.forEach((step, i) => {
-    if (step.privileged) report(['change', 'rollback', i, 'privileged'], 'a rollback step cannot be privileged: rollback steps run without gates, so no approval precedes the checkout');
+    if (step.privileged)
+      report(
+        ['change', 'rollback', i, 'privileged'],
+        'a rollback step cannot be privileged: rollback steps run without gates, so no approval precedes the checkout',
+      );
   });
 }
 
-function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey[], catalog: MappingCatalog, outer: Report, ruleGates: readonly string[] = []): void {
+function checkSteps(
+  table: string,
+  steps: ResolvedRule['steps'],
+  at: PropertyKey[],
+  catalog: MappingCatalog,
+  outer: Report,
+  ruleGates: readonly string[] = [],
+): void {
   const report: Report = (path, message, offset) => outer([...at, ...path.slice(1)], message, offset);
   const seen = new Set<string>();
   steps.forEach((step, i) => {
@@ -178,8 +258,11 @@ function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey
     seen.add(step.name);
     checkAction(step.use, step.with, ['steps', i], catalog, report);
     // A compensation is an action like any other: a typo must fail here, not when a rollback is needed.
-    if (step.compensate) checkAction(step.compensate.use, step.compensate.with, ['steps', i, 'compensate'], catalog, report);
-    step.requires?.forEach((requirement, r) => checkRequirement(table, steps, i, requirement, ['steps', i, 'requires', r], catalog, report));
+    if (step.compensate)
+      checkAction(step.compensate.use, step.compensate.with, ['steps', i, 'compensate'], catalog, report);
+    step.requires?.forEach((requirement, r) =>
+      checkRequirement(table, steps, i, requirement, ['steps', i, 'requires', r], catalog, report),
+    );
   });
   checkPrivilegedSteps(steps, ruleGates, report);
 }
@@ -192,37 +275,67 @@ function checkSteps(table: string, steps: ResolvedRule['steps'], at: PropertyKey
 function checkPrivilegedSteps(steps: ResolvedRule['steps'], ruleGates: readonly string[], report: Report): void {
   steps.forEach((step, i) => {
     if (!step.privileged) {
-      if (step.credential !== undefined) report(['steps', i, 'credential'], 'credential is only checked out for a privileged step (add privileged: true)');
+      if (step.credential !== undefined)
+        report(
+          ['steps', i, 'credential'],
+          'credential is only checked out for a privileged step (add privileged: true)',
+        );
       return;
     }
-    if (step.credential === undefined) report(['steps', i, 'privileged'], 'a privileged step needs credential: <name under privilege.credentials>');
+    if (step.credential === undefined)
+      report(['steps', i, 'privileged'], 'a privileged step needs credential: <name under privilege.credentials>');
     const firstStage = i === 0 || (step.parallel !== undefined && step.parallel === steps[0]?.parallel);
     const approved = step.gates.includes(APPROVAL_GATE) || (firstStage && ruleGates.includes(APPROVAL_GATE));
-    if (!approved) report(['steps', i, 'gates'], `a privileged step must pass the ${APPROVAL_GATE} gate first (gates: [${APPROVAL_GATE}])`);
+    if (!approved)
+      report(
+        ['steps', i, 'gates'],
+        `a privileged step must pass the ${APPROVAL_GATE} gate first (gates: [${APPROVAL_GATE}])`,
+      );
   });
 }
 
 /** A milestone check reads a step that has finished by then (an earlier one, not a parallel branch) or existing ticket fields. */
-function checkRequirement(table: string, steps: ResolvedRule['steps'], index: number, requirement: StepRequirement, at: PropertyKey[], catalog: MappingCatalog, report: Report): void {
+function checkRequirement(
+  table: string,
+  steps: ResolvedRule['steps'],
+  index: number,
+  requirement: StepRequirement,
+  at: PropertyKey[],
+  catalog: MappingCatalog,
+  report: Report,
+): void {
   const step = steps[index]!;
   if (requirement.step !== undefined) {
     const target = steps.findIndex((s) => s.name === requirement.step);
     if (target === -1) report([...at, 'step'], `requires: ${requirement.step} is not a step of this list`);
     else if (target >= index) report([...at, 'step'], `requires: ${requirement.step} does not run before ${step.name}`);
-    else if (step.parallel !== undefined && steps[target]!.parallel === step.parallel) report([...at, 'step'], `requires: ${requirement.step} runs alongside ${step.name} (parallel group ${step.parallel}), not before it`);
+    else if (step.parallel !== undefined && steps[target]!.parallel === step.parallel)
+      report(
+        [...at, 'step'],
+        `requires: ${requirement.step} runs alongside ${step.name} (parallel group ${step.parallel}), not before it`,
+      );
   }
   if (requirement.result !== undefined) {
-    for (const p of parseEncodedQuery(requirement.result).problems) report([...at, 'result'], `requires: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
+    for (const p of parseEncodedQuery(requirement.result).problems)
+      report([...at, 'result'], `requires: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
   }
   if (requirement.record !== undefined) {
     const { query, problems } = parseEncodedQuery(requirement.record);
     for (const p of problems) report([...at, 'record'], `requires: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
-    for (const term of termsOf(query)) if (!catalog.fieldExists(table, term.field)) report([...at, 'record'], `requires: unknown field ${term.field} on table ${table}`, term.offset);
+    for (const term of termsOf(query))
+      if (!catalog.fieldExists(table, term.field))
+        report([...at, 'record'], `requires: unknown field ${term.field} on table ${table}`, term.offset);
   }
 }
 
 /** The connector and action exist, and the literal parameters fit the action's own schema. */
-function checkAction(use: string, values: Record<string, TemplateValue>, at: PropertyKey[], catalog: MappingCatalog, report: Report): void {
+function checkAction(
+  use: string,
+  values: Record<string, TemplateValue>,
+  at: PropertyKey[],
+  catalog: MappingCatalog,
+  report: Report,
+): void {
   const [connector = '', actionName = ''] = use.split('.');
   if (!catalog.connectorExists(connector)) return report([...at, 'use'], `unknown connector ${connector}`);
   const action = catalog.action(connector, actionName);
@@ -230,45 +343,80 @@ function checkAction(use: string, values: Record<string, TemplateValue>, at: Pro
   const shape = action.params instanceof z.ZodObject ? (action.params.shape as Record<string, z.ZodType>) : undefined;
   if (!shape) return;
   for (const [key, value] of Object.entries(values)) {
-    if (!(key in shape)) report([...at, 'with', key], `${use} has no parameter ${key} (it takes ${Object.keys(shape).join(', ')})`);
+    if (!(key in shape))
+      report([...at, 'with', key], `${use} has no parameter ${key} (it takes ${Object.keys(shape).join(', ')})`);
     else if (!containsTemplate(value)) {
       // A value with no template is known now: check it against the action's own schema.
       const checked = shape[key]!.safeParse(value);
-      if (!checked.success) report([...at, 'with', key], `${use} parameter ${key}: ${checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`).join('; ')}`);
+      if (!checked.success)
+        report(
+          [...at, 'with', key],
+          `${use} parameter ${key}: ${checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`).join('; ')}`,
+        );
     }
   }
   for (const [key, schema] of Object.entries(shape)) {
-    if (!(key in values) && !schema.safeParse(undefined).success) report([...at, 'with'], `${use} needs parameter ${key}`);
+    if (!(key in values) && !schema.safeParse(undefined).success)
+      report([...at, 'with'], `${use} needs parameter ${key}`);
   }
 }
 
-function checkTemplates(table: string, rule: ResolvedRule, catalog: MappingCatalog, report: Report, only: { skipSteps?: boolean; stepsOnly?: boolean } = {}): void {
+function checkTemplates(
+  table: string,
+  rule: ResolvedRule,
+  catalog: MappingCatalog,
+  report: Report,
+  only: { skipSteps?: boolean; stepsOnly?: boolean } = {},
+): void {
   const params = new Set(Object.keys(rule.params));
   const steps = new Set(rule.steps.map((s) => s.name));
-  const check = (path: PropertyKey[], value: TemplateValue, scope: { params: boolean; writeback: boolean; credential?: boolean }) =>
+  const check = (
+    path: PropertyKey[],
+    value: TemplateValue,
+    scope: { params: boolean; writeback: boolean; credential?: boolean },
+  ) =>
     forEachString(value, path, (text, at) => {
       const syntax = templateSyntaxProblem(text);
       if (syntax) return report(at, `template: ${syntax}`);
       for (const variable of variablesOf(text)) {
-        const problem = variableProblem(variable, table, catalog, { params: scope.params ? params : undefined, steps, writeback: scope.writeback, credential: scope.credential });
+        const problem = variableProblem(variable, table, catalog, {
+          params: scope.params ? params : undefined,
+          steps,
+          writeback: scope.writeback,
+          credential: scope.credential,
+        });
         if (problem) report(at, `template: ${problem}`);
       }
     });
-  if (!only.stepsOnly) for (const [name, value] of Object.entries(rule.params)) check(['params', name], value, { params: false, writeback: false });
-  if (!only.skipSteps) rule.steps.forEach((step, i) => check(['steps', i, 'with'], step.with, { params: true, writeback: false, credential: step.privileged === true }));
+  if (!only.stepsOnly)
+    for (const [name, value] of Object.entries(rule.params))
+      check(['params', name], value, { params: false, writeback: false });
+  if (!only.skipSteps)
+    rule.steps.forEach((step, i) =>
+      check(['steps', i, 'with'], step.with, { params: true, writeback: false, credential: step.privileged === true }),
+    );
   const key = rule.concurrency?.key;
   if (key !== undefined) {
     check(['concurrency', 'key'], key, { params: true, writeback: false });
     // The key is rendered when the run is created, before any step has a result or the run an id worth keying on.
-    if (variablesOf(key).some((v) => ['steps', 'run'].includes(v.split('.')[0]!))) report(['concurrency', 'key'], 'concurrency.key is rendered when the run is created: it may read ticket, params, rule and command, not steps or run');
+    if (variablesOf(key).some((v) => ['steps', 'run'].includes(v.split('.')[0]!)))
+      report(
+        ['concurrency', 'key'],
+        'concurrency.key is rendered when the run is created: it may read ticket, params, rule and command, not steps or run',
+      );
   }
   for (const outcome of ['success', 'failure', 'waiting_approval'] as const) {
     const wb = rule.writeback[outcome];
     if (!wb) continue;
-    if (wb.attach_output && !steps.has(wb.attach_output.step)) report(['writeback', outcome, 'attach_output', 'step'], `attach_output: ${wb.attach_output.step} is not a step of this rule`);
+    if (wb.attach_output && !steps.has(wb.attach_output.step))
+      report(
+        ['writeback', outcome, 'attach_output', 'step'],
+        `attach_output: ${wb.attach_output.step} is not a step of this rule`,
+      );
     if (wb.work_note) check(['writeback', outcome, 'work_note'], wb.work_note, { params: true, writeback: true });
     for (const [field, value] of Object.entries(wb.fields)) {
-      if (!catalog.fieldExists(table, field)) report(['writeback', outcome, 'fields', field], `unknown field ${field} on table ${table}`);
+      if (!catalog.fieldExists(table, field))
+        report(['writeback', outcome, 'fields', field], `unknown field ${field} on table ${table}`);
       check(['writeback', outcome, 'fields', field], value, { params: true, writeback: true });
     }
   }
@@ -281,14 +429,18 @@ function variableProblem(
   known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean },
 ): string | undefined {
   const [root = '', name] = variable.split('.');
-  if (!(root in TEMPLATE_ROOTS)) return `unknown variable ${root} (use one of ${Object.keys(TEMPLATE_ROOTS).join(', ')})`;
-  if (root === 'ticket' && name && !catalog.fieldExists(table, name)) return `unknown field ticket.${name} on table ${table}`;
+  if (!(root in TEMPLATE_ROOTS))
+    return `unknown variable ${root} (use one of ${Object.keys(TEMPLATE_ROOTS).join(', ')})`;
+  if (root === 'ticket' && name && !catalog.fieldExists(table, name))
+    return `unknown field ticket.${name} on table ${table}`;
   if (root === 'params' && name && !known.params) return 'params cannot refer to params';
-  if (root === 'params' && name && known.params && !known.params.has(name)) return `params.${name} is not defined in this rule`;
+  if (root === 'params' && name && known.params && !known.params.has(name))
+    return `params.${name} is not defined in this rule`;
   if (root === 'steps' && name && !known.steps.has(name)) return `steps.${name} is not a step of this rule`;
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
   if (root === 'credential' && !known.credential) return 'credential is only known in the with of a privileged step';
-  if (root === 'command' && name && !['name', 'user', 'args'].includes(name)) return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
+  if (root === 'command' && name && !['name', 'user', 'args'].includes(name))
+    return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;
 }
 
@@ -298,8 +450,13 @@ function containsTemplate(value: TemplateValue): boolean {
   return found;
 }
 
-function forEachString(value: TemplateValue, path: PropertyKey[], fn: (text: string, path: PropertyKey[]) => void): void {
+function forEachString(
+  value: TemplateValue,
+  path: PropertyKey[],
+  fn: (text: string, path: PropertyKey[]) => void,
+): void {
   if (typeof value === 'string') fn(value, path);
   else if (Array.isArray(value)) value.forEach((v, i) => forEachString(v, [...path, i], fn));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) forEachString(v, [...path, k], fn);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) forEachString(v, [...path, k], fn);
 }

@@ -55,7 +55,12 @@ export interface SandboxOptions {
 }
 
 /** Defaults of the sandbox's OAuth registry and API key (README "Sandbox authentication"). */
-export const SANDBOX_OAUTH_DEFAULTS: OAuthClient = { clientId: 'snowline-sandbox', clientSecret: 'sandbox', accessTokenSeconds: 1800, refreshTokenSeconds: 8_640_000 };
+export const SANDBOX_OAUTH_DEFAULTS: OAuthClient = {
+  clientId: 'snowline-sandbox',
+  clientSecret: 'sandbox',
+  accessTokenSeconds: 1800,
+  refreshTokenSeconds: 8_640_000,
+};
 export const SANDBOX_API_KEY = 'sandbox-api-key';
 
 /** A simulated ServiceNow instance (`/api/now/`) and AWX controller (`/api/v2/`, `/api/controller/v2/`) on one server. */
@@ -78,7 +83,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   else seedInstance(store, options.user);
   stateFile?.track(() => ({ servicenow: store.snapshot(), awx: controller.snapshot() }));
 
-  const businessRule = new WebhookBusinessRule({ webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, enabled: options.webhooksEnabled, logger });
+  const businessRule = new WebhookBusinessRule({
+    webhookUrl: options.webhookUrl,
+    webhookSecret: options.webhookSecret,
+    enabled: options.webhooksEnabled,
+    logger,
+  });
   const changeApprovals = new ChangeApprovalRules(store, () => service);
   const service: TableService = new TableService({
     store,
@@ -103,7 +113,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const plan = options.faults?.[target];
     if (plan) faults.set(target, plan);
   }
-  const credentials = { account, bearerUser: (token: string) => oauth.userOf(token), apiKey: options.apiKey ?? SANDBOX_API_KEY };
+  const credentials = {
+    account,
+    bearerUser: (token: string) => oauth.userOf(token),
+    apiKey: options.apiKey ?? SANDBOX_API_KEY,
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -111,7 +125,16 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth }));
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
-  app.use('/api/now', servicenowRouter({ service, attachments, store, baseUrl, now: () => new Date() }, new ImportSetService(store, service), credentials, rateLimits, logger));
+  app.use(
+    '/api/now',
+    servicenowRouter(
+      { service, attachments, store, baseUrl, now: () => new Date() },
+      new ImportSetService(store, service),
+      credentials,
+      rateLimits,
+      logger,
+    ),
+  );
   // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (awx-reference §1.1).
   const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
   app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
@@ -144,7 +167,9 @@ function restore(saved: SandboxState, store: RecordStore, controller: AwxControl
     store.restore(saved.servicenow);
     controller.restore(saved.awx);
   } catch (err) {
-    throw new ConfigError([`sandbox.persistFile: ${file} holds an unreadable sandbox state (${(err as Error).message})`]);
+    throw new ConfigError([
+      `sandbox.persistFile: ${file} holds an unreadable sandbox state (${(err as Error).message})`,
+    ]);
   }
 }
 

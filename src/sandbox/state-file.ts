@@ -46,7 +46,9 @@ export class StateFile {
       const { servicenow, awx } = fileSchema.parse(JSON.parse(text));
       return { servicenow, awx };
     } catch (err) {
-      throw new ConfigError([`sandbox.persistFile: ${this.path} is not a sandbox state file (${(err as Error).message})`]);
+      throw new ConfigError([
+        `sandbox.persistFile: ${this.path} is not a sandbox state file (${(err as Error).message})`,
+      ]);
     }
   }
 

@@ -26,7 +26,10 @@ export interface IdentityReview {
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
-export function buildAccessReview(rows: readonly IdentityUseRow[], options: { now: number; unusedDays: number }): AccessReview {
+export function buildAccessReview(
+  rows: readonly IdentityUseRow[],
+  options: { now: number; unusedDays: number },
+): AccessReview {
   const bySubject = new Map<string, IdentityUseRow[]>();
   for (const row of rows) bySubject.set(row.subject, [...(bySubject.get(row.subject) ?? []), row]);
   const cutoff = options.now - options.unusedDays * DAY_MS;
@@ -34,7 +37,10 @@ export function buildAccessReview(rows: readonly IdentityUseRow[], options: { no
     const latest = uses.reduce((a, b) => (b.last_used_at > a.last_used_at ? b : a));
     const roles = JSON.parse(latest.roles) as string[];
     const lastUseOf = new Map(uses.map((u) => [u.permission, u.last_used_at]));
-    const rights = grantedPermissions(roles).map((permission) => ({ permission, lastUsed: lastUseOf.has(permission) ? iso(lastUseOf.get(permission)!) : '' }));
+    const rights = grantedPermissions(roles).map((permission) => ({
+      permission,
+      lastUsed: lastUseOf.has(permission) ? iso(lastUseOf.get(permission)!) : '',
+    }));
     return {
       subject,
       roles,
@@ -44,5 +50,9 @@ export function buildAccessReview(rows: readonly IdentityUseRow[], options: { no
       unusedRights: grantedPermissions(roles).filter((permission) => (lastUseOf.get(permission) ?? -Infinity) < cutoff),
     };
   });
-  return { generatedAt: iso(options.now), unusedDays: options.unusedDays, identities: identities.sort((a, b) => a.subject.localeCompare(b.subject)) };
+  return {
+    generatedAt: iso(options.now),
+    unusedDays: options.unusedDays,
+    identities: identities.sort((a, b) => a.subject.localeCompare(b.subject)),
+  };
 }

@@ -18,7 +18,11 @@ export interface AuditReport {
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
-export function buildAuditReport(rows: readonly AuditRow[], range: { from: number; to: number }, chain: AuditReport['chain']): AuditReport {
+export function buildAuditReport(
+  rows: readonly AuditRow[],
+  range: { from: number; to: number },
+  chain: AuditReport['chain'],
+): AuditReport {
   const totals: Record<string, number> = {};
   const actors = new Map<string, AuditReport['actors'][number]>();
   const versions = new Map<string, { rule: string; version: string; runs: number; tickets: Set<string> }>();
@@ -32,12 +36,18 @@ export function buildAuditReport(rows: readonly AuditRow[], range: { from: numbe
     const detail = JSON.parse(row.detail) as Record<string, unknown>;
     if (row.kind === 'rule.matched') {
       const key = `${String(detail.rule)}@${String(detail.ruleVersion)}`;
-      const entry = versions.get(key) ?? { rule: String(detail.rule), version: String(detail.ruleVersion), runs: 0, tickets: new Set<string>() };
+      const entry = versions.get(key) ?? {
+        rule: String(detail.rule),
+        version: String(detail.ruleVersion),
+        runs: 0,
+        tickets: new Set<string>(),
+      };
       entry.runs++;
       entry.tickets.add(row.subject);
       versions.set(key, entry);
     }
-    if (row.actor !== 'snowline') humanDecisions.push({ at: iso(row.at), actor: row.actor, kind: row.kind, subject: row.subject, detail });
+    if (row.actor !== 'snowline')
+      humanDecisions.push({ at: iso(row.at), actor: row.actor, kind: row.kind, subject: row.subject, detail });
   }
   return {
     from: iso(range.from),
@@ -45,7 +55,9 @@ export function buildAuditReport(rows: readonly AuditRow[], range: { from: numbe
     chain,
     totals,
     actors: [...actors.values()].sort((a, b) => a.actor.localeCompare(b.actor)),
-    ruleVersions: [...versions.values()].map((v) => ({ ...v, tickets: [...v.tickets].sort() })).sort((a, b) => a.rule.localeCompare(b.rule) || a.version.localeCompare(b.version)),
+    ruleVersions: [...versions.values()]
+      .map((v) => ({ ...v, tickets: [...v.tickets].sort() }))
+      .sort((a, b) => a.rule.localeCompare(b.rule) || a.version.localeCompare(b.version)),
     humanDecisions,
   };
 }

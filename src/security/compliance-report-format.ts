@@ -7,26 +7,79 @@ import type { ChangeEvidence, ComplianceReport, Override } from './compliance-re
  * HTML escapes every one of them.
  */
 
-const CSV_COLUMNS = ['record', 'ticket', 'run_id', 'rule', 'rule_version', 'at', 'decision', 'outcome', 'duration_seconds', 'type', 'requested_by', 'approval', 'approvers', 'window', 'freeze_check', 'sod_check', 'milestone_checks', 'refusal', 'rollback', 'overrides'] as const;
+const CSV_COLUMNS = [
+  'record',
+  'ticket',
+  'run_id',
+  'rule',
+  'rule_version',
+  'at',
+  'decision',
+  'outcome',
+  'duration_seconds',
+  'type',
+  'requested_by',
+  'approval',
+  'approvers',
+  'window',
+  'freeze_check',
+  'sod_check',
+  'milestone_checks',
+  'refusal',
+  'rollback',
+  'overrides',
+] as const;
 type CsvRecord = Partial<Record<(typeof CSV_COLUMNS)[number], string>>;
 
-const approversText = (change: ChangeEvidence) => change.approvers.map((a) => `${a.approver} ${a.state} at ${a.decidedAt || 'unknown'} UTC`).join('; ');
-const overridesText = (overrides: readonly Override[]) => overrides.map((o) => `${o.at} ${o.actor} ${o.action}${o.detail === '{}' ? '' : ` ${o.detail}`}`).join('; ');
+const approversText = (change: ChangeEvidence) =>
+  change.approvers.map((a) => `${a.approver} ${a.state} at ${a.decidedAt || 'unknown'} UTC`).join('; ');
+const overridesText = (overrides: readonly Override[]) =>
+  overrides.map((o) => `${o.at} ${o.actor} ${o.action}${o.detail === '{}' ? '' : ` ${o.detail}`}`).join('; ');
 const chainText = (chain: ComplianceReport['chain']) =>
-  chain.intact ? `intact: ${chain.entries} entries verified` : `ALTERED at entry ${chain.brokenAt}: ${chain.reason} (${chain.entries} entries verified before it)`;
+  chain.intact
+    ? `intact: ${chain.entries} entries verified`
+    : `ALTERED at entry ${chain.brokenAt}: ${chain.reason} (${chain.entries} entries verified before it)`;
 
 /** One CSV with a `record` column: the report line (period, chain), then one line per change and per automation. */
 export function complianceCsv(report: ComplianceReport): string {
   const records: CsvRecord[] = [
-    { record: 'report', at: report.generatedAt, window: `${report.period.from} – ${report.period.to}`, outcome: `audit chain ${chainText(report.chain)}` },
+    {
+      record: 'report',
+      at: report.generatedAt,
+      window: `${report.period.from} – ${report.period.to}`,
+      outcome: `audit chain ${chainText(report.chain)}`,
+    },
     ...report.changes.map((c): CsvRecord => ({
-      record: 'change', ticket: c.change, run_id: c.runId, rule: c.rule, rule_version: c.ruleVersion, at: c.decidedAt, decision: c.decision, outcome: c.outcome,
-      type: c.type, requested_by: c.requestedBy, approval: c.approval, approvers: approversText(c), window: c.window, freeze_check: c.freezeCheck,
-      sod_check: c.sodCheck, milestone_checks: c.milestoneChecks.join('; '), refusal: c.refusal, rollback: c.rollback, overrides: overridesText(c.overrides),
+      record: 'change',
+      ticket: c.change,
+      run_id: c.runId,
+      rule: c.rule,
+      rule_version: c.ruleVersion,
+      at: c.decidedAt,
+      decision: c.decision,
+      outcome: c.outcome,
+      type: c.type,
+      requested_by: c.requestedBy,
+      approval: c.approval,
+      approvers: approversText(c),
+      window: c.window,
+      freeze_check: c.freezeCheck,
+      sod_check: c.sodCheck,
+      milestone_checks: c.milestoneChecks.join('; '),
+      refusal: c.refusal,
+      rollback: c.rollback,
+      overrides: overridesText(c.overrides),
     })),
     ...report.automations.map((a): CsvRecord => ({
-      record: 'automation', ticket: a.ticket, run_id: a.runId, rule: a.rule, rule_version: a.ruleVersion, at: a.startedAt, outcome: a.outcome,
-      duration_seconds: a.durationSeconds === null ? '' : String(a.durationSeconds), overrides: overridesText(a.overrides),
+      record: 'automation',
+      ticket: a.ticket,
+      run_id: a.runId,
+      rule: a.rule,
+      rule_version: a.ruleVersion,
+      at: a.startedAt,
+      outcome: a.outcome,
+      duration_seconds: a.durationSeconds === null ? '' : String(a.durationSeconds),
+      overrides: overridesText(a.overrides),
     })),
   ];
   return `${[CSV_COLUMNS.join(','), ...records.map((r) => csvLine(CSV_COLUMNS.map((column) => r[column] ?? '')))].join('\n')}\n`;
@@ -46,12 +99,58 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 /** A printable page an auditor can file: period, chain result, then the changes and the automations. */
 export function complianceHtml(report: ComplianceReport): string {
   const changes = table(
-    ['Change', 'Run', 'Rule (version)', 'Decision', 'At', 'Type', 'Requested by', 'Approval', 'Approvers (decided at)', 'Window', 'Freeze check', 'Segregation of duties', 'Milestone checks', 'Refusal', 'Outcome', 'Rollback', 'Overrides'],
-    report.changes.map((c) => [c.change, c.runId, `${c.rule} (${c.ruleVersion})`, c.decision, c.decidedAt, c.type, c.requestedBy, c.approval, approversText(c), c.window, c.freezeCheck, c.sodCheck, c.milestoneChecks.join('; '), c.refusal, c.outcome, c.rollback, overridesText(c.overrides)]),
+    [
+      'Change',
+      'Run',
+      'Rule (version)',
+      'Decision',
+      'At',
+      'Type',
+      'Requested by',
+      'Approval',
+      'Approvers (decided at)',
+      'Window',
+      'Freeze check',
+      'Segregation of duties',
+      'Milestone checks',
+      'Refusal',
+      'Outcome',
+      'Rollback',
+      'Overrides',
+    ],
+    report.changes.map((c) => [
+      c.change,
+      c.runId,
+      `${c.rule} (${c.ruleVersion})`,
+      c.decision,
+      c.decidedAt,
+      c.type,
+      c.requestedBy,
+      c.approval,
+      approversText(c),
+      c.window,
+      c.freezeCheck,
+      c.sodCheck,
+      c.milestoneChecks.join('; '),
+      c.refusal,
+      c.outcome,
+      c.rollback,
+      overridesText(c.overrides),
+    ]),
   );
   const automations = table(
     ['Ticket', 'Run', 'Rule', 'Version', 'Started', 'Outcome', 'Finished', 'Duration (s)', 'Overrides'],
-    report.automations.map((a) => [a.ticket, a.runId, a.rule, a.ruleVersion, a.startedAt, a.outcome, a.finishedAt, a.durationSeconds === null ? '' : String(a.durationSeconds), overridesText(a.overrides)]),
+    report.automations.map((a) => [
+      a.ticket,
+      a.runId,
+      a.rule,
+      a.ruleVersion,
+      a.startedAt,
+      a.outcome,
+      a.finishedAt,
+      a.durationSeconds === null ? '' : String(a.durationSeconds),
+      overridesText(a.overrides),
+    ]),
   );
   const chainClass = report.chain.intact ? 'intact' : 'altered';
   return `<!doctype html>

@@ -91,7 +91,12 @@ function trails(rows: readonly AuditRow[]): Map<string, RunTrail> {
   return byRun;
 }
 
-export function buildComplianceReport(rows: readonly AuditRow[], range: { from: number; to: number }, chain: ComplianceReport['chain'], generatedAt: number): ComplianceReport {
+export function buildComplianceReport(
+  rows: readonly AuditRow[],
+  range: { from: number; to: number },
+  chain: ComplianceReport['chain'],
+  generatedAt: number,
+): ComplianceReport {
   const byRun = trails(rows);
   const rollbackRuns = new Map<string, string>();
   for (const row of rows) {
@@ -108,14 +113,23 @@ export function buildComplianceReport(rows: readonly AuditRow[], range: { from: 
     // Entries of a run started before the period belong to that period's report.
     if (!matched) continue;
     const rollback = rollbackRuns.get(trail.runId);
-    if (isChangeRun(trail)) changes.push(changeEvidence(trail, matched.detail, rollback ? byRun.get(rollback) : undefined, rollback));
+    if (isChangeRun(trail))
+      changes.push(changeEvidence(trail, matched.detail, rollback ? byRun.get(rollback) : undefined, rollback));
     else automations.push(automationEvidence(trail, matched));
   }
-  return { period: { from: iso(range.from), to: iso(range.to) }, generatedAt: iso(generatedAt), chain, changes, automations };
+  return {
+    period: { from: iso(range.from), to: iso(range.to) },
+    generatedAt: iso(generatedAt),
+    chain,
+    changes,
+    automations,
+  };
 }
 
 function isChangeRun(trail: RunTrail): boolean {
-  return trail.entries.some((e) => e.row.kind.startsWith('change.') || (e.row.kind === 'gate.waiting' && e.detail.gate === 'change'));
+  return trail.entries.some(
+    (e) => e.row.kind.startsWith('change.') || (e.row.kind === 'gate.waiting' && e.detail.gate === 'change'),
+  );
 }
 
 function overridesOf(trail: RunTrail | undefined): Override[] {
@@ -129,7 +143,9 @@ function overridesOf(trail: RunTrail | undefined): Override[] {
 
 function runOutcome(trail: RunTrail | undefined): { outcome: string; finishedAt?: number } {
   const finished = trail?.entries.filter((e) => FINISHED_RUN.test(e.row.kind)).at(-1);
-  return finished ? { outcome: finished.row.kind.slice('run.'.length), finishedAt: finished.row.at } : { outcome: 'unfinished at the end of the period' };
+  return finished
+    ? { outcome: finished.row.kind.slice('run.'.length), finishedAt: finished.row.at }
+    : { outcome: 'unfinished at the end of the period' };
 }
 
 function automationEvidence(trail: RunTrail, matched: RunTrail['entries'][number]): AutomationEvidence {
@@ -157,7 +173,12 @@ interface GatePassedDetail {
   requestedBy?: string;
 }
 
-function changeEvidence(trail: RunTrail, matched: Record<string, unknown>, rollbackTrail: RunTrail | undefined, rollbackId: string | undefined): ChangeEvidence {
+function changeEvidence(
+  trail: RunTrail,
+  matched: Record<string, unknown>,
+  rollbackTrail: RunTrail | undefined,
+  rollbackId: string | undefined,
+): ChangeEvidence {
   const passed = trail.entries.find((e) => e.row.kind === 'change.gate.passed');
   const refused = trail.entries.find((e) => e.row.kind === 'change.gate.refused');
   const closed = trail.entries.find((e) => e.row.kind === 'change.closed');
@@ -180,7 +201,13 @@ function changeEvidence(trail: RunTrail, matched: Record<string, unknown>, rollb
     window: gate.window ? `${gate.window.start || 'open'} – ${gate.window.end || 'open'} UTC` : NOT_RECORDED,
     freezeCheck: passed ? freezeCheck(gate) : failed === 'freeze' ? 'failed' : 'not reached',
     milestoneChecks: milestoneChecks(trail),
-    sodCheck: passed ? (gate.requestedBy !== undefined ? `passed: the requester (${gate.requestedBy || 'none'}) is not an approver` : 'passed') : failed === 'sod' ? 'failed' : 'not reached',
+    sodCheck: passed
+      ? gate.requestedBy !== undefined
+        ? `passed: the requester (${gate.requestedBy || 'none'}) is not an approver`
+        : 'passed'
+      : failed === 'sod'
+        ? 'failed'
+        : 'not reached',
     refusal,
     outcome: closed ? `closed ${String(closed.detail.close_code)} (run ${outcome})` : `run ${outcome}`,
     rollback: rollbackId ? `run ${rollbackId}: ${runOutcome(rollbackTrail).outcome}` : '',
@@ -191,12 +218,18 @@ function changeEvidence(trail: RunTrail, matched: Record<string, unknown>, rollb
 function milestoneChecks(trail: RunTrail): string[] {
   return trail.entries
     .filter((e) => e.row.kind === 'check.passed' || e.row.kind === 'check.refused')
-    .flatMap((e) => ((e.detail.verdicts ?? []) as { check: string; met: boolean; why: string }[]).map((v) => `${String(e.detail.step)}: ${v.check} ${v.met ? 'met' : 'not met'} (${v.why})`));
+    .flatMap((e) =>
+      ((e.detail.verdicts ?? []) as { check: string; met: boolean; why: string }[]).map(
+        (v) => `${String(e.detail.step)}: ${v.check} ${v.met ? 'met' : 'not met'} (${v.why})`,
+      ),
+    );
 }
 
 function freezeCheck(gate: GatePassedDetail): string {
   if (gate.marks?.length) return `passed with exception: ${gate.marks.join('; ')}`;
-  return gate.freezesChecked === undefined ? 'passed' : `passed: no freeze in effect (${gate.freezesChecked} freezes and blackout spans checked)`;
+  return gate.freezesChecked === undefined
+    ? 'passed'
+    : `passed: no freeze in effect (${gate.freezesChecked} freezes and blackout spans checked)`;
 }
 
 /** Which check a refusal came from, by the words src/change/change-gates.ts refuses with. */

@@ -46,19 +46,33 @@ const claimsSchema = z.object({ sub: z.string().min(1), roles: z.array(z.string(
 
 /** Issues a token for an operator or a script (`snowline token`). */
 export function issueToken(options: JwtOptions, subject: string, roles: Role[], ttlSeconds: number): string {
-  return jwt.sign({ roles }, options.secret, { algorithm: 'HS256', subject, issuer: options.issuer, audience: options.audience, expiresIn: ttlSeconds });
+  return jwt.sign({ roles }, options.secret, {
+    algorithm: 'HS256',
+    subject,
+    issuer: options.issuer,
+    audience: options.audience,
+    expiresIn: ttlSeconds,
+  });
 }
 
 /** Verifies signature, algorithm, issuer, audience and expiry; unknown roles are ignored. */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const jwks = options.jwksUrl
-    ? new JwksClient({ jwksUri: options.jwksUrl, cache: true, cacheMaxAge: options.jwksCacheMs ?? 10 * 60_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5000 })
+    ? new JwksClient({
+        jwksUri: options.jwksUrl,
+        cache: true,
+        cacheMaxAge: options.jwksCacheMs ?? 10 * 60_000,
+        rateLimit: true,
+        jwksRequestsPerMinute: 10,
+        timeout: 5000,
+      })
     : undefined;
   const common = { issuer: options.issuer, audience: options.audience, clockTolerance: options.clockSkewSeconds ?? 30 };
 
   async function keyFor(header: jwt.JwtHeader): Promise<{ key: string; algorithms: jwt.Algorithm[] }> {
     if (header.alg === 'HS256') return { key: options.secret, algorithms: ['HS256'] };
-    if (!ASYMMETRIC_ALGORITHMS.includes(header.alg as jwt.Algorithm)) throw refused(`algorithm ${header.alg} is not accepted`);
+    if (!ASYMMETRIC_ALGORITHMS.includes(header.alg as jwt.Algorithm))
+      throw refused(`algorithm ${header.alg} is not accepted`);
     if (options.publicKey) return { key: options.publicKey, algorithms: ASYMMETRIC_ALGORITHMS };
     if (!jwks) throw refused(`${header.alg} tokens need security.jwtPublicKey or security.jwksUrl`);
     try {
@@ -91,7 +105,9 @@ function rolesOf(claims: Record<string, unknown> & { roles: string[] }, options:
   const roles = new Set<Role>(claims.roles.filter(isRole));
   const groups = claims[options.groupsClaim ?? 'groups'];
   if (Array.isArray(groups) && options.groupRoles) {
-    for (const group of groups) if (typeof group === 'string') if (Object.hasOwn(options.groupRoles, group)) for (const role of options.groupRoles[group]!) roles.add(role);
+    for (const group of groups)
+      if (typeof group === 'string')
+        if (Object.hasOwn(options.groupRoles, group)) for (const role of options.groupRoles[group]!) roles.add(role);
   }
   return [...roles];
 }

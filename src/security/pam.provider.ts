@@ -10,7 +10,10 @@ import { providerCall } from './provider-call';
 export const pamProviderSchema = z
   .object({
     type: z.literal('pam'),
-    url: z.string().url().describe('PVWA base URL, e.g. https://pvwa.example.com (the API is under /PasswordVault/API/)'),
+    url: z
+      .string()
+      .url()
+      .describe('PVWA base URL, e.g. https://pvwa.example.com (the API is under /PasswordVault/API/)'),
     username: z.string().min(1).describe('the API user Snowline logs on as'),
     password: z.string().min(1).describe('its password (use env:NAME or file:PATH)'),
     authMethod: z.enum(['CyberArk', 'LDAP', 'RADIUS']).default('CyberArk').describe('logon method'),
@@ -25,13 +28,30 @@ export function createPamProvider(config: PamProviderConfig): PrivilegeProvider 
 
   /** Runs `work` inside a PAM session; the session is logged off whatever happens. */
   async function session<T>(work: (authorization: string) => Promise<T>): Promise<T> {
-    const logon = await providerCall(`${api}/auth/${config.authMethod}/Logon`, { method: 'POST', headers: json, body: JSON.stringify({ username: config.username, password: config.password }), timeoutMs: config.timeoutMs, what: 'pam logon' });
+    const logon = await providerCall(`${api}/auth/${config.authMethod}/Logon`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ username: config.username, password: config.password }),
+      timeoutMs: config.timeoutMs,
+      what: 'pam logon',
+    });
     const token = await logon.json().catch(() => undefined);
-    if (typeof token !== 'string' || token === '') throw new ConnectorError('privilege', 'permanent', 'provider_malformed', 'pam logon: the answer is not a session token');
+    if (typeof token !== 'string' || token === '')
+      throw new ConnectorError(
+        'privilege',
+        'permanent',
+        'provider_malformed',
+        'pam logon: the answer is not a session token',
+      );
     try {
       return await work(token);
     } finally {
-      await providerCall(`${api}/auth/Logoff`, { method: 'POST', headers: { Authorization: token }, timeoutMs: config.timeoutMs, what: 'pam logoff' }).catch(() => undefined);
+      await providerCall(`${api}/auth/Logoff`, {
+        method: 'POST',
+        headers: { Authorization: token },
+        timeoutMs: config.timeoutMs,
+        what: 'pam logoff',
+      }).catch(() => undefined);
     }
   }
 
@@ -39,16 +59,40 @@ export function createPamProvider(config: PamProviderConfig): PrivilegeProvider 
     checkout(credential, request) {
       const account = credential.account ?? '';
       return session(async (token) => {
-        const body = { reason: `Snowline run ${request.runId} step ${request.step}, approved by ${request.approvedBy}`, TicketingSystemName: 'ServiceNow', TicketId: request.ticket };
-        const response = await providerCall(`${api}/Accounts/${encodeURIComponent(account)}/Password/Retrieve`, { method: 'POST', headers: { ...json, Authorization: token }, body: JSON.stringify(body), timeoutMs: config.timeoutMs, what: `pam checkout of account ${account}` });
+        const body = {
+          reason: `Snowline run ${request.runId} step ${request.step}, approved by ${request.approvedBy}`,
+          TicketingSystemName: 'ServiceNow',
+          TicketId: request.ticket,
+        };
+        const response = await providerCall(`${api}/Accounts/${encodeURIComponent(account)}/Password/Retrieve`, {
+          method: 'POST',
+          headers: { ...json, Authorization: token },
+          body: JSON.stringify(body),
+          timeoutMs: config.timeoutMs,
+          what: `pam checkout of account ${account}`,
+        });
         const password = await response.json().catch(() => undefined);
-        if (typeof password !== 'string') throw new ConnectorError('privilege', 'permanent', 'provider_malformed', `pam checkout of account ${account}: the answer is not a password`);
-        return { leaseId: account, secret: { password, ...(credential.username ? { username: credential.username } : {}) } };
+        if (typeof password !== 'string')
+          throw new ConnectorError(
+            'privilege',
+            'permanent',
+            'provider_malformed',
+            `pam checkout of account ${account}: the answer is not a password`,
+          );
+        return {
+          leaseId: account,
+          secret: { password, ...(credential.username ? { username: credential.username } : {}) },
+        };
       });
     },
     release(_credential, account) {
       return session(async (token) => {
-        await providerCall(`${api}/Accounts/${encodeURIComponent(account)}/CheckIn`, { method: 'POST', headers: { Authorization: token }, timeoutMs: config.timeoutMs, what: `pam check-in of account ${account}` });
+        await providerCall(`${api}/Accounts/${encodeURIComponent(account)}/CheckIn`, {
+          method: 'POST',
+          headers: { Authorization: token },
+          timeoutMs: config.timeoutMs,
+          what: `pam check-in of account ${account}`,
+        });
       });
     },
   };

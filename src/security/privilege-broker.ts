@@ -44,32 +44,69 @@ export function createPrivilegeBroker(deps: PrivilegeBrokerDeps) {
   function resolve(name: string): { spec: CredentialSpec; provider: PrivilegeProvider } {
     const spec = deps.credentials[name];
     const provider = spec ? deps.providers[spec.provider] : undefined;
-    if (!spec || !provider) throw new ConnectorError('privilege', 'permanent', 'unknown_credential', `credential ${name} is not configured (privilege.credentials)`);
+    if (!spec || !provider)
+      throw new ConnectorError(
+        'privilege',
+        'permanent',
+        'unknown_credential',
+        `credential ${name} is not configured (privilege.credentials)`,
+      );
     return { spec, provider };
   }
 
   async function grant(request: GrantRequest): Promise<Record<string, string>> {
     const { spec, provider } = resolve(request.credential);
     const ttlSeconds = request.ttlSeconds ?? deps.leaseSeconds;
-    const granted = await provider.checkout(spec, { runId: request.run.id, step: request.step.name, ticket: request.run.ticket_number, approvedBy: request.approvedBy, ttlSeconds });
+    const granted = await provider.checkout(spec, {
+      runId: request.run.id,
+      step: request.step.name,
+      ticket: request.run.ticket_number,
+      approvedBy: request.approvedBy,
+      ttlSeconds,
+    });
     for (const value of Object.values(granted.secret)) registerSecret(value);
     const at = now();
     const lease: PrivilegeLease = {
-      id: randomUUID(), run_id: request.run.id, step_id: request.step.id, step_name: request.step.name, ticket_number: request.run.ticket_number,
-      credential: request.credential, provider: spec.provider, lease_id: granted.leaseId, approved_by: request.approvedBy,
-      granted_at: at, expires_at: granted.leaseSeconds ? at + granted.leaseSeconds * 1000 : null, released_at: null, release_error: null,
+      id: randomUUID(),
+      run_id: request.run.id,
+      step_id: request.step.id,
+      step_name: request.step.name,
+      ticket_number: request.run.ticket_number,
+      credential: request.credential,
+      provider: spec.provider,
+      lease_id: granted.leaseId,
+      approved_by: request.approvedBy,
+      granted_at: at,
+      expires_at: granted.leaseSeconds ? at + granted.leaseSeconds * 1000 : null,
+      released_at: null,
+      release_error: null,
     };
     try {
       await store.db.transaction().execute(async (trx) => {
         await repos.privilegeLeases.insert(trx, lease);
-        await repos.audit.append(trx, { kind: 'privilege.granted', actor: 'snowline', subject: lease.ticket_number, detail: auditDetail(lease, { approvedBy: request.approvedBy, leaseSeconds: granted.leaseSeconds ?? null }) }, at);
+        await repos.audit.append(
+          trx,
+          {
+            kind: 'privilege.granted',
+            actor: 'snowline',
+            subject: lease.ticket_number,
+            detail: auditDetail(lease, { approvedBy: request.approvedBy, leaseSeconds: granted.leaseSeconds ?? null }),
+          },
+          at,
+        );
       });
     } catch (err) {
       // Unrecorded, the grant could never be released by the sweep: give it back now.
       await provider.release(spec, granted.leaseId).catch(() => undefined);
       throw err;
     }
-    logger.info('privileged credential granted', { runId: lease.run_id, step: lease.step_name, credential: lease.credential, provider: lease.provider, leaseId: lease.lease_id });
+    logger.info('privileged credential granted', {
+      runId: lease.run_id,
+      step: lease.step_name,
+      credential: lease.credential,
+      provider: lease.provider,
+      leaseId: lease.lease_id,
+    });
     return granted.secret;
   }
 
@@ -81,19 +118,42 @@ export function createPrivilegeBroker(deps: PrivilegeBrokerDeps) {
       await provider.release(spec, lease.lease_id);
     } catch (err) {
       const expired = lease.expires_at !== null && lease.expires_at <= at;
-      logger.warn(expired ? 'privileged credential could not be released; its lease has expired at the provider' : 'privileged credential could not be released; retried by the sweep', { runId: lease.run_id, step: lease.step_name, leaseId: lease.lease_id, error: (err as Error).message });
+      logger.warn(
+        expired
+          ? 'privileged credential could not be released; its lease has expired at the provider'
+          : 'privileged credential could not be released; retried by the sweep',
+        { runId: lease.run_id, step: lease.step_name, leaseId: lease.lease_id, error: (err as Error).message },
+      );
       if (!expired) return;
       return record(lease, 'privilege.expired', reason, at, (err as Error).message);
     }
     await record(lease, 'privilege.released', reason, at, null);
   }
 
-  async function record(lease: PrivilegeLease, kind: string, reason: string, at: number, error: string | null): Promise<void> {
+  async function record(
+    lease: PrivilegeLease,
+    kind: string,
+    reason: string,
+    at: number,
+    error: string | null,
+  ): Promise<void> {
     await store.db.transaction().execute(async (trx) => {
       if (!(await repos.privilegeLeases.markReleased(trx, lease.id, at, error))) return;
-      await repos.audit.append(trx, { kind, actor: 'snowline', subject: lease.ticket_number, detail: auditDetail(lease, { reason, heldMs: at - lease.granted_at }) }, at);
+      await repos.audit.append(
+        trx,
+        {
+          kind,
+          actor: 'snowline',
+          subject: lease.ticket_number,
+          detail: auditDetail(lease, { reason, heldMs: at - lease.granted_at }),
+        },
+        at,
+      );
     });
-    logger.info(kind === 'privilege.released' ? 'privileged credential released' : 'privileged credential lease expired', { runId: lease.run_id, step: lease.step_name, leaseId: lease.lease_id, reason });
+    logger.info(
+      kind === 'privilege.released' ? 'privileged credential released' : 'privileged credential lease expired',
+      { runId: lease.run_id, step: lease.step_name, leaseId: lease.lease_id, reason },
+    );
   }
 
   return {
@@ -114,7 +174,8 @@ export function createPrivilegeBroker(deps: PrivilegeBrokerDeps) {
       const at = now();
       for (const lease of await repos.privilegeLeases.openWithStep()) {
         const settled = SETTLED_STEP_STATES.has(lease.step_state);
-        const abandoned = lease.step_state !== 'waiting' && (lease.step_lease_until === null || Number(lease.step_lease_until) < at);
+        const abandoned =
+          lease.step_state !== 'waiting' && (lease.step_lease_until === null || Number(lease.step_lease_until) < at);
         if (!settled && !abandoned) continue;
         await release(lease, settled ? `step ${lease.step_state}` : 'attempt abandoned (worker gone)');
         released++;
@@ -127,5 +188,12 @@ export type PrivilegeBroker = ReturnType<typeof createPrivilegeBroker>;
 
 /** Who, which step, which lease — never the secret. */
 function auditDetail(lease: PrivilegeLease, extra: Record<string, unknown>) {
-  return { runId: lease.run_id, step: lease.step_name, credential: lease.credential, provider: lease.provider, leaseId: lease.lease_id, ...extra };
+  return {
+    runId: lease.run_id,
+    step: lease.step_name,
+    credential: lease.credential,
+    provider: lease.provider,
+    leaseId: lease.lease_id,
+    ...extra,
+  };
 }

@@ -37,31 +37,79 @@ export interface CredentialGrant {
 export const credentialSpecSchema = z
   .object({
     provider: z.string().min(1).describe('a name under privilege.providers'),
-    path: z.string().regex(/^[A-Za-z0-9_\-/.]+$/, 'a Vault API path such as database/creds/app-admin or secret/data/web-root').optional().describe('vault: the secret path after /v1/'),
-    account: z.string().regex(/^[A-Za-z0-9_\-]+$/, 'a PAM account id such as 12_34').optional().describe('pam: the account id to check out'),
-    username: z.string().min(1).optional().describe('pam: the account user name, given to templates as credential.username'),
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9_\-/.]+$/, 'a Vault API path such as database/creds/app-admin or secret/data/web-root')
+      .optional()
+      .describe('vault: the secret path after /v1/'),
+    account: z
+      .string()
+      .regex(/^[A-Za-z0-9_\-]+$/, 'a PAM account id such as 12_34')
+      .optional()
+      .describe('pam: the account id to check out'),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('pam: the account user name, given to templates as credential.username'),
   })
   .strict();
 export type CredentialSpec = z.infer<typeof credentialSpecSchema>;
 
 export const privilegeConfigSchema = z
   .object({
-    leaseSeconds: z.number().int().positive().default(900).describe('longest lease asked for a step without a timeout, in seconds (a step with timeout_seconds asks for that)'),
-    releaseSweepSeconds: z.number().int().min(1).max(3600).default(30).describe('how often leases of steps that ended elsewhere (cancelled, crashed) are released, in seconds'),
-    providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), z.discriminatedUnion('type', [vaultProviderSchema, pamProviderSchema])).default({}),
-    credentials: z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case'), credentialSpecSchema).default({}),
+    leaseSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(900)
+      .describe(
+        'longest lease asked for a step without a timeout, in seconds (a step with timeout_seconds asks for that)',
+      ),
+    releaseSweepSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(30)
+      .describe('how often leases of steps that ended elsewhere (cancelled, crashed) are released, in seconds'),
+    providers: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]*$/),
+        z.discriminatedUnion('type', [vaultProviderSchema, pamProviderSchema]),
+      )
+      .default({}),
+    credentials: z
+      .record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case'), credentialSpecSchema)
+      .default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
     for (const [name, spec] of Object.entries(config.credentials)) {
       const provider = config.providers[spec.provider];
-      if (!provider) ctx.addIssue({ code: 'custom', path: ['credentials', name, 'provider'], message: `no provider ${spec.provider} under privilege.providers` });
-      else if (provider.type === 'vault' && !spec.path) ctx.addIssue({ code: 'custom', path: ['credentials', name, 'path'], message: 'a vault credential needs path' });
-      else if (provider.type === 'pam' && !spec.account) ctx.addIssue({ code: 'custom', path: ['credentials', name, 'account'], message: 'a pam credential needs account' });
+      if (!provider)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['credentials', name, 'provider'],
+          message: `no provider ${spec.provider} under privilege.providers`,
+        });
+      else if (provider.type === 'vault' && !spec.path)
+        ctx.addIssue({ code: 'custom', path: ['credentials', name, 'path'], message: 'a vault credential needs path' });
+      else if (provider.type === 'pam' && !spec.account)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['credentials', name, 'account'],
+          message: 'a pam credential needs account',
+        });
     }
   });
 export type PrivilegeConfig = z.infer<typeof privilegeConfigSchema>;
 
 export function createPrivilegeProviders(config: PrivilegeConfig): Record<string, PrivilegeProvider> {
-  return Object.fromEntries(Object.entries(config.providers).map(([name, provider]) => [name, provider.type === 'vault' ? createVaultProvider(provider) : createPamProvider(provider)]));
+  return Object.fromEntries(
+    Object.entries(config.providers).map(([name, provider]) => [
+      name,
+      provider.type === 'vault' ? createVaultProvider(provider) : createPamProvider(provider),
+    ]),
+  );
 }

@@ -2,7 +2,16 @@
  * Least privilege by default: each role gets the permissions its job needs, no more.
  * Routes declare one permission each; `admin` holds them all.
  */
-export const PERMISSIONS = ['runs:read', 'runs:trigger', 'runs:retry', 'runs:cancel', 'rules:read', 'rules:write', 'approvals:decide', 'audit:read'] as const;
+export const PERMISSIONS = [
+  'runs:read',
+  'runs:trigger',
+  'runs:retry',
+  'runs:cancel',
+  'rules:read',
+  'rules:write',
+  'approvals:decide',
+  'audit:read',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'] as const;

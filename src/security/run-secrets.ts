@@ -29,7 +29,8 @@ export function sealSecretParams(context: RunContext, box: SecretBox): RunContex
   const params = { ...context.params };
   for (const name of names) params[name] = box.seal(JSON.stringify(params[name]), boundTo(context, name));
   const secrets = secretParamValues(context);
-  const masked = (fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).map(([key, text]) => [key, maskValues(text, secrets)]));
+  const masked = (fields: Record<string, string>) =>
+    Object.fromEntries(Object.entries(fields).map(([key, text]) => [key, maskValues(text, secrets)]));
   return {
     ...context,
     ticket: masked(context.ticket),
@@ -43,7 +44,8 @@ export function sealSecretParams(context: RunContext, box: SecretBox): RunContex
 export function openSecretParams(context: RunContext, box: SecretBox): RunContext {
   if (!context.sealedParams?.length) return context;
   const params = { ...context.params };
-  for (const name of context.sealedParams) params[name] = JSON.parse(box.open(String(params[name]), boundTo(context, name))) as TemplateValue;
+  for (const name of context.sealedParams)
+    params[name] = JSON.parse(box.open(String(params[name]), boundTo(context, name))) as TemplateValue;
   const { sealedParams: _opened, ...rest } = context;
   return { ...rest, params };
 }
@@ -51,12 +53,16 @@ export function openSecretParams(context: RunContext, box: SecretBox): RunContex
 /** Params for display (the shadow-mode audit entry): secret ones masked, sealed or not. */
 export function paramsForDisplay(context: RunContext): Record<string, TemplateValue> {
   const secret = new Set(context.secretParams ?? []);
-  return Object.fromEntries(Object.entries(context.params).map(([name, value]) => [name, secret.has(name) ? MASK : value]));
+  return Object.fromEntries(
+    Object.entries(context.params).map(([name, value]) => [name, secret.has(name) ? MASK : value]),
+  );
 }
 
 /** Re-seals a stored context's secret params under the box's current key (`snowline secrets rotate`). */
 export function resealSecretParams(context: RunContext, box: SecretBox): RunContext | undefined {
-  const stale = (context.sealedParams ?? []).some((name) => box.keyIdOf(String(context.params[name])) !== box.currentKeyId);
+  const stale = (context.sealedParams ?? []).some(
+    (name) => box.keyIdOf(String(context.params[name])) !== box.currentKeyId,
+  );
   return stale ? sealSecretParams(openSecretParams(context, box), box) : undefined;
 }
 
@@ -65,13 +71,22 @@ export function resealSecretParams(context: RunContext, box: SecretBox): RunCont
  * key can be dropped; returns how many runs were re-sealed.
  */
 export async function resealStoredRuns(db: Kysely<Tables>, box: SecretBox): Promise<number> {
-  const rows = await db.selectFrom('runs').select(['id', 'context']).where('context', 'like', '%"sealedParams"%').execute();
+  const rows = await db
+    .selectFrom('runs')
+    .select(['id', 'context'])
+    .where('context', 'like', '%"sealedParams"%')
+    .execute();
   let resealed = 0;
   for (const row of rows) {
     const fresh = resealSecretParams(JSON.parse(row.context) as RunContext, box);
     if (!fresh) continue;
     // Only if the row is unchanged since it was read: a concurrent update keeps its own context.
-    const result = await db.updateTable('runs').set({ context: JSON.stringify(fresh) }).where('id', '=', row.id).where('context', '=', row.context).executeTakeFirst();
+    const result = await db
+      .updateTable('runs')
+      .set({ context: JSON.stringify(fresh) })
+      .where('id', '=', row.id)
+      .where('context', '=', row.context)
+      .executeTakeFirst();
     resealed += Number(result.numUpdatedRows);
   }
   return resealed;

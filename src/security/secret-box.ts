@@ -37,17 +37,30 @@ export function createSecretBox(keys: { current: string; previous?: readonly str
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', current, iv).setAAD(Buffer.from(context));
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [PREFIX, currentKeyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+      return [
+        PREFIX,
+        currentKeyId,
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        ciphertext.toString('base64url'),
+      ].join('.');
     },
     open(sealed, context) {
       const { kid, iv, tag, ciphertext } = split(sealed);
       const key = ring.get(kid);
-      if (!key) throw new SnowlineError('secrets.unknown_key', `sealed with key ${kid}, which is neither secrets.key nor in secrets.previousKeys`);
+      if (!key)
+        throw new SnowlineError(
+          'secrets.unknown_key',
+          `sealed with key ${kid}, which is neither secrets.key nor in secrets.previousKeys`,
+        );
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(context)).setAuthTag(tag);
         return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
       } catch {
-        throw new SnowlineError('secrets.tampered', `sealed secret for ${context} does not authenticate (altered, or moved from another record)`);
+        throw new SnowlineError(
+          'secrets.tampered',
+          `sealed secret for ${context} does not authenticate (altered, or moved from another record)`,
+        );
       }
     },
     keyIdOf: (sealed) => split(sealed).kid,
@@ -56,9 +69,15 @@ export function createSecretBox(keys: { current: string; previous?: readonly str
 
 function split(sealed: string) {
   const parts = sealed.split('.');
-  if (parts.length !== 5 || parts[0] !== PREFIX) throw new SnowlineError('secrets.malformed', 'not a sealed secret (expected sb1.<key>.<iv>.<tag>.<data>)');
+  if (parts.length !== 5 || parts[0] !== PREFIX)
+    throw new SnowlineError('secrets.malformed', 'not a sealed secret (expected sb1.<key>.<iv>.<tag>.<data>)');
   const [, kid, iv, tag, ciphertext] = parts as [string, string, string, string, string];
-  return { kid, iv: Buffer.from(iv, 'base64url'), tag: Buffer.from(tag, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url') };
+  return {
+    kid,
+    iv: Buffer.from(iv, 'base64url'),
+    tag: Buffer.from(tag, 'base64url'),
+    ciphertext: Buffer.from(ciphertext, 'base64url'),
+  };
 }
 
 function keyId(key: Buffer): string {
@@ -70,12 +89,17 @@ function parseKey(text: string, field: string): Buffer {
   const trimmed = text.trim();
   if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, 'hex');
   if (/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) return Buffer.from(trimmed, 'base64');
-  throw new ConfigError([`${field}: expected 32 bytes as 64 hex or 44 Base64 characters, got ${trimmed.length} characters (a secret, not shown)`]);
+  throw new ConfigError([
+    `${field}: expected 32 bytes as 64 hex or 44 Base64 characters, got ${trimmed.length} characters (a secret, not shown)`,
+  ]);
 }
 
 /** The box from `secrets.*`, or undefined when no key is configured. */
 export function secretBoxFromConfig(secrets: { key?: string; previousKeys?: string }): SecretBox | undefined {
   if (!secrets.key) return undefined;
-  const previous = (secrets.previousKeys ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const previous = (secrets.previousKeys ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   return createSecretBox({ current: secrets.key, previous });
 }

@@ -6,8 +6,15 @@ import type { VerifierOptions } from './jwt';
 export function verifierOptions(config: Config): VerifierOptions {
   const s = config.security;
   return {
-    secret: s.jwtSecret, issuer: s.jwtIssuer, audience: s.jwtAudience, clockSkewSeconds: s.jwtClockSkewSeconds,
-    publicKey: s.jwtPublicKey, jwksUrl: s.jwksUrl, jwksCacheMs: s.jwksCacheMs, groupsClaim: s.groupsClaim, groupRoles: s.groupRoles,
+    secret: s.jwtSecret,
+    issuer: s.jwtIssuer,
+    audience: s.jwtAudience,
+    clockSkewSeconds: s.jwtClockSkewSeconds,
+    publicKey: s.jwtPublicKey,
+    jwksUrl: s.jwksUrl,
+    jwksCacheMs: s.jwksCacheMs,
+    groupsClaim: s.groupsClaim,
+    groupRoles: s.groupRoles,
   };
 }
 
@@ -15,7 +22,10 @@ export function verifierOptions(config: Config): VerifierOptions {
 export function webhookOptions(config: Config): WebhookOptions {
   const s = config.security;
   return {
-    secret: s.webhookSecret, replayWindowSeconds: s.replayWindowSeconds, bodyLimitBytes: config.server.bodyLimitBytes,
-    allowedIps: s.webhookAllowedIps, replayCacheSize: s.webhookReplayCacheSize,
+    secret: s.webhookSecret,
+    replayWindowSeconds: s.replayWindowSeconds,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    allowedIps: s.webhookAllowedIps,
+    replayCacheSize: s.webhookReplayCacheSize,
   };
 }

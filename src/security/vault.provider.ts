@@ -29,20 +29,48 @@ const secretResponseSchema = z.object({
  */
 export function createVaultProvider(config: VaultProviderConfig): PrivilegeProvider {
   const base = config.url.replace(/\/+$/, '');
-  const headers = { 'X-Vault-Token': config.token, 'Content-Type': 'application/json', ...(config.namespace ? { 'X-Vault-Namespace': config.namespace } : {}) };
+  const headers = {
+    'X-Vault-Token': config.token,
+    'Content-Type': 'application/json',
+    ...(config.namespace ? { 'X-Vault-Namespace': config.namespace } : {}),
+  };
   return {
     async checkout(credential) {
       const path = credential.path ?? '';
-      const response = await providerCall(`${base}/v1/${path}`, { method: 'GET', headers, timeoutMs: config.timeoutMs, what: `vault read ${path}` });
+      const response = await providerCall(`${base}/v1/${path}`, {
+        method: 'GET',
+        headers,
+        timeoutMs: config.timeoutMs,
+        what: `vault read ${path}`,
+      });
       const parsed = secretResponseSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new ConnectorError('privilege', 'permanent', 'provider_malformed', `vault read ${path}: the answer has no data object`);
+      if (!parsed.success)
+        throw new ConnectorError(
+          'privilege',
+          'permanent',
+          'provider_malformed',
+          `vault read ${path}: the answer has no data object`,
+        );
       const nested = parsed.data.data.data;
-      const fields = nested && typeof nested === 'object' && !Array.isArray(nested) ? (nested as Record<string, unknown>) : parsed.data.data;
-      return { leaseId: parsed.data.lease_id, secret: stringFields(fields), ...(parsed.data.lease_duration > 0 ? { leaseSeconds: parsed.data.lease_duration } : {}) };
+      const fields =
+        nested && typeof nested === 'object' && !Array.isArray(nested)
+          ? (nested as Record<string, unknown>)
+          : parsed.data.data;
+      return {
+        leaseId: parsed.data.lease_id,
+        secret: stringFields(fields),
+        ...(parsed.data.lease_duration > 0 ? { leaseSeconds: parsed.data.lease_duration } : {}),
+      };
     },
     async release(_credential, leaseId) {
       if (!leaseId) return;
-      await providerCall(`${base}/v1/sys/leases/revoke`, { method: 'PUT', headers, body: JSON.stringify({ lease_id: leaseId }), timeoutMs: config.timeoutMs, what: `vault revoke ${leaseId}` });
+      await providerCall(`${base}/v1/sys/leases/revoke`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ lease_id: leaseId }),
+        timeoutMs: config.timeoutMs,
+        what: `vault revoke ${leaseId}`,
+      });
     },
   };
 }
@@ -50,6 +78,7 @@ export function createVaultProvider(config: VaultProviderConfig): PrivilegeProvi
 /** Scalar fields as strings; nested structures are not credentials templates can use. */
 function stringFields(fields: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
+  for (const [key, value] of Object.entries(fields))
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
   return out;
 }

@@ -43,7 +43,8 @@ export function verifyWebhook(
   const presented = decodeDigest(signature);
   if (!presented) return { ok: false, reason: 'malformed_signature' };
   const expected = mac(secret, timestamp, rawBody);
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return { ok: false, reason: 'mismatch' };
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected))
+    return { ok: false, reason: 'mismatch' };
   return { ok: true };
 }
 

@@ -13,13 +13,22 @@ export function approvalRepository(db: Kysely<Tables>) {
       try {
         await executor.insertInto('approvals').values(approval).execute();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError('approval.already_decided', `step ${approval.step_name} of run ${approval.run_id} already has a decision`);
+        if (isUniqueViolation(error))
+          throw new ConflictError(
+            'approval.already_decided',
+            `step ${approval.step_name} of run ${approval.run_id} already has a decision`,
+          );
         throw error;
       }
     },
 
     async find(runId: string, stepName: string): Promise<Approval | undefined> {
-      return db.selectFrom('approvals').selectAll().where('run_id', '=', runId).where('step_name', '=', stepName).executeTakeFirst();
+      return db
+        .selectFrom('approvals')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .where('step_name', '=', stepName)
+        .executeTakeFirst();
     },
   };
 }

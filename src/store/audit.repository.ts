@@ -16,7 +16,9 @@ const GENESIS = '0'.repeat(64);
 /** The hash of an entry covers its content and the previous entry's hash, so any edit breaks the chain. */
 function hashOf(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256')
-    .update([row.prev_hash, String(row.seq), String(row.at), row.kind, row.actor, row.subject, row.detail].join('\u001f'))
+    .update(
+      [row.prev_hash, String(row.seq), String(row.at), row.kind, row.actor, row.subject, row.detail].join('\u001f'),
+    )
     .digest('hex');
 }
 
@@ -27,23 +29,55 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
       // Instances appending at once must not fork the chain: serialise appends on PostgreSQL.
       if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7246001)`.execute(executor);
-      const last = await executor.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      const row = { seq: (last?.seq ?? 0) + 1, at: now, kind: entry.kind, actor: entry.actor, subject: entry.subject, detail: JSON.stringify(entry.detail), prev_hash: last?.hash ?? GENESIS };
-      await executor.insertInto('audit_log').values({ ...row, hash: hashOf(row) }).execute();
+      const last = await executor
+        .selectFrom('audit_log')
+        .select(['seq', 'hash'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const row = {
+        seq: (last?.seq ?? 0) + 1,
+        at: now,
+        kind: entry.kind,
+        actor: entry.actor,
+        subject: entry.subject,
+        detail: JSON.stringify(entry.detail),
+        prev_hash: last?.hash ?? GENESIS,
+      };
+      await executor
+        .insertInto('audit_log')
+        .values({ ...row, hash: hashOf(row) })
+        .execute();
     },
 
     /** Walks the chain; reports the first entry whose content or link does not verify. */
-    async verify(): Promise<{ ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }> {
+    async verify(): Promise<
+      { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }
+    > {
       let prev = GENESIS;
       let count = 0;
       let after = 0;
       for (;;) {
-        const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute();
+        const rows = await db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(1000)
+          .execute();
         if (rows.length === 0) return { ok: true, entries: count };
         for (const row of rows) {
-          if (row.seq !== after + 1) return { ok: false, entries: count, brokenAt: after + 1, reason: 'the entry was deleted' };
-          if (row.prev_hash !== prev) return { ok: false, entries: count, brokenAt: row.seq, reason: 'an entry before it was deleted or altered' };
-          if (hashOf(row) !== row.hash) return { ok: false, entries: count, brokenAt: row.seq, reason: 'its content was altered' };
+          if (row.seq !== after + 1)
+            return { ok: false, entries: count, brokenAt: after + 1, reason: 'the entry was deleted' };
+          if (row.prev_hash !== prev)
+            return {
+              ok: false,
+              entries: count,
+              brokenAt: row.seq,
+              reason: 'an entry before it was deleted or altered',
+            };
+          if (hashOf(row) !== row.hash)
+            return { ok: false, entries: count, brokenAt: row.seq, reason: 'its content was altered' };
           prev = row.hash;
           count++;
           after = row.seq;
@@ -52,8 +86,23 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     /** Entries from `from` (inclusive) to `to` (exclusive), oldest first, optionally of one kind, actor or subject. */
-    async between(filter: { from: number; to: number; kind?: string; actor?: string; subject?: string; afterSeq?: number; limit: number }) {
-      let query = db.selectFrom('audit_log').selectAll().where('at', '>=', filter.from).where('at', '<', filter.to).where('seq', '>', filter.afterSeq ?? 0).orderBy('seq').limit(filter.limit);
+    async between(filter: {
+      from: number;
+      to: number;
+      kind?: string;
+      actor?: string;
+      subject?: string;
+      afterSeq?: number;
+      limit: number;
+    }) {
+      let query = db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('at', '>=', filter.from)
+        .where('at', '<', filter.to)
+        .where('seq', '>', filter.afterSeq ?? 0)
+        .orderBy('seq')
+        .limit(filter.limit);
       if (filter.kind) query = query.where('kind', '=', filter.kind);
       if (filter.actor) query = query.where('actor', '=', filter.actor);
       if (filter.subject) query = query.where('subject', '=', filter.subject);

@@ -13,16 +13,36 @@ const HOLDING_RUN_STATES = ['running', 'paused'];
 export function changeClaimRepository() {
   return {
     /** Claims `cmdbCi` for the run; returns the other run's claim when that one still holds it. */
-    async claim(trx: Kysely<Tables>, claim: ChangeClaimRow): Promise<{ claimed: true } | { claimed: false; holder: ChangeClaimRow }> {
-      await trx.insertInto('change_claims').values(claim).onConflict((oc) => oc.column('cmdb_ci').doNothing()).execute();
-      const current = await trx.selectFrom('change_claims').selectAll().where('cmdb_ci', '=', claim.cmdb_ci).executeTakeFirstOrThrow();
+    async claim(
+      trx: Kysely<Tables>,
+      claim: ChangeClaimRow,
+    ): Promise<{ claimed: true } | { claimed: false; holder: ChangeClaimRow }> {
+      await trx
+        .insertInto('change_claims')
+        .values(claim)
+        .onConflict((oc) => oc.column('cmdb_ci').doNothing())
+        .execute();
+      const current = await trx
+        .selectFrom('change_claims')
+        .selectAll()
+        .where('cmdb_ci', '=', claim.cmdb_ci)
+        .executeTakeFirstOrThrow();
       if (current.run_id === claim.run_id) return { claimed: true };
       const holder = await trx.selectFrom('runs').select('state').where('id', '=', current.run_id).executeTakeFirst();
       if (holder && HOLDING_RUN_STATES.includes(holder.state)) return { claimed: false, holder: current };
       // Only one taker wins: the update matches only while the stale holder is still the one recorded.
-      const taken = await trx.updateTable('change_claims').set(claim).where('cmdb_ci', '=', claim.cmdb_ci).where('run_id', '=', current.run_id).executeTakeFirst();
+      const taken = await trx
+        .updateTable('change_claims')
+        .set(claim)
+        .where('cmdb_ci', '=', claim.cmdb_ci)
+        .where('run_id', '=', current.run_id)
+        .executeTakeFirst();
       if (Number(taken.numUpdatedRows) === 1) return { claimed: true };
-      const winner = await trx.selectFrom('change_claims').selectAll().where('cmdb_ci', '=', claim.cmdb_ci).executeTakeFirstOrThrow();
+      const winner = await trx
+        .selectFrom('change_claims')
+        .selectAll()
+        .where('cmdb_ci', '=', claim.cmdb_ci)
+        .executeTakeFirstOrThrow();
       return winner.run_id === claim.run_id ? { claimed: true } : { claimed: false, holder: winner };
     },
 

@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  sql,
+  PostgresDialect,
+  SqliteDialect,
+  type Migration,
+  type MigrationProvider,
+  type SqliteDatabase,
+} from 'kysely';
 import pg from 'pg';
 import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
@@ -39,7 +48,21 @@ export interface StoreOptions {
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-gates': gates(), '003-connector-credentials': connectorCredentials(), '004-workflow': workflow(), '005-inbox-by-record': inboxByRecord(), '006-rule-proposals': ruleProposals(), '007-suggestions': suggestions(), '008-outbox-attachments': outboxAttachments(), '009-change-claims': changeClaims(), '010-identity-use': identityUse(), '011-run-concurrency': runConcurrency(), '012-privilege-leases': privilegeLeases(), '013-ticket-lookup-indexes': ticketLookupIndexes() };
+  return {
+    '001-initial': initial(dialect),
+    '002-gates': gates(),
+    '003-connector-credentials': connectorCredentials(),
+    '004-workflow': workflow(),
+    '005-inbox-by-record': inboxByRecord(),
+    '006-rule-proposals': ruleProposals(),
+    '007-suggestions': suggestions(),
+    '008-outbox-attachments': outboxAttachments(),
+    '009-change-claims': changeClaims(),
+    '010-identity-use': identityUse(),
+    '011-run-concurrency': runConcurrency(),
+    '012-privilege-leases': privilegeLeases(),
+    '013-ticket-lookup-indexes': ticketLookupIndexes(),
+  };
 }
 
 // PostgreSQL returns bigint columns as strings; every bigint here is an epoch-ms or a sequence,
@@ -48,7 +71,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 /** Opens SQLite or PostgreSQL (when a URL is given) and brings the schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = options.postgresUrl ? await openPostgres(options.postgresUrl, options.postgresSchema) : openSqlite(options.sqlitePath);
+  const store = options.postgresUrl
+    ? await openPostgres(options.postgresUrl, options.postgresSchema)
+    : openSqlite(options.sqlitePath);
   await migrate(store);
   return store;
 }
@@ -77,7 +102,8 @@ function withStatementCache(database: BetterSqlite3.Database, size: number): Sql
 
 async function openPostgres(url: string, schema?: string): Promise<Store> {
   if (schema) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new SnowlineError('store.bad_schema', `invalid PostgreSQL schema name ${schema}`);
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+      throw new SnowlineError('store.bad_schema', `invalid PostgreSQL schema name ${schema}`);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);

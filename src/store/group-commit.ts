@@ -14,7 +14,10 @@ interface Waiting<I, R> {
  * caller still hears back only once its own write is durable. Should the shared transaction fail,
  * each write is made again on its own, so one bad write fails alone.
  */
-export function groupCommit<I, R>(store: Store, write: (executor: Kysely<Tables>, item: I) => Promise<R>): (item: I) => Promise<R> {
+export function groupCommit<I, R>(
+  store: Store,
+  write: (executor: Kysely<Tables>, item: I) => Promise<R>,
+): (item: I) => Promise<R> {
   let queue: Waiting<I, R>[] = [];
 
   const alone = (w: Waiting<I, R>) => write(store.db, w.item).then(w.resolve, w.reject);

@@ -17,8 +17,19 @@ export function identityUseRepository(db: Kysely<Tables>) {
       const roles = JSON.stringify([...use.roles].sort());
       await db
         .insertInto('identity_use')
-        .values({ subject: use.subject, permission: use.permission, roles, first_used_at: use.at, last_used_at: use.at })
-        .onConflict((oc) => oc.columns(['subject', 'permission']).doUpdateSet({ roles, last_used_at: use.at }).where('identity_use.last_used_at', '<', use.at))
+        .values({
+          subject: use.subject,
+          permission: use.permission,
+          roles,
+          first_used_at: use.at,
+          last_used_at: use.at,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['subject', 'permission'])
+            .doUpdateSet({ roles, last_used_at: use.at })
+            .where('identity_use.last_used_at', '<', use.at),
+        )
         .execute();
     },
 

@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
 import type { InboxEventRow, Tables } from './schema';
 
-export type NewInboxEvent = Omit<InboxEventRow, 'seq' | 'status' | 'note' | 'processed_at' | 'lease_owner' | 'lease_until'>;
+export type NewInboxEvent = Omit<
+  InboxEventRow,
+  'seq' | 'status' | 'note' | 'processed_at' | 'lease_owner' | 'lease_until'
+>;
 export type InboxEvent = Omit<InboxEventRow, 'seq'> & { seq: number };
 
 export interface AppendResult {
@@ -52,7 +55,13 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
     /** The oldest unprocessed events; the dispatcher handles them in this order. */
     async pending(limit: number): Promise<InboxEvent[]> {
-      return db.selectFrom('inbox_events').selectAll().where('status', '=', 'pending').orderBy('seq').limit(limit).execute();
+      return db
+        .selectFrom('inbox_events')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
     },
 
     /**
@@ -76,7 +85,15 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
                   .whereRef('older.sys_id', '=', 'e.sys_id')
                   .whereRef('older.table_name', '=', 'e.table_name')
                   .where('older.status', '=', 'pending')
-                  .where((eb) => eb.or([eb('older.mod_count', '<', eb.ref('e.mod_count')), eb.and([eb('older.mod_count', '=', eb.ref('e.mod_count')), eb('older.seq', '<', eb.ref('e.seq'))])])),
+                  .where((eb) =>
+                    eb.or([
+                      eb('older.mod_count', '<', eb.ref('e.mod_count')),
+                      eb.and([
+                        eb('older.mod_count', '=', eb.ref('e.mod_count')),
+                        eb('older.seq', '<', eb.ref('e.seq')),
+                      ]),
+                    ]),
+                  ),
               ),
             ),
           )
@@ -87,13 +104,24 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         if (dialect === 'postgres') due = due.forUpdate().skipLocked();
         const seqs = (await due.execute()).map((r) => r.seq);
         if (seqs.length === 0) return [];
-        return trx.updateTable('inbox_events').set({ lease_owner: owner, lease_until: now + leaseMs }).where('seq', 'in', seqs).returningAll().execute().then((rows) => rows.sort((a, b) => a.seq - b.seq));
+        return trx
+          .updateTable('inbox_events')
+          .set({ lease_owner: owner, lease_until: now + leaseMs })
+          .where('seq', 'in', seqs)
+          .returningAll()
+          .execute()
+          .then((rows) => rows.sort((a, b) => a.seq - b.seq));
       });
     },
 
     /** Gives back the claims `owner` holds (graceful shutdown). */
     async releaseLeases(owner: string): Promise<void> {
-      await db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).where('status', '=', 'pending').execute();
+      await db
+        .updateTable('inbox_events')
+        .set({ lease_owner: null, lease_until: null })
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'pending')
+        .execute();
     },
 
     async settle(seq: number, status: 'done' | 'dropped', note: string | null, now: number): Promise<void> {
@@ -101,7 +129,11 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     async countByStatus(): Promise<Record<string, number>> {
-      const rows = await db.selectFrom('inbox_events').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      const rows = await db
+        .selectFrom('inbox_events')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
   };

@@ -8,8 +8,14 @@ export type OutboxEntry = OutboxRow;
 export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   return {
     /** Field write-backs may leave out `attachment`. */
-    async enqueue(executor: Kysely<Tables>, entry: Omit<OutboxEntry, 'attachment'> & { attachment?: string | null }): Promise<void> {
-      await executor.insertInto('outbox').values({ attachment: null, ...entry }).execute();
+    async enqueue(
+      executor: Kysely<Tables>,
+      entry: Omit<OutboxEntry, 'attachment'> & { attachment?: string | null },
+    ): Promise<void> {
+      await executor
+        .insertInto('outbox')
+        .values({ attachment: null, ...entry })
+        .execute();
     },
 
     async claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
@@ -25,13 +31,23 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         if (dialect === 'postgres') due = due.forUpdate().skipLocked();
         const ids = (await due.execute()).map((r) => r.id);
         if (ids.length === 0) return [];
-        return trx.updateTable('outbox').set({ lease_owner: owner, lease_until: now + leaseMs }).where('id', 'in', ids).returningAll().execute();
+        return trx
+          .updateTable('outbox')
+          .set({ lease_owner: owner, lease_until: now + leaseMs })
+          .where('id', 'in', ids)
+          .returningAll()
+          .execute();
       });
     },
 
     /** Updates an entry only while `owner` holds its lease. */
     async save(id: string, owner: string, patch: Partial<OutboxEntry>): Promise<boolean> {
-      const result = await db.updateTable('outbox').set(patch).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+      const result = await db
+        .updateTable('outbox')
+        .set(patch)
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
@@ -46,12 +62,20 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     async depth(): Promise<number> {
-      const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'sending']).executeTakeFirst();
+      const row = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', 'in', ['pending', 'sending'])
+        .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
 
     async releaseLeases(owner: string): Promise<void> {
-      await db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();
+      await db
+        .updateTable('outbox')
+        .set({ lease_owner: null, lease_until: null })
+        .where('lease_owner', '=', owner)
+        .execute();
     },
   };
 }

@@ -11,7 +11,12 @@ export function privilegeLeaseRepository(db: Kysely<Tables>) {
     },
 
     async openOfStep(stepId: string): Promise<PrivilegeLease[]> {
-      return db.selectFrom('privilege_leases').selectAll().where('step_id', '=', stepId).where('released_at', 'is', null).execute();
+      return db
+        .selectFrom('privilege_leases')
+        .selectAll()
+        .where('step_id', '=', stepId)
+        .where('released_at', 'is', null)
+        .execute();
     },
 
     /** Open grants with the state and worker lease of their step, for the release sweep. */
@@ -26,8 +31,18 @@ export function privilegeLeaseRepository(db: Kysely<Tables>) {
     },
 
     /** Marks a grant released; false when another worker released it first. */
-    async markReleased(executor: Kysely<Tables>, id: string, at: number, error: string | null = null): Promise<boolean> {
-      const result = await executor.updateTable('privilege_leases').set({ released_at: at, release_error: error }).where('id', '=', id).where('released_at', 'is', null).executeTakeFirst();
+    async markReleased(
+      executor: Kysely<Tables>,
+      id: string,
+      at: number,
+      error: string | null = null,
+    ): Promise<boolean> {
+      const result = await executor
+        .updateTable('privilege_leases')
+        .set({ released_at: at, release_error: error })
+        .where('id', '=', id)
+        .where('released_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
   };

@@ -15,7 +15,12 @@ export function ruleProposalRepository(db: Kysely<Tables>) {
     },
     /** Newest first, optionally in one state. */
     async list(filter: { state?: ProposalState; limit: number }): Promise<RuleProposalRow[]> {
-      let query = db.selectFrom('rule_proposals').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(filter.limit);
+      let query = db
+        .selectFrom('rule_proposals')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(filter.limit);
       if (filter.state) query = query.where('state', '=', filter.state);
       return query.execute();
     },
@@ -23,8 +28,17 @@ export function ruleProposalRepository(db: Kysely<Tables>) {
      * Moves a pending proposal to its final state. False when it was no longer pending: another
      * decision (on this or another instance) came first, and this one must not be applied.
      */
-    async settle(executor: Kysely<Tables>, id: string, update: Updateable<RuleProposalRow> & { state: Exclude<ProposalState, 'pending'> }): Promise<boolean> {
-      const result = await executor.updateTable('rule_proposals').set(update).where('id', '=', id).where('state', '=', 'pending').executeTakeFirst();
+    async settle(
+      executor: Kysely<Tables>,
+      id: string,
+      update: Updateable<RuleProposalRow> & { state: Exclude<ProposalState, 'pending'> },
+    ): Promise<boolean> {
+      const result = await executor
+        .updateTable('rule_proposals')
+        .set(update)
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
   };

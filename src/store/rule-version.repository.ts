@@ -18,10 +18,20 @@ export function ruleVersionRepository(db: Kysely<Tables>) {
     },
     /** Newest first. */
     async list(limit = 50): Promise<Omit<RuleVersionRow, 'source'>[]> {
-      return db.selectFrom('rule_versions').select(['version', 'loaded_at', 'loaded_by']).orderBy('loaded_at', 'desc').orderBy('version').limit(limit).execute();
+      return db
+        .selectFrom('rule_versions')
+        .select(['version', 'loaded_at', 'loaded_by'])
+        .orderBy('loaded_at', 'desc')
+        .orderBy('version')
+        .limit(limit)
+        .execute();
     },
     async sources(version: string): Promise<Record<string, string> | undefined> {
-      const row = await db.selectFrom('rule_versions').select('source').where('version', '=', version).executeTakeFirst();
+      const row = await db
+        .selectFrom('rule_versions')
+        .select('source')
+        .where('version', '=', version)
+        .executeTakeFirst();
       return row ? (JSON.parse(row.source) as Record<string, string>) : undefined;
     },
   };

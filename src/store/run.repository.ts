@@ -20,7 +20,8 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       try {
         await trx.insertInto('runs').values(run).execute();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError('run.exists', `rule ${run.rule_id} already has a run for event ${run.event_key}`);
+        if (isUniqueViolation(error))
+          throw new ConflictError('run.exists', `rule ${run.rule_id} already has a run for event ${run.event_key}`);
         throw error;
       }
       if (steps.length > 0) await trx.insertInto('steps').values(steps).execute();
@@ -36,8 +37,10 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     async getMany(ids: readonly string[]): Promise<Map<string, RunWithSteps>> {
       const found = new Map<string, RunWithSteps>();
       if (ids.length === 0) return found;
-      for (const run of await db.selectFrom('runs').selectAll().where('id', 'in', ids).execute()) found.set(run.id, { ...run, steps: [] });
-      for (const step of await db.selectFrom('steps').selectAll().where('run_id', 'in', ids).orderBy('idx').execute()) found.get(step.run_id)?.steps.push(step);
+      for (const run of await db.selectFrom('runs').selectAll().where('id', 'in', ids).execute())
+        found.set(run.id, { ...run, steps: [] });
+      for (const step of await db.selectFrom('steps').selectAll().where('run_id', 'in', ids).orderBy('idx').execute())
+        found.get(step.run_id)?.steps.push(step);
       return found;
     },
 
@@ -46,7 +49,16 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       if (filter.ticket) query = query.where('ticket_number', '=', filter.ticket);
       const runs = await query.execute();
       if (runs.length === 0) return [];
-      const steps = await db.selectFrom('steps').selectAll().where('run_id', 'in', runs.map((r) => r.id)).orderBy('idx').execute();
+      const steps = await db
+        .selectFrom('steps')
+        .selectAll()
+        .where(
+          'run_id',
+          'in',
+          runs.map((r) => r.id),
+        )
+        .orderBy('idx')
+        .execute();
       return runs.map((run) => ({ ...run, steps: steps.filter((s) => s.run_id === run.id) }));
     },
 
@@ -82,13 +94,23 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
     /** Saves a step only while `owner` still holds its lease; false when the lease was lost. */
     async saveStep(executor: Kysely<Tables>, id: string, owner: string, patch: Partial<Step>): Promise<boolean> {
-      const result = await executor.updateTable('steps').set(patch).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+      const result = await executor
+        .updateTable('steps')
+        .set(patch)
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
     /** Heartbeat: pushes `owner`'s lease on a step out to `until`; false when `owner` no longer holds it. */
     async extendLease(id: string, owner: string, until: number): Promise<boolean> {
-      const result = await db.updateTable('steps').set({ lease_until: until }).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+      const result = await db
+        .updateTable('steps')
+        .set({ lease_until: until })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
@@ -96,7 +118,13 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       if (ids.length > 0) await executor.updateTable('steps').set(patch).where('id', 'in', ids).execute();
     },
 
-    async setRunState(executor: Kysely<Tables>, id: string, state: string, now: number, finished: boolean): Promise<void> {
+    async setRunState(
+      executor: Kysely<Tables>,
+      id: string,
+      state: string,
+      now: number,
+      finished: boolean,
+    ): Promise<void> {
       await executor
         .updateTable('runs')
         .set({ state, updated_at: now, ...(finished ? { finished_at: now } : {}) })
@@ -110,7 +138,14 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      */
     async wakeGatedSteps(executor: Kysely<Tables>, ticketNumber: string, now: number): Promise<void> {
       // Runs first (by the ticket index): most events are for tickets with no running run.
-      const runIds = (await executor.selectFrom('runs').select('id').where('ticket_number', '=', ticketNumber).where('state', '=', 'running').execute()).map((r) => r.id);
+      const runIds = (
+        await executor
+          .selectFrom('runs')
+          .select('id')
+          .where('ticket_number', '=', ticketNumber)
+          .where('state', '=', 'running')
+          .execute()
+      ).map((r) => r.id);
       if (runIds.length === 0) return;
       await executor
         .updateTable('steps')
@@ -124,11 +159,19 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
     /** Gives back every lease `owner` holds (graceful shutdown), so another worker takes over at once. */
     async releaseLeases(owner: string): Promise<void> {
-      await db.updateTable('steps').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();
+      await db
+        .updateTable('steps')
+        .set({ lease_owner: null, lease_until: null })
+        .where('lease_owner', '=', owner)
+        .execute();
     },
 
     async countActiveSteps(): Promise<number> {
-      const row = await db.selectFrom('steps').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', [...ACTIVE_STEP_STATES]).executeTakeFirst();
+      const row = await db
+        .selectFrom('steps')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', 'in', [...ACTIVE_STEP_STATES])
+        .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
   };

@@ -17,7 +17,13 @@ export function suggestionRepository(db: Kysely<Tables>) {
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     async forTicket(table: string, sysId: string): Promise<SuggestionRow[]> {
-      return db.selectFrom('suggestions').selectAll().where('table_name', '=', table).where('sys_id', '=', sysId).orderBy('suggested_at').execute();
+      return db
+        .selectFrom('suggestions')
+        .selectAll()
+        .where('table_name', '=', table)
+        .where('sys_id', '=', sysId)
+        .orderBy('suggested_at')
+        .execute();
     },
   };
 }

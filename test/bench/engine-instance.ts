@@ -13,7 +13,13 @@ import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { buildRuleSet } from '../../src/rules/load-rule-set';
 import { openStore, repositories } from '../../src/store';
-import { BENCH_CATALOG, BENCH_MAPPING, BENCH_WEBHOOK_SECRET, type InstanceReport, type InstanceRequest } from './engine-protocol';
+import {
+  BENCH_CATALOG,
+  BENCH_MAPPING,
+  BENCH_WEBHOOK_SECRET,
+  type InstanceReport,
+  type InstanceRequest,
+} from './engine-protocol';
 
 /**
  * One Snowline instance for the engine benchmark, in its own process: the real webhook route
@@ -23,7 +29,11 @@ import { BENCH_CATALOG, BENCH_MAPPING, BENCH_WEBHOOK_SECRET, type InstanceReport
  * across processes) and answers the parent's `report` messages. Prints its port on stdout.
  */
 async function main(): Promise<void> {
-  const store = await openStore({ sqlitePath: process.env.BENCH_DB!, postgresUrl: process.env.BENCH_DATABASE_URL || undefined, postgresSchema: process.env.BENCH_SCHEMA || undefined });
+  const store = await openStore({
+    sqlitePath: process.env.BENCH_DB!,
+    postgresUrl: process.env.BENCH_DATABASE_URL || undefined,
+    postgresSchema: process.env.BENCH_SCHEMA || undefined,
+  });
   const repos = repositories(store);
   const metrics = createMetrics();
   const logger = silentLogger();
@@ -39,16 +49,54 @@ async function main(): Promise<void> {
       return { status: 'pending', ref, checkAfterMs };
     },
   };
-  const connectors = connectorSet({ bench: { descriptor: { classify: () => 'transient' } as never, runtime: { actions: { launch }, health: async () => ({ ok: true }) } } });
+  const connectors = connectorSet({
+    bench: {
+      descriptor: { classify: () => 'transient' } as never,
+      runtime: { actions: { launch }, health: async () => ({ ok: true }) },
+    },
+  });
   const retry = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000 };
   const owner = `bench-${process.pid}`;
-  const dispatcher = createDispatcher({ store, repos, rules: () => ruleSet!, integrationUser: 'snowline', logger, metrics });
+  const dispatcher = createDispatcher({
+    store,
+    repos,
+    rules: () => ruleSet!,
+    integrationUser: 'snowline',
+    logger,
+    metrics,
+  });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: 30_000, retry });
-  const outboxSender = createOutboxSender({ repos, target: { patch: async () => ({ modCount: 1 }), journalContains: async () => false, classify: () => 'permanent' }, logger, metrics, owner, retry });
-  const engine = createEngine({ repos, dispatcher, stepWorker, outboxSender, admission: createRunAdmission({ store, logger }), logger, metrics, owner, leaseMs: 30_000, tickMs: 200, concurrency: 64 });
+  const outboxSender = createOutboxSender({
+    repos,
+    target: { patch: async () => ({ modCount: 1 }), journalContains: async () => false, classify: () => 'permanent' },
+    logger,
+    metrics,
+    owner,
+    retry,
+  });
+  const engine = createEngine({
+    repos,
+    dispatcher,
+    stepWorker,
+    outboxSender,
+    admission: createRunAdmission({ store, logger }),
+    logger,
+    metrics,
+    owner,
+    leaseMs: 30_000,
+    tickMs: 200,
+    concurrency: 64,
+  });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const app = express();
-  app.use(webhookRouter({ secret: BENCH_WEBHOOK_SECRET, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 }, intake, logger, metrics));
+  app.use(
+    webhookRouter(
+      { secret: BENCH_WEBHOOK_SECRET, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 },
+      intake,
+      logger,
+      metrics,
+    ),
+  );
   app.use(errorHandler(logger));
   engine.start();
   let cpuMark = process.cpuUsage();
@@ -61,12 +109,20 @@ async function main(): Promise<void> {
     if (request.type === 'count') return process.send!({ type: 'count', started: startedAt.length });
     const cpu = process.cpuUsage(cpuMark);
     (globalThis as { gc?: () => void }).gc?.();
-    const report: InstanceReport = { type: 'report', startedAt, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1024 / 1024, heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024 };
+    const report: InstanceReport = {
+      type: 'report',
+      startedAt,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      rssMb: process.memoryUsage().rss / 1024 / 1024,
+      heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+    };
     process.send!(report);
   });
   // Exit normally (so --cpu-prof writes its profile); the work left in the store dies with the bench.
   process.on('SIGTERM', () => process.exit(0));
-  const server = app.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as { port: number }).port}\n`));
+  const server = app.listen(0, '127.0.0.1', () =>
+    process.stdout.write(`${(server.address() as { port: number }).port}\n`),
+  );
 }
 
 void main();

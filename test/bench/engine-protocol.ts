@@ -21,7 +21,10 @@ rules:
 export const BENCH_CATALOG: MappingCatalog = {
   fieldExists: () => true,
   connectorExists: (c) => c === 'bench',
-  action: (c, a) => (c === 'bench' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.unknown() } : undefined),
+  action: (c, a) =>
+    c === 'bench' && a === 'launch'
+      ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.unknown() }
+      : undefined,
   template: () => undefined,
   withTemplates() {
     return this;

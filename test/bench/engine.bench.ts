@@ -46,7 +46,11 @@ interface Instance {
 
 async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
   const script = join(__dirname, `engine-instance${__filename.slice(-3)}`);
-  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv.filter((a) => a !== '--expose-gc'), script], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', ...process.execArgv.filter((a) => a !== '--expose-gc'), script],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...env } },
+  );
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`bench instance exited with ${code}`)));
@@ -67,10 +71,19 @@ function signedEvent(): { number: string; body: Buffer; headers: Record<string, 
   const n = ticketSeq++;
   const sysId = randomBytes(16).toString('hex');
   const number = `INC${String(n).padStart(7, '0')}`;
-  const body = Buffer.from(JSON.stringify({
-    event: 'inserted', table: 'incident', sys_id: sysId, number, sys_mod_count: '0', sys_updated_on: '2026-11-28 09:00:00',
-    sys_updated_by: 'bench', changed_fields: [], record: { sys_id: sysId, short_description: `nginx is down on web-${n % 50}`, state: '1' },
-  }));
+  const body = Buffer.from(
+    JSON.stringify({
+      event: 'inserted',
+      table: 'incident',
+      sys_id: sysId,
+      number,
+      sys_mod_count: '0',
+      sys_updated_on: '2026-11-28 09:00:00',
+      sys_updated_by: 'bench',
+      changed_fields: [],
+      record: { sys_id: sysId, short_description: `nginx is down on web-${n % 50}`, state: '1' },
+    }),
+  );
   const { timestamp, signature } = signWebhook(BENCH_WEBHOOK_SECRET, body);
   return { number, body, headers: { 'x-snowline-timestamp': timestamp, 'x-snowline-signature': signature } };
 }
@@ -78,10 +91,20 @@ function signedEvent(): { number: string; body: Buffer; headers: Record<string, 
 function post(agent: http.Agent, url: string, event: { body: Buffer; headers: Record<string, string> }): Promise<void> {
   const target = new URL(url);
   return new Promise((resolve) => {
-    const req = http.request({ agent, method: 'POST', hostname: target.hostname, port: target.port, path: target.pathname, headers: { 'content-type': 'application/json', 'content-length': event.body.length, ...event.headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
+    const req = http.request(
+      {
+        agent,
+        method: 'POST',
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        headers: { 'content-type': 'application/json', 'content-length': event.body.length, ...event.headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', () => resolve());
     req.end(event.body);
   });
@@ -100,12 +123,21 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
   const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-'));
   const schema = `bench_${Date.now()}`;
   // Set even when empty: the parent's own BENCH_DATABASE_URL must not turn a SQLite instance into a PostgreSQL one.
-  const env = { BENCH_DB: join(dir, 'bench.db'), BENCH_JOB_CHECK_MS: String(options.jobCheckMs), BENCH_DATABASE_URL: options.postgresUrl ?? '', BENCH_SCHEMA: options.postgresUrl ? schema : '' };
+  const env = {
+    BENCH_DB: join(dir, 'bench.db'),
+    BENCH_JOB_CHECK_MS: String(options.jobCheckMs),
+    BENCH_DATABASE_URL: options.postgresUrl ?? '',
+    BENCH_SCHEMA: options.postgresUrl ? schema : '',
+  };
   const instances: Instance[] = [];
   try {
     // The first instance migrates the schema before the others open it.
     for (let i = 0; i < options.instances; i++) instances.push(await startInstance(env));
-    const started = async () => (await Promise.all(instances.map((i) => i.ask<{ started: number }>({ type: 'count' })))).reduce((sum, c) => sum + c.started, 0);
+    const started = async () =>
+      (await Promise.all(instances.map((i) => i.ask<{ started: number }>({ type: 'count' })))).reduce(
+        (sum, c) => sum + c.started,
+        0,
+      );
     const until = async (count: number) => {
       while ((await started()) < count) await new Promise((r) => setTimeout(r, 20));
     };
@@ -113,10 +145,21 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
     // 1. burst, spread over the instances
     await Promise.all(instances.map((i) => i.ask({ type: 'mark' })));
     const burstStart = performance.now();
-    await Promise.all(instances.map((instance, k) => postLoad(instance.url, Array.from({ length: Math.ceil((options.burst - k) / options.instances) }, signedEvent), Math.ceil(64 / options.instances))));
+    await Promise.all(
+      instances.map((instance, k) =>
+        postLoad(
+          instance.url,
+          Array.from({ length: Math.ceil((options.burst - k) / options.instances) }, signedEvent),
+          Math.ceil(64 / options.instances),
+        ),
+      ),
+    );
     await until(options.burst);
     const startedPerSecond = options.burst / ((performance.now() - burstStart) / 1000);
-    const burstCpuMs = (await Promise.all(instances.map((i) => i.ask<InstanceReport>({ type: 'report' })))).reduce((sum, r) => sum + r.cpuMs, 0);
+    const burstCpuMs = (await Promise.all(instances.map((i) => i.ask<InstanceReport>({ type: 'report' })))).reduce(
+      (sum, r) => sum + r.cpuMs,
+      0,
+    );
 
     // 2. paced: each webhook sent at its time, round-robin over the instances
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -137,11 +180,19 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
 
     // 3. figures, with every run waiting
     const reports = await Promise.all(instances.map((i) => i.ask<InstanceReport>({ type: 'report' })));
-    const latencies = reports.flatMap((r) => r.startedAt.filter(([n]) => sentAt.has(n)).map(([n, at]) => at - sentAt.get(n)!)).sort((a, b) => a - b);
+    const latencies = reports
+      .flatMap((r) => r.startedAt.filter(([n]) => sentAt.has(n)).map(([n, at]) => at - sentAt.get(n)!))
+      .sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
     return {
-      store: options.postgresUrl ? 'postgres' : 'sqlite', instances: options.instances, runs: options.burst + options.paced, startedPerSecond,
-      cpuUsPerRun: (burstCpuMs * 1000) / options.burst, p50Ms: pct(0.5), p99Ms: pct(0.99), offeredPerSecond: options.ratePerSecond,
+      store: options.postgresUrl ? 'postgres' : 'sqlite',
+      instances: options.instances,
+      runs: options.burst + options.paced,
+      startedPerSecond,
+      cpuUsPerRun: (burstCpuMs * 1000) / options.burst,
+      p50Ms: pct(0.5),
+      p99Ms: pct(0.99),
+      offeredPerSecond: options.ratePerSecond,
       rssMb: Math.max(...reports.map((r) => r.rssMb)),
       heapUsedMb: Math.max(...reports.map((r) => r.heapUsedMb)),
     };

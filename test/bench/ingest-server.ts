@@ -23,11 +23,21 @@ async function main(mode: string): Promise<void> {
     });
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-'));
-    const store = await openStore({ sqlitePath: process.env.BENCH_DB ?? join(dir, 'bench.db'), postgresUrl: process.env.BENCH_DATABASE_URL });
+    const store = await openStore({
+      sqlitePath: process.env.BENCH_DB ?? join(dir, 'bench.db'),
+      postgresUrl: process.env.BENCH_DATABASE_URL,
+    });
     const repos = repositories(store);
     const metrics = createMetrics();
     const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => undefined });
-    app.use(webhookRouter({ secret: 'bench-secret', replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 }, intake, silentLogger(), metrics));
+    app.use(
+      webhookRouter(
+        { secret: 'bench-secret', replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 },
+        intake,
+        silentLogger(),
+        metrics,
+      ),
+    );
     app.use(errorHandler(silentLogger()));
   }
   const server = app.listen(0, '127.0.0.1', () => {

@@ -5,9 +5,15 @@ import { signWebhook } from '../../src/security/webhook-signature';
 import { postLoad, type LoadResult } from './load';
 
 /** Starts a benchmark target in its own process (the load generator must not share its core). */
-async function startTarget(mode: 'bare' | 'ingest', env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
+async function startTarget(
+  mode: 'bare' | 'ingest',
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const script = join(__dirname, `ingest-server${__filename.slice(-3)}`);
-  const child = spawn(process.execPath, [...process.execArgv, script, mode], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...process.execArgv, script, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));
@@ -18,17 +24,35 @@ async function startTarget(mode: 'bare' | 'ingest', env: NodeJS.ProcessEnv = {})
 function signedEvents(count: number) {
   return Array.from({ length: count }, (_, i) => {
     const sysId = randomBytes(16).toString('hex');
-    const body = Buffer.from(JSON.stringify({
-      event: 'inserted', table: 'incident', sys_id: sysId, number: `INC${String(1000000 + i).padStart(7, '0')}`, sys_mod_count: '0',
-      sys_updated_on: '2026-11-28 09:00:00', sys_updated_by: 'bench', changed_fields: ['short_description'],
-      record: { sys_id: sysId, short_description: `nginx is down on web-${i % 50}`, state: '1', active: 'true', priority: '3', description: 'x'.repeat(400) },
-    }));
+    const body = Buffer.from(
+      JSON.stringify({
+        event: 'inserted',
+        table: 'incident',
+        sys_id: sysId,
+        number: `INC${String(1000000 + i).padStart(7, '0')}`,
+        sys_mod_count: '0',
+        sys_updated_on: '2026-11-28 09:00:00',
+        sys_updated_by: 'bench',
+        changed_fields: ['short_description'],
+        record: {
+          sys_id: sysId,
+          short_description: `nginx is down on web-${i % 50}`,
+          state: '1',
+          active: 'true',
+          priority: '3',
+          description: 'x'.repeat(400),
+        },
+      }),
+    );
     const { timestamp, signature } = signWebhook('bench-secret', body);
     return { body, headers: { 'x-snowline-timestamp': timestamp, 'x-snowline-signature': signature } };
   });
 }
 
-export async function benchIngest(count: number, concurrency: number): Promise<{ bare: LoadResult; ingest: LoadResult; ingestPostgres?: LoadResult }> {
+export async function benchIngest(
+  count: number,
+  concurrency: number,
+): Promise<{ bare: LoadResult; ingest: LoadResult; ingestPostgres?: LoadResult }> {
   const run = async (mode: 'bare' | 'ingest', env?: NodeJS.ProcessEnv) => {
     const target = await startTarget(mode, env);
     try {
@@ -40,6 +64,8 @@ export async function benchIngest(count: number, concurrency: number): Promise<{
   };
   const bare = await run('bare');
   const ingest = await run('ingest');
-  const ingestPostgres = process.env.BENCH_DATABASE_URL ? await run('ingest', { BENCH_DATABASE_URL: process.env.BENCH_DATABASE_URL }) : undefined;
+  const ingestPostgres = process.env.BENCH_DATABASE_URL
+    ? await run('ingest', { BENCH_DATABASE_URL: process.env.BENCH_DATABASE_URL })
+    : undefined;
   return { bare, ingest, ingestPostgres };
 }

@@ -14,9 +14,14 @@ export interface LoadResult {
  * Sends `bodies` as POSTs to `url` with `concurrency` requests in flight over keep-alive
  * connections; a bounded, self-stopping load for loopback servers only.
  */
-export async function postLoad(url: string, bodies: { body: Buffer; headers: Record<string, string> }[], concurrency: number): Promise<LoadResult> {
+export async function postLoad(
+  url: string,
+  bodies: { body: Buffer; headers: Record<string, string> }[],
+  concurrency: number,
+): Promise<LoadResult> {
   const target = new URL(url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new RangeError('load is only sent to loopback');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))
+    throw new RangeError('load is only sent to loopback');
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
@@ -27,7 +32,14 @@ export async function postLoad(url: string, bodies: { body: Buffer; headers: Rec
     new Promise<void>((resolve) => {
       const t0 = process.hrtime.bigint();
       const req = http.request(
-        { agent, method: 'POST', hostname: target.hostname, port: target.port, path: target.pathname, headers: { 'content-type': 'application/json', 'content-length': item.body.length, ...item.headers } },
+        {
+          agent,
+          method: 'POST',
+          hostname: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          headers: { 'content-type': 'application/json', 'content-length': item.body.length, ...item.headers },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -52,5 +64,13 @@ export async function postLoad(url: string, bodies: { body: Buffer; headers: Rec
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { requests: bodies.length, errors, seconds, perSecond: bodies.length / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses };
+  return {
+    requests: bodies.length,
+    errors,
+    seconds,
+    perSecond: bodies.length / seconds,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    statuses,
+  };
 }

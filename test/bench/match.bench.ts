@@ -14,13 +14,23 @@ export function rulesYaml(count: number): string {
   const lines = ['table: incident', 'rules:'];
   for (let i = 0; i < count; i++) {
     const condition =
-      i % 100 === 0 ? `active=true^short_descriptionLIKEservice-${i} is down^priority<=2`
-      : i % 5 === 1 ? `active=true^category=cat-${i % 200}^short_descriptionLIKEdisk full on host-${i}`
-      : `assignment_group=${(i % 1000).toString(16).padStart(32, '0')}^active=true^stateIN1,2^short_descriptionLIKEerror ${i}`;
+      i % 100 === 0
+        ? `active=true^short_descriptionLIKEservice-${i} is down^priority<=2`
+        : i % 5 === 1
+          ? `active=true^category=cat-${i % 200}^short_descriptionLIKEdisk full on host-${i}`
+          : `assignment_group=${(i % 1000).toString(16).padStart(32, '0')}^active=true^stateIN1,2^short_descriptionLIKEerror ${i}`;
     const on = i % 3 === 0 ? '[inserted]' : i % 3 === 1 ? '[inserted, updated]' : '[{ changes: [priority] }]';
     lines.push(
-      `  - id: rule-${i}`, `    description: generated rule ${i}`, '    owner: Bench', '    risk: low', `    priority: ${i % 100}`,
-      `    on: ${on}`, `    condition: "${condition}"`, '    steps:', '      - name: note', '        use: servicenow.add_work_note',
+      `  - id: rule-${i}`,
+      `    description: generated rule ${i}`,
+      '    owner: Bench',
+      '    risk: low',
+      `    priority: ${i % 100}`,
+      `    on: ${on}`,
+      `    condition: "${condition}"`,
+      '    steps:',
+      '      - name: note',
+      '        use: servicenow.add_work_note',
       '        with: { table: incident, sys_id: "{{ ticket.sys_id }}", text: matched }',
     );
   }
@@ -33,8 +43,12 @@ function events(count: number): MatchInput[] {
     trigger: n % 2 ? 'updated' : 'inserted',
     changedFields: n % 4 === 1 ? ['priority'] : [],
     record: {
-      sys_id: n.toString(16).padStart(32, '0'), active: 'true', state: String(1 + (n % 3)), priority: String(1 + (n % 5)),
-      category: `cat-${n % 250}`, assignment_group: (n % 1200).toString(16).padStart(32, '0'),
+      sys_id: n.toString(16).padStart(32, '0'),
+      active: 'true',
+      state: String(1 + (n % 3)),
+      priority: String(1 + (n % 5)),
+      category: `cat-${n % 250}`,
+      assignment_group: (n % 1200).toString(16).padStart(32, '0'),
       short_description: n % 7 ? `error ${n % 1000} in checkout` : `service-${n % 50} is down`,
     },
   }));
@@ -45,11 +59,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export function benchMatch(sizes: readonly number[] = [10, 1000, 10000], samples = Number(process.env.BENCH_MATCH_SAMPLES ?? 20000)): { rules: number; medianUs: number; p99Us: number; matchedPerEvent: number }[] {
+export function benchMatch(
+  sizes: readonly number[] = [10, 1000, 10000],
+  samples = Number(process.env.BENCH_MATCH_SAMPLES ?? 20000),
+): { rules: number; medianUs: number; p99Us: number; matchedPerEvent: number }[] {
   const catalog = mappingCatalog(connectors);
   return sizes.map((size) => {
     const { ruleSet, problems } = buildRuleSet({ 'incident.yaml': rulesYaml(size) }, catalog);
-    if (!ruleSet) throw new Error(`bench rules invalid: ${problems.slice(0, 3).map((p) => p.message).join('; ')}`);
+    if (!ruleSet)
+      throw new Error(
+        `bench rules invalid: ${problems
+          .slice(0, 3)
+          .map((p) => p.message)
+          .join('; ')}`,
+      );
     const inputs = events(2000);
     for (let i = 0; i < 5000; i++) matchEvent(ruleSet, inputs[i % inputs.length]!); // warm-up (JIT)
     const times: number[] = [];
@@ -62,6 +85,11 @@ export function benchMatch(sizes: readonly number[] = [10, 1000, 10000], samples
       matched += result.matched.length;
     }
     times.sort((a, b) => a - b);
-    return { rules: size, medianUs: median(times), p99Us: times[Math.floor(times.length * 0.99)]!, matchedPerEvent: matched / samples };
+    return {
+      rules: size,
+      medianUs: median(times),
+      p99Us: times[Math.floor(times.length * 0.99)]!,
+      matchedPerEvent: matched / samples,
+    };
   });
 }

@@ -21,9 +21,20 @@ export interface PollerBenchResult {
  * fresh SQLite inbox, 200 rows per keyset page. Counts the Table API requests it took.
  */
 export async function benchPoller(records: number): Promise<PollerBenchResult> {
-  const sandbox = createSandbox({ user: 'admin', password: 'admin', awxToken: 'sandbox', webhookSecret: 'bench-secret', webhooksEnabled: false, jobDurationMs: 1000 });
+  const sandbox = createSandbox({
+    user: 'admin',
+    password: 'admin',
+    awxToken: 'sandbox',
+    webhookSecret: 'bench-secret',
+    webhooksEnabled: false,
+    jobDurationMs: 1000,
+  });
   const { url } = await sandbox.listen(0);
-  const client = new ServiceNowClient({ url, auth: { type: 'basic', username: 'admin', password: 'admin' }, maxConcurrent: 16 });
+  const client = new ServiceNowClient({
+    url,
+    auth: { type: 'basic', username: 'admin', password: 'admin' },
+    maxConcurrent: 16,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-'));
   const store = await openStore({ sqlitePath: join(dir, 'bench.db') });
   try {
@@ -40,7 +51,15 @@ export async function benchPoller(records: number): Promise<PollerBenchResult> {
     const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => {} });
     let requests = 0;
     const counting = { query: (...args: Parameters<ServiceNowClient['query']>) => (requests++, client.query(...args)) };
-    const poller = createPoller({ client: counting, intake, watermarks: repos.watermarks, logger: silentLogger(), metrics, tables: ['incident'], overlapSeconds: 5 });
+    const poller = createPoller({
+      client: counting,
+      intake,
+      watermarks: repos.watermarks,
+      logger: silentLogger(),
+      metrics,
+      tables: ['incident'],
+      overlapSeconds: 5,
+    });
     const started = process.hrtime.bigint();
     const fresh = await poller.pollOnce();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -13,7 +13,10 @@ import { benchPoller } from './poller.bench';
  * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
-  return `engine (${r.store}, ${r.instances} inst.)`.padEnd(28) + ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s (${r.cpuUsPerRun.toFixed(0)} µs CPU/run)   at ${r.offeredPerSecond}/s: webhook → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB (heap ${r.heapUsedMb.toFixed(0)} MB) with ${r.runs} runs waiting`;
+  return (
+    `engine (${r.store}, ${r.instances} inst.)`.padEnd(28) +
+    ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s (${r.cpuUsPerRun.toFixed(0)} µs CPU/run)   at ${r.offeredPerSecond}/s: webhook → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB (heap ${r.heapUsedMb.toFixed(0)} MB) with ${r.runs} runs waiting`
+  );
 }
 
 async function engineFigures(): Promise<void> {
@@ -21,7 +24,9 @@ async function engineFigures(): Promise<void> {
   const ratePerSecond = Number(process.env.BENCH_RATE ?? 500);
   const jobCheckMs = Number(process.env.BENCH_JOB_CHECK_MS ?? 60_000);
   const base = { burst, paced: ratePerSecond * 10, ratePerSecond, jobCheckMs, instances: 1 };
-  console.log(`engine: ${burst} signed webhooks (64 in flight), then ${base.paced} at ${ratePerSecond}/s; Snowline in child processes; backend jobs never finish (checked every ${jobCheckMs} ms)`);
+  console.log(
+    `engine: ${burst} signed webhooks (64 in flight), then ${base.paced} at ${ratePerSecond}/s; Snowline in child processes; backend jobs never finish (checked every ${jobCheckMs} ms)`,
+  );
   console.log(engineLine(await benchEngine(base)));
   const postgresUrl = process.env.BENCH_DATABASE_URL;
   if (!postgresUrl) return;
@@ -34,8 +39,13 @@ function line(name: string, r: LoadResult): string {
 }
 
 async function main(): Promise<void> {
-  console.log('rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)');
-  for (const r of benchMatch()) console.log(`${String(r.rules).padStart(6)} rules   median ${r.medianUs.toFixed(2).padStart(7)} µs   p99 ${r.p99Us.toFixed(2).padStart(7)} µs   ${r.matchedPerEvent.toFixed(2)} rules matched per event`);
+  console.log(
+    'rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)',
+  );
+  for (const r of benchMatch())
+    console.log(
+      `${String(r.rules).padStart(6)} rules   median ${r.medianUs.toFixed(2).padStart(7)} µs   p99 ${r.p99Us.toFixed(2).padStart(7)} µs   ${r.matchedPerEvent.toFixed(2)} rules matched per event`,
+    );
   if (process.env.BENCH_MATCH_ONLY === '1') return;
   await engineFigures();
   if (process.env.BENCH_ENGINE_ONLY === '1') return;
@@ -49,8 +59,12 @@ async function main(): Promise<void> {
   console.log(`ingest / bare = ${((ingest.perSecond / bare.perSecond) * 100).toFixed(0)} %`);
   const pollRecords = Number(process.env.BENCH_POLL_RECORDS ?? 2000);
   const poll = await benchPoller(pollRecords);
-  console.log(`poller catch-up: ${poll.records} incidents from the sandbox (same process) into SQLite, keyset pages of 200`);
-  console.log(`${'Table API poller'.padEnd(28)} ${poll.perSecond.toFixed(0).padStart(7)} records/s   ${poll.seconds.toFixed(2)} s   ${poll.requests} requests`);
+  console.log(
+    `poller catch-up: ${poll.records} incidents from the sandbox (same process) into SQLite, keyset pages of 200`,
+  );
+  console.log(
+    `${'Table API poller'.padEnd(28)} ${poll.perSecond.toFixed(0).padStart(7)} records/s   ${poll.seconds.toFixed(2)} s   ${poll.requests} requests`,
+  );
 }
 
 main().catch((err) => {

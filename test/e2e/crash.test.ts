@@ -6,7 +6,13 @@ import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
 import { createSandbox, type Sandbox } from '../../src/sandbox/server';
-import { startServe, successNotesByIncident, waitFor, waitHealthy, type SnowlineProcess } from '../helpers/snowline-process';
+import {
+  startServe,
+  successNotesByIncident,
+  waitFor,
+  waitHealthy,
+  type SnowlineProcess,
+} from '../helpers/snowline-process';
 import { freePort } from '../helpers/waiting';
 
 /**
@@ -37,16 +43,35 @@ describe('a Snowline process killed with SIGKILL while 200 incidents are in flig
   it('resolves every incident once, with one job per run step, whatever the kills interrupted', async () => {
     dir = mkdtempSync(join(tmpdir(), 'snowline-crash-'));
     const port = await freePort();
-    sandbox = createSandbox({ user: 'admin', password: 'admin', awxToken: 'sandbox', webhookUrl: `http://127.0.0.1:${port}/webhooks/servicenow`, webhookSecret: WEBHOOK_SECRET, webhooksEnabled: true, jobDurationMs: 400, logger: silentLogger() });
+    sandbox = createSandbox({
+      user: 'admin',
+      password: 'admin',
+      awxToken: 'sandbox',
+      webhookUrl: `http://127.0.0.1:${port}/webhooks/servicenow`,
+      webhookSecret: WEBHOOK_SECRET,
+      webhooksEnabled: true,
+      jobDurationMs: 400,
+      logger: silentLogger(),
+    });
     const { url } = await sandbox.listen(0, '127.0.0.1');
     sn = axios.create({ baseURL: url, auth: { username: 'admin', password: 'admin' } });
-    const config = parse(readFileSync(join(__dirname, '..', '..', 'config', 'default.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const config = parse(readFileSync(join(__dirname, '..', '..', 'config', 'default.yaml'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     config.engine = { ...config.engine, tickMs: 100 };
     writeFileSync(join(dir, 'snowline.yaml'), stringify(config));
     const env = {
-      SNOWLINE_CONFIG: join(dir, 'snowline.yaml'), SNOWLINE_DB: join(dir, 'snowline.db'),
-      SERVICENOW_URL: url, SERVICENOW_USER: 'admin', SERVICENOW_PASSWORD: 'admin', AWX_URL: url, AWX_TOKEN: 'sandbox',
-      SNOWLINE_WEBHOOK_SECRET: WEBHOOK_SECRET, SNOWLINE_JWT_SECRET: 'crash-test-jwt-secret-0123456789abcdef', SNOWLINE_POLL_SECONDS: '2',
+      SNOWLINE_CONFIG: join(dir, 'snowline.yaml'),
+      SNOWLINE_DB: join(dir, 'snowline.db'),
+      SERVICENOW_URL: url,
+      SERVICENOW_USER: 'admin',
+      SERVICENOW_PASSWORD: 'admin',
+      AWX_URL: url,
+      AWX_TOKEN: 'sandbox',
+      SNOWLINE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SNOWLINE_JWT_SECRET: 'crash-test-jwt-secret-0123456789abcdef',
+      SNOWLINE_POLL_SECONDS: '2',
     };
     const start = async () => {
       current = startServe(port, env);
@@ -57,7 +82,9 @@ describe('a Snowline process killed with SIGKILL while 200 incidents are in flig
     const sysIds: string[] = [];
     const open = async (count: number) => {
       for (let i = 0; i < count; i++) {
-        const { data } = await sn.post('/api/now/table/incident', { short_description: `nginx is down on web-${String(sysIds.length).padStart(3, '0')}` });
+        const { data } = await sn.post('/api/now/table/incident', {
+          short_description: `nginx is down on web-${String(sysIds.length).padStart(3, '0')}`,
+        });
         sysIds.push((data as { result: { sys_id: string } }).result.sys_id);
       }
     };
@@ -72,16 +99,28 @@ describe('a Snowline process killed with SIGKILL while 200 incidents are in flig
     }
     await open(INCIDENTS - sysIds.length);
 
-    await waitFor(async () => {
-      const { data } = await sn.get('/api/now/table/incident', { params: { sysparm_query: 'short_descriptionLIKEnginx is down^state!=6', sysparm_fields: 'number', sysparm_limit: 1 } });
-      return (data as { result: unknown[] }).result.length === 0 ? true : undefined;
-    }, 'every incident is resolved', 150_000);
+    await waitFor(
+      async () => {
+        const { data } = await sn.get('/api/now/table/incident', {
+          params: {
+            sysparm_query: 'short_descriptionLIKEnginx is down^state!=6',
+            sysparm_fields: 'number',
+            sysparm_limit: 1,
+          },
+        });
+        return (data as { result: unknown[] }).result.length === 0 ? true : undefined;
+      },
+      'every incident is resolved',
+      150_000,
+    );
 
     const successNotes = await successNotesByIncident(sn);
     expect(sysIds.map((id) => successNotes.get(id) ?? 0)).toEqual(Array(INCIDENTS).fill(1));
     const db = new Database(join(dir, 'snowline.db'), { readonly: true });
     try {
-      const controllerSteps = db.prepare("SELECT count(*) AS n FROM steps WHERE connector = 'ansible'").get() as { n: number };
+      const controllerSteps = db.prepare("SELECT count(*) AS n FROM steps WHERE connector = 'ansible'").get() as {
+        n: number;
+      };
       const { data: jobs } = await sn.get('/api/v2/jobs/', { params: { page_size: 1 } });
       expect(controllerSteps.n).toBe(INCIDENTS);
       expect((jobs as { count: number }).count).toBe(controllerSteps.n);

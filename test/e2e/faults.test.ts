@@ -19,7 +19,11 @@ import { eventually, freePort } from '../helpers/waiting';
 
 /** Settings scaled for a test: short client timeouts, quick retries, a breaker that opens after 3 failures for 1.5 s. */
 const SCALED = {
-  engine: { tickMs: 50, retry: { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 1000 }, breakers: { ansible: { failureThreshold: 3, resetAfterMs: 1500 } } },
+  engine: {
+    tickMs: 50,
+    retry: { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 1000 },
+    breakers: { ansible: { failureThreshold: 3, resetAfterMs: 1500 } },
+  },
   awx: { timeoutMs: 1500, pollIntervalMs: 200, retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 200 } },
   servicenow: { timeoutMs: 1500, pollSeconds: 3600 },
   sandbox: { jobDurationMs: 300 },
@@ -29,7 +33,10 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = base[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? merge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object'
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -45,13 +52,19 @@ interface Harness {
 async function startSnowline(): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-faults-'));
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, stringify(merge(parse(readFileSync('config/default.yaml', 'utf8')) as Record<string, unknown>, SCALED)));
+  writeFileSync(
+    configFile,
+    stringify(merge(parse(readFileSync('config/default.yaml', 'utf8')) as Record<string, unknown>, SCALED)),
+  );
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const config = loadConfig({
     file: configFile,
     env: {
-      PORT: String(port), SNOWLINE_SANDBOX_PORT: String(sandboxPort), SNOWLINE_DB: join(dir, 'snowline.db'),
-      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, LOG_LEVEL: 'error',
+      PORT: String(port),
+      SNOWLINE_SANDBOX_PORT: String(sandboxPort),
+      SNOWLINE_DB: join(dir, 'snowline.db'),
+      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`,
+      LOG_LEVEL: 'error',
     },
   });
   const app = await startApp(config, createLogger('error'));
@@ -79,7 +92,9 @@ async function injected(h: Harness, target: FaultTarget): Promise<Record<string,
 async function openIncidents(h: Harness, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const created = await h.sandbox.post('/api/now/table/incident', { short_description: `svc${i} is down on web-0${(i % 2) + 1}` });
+    const created = await h.sandbox.post('/api/now/table/incident', {
+      short_description: `svc${i} is down on web-0${(i % 2) + 1}`,
+    });
     ids.push(created.data.result.sys_id as string);
   }
   return ids;
@@ -96,10 +111,20 @@ async function expectEachResolvedOnce(h: Harness, sysIds: string[]): Promise<voi
       return data.result.state === '6' ? true : undefined;
     });
   }
-  const jobs = (await h.sandbox.get('/api/v2/jobs/', { params: { page_size: 200 } })).data.results as Array<{ id: number; extra_vars: string }>;
+  const jobs = (await h.sandbox.get('/api/v2/jobs/', { params: { page_size: 200 } })).data.results as Array<{
+    id: number;
+    extra_vars: string;
+  }>;
   for (const sysId of sysIds) {
-    const notes = (await h.sandbox.get('/api/now/table/sys_journal_field', { params: { sysparm_query: `element_id=${sysId}^element=work_notes` } })).data.result as Array<{ value: string }>;
-    const launched = jobs.filter((j) => (JSON.parse(j.extra_vars) as { snowline: { ticket: { sys_id: string } } }).snowline.ticket.sys_id === sysId);
+    const notes = (
+      await h.sandbox.get('/api/now/table/sys_journal_field', {
+        params: { sysparm_query: `element_id=${sysId}^element=work_notes` },
+      })
+    ).data.result as Array<{ value: string }>;
+    const launched = jobs.filter(
+      (j) =>
+        (JSON.parse(j.extra_vars) as { snowline: { ticket: { sys_id: string } } }).snowline.ticket.sys_id === sysId,
+    );
     expect({ sysId, notes: notes.length, jobs: launched.length }).toEqual({ sysId, notes: 1, jobs: 1 });
     expect(notes[0]!.value).toContain(`controller job ${launched[0]!.id}`);
     expect(notes[0]!.value).toContain('Outcome: succeeded');
@@ -141,7 +166,9 @@ describe('fault injection on the real app and sandbox', () => {
     await expectEachResolvedOnce(h, ids);
     // Four launches refused, then exactly one per incident let through.
     expect(await injected(h, 'awx')).toEqual({ '503': 4, pass: 3 });
-    expect(await metric(h, 'snowline_step_retries_total{action="ansible.launch_job_template",failure="transient"}')).toBeGreaterThan(0);
+    expect(
+      await metric(h, 'snowline_step_retries_total{action="ansible.launch_job_template",failure="transient"}'),
+    ).toBeGreaterThan(0);
   });
 
   it('launches and write-backs answered after the client gave up are ambiguous: looked up, never repeated', async () => {
@@ -154,7 +181,9 @@ describe('fault injection on the real app and sandbox', () => {
     expect(await injected(h, 'awx')).toEqual({ slow: 2, pass: 1 });
     // The late PATCH was found in the journal; the other two incidents' PATCHes went through once.
     expect(await injected(h, 'servicenow')).toEqual({ slow: 1, pass: 2 });
-    expect(await metric(h, 'snowline_step_retries_total{action="ansible.launch_job_template",failure="ambiguous"}')).toBe(2);
+    expect(
+      await metric(h, 'snowline_step_retries_total{action="ansible.launch_job_template",failure="ambiguous"}'),
+    ).toBe(2);
     expect(await metric(h, 'snowline_writebacks_total{result="already_delivered"}')).toBe(1);
   });
 
@@ -163,18 +192,32 @@ describe('fault injection on the real app and sandbox', () => {
     const ids = await openIncidents(h, 6);
     await eventually(async () => ((await circuits(h)).ansible === 'open' ? true : undefined));
     expect(await metric(h, 'snowline_circuit_state{connector="ansible"}')).toBe(2);
-    const token = issueToken({ secret: h.jwtSecret, issuer: 'snowline', audience: 'snowline-api' }, 'faults', ['viewer'], 300);
+    const token = issueToken(
+      { secret: h.jwtSecret, issuer: 'snowline', audience: 'snowline-api' },
+      'faults',
+      ['viewer'],
+      300,
+    );
     const waiting = await eventually(async () => {
-      const { data } = await axios.get(`${h.app.url}/api/v1/runs`, { params: { limit: 50 }, headers: { Authorization: `Bearer ${token}` } });
+      const { data } = await axios.get(`${h.app.url}/api/v1/runs`, {
+        params: { limit: 50 },
+        headers: { Authorization: `Bearer ${token}` },
+      });
       const runs = data as Array<{ state: string; steps: Array<{ waitingFor: string | null }> }>;
-      return runs.length === 6 && runs.some((r) => r.steps[0]!.waitingFor === 'circuit open for connector ansible') ? runs : undefined;
+      return runs.length === 6 && runs.some((r) => r.steps[0]!.waitingFor === 'circuit open for connector ansible')
+        ? runs
+        : undefined;
     });
     expect(waiting.map((r) => r.state)).toEqual(Array(6).fill('running'));
 
     await expectEachResolvedOnce(h, ids);
     expect(await circuits(h)).toMatchObject({ ansible: 'closed' });
     expect(await metric(h, 'snowline_circuit_state{connector="ansible"}')).toBe(0);
-    expect(await metric(h, 'snowline_runs_finished_total{rule="restart-service-when-down",outcome="succeeded"}')).toBe(6);
-    expect(await metric(h, 'snowline_runs_finished_total{rule="restart-service-when-down",outcome="failed"}')).toBeUndefined();
+    expect(await metric(h, 'snowline_runs_finished_total{rule="restart-service-when-down",outcome="succeeded"}')).toBe(
+      6,
+    );
+    expect(
+      await metric(h, 'snowline_runs_finished_total{rule="restart-service-when-down",outcome="failed"}'),
+    ).toBeUndefined();
   });
 });

@@ -24,9 +24,13 @@ describe('the incident demo on the built-in sandbox', () => {
     const [port, sandboxPort] = [await freePort(), await freePort()];
     const config = loadConfig({
       env: {
-        PORT: String(port), SNOWLINE_SANDBOX_PORT: String(sandboxPort), SNOWLINE_DB: join(dir, 'snowline.db'),
-        SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, SNOWLINE_JWT_SECRET: jwtSecret,
-        SNOWLINE_SANDBOX_JOB_MS: '300', LOG_LEVEL: 'error',
+        PORT: String(port),
+        SNOWLINE_SANDBOX_PORT: String(sandboxPort),
+        SNOWLINE_DB: join(dir, 'snowline.db'),
+        SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`,
+        SNOWLINE_JWT_SECRET: jwtSecret,
+        SNOWLINE_SANDBOX_JOB_MS: '300',
+        LOG_LEVEL: 'error',
       },
     });
     app = await startApp(config, createLogger('error'));
@@ -43,12 +47,16 @@ describe('the incident demo on the built-in sandbox', () => {
     const { sys_id: sysId, number } = created.data.result as { sys_id: string; number: string };
 
     const resolved = await eventually(async () => {
-      const { data } = await sn.get(`/api/now/table/incident/${sysId}`, { params: { sysparm_fields: 'state,close_code' } });
+      const { data } = await sn.get(`/api/now/table/incident/${sysId}`, {
+        params: { sysparm_fields: 'state,close_code' },
+      });
       return data.result.state === '6' ? data.result : undefined;
     });
     expect(resolved.close_code).toBe('Solution provided');
 
-    const notes = await sn.get('/api/now/table/sys_journal_field', { params: { sysparm_query: `element_id=${sysId}^element=work_notes` } });
+    const notes = await sn.get('/api/now/table/sys_journal_field', {
+      params: { sysparm_query: `element_id=${sysId}^element=work_notes` },
+    });
     const values = (notes.data.result as Array<{ value: string }>).map((n) => n.value);
     expect(values).toHaveLength(1);
     expect(values[0]).toMatch(/restart-service-when-down/);
@@ -66,11 +74,24 @@ describe('the incident demo on the built-in sandbox', () => {
     });
     expect(attachments.map((a) => a.file_name)).toEqual(['restart-service.log']);
     const file = await sn.get(`/api/now/attachment/${attachments[0]!.sys_id}/file`, { responseType: 'text' });
-    const stdout = await sn.get(`/api/v2/jobs/${jobs.data.results[0].id}/stdout/`, { params: { format: 'txt' }, responseType: 'text' });
+    const stdout = await sn.get(`/api/v2/jobs/${jobs.data.results[0].id}/stdout/`, {
+      params: { format: 'txt' },
+      responseType: 'text',
+    });
     expect(file.data).toBe(stdout.data);
 
-    const token = issueToken({ secret: jwtSecret, issuer: 'snowline', audience: 'snowline-api' }, 'e2e', ['viewer'], 300);
-    const runs = await axios.get(`${app.url}/api/v1/runs`, { params: { ticket: number }, headers: { Authorization: `Bearer ${token}` } });
-    expect(runs.data).toEqual([expect.objectContaining({ rule: 'restart-service-when-down', ticket: number, state: 'succeeded' })]);
+    const token = issueToken(
+      { secret: jwtSecret, issuer: 'snowline', audience: 'snowline-api' },
+      'e2e',
+      ['viewer'],
+      300,
+    );
+    const runs = await axios.get(`${app.url}/api/v1/runs`, {
+      params: { ticket: number },
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(runs.data).toEqual([
+      expect.objectContaining({ rule: 'restart-service-when-down', ticket: number, state: 'succeeded' }),
+    ]);
   });
 });

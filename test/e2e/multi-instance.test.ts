@@ -6,7 +6,13 @@ import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
 import { createSandbox, type Sandbox } from '../../src/sandbox/server';
 import { openTestStore, TEST_POSTGRES_URL, type TestStore } from '../helpers/stores';
-import { successNotesByIncident, startServe, waitFor as eventually, waitHealthy, type SnowlineProcess as Instance } from '../helpers/snowline-process';
+import {
+  successNotesByIncident,
+  startServe,
+  waitFor as eventually,
+  waitHealthy,
+  type SnowlineProcess as Instance,
+} from '../helpers/snowline-process';
 import { freePort } from '../helpers/waiting';
 
 /**
@@ -31,7 +37,10 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
 
   /** Short leases and a quick leader check, so a killed instance's work moves within seconds. */
   function writeConfig(): string {
-    const config = parse(readFileSync(join(REPO_ROOT, 'config', 'default.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const config = parse(readFileSync(join(REPO_ROOT, 'config', 'default.yaml'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     config.engine = { ...config.engine, leaseMs: 3000, leaderCheckMs: 500, tickMs: 100 };
     const file = join(dir, 'snowline.yaml');
     writeFileSync(file, stringify(config));
@@ -40,9 +49,17 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
 
   async function startInstance(configFile: string, sandboxUrl: string): Promise<Instance> {
     const instance = startServe(await freePort(), {
-      SNOWLINE_CONFIG: configFile, DATABASE_URL: TEST_POSTGRES_URL, SNOWLINE_DB_SCHEMA: t.options.postgresSchema!, SNOWLINE_REDIS_URL: REDIS_URL,
-      SERVICENOW_URL: sandboxUrl, SERVICENOW_USER: 'admin', SERVICENOW_PASSWORD: 'admin', AWX_URL: sandboxUrl, AWX_TOKEN: 'sandbox',
-      SNOWLINE_WEBHOOK_SECRET: 'multi-instance-webhook-secret', SNOWLINE_JWT_SECRET: 'multi-instance-jwt-secret-0123456789',
+      SNOWLINE_CONFIG: configFile,
+      DATABASE_URL: TEST_POSTGRES_URL,
+      SNOWLINE_DB_SCHEMA: t.options.postgresSchema!,
+      SNOWLINE_REDIS_URL: REDIS_URL,
+      SERVICENOW_URL: sandboxUrl,
+      SERVICENOW_USER: 'admin',
+      SERVICENOW_PASSWORD: 'admin',
+      AWX_URL: sandboxUrl,
+      AWX_TOKEN: 'sandbox',
+      SNOWLINE_WEBHOOK_SECRET: 'multi-instance-webhook-secret',
+      SNOWLINE_JWT_SECRET: 'multi-instance-jwt-secret-0123456789',
       SNOWLINE_POLL_SECONDS: '1',
     });
     instances.push(instance);
@@ -58,7 +75,15 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
     dir = mkdtempSync(join(tmpdir(), 'snowline-multi-'));
     // Migrated once up front, as a deployment would before scaling out.
     t = await openTestStore('postgres');
-    sandbox = createSandbox({ user: 'admin', password: 'admin', awxToken: 'sandbox', webhookSecret: 'unused', webhooksEnabled: false, jobDurationMs: 1500, logger: silentLogger() });
+    sandbox = createSandbox({
+      user: 'admin',
+      password: 'admin',
+      awxToken: 'sandbox',
+      webhookSecret: 'unused',
+      webhooksEnabled: false,
+      jobDurationMs: 1500,
+      logger: silentLogger(),
+    });
     const { url } = await sandbox.listen(0, '127.0.0.1');
     sn = axios.create({ baseURL: url, auth: { username: 'admin', password: 'admin' } });
     const configFile = writeConfig();
@@ -83,23 +108,37 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
     const sysIds: string[] = [];
     const openIncidents = async (count: number) => {
       for (let i = 0; i < count; i++) {
-        const { data } = await sn.post('/api/now/table/incident', { short_description: `nginx is down on web-${String(sysIds.length).padStart(2, '0')}` });
+        const { data } = await sn.post('/api/now/table/incident', {
+          short_description: `nginx is down on web-${String(sysIds.length).padStart(2, '0')}`,
+        });
         sysIds.push((data as { result: { sys_id: string } }).result.sys_id);
       }
     };
     await openIncidents((INCIDENTS * 2) / 3);
     // Kill the leader while runs are in flight: some jobs launched, not all incidents resolved.
-    await eventually(async () => ((await sn.get('/api/v2/jobs/')).data.count >= INCIDENTS / 3 ? true : undefined), 'a third of the jobs launched');
+    await eventually(
+      async () => ((await sn.get('/api/v2/jobs/')).data.count >= INCIDENTS / 3 ? true : undefined),
+      'a third of the jobs launched',
+    );
     leader.process.kill('SIGKILL');
     // Only a leader polls: these incidents reach Snowline only if a survivor took over.
     await openIncidents(INCIDENTS / 3);
 
     const survivors = instances.filter((i) => i !== leader);
-    await eventually(async () => ((await Promise.all(survivors.map(isLeader))).filter(Boolean).length === 1 ? true : undefined), 'a survivor leads');
-    await eventually(async () => {
-      const { data } = await sn.get('/api/now/table/incident', { params: { sysparm_query: 'short_descriptionLIKEnginx is down^state!=6', sysparm_fields: 'number' } });
-      return (data as { result: unknown[] }).result.length === 0 ? true : undefined;
-    }, 'every incident is resolved', 45_000);
+    await eventually(
+      async () => ((await Promise.all(survivors.map(isLeader))).filter(Boolean).length === 1 ? true : undefined),
+      'a survivor leads',
+    );
+    await eventually(
+      async () => {
+        const { data } = await sn.get('/api/now/table/incident', {
+          params: { sysparm_query: 'short_descriptionLIKEnginx is down^state!=6', sysparm_fields: 'number' },
+        });
+        return (data as { result: unknown[] }).result.length === 0 ? true : undefined;
+      },
+      'every incident is resolved',
+      45_000,
+    );
 
     const successNotes = await successNotesByIncident(sn);
     expect(sysIds.map((id) => successNotes.get(id) ?? 0)).toEqual(Array(INCIDENTS).fill(1));
@@ -107,7 +146,11 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
     const runs = await t.store.db.selectFrom('runs').select(['id', 'state', 'sys_id']).execute();
     expect(runs.filter((r) => r.state === 'succeeded')).toHaveLength(INCIDENTS);
     expect(new Set(runs.map((r) => r.sys_id)).size).toBe(INCIDENTS);
-    const controllerSteps = await t.store.db.selectFrom('steps').select('id').where('connector', '=', 'ansible').execute();
+    const controllerSteps = await t.store.db
+      .selectFrom('steps')
+      .select('id')
+      .where('connector', '=', 'ansible')
+      .execute();
     const { data: jobs } = await sn.get('/api/v2/jobs/', { params: { page_size: 200 } });
     expect((jobs as { count: number }).count).toBe(controllerSteps.length);
     expect(controllerSteps).toHaveLength(INCIDENTS);

@@ -22,11 +22,23 @@ export async function startVault(token: string) {
     const leaseId = `database/creds/${req.params.role}/${randomBytes(6).toString('hex')}`;
     const password = `A1a-${randomBytes(9).toString('base64url')}`;
     leases.set(leaseId, { password, revoked: false });
-    res.json({ request_id: 'r', lease_id: leaseId, renewable: true, lease_duration: 600, data: { username: `v-snowline-${req.params.role}`, password }, warnings: null });
+    res.json({
+      request_id: 'r',
+      lease_id: leaseId,
+      renewable: true,
+      lease_duration: 600,
+      data: { username: `v-snowline-${req.params.role}`, password },
+      warnings: null,
+    });
   });
   app.get('/v1/secret/data/:name', (req, res) => {
     state.reads++;
-    res.json({ lease_id: '', lease_duration: 0, renewable: false, data: { data: { password: `kv-${req.params.name}-pw` }, metadata: { version: 3 } } });
+    res.json({
+      lease_id: '',
+      lease_duration: 0,
+      renewable: false,
+      data: { data: { password: `kv-${req.params.name}-pw` }, metadata: { version: 3 } },
+    });
   });
   app.put('/v1/sys/leases/revoke', (req, res) => {
     const lease = leases.get(String(req.body?.lease_id));
@@ -44,16 +56,20 @@ export async function startPam(user: { username: string; password: string }, acc
   const app = express();
   app.use(express.json());
   app.post('/PasswordVault/API/auth/CyberArk/Logon', (req, res) => {
-    if (req.body?.username !== user.username || req.body?.password !== user.password) return void res.status(403).json({ ErrorCode: 'ITATS004E', ErrorMessage: 'Authentication failure' });
+    if (req.body?.username !== user.username || req.body?.password !== user.password)
+      return void res.status(403).json({ ErrorCode: 'ITATS004E', ErrorMessage: 'Authentication failure' });
     const session = randomBytes(12).toString('hex');
     sessions.add(session);
     res.json(session);
   });
-  app.use('/PasswordVault/API', (req, res, next) => (sessions.has(req.get('Authorization') ?? '') ? next() : void res.status(401).json({ ErrorCode: 'PASWS006E' })));
+  app.use('/PasswordVault/API', (req, res, next) =>
+    sessions.has(req.get('Authorization') ?? '') ? next() : void res.status(401).json({ ErrorCode: 'PASWS006E' }),
+  );
   app.post('/PasswordVault/API/Accounts/:id/Password/Retrieve', (req, res) => {
     const password = accounts[req.params.id];
     if (password === undefined) return void res.status(404).json({ ErrorCode: 'PASWS165E' });
-    if (checkedOut.has(req.params.id)) return void res.status(409).json({ ErrorCode: 'ITATS543E', ErrorMessage: 'account is already checked out' });
+    if (checkedOut.has(req.params.id))
+      return void res.status(409).json({ ErrorCode: 'ITATS543E', ErrorMessage: 'account is already checked out' });
     checkedOut.set(req.params.id, String(req.body?.reason));
     log.push(`checkout ${req.params.id} ticket=${req.body?.TicketId}`);
     res.json(password);
@@ -73,5 +89,8 @@ export async function startPam(user: { username: string; password: string }, acc
 async function listen(app: express.Express) {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

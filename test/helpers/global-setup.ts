@@ -13,7 +13,9 @@ export default async function dropOldTestSchemas(): Promise<void> {
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_DROP_LOCK]);
-    const { rows } = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 't\\_%'`);
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 't\\_%'`,
+    );
     const cutoff = Math.floor(Date.now() / 1000) - STALE_AFTER_SECONDS;
     const stale = rows.filter(({ name }) => Number(name.split('_')[1]) < cutoff || !/^t_\d{10}_/.test(name));
     for (const { name } of stale) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);

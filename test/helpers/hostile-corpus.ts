@@ -19,7 +19,9 @@ export interface HostileBody {
 }
 
 export function hostileStrings(sentinel: string): HostileString[] {
-  const file = read<{ strings: HostileString[]; generated: { id: string; repeat: string; times: number }[] }>('strings.json');
+  const file = read<{ strings: HostileString[]; generated: { id: string; repeat: string; times: number }[] }>(
+    'strings.json',
+  );
   return [
     ...file.strings.map((s) => ({ id: s.id, value: s.value.replaceAll('@SENTINEL@', sentinel) })),
     ...file.generated.map((g) => ({ id: g.id, value: g.repeat.repeat(g.times) })),
@@ -42,14 +44,19 @@ interface GeneratedBody {
 }
 
 export function hostileBodies(): HostileBody[] {
-  const file = read<{ bodies: { id: string; text?: string; base64?: string }[]; generated: GeneratedBody[] }>('bodies.json');
+  const file = read<{ bodies: { id: string; text?: string; base64?: string }[]; generated: GeneratedBody[] }>(
+    'bodies.json',
+  );
   const generate = (g: GeneratedBody): string => {
     if (g.many_keys) return `{${Array.from({ length: g.many_keys }, (_, i) => `"k${i}":${i}`).join(',')}}`;
     const inner = g.inner ?? (g.inner_repeat ?? '').repeat(g.inner_times ?? 0);
     return `${g.open!.repeat(g.depth!)}${inner}${g.close!.repeat(g.depth!)}`;
   };
   return [
-    ...file.bodies.map((b) => ({ id: b.id, body: b.base64 !== undefined ? Buffer.from(b.base64, 'base64') : Buffer.from(b.text!, 'utf8') })),
+    ...file.bodies.map((b) => ({
+      id: b.id,
+      body: b.base64 !== undefined ? Buffer.from(b.base64, 'base64') : Buffer.from(b.text!, 'utf8'),
+    })),
     ...file.generated.map((g) => ({ id: g.id, body: Buffer.from(generate(g), 'utf8') })),
   ];
 }
@@ -64,11 +71,21 @@ const BASELINE = prototypeSnapshot();
 /** Whether anything set a property on Object.prototype that ordinary objects now inherit. */
 export function prototypePolluted(): boolean {
   const probe = {} as Record<string, unknown>;
-  return ['polluted', 'isAdmin', 'x', 'a'].some((k) => probe[k] !== undefined) || Object.getOwnPropertyNames(Object.prototype).some((k) => !BASELINE.includes(k));
+  return (
+    ['polluted', 'isAdmin', 'x', 'a'].some((k) => probe[k] !== undefined) ||
+    Object.getOwnPropertyNames(Object.prototype).some((k) => !BASELINE.includes(k))
+  );
 }
 
 /** An error answer as the API gives it: JSON `{ error: { code, message } }`, no stack trace. */
 export function isCleanError(status: number, body: unknown, text: string): boolean {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  return status >= 400 && status < 500 && typeof error?.code === 'string' && typeof error.message === 'string' && !/\bat .+:\d+:\d+\)?/.test(text) && !text.includes('node_modules');
+  return (
+    status >= 400 &&
+    status < 500 &&
+    typeof error?.code === 'string' &&
+    typeof error.message === 'string' &&
+    !/\bat .+:\d+:\d+\)?/.test(text) &&
+    !text.includes('node_modules')
+  );
 }

@@ -19,9 +19,14 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   // The store is the test's: a PostgreSQL URL in the developer's shell would take precedence over SNOWLINE_DB.
   delete inherited.DATABASE_URL;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: REPO_ROOT, env: { ...inherited, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', ENTRY, ...args],
+      { cwd: REPO_ROOT, env: { ...inherited, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') return reject(err);
+        resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+      },
+    );
   });
 }

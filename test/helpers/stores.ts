@@ -25,8 +25,12 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-test-'));
   // The creation time in the name lets global setup drop only schemas left by earlier runs.
   const schema = `t_${Math.floor(Date.now() / 1000)}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const options = engine === 'postgres' ? { sqlitePath: join(dir, 'unused.db'), postgresUrl: TEST_POSTGRES_URL, postgresSchema: schema } : { sqlitePath: join(dir, 'snowline.db') };
-  const store = engine === 'postgres' ? await whileNoSchemaIsDropped(() => openStore(options)) : await openStore(options);
+  const options =
+    engine === 'postgres'
+      ? { sqlitePath: join(dir, 'unused.db'), postgresUrl: TEST_POSTGRES_URL, postgresSchema: schema }
+      : { sqlitePath: join(dir, 'snowline.db') };
+  const store =
+    engine === 'postgres' ? await whileNoSchemaIsDropped(() => openStore(options)) : await openStore(options);
   return {
     store,
     repos: repositories(store),

@@ -13,7 +13,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it gives a value (anything but undefined); fails after `timeoutMs`, naming `what`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000, what = 'condition reached'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 25_000,
+  what = 'condition reached',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -4,17 +4,32 @@ import { ConnectorError } from '../../../src/errors';
 import { jobArtifacts, type ControllerClient } from '../client';
 import { CONNECTOR, jobIdOf, parseParams } from '../errors';
 import { findLaunch, idempotencyLabel, snowlineExtraVars } from '../idempotency';
-import { extraVarsSchema, launchJobResultSchema, limitSchema, TERMINAL_STATUSES, type Job, type LaunchJobResult } from '../schemas';
+import {
+  extraVarsSchema,
+  launchJobResultSchema,
+  limitSchema,
+  TERMINAL_STATUSES,
+  type Job,
+  type LaunchJobResult,
+} from '../schemas';
 
 /** A controller object id, as a number or (rendered from a template) a digit string. */
-export const objectId = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,9}$/).transform(Number)]);
+export const objectId = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/)
+    .transform(Number),
+]);
 
 export const launchJobTemplateParamsSchema = z
   .object({
     job_template: z.string().min(1).max(512).describe('job template name'),
     organization: z.string().min(1).max(512).optional().describe('its organization, when the name is not unique'),
     limit: limitSchema.optional().describe('comma-separated host names; patterns (all, !, :, *, …) are refused'),
-    extra_vars: extraVarsSchema.optional().describe('variables for the playbook: JSON data, type-checked and length-capped'),
+    extra_vars: extraVarsSchema
+      .optional()
+      .describe('variables for the playbook: JSON data, type-checked and length-capped'),
     inventory: objectId.optional().describe('inventory id (needs ask_inventory_on_launch)'),
     credentials: z.array(objectId).max(20).optional().describe('credential ids (needs ask_credential_on_launch)'),
   })
@@ -35,7 +50,17 @@ export const launchJobTemplateAction: ActionSpec<LaunchJobTemplateParams, Launch
 };
 
 export interface LaunchJobTemplateDeps {
-  client: Pick<ControllerClient, 'findJobTemplate' | 'launch' | 'getJob' | 'getJobs' | 'jobStdout' | 'cancelJob' | 'findJobsByTemplateSince' | 'findJobsByLabel'>;
+  client: Pick<
+    ControllerClient,
+    | 'findJobTemplate'
+    | 'launch'
+    | 'getJob'
+    | 'getJobs'
+    | 'jobStdout'
+    | 'cancelJob'
+    | 'findJobsByTemplateSince'
+    | 'findJobsByLabel'
+  >;
   /** How long until the engine looks at a running job again, in ms (at first). */
   pollIntervalMs: number;
   /** The longest wait between two looks at a job that has been running for long, in ms. */
@@ -54,18 +79,35 @@ export interface LaunchJobTemplateDeps {
  * is read as `GET jobs/{id}/`.
  */
 function jobReader(client: LaunchJobTemplateDeps['client']): (jobId: number, signal: AbortSignal) => Promise<Job> {
-  let waiting = new Map<number, { signal: AbortSignal; callers: Array<{ resolve(job: Job): void; reject(err: unknown): void }> }>();
+  let waiting = new Map<
+    number,
+    { signal: AbortSignal; callers: Array<{ resolve(job: Job): void; reject(err: unknown): void }> }
+  >();
 
   async function flush(): Promise<void> {
     const batch = waiting;
     waiting = new Map();
     const ids = [...batch.keys()];
     try {
-      const jobs = ids.length === 1 ? [await client.getJob(ids[0]!, { signal: batch.get(ids[0]!)!.signal })] : await client.getJobs(ids);
+      const jobs =
+        ids.length === 1
+          ? [await client.getJob(ids[0]!, { signal: batch.get(ids[0]!)!.signal })]
+          : await client.getJobs(ids);
       const byId = new Map(jobs.map((j) => [j.id, j]));
       for (const [jobId, { callers }] of batch) {
         const job = byId.get(jobId);
-        for (const c of callers) job ? c.resolve(job) : c.reject(new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller has no job ${jobId} (deleted?)`, { details: { jobId } }));
+        for (const c of callers)
+          job
+            ? c.resolve(job)
+            : c.reject(
+                new ConnectorError(
+                  CONNECTOR,
+                  'permanent',
+                  'not_found',
+                  `the controller has no job ${jobId} (deleted?)`,
+                  { details: { jobId } },
+                ),
+              );
       }
     } catch (err) {
       for (const { callers } of batch.values()) for (const c of callers) c.reject(err);
@@ -81,7 +123,9 @@ function jobReader(client: LaunchJobTemplateDeps['client']): (jobId: number, sig
     });
 }
 
-export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): ActionHandler<LaunchJobTemplateParams, LaunchJobResult> {
+export function createLaunchJobTemplateHandler(
+  deps: LaunchJobTemplateDeps,
+): ActionHandler<LaunchJobTemplateParams, LaunchJobResult> {
   const now = deps.now ?? Date.now;
   const parse = (input: unknown) => parseParams(launchJobTemplateParamsSchema, input, launchJobTemplateAction.name);
   const readJob = jobReader(deps.client);
@@ -108,7 +152,9 @@ export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): Act
   return {
     async start(input, ctx) {
       const params = parse(input);
-      const template = await deps.client.findJobTemplate(params.job_template, params.organization, { signal: ctx.signal });
+      const template = await deps.client.findJobTemplate(params.job_template, params.organization, {
+        signal: ctx.signal,
+      });
       const launched = await deps.client.launch(
         template.id,
         {
@@ -116,11 +162,19 @@ export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): Act
           limit: params.limit,
           inventory: params.inventory,
           credentials: params.credentials,
-          idempotencyLabel: typeof template.organization === 'number' ? { name: idempotencyLabel(ctx.idempotencyKey), organization: template.organization } : undefined,
+          idempotencyLabel:
+            typeof template.organization === 'number'
+              ? { name: idempotencyLabel(ctx.idempotencyKey), organization: template.organization }
+              : undefined,
         },
         { signal: ctx.signal },
       );
-      ctx.logger.info('ansible: job template launched', { template: template.name, templateId: template.id, jobId: launched.jobId, labeled: launched.labeled });
+      ctx.logger.info('ansible: job template launched', {
+        template: template.name,
+        templateId: template.id,
+        jobId: launched.jobId,
+        labeled: launched.labeled,
+      });
       return { status: 'pending', ref: String(launched.jobId), checkAfterMs: deps.pollIntervalMs };
     },
 
@@ -130,21 +184,45 @@ export function createLaunchJobTemplateHandler(deps: LaunchJobTemplateDeps): Act
       const stdout = await stdoutTail(job.id, ctx);
       if (job.status !== 'successful') {
         const why = job.job_explanation ? ` (${job.job_explanation})` : '';
-        throw new ConnectorError(CONNECTOR, 'permanent', 'job_failed', `controller job ${job.id} ended ${job.status}${why}`, {
-          details: { jobId: job.id, status: job.status, jobExplanation: job.job_explanation ?? undefined, stdoutTail: stdout.slice(-2000) },
-        });
+        throw new ConnectorError(
+          CONNECTOR,
+          'permanent',
+          'job_failed',
+          `controller job ${job.id} ended ${job.status}${why}`,
+          {
+            details: {
+              jobId: job.id,
+              status: job.status,
+              jobExplanation: job.job_explanation ?? undefined,
+              stdoutTail: stdout.slice(-2000),
+            },
+          },
+        );
       }
       return {
         status: 'done',
-        result: { job_id: job.id, status: job.status, failed: job.failed, elapsed: Number(job.elapsed) || 0, artifacts: jobArtifacts(job), stdout_tail: stdout },
+        result: {
+          job_id: job.id,
+          status: job.status,
+          failed: job.failed,
+          elapsed: Number(job.elapsed) || 0,
+          artifacts: jobArtifacts(job),
+          stdout_tail: stdout,
+        },
       };
     },
 
     async recover(input, ctx) {
       const params = parse(input);
-      const template = await deps.client.findJobTemplate(params.job_template, params.organization, { signal: ctx.signal });
+      const template = await deps.client.findJobTemplate(params.job_template, params.organization, {
+        signal: ctx.signal,
+      });
       const sinceIso = new Date(now() - deps.recoverLookbackMs).toISOString();
-      const job = await findLaunch(deps.client, template.id, ctx.idempotencyKey, { kind: 'job_template', sinceIso, signal: ctx.signal });
+      const job = await findLaunch(deps.client, template.id, ctx.idempotencyKey, {
+        kind: 'job_template',
+        sinceIso,
+        signal: ctx.signal,
+      });
       if (!job) return undefined;
       ctx.logger.info('ansible: found the job an earlier attempt launched', { jobId: job.id, status: job.status });
       return String(job.id);

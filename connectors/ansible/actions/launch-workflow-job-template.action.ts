@@ -4,7 +4,15 @@ import { ConnectorError } from '../../../src/errors';
 import { jobArtifacts, type ControllerClient } from '../client';
 import { CONNECTOR, jobIdOf, parseParams } from '../errors';
 import { findLaunch, idempotencyLabel, snowlineExtraVars } from '../idempotency';
-import { extraVarsSchema, launchWorkflowResultSchema, limitSchema, TERMINAL_STATUSES, type Job, type LaunchWorkflowResult, type WorkflowNode } from '../schemas';
+import {
+  extraVarsSchema,
+  launchWorkflowResultSchema,
+  limitSchema,
+  TERMINAL_STATUSES,
+  type Job,
+  type LaunchWorkflowResult,
+  type WorkflowNode,
+} from '../schemas';
 import { objectId } from './launch-job-template.action';
 
 export const launchWorkflowParamsSchema = z
@@ -12,7 +20,9 @@ export const launchWorkflowParamsSchema = z
     workflow_job_template: z.string().min(1).max(512).describe('workflow job template name'),
     organization: z.string().min(1).max(512).optional().describe('its organization, when the name is not unique'),
     limit: limitSchema.optional().describe('comma-separated host names, passed to the nodes that prompt for a limit'),
-    extra_vars: extraVarsSchema.optional().describe('variables for every node: JSON data, type-checked and length-capped'),
+    extra_vars: extraVarsSchema
+      .optional()
+      .describe('variables for every node: JSON data, type-checked and length-capped'),
     inventory: objectId.optional().describe('inventory id (needs ask_inventory_on_launch)'),
   })
   .strict();
@@ -34,7 +44,17 @@ export const launchWorkflowJobTemplateAction: ActionSpec<LaunchWorkflowParams, L
 const KIND = 'workflow_job_template' as const;
 
 export interface LaunchWorkflowDeps {
-  client: Pick<ControllerClient, 'findWorkflowJobTemplate' | 'launch' | 'getJob' | 'getJobs' | 'workflowNodes' | 'cancelJob' | 'findJobsByTemplateSince' | 'findJobsByLabel'>;
+  client: Pick<
+    ControllerClient,
+    | 'findWorkflowJobTemplate'
+    | 'launch'
+    | 'getJob'
+    | 'getJobs'
+    | 'workflowNodes'
+    | 'cancelJob'
+    | 'findJobsByTemplateSince'
+    | 'findJobsByLabel'
+  >;
   pollIntervalMs: number;
   recoverLookbackMs: number;
   now?: () => number;
@@ -53,15 +73,21 @@ function nodeResults(nodes: WorkflowNode[], jobs: Map<number, Job>): LaunchWorkf
   });
 }
 
-export function createLaunchWorkflowHandler(deps: LaunchWorkflowDeps): ActionHandler<LaunchWorkflowParams, LaunchWorkflowResult> {
+export function createLaunchWorkflowHandler(
+  deps: LaunchWorkflowDeps,
+): ActionHandler<LaunchWorkflowParams, LaunchWorkflowResult> {
   const now = deps.now ?? Date.now;
-  const parse = (input: unknown) => parseParams(launchWorkflowParamsSchema, input, launchWorkflowJobTemplateAction.name);
+  const parse = (input: unknown) =>
+    parseParams(launchWorkflowParamsSchema, input, launchWorkflowJobTemplateAction.name);
 
   async function outcome(workflowJob: Job, ctx: ActionContext): Promise<LaunchWorkflowResult> {
     const nodes = await deps.client.workflowNodes(workflowJob.id, { signal: ctx.signal });
     const jobIds = nodes.flatMap((n) => (n.job ? [n.job] : []));
     const jobs = new Map((await deps.client.getJobs(jobIds, { signal: ctx.signal })).map((j) => [j.id, j]));
-    const artifacts = Object.assign({}, ...jobIds.map((jobId) => (jobs.get(jobId) ? jobArtifacts(jobs.get(jobId)!) : {}))) as Record<string, unknown>;
+    const artifacts = Object.assign(
+      {},
+      ...jobIds.map((jobId) => (jobs.get(jobId) ? jobArtifacts(jobs.get(jobId)!) : {})),
+    ) as Record<string, unknown>;
     return {
       workflow_job_id: workflowJob.id,
       status: workflowJob.status,
@@ -75,42 +101,73 @@ export function createLaunchWorkflowHandler(deps: LaunchWorkflowDeps): ActionHan
   return {
     async start(input, ctx) {
       const params = parse(input);
-      const template = await deps.client.findWorkflowJobTemplate(params.workflow_job_template, params.organization, { signal: ctx.signal });
+      const template = await deps.client.findWorkflowJobTemplate(params.workflow_job_template, params.organization, {
+        signal: ctx.signal,
+      });
       const launched = await deps.client.launch(
         template.id,
         {
           extra_vars: snowlineExtraVars(params.extra_vars, ctx, new Date(now())),
           limit: params.limit,
           inventory: params.inventory,
-          idempotencyLabel: typeof template.organization === 'number' ? { name: idempotencyLabel(ctx.idempotencyKey), organization: template.organization } : undefined,
+          idempotencyLabel:
+            typeof template.organization === 'number'
+              ? { name: idempotencyLabel(ctx.idempotencyKey), organization: template.organization }
+              : undefined,
         },
         { signal: ctx.signal, kind: KIND },
       );
-      ctx.logger.info('ansible: workflow job template launched', { template: template.name, templateId: template.id, workflowJobId: launched.jobId, labeled: launched.labeled });
+      ctx.logger.info('ansible: workflow job template launched', {
+        template: template.name,
+        templateId: template.id,
+        workflowJobId: launched.jobId,
+        labeled: launched.labeled,
+      });
       return { status: 'pending', ref: String(launched.jobId), checkAfterMs: deps.pollIntervalMs };
     },
 
     async check(ref, _input, ctx) {
       const workflowJob = await deps.client.getJob(jobIdOf(ref), { signal: ctx.signal, kind: KIND });
-      if (!TERMINAL_STATUSES.has(workflowJob.status)) return { status: 'pending', ref, checkAfterMs: deps.pollIntervalMs };
+      if (!TERMINAL_STATUSES.has(workflowJob.status))
+        return { status: 'pending', ref, checkAfterMs: deps.pollIntervalMs };
       const result = await outcome(workflowJob, ctx);
       if (workflowJob.status !== 'successful') {
         const why = workflowJob.job_explanation ? ` (${workflowJob.job_explanation})` : '';
         const failedNodes = result.nodes.filter((n) => n.job_id !== null && n.status !== 'successful');
-        throw new ConnectorError(CONNECTOR, 'permanent', 'job_failed', `controller workflow job ${workflowJob.id} ended ${workflowJob.status}${why}`, {
-          details: { workflowJobId: workflowJob.id, status: workflowJob.status, jobExplanation: workflowJob.job_explanation ?? undefined, failedNodes },
-        });
+        throw new ConnectorError(
+          CONNECTOR,
+          'permanent',
+          'job_failed',
+          `controller workflow job ${workflowJob.id} ended ${workflowJob.status}${why}`,
+          {
+            details: {
+              workflowJobId: workflowJob.id,
+              status: workflowJob.status,
+              jobExplanation: workflowJob.job_explanation ?? undefined,
+              failedNodes,
+            },
+          },
+        );
       }
       return { status: 'done', result };
     },
 
     async recover(input, ctx) {
       const params = parse(input);
-      const template = await deps.client.findWorkflowJobTemplate(params.workflow_job_template, params.organization, { signal: ctx.signal });
+      const template = await deps.client.findWorkflowJobTemplate(params.workflow_job_template, params.organization, {
+        signal: ctx.signal,
+      });
       const sinceIso = new Date(now() - deps.recoverLookbackMs).toISOString();
-      const workflowJob = await findLaunch(deps.client, template.id, ctx.idempotencyKey, { kind: KIND, sinceIso, signal: ctx.signal });
+      const workflowJob = await findLaunch(deps.client, template.id, ctx.idempotencyKey, {
+        kind: KIND,
+        sinceIso,
+        signal: ctx.signal,
+      });
       if (!workflowJob) return undefined;
-      ctx.logger.info('ansible: found the workflow job an earlier attempt launched', { workflowJobId: workflowJob.id, status: workflowJob.status });
+      ctx.logger.info('ansible: found the workflow job an earlier attempt launched', {
+        workflowJobId: workflowJob.id,
+        status: workflowJob.status,
+      });
       return String(workflowJob.id);
     },
 

@@ -8,7 +8,13 @@ export { LocalPlaybookRunner, hostsOfInventory } from './runner';
 export { unsafeVarsYaml, playbookVarsProblems } from './playbook-vars';
 export { parseCallbackOutput } from './json-callback';
 export { localRunnerConfigSchema } from './schemas';
-export type { LocalRunnerConfig, LocalRunnerConfigInput, RunPlaybookParams, RunPlaybookResult, VarSpec } from './schemas';
+export type {
+  LocalRunnerConfig,
+  LocalRunnerConfigInput,
+  RunPlaybookParams,
+  RunPlaybookResult,
+  VarSpec,
+} from './schemas';
 
 /**
  * Ansible without a controller, for small sites: the configured playbooks run through the local

@@ -12,7 +12,14 @@ const callbackOutputSchema = z
         z
           .object({
             tasks: z
-              .array(z.object({ task: z.object({ name: z.string().default('') }).passthrough(), hosts: z.record(z.string(), z.record(z.string(), z.unknown())).default({}) }).passthrough())
+              .array(
+                z
+                  .object({
+                    task: z.object({ name: z.string().default('') }).passthrough(),
+                    hosts: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+                  })
+                  .passthrough(),
+              )
               .default([]),
           })
           .passthrough(),
@@ -76,8 +83,10 @@ export function parseCallbackOutput(stdout: string): PlaybookOutcome | undefined
 /** A PLAY RECAP-like summary for the ticket write-back. */
 export function recapText(outcome: PlaybookOutcome): string {
   const lines = Object.entries(outcome.hosts).map(
-    ([host, s]) => `${host}: ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failures} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored}`,
+    ([host, s]) =>
+      `${host}: ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failures} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored}`,
   );
-  for (const f of outcome.failedTasks) lines.push(`FAILED ${f.host} [${f.task}]: ${typeof f.msg === 'string' ? f.msg : JSON.stringify(f.msg ?? '')}`);
+  for (const f of outcome.failedTasks)
+    lines.push(`FAILED ${f.host} [${f.task}]: ${typeof f.msg === 'string' ? f.msg : JSON.stringify(f.msg ?? '')}`);
   return lines.join('\n');
 }

@@ -11,7 +11,9 @@ export function playbookVarsProblems(vars: Record<string, unknown>, specs: Recor
   for (const [name, value] of Object.entries(vars)) {
     const spec = specs[name];
     if (!spec) {
-      problems.push(`vars.${name.slice(0, 60)}: not a variable this playbook accepts (allowed: ${Object.keys(specs).join(', ') || 'none'})`);
+      problems.push(
+        `vars.${name.slice(0, 60)}: not a variable this playbook accepts (allowed: ${Object.keys(specs).join(', ') || 'none'})`,
+      );
       continue;
     }
     const problem = valueProblem(value, spec);
@@ -29,7 +31,8 @@ function valueProblem(value: unknown, spec: VarSpec): string | undefined {
       if (typeof value !== 'string') return `must be a string, not ${describe(value)}`;
       return stringProblem(value, spec.maxLength, spec.pattern, spec.enum);
     case 'integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return `must be an integer, not ${describe(value)}`;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return `must be an integer, not ${describe(value)}`;
       if (spec.min !== undefined && value < spec.min) return `must be at least ${spec.min}`;
       if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max}`;
       return undefined;
@@ -87,7 +90,9 @@ export function unsafeVarsYaml(vars: Record<string, unknown>): string {
   // Ansible's YAML reader refuses raw characters outside YAML's printable set (DEL, C1 controls,
   // U+FFFE/U+FFFF) and folds raw line breaks (CR, NEL, U+2028/9) inside a scalar; within the
   // double-quoted scalars all of them are written as escapes instead, which read back exactly.
-  return doc.toString({ lineWidth: 0 }).replace(NOT_YAML_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return doc
+    .toString({ lineWidth: 0 })
+    .replace(NOT_YAML_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Outside YAML 1.1's printable set, or a line break other than LF (which only separates lines of the file). */

@@ -10,7 +10,19 @@ import type { LocalRunnerConfig } from './schemas';
 export const LOCAL_CONNECTOR = 'ansible_local';
 
 /** Environment variables handed to ansible-playbook from Snowline's own; nothing else (no secrets). */
-const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSH_AUTH_SOCK', 'ANSIBLE_CONFIG', 'ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_ROLES_PATH'];
+const PASSED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'ANSIBLE_CONFIG',
+  'ANSIBLE_COLLECTIONS_PATH',
+  'ANSIBLE_ROLES_PATH',
+];
 
 export interface PlaybookRun {
   exitCode: number;
@@ -30,19 +42,35 @@ export class LocalPlaybookRunner {
   async inventoryHosts(signal?: AbortSignal): Promise<Set<string>> {
     const workDir = await this.makeWorkDir();
     try {
-      const result = await runProcess(this.config.ansibleInventory, ['-i', this.config.inventory, '--list'], this.processOptions(workDir, 60_000, signal));
+      const result = await runProcess(
+        this.config.ansibleInventory,
+        ['-i', this.config.inventory, '--list'],
+        this.processOptions(workDir, 60_000, signal),
+      );
       this.throwIfNotStarted(result, this.config.ansibleInventory);
       if (result.exitCode !== 0) {
-        throw new ConnectorError(LOCAL_CONNECTOR, 'permanent', 'inventory_unreadable', `ansible-inventory could not read ${this.config.inventory}: ${lastLine(result.stderr)}`);
+        throw new ConnectorError(
+          LOCAL_CONNECTOR,
+          'permanent',
+          'inventory_unreadable',
+          `ansible-inventory could not read ${this.config.inventory}: ${lastLine(result.stderr)}`,
+        );
       }
-      return hostsOfInventory(JSON.parse(result.stdout.slice(Math.max(0, result.stdout.indexOf('{')))) as Record<string, unknown>);
+      return hostsOfInventory(
+        JSON.parse(result.stdout.slice(Math.max(0, result.stdout.indexOf('{')))) as Record<string, unknown>,
+      );
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
   }
 
   /** Runs one playbook file (already resolved inside playbookDir) with checked variables. */
-  async run(playbookFile: string, vars: Record<string, unknown>, limit: string | undefined, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<PlaybookRun> {
+  async run(
+    playbookFile: string,
+    vars: Record<string, unknown>,
+    limit: string | undefined,
+    options: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<PlaybookRun> {
     const workDir = await this.makeWorkDir();
     try {
       const varsFile = path.join(workDir, 'extra-vars.yml');
@@ -50,14 +78,24 @@ export class LocalPlaybookRunner {
       const args = ['-i', this.config.inventory, '-e', `@${varsFile}`];
       if (limit !== undefined) args.push('--limit', limit);
       args.push(playbookFile);
-      const result = await runProcess(this.config.ansiblePlaybook, args, this.processOptions(workDir, options.timeoutMs ?? this.config.timeoutMs, options.signal));
+      const result = await runProcess(
+        this.config.ansiblePlaybook,
+        args,
+        this.processOptions(workDir, options.timeoutMs ?? this.config.timeoutMs, options.signal),
+      );
       this.throwIfNotStarted(result, this.config.ansiblePlaybook);
       if (result.killedFor) throw killedError(result);
       const outcome = parseCallbackOutput(result.stdout);
       if (!outcome) {
-        throw new ConnectorError(LOCAL_CONNECTOR, 'permanent', 'playbook_error', `ansible-playbook exited ${result.exitCode} without results: ${lastLine(result.stderr) || lastLine(result.stdout)}`, {
-          details: { exitCode: result.exitCode, stderrTail: result.stderr.slice(-2000) },
-        });
+        throw new ConnectorError(
+          LOCAL_CONNECTOR,
+          'permanent',
+          'playbook_error',
+          `ansible-playbook exited ${result.exitCode} without results: ${lastLine(result.stderr) || lastLine(result.stdout)}`,
+          {
+            details: { exitCode: result.exitCode, stderrTail: result.stderr.slice(-2000) },
+          },
+        );
       }
       const text = recapText(outcome);
       return { exitCode: result.exitCode ?? -1, outcome, stdoutTail: text.slice(-this.config.stdoutTailBytes) };
@@ -84,14 +122,27 @@ export class LocalPlaybookRunner {
       ANSIBLE_HOST_KEY_CHECKING: process.env.ANSIBLE_HOST_KEY_CHECKING ?? 'true',
       PYTHONUNBUFFERED: '1',
     });
-    return { cwd: workDir, env, timeoutMs, killGraceMs: this.config.killGraceMs, maxStdoutBytes: this.config.maxOutputBytes, signal };
+    return {
+      cwd: workDir,
+      env,
+      timeoutMs,
+      killGraceMs: this.config.killGraceMs,
+      maxStdoutBytes: this.config.maxOutputBytes,
+      signal,
+    };
   }
 
   private throwIfNotStarted(result: ProcessOutcome, file: string): void {
     if (!result.spawnError) return;
-    throw new ConnectorError(LOCAL_CONNECTOR, 'permanent', 'not_installed', `${file} could not be started (${result.spawnError.code ?? result.spawnError.message}); install ansible-core`, {
-      details: { executable: file },
-    });
+    throw new ConnectorError(
+      LOCAL_CONNECTOR,
+      'permanent',
+      'not_installed',
+      `${file} could not be started (${result.spawnError.code ?? result.spawnError.message}); install ansible-core`,
+      {
+        details: { executable: file },
+      },
+    );
   }
 }
 
@@ -110,9 +161,29 @@ export function hostsOfInventory(list: Record<string, unknown>): Set<string> {
 
 function killedError(result: ProcessOutcome): ConnectorError {
   const details = { stderrTail: result.stderr.slice(-2000) };
-  if (result.killedFor === 'timeout') return new ConnectorError(LOCAL_CONNECTOR, 'ambiguous', 'timeout', 'ansible-playbook ran past its timeout and was killed; it may have changed some hosts', { details });
-  if (result.killedFor === 'output_limit') return new ConnectorError(LOCAL_CONNECTOR, 'permanent', 'output_limit', 'ansible-playbook wrote more output than maxOutputBytes and was killed', { details });
-  return new ConnectorError(LOCAL_CONNECTOR, 'permanent', 'canceled', 'ansible-playbook was killed because the step was cancelled', { details });
+  if (result.killedFor === 'timeout')
+    return new ConnectorError(
+      LOCAL_CONNECTOR,
+      'ambiguous',
+      'timeout',
+      'ansible-playbook ran past its timeout and was killed; it may have changed some hosts',
+      { details },
+    );
+  if (result.killedFor === 'output_limit')
+    return new ConnectorError(
+      LOCAL_CONNECTOR,
+      'permanent',
+      'output_limit',
+      'ansible-playbook wrote more output than maxOutputBytes and was killed',
+      { details },
+    );
+  return new ConnectorError(
+    LOCAL_CONNECTOR,
+    'permanent',
+    'canceled',
+    'ansible-playbook was killed because the step was cancelled',
+    { details },
+  );
 }
 
 function lastLine(text: string): string {

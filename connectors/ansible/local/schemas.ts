@@ -18,7 +18,14 @@ export const varSpecSchema = z.discriminatedUnion('type', [
       required: z.boolean().default(false),
     })
     .strict(),
-  z.object({ type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional(), required: z.boolean().default(false) }).strict(),
+  z
+    .object({
+      type: z.literal('integer'),
+      min: z.number().int().optional(),
+      max: z.number().int().optional(),
+      required: z.boolean().default(false),
+    })
+    .strict(),
   z.object({ type: z.literal('boolean'), required: z.boolean().default(false) }).strict(),
   z
     .object({
@@ -53,15 +60,40 @@ export type PlaybookEntry = z.infer<typeof playbookEntrySchema>;
 export const localRunnerConfigSchema = z
   .object({
     ansiblePlaybook: z.string().min(1).default('ansible-playbook').describe('the ansible-playbook executable'),
-    ansibleInventory: z.string().min(1).default('ansible-inventory').describe('the ansible-inventory executable (host list for limit checks)'),
+    ansibleInventory: z
+      .string()
+      .min(1)
+      .default('ansible-inventory')
+      .describe('the ansible-inventory executable (host list for limit checks)'),
     playbookDir: z.string().min(1).describe('directory holding the playbooks'),
     inventory: z.string().min(1).describe('inventory file or directory'),
-    playbooks: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), playbookEntrySchema).describe('playbooks steps may run, by name'),
-    stdoutCallback: z.string().default('ansible.posix.json').describe('a JSON stdout callback (ansible.posix.json, from the ansible package or collection)'),
-    timeoutMs: z.number().int().positive().default(30 * 60 * 1000).describe('a run is killed after this, in ms'),
+    playbooks: z
+      .record(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), playbookEntrySchema)
+      .describe('playbooks steps may run, by name'),
+    stdoutCallback: z
+      .string()
+      .default('ansible.posix.json')
+      .describe('a JSON stdout callback (ansible.posix.json, from the ansible package or collection)'),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60 * 1000)
+      .describe('a run is killed after this, in ms'),
     killGraceMs: z.number().int().positive().default(5000).describe('SIGTERM to SIGKILL, in ms'),
-    stdoutTailBytes: z.number().int().positive().max(1024 * 1024).default(4096).describe('bytes of the human-readable output kept in results'),
-    maxOutputBytes: z.number().int().positive().default(64 * 1024 * 1024).describe('a run writing more JSON output than this is killed'),
+    stdoutTailBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024)
+      .default(4096)
+      .describe('bytes of the human-readable output kept in results'),
+    maxOutputBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe('a run writing more JSON output than this is killed'),
     workRoot: z.string().optional().describe('where per-step work directories are made; default the OS temp dir'),
   })
   .strict();

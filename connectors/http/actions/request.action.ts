@@ -18,14 +18,27 @@ export const requestAction: ActionSpec<RequestParams, RequestResult> = {
   result: requestResultSchema,
 };
 
-export function parseRequestParams(input: unknown, endpoints: ReadonlyMap<string, EndpointClient>): { params: RequestParams; endpoint: EndpointClient } {
+export function parseRequestParams(
+  input: unknown,
+  endpoints: ReadonlyMap<string, EndpointClient>,
+): { params: RequestParams; endpoint: EndpointClient } {
   const parsed = requestParamsSchema.safeParse(input);
-  if (!parsed.success) throw invalidParams(requestAction.name, parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`));
+  if (!parsed.success)
+    throw invalidParams(
+      requestAction.name,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`),
+    );
   const params = parsed.data;
   const problems: string[] = [];
   const endpoint = endpoints.get(params.endpoint);
-  if (!endpoint) problems.push(`endpoint: ${JSON.stringify(params.endpoint)} is not configured (known: ${[...endpoints.keys()].join(', ') || 'none'})`);
-  for (const [field, expr] of Object.entries({ ...(params.result ?? {}), ...(params.success?.check ? { 'success.check.path': params.success.check.path } : {}) })) {
+  if (!endpoint)
+    problems.push(
+      `endpoint: ${JSON.stringify(params.endpoint)} is not configured (known: ${[...endpoints.keys()].join(', ') || 'none'})`,
+    );
+  for (const [field, expr] of Object.entries({
+    ...(params.result ?? {}),
+    ...(params.success?.check ? { 'success.check.path': params.success.check.path } : {}),
+  })) {
     try {
       parseResponsePath(expr);
     } catch (err) {
@@ -44,7 +57,9 @@ export function parseRequestParams(input: unknown, endpoints: ReadonlyMap<string
   return { params, endpoint: endpoint! };
 }
 
-export function createRequestHandler(endpoints: ReadonlyMap<string, EndpointClient>): ActionHandler<RequestParams, RequestResult> {
+export function createRequestHandler(
+  endpoints: ReadonlyMap<string, EndpointClient>,
+): ActionHandler<RequestParams, RequestResult> {
   return {
     async start(input, ctx: ActionContext) {
       const { params, endpoint } = parseRequestParams(input, endpoints);
@@ -65,15 +80,30 @@ export function createRequestHandler(endpoints: ReadonlyMap<string, EndpointClie
       if (check) {
         const actual = readResponsePath(res.body, check.path);
         if (actual !== check.equals) {
-          throw new ConnectorError(CONNECTOR, 'permanent', 'check_failed', `${params.method} ${params.path} answered ${res.status} but ${check.path} is ${JSON.stringify(actual)}, not ${JSON.stringify(check.equals)}`, {
-            details: { status: res.status, path: check.path },
-          });
+          throw new ConnectorError(
+            CONNECTOR,
+            'permanent',
+            'check_failed',
+            `${params.method} ${params.path} answered ${res.status} but ${check.path} is ${JSON.stringify(actual)}, not ${JSON.stringify(check.equals)}`,
+            {
+              details: { status: res.status, path: check.path },
+            },
+          );
         }
       }
       const fields: Record<string, unknown> = {};
-      for (const [name, expr] of Object.entries(params.result ?? {})) fields[name] = readResponsePath(res.body, expr) ?? null;
-      ctx.logger.info('http: request done', { endpoint: params.endpoint, method: params.method, path: params.path, status: res.status });
-      return { status: 'done', result: params.result ? { status: res.status, fields } : { status: res.status, fields, body: res.body } };
+      for (const [name, expr] of Object.entries(params.result ?? {}))
+        fields[name] = readResponsePath(res.body, expr) ?? null;
+      ctx.logger.info('http: request done', {
+        endpoint: params.endpoint,
+        method: params.method,
+        path: params.path,
+        status: res.status,
+      });
+      return {
+        status: 'done',
+        result: params.result ? { status: res.status, fields } : { status: res.status, fields, body: res.body },
+      };
     },
   };
 }

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { ActionHandler, ActionSpec } from '../../connector';
 import type { ServiceNowClient } from '../client';
 import { parseParams } from '../errors';
-import { attachFileResultSchema, sysIdSchema, tableNameSchema, type AttachFileResult, type AttachmentInfo } from '../schemas';
+import {
+  attachFileResultSchema,
+  sysIdSchema,
+  tableNameSchema,
+  type AttachFileResult,
+  type AttachmentInfo,
+} from '../schemas';
 
 export const attachFileParamsSchema = z
   .object({
@@ -14,9 +20,18 @@ export const attachFileParamsSchema = z
       .max(255)
       .regex(/^[^\u0000-\u001f/\\]+$/, 'no path separators or control characters')
       // An RTL override shows `\u202Egnp.exe` as `exe.png` to the agent who opens it.
-      .refine((name) => !/[\u202a-\u202e\u2066-\u2069]/.test(name), 'no bidirectional override characters (they disguise the extension)')
-      .refine((name) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(name), 'not well-formed Unicode (a lone surrogate)'),
-    content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as text/plain').default('text/plain'),
+      .refine(
+        (name) => !/[\u202a-\u202e\u2066-\u2069]/.test(name),
+        'no bidirectional override characters (they disguise the extension)',
+      )
+      .refine(
+        (name) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(name),
+        'not well-formed Unicode (a lone surrogate)',
+      ),
+    content_type: z
+      .string()
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as text/plain')
+      .default('text/plain'),
     content: z.string().describe('the file content, as text or base64 (see encoding)'),
     encoding: z.enum(['utf8', 'base64']).default('utf8'),
   })
@@ -42,7 +57,9 @@ export const attachFileAction: ActionSpec<AttachFileParams, AttachFileResult> = 
 const REF_PREFIX = 'attachment:';
 
 export function fileBytes(params: Pick<AttachFileParams, 'content' | 'encoding'>): Buffer {
-  return params.encoding === 'base64' ? Buffer.from(params.content.replace(/\s+/g, ''), 'base64') : Buffer.from(params.content, 'utf8');
+  return params.encoding === 'base64'
+    ? Buffer.from(params.content.replace(/\s+/g, ''), 'base64')
+    : Buffer.from(params.content, 'utf8');
 }
 
 function toResult(a: AttachmentInfo, recovered: boolean): AttachFileResult {
@@ -56,15 +73,27 @@ export function createAttachFileHandler(deps: {
   return {
     async start(input, ctx) {
       const params = parse(input);
-      const info = await deps.client.attach(params.table, params.sys_id, params.file_name, params.content_type ?? 'text/plain', fileBytes(params), { signal: ctx.signal });
+      const info = await deps.client.attach(
+        params.table,
+        params.sys_id,
+        params.file_name,
+        params.content_type ?? 'text/plain',
+        fileBytes(params),
+        { signal: ctx.signal },
+      );
       return { status: 'done', result: toResult(info, false) };
     },
 
     async recover(input, ctx) {
       const params = parse(input);
       const size = fileBytes(params).byteLength;
-      const existing = await deps.client.listAttachments(params.table, params.sys_id, { fileName: params.file_name, signal: ctx.signal });
-      const found = existing.find((a) => a.fileName === params.file_name && (a.sizeBytes === undefined || a.sizeBytes === size));
+      const existing = await deps.client.listAttachments(params.table, params.sys_id, {
+        fileName: params.file_name,
+        signal: ctx.signal,
+      });
+      const found = existing.find(
+        (a) => a.fileName === params.file_name && (a.sizeBytes === undefined || a.sizeBytes === size),
+      );
       return found ? `${REF_PREFIX}${found.sysId}` : undefined;
     },
 

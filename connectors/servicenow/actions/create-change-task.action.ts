@@ -8,7 +8,7 @@ import { ConnectorError } from '../../../src/errors';
 
 export const createChangeTaskParamsSchema = z
   .object({
-    change_request: sysIdSchema.optional().describe('the change; default the run\'s ticket when it is a change_request'),
+    change_request: sysIdSchema.optional().describe("the change; default the run's ticket when it is a change_request"),
     short_description: z.string().min(1).max(160),
     description: z.string().max(4000).optional(),
     change_task_type: z.enum(['planning', 'implementation', 'testing', 'review']).optional(),
@@ -34,10 +34,17 @@ const TABLE = 'change_task';
 function changeOf(params: CreateChangeTaskParams, ctx: ActionContext): string {
   if (params.change_request) return params.change_request;
   if (ctx.ticket.table === 'change_request') return ctx.ticket.sysId;
-  throw new ConnectorError(CONNECTOR, 'permanent', 'invalid_params', `servicenow.create_change_task: change_request is required when the ticket is a ${ctx.ticket.table}, not a change_request`);
+  throw new ConnectorError(
+    CONNECTOR,
+    'permanent',
+    'invalid_params',
+    `servicenow.create_change_task: change_request is required when the ticket is a ${ctx.ticket.table}, not a change_request`,
+  );
 }
 
-export function createChangeTaskHandler(deps: { client: Pick<ServiceNowClient, 'insert' | 'query' | 'getRecord'> }): ActionHandler<CreateChangeTaskParams, CreatedRecord> {
+export function createChangeTaskHandler(deps: {
+  client: Pick<ServiceNowClient, 'insert' | 'query' | 'getRecord'>;
+}): ActionHandler<CreateChangeTaskParams, CreatedRecord> {
   const parse = (input: unknown) => parseParams(createChangeTaskParamsSchema, input, createChangeTaskAction.name);
   return {
     async start(input, ctx) {

@@ -16,7 +16,10 @@ export const createIncidentParamsSchema = z
     urgency: level.optional(),
     assignment_group: sysIdSchema.optional(),
     caller_id: sysIdSchema.optional(),
-    link_ticket: z.boolean().default(true).describe('relate the incident to the run\'s ticket (caused_by for a change, parent_incident for an incident)'),
+    link_ticket: z
+      .boolean()
+      .default(true)
+      .describe("relate the incident to the run's ticket (caused_by for a change, parent_incident for an incident)"),
   })
   .strict();
 export type CreateIncidentParams = z.infer<typeof createIncidentParamsSchema>;
@@ -42,7 +45,9 @@ function ticketLink(ctx: ActionContext): Record<string, string> {
   return {};
 }
 
-export function createIncidentHandler(deps: { client: Pick<ServiceNowClient, 'insert' | 'query' | 'getRecord'> }): ActionHandler<CreateIncidentParams, CreatedRecord> {
+export function createIncidentHandler(deps: {
+  client: Pick<ServiceNowClient, 'insert' | 'query' | 'getRecord'>;
+}): ActionHandler<CreateIncidentParams, CreatedRecord> {
   const parse = (input: unknown) => parseParams(createIncidentParamsSchema, input, createIncidentAction.name);
   return {
     async start(input, ctx) {

@@ -7,7 +7,7 @@ import { definedFields, findByCorrelation, identity, insertTaskRecord } from '..
 
 export const createOrLinkProblemParamsSchema = z
   .object({
-    cmdb_ci: sysIdSchema.optional().describe('the CI; default the ticket\'s cmdb_ci'),
+    cmdb_ci: sysIdSchema.optional().describe("the CI; default the ticket's cmdb_ci"),
     short_description: z.string().min(1).max(160).describe('for a new problem'),
     description: z.string().max(4000).optional(),
     priority: z.enum(['1', '2', '3', '4', '5']).optional(),
@@ -36,19 +36,29 @@ const FIELDS = ['sys_id', 'number'];
 
 type Client = Pick<ServiceNowClient, 'insert' | 'query' | 'getRecord' | 'update'>;
 
-export function createOrLinkProblemHandler(deps: { client: Client }): ActionHandler<CreateOrLinkProblemParams, ProblemLinkResult> {
+export function createOrLinkProblemHandler(deps: {
+  client: Client;
+}): ActionHandler<CreateOrLinkProblemParams, ProblemLinkResult> {
   const parse = (input: unknown) => parseParams(createOrLinkProblemParamsSchema, input, createOrLinkProblemAction.name);
 
   async function ciOf(params: CreateOrLinkProblemParams, ctx: ActionContext): Promise<string | undefined> {
     if (params.cmdb_ci) return params.cmdb_ci;
-    const ticket = await deps.client.getRecord(ctx.ticket.table, ctx.ticket.sysId, { fields: ['sys_id', 'cmdb_ci'], signal: ctx.signal });
+    const ticket = await deps.client.getRecord(ctx.ticket.table, ctx.ticket.sysId, {
+      fields: ['sys_id', 'cmdb_ci'],
+      signal: ctx.signal,
+    });
     return typeof ticket.cmdb_ci === 'string' && /^[0-9a-f]{32}$/.test(ticket.cmdb_ci) ? ticket.cmdb_ci : undefined;
   }
 
   /** PATCHing problem_id is idempotent: a repeat (after recovery) changes nothing. */
   async function link(problemSysId: string, params: CreateOrLinkProblemParams, ctx: ActionContext): Promise<boolean> {
     if (!params.link_ticket || ctx.ticket.table !== 'incident') return false;
-    await deps.client.update('incident', ctx.ticket.sysId, { problem_id: problemSysId }, { fields: ['sys_id'], signal: ctx.signal });
+    await deps.client.update(
+      'incident',
+      ctx.ticket.sysId,
+      { problem_id: problemSysId },
+      { fields: ['sys_id'], signal: ctx.signal },
+    );
     return true;
   }
 
@@ -57,7 +67,14 @@ export function createOrLinkProblemHandler(deps: { client: Client }): ActionHand
       const params = parse(input);
       const ci = await ciOf(params, ctx);
       const open = ci
-        ? (await deps.client.query('problem', { query: `active=true^cmdb_ci=${queryValue(ci)}^ORDERBYsys_created_on`, fields: FIELDS, limit: 1, signal: ctx.signal })).rows[0]
+        ? (
+            await deps.client.query('problem', {
+              query: `active=true^cmdb_ci=${queryValue(ci)}^ORDERBYsys_created_on`,
+              fields: FIELDS,
+              limit: 1,
+              signal: ctx.signal,
+            })
+          ).rows[0]
         : undefined;
       const problem = open
         ? identity(open, 'problem')
@@ -77,7 +94,10 @@ export function createOrLinkProblemHandler(deps: { client: Client }): ActionHand
             ctx.signal,
           );
       const linked = await link(problem.sys_id, params, ctx);
-      ctx.logger.info(open ? 'servicenow: ticket linked to the open problem on its CI' : 'servicenow: problem created', { problem: problem.number, ticket: ctx.ticket.number });
+      ctx.logger.info(
+        open ? 'servicenow: ticket linked to the open problem on its CI' : 'servicenow: problem created',
+        { problem: problem.number, ticket: ctx.ticket.number },
+      );
       return { status: 'done', result: { problem, created: !open, linked, recovered: false } };
     },
 
@@ -89,7 +109,10 @@ export function createOrLinkProblemHandler(deps: { client: Client }): ActionHand
 
     async check(ref, input, ctx) {
       const params = parse(input);
-      const problem = identity(await deps.client.getRecord('problem', ref, { fields: FIELDS, signal: ctx.signal }), 'problem');
+      const problem = identity(
+        await deps.client.getRecord('problem', ref, { fields: FIELDS, signal: ctx.signal }),
+        'problem',
+      );
       const linked = await link(problem.sys_id, params, ctx);
       return { status: 'done', result: { problem, created: true, linked, recovered: true } };
     },

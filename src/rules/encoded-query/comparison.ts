@@ -22,11 +22,13 @@ export function comparatorFor(operand: string): Comparator {
   if (operand === '') return () => undefined;
   if (NUMBER.test(operand)) {
     const number = Number(operand);
-    return (value) => (value === '' ? undefined : NUMBER.test(value) ? Number(value) - number : compareText(value, operand));
+    return (value) =>
+      value === '' ? undefined : NUMBER.test(value) ? Number(value) - number : compareText(value, operand);
   }
   if (DATE.test(operand)) {
     const key = dateKey(operand);
-    return (value) => (value === '' ? undefined : DATE.test(value) ? compareText(dateKey(value), key) : compareText(value, operand));
+    return (value) =>
+      value === '' ? undefined : DATE.test(value) ? compareText(dateKey(value), key) : compareText(value, operand);
   }
   return (value) => (value === '' ? undefined : compareText(value, operand));
 }

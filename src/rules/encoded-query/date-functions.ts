@@ -24,7 +24,7 @@ export function parseScriptCall(value: string): ScriptCall | undefined {
   const [, name = '', list = ''] = match;
   const args: string[] = [];
   ARGUMENT.lastIndex = 0;
-  for (let more = list !== ''; more; ) {
+  for (let more = list !== ''; more;) {
     const arg = ARGUMENT.exec(list);
     if (!arg) return undefined;
     args.push(arg[1] ?? arg[2] ?? arg[3] ?? '');

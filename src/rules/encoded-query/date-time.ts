@@ -35,7 +35,14 @@ function addMonths(ms: number, months: number): number {
   const target = d.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(d.getUTCFullYear(), target + 1, 0)).getUTCDate();
   // Clamp like a calendar does: one month after 31 January is the end of February, not 3 March.
-  return Date.UTC(d.getUTCFullYear(), target, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+  return Date.UTC(
+    d.getUTCFullYear(),
+    target,
+    Math.min(d.getUTCDate(), lastDay),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  );
 }
 
 /** `ms` moved by `count` units (negative: into the past). */

@@ -50,7 +50,8 @@ class QueryBuilder {
         this.relatedList = segment;
         return;
       case 'EQ':
-        if (segment.body !== '') this.report(segment, segment.bodyOffset + segment.body.length, 'unexpected text after ^EQ');
+        if (segment.body !== '')
+          this.report(segment, segment.bodyOffset + segment.body.length, 'unexpected text after ^EQ');
         return;
       case 'ENDRLQUERY':
         return this.report(segment, segment.bodyOffset + segment.body.length, '^ENDRLQUERY without ^RLQUERY');
@@ -58,7 +59,8 @@ class QueryBuilder {
   }
 
   finish(): ParseResult {
-    if (this.relatedList) this.report(this.relatedList, this.text.length, 'related-list query (^RLQUERY) without ^ENDRLQUERY');
+    if (this.relatedList)
+      this.report(this.relatedList, this.text.length, 'related-list query (^RLQUERY) without ^ENDRLQUERY');
     this.closeClause();
     return { query: this.query, problems: this.problems };
   }

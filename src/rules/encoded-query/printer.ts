@@ -9,7 +9,8 @@ function termProblem(term: Term): string | undefined {
   const token = canonicalToken(term.operator);
   if (token === undefined) return `unknown operator ${JSON.stringify(term.operator)}`;
   if (term.value !== '' && !OPERATORS[term.operator].takesValue) return `${term.operator} takes no value`;
-  if (operatorAt(token + term.value, 0)?.operator !== term.operator) return 'the value would be read as part of the operator';
+  if (operatorAt(token + term.value, 0)?.operator !== term.operator)
+    return 'the value would be read as part of the operator';
   for (let i = term.value.indexOf('^'); i !== -1; i = term.value.indexOf('^', i + 1)) {
     if (isSeparatorAt(term.value, i)) return 'the value contains ^ where it would be read as a separator (§2.3)';
   }
@@ -27,7 +28,8 @@ function collectProblems(query: EncodedQuery): FieldProblem[] {
     ),
   );
   query.orderBy.forEach(({ field }, o) => {
-    if (!FIELD_PATTERN.test(field)) problems.push({ path: `orderBy[${o}].field`, message: `${JSON.stringify(field)} is not a column name` });
+    if (!FIELD_PATTERN.test(field))
+      problems.push({ path: `orderBy[${o}].field`, message: `${JSON.stringify(field)} is not a column name` });
   });
   return problems;
 }
@@ -45,7 +47,12 @@ export function printEncodedQuery(query: EncodedQuery): string {
   const problems = collectProblems(query);
   if (problems.length > 0) throw new ValidationError('encoded query', problems);
   const conditions = query.groups
-    .map((group) => group.filter((clause) => clause.length > 0).map((clause) => clause.map(printTerm).join('^OR')).join('^'))
+    .map((group) =>
+      group
+        .filter((clause) => clause.length > 0)
+        .map((clause) => clause.map(printTerm).join('^OR'))
+        .join('^'),
+    )
     .join('^NQ');
   const order = query.orderBy.map(({ field, descending }) => `^ORDERBY${descending ? 'DESC' : ''}${field}`).join('');
   return conditions === '' ? order.slice(1) : conditions + order;

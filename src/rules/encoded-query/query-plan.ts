@@ -22,5 +22,7 @@ function checkFor(term: Term, ctx: CompileContext): TermCheck | undefined {
 
 /** The query's structure with every term compiled once. */
 export function planQuery(query: EncodedQuery, ctx: CompileContext): PlannedTerm[][][] {
-  return query.groups.map((group) => group.map((clause) => clause.map((term) => ({ term, check: checkFor(term, ctx) }))));
+  return query.groups.map((group) =>
+    group.map((clause) => clause.map((term) => ({ term, check: checkFor(term, ctx) }))),
+  );
 }

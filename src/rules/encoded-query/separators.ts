@@ -1,4 +1,3 @@
-
 /** The words that may follow `^` (§2.1), longest first so `ORDERBYDESC` wins over `ORDERBY` and `OR`. */
 const KEYWORDS = ['ORDERBYDESC', 'ORDERBY', 'ENDRLQUERY', 'RLQUERY', 'OR', 'NQ', 'EQ'] as const;
 

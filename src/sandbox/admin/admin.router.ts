@@ -27,7 +27,10 @@ export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
   router.use((req, res, next) => {
     if (basicAuthUser(req.get('Authorization'), deps.account)) return next();
-    res.set('WWW-Authenticate', 'Basic realm="snowline-sandbox"').status(401).json({ error: 'the sandbox admin endpoints need the sandbox account (basic auth)' });
+    res
+      .set('WWW-Authenticate', 'Basic realm="snowline-sandbox"')
+      .status(401)
+      .json({ error: 'the sandbox admin endpoints need the sandbox account (basic auth)' });
   });
   router.use(express.json({ limit: '64kb' }));
 
@@ -36,12 +39,21 @@ export function adminRouter(deps: AdminDeps): Router {
   });
   router.put('/faults/:target', (req, res) => {
     const target = targetSchema.safeParse(req.params.target);
-    if (!target.success) return res.status(404).json({ error: `unknown fault target ${req.params.target}; use one of ${FAULT_TARGETS.join(', ')}` });
+    if (!target.success)
+      return res
+        .status(404)
+        .json({ error: `unknown fault target ${req.params.target}; use one of ${FAULT_TARGETS.join(', ')}` });
     const plan = (() => {
       try {
         return { ok: true as const, plan: deps.faults.set(target.data, req.body ?? {}) };
       } catch (err) {
-        return { ok: false as const, problems: err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) : [String(err)] };
+        return {
+          ok: false as const,
+          problems:
+            err instanceof z.ZodError
+              ? err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+              : [String(err)],
+        };
       }
     })();
     if (!plan.ok) return res.status(400).json({ error: 'invalid fault plan', problems: plan.problems });
@@ -63,7 +75,11 @@ export function adminRouter(deps: AdminDeps): Router {
   });
   router.put('/rate-limits', (req, res) => {
     const parsed = rateLimitRulesSchema.safeParse((req.body as { rules?: unknown } | undefined)?.rules);
-    if (!parsed.success) return res.status(400).json({ error: 'invalid rate-limit rules', problems: parsed.error.issues.map((i) => `rules.${i.path.join('.')}: ${i.message}`) });
+    if (!parsed.success)
+      return res.status(400).json({
+        error: 'invalid rate-limit rules',
+        problems: parsed.error.issues.map((i) => `rules.${i.path.join('.')}: ${i.message}`),
+      });
     deps.rateLimits.replace(parsed.data);
     res.json({ rules: parsed.data });
   });

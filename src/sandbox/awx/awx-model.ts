@@ -106,7 +106,11 @@ export const labelSchema = z.object({ id: z.number().int(), name: z.string(), or
 export type Label = z.infer<typeof labelSchema>;
 
 /** One node of a workflow job: the template it runs and, once launched, its job. */
-export const workflowNodeRecordSchema = z.object({ id: z.number().int(), templateId: z.number().int(), jobId: z.number().int().optional() });
+export const workflowNodeRecordSchema = z.object({
+  id: z.number().int(),
+  templateId: z.number().int(),
+  jobId: z.number().int().optional(),
+});
 
 /** A launched workflow job. Times are epoch ms; ids share the job id sequence, as AWX's unified jobs do. */
 export const workflowJobRecordSchema = z.object({

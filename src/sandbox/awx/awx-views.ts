@@ -1,4 +1,11 @@
-import { isActive, type JobRecord, type JobTemplate, type Label, type WorkflowJobRecord, type WorkflowTemplate } from './awx-model';
+import {
+  isActive,
+  type JobRecord,
+  type JobTemplate,
+  type Label,
+  type WorkflowJobRecord,
+  type WorkflowTemplate,
+} from './awx-model';
 import { INVENTORY, ORGANIZATION, PROJECT } from './awx-seed';
 
 /** The sandbox user as the controller shows it (every job is launched by it). */
@@ -12,7 +19,17 @@ export type ApiRoot = string;
 
 /** `GET /api/v2/me/`: the sandbox user as a controller user. */
 export function meView(userName: string, root: ApiRoot) {
-  return { id: USER_ID, type: 'user', url: `${root}users/${USER_ID}/`, username: userName, first_name: '', last_name: '', email: '', is_superuser: true, is_system_auditor: false };
+  return {
+    id: USER_ID,
+    type: 'user',
+    url: `${root}users/${USER_ID}/`,
+    username: userName,
+    first_name: '',
+    last_name: '',
+    email: '',
+    is_superuser: true,
+    is_system_auditor: false,
+  };
 }
 
 /** AWX timestamps: ISO 8601 with microseconds, UTC. */
@@ -20,7 +37,11 @@ function awxTime(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-const summary = ({ id, name, description }: { id: number; name: string; description: string }) => ({ id, name, description });
+const summary = ({ id, name, description }: { id: number; name: string; description: string }) => ({
+  id,
+  name,
+  description,
+});
 
 /** `GET /api/v2/job_templates/{id}/`: the fields a client reads, in AWX's shape. */
 export function templateView(t: JobTemplate, lastJob: JobRecord | undefined, root: ApiRoot) {
@@ -29,8 +50,19 @@ export function templateView(t: JobTemplate, lastJob: JobRecord | undefined, roo
     id: t.id,
     type: 'job_template',
     url,
-    related: { launch: `${url}launch/`, jobs: `${url}jobs/`, inventory: `${root}inventories/${INVENTORY.id}/`, project: `${root}projects/${PROJECT.id}/`, organization: `${root}organizations/${ORGANIZATION.id}/` },
-    summary_fields: { organization: summary(ORGANIZATION), inventory: summary(INVENTORY), project: summary(PROJECT), user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true } },
+    related: {
+      launch: `${url}launch/`,
+      jobs: `${url}jobs/`,
+      inventory: `${root}inventories/${INVENTORY.id}/`,
+      project: `${root}projects/${PROJECT.id}/`,
+      organization: `${root}organizations/${ORGANIZATION.id}/`,
+    },
+    summary_fields: {
+      organization: summary(ORGANIZATION),
+      inventory: summary(INVENTORY),
+      project: summary(PROJECT),
+      user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true },
+    },
     created: '2025-01-01T00:00:00.000000Z',
     modified: '2025-01-01T00:00:00.000000Z',
     name: t.name,
@@ -104,7 +136,8 @@ function failed(job: Pick<JobRecord, 'status'>): boolean {
 export function jobView(job: JobRecord, t: JobTemplate, labels: Label[], root: ApiRoot) {
   const url = `${root}jobs/${job.id}/`;
   const launchedBy = { id: USER_ID, name: job.launchedBy, type: 'user', url: `${root}users/${USER_ID}/` };
-  const elapsed = job.startedMs !== undefined && job.finishedMs !== undefined ? (job.finishedMs - job.startedMs) / 1000 : 0;
+  const elapsed =
+    job.startedMs !== undefined && job.finishedMs !== undefined ? (job.finishedMs - job.startedMs) / 1000 : 0;
   return {
     id: job.id,
     type: 'job',
@@ -131,7 +164,18 @@ export function jobView(job: JobRecord, t: JobTemplate, labels: Label[], root: A
       unified_job_template: { ...summary(t), unified_job_type: 'job' },
       launched_by: launchedBy,
       labels: labelsSummary(labels),
-      ...(job.workflowJobId === undefined ? {} : { source_workflow_job: { id: job.workflowJobId, name: '', description: '', status: '', failed: false, elapsed: 0 } }),
+      ...(job.workflowJobId === undefined
+        ? {}
+        : {
+            source_workflow_job: {
+              id: job.workflowJobId,
+              name: '',
+              description: '',
+              status: '',
+              failed: false,
+              elapsed: 0,
+            },
+          }),
       user_capabilities: { delete: !isActive(job.status), start: true },
     },
     created: awxTime(job.createdMs),
@@ -219,7 +263,10 @@ export function workflowTemplateView(t: WorkflowTemplate, lastJob: WorkflowJobRe
       survey_spec: `${url}survey_spec/`,
       organization: `${root}organizations/${ORGANIZATION.id}/`,
     },
-    summary_fields: { organization: summary(ORGANIZATION), user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true } },
+    summary_fields: {
+      organization: summary(ORGANIZATION),
+      user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true },
+    },
     created: '2025-01-01T00:00:00.000000Z',
     modified: '2025-01-01T00:00:00.000000Z',
     name: t.name,
@@ -254,7 +301,15 @@ export function workflowLaunchInfoView(t: WorkflowTemplate) {
     node_templates_missing: [],
     node_prompts_rejected: [],
     workflow_job_template_data: summary(t),
-    defaults: { extra_vars: JSON.stringify(t.extraVars), inventory: { name: null, id: null }, limit: null, scm_branch: null, labels: [], job_tags: null, skip_tags: null },
+    defaults: {
+      extra_vars: JSON.stringify(t.extraVars),
+      inventory: { name: null, id: null },
+      limit: null,
+      scm_branch: null,
+      labels: [],
+      job_tags: null,
+      skip_tags: null,
+    },
   };
 }
 
@@ -315,7 +370,14 @@ export function workflowJobView(w: WorkflowJobRecord, t: WorkflowTemplate, label
 }
 
 /** `GET /workflow_jobs/{id}/workflow_nodes/` rows: each node, its template, and its job once launched. */
-export function workflowNodeView(w: WorkflowJobRecord, workflow: WorkflowTemplate, index: number, template: JobTemplate, job: JobRecord | undefined, root: ApiRoot) {
+export function workflowNodeView(
+  w: WorkflowJobRecord,
+  workflow: WorkflowTemplate,
+  index: number,
+  template: JobTemplate,
+  job: JobRecord | undefined,
+  root: ApiRoot,
+) {
   const node = w.nodes[index]!;
   const next = w.nodes[index + 1];
   const url = `${root}workflow_job_nodes/${node.id}/`;
@@ -332,7 +394,19 @@ export function workflowNodeView(w: WorkflowJobRecord, workflow: WorkflowTemplat
     summary_fields: {
       workflow_job: { id: w.id, name: workflow.name, description: workflow.description },
       unified_job_template: { ...summary(template), unified_job_type: 'job' },
-      ...(job ? { job: { id: job.id, name: template.name, description: template.description, status: job.status, failed: failed(job), elapsed: 0, type: 'job' } } : {}),
+      ...(job
+        ? {
+            job: {
+              id: job.id,
+              name: template.name,
+              description: template.description,
+              status: job.status,
+              failed: failed(job),
+              elapsed: 0,
+              type: 'job',
+            },
+          }
+        : {}),
     },
     created: awxTime(w.createdMs),
     modified: awxTime(w.createdMs),

@@ -103,7 +103,13 @@ export class AwxController {
     return { job, ignoredFields: ignored };
   }
 
-  private createJob(template: JobTemplate, vars: Record<string, unknown>, accepted: ReturnType<typeof readLaunchRequest>['accepted'], user: string, workflowJobId?: number): JobRecord {
+  private createJob(
+    template: JobTemplate,
+    vars: Record<string, unknown>,
+    accepted: ReturnType<typeof readLaunchRequest>['accepted'],
+    user: string,
+    workflowJobId?: number,
+  ): JobRecord {
     const failRequested = vars[FAIL_VAR] === true || vars[FAIL_VAR] === 'true';
     const job: JobRecord = {
       id: this.nextJobId++,
@@ -180,7 +186,8 @@ export class AwxController {
   /** Cancels an active workflow job and the node job it is running; 405 when it has ended. */
   cancelWorkflow(id: number): void {
     const workflowJob = this.workflowJob(id);
-    if (!isActive(workflowJob.status)) throw new ConflictError('awx.not_cancelable', 'Method "POST" not allowed.', { workflow_job: id });
+    if (!isActive(workflowJob.status))
+      throw new ConflictError('awx.not_cancelable', 'Method "POST" not allowed.', { workflow_job: id });
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
     workflowJob.canceledMs = this.now();
@@ -199,15 +206,24 @@ export class AwxController {
 
   /** `POST /labels/`: a name unique within its organization (400 otherwise, as AWX's unique_together). */
   createLabel(body: Record<string, unknown>): Label {
-    const parsed = z.object({ name: z.string().min(1).max(LABEL_NAME_MAX), organization: z.number().int() }).safeParse(body);
+    const parsed = z
+      .object({ name: z.string().min(1).max(LABEL_NAME_MAX), organization: z.number().int() })
+      .safeParse(body);
     if (!parsed.success) {
-      throw new ValidationError('label', parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? 'detail'), message: i.message })));
+      throw new ValidationError(
+        'label',
+        parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? 'detail'), message: i.message })),
+      );
     }
     if (parsed.data.organization !== ORGANIZATION.id) {
-      throw new ValidationError('label', [{ path: 'organization', message: `Invalid pk "${parsed.data.organization}" - object does not exist.` }]);
+      throw new ValidationError('label', [
+        { path: 'organization', message: `Invalid pk "${parsed.data.organization}" - object does not exist.` },
+      ]);
     }
     if (this.listLabels().some((l) => l.name === parsed.data.name && l.organization === parsed.data.organization)) {
-      throw new ValidationError('label', [{ path: '__all__', message: 'Label with this Name and Organization already exists.' }]);
+      throw new ValidationError('label', [
+        { path: '__all__', message: 'Label with this Name and Organization already exists.' },
+      ]);
     }
     const label = { id: this.nextLabelId++, ...parsed.data };
     this.labels.set(label.id, label);
@@ -223,7 +239,10 @@ export class AwxController {
 
   private checkLabels(ids: number[] | undefined): void {
     const unknown = (ids ?? []).find((id) => !this.labels.has(id));
-    if (unknown !== undefined) throw new ValidationError('launch request', [{ path: 'labels', message: `Invalid pk "${unknown}" - object does not exist.` }]);
+    if (unknown !== undefined)
+      throw new ValidationError('launch request', [
+        { path: 'labels', message: `Invalid pk "${unknown}" - object does not exist.` },
+      ]);
   }
 
   /**
@@ -237,7 +256,11 @@ export class AwxController {
     const currentJob = current?.jobId === undefined ? undefined : this.jobs.get(current.jobId);
     if (currentJob && isActive(currentJob.status)) return;
     if (currentJob && currentJob.status !== 'successful') {
-      this.endWorkflow(workflowJob, 'failed', `Job ${currentJob.id} of node ${current!.id} ended ${currentJob.status}.`);
+      this.endWorkflow(
+        workflowJob,
+        'failed',
+        `Job ${currentJob.id} of node ${current!.id} ended ${currentJob.status}.`,
+      );
       return;
     }
     const next = workflowJob.nodes.find((n) => n.jobId === undefined);
@@ -252,7 +275,13 @@ export class AwxController {
     const template = this.template(next.templateId);
     // Workflow extra vars reach every node whatever its prompts (§1.2); the limit only nodes that ask for one.
     const accepted = template.ask.ask_limit_on_launch && workflowJob.limit ? { limit: workflowJob.limit } : {};
-    next.jobId = this.createJob(template, { ...template.extraVars, ...workflowJob.extraVars }, accepted, workflowJob.launchedBy, workflowJob.id).id;
+    next.jobId = this.createJob(
+      template,
+      { ...template.extraVars, ...workflowJob.extraVars },
+      accepted,
+      workflowJob.launchedBy,
+      workflowJob.id,
+    ).id;
   }
 
   private endWorkflow(workflowJob: WorkflowJobRecord, status: JobStatus, explanation: string): void {
@@ -334,7 +363,8 @@ export class AwxController {
     } else if (job.status === 'running') {
       this.at(job.id, job.createdMs + job.durationMs, () => {
         const artifacts = job.extraVars[ARTIFACTS_VAR];
-        if (typeof artifacts === 'object' && artifacts !== null && !Array.isArray(artifacts)) job.artifacts = artifacts as Record<string, unknown>;
+        if (typeof artifacts === 'object' && artifacts !== null && !Array.isArray(artifacts))
+          job.artifacts = artifacts as Record<string, unknown>;
         this.end(job, job.outcome);
       });
     }
@@ -342,10 +372,13 @@ export class AwxController {
 
   /** Runs `step` for job (or workflow job) `id` at `whenMs`; ids are unique across both. */
   private at(id: number, whenMs: number, step: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      step();
-    }, Math.max(0, whenMs - this.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(id);
+        step();
+      },
+      Math.max(0, whenMs - this.now()),
+    );
     // Jobs must not keep a process alive that is otherwise done (tests, `close()`).
     timer.unref();
     this.timers.set(id, timer);

@@ -13,19 +13,27 @@ export function jobStdout(job: JobRecord, template: JobTemplate, nowMs: number):
   const tasks = ['Gathering Facts', 'Show launch variables', ...template.tasks.map((t) => withVars(t, job.extraVars))];
   const done = tasksDone(job, tasks.length, nowMs);
   const failed = job.status === 'failed';
-  const lines = [`Identity added: /runner/artifacts/${job.id}/ssh_key_data (sandbox@snowline)`, '', heading('PLAY', template.name)];
+  const lines = [
+    `Identity added: /runner/artifacts/${job.id}/ssh_key_data (sandbox@snowline)`,
+    '',
+    heading('PLAY', template.name),
+  ];
   tasks.slice(0, done).forEach((task, index) => {
     const fails = failed && index === tasks.length - 1;
     lines.push('', heading('TASK', task), ...hosts.flatMap((host) => taskResult(index, host, fails, job)));
   });
   if (failed) lines.push('', 'NO MORE HOSTS LEFT *************************************************************');
-  if (job.status === 'successful' || failed) lines.push('', heading('PLAY RECAP', ''), ...hosts.map((h) => recapLine(h, tasks.length, failed)));
+  if (job.status === 'successful' || failed)
+    lines.push('', heading('PLAY RECAP', ''), ...hosts.map((h) => recapLine(h, tasks.length, failed)));
   return `${lines.join('\n')}\n`;
 }
 
 /** The limit's host names (`web-01,web-02` or `web-01:web-02`); the whole inventory when empty. */
 function hostsOf(limit: string): string[] {
-  const hosts = limit.split(/[,:]/).map((h) => h.trim()).filter(Boolean);
+  const hosts = limit
+    .split(/[,:]/)
+    .map((h) => h.trim())
+    .filter(Boolean);
   return hosts.length > 0 ? hosts : INVENTORY_HOSTS;
 }
 
@@ -50,7 +58,10 @@ function heading(kind: string, name: string): string {
 }
 
 function taskResult(index: number, host: string, fails: boolean, job: JobRecord): string[] {
-  if (fails) return [`fatal: [${host}]: FAILED! => {"changed": false, "msg": "${FAIL_VAR} is set: this sandbox job fails on purpose"}`];
+  if (fails)
+    return [
+      `fatal: [${host}]: FAILED! => {"changed": false, "msg": "${FAIL_VAR} is set: this sandbox job fails on purpose"}`,
+    ];
   if (index === 0) return [`ok: [${host}]`];
   if (index === 1) {
     const shown = JSON.stringify({ limit: job.limit, extra_vars: job.extraVars }, null, 4).replace(/\n/g, '\n    ');

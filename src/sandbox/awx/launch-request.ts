@@ -44,7 +44,10 @@ export interface LaunchRequest {
  * (a workflow job template has no `credentials` prompt, for one) are ignored silently — not even
  * listed in `ignored_fields`, as the launch serializer does not know them.
  */
-export function readLaunchRequest(ask: Partial<Record<AskFlag, boolean>>, body: Record<string, unknown>): LaunchRequest {
+export function readLaunchRequest(
+  ask: Partial<Record<AskFlag, boolean>>,
+  body: Record<string, unknown>,
+): LaunchRequest {
   const request: LaunchRequest = { extraVars: {}, accepted: {}, ignored: {} };
   const problems: FieldProblem[] = [];
   for (const [name, prompt] of Object.entries(PROMPTS) as [PromptName, (typeof PROMPTS)[PromptName]][]) {

@@ -34,9 +34,19 @@ const LOOKUPS: Record<string, (actual: string, wanted: string) => boolean> = {
  * id), then `page` / `page_size`. `next` / `previous` are paths with the request's other
  * parameters, as AWX gives them. A page past the end is 404; unknown filters are ignored.
  */
-export function listPage<T extends { id: number }>(items: T[], path: string, query: URLSearchParams, filterable: Filterable<T>): Page<T> {
-  const checks = [...query].filter(([param]) => !CONTROL_PARAMS.includes(param)).flatMap(([param, wanted]) => filterCheck(filterable, param, wanted));
-  const matching = sortItems(items.filter((item) => checks.every((check) => check(item))), query.get('order_by') ?? 'id');
+export function listPage<T extends { id: number }>(
+  items: T[],
+  path: string,
+  query: URLSearchParams,
+  filterable: Filterable<T>,
+): Page<T> {
+  const checks = [...query]
+    .filter(([param]) => !CONTROL_PARAMS.includes(param))
+    .flatMap(([param, wanted]) => filterCheck(filterable, param, wanted));
+  const matching = sortItems(
+    items.filter((item) => checks.every((check) => check(item))),
+    query.get('order_by') ?? 'id',
+  );
   const size = pageSize(query.get('page_size'));
   const page = Number(query.get('page') ?? '1');
   const pages = Math.max(1, Math.ceil(matching.length / size));
@@ -52,15 +62,18 @@ export function listPage<T extends { id: number }>(items: T[], path: string, que
 /** The predicate of one filter parameter; none when it names no filterable field. */
 function filterCheck<T>(filterable: Filterable<T>, param: string, wanted: string): ((item: T) => boolean)[] {
   const split = param.lastIndexOf('__');
-  const [name, lookup] = param in filterable || split < 0 ? [param, 'exact'] : [param.slice(0, split), param.slice(split + 2)];
+  const [name, lookup] =
+    param in filterable || split < 0 ? [param, 'exact'] : [param.slice(0, split), param.slice(split + 2)];
   const read = filterable[name];
   const test = LOOKUPS[lookup];
   if (!read || !test) return [];
   // A many-valued field (a job's label names) matches when any of its values does.
-  return [(item) => {
-    const actual = read(item);
-    return Array.isArray(actual) ? actual.some((a) => test(String(a), wanted)) : test(String(actual), wanted);
-  }];
+  return [
+    (item) => {
+      const actual = read(item);
+      return Array.isArray(actual) ? actual.some((a) => test(String(a), wanted)) : test(String(actual), wanted);
+    },
+  ];
 }
 
 /** Numbers numerically, ISO date-times by instant, anything else as text. */

@@ -11,21 +11,65 @@ export const faultPlanSchema = z
   .object({
     latencyMs: z.number().int().min(0).max(120_000).optional().describe('added before every answer, in ms'),
     errorRate: z.number().min(0).max(1).optional().describe('share of requests answered errorStatus at random'),
-    errorStatus: z.number().int().min(500).max(599).default(503).describe('status used by errorRate and downForSeconds'),
+    errorStatus: z
+      .number()
+      .int()
+      .min(500)
+      .max(599)
+      .default(503)
+      .describe('status used by errorRate and downForSeconds'),
     failNext: z.number().int().min(0).optional().describe('the next N requests are answered failStatus'),
     failStatus: z.number().int().min(400).max(599).default(500),
     rateLimitBurst: z.number().int().min(0).optional().describe('the next N requests are answered 429'),
-    rateLimitHeaders: z.boolean().default(true).describe('429s carry X-RateLimit-* and Retry-After (a rate-limit rule); false = queue full, no headers'),
-    retryAfterSeconds: z.number().int().min(0).default(1).describe('reset of the injected 429 window, in seconds from now'),
-    dropNext: z.number().int().min(0).optional().describe('the next N requests have their connection destroyed unanswered'),
+    rateLimitHeaders: z
+      .boolean()
+      .default(true)
+      .describe('429s carry X-RateLimit-* and Retry-After (a rate-limit rule); false = queue full, no headers'),
+    retryAfterSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe('reset of the injected 429 window, in seconds from now'),
+    dropNext: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('the next N requests have their connection destroyed unanswered'),
     dropRate: z.number().min(0).max(1).optional().describe('share of connections destroyed at random'),
-    hangNext: z.number().int().min(0).optional().describe('the next N requests get no answer for hangMs, then a dropped connection (client timeouts)'),
+    hangNext: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('the next N requests get no answer for hangMs, then a dropped connection (client timeouts)'),
     hangMs: z.number().int().min(0).max(600_000).default(30_000),
-    slowNext: z.number().int().min(0).optional().describe('the next N requests are carried out, but their answer is held for slowMs (a client timeout after the work was done: the caller cannot tell)'),
+    slowNext: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'the next N requests are carried out, but their answer is held for slowMs (a client timeout after the work was done: the caller cannot tell)',
+      ),
     slowMs: z.number().int().min(0).max(600_000).default(30_000),
-    downForSeconds: z.number().min(0).optional().describe('the backend answers errorStatus to everything for this long'),
-    methods: z.array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])).min(1).optional().describe('only requests with these methods are faulted; default all'),
-    pathIncludes: z.string().min(1).max(200).optional().describe('only requests whose path contains this text are faulted, e.g. "/launch/"; default all'),
+    downForSeconds: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('the backend answers errorStatus to everything for this long'),
+    methods: z
+      .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']))
+      .min(1)
+      .optional()
+      .describe('only requests with these methods are faulted; default all'),
+    pathIncludes: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('only requests whose path contains this text are faulted, e.g. "/launch/"; default all'),
   })
   .strict();
 export type FaultPlan = z.infer<typeof faultPlanSchema>;
@@ -37,7 +81,11 @@ export type FaultTarget = (typeof FAULT_TARGETS)[number];
 /** What to do with one request. */
 export type FaultAction =
   | { kind: 'pass' }
-  | { kind: 'status'; status: number; rateLimit?: { resetAtSeconds: number; retryAfterSeconds: number; headers: boolean } }
+  | {
+      kind: 'status';
+      status: number;
+      rateLimit?: { resetAtSeconds: number; retryAfterSeconds: number; headers: boolean };
+    }
   | { kind: 'drop' }
   | { kind: 'hang'; ms: number }
   | { kind: 'slow'; ms: number };
@@ -93,7 +141,15 @@ export class FaultInjector {
         const active = this.plans.get(t);
         if (!active) return [t, null];
         const { plan, failNext, rateLimitBurst, dropNext, hangNext, slowNext } = active;
-        return [t, { plan, remaining: { failNext, rateLimitBurst, dropNext, hangNext, slowNext }, downUntil: this.downUntil(active), injected: this.injected.get(t) ?? {} }];
+        return [
+          t,
+          {
+            plan,
+            remaining: { failNext, rateLimitBurst, dropNext, hangNext, slowNext },
+            downUntil: this.downUntil(active),
+            injected: this.injected.get(t) ?? {},
+          },
+        ];
       }),
     );
   }
@@ -126,7 +182,11 @@ export class FaultInjector {
     if (active.rateLimitBurst > 0) {
       active.rateLimitBurst--;
       const resetAtSeconds = Math.ceil(nowMs / 1000) + plan.retryAfterSeconds;
-      return { kind: 'status', status: 429, rateLimit: { resetAtSeconds, retryAfterSeconds: plan.retryAfterSeconds, headers: plan.rateLimitHeaders } };
+      return {
+        kind: 'status',
+        status: 429,
+        rateLimit: { resetAtSeconds, retryAfterSeconds: plan.retryAfterSeconds, headers: plan.rateLimitHeaders },
+      };
     }
     if (active.dropNext > 0) {
       active.dropNext--;

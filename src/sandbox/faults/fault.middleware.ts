@@ -19,8 +19,12 @@ function sendInjected(res: Response, target: FaultTarget, action: Extract<FaultA
     res.json({ detail: action.status === 429 ? 'Request was throttled.' : 'A server error has occurred.' });
     return;
   }
-  const message = action.status === 429 ? 'Rate limit exceeded' : action.status >= 500 ? 'Internal Server Error' : 'Injected failure';
-  const detail = action.status === 429 && action.rateLimit?.headers ? 'Rate limit of 0 requests per hour for Table API exceeded' : null;
+  const message =
+    action.status === 429 ? 'Rate limit exceeded' : action.status >= 500 ? 'Internal Server Error' : 'Injected failure';
+  const detail =
+    action.status === 429 && action.rateLimit?.headers
+      ? 'Rate limit of 0 requests per hour for Table API exceeded'
+      : null;
   res.json({ error: { message, detail }, status: 'failure' });
 }
 

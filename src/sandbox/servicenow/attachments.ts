@@ -41,7 +41,13 @@ export class AttachmentService {
       stamp,
     );
     this.store.put(meta);
-    this.store.put(newRecord('sys_attachment_doc', { sys_attachment: meta.sys_id ?? '', length: String(file.bytes.length), data: file.bytes.toString('base64') }, stamp));
+    this.store.put(
+      newRecord(
+        'sys_attachment_doc',
+        { sys_attachment: meta.sys_id ?? '', length: String(file.bytes.length), data: file.bytes.toString('base64') },
+        stamp,
+      ),
+    );
     return meta;
   }
 
@@ -70,8 +76,29 @@ export class AttachmentService {
    */
   view(meta: RecordValues, baseUrl: string): Record<string, string> {
     const nameOf = (userName: string | undefined) => userByName(this.store, userName ?? '')?.name ?? userName ?? '';
-    const fields = ['sys_id', 'file_name', 'content_type', 'size_bytes', 'size_compressed', 'compressed', 'table_name', 'table_sys_id', 'state', 'chunk_size_bytes'];
-    const system = ['sys_created_on', 'sys_created_by', 'sys_updated_on', 'sys_updated_by', 'sys_mod_count', 'sys_tags', 'image_height', 'image_width', 'average_image_color'];
+    const fields = [
+      'sys_id',
+      'file_name',
+      'content_type',
+      'size_bytes',
+      'size_compressed',
+      'compressed',
+      'table_name',
+      'table_sys_id',
+      'state',
+      'chunk_size_bytes',
+    ];
+    const system = [
+      'sys_created_on',
+      'sys_created_by',
+      'sys_updated_on',
+      'sys_updated_by',
+      'sys_mod_count',
+      'sys_tags',
+      'image_height',
+      'image_width',
+      'average_image_color',
+    ];
     return {
       ...Object.fromEntries([...fields, ...system].map((name) => [name, meta[name] ?? ''])),
       download_link: `${baseUrl}/api/now/attachment/${meta.sys_id}/file`,

@@ -56,16 +56,29 @@ export class WebhookBusinessRule {
     const { timestamp, signature } = signWebhook(this.options.webhookSecret, body);
     try {
       const response = await axios.post(url, body, {
-        headers: { 'Content-Type': 'application/json', 'User-Agent': 'ServiceNow/1.0', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'ServiceNow/1.0',
+          [TIMESTAMP_HEADER]: timestamp,
+          [SIGNATURE_HEADER]: signature,
+        },
         timeout: DELIVERY_TIMEOUT_MS,
         signal: this.abort.signal,
         validateStatus: () => true,
         // The body must go out byte for byte as signed.
         transformRequest: [(data: string) => data],
       });
-      if (response.status >= 300) this.options.logger.warn('sandbox business rule: webhook refused, event dropped', { record: key, status: response.status });
+      if (response.status >= 300)
+        this.options.logger.warn('sandbox business rule: webhook refused, event dropped', {
+          record: key,
+          status: response.status,
+        });
     } catch (err) {
-      if (!this.abort.signal.aborted) this.options.logger.warn('sandbox business rule: webhook failed, event dropped', { record: key, error: (err as Error).message });
+      if (!this.abort.signal.aborted)
+        this.options.logger.warn('sandbox business rule: webhook failed, event dropped', {
+          record: key,
+          error: (err as Error).message,
+        });
     }
   }
 }

@@ -58,22 +58,39 @@ export class ImportSetService {
     private readonly service: TableService,
   ) {}
 
-  insert(staging: string, row: Record<string, unknown>, ctx: WriteContext, baseUrl: string): { sysId: string; answer: ImportAnswer } {
+  insert(
+    staging: string,
+    row: Record<string, unknown>,
+    ctx: WriteContext,
+    baseUrl: string,
+  ): { sysId: string; answer: ImportAnswer } {
     const map = this.mapOf(staging);
     const sysId = randomBytes(16).toString('hex');
-    const answer: ImportAnswer = { import_set: this.nextImportSet(), staging_table: staging, result: [this.transform(map, row, ctx, baseUrl)] };
+    const answer: ImportAnswer = {
+      import_set: this.nextImportSet(),
+      staging_table: staging,
+      result: [this.transform(map, row, ctx, baseUrl)],
+    };
     this.staged.set(sysId, { staging, answer });
     return { sysId, answer };
   }
 
   /** `insertMultiple`: one import set; the transform runs after the answer [inf: response shape]. */
-  insertMultiple(staging: string, rows: Record<string, unknown>[], ctx: WriteContext, baseUrl: string): { importSetId: string; rowIds: string[] } {
+  insertMultiple(
+    staging: string,
+    rows: Record<string, unknown>[],
+    ctx: WriteContext,
+    baseUrl: string,
+  ): { importSetId: string; rowIds: string[] } {
     const map = this.mapOf(staging);
     const importSet = this.nextImportSet();
     const rowIds = rows.map(() => randomBytes(16).toString('hex'));
     setImmediate(() => {
       rows.forEach((row, i) => {
-        this.staged.set(rowIds[i]!, { staging, answer: { import_set: importSet, staging_table: staging, result: [this.transform(map, row, ctx, baseUrl)] } });
+        this.staged.set(rowIds[i]!, {
+          staging,
+          answer: { import_set: importSet, staging_table: staging, result: [this.transform(map, row, ctx, baseUrl)] },
+        });
       });
     });
     return { importSetId: importSet, rowIds };
@@ -96,7 +113,12 @@ export class ImportSetService {
     return `ISET${String(++this.serial).padStart(7, '0')}`;
   }
 
-  private transform(map: TransformMap, row: Record<string, unknown>, ctx: WriteContext, baseUrl: string): TransformResult {
+  private transform(
+    map: TransformMap,
+    row: Record<string, unknown>,
+    ctx: WriteContext,
+    baseUrl: string,
+  ): TransformResult {
     const values = targetValues(map.table, row);
     const key = values[map.coalesce];
     const existing = key ? this.store.list(map.table).find((r) => r[map.coalesce] === key) : undefined;
@@ -112,7 +134,13 @@ export class ImportSetService {
         status = 'inserted';
       }
       const sysId = saved.sys_id ?? '';
-      return { ...base, display_value: saved[map.displayField] ?? '', record_link: `${baseUrl}/api/now/table/${map.table}/${sysId}`, status, sys_id: sysId };
+      return {
+        ...base,
+        display_value: saved[map.displayField] ?? '',
+        record_link: `${baseUrl}/api/now/table/${map.table}/${sysId}`,
+        status,
+        sys_id: sysId,
+      };
     } catch (err) {
       if (!(err instanceof SnowlineError)) throw err;
       return { ...base, display_value: '', record_link: '', status: 'error', sys_id: '', error_message: err.message };
@@ -122,7 +150,11 @@ export class ImportSetService {
 
 /** Staging values as target fields: `u_` dropped, only the target's own non-system fields, as strings. */
 function targetValues(table: string, row: Record<string, unknown>): Record<string, string> {
-  const known = new Set(fieldsOf(table).map((f) => f.name).filter((n) => !n.startsWith('sys_')));
+  const known = new Set(
+    fieldsOf(table)
+      .map((f) => f.name)
+      .filter((n) => !n.startsWith('sys_')),
+  );
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(row)) {
     const field = name.startsWith('u_') && !known.has(name) ? name.slice(2) : name;

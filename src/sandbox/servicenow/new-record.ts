@@ -15,7 +15,12 @@ export function writeStamp(user: string, at: Date): WriteStamp {
  * A complete row of `table` as an insert creates it: every field present, with its default or
  * `""`, then `values`, then the system fields (§1.4; `sys_mod_count` 0 on insert).
  */
-export function newRecord(table: string, values: Record<string, string>, stamp: WriteStamp, sysId = newSysId()): Record<string, string> {
+export function newRecord(
+  table: string,
+  values: Record<string, string>,
+  stamp: WriteStamp,
+  sysId = newSysId(),
+): Record<string, string> {
   const row: Record<string, string> = {};
   for (const field of fieldsOf(table)) row[field.name] = field.defaultValue ?? '';
   return {

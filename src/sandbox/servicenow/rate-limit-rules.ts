@@ -11,7 +11,10 @@ export const rateLimitRuleSchema = z
     name: z.string().min(1).describe('shown in the 429 detail, e.g. "Table API"'),
     /** Request path prefix under the instance, e.g. `/api/now/table/incident`; default every `/api/now` path. */
     pathPrefix: z.string().regex(/^\//).default('/api/now'),
-    methods: z.array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])).optional().describe('default every method'),
+    methods: z
+      .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']))
+      .optional()
+      .describe('default every method'),
     user: z.string().min(1).optional().describe('default all users'),
     limit: z.number().int().positive().describe('requests per window (per hour on a real instance)'),
     windowSeconds: z.number().int().positive().default(3600),
@@ -58,12 +61,19 @@ export class RateLimitRules {
     const held = this.counts.get(key);
     const counter = held && held.windowStart === windowStart ? held : { windowStart, count: 0 };
     this.counts.set(key, counter);
-    const headers = { 'X-RateLimit-Limit': String(rule.limit), 'X-RateLimit-Reset': String(resetSeconds), 'X-RateLimit-Rule': ruleId(rule) };
+    const headers = {
+      'X-RateLimit-Limit': String(rule.limit),
+      'X-RateLimit-Reset': String(resetSeconds),
+      'X-RateLimit-Rule': ruleId(rule),
+    };
     if (counter.count >= rule.limit) {
       const per = rule.windowSeconds === 3600 ? 'hour' : `${rule.windowSeconds} seconds`;
       return {
         headers,
-        refused: { retryAfterSeconds: Math.max(1, resetSeconds - Math.floor(nowMs / 1000)), detail: `Rate limit of ${rule.limit} requests per ${per} for ${rule.name} exceeded` },
+        refused: {
+          retryAfterSeconds: Math.max(1, resetSeconds - Math.floor(nowMs / 1000)),
+          detail: `Rate limit of ${rule.limit} requests per ${per} for ${rule.name} exceeded`,
+        },
       };
     }
     counter.count++;
@@ -71,7 +81,12 @@ export class RateLimitRules {
   }
 
   private ruleFor(method: string, path: string, user: string): RateLimitRule | undefined {
-    const applicable = this.rules.filter((r) => path.startsWith(r.pathPrefix) && (!r.methods || r.methods.includes(method as never)) && (!r.user || r.user === user));
+    const applicable = this.rules.filter(
+      (r) =>
+        path.startsWith(r.pathPrefix) &&
+        (!r.methods || r.methods.includes(method as never)) &&
+        (!r.user || r.user === user),
+    );
     const personal = applicable.filter((r) => r.user);
     const pool = personal.length > 0 ? personal : applicable;
     return pool.sort((a, b) => a.limit - b.limit)[0];

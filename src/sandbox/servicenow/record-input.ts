@@ -47,7 +47,12 @@ function toText(raw: unknown): string {
 }
 
 /** The value to store, or undefined to leave the field as it is. */
-function storedValue(store: RecordStore, field: FieldDef, text: string, inputDisplayValue: boolean): string | undefined {
+function storedValue(
+  store: RecordStore,
+  field: FieldDef,
+  text: string,
+  inputDisplayValue: boolean,
+): string | undefined {
   switch (field.type) {
     case 'boolean':
       return text === 'true' || text === '1' ? 'true' : 'false';

@@ -37,7 +37,12 @@ export function findRecords(store: RecordStore, table: string, filter: ListFilte
  * display value (`state=Closed`; compared case-insensitively [inf]). Names that are not fields are
  * ignored, as in `sysparm_fields`.
  */
-function matchesNameValues(store: RecordStore, table: string, row: RecordValues, pairs: Record<string, string>): boolean {
+function matchesNameValues(
+  store: RecordStore,
+  table: string,
+  row: RecordValues,
+  pairs: Record<string, string>,
+): boolean {
   return Object.entries(pairs).every(([path, wanted]) => {
     const resolved = resolvePath(store, table, row, path);
     if (!resolved) return true;
@@ -51,7 +56,12 @@ function matchesNameValues(store: RecordStore, table: string, row: RecordValues,
  * keep their insertion order in the direction of the first key, so `ORDERBYDESCsys_created_on`
  * shows the later of two same-second journal entries first [inf: real ties are unordered].
  */
-function sortRows(store: RecordStore, table: string, rows: RecordValues[], orderBy: { field: string; descending: boolean }[]): RecordValues[] {
+function sortRows(
+  store: RecordStore,
+  table: string,
+  rows: RecordValues[],
+  orderBy: { field: string; descending: boolean }[],
+): RecordValues[] {
   if (orderBy.length === 0) return rows;
   const keyed = rows.map((row, position) => {
     const reader = recordReader(store, table, row);

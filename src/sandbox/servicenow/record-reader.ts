@@ -1,9 +1,4 @@
-import {
-  choiceLabel,
-  displayFieldOf,
-  fieldOf,
-  type FieldDef,
-} from '../../../connectors/servicenow/dictionary';
+import { choiceLabel, displayFieldOf, fieldOf, type FieldDef } from '../../../connectors/servicenow/dictionary';
 import type { FieldReader } from '../../rules/encoded-query';
 import type { RecordStore, RecordValues } from './record-store';
 
@@ -21,7 +16,12 @@ export interface ResolvedField {
  * non-reference field is walked through; an empty or dangling reference yields the last field
  * with an empty value, as ServiceNow shows it.
  */
-export function resolvePath(store: RecordStore, table: string, row: RecordValues, path: string): ResolvedField | undefined {
+export function resolvePath(
+  store: RecordStore,
+  table: string,
+  row: RecordValues,
+  path: string,
+): ResolvedField | undefined {
   const names = path.split('.');
   let current: RecordValues | undefined = row;
   let currentTable = table;

@@ -28,7 +28,12 @@ export interface ViewContext {
  * journal fields `""`; dot-walked `sysparm_fields` appear under their literal path
  * (`"caller_id.email"`); unknown names are left out.
  */
-export function renderRecord(ctx: ViewContext, table: string, row: RecordValues, options: ViewOptions): Record<string, FieldView> {
+export function renderRecord(
+  ctx: ViewContext,
+  table: string,
+  row: RecordValues,
+  options: ViewOptions,
+): Record<string, FieldView> {
   const paths = options.fields ?? fieldsOf(table).map((f) => f.name);
   const result: Record<string, FieldView> = {};
   for (const path of paths) {

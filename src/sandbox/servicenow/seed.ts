@@ -12,11 +12,23 @@ const ADMIN_SYS_ID = '6816f79cc0a8016401c5a33be04be441';
 type SeedUser = { user_name: string; first_name: string; last_name: string; title: string; department: string };
 
 const USERS: SeedUser[] = [
-  { user_name: 'admin', first_name: 'System', last_name: 'Administrator', title: 'System Administrator', department: 'IT' },
+  {
+    user_name: 'admin',
+    first_name: 'System',
+    last_name: 'Administrator',
+    title: 'System Administrator',
+    department: 'IT',
+  },
   { user_name: 'abel.tuter', first_name: 'Abel', last_name: 'Tuter', title: 'Service Desk Agent', department: 'IT' },
   { user_name: 'beth.anglin', first_name: 'Beth', last_name: 'Anglin', title: 'Linux Engineer', department: 'IT' },
   { user_name: 'david.loo', first_name: 'David', last_name: 'Loo', title: 'Change Manager', department: 'IT' },
-  { user_name: 'fred.luddy', first_name: 'Fred', last_name: 'Luddy', title: 'Database Administrator', department: 'IT' },
+  {
+    user_name: 'fred.luddy',
+    first_name: 'Fred',
+    last_name: 'Luddy',
+    title: 'Database Administrator',
+    department: 'IT',
+  },
   { user_name: 'itil', first_name: 'ITIL', last_name: 'User', title: 'ITIL User', department: 'IT' },
 ];
 
@@ -29,9 +41,27 @@ const GROUPS = [
 ];
 
 const SERVERS = [
-  { name: 'web-01', ip_address: '10.0.1.11', mac_address: '00:50:56:01:00:11', serial_number: 'VMW-7A1C-0011', group: 'Linux Ops' },
-  { name: 'web-02', ip_address: '10.0.1.12', mac_address: '00:50:56:01:00:12', serial_number: 'VMW-7A1C-0012', group: 'Linux Ops' },
-  { name: 'db-01', ip_address: '10.0.2.21', mac_address: '00:50:56:02:00:21', serial_number: 'VMW-7A1C-0021', group: 'Database' },
+  {
+    name: 'web-01',
+    ip_address: '10.0.1.11',
+    mac_address: '00:50:56:01:00:11',
+    serial_number: 'VMW-7A1C-0011',
+    group: 'Linux Ops',
+  },
+  {
+    name: 'web-02',
+    ip_address: '10.0.1.12',
+    mac_address: '00:50:56:01:00:12',
+    serial_number: 'VMW-7A1C-0012',
+    group: 'Linux Ops',
+  },
+  {
+    name: 'db-01',
+    ip_address: '10.0.2.21',
+    mac_address: '00:50:56:02:00:21',
+    serial_number: 'VMW-7A1C-0021',
+    group: 'Database',
+  },
 ];
 
 const REL_TYPES = [
@@ -60,17 +90,39 @@ const relTypeId = (name: string) => seedSysId(`cmdb_rel_type:${name}`);
  * from names, so they are the same on every start.
  */
 export function seedInstance(store: RecordStore, sandboxUser: string): void {
-  const put = (table: string, id: string, values: Record<string, string>) => store.put(newRecord(table, values, SEED_STAMP, id));
+  const put = (table: string, id: string, values: Record<string, string>) =>
+    store.put(newRecord(table, values, SEED_STAMP, id));
   const users = USERS.some((u) => u.user_name === sandboxUser)
     ? USERS
-    : [...USERS, { user_name: sandboxUser, first_name: 'Sandbox', last_name: 'User', title: 'Integration user', department: 'IT' }];
+    : [
+        ...USERS,
+        {
+          user_name: sandboxUser,
+          first_name: 'Sandbox',
+          last_name: 'User',
+          title: 'Integration user',
+          department: 'IT',
+        },
+      ];
   for (const u of users) {
-    put('sys_user', userId(u.user_name), { ...u, name: `${u.first_name} ${u.last_name}`, email: `${u.user_name}@example.com`, time_zone: 'GMT' });
+    put('sys_user', userId(u.user_name), {
+      ...u,
+      name: `${u.first_name} ${u.last_name}`,
+      email: `${u.user_name}@example.com`,
+      time_zone: 'GMT',
+    });
   }
   for (const g of GROUPS) {
-    put('sys_user_group', groupId(g.name), { name: g.name, manager: userId(g.manager), email: `${g.name.toLowerCase().replace(/ /g, '.')}@example.com` });
+    put('sys_user_group', groupId(g.name), {
+      name: g.name,
+      manager: userId(g.manager),
+      email: `${g.name.toLowerCase().replace(/ /g, '.')}@example.com`,
+    });
     for (const member of g.members) {
-      put('sys_user_grmember', seedSysId(`sys_user_grmember:${g.name}:${member}`), { user: userId(member), group: groupId(g.name) });
+      put('sys_user_grmember', seedSysId(`sys_user_grmember:${g.name}:${member}`), {
+        user: userId(member),
+        group: groupId(g.name),
+      });
     }
   }
   seedCmdb(put);
@@ -99,12 +151,22 @@ function seedCmdb(put: Put): void {
       manufacturer: 'VMware, Inc.',
     });
   }
-  put('cmdb_ci_service', ciId('Online Shop'), { name: 'Online Shop', environment: 'Production', used_for: 'Production', busines_criticality: '1 - most critical', support_group: groupId('Linux Ops') });
+  put('cmdb_ci_service', ciId('Online Shop'), {
+    name: 'Online Shop',
+    environment: 'Production',
+    used_for: 'Production',
+    busines_criticality: '1 - most critical',
+    support_group: groupId('Linux Ops'),
+  });
   for (const [name, parent, child] of REL_TYPES) {
     put('cmdb_rel_type', relTypeId(name), { name, parent_descriptor: parent, child_descriptor: child });
   }
   for (const [parent, type, child] of RELATIONS) {
-    put('cmdb_rel_ci', seedSysId(`cmdb_rel_ci:${parent}:${type}:${child}`), { parent: ciId(parent), type: relTypeId(type), child: ciId(child) });
+    put('cmdb_rel_ci', seedSysId(`cmdb_rel_ci:${parent}:${type}:${child}`), {
+      parent: ciId(parent),
+      type: relTypeId(type),
+      child: ciId(child),
+    });
   }
 }
 
@@ -113,7 +175,13 @@ function seedChoices(put: Put): void {
   for (const table of tableNames()) {
     for (const field of getTable(table)?.fields ?? []) {
       for (const [index, c] of (field.choices ?? []).entries()) {
-        const values = { name: table, element: field.name, value: c.value, label: c.label, sequence: String(index + 1) };
+        const values = {
+          name: table,
+          element: field.name,
+          value: c.value,
+          label: c.label,
+          sequence: String(index + 1),
+        };
         put('sys_choice', seedSysId(`sys_choice:${table}:${field.name}:${c.value}`), values);
       }
     }

@@ -92,7 +92,12 @@ export class TableService {
     this.deps.store.delete(table, sysId);
   }
 
-  private save(next: Record<string, string>, previous: RecordValues | undefined, input: RecordInput, stamp: WriteStamp): RecordValues {
+  private save(
+    next: Record<string, string>,
+    previous: RecordValues | undefined,
+    input: RecordInput,
+    stamp: WriteStamp,
+  ): RecordValues {
     const { store } = this.deps;
     const table = next.sys_class_name ?? '';
     const elementId = next.sys_id ?? '';

@@ -6,7 +6,10 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const gates = (): Migration => ({
   async up(db: Kysely<any>) {
-    await db.schema.alterTable('steps').addColumn('gates', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    await db.schema
+      .alterTable('steps')
+      .addColumn('gates', 'text', (c) => c.notNull().defaultTo('[]'))
+      .execute();
     await db.schema.alterTable('steps').addColumn('waiting_for', 'text').execute();
     await db.schema
       .createTable('approvals')

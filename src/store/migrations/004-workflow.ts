@@ -7,8 +7,14 @@ import { sql, type Kysely, type Migration } from 'kysely';
  */
 export const workflow = (): Migration => ({
   async up(db: Kysely<any>) {
-    await db.schema.alterTable('steps').addColumn('stage', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-    await db.schema.alterTable('steps').addColumn('flow', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+    await db.schema
+      .alterTable('steps')
+      .addColumn('stage', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .alterTable('steps')
+      .addColumn('flow', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
     await sql`update steps set stage = idx`.execute(db);
   },
   async down(db: Kysely<any>) {

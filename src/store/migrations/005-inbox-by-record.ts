@@ -6,7 +6,11 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const inboxByRecord = (): Migration => ({
   async up(db: Kysely<any>) {
-    await db.schema.createIndex('inbox_events_by_record').on('inbox_events').columns(['sys_id', 'kind', 'seq']).execute();
+    await db.schema
+      .createIndex('inbox_events_by_record')
+      .on('inbox_events')
+      .columns(['sys_id', 'kind', 'seq'])
+      .execute();
   },
   async down(db: Kysely<any>) {
     await db.schema.dropIndex('inbox_events_by_record').execute();

@@ -26,7 +26,11 @@ export const ruleProposals = (): Migration => ({
       .addColumn('activated_version', 'text')
       .addColumn('activated_at', 'bigint')
       .execute();
-    await db.schema.createIndex('rule_proposals_by_state').on('rule_proposals').columns(['state', 'created_at']).execute();
+    await db.schema
+      .createIndex('rule_proposals_by_state')
+      .on('rule_proposals')
+      .columns(['state', 'created_at'])
+      .execute();
   },
   async down(db: Kysely<any>) {
     await db.schema.dropTable('rule_proposals').execute();

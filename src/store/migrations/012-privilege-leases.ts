@@ -22,7 +22,11 @@ export const privilegeLeases = (): Migration => ({
       .addColumn('released_at', 'bigint')
       .addColumn('release_error', 'text')
       .execute();
-    await db.schema.createIndex('privilege_leases_by_step').on('privilege_leases').columns(['step_id', 'released_at']).execute();
+    await db.schema
+      .createIndex('privilege_leases_by_step')
+      .on('privilege_leases')
+      .columns(['step_id', 'released_at'])
+      .execute();
   },
   async down(db: Kysely<any>) {
     await db.schema.dropTable('privilege_leases').execute();

@@ -9,7 +9,11 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const ticketLookupIndexes = (): Migration => ({
   async up(db: Kysely<any>) {
-    await db.schema.createIndex('inbox_events_pending_by_record').on('inbox_events').columns(['sys_id', 'table_name', 'status', 'mod_count']).execute();
+    await db.schema
+      .createIndex('inbox_events_pending_by_record')
+      .on('inbox_events')
+      .columns(['sys_id', 'table_name', 'status', 'mod_count'])
+      .execute();
     await db.schema.createIndex('runs_by_ticket_state').on('runs').columns(['ticket_number', 'state']).execute();
   },
   async down(db: Kysely<any>) {

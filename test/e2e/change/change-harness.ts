@@ -35,7 +35,14 @@ export interface ChangeHarness {
 export const SHIPPED_CHANGE_MAPPING = readFileSync(join(__dirname, '../../../mappings/change.yaml'), 'utf8');
 
 /** `mappings`: more mapping files beside change.yaml (name → text); `env`: more environment for the config. */
-export async function startChangeHarness(options: { mapping?: string; change?: Partial<Config['change']>; mappings?: Record<string, string>; env?: Record<string, string> } = {}): Promise<ChangeHarness> {
+export async function startChangeHarness(
+  options: {
+    mapping?: string;
+    change?: Partial<Config['change']>;
+    mappings?: Record<string, string>;
+    env?: Record<string, string>;
+  } = {},
+): Promise<ChangeHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-change-'));
   const mappings = join(dir, 'mappings');
   mkdirSync(mappings);
@@ -45,22 +52,41 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
   const base = loadConfig({
     file: join(__dirname, '../../../config/default.yaml'),
     env: {
-      PORT: String(port), SNOWLINE_SANDBOX_PORT: String(sandboxPort), SNOWLINE_DB: join(dir, 'snowline.db'), SNOWLINE_MAPPINGS: mappings,
-      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`, SNOWLINE_SANDBOX_JOB_MS: '300', LOG_LEVEL: 'error', ...options.env,
+      PORT: String(port),
+      SNOWLINE_SANDBOX_PORT: String(sandboxPort),
+      SNOWLINE_DB: join(dir, 'snowline.db'),
+      SNOWLINE_MAPPINGS: mappings,
+      SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`,
+      SNOWLINE_SANDBOX_JOB_MS: '300',
+      LOG_LEVEL: 'error',
+      ...options.env,
     },
   });
-  const config: Config = { ...base, server: { ...base.server, host: '127.0.0.1' }, awx: { ...base.awx, pollIntervalMs: 200 }, change: { ...base.change, ...options.change } };
+  const config: Config = {
+    ...base,
+    server: { ...base.server, host: '127.0.0.1' },
+    awx: { ...base.awx, pollIntervalMs: 200 },
+    change: { ...base.change, ...options.change },
+  };
   const app: RunningApp = await startApp(config);
   const url = app.sandboxUrl!;
   const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
 
   async function snow(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${url}${path}`, { method, headers: { Authorization: auth, Accept: 'application/json', 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { Authorization: auth, Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
     return text ? (JSON.parse(text) as Record<string, any>) : {};
   }
-  const list = async (table: string, query: string, extra = '') => (await snow('GET', `/api/now/table/${table}?sysparm_query=${encodeURIComponent(query)}${extra}`)).result as Record<string, string>[];
+  const list = async (table: string, query: string, extra = '') =>
+    (await snow('GET', `/api/now/table/${table}?sysparm_query=${encodeURIComponent(query)}${extra}`)).result as Record<
+      string,
+      string
+    >[];
 
   return {
     snow,
@@ -68,24 +94,37 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
       return (await snow('POST', '/api/now/table/change_request', fields)).result.sys_id as string;
     },
     async change(sysId) {
-      return (await snow('GET', `/api/now/table/change_request/${sysId}?sysparm_exclude_reference_link=true`)).result as Record<string, string>;
+      return (await snow('GET', `/api/now/table/change_request/${sysId}?sysparm_exclude_reference_link=true`))
+        .result as Record<string, string>;
     },
     async workNotes(sysId) {
-      return (await list('sys_journal_field', `element_id=${sysId}^element=work_notes^ORDERBYsys_created_on`)).map((row) => row.value ?? '');
+      return (await list('sys_journal_field', `element_id=${sysId}^element=work_notes^ORDERBYsys_created_on`)).map(
+        (row) => row.value ?? '',
+      );
     },
     async tasks(sysId) {
       return list('change_task', `change_request=${sysId}^ORDERBYnumber`, '&sysparm_exclude_reference_link=true');
     },
     async attachments(table, sysId) {
       const query = encodeURIComponent(`table_name=${table}^table_sys_id=${sysId}^ORDERBYsys_created_on`);
-      const rows = (await snow('GET', `/api/now/attachment?sysparm_query=${query}`)).result as { sys_id: string; file_name: string }[];
-      return Promise.all(rows.map(async (row) => {
-        const res = await fetch(`${url}/api/now/attachment/${row.sys_id}/file`, { headers: { Authorization: auth } });
-        return { file_name: row.file_name, content: await res.text() };
-      }));
+      const rows = (await snow('GET', `/api/now/attachment?sysparm_query=${query}`)).result as {
+        sys_id: string;
+        file_name: string;
+      }[];
+      return Promise.all(
+        rows.map(async (row) => {
+          const res = await fetch(`${url}/api/now/attachment/${row.sys_id}/file`, { headers: { Authorization: auth } });
+          return { file_name: row.file_name, content: await res.text() };
+        }),
+      );
     },
     async jobsFor(host) {
-      const jobs = (await snow('GET', '/api/v2/jobs/?page_size=200')).results as { id: number; name: string; status: string; limit: string }[];
+      const jobs = (await snow('GET', '/api/v2/jobs/?page_size=200')).results as {
+        id: number;
+        name: string;
+        status: string;
+        limit: string;
+      }[];
       return jobs.filter((job) => job.limit === host).map(({ id, name, status }) => ({ id, name, status }));
     },
     async sysId(table, query) {
@@ -96,7 +135,11 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
     audit(kind, ticket) {
       const db = new Database(join(dir, 'snowline.db'), { readonly: true });
       try {
-        return (db.prepare('SELECT detail FROM audit_log WHERE kind = ? AND subject = ?').all(kind, ticket) as { detail: string }[]).map((row) => JSON.parse(row.detail) as Record<string, unknown>);
+        return (
+          db.prepare('SELECT detail FROM audit_log WHERE kind = ? AND subject = ?').all(kind, ticket) as {
+            detail: string;
+          }[]
+        ).map((row) => JSON.parse(row.detail) as Record<string, unknown>);
       } finally {
         db.close();
       }
@@ -114,7 +157,11 @@ export async function startChangeHarness(options: { mapping?: string; change?: P
 export const utc = (seconds: number) => formatDateTime(Date.now() + seconds * 1000);
 
 /** Polls `probe` until it returns something truthy; fails with the last value after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
@@ -126,4 +173,3 @@ export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000,
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-

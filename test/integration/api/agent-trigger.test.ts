@@ -51,11 +51,32 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
     expect(problems).toEqual([]);
     const lookups = serviceNowLookups(snow, { groupCacheMs: 0 });
     const rules = { current: () => ruleSet!, status: () => ({ version: ruleSet!.version }) } as unknown as RuleReloader;
-    const dispatcher = createDispatcher({ store: t.store, repos: t.repos, rules: rules.current, integrationUser: 'admin', lookups, logger: silentLogger(), metrics: createMetrics() });
-    const ruleDeps: RuleRoutesDeps = { rules, catalog: fakeCatalog, versions: t.repos.ruleVersions, dispatcher, lookups };
+    const dispatcher = createDispatcher({
+      store: t.store,
+      repos: t.repos,
+      rules: rules.current,
+      integrationUser: 'admin',
+      lookups,
+      logger: silentLogger(),
+      metrics: createMetrics(),
+    });
+    const ruleDeps: RuleRoutesDeps = {
+      rules,
+      catalog: fakeCatalog,
+      versions: t.repos.ruleVersions,
+      dispatcher,
+      lookups,
+    };
     app = createHttpApp({
-      logger: silentLogger(), metrics: createMetrics(), verifier: createTokenVerifier(jwtOptions), bodyLimitBytes: 4096, version: 'test',
-      corsOrigins: [], rateLimitPerMinute: 1000, webhooks: Router(), readiness: async () => ({ ready: true, checks: {} }),
+      logger: silentLogger(),
+      metrics: createMetrics(),
+      verifier: createTokenVerifier(jwtOptions),
+      bodyLimitBytes: 4096,
+      version: 'test',
+      corsOrigins: [],
+      rateLimitPerMinute: 1000,
+      webhooks: Router(),
+      readiness: async () => ({ ready: true, checks: {} }),
       routes: ruleRoutes(ruleDeps),
     });
     incident = (await snow.insert('incident', { short_description: 'nginx is down on web-01' })).sys_id as string;
@@ -66,7 +87,11 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
     await t.close();
   });
 
-  const trigger = (rule: string, body: Record<string, unknown>) => request(app).post(`${API_BASE}/rules/${rule}/trigger`).set('Authorization', operator).send({ table: 'incident', sys_id: incident, ...body });
+  const trigger = (rule: string, body: Record<string, unknown>) =>
+    request(app)
+      .post(`${API_BASE}/rules/${rule}/trigger`)
+      .set('Authorization', operator)
+      .send({ table: 'incident', sys_id: incident, ...body });
 
   it('runs the rule for an agent in an allowed group, naming the agent in the audit journal', async () => {
     const res = await trigger('restart-from-ui', { requested_by: 'beth.anglin' });
@@ -80,16 +105,28 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
   it('refuses an agent in none of the groups with 403 and the reason, and audits the refusal', async () => {
     const res = await trigger('restart-from-ui', { requested_by: 'abel.tuter' });
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: 'rule.trigger_forbidden', message: 'abel.tuter is in none of the groups allowed to trigger rule restart-from-ui (Linux Ops)' });
-    const refusals = await t.repos.audit.between({ from: 0, to: Date.now() + 1000, kind: 'rule.trigger_refused', limit: 10 });
-    expect(refusals.map((r) => [r.actor, JSON.parse(r.detail).via, JSON.parse(r.detail).reason])).toEqual([['abel.tuter', 'servicenow-ui-action', res.body.error.message]]);
+    expect(res.body.error).toMatchObject({
+      code: 'rule.trigger_forbidden',
+      message: 'abel.tuter is in none of the groups allowed to trigger rule restart-from-ui (Linux Ops)',
+    });
+    const refusals = await t.repos.audit.between({
+      from: 0,
+      to: Date.now() + 1000,
+      kind: 'rule.trigger_refused',
+      limit: 10,
+    });
+    expect(refusals.map((r) => [r.actor, JSON.parse(r.detail).via, JSON.parse(r.detail).reason])).toEqual([
+      ['abel.tuter', 'servicenow-ui-action', res.body.error.message],
+    ]);
     expect(await t.repos.runs.list({ limit: 10 })).toHaveLength(1);
   });
 
   it('refuses a request that names no agent for a rule limited to groups, and rejects a malformed user name', async () => {
     const anonymous = await trigger('restart-from-ui', {});
     expect(anonymous.status).toBe(403);
-    expect(anonymous.body.error.message).toBe('rule restart-from-ui may only be triggered on behalf of a member of Linux Ops; the request names no agent (requested_by)');
+    expect(anonymous.body.error.message).toBe(
+      'rule restart-from-ui may only be triggered on behalf of a member of Linux Ops; the request names no agent (requested_by)',
+    );
     const injected = await trigger('restart-from-ui', { requested_by: 'abel.tuter^ORuser_nameISNOTEMPTY' });
     expect(injected.status).toBe(400);
     expect(injected.body.error.details).toEqual([expect.objectContaining({ path: 'requested_by' })]);
@@ -101,7 +138,12 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
     const unknown = await trigger('restart-from-ui', { requested_by: 'f'.repeat(32) });
     expect(unknown.status).toBe(403);
     expect(unknown.body.error.message).toBe(`requested_by ${'f'.repeat(32)} is not a user of the instance`);
-    const refusals = await t.repos.audit.between({ from: 0, to: Date.now() + 1000, kind: 'rule.trigger_refused', limit: 10 });
+    const refusals = await t.repos.audit.between({
+      from: 0,
+      to: Date.now() + 1000,
+      kind: 'rule.trigger_refused',
+      limit: 10,
+    });
     expect(refusals.at(-1)).toMatchObject({ actor: 'f'.repeat(32) });
   });
 

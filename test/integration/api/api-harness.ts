@@ -22,7 +22,11 @@ export const jwtOptions = { secret: 'api-test-secret-0123456789abcdef', issuer: 
 export const tokenFor = (subject: string, roles: Role[]) => issueToken(jwtOptions, subject, roles, 300);
 
 /** An instance with no tickets: lookups find nothing. */
-const noLookups: TicketLookups = { latestWorkNote: async () => undefined, groupsOf: async () => [], readRecord: async () => undefined };
+const noLookups: TicketLookups = {
+  latestWorkNote: async () => undefined,
+  groupsOf: async () => [],
+  readRecord: async () => undefined,
+};
 
 /**
  * The API's dependencies over the test store, with the shipped mapping tables copied into the test
@@ -34,9 +38,24 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
   const mappingsDir = mkdtempSync(join(dirname(t.options.sqlitePath), 'mappings-'));
   cpSync('mappings', mappingsDir, { recursive: true });
   const logger = silentLogger();
-  const { reloader: rules, problems } = await createRuleReloader({ dir: mappingsDir, catalog, versions: t.repos.ruleVersions, logger, metrics: createMetrics(), loadedBy: 'test@host' });
+  const { reloader: rules, problems } = await createRuleReloader({
+    dir: mappingsDir,
+    catalog,
+    versions: t.repos.ruleVersions,
+    logger,
+    metrics: createMetrics(),
+    loadedBy: 'test@host',
+  });
   if (!rules) throw new Error(`shipped mappings do not load: ${JSON.stringify(problems)}`);
-  const dispatcher = createDispatcher({ store: t.store, repos: t.repos, rules: rules.current, integrationUser: 'snowline', lookups: noLookups, logger, metrics: createMetrics() });
+  const dispatcher = createDispatcher({
+    store: t.store,
+    repos: t.repos,
+    rules: rules.current,
+    integrationUser: 'snowline',
+    lookups: noLookups,
+    logger,
+    metrics: createMetrics(),
+  });
   return {
     runs: t.repos.runs,
     control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }),
@@ -53,9 +72,17 @@ export async function apiHarness(overrides: Partial<HttpAppDeps> & { extraRoutes
   const deps = await shippedApiDeps(t);
   const routes = apiRoutes(deps);
   const app = createHttpApp({
-    logger: silentLogger(), metrics: createMetrics(), verifier: createTokenVerifier(jwtOptions), bodyLimitBytes: 1024, version: 'test',
-    corsOrigins: [], rateLimitPerMinute: 1000, webhooks: Router(), readiness: async () => ({ ready: true, checks: {} }),
-    routes: [...routes, ...(overrides.extraRoutes ?? [])], ...overrides,
+    logger: silentLogger(),
+    metrics: createMetrics(),
+    verifier: createTokenVerifier(jwtOptions),
+    bodyLimitBytes: 1024,
+    version: 'test',
+    corsOrigins: [],
+    rateLimitPerMinute: 1000,
+    webhooks: Router(),
+    readiness: async () => ({ ready: true, checks: {} }),
+    routes: [...routes, ...(overrides.extraRoutes ?? [])],
+    ...overrides,
   });
   return { app, routes, store: t, mappingsDir: deps.mappingsDir, close: () => t.close() };
 }

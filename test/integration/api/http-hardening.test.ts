@@ -6,13 +6,21 @@ import { apiHarness, tokenFor } from './api-harness';
 
 /** A handler that fails the way a bug would: an unexpected error whose message holds internals. */
 const exploding: RouteDefinition = {
-  method: 'get', path: '/explode', permission: 'runs:read', summary: 'test only', response: z.unknown(),
+  method: 'get',
+  path: '/explode',
+  permission: 'runs:read',
+  summary: 'test only',
+  response: z.unknown(),
   handle: async () => {
     throw new TypeError('cannot read properties of undefined (reading "dbPassword") at /srv/snowline/src/x.ts:12');
   },
 };
 const echo: RouteDefinition = {
-  method: 'post', path: '/echo', permission: 'runs:read', summary: 'test only', response: z.unknown(),
+  method: 'post',
+  path: '/echo',
+  permission: 'runs:read',
+  summary: 'test only',
+  response: z.unknown(),
   handle: async (req) => ({ received: typeof req.body }),
 };
 
@@ -38,10 +46,20 @@ describe('HTTP hardening', () => {
     const open = await apiHarness({ corsOrigins: ['https://console.example'] });
     try {
       const preflight = (app: typeof closed.app, origin: string) =>
-        request(app).options(`${API_BASE}/runs`).set('Origin', origin).set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'authorization');
-      expect((await preflight(closed.app, 'https://console.example')).headers['access-control-allow-origin']).toBeUndefined();
-      expect((await preflight(open.app, 'https://console.example')).headers['access-control-allow-origin']).toBe('https://console.example');
-      expect((await preflight(open.app, 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+        request(app)
+          .options(`${API_BASE}/runs`)
+          .set('Origin', origin)
+          .set('Access-Control-Request-Method', 'GET')
+          .set('Access-Control-Request-Headers', 'authorization');
+      expect(
+        (await preflight(closed.app, 'https://console.example')).headers['access-control-allow-origin'],
+      ).toBeUndefined();
+      expect((await preflight(open.app, 'https://console.example')).headers['access-control-allow-origin']).toBe(
+        'https://console.example',
+      );
+      expect(
+        (await preflight(open.app, 'https://evil.example')).headers['access-control-allow-origin'],
+      ).toBeUndefined();
     } finally {
       await closed.close();
       await open.close();
@@ -53,7 +71,8 @@ describe('HTTP hardening', () => {
     try {
       const noisy = `Bearer ${tokenFor('noisy-script', ['viewer'])}`;
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await request(h.app).get(`${API_BASE}/runs`).set('Authorization', noisy)).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await request(h.app).get(`${API_BASE}/runs`).set('Authorization', noisy)).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
       const limited = await request(h.app).get(`${API_BASE}/runs`).set('Authorization', noisy);
       expect(limited.body.error.code).toBe('request.rate_limited');
@@ -66,10 +85,18 @@ describe('HTTP hardening', () => {
   it('answers an oversized body with 413 and malformed JSON with 400', async () => {
     const h = await apiHarness({ extraRoutes: [echo] });
     try {
-      const big = await request(h.app).post(`${API_BASE}/echo`).set('Authorization', viewer).set('Content-Type', 'application/json').send(JSON.stringify({ x: 'a'.repeat(5000) }));
+      const big = await request(h.app)
+        .post(`${API_BASE}/echo`)
+        .set('Authorization', viewer)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ x: 'a'.repeat(5000) }));
       expect(big.status).toBe(413);
       expect(big.body.error.code).toBe('request.too_large');
-      const bad = await request(h.app).post(`${API_BASE}/echo`).set('Authorization', viewer).set('Content-Type', 'application/json').send('{"x":');
+      const bad = await request(h.app)
+        .post(`${API_BASE}/echo`)
+        .set('Authorization', viewer)
+        .set('Content-Type', 'application/json')
+        .send('{"x":');
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('request.malformed_json');
     } finally {

@@ -34,7 +34,8 @@ const POLICY: Record<string, readonly Role[]> = {
 
 const key = (r: RouteDefinition) => `${r.method.toUpperCase()} ${r.path}`;
 const urlOf = (r: RouteDefinition) => API_BASE + r.path.replace(/:[a-zA-Z]+/g, 'no-such-id');
-const call = (app: Parameters<typeof request>[0], r: RouteDefinition) => (r.method === 'get' ? request(app).get(urlOf(r)) : request(app).post(urlOf(r)));
+const call = (app: Parameters<typeof request>[0], r: RouteDefinition) =>
+  r.method === 'get' ? request(app).get(urlOf(r)) : request(app).post(urlOf(r));
 
 describe('the API route table', () => {
   let h: Awaited<ReturnType<typeof apiHarness>>;
@@ -61,15 +62,26 @@ describe('the API route table', () => {
 
   it('refuses every route without a token (401) and with a token holding no role (403)', async () => {
     for (const route of h.routes) {
-      expect({ route: key(route), status: (await call(h.app, route)).status }).toEqual({ route: key(route), status: 401 });
+      expect({ route: key(route), status: (await call(h.app, route)).status }).toEqual({
+        route: key(route),
+        status: 401,
+      });
       const res = await call(h.app, route).set('Authorization', `Bearer ${tokenFor('nobody', [])}`);
-      expect({ route: key(route), status: res.status, code: res.body.error?.code }).toEqual({ route: key(route), status: 403, code: 'auth.forbidden' });
+      expect({ route: key(route), status: res.status, code: res.body.error?.code }).toEqual({
+        route: key(route),
+        status: 403,
+        code: 'auth.forbidden',
+      });
     }
   });
 
   it('refuses a forged, an expired and a malformed token with 401', async () => {
     const route = h.routes[0]!;
-    const forged = (await import('jsonwebtoken')).default.sign({ sub: 'x', roles: ['admin'] }, 'another-secret-another-secret-00', { issuer: 'snowline', audience: 'snowline-api' });
+    const forged = (await import('jsonwebtoken')).default.sign(
+      { sub: 'x', roles: ['admin'] },
+      'another-secret-another-secret-00',
+      { issuer: 'snowline', audience: 'snowline-api' },
+    );
     const expired = issueToken(jwtOptions, 'x', ['admin'], -120);
     for (const bad of [forged, expired, 'not.a.jwt', 'x']) {
       expect((await call(h.app, route).set('Authorization', `Bearer ${bad}`)).status).toBe(401);
@@ -82,7 +94,11 @@ describe('the API route table', () => {
       const res = await call(h.app, route).set('Authorization', `Bearer ${token}`);
       const allowed = POLICY[key(route)]!.includes(role);
       // Past the permission check the handler answers: data, 404 for the made-up id, 400 for the empty body.
-      if (allowed) expect({ route: key(route), passed: ![401, 403].includes(res.status) }).toEqual({ route: key(route), passed: true });
+      if (allowed)
+        expect({ route: key(route), passed: ![401, 403].includes(res.status) }).toEqual({
+          route: key(route),
+          passed: true,
+        });
       else expect({ route: key(route), status: res.status }).toEqual({ route: key(route), status: 403 });
     }
   });

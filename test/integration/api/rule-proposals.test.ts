@@ -37,16 +37,37 @@ describe('changing mapping tables through the API (four eyes on high-risk rules)
   afterEach(() => h.close());
 
   const propose = (auth: string, file: string, content: string, comment?: string) =>
-    request(h.app).post(`${API_BASE}/rules/proposals`).set('Authorization', auth).send({ file, content, ...(comment ? { comment } : {}) });
+    request(h.app)
+      .post(`${API_BASE}/rules/proposals`)
+      .set('Authorization', auth)
+      .send({ file, content, ...(comment ? { comment } : {}) });
   const decide = (auth: string, id: string, decision: 'approve' | 'reject', comment?: string) =>
-    request(h.app).post(`${API_BASE}/rules/proposals/${id}/${decision}`).set('Authorization', auth).send(comment ? { comment } : {});
-  const running = async () => (await request(h.app).get(`${API_BASE}/rules`).set('Authorization', viewer)).body as { version: string; rules: { id: string; risk: string }[] };
+    request(h.app)
+      .post(`${API_BASE}/rules/proposals/${id}/${decision}`)
+      .set('Authorization', auth)
+      .send(comment ? { comment } : {});
+  const running = async () =>
+    (await request(h.app).get(`${API_BASE}/rules`).set('Authorization', viewer)).body as {
+      version: string;
+      rules: { id: string; risk: string }[];
+    };
 
   it('keeps a high-risk change pending until a different approver approves it; the author cannot', async () => {
     const before = await running();
-    const proposed = await propose(editorApprover, 'incident.yaml', shipped('incident.yaml') + HIGH_RISK_RULE, 'database restarts');
+    const proposed = await propose(
+      editorApprover,
+      'incident.yaml',
+      shipped('incident.yaml') + HIGH_RISK_RULE,
+      'database restarts',
+    );
     expect(proposed.status).toBe(200);
-    expect(proposed.body).toMatchObject({ state: 'pending', author: 'alice', highRiskRules: ['restart-database-when-down'], baseVersion: before.version, comment: 'database restarts' });
+    expect(proposed.body).toMatchObject({
+      state: 'pending',
+      author: 'alice',
+      highRiskRules: ['restart-database-when-down'],
+      baseVersion: before.version,
+      comment: 'database restarts',
+    });
     expect(proposed.body.diff).toContain('+  - id: restart-database-when-down');
 
     // Nothing changed yet: same version running, same file on disk.
@@ -64,7 +85,12 @@ describe('changing mapping tables through the API (four eyes on high-risk rules)
 
     const approved = await decide(approver, proposed.body.id, 'approve', 'checked with DBA');
     expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ state: 'active', decidedBy: 'bob', decisionComment: 'checked with DBA', activatedVersion: proposed.body.version });
+    expect(approved.body).toMatchObject({
+      state: 'active',
+      decidedBy: 'bob',
+      decisionComment: 'checked with DBA',
+      activatedVersion: proposed.body.version,
+    });
 
     const after = await running();
     expect(after.version).toBe(proposed.body.version);
@@ -86,7 +112,10 @@ describe('changing mapping tables through the API (four eyes on high-risk rules)
 
   it('activates a change that touches no high-risk rule at once, recorded as loaded by its author', async () => {
     const before = await running();
-    const content = shipped('incident.yaml').replace('tags: [remediation, linux, service]', 'tags: [remediation, linux, service, systemd]');
+    const content = shipped('incident.yaml').replace(
+      'tags: [remediation, linux, service]',
+      'tags: [remediation, linux, service, systemd]',
+    );
     const proposed = await propose(editor, 'incident.yaml', content);
     expect(proposed.status).toBe(200);
     expect(proposed.body).toMatchObject({ state: 'active', author: 'erin', highRiskRules: [], decidedBy: null });
@@ -103,13 +132,25 @@ describe('changing mapping tables through the API (four eyes on high-risk rules)
     const res = await propose(editor, 'incident.yaml', broken);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('input.invalid');
-    expect(res.body.error.details).toEqual([{ path: 'incident.yaml:11:11', message: expect.stringContaining('risk: Invalid option') }]);
+    expect(res.body.error.details).toEqual([
+      { path: 'incident.yaml:11:11', message: expect.stringContaining('risk: Invalid option') },
+    ]);
 
     // Cross-file checks run too: an id another table already uses.
-    const duplicate = shipped('incident.yaml').replace('id: restart-service-when-down', 'id: revoke-access-of-compromised-account');
+    const duplicate = shipped('incident.yaml').replace(
+      'id: restart-service-when-down',
+      'id: revoke-access-of-compromised-account',
+    );
     const dup = await propose(editor, 'incident.yaml', duplicate);
     expect(dup.status).toBe(400);
-    expect(dup.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/^(incident|problem)\.yaml:\d+:\d+$/), message: expect.stringContaining('duplicate id') })]));
+    expect(dup.body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: expect.stringMatching(/^(incident|problem)\.yaml:\d+:\d+$/),
+          message: expect.stringContaining('duplicate id'),
+        }),
+      ]),
+    );
 
     const yamlSyntax = await propose(editor, 'incident.yaml', 'table: incident\nrules: [\n');
     expect(yamlSyntax.status).toBe(400);
@@ -129,16 +170,25 @@ describe('changing mapping tables through the API (four eyes on high-risk rules)
     const before = await running();
     const proposed = await propose(editor, 'incident.yaml', shipped('incident.yaml') + HIGH_RISK_RULE);
     const rejected = await decide(approver, proposed.body.id, 'reject', 'use the DBA runbook');
-    expect(rejected.body).toMatchObject({ state: 'rejected', decidedBy: 'bob', decisionComment: 'use the DBA runbook' });
+    expect(rejected.body).toMatchObject({
+      state: 'rejected',
+      decidedBy: 'bob',
+      decisionComment: 'use the DBA runbook',
+    });
     expect((await decide(approver, proposed.body.id, 'approve')).status).toBe(409);
     expect((await running()).version).toBe(before.version);
-    const pending = (await request(h.app).get(`${API_BASE}/rules/proposals`).query({ state: 'pending' }).set('Authorization', viewer)).body;
+    const pending = (
+      await request(h.app).get(`${API_BASE}/rules/proposals`).query({ state: 'pending' }).set('Authorization', viewer)
+    ).body;
     expect(pending).toEqual([]);
   });
 
   it('refuses to approve a proposal whose file changed since, rather than undo the later change', async () => {
     const risky = await propose(editor, 'incident.yaml', shipped('incident.yaml') + HIGH_RISK_RULE);
-    const tagged = shipped('incident.yaml').replace('tags: [remediation, linux, service]', 'tags: [remediation, linux, service, systemd]');
+    const tagged = shipped('incident.yaml').replace(
+      'tags: [remediation, linux, service]',
+      'tags: [remediation, linux, service, systemd]',
+    );
     expect((await propose(editor, 'incident.yaml', tagged)).body.state).toBe('active');
     const res = await decide(approver, risky.body.id, 'approve');
     expect(res.status).toBe(409);
@@ -149,7 +199,10 @@ describe('changing mapping tables through the API (four eyes on high-risk rules)
   it('refuses to activate while the directory holds edits that are not running (they would go live unreviewed)', async () => {
     const before = await running();
     writeFileSync(join(h.mappingsDir, 'change.yaml'), shipped('change.yaml').replace('risk: medium', 'risk: low'));
-    const tagged = shipped('incident.yaml').replace('tags: [remediation, linux, service]', 'tags: [remediation, linux, service, systemd]');
+    const tagged = shipped('incident.yaml').replace(
+      'tags: [remediation, linux, service]',
+      'tags: [remediation, linux, service, systemd]',
+    );
     const res = await propose(editor, 'incident.yaml', tagged);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('rules.directory_diverged');

@@ -14,8 +14,26 @@ import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
 const changes: Record<string, ChangeSnapshot> = {
-  'sys-a': { number: 'CHG0030001', type: 'normal', state: '-2', approval: 'approved', start_date: formatDateTime(NOW - 60_000), end_date: formatDateTime(NOW + 3_600_000), requested_by: 'u1', cmdb_ci: 'ci-web-01' },
-  'sys-b': { number: 'CHG0030002', type: 'normal', state: '-2', approval: 'approved', start_date: formatDateTime(NOW - 120_000), end_date: formatDateTime(NOW + 1_800_000), requested_by: 'u2', cmdb_ci: 'ci-web-01' },
+  'sys-a': {
+    number: 'CHG0030001',
+    type: 'normal',
+    state: '-2',
+    approval: 'approved',
+    start_date: formatDateTime(NOW - 60_000),
+    end_date: formatDateTime(NOW + 3_600_000),
+    requested_by: 'u1',
+    cmdb_ci: 'ci-web-01',
+  },
+  'sys-b': {
+    number: 'CHG0030002',
+    type: 'normal',
+    state: '-2',
+    approval: 'approved',
+    start_date: formatDateTime(NOW - 120_000),
+    end_date: formatDateTime(NOW + 1_800_000),
+    requested_by: 'u2',
+    cmdb_ci: 'ci-web-01',
+  },
 };
 
 const source: ChangeSource = {
@@ -34,21 +52,62 @@ function lifecycle(store: Store, repos: Repositories): ChangeManagement {
 async function startRun(repos: Repositories, store: Store, runId: string, sysId: string): Promise<RunContext> {
   const ticket = changes[sysId]!;
   const context: RunContext = {
-    ticket: { ...ticket }, params: {}, rule: { id: 'patch-linux-host', description: 'd', owner: 'o', risk: 'medium', version: 'v1' }, writeback: {},
+    ticket: { ...ticket },
+    params: {},
+    rule: { id: 'patch-linux-host', description: 'd', owner: 'o', risk: 'medium', version: 'v1' },
+    writeback: {},
     change: { plan: changePlanSchema.parse({}) },
   };
-  const steps = buildSteps({ steps: [stepSchema.parse({ name: 'patch', use: 'ansible.launch_job_template' })], gates: ['change'] }, runId, NOW);
-  await store.db.transaction().execute((trx) => repos.runs.create(trx, {
-    id: runId, rule_id: 'patch-linux-host', rule_version: 'v1', table_name: 'change_request', sys_id: sysId, ticket_number: ticket.number,
-    event_key: `change_request:${sysId}:0`, state: 'running', context: JSON.stringify(context), correlation_id: runId, created_at: NOW, updated_at: NOW, finished_at: null, concurrency_key: null,
-  }, steps));
+  const steps = buildSteps(
+    { steps: [stepSchema.parse({ name: 'patch', use: 'ansible.launch_job_template' })], gates: ['change'] },
+    runId,
+    NOW,
+  );
+  await store.db.transaction().execute((trx) =>
+    repos.runs.create(
+      trx,
+      {
+        id: runId,
+        rule_id: 'patch-linux-host',
+        rule_version: 'v1',
+        table_name: 'change_request',
+        sys_id: sysId,
+        ticket_number: ticket.number,
+        event_key: `change_request:${sysId}:0`,
+        state: 'running',
+        context: JSON.stringify(context),
+        correlation_id: runId,
+        created_at: NOW,
+        updated_at: NOW,
+        finished_at: null,
+        concurrency_key: null,
+      },
+      steps,
+    ),
+  );
   return context;
 }
 
-function checkFirstStep(change: ChangeManagement, runId: string, sysId: string, context: RunContext): Promise<GateVerdict> {
+function checkFirstStep(
+  change: ChangeManagement,
+  runId: string,
+  sysId: string,
+  context: RunContext,
+): Promise<GateVerdict> {
   return change.gate.check({
-    run: { id: runId, ruleId: 'patch-linux-host', ruleVersion: 'v1', table: 'change_request', sysId, ticketNumber: changes[sysId]!.number },
-    step: { name: 'patch', idx: 0, use: 'ansible.launch_job_template' }, context, results: {}, servicenow: unusedReader, now: NOW,
+    run: {
+      id: runId,
+      ruleId: 'patch-linux-host',
+      ruleVersion: 'v1',
+      table: 'change_request',
+      sysId,
+      ticketNumber: changes[sysId]!.number,
+    },
+    step: { name: 'patch', idx: 0, use: 'ansible.launch_job_template' },
+    context,
+    results: {},
+    servicenow: unusedReader,
+    now: NOW,
   });
 }
 
@@ -67,7 +126,10 @@ describe.each(ENGINES)('two changes on one CI checked at the same instant on %s'
 
   it('lets exactly one start; the other waits, naming the change that holds the CI', async () => {
     const secondRepos = repositories(second);
-    const [ctxA, ctxB] = [await startRun(t.repos, t.store, 'run-a', 'sys-a'), await startRun(t.repos, t.store, 'run-b', 'sys-b')];
+    const [ctxA, ctxB] = [
+      await startRun(t.repos, t.store, 'run-a', 'sys-a'),
+      await startRun(t.repos, t.store, 'run-b', 'sys-b'),
+    ];
     for (let round = 0; round < 5; round++) {
       const verdicts = await Promise.all([
         checkFirstStep(lifecycle(t.store, t.repos), 'run-a', 'sys-a', ctxA),
@@ -77,19 +139,27 @@ describe.each(ENGINES)('two changes on one CI checked at the same instant on %s'
       expect(passed).toHaveLength(1);
       const waiting = verdicts.find((v) => v.verdict === 'wait');
       const holder = verdicts[0]!.verdict === 'pass' ? 'CHG0030001' : 'CHG0030002';
-      expect(waiting).toMatchObject({ verdict: 'wait', reason: `waiting for ${holder}, running on the same configuration item` });
+      expect(waiting).toMatchObject({
+        verdict: 'wait',
+        reason: `waiting for ${holder}, running on the same configuration item`,
+      });
       // Race again from scratch.
       await t.store.db.deleteFrom('change_claims').execute();
     }
   });
 
   it('hands the CI over once the holding run has ended (even one cancelled without releasing it)', async () => {
-    const [ctxA, ctxB] = [await startRun(t.repos, t.store, 'run-a', 'sys-a'), await startRun(t.repos, t.store, 'run-b', 'sys-b')];
+    const [ctxA, ctxB] = [
+      await startRun(t.repos, t.store, 'run-a', 'sys-a'),
+      await startRun(t.repos, t.store, 'run-b', 'sys-b'),
+    ];
     const change = lifecycle(t.store, t.repos);
     expect(await checkFirstStep(change, 'run-a', 'sys-a', ctxA)).toEqual({ verdict: 'pass' });
     expect(await checkFirstStep(change, 'run-b', 'sys-b', ctxB)).toMatchObject({ verdict: 'wait' });
     await t.store.db.updateTable('runs').set({ state: 'cancelled' }).where('id', '=', 'run-a').execute();
     expect(await checkFirstStep(change, 'run-b', 'sys-b', ctxB)).toEqual({ verdict: 'pass' });
-    expect(await t.store.db.selectFrom('change_claims').selectAll().execute()).toEqual([expect.objectContaining({ cmdb_ci: 'ci-web-01', run_id: 'run-b' })]);
+    expect(await t.store.db.selectFrom('change_claims').selectAll().execute()).toEqual([
+      expect.objectContaining({ cmdb_ci: 'ci-web-01', run_id: 'run-b' }),
+    ]);
   });
 });

@@ -44,10 +44,21 @@ describe('snowline rules history | diff | rollback', () => {
     env = { SNOWLINE_DB: join(root, 'snowline.db'), SNOWLINE_MAPPINGS: dir };
     const store = await openStore({ sqlitePath: env.SNOWLINE_DB! });
     const clock = [Date.parse('2026-12-01T09:00:00Z'), Date.parse('2026-12-01T10:30:00Z')];
-    const { reloader } = await createRuleReloader({ dir, catalog, versions: repositories(store).ruleVersions, logger: silentLogger(), metrics: createMetrics(), loadedBy: 'serve@host-a', now: () => clock.shift()! });
+    const { reloader } = await createRuleReloader({
+      dir,
+      catalog,
+      versions: repositories(store).ruleVersions,
+      logger: silentLogger(),
+      metrics: createMetrics(),
+      loadedBy: 'serve@host-a',
+      now: () => clock.shift()!,
+    });
     first = reloader!.current().version;
     const incident = readFileSync(join(dir, 'incident.yaml'), 'utf8');
-    writeFileSync(join(dir, 'incident.yaml'), incident.replace('Restart a service reported down on a Linux host', 'Restart a failed service on a Linux host'));
+    writeFileSync(
+      join(dir, 'incident.yaml'),
+      incident.replace('Restart a service reported down on a Linux host', 'Restart a failed service on a Linux host'),
+    );
     writeFileSync(join(dir, 'database.yaml'), EXTRA_TABLE);
     second = (await reloader!.reload('alice')).version;
     await reloader!.stop();
@@ -91,6 +102,12 @@ describe('snowline rules history | diff | rollback', () => {
     const store = await openStore({ sqlitePath: env.SNOWLINE_DB! });
     const journal = await repositories(store).audit.list({ subject: 'mappings', limit: 5 });
     await store.close();
-    expect(journal).toEqual([expect.objectContaining({ kind: 'rules.rolled_back', actor: expect.stringMatching(/^cli:/), detail: JSON.stringify({ version: first, dir }) })]);
+    expect(journal).toEqual([
+      expect.objectContaining({
+        kind: 'rules.rolled_back',
+        actor: expect.stringMatching(/^cli:/),
+        detail: JSON.stringify({ version: first, dir }),
+      }),
+    ]);
   });
 });

@@ -56,8 +56,14 @@ describe('job templates', () => {
   });
 
   it('none → ansible.template_not_found; several → ansible.template_ambiguous naming the organizations', async () => {
-    stub.on('GET', '/api/v2/job_templates/', [{ body: fixture('awx', 'job-templates-none') }, { body: fixture('awx', 'job-templates-two') }]);
-    expect(await caught(client().findJobTemplate('Restart service'))).toMatchObject({ code: 'ansible.template_not_found', failure: 'permanent' });
+    stub.on('GET', '/api/v2/job_templates/', [
+      { body: fixture('awx', 'job-templates-none') },
+      { body: fixture('awx', 'job-templates-two') },
+    ]);
+    expect(await caught(client().findJobTemplate('Restart service'))).toMatchObject({
+      code: 'ansible.template_not_found',
+      failure: 'permanent',
+    });
     const err = await caught(client().findJobTemplate('Restart service'));
     expect(err).toMatchObject({ code: 'ansible.template_ambiguous', failure: 'permanent' });
     expect(err.message).toContain('Default, Network');
@@ -65,7 +71,12 @@ describe('job templates', () => {
 
   it('uses the AAP 2.5+ gateway prefix and basic auth when configured', async () => {
     stub.on('GET', '/api/controller/v2/job_templates/', { body: fixture('awx', 'job-templates-one') });
-    await client({ apiPath: '/api/controller/v2/', token: undefined, username: 'snowline', password: 'pw' }).findJobTemplate('Restart service');
+    await client({
+      apiPath: '/api/controller/v2/',
+      token: undefined,
+      username: 'snowline',
+      password: 'pw',
+    }).findJobTemplate('Restart service');
     expect(stub.requests[0]!.path).toBe('/api/controller/v2/job_templates/');
     expect(stub.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('snowline:pw').toString('base64')}`);
   });
@@ -76,7 +87,11 @@ describe('launch', () => {
 
   it('reads the prompts, then POSTs only the given fields and returns the job id', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-open') });
-    stub.on('POST', launchPath, { status: 201, headers: { Location: '/api/v2/jobs/42/' }, body: fixture('awx', 'launch-created') });
+    stub.on('POST', launchPath, {
+      status: 201,
+      headers: { Location: '/api/v2/jobs/42/' },
+      body: fixture('awx', 'launch-created'),
+    });
     const launched = await client().launch(7, { extra_vars: { service_name: 'nginx' }, limit: 'web01.example.com' });
     expect(launched).toEqual({ jobId: 42, status: 'pending', labeled: false });
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${launchPath}`, `POST ${launchPath}`]);
@@ -89,12 +104,31 @@ describe('launch', () => {
     const labelsAsked = { ...(fixture('awx', 'launch-prompts-open') as object), ask_labels_on_launch: true };
     stub.on('GET', launchPath, { body: labelsAsked });
     stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
-    stub.on('GET', '/api/v2/labels/', [{ body: { count: 1, next: null, previous: null, results: [{ id: 5, name: 'snowline:run-1:restart', organization: 1 }] } }, { body: { count: 0, next: null, previous: null, results: [] } }]);
-    stub.on('POST', '/api/v2/labels/', { status: 403, body: { detail: 'You do not have permission to perform this action.' } });
-    const request = { extra_vars: { service_name: 'nginx' }, idempotencyLabel: { name: 'snowline:run-1:restart', organization: 1 } };
+    stub.on('GET', '/api/v2/labels/', [
+      {
+        body: {
+          count: 1,
+          next: null,
+          previous: null,
+          results: [{ id: 5, name: 'snowline:run-1:restart', organization: 1 }],
+        },
+      },
+      { body: { count: 0, next: null, previous: null, results: [] } },
+    ]);
+    stub.on('POST', '/api/v2/labels/', {
+      status: 403,
+      body: { detail: 'You do not have permission to perform this action.' },
+    });
+    const request = {
+      extra_vars: { service_name: 'nginx' },
+      idempotencyLabel: { name: 'snowline:run-1:restart', organization: 1 },
+    };
 
     expect(await client().launch(7, request)).toMatchObject({ jobId: 42, labeled: true });
-    expect(stub.calls('GET', '/api/v2/labels/')[0]!.query).toEqual({ name: 'snowline:run-1:restart', organization: '1' });
+    expect(stub.calls('GET', '/api/v2/labels/')[0]!.query).toEqual({
+      name: 'snowline:run-1:restart',
+      organization: '1',
+    });
     expect(stub.calls('POST', launchPath)[0]!.json).toEqual({ extra_vars: { service_name: 'nginx' }, labels: [5] });
 
     expect(await client().launch(7, request)).toMatchObject({ jobId: 42, labeled: false });
@@ -121,7 +155,9 @@ describe('launch', () => {
   it('with a survey: reads the survey spec and refuses variables outside it', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-survey') });
     stub.on('GET', '/api/v2/job_templates/7/survey_spec/', { body: fixture('awx', 'survey-spec') });
-    const err = await caught(client().launch(7, { extra_vars: { service_name: 'nginx', snowline: { idempotency_key: 'k' } } }));
+    const err = await caught(
+      client().launch(7, { extra_vars: { service_name: 'nginx', snowline: { idempotency_key: 'k' } } }),
+    );
     expect(err).toMatchObject({ code: 'ansible.prompt_disabled' });
     expect(err.message).toMatch(/extra_vars snowline .*ask_variables_on_launch/);
     expect(stub.calls('POST', launchPath)).toHaveLength(0);
@@ -141,7 +177,10 @@ describe('launch', () => {
   it('a launch whose connection breaks after sending is ambiguous and is not repeated', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-open') });
     stub.on('POST', launchPath, { hangUp: true });
-    expect(await caught(client().launch(7, { limit: 'web01' }))).toMatchObject({ code: 'ansible.ambiguous', failure: 'ambiguous' });
+    expect(await caught(client().launch(7, { limit: 'web01' }))).toMatchObject({
+      code: 'ansible.ambiguous',
+      failure: 'ambiguous',
+    });
     stub.on('POST', launchPath, { status: 500, body: 'Server Error' });
     expect(await caught(client().launch(7, { limit: 'web01' }))).toMatchObject({ code: 'ansible.ambiguous' });
     expect(stub.calls('POST', launchPath)).toHaveLength(2);
@@ -168,7 +207,11 @@ describe('jobs', () => {
   });
 
   it('GETs are retried on 502 and network errors', async () => {
-    stub.on('GET', '/api/v2/jobs/42/', [{ status: 502, body: '<html>Bad Gateway</html>' }, { hangUp: true }, { body: fixture('awx', 'job-running') }]);
+    stub.on('GET', '/api/v2/jobs/42/', [
+      { status: 502, body: '<html>Bad Gateway</html>' },
+      { hangUp: true },
+      { body: fixture('awx', 'job-running') },
+    ]);
     expect((await client().getJob(42)).id).toBe(42);
     expect(stub.requests).toHaveLength(3);
     expect(waits).toEqual([375, 750]);
@@ -183,7 +226,10 @@ describe('jobs', () => {
   });
 
   it('jobStdout reads format=txt', async () => {
-    stub.on('GET', '/api/v2/jobs/42/stdout/', { headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: textFixture('awx', 'job-42-stdout.txt') });
+    stub.on('GET', '/api/v2/jobs/42/stdout/', {
+      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      body: textFixture('awx', 'job-42-stdout.txt'),
+    });
     const out = await client().jobStdout(42);
     expect(stub.requests[0]!.query).toEqual({ format: 'txt' });
     expect(out.truncated).toBe(false);
@@ -194,8 +240,14 @@ describe('jobs', () => {
     const big = `${'x'.repeat(3000)}\nPLAY RECAP\nweb01 : ok=1\n`;
     stub.on('GET', '/api/v2/jobs/42/stdout/', (req): StubResponse =>
       req.query.format === 'txt_download'
-        ? { headers: { 'Content-Type': 'text/plain', 'Content-Disposition': 'attachment; filename="job_42.txt"' }, body: big }
-        : { headers: { 'Content-Type': 'text/plain' }, body: 'Standard Output too large to display (2097152 bytes), only download supported for sizes over 1048576 bytes.' },
+        ? {
+            headers: { 'Content-Type': 'text/plain', 'Content-Disposition': 'attachment; filename="job_42.txt"' },
+            body: big,
+          }
+        : {
+            headers: { 'Content-Type': 'text/plain' },
+            body: 'Standard Output too large to display (2097152 bytes), only download supported for sizes over 1048576 bytes.',
+          },
     );
     const out = await client().jobStdout(42, { maxBytes: 100 });
     expect(stub.requests.map((r) => r.query.format)).toEqual(['txt', 'txt_download']);
@@ -205,7 +257,10 @@ describe('jobs', () => {
   });
 
   it('cancelJob: 202 → true, 405 (already finished) → false', async () => {
-    stub.on('POST', '/api/v2/jobs/42/cancel/', [{ status: 202, body: '' }, { status: 405, body: fixture('awx', 'error-cancel-405') }]);
+    stub.on('POST', '/api/v2/jobs/42/cancel/', [
+      { status: 202, body: '' },
+      { status: 405, body: fixture('awx', 'error-cancel-405') },
+    ]);
     const c = client();
     expect(await c.cancelJob(42)).toBe(true);
     expect(await c.cancelJob(42)).toBe(false);
@@ -214,7 +269,13 @@ describe('jobs', () => {
   it('findJobsByTemplateSince filters by template and creation time, newest first', async () => {
     stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-by-template') });
     const jobs = await client().findJobsByTemplateSince(7, '2025-03-03T10:12:00.000Z');
-    expect(stub.requests[0]!.query).toEqual({ job_template: '7', created__gte: '2025-03-03T10:12:00.000Z', order_by: '-created', page_size: '200', page: '1' });
+    expect(stub.requests[0]!.query).toEqual({
+      job_template: '7',
+      created__gte: '2025-03-03T10:12:00.000Z',
+      order_by: '-created',
+      page_size: '200',
+      page: '1',
+    });
     expect(jobs.map((j) => j.id)).toEqual([44, 42, 40]);
   });
 });
@@ -223,10 +284,13 @@ describe('TLS with a custom CA', () => {
   const tls = path.resolve(__dirname, '../../fixtures/awx/tls');
 
   it('trusts the configured CA (path or PEM text) and refuses the server without it', async () => {
-    const server = https.createServer({ key: readFileSync(path.join(tls, 'server-key.pem')), cert: readFileSync(path.join(tls, 'server.pem')) }, (_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(fixture('awx', 'job-running')));
-    });
+    const server = https.createServer(
+      { key: readFileSync(path.join(tls, 'server-key.pem')), cert: readFileSync(path.join(tls, 'server.pem')) },
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(fixture('awx', 'job-running')));
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

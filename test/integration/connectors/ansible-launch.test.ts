@@ -17,7 +17,11 @@ function context(idempotencyKey = 'run-1:restart'): ActionContext {
   };
 }
 
-const params = { job_template: 'Restart service', limit: 'web01.example.com', extra_vars: { service_name: 'nginx', target_host: 'web01.example.com' } };
+const params = {
+  job_template: 'Restart service',
+  limit: 'web01.example.com',
+  extra_vars: { service_name: 'nginx', target_host: 'web01.example.com' },
+};
 
 let stub: Stub;
 let controller: ControllerClient;
@@ -25,12 +29,22 @@ let handler: ActionHandler;
 
 beforeEach(async () => {
   stub = await startStub();
-  controller = new ControllerClient({ url: stub.url, token: 'awx-token-1', pollIntervalMs: 1000 }, { sleep: async () => {} });
+  controller = new ControllerClient(
+    { url: stub.url, token: 'awx-token-1', pollIntervalMs: 1000 },
+    { sleep: async () => {} },
+  );
   handler = createAnsibleRuntime(controller).actions.launch_job_template!;
   stub.on('GET', '/api/v2/job_templates/', { body: fixture('awx', 'job-templates-one') });
   stub.on('GET', '/api/v2/job_templates/7/launch/', { body: fixture('awx', 'launch-prompts-open') });
-  stub.on('POST', '/api/v2/job_templates/7/launch/', { status: 201, headers: { Location: '/api/v2/jobs/42/' }, body: fixture('awx', 'launch-created') });
-  stub.on('GET', '/api/v2/jobs/42/stdout/', { headers: { 'Content-Type': 'text/plain' }, body: textFixture('awx', 'job-42-stdout.txt') });
+  stub.on('POST', '/api/v2/job_templates/7/launch/', {
+    status: 201,
+    headers: { Location: '/api/v2/jobs/42/' },
+    body: fixture('awx', 'launch-created'),
+  });
+  stub.on('GET', '/api/v2/jobs/42/stdout/', {
+    headers: { 'Content-Type': 'text/plain' },
+    body: textFixture('awx', 'job-42-stdout.txt'),
+  });
 });
 afterEach(async () => {
   await controller.close();
@@ -54,15 +68,27 @@ describe('ansible.launch_job_template', () => {
     expect(body.extra_vars.ansible_eda).toMatchObject({
       ruleset: 'snowline',
       rule: 'restart',
-      event: { table: 'incident', sys_id: SYS_ID, number: 'INC0000003', meta: { source: { name: 'snowline', type: 'servicenow' }, uuid: 'run-1:restart' } },
+      event: {
+        table: 'incident',
+        sys_id: SYS_ID,
+        number: 'INC0000003',
+        meta: { source: { name: 'snowline', type: 'servicenow' }, uuid: 'run-1:restart' },
+      },
     });
     expect(Object.keys(body).sort()).toEqual(['extra_vars', 'limit']);
   });
 
   it('check polls until the job ends, then returns the result with artifacts and the output tail', async () => {
-    stub.on('GET', '/api/v2/jobs/42/', [{ body: fixture('awx', 'job-running') }, { body: fixture('awx', 'job-successful') }]);
+    stub.on('GET', '/api/v2/jobs/42/', [
+      { body: fixture('awx', 'job-running') },
+      { body: fixture('awx', 'job-successful') },
+    ]);
     // The fixture's job started long ago: it is looked at again after maxPollIntervalMs (30 s), not every second.
-    expect(await handler.check!('42', params, context())).toEqual({ status: 'pending', ref: '42', checkAfterMs: 30_000 });
+    expect(await handler.check!('42', params, context())).toEqual({
+      status: 'pending',
+      ref: '42',
+      checkAfterMs: 30_000,
+    });
     const done = await handler.check!('42', params, context());
     expect(done).toEqual({
       status: 'done',
@@ -75,14 +101,25 @@ describe('ansible.launch_job_template', () => {
         stdout_tail: expect.stringContaining('PLAY RECAP'),
       },
     });
-    expect(ansibleConnector.actions.launch_job_template!.result.safeParse((done as { result: unknown }).result).success).toBe(true);
+    expect(
+      ansibleConnector.actions.launch_job_template!.result.safeParse((done as { result: unknown }).result).success,
+    ).toBe(true);
   });
 
   it('a running job is looked at every pollIntervalMs at first, then at a tenth of its running time, up to maxPollIntervalMs', async () => {
     const started = Date.parse(fixture<{ started: string }>('awx', 'job-running').started);
     stub.on('GET', '/api/v2/jobs/42/', { body: fixture('awx', 'job-running') });
-    const at = (runningMs: number) => createLaunchJobTemplateHandler({ client: controller, pollIntervalMs: 1000, maxPollIntervalMs: 30_000, recoverLookbackMs: 1000, stdoutTailBytes: 100, now: () => started + runningMs });
-    const checkAfter = async (runningMs: number) => ((await at(runningMs).check!('42', params, context())) as { checkAfterMs: number }).checkAfterMs;
+    const at = (runningMs: number) =>
+      createLaunchJobTemplateHandler({
+        client: controller,
+        pollIntervalMs: 1000,
+        maxPollIntervalMs: 30_000,
+        recoverLookbackMs: 1000,
+        stdoutTailBytes: 100,
+        now: () => started + runningMs,
+      });
+    const checkAfter = async (runningMs: number) =>
+      ((await at(runningMs).check!('42', params, context())) as { checkAfterMs: number }).checkAfterMs;
     expect(await checkAfter(5_000)).toBe(1000);
     expect(await checkAfter(120_000)).toBe(12_000);
     expect(await checkAfter(3_600_000)).toBe(30_000);
@@ -90,8 +127,14 @@ describe('ansible.launch_job_template', () => {
 
   it('jobs checked side by side are read in one id__in request', async () => {
     stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-batch') });
-    stub.on('GET', '/api/v2/jobs/44/stdout/', { headers: { 'Content-Type': 'text/plain' }, body: textFixture('awx', 'job-42-stdout.txt') });
-    const [running, done] = await Promise.all([handler.check!('42', params, context()), handler.check!('44', params, context('run-2:restart'))]);
+    stub.on('GET', '/api/v2/jobs/44/stdout/', {
+      headers: { 'Content-Type': 'text/plain' },
+      body: textFixture('awx', 'job-42-stdout.txt'),
+    });
+    const [running, done] = await Promise.all([
+      handler.check!('42', params, context()),
+      handler.check!('44', params, context('run-2:restart')),
+    ]);
     expect(running).toMatchObject({ status: 'pending', ref: '42' });
     expect(done).toMatchObject({ status: 'done', result: { job_id: 44, status: 'successful' } });
     const lists = stub.calls('GET', '/api/v2/jobs/');
@@ -102,22 +145,34 @@ describe('ansible.launch_job_template', () => {
 
   it('a job the controller no longer has fails its check as not found; the others of the batch are answered', async () => {
     stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-batch') });
-    const [running, gone] = await Promise.allSettled([handler.check!('42', params, context()), handler.check!('45', params, context('run-3:restart'))]);
+    const [running, gone] = await Promise.allSettled([
+      handler.check!('42', params, context()),
+      handler.check!('45', params, context('run-3:restart')),
+    ]);
     expect(running).toMatchObject({ status: 'fulfilled', value: { status: 'pending' } });
     expect(gone).toMatchObject({ status: 'rejected', reason: { code: 'ansible.not_found', failure: 'permanent' } });
   });
 
-  it.each(['job-failed', 'job-error'])('a job that ended badly (%s) fails the step with a permanent ansible.job_failed', async (name) => {
-    stub.on('GET', '/api/v2/jobs/42/', { body: fixture('awx', name) });
-    const failure = handler.check!('42', params, context());
-    await expect(failure).rejects.toMatchObject({ code: 'ansible.job_failed', failure: 'permanent', details: { jobId: 42 } });
-    await expect(failure).rejects.toThrow(/controller job 42 ended (failed|error)/);
-    expect(ansibleConnector.classify(await failure.catch((e: unknown) => e))).toBe('permanent');
-  });
+  it.each(['job-failed', 'job-error'])(
+    'a job that ended badly (%s) fails the step with a permanent ansible.job_failed',
+    async (name) => {
+      stub.on('GET', '/api/v2/jobs/42/', { body: fixture('awx', name) });
+      const failure = handler.check!('42', params, context());
+      await expect(failure).rejects.toMatchObject({
+        code: 'ansible.job_failed',
+        failure: 'permanent',
+        details: { jobId: 42 },
+      });
+      await expect(failure).rejects.toThrow(/controller job 42 ended (failed|error)/);
+      expect(ansibleConnector.classify(await failure.catch((e: unknown) => e))).toBe('permanent');
+    },
+  );
 
   it('recover finds the job an earlier attempt launched by the idempotency key in its extra_vars (no label)', async () => {
     const noneLabeled = { count: 0, next: null, previous: null, results: [] };
-    stub.on('GET', '/api/v2/jobs/', (req) => ({ body: req.query.labels__name ? noneLabeled : fixture('awx', 'jobs-by-template') }));
+    stub.on('GET', '/api/v2/jobs/', (req) => ({
+      body: req.query.labels__name ? noneLabeled : fixture('awx', 'jobs-by-template'),
+    }));
     const recovering = createAnsibleRuntime(controller).actions.launch_job_template!;
     expect(await recovering.recover!(params, context('run-1:restart'))).toBe('42');
     expect(await recovering.recover!(params, context('run-9:restart'))).toBeUndefined();
@@ -144,20 +199,31 @@ describe('ansible.launch_job_template', () => {
       { ...params, extra_vars: { snowline: { idempotency_key: 'forged' } } },
       { ...params, extra_vars: { note: 'x'.repeat(9000) } },
     ]) {
-      await expect(handler.start(bad, context())).rejects.toMatchObject({ code: 'ansible.invalid_params', failure: 'permanent' });
+      await expect(handler.start(bad, context())).rejects.toMatchObject({
+        code: 'ansible.invalid_params',
+        failure: 'permanent',
+      });
     }
     expect(stub.requests).toHaveLength(0);
   });
 
   it('refuses a launch the template would run without its limit', async () => {
     stub.on('GET', '/api/v2/job_templates/7/launch/', { body: fixture('awx', 'launch-prompts-no-limit') });
-    await expect(handler.start(params, context())).rejects.toMatchObject({ code: 'ansible.prompt_disabled', failure: 'permanent' });
+    await expect(handler.start(params, context())).rejects.toMatchObject({
+      code: 'ansible.prompt_disabled',
+      failure: 'permanent',
+    });
     expect(stub.calls('POST', '/api/v2/job_templates/7/launch/')).toHaveLength(0);
   });
 
   it('the whole cycle through the descriptor: start → check (running) → check (done)', async () => {
-    stub.on('GET', '/api/v2/jobs/42/', [{ body: fixture('awx', 'job-running') }, { body: fixture('awx', 'job-successful') }]);
-    const runtime = ansibleConnector.create(ansibleConnector.config.parse({ url: stub.url, token: 'awx-token-1' }), { logger: silentLogger() });
+    stub.on('GET', '/api/v2/jobs/42/', [
+      { body: fixture('awx', 'job-running') },
+      { body: fixture('awx', 'job-successful') },
+    ]);
+    const runtime = ansibleConnector.create(ansibleConnector.config.parse({ url: stub.url, token: 'awx-token-1' }), {
+      logger: silentLogger(),
+    });
     const action = runtime.actions.launch_job_template!;
     const ctx = context();
     let progress = await action.start(params, ctx);

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ActionContext, ActionHandler } from '../../../connectors/connector';
-import { ansibleLocalConnector, localRunnerConfigSchema, type LocalRunnerConfigInput } from '../../../connectors/ansible/local';
+import {
+  ansibleLocalConnector,
+  localRunnerConfigSchema,
+  type LocalRunnerConfigInput,
+} from '../../../connectors/ansible/local';
 import { runProcess } from '../../../connectors/ansible/local/playbook-process';
 import { ConnectorError } from '../../../src/errors';
 import { silentLogger } from '../../../src/observability/logger';
@@ -30,7 +34,13 @@ function config(overrides: Partial<LocalRunnerConfigInput> = {}): LocalRunnerCon
     playbookDir: PLAYBOOK_DIR,
     inventory: INVENTORY,
     playbooks: {
-      echo: { file: 'echo.yml', vars: { message: { type: 'string', maxLength: 300 }, items_in: { type: 'string_list', maxItems: 6, maxLength: 200 } } },
+      echo: {
+        file: 'echo.yml',
+        vars: {
+          message: { type: 'string', maxLength: 300 },
+          items_in: { type: 'string_list', maxItems: 6, maxLength: 200 },
+        },
+      },
       fail_on_web02: { file: 'fail-on-web02.yml' },
       sleep: { file: 'sleep.yml', vars: { pid_file: { type: 'string', pattern: '[A-Za-z0-9_./-]+', maxLength: 200 } } },
     },
@@ -68,8 +78,17 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
   it('passes injection strings through as literal text; no lookup, filter or statement is evaluated', async () => {
     const canary = path.join(scratch, 'pwned');
     const message = `{{ lookup('pipe','touch ${canary}') }}`;
-    const items = ["{{ lookup('pipe','id') }}", '{% for x in range(3) %}x{% endfor %}', '{{ 7*7 }}', '$(id) `id` ; rm -rf /', "two\nlines {{ 7*7 }}"];
-    const progress = await handlerFor().start({ playbook: 'echo', limit: 'web01', vars: { message, items_in: items } }, context());
+    const items = [
+      "{{ lookup('pipe','id') }}",
+      '{% for x in range(3) %}x{% endfor %}',
+      '{{ 7*7 }}',
+      '$(id) `id` ; rm -rf /',
+      'two\nlines {{ 7*7 }}',
+    ];
+    const progress = await handlerFor().start(
+      { playbook: 'echo', limit: 'web01', vars: { message, items_in: items } },
+      context(),
+    );
 
     expect(progress.status).toBe('done');
     const result = (progress as { result: any }).result;
@@ -89,14 +108,24 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
     // Shows the test above can fail: without !unsafe, Ansible templates extra vars.
     const canary = path.join(scratch, 'pwned-by-json');
     const varsFile = path.join(scratch, 'plain.json');
-    writeFileSync(varsFile, JSON.stringify({ message: `{{ lookup('pipe','touch ${canary}') }}`, snowline: { ticket: { number: 'X' }, idempotency_key: 'k' } }));
-    const outcome = await runProcess('ansible-playbook', ['-i', INVENTORY, '-e', `@${varsFile}`, '--limit', 'web01', path.join(PLAYBOOK_DIR, 'echo.yml')], {
-      cwd: scratch,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ANSIBLE_LOCAL_TEMP: path.join(scratch, 'tmp') },
-      timeoutMs: 60_000,
-      killGraceMs: 1000,
-      maxStdoutBytes: 1 << 20,
-    });
+    writeFileSync(
+      varsFile,
+      JSON.stringify({
+        message: `{{ lookup('pipe','touch ${canary}') }}`,
+        snowline: { ticket: { number: 'X' }, idempotency_key: 'k' },
+      }),
+    );
+    const outcome = await runProcess(
+      'ansible-playbook',
+      ['-i', INVENTORY, '-e', `@${varsFile}`, '--limit', 'web01', path.join(PLAYBOOK_DIR, 'echo.yml')],
+      {
+        cwd: scratch,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ANSIBLE_LOCAL_TEMP: path.join(scratch, 'tmp') },
+        timeoutMs: 60_000,
+        killGraceMs: 1000,
+        maxStdoutBytes: 1 << 20,
+      },
+    );
     expect(outcome.exitCode).toBe(0);
     expect(existsSync(canary)).toBe(true);
   });
@@ -112,16 +141,27 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
   });
 
   it('refuses a limit naming hosts outside the inventory, before running anything', async () => {
-    const err = await failure(handlerFor().start({ playbook: 'echo', limit: 'web01,db99', vars: { message: 'x' } }, context()));
+    const err = await failure(
+      handlerFor().start({ playbook: 'echo', limit: 'web01,db99', vars: { message: 'x' } }, context()),
+    );
     expect(err.code).toBe('ansible_local.invalid_params');
     expect(err.message).toBe('limit: "db99" not in the inventory');
   });
 
   it('refuses host patterns in limit, undeclared variables, wrong types and overlong strings, naming each', async () => {
     const handler = handlerFor();
-    expect((await failure(handler.start({ playbook: 'echo', limit: 'all' }, context()))).message).toMatch(/limit: limit names "all"/);
-    expect((await failure(handler.start({ playbook: 'echo', limit: 'web*' }, context()))).message).toMatch(/host-pattern syntax/);
-    const err = await failure(handler.start({ playbook: 'echo', vars: { message: 'x'.repeat(301), items_in: 'one', ansible_connection: 'local' } }, context()));
+    expect((await failure(handler.start({ playbook: 'echo', limit: 'all' }, context()))).message).toMatch(
+      /limit: limit names "all"/,
+    );
+    expect((await failure(handler.start({ playbook: 'echo', limit: 'web*' }, context()))).message).toMatch(
+      /host-pattern syntax/,
+    );
+    const err = await failure(
+      handler.start(
+        { playbook: 'echo', vars: { message: 'x'.repeat(301), items_in: 'one', ansible_connection: 'local' } },
+        context(),
+      ),
+    );
     expect(err.details?.problems).toEqual([
       'vars.message: is 301 characters, more than 300',
       'vars.items_in: must be a list of strings, not string',
@@ -132,7 +172,15 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
 
   it('kills the whole process group on timeout, including the module still running', async () => {
     const pidFile = path.join(scratch, 'sleep.pid');
-    const handler = handlerFor(config({ timeoutMs: 60_000, killGraceMs: 500, playbooks: { sleep: { file: 'sleep.yml', timeoutMs: 15_000, vars: { pid_file: { type: 'string', maxLength: 200 } } } } }));
+    const handler = handlerFor(
+      config({
+        timeoutMs: 60_000,
+        killGraceMs: 500,
+        playbooks: {
+          sleep: { file: 'sleep.yml', timeoutMs: 15_000, vars: { pid_file: { type: 'string', maxLength: 200 } } },
+        },
+      }),
+    );
     const err = await failure(handler.start({ playbook: 'sleep', vars: { pid_file: pidFile } }, context()));
     expect(err.code).toBe('ansible_local.timeout');
     expect(err.failure).toBe('ambiguous');
@@ -143,7 +191,12 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
   it('kills the process group when the step is cancelled', async () => {
     const pidFile = path.join(scratch, 'sleep.pid');
     const abort = new AbortController();
-    const handler = handlerFor(config({ killGraceMs: 500, playbooks: { sleep: { file: 'sleep.yml', vars: { pid_file: { type: 'string', maxLength: 200 } } } } }));
+    const handler = handlerFor(
+      config({
+        killGraceMs: 500,
+        playbooks: { sleep: { file: 'sleep.yml', vars: { pid_file: { type: 'string', maxLength: 200 } } } },
+      }),
+    );
     const running = handler.start({ playbook: 'sleep', vars: { pid_file: pidFile } }, context(abort.signal));
     while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await delay(100);
     abort.abort();
@@ -153,9 +206,15 @@ describe('ansible_local.run_playbook with the real ansible-playbook', () => {
   });
 
   it('health reports the inventory, and a clear error when ansible is missing', async () => {
-    const ok = await ansibleLocalConnector.create(localRunnerConfigSchema.parse(config()), { logger: silentLogger() }).health();
+    const ok = await ansibleLocalConnector
+      .create(localRunnerConfigSchema.parse(config()), { logger: silentLogger() })
+      .health();
     expect(ok).toEqual({ ok: true, detail: '2 inventory hosts' });
-    const missing = await ansibleLocalConnector.create(localRunnerConfigSchema.parse(config({ ansibleInventory: '/nonexistent/ansible-inventory' })), { logger: silentLogger() }).health();
+    const missing = await ansibleLocalConnector
+      .create(localRunnerConfigSchema.parse(config({ ansibleInventory: '/nonexistent/ansible-inventory' })), {
+        logger: silentLogger(),
+      })
+      .health();
     expect(missing.ok).toBe(false);
     expect(missing.detail).toMatch(/could not be started \(ENOENT\); install ansible-core/);
   });

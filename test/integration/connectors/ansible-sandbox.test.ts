@@ -43,18 +43,36 @@ afterEach(async () => {
 describe.each(['/api/v2/', '/api/controller/v2/'])('controller under %s', (apiPath) => {
   it('launch_job_template runs to the end, tagged with the idempotency label', async () => {
     const runtime = await open(apiPath);
-    const params = { job_template: 'Restart service', organization: 'Snowline Sandbox', limit: 'web-01', extra_vars: { service_name: 'nginx', sandbox_artifacts: { restarted: true } } };
+    const params = {
+      job_template: 'Restart service',
+      organization: 'Snowline Sandbox',
+      limit: 'web-01',
+      extra_vars: { service_name: 'nginx', sandbox_artifacts: { restarted: true } },
+    };
     const done = await runToEnd(runtime.actions.launch_job_template!, params, context('run-7:remediate'));
-    expect(done).toMatchObject({ status: 'done', result: { status: 'successful', artifacts: { restarted: true }, stdout_tail: expect.stringContaining('PLAY RECAP') } });
+    expect(done).toMatchObject({
+      status: 'done',
+      result: {
+        status: 'successful',
+        artifacts: { restarted: true },
+        stdout_tail: expect.stringContaining('PLAY RECAP'),
+      },
+    });
     const jobId = (done as { result: { job_id: number } }).result.job_id;
     const job = (await s.awx.get(`${apiPath}jobs/${jobId}/`)).data;
-    expect(job.summary_fields.labels.results.map((l: { name: string }) => l.name)).toEqual(['snowline:run-7:remediate']);
+    expect(job.summary_fields.labels.results.map((l: { name: string }) => l.name)).toEqual([
+      'snowline:run-7:remediate',
+    ]);
     expect(job.url).toBe(`${apiPath}jobs/${jobId}/`);
   });
 
   it('launch_workflow_job_template runs its nodes; the result lists them with their jobs and merged artifacts', async () => {
     const runtime = await open(apiPath);
-    const params = { workflow_job_template: 'Patch and restart', limit: 'web-02', extra_vars: { service_name: 'httpd', sandbox_artifacts: { patched: 3 } } };
+    const params = {
+      workflow_job_template: 'Patch and restart',
+      limit: 'web-02',
+      extra_vars: { service_name: 'httpd', sandbox_artifacts: { patched: 3 } },
+    };
     const done = await runToEnd(runtime.actions.launch_workflow_job_template!, params, context('run-7:workflow'));
     expect(done).toMatchObject({
       status: 'done',
@@ -89,11 +107,15 @@ describe('workflow job templates', () => {
   it('refuses credentials (no such prompt on a workflow) and an inventory it does not prompt for, before launching', async () => {
     const runtime = await open('/api/v2/');
     const action = runtime.actions.launch_workflow_job_template!;
-    await expect(action.start({ workflow_job_template: 'Patch and restart', credentials: [3] }, context('k1'))).rejects.toMatchObject({ code: 'ansible.invalid_params' });
+    await expect(
+      action.start({ workflow_job_template: 'Patch and restart', credentials: [3] }, context('k1')),
+    ).rejects.toMatchObject({ code: 'ansible.invalid_params' });
     const refused = action.start({ workflow_job_template: 'Patch and restart', inventory: 3 }, context('k2'));
     await expect(refused).rejects.toMatchObject({ code: 'ansible.prompt_disabled' });
     await expect(refused).rejects.toThrow(/enable "ask_inventory_on_launch".*on the workflow job template/);
-    await expect(client.launch(17, { credentials: [3] }, { kind: 'workflow_job_template' })).rejects.toMatchObject({ code: 'ansible.not_a_prompt' });
+    await expect(client.launch(17, { credentials: [3] }, { kind: 'workflow_job_template' })).rejects.toMatchObject({
+      code: 'ansible.not_a_prompt',
+    });
     expect((await s.awx.get('/api/v2/workflow_jobs/')).data.count).toBe(0);
   });
 
@@ -113,8 +135,14 @@ describe('recover: the launch an earlier attempt made, by idempotency key', () =
     const runtime = await open('/api/v2/', 5000);
     const cases = [
       { action: runtime.actions.launch_job_template!, params: { job_template: 'Restart service', limit: 'web-01' } },
-      { action: runtime.actions.launch_workflow_job_template!, params: { workflow_job_template: 'Provision and patch' } },
-      { action: runtime.actions.launch_job_template!, params: { job_template: 'Revoke user access', extra_vars: { user_name: 'jdoe' } } },
+      {
+        action: runtime.actions.launch_workflow_job_template!,
+        params: { workflow_job_template: 'Provision and patch' },
+      },
+      {
+        action: runtime.actions.launch_job_template!,
+        params: { job_template: 'Revoke user access', extra_vars: { user_name: 'jdoe' } },
+      },
     ];
     for (const [i, { action, params }] of cases.entries()) {
       const key = `run-8:step-${i}`;

@@ -13,7 +13,10 @@ let client: ServiceNowClient;
 let controller: ControllerClient;
 beforeEach(async () => {
   sb = await startSandbox({ jobDurationMs: 50 });
-  client = new ServiceNowClient({ url: sb.url, auth: { type: 'basic', username: 'admin', password: 'admin' } }, { sleep: async () => {} });
+  client = new ServiceNowClient(
+    { url: sb.url, auth: { type: 'basic', username: 'admin', password: 'admin' } },
+    { sleep: async () => {} },
+  );
   controller = new ControllerClient({ url: sb.url, token: 'sandbox' });
 });
 afterEach(async () => {
@@ -23,25 +26,49 @@ afterEach(async () => {
 });
 
 const DAY = 24 * 3600 * 1000;
-const facts = (host: string, ip: string) => ({ ansible_hostname: host, ansible_fqdn: `${host}.example.com`, ansible_default_ipv4: { address: ip }, ansible_distribution: 'RedHat' });
+const facts = (host: string, ip: string) => ({
+  ansible_hostname: host,
+  ansible_fqdn: `${host}.example.com`,
+  ansible_default_ipv4: { address: ip },
+  ansible_distribution: 'RedHat',
+});
 
 /** A facts-gathering job on the sandbox controller whose set_stats carry `hosts`. */
 async function gatherFacts(hosts: Record<string, unknown>, template = 10): Promise<void> {
-  const { data } = await sb.awx.post(`/api/v2/job_templates/${template}/launch/`, { extra_vars: { sandbox_artifacts: { host_facts: hosts } } });
-  await eventually(async () => ((await sb.awx.get(`/api/v2/jobs/${data.id}/`)).data.status === 'successful' ? true : undefined));
+  const { data } = await sb.awx.post(`/api/v2/job_templates/${template}/launch/`, {
+    extra_vars: { sandbox_artifacts: { host_facts: hosts } },
+  });
+  await eventually(async () =>
+    (await sb.awx.get(`/api/v2/jobs/${data.id}/`)).data.status === 'successful' ? true : undefined,
+  );
 }
 
 const ciRows = async (names: string) =>
-  (await sb.snow.get(`/api/now/table/cmdb_ci?sysparm_query=nameIN${names}^ORDERBYname&sysparm_fields=name,sys_mod_count,install_status,last_discovered,ip_address`)).data.result;
+  (
+    await sb.snow.get(
+      `/api/now/table/cmdb_ci?sysparm_query=nameIN${names}^ORDERBYname&sysparm_fields=name,sys_mod_count,install_status,last_discovered,ip_address`,
+    )
+  ).data.result;
 
 function config(job: Record<string, unknown>): CmdbConfig {
-  return cmdbConfigSchema.parse({ syncs: [{ name: 'facts', cron: '0 */6 * * *', source: { type: 'ansible_facts', job_template: 'Provision server' }, ...job }] });
+  return cmdbConfigSchema.parse({
+    syncs: [
+      {
+        name: 'facts',
+        cron: '0 */6 * * *',
+        source: { type: 'ansible_facts', job_template: 'Provision server' },
+        ...job,
+      },
+    ],
+  });
 }
 
 describe('scheduled CMDB sync from Ansible facts', () => {
   it('running the same sync twice changes nothing the second time; the report goes to logs, metrics and the change', async () => {
     await gatherFacts({ 'app-11': facts('app-11', '10.0.5.11'), 'app-12': facts('app-12', '10.0.5.12') });
-    const change = (await sb.snow.post('/api/now/table/change_request', { short_description: 'CMDB sync reports', type: 'standard' })).data.result;
+    const change = (
+      await sb.snow.post('/api/now/table/change_request', { short_description: 'CMDB sync reports', type: 'standard' })
+    ).data.result;
     const cfg = config({ reportToChange: change.number });
     const metrics = createMetrics();
     const deps = { client, sources: { controller }, logger: silentLogger(), metrics };
@@ -64,9 +91,15 @@ describe('scheduled CMDB sync from Ansible facts', () => {
     const text = await metrics.registry.getSingleMetricAsString('snowline_cmdb_sync_cis_total');
     expect(text).toContain('snowline_cmdb_sync_cis_total{sync="facts",result="inserted"} 2');
     expect(text).toContain('snowline_cmdb_sync_cis_total{sync="facts",result="unchanged"} 2');
-    const notes = (await sb.snow.get(`/api/now/table/sys_journal_field?sysparm_query=element_id=${change.sys_id}^element=work_notes`)).data.result;
+    const notes = (
+      await sb.snow.get(`/api/now/table/sys_journal_field?sysparm_query=element_id=${change.sys_id}^element=work_notes`)
+    ).data.result;
     expect(notes.map((n: { value: string }) => n.value)).toEqual(
-      expect.arrayContaining([expect.stringContaining('Snowline CMDB sync "facts": 2 CIs seen, 0 unchanged, 2 sent — 2 inserted, 0 updated, 0 marked stale, 0 errors.')]),
+      expect.arrayContaining([
+        expect.stringContaining(
+          'Snowline CMDB sync "facts": 2 CIs seen, 0 unchanged, 2 sent — 2 inserted, 0 updated, 0 marked stale, 0 errors.',
+        ),
+      ]),
     );
   });
 
@@ -117,17 +150,41 @@ describe('scheduled CMDB sync from a REST inventory', () => {
 
   it('reads the list through an http endpoint and maps each item by response paths', async () => {
     stub.on('GET', '/inventory/vms', {
-      body: { value: [{ properties: { name: 'vm-41', ip: '10.0.8.41' } }, { properties: { name: 'vm-42', ip: '10.0.8.42' } }, { properties: { ip: 'nameless' } }] },
+      body: {
+        value: [
+          { properties: { name: 'vm-41', ip: '10.0.8.41' } },
+          { properties: { name: 'vm-42', ip: '10.0.8.42' } },
+          { properties: { ip: 'nameless' } },
+        ],
+      },
     });
-    const http = httpConfigSchema.parse({ endpoints: { cloud: { baseUrl: `${stub.url}/inventory`, auth: { type: 'bearer', token: 't0k' } } } });
+    const http = httpConfigSchema.parse({
+      endpoints: { cloud: { baseUrl: `${stub.url}/inventory`, auth: { type: 'bearer', token: 't0k' } } },
+    });
     const endpoints = new Map([['cloud', new EndpointClient('cloud', http.endpoints.cloud!)]]);
     const cfg = cmdbConfigSchema.parse({
-      syncs: [{ name: 'cloud', cron: '*/30 * * * *', source: { type: 'http', endpoint: 'cloud', path: '/vms', itemsPath: 'value', className: 'cmdb_ci_vm_instance', fields: { name: 'properties.name', ip_address: 'properties.ip' } } }],
+      syncs: [
+        {
+          name: 'cloud',
+          cron: '*/30 * * * *',
+          source: {
+            type: 'http',
+            endpoint: 'cloud',
+            path: '/vms',
+            itemsPath: 'value',
+            className: 'cmdb_ci_vm_instance',
+            fields: { name: 'properties.name', ip_address: 'properties.ip' },
+          },
+        },
+      ],
     });
     const report = await runCmdbSync(cfg.syncs[0]!, cfg, { client, sources: { endpoints }, logger: silentLogger() });
     expect(report).toMatchObject({ seen: 2, items: { inserted: 2 }, errors: [] });
     expect(stub.requests[0]!.headers.authorization).toBe('Bearer t0k');
-    expect((await ciRows('vm-41,vm-42')).map((r: { ip_address: string }) => r.ip_address)).toEqual(['10.0.8.41', '10.0.8.42']);
+    expect((await ciRows('vm-41,vm-42')).map((r: { ip_address: string }) => r.ip_address)).toEqual([
+      '10.0.8.41',
+      '10.0.8.42',
+    ]);
   });
 });
 
@@ -138,13 +195,35 @@ describe('sync configuration', () => {
       return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
     const facts = { type: 'ansible_facts', job_template: 'Gather facts' };
-    expect(problems([{ name: 'a', cron: 'every day', source: facts }])).toEqual(['syncs.0.cron: must be a cron expression (five fields, or six with seconds first)']);
-    expect(problems([{ name: 'a', cron: '0 * * * *', source: facts }, { name: 'a', cron: '0 * * * *', source: facts }])).toEqual(['syncs.1.name: sync "a" is declared twice']);
-    expect(problems([{ name: 'a', cron: '0 * * * *', source: facts, staleAfterDays: 1, refreshAfterHours: 24 }])).toEqual([
+    expect(problems([{ name: 'a', cron: 'every day', source: facts }])).toEqual([
+      'syncs.0.cron: must be a cron expression (five fields, or six with seconds first)',
+    ]);
+    expect(
+      problems([
+        { name: 'a', cron: '0 * * * *', source: facts },
+        { name: 'a', cron: '0 * * * *', source: facts },
+      ]),
+    ).toEqual(['syncs.1.name: sync "a" is declared twice']);
+    expect(
+      problems([{ name: 'a', cron: '0 * * * *', source: facts, staleAfterDays: 1, refreshAfterHours: 24 }]),
+    ).toEqual([
       'syncs.0.refreshAfterHours: must be shorter than staleAfterDays, or CIs seen every run would turn stale',
     ]);
-    expect(problems([{ name: 'a', cron: '0 * * * *', source: { type: 'http', endpoint: 'e', path: '/x', itemsPath: 'v', className: 'cmdb_ci_server', fields: { ip_address: 'ip' } } }])).toEqual([
-      'syncs.0.source.fields: must map the CI field "name"',
-    ]);
+    expect(
+      problems([
+        {
+          name: 'a',
+          cron: '0 * * * *',
+          source: {
+            type: 'http',
+            endpoint: 'e',
+            path: '/x',
+            itemsPath: 'v',
+            className: 'cmdb_ci_server',
+            fields: { ip_address: 'ip' },
+          },
+        },
+      ]),
+    ).toEqual(['syncs.0.source.fields: must map the CI field "name"']);
   });
 });

@@ -32,14 +32,20 @@ describe('rate limits shared through Redis', () => {
 
   it('keeps separate budgets for different ids, and none at all without Redis', async () => {
     const fleet = instance();
-    await fleet.shared(`test:${randomUUID()}`, { maxConcurrent: 1, requestsPerHour: 1 })!.schedule(async () => undefined);
-    expect(await fleet.shared(`test:${randomUUID()}`, { maxConcurrent: 1, requestsPerHour: 1 })!.currentReservoir()).toBe(1);
+    await fleet
+      .shared(`test:${randomUUID()}`, { maxConcurrent: 1, requestsPerHour: 1 })!
+      .schedule(async () => undefined);
+    expect(
+      await fleet.shared(`test:${randomUUID()}`, { maxConcurrent: 1, requestsPerHour: 1 })!.currentReservoir(),
+    ).toBe(1);
     expect(createSharedLimiters({ logger: silentLogger() }).shared('servicenow', { maxConcurrent: 1 })).toBeUndefined();
   });
 
   it('a restarted instance joins the fleet budget rather than resetting it', async () => {
     const id = `test:${randomUUID()}`;
-    await instance().shared(id, { maxConcurrent: 1, requestsPerHour: 5 })!.schedule(async () => undefined);
+    await instance()
+      .shared(id, { maxConcurrent: 1, requestsPerHour: 5 })!
+      .schedule(async () => undefined);
     const restarted = instance().shared(id, { maxConcurrent: 1, requestsPerHour: 5 })!;
     expect(await restarted.currentReservoir()).toBe(4);
   });
@@ -60,7 +66,10 @@ describe('rate limits shared through Redis', () => {
       const id = `test:servicenow:${randomUUID()}`;
       const limit = { maxConcurrent: 4, requestsPerHour: 3 };
       const [one, two] = [instance(), instance()].map((fleet) => {
-        const c = new ServiceNowClient({ url: stub.url, auth: { type: 'basic', username: 'u', password: 'p' }, ...limit }, { limiter: fleet.shared(id, limit) });
+        const c = new ServiceNowClient(
+          { url: stub.url, auth: { type: 'basic', username: 'u', password: 'p' }, ...limit },
+          { limiter: fleet.shared(id, limit) },
+        );
         clients.push(c);
         return c;
       });

@@ -94,10 +94,22 @@ export async function startStub(): Promise<Stub> {
           receivedAt,
         };
         requests.push(recorded);
-        const route = [...routes].reverse().find((r) => r.method === recorded.method && (typeof r.path === 'string' ? r.path === recorded.path : r.path.test(recorded.path)));
+        const route = [...routes]
+          .reverse()
+          .find(
+            (r) =>
+              r.method === recorded.method &&
+              (typeof r.path === 'string' ? r.path === recorded.path : r.path.test(recorded.path)),
+          );
         const answer: StubResponse = route
           ? await route.handler(recorded)
-          : { status: 599, body: { error: { message: 'stub: no route', detail: `${recorded.method} ${recorded.path}` }, status: 'failure' } };
+          : {
+              status: 599,
+              body: {
+                error: { message: 'stub: no route', detail: `${recorded.method} ${recorded.path}` },
+                status: 'failure',
+              },
+            };
         if (answer.hangUp) {
           req.socket.destroy();
           return;
@@ -120,10 +132,12 @@ export async function startStub(): Promise<Stub> {
     url: `http://127.0.0.1:${port}`,
     requests,
     on(method, p, answer) {
-      const handler: StubHandler = typeof answer === 'function' ? answer : Array.isArray(answer) ? sequence(answer) : () => answer;
+      const handler: StubHandler =
+        typeof answer === 'function' ? answer : Array.isArray(answer) ? sequence(answer) : () => answer;
       routes.push({ method, path: p, handler });
     },
-    calls: (method, p) => requests.filter((r) => r.method === method && (typeof p === 'string' ? r.path === p : p.test(r.path))),
+    calls: (method, p) =>
+      requests.filter((r) => r.method === method && (typeof p === 'string' ? r.path === p : p.test(r.path))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

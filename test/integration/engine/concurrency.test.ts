@@ -49,8 +49,11 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     expect(runs.map((r) => r.state)).toEqual(Array(6).fill('succeeded'));
     // Never two at once on one CI: each run's step started after the previous run on that CI ended.
     for (const ci of ['web-01', 'db-01']) {
-      const onThisCi = runs.filter((r) => r.concurrency_key === `ci:${ci}`).sort((a, b) => a.steps[0]!.started_at! - b.steps[0]!.started_at!);
-      for (let i = 1; i < onThisCi.length; i++) expect(onThisCi[i]!.steps[0]!.started_at!).toBeGreaterThanOrEqual(onThisCi[i - 1]!.finished_at!);
+      const onThisCi = runs
+        .filter((r) => r.concurrency_key === `ci:${ci}`)
+        .sort((a, b) => a.steps[0]!.started_at! - b.steps[0]!.started_at!);
+      for (let i = 1; i < onThisCi.length; i++)
+        expect(onThisCi[i]!.steps[0]!.started_at!).toBeGreaterThanOrEqual(onThisCi[i - 1]!.finished_at!);
     }
     expect(e.backend.jobs.size).toBe(6);
   });
@@ -68,13 +71,17 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     for (const n of [1, 2, 3]) await e.intake.accept(onCi(n, `web-0${n}`), 'webhook');
     await e.settle(60_000);
     expect(await runsByState()).toEqual(['queued', 'running', 'running']);
-    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_queued')).toMatch(/snowline_runs_queued 1$/m);
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_queued')).toMatch(
+      /snowline_runs_queued 1$/m,
+    );
 
     const running = (await t.repos.runs.list({ limit: 10 })).find((r) => r.state === 'running')!;
     await e.control.cancel(running.id, 'ops@example.com');
     await e.settle(60_000);
     expect(await runsByState()).toEqual(['cancelled', 'running', 'running']);
-    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_queued')).toMatch(/snowline_runs_queued 0$/m);
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_queued')).toMatch(
+      /snowline_runs_queued 0$/m,
+    );
     expect(e.backend.jobs.size).toBe(3);
   });
 
@@ -83,7 +90,10 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     const crashed = rule('restart-web', 'fake.fail', key).replace('is down on', 'crashed on');
     const e = buildEngine(t, mapping(crashed, rule('patch-web', 'fake.slow', key)));
     // First a run that fails on web-01, then one that holds web-01's key.
-    await e.intake.accept(incidentEvent('1'.repeat(32), { cmdb_ci: 'web-01', short_description: 'nginx crashed on web-01' }), 'webhook');
+    await e.intake.accept(
+      incidentEvent('1'.repeat(32), { cmdb_ci: 'web-01', short_description: 'nginx crashed on web-01' }),
+      'webhook',
+    );
     await e.settle(60_000);
     await e.intake.accept(onCi(2, 'web-01'), 'webhook');
     await e.settle(60_000);
@@ -91,7 +101,9 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     const failed = runs.find((r) => r.rule_id === 'restart-web')!;
     const holder = runs.find((r) => r.rule_id === 'patch-web')!;
     expect([failed.state, holder.state]).toEqual(['failed', 'running']);
-    await expect(e.control.retry(failed.id, 'ops@example.com')).rejects.toMatchObject({ code: 'run.concurrency_key_busy' });
+    await expect(e.control.retry(failed.id, 'ops@example.com')).rejects.toMatchObject({
+      code: 'run.concurrency_key_busy',
+    });
     expect((await t.repos.runs.get(failed.id))!.state).toBe('failed');
 
     await e.control.cancel(holder.id, 'ops@example.com');
@@ -111,7 +123,9 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
   });
 
   it('holds every run to the global limit of active runs (engine.maxActiveRuns)', async () => {
-    const e = buildEngine(t, mapping(rule('restart-web', 'fake.slow'), rule('clear-cache', 'fake.slow')), { maxActiveRuns: 3 });
+    const e = buildEngine(t, mapping(rule('restart-web', 'fake.slow'), rule('clear-cache', 'fake.slow')), {
+      maxActiveRuns: 3,
+    });
     await e.intake.accept(onCi(1, 'web-01'), 'webhook');
     await e.intake.accept(onCi(2, 'web-02'), 'webhook');
     await e.settle(60_000);
@@ -122,7 +136,14 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
   it('two admissions at once (two instances on PostgreSQL) still start one run per key', async () => {
     const e = buildEngine(t, mapping(rule('restart-web', 'fake.slow', 'concurrency: { key: "{{ ticket.cmdb_ci }}" }')));
     for (const n of [1, 2, 3, 4, 5, 6]) await e.intake.accept(onCi(n, 'web-01'), 'webhook');
-    const dispatcher = createDispatcher({ store: t.store, repos: t.repos, rules: () => e.ruleSet, integrationUser: 'snowline', logger: silentLogger(), metrics: createMetrics() });
+    const dispatcher = createDispatcher({
+      store: t.store,
+      repos: t.repos,
+      rules: () => e.ruleSet,
+      integrationUser: 'snowline',
+      logger: silentLogger(),
+      metrics: createMetrics(),
+    });
     for (const ev of await t.repos.inbox.pending(100)) await dispatcher.dispatch(ev);
     const other = engine === 'postgres' ? await openStore(t.options) : undefined;
     try {
@@ -144,7 +165,11 @@ describe.each(ENGINES)('per-ticket ordering of events on %s', (engine) => {
   });
   afterEach(() => t.close());
 
-  const version = (sysId: string, modCount: number): TicketEvent => ({ ...incidentEvent(sysId), event: modCount === 0 ? 'inserted' : 'updated', sys_mod_count: modCount });
+  const version = (sysId: string, modCount: number): TicketEvent => ({
+    ...incidentEvent(sysId),
+    event: modCount === 0 ? 'inserted' : 'updated',
+    sys_mod_count: modCount,
+  });
 
   it('hands out one event per ticket at a time, in sys_mod_count order, to one instance at a time', async () => {
     const intake = createIntake({ inbox: t.repos.inbox, metrics: createMetrics(), onAccepted: () => undefined });
@@ -155,7 +180,10 @@ describe.each(ENGINES)('per-ticket ordering of events on %s', (engine) => {
     await intake.accept(version(y, 0), 'webhook');
 
     const first = await t.repos.inbox.claimPending('a', 1000, 30_000, 10);
-    expect(first.map((e) => [e.sys_id, e.mod_count])).toEqual([[x, 1], [y, 0]]);
+    expect(first.map((e) => [e.sys_id, e.mod_count])).toEqual([
+      [x, 1],
+      [y, 0],
+    ]);
     // Another instance gets nothing: ticket x's older version is still being dispatched.
     expect(await t.repos.inbox.claimPending('b', 1000, 30_000, 10)).toEqual([]);
 

@@ -35,6 +35,8 @@ describe.each(ENGINES)('dispatching a batch of events on %s', (engine) => {
     const pending = await t.repos.inbox.pending(10);
     expect(pending.map((p) => p.number)).toEqual(['INCbbbbbbb']);
     // The rolled-back batch counted nothing: each run started is counted once.
-    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_started_total')).toContain('snowline_runs_started_total{rule="restart"} 2');
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_runs_started_total')).toContain(
+      'snowline_runs_started_total{rule="restart"} 2',
+    );
   });
 });

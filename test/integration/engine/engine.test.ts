@@ -39,7 +39,15 @@ rules:
 const catalog: MappingCatalog = {
   fieldExists: (_table, field) => ['short_description', 'state', 'close_code', 'active'].includes(field),
   connectorExists: (c) => c === 'fake',
-  action: (c, a) => (c === 'fake' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+  action: (c, a) =>
+    c === 'fake' && a === 'launch'
+      ? {
+          name: 'launch',
+          description: 'launch',
+          params: z.object({ host: z.string() }),
+          result: z.object({ job: z.number() }),
+        }
+      : undefined,
   template: () => undefined,
   withTemplates: () => catalog,
 };
@@ -97,9 +105,16 @@ function fakeInstance() {
 }
 
 const event = (sysId: string, overrides: Partial<TicketEvent> = {}): TicketEvent => ({
-  event: 'inserted', table: 'incident', sys_id: sysId, number: `INC${sysId.slice(0, 7)}`, sys_mod_count: 0,
-  sys_updated_on: '2026-11-28 09:00:00', sys_updated_by: 'abel.tuter', changed_fields: [],
-  record: { sys_id: sysId, short_description: 'nginx is down on web-01', state: '1' }, ...overrides,
+  event: 'inserted',
+  table: 'incident',
+  sys_id: sysId,
+  number: `INC${sysId.slice(0, 7)}`,
+  sys_mod_count: 0,
+  sys_updated_on: '2026-11-28 09:00:00',
+  sys_updated_by: 'abel.tuter',
+  changed_fields: [],
+  record: { sys_id: sysId, short_description: 'nginx is down on web-01', state: '1' },
+  ...overrides,
 });
 
 describe.each(ENGINES)('engine on %s', (engine) => {
@@ -121,11 +136,25 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     const metrics = createMetrics();
     const logger = silentLogger();
     const deps = { store: t.store, repos: t.repos, logger, metrics, now: clock };
-    const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler }, health: async () => ({ ok: true }) } } });
+    const connectors = connectorSet({
+      fake: {
+        descriptor: { classify: () => 'permanent' } as never,
+        runtime: { actions: { launch: backend.handler }, health: async () => ({ ok: true }) },
+      },
+    });
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now: clock });
     const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet!, integrationUser: 'snowline' });
     const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0 });
-    const sender = createOutboxSender({ repos: t.repos, target: instance, logger, metrics, owner, retry, now: clock, random: () => 0 });
+    const sender = createOutboxSender({
+      repos: t.repos,
+      target: instance,
+      logger,
+      metrics,
+      owner,
+      retry,
+      now: clock,
+      random: () => 0,
+    });
     /** Runs every loop until nothing is due, advancing the clock over waits. */
     async function settle() {
       for (let round = 0; round < 50; round++) {
@@ -149,7 +178,9 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     expect([...backend.jobs.values()]).toEqual([{ id: 1, host: 'web-01' }]);
     expect(instance.patches).toHaveLength(1);
     expect(instance.patches[0]!.fields).toMatchObject({ state: '6', close_code: 'Solution provided' });
-    expect(instance.patches[0]!.fields.work_notes).toContain(`rule restart-service-when-down run ${run!.id}: job 1 succeeded`);
+    expect(instance.patches[0]!.fields.work_notes).toContain(
+      `rule restart-service-when-down run ${run!.id}: job 1 succeeded`,
+    );
     expect((await t.repos.audit.verify()).ok).toBe(true);
   });
 
@@ -214,7 +245,15 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     await intake.accept(event(sysId), 'webhook');
     await settle();
     // The instance reports our PATCH (mod count 1) as an update, then the poller sees it as if inserted.
-    await intake.accept(event(sysId, { event: 'updated', sys_mod_count: 1, sys_updated_by: 'snowline', changed_fields: ['state', 'close_code', 'work_notes'] }), 'webhook');
+    await intake.accept(
+      event(sysId, {
+        event: 'updated',
+        sys_mod_count: 1,
+        sys_updated_by: 'snowline',
+        changed_fields: ['state', 'close_code', 'work_notes'],
+      }),
+      'webhook',
+    );
     await intake.accept(event(sysId, { event: 'inserted', sys_mod_count: 1 }), 'poll');
     await settle();
     const runs = await t.repos.runs.list({ ticket: 'INC1111111', limit: 10 });
@@ -226,7 +265,16 @@ describe.each(ENGINES)('engine on %s', (engine) => {
   it('lets a second worker take over a step whose worker died, once the lease expires', async () => {
     const first = build('w1');
     await first.intake.accept(event('2'.repeat(32)), 'webhook');
-    for (const e of await t.repos.inbox.pending(10)) await createDispatcher({ store: t.store, repos: t.repos, rules: () => first.ruleSet, integrationUser: 'x', logger: silentLogger(), metrics: createMetrics(), now: clock }).dispatch(e);
+    for (const e of await t.repos.inbox.pending(10))
+      await createDispatcher({
+        store: t.store,
+        repos: t.repos,
+        rules: () => first.ruleSet,
+        integrationUser: 'x',
+        logger: silentLogger(),
+        metrics: createMetrics(),
+        now: clock,
+      }).dispatch(e);
     await t.repos.runs.claimDueSteps('w1', now, 10_000, 10); // w1 claims, then dies
     const second = build('w2');
     await second.settle();

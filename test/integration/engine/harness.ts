@@ -24,9 +24,13 @@ const FAKE_ACTIONS = ['launch', 'slow', 'fail', 'undo'];
 
 /** Mapping steps in these tests use `fake.launch` with `{ host }` and get `{ job }` back. */
 export const fakeCatalog: MappingCatalog = {
-  fieldExists: (_table, field) => ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
+  fieldExists: (_table, field) =>
+    ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
   connectorExists: (c) => c === 'fake',
-  action: (c, a) => (c === 'fake' && FAKE_ACTIONS.includes(a) ? { name: a, description: a, params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+  action: (c, a) =>
+    c === 'fake' && FAKE_ACTIONS.includes(a)
+      ? { name: a, description: a, params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) }
+      : undefined,
   template: () => undefined,
   withTemplates() {
     return this;
@@ -97,8 +101,14 @@ export function fakeInstance() {
 }
 
 export const incidentEvent = (sysId: string, record: Record<string, string> = {}): TicketEvent => ({
-  event: 'inserted', table: 'incident', sys_id: sysId, number: `INC${sysId.slice(0, 7)}`, sys_mod_count: 0,
-  sys_updated_on: '2026-11-28 09:00:00', sys_updated_by: 'abel.tuter', changed_fields: [],
+  event: 'inserted',
+  table: 'incident',
+  sys_id: sysId,
+  number: `INC${sysId.slice(0, 7)}`,
+  sys_mod_count: 0,
+  sys_updated_on: '2026-11-28 09:00:00',
+  sys_updated_by: 'abel.tuter',
+  changed_fields: [],
   record: { sys_id: sysId, short_description: 'nginx is down on web-01', state: '1', ...record },
 });
 
@@ -133,15 +143,53 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const logger = options.logger ?? silentLogger();
   const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
   const deps = { store: t.store, repos: t.repos, logger, metrics, now };
-  const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: backend.handler, slow: backend.slow, fail: backend.fail, undo: backend.undo }, health: async () => ({ ok: true }) } } });
+  const connectors = connectorSet({
+    fake: {
+      descriptor: { classify: () => 'permanent' } as never,
+      runtime: {
+        actions: { launch: backend.handler, slow: backend.slow, fail: backend.fail, undo: backend.undo },
+        health: async () => ({ ok: true }),
+      },
+    },
+  });
   const gates = createGateRegistry([manualApprovalGate(t.repos.approvals), ...(options.gates ?? [])]);
   const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now });
-  const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline', maxActiveRuns: options.maxActiveRuns });
+  const dispatcher = createDispatcher({
+    ...deps,
+    rules: () => ruleSet,
+    integrationUser: 'snowline',
+    maxActiveRuns: options.maxActiveRuns,
+  });
   const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, metrics, now });
-  const breakers = options.breakers ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now }) : undefined;
-  const privilege = options.privilege ? createPrivilegeBroker({ ...deps, ...options.privilege, leaseSeconds: 600 }) : undefined;
-  const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0, gates, servicenow: options.servicenow, gateRecheckMs: 60_000, breakers, privilege });
-  const sender = createOutboxSender({ repos: t.repos, target: instance, logger, metrics, owner, retry, now, random: () => 0 });
+  const breakers = options.breakers
+    ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now })
+    : undefined;
+  const privilege = options.privilege
+    ? createPrivilegeBroker({ ...deps, ...options.privilege, leaseSeconds: 600 })
+    : undefined;
+  const worker = createStepWorker({
+    ...deps,
+    connectors,
+    owner,
+    leaseMs: 10_000,
+    retry,
+    random: () => 0,
+    gates,
+    servicenow: options.servicenow,
+    gateRecheckMs: 60_000,
+    breakers,
+    privilege,
+  });
+  const sender = createOutboxSender({
+    repos: t.repos,
+    target: instance,
+    logger,
+    metrics,
+    owner,
+    retry,
+    now,
+    random: () => 0,
+  });
   const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
 
   async function settle(horizonMs = 10 * 60_000) {
@@ -171,5 +219,19 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     await admission.admit();
   }
 
-  return { clock, intake, backend, instance, control, settle, dispatch, onlyRun, ruleSet, metrics, breakers, admission, privilege };
+  return {
+    clock,
+    intake,
+    backend,
+    instance,
+    control,
+    settle,
+    dispatch,
+    onlyRun,
+    ruleSet,
+    metrics,
+    breakers,
+    admission,
+    privilege,
+  };
 }

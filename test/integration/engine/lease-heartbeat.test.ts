@@ -48,14 +48,38 @@ describe.each(ENGINES)('step leases on %s', (engine) => {
   }
 
   function worker(owner: string, handler: ActionHandler<{ host: string }, { job: number }>) {
-    const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: handler }, health: async () => ({ ok: true }) } } });
-    return createStepWorker({ store: t.store, repos: t.repos, logger: silentLogger(), metrics: createMetrics(), connectors, owner, leaseMs: LEASE_MS, retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 } });
+    const connectors = connectorSet({
+      fake: {
+        descriptor: { classify: () => 'permanent' } as never,
+        runtime: { actions: { launch: handler }, health: async () => ({ ok: true }) },
+      },
+    });
+    return createStepWorker({
+      store: t.store,
+      repos: t.repos,
+      logger: silentLogger(),
+      metrics: createMetrics(),
+      connectors,
+      owner,
+      leaseMs: LEASE_MS,
+      retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+    });
   }
 
   async function startRun(): Promise<void> {
     const { ruleSet } = buildRuleSet({ 'incident.yaml': MAPPING }, fakeCatalog);
-    const dispatcher = createDispatcher({ store: t.store, repos: t.repos, rules: () => ruleSet!, integrationUser: 'snowline', logger: silentLogger(), metrics: createMetrics() });
-    await createIntake({ inbox: t.repos.inbox, metrics: createMetrics(), onAccepted: () => undefined }).accept(incidentEvent('c'.repeat(32)), 'webhook');
+    const dispatcher = createDispatcher({
+      store: t.store,
+      repos: t.repos,
+      rules: () => ruleSet!,
+      integrationUser: 'snowline',
+      logger: silentLogger(),
+      metrics: createMetrics(),
+    });
+    await createIntake({ inbox: t.repos.inbox, metrics: createMetrics(), onAccepted: () => undefined }).accept(
+      incidentEvent('c'.repeat(32)),
+      'webhook',
+    );
     for (const e of await t.repos.inbox.pending(10)) await dispatcher.dispatch(e);
   }
 

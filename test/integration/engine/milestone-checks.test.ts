@@ -54,7 +54,9 @@ describe.each(ENGINES)('milestone checks on the ticket on %s', (engine) => {
     expect((await e.onlyRun('INCaaaaaaa')).state).toBe('succeeded');
     expect(sn.state.reads).toEqual([['priority', 'active']]);
     const notes = e.instance.patches.map((p) => p.fields.work_notes ?? '');
-    expect(notes[0]).toContain('milestone checks passed; step restart starts.\n- still a P1: met (the ticket matches priority=1^active=true)');
+    expect(notes[0]).toContain(
+      'milestone checks passed; step restart starts.\n- still a P1: met (the ticket matches priority=1^active=true)',
+    );
     expect(notes[1]).toContain('restarted by job 1');
   });
 
@@ -68,7 +70,9 @@ describe.each(ENGINES)('milestone checks on the ticket on %s', (engine) => {
     expect(e.backend.jobs.size).toBe(0);
     const notes = e.instance.patches.map((p) => p.fields.work_notes ?? '');
     expect(notes).toEqual([
-      expect.stringContaining('milestone check "still a P1" refused step restart; it does not run.\n- still a P1: NOT met (the ticket does not match priority=1 (has priority = "3"))'),
+      expect.stringContaining(
+        'milestone check "still a P1" refused step restart; it does not run.\n- still a P1: NOT met (the ticket does not match priority=1 (has priority = "3"))',
+      ),
       expect.stringContaining('not done: check "still a P1" not met'),
     ]);
     const audit = await t.repos.audit.list({ subject: 'INCbbbbbbb', limit: 50 });

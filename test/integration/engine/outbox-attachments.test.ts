@@ -17,14 +17,20 @@ function fakeAttachments() {
       if (failure) throw failure.error;
     },
     async has(_table, sysId, fileName, sizeBytes) {
-      return stored.some((s) => s.sysId === sysId && s.file.file_name === fileName && Buffer.byteLength(s.file.content) === sizeBytes);
+      return stored.some(
+        (s) => s.sysId === sysId && s.file.file_name === fileName && Buffer.byteLength(s.file.content) === sizeBytes,
+      );
     },
   };
   return api;
 }
 
 const ambiguous = () => new ConnectorError('servicenow', 'ambiguous', 'ambiguous', 'socket hang up after sending');
-const file: OutboxAttachment = { file_name: 'restart-service.log', content_type: 'text/plain', content: 'PLAY RECAP\nweb-01 : ok=3 failed=0\n' };
+const file: OutboxAttachment = {
+  file_name: 'restart-service.log',
+  content_type: 'text/plain',
+  content: 'PLAY RECAP\nweb-01 : ok=3 failed=0\n',
+};
 
 describe.each(ENGINES)('job output attachments through the outbox on %s', (engine) => {
   let t: TestStore;
@@ -37,11 +43,25 @@ describe.each(ENGINES)('job output attachments through the outbox on %s', (engin
 
   async function deliver(attachments: AttachmentTarget | undefined) {
     const target: WritebackTarget = {
-      patch: async () => ({ modCount: 1 }), journalContains: async () => false,
-      classify: (err) => (err instanceof ConnectorError ? err.failure : 'permanent'), attachments,
+      patch: async () => ({ modCount: 1 }),
+      journalContains: async () => false,
+      classify: (err) => (err instanceof ConnectorError ? err.failure : 'permanent'),
+      attachments,
     };
-    const sender = createOutboxSender({ repos: t.repos, target, logger: silentLogger(), metrics: createMetrics(), owner: 'w1', retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 100 }, now: () => now, random: () => 0 });
-    await t.repos.outbox.enqueue(t.store.db, attachmentEntry({ id: 'run-1', ticket_number: 'INC0010001' }, 'incident', 'sys-1', file, now));
+    const sender = createOutboxSender({
+      repos: t.repos,
+      target,
+      logger: silentLogger(),
+      metrics: createMetrics(),
+      owner: 'w1',
+      retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 100 },
+      now: () => now,
+      random: () => 0,
+    });
+    await t.repos.outbox.enqueue(
+      t.store.db,
+      attachmentEntry({ id: 'run-1', ticket_number: 'INC0010001' }, 'incident', 'sys-1', file, now),
+    );
     for (let round = 0; round < 5; round++) {
       for (const entry of await t.repos.outbox.claimDue('w1', now, 10_000, 10)) await sender.send(entry);
       now += 1000;

@@ -33,7 +33,10 @@ describe.each(ENGINES)('manual overrides on %s', (engine) => {
     return { e, run };
   }
 
-  const auditKinds = async () => (await t.store.db.selectFrom('audit_log').select(['kind', 'actor']).orderBy('seq').execute()).filter((a) => a.actor !== 'snowline');
+  const auditKinds = async () =>
+    (await t.store.db.selectFrom('audit_log').select(['kind', 'actor']).orderBy('seq').execute()).filter(
+      (a) => a.actor !== 'snowline',
+    );
 
   it('skipping the failed step lets the run go on to the next one; who skipped it and why is kept', async () => {
     const { e, run } = await failedRun('a'.repeat(32));
@@ -41,7 +44,10 @@ describe.each(ENGINES)('manual overrides on %s', (engine) => {
     await e.settle(60_000);
     const after = await e.onlyRun('INCaaaaaaa');
     expect(after.state).toBe('succeeded');
-    expect(after.steps.map((s) => [s.name, s.state, s.error])).toEqual([['patch', 'skipped', 'skipped by fred.luddy: patched by hand'], ['verify', 'succeeded', null]]);
+    expect(after.steps.map((s) => [s.name, s.state, s.error])).toEqual([
+      ['patch', 'skipped', 'skipped by fred.luddy: patched by hand'],
+      ['verify', 'succeeded', null],
+    ]);
     expect(await auditKinds()).toEqual([{ kind: 'step.skipped', actor: 'fred.luddy' }]);
   });
 
@@ -53,7 +59,9 @@ describe.each(ENGINES)('manual overrides on %s', (engine) => {
     const after = await e.onlyRun('INCbbbbbbb');
     expect(after.state).toBe('succeeded');
     expect(after.steps[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
-    await expect(e.control.retryStep(run.id, 'patch', 'fred.luddy')).rejects.toMatchObject({ code: 'step.not_retryable' });
+    await expect(e.control.retryStep(run.id, 'patch', 'fred.luddy')).rejects.toMatchObject({
+      code: 'step.not_retryable',
+    });
   });
 
   it('a paused run starts and checks nothing until it is resumed', async () => {
@@ -69,11 +77,20 @@ describe.each(ENGINES)('manual overrides on %s', (engine) => {
     await e.settle(60_000);
     expect((await e.onlyRun('INCccccccc')).state).toBe('succeeded');
     expect(e.backend.jobs.size).toBe(2);
-    expect(await auditKinds()).toEqual([{ kind: 'run.paused', actor: 'fred.luddy' }, { kind: 'run.resumed', actor: 'fred.luddy' }]);
+    expect(await auditKinds()).toEqual([
+      { kind: 'run.paused', actor: 'fred.luddy' },
+      { kind: 'run.resumed', actor: 'fred.luddy' },
+    ]);
   });
 
   it('refuses to go on with a run its compensations rolled back', async () => {
-    const e = buildEngine(t, MAPPING.replace('      - { name: patch, use: fake.fail', '      - { name: snap, use: fake.launch, with: { host: a }, compensate: { use: fake.undo, with: { host: a } } }\n      - { name: patch, use: fake.fail'));
+    const e = buildEngine(
+      t,
+      MAPPING.replace(
+        '      - { name: patch, use: fake.fail',
+        '      - { name: snap, use: fake.launch, with: { host: a }, compensate: { use: fake.undo, with: { host: a } } }\n      - { name: patch, use: fake.fail',
+      ),
+    );
     await e.intake.accept(incidentEvent('d'.repeat(32)), 'webhook');
     await e.settle(60_000);
     const run = await e.onlyRun('INCddddddd');

@@ -19,7 +19,11 @@ describe('leadership of scheduled jobs on PostgreSQL', () => {
   const started: { stop(): Promise<void> }[] = [];
 
   const instance = async (schema = t.options.postgresSchema) => {
-    const leadership = createPostgresLeadership({ connection: postgresConnection(TEST_POSTGRES_URL, schema), checkMs: CHECK_MS, logger: silentLogger() });
+    const leadership = createPostgresLeadership({
+      connection: postgresConnection(TEST_POSTGRES_URL, schema),
+      checkMs: CHECK_MS,
+      logger: silentLogger(),
+    });
     started.push(leadership);
     await leadership.start();
     return leadership;

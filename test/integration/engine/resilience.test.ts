@@ -45,7 +45,9 @@ describe.each(ENGINES)('resilience on %s', (engine) => {
   });
 
   it('opens the circuit when the backend is down: steps wait without spending attempts, and all succeed once it closes', async () => {
-    const e = buildEngine(t, mapping(', retry: { max_attempts: 3 }'), { breakers: { failureThreshold: 2, resetAfterMs: 3000 } });
+    const e = buildEngine(t, mapping(', retry: { max_attempts: 3 }'), {
+      breakers: { failureThreshold: 2, resetAfterMs: 3000 },
+    });
     const backend = flakyLaunch(e);
     for (const id of ['1', '2', '3', '4']) await e.intake.accept(incidentEvent(id.repeat(32)), 'webhook');
     await e.settle(2 * 60_000);
@@ -55,15 +57,24 @@ describe.each(ENGINES)('resilience on %s', (engine) => {
     expect(waiting.filter((s) => s.waiting_for === 'circuit open for connector fake').length).toBeGreaterThan(0);
     const callsWhileDown = backend.calls;
     expect(callsWhileDown).toBe(2);
-    expect(await e.metrics.registry.getSingleMetricAsString('snowline_circuit_state')).toContain('snowline_circuit_state{connector="fake"} 2');
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_circuit_state')).toContain(
+      'snowline_circuit_state{connector="fake"} 2',
+    );
 
     backend.down = false;
     await sleep(3100); // opossum's reset timer runs on the real clock
-    for (let round = 0; round < 10 && (await t.repos.runs.list({ limit: 10 })).some((r) => r.state === 'running'); round++) await e.settle(60_000);
+    for (
+      let round = 0;
+      round < 10 && (await t.repos.runs.list({ limit: 10 })).some((r) => r.state === 'running');
+      round++
+    )
+      await e.settle(60_000);
     const runs = await t.repos.runs.list({ limit: 10 });
     expect(runs.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(e.breakers!.states()).toEqual({ fake: 'closed' });
-    expect(await e.metrics.registry.getSingleMetricAsString('snowline_circuit_state')).toContain('snowline_circuit_state{connector="fake"} 0');
+    expect(await e.metrics.registry.getSingleMetricAsString('snowline_circuit_state')).toContain(
+      'snowline_circuit_state{connector="fake"} 0',
+    );
     e.breakers!.shutdown();
   });
 });

@@ -34,7 +34,15 @@ rules:
 const catalog: MappingCatalog = {
   fieldExists: (_table, field) => ['short_description', 'state'].includes(field),
   connectorExists: (c) => c === 'fake',
-  action: (c, a) => (c === 'fake' && a === 'launch' ? { name: 'launch', description: 'launch', params: z.object({ host: z.string() }), result: z.object({ job: z.number() }) } : undefined),
+  action: (c, a) =>
+    c === 'fake' && a === 'launch'
+      ? {
+          name: 'launch',
+          description: 'launch',
+          params: z.object({ host: z.string() }),
+          result: z.object({ job: z.number() }),
+        }
+      : undefined,
   template: () => undefined,
   withTemplates: () => catalog,
 };
@@ -46,8 +54,15 @@ const handler: ActionHandler<{ host: string }, { job: number }> = {
 };
 
 const event = (n: number): TicketEvent => ({
-  event: 'inserted', table: 'incident', sys_id: String(n).padStart(32, '0'), number: `INC000000${n}`, sys_mod_count: 0,
-  sys_updated_on: '2026-12-01 09:00:00', sys_updated_by: 'fred', changed_fields: [], record: { short_description: 'nginx is down' },
+  event: 'inserted',
+  table: 'incident',
+  sys_id: String(n).padStart(32, '0'),
+  number: `INC000000${n}`,
+  sys_mod_count: 0,
+  sys_updated_on: '2026-12-01 09:00:00',
+  sys_updated_by: 'fred',
+  changed_fields: [],
+  record: { short_description: 'nginx is down' },
 });
 
 describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
@@ -66,11 +81,39 @@ describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
   async function setUp() {
     const metrics = createMetrics();
     const logger = silentLogger();
-    const { reloader } = await createRuleReloader({ dir, catalog, versions: t.repos.ruleVersions, logger, metrics, loadedBy: 'test@host' });
+    const { reloader } = await createRuleReloader({
+      dir,
+      catalog,
+      versions: t.repos.ruleVersions,
+      logger,
+      metrics,
+      loadedBy: 'test@host',
+    });
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined });
-    const dispatcher = createDispatcher({ store: t.store, repos: t.repos, rules: reloader!.current, integrationUser: 'snowline', logger, metrics });
-    const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { launch: handler }, health: async () => ({ ok: true }) } } });
-    const worker = createStepWorker({ store: t.store, repos: t.repos, connectors, logger, metrics, owner: 'w', leaseMs: 10_000, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const dispatcher = createDispatcher({
+      store: t.store,
+      repos: t.repos,
+      rules: reloader!.current,
+      integrationUser: 'snowline',
+      logger,
+      metrics,
+    });
+    const connectors = connectorSet({
+      fake: {
+        descriptor: { classify: () => 'permanent' } as never,
+        runtime: { actions: { launch: handler }, health: async () => ({ ok: true }) },
+      },
+    });
+    const worker = createStepWorker({
+      store: t.store,
+      repos: t.repos,
+      connectors,
+      logger,
+      metrics,
+      owner: 'w',
+      leaseMs: 10_000,
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
     const dispatchPending = async () => {
       for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
     };
@@ -87,8 +130,12 @@ describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
     const result = await reloader.reload();
     expect(result.applied).toBe(false);
     expect(reloader.current().version).toBe(before);
-    expect(reloader.status().rejected!.problems).toEqual([expect.stringMatching(/incident\.yaml:\d+:\d+ rules\.0\.risk: /)]);
-    expect(await metrics.registry.getSingleMetricAsString('snowline_rule_set_invalid')).toMatch(/snowline_rule_set_invalid 1/);
+    expect(reloader.status().rejected!.problems).toEqual([
+      expect.stringMatching(/incident\.yaml:\d+:\d+ rules\.0\.risk: /),
+    ]);
+    expect(await metrics.registry.getSingleMetricAsString('snowline_rule_set_invalid')).toMatch(
+      /snowline_rule_set_invalid 1/,
+    );
     writeFileSync(join(dir, 'incident.yaml'), mapping('version two'));
     expect((await reloader.reload()).applied).toBe(true);
     expect(reloader.status().rejected).toBeUndefined();
@@ -100,7 +147,8 @@ describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
     reloader.watch();
     try {
       writeFileSync(join(dir, 'incident.yaml'), mapping('version two'));
-      for (let i = 0; i < 100 && reloader.current().version === before; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && reloader.current().version === before; i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(reloader.current().version).not.toBe(before);
     } finally {
       await reloader.stop();
@@ -121,8 +169,15 @@ describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
     const runs = await t.repos.runs.list({ limit: 10 });
     const byTicket = Object.fromEntries(runs.map((r) => [r.ticket_number, r]));
     expect([byTicket.INC0000001!.rule_version, byTicket.INC0000002!.rule_version]).toEqual([first, second]);
-    const notes = await t.store.db.selectFrom('outbox').select(['ticket_number', 'fields']).orderBy('ticket_number').execute();
-    expect(notes.map((n) => JSON.parse(n.fields).work_notes.split('\n')[0])).toEqual([`version one ${first}`, `version two ${second}`]);
+    const notes = await t.store.db
+      .selectFrom('outbox')
+      .select(['ticket_number', 'fields'])
+      .orderBy('ticket_number')
+      .execute();
+    expect(notes.map((n) => JSON.parse(n.fields).work_notes.split('\n')[0])).toEqual([
+      `version one ${first}`,
+      `version two ${second}`,
+    ]);
     expect((await t.repos.ruleVersions.list()).map((v) => v.version).sort()).toEqual([first, second].sort());
     expect(await t.repos.ruleVersions.sources(first)).toEqual({ 'incident.yaml': mapping('version one') });
   });

@@ -52,13 +52,19 @@ class FakeIncidents {
 
   /** §1.2/§1.3: the query, its ORDERBY, limit and offset, X-Total-Count of all matches. */
   async query(_table: string, options: QueryOptions = {}): Promise<QueryPage> {
-    const orders = (Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy]).filter(Boolean).map((o) => o!.field);
+    const orders = (Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy])
+      .filter(Boolean)
+      .map((o) => o!.field);
     expect(orders).toEqual(['sys_updated_on', 'sys_id']);
     this.queries.push(options.query ?? '');
     const parsed = parseEncodedQuery(options.query ?? '');
     expect(parsed.problems).toEqual([]);
     const matched = this.rows
-      .filter((r) => evaluateQuery(parsed.query, { read: (path) => ({ value: (r as unknown as Record<string, string>)[path] ?? '' }) }))
+      .filter((r) =>
+        evaluateQuery(parsed.query, {
+          read: (path) => ({ value: (r as unknown as Record<string, string>)[path] ?? '' }),
+        }),
+      )
       .sort((a, b) => a.sys_updated_on.localeCompare(b.sys_updated_on) || a.sys_id.localeCompare(b.sys_id));
     const offset = options.offset ?? 0;
     const limit = options.limit ?? 10000;
@@ -84,8 +90,15 @@ describe.each(ENGINES)('Table API poller on %s', (engine) => {
     const metrics = createMetrics();
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => {} });
     return createPoller({
-      client: table, intake, watermarks: t.repos.watermarks, logger: silentLogger(), metrics, tables: ['incident'],
-      overlapSeconds: options.overlapSeconds ?? 5, pageSize: options.pageSize ?? 2, now: () => clock,
+      client: table,
+      intake,
+      watermarks: t.repos.watermarks,
+      logger: silentLogger(),
+      metrics,
+      tables: ['incident'],
+      overlapSeconds: options.overlapSeconds ?? 5,
+      pageSize: options.pageSize ?? 2,
+      now: () => clock,
     });
   }
   async function inboxKeys(): Promise<string[]> {
@@ -94,7 +107,9 @@ describe.each(ENGINES)('Table API poller on %s', (engine) => {
   const key = (row: Row) => `incident:${row.sys_id}:${row.sys_mod_count}`;
 
   it('a record updated while the poll pages is neither skipped nor makes the next row skipped', async () => {
-    const rows = ['11:30:01', '11:30:02', '11:30:03', '11:30:04', '11:30:05', '11:30:06'].map((s) => table.add(`2026-03-01 ${s}`));
+    const rows = ['11:30:01', '11:30:02', '11:30:03', '11:30:04', '11:30:05', '11:30:06'].map((s) =>
+      table.add(`2026-03-01 ${s}`),
+    );
     // After the first page (rows 1 and 2), row 1 is updated: it moves to the end of the order.
     // With offset paging, page 2 would start at row 4 and row 3 would be lost.
     table.afterPage = (n) => {
@@ -138,7 +153,9 @@ describe.each(ENGINES)('Table API poller on %s', (engine) => {
     await poller({ pageSize: 2 }).pollOnce();
     expect(await inboxKeys()).toEqual(rows.map(key).sort());
     expect(table.queries).toHaveLength(3);
-    expect(table.queries[1]).toBe(`sys_updated_on>2026-03-01 11:45:00^NQsys_updated_on=2026-03-01 11:45:00^sys_id>${rows[1]!.sys_id}`);
+    expect(table.queries[1]).toBe(
+      `sys_updated_on>2026-03-01 11:45:00^NQsys_updated_on=2026-03-01 11:45:00^sys_id>${rows[1]!.sys_id}`,
+    );
   });
 
   it('a repeated poll adds nothing (dedup by table:sys_id:sys_mod_count), and catches up after downtime from the persisted watermark', async () => {
@@ -178,7 +195,8 @@ describe('keysetQuery', () => {
     const q = keysetQuery('2026-01-01 00:00:00', { updatedOn: '2026-01-01 00:00:05', sysId: 'b'.repeat(32) });
     const parsed = parseEncodedQuery(q);
     expect(parsed.problems).toEqual([]);
-    const at = (updated: string, id: string) => evaluateQuery(parsed.query, { read: (p) => ({ value: p === 'sys_updated_on' ? updated : id }) });
+    const at = (updated: string, id: string) =>
+      evaluateQuery(parsed.query, { read: (p) => ({ value: p === 'sys_updated_on' ? updated : id }) });
     expect(at('2026-01-01 00:00:05', 'b'.repeat(32))).toBe(false);
     expect(at('2026-01-01 00:00:05', 'c'.repeat(32))).toBe(true);
     expect(at('2026-01-01 00:00:04', 'f'.repeat(32))).toBe(false);
@@ -191,7 +209,15 @@ describe('poller against the sandbox Table API', () => {
   let client: ServiceNowClient;
   let t: TestStore;
   beforeAll(async () => {
-    sandbox = createSandbox({ user: 'admin', password: 'admin', awxToken: 'sandbox', webhookSecret: 'x'.repeat(32), webhooksEnabled: false, jobDurationMs: 30, logger: silentLogger() });
+    sandbox = createSandbox({
+      user: 'admin',
+      password: 'admin',
+      awxToken: 'sandbox',
+      webhookSecret: 'x'.repeat(32),
+      webhooksEnabled: false,
+      jobDurationMs: 30,
+      logger: silentLogger(),
+    });
     const { url } = await sandbox.listen(0);
     client = new ServiceNowClient({ url, auth: { type: 'basic', username: 'admin', password: 'admin' } });
     t = await openTestStore('sqlite');
@@ -204,18 +230,29 @@ describe('poller against the sandbox Table API', () => {
 
   it('pages in keyset order over the wire: every incident once, also when one is updated between pages', async () => {
     const created: Record<string, unknown>[] = [];
-    for (let i = 0; i < 7; i++) created.push(await client.insert('incident', { short_description: `poll ${i}` }, { fields: ['sys_id'] }));
+    for (let i = 0; i < 7; i++)
+      created.push(await client.insert('incident', { short_description: `poll ${i}` }, { fields: ['sys_id'] }));
     let pages = 0;
     const wrapped = {
       async query(table: string, options: QueryOptions) {
         const page = await client.query(table, options);
-        if (++pages === 1) await client.update('incident', String(created[0]!.sys_id), { short_description: 'poll 0 (edited)' });
+        if (++pages === 1)
+          await client.update('incident', String(created[0]!.sys_id), { short_description: 'poll 0 (edited)' });
         return page;
       },
     };
     const metrics = createMetrics();
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => {} });
-    const p = createPoller({ client: wrapped, intake, watermarks: t.repos.watermarks, logger: silentLogger(), metrics, tables: ['incident'], overlapSeconds: 5, pageSize: 3 });
+    const p = createPoller({
+      client: wrapped,
+      intake,
+      watermarks: t.repos.watermarks,
+      logger: silentLogger(),
+      metrics,
+      tables: ['incident'],
+      overlapSeconds: 5,
+      pageSize: 3,
+    });
     await p.pollOnce();
     const polled = new Set((await t.repos.inbox.pending(1000)).map((e) => e.sys_id));
     for (const row of created) expect(polled).toContain(String(row.sys_id));

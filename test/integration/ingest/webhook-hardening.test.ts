@@ -23,12 +23,23 @@ describe('webhook hardening', () => {
     const metrics = createMetrics();
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined });
     const app = express();
-    app.use(webhookRouter({ secret, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024, ...extra }, intake, logger, metrics));
+    app.use(
+      webhookRouter(
+        { secret, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024, ...extra },
+        intake,
+        logger,
+        metrics,
+      ),
+    );
     app.use(errorHandler(logger));
     return app;
   }
   const deliver = (app: express.Express, body: string, headers: { timestamp: string; signature: string }) =>
-    request(app).post('/webhooks/servicenow').set('Content-Type', 'application/json').set({ 'X-Snowline-Timestamp': headers.timestamp, 'X-Snowline-Signature': headers.signature }).send(body);
+    request(app)
+      .post('/webhooks/servicenow')
+      .set('Content-Type', 'application/json')
+      .set({ 'X-Snowline-Timestamp': headers.timestamp, 'X-Snowline-Signature': headers.signature })
+      .send(body);
 
   it('refuses a captured delivery replayed inside the window with 409', async () => {
     const app = appWith({});

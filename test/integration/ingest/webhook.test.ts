@@ -58,7 +58,10 @@ describe.each(ENGINES)('POST /webhooks/servicenow on %s', (engine) => {
   it('refuses a bad signature with 401 and stores nothing', async () => {
     const body = JSON.stringify(event);
     const { timestamp } = signWebhook(secret, body);
-    const res = await post(body, { 'X-Snowline-Timestamp': timestamp, 'X-Snowline-Signature': `sha256=${'0'.repeat(64)}` });
+    const res = await post(body, {
+      'X-Snowline-Timestamp': timestamp,
+      'X-Snowline-Signature': `sha256=${'0'.repeat(64)}`,
+    });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('webhook.bad_signature');
     expect(await inboxSize()).toBe(0);
@@ -91,7 +94,9 @@ describe.each(ENGINES)('POST /webhooks/servicenow on %s', (engine) => {
   });
 
   it('refuses unknown envelope fields and hostile record keys', async () => {
-    const res = await signed(JSON.stringify({ ...event, __proto__x: 1, record: { ...event.record, 'constructor.prototype': 'x' } }));
+    const res = await signed(
+      JSON.stringify({ ...event, __proto__x: 1, record: { ...event.record, 'constructor.prototype': 'x' } }),
+    );
     expect(res.status).toBe(400);
     expect(await inboxSize()).toBe(0);
   });

@@ -50,10 +50,15 @@ describe('§6.2 Attachment API', () => {
     const first = (await upload(sysId, Buffer.from('one'), 'a.txt')).data.result;
     const second = (await upload(sysId, Buffer.from('two'), 'b.txt')).data.result;
     expect((await s.snow.get(`/api/now/attachment/${first.sys_id}`)).data.result).toEqual(first);
-    const list = await s.snow.get('/api/now/attachment', { params: { sysparm_query: `table_name=incident^table_sys_id=${sysId}^ORDERBYDESCsys_created_on` } });
+    const list = await s.snow.get('/api/now/attachment', {
+      params: { sysparm_query: `table_name=incident^table_sys_id=${sysId}^ORDERBYDESCsys_created_on` },
+    });
     expect(list.data.result.map((a: { file_name: string }) => a.file_name)).toEqual(['b.txt', 'a.txt']);
     expect(list.headers['x-total-count']).toBe('2');
-    const file = await s.snow.get(`/api/now/attachment/${second.sys_id}/file`, { responseType: 'arraybuffer', headers: { Accept: '*/*' } });
+    const file = await s.snow.get(`/api/now/attachment/${second.sys_id}/file`, {
+      responseType: 'arraybuffer',
+      headers: { Accept: '*/*' },
+    });
     expect(file.headers['content-type']).toMatch(/^text\/plain/);
     expect(Buffer.from(file.data).toString()).toBe('two');
     expect((await s.snow.delete(`/api/now/attachment/${second.sys_id}`)).status).toBe(204);
@@ -61,7 +66,10 @@ describe('§6.2 Attachment API', () => {
   });
 
   it('§6.2 400 without the mandatory parameters; 404 when the target record does not exist', async () => {
-    const missing = await s.snow.post('/api/now/attachment/file', LOG, { params: { table_name: 'incident' }, headers: { 'Content-Type': 'text/plain' } });
+    const missing = await s.snow.post('/api/now/attachment/file', LOG, {
+      params: { table_name: 'incident' },
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(missing.status).toBe(400);
     expect(missing.data.status).toBe('failure');
     const noRecord = await upload('0123456789abcdef0123456789abcdef');

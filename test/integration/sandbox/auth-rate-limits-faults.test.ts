@@ -17,13 +17,23 @@ afterEach(async () => {
 });
 
 function form(fields: Record<string, string>) {
-  return s.snow.post('/oauth_token.do', new URLSearchParams(fields).toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, auth: undefined });
+  return s.snow.post('/oauth_token.do', new URLSearchParams(fields).toString(), {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    auth: undefined,
+  });
 }
 const CLIENT = { client_id: 'snowline-sandbox', client_secret: 'sandbox' };
-const plain = () => axios.create({ baseURL: s.url, validateStatus: () => true, headers: { Accept: 'application/json' } });
-const admin = () => axios.create({ baseURL: s.url, validateStatus: () => true, auth: { username: 'admin', password: 'admin' } });
+const plain = () =>
+  axios.create({ baseURL: s.url, validateStatus: () => true, headers: { Accept: 'application/json' } });
+const admin = () =>
+  axios.create({ baseURL: s.url, validateStatus: () => true, auth: { username: 'admin', password: 'admin' } });
 function client(extra: Partial<ConstructorParameters<typeof ServiceNowClient>[0]> = {}): ServiceNowClient {
-  const c = new ServiceNowClient({ url: s.url, auth: { type: 'basic', username: 'admin', password: 'admin' }, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxWaitMs: 5000 }, ...extra });
+  const c = new ServiceNowClient({
+    url: s.url,
+    auth: { type: 'basic', username: 'admin', password: 'admin' },
+    retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxWaitMs: 5000 },
+    ...extra,
+  });
   clients.push(c);
   return c;
 }
@@ -32,8 +42,16 @@ describe('§5.2 OAuth token endpoint', () => {
   it('password grant: form-encoded request → token body of the documented shape; the bearer token opens the Table API', async () => {
     const res = await form({ ...CLIENT, grant_type: 'password', username: 'admin', password: 'admin' });
     expect(res.status).toBe(200);
-    expect(res.data).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), scope: 'useraccount', token_type: 'Bearer', expires_in: 1799 });
-    const list = await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { Authorization: `Bearer ${res.data.access_token}` } });
+    expect(res.data).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      scope: 'useraccount',
+      token_type: 'Bearer',
+      expires_in: 1799,
+    });
+    const list = await plain().get('/api/now/table/incident?sysparm_limit=1', {
+      headers: { Authorization: `Bearer ${res.data.access_token}` },
+    });
     expect(list.status).toBe(200);
     expect(list.headers['x-is-logged-in']).toBe('true');
   });
@@ -49,7 +67,11 @@ describe('§5.2 OAuth token endpoint', () => {
   });
 
   it('refuses JSON bodies, wrong client secrets and wrong passwords with OAuth-style errors', async () => {
-    const json = await s.snow.post('/oauth_token.do', { ...CLIENT, grant_type: 'client_credentials' }, { auth: undefined });
+    const json = await s.snow.post(
+      '/oauth_token.do',
+      { ...CLIENT, grant_type: 'client_credentials' },
+      { auth: undefined },
+    );
     expect(json.status).toBe(400);
     expect(json.data.error).toBe('invalid_request');
     const badSecret = await form({ ...CLIENT, client_secret: 'nope', grant_type: 'client_credentials' });
@@ -64,7 +86,10 @@ describe('§5.2 OAuth token endpoint', () => {
     expect((await admin().delete('/sandbox/oauth/tokens')).status).toBe(204);
     const res = await plain().get('/api/now/table/incident', { headers: { Authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);
-    expect(res.data).toEqual({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' });
+    expect(res.data).toEqual({
+      error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' },
+      status: 'failure',
+    });
   });
 
   it('access tokens expire after their lifespan', async () => {
@@ -73,11 +98,26 @@ describe('§5.2 OAuth token endpoint', () => {
     const token = (await form({ ...CLIENT, grant_type: 'client_credentials' })).data;
     expect(token.expires_in).toBe(0);
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { Authorization: `Bearer ${token.access_token}` } })).status).toBe(401);
+    expect(
+      (
+        await plain().get('/api/now/table/incident?sysparm_limit=1', {
+          headers: { Authorization: `Bearer ${token.access_token}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it("Snowline's client with OAuth: gets a token, and after a revocation re-authenticates once and carries on", async () => {
-    const sn = client({ auth: { type: 'oauth', grant: 'password', clientId: 'snowline-sandbox', clientSecret: 'sandbox', username: 'admin', password: 'admin' } });
+    const sn = client({
+      auth: {
+        type: 'oauth',
+        grant: 'password',
+        clientId: 'snowline-sandbox',
+        clientSecret: 'sandbox',
+        username: 'admin',
+        password: 'admin',
+      },
+    });
     const created = await sn.insert('incident', { short_description: 'oauth check' }, { fields: ['sys_id'] });
     await admin().delete('/sandbox/oauth/tokens');
     const read = await sn.getRecord('incident', String(created.sys_id), { fields: ['short_description'] });
@@ -87,9 +127,14 @@ describe('§5.2 OAuth token endpoint', () => {
 
 describe('§5.3 API key', () => {
   it('x-sn-apikey as header or query parameter authenticates; a wrong key is 401', async () => {
-    expect((await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { 'x-sn-apikey': 'sandbox-api-key' } })).status).toBe(200);
+    expect(
+      (await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { 'x-sn-apikey': 'sandbox-api-key' } }))
+        .status,
+    ).toBe(200);
     expect((await plain().get('/api/now/table/incident?sysparm_limit=1&x-sn-apikey=sandbox-api-key')).status).toBe(200);
-    expect((await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { 'x-sn-apikey': 'other' } })).status).toBe(401);
+    expect(
+      (await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { 'x-sn-apikey': 'other' } })).status,
+    ).toBe(401);
     const sn = client({ auth: { type: 'api_key', apiKey: 'sandbox-api-key' } });
     expect((await sn.query('sys_user', { limit: 1 })).rows.length).toBe(1);
   });
@@ -97,7 +142,9 @@ describe('§5.3 API key', () => {
 
 describe('§5.4 REST rate-limit rules', () => {
   it('matching requests carry X-RateLimit-*; past the limit: 429, Retry-After and the documented body; other resources are untouched', async () => {
-    const put = await admin().put('/sandbox/rate-limits', { rules: [{ name: 'Table API', pathPrefix: '/api/now/table/incident', methods: ['GET'], limit: 2 }] });
+    const put = await admin().put('/sandbox/rate-limits', {
+      rules: [{ name: 'Table API', pathPrefix: '/api/now/table/incident', methods: ['GET'], limit: 2 }],
+    });
     expect(put.status).toBe(200);
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await s.snow.get('/api/now/table/incident?sysparm_limit=1'));
@@ -109,14 +156,22 @@ describe('§5.4 REST rate-limit rules', () => {
     expect(reset % 3600).toBe(0);
     expect(reset * 1000).toBeGreaterThan(Date.now());
     expect(Number(answers[2]!.headers['retry-after'])).toBeGreaterThan(0);
-    expect(answers[2]!.data).toEqual({ error: { message: 'Rate limit exceeded', detail: 'Rate limit of 2 requests per hour for Table API exceeded' }, status: 'failure' });
+    expect(answers[2]!.data).toEqual({
+      error: { message: 'Rate limit exceeded', detail: 'Rate limit of 2 requests per hour for Table API exceeded' },
+      status: 'failure',
+    });
     const other = await s.snow.get('/api/now/table/problem?sysparm_limit=1');
     expect(other.status).toBe(200);
     expect(other.headers['x-ratelimit-limit']).toBeUndefined();
   });
 
   it('a rule for the user beats a rule for everyone, even with a higher limit', async () => {
-    await admin().put('/sandbox/rate-limits', { rules: [{ name: 'Table API', limit: 1 }, { name: 'Table API (svc)', user: 'admin', limit: 3 }] });
+    await admin().put('/sandbox/rate-limits', {
+      rules: [
+        { name: 'Table API', limit: 1 },
+        { name: 'Table API (svc)', user: 'admin', limit: 3 },
+      ],
+    });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await s.snow.get('/api/now/table/incident?sysparm_limit=1')).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -169,12 +224,18 @@ describe('fault injection (/sandbox/faults)', () => {
     const res = await s.snow.get('/api/now/table/incident?sysparm_limit=1');
     expect(res.status).toBe(429);
     expect(res.headers['x-ratelimit-reset']).toBeUndefined();
-    await expect(client({ retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxWaitMs: 100 } }).query('incident', { limit: 1 })).rejects.toMatchObject({ code: 'servicenow.queue_full' });
+    await expect(
+      client({ retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxWaitMs: 100 } }).query('incident', {
+        limit: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'servicenow.queue_full' });
   });
 
   it('failNext answers the given status; a POST met by a 500 is ambiguous, never repeated', async () => {
     await admin().put('/sandbox/faults/servicenow', { failNext: 1, failStatus: 500 });
-    await expect(client().insert('incident', { short_description: 'x' })).rejects.toMatchObject({ code: 'servicenow.ambiguous' });
+    await expect(client().insert('incident', { short_description: 'x' })).rejects.toMatchObject({
+      code: 'servicenow.ambiguous',
+    });
     expect((await admin().get('/sandbox/faults')).data.servicenow.injected).toEqual({ '500': 1 });
   });
 
@@ -193,7 +254,9 @@ describe('fault injection (/sandbox/faults)', () => {
     await admin().put('/sandbox/faults/servicenow', { dropNext: 1 });
     await expect(s.snow.get('/api/now/table/incident?sysparm_limit=1')).rejects.toMatchObject({ code: 'ECONNRESET' });
     await admin().put('/sandbox/faults/servicenow', { hangNext: 1, hangMs: 400 });
-    await expect(s.snow.get('/api/now/table/incident?sysparm_limit=1', { timeout: 200 })).rejects.toMatchObject({ code: 'ECONNABORTED' });
+    await expect(s.snow.get('/api/now/table/incident?sysparm_limit=1', { timeout: 200 })).rejects.toMatchObject({
+      code: 'ECONNABORTED',
+    });
     await admin().put('/sandbox/faults/servicenow', { latencyMs: 150 });
     const started = Date.now();
     expect((await s.snow.get('/api/now/table/incident?sysparm_limit=1')).status).toBe(200);
@@ -204,22 +267,37 @@ describe('fault injection (/sandbox/faults)', () => {
 
   it('slowNext does the work but holds the answer: the client times out on a record that was created', async () => {
     await admin().put('/sandbox/faults/servicenow', { slowNext: 1, slowMs: 400 });
-    await expect(s.snow.post('/api/now/table/incident', { short_description: 'answered late' }, { timeout: 200 })).rejects.toMatchObject({ code: 'ECONNABORTED' });
-    const found = await s.snow.get('/api/now/table/incident', { params: { sysparm_query: 'short_description=answered late' } });
+    await expect(
+      s.snow.post('/api/now/table/incident', { short_description: 'answered late' }, { timeout: 200 }),
+    ).rejects.toMatchObject({ code: 'ECONNABORTED' });
+    const found = await s.snow.get('/api/now/table/incident', {
+      params: { sysparm_query: 'short_description=answered late' },
+    });
     expect(found.data.result).toHaveLength(1);
-    expect((await admin().get('/sandbox/faults')).data.servicenow).toMatchObject({ remaining: { slowNext: 0 }, injected: { slow: 1 } });
+    expect((await admin().get('/sandbox/faults')).data.servicenow).toMatchObject({
+      remaining: { slowNext: 0 },
+      injected: { slow: 1 },
+    });
   });
 
   it('methods limits a plan to those methods: reads pass while the next POST fails', async () => {
     await admin().put('/sandbox/faults/awx', { failNext: 1, failStatus: 500, methods: ['POST'] });
     expect((await s.awx.get('/api/v2/job_templates/')).status).toBe(200);
     expect((await s.awx.post('/api/v2/job_templates/1/launch/', {})).status).toBe(500);
-    expect((await admin().get('/sandbox/faults')).data.awx).toMatchObject({ remaining: { failNext: 0 }, injected: { '500': 1 } });
+    expect((await admin().get('/sandbox/faults')).data.awx).toMatchObject({
+      remaining: { failNext: 0 },
+      injected: { '500': 1 },
+    });
     expect((await admin().put('/sandbox/faults/awx', { methods: ['FETCH'] })).status).toBe(400);
   });
 
   it('pathIncludes limits a plan to matching paths: a label is created while the launch after it fails', async () => {
-    await admin().put('/sandbox/faults/awx', { failNext: 1, failStatus: 503, methods: ['POST'], pathIncludes: '/launch/' });
+    await admin().put('/sandbox/faults/awx', {
+      failNext: 1,
+      failStatus: 503,
+      methods: ['POST'],
+      pathIncludes: '/launch/',
+    });
     expect((await s.awx.post('/api/v2/labels/', { name: 'snowline:k1', organization: 1 })).status).toBe(201);
     expect((await s.awx.post('/api/v2/job_templates/7/launch/', {})).status).toBe(503);
     expect((await s.awx.post('/api/v2/job_templates/7/launch/', {})).status).toBe(201);

@@ -27,8 +27,13 @@ describe('awx §1.1 auth', () => {
     expect((await s.snow.get('/api/v2/job_templates/')).status).toBe(200);
     const anonymous = await axios.get(`${s.url}/api/v2/jobs/`, { validateStatus: () => true });
     expect(anonymous.status).toBe(401);
-    expect(anonymous.data).toEqual({ detail: 'Authentication credentials were not provided. To establish a login session, visit /api/login/.' });
-    const wrong = await axios.get(`${s.url}/api/v2/jobs/`, { headers: { Authorization: 'Bearer nope' }, validateStatus: () => true });
+    expect(anonymous.data).toEqual({
+      detail: 'Authentication credentials were not provided. To establish a login session, visit /api/login/.',
+    });
+    const wrong = await axios.get(`${s.url}/api/v2/jobs/`, {
+      headers: { Authorization: 'Bearer nope' },
+      validateStatus: () => true,
+    });
     expect(wrong.status).toBe(401);
   });
 });
@@ -88,7 +93,13 @@ describe('awx §1.2 job templates and launch', () => {
   });
 
   it('§1.2 POST launch/: 201 + Location, {job, ignored_fields, …job}; prompts not asked are dropped and listed', async () => {
-    const res = await launch({ limit: 'web-01', extra_vars: { service_name: 'nginx' }, job_tags: 'restart', inventory: 3, unknown_field: 1 });
+    const res = await launch({
+      limit: 'web-01',
+      extra_vars: { service_name: 'nginx' },
+      job_tags: 'restart',
+      inventory: 3,
+      unknown_field: 1,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`${s.url}/api/v2/jobs/${res.data.id}/`);
     expect(res.data).toMatchObject({
@@ -113,7 +124,7 @@ describe('awx §1.2 job templates and launch', () => {
     expect(JSON.parse(res.data.extra_vars)).toEqual({ service_name: 'nginx' });
   });
 
-  it('§1.2 request extra_vars (object or JSON/YAML string) merge over the template\'s', async () => {
+  it("§1.2 request extra_vars (object or JSON/YAML string) merge over the template's", async () => {
     const fromJson = await launch({ extra_vars: JSON.stringify({ path: '/tmp', extra: 1 }) }, 8);
     expect(JSON.parse(fromJson.data.extra_vars)).toEqual({ path: '/tmp', min_free_percent: 20, extra: 1 });
     const fromYaml = await launch({ extra_vars: '---\nmin_free_percent: 5\n' }, 8);
@@ -167,7 +178,11 @@ describe('awx §1.3 jobs', () => {
     expect(newestFirst.data.results.map((j: { id: number }) => j.id)).toEqual([4, 2]);
     await finished(4);
     const done = await s.awx.get('/api/v2/jobs/', { params: { status: 'successful', page_size: 2 } });
-    expect(done.data).toMatchObject({ count: 4, next: '/api/v2/jobs/?status=successful&page_size=2&page=2', previous: null });
+    expect(done.data).toMatchObject({
+      count: 4,
+      next: '/api/v2/jobs/?status=successful&page_size=2&page=2',
+      previous: null,
+    });
   });
 
   it('§1.3 stdout as txt, json and txt_download names the hosts and the extra vars', async () => {
@@ -183,13 +198,17 @@ describe('awx §1.3 jobs', () => {
     expect(txt.data).toMatch(/PLAY RECAP \*+\nweb-01 +: ok=5 +changed=3 +unreachable=0 +failed=0/);
     const json = await s.awx.get(`/api/v2/jobs/${data.id}/stdout/`, { params: { format: 'json' } });
     expect(json.data.content).toBe(txt.data);
-    expect(json.data.range).toEqual({ start: 0, end: txt.data.split('\n').length - 1, absolute_end: txt.data.split('\n').length - 1 });
+    expect(json.data.range).toEqual({
+      start: 0,
+      end: txt.data.split('\n').length - 1,
+      absolute_end: txt.data.split('\n').length - 1,
+    });
     const download = await s.awx.get(`/api/v2/jobs/${data.id}/stdout/`, { params: { format: 'txt_download' } });
     expect(download.headers['content-disposition']).toBe('attachment; filename="job_1.txt"');
     expect(download.data).toBe(txt.data);
   });
 
-  it('§1.3 a failed job\'s stdout shows the fatal task and failed=1 in the recap', async () => {
+  it("§1.3 a failed job's stdout shows the fatal task and failed=1 in the recap", async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     const { data } = await launch({ limit: 'db-01', extra_vars: { sandbox_fail: true, service_name: 'postgresql' } });
     await finished(data.id);
@@ -221,16 +240,36 @@ describe('awx workflow job templates', () => {
 
   it('§1.2 workflow launch: 201 + {workflow_job, ignored_fields}; nodes run one after the other; credentials are not even listed as ignored', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
-    const byName = await s.awx.get('/api/v2/workflow_job_templates/', { params: { name: 'Patch and restart', organization__name: 'Snowline Sandbox' } });
-    expect(byName.data.results.map((t: { id: number; type: string }) => [t.id, t.type])).toEqual([[PATCH_AND_RESTART, 'workflow_job_template']]);
+    const byName = await s.awx.get('/api/v2/workflow_job_templates/', {
+      params: { name: 'Patch and restart', organization__name: 'Snowline Sandbox' },
+    });
+    expect(byName.data.results.map((t: { id: number; type: string }) => [t.id, t.type])).toEqual([
+      [PATCH_AND_RESTART, 'workflow_job_template'],
+    ]);
     const prompts = (await s.awx.get(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`)).data;
-    expect(prompts).toMatchObject({ ask_variables_on_launch: true, ask_limit_on_launch: true, ask_inventory_on_launch: false, workflow_job_template_data: { id: PATCH_AND_RESTART } });
+    expect(prompts).toMatchObject({
+      ask_variables_on_launch: true,
+      ask_limit_on_launch: true,
+      ask_inventory_on_launch: false,
+      workflow_job_template_data: { id: PATCH_AND_RESTART },
+    });
     expect(prompts).not.toHaveProperty('ask_credential_on_launch');
 
-    const res = await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, { limit: 'web-01', inventory: 3, credentials: [5], extra_vars: { service_name: 'nginx' } });
+    const res = await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, {
+      limit: 'web-01',
+      inventory: 3,
+      credentials: [5],
+      extra_vars: { service_name: 'nginx' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`${s.url}/api/v2/workflow_jobs/${res.data.id}/`);
-    expect(res.data).toMatchObject({ workflow_job: res.data.id, ignored_fields: { inventory: 3 }, type: 'workflow_job', status: 'pending', limit: 'web-01' });
+    expect(res.data).toMatchObject({
+      workflow_job: res.data.id,
+      ignored_fields: { inventory: 3 },
+      type: 'workflow_job',
+      status: 'pending',
+      limit: 'web-01',
+    });
 
     const done = await eventually(async () => {
       const w = (await s.awx.get(`/api/v2/workflow_jobs/${res.data.id}/`)).data;
@@ -240,9 +279,13 @@ describe('awx workflow job templates', () => {
     const nodes = (await s.awx.get(`/api/v2/workflow_jobs/${res.data.id}/workflow_nodes/`)).data.results;
     expect(nodes.map((n: { unified_job_template: number }) => n.unified_job_template)).toEqual([9, 7]);
     expect(nodes[0].success_nodes).toEqual([nodes[1].id]);
-    const jobs = (await s.awx.get('/api/v2/jobs/', { params: { id__in: nodes.map((n: { job: number }) => n.job).join(',') } })).data.results;
+    const jobs = (
+      await s.awx.get('/api/v2/jobs/', { params: { id__in: nodes.map((n: { job: number }) => n.job).join(',') } })
+    ).data.results;
     // Workflow extra vars reach every node; the limit too, as both node templates prompt for it.
-    expect(jobs.map((j: { launch_type: string; limit: string; status: string }) => [j.launch_type, j.limit, j.status])).toEqual([
+    expect(
+      jobs.map((j: { launch_type: string; limit: string; status: string }) => [j.launch_type, j.limit, j.status]),
+    ).toEqual([
       ['workflow', 'web-01', 'successful'],
       ['workflow', 'web-01', 'successful'],
     ]);
@@ -253,7 +296,11 @@ describe('awx workflow job templates', () => {
 
   it('a failed node fails the workflow and the nodes after it do not run; cancel stops the running node', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
-    const failing = (await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, { extra_vars: { sandbox_fail: true } })).data;
+    const failing = (
+      await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, {
+        extra_vars: { sandbox_fail: true },
+      })
+    ).data;
     const failed = await eventually(async () => {
       const w = (await s.awx.get(`/api/v2/workflow_jobs/${failing.id}/`)).data;
       return w.status === 'failed' ? w : undefined;
@@ -268,7 +315,9 @@ describe('awx workflow job templates', () => {
 
     s = await startSandbox({ jobDurationMs: 3000 });
     const running = (await s.awx.post(`/api/v2/workflow_job_templates/${PATCH_AND_RESTART}/launch/`, {})).data;
-    await eventually(async () => ((await s.awx.get(`/api/v2/workflow_jobs/${running.id}/`)).data.status === 'running' ? true : undefined));
+    await eventually(async () =>
+      (await s.awx.get(`/api/v2/workflow_jobs/${running.id}/`)).data.status === 'running' ? true : undefined,
+    );
     expect((await s.awx.post(`/api/v2/workflow_jobs/${running.id}/cancel/`)).status).toBe(202);
     expect((await s.awx.get(`/api/v2/workflow_jobs/${running.id}/`)).data.status).toBe('canceled');
     const [node] = (await s.awx.get(`/api/v2/workflow_jobs/${running.id}/workflow_nodes/`)).data.results;
@@ -297,7 +346,9 @@ describe('awx labels and the AAP 2.5+ gateway path', () => {
     const found = await s.awx.get('/api/v2/jobs/', { params: { labels__name: 'snowline:run-1:restart' } });
     expect(found.data.results.map((j: { id: number }) => j.id)).toEqual([job.id]);
     // Revoke user access does not prompt for labels: they are dropped and listed.
-    expect((await launch({ labels: [created.data.id] }, 11)).data.ignored_fields).toEqual({ labels: [created.data.id] });
+    expect((await launch({ labels: [created.data.id] }, 11)).data.ignored_fields).toEqual({
+      labels: [created.data.id],
+    });
   });
 
   it('§1.1 the same controller answers under /api/controller/v2/, its links naming that root', async () => {

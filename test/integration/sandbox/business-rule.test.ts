@@ -14,13 +14,25 @@ interface Delivery {
 }
 
 /** A tiny webhook receiver on port 0 that records every delivery, verified and parsed, answering after `delayMs`. */
-async function startReceiver(status = 202, delayMs = 0): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
+async function startReceiver(
+  status = 202,
+  delayMs = 0,
+): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
   const deliveries: Delivery[] = [];
   const app = express();
   app.post('/webhooks/servicenow', express.raw({ type: '*/*' }), (req, res) => {
     const raw = req.body as Buffer;
-    const verdict = verifyWebhook(SANDBOX_DEFAULTS.webhookSecret, { timestamp: req.get('X-Snowline-Timestamp'), signature: req.get('X-Snowline-Signature') }, raw);
-    deliveries.push({ headers: req.headers, raw, event: ticketEventSchema.parse(JSON.parse(raw.toString('utf8'))), verdict });
+    const verdict = verifyWebhook(
+      SANDBOX_DEFAULTS.webhookSecret,
+      { timestamp: req.get('X-Snowline-Timestamp'), signature: req.get('X-Snowline-Signature') },
+      raw,
+    );
+    deliveries.push({
+      headers: req.headers,
+      raw,
+      event: ticketEventSchema.parse(JSON.parse(raw.toString('utf8'))),
+      verdict,
+    });
     setTimeout(() => res.status(status).end(), delayMs);
   });
   const server: Server = await new Promise((resolve) => {
@@ -41,7 +53,13 @@ describe('§6.1 Business Rule emulation', () => {
   it('§6.1 an insert posts a signed ticket event with the Business Rule headers', async () => {
     receiver = await startReceiver();
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
-    const created = (await s.snow.post('/api/now/table/incident', { short_description: 'nginx is down on web-01', cmdb_ci: 'web-01', work_notes: 'opened by monitoring' })).data.result;
+    const created = (
+      await s.snow.post('/api/now/table/incident', {
+        short_description: 'nginx is down on web-01',
+        cmdb_ci: 'web-01',
+        work_notes: 'opened by monitoring',
+      })
+    ).data.result;
     const [delivery] = await eventually(() => (receiver.deliveries.length > 0 ? receiver.deliveries : undefined));
     expect(delivery!.verdict).toEqual({ ok: true });
     expect(delivery!.headers['content-type']).toBe('application/json');
@@ -56,8 +74,16 @@ describe('§6.1 Business Rule emulation', () => {
       sys_updated_on: created.sys_updated_on,
       sys_updated_by: 'admin',
     });
-    expect(event.changed_fields).toEqual(expect.arrayContaining(['short_description', 'cmdb_ci', 'number', 'state', 'work_notes']));
-    expect(event.record).toMatchObject({ short_description: 'nginx is down on web-01', cmdb_ci: created.cmdb_ci.value, state: '1', priority: '5', sys_class_name: 'incident' });
+    expect(event.changed_fields).toEqual(
+      expect.arrayContaining(['short_description', 'cmdb_ci', 'number', 'state', 'work_notes']),
+    );
+    expect(event.record).toMatchObject({
+      short_description: 'nginx is down on web-01',
+      cmdb_ci: created.cmdb_ci.value,
+      state: '1',
+      priority: '5',
+      sys_class_name: 'incident',
+    });
     // Raw values only, and no journal fields.
     expect(Object.values(event.record).every((v) => typeof v === 'string')).toBe(true);
     expect(event.record).not.toHaveProperty('work_notes');
@@ -84,7 +110,8 @@ describe('§6.1 Business Rule emulation', () => {
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     await s.snow.post('/api/now/table/change_request', { short_description: 'patch web-01' });
     await s.snow.post('/api/now/table/sys_user', { user_name: 'new.user' });
-    const problem = (await s.snow.post('/api/now/table/problem', { short_description: 'recurring nginx crash' })).data.result;
+    const problem = (await s.snow.post('/api/now/table/problem', { short_description: 'recurring nginx crash' })).data
+      .result;
     await s.snow.delete(`/api/now/table/problem/${problem.sys_id}`);
     await eventually(() => (receiver.deliveries.length >= 2 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -94,7 +121,7 @@ describe('§6.1 Business Rule emulation', () => {
     ]);
   });
 
-  it('§6.1 async rule: a slow receiver does not hold the API call, and one record\'s events wait for each other', async () => {
+  it("§6.1 async rule: a slow receiver does not hold the API call, and one record's events wait for each other", async () => {
     receiver = await startReceiver(202, 800);
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     const started = Date.now();

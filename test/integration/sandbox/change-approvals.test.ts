@@ -9,13 +9,24 @@ beforeAll(async () => {
 });
 afterAll(() => s.sandbox.close());
 
-const userId = async (name: string) => (await s.snow.get(`/api/now/table/sys_user?sysparm_query=user_name=${name}`)).data.result[0].sys_id as string;
-const groupId = async (name: string) => (await s.snow.get(`/api/now/table/sys_user_group?sysparm_query=name=${encodeURIComponent(name)}`)).data.result[0].sys_id as string;
-const change = async (id: string) => (await s.snow.get(`/api/now/table/change_request/${id}`)).data.result as Record<string, string>;
+const userId = async (name: string) =>
+  (await s.snow.get(`/api/now/table/sys_user?sysparm_query=user_name=${name}`)).data.result[0].sys_id as string;
+const groupId = async (name: string) =>
+  (await s.snow.get(`/api/now/table/sys_user_group?sysparm_query=name=${encodeURIComponent(name)}`)).data.result[0]
+    .sys_id as string;
+const change = async (id: string) =>
+  (await s.snow.get(`/api/now/table/change_request/${id}`)).data.result as Record<string, string>;
 const approvals = async (id: string) =>
-  ((await s.snow.get(`/api/now/table/sysapproval_approver?sysparm_query=sysapproval=${id}^ORDERBYsys_created_on&sysparm_exclude_reference_link=true`)).data.result as Record<string, string>[]);
-const create = async (fields: Record<string, string>) => (await s.snow.post('/api/now/table/change_request', { type: 'normal', short_description: 'Patch web-01', ...fields })).data.result.sys_id as string;
-const patch = (table: string, id: string, body: Record<string, string>) => s.snow.patch(`/api/now/table/${table}/${id}`, body);
+  (
+    await s.snow.get(
+      `/api/now/table/sysapproval_approver?sysparm_query=sysapproval=${id}^ORDERBYsys_created_on&sysparm_exclude_reference_link=true`,
+    )
+  ).data.result as Record<string, string>[];
+const create = async (fields: Record<string, string>) =>
+  (await s.snow.post('/api/now/table/change_request', { type: 'normal', short_description: 'Patch web-01', ...fields }))
+    .data.result.sys_id as string;
+const patch = (table: string, id: string, body: Record<string, string>) =>
+  s.snow.patch(`/api/now/table/${table}/${id}`, body);
 
 describe('sandbox change approvals (§3.4)', () => {
   it('a new change is not requested for approval', async () => {
@@ -69,7 +80,11 @@ describe('sandbox change approvals (§3.4)', () => {
   it('blackout schedules and their spans are tables of the instance (§3.7)', async () => {
     const schedule = await s.snow.post('/api/now/table/cmn_schedule', { name: 'Year end', type: 'blackout' });
     expect(schedule.status).toBe(201);
-    const span = await s.snow.post('/api/now/table/cmn_schedule_span', { schedule: schedule.data.result.sys_id, start_date_time: '20261220T000000', end_date_time: '20270104T000000' });
+    const span = await s.snow.post('/api/now/table/cmn_schedule_span', {
+      schedule: schedule.data.result.sys_id,
+      start_date_time: '20261220T000000',
+      end_date_time: '20270104T000000',
+    });
     expect(span.status).toBe(201);
     const listed = await s.snow.get('/api/now/table/cmn_schedule?sysparm_query=type=blackout');
     expect(listed.data.result.map((r: Record<string, string>) => r.name)).toEqual(['Year end']);

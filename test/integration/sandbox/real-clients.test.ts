@@ -25,13 +25,37 @@ describe('Snowline clients against the sandbox', () => {
   it('§1 ServiceNowClient: insert, update with a work note, query all pages, read the journal, attach', async () => {
     const created = await snow.insert('incident', { short_description: 'nginx is down on web-01' });
     const sysId = rawValue(created.sys_id)!;
-    await snow.update('incident', sysId, { state: '6', close_code: 'Solution provided', close_notes: 'restarted', work_notes: 'Outcome: succeeded.' });
+    await snow.update('incident', sysId, {
+      state: '6',
+      close_code: 'Solution provided',
+      close_notes: 'restarted',
+      work_notes: 'Outcome: succeeded.',
+    });
     for (let i = 0; i < 4; i++) await snow.insert('incident', { short_description: `filler ${i}` });
     const rows = [];
-    for await (const row of snow.queryAll('incident', { query: 'active=true', orderBy: [{ field: 'number' }], fields: ['number', 'state'], limit: 2 })) rows.push(row);
-    expect(rows.map((r) => rawValue(r.number))).toEqual(['INC0010001', 'INC0010002', 'INC0010003', 'INC0010004', 'INC0010005']);
+    for await (const row of snow.queryAll('incident', {
+      query: 'active=true',
+      orderBy: [{ field: 'number' }],
+      fields: ['number', 'state'],
+      limit: 2,
+    }))
+      rows.push(row);
+    expect(rows.map((r) => rawValue(r.number))).toEqual([
+      'INC0010001',
+      'INC0010002',
+      'INC0010003',
+      'INC0010004',
+      'INC0010005',
+    ]);
     const notes = await snow.journalEntries(sysId, 'work_notes', { table: 'incident' });
-    expect(notes).toEqual([expect.objectContaining({ value: 'Outcome: succeeded.', elementId: sysId, table: 'incident', createdBy: 'admin' })]);
+    expect(notes).toEqual([
+      expect.objectContaining({
+        value: 'Outcome: succeeded.',
+        elementId: sysId,
+        table: 'incident',
+        createdBy: 'admin',
+      }),
+    ]);
     const attachment = await snow.attach('incident', sysId, 'job.log', 'text/plain', Buffer.from('ok: [web-01]'));
     expect(attachment).toMatchObject({ fileName: 'job.log', sizeBytes: 12, tableSysId: sysId });
     expect(await snow.listAttachments('incident', sysId)).toHaveLength(1);

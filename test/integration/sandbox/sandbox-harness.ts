@@ -27,7 +27,11 @@ export async function startSandbox(options: Partial<SandboxOptions> = {}): Promi
   return {
     sandbox,
     url,
-    snow: axios.create({ ...common, auth: { username: 'admin', password: 'admin' }, headers: { Accept: 'application/json' } }),
+    snow: axios.create({
+      ...common,
+      auth: { username: 'admin', password: 'admin' },
+      headers: { Accept: 'application/json' },
+    }),
     awx: axios.create({ ...common, headers: { Authorization: 'Bearer sandbox' } }),
   };
 }

@@ -22,7 +22,13 @@ describe('§1.1 Table API endpoints', () => {
     const { result } = res.data;
     expect(result.sys_id).toMatch(SYS_ID);
     expect(res.headers.location).toBe(`${s.url}/api/now/table/incident/${result.sys_id}`);
-    expect(result).toMatchObject({ short_description: 'disk full on db-01', number: 'INC0010001', state: '1', sys_mod_count: '0', sys_class_name: 'incident' });
+    expect(result).toMatchObject({
+      short_description: 'disk full on db-01',
+      number: 'INC0010001',
+      state: '1',
+      sys_mod_count: '0',
+      sys_class_name: 'incident',
+    });
   });
 
   it('§1.1 GET one record: 200 {result:{…}}; 404 with the envelope when missing', async () => {
@@ -74,24 +80,39 @@ describe('§1.1 Table API endpoints', () => {
   });
 
   it('§1.1 X-no-response-body: true suppresses the body of POST and PATCH', async () => {
-    const post = await s.snow.post('/api/now/table/incident', { short_description: 'quiet' }, { headers: { 'X-no-response-body': 'true' } });
+    const post = await s.snow.post(
+      '/api/now/table/incident',
+      { short_description: 'quiet' },
+      { headers: { 'X-no-response-body': 'true' } },
+    );
     expect(post.status).toBe(201);
     expect(post.data).toBe('');
     const sysId = String(post.headers.location).split('/').pop();
-    const patch = await s.snow.patch(`/api/now/table/incident/${sysId}`, { description: 'x' }, { headers: { 'X-no-response-body': 'true' } });
+    const patch = await s.snow.patch(
+      `/api/now/table/incident/${sysId}`,
+      { description: 'x' },
+      { headers: { 'X-no-response-body': 'true' } },
+    );
     expect(patch.status).toBe(200);
     expect(patch.data).toBe('');
   });
 
   it('§1.1 X-HTTP-Method-Override turns a POST into the named method', async () => {
     const created = await createIncident();
-    const res = await s.snow.post(`/api/now/table/incident/${created.sys_id}`, { description: 'via override' }, { headers: { 'X-HTTP-Method-Override': 'PATCH' } });
+    const res = await s.snow.post(
+      `/api/now/table/incident/${created.sys_id}`,
+      { description: 'via override' },
+      { headers: { 'X-HTTP-Method-Override': 'PATCH' } },
+    );
     expect(res.status).toBe(200);
     expect(res.data.result.description).toBe('via override');
   });
 
   it('§1.1 a POST body array inserts only its first element', async () => {
-    const res = await s.snow.post('/api/now/table/incident', [{ short_description: 'first' }, { short_description: 'second' }]);
+    const res = await s.snow.post('/api/now/table/incident', [
+      { short_description: 'first' },
+      { short_description: 'second' },
+    ]);
     expect(res.status).toBe(201);
     expect(res.data.result.short_description).toBe('first');
     const all = await s.snow.get('/api/now/table/incident', { params: { sysparm_fields: 'short_description' } });
@@ -99,10 +120,18 @@ describe('§1.1 Table API endpoints', () => {
   });
 
   it('§1.1 unknown body fields are ignored, sys_ fields are not updatable, "" clears a field', async () => {
-    const created = await createIncident({ short_description: 'x', description: 'to clear', u_nonsense: 'y', sys_created_by: 'mallory' });
+    const created = await createIncident({
+      short_description: 'x',
+      description: 'to clear',
+      u_nonsense: 'y',
+      sys_created_by: 'mallory',
+    });
     expect(created).not.toHaveProperty('u_nonsense');
     expect(created.sys_created_by).toBe('admin');
-    const res = await s.snow.patch(`/api/now/table/incident/${created.sys_id}`, { description: '', sys_mod_count: '99' });
+    const res = await s.snow.patch(`/api/now/table/incident/${created.sys_id}`, {
+      description: '',
+      sys_mod_count: '99',
+    });
     expect(res.data.result).toMatchObject({ description: '', sys_mod_count: '1' });
   });
 
@@ -110,13 +139,20 @@ describe('§1.1 Table API endpoints', () => {
     const sysId = 'abcdefabcdefabcdefabcdefabcdef12';
     const created = await createIncident({ sys_id: sysId, short_description: 'x', assignment_group: 'Linux Ops' });
     expect(created.sys_id).toBe(sysId);
-    const groups = await s.snow.get('/api/now/table/sys_user_group', { params: { name: 'Linux Ops', sysparm_fields: 'sys_id' } });
-    expect(created.assignment_group).toEqual({ link: `${s.url}/api/now/table/sys_user_group/${groups.data.result[0].sys_id}`, value: groups.data.result[0].sys_id });
+    const groups = await s.snow.get('/api/now/table/sys_user_group', {
+      params: { name: 'Linux Ops', sysparm_fields: 'sys_id' },
+    });
+    expect(created.assignment_group).toEqual({
+      link: `${s.url}/api/now/table/sys_user_group/${groups.data.result[0].sys_id}`,
+      value: groups.data.result[0].sys_id,
+    });
   });
 
-  it('§1.1 a record of a child table is readable through its parent (task), with the parent\'s fields', async () => {
+  it("§1.1 a record of a child table is readable through its parent (task), with the parent's fields", async () => {
     const created = await createIncident();
-    const res = await s.snow.get(`/api/now/table/task/${created.sys_id}`, { params: { sysparm_fields: 'number,sys_class_name,caller_id' } });
+    const res = await s.snow.get(`/api/now/table/task/${created.sys_id}`, {
+      params: { sysparm_fields: 'number,sys_class_name,caller_id' },
+    });
     expect(res.status).toBe(200);
     expect(res.data.result).toEqual({ number: 'INC0010001', sys_class_name: 'incident' });
     expect((await s.snow.get(`/api/now/table/change_request/${created.sys_id}`)).status).toBe(404);
@@ -136,7 +172,10 @@ describe('§1.5 errors and §5.1 authentication', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.data).toEqual(envelopes.unauthenticated);
     expect(anonymous.headers['x-is-logged-in']).toBe('false');
-    const wrong = await axios.get(`${s.url}/api/now/table/incident`, { auth: { username: 'admin', password: 'nope' }, validateStatus: () => true });
+    const wrong = await axios.get(`${s.url}/api/now/table/incident`, {
+      auth: { username: 'admin', password: 'nope' },
+      validateStatus: () => true,
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.data).toEqual(envelopes.unauthenticated);
   });
@@ -144,11 +183,18 @@ describe('§1.5 errors and §5.1 authentication', () => {
   it('§5.1 the sandbox credentials can be changed; the user becomes sys_updated_by', async () => {
     const other = await startSandbox({ user: 'snowline.integration', password: 's3cret' });
     try {
-      const client = axios.create({ baseURL: other.url, auth: { username: 'snowline.integration', password: 's3cret' }, validateStatus: () => true });
+      const client = axios.create({
+        baseURL: other.url,
+        auth: { username: 'snowline.integration', password: 's3cret' },
+        validateStatus: () => true,
+      });
       expect((await other.snow.get('/api/now/table/incident')).status).toBe(401);
       const res = await client.post('/api/now/table/incident', { short_description: 'x' });
       expect(res.status).toBe(201);
-      expect(res.data.result).toMatchObject({ sys_created_by: 'snowline.integration', sys_updated_by: 'snowline.integration' });
+      expect(res.data.result).toMatchObject({
+        sys_created_by: 'snowline.integration',
+        sys_updated_by: 'snowline.integration',
+      });
       expect(res.data.result.opened_by.value).toMatch(SYS_ID);
     } finally {
       await other.sandbox.close();
@@ -156,10 +202,14 @@ describe('§1.5 errors and §5.1 authentication', () => {
   });
 
   it('§1.5 malformed JSON is 400 and a non-JSON body 415, both with the envelope', async () => {
-    const bad = await s.snow.post('/api/now/table/incident', '{"short_description":', { headers: { 'Content-Type': 'application/json' } });
+    const bad = await s.snow.post('/api/now/table/incident', '{"short_description":', {
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.data).toMatchObject({ error: { message: 'Exception while reading request' }, status: 'failure' });
-    const text = await s.snow.post('/api/now/table/incident', 'short_description=x', { headers: { 'Content-Type': 'text/plain' } });
+    const text = await s.snow.post('/api/now/table/incident', 'short_description=x', {
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(text.data.status).toBe('failure');
   });
@@ -180,6 +230,7 @@ describe('§1.5 errors and §5.1 authentication', () => {
 
   it('§1.4 system date-times are raw UTC', async () => {
     const created = await createIncident();
-    for (const field of ['sys_created_on', 'sys_updated_on', 'opened_at']) expect(created[field]).toMatch(GLIDE_DATE_TIME);
+    for (const field of ['sys_created_on', 'sys_updated_on', 'opened_at'])
+      expect(created[field]).toMatch(GLIDE_DATE_TIME);
   });
 });

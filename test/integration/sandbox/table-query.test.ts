@@ -6,7 +6,10 @@ beforeEach(async () => {
 });
 afterEach(() => s.sandbox.close());
 
-async function incidents(count: number, body: (i: number) => Record<string, unknown> = (i) => ({ short_description: `incident ${i}` })) {
+async function incidents(
+  count: number,
+  body: (i: number) => Record<string, unknown> = (i) => ({ short_description: `incident ${i}` }),
+) {
   for (let i = 1; i <= count; i++) expect((await s.snow.post('/api/now/table/incident', body(i))).status).toBe(201);
 }
 
@@ -15,7 +18,10 @@ const list = (table: string, params: Record<string, string>) => s.snow.get(`/api
 describe('§1.2 sysparm_query (encoded queries, §2)', () => {
   it('§2.1 AND, OR and ORDERBYDESC', async () => {
     await incidents(4, (i) => ({ short_description: `disk ${i}`, impact: String(((i - 1) % 3) + 1), urgency: '1' }));
-    const res = await list('incident', { sysparm_query: 'short_descriptionLIKEdisk^priority=1^ORpriority=3^ORDERBYDESCnumber', sysparm_fields: 'number,priority' });
+    const res = await list('incident', {
+      sysparm_query: 'short_descriptionLIKEdisk^priority=1^ORpriority=3^ORDERBYDESCnumber',
+      sysparm_fields: 'number,priority',
+    });
     expect(res.data.result).toEqual([
       { number: 'INC0010004', priority: '1' },
       { number: 'INC0010003', priority: '3' },
@@ -25,7 +31,10 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
 
   it('§1.2 an invalid term (unknown field) is dropped silently and the rest applied', async () => {
     await incidents(2, (i) => ({ short_description: `host ${i}`, urgency: String(i) }));
-    const res = await list('incident', { sysparm_query: 'u_no_such_field=1^urgency=2', sysparm_fields: 'short_description' });
+    const res = await list('incident', {
+      sysparm_query: 'u_no_such_field=1^urgency=2',
+      sysparm_fields: 'short_description',
+    });
     expect(res.status).toBe(200);
     expect(res.data.result).toEqual([{ short_description: 'host 2' }]);
   });
@@ -33,15 +42,25 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
   it('§1.2 values with spaces and != as the checks use them', async () => {
     await incidents(3, () => ({ short_description: 'nginx is down on web-01' }));
     const [first] = (await list('incident', { sysparm_fields: 'sys_id' })).data.result;
-    await s.snow.patch(`/api/now/table/incident/${first.sys_id}`, { state: '6', close_code: 'Solution provided', close_notes: 'restarted' });
-    const res = await list('incident', { sysparm_query: 'short_description=nginx is down on web-01^state!=6', sysparm_fields: 'number' });
+    await s.snow.patch(`/api/now/table/incident/${first.sys_id}`, {
+      state: '6',
+      close_code: 'Solution provided',
+      close_notes: 'restarted',
+    });
+    const res = await list('incident', {
+      sysparm_query: 'short_description=nginx is down on web-01^state!=6',
+      sysparm_fields: 'number',
+    });
     expect(res.data.result).toEqual([{ number: 'INC0010002' }, { number: 'INC0010003' }]);
   });
 
   it('§1.2 dot-walking in the query: caller_id.email', async () => {
     await incidents(1, () => ({ short_description: 'mine', caller_id: 'Abel Tuter' }));
     await incidents(1, () => ({ short_description: 'theirs', caller_id: 'Beth Anglin' }));
-    const res = await list('incident', { sysparm_query: 'caller_id.email=abel.tuter@example.com', sysparm_fields: 'short_description' });
+    const res = await list('incident', {
+      sysparm_query: 'caller_id.email=abel.tuter@example.com',
+      sysparm_fields: 'short_description',
+    });
     expect(res.data.result).toEqual([{ short_description: 'mine' }]);
   });
 
@@ -53,15 +72,24 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
       { name: 'db-01', sys_class_name: 'cmdb_ci_linux_server' },
       { name: 'Online Shop', sys_class_name: 'cmdb_ci_service' },
     ]);
-    const servers = await list('cmdb_ci', { sysparm_query: 'sys_class_nameINSTANCEOFcmdb_ci_server^ORDERBYname', sysparm_fields: 'name' });
+    const servers = await list('cmdb_ci', {
+      sysparm_query: 'sys_class_nameINSTANCEOFcmdb_ci_server^ORDERBYname',
+      sysparm_fields: 'name',
+    });
     expect(servers.data.result).toEqual([{ name: 'db-01' }, { name: 'web-01' }, { name: 'web-02' }]);
-    const web01 = await list('cmdb_ci', { sysparm_query: 'name=web-01', sysparm_fields: 'name,ip_address,environment' });
+    const web01 = await list('cmdb_ci', {
+      sysparm_query: 'name=web-01',
+      sysparm_fields: 'name,ip_address,environment',
+    });
     expect(web01.data.result).toEqual([{ name: 'web-01', ip_address: '10.0.1.11', environment: 'Production' }]);
   });
 
   it('§3.6 the journal read pattern: element_id=<id>^element=work_notes^ORDERBYDESCsys_created_on', async () => {
     const { data } = await s.snow.post('/api/now/table/incident', { short_description: 'x', work_notes: 'first' });
-    await s.snow.patch(`/api/now/table/incident/${data.result.sys_id}`, { work_notes: 'second', comments: 'to the caller' });
+    await s.snow.patch(`/api/now/table/incident/${data.result.sys_id}`, {
+      work_notes: 'second',
+      comments: 'to the caller',
+    });
     const res = await list('sys_journal_field', {
       sysparm_query: `element_id=${data.result.sys_id}^element=work_notes^ORDERBYDESCsys_created_on`,
       sysparm_fields: 'value',
@@ -75,18 +103,32 @@ describe('§1.1 name–value filters', () => {
     await incidents(3);
     const [, second] = (await list('incident', { sysparm_fields: 'sys_id' })).data.result;
     await s.snow.patch(`/api/now/table/incident/${second.sys_id}`, { state: '2' });
-    expect((await list('incident', { active: 'true', state: '2', sysparm_fields: 'number' })).data.result).toEqual([{ number: 'INC0010002' }]);
-    expect((await list('incident', { state: 'In Progress', sysparm_fields: 'number' })).data.result).toEqual([{ number: 'INC0010002' }]);
-    expect((await list('sys_user_group', { name: 'Database', sysparm_fields: 'name' })).data.result).toEqual([{ name: 'Database' }]);
+    expect((await list('incident', { active: 'true', state: '2', sysparm_fields: 'number' })).data.result).toEqual([
+      { number: 'INC0010002' },
+    ]);
+    expect((await list('incident', { state: 'In Progress', sysparm_fields: 'number' })).data.result).toEqual([
+      { number: 'INC0010002' },
+    ]);
+    expect((await list('sys_user_group', { name: 'Database', sysparm_fields: 'name' })).data.result).toEqual([
+      { name: 'Database' },
+    ]);
   });
 });
 
 describe('§1.2 sysparm_fields', () => {
   it('§1.2 selected fields only, dot-walked keys literal, unknown names ignored', async () => {
     await incidents(1, () => ({ short_description: 'x', caller_id: 'Abel Tuter', cmdb_ci: 'web-01' }));
-    const res = await list('incident', { sysparm_fields: 'number,caller_id.email,caller_id.manager.name,cmdb_ci.ip_address,u_unknown,assigned_to.email' });
+    const res = await list('incident', {
+      sysparm_fields: 'number,caller_id.email,caller_id.manager.name,cmdb_ci.ip_address,u_unknown,assigned_to.email',
+    });
     expect(res.data.result).toEqual([
-      { number: 'INC0010001', 'caller_id.email': 'abel.tuter@example.com', 'caller_id.manager.name': '', 'cmdb_ci.ip_address': '10.0.1.11', 'assigned_to.email': '' },
+      {
+        number: 'INC0010001',
+        'caller_id.email': 'abel.tuter@example.com',
+        'caller_id.manager.name': '',
+        'cmdb_ci.ip_address': '10.0.1.11',
+        'assigned_to.email': '',
+      },
     ]);
   });
 });
@@ -94,11 +136,19 @@ describe('§1.2 sysparm_fields', () => {
 describe('§1.3 pagination: X-Total-Count and Link', () => {
   it('§1.3 a middle page has first, prev, next and last, each repeating the query with a new offset', async () => {
     await incidents(7);
-    const res = await list('incident', { sysparm_query: 'active=true', sysparm_fields: 'number', sysparm_limit: '2', sysparm_offset: '2' });
+    const res = await list('incident', {
+      sysparm_query: 'active=true',
+      sysparm_fields: 'number',
+      sysparm_limit: '2',
+      sysparm_offset: '2',
+    });
     expect(res.data.result).toEqual([{ number: 'INC0010003' }, { number: 'INC0010004' }]);
     expect(res.headers['x-total-count']).toBe('7');
-    const page = (offset: number) => `<${s.url}/api/now/table/incident?sysparm_query=active%3Dtrue&sysparm_fields=number&sysparm_offset=${offset}&sysparm_limit=2>`;
-    expect(res.headers.link).toBe(`${page(0)};rel="first",${page(0)};rel="prev",${page(4)};rel="next",${page(6)};rel="last"`);
+    const page = (offset: number) =>
+      `<${s.url}/api/now/table/incident?sysparm_query=active%3Dtrue&sysparm_fields=number&sysparm_offset=${offset}&sysparm_limit=2>`;
+    expect(res.headers.link).toBe(
+      `${page(0)};rel="first",${page(0)};rel="prev",${page(4)};rel="next",${page(6)};rel="last"`,
+    );
   });
 
   it('§1.3 the first page has no prev, the last no next; one page has no Link at all', async () => {
@@ -124,7 +174,11 @@ describe('§1.3 pagination: X-Total-Count and Link', () => {
     expect(suppressed.headers['x-total-count']).toBe('5');
     const seen: string[] = [];
     for (let offset = 0; offset < 5; offset += 2) {
-      const page = await list('incident', { sysparm_limit: '2', sysparm_offset: String(offset), sysparm_fields: 'number' });
+      const page = await list('incident', {
+        sysparm_limit: '2',
+        sysparm_offset: String(offset),
+        sysparm_fields: 'number',
+      });
       seen.push(...page.data.result.map((r: { number: string }) => r.number));
     }
     expect(seen).toEqual(['INC0010001', 'INC0010002', 'INC0010003', 'INC0010004', 'INC0010005']);

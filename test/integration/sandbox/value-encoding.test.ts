@@ -9,7 +9,12 @@ afterEach(() => s.sandbox.close());
 const ABEL = { name: 'Abel Tuter' };
 
 async function incidentWithCaller() {
-  const res = await s.snow.post('/api/now/table/incident', { short_description: 'vpn down', caller_id: ABEL.name, impact: '2', urgency: '2' });
+  const res = await s.snow.post('/api/now/table/incident', {
+    short_description: 'vpn down',
+    caller_id: ABEL.name,
+    impact: '2',
+    urgency: '2',
+  });
   return res.data.result as Record<string, unknown> & { sys_id: string; caller_id: { value: string } };
 }
 
@@ -32,8 +37,17 @@ describe('§1.4 field value encoding', () => {
     });
     expect(created.sys_id).toMatch(SYS_ID);
     expect(created.sys_updated_on).toMatch(GLIDE_DATE_TIME);
-    const user = await s.snow.get('/api/now/table/sys_user', { params: { user_name: 'admin', sysparm_fields: 'sys_id,name,sys_mod_count,sys_domain_path' } });
-    expect(user.data.result).toEqual([{ sys_id: '6816f79cc0a8016401c5a33be04be441', name: 'System Administrator', sys_mod_count: '0', sys_domain_path: '/' }]);
+    const user = await s.snow.get('/api/now/table/sys_user', {
+      params: { user_name: 'admin', sysparm_fields: 'sys_id,name,sys_mod_count,sys_domain_path' },
+    });
+    expect(user.data.result).toEqual([
+      {
+        sys_id: '6816f79cc0a8016401c5a33be04be441',
+        name: 'System Administrator',
+        sys_mod_count: '0',
+        sys_domain_path: '/',
+      },
+    ]);
   });
 
   it('§1.4 numbers count up per table with their prefix and 7 digits', async () => {
@@ -57,8 +71,17 @@ describe('§1.4 field value encoding', () => {
     const link = `${s.url}/api/now/table/sys_user/${created.caller_id.value}`;
     expect(created.caller_id).toEqual({ link, value: created.caller_id.value });
     const get = (params: Record<string, string>) =>
-      s.snow.get(`/api/now/table/incident/${created.sys_id}`, { params: { sysparm_fields: 'caller_id,state,assigned_to,priority', ...params } }).then((r) => r.data.result);
-    expect(await get({ sysparm_display_value: 'true' })).toEqual({ caller_id: { display_value: 'Abel Tuter', link }, state: 'New', assigned_to: '', priority: '3 - Moderate' });
+      s.snow
+        .get(`/api/now/table/incident/${created.sys_id}`, {
+          params: { sysparm_fields: 'caller_id,state,assigned_to,priority', ...params },
+        })
+        .then((r) => r.data.result);
+    expect(await get({ sysparm_display_value: 'true' })).toEqual({
+      caller_id: { display_value: 'Abel Tuter', link },
+      state: 'New',
+      assigned_to: '',
+      priority: '3 - Moderate',
+    });
     expect(await get({ sysparm_display_value: 'all' })).toEqual({
       caller_id: { display_value: 'Abel Tuter', link, value: created.caller_id.value },
       state: { display_value: 'New', value: '1' },
@@ -71,7 +94,13 @@ describe('§1.4 field value encoding', () => {
     const created = await incidentWithCaller();
     const get = (display: string) =>
       s.snow
-        .get(`/api/now/table/incident/${created.sys_id}`, { params: { sysparm_fields: 'caller_id', sysparm_exclude_reference_link: 'true', sysparm_display_value: display } })
+        .get(`/api/now/table/incident/${created.sys_id}`, {
+          params: {
+            sysparm_fields: 'caller_id',
+            sysparm_exclude_reference_link: 'true',
+            sysparm_display_value: display,
+          },
+        })
         .then((r) => r.data.result.caller_id);
     expect(await get('false')).toBe(created.caller_id.value);
     expect(await get('true')).toBe('Abel Tuter');
@@ -79,32 +108,58 @@ describe('§1.4 field value encoding', () => {
   });
 
   it('§1.4 a dot-walked reference under display_value=true: {display_value, link}, or "" when empty', async () => {
-    const created = (await s.snow.post('/api/now/table/incident', { short_description: 'x', assignment_group: 'Linux Ops' })).data.result;
-    const res = await s.snow.get(`/api/now/table/incident/${created.sys_id}`, { params: { sysparm_fields: 'assignment_group.manager,caller_id.manager', sysparm_display_value: 'true' } });
+    const created = (
+      await s.snow.post('/api/now/table/incident', { short_description: 'x', assignment_group: 'Linux Ops' })
+    ).data.result;
+    const res = await s.snow.get(`/api/now/table/incident/${created.sys_id}`, {
+      params: { sysparm_fields: 'assignment_group.manager,caller_id.manager', sysparm_display_value: 'true' },
+    });
     expect(res.data.result).toEqual({
-      'assignment_group.manager': { display_value: 'Beth Anglin', link: expect.stringMatching(new RegExp(`^${s.url}/api/now/table/sys_user/[0-9a-f]{32}$`)) },
+      'assignment_group.manager': {
+        display_value: 'Beth Anglin',
+        link: expect.stringMatching(new RegExp(`^${s.url}/api/now/table/sys_user/[0-9a-f]{32}$`)),
+      },
       'caller_id.manager': '',
     });
   });
 
   it('§1.2 display values are returned on writes too', async () => {
-    const res = await s.snow.post('/api/now/table/incident', { short_description: 'x' }, { params: { sysparm_display_value: 'true', sysparm_fields: 'state,category' } });
+    const res = await s.snow.post(
+      '/api/now/table/incident',
+      { short_description: 'x' },
+      { params: { sysparm_display_value: 'true', sysparm_fields: 'state,category' } },
+    );
     expect(res.data.result).toEqual({ state: 'New', category: 'Inquiry / Help' });
   });
 
   it('§1.2 sysparm_input_display_value=true takes choice labels', async () => {
-    const res = await s.snow.post('/api/now/table/incident', { short_description: 'x', state: 'In Progress' }, { params: { sysparm_input_display_value: 'true', sysparm_fields: 'state' } });
+    const res = await s.snow.post(
+      '/api/now/table/incident',
+      { short_description: 'x', state: 'In Progress' },
+      { params: { sysparm_input_display_value: 'true', sysparm_fields: 'state' } },
+    );
     expect(res.data.result).toEqual({ state: '2' });
   });
 });
 
 describe('§3.1–3.3 ticket rules', () => {
   it.each([
-    ['1', '1', '1'], ['1', '2', '2'], ['1', '3', '3'],
-    ['2', '1', '2'], ['2', '2', '3'], ['2', '3', '4'],
-    ['3', '1', '3'], ['3', '2', '4'], ['3', '3', '5'],
+    ['1', '1', '1'],
+    ['1', '2', '2'],
+    ['1', '3', '3'],
+    ['2', '1', '2'],
+    ['2', '2', '3'],
+    ['2', '3', '4'],
+    ['3', '1', '3'],
+    ['3', '2', '4'],
+    ['3', '3', '5'],
   ])('§3.3 impact %s × urgency %s → priority %s, whatever priority was sent', async (impact, urgency, priority) => {
-    const res = await s.snow.post('/api/now/table/incident', { short_description: 'x', impact, urgency, priority: '1' });
+    const res = await s.snow.post('/api/now/table/incident', {
+      short_description: 'x',
+      impact,
+      urgency,
+      priority: '1',
+    });
     expect(res.data.result.priority).toBe(priority);
   });
 
@@ -118,27 +173,48 @@ describe('§3.1–3.3 ticket rules', () => {
   it('§3.1 active=false once closed or canceled, with closed_at/closed_by; Resolved stays active with resolved_at', async () => {
     const created = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
     const path = `/api/now/table/incident/${created.sys_id}`;
-    const resolved = (await s.snow.patch(path, { state: '6', close_code: 'Solution provided', close_notes: 'done' })).data.result;
-    expect(resolved).toMatchObject({ active: 'true', incident_state: '6', resolved_by: { value: '6816f79cc0a8016401c5a33be04be441' } });
+    const resolved = (await s.snow.patch(path, { state: '6', close_code: 'Solution provided', close_notes: 'done' }))
+      .data.result;
+    expect(resolved).toMatchObject({
+      active: 'true',
+      incident_state: '6',
+      resolved_by: { value: '6816f79cc0a8016401c5a33be04be441' },
+    });
     expect(resolved.resolved_at).toMatch(GLIDE_DATE_TIME);
     const closed = (await s.snow.patch(path, { state: '7' })).data.result;
     expect(closed).toMatchObject({ active: 'false', incident_state: '7' });
     expect(closed.closed_at).toMatch(GLIDE_DATE_TIME);
-    const change = (await s.snow.post('/api/now/table/change_request', { short_description: 'x', state: '4' })).data.result;
+    const change = (await s.snow.post('/api/now/table/change_request', { short_description: 'x', state: '4' })).data
+      .result;
     expect(change).toMatchObject({ active: 'false', state: '4', type: 'normal' });
   });
 
   it('sys_user name is calculated from first and last name', async () => {
-    const created = (await s.snow.post('/api/now/table/sys_user', { user_name: 'jane.doe', first_name: 'Jane', last_name: 'Doe' })).data.result;
+    const created = (
+      await s.snow.post('/api/now/table/sys_user', { user_name: 'jane.doe', first_name: 'Jane', last_name: 'Doe' })
+    ).data.result;
     expect(created.name).toBe('Jane Doe');
     const renamed = await s.snow.patch(`/api/now/table/sys_user/${created.sys_id}`, { last_name: 'Roe' });
     expect(renamed.data.result.name).toBe('Jane Roe');
   });
 
   it('§3.2 sys_choice holds the choices of the model, e.g. incident close codes', async () => {
-    const res = await s.snow.get('/api/now/table/sys_choice', { params: { sysparm_query: 'name=incident^element=close_code^ORDERBYsequence', sysparm_fields: 'value' } });
+    const res = await s.snow.get('/api/now/table/sys_choice', {
+      params: { sysparm_query: 'name=incident^element=close_code^ORDERBYsequence', sysparm_fields: 'value' },
+    });
     expect(res.data.result.map((c: { value: string }) => c.value)).toContain('Solution provided');
-    const states = await s.snow.get('/api/now/table/sys_choice', { params: { sysparm_query: 'name=change_request^element=state^ORDERBYsequence', sysparm_fields: 'value,label' } });
-    expect(states.data.result.map((c: { value: string }) => c.value)).toEqual(['-5', '-4', '-3', '-2', '-1', '0', '3', '4']);
+    const states = await s.snow.get('/api/now/table/sys_choice', {
+      params: { sysparm_query: 'name=change_request^element=state^ORDERBYsequence', sysparm_fields: 'value,label' },
+    });
+    expect(states.data.result.map((c: { value: string }) => c.value)).toEqual([
+      '-5',
+      '-4',
+      '-3',
+      '-2',
+      '-1',
+      '0',
+      '3',
+      '4',
+    ]);
   });
 });

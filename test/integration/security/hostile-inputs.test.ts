@@ -11,7 +11,13 @@ import { webhookRouter } from '../../../src/ingest/webhook.router';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { signWebhook } from '../../../src/security/webhook-signature';
-import { hostileBodies, hostileKeys, hostileStrings, isCleanError, prototypePolluted } from '../../helpers/hostile-corpus';
+import {
+  hostileBodies,
+  hostileKeys,
+  hostileStrings,
+  isCleanError,
+  prototypePolluted,
+} from '../../helpers/hostile-corpus';
 import { openTestStore, type TestStore } from '../../helpers/stores';
 import { apiHarness, tokenFor } from '../api/api-harness';
 
@@ -59,14 +65,25 @@ describe('hostile input at POST /webhooks/servicenow (signed, so it reaches vali
     t = await openTestStore('sqlite');
     const intake = createIntake({ inbox: t.repos.inbox, metrics: createMetrics(), onAccepted: () => undefined });
     app = express();
-    app.use(webhookRouter({ secret, replayWindowSeconds: 300, bodyLimitBytes: BODY_LIMIT }, intake, silentLogger(), createMetrics()));
+    app.use(
+      webhookRouter(
+        { secret, replayWindowSeconds: 300, bodyLimitBytes: BODY_LIMIT },
+        intake,
+        silentLogger(),
+        createMetrics(),
+      ),
+    );
     app.use(errorHandler(silentLogger()));
   });
   afterAll(() => t.close());
 
   const deliver = (body: Buffer | string) => {
     const { timestamp, signature } = signWebhook(secret, body);
-    return request(app).post('/webhooks/servicenow').set('Content-Type', 'application/json').set({ 'X-Snowline-Timestamp': timestamp, 'X-Snowline-Signature': signature }).send(body);
+    return request(app)
+      .post('/webhooks/servicenow')
+      .set('Content-Type', 'application/json')
+      .set({ 'X-Snowline-Timestamp': timestamp, 'X-Snowline-Signature': signature })
+      .send(body);
   };
   const storedRecord = async (sysId: string) => {
     const row = (await t.repos.inbox.pending(100_000)).find((r) => r.sys_id === sysId)!;
@@ -78,40 +95,61 @@ describe('hostile input at POST /webhooks/servicenow (signed, so it reaches vali
     expect(isCleanError(res.status, res.body, res.text)).toBe(true);
   });
 
-  it.each(STRINGS.map((s) => [s.id, s] as const))('ticket text %s: stored byte for byte, or refused naming the field', async (_id, { value }) => {
-    const sysId = sysIdOf(++serial);
-    const res = await deliver(JSON.stringify({ ...event, sys_id: sysId, record: { ...event.record, sys_id: sysId, short_description: value, description: value } }));
-    if (res.status === 202) {
-      const record = await storedRecord(sysId);
-      expect(record.short_description).toBe(value);
-      expect(record.description).toBe(value);
-    } else refusedNaming(res, ['record.short_description', 'record.description']);
-  });
+  it.each(STRINGS.map((s) => [s.id, s] as const))(
+    'ticket text %s: stored byte for byte, or refused naming the field',
+    async (_id, { value }) => {
+      const sysId = sysIdOf(++serial);
+      const res = await deliver(
+        JSON.stringify({
+          ...event,
+          sys_id: sysId,
+          record: { ...event.record, sys_id: sysId, short_description: value, description: value },
+        }),
+      );
+      if (res.status === 202) {
+        const record = await storedRecord(sysId);
+        expect(record.short_description).toBe(value);
+        expect(record.description).toBe(value);
+      } else refusedNaming(res, ['record.short_description', 'record.description']);
+    },
+  );
 
-  it.each(STRINGS.map((s) => [s.id, s] as const))('%s as table, sys_id and number: refused naming each field', async (_id, { value }) => {
-    const res = await deliver(JSON.stringify({ ...event, table: value, sys_id: value, number: value }));
-    refusedNaming(res, value.length > 40 || value === '' ? ['table', 'sys_id', 'number'] : ['table', 'sys_id']);
-  });
+  it.each(STRINGS.map((s) => [s.id, s] as const))(
+    '%s as table, sys_id and number: refused naming each field',
+    async (_id, { value }) => {
+      const res = await deliver(JSON.stringify({ ...event, table: value, sys_id: value, number: value }));
+      refusedNaming(res, value.length > 40 || value === '' ? ['table', 'sys_id', 'number'] : ['table', 'sys_id']);
+    },
+  );
 
-  it.each(KEYS.map((k) => [JSON.stringify(k).slice(0, 40), k] as const))('record key %s: kept as an own field, dropped, or refused naming it', async (_id, key) => {
-    const sysId = sysIdOf(++serial);
-    const body = JSON.stringify({ ...event, sys_id: sysId }).replace('"record":{', `"record":{${JSON.stringify(key)}:"x",`);
-    const res = await deliver(body);
-    if (res.status === 202) {
-      const record = await storedRecord(sysId);
-      if (Object.prototype.hasOwnProperty.call(record, key)) expect(record[key]).toBe('x');
-      expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
-    } else {
+  it.each(KEYS.map((k) => [JSON.stringify(k).slice(0, 40), k] as const))(
+    'record key %s: kept as an own field, dropped, or refused naming it',
+    async (_id, key) => {
+      const sysId = sysIdOf(++serial);
+      const body = JSON.stringify({ ...event, sys_id: sysId }).replace(
+        '"record":{',
+        `"record":{${JSON.stringify(key)}:"x",`,
+      );
+      const res = await deliver(body);
+      if (res.status === 202) {
+        const record = await storedRecord(sysId);
+        if (Object.prototype.hasOwnProperty.call(record, key)) expect(record[key]).toBe('x');
+        expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+      } else {
+        expect(isCleanError(res.status, res.body, res.text)).toBe(true);
+        expect(problemPaths(res.body)).toEqual([`record.${key}`]);
+      }
+    },
+  );
+
+  it.each(KEYS.map((k) => [JSON.stringify(k).slice(0, 40), k] as const))(
+    'top-level key %s: refused as an unknown field',
+    async (_id, key) => {
+      const body = JSON.stringify(event).replace('{', `{${JSON.stringify(key)}:{"polluted":"yes"},`);
+      const res = await deliver(body);
       expect(isCleanError(res.status, res.body, res.text)).toBe(true);
-      expect(problemPaths(res.body)).toEqual([`record.${key}`]);
-    }
-  });
-
-  it.each(KEYS.map((k) => [JSON.stringify(k).slice(0, 40), k] as const))('top-level key %s: refused as an unknown field', async (_id, key) => {
-    const body = JSON.stringify(event).replace('{', `{${JSON.stringify(key)}:{"polluted":"yes"},`);
-    const res = await deliver(body);
-    expect(isCleanError(res.status, res.body, res.text)).toBe(true);
-  });
+    },
+  );
 });
 
 describe('hostile input in API bodies: dry-run and trigger', () => {
@@ -122,33 +160,58 @@ describe('hostile input in API bodies: dry-run and trigger', () => {
   });
   afterAll(() => h.close());
 
-  const post = (path: string, body: Buffer | string) => request(h.app).post(`${API_BASE}${path}`).set(auth).set('Content-Type', 'application/json').send(body);
+  const post = (path: string, body: Buffer | string) =>
+    request(h.app).post(`${API_BASE}${path}`).set(auth).set('Content-Type', 'application/json').send(body);
   /** A change the shipped change rule matches; its rendered step carries `number` into the job's extra vars. */
-  const change = (fields: Record<string, string>) => ({ table: 'change_request', record: { type: 'normal', cmdb_ci: 'a'.repeat(32), short_description: 'Patch web-01', state: '-2', ...fields } });
-
-  it.each(BODIES.map((b) => [b.id, b] as const))('body %s: a clean 4xx from dry-run and from trigger', async (_id, { body }) => {
-    for (const path of ['/rules/dry-run', '/rules/patch-linux-host/trigger']) {
-      const res = await post(path, body);
-      expect(isCleanError(res.status, res.body, res.text)).toBe(true);
-    }
+  const change = (fields: Record<string, string>) => ({
+    table: 'change_request',
+    record: { type: 'normal', cmdb_ci: 'a'.repeat(32), short_description: 'Patch web-01', state: '-2', ...fields },
   });
 
-  it.each(STRINGS.map((s) => [s.id, s] as const))('ticket text %s: dry-run renders it as inert data, or refuses naming the field', async (_id, { value }) => {
-    const res = await post('/rules/dry-run', JSON.stringify(change({ number: value, description: value })));
-    if (res.status === 200) {
-      const step = res.body.steps.find((s: { rule: string }) => s.rule === 'patch-linux-host');
-      expect(step.with.extra_vars.change_number).toBe(value);
-    } else refusedNaming(res, ['record.number', 'record.description']);
-  });
+  it.each(BODIES.map((b) => [b.id, b] as const))(
+    'body %s: a clean 4xx from dry-run and from trigger',
+    async (_id, { body }) => {
+      for (const path of ['/rules/dry-run', '/rules/patch-linux-host/trigger']) {
+        const res = await post(path, body);
+        expect(isCleanError(res.status, res.body, res.text)).toBe(true);
+      }
+    },
+  );
 
-  it.each(STRINGS.map((s) => [s.id, s] as const))('%s as trigger table and sys_id: refused naming both', async (_id, { value }) => {
-    refusedNaming(await post('/rules/patch-linux-host/trigger', JSON.stringify({ table: value, sys_id: value })), ['table', 'sys_id']);
-  });
+  it.each(STRINGS.map((s) => [s.id, s] as const))(
+    'ticket text %s: dry-run renders it as inert data, or refuses naming the field',
+    async (_id, { value }) => {
+      const res = await post('/rules/dry-run', JSON.stringify(change({ number: value, description: value })));
+      if (res.status === 200) {
+        const step = res.body.steps.find((s: { rule: string }) => s.rule === 'patch-linux-host');
+        expect(step.with.extra_vars.change_number).toBe(value);
+      } else refusedNaming(res, ['record.number', 'record.description']);
+    },
+  );
 
-  it.each(KEYS.map((k) => [JSON.stringify(k).slice(0, 40), k] as const))('key %s in dry-run and trigger bodies: refused or inert', async (_id, key) => {
-    const dryRun = await post('/rules/dry-run', JSON.stringify(change({})).replace('"record":{', `"record":{${JSON.stringify(key)}:"x",`));
-    expect(dryRun.status === 200 || isCleanError(dryRun.status, dryRun.body, dryRun.text)).toBe(true);
-    const trigger = await post('/rules/patch-linux-host/trigger', `{${JSON.stringify(key)}:{"polluted":"yes"},"table":"change_request","sys_id":"${'a'.repeat(32)}"}`);
-    expect(isCleanError(trigger.status, trigger.body, trigger.text)).toBe(true);
-  });
+  it.each(STRINGS.map((s) => [s.id, s] as const))(
+    '%s as trigger table and sys_id: refused naming both',
+    async (_id, { value }) => {
+      refusedNaming(await post('/rules/patch-linux-host/trigger', JSON.stringify({ table: value, sys_id: value })), [
+        'table',
+        'sys_id',
+      ]);
+    },
+  );
+
+  it.each(KEYS.map((k) => [JSON.stringify(k).slice(0, 40), k] as const))(
+    'key %s in dry-run and trigger bodies: refused or inert',
+    async (_id, key) => {
+      const dryRun = await post(
+        '/rules/dry-run',
+        JSON.stringify(change({})).replace('"record":{', `"record":{${JSON.stringify(key)}:"x",`),
+      );
+      expect(dryRun.status === 200 || isCleanError(dryRun.status, dryRun.body, dryRun.text)).toBe(true);
+      const trigger = await post(
+        '/rules/patch-linux-host/trigger',
+        `{${JSON.stringify(key)}:{"polluted":"yes"},"table":"change_request","sys_id":"${'a'.repeat(32)}"}`,
+      );
+      expect(isCleanError(trigger.status, trigger.body, trigger.text)).toBe(true);
+    },
+  );
 });

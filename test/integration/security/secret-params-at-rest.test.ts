@@ -53,28 +53,43 @@ describe.each(ENGINES)('secret params at rest on %s', (engine) => {
 
   it('are stored sealed in the run context, opened only for the step attempt, and shown masked in the shadow audit', async () => {
     const e = buildEngine(t, MAPPING);
-    await e.intake.accept(incidentEvent('a'.repeat(32), { short_description: `please unlock web-01, pw ${PLANTED}` }), 'webhook');
+    await e.intake.accept(
+      incidentEvent('a'.repeat(32), { short_description: `please unlock web-01, pw ${PLANTED}` }),
+      'webhook',
+    );
     await e.dispatch();
 
     const stored = await t.store.db.selectFrom('runs').select('context').executeTakeFirstOrThrow();
     const context = JSON.parse(stored.context);
     expect(context.params).toEqual({ host: 'web-01', pw: expect.stringMatching(/^sb1\./) });
     expect(context.sealedParams).toEqual(['pw']);
-    for (const [table, text] of Object.entries(await rawRows())) expect({ table, clear: text.includes(PLANTED) }).toEqual({ table, clear: false });
-    const shadow = await t.store.db.selectFrom('audit_log').select('detail').where('kind', '=', 'rule.shadow').executeTakeFirstOrThrow();
+    for (const [table, text] of Object.entries(await rawRows()))
+      expect({ table, clear: text.includes(PLANTED) }).toEqual({ table, clear: false });
+    const shadow = await t.store.db
+      .selectFrom('audit_log')
+      .select('detail')
+      .where('kind', '=', 'rule.shadow')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(shadow.detail).wouldRun.params).toEqual({ pw: '[redacted]' });
 
     await e.settle(60_000);
     expect((await e.onlyRun('INCaaaaaaa')).state).toBe('succeeded');
     expect([...e.backend.jobs.values()].map((j) => j.host)).toEqual([`web-01 ${PLANTED}`]);
-    for (const [table, text] of Object.entries(await rawRows())) expect({ table, clear: text.includes(PLANTED) }).toEqual({ table, clear: false });
+    for (const [table, text] of Object.entries(await rawRows()))
+      expect({ table, clear: text.includes(PLANTED) }).toEqual({ table, clear: false });
   });
 });
 
 describe('a dry-run of a rule with secret params', () => {
   it('shows them masked, as params and inside the rendered steps', () => {
     const { ruleSet } = buildRuleSet({ 'incident.yaml': MAPPING }, fakeCatalog);
-    const result = dryRun(ruleSet!, fakeCatalog, 'incident', { short_description: `please unlock web-01, pw ${PLANTED}` }, 'inserted');
+    const result = dryRun(
+      ruleSet!,
+      fakeCatalog,
+      'incident',
+      { short_description: `please unlock web-01, pw ${PLANTED}` },
+      'inserted',
+    );
     expect(result.explain.unlock!.params).toEqual({ pw: '[redacted]', host: 'web-01' });
     expect(result.steps.find((s) => s.rule === 'unlock')!.with).toEqual({ host: 'web-01 [redacted]' });
     expect(JSON.stringify(result)).not.toContain(PLANTED);

@@ -52,7 +52,15 @@ rules:
 const catalog: MappingCatalog = {
   fieldExists: (_t, field) => ['short_description', 'description'].includes(field),
   connectorExists: (c) => c === 'fake',
-  action: (c, a) => (c === 'fake' && a === 'unlock' ? { name: 'unlock', description: 'unlock', params: z.object({ host: z.string(), password: z.string() }), result: z.object({ echo: z.string() }) } : undefined),
+  action: (c, a) =>
+    c === 'fake' && a === 'unlock'
+      ? {
+          name: 'unlock',
+          description: 'unlock',
+          params: z.object({ host: z.string(), password: z.string() }),
+          result: z.object({ echo: z.string() }),
+        }
+      : undefined,
   template: () => undefined,
   withTemplates() {
     return this;
@@ -63,15 +71,31 @@ const catalog: MappingCatalog = {
 const careless: ActionHandler<{ host: string; password: string }, { echo: string }> = {
   async start(params, ctx) {
     ctx.logger.info('unlocking', { host: params.host, pw: params.password, detail: `using ${params.password}` });
-    if (params.host === 'db-02') throw new ConnectorError('fake', 'permanent', 'bad_password', `vault refused password ${params.password} for ${params.host}`);
+    if (params.host === 'db-02')
+      throw new ConnectorError(
+        'fake',
+        'permanent',
+        'bad_password',
+        `vault refused password ${params.password} for ${params.host}`,
+      );
     return { status: 'done', result: { echo: `accepted ${params.password}` } };
   },
 };
 
 const ticket = (sysId: string, host: string): TicketEvent => ({
-  event: 'inserted', table: 'incident', sys_id: sysId, number: `INC${sysId.slice(0, 7)}`, sys_mod_count: 0,
-  sys_updated_on: '2026-11-28 09:00:00', sys_updated_by: 'abel.tuter', changed_fields: [],
-  record: { sys_id: sysId, short_description: `please unlock on ${host}`, description: `the one-time password ${PLANTED} expires at noon` },
+  event: 'inserted',
+  table: 'incident',
+  sys_id: sysId,
+  number: `INC${sysId.slice(0, 7)}`,
+  sys_mod_count: 0,
+  sys_updated_on: '2026-11-28 09:00:00',
+  sys_updated_by: 'abel.tuter',
+  changed_fields: [],
+  record: {
+    sys_id: sysId,
+    short_description: `please unlock on ${host}`,
+    description: `the one-time password ${PLANTED} expires at noon`,
+  },
 });
 
 describe('a param marked secret', () => {
@@ -85,7 +109,16 @@ describe('a param marked secret', () => {
     const logLines: string[] = [];
     const logger = createLogger('debug');
     logger.clear();
-    logger.add(new winston.transports.Stream({ stream: new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } }) }));
+    logger.add(
+      new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk, _enc, done) {
+            logLines.push(String(chunk));
+            done();
+          },
+        }),
+      }),
+    );
 
     const { ruleSet, problems } = buildRuleSet({ 'incident.yaml': MAPPING }, catalog);
     expect(problems).toEqual([]);
@@ -104,11 +137,29 @@ describe('a param marked secret', () => {
     const handler: typeof careless = { start: async (p, ctx) => (received.push(p.password), careless.start(p, ctx)) };
     const metrics = createMetrics();
     const deps = { store: t.store, repos: t.repos, logger, metrics };
-    const connectors = connectorSet({ fake: { descriptor: { classify: () => 'permanent' } as never, runtime: { actions: { unlock: handler }, health: async () => ({ ok: true }) } } });
+    const connectors = connectorSet({
+      fake: {
+        descriptor: { classify: () => 'permanent' } as never,
+        runtime: { actions: { unlock: handler }, health: async () => ({ ok: true }) },
+      },
+    });
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined });
     const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet!, integrationUser: 'snowline' });
-    const worker = createStepWorker({ ...deps, connectors, owner: 'w', leaseMs: 10_000, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
-    const sender = createOutboxSender({ repos: t.repos, target, logger, metrics, owner: 'w', retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+    const worker = createStepWorker({
+      ...deps,
+      connectors,
+      owner: 'w',
+      leaseMs: 10_000,
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const sender = createOutboxSender({
+      repos: t.repos,
+      target,
+      logger,
+      metrics,
+      owner: 'w',
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+    });
 
     await intake.accept(ticket('a'.repeat(32), 'web-01'), 'webhook');
     await intake.accept(ticket('b'.repeat(32), 'db-02'), 'webhook');
@@ -123,18 +174,30 @@ describe('a param marked secret', () => {
     const runs = await t.repos.runs.list({ limit: 10 });
     expect(runs.map((r) => r.state).sort()).toEqual(['failed', 'succeeded']);
     expect(patches).toHaveLength(2);
-    expect(patches.map((p) => p.work_notes).join('\n')).toContain('unlocked web-01 with [redacted]; backend said accepted [redacted]');
+    expect(patches.map((p) => p.work_notes).join('\n')).toContain(
+      'unlocked web-01 with [redacted]; backend said accepted [redacted]',
+    );
 
     const app = createHttpApp({
-      logger, metrics, verifier: createTokenVerifier({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }), bodyLimitBytes: 1024, version: 't',
-      corsOrigins: [], rateLimitPerMinute: 100, webhooks: Router(), readiness: async () => ({ ready: true, checks: {} }),
+      logger,
+      metrics,
+      verifier: createTokenVerifier({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }),
+      bodyLimitBytes: 1024,
+      version: 't',
+      corsOrigins: [],
+      rateLimitPerMinute: 100,
+      webhooks: Router(),
+      readiness: async () => ({ ready: true, checks: {} }),
       routes: apiRoutes(await shippedApiDeps(t)),
     });
     const admin = `Bearer ${issueToken({ secret: 'k'.repeat(32), issuer: 'i', audience: 'a' }, 'auditor-1', ['admin'], 60)}`;
     const api = [
       (await request(app).get(`${API_BASE}/runs`).set('Authorization', admin)).text,
-      ...(await Promise.all(runs.map(async (r) => (await request(app).get(`${API_BASE}/runs/${r.id}`).set('Authorization', admin)).text))),
-      (await request(app).get(`${API_BASE}/audit`).query({ from: '2000-01-01T00:00:00Z' }).set('Authorization', admin)).text,
+      ...(await Promise.all(
+        runs.map(async (r) => (await request(app).get(`${API_BASE}/runs/${r.id}`).set('Authorization', admin)).text),
+      )),
+      (await request(app).get(`${API_BASE}/audit`).query({ from: '2000-01-01T00:00:00Z' }).set('Authorization', admin))
+        .text,
     ];
 
     const channels = {
@@ -142,11 +205,14 @@ describe('a param marked secret', () => {
       workNotes: JSON.stringify(patches),
       audit: JSON.stringify(await t.store.db.selectFrom('audit_log').selectAll().execute()),
       api: api.join('\n'),
-      storedStepErrorsAndResults: JSON.stringify(await t.store.db.selectFrom('steps').select(['result', 'error']).execute()),
+      storedStepErrorsAndResults: JSON.stringify(
+        await t.store.db.selectFrom('steps').select(['result', 'error']).execute(),
+      ),
       outbox: JSON.stringify(await t.store.db.selectFrom('outbox').selectAll().execute()),
     };
     expect(channels.logs).toContain('unlocking'); // the careless log line was written, masked
     expect(channels.api).toContain('vault refused password [redacted] for db-02');
-    for (const [channel, text] of Object.entries(channels)) expect({ channel, leaked: text.includes(PLANTED) }).toEqual({ channel, leaked: false });
+    for (const [channel, text] of Object.entries(channels))
+      expect({ channel, leaked: text.includes(PLANTED) }).toEqual({ channel, leaked: false });
   });
 });

@@ -10,9 +10,21 @@ describe.each(ENGINES)('audit evidence report on %s', (engine) => {
     t = await openTestStore(engine);
     const append = (at: number, kind: string, actor: string, subject: string, detail: Record<string, unknown>) =>
       t.store.db.transaction().execute((trx) => t.repos.audit.append(trx, { kind, actor, subject, detail }, at));
-    await append(T0 - 60 * MIN, 'rule.matched', 'snowline', 'INC0000001', { rule: 'restart-nginx', ruleVersion: 'v1', runId: 'r0' });
-    await append(T0 + 1 * MIN, 'rule.matched', 'snowline', 'INC0000002', { rule: 'restart-nginx', ruleVersion: 'v1', runId: 'r1' });
-    await append(T0 + 2 * MIN, 'rule.matched', 'snowline', 'INC0000003', { rule: 'restart-nginx', ruleVersion: 'v2', runId: 'r2' });
+    await append(T0 - 60 * MIN, 'rule.matched', 'snowline', 'INC0000001', {
+      rule: 'restart-nginx',
+      ruleVersion: 'v1',
+      runId: 'r0',
+    });
+    await append(T0 + 1 * MIN, 'rule.matched', 'snowline', 'INC0000002', {
+      rule: 'restart-nginx',
+      ruleVersion: 'v1',
+      runId: 'r1',
+    });
+    await append(T0 + 2 * MIN, 'rule.matched', 'snowline', 'INC0000003', {
+      rule: 'restart-nginx',
+      ruleVersion: 'v2',
+      runId: 'r2',
+    });
     await append(T0 + 3 * MIN, 'run.failed', 'snowline', 'INC0000003', { runId: 'r2' });
     await append(T0 + 4 * MIN, 'run.retried', 'alice', 'INC0000003', { runId: 'r2' });
     await append(T0 + 5 * MIN, 'credential.stored', 'bob', 'ansible:token', { keyId: 'abc' });
@@ -29,12 +41,23 @@ describe.each(ENGINES)('audit evidence report on %s', (engine) => {
       { rule: 'restart-nginx', version: 'v1', runs: 1, tickets: ['INC0000002'] },
       { rule: 'restart-nginx', version: 'v2', runs: 1, tickets: ['INC0000003'] },
     ]);
-    expect(report.humanDecisions.map((d) => `${d.actor} ${d.kind} ${d.subject}`)).toEqual(['alice run.retried INC0000003', 'bob credential.stored ansible:token']);
+    expect(report.humanDecisions.map((d) => `${d.actor} ${d.kind} ${d.subject}`)).toEqual([
+      'alice run.retried INC0000003',
+      'bob credential.stored ansible:token',
+    ]);
     expect(report.actors.map((a) => a.actor)).toEqual(['alice', 'bob', 'snowline']);
   });
 
   it('writes CSV where ticket text cannot become a spreadsheet formula', async () => {
-    await t.store.db.transaction().execute((trx) => t.repos.audit.append(trx, { kind: 'run.retried', actor: '=HYPERLINK("http://evil")', subject: 'INC0000009', detail: {} }, T0 + 10 * MIN));
+    await t.store.db
+      .transaction()
+      .execute((trx) =>
+        t.repos.audit.append(
+          trx,
+          { kind: 'run.retried', actor: '=HYPERLINK("http://evil")', subject: 'INC0000009', detail: {} },
+          T0 + 10 * MIN,
+        ),
+      );
     const csv = auditCsv(await t.repos.audit.between({ from: T0, to: T0 + 60 * MIN, limit: 100 }));
     expect(csv.split('\n')[0]).toBe('seq,at,kind,actor,subject,detail,hash');
     expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);

@@ -2,19 +2,58 @@ import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import type { Run, Step } from '../../../src/store/run.repository';
 
 const newEvent = (key: string, seqHint = 0) => ({
-  event_key: key, table_name: 'incident', sys_id: 'a'.repeat(32), number: 'INC0010001', mod_count: seqHint, kind: 'inserted',
-  source: 'webhook', payload: '{}', correlation_id: 'c-1', received_at: 1000,
+  event_key: key,
+  table_name: 'incident',
+  sys_id: 'a'.repeat(32),
+  number: 'INC0010001',
+  mod_count: seqHint,
+  kind: 'inserted',
+  source: 'webhook',
+  payload: '{}',
+  correlation_id: 'c-1',
+  received_at: 1000,
 });
 
 const run = (id: string, ticket = 'INC0010001'): Run => ({
-  id, rule_id: 'restart-service-when-down', rule_version: 'v1', table_name: 'incident', sys_id: 'a'.repeat(32), ticket_number: ticket,
-  event_key: `incident:${id}:0`, state: 'running', context: '{}', correlation_id: 'c', created_at: 1000, updated_at: 1000, finished_at: null, concurrency_key: null,
+  id,
+  rule_id: 'restart-service-when-down',
+  rule_version: 'v1',
+  table_name: 'incident',
+  sys_id: 'a'.repeat(32),
+  ticket_number: ticket,
+  event_key: `incident:${id}:0`,
+  state: 'running',
+  context: '{}',
+  correlation_id: 'c',
+  created_at: 1000,
+  updated_at: 1000,
+  finished_at: null,
+  concurrency_key: null,
 });
 
 const step = (id: string, runId: string, idx: number, state = 'pending', nextAt = 1000): Step => ({
-  id, run_id: runId, idx, name: `s${idx}`, connector: 'ansible', action: 'launch_job_template', params: '{}', state, attempt: 0,
-  idempotency_key: `${runId}:s${idx}`, external_ref: null, result: null, error: null, next_at: nextAt, lease_owner: null,
-  lease_until: null, started_at: null, finished_at: null, gates: '[]', waiting_for: null, stage: idx, flow: '{}',
+  id,
+  run_id: runId,
+  idx,
+  name: `s${idx}`,
+  connector: 'ansible',
+  action: 'launch_job_template',
+  params: '{}',
+  state,
+  attempt: 0,
+  idempotency_key: `${runId}:s${idx}`,
+  external_ref: null,
+  result: null,
+  error: null,
+  next_at: nextAt,
+  lease_owner: null,
+  lease_until: null,
+  started_at: null,
+  finished_at: null,
+  gates: '[]',
+  waiting_for: null,
+  stage: idx,
+  flow: '{}',
 });
 
 describe.each(ENGINES)('store on %s', (engine) => {
@@ -42,12 +81,18 @@ describe.each(ENGINES)('store on %s', (engine) => {
 
   it('refuses a second run of one rule for one event', async () => {
     await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0)]));
-    await expect(t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, { ...run('r2'), event_key: 'incident:r1:0' }, []))).rejects.toMatchObject({ code: 'run.exists' });
+    await expect(
+      t.store.db
+        .transaction()
+        .execute((trx) => t.repos.runs.create(trx, { ...run('r2'), event_key: 'incident:r1:0' }, [])),
+    ).rejects.toMatchObject({ code: 'run.exists' });
     expect((await t.repos.runs.list({ ticket: 'INC0010001', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
   });
 
   it('lets only one worker claim a due step, and hands it to another when the lease expires', async () => {
-    await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0), step('s2', 'r1', 1, 'blocked')]));
+    await t.store.db
+      .transaction()
+      .execute((trx) => t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0), step('s2', 'r1', 1, 'blocked')]));
     const a = await t.repos.runs.claimDueSteps('worker-a', 1000, 500, 10);
     const b = await t.repos.runs.claimDueSteps('worker-b', 1100, 500, 10);
     expect(a.map((s) => s.id)).toEqual(['s1']);
@@ -59,14 +104,20 @@ describe.each(ENGINES)('store on %s', (engine) => {
   });
 
   it('does not hand out a step before its next attempt is due', async () => {
-    await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0, 'pending', 5000)]));
+    await t.store.db
+      .transaction()
+      .execute((trx) => t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0, 'pending', 5000)]));
     expect(await t.repos.runs.claimDueSteps('w', 4999, 500, 10)).toEqual([]);
     expect((await t.repos.runs.claimDueSteps('w', 5000, 500, 10)).length).toBe(1);
   });
 
   it('chains audit entries so that an edited or deleted entry is detected', async () => {
     for (const kind of ['event.received', 'rule.matched', 'run.succeeded']) {
-      await t.repos.audit.append(t.store.db, { kind, actor: 'snowline', subject: 'INC0010001', detail: { kind } }, 1000);
+      await t.repos.audit.append(
+        t.store.db,
+        { kind, actor: 'snowline', subject: 'INC0010001', detail: { kind } },
+        1000,
+      );
     }
     expect(await t.repos.audit.verify()).toEqual({ ok: true, entries: 3 });
     await t.store.db.updateTable('audit_log').set({ subject: 'INC0099999' }).where('seq', '=', 2).execute();

@@ -8,7 +8,17 @@ const at = (offsetMin: number) => formatDateTime(NOW + offsetMin * MIN);
 
 function input(change: Partial<GateInput['change']> = {}, rest: Partial<GateInput> = {}): GateInput {
   return {
-    change: { number: 'CHG0030001', type: 'normal', state: '-2', approval: 'approved', start_date: at(-1), end_date: at(60), requested_by: 'req1', cmdb_ci: 'ci1', ...change },
+    change: {
+      number: 'CHG0030001',
+      type: 'normal',
+      state: '-2',
+      approval: 'approved',
+      start_date: at(-1),
+      end_date: at(60),
+      requested_by: 'req1',
+      cmdb_ci: 'ci1',
+      ...change,
+    },
     approvals: [{ approver: 'cab1', state: 'approved' }],
     freezes: [],
     running: [],
@@ -29,7 +39,9 @@ describe('change gates (servicenow-reference §3.4)', () => {
   it('waits (rechecking) for a change still in Authorize with approval requested', () => {
     const verdict = evaluateChangeGates(input({ state: '-3', approval: 'requested' }));
     expect(verdict).toMatchObject({ kind: 'wait', untilMs: NOW + 3000, approved: false });
-    expect(verdict.kind === 'wait' && verdict.reason).toContain('waiting for approval (state Authorize, approval requested)');
+    expect(verdict.kind === 'wait' && verdict.reason).toContain(
+      'waiting for approval (state Authorize, approval requested)',
+    );
   });
 
   it('does not accept approved while the state is still Authorize', () => {
@@ -37,8 +49,13 @@ describe('change gates (servicenow-reference §3.4)', () => {
   });
 
   it('refuses a rejected approval, on the change or on an approval record', () => {
-    expect(evaluateChangeGates(input({ state: '-5', approval: 'rejected' }))).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('rejected') });
-    expect(evaluateChangeGates(input({}, { approvals: [{ approver: 'cab1', state: 'rejected' }] })).kind).toBe('refuse');
+    expect(evaluateChangeGates(input({ state: '-5', approval: 'rejected' }))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringContaining('rejected'),
+    });
+    expect(evaluateChangeGates(input({}, { approvals: [{ approver: 'cab1', state: 'rejected' }] })).kind).toBe(
+      'refuse',
+    );
   });
 
   it('stops a waiting run whose approval was withdrawn after it had been cleared', () => {
@@ -53,12 +70,20 @@ describe('change gates (servicenow-reference §3.4)', () => {
 
   it('refuses after the end of the window, before the first step and before a later one', () => {
     const ended = { start_date: at(-120), end_date: at(-60) };
-    expect(evaluateChangeGates(input(ended))).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('not starting the implementation') });
-    expect(evaluateChangeGates(input({ ...ended, state: '-1' }, { phase: 'next_step' }))).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('not starting another step') });
+    expect(evaluateChangeGates(input(ended))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringContaining('not starting the implementation'),
+    });
+    expect(evaluateChangeGates(input({ ...ended, state: '-1' }, { phase: 'next_step' }))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringContaining('not starting another step'),
+    });
   });
 
   it('refuses an expired window even before approval, so nobody waits for nothing', () => {
-    expect(evaluateChangeGates(input({ state: '-3', approval: 'requested', start_date: at(-120), end_date: at(-60) })).kind).toBe('refuse');
+    expect(
+      evaluateChangeGates(input({ state: '-3', approval: 'requested', start_date: at(-120), end_date: at(-60) })).kind,
+    ).toBe('refuse');
   });
 
   it('requires a planned window on normal changes, not on standard or emergency ones', () => {
@@ -78,18 +103,38 @@ describe('change gates (servicenow-reference §3.4)', () => {
   });
 
   it('ignores a cancelled approval record of the requester', () => {
-    expect(evaluateChangeGates(input({ requested_by: 'cab1' }, { approvals: [{ approver: 'cab1', state: 'cancelled' }, { approver: 'cab2', state: 'approved' }] })).kind).toBe('pass');
+    expect(
+      evaluateChangeGates(
+        input(
+          { requested_by: 'cab1' },
+          {
+            approvals: [
+              { approver: 'cab1', state: 'cancelled' },
+              { approver: 'cab2', state: 'approved' },
+            ],
+          },
+        ),
+      ).kind,
+    ).toBe('pass');
   });
 
   describe('freezes', () => {
-    const freeze = (startMin: number, endMin: number) => [{ name: 'Year-end', startMs: NOW + startMin * MIN, endMs: NOW + endMin * MIN }];
+    const freeze = (startMin: number, endMin: number) => [
+      { name: 'Year-end', startMs: NOW + startMin * MIN, endMs: NOW + endMin * MIN },
+    ];
 
     it('refuses a normal change when the freeze outlasts its window', () => {
-      expect(evaluateChangeGates(input({}, { freezes: freeze(-10, 120) }))).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('Year-end') });
+      expect(evaluateChangeGates(input({}, { freezes: freeze(-10, 120) }))).toMatchObject({
+        kind: 'refuse',
+        reason: expect.stringContaining('Year-end'),
+      });
     });
 
     it('makes a normal change wait for a freeze that ends inside its window', () => {
-      expect(evaluateChangeGates(input({}, { freezes: freeze(-10, 20) }))).toMatchObject({ kind: 'wait', untilMs: NOW + 20 * MIN });
+      expect(evaluateChangeGates(input({}, { freezes: freeze(-10, 20) }))).toMatchObject({
+        kind: 'wait',
+        untilMs: NOW + 20 * MIN,
+      });
     });
 
     it('lets an emergency change pass and marks it for the audit', () => {
@@ -104,11 +149,17 @@ describe('change gates (servicenow-reference §3.4)', () => {
   });
 
   describe('conflicts (§3.7)', () => {
-    const other = (cmdbCi: string, startMin: number, endMin: number) => [{ number: 'CHG0030009', cmdbCi, start_date: at(startMin), end_date: at(endMin) }];
+    const other = (cmdbCi: string, startMin: number, endMin: number) => [
+      { number: 'CHG0030009', cmdbCi, start_date: at(startMin), end_date: at(endMin) },
+    ];
 
     it('waits while another change runs on the same CI in an overlapping window', () => {
       const verdict = evaluateChangeGates(input({}, { running: other('ci1', 0, 30) }));
-      expect(verdict).toMatchObject({ kind: 'wait', untilMs: NOW + 3000, reason: expect.stringContaining('CHG0030009') });
+      expect(verdict).toMatchObject({
+        kind: 'wait',
+        untilMs: NOW + 3000,
+        reason: expect.stringContaining('CHG0030009'),
+      });
     });
 
     it('runs beside a change on another CI or in a separate window', () => {
@@ -127,6 +178,9 @@ describe('change gates (servicenow-reference §3.4)', () => {
   });
 
   it('says which date is malformed', () => {
-    expect(evaluateChangeGates(input({ start_date: '2026-06-32 00:00:00' }))).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('start_date "2026-06-32 00:00:00"') });
+    expect(evaluateChangeGates(input({ start_date: '2026-06-32 00:00:00' }))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringContaining('start_date "2026-06-32 00:00:00"'),
+    });
   });
 });

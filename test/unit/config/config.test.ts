@@ -16,7 +16,15 @@ describe('configuration', () => {
   });
 
   it('lets environment variables override the file', () => {
-    const config = loadConfig({ file, env: { PORT: '9090', DATABASE_URL: 'postgres://db/snowline', SNOWLINE_POLL_SECONDS: '2', SNOWLINE_SANDBOX_WEBHOOKS: 'false' } });
+    const config = loadConfig({
+      file,
+      env: {
+        PORT: '9090',
+        DATABASE_URL: 'postgres://db/snowline',
+        SNOWLINE_POLL_SECONDS: '2',
+        SNOWLINE_SANDBOX_WEBHOOKS: 'false',
+      },
+    });
     expect(config.server.port).toBe(9090);
     expect(config.store.postgresUrl).toBe('postgres://db/snowline');
     expect(config.servicenow.pollSeconds).toBe(2);
@@ -29,11 +37,17 @@ describe('configuration', () => {
       'server.port: expected an integer, got "eighty" (from env PORT)',
       'sandbox.webhooks: expected true or false, got "maybe" (from env SNOWLINE_SANDBOX_WEBHOOKS)',
     ]);
-    expect(problems({ SERVICENOW_URL: 'not a url' })).toEqual([expect.stringMatching(/^servicenow\.url: .*got "not a url"$/)]);
+    expect(problems({ SERVICENOW_URL: 'not a url' })).toEqual([
+      expect.stringMatching(/^servicenow\.url: .*got "not a url"$/),
+    ]);
   });
 
   it('refuses the sandbox secrets when a real instance is configured, without printing them', () => {
-    const lines = problems({ SERVICENOW_URL: 'https://acme.service-now.com', SERVICENOW_USER: 'svc', SERVICENOW_PASSWORD: 'pw' });
+    const lines = problems({
+      SERVICENOW_URL: 'https://acme.service-now.com',
+      SERVICENOW_USER: 'svc',
+      SERVICENOW_PASSWORD: 'pw',
+    });
     expect(lines).toEqual([
       'security.webhookSecret: expected a real secret for a connected instance, got the sandbox default',
       'security.jwtSecret: expected a real secret for a connected instance, got the sandbox default',
@@ -47,7 +61,12 @@ describe('configuration', () => {
   });
 
   it('never shows a secret value in a problem line', () => {
-    const lines = problems({ SERVICENOW_URL: 'https://acme.service-now.com', SNOWLINE_WEBHOOK_SECRET: 'w'.repeat(40), SNOWLINE_JWT_SECRET: 'j'.repeat(40), PORT: '-5' });
+    const lines = problems({
+      SERVICENOW_URL: 'https://acme.service-now.com',
+      SNOWLINE_WEBHOOK_SECRET: 'w'.repeat(40),
+      SNOWLINE_JWT_SECRET: 'j'.repeat(40),
+      PORT: '-5',
+    });
     expect(lines).toEqual([expect.stringMatching(/^server\.port: .*got -5$/)]);
   });
 });

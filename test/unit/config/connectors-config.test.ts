@@ -23,13 +23,33 @@ describe('connectors configuration', () => {
   });
 
   it('reads an http endpoint with its secret from the environment', () => {
-    const file = withSection(['  http:', '    endpoints:', '      fw:', '        baseUrl: https://fw.example.com/api', '        auth: { type: bearer, token: "env:FW_TOKEN" }'].join('\n'));
+    const file = withSection(
+      [
+        '  http:',
+        '    endpoints:',
+        '      fw:',
+        '        baseUrl: https://fw.example.com/api',
+        '        auth: { type: bearer, token: "env:FW_TOKEN" }',
+      ].join('\n'),
+    );
     const config = loadConfig({ file, env: { FW_TOKEN: 't-1' } });
-    expect(config.connectors.http?.endpoints.fw).toMatchObject({ baseUrl: 'https://fw.example.com/api', auth: { type: 'bearer', token: 't-1' }, idempotencyHeader: 'Idempotency-Key' });
+    expect(config.connectors.http?.endpoints.fw).toMatchObject({
+      baseUrl: 'https://fw.example.com/api',
+      auth: { type: 'bearer', token: 't-1' },
+      idempotencyHeader: 'Idempotency-Key',
+    });
   });
 
   it('stops start-up naming the field of a bad connector section', () => {
-    const file = withSection(['  ansible_local:', '    inventory: /etc/ansible/hosts', '    playbooks:', '      restart:', '        file: ../outside.yml'].join('\n'));
+    const file = withSection(
+      [
+        '  ansible_local:',
+        '    inventory: /etc/ansible/hosts',
+        '    playbooks:',
+        '      restart:',
+        '        file: ../outside.yml',
+      ].join('\n'),
+    );
     let lines: string[] = [];
     try {
       loadConfig({ file, env: {} });
@@ -37,6 +57,12 @@ describe('connectors configuration', () => {
       if (err instanceof ConfigError) lines = err.lines;
     }
     expect(lines.some((l) => l.startsWith('connectors.ansible_local.playbookDir'))).toBe(true);
-    expect(lines.some((l) => l.startsWith('connectors.ansible_local.playbooks.restart.file') && l.includes('must be a path inside playbookDir'))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.startsWith('connectors.ansible_local.playbooks.restart.file') &&
+          l.includes('must be a path inside playbookDir'),
+      ),
+    ).toBe(true);
   });
 });

@@ -20,7 +20,12 @@ function withPrivilege(section: string[]): string {
 
 describe('privilege configuration', () => {
   it('has no providers by default', () => {
-    expect(loadConfig({ file: 'config/default.yaml', env: {} }).privilege).toEqual({ leaseSeconds: 900, releaseSweepSeconds: 30, providers: {}, credentials: {} });
+    expect(loadConfig({ file: 'config/default.yaml', env: {} }).privilege).toEqual({
+      leaseSeconds: 900,
+      releaseSweepSeconds: 30,
+      providers: {},
+      credentials: {},
+    });
   });
 
   it('reads providers with their secrets from the environment and the credentials that use them', () => {
@@ -61,7 +66,10 @@ describe('privilege configuration', () => {
   });
 
   it('never prints a provider token it refuses', () => {
-    const file = withPrivilege(['  providers:', '    vault: { type: vault, url: "https://vault.example.com:8200", token: 12 }']);
+    const file = withPrivilege([
+      '  providers:',
+      '    vault: { type: vault, url: "https://vault.example.com:8200", token: 12 }',
+    ]);
     expect(problemsOf(file)).toEqual(['privilege.providers.vault.token: expected string, got (a secret, not shown)']);
   });
 });

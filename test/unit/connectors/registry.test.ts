@@ -16,7 +16,14 @@ describe('connector registry', () => {
         expect(typeof spec.result.safeParse).toBe('function');
       }
     }
-    expect(Object.keys(connectors.servicenow!.actions).sort()).toEqual(['add_work_note', 'attach_file', 'create_change_task', 'create_incident', 'create_or_link_problem', 'update_record']);
+    expect(Object.keys(connectors.servicenow!.actions).sort()).toEqual([
+      'add_work_note',
+      'attach_file',
+      'create_change_task',
+      'create_incident',
+      'create_or_link_problem',
+      'update_record',
+    ]);
     expect(Object.keys(connectors.ansible!.actions)).toEqual(['launch_job_template', 'launch_workflow_job_template']);
   });
 

@@ -84,8 +84,12 @@ describe('date functions in queries', () => {
   });
 
   it('gs.minutesAgoStart / gs.hoursAgoStart move with ctx.now', () => {
-    expect(matches('sys_updated_on>=javascript:gs.minutesAgoStart(15)', { sys_updated_on: '2025-03-12 10:15:00' }, at)).toBe(true);
-    expect(matches('sys_updated_on>=javascript:gs.hoursAgoStart(1)', { sys_updated_on: '2025-03-12 08:59:59' }, at)).toBe(false);
+    expect(
+      matches('sys_updated_on>=javascript:gs.minutesAgoStart(15)', { sys_updated_on: '2025-03-12 10:15:00' }, at),
+    ).toBe(true);
+    expect(
+      matches('sys_updated_on>=javascript:gs.hoursAgoStart(1)', { sys_updated_on: '2025-03-12 08:59:59' }, at),
+    ).toBe(false);
   });
 
   it('last week, as the UI writes it with ON', () => {

@@ -1,11 +1,19 @@
-import { compileQuery, evaluateQuery, explainQuery, parseEncodedQuery, type FieldReader } from '../../../src/rules/encoded-query';
+import {
+  compileQuery,
+  evaluateQuery,
+  explainQuery,
+  parseEncodedQuery,
+  type FieldReader,
+} from '../../../src/rules/encoded-query';
 import { matches, recordOf } from './record';
 
 const parse = (text: string) => parseEncodedQuery(text).query;
 
 describe('evaluateQuery: precedence (§2.1, §2.4)', () => {
   const bits = (a: boolean, b: boolean, c: boolean) => ({ a: a ? '1' : '0', b: b ? '1' : '0', c: c ? '1' : '0' });
-  const cases = [false, true].flatMap((a) => [false, true].flatMap((b) => [false, true].map((c) => [a, b, c] as const)));
+  const cases = [false, true].flatMap((a) =>
+    [false, true].flatMap((b) => [false, true].map((c) => [a, b, c] as const)),
+  );
 
   it.each(cases)('§2.1 a^b^ORc = a AND (b OR c) for a=%s b=%s c=%s', (a, b, c) => {
     expect(matches('a=1^b=1^ORc=1', bits(a, b, c))).toBe(a && (b || c));
@@ -29,8 +37,12 @@ describe('evaluateQuery: precedence (§2.1, §2.4)', () => {
   });
 
   it('§2.4 caller_id=javascript:gs.getUserID() is the context user', () => {
-    expect(matches('caller_id=javascript:gs.getUserID()^active=true', { caller_id: 'u1', active: 'true' }, { userId: 'u1' })).toBe(true);
-    expect(matches('caller_id=javascript:gs.getUserID()^active=true', { caller_id: 'u2', active: 'true' }, { userId: 'u1' })).toBe(false);
+    expect(
+      matches('caller_id=javascript:gs.getUserID()^active=true', { caller_id: 'u1', active: 'true' }, { userId: 'u1' }),
+    ).toBe(true);
+    expect(
+      matches('caller_id=javascript:gs.getUserID()^active=true', { caller_id: 'u2', active: 'true' }, { userId: 'u1' }),
+    ).toBe(false);
   });
 
   it('§2.4 ISEMPTY^NQISNOTEMPTY matches either group', () => {
@@ -80,7 +92,9 @@ describe('evaluateQuery: invalid terms (§1.2)', () => {
 
   it('§2.2 an unsupported javascript: value is dropped, never run', () => {
     expect(matches('caller_id=javascript:process.exit(1)^active=true', { caller_id: 'x', ...record })).toBe(true);
-    expect(matches('assignment_groupINjavascript:getMyGroups()^active=false', { assignment_group: 'x', ...record })).toBe(false);
+    expect(
+      matches('assignment_groupINjavascript:getMyGroups()^active=false', { assignment_group: 'x', ...record }),
+    ).toBe(false);
   });
 
   it('§1.2 unusable values are dropped: BETWEEN without @, malformed RELATIVE, bad date function', () => {
@@ -105,7 +119,11 @@ describe('compileQuery', () => {
     const matchesRecord = compileQuery(query);
     const record = recordOf({ state: '6', sys_updated_on: '2025-03-12 08:00:00' });
     const previous = recordOf({ state: '2' });
-    for (const ctx of [{ now: new Date('2025-03-12T10:00:00Z'), previous }, { now: new Date('2025-03-13T10:00:00Z'), previous }, {}]) {
+    for (const ctx of [
+      { now: new Date('2025-03-12T10:00:00Z'), previous },
+      { now: new Date('2025-03-13T10:00:00Z'), previous },
+      {},
+    ]) {
       expect(matchesRecord(record, ctx)).toBe(evaluateQuery(query, record, ctx));
     }
     expect(matchesRecord(record, { now: new Date('2025-03-12T10:00:00Z'), previous })).toBe(true);
@@ -113,9 +131,14 @@ describe('compileQuery', () => {
   });
 
   it('takes the user, hierarchy and invalid-term policy once', () => {
-    const matchesRecord = compileQuery(parse('caller_id=javascript:gs.getUserID()^no_such_field=1'), { userId: 'u1', invalidTerms: 'no-match' });
+    const matchesRecord = compileQuery(parse('caller_id=javascript:gs.getUserID()^no_such_field=1'), {
+      userId: 'u1',
+      invalidTerms: 'no-match',
+    });
     expect(matchesRecord(recordOf({ caller_id: 'u1' }))).toBe(false);
-    expect(compileQuery(parse('caller_id=javascript:gs.getUserID()'), { userId: 'u1' })(recordOf({ caller_id: 'u1' }))).toBe(true);
+    expect(
+      compileQuery(parse('caller_id=javascript:gs.getUserID()'), { userId: 'u1' })(recordOf({ caller_id: 'u1' })),
+    ).toBe(true);
   });
 
   it('uses the current time when the call gives none', () => {
@@ -139,7 +162,11 @@ describe('explainQuery', () => {
 
   it('reports no failures when the query matched', () => {
     const result = explainQuery(parse('active=false^NQactive=true^bad_field=1'), recordOf({ active: 'true' }));
-    expect(result).toEqual({ matched: true, failedTerms: [], droppedTerms: [expect.objectContaining({ raw: 'bad_field=1' })] });
+    expect(result).toEqual({
+      matched: true,
+      failedTerms: [],
+      droppedTerms: [expect.objectContaining({ raw: 'bad_field=1' })],
+    });
   });
 
   it('reports terms dropped for an unusable value', () => {
@@ -149,7 +176,9 @@ describe('explainQuery', () => {
   });
 
   it("§1.2 does not match with dropped terms under invalidTerms: 'no-match'", () => {
-    const result = explainQuery(parse('active=true^bad_field=1'), recordOf({ active: 'true' }), { invalidTerms: 'no-match' });
+    const result = explainQuery(parse('active=true^bad_field=1'), recordOf({ active: 'true' }), {
+      invalidTerms: 'no-match',
+    });
     expect(result.matched).toBe(false);
     expect(terms(result.droppedTerms)).toEqual(['bad_field=1']);
   });

@@ -67,8 +67,12 @@ describe('§2.2 > >= < <=', () => {
   });
 
   it('compares with a date function evaluated at ctx.now', () => {
-    expect(matches('sys_updated_on>=javascript:gs.daysAgoStart(1)', { sys_updated_on: '2025-03-11 00:00:00' }, { now })).toBe(true);
-    expect(matches('sys_updated_on>=javascript:gs.daysAgoStart(1)', { sys_updated_on: '2025-03-10 23:59:59' }, { now })).toBe(false);
+    expect(
+      matches('sys_updated_on>=javascript:gs.daysAgoStart(1)', { sys_updated_on: '2025-03-11 00:00:00' }, { now }),
+    ).toBe(true);
+    expect(
+      matches('sys_updated_on>=javascript:gs.daysAgoStart(1)', { sys_updated_on: '2025-03-10 23:59:59' }, { now }),
+    ).toBe(false);
   });
 });
 
@@ -154,7 +158,8 @@ describe('§2.2 BETWEEN', () => {
   });
 
   it('§2.2 takes the pysnow dateGenerate bounds', () => {
-    const query = 'testBETWEENjavascript:gs.dateGenerate("1970-01-01 00:00:00")@javascript:gs.dateGenerate("1970-01-02 00:00:00")';
+    const query =
+      'testBETWEENjavascript:gs.dateGenerate("1970-01-01 00:00:00")@javascript:gs.dateGenerate("1970-01-02 00:00:00")';
     expect(matches(query, { test: '1970-01-01 12:00:00' })).toBe(true);
     expect(matches(query, { test: '1970-01-02 00:00:01' })).toBe(false);
   });
@@ -216,7 +221,9 @@ describe('§2.2 DYNAMIC', () => {
   });
 
   it('§1.2 other options and "Me" without a user are dropped', () => {
-    expect(matches('caller_idDYNAMICffffffffffffffffffffffffffffffff^active=true', { caller_id: 'u1', active: 'true' })).toBe(true);
+    expect(
+      matches('caller_idDYNAMICffffffffffffffffffffffffffffffff^active=true', { caller_id: 'u1', active: 'true' }),
+    ).toBe(true);
     const query = parseEncodedQuery('caller_idDYNAMIC90d1921e5f510100a9ad2572f2b477fe^active=false').query;
     expect(evaluateQuery(query, recordOf({ caller_id: 'u1', active: 'true' }))).toBe(false);
   });
@@ -239,7 +246,8 @@ describe('§2.2 ON and NOTON', () => {
   });
 
   it("reads the UI's fixed-date form with dateGenerate(date, 'start'|'end')", () => {
-    const query = "opened_atON2025-01-15@javascript:gs.dateGenerate('2025-01-15','start')@javascript:gs.dateGenerate('2025-01-15','end')";
+    const query =
+      "opened_atON2025-01-15@javascript:gs.dateGenerate('2025-01-15','start')@javascript:gs.dateGenerate('2025-01-15','end')";
     expect(matches(query, { opened_at: '2025-01-15 23:59:59' })).toBe(true);
     expect(matches(query, { opened_at: '2025-01-16 00:00:00' })).toBe(false);
   });
@@ -247,8 +255,12 @@ describe('§2.2 ON and NOTON', () => {
 
 describe('§2.2 RELATIVEGT, RELATIVELT, RELATIVEGE, RELATIVELE, RELATIVEEE', () => {
   it('§2.2 RELATIVEGT@hour@ago@1: after one hour ago', () => {
-    expect(matches('sys_updated_onRELATIVEGT@hour@ago@1', { sys_updated_on: '2025-03-12 09:30:01' }, { now })).toBe(true);
-    expect(matches('sys_updated_onRELATIVEGT@hour@ago@1', { sys_updated_on: '2025-03-12 09:30:00' }, { now })).toBe(false);
+    expect(matches('sys_updated_onRELATIVEGT@hour@ago@1', { sys_updated_on: '2025-03-12 09:30:01' }, { now })).toBe(
+      true,
+    );
+    expect(matches('sys_updated_onRELATIVEGT@hour@ago@1', { sys_updated_on: '2025-03-12 09:30:00' }, { now })).toBe(
+      false,
+    );
   });
 
   it('RELATIVELT@day@ahead@2: before two days from now', () => {
@@ -268,7 +280,13 @@ describe('§2.2 RELATIVEGT, RELATIVELT, RELATIVEGE, RELATIVELE, RELATIVEEE', () 
   });
 
   it('§1.2 an unknown unit makes the term invalid (dropped)', () => {
-    expect(matches('opened_atRELATIVEGT@fortnight@ago@1^active=false', { opened_at: '2025-03-12 00:00:00', active: 'true' }, { now })).toBe(false);
+    expect(
+      matches(
+        'opened_atRELATIVEGT@fortnight@ago@1^active=false',
+        { opened_at: '2025-03-12 00:00:00', active: 'true' },
+        { now },
+      ),
+    ).toBe(false);
     expect(matches('opened_atRELATIVEGT@fortnight@ago@1', { opened_at: '2025-03-12 00:00:00' }, { now })).toBe(true);
   });
 });
@@ -325,11 +343,13 @@ describe('§2.2 INSTANCEOF', () => {
 });
 
 describe('§2.2 operators that need the instance', () => {
-  it.each(['managerIN_HIERARCHYh1@u1', 'managerIN_HIERARCHY_DYNAMICh1', 'sys_tagsDOESNOTHAVEt1', 'sys_tagsEXCLUDINGt1'])(
-    '§1.2 %s is dropped',
-    (term) => {
-      expect(matches(`${term}^active=false`, { manager: 'u', sys_tags: '', active: 'true' })).toBe(false);
-      expect(matches(term, { manager: 'u', sys_tags: '' })).toBe(true);
-    },
-  );
+  it.each([
+    'managerIN_HIERARCHYh1@u1',
+    'managerIN_HIERARCHY_DYNAMICh1',
+    'sys_tagsDOESNOTHAVEt1',
+    'sys_tagsEXCLUDINGt1',
+  ])('§1.2 %s is dropped', (term) => {
+    expect(matches(`${term}^active=false`, { manager: 'u', sys_tags: '', active: 'true' })).toBe(false);
+    expect(matches(term, { manager: 'u', sys_tags: '' })).toBe(true);
+  });
 });

@@ -60,7 +60,11 @@ describe('parseEncodedQuery: separators (§2.1)', () => {
     const { query, problems } = parseEncodedQuery(text);
     expect(shape(query)).toEqual([[['active = true'], ['priority = 1']]]);
     expect(problems).toEqual([
-      { offset: 11, text: '^RLQUERYtask_sla.task,>=1^stage=breached^ENDRLQUERY', message: 'related-list queries (^RLQUERY) are not supported' },
+      {
+        offset: 11,
+        text: '^RLQUERYtask_sla.task,>=1^stage=breached^ENDRLQUERY',
+        message: 'related-list queries (^RLQUERY) are not supported',
+      },
     ]);
   });
 
@@ -114,7 +118,10 @@ describe('parseEncodedQuery: operators (§2.2)', () => {
   });
 
   it('§2.2 the field name ends where the lowercase column name ends; dot-walks are part of it', () => {
-    expect(termsOf(parseClean('caller_id.department.name=IT'))[0]).toMatchObject({ field: 'caller_id.department.name', value: 'IT' });
+    expect(termsOf(parseClean('caller_id.department.name=IT'))[0]).toMatchObject({
+      field: 'caller_id.department.name',
+      value: 'IT',
+    });
   });
 
   it('§2.2 operators without a value reject one', () => {
@@ -162,8 +169,12 @@ describe('parseEncodedQuery: values (§2.3)', () => {
   });
 
   it('§2.3 a ^ followed by a keyword or a lowercase name always separates', () => {
-    expect(shape(parseClean('short_descriptionLIKEx^ORpriority=1'))).toEqual([[['short_description LIKE x', 'priority = 1']]]);
-    expect(shape(parseClean('short_descriptionLIKEx^state=1'))).toEqual([[['short_description LIKE x'], ['state = 1']]]);
+    expect(shape(parseClean('short_descriptionLIKEx^ORpriority=1'))).toEqual([
+      [['short_description LIKE x', 'priority = 1']],
+    ]);
+    expect(shape(parseClean('short_descriptionLIKEx^state=1'))).toEqual([
+      [['short_description LIKE x'], ['state = 1']],
+    ]);
     expect(parseEncodedQuery('short_descriptionLIKEa^b').problems).toEqual([
       { offset: 23, text: 'b', message: 'expected an operator after field b' },
     ]);

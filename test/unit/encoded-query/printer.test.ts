@@ -1,5 +1,11 @@
 import { ValidationError } from '../../../src/errors';
-import { parseEncodedQuery, printEncodedQuery, type EncodedQuery, type Operator, type Term } from '../../../src/rules/encoded-query';
+import {
+  parseEncodedQuery,
+  printEncodedQuery,
+  type EncodedQuery,
+  type Operator,
+  type Term,
+} from '../../../src/rules/encoded-query';
 
 function term(field: string, operator: Operator, value = ''): Term {
   return { field, operator, value, raw: '', offset: 0 };
@@ -34,9 +40,17 @@ describe('printEncodedQuery', () => {
   });
 
   it('§2.1 writes ORDERBY without a leading ^ when there are no conditions', () => {
-    expect(printEncodedQuery(query([[]], [{ field: 'number', descending: false }, { field: 'priority', descending: true }]))).toBe(
-      'ORDERBYnumber^ORDERBYDESCpriority',
-    );
+    expect(
+      printEncodedQuery(
+        query(
+          [[]],
+          [
+            { field: 'number', descending: false },
+            { field: 'priority', descending: true },
+          ],
+        ),
+      ),
+    ).toBe('ORDERBYnumber^ORDERBYDESCpriority');
   });
 
   it('§2.1 keeps empty groups, so that the union still matches everything', () => {

@@ -16,26 +16,54 @@ import { recordOf } from './record';
 const operators = Object.keys(OPERATORS) as Operator[];
 const tokens = Object.values(OPERATORS).flatMap((spec) => spec.tokens);
 const separators = ['^', '^OR', '^NQ', '^EQ', '^ORDERBY', '^ORDERBYDESC', '^RLQUERY', '^ENDRLQUERY', 'ORDERBY'];
-const pieces = ['a', 'state', 'caller_id.email', '_x', 'Z', '1', '2025-01-01 00:00:00', ',', '@', ' ', 'é', '😀', 'javascript:gs.daysAgoStart(1)'];
+const pieces = [
+  'a',
+  'state',
+  'caller_id.email',
+  '_x',
+  'Z',
+  '1',
+  '2025-01-01 00:00:00',
+  ',',
+  '@',
+  ' ',
+  'é',
+  '😀',
+  'javascript:gs.daysAgoStart(1)',
+];
 
 /** Text made of the grammar's own tokens, where the parser's decisions are made. */
-const tokenSoup = fc.array(fc.constantFrom(...tokens, ...separators, ...pieces), { maxLength: 25 }).map((parts) => parts.join(''));
+const tokenSoup = fc
+  .array(fc.constantFrom(...tokens, ...separators, ...pieces), { maxLength: 25 })
+  .map((parts) => parts.join(''));
 
 const field = fc.stringMatching(/^[a-z_][a-z0-9_.]{0,10}$/);
 const value = fc.string({ unit: fc.constantFrom(...tokens, ...separators, ...pieces, 'x', 'Y'), maxLength: 6 });
 
 const term: fc.Arbitrary<Term> = fc
   .record({ field, operator: fc.constantFrom(...operators), value })
-  .map(({ field, operator, value }) => ({ field, operator, value: OPERATORS[operator].takesValue ? value : '', raw: '', offset: 0 }));
+  .map(({ field, operator, value }) => ({
+    field,
+    operator,
+    value: OPERATORS[operator].takesValue ? value : '',
+    raw: '',
+    offset: 0,
+  }));
 
 /** Queries in the parser's normal form: at least one group, no empty clauses. */
 const query: fc.Arbitrary<EncodedQuery> = fc.record({
-  groups: fc.array(fc.array(fc.array(term, { minLength: 1, maxLength: 3 }), { maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+  groups: fc.array(fc.array(fc.array(term, { minLength: 1, maxLength: 3 }), { maxLength: 3 }), {
+    minLength: 1,
+    maxLength: 3,
+  }),
   orderBy: fc.array(fc.record({ field, descending: fc.boolean() }), { maxLength: 2 }),
 });
 
 function withoutSource(q: EncodedQuery): unknown {
-  return { ...q, groups: q.groups.map((g) => g.map((c) => c.map(({ field, operator, value }) => ({ field, operator, value })))) };
+  return {
+    ...q,
+    groups: q.groups.map((g) => g.map((c) => c.map(({ field, operator, value }) => ({ field, operator, value })))),
+  };
 }
 
 /** print, or undefined when the query cannot be written (which must be a ValidationError). */
@@ -85,7 +113,9 @@ describe('properties', () => {
   });
 
   it('compileQuery, evaluateQuery and explainQuery agree, and never throw', () => {
-    const cell = fc.option(fc.constantFrom('', '1', '2', '10', 'x', 'a^b', '2025-03-12 10:00:00', '2025-03-11'), { nil: undefined });
+    const cell = fc.option(fc.constantFrom('', '1', '2', '10', 'x', 'a^b', '2025-03-12 10:00:00', '2025-03-11'), {
+      nil: undefined,
+    });
     const fields = fc.dictionary(fc.constantFrom('a', 'state', 'caller_id.email', '_x', 'x1'), cell);
     const ctx = fc.record({
       invalidTerms: fc.constantFrom('drop' as const, 'no-match' as const),
@@ -94,7 +124,9 @@ describe('properties', () => {
     fc.assert(
       fc.property(tokenSoup, fields, fields, ctx, (source, current, before, context) => {
         const { query: parsed } = parseEncodedQuery(source);
-        const record = recordOf(Object.fromEntries(Object.entries(current).filter(([, v]) => v !== undefined)) as Record<string, string>);
+        const record = recordOf(
+          Object.fromEntries(Object.entries(current).filter(([, v]) => v !== undefined)) as Record<string, string>,
+        );
         const run = { now: new Date('2025-03-12T10:30:00Z'), previous: recordOf(before as Record<string, string>) };
         const expected = evaluateQuery(parsed, record, { ...context, ...run });
         expect(compileQuery(parsed, context)(record, run)).toBe(expected);

@@ -1,4 +1,10 @@
-import { evaluateQuery, parseEncodedQuery, type EvaluationContext, type FieldReader, type FieldValue } from '../../../src/rules/encoded-query';
+import {
+  evaluateQuery,
+  parseEncodedQuery,
+  type EvaluationContext,
+  type FieldReader,
+  type FieldValue,
+} from '../../../src/rules/encoded-query';
 
 /** A record whose fields are exactly those given; any other path does not exist on the table. */
 export function recordOf(fields: Record<string, string | FieldValue>): FieldReader {

@@ -1,7 +1,11 @@
 import { outputAttachment, safeFileName, stepOutput, tailWithin } from '../../../src/engine/job-output';
 import { writebackSchema } from '../../../src/rules/mapping.schema';
 
-const step = (state: string, result: unknown, error: string | null = null) => ({ state, result: result === null ? null : JSON.stringify(result), error });
+const step = (state: string, result: unknown, error: string | null = null) => ({
+  state,
+  result: result === null ? null : JSON.stringify(result),
+  error,
+});
 
 describe('a step output as a file for the ticket', () => {
   it('is the job output a controller or playbook step kept', () => {
@@ -42,6 +46,8 @@ describe('a step output as a file for the ticket', () => {
   it('a rule cannot ask for a file name that is a path', () => {
     const parsed = writebackSchema.safeParse({ attach_output: { step: 'restart', file_name: '../restart.log' } });
     expect(parsed.success).toBe(false);
-    expect(writebackSchema.parse({ attach_output: { step: 'restart' } }).attach_output?.file_name).toBe('job-output.txt');
+    expect(writebackSchema.parse({ attach_output: { step: 'restart' } }).attach_output?.file_name).toBe(
+      'job-output.txt',
+    );
   });
 });

@@ -7,7 +7,11 @@ describe('scheduled jobs', () => {
     let leading = false;
     const leadership: Leadership = { isLeader: () => leading, stop: async () => undefined };
     const runs: number[] = [];
-    const scheduled = scheduleLeaderJobs([{ name: 'probe', cron: everySeconds(1), run: async () => void runs.push(Date.now()) }], leadership, silentLogger());
+    const scheduled = scheduleLeaderJobs(
+      [{ name: 'probe', cron: everySeconds(1), run: async () => void runs.push(Date.now()) }],
+      leadership,
+      silentLogger(),
+    );
     try {
       await new Promise((r) => setTimeout(r, 2200));
       expect(runs).toHaveLength(0);
@@ -21,7 +25,20 @@ describe('scheduled jobs', () => {
 
   it('keeps running after a job fails', async () => {
     let calls = 0;
-    const scheduled = scheduleLeaderJobs([{ name: 'flaky', cron: everySeconds(1), run: async () => { calls += 1; throw new Error('backend down'); } }], { isLeader: () => true, stop: async () => undefined }, silentLogger());
+    const scheduled = scheduleLeaderJobs(
+      [
+        {
+          name: 'flaky',
+          cron: everySeconds(1),
+          run: async () => {
+            calls += 1;
+            throw new Error('backend down');
+          },
+        },
+      ],
+      { isLeader: () => true, stop: async () => undefined },
+      silentLogger(),
+    );
     try {
       await new Promise((r) => setTimeout(r, 3200));
       expect(calls).toBeGreaterThanOrEqual(2);

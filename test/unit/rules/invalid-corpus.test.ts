@@ -6,7 +6,9 @@ import { loadRuleSet } from '../../../src/rules/load-rule-set';
 import { formatProblem } from '../../../src/rules/validation-problem';
 
 const corpus = 'test/fixtures/mappings/invalid';
-const cases = readdirSync(corpus, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const cases = readdirSync(corpus, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 
 describe('the invalid mapping corpus', () => {
   it('has cases', () => {

@@ -14,7 +14,9 @@ const highRiskOf = (file: string, content: string) => {
 
 describe('which proposed changes need a second person', () => {
   it('names a changed high-risk rule, and only it, not the unchanged rules of the same file', () => {
-    expect(highRiskOf('problem.yaml', problem.replace('priority: 110', 'priority: 120'))).toEqual(['revoke-access-of-compromised-account']);
+    expect(highRiskOf('problem.yaml', problem.replace('priority: 110', 'priority: 120'))).toEqual([
+      'revoke-access-of-compromised-account',
+    ]);
   });
 
   it('needs nobody for a change to other rules of a file that also holds a high-risk rule', () => {
@@ -22,7 +24,9 @@ describe('which proposed changes need a second person', () => {
   });
 
   it('counts lowering a high-risk rule to medium as a high-risk change (no way around four eyes)', () => {
-    expect(highRiskOf('problem.yaml', problem.replace('risk: high', 'risk: medium'))).toEqual(['revoke-access-of-compromised-account']);
+    expect(highRiskOf('problem.yaml', problem.replace('risk: high', 'risk: medium'))).toEqual([
+      'revoke-access-of-compromised-account',
+    ]);
   });
 
   it('needs nobody to remove a high-risk rule: removing automation runs nothing', () => {
@@ -36,6 +40,11 @@ describe('which proposed changes need a second person', () => {
   it('reports problems with file:line:col positions instead of a version', () => {
     const review = reviewProposal(running, 'incident.yaml', 'table: incident\nrules:\n  - id: Not_Kebab\n', catalog);
     expect(review.ok).toBe(false);
-    if (!review.ok) expect(review.problems[0]).toMatchObject({ file: 'incident.yaml', line: expect.any(Number), col: expect.any(Number) });
+    if (!review.ok)
+      expect(review.problems[0]).toMatchObject({
+        file: 'incident.yaml',
+        line: expect.any(Number),
+        col: expect.any(Number),
+      });
   });
 });

@@ -5,15 +5,42 @@ import type { AuditRow } from '../../../src/store/schema';
 const T0 = Date.UTC(2026, 10, 30, 8, 0, 0);
 const MIN = 60_000;
 let seq = 0;
-const entry = (minute: number, kind: string, subject: string, detail: Record<string, unknown>, actor = 'snowline'): AuditRow =>
-  ({ seq: ++seq, at: T0 + minute * MIN, kind, actor, subject, detail: JSON.stringify(detail), prev_hash: '', hash: '' });
+const entry = (
+  minute: number,
+  kind: string,
+  subject: string,
+  detail: Record<string, unknown>,
+  actor = 'snowline',
+): AuditRow => ({
+  seq: ++seq,
+  at: T0 + minute * MIN,
+  kind,
+  actor,
+  subject,
+  detail: JSON.stringify(detail),
+  prev_hash: '',
+  hash: '',
+});
 
 const rows = [
   // Entries of a run that started before the period belong to the earlier report.
   entry(3, 'run.succeeded', 'INC0000001', { runId: 'earlier' }),
   entry(5, 'rule.matched', 'CHG0000001', { rule: 'patch-linux-host', ruleVersion: 'v7', runId: 'c1' }),
-  entry(6, 'change.gate.passed', 'CHG0000001', { runId: 'c1', type: 'normal', marks: [], approval: 'approved', approvers: [], window: { start: '2026-11-30 08:00:00', end: '2026-11-30 10:00:00' }, freezesChecked: 1, requestedBy: 'beth' }),
-  entry(6, 'check.passed', 'CHG0000001', { runId: 'c1', step: 'patch', verdicts: [{ check: 'security scan passed', met: true, why: 'step security_scan: scan_result is passed' }] }),
+  entry(6, 'change.gate.passed', 'CHG0000001', {
+    runId: 'c1',
+    type: 'normal',
+    marks: [],
+    approval: 'approved',
+    approvers: [],
+    window: { start: '2026-11-30 08:00:00', end: '2026-11-30 10:00:00' },
+    freezesChecked: 1,
+    requestedBy: 'beth',
+  }),
+  entry(6, 'check.passed', 'CHG0000001', {
+    runId: 'c1',
+    step: 'patch',
+    verdicts: [{ check: 'security scan passed', met: true, why: 'step security_scan: scan_result is passed' }],
+  }),
   entry(7, 'step.failed', 'CHG0000001', { runId: 'c1', step: 'patch' }),
   entry(7, 'change.rollback.started', 'CHG0000001', { runId: 'c1', rollbackRunId: 'rb1', failedStep: 'patch' }),
   entry(8, 'step.skipped', 'CHG0000001', { runId: 'rb1', step: 'roll_back', reason: '=cmd|" /c calc"!A1' }, 'carol'),
@@ -28,16 +55,39 @@ describe('the compliance report', () => {
   const report = buildComplianceReport(rows, { from: T0, to: T0 + 60 * MIN }, altered, T0 + 61 * MIN);
 
   it('reports the change with its rollback and the override made on the rollback run, and only runs started in the period', () => {
-    expect(report.changes).toEqual([expect.objectContaining({
-      change: 'CHG0000001', decision: 'executed', ruleVersion: 'v7', outcome: 'closed unsuccessful (run failed)', rollback: 'run rb1: succeeded',
-      freezeCheck: 'passed: no freeze in effect (1 freezes and blackout spans checked)', milestoneChecks: ['patch: security scan passed met (step security_scan: scan_result is passed)'], sodCheck: 'passed: the requester (beth) is not an approver',
-      overrides: [{ at: new Date(T0 + 8 * MIN).toISOString(), actor: 'carol', action: 'step.skipped', detail: '{"step":"roll_back","reason":"=cmd|\\" /c calc\\"!A1"}' }],
-    })]);
-    expect(report.automations).toEqual([expect.objectContaining({ ticket: 'INC0000002', outcome: 'unfinished at the end of the period', durationSeconds: null })]);
+    expect(report.changes).toEqual([
+      expect.objectContaining({
+        change: 'CHG0000001',
+        decision: 'executed',
+        ruleVersion: 'v7',
+        outcome: 'closed unsuccessful (run failed)',
+        rollback: 'run rb1: succeeded',
+        freezeCheck: 'passed: no freeze in effect (1 freezes and blackout spans checked)',
+        milestoneChecks: ['patch: security scan passed met (step security_scan: scan_result is passed)'],
+        sodCheck: 'passed: the requester (beth) is not an approver',
+        overrides: [
+          {
+            at: new Date(T0 + 8 * MIN).toISOString(),
+            actor: 'carol',
+            action: 'step.skipped',
+            detail: '{"step":"roll_back","reason":"=cmd|\\" /c calc\\"!A1"}',
+          },
+        ],
+      }),
+    ]);
+    expect(report.automations).toEqual([
+      expect.objectContaining({
+        ticket: 'INC0000002',
+        outcome: 'unfinished at the end of the period',
+        durationSeconds: null,
+      }),
+    ]);
   });
 
   it('says loudly in every format when the journal does not verify', () => {
-    expect(complianceHtml(report)).toContain('<span class="altered">ALTERED at entry 5: its content was altered (4 entries verified before it)</span>');
+    expect(complianceHtml(report)).toContain(
+      '<span class="altered">ALTERED at entry 5: its content was altered (4 entries verified before it)</span>',
+    );
     expect(complianceCsv(report).split('\n')[1]).toContain('audit chain ALTERED at entry 5');
   });
 });

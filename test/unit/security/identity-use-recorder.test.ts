@@ -22,7 +22,12 @@ describe('the identity-use recorder', () => {
     record({ subject: 'bob', roles: ['viewer'] }, 'runs:read');
     advance(30_000);
     record(alice, 'runs:read');
-    expect(writes.map((w) => `${w.subject} ${w.permission} ${w.at}`)).toEqual(['alice runs:read 1000000', 'alice runs:retry 1030000', 'bob runs:read 1030000', 'alice runs:read 1060000']);
+    expect(writes.map((w) => `${w.subject} ${w.permission} ${w.at}`)).toEqual([
+      'alice runs:read 1000000',
+      'alice runs:retry 1030000',
+      'bob runs:read 1030000',
+      'alice runs:read 1060000',
+    ]);
     expect(writes[0]!.roles).toEqual(['operator']);
   });
 

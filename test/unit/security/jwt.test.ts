@@ -10,7 +10,13 @@ const ec = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
 function signWith(privateKey: KeyObject, algorithm: jwt.Algorithm, claims: object, options: jwt.SignOptions = {}) {
-  return jwt.sign({ roles: [], ...claims }, privateKey, { algorithm, issuer: base.issuer, audience: base.audience, expiresIn: 300, ...options });
+  return jwt.sign({ roles: [], ...claims }, privateKey, {
+    algorithm,
+    issuer: base.issuer,
+    audience: base.audience,
+    expiresIn: 300,
+    ...options,
+  });
 }
 
 describe('token verification', () => {
@@ -18,7 +24,11 @@ describe('token verification', () => {
     const verifier = createTokenVerifier(base);
     const token = issueToken(base, 'ops-script', ['operator'], 60);
     await expect(verifier.verify(token)).resolves.toEqual({ subject: 'ops-script', roles: ['operator'] });
-    const odd = jwt.sign({ roles: ['operator', 'root'] }, base.secret, { subject: 's', issuer: base.issuer, audience: base.audience });
+    const odd = jwt.sign({ roles: ['operator', 'root'] }, base.secret, {
+      subject: 's',
+      issuer: base.issuer,
+      audience: base.audience,
+    });
     await expect(verifier.verify(odd)).resolves.toEqual({ subject: 's', roles: ['operator'] });
   });
 
@@ -30,20 +40,28 @@ describe('token verification', () => {
   ])('refuses an RS256 token with %s', async (_name, override, message) => {
     const keys = rsa();
     const verifier = createTokenVerifier({ ...base, publicKey: pem(keys.publicKey), clockSkewSeconds: 30 });
-    await expect(verifier.verify(signWith(keys.privateKey, 'RS256', { sub: 'a' }, override as jwt.SignOptions))).rejects.toThrow(message);
+    await expect(
+      verifier.verify(signWith(keys.privateKey, 'RS256', { sub: 'a' }, override as jwt.SignOptions)),
+    ).rejects.toThrow(message);
   });
 
   it('tolerates expiry inside the clock skew', async () => {
     const keys = rsa();
     const verifier = createTokenVerifier({ ...base, publicKey: pem(keys.publicKey), clockSkewSeconds: 30 });
-    await expect(verifier.verify(signWith(keys.privateKey, 'RS256', { sub: 'a', roles: ['viewer'] }, { expiresIn: -10 }))).resolves.toEqual({ subject: 'a', roles: ['viewer'] });
+    await expect(
+      verifier.verify(signWith(keys.privateKey, 'RS256', { sub: 'a', roles: ['viewer'] }, { expiresIn: -10 })),
+    ).resolves.toEqual({ subject: 'a', roles: ['viewer'] });
   });
 
   it('verifies ES256 with a configured public key and refuses a key it was not given', async () => {
     const keys = ec();
     const verifier = createTokenVerifier({ ...base, publicKey: pem(keys.publicKey) });
-    await expect(verifier.verify(signWith(keys.privateKey, 'ES256', { sub: 'idp-user', roles: ['auditor'] }))).resolves.toEqual({ subject: 'idp-user', roles: ['auditor'] });
-    await expect(verifier.verify(signWith(ec().privateKey, 'ES256', { sub: 'x' }))).rejects.toThrow(/invalid signature/);
+    await expect(
+      verifier.verify(signWith(keys.privateKey, 'ES256', { sub: 'idp-user', roles: ['auditor'] })),
+    ).resolves.toEqual({ subject: 'idp-user', roles: ['auditor'] });
+    await expect(verifier.verify(signWith(ec().privateKey, 'ES256', { sub: 'x' }))).rejects.toThrow(
+      /invalid signature/,
+    );
   });
 
   it('refuses HS256 "signed" with the public key (algorithm confusion) and alg none', async () => {
@@ -52,19 +70,32 @@ describe('token verification', () => {
     const verifier = createTokenVerifier({ ...base, publicKey });
     const confused = signWith(Buffer.from(publicKey) as unknown as KeyObject, 'HS256', { sub: 'x', roles: ['admin'] });
     await expect(verifier.verify(confused)).rejects.toThrow(/invalid signature/);
-    const none = jwt.sign({ sub: 'x', roles: ['admin'] }, '', { algorithm: 'none', issuer: base.issuer, audience: base.audience });
+    const none = jwt.sign({ sub: 'x', roles: ['admin'] }, '', {
+      algorithm: 'none',
+      issuer: base.issuer,
+      audience: base.audience,
+    });
     await expect(verifier.verify(none)).rejects.toThrow(/algorithm none is not accepted/);
   });
 
   it('refuses RS256 when no public key or JWKS is configured', async () => {
-    await expect(createTokenVerifier(base).verify(signWith(rsa().privateKey, 'RS256', { sub: 'x' }))).rejects.toThrow(/need security.jwtPublicKey or security.jwksUrl/);
+    await expect(createTokenVerifier(base).verify(signWith(rsa().privateKey, 'RS256', { sub: 'x' }))).rejects.toThrow(
+      /need security.jwtPublicKey or security.jwksUrl/,
+    );
   });
 
   it('maps identity-provider groups to roles, ignoring unmapped groups and prototype keys', async () => {
     const keys = rsa();
-    const options: VerifierOptions = { ...base, publicKey: pem(keys.publicKey), groupRoles: { 'sn-ops': ['operator'], 'grc-auditors': ['auditor', 'viewer'] } };
+    const options: VerifierOptions = {
+      ...base,
+      publicKey: pem(keys.publicKey),
+      groupRoles: { 'sn-ops': ['operator'], 'grc-auditors': ['auditor', 'viewer'] },
+    };
     const verifier = createTokenVerifier(options);
-    const token = signWith(keys.privateKey, 'RS256', { sub: 'alice', groups: ['sn-ops', 'grc-auditors', 'everyone', '__proto__', 'constructor'] });
+    const token = signWith(keys.privateKey, 'RS256', {
+      sub: 'alice',
+      groups: ['sn-ops', 'grc-auditors', 'everyone', '__proto__', 'constructor'],
+    });
     const identity = await verifier.verify(token);
     expect(identity.roles.sort()).toEqual(['auditor', 'operator', 'viewer']);
   });
@@ -78,7 +109,12 @@ describe('JWKS (identity provider keys, cached and rotated)', () => {
   beforeAll(async () => {
     server = createServer((_req, res) => {
       fetches++;
-      const keys = published.map(({ kid, key }) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }));
+      const keys = published.map(({ kid, key }) => ({
+        ...key.export({ format: 'jwk' }),
+        kid,
+        use: 'sig',
+        alg: 'RS256',
+      }));
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys }));
     });
@@ -95,18 +131,26 @@ describe('JWKS (identity provider keys, cached and rotated)', () => {
     const verifier = createTokenVerifier({ ...base, jwksUrl });
 
     for (let i = 0; i < 3; i++) {
-      await expect(verifier.verify(signWith(first.privateKey, 'RS256', { sub: 'a', roles: ['viewer'] }, { keyid: 'k1' }))).resolves.toMatchObject({ subject: 'a' });
+      await expect(
+        verifier.verify(signWith(first.privateKey, 'RS256', { sub: 'a', roles: ['viewer'] }, { keyid: 'k1' })),
+      ).resolves.toMatchObject({ subject: 'a' });
     }
     expect(fetches).toBe(1);
 
     // The provider rotates: k2 is published, k1 withdrawn. A token under k2 triggers one refetch.
     published = [{ kid: 'k2', key: second.publicKey }];
-    await expect(verifier.verify(signWith(second.privateKey, 'RS256', { sub: 'b', roles: ['operator'] }, { keyid: 'k2' }))).resolves.toEqual({ subject: 'b', roles: ['operator'] });
+    await expect(
+      verifier.verify(signWith(second.privateKey, 'RS256', { sub: 'b', roles: ['operator'] }, { keyid: 'k2' })),
+    ).resolves.toEqual({ subject: 'b', roles: ['operator'] });
     expect(fetches).toBe(2);
 
     // A token claiming k2 but signed with another key is refused.
-    await expect(verifier.verify(signWith(first.privateKey, 'RS256', { sub: 'c' }, { keyid: 'k2' }))).rejects.toThrow(/invalid signature/);
+    await expect(verifier.verify(signWith(first.privateKey, 'RS256', { sub: 'c' }, { keyid: 'k2' }))).rejects.toThrow(
+      /invalid signature/,
+    );
     // A kid the provider never published is refused with the reason.
-    await expect(verifier.verify(signWith(first.privateKey, 'RS256', { sub: 'c' }, { keyid: 'nope' }))).rejects.toThrow(/no signing key for kid "nope"/);
+    await expect(verifier.verify(signWith(first.privateKey, 'RS256', { sub: 'c' }, { keyid: 'nope' }))).rejects.toThrow(
+      /no signing key for kid "nope"/,
+    );
   });
 });

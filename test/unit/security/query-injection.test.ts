@@ -19,17 +19,25 @@ describe('encoded-query values built from ticket text', () => {
   ];
 
   it.each(hostile)('refuses %j with servicenow.bad_query_value', (text) => {
-    expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value', retryable: false }));
+    expect(() => queryValue(text)).toThrow(
+      expect.objectContaining({ code: 'servicenow.bad_query_value', retryable: false }),
+    );
   });
 
-  it.each(hostileStrings('/nonexistent/sentinel').map((h) => [h.id, h.value] as const))('hostile corpus %s: refused when it holds ^ or a line break, else one condition with exactly that value', (_id, text) => {
-    if (text.includes('^') || /[\r\n]/.test(text)) {
-      expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value' }));
-      return;
-    }
-    const terms = termsOf(parseEncodedQuery(`short_description=${queryValue(text)}^active=true`).query);
-    expect(terms.map((t) => [t.field, t.value])).toEqual([['short_description', text], ['active', 'true']]);
-  });
+  it.each(hostileStrings('/nonexistent/sentinel').map((h) => [h.id, h.value] as const))(
+    'hostile corpus %s: refused when it holds ^ or a line break, else one condition with exactly that value',
+    (_id, text) => {
+      if (text.includes('^') || /[\r\n]/.test(text)) {
+        expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value' }));
+        return;
+      }
+      const terms = termsOf(parseEncodedQuery(`short_description=${queryValue(text)}^active=true`).query);
+      expect(terms.map((t) => [t.field, t.value])).toEqual([
+        ['short_description', text],
+        ['active', 'true'],
+      ]);
+    },
+  );
 
   it('keeps any other text as the value of one single condition', () => {
     fc.assert(
@@ -41,7 +49,12 @@ describe('encoded-query values built from ticket text', () => {
           return text.includes('^') || /[\r\n]/.test(text);
         }
         const terms = termsOf(parseEncodedQuery(`short_description=${value}^active=true`).query);
-        return terms.length === 2 && terms[0]!.field === 'short_description' && terms[0]!.value === text && terms[1]!.field === 'active';
+        return (
+          terms.length === 2 &&
+          terms[0]!.field === 'short_description' &&
+          terms[0]!.value === text &&
+          terms[1]!.field === 'active'
+        );
       }),
       { numRuns: 2000 },
     );

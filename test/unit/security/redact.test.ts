@@ -5,20 +5,26 @@ describe('masking registered secrets', () => {
   it('masks a short secret where it stands alone, however short', () => {
     registerSecret('4711');
     registerSecret('adm');
-    expect(redactText('PIN 4711 accepted; pin=4711, "4711"')).toBe('PIN [redacted] accepted; pin=[redacted], "[redacted]"');
+    expect(redactText('PIN 4711 accepted; pin=4711, "4711"')).toBe(
+      'PIN [redacted] accepted; pin=[redacted], "[redacted]"',
+    );
     expect(redactText('logged in as adm (adm@host)')).toBe('logged in as [redacted] ([redacted]@host)');
   });
 
   it('leaves a short secret inside a longer word or number alone', () => {
     registerSecret('4711');
     registerSecret('adm');
-    expect(redactText('ticket INC0047110, job 47112, administrator adm_ops')).toBe('ticket INC0047110, job 47112, administrator adm_ops');
+    expect(redactText('ticket INC0047110, job 47112, administrator adm_ops')).toBe(
+      'ticket INC0047110, job 47112, administrator adm_ops',
+    );
     expect(maskValues('Zugang für Ädm und adm', ['adm'])).toBe('Zugang für Ädm und [redacted]');
   });
 
   it('masks a secret of six characters or more even inside a longer string', () => {
     registerSecret('s3cr3t-pw');
-    expect(redactText('GET https://svc:s3cr3t-pw@db-01/x and xs3cr3t-pwx')).toBe('GET https://svc:[redacted]@db-01/x and x[redacted]x');
+    expect(redactText('GET https://svc:s3cr3t-pw@db-01/x and xs3cr3t-pwx')).toBe(
+      'GET https://svc:[redacted]@db-01/x and x[redacted]x',
+    );
   });
 
   it('masks secrets with regex characters literally', () => {
@@ -29,8 +35,15 @@ describe('masking registered secrets', () => {
   it('keeps structures valid: a one-character secret masks the scalar it equals and standalone text, not JSON syntax', () => {
     registerSecret('7');
     const masked = maskSecrets({ attempt: 7, results: [{ code: '7', note: 'exit 7 on INC0010007' }], ok: true });
-    expect(masked).toEqual({ attempt: '[redacted]', results: [{ code: '[redacted]', note: 'exit [redacted] on INC0010007' }], ok: true });
-    expect(redact({ message: 'exit 7', password: 'anything' })).toEqual({ message: 'exit [redacted]', password: '[redacted]' });
+    expect(masked).toEqual({
+      attempt: '[redacted]',
+      results: [{ code: '[redacted]', note: 'exit [redacted] on INC0010007' }],
+      ok: true,
+    });
+    expect(redact({ message: 'exit 7', password: 'anything' })).toEqual({
+      message: 'exit [redacted]',
+      password: '[redacted]',
+    });
   });
 
   it('ignores empty values', () => {

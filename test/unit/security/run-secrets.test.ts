@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { RunContext } from '../../../src/engine/run-context';
-import { openSecretParams, paramsForDisplay, resealSecretParams, sealSecretParams } from '../../../src/security/run-secrets';
+import {
+  openSecretParams,
+  paramsForDisplay,
+  resealSecretParams,
+  sealSecretParams,
+} from '../../../src/security/run-secrets';
 import { createSecretBox } from '../../../src/security/secret-box';
 
 const key = () => randomBytes(32).toString('hex');
 const context = (ruleId = 'unlock'): RunContext => ({
-  ticket: {}, rule: { id: ruleId, description: 'd', owner: 'o', risk: 'high', version: 'v1' }, writeback: {},
-  params: { host: 'web-01', pw: 'hunter2', keys: ['k-1', 'k-2'] }, secretParams: ['pw', 'keys'],
+  ticket: {},
+  rule: { id: ruleId, description: 'd', owner: 'o', risk: 'high', version: 'v1' },
+  writeback: {},
+  params: { host: 'web-01', pw: 'hunter2', keys: ['k-1', 'k-2'] },
+  secretParams: ['pw', 'keys'],
 });
 
 describe('secret params sealed in a run context', () => {
@@ -20,7 +28,9 @@ describe('secret params sealed in a run context', () => {
 
   it('do not open under another key, or moved to another rule', () => {
     const sealed = sealSecretParams(context(), createSecretBox({ current: key() }));
-    expect(() => openSecretParams(sealed, createSecretBox({ current: key() }))).toThrow(/neither secrets.key nor in secrets.previousKeys/);
+    expect(() => openSecretParams(sealed, createSecretBox({ current: key() }))).toThrow(
+      /neither secrets.key nor in secrets.previousKeys/,
+    );
     const box = createSecretBox({ current: key() });
     const moved = { ...sealSecretParams(context(), box), rule: context('other-rule').rule };
     expect(() => openSecretParams(moved, box)).toThrow(/does not authenticate/);

@@ -38,7 +38,9 @@ describe('secret box (AES-256-GCM)', () => {
   });
 
   it('refuses a key of the wrong size without echoing it', () => {
-    expect(() => createSecretBox({ current: 'too-short-key-material' })).toThrow(/secrets.key: expected 32 bytes .* got 22 characters/);
+    expect(() => createSecretBox({ current: 'too-short-key-material' })).toThrow(
+      /secrets.key: expected 32 bytes .* got 22 characters/,
+    );
     try {
       createSecretBox({ current: 'too-short-key-material' });
     } catch (err) {

@@ -4,7 +4,12 @@ import { ConnectorError } from '../../../../src/errors';
 import { parseParams } from '../../errors';
 import { playbookVarsProblems } from '../playbook-vars';
 import { LOCAL_CONNECTOR, type LocalPlaybookRunner } from '../runner';
-import { runPlaybookParamsSchema, runPlaybookResultSchema, type RunPlaybookParams, type RunPlaybookResult } from '../schemas';
+import {
+  runPlaybookParamsSchema,
+  runPlaybookResultSchema,
+  type RunPlaybookParams,
+  type RunPlaybookResult,
+} from '../schemas';
 
 /**
  * `ansible_local.run_playbook`: runs a configured playbook with the real ansible-playbook and
@@ -23,19 +28,31 @@ function fail(code: string, message: string, details?: Record<string, unknown>):
   throw new ConnectorError(LOCAL_CONNECTOR, 'permanent', code, message, { details });
 }
 
-export function createRunPlaybookHandler(runner: LocalPlaybookRunner): ActionHandler<RunPlaybookParams, RunPlaybookResult> {
+export function createRunPlaybookHandler(
+  runner: LocalPlaybookRunner,
+): ActionHandler<RunPlaybookParams, RunPlaybookResult> {
   const config = runner.config;
   return {
     async start(input, ctx: ActionContext) {
       const params = parseParams(runPlaybookParamsSchema, input, runPlaybookAction.name);
       const entry = config.playbooks[params.playbook];
-      if (!entry) fail('invalid_params', `playbook: ${JSON.stringify(params.playbook)} is not configured (known: ${Object.keys(config.playbooks).join(', ')})`);
+      if (!entry)
+        fail(
+          'invalid_params',
+          `playbook: ${JSON.stringify(params.playbook)} is not configured (known: ${Object.keys(config.playbooks).join(', ')})`,
+        );
       const problems = playbookVarsProblems(params.vars, entry.vars);
-      if (problems.length > 0) fail('invalid_params', `${LOCAL_CONNECTOR}.run_playbook parameters are invalid: ${problems.join('; ')}`, { problems });
+      if (problems.length > 0)
+        fail('invalid_params', `${LOCAL_CONNECTOR}.run_playbook parameters are invalid: ${problems.join('; ')}`, {
+          problems,
+        });
       if (params.limit !== undefined) {
         const known = await runner.inventoryHosts(ctx.signal);
         const unknown = params.limit.split(',').filter((h) => !known.has(h));
-        if (unknown.length > 0) fail('invalid_params', `limit: ${unknown.map((h) => JSON.stringify(h)).join(', ')} not in the inventory`, { unknownHosts: unknown });
+        if (unknown.length > 0)
+          fail('invalid_params', `limit: ${unknown.map((h) => JSON.stringify(h)).join(', ')} not in the inventory`, {
+            unknownHosts: unknown,
+          });
       }
       const playbookFile = path.resolve(config.playbookDir, entry.file);
       const vars = {
@@ -48,7 +65,10 @@ export function createRunPlaybookHandler(runner: LocalPlaybookRunner): ActionHan
         },
       };
       ctx.logger.info('ansible_local: running playbook', { playbook: params.playbook, limit: params.limit });
-      const run = await runner.run(playbookFile, vars, params.limit, { timeoutMs: entry.timeoutMs, signal: ctx.signal });
+      const run = await runner.run(playbookFile, vars, params.limit, {
+        timeoutMs: entry.timeoutMs,
+        signal: ctx.signal,
+      });
       const result: RunPlaybookResult = {
         playbook: params.playbook,
         exit_code: run.exitCode,
@@ -58,7 +78,10 @@ export function createRunPlaybookHandler(runner: LocalPlaybookRunner): ActionHan
         stdout_tail: run.stdoutTail,
       };
       if (run.exitCode !== 0) {
-        fail('playbook_failed', `playbook ${params.playbook} failed (exit ${run.exitCode}):\n${run.stdoutTail}`, { hosts: run.outcome.hosts, stdoutTail: run.stdoutTail });
+        fail('playbook_failed', `playbook ${params.playbook} failed (exit ${run.exitCode}):\n${run.stdoutTail}`, {
+          hosts: run.outcome.hosts,
+          stdoutTail: run.stdoutTail,
+        });
       }
       return { status: 'done', result };
     },

@@ -5,8 +5,10 @@ import { withOperands, type TestFactory } from './value-test';
 const previousValue = (previous: FieldReader, field: string): string => previous.read(field)?.value ?? '';
 
 /** VALCHANGES: the value differs from the previous record's; false without a previous record. */
-export const valueChanges: TestFactory = ({ field }) => (current, _record, run) =>
-  run?.previous !== undefined && previousValue(run.previous, field) !== current.value;
+export const valueChanges: TestFactory =
+  ({ field }) =>
+  (current, _record, run) =>
+    run?.previous !== undefined && previousValue(run.previous, field) !== current.value;
 
 /** CHANGESFROM x: the value changed, and was x. */
 export const changesFrom: TestFactory = ({ field, value }, ctx) =>
@@ -18,5 +20,10 @@ export const changesFrom: TestFactory = ({ field, value }, ctx) =>
 
 /** CHANGESTO x: the value changed, and is now x. */
 export const changesTo: TestFactory = ({ field, value }, ctx) =>
-  withOperands([value], ctx, ([to]) => (current, _record, run) =>
-    run?.previous !== undefined && previousValue(run.previous, field) !== current.value && current.value === to);
+  withOperands(
+    [value],
+    ctx,
+    ([to]) =>
+      (current, _record, run) =>
+        run?.previous !== undefined && previousValue(run.previous, field) !== current.value && current.value === to,
+  );

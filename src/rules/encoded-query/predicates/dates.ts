@@ -38,7 +38,20 @@ function relative(accept: RelativeTest): TestFactory {
 }
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 
 /** The parts DATEPART can compare [inf: ISO weekdays, Monday = 1], each as a number. */
 const DATE_PARTS: Record<string, { of: (date: Date) => number; names?: string[] }> = {
@@ -79,4 +92,6 @@ export const relativeBefore = relative((time, threshold) => time < threshold);
 export const relativeAtOrAfter = relative((time, threshold) => time >= threshold);
 export const relativeAtOrBefore = relative((time, threshold) => time <= threshold);
 /** RELATIVEEE: within the same unit as the moved instant (the same day, the same hour…) [inf]. */
-export const relativeSame = relative((time, threshold, unit) => startOfUnit(time, unit) === startOfUnit(threshold, unit));
+export const relativeSame = relative(
+  (time, threshold, unit) => startOfUnit(time, unit) === startOfUnit(threshold, unit),
+);

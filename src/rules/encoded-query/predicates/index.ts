@@ -1,6 +1,15 @@
 import type { Operator } from '../ast';
 import { changesFrom, changesTo, valueChanges } from './changes';
-import { datePart, notOn, on, relativeAfter, relativeAtOrAfter, relativeAtOrBefore, relativeBefore, relativeSame } from './dates';
+import {
+  datePart,
+  notOn,
+  on,
+  relativeAfter,
+  relativeAtOrAfter,
+  relativeAtOrBefore,
+  relativeBefore,
+  relativeSame,
+} from './dates';
 import {
   greaterOrEqualField,
   greaterThanField,

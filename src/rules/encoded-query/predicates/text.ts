@@ -21,7 +21,14 @@ function pattern(before: string, after: string, negate: boolean): TestFactory {
 }
 
 function equality(negate: boolean): TestFactory {
-  return (term, ctx) => withOperands([term.value], ctx, ([operand]) => (current) => (current.value === operand) !== negate);
+  return (term, ctx) =>
+    withOperands(
+      [term.value],
+      ctx,
+      ([operand]) =>
+        (current) =>
+          (current.value === operand) !== negate,
+    );
 }
 
 function membership(negate: boolean): TestFactory {

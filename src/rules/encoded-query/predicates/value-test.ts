@@ -6,7 +6,11 @@ import { resolveOperand, type Operand } from '../date-functions';
  * Undefined means the term is dropped for this record (§1.2), e.g. when a second field it
  * compares against does not exist.
  */
-export type ValueTest = (current: FieldValue, record: FieldReader, run: RecordContext | undefined) => boolean | undefined;
+export type ValueTest = (
+  current: FieldValue,
+  record: FieldReader,
+  run: RecordContext | undefined,
+) => boolean | undefined;
 
 /** Builds the test of a term, once per compile; undefined when the value is unusable (the term is dropped, §1.2). */
 export type TestFactory = (term: Term, ctx: CompileContext) => ValueTest | undefined;

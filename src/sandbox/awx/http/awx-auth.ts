@@ -9,13 +9,16 @@ export function requireAwxAuth(account: SandboxAccount, token: string): RequestH
   return (req, res, next) => {
     const header = req.get('Authorization');
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-    const user = bearer !== undefined ? (sameSecret(bearer, token) ? account.user : undefined) : basicAuthUser(header, account);
+    const user =
+      bearer !== undefined ? (sameSecret(bearer, token) ? account.user : undefined) : basicAuthUser(header, account);
     if (user) {
       res.locals.user = user;
       return next();
     }
     res.set('WWW-Authenticate', 'Bearer realm=api authorization_url=/api/o/authorize/');
-    const detail = header ? 'Invalid username/password.' : 'Authentication credentials were not provided. To establish a login session, visit /api/login/.';
+    const detail = header
+      ? 'Invalid username/password.'
+      : 'Authentication credentials were not provided. To establish a login session, visit /api/login/.';
     res.status(401).json({ detail });
   };
 }

@@ -34,7 +34,12 @@ export function awxRouter(deps: AwxRouterDeps): Router {
   });
   // Health probes of controller clients need no credentials, as on AWX.
   router.get('/ping', (_req, res) => {
-    res.json({ ha: false, version: 'sandbox', active_node: 'sandbox', install_uuid: '00000000-0000-0000-0000-000000000000' });
+    res.json({
+      ha: false,
+      version: 'sandbox',
+      active_node: 'sandbox',
+      install_uuid: '00000000-0000-0000-0000-000000000000',
+    });
   });
   router.use(requireAwxAuth(deps.account, deps.token));
   router.use((req, res, next) => {
@@ -44,7 +49,12 @@ export function awxRouter(deps: AwxRouterDeps): Router {
   router.use(express.json({ limit: '10mb', type: ['application/json', '+json'] }));
   // The signed-in user, which clients read as a light authenticated health check.
   router.get('/me', (_req, res) => {
-    res.json({ count: 1, next: null, previous: null, results: [meView(String(res.locals.user), String(res.locals.apiRoot))] });
+    res.json({
+      count: 1,
+      next: null,
+      previous: null,
+      results: [meView(String(res.locals.user), String(res.locals.apiRoot))],
+    });
   });
   router.use('/job_templates', jobTemplatesRouter(deps.controller, deps.baseUrl));
   router.use('/jobs', jobsRouter(deps.controller, deps.now));

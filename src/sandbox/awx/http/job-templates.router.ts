@@ -20,7 +20,10 @@ export function jobTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf
   const router = Router();
   const view = (id: number, root: string) => {
     const template = controller.template(id);
-    const lastJob = controller.listJobs().filter((j) => j.templateId === id).at(-1);
+    const lastJob = controller
+      .listJobs()
+      .filter((j) => j.templateId === id)
+      .at(-1);
     return templateView(template, lastJob, root);
   };
 
@@ -45,7 +48,16 @@ export function jobTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf
     const root = apiRoot(res);
     const { job, ignoredFields } = controller.launch(id, bodyObject(req), String(res.locals.user));
     res.set('Location', `${baseUrl(req)}${root}jobs/${job.id}/`);
-    res.status(201).json({ job: job.id, ignored_fields: ignoredFields, ...jobView(job, controller.template(id), job.labels.map((l) => controller.label(l)), root) });
+    res.status(201).json({
+      job: job.id,
+      ignored_fields: ignoredFields,
+      ...jobView(
+        job,
+        controller.template(id),
+        job.labels.map((l) => controller.label(l)),
+        root,
+      ),
+    });
   });
   return router;
 }

@@ -29,7 +29,13 @@ const JOB_FILTERS: Filterable<JobView> = {
 /** `jobs/…`: list, detail, cancel and stdout (§1.3). */
 export function jobsRouter(controller: AwxController, now: () => number): Router {
   const router = Router();
-  const view = (job: JobRecord, root: string) => jobView(job, controller.template(job.templateId), job.labels.map((l) => controller.label(l)), root);
+  const view = (job: JobRecord, root: string) =>
+    jobView(
+      job,
+      controller.template(job.templateId),
+      job.labels.map((l) => controller.label(l)),
+      root,
+    );
 
   router.get('/', (req, res) => {
     const root = apiRoot(res);

@@ -15,7 +15,14 @@ export function labelsRouter(controller: AwxController): Router {
   const router = Router();
   router.get('/', (req, res) => {
     const root = apiRoot(res);
-    res.json(listPage(controller.listLabels().map((l) => labelView(l, root)), `${root}labels/`, searchOf(req), LABEL_FILTERS));
+    res.json(
+      listPage(
+        controller.listLabels().map((l) => labelView(l, root)),
+        `${root}labels/`,
+        searchOf(req),
+        LABEL_FILTERS,
+      ),
+    );
   });
   router.get('/:id', (req, res) => {
     res.json(labelView(controller.label(idParam(req)), apiRoot(res)));

@@ -32,7 +32,10 @@ const WORKFLOW_JOB_FILTERS: Filterable<WorkflowJobView> = {
 export function workflowTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf): Router {
   const router = Router();
   const view = (id: number, root: string) => {
-    const lastJob = controller.listWorkflowJobs().filter((w) => w.workflowTemplateId === id).at(-1);
+    const lastJob = controller
+      .listWorkflowJobs()
+      .filter((w) => w.workflowTemplateId === id)
+      .at(-1);
     return workflowTemplateView(controller.workflowTemplate(id), lastJob, root);
   };
 
@@ -57,7 +60,11 @@ export function workflowTemplatesRouter(controller: AwxController, baseUrl: Base
     const { workflowJob, ignoredFields } = controller.launchWorkflow(id, bodyObject(req), String(res.locals.user));
     const labels = workflowJob.labels.map((l) => controller.label(l));
     res.set('Location', `${baseUrl(req)}${root}workflow_jobs/${workflowJob.id}/`);
-    res.status(201).json({ workflow_job: workflowJob.id, ignored_fields: ignoredFields, ...workflowJobView(workflowJob, controller.workflowTemplate(id), labels, root) });
+    res.status(201).json({
+      workflow_job: workflowJob.id,
+      ignored_fields: ignoredFields,
+      ...workflowJobView(workflowJob, controller.workflowTemplate(id), labels, root),
+    });
   });
   return router;
 }
@@ -66,7 +73,12 @@ export function workflowTemplatesRouter(controller: AwxController, baseUrl: Base
 export function workflowJobsRouter(controller: AwxController): Router {
   const router = Router();
   const view = (w: WorkflowJobRecord, root: string) =>
-    workflowJobView(w, controller.workflowTemplate(w.workflowTemplateId), w.labels.map((l) => controller.label(l)), root);
+    workflowJobView(
+      w,
+      controller.workflowTemplate(w.workflowTemplateId),
+      w.labels.map((l) => controller.label(l)),
+      root,
+    );
 
   router.get('/', (req, res) => {
     const root = apiRoot(res);
@@ -88,9 +100,21 @@ export function workflowJobsRouter(controller: AwxController): Router {
     const w = controller.workflowJob(idParam(req));
     const workflow = controller.workflowTemplate(w.workflowTemplateId);
     const nodes = w.nodes.map((node, index) =>
-      workflowNodeView(w, workflow, index, controller.template(node.templateId), node.jobId === undefined ? undefined : controller.job(node.jobId), root),
+      workflowNodeView(
+        w,
+        workflow,
+        index,
+        controller.template(node.templateId),
+        node.jobId === undefined ? undefined : controller.job(node.jobId),
+        root,
+      ),
     );
-    res.json(listPage(nodes, `${root}workflow_jobs/${w.id}/workflow_nodes/`, searchOf(req), { id: (n) => n.id, job: (n) => n.job }));
+    res.json(
+      listPage(nodes, `${root}workflow_jobs/${w.id}/workflow_nodes/`, searchOf(req), {
+        id: (n) => n.id,
+        job: (n) => n.job,
+      }),
+    );
   });
   return router;
 }

@@ -13,7 +13,10 @@ export interface OAuthClient {
 
 /** What `/oauth_token.do` answers: a token body (200) or an OAuth-style error. */
 export type TokenAnswer =
-  | { status: 200; body: { access_token: string; refresh_token: string; scope: string; token_type: 'Bearer'; expires_in: number } }
+  | {
+      status: 200;
+      body: { access_token: string; refresh_token: string; scope: string; token_type: 'Bearer'; expires_in: number };
+    }
   | { status: 400 | 401; body: { error: string; error_description: string } };
 
 interface Grant {
@@ -39,12 +42,23 @@ export class OAuthIssuer {
 
   /** Answers one token request from its form fields. */
   token(form: Record<string, string | undefined>): TokenAnswer {
-    if (!form.client_id || !form.client_secret || !sameSecret(form.client_id, this.client.clientId) || !sameSecret(form.client_secret, this.client.clientSecret)) {
+    if (
+      !form.client_id ||
+      !form.client_secret ||
+      !sameSecret(form.client_id, this.client.clientId) ||
+      !sameSecret(form.client_secret, this.client.clientSecret)
+    ) {
       return denied();
     }
     switch (form.grant_type) {
       case 'password':
-        if (!form.username || !form.password || !sameSecret(form.username, this.account.user) || !sameSecret(form.password, this.account.password)) return denied();
+        if (
+          !form.username ||
+          !form.password ||
+          !sameSecret(form.username, this.account.user) ||
+          !sameSecret(form.password, this.account.password)
+        )
+          return denied();
         return this.currentOrNew();
       case 'client_credentials':
         // The token acts as the registry's OAuth Application User: the sandbox account.
@@ -55,7 +69,13 @@ export class OAuthIssuer {
         return this.issue(form.refresh_token!);
       }
       default:
-        return { status: 400, body: { error: 'unsupported_grant_type', error_description: `grant_type ${form.grant_type ?? '(none)'} is not supported` } };
+        return {
+          status: 400,
+          body: {
+            error: 'unsupported_grant_type',
+            error_description: `grant_type ${form.grant_type ?? '(none)'} is not supported`,
+          },
+        };
     }
   }
 
@@ -84,14 +104,27 @@ export class OAuthIssuer {
     const accessToken = newToken();
     const now = this.now();
     this.access.set(accessToken, { user: this.account.user, expiresAtMs: now + this.client.accessTokenSeconds * 1000 });
-    if (!this.refresh.has(refreshToken)) this.refresh.set(refreshToken, { user: this.account.user, expiresAtMs: now + this.client.refreshTokenSeconds * 1000 });
+    if (!this.refresh.has(refreshToken))
+      this.refresh.set(refreshToken, {
+        user: this.account.user,
+        expiresAtMs: now + this.client.refreshTokenSeconds * 1000,
+      });
     this.current = { access: accessToken, refresh: refreshToken };
     // The instance answers one second short of the lifespan (1799 for 1800).
     return this.answer(accessToken, refreshToken, Math.max(0, this.client.accessTokenSeconds - 1));
   }
 
   private answer(access: string, refresh: string, expiresIn: number): TokenAnswer {
-    return { status: 200, body: { access_token: access, refresh_token: refresh, scope: 'useraccount', token_type: 'Bearer', expires_in: expiresIn } };
+    return {
+      status: 200,
+      body: {
+        access_token: access,
+        refresh_token: refresh,
+        scope: 'useraccount',
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+      },
+    };
   }
 }
 

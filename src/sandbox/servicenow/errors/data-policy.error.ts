@@ -6,8 +6,12 @@ import { SnowlineError } from '../../../errors';
  */
 export class DataPolicyError extends SnowlineError {
   constructor(readonly fieldLabels: string[]) {
-    super('servicenow.data_policy', `Data Policy Exception: \n\tThe following fields are mandatory: ${fieldLabels.join(', ')}`, {
-      details: { fields: fieldLabels },
-    });
+    super(
+      'servicenow.data_policy',
+      `Data Policy Exception: \n\tThe following fields are mandatory: ${fieldLabels.join(', ')}`,
+      {
+        details: { fields: fieldLabels },
+      },
+    );
   }
 }

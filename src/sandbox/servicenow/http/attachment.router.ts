@@ -23,7 +23,12 @@ export function attachmentRouter(deps: NowApiDeps): Router {
   });
   router.get('/', (req, res) => {
     const params = paramsOf(deps, req);
-    const rows = findRecords(deps.store, 'sys_attachment', { encodedQuery: params.query, nameValues: {} }, { now: deps.now() });
+    const rows = findRecords(
+      deps.store,
+      'sys_attachment',
+      { encodedQuery: params.query, nameValues: {} },
+      { now: deps.now() },
+    );
     sendPage(deps, req, res, rows, params, show(req));
   });
   router.get('/:sys_id', (req, res) => {
@@ -48,8 +53,17 @@ function uploadOf(req: Request) {
   const tableSysId = search.get('table_sys_id') ?? '';
   const fileName = search.get('file_name') ?? '';
   const contentType = req.get('Content-Type') ?? '';
-  const missing = Object.entries({ table_name: tableName, table_sys_id: tableSysId, file_name: fileName, 'Content-Type': contentType }).filter(([, v]) => !v);
-  if (missing.length > 0) throw new ValidationError('attachment upload', missing.map(([path]) => ({ path, message: 'is required' })));
+  const missing = Object.entries({
+    table_name: tableName,
+    table_sys_id: tableSysId,
+    file_name: fileName,
+    'Content-Type': contentType,
+  }).filter(([, v]) => !v);
+  if (missing.length > 0)
+    throw new ValidationError(
+      'attachment upload',
+      missing.map(([path]) => ({ path, message: 'is required' })),
+    );
   const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   return { tableName, tableSysId, fileName, contentType, bytes };
 }

@@ -11,7 +11,10 @@ const batchSchema = z.object({
   rest_requests: z.array(
     z.object({
       id: z.string().min(1),
-      method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])),
+      method: z
+        .string()
+        .transform((m) => m.toUpperCase())
+        .pipe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])),
       url: z.string().regex(/^\/api\//, 'must be a relative /api/ path'),
       headers: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
       /** Base64 of the item's body. */
@@ -31,7 +34,11 @@ export function batchRouter(): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const parsed = batchSchema.safeParse(req.body);
-    if (!parsed.success) throw new ValidationError('batch request', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!parsed.success)
+      throw new ValidationError(
+        'batch request',
+        parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      );
     const { batch_request_id, rest_requests } = parsed.data;
     const deadline = Date.now() + BATCH_TIME_LIMIT_MS;
     const serviced = [];
@@ -40,7 +47,11 @@ export function batchRouter(): Router {
       if (Date.now() > deadline) unserviced.push(item.id);
       else serviced.push(await runItem(req, item));
     }
-    res.json({ batch_request_id: batch_request_id ?? '', serviced_requests: serviced, unserviced_requests: unserviced });
+    res.json({
+      batch_request_id: batch_request_id ?? '',
+      serviced_requests: serviced,
+      unserviced_requests: unserviced,
+    });
   });
   return router;
 }

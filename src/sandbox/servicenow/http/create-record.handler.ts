@@ -7,7 +7,10 @@ export function createRecord(deps: NowApiDeps): RequestHandler {
   return (req, res) => {
     const table = routeParam(req, 'table');
     const params = paramsOf(deps, req);
-    const row = deps.service.insert(table, bodyRecord(req), { user: requestUser(res.locals), inputDisplayValue: params.inputDisplayValue });
+    const row = deps.service.insert(table, bodyRecord(req), {
+      user: requestUser(res.locals),
+      inputDisplayValue: params.inputDisplayValue,
+    });
     res.set('Location', `${deps.baseUrl(req)}/api/now/table/${table}/${row.sys_id}`);
     sendWritten(res, req, 201, recordResult(deps, req, row, params));
   };

@@ -24,7 +24,8 @@ const BODY_ERRORS: Record<string, { status: number; detail: string }> = {
 export function servicenowErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof InvalidTableError) return sendFailure(res, 400, err.message, null);
-    if (err instanceof NotFoundError) return sendFailure(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
+    if (err instanceof NotFoundError)
+      return sendFailure(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
     if (err instanceof DataPolicyError) return sendFailure(res, 403, 'Operation Failed', err.message);
     // [inf] ServiceNow's wording for unreadable request bodies.
     if (err instanceof ValidationError) return sendFailure(res, 400, 'Exception while reading request', err.message);

@@ -20,9 +20,19 @@ export function identifyReconcileRouter(deps: NowApiDeps): Router {
     (req, res) => {
       const dataSource = typeof req.query.sysparm_data_source === 'string' ? req.query.sysparm_data_source : '';
       // [inf] the wording of a refused data source.
-      if (!choices.has(dataSource)) return sendFailure(res, 400, 'Invalid data source', `sysparm_data_source must be a discovery_source choice (${[...choices].join(', ')})`);
+      if (!choices.has(dataSource))
+        return sendFailure(
+          res,
+          400,
+          'Invalid data source',
+          `sysparm_data_source must be a discovery_source choice (${[...choices].join(', ')})`,
+        );
       try {
-        const result = ire.run((req.body ?? {}) as IrePayload, { dataSource, dryRun, ctx: { user: requestUser(res.locals), inputDisplayValue: false } });
+        const result = ire.run((req.body ?? {}) as IrePayload, {
+          dataSource,
+          dryRun,
+          ctx: { user: requestUser(res.locals), inputDisplayValue: false },
+        });
         res.json({ result });
       } catch (err) {
         if (err instanceof IrePayloadError) return sendFailure(res, 400, 'Invalid payload', err.message);

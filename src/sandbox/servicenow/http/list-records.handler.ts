@@ -16,7 +16,12 @@ export function listRecords(deps: NowApiDeps, version: 'v1' | 'latest'): Request
     deps.service.requireTable(table);
     const params = paramsOf(deps, req);
     const userSysId = userByName(deps.store, requestUser(res.locals))?.sys_id;
-    const rows = findRecords(deps.store, table, { encodedQuery: params.query, nameValues: params.nameValues }, { now: deps.now(), userSysId });
+    const rows = findRecords(
+      deps.store,
+      table,
+      { encodedQuery: params.query, nameValues: params.nameValues },
+      { now: deps.now(), userSysId },
+    );
     if (version === 'v1' && rows.length === 0) throw new NotFoundError('record', table);
     const context = { store: deps.store, baseUrl: deps.baseUrl(req) };
     sendPage(deps, req, res, rows, params, (row) => renderRecord(context, table, row, params.view));

@@ -42,7 +42,14 @@ export function recordResult(deps: NowApiDeps, req: Request, row: RecordValues, 
  * Sends one page of a list: `{"result": [...]}` with `X-Total-Count` of all rows and the `Link`
  * header (§1.3), each row shown by `show`.
  */
-export function sendPage(deps: NowApiDeps, req: Request, res: Response, rows: RecordValues[], params: TableParams, show: (row: RecordValues) => unknown): void {
+export function sendPage(
+  deps: NowApiDeps,
+  req: Request,
+  res: Response,
+  rows: RecordValues[],
+  params: TableParams,
+  show: (row: RecordValues) => unknown,
+): void {
   // [inf] sysparm_no_count: the count is skipped, so no X-Total-Count is sent.
   if (!params.noCount) res.set('X-Total-Count', String(rows.length));
   const links = params.suppressPaginationHeader

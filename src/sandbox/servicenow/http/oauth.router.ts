@@ -10,9 +10,17 @@ export function oauthRouter(issuer: OAuthIssuer): Router {
   router.post('/oauth_token.do', express.urlencoded({ extended: false, limit: '16kb' }), (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (!req.is('application/x-www-form-urlencoded')) {
-      return res.status(400).json({ error: 'invalid_request', error_description: 'the token request must be application/x-www-form-urlencoded' });
+      return res.status(400).json({
+        error: 'invalid_request',
+        error_description: 'the token request must be application/x-www-form-urlencoded',
+      });
     }
-    const form = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+    const form = Object.fromEntries(
+      Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : undefined,
+      ]),
+    );
     const answer = issuer.token(form);
     res.status(answer.status).json(answer.body);
   });

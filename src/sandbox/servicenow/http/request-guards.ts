@@ -42,8 +42,10 @@ function authenticatedUser(req: Request, credentials: InstanceCredentials): stri
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
   if (bearer !== undefined) return credentials.bearerUser(bearer);
   if (header) return basicAuthUser(header, credentials.account);
-  const key = req.get('x-sn-apikey') ?? (typeof req.query['x-sn-apikey'] === 'string' ? req.query['x-sn-apikey'] : undefined);
-  if (key !== undefined && credentials.apiKey) return sameSecret(key, credentials.apiKey) ? credentials.account.user : undefined;
+  const key =
+    req.get('x-sn-apikey') ?? (typeof req.query['x-sn-apikey'] === 'string' ? req.query['x-sn-apikey'] : undefined);
+  if (key !== undefined && credentials.apiKey)
+    return sameSecret(key, credentials.apiKey) ? credentials.account.user : undefined;
   return undefined;
 }
 
@@ -81,7 +83,12 @@ export const requireJson: RequestHandler = (req, res, next) => {
     return sendFailure(res, 406, 'Not Acceptable', 'The sandbox answers application/json only');
   }
   if (hasNonJsonBody(req)) {
-    return sendFailure(res, 415, 'Unsupported Media Type', `Content-Type ${req.get('Content-Type') ?? '(none)'} is not supported; send application/json`);
+    return sendFailure(
+      res,
+      415,
+      'Unsupported Media Type',
+      `Content-Type ${req.get('Content-Type') ?? '(none)'} is not supported; send application/json`,
+    );
   }
   next();
 };

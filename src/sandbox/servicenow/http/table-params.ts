@@ -26,7 +26,14 @@ const paramsSchema = z.object({
     .string()
     .optional()
     .transform((v) => {
-      const fields = [...new Set((v ?? '').split(',').map((f) => f.trim()).filter(Boolean))];
+      const fields = [
+        ...new Set(
+          (v ?? '')
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean),
+        ),
+      ];
       return fields.length > 0 ? fields : undefined;
     }),
   sysparm_limit: count(DEFAULT_LIMIT, 1),
@@ -67,7 +74,11 @@ export function readTableParams(search: URLSearchParams): TableParams {
     nameValues: Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('sysparm_'))),
     limit: p.sysparm_limit,
     offset: p.sysparm_offset,
-    view: { fields: p.sysparm_fields, displayValue: p.sysparm_display_value, excludeReferenceLink: p.sysparm_exclude_reference_link },
+    view: {
+      fields: p.sysparm_fields,
+      displayValue: p.sysparm_display_value,
+      excludeReferenceLink: p.sysparm_exclude_reference_link,
+    },
     suppressPaginationHeader: p.sysparm_suppress_pagination_header,
     noCount: p.sysparm_no_count,
     inputDisplayValue: p.sysparm_input_display_value,

@@ -39,14 +39,26 @@ export class ChangeApprovalRules {
     const id = change.sys_id ?? '';
     const user = change.sys_updated_by ?? 'system';
     if (changed.has('state') && change.state === AUTHORIZE) {
-      const open = new Set(this.approvalsOf(id).filter((a) => a.state === 'requested').map((a) => a.approver));
+      const open = new Set(
+        this.approvalsOf(id)
+          .filter((a) => a.state === 'requested')
+          .map((a) => a.approver),
+      );
       for (const approver of this.approversOf(change)) {
-        if (!open.has(approver)) this.write(user, 'sysapproval_approver', undefined, { approver, sysapproval: id, document_id: id, source_table: 'change_request', state: 'requested' });
+        if (!open.has(approver))
+          this.write(user, 'sysapproval_approver', undefined, {
+            approver,
+            sysapproval: id,
+            document_id: id,
+            source_table: 'change_request',
+            state: 'requested',
+          });
       }
       if (change.approval !== 'requested') this.write(user, 'change_request', id, { approval: 'requested' });
       return;
     }
-    if (changed.has('state') && (change.state === NEW || change.state === ASSESS)) this.settleOpen(id, 'cancelled', user);
+    if (changed.has('state') && (change.state === NEW || change.state === ASSESS))
+      this.settleOpen(id, 'cancelled', user);
     else if (changed.has('approval') && change.approval === 'approved') this.settleOpen(id, 'not_required', user);
   }
 
@@ -63,7 +75,8 @@ export class ChangeApprovalRules {
     }
     const all = this.approvalsOf(changeId);
     const done = all.every((a) => SETTLED.has(a.state ?? '')) && all.some((a) => a.state === 'approved');
-    if (done && change.state === AUTHORIZE) this.write(user, 'change_request', changeId, { approval: 'approved', state: SCHEDULED });
+    if (done && change.state === AUTHORIZE)
+      this.write(user, 'change_request', changeId, { approval: 'approved', state: SCHEDULED });
   }
 
   private approvalsOf(changeId: string): RecordValues[] {
@@ -78,7 +91,8 @@ export class ChangeApprovalRules {
   }
 
   private settleOpen(changeId: string, state: string, user: string): void {
-    for (const a of this.approvalsOf(changeId)) if (a.state === 'requested') this.write(user, 'sysapproval_approver', a.sys_id, { state });
+    for (const a of this.approvalsOf(changeId))
+      if (a.state === 'requested') this.write(user, 'sysapproval_approver', a.sys_id, { state });
   }
 
   private write(user: string, table: string, sysId: string | undefined, values: Record<string, string>): void {

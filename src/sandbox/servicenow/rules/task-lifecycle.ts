@@ -15,7 +15,12 @@ export interface Actor {
  * `closed_by` on closing, `resolved_at`/`resolved_by` on resolving an incident and the legacy
  * `incident_state` mirror (§3.2).
  */
-export function applyTaskLifecycle(table: string, next: Record<string, string>, previous: RecordValues | undefined, actor: Actor): void {
+export function applyTaskLifecycle(
+  table: string,
+  next: Record<string, string>,
+  previous: RecordValues | undefined,
+  actor: Actor,
+): void {
   if (!isInstanceOf(table, 'task')) return;
   if (!previous) {
     next.opened_at ||= actor.on;

@@ -14,7 +14,9 @@ describe('launch prompt refusal', () => {
 
   it('refuses a limit when ask_limit_on_launch is off, naming the prompt to enable', () => {
     const problems = launchProblems(prompts(noLimit), { extra_vars: { a: 1 }, limit: 'web01' });
-    expect(problems).toEqual([expect.objectContaining({ code: 'prompt_disabled', field: 'limit', prompt: 'ask_limit_on_launch' })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'prompt_disabled', field: 'limit', prompt: 'ask_limit_on_launch' }),
+    ]);
     expect(problems[0]!.message).toContain('ask_limit_on_launch');
   });
 
@@ -35,13 +37,22 @@ describe('launch prompt refusal', () => {
 
   it('reports what the template needs to start', () => {
     expect(launchProblems(prompts(survey), {}, ['service_name']).map((p) => p.code)).toEqual(['variables_needed']);
-    expect(launchProblems(prompts({ ...open, passwords_needed_to_start: ['ssh_password'] }), {}).map((p) => p.code)).toEqual(['passwords_needed']);
-    expect(launchProblems(prompts({ ...open, inventory_needed_to_start: true }), {}).map((p) => p.code)).toEqual(['inventory_needed']);
+    expect(
+      launchProblems(prompts({ ...open, passwords_needed_to_start: ['ssh_password'] }), {}).map((p) => p.code),
+    ).toEqual(['passwords_needed']);
+    expect(launchProblems(prompts({ ...open, inventory_needed_to_start: true }), {}).map((p) => p.code)).toEqual([
+      'inventory_needed',
+    ]);
   });
 });
 
 describe('extra_vars Snowline adds', () => {
-  const ctx = { idempotencyKey: 'run-1:restart', runId: 'run-1', stepName: 'restart', ticket: { table: 'incident', sysId: '9d385017c611228701d22104cc95c371', number: 'INC0000003' } };
+  const ctx = {
+    idempotencyKey: 'run-1:restart',
+    runId: 'run-1',
+    stepName: 'restart',
+    ticket: { table: 'incident', sysId: '9d385017c611228701d22104cc95c371', number: 'INC0000003' },
+  };
 
   it('namespaces the idempotency key and ticket, and mirrors Event-Driven Ansible', () => {
     const vars = snowlineExtraVars({ service_name: 'nginx' }, ctx, new Date('2025-03-04T10:12:00Z'));
@@ -52,7 +63,14 @@ describe('extra_vars Snowline adds', () => {
       ansible_eda: {
         ruleset: 'snowline',
         rule: 'restart',
-        event: { ...ticket, meta: { source: { name: 'snowline', type: 'servicenow' }, received_at: '2025-03-04T10:12:00.000Z', uuid: 'run-1:restart' } },
+        event: {
+          ...ticket,
+          meta: {
+            source: { name: 'snowline', type: 'servicenow' },
+            received_at: '2025-03-04T10:12:00.000Z',
+            uuid: 'run-1:restart',
+          },
+        },
       },
     });
   });

@@ -1,9 +1,21 @@
-import { hostsOfInventory, parseCallbackOutput, playbookVarsProblems, unsafeVarsYaml } from '../../../../connectors/ansible/local';
+import {
+  hostsOfInventory,
+  parseCallbackOutput,
+  playbookVarsProblems,
+  unsafeVarsYaml,
+} from '../../../../connectors/ansible/local';
 import { varSpecSchema } from '../../../../connectors/ansible/local/schemas';
 
 describe('unsafeVarsYaml', () => {
   it('tags every string value !unsafe, nested ones too, and leaves numbers, booleans and null alone', () => {
-    const yaml = unsafeVarsYaml({ msg: "{{ lookup('pipe','id') }}", n: 3, ok: true, none: null, list: ['a', 1], nested: { x: '{% raw %}' } });
+    const yaml = unsafeVarsYaml({
+      msg: "{{ lookup('pipe','id') }}",
+      n: 3,
+      ok: true,
+      none: null,
+      list: ['a', 1],
+      nested: { x: '{% raw %}' },
+    });
     expect(yaml).toBe(
       [
         `msg: !unsafe "{{ lookup('pipe','id') }}"`,
@@ -47,20 +59,38 @@ describe('playbookVarsProblems', () => {
       'vars.extra: not a variable this playbook accepts (allowed: service, count, env)',
     ]);
     expect(playbookVarsProblems({}, specs)).toEqual(['vars.service: required']);
-    expect(playbookVarsProblems({ service: 'a'.repeat(11) }, specs)).toEqual(['vars.service: is 11 characters, more than 10']);
-    expect(playbookVarsProblems({ env: 'x\ud800' }, specs)).toEqual(['vars.env: is not well-formed Unicode (it has a lone surrogate)', 'vars.service: required']);
+    expect(playbookVarsProblems({ service: 'a'.repeat(11) }, specs)).toEqual([
+      'vars.service: is 11 characters, more than 10',
+    ]);
+    expect(playbookVarsProblems({ env: 'x\ud800' }, specs)).toEqual([
+      'vars.env: is not well-formed Unicode (it has a lone surrogate)',
+      'vars.service: required',
+    ]);
   });
 });
 
 describe('parseCallbackOutput', () => {
   it('reads per-host stats, messages, failures and set_stats, skipping warnings before the document', () => {
     const stdout = `[WARNING]: something\n${JSON.stringify({
-      plays: [{ tasks: [{ task: { name: 'say' }, hosts: { web01: { msg: 'hi' }, web02: { failed: true, msg: 'boom' } } }] }],
-      stats: { web01: { ok: 1, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 }, web02: { ok: 0, failures: 1 } },
+      plays: [
+        { tasks: [{ task: { name: 'say' }, hosts: { web01: { msg: 'hi' }, web02: { failed: true, msg: 'boom' } } }] },
+      ],
+      stats: {
+        web01: { ok: 1, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 },
+        web02: { ok: 0, failures: 1 },
+      },
       global_custom_stats: { a: 1 },
     })}`;
     const out = parseCallbackOutput(stdout)!;
-    expect(out.hosts.web02).toEqual({ ok: 0, changed: 0, failures: 1, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 });
+    expect(out.hosts.web02).toEqual({
+      ok: 0,
+      changed: 0,
+      failures: 1,
+      unreachable: 0,
+      skipped: 0,
+      rescued: 0,
+      ignored: 0,
+    });
     expect(out.messages).toEqual([
       { task: 'say', host: 'web01', msg: 'hi' },
       { task: 'say', host: 'web02', msg: 'boom' },
@@ -75,6 +105,10 @@ describe('parseCallbackOutput', () => {
 
 describe('hostsOfInventory', () => {
   it('collects hosts from hostvars and group lists', () => {
-    expect([...hostsOfInventory({ _meta: { hostvars: { a: {} } }, all: { children: ['web'] }, web: { hosts: ['a', 'b'] } })].sort()).toEqual(['a', 'b']);
+    expect(
+      [
+        ...hostsOfInventory({ _meta: { hostvars: { a: {} } }, all: { children: ['web'] }, web: { hosts: ['a', 'b'] } }),
+      ].sort(),
+    ).toEqual(['a', 'b']);
   });
 });

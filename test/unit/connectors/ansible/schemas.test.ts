@@ -1,10 +1,18 @@
-import { controllerConfigSchema, extraVarsProblems, EXTRA_VARS_LIMITS, limitProblem } from '../../../../connectors/ansible/schemas';
+import {
+  controllerConfigSchema,
+  extraVarsProblems,
+  EXTRA_VARS_LIMITS,
+  limitProblem,
+} from '../../../../connectors/ansible/schemas';
 import { launchJobTemplateParamsSchema } from '../../../../connectors/ansible/actions/launch-job-template.action';
 
 describe('limit validation', () => {
-  it.each(['web01', 'web01.example.com', 'web01,web02.example.com', '10.0.0.12', 'db_primary', 'host-1'])('accepts %s', (limit) => {
-    expect(limitProblem(limit)).toBeUndefined();
-  });
+  it.each(['web01', 'web01.example.com', 'web01,web02.example.com', '10.0.0.12', 'db_primary', 'host-1'])(
+    'accepts %s',
+    (limit) => {
+      expect(limitProblem(limit)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['all', 'not a single host'],
@@ -31,19 +39,33 @@ describe('limit validation', () => {
   });
 
   it('is what the action parameters use', () => {
-    expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'Restart service', limit: 'all' }).success).toBe(false);
-    expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'Restart service', limit: 'web01' }).success).toBe(true);
+    expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'Restart service', limit: 'all' }).success).toBe(
+      false,
+    );
+    expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'Restart service', limit: 'web01' }).success).toBe(
+      true,
+    );
   });
 });
 
 describe('extra_vars validation', () => {
   it('accepts JSON data with variable-name keys', () => {
-    expect(extraVarsProblems({ service_name: 'nginx', port: 443, dry_run: false, hosts: ['a', 'b'], opts: { retries: 2, note: null } })).toEqual([]);
+    expect(
+      extraVarsProblems({
+        service_name: 'nginx',
+        port: 443,
+        dry_run: false,
+        hosts: ['a', 'b'],
+        opts: { retries: 2, note: null },
+      }),
+    ).toEqual([]);
   });
 
   it('keeps ticket text as data: template syntax in a value is allowed, but sizes are capped', () => {
     expect(extraVarsProblems({ description: "{{ lookup('pipe', 'id') }}" })).toEqual([]);
-    expect(extraVarsProblems({ description: 'x'.repeat(EXTRA_VARS_LIMITS.maxStringLength + 1) })[0]).toMatch(/longer than/);
+    expect(extraVarsProblems({ description: 'x'.repeat(EXTRA_VARS_LIMITS.maxStringLength + 1) })[0]).toMatch(
+      /longer than/,
+    );
   });
 
   it('refuses reserved namespaces, odd keys, non-JSON values and deep nesting', () => {
@@ -63,19 +85,30 @@ describe('extra_vars validation', () => {
   it('inventory and credentials accept ids as numbers or digit strings', () => {
     const parsed = launchJobTemplateParamsSchema.parse({ job_template: 'x', inventory: '3', credentials: [4, '5'] });
     expect(parsed).toMatchObject({ inventory: 3, credentials: [4, 5] });
-    expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'x', inventory: '3; rm -rf /' }).success).toBe(false);
+    expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'x', inventory: '3; rm -rf /' }).success).toBe(
+      false,
+    );
     expect(launchJobTemplateParamsSchema.safeParse({ job_template: 'x', surprise: 1 }).success).toBe(false);
   });
 });
 
 describe('controller config schema', () => {
   it('defaults apiPath to /api/v2/ and verifies TLS', () => {
-    expect(controllerConfigSchema.parse({ url: 'https://awx.example.com', token: 't' })).toMatchObject({ apiPath: '/api/v2/', verifyTls: true, pollIntervalMs: 1000 });
-    expect(controllerConfigSchema.parse({ url: 'https://aap.example.com', apiPath: '/api/controller/v2/', token: 't' }).apiPath).toBe('/api/controller/v2/');
+    expect(controllerConfigSchema.parse({ url: 'https://awx.example.com', token: 't' })).toMatchObject({
+      apiPath: '/api/v2/',
+      verifyTls: true,
+      pollIntervalMs: 1000,
+    });
+    expect(
+      controllerConfigSchema.parse({ url: 'https://aap.example.com', apiPath: '/api/controller/v2/', token: 't' })
+        .apiPath,
+    ).toBe('/api/controller/v2/');
   });
 
   it('refuses token together with basic auth, half a basic auth, and a malformed apiPath', () => {
-    expect(controllerConfigSchema.safeParse({ url: 'https://a', token: 't', username: 'u', password: 'p' }).success).toBe(false);
+    expect(
+      controllerConfigSchema.safeParse({ url: 'https://a', token: 't', username: 'u', password: 'p' }).success,
+    ).toBe(false);
     expect(controllerConfigSchema.safeParse({ url: 'https://a', username: 'u' }).success).toBe(false);
     expect(controllerConfigSchema.safeParse({ url: 'https://a', apiPath: 'api/v2' }).success).toBe(false);
   });

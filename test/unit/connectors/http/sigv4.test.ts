@@ -34,7 +34,16 @@ const VECTORS: Vector[] = [
     name: 'get-vanilla',
     method: 'GET',
     url: 'https://example.amazonaws.com/',
-    canonicalRequest: ['GET', '/', '', 'host:example.amazonaws.com', 'x-amz-date:20150830T123600Z', '', 'host;x-amz-date', EMPTY_SHA256].join('\n'),
+    canonicalRequest: [
+      'GET',
+      '/',
+      '',
+      'host:example.amazonaws.com',
+      'x-amz-date:20150830T123600Z',
+      '',
+      'host;x-amz-date',
+      EMPTY_SHA256,
+    ].join('\n'),
     canonicalRequestHash: 'bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63',
     authorization: `AWS4-HMAC-SHA256 ${SCOPE}, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31`,
   },
@@ -42,7 +51,16 @@ const VECTORS: Vector[] = [
     name: 'get-vanilla-query-order-key-case',
     method: 'GET',
     url: 'https://example.amazonaws.com/?Param2=value2&Param1=value1',
-    canonicalRequest: ['GET', '/', 'Param1=value1&Param2=value2', 'host:example.amazonaws.com', 'x-amz-date:20150830T123600Z', '', 'host;x-amz-date', EMPTY_SHA256].join('\n'),
+    canonicalRequest: [
+      'GET',
+      '/',
+      'Param1=value1&Param2=value2',
+      'host:example.amazonaws.com',
+      'x-amz-date:20150830T123600Z',
+      '',
+      'host;x-amz-date',
+      EMPTY_SHA256,
+    ].join('\n'),
     canonicalRequestHash: '816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0',
     authorization: `AWS4-HMAC-SHA256 ${SCOPE}, SignedHeaders=host;x-amz-date, Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500`,
   },
@@ -56,7 +74,16 @@ const VECTORS: Vector[] = [
     name: 'post-vanilla-query',
     method: 'POST',
     url: 'https://example.amazonaws.com/?Param1=value1',
-    canonicalRequest: ['POST', '/', 'Param1=value1', 'host:example.amazonaws.com', 'x-amz-date:20150830T123600Z', '', 'host;x-amz-date', EMPTY_SHA256].join('\n'),
+    canonicalRequest: [
+      'POST',
+      '/',
+      'Param1=value1',
+      'host:example.amazonaws.com',
+      'x-amz-date:20150830T123600Z',
+      '',
+      'host;x-amz-date',
+      EMPTY_SHA256,
+    ].join('\n'),
     canonicalRequestHash: '9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd',
     authorization: `AWS4-HMAC-SHA256 ${SCOPE}, SignedHeaders=host;x-amz-date, Signature=28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11`,
   },
@@ -94,25 +121,57 @@ const VECTORS: Vector[] = [
 
 describe('SigV4 signing matches the AWS Signature Version 4 test suite', () => {
   it.each(VECTORS)('$name', (v) => {
-    const signed = signV4({ ...SUITE, method: v.method, url: v.url, headers: { ...(v.headers ?? {}) }, body: v.body ?? '' });
+    const signed = signV4({
+      ...SUITE,
+      method: v.method,
+      url: v.url,
+      headers: { ...(v.headers ?? {}) },
+      body: v.body ?? '',
+    });
     if (v.canonicalRequest) expect(signed.canonicalRequest).toBe(v.canonicalRequest);
     if (v.canonicalRequestHash) {
-      expect(signed.stringToSign).toBe(['AWS4-HMAC-SHA256', '20150830T123600Z', '20150830/us-east-1/service/aws4_request', v.canonicalRequestHash].join('\n'));
+      expect(signed.stringToSign).toBe(
+        [
+          'AWS4-HMAC-SHA256',
+          '20150830T123600Z',
+          '20150830/us-east-1/service/aws4_request',
+          v.canonicalRequestHash,
+        ].join('\n'),
+      );
     }
     expect(signed.headers.Authorization).toBe(v.authorization);
     expect(signed.headers['X-Amz-Date']).toBe('20150830T123600Z');
   });
 
   it('adds and signs X-Amz-Security-Token for temporary credentials', () => {
-    const signed = signV4({ ...SUITE, credentials: { ...SUITE.credentials, sessionToken: 'token-1' }, method: 'GET', url: 'https://example.amazonaws.com/', headers: {}, body: '' });
+    const signed = signV4({
+      ...SUITE,
+      credentials: { ...SUITE.credentials, sessionToken: 'token-1' },
+      method: 'GET',
+      url: 'https://example.amazonaws.com/',
+      headers: {},
+      body: '',
+    });
     expect(signed.headers['X-Amz-Security-Token']).toBe('token-1');
     expect(signed.signedHeaders).toBe('host;x-amz-date;x-amz-security-token');
     expect(signed.canonicalRequest).toContain('x-amz-security-token:token-1\n');
   });
 
   it('changes the signature when the body changes (the payload hash is signed)', () => {
-    const a = signV4({ ...SUITE, method: 'POST', url: 'https://example.amazonaws.com/', headers: {}, body: 'Action=RebootInstances' });
-    const b = signV4({ ...SUITE, method: 'POST', url: 'https://example.amazonaws.com/', headers: {}, body: 'Action=TerminateInstances' });
+    const a = signV4({
+      ...SUITE,
+      method: 'POST',
+      url: 'https://example.amazonaws.com/',
+      headers: {},
+      body: 'Action=RebootInstances',
+    });
+    const b = signV4({
+      ...SUITE,
+      method: 'POST',
+      url: 'https://example.amazonaws.com/',
+      headers: {},
+      body: 'Action=TerminateInstances',
+    });
     expect(a.signature).not.toBe(b.signature);
   });
 });

@@ -1,5 +1,11 @@
 import { ConnectorError, SnowlineError, ValidationError } from '../../../../src/errors';
-import { classifyError, errorFromNetwork, errorFromResponse, parseEnvelope, rateLimitWaitMs } from '../../../../connectors/servicenow/errors';
+import {
+  classifyError,
+  errorFromNetwork,
+  errorFromResponse,
+  parseEnvelope,
+  rateLimitWaitMs,
+} from '../../../../connectors/servicenow/errors';
 import { linkHasNext } from '../../../../connectors/servicenow/client';
 import acl from '../../../fixtures/servicenow/error-acl.json';
 import dataPolicy from '../../../fixtures/servicenow/error-data-policy.json';
@@ -18,7 +24,10 @@ function netError(code: string): Error {
 
 describe('ServiceNow error envelope → ConnectorError', () => {
   it('parses the envelope (object or text)', () => {
-    expect(parseEnvelope(notFound)).toEqual({ message: 'No Record found', detail: "Record doesn't exist or ACL restricts the record retrieval" });
+    expect(parseEnvelope(notFound)).toEqual({
+      message: 'No Record found',
+      detail: "Record doesn't exist or ACL restricts the record retrieval",
+    });
     expect(parseEnvelope(JSON.stringify(invalidTable))).toEqual({ message: 'Invalid table incidnt', detail: '' });
     expect(parseEnvelope('<html>login</html>')).toBeUndefined();
   });
@@ -42,7 +51,11 @@ describe('ServiceNow error envelope → ConnectorError', () => {
 
   it('names the mandatory fields of a data-policy refusal', () => {
     const err = errorFromResponse(403, { 'x-transaction-id': 'f00' }, dataPolicy, PATCH);
-    expect(err.details).toMatchObject({ status: 403, mandatoryFields: ['Resolution code', 'Close notes'], transactionId: 'f00' });
+    expect(err.details).toMatchObject({
+      status: 403,
+      mandatoryFields: ['Resolution code', 'Close notes'],
+      transactionId: 'f00',
+    });
     expect(err.message).toContain('Data Policy Exception');
   });
 
@@ -120,7 +133,15 @@ describe('classify', () => {
 describe('Link header', () => {
   it('finds rel="next" among the members', () => {
     const base = 'https://x.service-now.com/api/now/table/incident?sysparm_limit=2';
-    expect(linkHasNext(`<${base}&sysparm_offset=0>;rel="first",<${base}&sysparm_offset=2>;rel="next",<${base}&sysparm_offset=4>;rel="last"`)).toBe(true);
-    expect(linkHasNext(`<${base}&sysparm_offset=0>;rel="first",<${base}&sysparm_offset=2>;rel="prev",<${base}&sysparm_offset=4>;rel="last"`)).toBe(false);
+    expect(
+      linkHasNext(
+        `<${base}&sysparm_offset=0>;rel="first",<${base}&sysparm_offset=2>;rel="next",<${base}&sysparm_offset=4>;rel="last"`,
+      ),
+    ).toBe(true);
+    expect(
+      linkHasNext(
+        `<${base}&sysparm_offset=0>;rel="first",<${base}&sysparm_offset=2>;rel="prev",<${base}&sysparm_offset=4>;rel="last"`,
+      ),
+    ).toBe(false);
   });
 });

@@ -96,7 +96,12 @@ describe('ServiceNow config schema', () => {
 
   it('applies documented defaults', () => {
     const c = serviceNowConfigSchema.parse({ ...base, auth: { type: 'basic', username: 'u', password: 'p' } });
-    expect(c).toMatchObject({ maxConcurrent: 4, timeoutMs: 30000, attachmentMaxBytes: 5 * 1024 * 1024, extraHeaders: {} });
+    expect(c).toMatchObject({
+      maxConcurrent: 4,
+      timeoutMs: 30000,
+      attachmentMaxBytes: 5 * 1024 * 1024,
+      extraHeaders: {},
+    });
     expect(c.requestsPerHour).toBeUndefined();
     expect(c.retry.maxAttempts).toBeGreaterThan(1);
   });
@@ -123,6 +128,8 @@ describe('ServiceNow config schema', () => {
       { type: 'basic', username: 'u', password: '' },
     ];
     for (const auth of bad) expect(serviceNowConfigSchema.safeParse({ ...base, auth }).success).toBe(false);
-    expect(serviceNowConfigSchema.safeParse({ url: 'not a url', auth: { type: 'bearer', token: 't' } }).success).toBe(false);
+    expect(serviceNowConfigSchema.safeParse({ url: 'not a url', auth: { type: 'bearer', token: 't' } }).success).toBe(
+      false,
+    );
   });
 });
