@@ -449,9 +449,13 @@ export function createDispatcher(deps: DispatcherDeps) {
       : '';
     // A run that a limit may hold back waits queued until the admission lets it start.
     const queued = concurrency !== undefined || deps.maxActiveRuns !== undefined;
+    const emptyParams = Object.entries(params)
+      .filter(([name, value]) => !definition.optional_params.includes(name) && isEmptyValue(value))
+      .map(([name]) => name);
     const context: RunContext = {
       ticket: payload.record,
       params,
+      ...(emptyParams.length ? { emptyParams } : {}),
       rule: ruleInfo,
       writeback: definition.writeback,
       secretParams: definition.secret_params,
@@ -482,6 +486,14 @@ export function createDispatcher(deps: DispatcherDeps) {
   return { dispatch, dispatchAll, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/** A param that rendered to nothing: blank text, an empty list or an object of empty values. */
+function isEmptyValue(value: TemplateValue): boolean {
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  if (value && typeof value === 'object') return Object.values(value).every(isEmptyValue);
+  return value === null;
+}
 
 /**
  * A run's step rows: adjacent steps of one parallel group share a stage, the first stage is due at
