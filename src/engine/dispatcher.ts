@@ -8,6 +8,7 @@ import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
 import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
 import { renderString, renderValue } from '../rules/template';
+import { identityValue } from '../../connectors/servicenow/schemas';
 import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
@@ -269,8 +270,9 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** The agent's user_name: as given, or read from sys_user when given as a sys_id; undefined = no such user. */
   async function userNameOf(requestedBy: string): Promise<string | undefined> {
-    if (!/^[0-9a-f]{32}$/.test(requestedBy)) return requestedBy;
-    return (await deps.lookups?.readRecord('sys_user', requestedBy, ['user_name']))?.user_name || undefined;
+    const identity = identityValue(requestedBy, 'requested_by');
+    if (identity.kind === 'user_name') return identity.value;
+    return (await deps.lookups?.readRecord('sys_user', identity.value, ['user_name']))?.user_name || undefined;
   }
 
   /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */
