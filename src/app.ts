@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
 import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
@@ -13,6 +12,8 @@ import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
+import { createRateLimits, rateLimitSettings } from './api/rate-limits';
+import { closeServer, listen } from './api/http-server';
 import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
@@ -277,6 +278,7 @@ export async function startApp(
   });
   const leadership = await leadershipOf(config, logger);
 
+  const rateLimits = createRateLimits(rateLimitSettings(config), logger);
   const app = createHttpApp({
     logger,
     metrics,
@@ -285,6 +287,7 @@ export async function startApp(
     version: VERSION,
     corsOrigins: config.server.corsOrigins,
     rateLimitPerMinute: config.server.rateLimitPerMinute,
+    rateLimits,
     routes: apiRoutes({
       runs: repos.runs,
       control: runControl,
@@ -343,7 +346,7 @@ export async function startApp(
     leadership,
     logger,
   );
-  const server = await listen(app, config.server.port, config.server.host);
+  const server = await listen(app, config.server.port, config.server.host, config.server);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
 
@@ -355,8 +358,11 @@ export async function startApp(
       await scheduled.stop();
       await leadership.stop();
       await rules.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await engine.stop(config.server.shutdownGraceMs);
+      // Both within the grace: in-flight requests and steps finish or are cut off, leases released.
+      await Promise.all([
+        closeServer(server, config.server.shutdownGraceMs),
+        engine.stop(config.server.shutdownGraceMs),
+      ]);
       // The last entries written before the exit are anchored too, so deleting them is detected.
       if (wasLeader)
         await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
@@ -364,6 +370,7 @@ export async function startApp(
       await snClient.close();
       await controllerClient.close();
       await limiters.close();
+      await rateLimits.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
@@ -410,13 +417,6 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   });
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
-}
-
-function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
 }
 
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */

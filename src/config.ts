@@ -33,6 +33,32 @@ const serverSchema = z.object({
     .positive()
     .default(600)
     .describe('API requests one identity (JWT sub) may make per minute'),
+  refusedPerAddressPerMinute: z
+    .number()
+    .int()
+    .positive()
+    .default(120)
+    .describe(
+      'refused requests (bad token or signature, replay) one address may cause per minute before all its requests get 429',
+    ),
+  webhookPerAddressPerMinute: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('webhook deliveries one address may make per minute; 0 = unlimited (refusals stay limited)'),
+  requestTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe('a request must arrive whole within this many ms (slow clients are cut off), in ms'),
+  headersTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('request headers must arrive within this many ms, in ms'),
 });
 
 const storeSchema = z.object({

@@ -1,6 +1,5 @@
 import cors from 'cors';
 import express, { type Express, type Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -8,6 +7,7 @@ import type { Identity, TokenVerifier } from '../security/jwt';
 import type { Permission } from '../security/roles';
 import { authenticate } from './auth.middleware';
 import { errorHandler, sendError } from './http-error';
+import { createRateLimits, type RateLimits } from './rate-limits';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
 
 export interface HttpAppDeps {
@@ -17,8 +17,10 @@ export interface HttpAppDeps {
   bodyLimitBytes: number;
   /** Origins allowed to call the API from a browser; empty = CORS closed. */
   corsOrigins: readonly string[];
-  /** API requests one identity (JWT `sub`) may make per minute. */
+  /** API requests one identity (JWT `sub`) may make per minute (used when `rateLimits` is not given). */
   rateLimitPerMinute: number;
+  /** The limits, built by the caller (shared through Redis); default: in memory, 120 refusals a minute per address. */
+  rateLimits?: RateLimits;
   routes: RouteDefinition[];
   /** Told of each permission an identity uses (throttled by the receiver), for the access review. */
   recordIdentityUse?: (identity: Identity, permission: Permission) => void;
@@ -33,6 +35,12 @@ export const API_BASE = '/api/v1';
 /** The middleware's HTTP surface: health, metrics, the webhook, and the authenticated API. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
+  const limits =
+    deps.rateLimits ??
+    createRateLimits(
+      { perIdentityPerMinute: deps.rateLimitPerMinute, refusedPerAddressPerMinute: 120, webhookPerAddressPerMinute: 0 },
+      deps.logger,
+    );
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
@@ -50,6 +58,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  app.use('/webhooks', ...limits.webhook);
   app.use(deps.webhooks);
   const openApi = openApiDocument(deps.routes, API_BASE, deps.version);
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
@@ -62,26 +71,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       methods: ['GET', 'POST'],
       allowedHeaders: ['Authorization', 'Content-Type'],
     }),
+    limits.unauthenticated,
     express.json({ limit: deps.bodyLimitBytes }),
     authenticate(deps.verifier),
-    perIdentityRateLimit(deps.rateLimitPerMinute),
+    limits.perIdentity,
     mountRoutes(deps.routes, deps.recordIdentityUse),
   );
   app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));
   return app;
-}
-
-/** Runs after authentication, so one noisy script cannot starve other callers behind the same address. */
-function perIdentityRateLimit(perMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => `sub:${req.identity!.subject}`,
-    validate: { keyGeneratorIpFallback: false },
-    handler: (_req, res, _next, options) =>
-      sendError(res, 429, 'request.rate_limited', `more than ${options.limit} requests per minute for this identity`),
-  });
 }
