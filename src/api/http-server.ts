@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 
 /** How long a client may take, in ms: a slow or stalled client cannot hold a connection (or a shutdown). */
@@ -11,13 +11,20 @@ export interface ServerTimeouts {
 
 /** Listens with the timeouts set; rejects when the port cannot be bound. */
 export function listen(app: Express, port: number, host: string, timeouts: ServerTimeouts): Promise<Server> {
+  const server = createServer(
+    {
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Node requires headersTimeout ≤ requestTimeout.
+      headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
+      keepAliveTimeout: 5_000,
+      // Node looks for expired requests this often (default 30 s, which would let a stalled client linger).
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
+    },
+    app,
+  );
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.requestTimeout = timeouts.requestTimeoutMs;
-    // Node requires headersTimeout ≤ requestTimeout.
-    server.headersTimeout = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs);
-    server.keepAliveTimeout = 5_000;
     server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
   });
 }
 
