@@ -130,7 +130,11 @@ export async function startApp(
     timeoutMs: config.servicenow.timeoutMs,
   };
   // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
-  const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
+  const limiters = createSharedLimiters({
+    redisUrl: config.redis.url,
+    logger,
+    onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
+  });
   const snClient = new ServiceNowClient(snConfig, {
     logger,
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
@@ -250,7 +254,15 @@ export async function startApp(
     privilege,
     secretBox,
   });
-  const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
+  const outboxSender = createOutboxSender({
+    repos,
+    target,
+    logger,
+    metrics,
+    owner,
+    retry,
+    leaseMs: config.engine.leaseMs,
+  });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const engine = createEngine({
     repos,
@@ -314,6 +326,8 @@ export async function startApp(
           connectors: health,
           circuits: breakers.states(),
           rules: rules.status(),
+          // Degraded limits still serve requests: shown, not a reason to take the instance out.
+          rateLimits: limiters.status(),
         },
       };
     },
