@@ -49,6 +49,8 @@ import { createPrivilegeBroker } from './security/privilege-broker';
 import { createPrivilegeProviders } from './security/privilege-provider';
 import { processSecretBox } from './security/run-secrets';
 import { secretBoxFromConfig } from './security/secret-box';
+import { assertProductionSecrets } from './security/secret-strength';
+import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -70,6 +72,7 @@ export async function startApp(
   config: Config,
   logger: Logger = createLogger(config.logging.level),
 ): Promise<RunningApp> {
+  assertProductionSecrets(config);
   const sn = config.servicenow;
   for (const secret of [
     config.redis.url,
@@ -88,11 +91,7 @@ export async function startApp(
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({
-    sqlitePath: config.store.sqlitePath,
-    postgresUrl: config.store.postgresUrl,
-    postgresSchema: config.store.postgresSchema,
-  });
+  const store = await openStore(config.store);
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -333,6 +332,7 @@ export async function startApp(
     },
   });
 
+  const anchorAudit = createAnchorWriter(repos.audit, anchorSettings(config), logger);
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const cmdbSyncs = config.connectors.cmdb
@@ -351,6 +351,7 @@ export async function startApp(
         cron: everySeconds(config.privilege.releaseSweepSeconds),
         run: () => privilege.sweep(),
       },
+      { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
       ...cmdbSyncs,
     ],
     leadership,
@@ -364,11 +365,15 @@ export async function startApp(
     url,
     sandboxUrl: sandbox?.url,
     async stop() {
+      const wasLeader = leadership.isLeader();
       await scheduled.stop();
       await leadership.stop();
       await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
+      // The last entries written before the exit are anchored too, so deleting them is detected.
+      if (wasLeader)
+        await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
       breakers.shutdown();
       await snClient.close();
       await controllerClient.close();
