@@ -2,7 +2,6 @@ import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
-import { ConfigError } from '../errors';
 import { silentLogger } from '../observability/logger';
 import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
@@ -12,10 +11,8 @@ import { ImportSetService } from './servicenow/import-sets';
 import { ChangeApprovalRules } from './servicenow/rules/change-approvals';
 import { WebhookBusinessRule } from './servicenow/business-rule';
 import { servicenowRouter } from './servicenow/http/servicenow.router';
-import { RecordStore } from './servicenow/record-store';
-import { seedInstance } from './servicenow/seed';
 import { TableService } from './servicenow/table-service';
-import { StateFile, type SandboxState } from './state-file';
+import { openSandboxState } from './sandbox-state';
 import { adminRouter } from './admin/admin.router';
 import { FAULT_TARGETS, FaultInjector, type FaultPlanInput, type FaultTarget } from './faults/fault-injector';
 import { injectFaults } from './faults/fault.middleware';
@@ -37,8 +34,12 @@ export interface SandboxOptions {
   webhooksEnabled: boolean;
   /** How long a controller job runs from launch to its end, in ms. */
   jobDurationMs: number;
-  /** Keep the instance and the controller's jobs in this JSON file across restarts. */
-  persistFile?: string;
+  /**
+   * The sandbox's own SQLite store, which keeps the instance's records and the controller's jobs
+   * across restarts (`snowline serve` defaults it to `sandbox.db` next to Snowline's store);
+   * `:memory:` or unset keeps them in memory only.
+   */
+  store?: string;
   /** §3.2 incident resolution data policy (default on). */
   dataPolicy?: boolean;
   logger?: Logger;
@@ -67,21 +68,19 @@ export const SANDBOX_API_KEY = 'sandbox-api-key';
 export interface Sandbox {
   app: Express;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Stops serving, timers and webhook deliveries, and saves the state file. */
+  /** Back to the seeded instance with no jobs; numbers and job ids are never handed out twice. */
+  reset(): void;
+  /** Stops serving, timers and webhook deliveries, and closes the store. */
   close(): Promise<void>;
 }
 
-/** Builds the sandbox: its state (restored from `persistFile`, else seeded), its business rule, its routes. */
+/** Builds the sandbox: its state (loaded from its store, else seeded), its business rule, its routes. */
 export function createSandbox(options: SandboxOptions): Sandbox {
   const logger = options.logger ?? silentLogger();
-  const stateFile = options.persistFile ? new StateFile(options.persistFile, logger) : undefined;
-  const markDirty = () => stateFile?.markDirty();
-  const store = new RecordStore(markDirty);
-  const controller = new AwxController({ jobDurationMs: options.jobDurationMs, onChange: markDirty });
-  const saved = stateFile?.read();
-  if (saved) restore(saved, store, controller, options.persistFile ?? '');
-  else seedInstance(store, options.user);
-  stateFile?.track(() => ({ servicenow: store.snapshot(), awx: controller.snapshot() }));
+  const state = openSandboxState(options.store, options.user);
+  const { store } = state;
+  const controller = new AwxController({ jobDurationMs: options.jobDurationMs, onChange: state.controllerChanged });
+  state.attach(controller);
 
   const businessRule = new WebhookBusinessRule({
     webhookUrl: options.webhookUrl,
@@ -122,7 +121,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth }));
+  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, reset: state.reset }));
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
   app.use(
@@ -153,24 +152,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         started.once('error', reject);
         server = started;
       }),
+    reset: state.reset,
     async close() {
       businessRule.stop();
       controller.stop();
       if (server) await closeServer(server);
-      await stateFile?.flush();
+      state.close();
     },
   };
-}
-
-function restore(saved: SandboxState, store: RecordStore, controller: AwxController, file: string): void {
-  try {
-    store.restore(saved.servicenow);
-    controller.restore(saved.awx);
-  } catch (err) {
-    throw new ConfigError([
-      `sandbox.persistFile: ${file} holds an unreadable sandbox state (${(err as Error).message})`,
-    ]);
-  }
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -11,6 +11,8 @@ export interface AdminDeps {
   faults: FaultInjector;
   rateLimits: RateLimitRules;
   oauth: OAuthIssuer;
+  /** Back to the seeded instance with no jobs (numbers continue). */
+  reset(): void;
 }
 
 const targetSchema = z.enum(FAULT_TARGETS);
@@ -22,6 +24,7 @@ const targetSchema = z.enum(FAULT_TARGETS);
  * - `GET /sandbox/faults` · `PUT /sandbox/faults/{servicenow|awx}` (a fault plan) · `DELETE /sandbox/faults[/{target}]`
  * - `GET|PUT /sandbox/rate-limits` (a list of REST rate-limit rules, §5.4)
  * - `DELETE /sandbox/oauth/tokens` (revoke every OAuth token: the next API call gets 401)
+ * - `POST /sandbox/reset` (every record and job forgotten, the base data seeded again)
  */
 export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -86,6 +89,10 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.delete('/oauth/tokens', (_req, res) => {
     deps.oauth.revokeAll();
+    res.status(204).end();
+  });
+  router.post('/reset', (_req, res) => {
+    deps.reset();
     res.status(204).end();
   });
   return router;
