@@ -1,5 +1,6 @@
 import { fieldsOf, getTable, rootOf } from '../../../connectors/servicenow/dictionary';
 import { NotFoundError } from '../../errors';
+import { removeAttachmentsOf } from './attachments';
 import { InvalidTableError } from './errors/invalid-table.error';
 import { isSysId } from './glide-values';
 import { appendJournalEntry } from './journal';
@@ -88,8 +89,9 @@ export class TableService {
   }
 
   delete(table: string, sysId: string): void {
-    this.get(table, sysId);
+    const row = this.get(table, sysId);
     this.deps.store.delete(table, sysId);
+    removeAttachmentsOf(this.deps.store, row.sys_class_name ?? table, sysId);
   }
 
   private save(
