@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import type { Logger } from 'winston';
 import type { Config } from '../config';
+import { ConfigError } from '../errors';
+import { parseLatencySetting } from './http/latency';
 import { IN_MEMORY } from './sandbox-db';
 import type { SandboxOptions } from './server';
 
@@ -27,8 +29,18 @@ export function sandboxOptionsOf(config: Config, logger: Logger): SandboxOptions
     webhooksEnabled: s.webhooks,
     jobDurationMs: s.jobDurationMs,
     store: sandboxStorePath(config),
+    baseUrl: s.publicUrl,
+    latency: latencyOf(s.latency),
     oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
     apiKey: s.apiKey,
     logger,
   };
+}
+
+function latencyOf(setting: string | undefined) {
+  try {
+    return parseLatencySetting(setting ?? '');
+  } catch (err) {
+    throw new ConfigError([`sandbox.latency: ${(err as Error).message}`]);
+  }
 }

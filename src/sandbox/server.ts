@@ -5,7 +5,10 @@ import type { Logger } from 'winston';
 import { silentLogger } from '../observability/logger';
 import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
-import type { BaseUrlOf } from './http/base-url';
+import { publicBaseUrl } from './http/base-url';
+import { inProcess } from './http/in-process';
+import { answerOverlongRequests } from './http/overlong-request';
+import { applyLatency, LatencyProfile, type LatencyProfileInput } from './http/latency';
 import { AttachmentService } from './servicenow/attachments';
 import { ImportSetService } from './servicenow/import-sets';
 import { ChangeApprovalRules } from './servicenow/rules/change-approvals';
@@ -43,8 +46,14 @@ export interface SandboxOptions {
   /** §3.2 incident resolution data policy (default on). */
   dataPolicy?: boolean;
   logger?: Logger;
-  /** Start of reference links and Location URLs; default `http://127.0.0.1:<port>` once listening. */
+  /**
+   * The instance's public address, the start of reference links, `Link` and `Location` URLs (env
+   * SNOWLINE_SANDBOX_PUBLIC_URL), for a sandbox behind a TLS front. Unset: the `X-Forwarded-Proto`
+   * and `X-Forwarded-Host` of the request when a proxy sends them, else `http://127.0.0.1:<port>`.
+   */
   baseUrl?: string;
+  /** Realistic answer times per API (see latency.ts); none by default. */
+  latency?: LatencyProfileInput;
   /** §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
   oauth?: Partial<OAuthClient>;
   /** §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
@@ -99,8 +108,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   });
   const attachments = new AttachmentService(store, service);
   let listeningUrl: string | undefined;
-  // Before listen() (supertest on `app`), links follow the request's own host.
-  const baseUrl: BaseUrlOf = (req) => options.baseUrl ?? listeningUrl ?? `${req.protocol}://${req.get('host')}`;
+  const baseUrl = publicBaseUrl(options.baseUrl, () => listeningUrl);
   const account = { user: options.user, password: options.password };
   // Settings left unset keep their defaults.
   const oauthSettings = Object.fromEntries(Object.entries(options.oauth ?? {}).filter(([, v]) => v !== undefined));
@@ -121,13 +129,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, reset: state.reset }));
+  const latency = new LatencyProfile(options.latency);
+  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, latency, reset: state.reset }));
+  app.use(applyLatency(latency));
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
   app.use(
     '/api/now',
     servicenowRouter(
-      { service, attachments, store, baseUrl, now: () => new Date() },
+      { service, attachments, store, baseUrl, now: () => new Date(), dispatch: () => serveInProcess },
       new ImportSetService(store, service),
       credentials,
       rateLimits,
@@ -138,12 +148,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
   app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
 
+  const serveInProcess = inProcess(app);
   let server: Server | undefined;
   return {
     app,
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
         const started = app.listen(port, host, () => {
+          answerOverlongRequests(started);
           const bound = (started.address() as AddressInfo).port;
           const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
           listeningUrl = url;

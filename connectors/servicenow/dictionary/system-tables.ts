@@ -162,7 +162,15 @@ const SYS_CHOICE = table({
   },
 });
 
+/** §1.2: a long URL's query string kept under a short id (`sysparm_tiny`). */
+const SYS_TINY_URL = table({
+  name: 'sys_tiny_url',
+  label: 'Tiny URL',
+  fields: { tiny_url: str('Tiny URL'), data: str('Data') },
+});
+
 export const SYSTEM_TABLES = [
+  SYS_TINY_URL,
   SYS_USER,
   SYS_USER_GROUP,
   SYS_USER_GRMEMBER,

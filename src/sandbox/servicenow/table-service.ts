@@ -111,9 +111,12 @@ export class TableService {
     return next;
   }
 
-  /** A sys_id supplied on insert is kept when it is well-formed and free [inf]; otherwise one is made. */
+  /**
+   * A sys_id supplied on insert is kept exactly as given (upper-case hex too, as clients that derive
+   * ids from GUIDs send them) when it is 32 hex characters and free [inf]; otherwise one is made.
+   */
   private requestedSysId(table: string, requested: unknown): string | undefined {
-    if (typeof requested !== 'string' || !isSysId(requested)) return undefined;
+    if (typeof requested !== 'string' || !isSysId(requested.toLowerCase())) return undefined;
     return this.deps.store.get(rootOf(table), requested) ? undefined : requested;
   }
 
