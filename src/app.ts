@@ -40,6 +40,7 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
+import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
 import { createPostgresLeadership } from './engine/postgres-leadership';
@@ -409,19 +410,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   logger.info(
     `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
   );
-  const sandbox = createSandbox({
-    user: s.user,
-    password: s.password,
-    awxToken: s.awxToken,
-    webhookUrl: s.webhookUrl,
-    webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks,
-    jobDurationMs: s.jobDurationMs,
-    persistFile: s.persistFile,
-    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
-    apiKey: s.apiKey,
-    logger: logger.child({ component: 'sandbox' }),
-  });
+  const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
 }
