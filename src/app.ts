@@ -41,6 +41,7 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
+import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
 import { createPostgresLeadership } from './engine/postgres-leadership';
@@ -130,7 +131,11 @@ export async function startApp(
     timeoutMs: config.servicenow.timeoutMs,
   };
   // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
-  const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
+  const limiters = createSharedLimiters({
+    redisUrl: config.redis.url,
+    logger,
+    onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
+  });
   const snClient = new ServiceNowClient(snConfig, {
     logger,
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
@@ -250,7 +255,15 @@ export async function startApp(
     privilege,
     secretBox,
   });
-  const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
+  const outboxSender = createOutboxSender({
+    repos,
+    target,
+    logger,
+    metrics,
+    owner,
+    retry,
+    leaseMs: config.engine.leaseMs,
+  });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const engine = createEngine({
     repos,
@@ -316,6 +329,8 @@ export async function startApp(
           connectors: health,
           circuits: breakers.states(),
           rules: rules.status(),
+          // Degraded limits still serve requests: shown, not a reason to take the instance out.
+          rateLimits: limiters.status(),
         },
       };
     },
@@ -402,19 +417,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   logger.info(
     `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
   );
-  const sandbox = createSandbox({
-    user: s.user,
-    password: s.password,
-    awxToken: s.awxToken,
-    webhookUrl: s.webhookUrl,
-    webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks,
-    jobDurationMs: s.jobDurationMs,
-    persistFile: s.persistFile,
-    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
-    apiKey: s.apiKey,
-    logger: logger.child({ component: 'sandbox' }),
-  });
+  const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
 }

@@ -157,7 +157,22 @@ const sandboxSchema = z.object({
   webhookUrl: z.string().url().describe('where its Business Rule posts (env SNOWLINE_SANDBOX_WEBHOOK_URL)'),
   webhooks: z.boolean().describe('whether its Business Rule posts at all (env SNOWLINE_SANDBOX_WEBHOOKS)'),
   jobDurationMs: z.number().int().nonnegative().describe('how long a sandbox controller job runs, in ms'),
-  persistFile: z.string().optional().describe('keep the practice instance in this JSON file across restarts'),
+  publicUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe("the sandbox's public address for its links, behind a TLS front (env SNOWLINE_SANDBOX_PUBLIC_URL)"),
+  latency: z
+    .string()
+    .optional()
+    .describe('answer times per API: realistic, off, or table=200:80,awx=150 (env SNOWLINE_SANDBOX_LATENCY)'),
+  store: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "the sandbox's own SQLite file, kept across restarts (env SNOWLINE_SANDBOX_DB; default sandbox.db next to the SQLite store; :memory: keeps nothing)",
+    ),
   oauthClientId: z
     .string()
     .min(1)
@@ -428,6 +443,9 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_ID', path: 'sandbox.oauthClientId', kind: 'string' },
   { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET', path: 'sandbox.oauthClientSecret', kind: 'string' },
   { name: 'SNOWLINE_SANDBOX_API_KEY', path: 'sandbox.apiKey', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_DB', path: 'sandbox.store', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_PUBLIC_URL', path: 'sandbox.publicUrl', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_LATENCY', path: 'sandbox.latency', kind: 'string' },
   { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
   { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
   { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
