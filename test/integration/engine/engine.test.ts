@@ -221,6 +221,23 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     expect(instance.patches[0]!.fields.work_notes).toContain('failed (job 9 failed)');
   });
 
+  it('stops a run whose required param renders empty before any action, with a note naming the param', async () => {
+    const { intake, backend, instance, settle } = build();
+    await intake.accept(
+      event('9'.repeat(32), {
+        record: { sys_id: '9'.repeat(32), short_description: 'nginx is down on !!!', state: '1' },
+      }),
+      'webhook',
+    );
+    await settle();
+    const [run] = await t.repos.runs.list({ ticket: 'INC9999999', limit: 10 });
+    expect(run!.state).toBe('failed');
+    expect(backend.jobs.size).toBe(0);
+    expect(instance.patches[0]!.fields.work_notes).toContain(
+      'required parameter host rendered empty from the ticket; nothing was run',
+    );
+  });
+
   it('never repeats a work note after an ambiguous write-back failure: it checks the journal first', async () => {
     const { intake, instance, settle } = build();
     instance.failNext = new ConnectorError('servicenow', 'ambiguous', 'ambiguous', 'socket hang up after sending');
