@@ -40,6 +40,7 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
+import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
 import { createPostgresLeadership } from './engine/postgres-leadership';
@@ -49,6 +50,8 @@ import { createPrivilegeBroker } from './security/privilege-broker';
 import { createPrivilegeProviders } from './security/privilege-provider';
 import { processSecretBox } from './security/run-secrets';
 import { secretBoxFromConfig } from './security/secret-box';
+import { assertProductionSecrets } from './security/secret-strength';
+import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -70,6 +73,7 @@ export async function startApp(
   config: Config,
   logger: Logger = createLogger(config.logging.level),
 ): Promise<RunningApp> {
+  assertProductionSecrets(config);
   const sn = config.servicenow;
   for (const secret of [
     config.redis.url,
@@ -88,11 +92,7 @@ export async function startApp(
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({
-    sqlitePath: config.store.sqlitePath,
-    postgresUrl: config.store.postgresUrl,
-    postgresSchema: config.store.postgresSchema,
-  });
+  const store = await openStore(config.store);
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -337,6 +337,7 @@ export async function startApp(
     },
   });
 
+  const anchorAudit = createAnchorWriter(repos.audit, anchorSettings(config), logger);
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const cmdbSyncs = config.connectors.cmdb
@@ -355,6 +356,7 @@ export async function startApp(
         cron: everySeconds(config.privilege.releaseSweepSeconds),
         run: () => privilege.sweep(),
       },
+      { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
       ...cmdbSyncs,
     ],
     leadership,
@@ -368,11 +370,15 @@ export async function startApp(
     url,
     sandboxUrl: sandbox?.url,
     async stop() {
+      const wasLeader = leadership.isLeader();
       await scheduled.stop();
       await leadership.stop();
       await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
+      // The last entries written before the exit are anchored too, so deleting them is detected.
+      if (wasLeader)
+        await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
       breakers.shutdown();
       await snClient.close();
       await controllerClient.close();
@@ -408,19 +414,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   logger.info(
     `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
   );
-  const sandbox = createSandbox({
-    user: s.user,
-    password: s.password,
-    awxToken: s.awxToken,
-    webhookUrl: s.webhookUrl,
-    webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks,
-    jobDurationMs: s.jobDurationMs,
-    persistFile: s.persistFile,
-    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
-    apiKey: s.apiKey,
-    logger: logger.child({ component: 'sandbox' }),
-  });
+  const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
 }
