@@ -1,6 +1,7 @@
 import { getTable, tableNames } from '../../../connectors/servicenow/dictionary';
 import { seedSysId } from './glide-values';
 import { newRecord, type WriteStamp } from './new-record';
+import { seedStandardChanges } from './seed-standard-changes';
 import type { RecordStore } from './record-store';
 
 /** Seed rows carry this stamp, so every fresh sandbox is identical. */
@@ -130,6 +131,7 @@ export function seedInstance(store: RecordStore, sandboxUser: string): void {
     }
   }
   seedCmdb(put);
+  seedStandardChanges(put);
   seedChoices(put);
 }
 
