@@ -1,15 +1,19 @@
 import type { RunControl } from '../engine/run-control';
 import type { RuleProposals } from '../rules/rule-proposals';
 import type { AuditRepository } from '../store/audit.repository';
+import type { OutboxRepository } from '../store/outbox.repository';
 import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
 import type { RouteDefinition } from './route';
 import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
+import { runTimelineRoutes } from './run-timeline';
 import { runRoutes } from './runs.routes';
+import { sessionRoutes } from './session.routes';
 
 export interface ApiDeps {
   runs: RunRepository;
+  outbox: OutboxRepository;
   control: RunControl;
   audit: AuditRepository;
   rules: RuleRoutesDeps;
@@ -19,7 +23,9 @@ export interface ApiDeps {
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
 export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
   return [
+    ...sessionRoutes(),
     ...runRoutes(deps.runs, deps.control),
+    ...runTimelineRoutes(deps),
     ...ruleRoutes(deps.rules),
     ...ruleProposalRoutes(deps.proposals),
     ...auditRoutes(deps.audit),

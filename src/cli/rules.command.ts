@@ -8,18 +8,9 @@ import { mappingCatalog } from '../rules/catalog';
 import { buildRuleSet, mappingFiles } from '../rules/load-rule-set';
 import { formatProblem } from '../rules/validation-problem';
 import { writeAtomically } from '../rules/write-atomically';
-import { openStore, repositories, type Repositories, type Store } from '../store';
+import type { Repositories } from '../store';
 import { configOrExit } from './load-config';
-
-async function withStore<T>(work: (store: Store, repos: Repositories) => Promise<T>): Promise<T> {
-  const config = configOrExit();
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
-  try {
-    return await work(store, repositories(store));
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './with-store';
 
 async function sourcesOrExit(versions: Repositories['ruleVersions'], version: string): Promise<Record<string, string>> {
   const sources = await versions.sources(version);

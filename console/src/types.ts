@@ -1,0 +1,71 @@
+/** The API's shapes as the console reads them (the OpenAPI document at /api/v1/openapi.json is the reference). */
+
+export type Permission =
+  | 'runs:read'
+  | 'runs:trigger'
+  | 'runs:retry'
+  | 'runs:cancel'
+  | 'rules:read'
+  | 'rules:write'
+  | 'approvals:decide'
+  | 'audit:read';
+
+export interface Session {
+  subject: string;
+  roles: string[];
+  permissions: Permission[];
+}
+
+export interface StepView {
+  name: string;
+  use: string;
+  state: string;
+  stage: number;
+  compensates: string | null;
+  gates: string[];
+  waitingFor: string | null;
+  attempt: number;
+  externalRef: string | null;
+  error: string | null;
+}
+
+export interface RunView {
+  id: string;
+  rule: string;
+  ruleVersion: string;
+  ticket: string;
+  table: string;
+  state: string;
+  createdAt: string;
+  finishedAt: string | null;
+  steps: StepView[];
+}
+
+export interface RunTimeline {
+  run: RunView;
+  steps: {
+    name: string;
+    stage: number;
+    state: string;
+    attempt: number;
+    startedAt: string | null;
+    finishedAt: string | null;
+    durationMs: number | null;
+    waitingFor: string | null;
+    output: string | null;
+  }[];
+  writebacks: {
+    kind: 'fields' | 'attachment';
+    state: string;
+    queuedAt: string;
+    sentAt: string | null;
+    attempts: number;
+    lastError: string | null;
+    workNote: string | null;
+    fields: Record<string, unknown>;
+    fileName: string | null;
+  }[];
+  decisions: { at: string; kind: string; actor: string; detail: unknown }[];
+}
+
+export const RUN_STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled'] as const;
