@@ -27,7 +27,7 @@ import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender
 import { createRunAdmission } from './engine/run-admission';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
-import { serviceNowLookups } from './engine/ticket-lookups';
+import { serviceNowLookups, ticketByNumber } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
@@ -294,6 +294,7 @@ export async function startApp(
       audit: repos.audit,
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
+      findTicket: ticketByNumber(snClient),
     }),
     console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),

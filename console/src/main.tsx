@@ -2,12 +2,19 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, tokenStore, whenUnauthorized } from './api';
 import { useHashRoute } from './hooks';
+import { ProposalsPage } from './pages/proposals';
+import { RuleDetailPage } from './pages/rule-detail';
+import { RulesPage } from './pages/rules';
 import { RunDetailPage } from './pages/run-detail';
 import { RunsPage } from './pages/runs';
 import { SignInPage } from './pages/sign-in';
 import type { Session } from './types';
 
-const PAGES = [{ path: '/runs', label: 'Runs' }] as const;
+const PAGES = [
+  { path: '/runs', label: 'Runs' },
+  { path: '/rules', label: 'Rules' },
+  { path: '/proposals', label: 'Proposals' },
+] as const;
 
 function Navigation({ route, session, onSignOut }: { route: string; session: Session; onSignOut: () => void }) {
   return (
@@ -40,6 +47,10 @@ function Navigation({ route, session, onSignOut }: { route: string; session: Ses
 function Page({ route, session }: { route: string; session: Session }) {
   const runMatch = /^\/runs\/([^/]+)$/.exec(route);
   if (runMatch) return <RunDetailPage id={decodeURIComponent(runMatch[1]!)} session={session} />;
+  const ruleMatch = /^\/rules\/([^/]+)$/.exec(route);
+  if (ruleMatch) return <RuleDetailPage id={decodeURIComponent(ruleMatch[1]!)} />;
+  if (route.startsWith('/rules')) return <RulesPage />;
+  if (route.startsWith('/proposals')) return <ProposalsPage session={session} />;
   return <RunsPage session={session} />;
 }
 

@@ -69,3 +69,55 @@ export interface RunTimeline {
 }
 
 export const RUN_STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled'] as const;
+
+export interface RuleSummary {
+  id: string;
+  table: string;
+  mode: string;
+  risk: string;
+  on: unknown[];
+}
+
+export interface RuleDetail {
+  id: string;
+  table: string;
+  file: string;
+  version: string;
+  description: string;
+  owner: string;
+  risk: string;
+  mode: string;
+  on: unknown[];
+  condition: string;
+  gates: string[];
+  steps: { name: string; use: string; gates: string[]; when: string | null }[];
+  stages: string[][];
+  writeback: Record<string, { work_note?: string; fields?: Record<string, string> } | undefined>;
+}
+
+export interface DryRunResult {
+  ruleVersion: string;
+  trigger: string;
+  matched: string[];
+  steps: { rule: string; name: string; use: string; with: unknown }[];
+  explain: Record<string, { matched: boolean; mode?: string; reason?: string; failedTerms?: string[] }>;
+}
+
+export interface Proposal {
+  id: string;
+  file: string;
+  state: 'pending' | 'active' | 'rejected';
+  author: string;
+  comment: string | null;
+  createdAt: string;
+  baseVersion: string;
+  version: string;
+  highRiskRules: string[];
+  decidedBy: string | null;
+  decisionComment: string | null;
+  decidedAt: string | null;
+  content?: string;
+  diff?: string;
+}
+
+export const WATCHED_TABLES = ['incident', 'change_request', 'problem'] as const;

@@ -5,6 +5,7 @@ import type { OutboxRepository } from '../store/outbox.repository';
 import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
 import type { RouteDefinition } from './route';
+import { ruleDetailRoutes } from './rule-detail.routes';
 import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
 import { runTimelineRoutes } from './run-timeline';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   audit: AuditRepository;
   rules: RuleRoutesDeps;
   proposals: RuleProposals;
+  /** Reads a ticket by number for the dry-run by number; absent = that route answers 404 for every ticket. */
+  findTicket?: (table: string, number: string) => Promise<Record<string, string> | undefined>;
 }
 
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
@@ -28,6 +31,8 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
     ...runTimelineRoutes(deps),
     ...ruleRoutes(deps.rules),
     ...ruleProposalRoutes(deps.proposals),
+    // After the routes above: `/rules/:id` would otherwise take `/rules/versions` and `/rules/proposals`.
+    ...ruleDetailRoutes({ ...deps.rules, findTicket: deps.findTicket ?? (async () => undefined) }),
     ...auditRoutes(deps.audit),
   ];
 }

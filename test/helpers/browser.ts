@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
@@ -46,6 +46,8 @@ export function buildConsole(): void {
 
 export interface ConsoleWorld {
   app: RunningApp;
+  /** The mapping tables this instance runs (a temporary copy of the shipped ones). */
+  mappingsDir: string;
   browser: Browser;
   /** The sandbox's ServiceNow and AWX, with the sandbox account. */
   sandbox: AxiosInstance;
@@ -61,12 +63,15 @@ const JWT = { secret: 'browser-jwt-secret-0123456789abcdef', issuer: 'snowline',
 export async function startConsoleWorld(env: Record<string, string> = {}): Promise<ConsoleWorld> {
   buildConsole();
   const dir = mkdtempSync(join(tmpdir(), 'snowline-browser-'));
+  // Approved proposals write mapping files: into a copy, never into the repository's mappings/.
+  cpSync(join(REPO_ROOT, 'mappings'), join(dir, 'mappings'), { recursive: true });
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const config = loadConfig({
     env: {
       PORT: String(port),
       SNOWLINE_SANDBOX_PORT: String(sandboxPort),
       SNOWLINE_DB: join(dir, 'snowline.db'),
+      SNOWLINE_MAPPINGS: join(dir, 'mappings'),
       SNOWLINE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/servicenow`,
       SNOWLINE_JWT_SECRET: JWT.secret,
       SNOWLINE_SANDBOX_JOB_MS: '300',
@@ -79,11 +84,14 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
   const tokenFor = (subject: string, roles: Role[]) => issueToken(JWT, subject, roles, 3600);
   return {
     app,
+    mappingsDir: join(dir, 'mappings'),
     browser,
     sandbox: axios.create({ baseURL: app.sandboxUrl, auth: { username: 'admin', password: 'admin' } }),
     tokenFor,
     async signedInPage(subject, roles) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      // Shorter than jest's test timeout, so a failure names the locator that never appeared.
+      context.setDefaultTimeout(12_000);
       const page = await context.newPage();
       await page.goto(`${app.url}/console`);
       await page.getByLabel('Token').fill(tokenFor(subject, roles));

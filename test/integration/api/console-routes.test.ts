@@ -129,6 +129,25 @@ describe('console and API docs routes', () => {
     expect((await request(h.app).get(`${API_BASE}/runs/nope/timeline`).set('Authorization', viewer)).status).toBe(404);
   });
 
+  it('shows a rule by stage, exports it as BPMN, and dry-runs a ticket by number with a clear refusal', async () => {
+    const rule = await request(h.app).get(`${API_BASE}/rules/restart-service-when-down`).set('Authorization', viewer);
+    expect(rule.body).toMatchObject({ table: 'incident', stages: [['restart']], gates: [] });
+    expect(Object.keys(rule.body.writeback)).toEqual(['success', 'failure']);
+    const bpmn = await request(h.app).get(`${API_BASE}/rules/restart-service-when-down/bpmn`).set('Authorization', viewer);
+    expect(bpmn.body.fileName).toBe('restart-service-when-down.bpmn');
+    expect(bpmn.body.xml).toContain('<bpmn:exclusiveGateway id="condition"');
+    expect((await request(h.app).get(`${API_BASE}/rules/no-such-rule`).set('Authorization', viewer)).status).toBe(404);
+    const byNumber = (number: string) =>
+      request(h.app)
+        .post(`${API_BASE}/rules/dry-run/ticket`)
+        .set('Authorization', viewer)
+        .send({ table: 'incident', number });
+    expect((await byNumber('INC0010001')).status).toBe(404);
+    const bad = await byNumber('INC0010001^active=false');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('number');
+  });
+
   it('serves the console page under a Content-Security-Policy that allows only its own scripts and styles', async () => {
     const res = await request(h.app).get('/console');
     expect(res.status).toBe(200);
