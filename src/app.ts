@@ -41,6 +41,7 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
+import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
 import { createPostgresLeadership } from './engine/postgres-leadership';
@@ -50,6 +51,8 @@ import { createPrivilegeBroker } from './security/privilege-broker';
 import { createPrivilegeProviders } from './security/privilege-provider';
 import { processSecretBox } from './security/run-secrets';
 import { secretBoxFromConfig } from './security/secret-box';
+import { assertProductionSecrets } from './security/secret-strength';
+import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -71,6 +74,7 @@ export async function startApp(
   config: Config,
   logger: Logger = createLogger(config.logging.level),
 ): Promise<RunningApp> {
+  assertProductionSecrets(config);
   const sn = config.servicenow;
   for (const secret of [
     config.redis.url,
@@ -89,11 +93,7 @@ export async function startApp(
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({
-    sqlitePath: config.store.sqlitePath,
-    postgresUrl: config.store.postgresUrl,
-    postgresSchema: config.store.postgresSchema,
-  });
+  const store = await openStore(config.store);
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -131,7 +131,11 @@ export async function startApp(
     timeoutMs: config.servicenow.timeoutMs,
   };
   // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
-  const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
+  const limiters = createSharedLimiters({
+    redisUrl: config.redis.url,
+    logger,
+    onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
+  });
   const snClient = new ServiceNowClient(snConfig, {
     logger,
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
@@ -251,7 +255,15 @@ export async function startApp(
     privilege,
     secretBox,
   });
-  const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
+  const outboxSender = createOutboxSender({
+    repos,
+    target,
+    logger,
+    metrics,
+    owner,
+    retry,
+    leaseMs: config.engine.leaseMs,
+  });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const engine = createEngine({
     repos,
@@ -318,11 +330,14 @@ export async function startApp(
           connectors: health,
           circuits: breakers.states(),
           rules: rules.status(),
+          // Degraded limits still serve requests: shown, not a reason to take the instance out.
+          rateLimits: limiters.status(),
         },
       };
     },
   });
 
+  const anchorAudit = createAnchorWriter(repos.audit, anchorSettings(config), logger);
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const cmdbSyncs = config.connectors.cmdb
@@ -341,6 +356,7 @@ export async function startApp(
         cron: everySeconds(config.privilege.releaseSweepSeconds),
         run: () => privilege.sweep(),
       },
+      { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
       ...cmdbSyncs,
     ],
     leadership,
@@ -354,11 +370,15 @@ export async function startApp(
     url,
     sandboxUrl: sandbox?.url,
     async stop() {
+      const wasLeader = leadership.isLeader();
       await scheduled.stop();
       await leadership.stop();
       await rules.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(config.server.shutdownGraceMs);
+      // The last entries written before the exit are anchored too, so deleting them is detected.
+      if (wasLeader)
+        await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
       breakers.shutdown();
       await snClient.close();
       await controllerClient.close();
@@ -394,19 +414,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   logger.info(
     `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
   );
-  const sandbox = createSandbox({
-    user: s.user,
-    password: s.password,
-    awxToken: s.awxToken,
-    webhookUrl: s.webhookUrl,
-    webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks,
-    jobDurationMs: s.jobDurationMs,
-    persistFile: s.persistFile,
-    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
-    apiKey: s.apiKey,
-    logger: logger.child({ component: 'sandbox' }),
-  });
+  const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
 }

@@ -9,8 +9,7 @@ import { buildRuleSet, mappingFiles } from '../rules/load-rule-set';
 import { formatProblem } from '../rules/validation-problem';
 import { writeAtomically } from '../rules/write-atomically';
 import type { Repositories } from '../store';
-import { configOrExit } from './load-config';
-import { withStore } from './with-store';
+import { withConfiguredStore as withStore } from './configured-store';
 
 async function sourcesOrExit(versions: Repositories['ruleVersions'], version: string): Promise<Record<string, string>> {
   const sources = await versions.sources(version);
@@ -51,14 +50,14 @@ export function rulesCommand(): Command {
     )
     .argument('<version>', 'version')
     .action((version: string) =>
-      withStore(async (store, repos) => {
+      withStore(async (store, repos, config) => {
         const sources = await sourcesOrExit(repos.ruleVersions, version);
         const { ruleSet, problems } = buildRuleSet(sources, mappingCatalog(connectors));
         if (!ruleSet)
           fail(
             `version ${version} no longer validates (connectors changed?):\n${problems.map(formatProblem).join('\n')}`,
           );
-        const dir = configOrExit().mappings.dir;
+        const dir = config.mappings.dir;
         for (const name of mappingFiles(dir)) if (!(name in sources)) rmSync(join(dir, name));
         // Atomic per file: a server hot-reloading meanwhile never reads half a file.
         for (const [name, text] of Object.entries(sources)) {

@@ -5,7 +5,7 @@ import { runViewSchema, toRunView, type RunView } from '../api/run-view';
 import { createRunControl } from '../engine/run-control';
 import { NotFoundError, SnowlineError } from '../errors';
 import { formatTable } from './table';
-import { withStore } from './with-store';
+import { withConfiguredStore as withStore } from './configured-store';
 
 const RUN_STATES = runViewSchema.shape.state.options;
 

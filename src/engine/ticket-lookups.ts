@@ -1,6 +1,6 @@
 import type { ServiceNowClient } from '../../connectors/servicenow/client';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
-import { rawValue, queryValue } from '../../connectors/servicenow/schemas';
+import { identityCondition, identityValue, queryValue, rawValue } from '../../connectors/servicenow/schemas';
 
 /**
  * What the dispatcher reads from ServiceNow besides the event: the newest work note (for
@@ -9,6 +9,7 @@ import { rawValue, queryValue } from '../../connectors/servicenow/schemas';
  */
 export interface TicketLookups {
   latestWorkNote(table: string, sysId: string): Promise<{ text: string; user: string } | undefined>;
+  /** Groups of a user named by user_name or sys_id; a value that is neither is refused (permanent). */
   groupsOf(userName: string): Promise<string[]>;
   /** Fields of one record; undefined when it does not exist. */
   readRecord(table: string, sysId: string, fields: readonly string[]): Promise<Record<string, string> | undefined>;
@@ -29,12 +30,13 @@ export function serviceNowLookups(client: ServiceNowClient, options: ServiceNowL
       const [entry] = await client.journalEntries(sysId, 'work_notes', { table, limit: 1 });
       return entry ? { text: entry.value, user: entry.createdBy } : undefined;
     },
-    groupsOf(userName) {
+    async groupsOf(userName) {
+      const identity = identityValue(userName, 'user');
       const cached = groups.get(userName);
       if (cached && now() - cached.at < options.groupCacheMs) return cached.names;
       const names = client
         .query('sys_user_grmember', {
-          query: `user.user_name=${queryValue(userName)}`,
+          query: identityCondition('user', identity),
           fields: ['group'],
           displayValue: true,
           limit: 500,

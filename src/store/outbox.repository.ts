@@ -51,6 +51,18 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /** Extends the lease on an entry `owner` still holds and has not settled; false when it no longer does. */
+    async extendLease(id: string, owner: string, until: number): Promise<boolean> {
+      const result = await db
+        .updateTable('outbox')
+        .set({ lease_until: until })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('state', 'in', ['pending', 'sending'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     /** Write-backs to one record that are in flight or recently sent: used to recognise our own updates. */
     async recentForRecord(sysId: string, since: number): Promise<OutboxEntry[]> {
       return db

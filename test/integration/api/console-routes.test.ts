@@ -133,7 +133,9 @@ describe('console and API docs routes', () => {
     const rule = await request(h.app).get(`${API_BASE}/rules/restart-service-when-down`).set('Authorization', viewer);
     expect(rule.body).toMatchObject({ table: 'incident', stages: [['restart']], gates: [] });
     expect(Object.keys(rule.body.writeback)).toEqual(['success', 'failure']);
-    const bpmn = await request(h.app).get(`${API_BASE}/rules/restart-service-when-down/bpmn`).set('Authorization', viewer);
+    const bpmn = await request(h.app)
+      .get(`${API_BASE}/rules/restart-service-when-down/bpmn`)
+      .set('Authorization', viewer);
     expect(bpmn.body.fileName).toBe('restart-service-when-down.bpmn');
     expect(bpmn.body.xml).toContain('<bpmn:exclusiveGateway id="condition"');
     expect((await request(h.app).get(`${API_BASE}/rules/no-such-rule`).set('Authorization', viewer)).status).toBe(404);

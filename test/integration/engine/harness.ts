@@ -186,6 +186,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     logger,
     metrics,
     owner,
+    leaseMs: 10_000,
     retry,
     now,
     random: () => 0,

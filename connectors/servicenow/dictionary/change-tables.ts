@@ -1,0 +1,121 @@
+/** §3.4–3.5: change management's tables. */
+import { bool, choice, dateTime, ref, sameValueChoices, str, table } from './model';
+
+import { PRIORITY } from './task-tables';
+
+const CHANGE_STATES = [
+  ['-5', 'New'],
+  ['-4', 'Assess'],
+  ['-3', 'Authorize'],
+  ['-2', 'Scheduled'],
+  ['-1', 'Implement'],
+  ['0', 'Review'],
+  ['3', 'Closed'],
+  ['4', 'Canceled'],
+] as const;
+
+/** §3.4. */
+const CHANGE_REQUEST = table({
+  name: 'change_request',
+  label: 'Change Request',
+  parent: 'task',
+  numberPrefix: 'CHG',
+  numberStart: 30001,
+  inactiveStates: ['3', '4'],
+  fields: {
+    state: choice('State', CHANGE_STATES, '-5'),
+    priority: choice('Priority', PRIORITY.slice(0, 4), '4'),
+    type: choice(
+      'Type',
+      [
+        ['normal', 'Normal'],
+        ['standard', 'Standard'],
+        ['emergency', 'Emergency'],
+      ],
+      'normal',
+    ),
+    chg_model: str('Model'),
+    std_change_producer_version: str('Standard change template version'),
+    requested_by: ref('Requested by', 'sys_user'),
+    category: choice(
+      'Category',
+      sameValueChoices([
+        'Hardware',
+        'Software',
+        'Service',
+        'System Software',
+        'Applications Software',
+        'Network',
+        'Telecom',
+        'Documentation',
+        'Other',
+      ]),
+      'Other',
+    ),
+    risk: choice(
+      'Risk',
+      [
+        ['1', 'Very High'],
+        ['2', 'High'],
+        ['3', 'Moderate'],
+        ['4', 'Low'],
+      ],
+      '3',
+    ),
+    start_date: dateTime('Planned start date'),
+    end_date: dateTime('Planned end date'),
+    work_start: dateTime('Actual start date'),
+    work_end: dateTime('Actual end date'),
+    close_code: choice('Close code', [
+      ['successful', 'Successful'],
+      ['successful_issues', 'Successful with issues'],
+      ['unsuccessful', 'Unsuccessful'],
+    ]),
+    on_hold: bool('On hold'),
+    on_hold_reason: str('On hold reason'),
+    conflict_status: choice('Conflict status', sameValueChoices(['Not Run', 'No Conflict', 'Conflict']), 'Not Run'),
+    conflict_last_run: dateTime('Conflict last run'),
+    review_date: dateTime('Review date'),
+    implementation_plan: str('Implementation plan'),
+    backout_plan: str('Backout plan'),
+    test_plan: str('Test plan'),
+    justification: str('Justification'),
+    risk_impact_analysis: str('Risk and impact analysis'),
+    cab_required: bool('CAB required'),
+    cab_date: dateTime('CAB date'),
+  },
+});
+
+/** §3.5. */
+const CHANGE_TASK = table({
+  name: 'change_task',
+  label: 'Change Task',
+  parent: 'task',
+  numberPrefix: 'CTASK',
+  numberStart: 10001,
+  inactiveStates: ['3', '4'],
+  fields: {
+    state: choice(
+      'State',
+      [
+        ['-5', 'Pending'],
+        ['1', 'Open'],
+        ['2', 'In Progress'],
+        ['3', 'Closed'],
+        ['4', 'Canceled'],
+      ],
+      '1',
+    ),
+    change_request: ref('Change request', 'change_request'),
+    change_task_type: choice('Type', [
+      ['planning', 'Planning'],
+      ['implementation', 'Implementation'],
+      ['testing', 'Testing'],
+      ['review', 'Review'],
+    ]),
+    on_hold: bool('On hold'),
+    on_hold_reason: str('On hold reason'),
+  },
+});
+
+export const CHANGE_TABLES = [CHANGE_REQUEST, CHANGE_TASK];
