@@ -18,6 +18,7 @@ import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
 import { freezeMs, usesSandbox, type Config } from './config';
+import { consoleOptions } from './console-options';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
@@ -27,7 +28,7 @@ import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender
 import { createRunAdmission } from './engine/run-admission';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
-import { serviceNowLookups } from './engine/ticket-lookups';
+import { serviceNowLookups, ticketByNumber } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
@@ -141,6 +142,7 @@ export async function startApp(
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
       maxConcurrent: snConfig.maxConcurrent,
       requestsPerHour: snConfig.requestsPerHour,
+      requestTimeoutMs: snConfig.timeoutMs,
     }),
   });
   const awxConfig = {
@@ -157,7 +159,10 @@ export async function startApp(
   const controller = ansibleConnector.config.parse(awxConfig);
   const controllerClient = new ControllerClient(controller, {
     logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }),
+    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
+      maxConcurrent: controller.maxConcurrent,
+      requestTimeoutMs: controller.timeoutMs,
+    }),
   });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
@@ -303,11 +308,14 @@ export async function startApp(
     rateLimits,
     routes: apiRoutes({
       runs: repos.runs,
+      outbox: repos.outbox,
       control: runControl,
       audit: repos.audit,
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
+      findTicket: ticketByNumber(snClient),
     }),
+    console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {

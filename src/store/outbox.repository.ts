@@ -73,6 +73,11 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
+    /** A run's write-backs in the order they were queued (the console's timeline). */
+    async forRun(runId: string): Promise<OutboxEntry[]> {
+      return db.selectFrom('outbox').selectAll().where('run_id', '=', runId).orderBy('created_at').execute();
+    },
+
     async depth(): Promise<number> {
       const row = await db
         .selectFrom('outbox')
