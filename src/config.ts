@@ -177,6 +177,12 @@ const securitySchema = z.object({
     .nonnegative()
     .default(30)
     .describe('tolerated clock difference on exp/nbf, in seconds'),
+  jwtMaxLifetimeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(86_400)
+    .describe('longest token lifetime accepted (exp − iat), in seconds; tokens without exp are refused'),
   jwtPublicKey: z
     .string()
     .includes('PUBLIC KEY')
@@ -197,6 +203,22 @@ const securitySchema = z.object({
     .array(z.ipv4().or(z.ipv6()))
     .default([])
     .describe('source addresses allowed to post webhooks; empty = any'),
+  auditAnchorFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'where signed checkpoints of the audit journal are appended; keep it where database users cannot write (env SNOWLINE_AUDIT_ANCHOR_FILE); unset = audit-anchors.jsonl beside the SQLite file, or data/ with PostgreSQL',
+    ),
+  auditAnchorKey: secretSchema
+    .optional()
+    .describe('HMAC key signing the anchors (env SNOWLINE_AUDIT_ANCHOR_KEY); unset = derived from jwtSecret'),
+  auditAnchorSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('how often the journal head is anchored when it moved, in seconds'),
   webhookReplayCacheSize: z
     .number()
     .int()
@@ -401,6 +423,8 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
   { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
   { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
+  { name: 'SNOWLINE_AUDIT_ANCHOR_FILE', path: 'security.auditAnchorFile', kind: 'string' },
+  { name: 'SNOWLINE_AUDIT_ANCHOR_KEY', path: 'security.auditAnchorKey', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEY', path: 'secrets.key', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEYS_PREVIOUS', path: 'secrets.previousKeys', kind: 'string' },
   { name: 'SNOWLINE_REDIS_URL', path: 'redis.url', kind: 'string' },
