@@ -186,9 +186,12 @@ export async function startApp(
       async attach(table, sysId, file) {
         await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
       },
-      async has(table, sysId, fileName, sizeBytes) {
-        const found = await snClient.listAttachments(table, sysId, { fileName });
-        return found.some((a) => a.sizeBytes === undefined || a.sizeBytes === sizeBytes);
+      async has(table, sysId, file) {
+        // An instance that keeps no hash drops the unknown term and lists every attachment of the record.
+        const found = await snClient.listAttachments(table, sysId, { hash: file.sha256, limit: 100 });
+        const sameFile = (a: { fileName: string; sizeBytes?: number }) =>
+          a.fileName === file.fileName && (a.sizeBytes === undefined || a.sizeBytes === file.sizeBytes);
+        return found.some((a) => a.hash === file.sha256 || (a.hash === '' && sameFile(a)));
       },
     },
   };

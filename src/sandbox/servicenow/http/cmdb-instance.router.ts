@@ -5,7 +5,7 @@ import { findRecords } from '../record-query';
 import type { RecordValues } from '../record-store';
 import { renderRecord, type FieldView } from '../record-view';
 import type { WriteContext } from '../table-service';
-import { bodyRecord, paramsOf, sendPage, type NowApiDeps } from './now-api';
+import { bodyRecord, paramsOf, sendPage, viewContext, type NowApiDeps } from './now-api';
 import { requestUser } from './request-guards';
 
 type Direction = 'outbound_relations' | 'inbound_relations';
@@ -123,7 +123,7 @@ function addRelations(
 /** `{attributes, outbound_relations, inbound_relations}` as the documented sample shows them. */
 function instanceView(deps: NowApiDeps, req: Request, cls: string, row: RecordValues) {
   const baseUrl = deps.baseUrl(req);
-  const all = renderRecord({ store: deps.store, baseUrl }, cls, row, {
+  const all = renderRecord(viewContext(deps, req), cls, row, {
     displayValue: 'all',
     excludeReferenceLink: false,
   });
