@@ -20,6 +20,8 @@ import { freezeMs, usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
+import { markWatchingSince } from './engine/event-versions';
+import { createWritebackCompletion } from './engine/writeback-completion';
 import { createCircuitBreakers } from './engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
@@ -103,6 +105,8 @@ export async function startApp(
       store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(),
       store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute(),
     ]);
+  // From now on, a record Snowline sees for the first time counts as inserted (event-versions.ts).
+  await markWatchingSince(repos, Date.now());
 
   const catalog = mappingCatalog(connectorRegistry);
   const { reloader: rules, problems } = await createRuleReloader({
@@ -201,6 +205,11 @@ export async function startApp(
     metrics,
     maxActiveRuns: config.engine.maxActiveRuns,
     secretBox,
+    eventRetry: {
+      baseDelayMs: retry.baseDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+      deadlineMs: config.engine.eventRetryDeadlineSeconds * 1000,
+    },
   });
   const change = changeManagement({
     store,
@@ -241,6 +250,7 @@ export async function startApp(
     owner,
     leaseMs: config.engine.leaseMs,
     retry,
+    retryDeadlineMs: retry.deadlineSeconds * 1000,
     gates,
     servicenow: servicenowReader,
     gateRecheckMs: config.engine.gateRecheckMs,
@@ -257,6 +267,7 @@ export async function startApp(
     dispatcher,
     stepWorker,
     outboxSender,
+    writebacks: createWritebackCompletion({ store, repos, logger, metrics }),
     admission,
     logger,
     metrics,

@@ -3,10 +3,11 @@ import type { RunControl } from '../engine/run-control';
 import { NotFoundError } from '../errors';
 import type { RunRepository } from '../store/run.repository';
 import type { RouteDefinition } from './route';
-import { runViewSchema, toRunView } from './run-view';
+import { RUN_STATES, runViewSchema, toRunView } from './run-view';
 
 const listQuery = z.object({
   ticket: z.string().max(40).optional().describe('ticket number, e.g. INC0010001'),
+  state: z.enum(RUN_STATES).optional().describe('only runs in this state, e.g. writeback_failed'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -21,7 +22,7 @@ export function runRoutes(runs: RunRepository, control: RunControl): RouteDefini
       method: 'get',
       path: '/runs',
       permission: 'runs:read',
-      summary: 'List runs, newest first, optionally for one ticket',
+      summary: 'List runs, newest first, optionally for one ticket or in one state',
       query: listQuery,
       response: z.array(runViewSchema),
       handle: async (_req, { query }) => (await runs.list(query as z.infer<typeof listQuery>)).map(toRunView),

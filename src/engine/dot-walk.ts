@@ -20,6 +20,8 @@ export async function resolveDotWalks(
 
 type PathTree = Map<string, PathTree>;
 
+const SYS_ID = /^[0-9a-f]{32}$/;
+
 function tree(paths: readonly string[]): PathTree {
   const root: PathTree = new Map();
   for (const path of paths) {
@@ -46,6 +48,12 @@ async function walk(
     const sysId = values[segment] ?? '';
     const path = `${prefix}${segment}`;
     if (!field?.reference || sysId === '') continue;
+    // A reference holding anything but a sys_id (typed-in text, an import gone wrong) points at no
+    // record, as in ServiceNow: its dot-walked values are empty, and nothing is looked up with it.
+    if (!SYS_ID.test(sysId)) {
+      for (const child of children.keys()) out[`${path}.${child}`] = '';
+      continue;
+    }
     const referenced = (await lookups.readRecord(field.reference, sysId, [...children.keys()])) ?? {};
     for (const child of children.keys()) out[`${path}.${child}`] = referenced[child] ?? '';
     await walk(field.reference, referenced, `${path}.`, children, lookups, out);

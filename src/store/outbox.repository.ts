@@ -61,6 +61,11 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
+    /** States of a run's write-backs, with the error of each that failed. */
+    async ofRun(executor: Kysely<Tables>, runId: string): Promise<Array<Pick<OutboxEntry, 'state' | 'last_error'>>> {
+      return executor.selectFrom('outbox').select(['state', 'last_error']).where('run_id', '=', runId).execute();
+    },
+
     async depth(): Promise<number> {
       const row = await db
         .selectFrom('outbox')

@@ -44,9 +44,16 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return found;
     },
 
-    async list(filter: { ticket?: string; limit: number }): Promise<RunWithSteps[]> {
+    /** Rules that already have a run for this event (an event tried again starts none of them twice). */
+    async rulesRunFor(executor: Kysely<Tables>, eventKey: string): Promise<Set<string>> {
+      const rows = await executor.selectFrom('runs').select('rule_id').where('event_key', '=', eventKey).execute();
+      return new Set(rows.map((r) => r.rule_id));
+    },
+
+    async list(filter: { ticket?: string; state?: string; limit: number }): Promise<RunWithSteps[]> {
       let query = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(filter.limit);
       if (filter.ticket) query = query.where('ticket_number', '=', filter.ticket);
+      if (filter.state) query = query.where('state', '=', filter.state);
       const runs = await query.execute();
       if (runs.length === 0) return [];
       const steps = await db

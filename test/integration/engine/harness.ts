@@ -8,6 +8,7 @@ import { createOutboxSender, type WritebackTarget } from '../../../src/engine/ou
 import { createRunAdmission } from '../../../src/engine/run-admission';
 import { createRunControl } from '../../../src/engine/run-control';
 import { createStepWorker } from '../../../src/engine/step-worker';
+import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketEvent } from '../../../src/ingest/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
@@ -191,11 +192,12 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     random: () => 0,
   });
   const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
+  const writebacks = createWritebackCompletion({ store: t.store, repos: t.repos, logger, metrics, now });
 
   async function settle(horizonMs = 10 * 60_000) {
     const until = clock.now + horizonMs;
     while (clock.now <= until) {
-      await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
+      await dispatcher.dispatchAll(await t.repos.inbox.pending(100, clock.now));
       const admitted = await admission.admit();
       const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
       // As the engine does: the claimed batch's runs read at once.
@@ -203,6 +205,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
       for (const s of steps) await worker.process(s, runs.get(s.run_id));
       const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
       for (const e of entries) await sender.send(e);
+      for (const runId of new Set(entries.map((e) => e.run_id))) await writebacks.complete(runId);
       if (admitted === 0 && steps.length === 0 && entries.length === 0) clock.now += 15_000;
     }
   }
@@ -215,7 +218,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
 
   /** Turns inbox events into runs (and starts the queued ones that may start), and nothing more. */
   async function dispatch() {
-    await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
+    await dispatcher.dispatchAll(await t.repos.inbox.pending(100, clock.now));
     await admission.admit();
   }
 
