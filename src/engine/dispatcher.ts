@@ -13,12 +13,7 @@ import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 import type { Tables } from '../store/schema';
 import { resolveDotWalks } from './dot-walk';
-import {
-  decideAfterDispatchFailure,
-  dispatchFailureOf,
-  rejectionNote,
-  type EventRetryPolicy,
-} from './event-outcomes';
+import { decideAfterDispatchFailure, dispatchFailureOf, rejectionNote, type EventRetryPolicy } from './event-outcomes';
 import { createVersionJudge } from './event-versions';
 import { NO_COMMAND, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
@@ -177,20 +172,30 @@ export function createDispatcher(deps: DispatcherDeps) {
     const payload = JSON.parse(event.payload) as TicketEvent;
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
-    payload.event = verdict.kind;
-    if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now())))
+    if (
+      payload.event === 'updated' &&
+      !verdict.alsoUpdate &&
+      (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))
+    )
       return { kind: 'own_write', event };
     const ruleSet = deps.rules();
     const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
     const record = await withDotWalks(ruleSet, payload);
     const input: MatchInput = {
       table: payload.table,
-      trigger: payload.event,
+      trigger: verdict.kind,
       record,
       changedFields: payload.changed_fields,
       command,
     };
-    const { matched } = matchEvent(ruleSet, input);
+    let { matched } = matchEvent(ruleSet, input);
+    // The first version seen of a record edited since its insert stands for both: the insert that
+    // was missed and the update that arrived (a rule listening to both fires once).
+    if (verdict.alsoUpdate) {
+      const updated = matchEvent(ruleSet, { ...input, trigger: 'updated' }).matched;
+      matched = [...matched, ...updated.filter((rule) => !matched.includes(rule))];
+    }
+    payload.event = verdict.kind;
     return {
       kind: 'matched',
       event,
@@ -572,4 +577,3 @@ export function createDispatcher(deps: DispatcherDeps) {
   return { dispatch, dispatchAll, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
-

@@ -16,6 +16,8 @@ export interface VersionVerdict {
   kind: 'inserted' | 'updated';
   /** Set when a newer version was dispatched already: why this one is not acted on. */
   superseded?: string;
+  /** An insert Snowline learns of from an update: the update's own rules fire too. */
+  alsoUpdate?: boolean;
 }
 
 /**
@@ -48,7 +50,8 @@ export function createVersionJudge(repos: Pick<Repositories, 'inbox' | 'watermar
       };
     const seen = await repos.inbox.olderVersionSeen(table, sysId, modCount);
     if (seen) return { kind: 'updated' };
-    if (payload.event === 'inserted' || (await createdWhileWatched(payload.record))) return { kind: 'inserted' };
+    if (payload.event === 'inserted') return { kind: 'inserted' };
+    if (await createdWhileWatched(payload.record)) return { kind: 'inserted', alsoUpdate: true };
     return { kind: 'updated' };
   };
 }

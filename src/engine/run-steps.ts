@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedRule, TemplateValue } from '../rules/mapping.schema';
 import type { Step } from '../store/run.repository';
-import type { StepFlow } from './run-context';
-import type { Join } from './run-state-machine';
+import { stepFlow, type StepFlow } from './run-context';
+import type { Join, StepState, StepView } from './run-state-machine';
 
 /**
  * A run's step rows: adjacent steps of one parallel group share a stage, the first stage is due at
@@ -98,4 +98,19 @@ function joinOf(join: 'all' | 'first' | number | undefined): Join {
   if (join === 'first') return { kind: 'first' };
   if (typeof join === 'number') return { kind: 'at_least', n: join };
   return { kind: 'all' };
+}
+
+/** The state machine's view of a run's steps: stage, join and which step a compensation undoes. */
+export function stepViews(steps: readonly Step[]): StepView[] {
+  const idxByName = new Map(steps.map((s) => [s.name, s.idx]));
+  return steps.map((s) => {
+    const flow = stepFlow(s);
+    return {
+      idx: s.idx,
+      state: s.state as StepState,
+      stage: s.stage,
+      join: flow.join,
+      compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates),
+    };
+  });
 }

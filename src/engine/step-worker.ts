@@ -20,6 +20,7 @@ import {
   type RunContext,
   type StepFlow,
 } from './run-context';
+import { stepViews } from './run-steps';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
 import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
 import type { StepRequirement } from '../rules/mapping.schema';
@@ -30,7 +31,6 @@ import {
   type RetryPolicy,
   type RunState,
   type StepState,
-  type StepView,
 } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
@@ -728,21 +728,6 @@ export function createStepWorker(deps: StepWorkerDeps) {
   }
 
   return { process };
-}
-
-/** The state machine's view of a run's steps: stage, join and which step a compensation undoes. */
-export function stepViews(steps: readonly Step[]): StepView[] {
-  const idxByName = new Map(steps.map((s) => [s.name, s.idx]));
-  return steps.map((s) => {
-    const flow = stepFlow(s);
-    return {
-      idx: s.idx,
-      state: s.state as StepState,
-      stage: s.stage,
-      join: flow.join,
-      compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates),
-    };
-  });
 }
 
 /** A credential's fields as templates see them outside the attempt that holds it. */

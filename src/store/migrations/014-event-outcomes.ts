@@ -19,7 +19,11 @@ export const eventOutcomes = (): Migration => ({
       .execute();
     await db.schema.alterTable('inbox_events').addColumn('next_at', 'bigint').execute();
     await db.schema.alterTable('inbox_events').addColumn('failing_since', 'bigint').execute();
-    await db.schema.createIndex('inbox_events_by_status_time').on('inbox_events').columns(['status', 'received_at']).execute();
+    await db.schema
+      .createIndex('inbox_events_by_status_time')
+      .on('inbox_events')
+      .columns(['status', 'received_at'])
+      .execute();
     await db.schema.createIndex('runs_by_event').on('runs').column('event_key').execute();
     await db.schema.createIndex('outbox_by_run').on('outbox').column('run_id').execute();
   },
