@@ -20,6 +20,7 @@ import { freezeMs, usesSandbox, type Config } from './config';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
+import { createEventControl } from './engine/event-control';
 import { markWatchingSince } from './engine/event-versions';
 import { createWritebackCompletion } from './engine/writeback-completion';
 import { createCircuitBreakers } from './engine/circuit-breakers';
@@ -300,6 +301,8 @@ export async function startApp(
     routes: apiRoutes({
       runs: repos.runs,
       control: runControl,
+      inbox: repos.inbox,
+      events: createEventControl({ store, repos, onChange: () => engine.wake() }),
       audit: repos.audit,
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
