@@ -10,6 +10,7 @@ import { createRunControl } from '../../../src/engine/run-control';
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { ConnectorError } from '../../../src/errors';
+import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import type { TicketEvent } from '../../../src/ingest/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger, type Logger } from '../../../src/observability/logger';
@@ -26,7 +27,16 @@ const FAKE_ACTIONS = ['launch', 'slow', 'fail', 'undo'];
 /** Mapping steps in these tests use `fake.launch` with `{ host }` and get `{ job }` back. */
 export const fakeCatalog: MappingCatalog = {
   fieldExists: (_table, field) =>
-    ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
+    [
+      'short_description',
+      'state',
+      'close_code',
+      'active',
+      'cmdb_ci',
+      'priority',
+      'caller_id',
+      'caller_id.vip',
+    ].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) =>
     c === 'fake' && FAKE_ACTIONS.includes(a)
@@ -126,6 +136,10 @@ export interface EngineOptions {
   start?: number;
   /** engine.maxActiveRuns */
   maxActiveRuns?: number;
+  /** How long a failing step is retried (engine.retry.deadlineSeconds); default the step worker's. */
+  retryDeadlineMs?: number;
+  /** What the dispatcher reads from ServiceNow (dot-walks, work notes); default none. */
+  lookups?: TicketLookups;
   /** Where the engine logs; default: nowhere. */
   logger?: Logger;
   /** Credential providers for privileged steps (the broker runs on the test clock). */
@@ -160,6 +174,9 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     rules: () => ruleSet,
     integrationUser: 'snowline',
     maxActiveRuns: options.maxActiveRuns,
+    lookups: options.lookups,
+    eventRetry: { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 30 * 60_000 },
+    random: () => 0,
   });
   const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, metrics, now });
   const breakers = options.breakers
@@ -178,6 +195,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     gates,
     servicenow: options.servicenow,
     gateRecheckMs: 60_000,
+    retryDeadlineMs: options.retryDeadlineMs,
     breakers,
     privilege,
   });
@@ -236,5 +254,6 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     breakers,
     admission,
     privilege,
+    dispatcher,
   };
 }
