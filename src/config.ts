@@ -131,7 +131,22 @@ const sandboxSchema = z.object({
   webhookUrl: z.string().url().describe('where its Business Rule posts (env SNOWLINE_SANDBOX_WEBHOOK_URL)'),
   webhooks: z.boolean().describe('whether its Business Rule posts at all (env SNOWLINE_SANDBOX_WEBHOOKS)'),
   jobDurationMs: z.number().int().nonnegative().describe('how long a sandbox controller job runs, in ms'),
-  persistFile: z.string().optional().describe('keep the practice instance in this JSON file across restarts'),
+  publicUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe("the sandbox's public address for its links, behind a TLS front (env SNOWLINE_SANDBOX_PUBLIC_URL)"),
+  latency: z
+    .string()
+    .optional()
+    .describe('answer times per API: realistic, off, or table=200:80,awx=150 (env SNOWLINE_SANDBOX_LATENCY)'),
+  store: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "the sandbox's own SQLite file, kept across restarts (env SNOWLINE_SANDBOX_DB; default sandbox.db next to the SQLite store; :memory: keeps nothing)",
+    ),
   oauthClientId: z
     .string()
     .min(1)
@@ -162,6 +177,12 @@ const securitySchema = z.object({
     .nonnegative()
     .default(30)
     .describe('tolerated clock difference on exp/nbf, in seconds'),
+  jwtMaxLifetimeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(86_400)
+    .describe('longest token lifetime accepted (exp − iat), in seconds; tokens without exp are refused'),
   jwtPublicKey: z
     .string()
     .includes('PUBLIC KEY')
@@ -182,6 +203,22 @@ const securitySchema = z.object({
     .array(z.ipv4().or(z.ipv6()))
     .default([])
     .describe('source addresses allowed to post webhooks; empty = any'),
+  auditAnchorFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'where signed checkpoints of the audit journal are appended; keep it where database users cannot write (env SNOWLINE_AUDIT_ANCHOR_FILE); unset = audit-anchors.jsonl beside the SQLite file, or data/ with PostgreSQL',
+    ),
+  auditAnchorKey: secretSchema
+    .optional()
+    .describe('HMAC key signing the anchors (env SNOWLINE_AUDIT_ANCHOR_KEY); unset = derived from jwtSecret'),
+  auditAnchorSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('how often the journal head is anchored when it moved, in seconds'),
   webhookReplayCacheSize: z
     .number()
     .int()
@@ -396,9 +433,14 @@ const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool'
   { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_ID', path: 'sandbox.oauthClientId', kind: 'string' },
   { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET', path: 'sandbox.oauthClientSecret', kind: 'string' },
   { name: 'SNOWLINE_SANDBOX_API_KEY', path: 'sandbox.apiKey', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_DB', path: 'sandbox.store', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_PUBLIC_URL', path: 'sandbox.publicUrl', kind: 'string' },
+  { name: 'SNOWLINE_SANDBOX_LATENCY', path: 'sandbox.latency', kind: 'string' },
   { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
   { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
   { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
+  { name: 'SNOWLINE_AUDIT_ANCHOR_FILE', path: 'security.auditAnchorFile', kind: 'string' },
+  { name: 'SNOWLINE_AUDIT_ANCHOR_KEY', path: 'security.auditAnchorKey', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEY', path: 'secrets.key', kind: 'string' },
   { name: 'SNOWLINE_SECRET_KEYS_PREVIOUS', path: 'secrets.previousKeys', kind: 'string' },
   { name: 'SNOWLINE_REDIS_URL', path: 'redis.url', kind: 'string' },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
 import { rulesCommand } from './rules.command';
+import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
 import { eventsCommand } from './events.command';
 import { sandboxCommand } from './sandbox.command';
@@ -23,6 +24,7 @@ export function main(argv: string[]): void {
     .addCommand(secretsCommand())
     .addCommand(reportCommand())
     .addCommand(rulesCommand())
+    .addCommand(runsCommand())
     .addCommand(eventsCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);

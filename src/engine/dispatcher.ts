@@ -8,7 +8,9 @@ import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
 import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
 import { renderString, renderValue } from '../rules/template';
+import { identityValue } from '../../connectors/servicenow/schemas';
 import type { TemplateValue } from '../rules/mapping.schema';
+import { SnowlineError } from '../errors';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 import type { Tables } from '../store/schema';
@@ -55,6 +57,8 @@ type Prepared =
       kind: 'matched';
       event: InboxEvent;
       matched: CompiledRule[];
+      /** Rules that cannot act on this event, and why (bad reference values). */
+      rejected: Rejections;
       ruleSet: RuleSet;
       ticket: string;
       dispatchEvent: DispatchEvent;
@@ -180,7 +184,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       return { kind: 'own_write', event };
     const ruleSet = deps.rules();
     const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
-    const record = await withDotWalks(ruleSet, payload);
+    const { record, badReferences } = await withDotWalks(ruleSet, payload);
     const input: MatchInput = {
       table: payload.table,
       trigger: verdict.kind,
@@ -195,11 +199,14 @@ export function createDispatcher(deps: DispatcherDeps) {
       const updated = matchEvent(ruleSet, { ...input, trigger: 'updated' }).matched;
       matched = [...matched, ...updated.filter((rule) => !matched.includes(rule))];
     }
+    const triggers = verdict.alsoUpdate ? [verdict.kind, 'updated'] : [verdict.kind];
+    const rejected = blockedByBadReferences(ruleSet, payload.table, triggers, badReferences);
     payload.event = verdict.kind;
     return {
       kind: 'matched',
       event,
-      matched,
+      matched: matched.filter((rule) => !rejected.some((r) => r.rule === rule.definition.id)),
+      rejected,
       ruleSet,
       ticket: payload.number,
       dispatchEvent: {
@@ -228,7 +235,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
     await repos.runs.wakeGatedSteps(trx, p.ticket, now());
-    const rejections: Rejections = [];
+    const rejections: Rejections = [...p.rejected];
     const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed, rejections)).length;
     if (rejections.length > 0) {
       const reason = rejections.map((r) => `rule ${r.rule}: ${r.reason}`).join('; ');
@@ -267,7 +274,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     requestedBy?: string;
   }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
     const ruleSet = deps.rules();
-    const record = await withDotWalks(ruleSet, request.payload);
+    const { record, badReferences } = await withDotWalks(ruleSet, request.payload);
+    if (badReferences.length > 0) throw badReferences[0]!.error;
     const user = request.requestedBy === undefined ? undefined : await userNameOf(request.requestedBy);
     const requestedBy = user ? { user, groups: (await deps.lookups?.groupsOf(user)) ?? [] } : undefined;
     const input: MatchInput = {
@@ -347,8 +355,9 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** The agent's user_name: as given, or read from sys_user when given as a sys_id; undefined = no such user. */
   async function userNameOf(requestedBy: string): Promise<string | undefined> {
-    if (!/^[0-9a-f]{32}$/.test(requestedBy)) return requestedBy;
-    return (await deps.lookups?.readRecord('sys_user', requestedBy, ['user_name']))?.user_name || undefined;
+    const identity = identityValue(requestedBy, 'requested_by');
+    if (identity.kind === 'user_name') return identity.value;
+    return (await deps.lookups?.readRecord('sys_user', identity.value, ['user_name']))?.user_name || undefined;
   }
 
   /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */
@@ -471,10 +480,48 @@ export function createDispatcher(deps: DispatcherDeps) {
     return { ...parsed, user: note.user, groups: await deps.lookups.groupsOf(note.user) };
   }
 
-  async function withDotWalks(ruleSet: RuleSet, payload: TicketEvent): Promise<Record<string, string>> {
+  /**
+   * The record with the dot-walked values conditions read. A reference field of the ticket holding
+   * something other than a sys_id is bad data for good (`ticket.bad_reference`): nothing is looked
+   * up through it, its dot-walked values stay empty, and it is reported so that the rules reading
+   * through it are rejected while the others still act.
+   */
+  async function withDotWalks(
+    ruleSet: RuleSet,
+    payload: TicketEvent,
+  ): Promise<{ record: Record<string, string>; badReferences: Array<{ field: string; error: SnowlineError }> }> {
     const paths = ruleSet.dotWalks.get(payload.table) ?? [];
-    if (paths.length === 0 || !deps.lookups) return payload.record;
-    return resolveDotWalks(payload.table, payload.record, paths, deps.lookups);
+    const badReferences: Array<{ field: string; error: SnowlineError }> = [];
+    if (paths.length === 0 || !deps.lookups) return { record: payload.record, badReferences };
+    let source = payload.record;
+    for (;;) {
+      try {
+        return { record: await resolveDotWalks(payload.table, source, paths, deps.lookups), badReferences };
+      } catch (err) {
+        const field =
+          err instanceof SnowlineError && err.code === 'ticket.bad_reference' ? err.details.field : undefined;
+        if (typeof field !== 'string' || !(field in source) || source[field] === '') throw err;
+        badReferences.push({ field, error: err as SnowlineError });
+        source = { ...source, [field]: '' };
+      }
+    }
+  }
+
+  /** Rules that would read through a bad reference for this trigger: they cannot be evaluated, so they are rejected. */
+  function blockedByBadReferences(
+    ruleSet: RuleSet,
+    table: string,
+    triggers: readonly string[],
+    bad: ReadonlyArray<{ field: string; error: SnowlineError }>,
+  ): Rejections {
+    const rejections: Rejections = [];
+    for (const rule of ruleSet.byTable.get(table) ?? []) {
+      const { definition } = rule;
+      if (definition.mode === 'disabled' || !definition.on.some((t) => triggers.includes(t as string))) continue;
+      const hit = bad.find((b) => definition.condition.includes(`${b.field}.`));
+      if (hit) rejections.push({ rule: definition.id, code: hit.error.code, reason: hit.error.message });
+    }
+    return rejections;
   }
 
   function wouldRun(rule: CompiledRule, version: string, event: DispatchEvent): unknown {
@@ -544,9 +591,13 @@ export function createDispatcher(deps: DispatcherDeps) {
       : '';
     // A run that a limit may hold back waits queued until the admission lets it start.
     const queued = concurrency !== undefined || deps.maxActiveRuns !== undefined;
+    const emptyParams = Object.entries(params)
+      .filter(([name, value]) => !definition.optional_params.includes(name) && isEmptyValue(value))
+      .map(([name]) => name);
     const context: RunContext = {
       ticket: payload.record,
       params,
+      ...(emptyParams.length ? { emptyParams } : {}),
       rule: ruleInfo,
       writeback: definition.writeback,
       secretParams: definition.secret_params,
@@ -577,3 +628,11 @@ export function createDispatcher(deps: DispatcherDeps) {
   return { dispatch, dispatchAll, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/** A param that rendered to nothing: blank text, an empty list or an object of empty values. */
+function isEmptyValue(value: TemplateValue): boolean {
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  if (value && typeof value === 'object') return Object.values(value).every(isEmptyValue);
+  return value === null;
+}

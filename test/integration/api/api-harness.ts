@@ -59,6 +59,7 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
   });
   return {
     runs: t.repos.runs,
+    outbox: t.repos.outbox,
     control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }),
     inbox: t.repos.inbox,
     events: createEventControl({ store: t.store, repos: t.repos }),
