@@ -22,6 +22,9 @@ import { consoleOptions } from './console-options';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
+import { createEventControl } from './engine/event-control';
+import { markWatchingSince } from './engine/event-versions';
+import { createWritebackCompletion } from './engine/writeback-completion';
 import { createCircuitBreakers } from './engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
@@ -105,6 +108,8 @@ export async function startApp(
       store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(),
       store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute(),
     ]);
+  // From now on, a record Snowline sees for the first time counts as inserted (event-versions.ts).
+  await markWatchingSince(repos, Date.now());
 
   const catalog = mappingCatalog(connectorRegistry);
   const { reloader: rules, problems } = await createRuleReloader({
@@ -214,6 +219,11 @@ export async function startApp(
     metrics,
     maxActiveRuns: config.engine.maxActiveRuns,
     secretBox,
+    eventRetry: {
+      baseDelayMs: retry.baseDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+      deadlineMs: config.engine.eventRetryDeadlineSeconds * 1000,
+    },
   });
   const change = changeManagement({
     store,
@@ -254,6 +264,7 @@ export async function startApp(
     owner,
     leaseMs: config.engine.leaseMs,
     retry,
+    retryDeadlineMs: retry.deadlineSeconds * 1000,
     gates,
     servicenow: servicenowReader,
     gateRecheckMs: config.engine.gateRecheckMs,
@@ -278,6 +289,7 @@ export async function startApp(
     dispatcher,
     stepWorker,
     outboxSender,
+    writebacks: createWritebackCompletion({ store, repos, logger, metrics }),
     admission,
     logger,
     metrics,
@@ -313,6 +325,8 @@ export async function startApp(
       runs: repos.runs,
       outbox: repos.outbox,
       control: runControl,
+      inbox: repos.inbox,
+      events: createEventControl({ store, repos, onChange: () => engine.wake() }),
       audit: repos.audit,
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),

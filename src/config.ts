@@ -275,10 +275,26 @@ const engineSchema = z.object({
       'how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it',
     ),
   retry: z.object({
-    maxAttempts: z.number().int().positive(),
-    baseDelayMs: z.number().int().positive(),
-    maxDelayMs: z.number().int().positive(),
+    maxAttempts: z.number().int().positive().describe('attempts of one write-back before it fails for good'),
+    baseDelayMs: z.number().int().positive().describe('first retry delay (doubling, with full jitter), in ms'),
+    maxDelayMs: z.number().int().positive().describe('longest retry delay, in ms'),
+    deadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(900)
+      .describe(
+        'how long a step failing for reasons that may pass (5xx, timeouts, 429) is retried, counted from its first attempt, in seconds; a rule step may cap attempts with retry.max_attempts',
+      ),
   }),
+  eventRetryDeadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(3600)
+    .describe(
+      'how long an event whose dispatch fails for reasons that may pass (ServiceNow lookups down) is retried before it is rejected, in seconds',
+    ),
   maxActiveRuns: z
     .number()
     .int()

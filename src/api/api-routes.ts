@@ -1,9 +1,12 @@
+import type { EventControl } from '../engine/event-control';
 import type { RunControl } from '../engine/run-control';
 import type { RuleProposals } from '../rules/rule-proposals';
 import type { AuditRepository } from '../store/audit.repository';
+import type { InboxRepository } from '../store/inbox.repository';
 import type { OutboxRepository } from '../store/outbox.repository';
 import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
+import { eventRoutes } from './events.routes';
 import type { RouteDefinition } from './route';
 import { ruleDetailRoutes } from './rule-detail.routes';
 import { ruleProposalRoutes } from './rule-proposals.routes';
@@ -16,6 +19,8 @@ export interface ApiDeps {
   runs: RunRepository;
   outbox: OutboxRepository;
   control: RunControl;
+  inbox: InboxRepository;
+  events: EventControl;
   audit: AuditRepository;
   rules: RuleRoutesDeps;
   proposals: RuleProposals;
@@ -28,6 +33,7 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
   return [
     ...sessionRoutes(),
     ...runRoutes(deps.runs, deps.control),
+    ...eventRoutes(deps.inbox, deps.events),
     ...runTimelineRoutes(deps),
     ...ruleRoutes(deps.rules),
     ...ruleProposalRoutes(deps.proposals),

@@ -3,6 +3,7 @@ import { auditCommand } from './audit.command';
 import { rulesCommand } from './rules.command';
 import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
+import { eventsCommand } from './events.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
 import { secretsCommand } from './secrets.command';
@@ -23,7 +24,8 @@ export function main(argv: string[]): void {
     .addCommand(secretsCommand())
     .addCommand(reportCommand())
     .addCommand(rulesCommand())
-    .addCommand(runsCommand());
+    .addCommand(runsCommand())
+    .addCommand(eventsCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

@@ -53,6 +53,12 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return found;
     },
 
+    /** Rules that already have a run for this event (an event tried again starts none of them twice). */
+    async rulesRunFor(executor: Kysely<Tables>, eventKey: string): Promise<Set<string>> {
+      const rows = await executor.selectFrom('runs').select('rule_id').where('event_key', '=', eventKey).execute();
+      return new Set(rows.map((r) => r.rule_id));
+    },
+
     /** Newest first; `since` (inclusive) and `until` (exclusive) are epoch milliseconds of creation. */
     async list(filter: RunFilter): Promise<RunWithSteps[]> {
       let query = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(filter.limit);

@@ -22,6 +22,8 @@ const POLICY: Record<string, readonly Role[]> = {
   'POST /runs/:id/steps/:step/retry': ['operator', 'admin'],
   'POST /runs/:id/approve': ['approver', 'admin'],
   'POST /runs/:id/reject': ['approver', 'admin'],
+  'GET /events': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /events/:id/replay': ['operator', 'admin'],
   'GET /audit': ['auditor', 'admin'],
   'GET /rules': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /rules/versions': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],

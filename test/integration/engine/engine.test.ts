@@ -2,6 +2,7 @@ import type { ActionHandler } from '../../../connectors/connector';
 import { connectorSet } from '../../../src/engine/connector-set';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
+import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
 import { createIntake } from '../../../src/ingest/intake';
@@ -145,6 +146,7 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now: clock });
     const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet!, integrationUser: 'snowline' });
     const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0 });
+    const writebacks = createWritebackCompletion(deps);
     const sender = createOutboxSender({
       repos: t.repos,
       target: instance,
@@ -164,6 +166,7 @@ describe.each(ENGINES)('engine on %s', (engine) => {
         for (const s of steps) await worker.process(s);
         const entries = await t.repos.outbox.claimDue(owner, now, 10_000, 100);
         for (const e of entries) await sender.send(e);
+        for (const e of entries) await writebacks.complete(e.run_id);
         if (steps.length === 0 && entries.length === 0) now += 2000;
       }
     }

@@ -76,7 +76,9 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect(pending.map((e) => e.event_key)).toEqual(['incident:a:0', 'incident:a:1']);
     await t.repos.inbox.settle(pending[0]!.seq, 'done', null, 2000);
     expect((await t.repos.inbox.pending(10)).map((e) => e.event_key)).toEqual(['incident:a:1']);
-    expect(await t.repos.inbox.insertSeenBefore('incident', 'a'.repeat(32), pending[1]!.seq)).toBe(true);
+    expect(await t.repos.inbox.olderVersionSeen('incident', 'a'.repeat(32), 1)).toBe(true);
+    expect(await t.repos.inbox.olderVersionSeen('incident', 'a'.repeat(32), 0)).toBe(false);
+    expect(await t.repos.inbox.newerVersionHandled('incident', 'a'.repeat(32), 0)).toBeUndefined();
   });
 
   it('refuses a second run of one rule for one event', async () => {
