@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,10 @@ import { startServe, waitHealthy, type SnowlineProcess } from '../helpers/snowli
 import { freePort } from '../helpers/waiting';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const WEBHOOK_SECRET = 'chaos-test-webhook-secret';
+// Secrets as production wants them (random, 32 bytes): the sandbox is reached by URL, as a real instance.
+const WEBHOOK_SECRET = randomBytes(32).toString('hex');
+const JWT_SECRET = randomBytes(32).toString('hex');
+const SECRET_KEY = randomBytes(32).toString('hex');
 
 /** A small seeded generator (mulberry32): the same seed gives the same kill plan. */
 export function seededRandom(seed: number): () => number {
@@ -123,7 +127,8 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     AWX_URL: url,
     AWX_TOKEN: 'sandbox',
     SNOWLINE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    SNOWLINE_JWT_SECRET: 'chaos-test-jwt-secret-0123456789abcdef',
+    SNOWLINE_JWT_SECRET: JWT_SECRET,
+    SNOWLINE_SECRET_KEY: SECRET_KEY,
     SNOWLINE_POLL_SECONDS: '2',
   };
   const ports = await Promise.all(instances.map(() => freePort()));
@@ -148,7 +153,11 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     },
     async start(index) {
       const instance = startServe(ports[index]!, env);
-      await waitHealthy(instance);
+      // Webhooks reach it only once it answers; one that never does is not left running.
+      await waitHealthy(instance, 120_000).catch((err: Error) => {
+        instance.process.kill('SIGKILL');
+        throw err;
+      });
       instances[index] = instance;
     },
     async close() {
@@ -159,6 +168,11 @@ export async function startRig(count: number, store: Record<string, string>): Pr
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await Promise.all(instances.map((_, i) => rig.start(i)));
+  try {
+    await Promise.all(instances.map((_, i) => rig.start(i)));
+  } catch (err) {
+    await rig.close();
+    throw err;
+  }
   return rig;
 }
