@@ -5,6 +5,7 @@ import type { OutboxRepository } from '../store/outbox.repository';
 import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
 import type { RouteDefinition } from './route';
+import { overviewRoutes } from './overview';
 import { ruleDetailRoutes } from './rule-detail.routes';
 import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
@@ -29,6 +30,7 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
     ...sessionRoutes(),
     ...runRoutes(deps.runs, deps.control),
     ...runTimelineRoutes(deps),
+    ...overviewRoutes(deps.runs),
     ...ruleRoutes(deps.rules),
     ...ruleProposalRoutes(deps.proposals),
     // After the routes above: `/rules/:id` would otherwise take `/rules/versions` and `/rules/proposals`.
