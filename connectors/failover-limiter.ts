@@ -30,9 +30,15 @@ export class FailoverLimiter implements RequestLimiter {
   private readonly local: Bottleneck;
   private readonly waiting = new Set<Ticket>();
 
+  /**
+   * @param slotMs how long a request may hold a slot of the fleet limiter. Redis gives a slot back
+   * only when its holder says so, or when this runs out: an instance killed mid-request would
+   * otherwise keep its slots for ever, and after a few kills the fleet has none left.
+   */
   constructor(
     private readonly source: SharedSource,
     options: Bottleneck.ConstructorOptions,
+    private readonly slotMs: number,
   ) {
     this.local = new Bottleneck(options);
   }
@@ -52,14 +58,15 @@ export class FailoverLimiter implements RequestLimiter {
       };
       this.waiting.add(ticket);
       shared
-        .schedule(() => {
+        .schedule({ expiration: this.slotMs }, () => {
           this.waiting.delete(ticket);
           if (ticket.abandoned) return Promise.resolve();
           ticket.started = true;
           return Promise.resolve().then(fn).then(resolve, reject);
         })
         .catch((err: Error) => {
-          // Once started, `fn`'s own outcome has settled the request; a later limiter error is Redis's.
+          // Once started, `fn`'s own outcome settles the request: a later rejection is the limiter's
+          // (a slot outlasting slotMs), or Redis's.
           if (ticket.started || ticket.abandoned) return;
           this.source.failed(err.message);
           if (!ticket.abandoned) ticket.fallBack();

@@ -7,7 +7,17 @@ import { FailoverLimiter } from './failover-limiter';
 export interface RateLimit {
   maxConcurrent: number;
   requestsPerHour?: number;
+  /**
+   * The longest one request takes (the client's timeout). A fleet-wide slot is given back this long
+   * after it was taken even when its holder died: see FailoverLimiter.
+   */
+  requestTimeoutMs?: number;
 }
+
+/** A fleet slot outlives its request's timeout by this much before Redis takes it back. */
+const SLOT_MARGIN_MS = 5_000;
+/** For a limit that does not say how long its requests take. */
+const DEFAULT_SLOT_MS = 5 * 60_000;
 
 /** Bottleneck options for a limit: concurrency, and an hourly reservoir when a rate is given. */
 export function limiterOptions(limit: RateLimit): Bottleneck.ConstructorOptions {
@@ -200,6 +210,7 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
           failed: (reason) => fail(generation, reason),
         },
         limiterOptions(limit),
+        limit.requestTimeoutMs ? limit.requestTimeoutMs + SLOT_MARGIN_MS : DEFAULT_SLOT_MS,
       );
       failovers.set(id, failover);
       return failover;

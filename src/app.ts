@@ -141,6 +141,7 @@ export async function startApp(
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
       maxConcurrent: snConfig.maxConcurrent,
       requestsPerHour: snConfig.requestsPerHour,
+      requestTimeoutMs: snConfig.timeoutMs,
     }),
   });
   const awxConfig = {
@@ -157,7 +158,10 @@ export async function startApp(
   const controller = ansibleConnector.config.parse(awxConfig);
   const controllerClient = new ControllerClient(controller, {
     logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }),
+    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
+      maxConcurrent: controller.maxConcurrent,
+      requestTimeoutMs: controller.timeoutMs,
+    }),
   });
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.

@@ -157,6 +157,7 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
     process.stdout.write(
       `chaos on ${engine} (seed ${SEED}): ${resolved}/${incidents} resolved; jobs ${sum(records.jobs)}, success notes ${sum(records.notes)}, attachments ${sum(records.attachments)}\n`,
     );
+    if (resolved < incidents) process.stdout.write(`${await whatIsLeft(t)}\n`);
     expect({ seed: SEED, resolved }).toEqual({ seed: SEED, resolved: incidents });
     expect({ seed: SEED, jobs: figures(records.jobs) }).toEqual({ seed: SEED, jobs: Array(incidents).fill(1) });
     expect({ seed: SEED, notes: figures(records.notes) }).toEqual({ seed: SEED, notes: Array(incidents).fill(1) });
@@ -225,4 +226,21 @@ async function openWork(t: TestStore) {
     ),
     outbox: await n("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')"),
   };
+}
+
+/** For a failing run: Snowline's own account of what became of its runs, steps and write-backs. */
+async function whatIsLeft(t: TestStore): Promise<string> {
+  const rows = async (query: string) => (await sql.raw<Record<string, unknown>>(query).execute(t.store.db)).rows;
+  return JSON.stringify(
+    {
+      runs: await rows('SELECT state, count(*) AS n FROM runs GROUP BY state'),
+      steps: await rows(
+        'SELECT connector, state, max(error) AS error, count(*) AS n FROM steps GROUP BY connector, state',
+      ),
+      outbox: await rows('SELECT state, max(last_error) AS error, count(*) AS n FROM outbox GROUP BY state'),
+      events: await rows('SELECT status, max(note) AS note, count(*) AS n FROM inbox_events GROUP BY status'),
+    },
+    null,
+    1,
+  );
 }

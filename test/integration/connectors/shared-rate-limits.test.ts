@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSharedLimiters, type SharedLimiters } from '../../../connectors/rate-limiters';
 import { ServiceNowClient } from '../../../connectors/servicenow/client';
@@ -154,6 +156,35 @@ describe('rate limits shared through Redis', () => {
       await holding;
       await sleep(300);
       expect(runs).toBe(1);
+    });
+
+    it('gives back the slots of an instance killed mid-request, so the fleet does not run out of them', async () => {
+      const id = `test:${randomUUID()}`;
+      // Another instance takes the fleet's only slot for a request that never ends, and is SIGKILLed.
+      const holder = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          `const { createSharedLimiters } = require(${JSON.stringify(join(__dirname, '../../../connectors/rate-limiters'))});
+           const { silentLogger } = require(${JSON.stringify(join(__dirname, '../../../src/observability/logger'))});
+           createSharedLimiters({ redisUrl: ${JSON.stringify(redis.url)}, logger: silentLogger() })
+             .shared(${JSON.stringify(id)}, { maxConcurrent: 1, requestTimeoutMs: 500 })
+             .schedule(() => { console.log('holding'); return new Promise(() => undefined); });`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise((r) => holder.stdout!.once('data', r));
+      holder.kill('SIGKILL');
+      const limiter = fleet.shared(id, { maxConcurrent: 1, requestTimeoutMs: 500 })!;
+      expect(
+        await within(
+          limiter.schedule(async () => 'ran'),
+          15_000,
+        ),
+      ).toBe('ran');
+      expect(fleet.status().degraded).toBe(false);
     });
 
     it('a ServiceNow insert made while Redis is down is sent once, not refused as ambiguous', async () => {

@@ -99,6 +99,49 @@ describe.each(ENGINES)('write-back delivery under faults on %s', (engine) => {
       await stub.close();
     });
 
+    /** Sends one work-note write-back through `client` until it settles; what the outbox went through. */
+    async function deliverThrough(c: ServiceNowClient) {
+      const target: WritebackTarget = {
+        patch: async (table, sysId, fields) => {
+          const record = await c.update(table, sysId, fields, { fields: ['sys_id', 'sys_mod_count'] });
+          return { modCount: Number(record.sys_mod_count) };
+        },
+        journalContains: async () => false,
+        classify: classifyError,
+      };
+      let now = 1_000_000;
+      const sender = senderOf('a', target, 10_000, () => now);
+      await t.repos.outbox.enqueue(t.store.db, workNoteEntry(now));
+      const seen: string[] = [];
+      for (let round = 0; round < 12; round++) {
+        for (const e of await t.repos.outbox.claimDue('a', now, 10_000, 10)) await sender.send(e);
+        const row = await state();
+        seen.push(row.state);
+        if (row.state === 'sent' || row.state === 'failed') break;
+        now += 1_000;
+      }
+      return { state: await state(), seen, patches: stub.calls('PATCH', `/api/now/table/incident/${SYS_ID}`).length };
+    }
+
+    it("a 429 storm longer than a write-back's attempts does not drop it: refused requests were never attempts", async () => {
+      const refused = {
+        status: 429,
+        headers: { 'Retry-After': '0' },
+        body: { error: { message: 'Rate limit exceeded' } },
+      };
+      stub.on('PATCH', `/api/now/table/incident/${SYS_ID}`, [
+        ...Array<typeof refused>(8).fill(refused),
+        { body: { result: { sys_id: SYS_ID, sys_mod_count: '4' } } },
+      ]);
+      client = new ServiceNowClient(
+        { url: stub.url, auth: { type: 'basic', username: 'u', password: 'p' }, retry: { maxAttempts: 2 } },
+        { sleep: async () => undefined },
+      );
+      const { state: finalState, patches } = await deliverThrough(client);
+      expect(finalState).toMatchObject({ state: 'sent', result_mod_count: 4 });
+      expect(patches).toBe(9);
+    });
+
     it('is retried as plainly retryable — never taken for an ambiguous send — and the write-back lands once', async () => {
       // What a Redis-backed bottleneck raises when Redis 7 has lost the limiter's state.
       let failures = 6;
@@ -114,29 +157,10 @@ describe.each(ENGINES)('write-back delivery under faults on %s', (engine) => {
         { url: stub.url, auth: { type: 'basic', username: 'u', password: 'p' }, retry: { maxAttempts: 1 } },
         { limiter },
       );
-      const target: WritebackTarget = {
-        patch: async (table, sysId, fields) => {
-          const record = await client.update(table, sysId, fields, { fields: ['sys_id', 'sys_mod_count'] });
-          return { modCount: Number(record.sys_mod_count) };
-        },
-        journalContains: async () => false,
-        classify: classifyError,
-      };
-      let now = 1_000_000;
-      const sender = senderOf('a', target, 10_000, () => now);
-      await t.repos.outbox.enqueue(t.store.db, workNoteEntry(now));
-      const seen: string[] = [];
-      for (let round = 0; round < 10; round++) {
-        for (const e of await t.repos.outbox.claimDue('a', now, 10_000, 10)) await sender.send(e);
-        const row = await state();
-        seen.push(row.state);
-        if (row.state === 'sent' || row.state === 'failed') break;
-        now += 1_000;
-      }
-      // Six limiter failures, more than the three attempts a write-back has: none of them sent anything.
+      const { state: finalState, seen, patches } = await deliverThrough(client);
       expect(seen).not.toContain('sending');
-      expect(await state()).toMatchObject({ state: 'sent', attempts: 1, result_mod_count: 4 });
-      expect(stub.calls('PATCH', `/api/now/table/incident/${SYS_ID}`)).toHaveLength(1);
+      expect(finalState).toMatchObject({ state: 'sent', attempts: 1, result_mod_count: 4 });
+      expect(patches).toBe(1);
     });
   });
 });
