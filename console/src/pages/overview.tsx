@@ -5,6 +5,7 @@ import { ErrorLine } from '../components/error-line';
 import { duration } from '../format';
 import { usePolled } from '../hooks';
 import type { Overview } from '../types';
+import { TableHead } from '../components/table-head';
 
 const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -48,16 +49,7 @@ export function OverviewPage() {
           />
           <h2>Duration per rule</h2>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Runs</th>
-                <th scope="col">Succeeded</th>
-                <th scope="col">Failed</th>
-                <th scope="col">p50</th>
-                <th scope="col">p95</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Rule', 'Runs', 'Succeeded', 'Failed', 'p50', 'p95']} />
             <tbody>
               {o.byRule.map((r) => (
                 <tr key={r.rule}>

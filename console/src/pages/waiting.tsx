@@ -3,6 +3,7 @@ import { ErrorLine } from '../components/error-line';
 import { when } from '../format';
 import { usePolled } from '../hooks';
 import type { RunView } from '../types';
+import { TableHead } from '../components/table-head';
 
 /**
  * Runs held back by a gate: an approval, a change window, a freeze, a change not yet implementable.
@@ -18,16 +19,7 @@ export function WaitingPage() {
       {runs.data && held.length === 0 && <p>No run is waiting on a gate.</p>}
       {held.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Ticket</th>
-              <th scope="col">Rule</th>
-              <th scope="col">Step</th>
-              <th scope="col">Gates</th>
-              <th scope="col">Waiting for</th>
-              <th scope="col">Run started</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Ticket', 'Rule', 'Step', 'Gates', 'Waiting for', 'Run started']} />
           <tbody>
             {held.map(({ run, step }) => (
               <tr key={`${run.id}:${step.name}`}>
