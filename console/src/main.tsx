@@ -2,16 +2,20 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, tokenStore, whenUnauthorized } from './api';
 import { useHashRoute } from './hooks';
+import { OverviewPage } from './pages/overview';
 import { ProposalsPage } from './pages/proposals';
 import { RuleDetailPage } from './pages/rule-detail';
 import { RulesPage } from './pages/rules';
 import { RunDetailPage } from './pages/run-detail';
 import { RunsPage } from './pages/runs';
 import { SignInPage } from './pages/sign-in';
+import { WaitingPage } from './pages/waiting';
 import type { Session } from './types';
 
 const PAGES = [
+  { path: '/overview', label: 'Overview' },
   { path: '/runs', label: 'Runs' },
+  { path: '/waiting', label: 'Waiting on change' },
   { path: '/rules', label: 'Rules' },
   { path: '/proposals', label: 'Proposals' },
 ] as const;
@@ -51,6 +55,8 @@ function Page({ route, session }: { route: string; session: Session }) {
   if (ruleMatch) return <RuleDetailPage id={decodeURIComponent(ruleMatch[1]!)} />;
   if (route.startsWith('/rules')) return <RulesPage />;
   if (route.startsWith('/proposals')) return <ProposalsPage session={session} />;
+  if (route.startsWith('/waiting')) return <WaitingPage />;
+  if (route.startsWith('/overview')) return <OverviewPage />;
   return <RunsPage session={session} />;
 }
 

@@ -121,3 +121,19 @@ export interface Proposal {
 }
 
 export const WATCHED_TABLES = ['incident', 'change_request', 'problem'] as const;
+
+export interface Overview {
+  from: string;
+  to: string;
+  truncated: boolean;
+  perHour: { hour: string; started: number; succeeded: number; failed: number }[];
+  successRate: number | null;
+  byRule: {
+    rule: string;
+    runs: number;
+    succeeded: number;
+    failed: number;
+    p50Ms: number | null;
+    p95Ms: number | null;
+  }[];
+}

@@ -8,6 +8,7 @@ import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
 import { eventRoutes } from './events.routes';
 import type { RouteDefinition } from './route';
+import { overviewRoutes } from './overview';
 import { ruleDetailRoutes } from './rule-detail.routes';
 import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
@@ -35,6 +36,7 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
     ...runRoutes(deps.runs, deps.control),
     ...eventRoutes(deps.inbox, deps.events),
     ...runTimelineRoutes(deps),
+    ...overviewRoutes(deps.runs),
     ...ruleRoutes(deps.rules),
     ...ruleProposalRoutes(deps.proposals),
     // After the routes above: `/rules/:id` would otherwise take `/rules/versions` and `/rules/proposals`.

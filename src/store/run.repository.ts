@@ -82,6 +82,17 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return runs.map((run) => ({ ...run, steps: steps.filter((s) => s.run_id === run.id) }));
     },
 
+    /** Rule, state and times of runs created since `since` (epoch ms), oldest first: the overview's raw material. */
+    async summariesSince(since: number, limit: number) {
+      return db
+        .selectFrom('runs')
+        .select(['rule_id', 'state', 'created_at', 'finished_at'])
+        .where('created_at', '>=', since)
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+    },
+
     async stepsOf(executor: Kysely<Tables>, runId: string): Promise<Step[]> {
       return executor.selectFrom('steps').selectAll().where('run_id', '=', runId).orderBy('idx').execute();
     },

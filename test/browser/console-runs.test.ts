@@ -87,6 +87,40 @@ describe('console: runs in a real browser', () => {
     await page.close();
   });
 
+  it('lists a change run held by its gate under Waiting on change, with the reason', async () => {
+    const ci = await world.sandbox.get('/api/now/table/cmdb_ci', { params: { sysparm_query: 'name=web-01' } });
+    const hour = 3_600_000;
+    const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+    const { data } = await world.sandbox.post('/api/now/table/change_request', {
+      type: 'normal',
+      cmdb_ci: ci.data.result[0].sys_id,
+      short_description: 'Patch web-01',
+      start_date: utc(Date.now() + hour),
+      end_date: utc(Date.now() + 2 * hour),
+      state: '-3',
+      approval: 'requested',
+    });
+    const number = data.result.number as string;
+    const page = watch(await world.signedInPage('vera', ['viewer']));
+    await page.getByRole('link', { name: 'Waiting on change' }).click();
+    const row = page.getByRole('row').filter({ hasText: number });
+    await row.waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toMatch(/patch-linux-host.*change/);
+    await page.screenshot({ path: join(shots, 'waiting.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows the overview: success rate, runs per hour, durations per rule', async () => {
+    const page = watch(await world.signedInPage('vera', ['viewer']));
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('img', { name: 'Runs per hour' }).waitFor();
+    await expect(page.getByText(/Success rate:/).textContent()).resolves.toMatch(/\d+\.\d %/);
+    const row = page.getByRole('row').filter({ hasText: 'restart-service-when-down' });
+    await expect(row.textContent()).resolves.toMatch(/restart-service-when-down\d+\d+\d+\d/);
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+    await page.close();
+  });
+
   it('lets an operator retry a failed run from the console, and the run then succeeds', async () => {
     // The controller refuses the next launch for good (400): the run fails and says why.
     await world.sandbox.put('/sandbox/faults/awx', {

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorLine } from '../components/error-line';
 import { WATCHED_TABLES, type DryRunResult } from '../types';
+import { TableHead } from '../components/table-head';
 
 /** Which rules a ticket would match, and for the others why not: the clause of the condition that failed. */
 export function DryRunPanel() {
@@ -98,13 +99,7 @@ function DryRunAnswer({ result }: { result: DryRunResult }) {
       )}
       <h3>Not matched, and why</h3>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Rule</th>
-            <th scope="col">Why not</th>
-            <th scope="col">Failed clause</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Rule', 'Why not', 'Failed clause']} />
         <tbody>
           {others.map(([id, e]) => (
             <tr key={id}>

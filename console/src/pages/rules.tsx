@@ -4,6 +4,7 @@ import { StateBadge } from '../components/state-badge';
 import { usePolled } from '../hooks';
 import type { RuleSummary } from '../types';
 import { DryRunPanel } from './dry-run';
+import { TableHead } from '../components/table-head';
 
 const triggerText = (t: unknown) =>
   typeof t === 'string' ? t : `command ${(t as { command?: string }).command ?? ''}`;
@@ -26,14 +27,7 @@ export function RulesPage() {
         <section key={table} aria-labelledby={`table-${table}`}>
           <h2 id={`table-${table}`}>{table}</h2>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Fires on</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Risk</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Rule', 'Fires on', 'Mode', 'Risk']} />
             <tbody>
               {list.map((r) => (
                 <tr key={r.id}>

@@ -5,6 +5,7 @@ import { StateBadge } from '../components/state-badge';
 import { when } from '../format';
 import { usePolled } from '../hooks';
 import { RUN_STATES, type RunView, type Session } from '../types';
+import { TableHead } from '../components/table-head';
 
 interface Filter {
   ticket: string;
@@ -88,16 +89,7 @@ function RunTable({ runs }: { runs: RunView[] }) {
   return (
     <table class="runs">
       <caption class="visually-hidden">Runs found, newest first (updated live)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Ticket</th>
-          <th scope="col">Rule</th>
-          <th scope="col">Version</th>
-          <th scope="col">State</th>
-          <th scope="col">Steps</th>
-          <th scope="col">Started</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Ticket', 'Rule', 'Version', 'State', 'Steps', 'Started']} />
       <tbody>
         {runs.map((run) => (
           <tr key={run.id}>

@@ -13,6 +13,7 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /runs': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /runs/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /runs/:id/timeline': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /overview': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /session': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /runs/:id/retry': ['operator', 'admin'],
   'POST /runs/:id/cancel': ['operator', 'admin'],
