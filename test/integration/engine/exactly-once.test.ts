@@ -9,6 +9,9 @@ import { buildEngine, incidentEvent } from './harness';
  * Issue "Exactly once under faults", the engine's part: each case is a fault that lost, blocked or
  * misreported work before, asserted from what an operator sees (runs, events, the ticket's PATCHes).
  */
+// Each case settles a virtual quarter hour or more against a real store: on a shared, loaded PostgreSQL that outlasts 30 s.
+jest.setTimeout(180_000);
+
 const MAPPING = `
 table: incident
 rules:
