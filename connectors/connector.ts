@@ -31,10 +31,18 @@ export interface ActionContext {
 export type ActionProgress<R> =
   { status: 'done'; result: R } | { status: 'pending'; ref: string; checkAfterMs: number };
 
+/** How much harm an action can do: a rule is as risky as its riskiest action (four-eyes for high). */
+export type RiskLevel = 'low' | 'medium' | 'high';
+
 /** Static description of one action: what `snowline validate` checks mapping steps against. */
 export interface ActionSpec<P = unknown, R = unknown> {
   name: string;
   description: string;
+  /**
+   * Every shipped action declares it (test/unit/connectors/action-risk.test.ts); a function reads the
+   * step's unrendered `with` (a playbook's name). Undeclared counts as high.
+   */
+  risk?: RiskLevel | ((params: unknown) => RiskLevel);
   params: z.ZodType<P>;
   result: z.ZodType<R>;
 }

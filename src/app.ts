@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
 import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
@@ -13,20 +12,26 @@ import { classifyError } from '../connectors/servicenow/errors';
 import { asInt } from '../connectors/servicenow/schemas';
 import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
+import { createRateLimits, rateLimitSettings } from './api/rate-limits';
+import { closeServer, listen } from './api/http-server';
 import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
 import { freezeMs, usesSandbox, type Config } from './config';
+import { consoleOptions } from './console-options';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
+import { createEventControl } from './engine/event-control';
+import { markWatchingSince } from './engine/event-versions';
+import { createWritebackCompletion } from './engine/writeback-completion';
 import { createCircuitBreakers } from './engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
 import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
 import { createRunAdmission } from './engine/run-admission';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
-import { serviceNowLookups } from './engine/ticket-lookups';
+import { serviceNowLookups, ticketByNumber } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
@@ -103,6 +108,8 @@ export async function startApp(
       store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(),
       store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute(),
     ]);
+  // From now on, a record Snowline sees for the first time counts as inserted (event-versions.ts).
+  await markWatchingSince(repos, Date.now());
 
   const catalog = mappingCatalog(connectorRegistry);
   const { reloader: rules, problems } = await createRuleReloader({
@@ -184,9 +191,12 @@ export async function startApp(
       async attach(table, sysId, file) {
         await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
       },
-      async has(table, sysId, fileName, sizeBytes) {
-        const found = await snClient.listAttachments(table, sysId, { fileName });
-        return found.some((a) => a.sizeBytes === undefined || a.sizeBytes === sizeBytes);
+      async has(table, sysId, file) {
+        // An instance that keeps no hash drops the unknown term and lists every attachment of the record.
+        const found = await snClient.listAttachments(table, sysId, { hash: file.sha256, limit: 100 });
+        const sameFile = (a: { fileName: string; sizeBytes?: number }) =>
+          a.fileName === file.fileName && (a.sizeBytes === undefined || a.sizeBytes === file.sizeBytes);
+        return found.some((a) => a.hash === file.sha256 || (a.hash === '' && sameFile(a)));
       },
     },
   };
@@ -209,6 +219,11 @@ export async function startApp(
     metrics,
     maxActiveRuns: config.engine.maxActiveRuns,
     secretBox,
+    eventRetry: {
+      baseDelayMs: retry.baseDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+      deadlineMs: config.engine.eventRetryDeadlineSeconds * 1000,
+    },
   });
   const change = changeManagement({
     store,
@@ -249,6 +264,7 @@ export async function startApp(
     owner,
     leaseMs: config.engine.leaseMs,
     retry,
+    retryDeadlineMs: retry.deadlineSeconds * 1000,
     gates,
     servicenow: servicenowReader,
     gateRecheckMs: config.engine.gateRecheckMs,
@@ -273,6 +289,7 @@ export async function startApp(
     dispatcher,
     stepWorker,
     outboxSender,
+    writebacks: createWritebackCompletion({ store, repos, logger, metrics }),
     admission,
     logger,
     metrics,
@@ -294,6 +311,7 @@ export async function startApp(
   });
   const leadership = await leadershipOf(config, logger);
 
+  const rateLimits = createRateLimits(rateLimitSettings(config), logger);
   const app = createHttpApp({
     logger,
     metrics,
@@ -302,13 +320,19 @@ export async function startApp(
     version: VERSION,
     corsOrigins: config.server.corsOrigins,
     rateLimitPerMinute: config.server.rateLimitPerMinute,
+    rateLimits,
     routes: apiRoutes({
       runs: repos.runs,
+      outbox: repos.outbox,
       control: runControl,
+      inbox: repos.inbox,
+      events: createEventControl({ store, repos, onChange: () => engine.wake() }),
       audit: repos.audit,
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
+      findTicket: ticketByNumber(snClient),
     }),
+    console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
@@ -362,7 +386,7 @@ export async function startApp(
     leadership,
     logger,
   );
-  const server = await listen(app, config.server.port, config.server.host);
+  const server = await listen(app, config.server.port, config.server.host, config.server);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
 
@@ -374,8 +398,11 @@ export async function startApp(
       await scheduled.stop();
       await leadership.stop();
       await rules.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await engine.stop(config.server.shutdownGraceMs);
+      // Both within the grace: in-flight requests and steps finish or are cut off, leases released.
+      await Promise.all([
+        closeServer(server, config.server.shutdownGraceMs),
+        engine.stop(config.server.shutdownGraceMs),
+      ]);
       // The last entries written before the exit are anchored too, so deleting them is detected.
       if (wasLeader)
         await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
@@ -383,6 +410,7 @@ export async function startApp(
       await snClient.close();
       await controllerClient.close();
       await limiters.close();
+      await rateLimits.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
@@ -417,13 +445,6 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
   const { url } = await sandbox.listen(s.port, '127.0.0.1');
   return { sandbox, url };
-}
-
-function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
 }
 
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */

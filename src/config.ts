@@ -33,6 +33,32 @@ const serverSchema = z.object({
     .positive()
     .default(600)
     .describe('API requests one identity (JWT sub) may make per minute'),
+  refusedPerAddressPerMinute: z
+    .number()
+    .int()
+    .positive()
+    .default(120)
+    .describe(
+      'refused requests (bad token or signature, replay) one address may cause per minute before all its requests get 429',
+    ),
+  webhookPerAddressPerMinute: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('webhook deliveries one address may make per minute; 0 = unlimited (refusals stay limited)'),
+  requestTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe('a request must arrive whole within this many ms (slow clients are cut off), in ms'),
+  headersTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('request headers must arrive within this many ms, in ms'),
 });
 
 const storeSchema = z.object({
@@ -249,10 +275,26 @@ const engineSchema = z.object({
       'how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it',
     ),
   retry: z.object({
-    maxAttempts: z.number().int().positive(),
-    baseDelayMs: z.number().int().positive(),
-    maxDelayMs: z.number().int().positive(),
+    maxAttempts: z.number().int().positive().describe('attempts of one write-back before it fails for good'),
+    baseDelayMs: z.number().int().positive().describe('first retry delay (doubling, with full jitter), in ms'),
+    maxDelayMs: z.number().int().positive().describe('longest retry delay, in ms'),
+    deadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(900)
+      .describe(
+        'how long a step failing for reasons that may pass (5xx, timeouts, 429) is retried, counted from its first attempt, in seconds; a rule step may cap attempts with retry.max_attempts',
+      ),
   }),
+  eventRetryDeadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(3600)
+    .describe(
+      'how long an event whose dispatch fails for reasons that may pass (ServiceNow lookups down) is retried before it is rejected, in seconds',
+    ),
   maxActiveRuns: z
     .number()
     .int()

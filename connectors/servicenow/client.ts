@@ -408,10 +408,11 @@ export class ServiceNowClient {
   async listAttachments(
     table: string,
     sysId: string,
-    options: { fileName?: string; limit?: number; signal?: AbortSignal } = {},
+    options: { fileName?: string; hash?: string; limit?: number; signal?: AbortSignal } = {},
   ): Promise<AttachmentInfo[]> {
     const conditions = [`table_name=${queryValue(tableName(table))}`, `table_sys_id=${queryValue(pathId(sysId))}`];
     if (options.fileName !== undefined) conditions.push(`file_name=${queryValue(options.fileName)}`);
+    if (options.hash !== undefined) conditions.push(`hash=${queryValue(options.hash)}`);
     const res = await this.request({
       method: 'GET',
       path: '/api/now/attachment',
@@ -744,5 +745,6 @@ function toAttachment(row: SnRecord): AttachmentInfo {
     tableSysId: rawValue(row.table_sys_id) ?? '',
     downloadLink: rawValue(row.download_link) ?? '',
     createdOn: asDateTime(row.sys_created_on),
+    hash: rawValue(row.hash) ?? '',
   };
 }

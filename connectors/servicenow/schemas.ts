@@ -345,6 +345,8 @@ export interface AttachmentInfo {
   tableSysId: string;
   downloadLink: string;
   createdOn: Date | undefined;
+  /** SHA-256 (hex) of the content, set by the instance on upload; `''` when the instance gives none. */
+  hash: string;
 }
 
 // ---------------------------------------------------------------------------------------------

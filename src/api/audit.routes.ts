@@ -10,7 +10,13 @@ const auditQuery = z.object({
   kind: z.string().max(80).optional().describe('e.g. rule.matched, run.retried, step.succeeded'),
   actor: z.string().max(200).optional(),
   subject: z.string().max(80).optional().describe('ticket number'),
-  afterSeq: z.coerce.number().int().nonnegative().optional().describe('page on: the last seq of the previous page'),
+  afterSeq: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('page on: the last seq of the previous page'),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 

@@ -1,13 +1,15 @@
 import cors from 'cors';
 import express, { type Express, type Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Identity, TokenVerifier } from '../security/jwt';
 import type { Permission } from '../security/roles';
+import { apiDocsRouter } from './api-docs.router';
 import { authenticate } from './auth.middleware';
+import { consoleRouter, type ConsoleOptions } from './console.router';
 import { errorHandler, sendError } from './http-error';
+import { createRateLimits, type RateLimits } from './rate-limits';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
 
 export interface HttpAppDeps {
@@ -17,8 +19,10 @@ export interface HttpAppDeps {
   bodyLimitBytes: number;
   /** Origins allowed to call the API from a browser; empty = CORS closed. */
   corsOrigins: readonly string[];
-  /** API requests one identity (JWT `sub`) may make per minute. */
+  /** API requests one identity (JWT `sub`) may make per minute (used when `rateLimits` is not given). */
   rateLimitPerMinute: number;
+  /** The limits, built by the caller (shared through Redis); default: in memory, 120 refusals a minute per address. */
+  rateLimits?: RateLimits;
   routes: RouteDefinition[];
   /** Told of each permission an identity uses (throttled by the receiver), for the access review. */
   recordIdentityUse?: (identity: Identity, permission: Permission) => void;
@@ -26,16 +30,43 @@ export interface HttpAppDeps {
   /** Store and ServiceNow reachable, with details for operators. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   version: string;
+  /** The operations console at /console; absent = not served. */
+  console?: ConsoleOptions;
 }
 
 export const API_BASE = '/api/v1';
 
+/**
+ * Everything the console and the API docs load comes from this server: no inline script, no inline
+ * style sheet, no third-party origin, no framing. Not `upgrade-insecure-requests`: a deployment
+ * behind a TLS-terminating proxy, or on loopback, serves plain HTTP.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
 /** The middleware's HTTP surface: health, metrics, the webhook, and the authenticated API. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
+  const limits =
+    deps.rateLimits ??
+    createRateLimits(
+      { perIdentityPerMinute: deps.rateLimitPerMinute, refusedPerAddressPerMinute: 120, webhookPerAddressPerMinute: 0 },
+      deps.logger,
+    );
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -50,11 +81,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  app.use('/webhooks', ...limits.webhook);
   app.use(deps.webhooks);
   const openApi = openApiDocument(deps.routes, API_BASE, deps.version);
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApi);
   });
+  app.use(apiDocsRouter(API_BASE));
+  if (deps.console) app.use(consoleRouter(deps.console));
   app.use(
     API_BASE,
     cors({
@@ -62,26 +96,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       methods: ['GET', 'POST'],
       allowedHeaders: ['Authorization', 'Content-Type'],
     }),
+    limits.unauthenticated,
     express.json({ limit: deps.bodyLimitBytes }),
     authenticate(deps.verifier),
-    perIdentityRateLimit(deps.rateLimitPerMinute),
+    limits.perIdentity,
     mountRoutes(deps.routes, deps.recordIdentityUse),
   );
   app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));
   return app;
-}
-
-/** Runs after authentication, so one noisy script cannot starve other callers behind the same address. */
-function perIdentityRateLimit(perMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => `sub:${req.identity!.subject}`,
-    validate: { keyGeneratorIpFallback: false },
-    handler: (_req, res, _next, options) =>
-      sendError(res, 429, 'request.rate_limited', `more than ${options.limit} requests per minute for this identity`),
-  });
 }

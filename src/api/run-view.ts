@@ -26,6 +26,19 @@ export const stepViewSchema = z.object({
   error: z.string().nullable(),
 });
 
+/** Every state a run can be in (run-state-machine.ts). */
+export const RUN_STATES = [
+  'queued',
+  'running',
+  'paused',
+  'writing_back',
+  'succeeded',
+  'writeback_failed',
+  'failed',
+  'refused',
+  'cancelled',
+] as const;
+
 export const runViewSchema = z.object({
   id: z.string(),
   rule: z.string(),
@@ -34,8 +47,10 @@ export const runViewSchema = z.object({
   table: z.string(),
   sysId: z.string(),
   state: z
-    .enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'refused', 'cancelled'])
-    .describe("queued: waiting for its concurrency key or a limit; refused: a gate said no (see the step's error)"),
+    .enum(RUN_STATES)
+    .describe(
+      "queued: waiting for its concurrency key or a limit; writing_back: its steps succeeded and its write-back is on its way to the ticket; succeeded: done and the ticket told; writeback_failed: its steps succeeded but the write-back failed for good (see the audit journal); refused: a gate said no (see the step's error)",
+    ),
   createdAt: z.string().describe('ISO 8601'),
   finishedAt: z.string().nullable(),
   steps: z.array(stepViewSchema),

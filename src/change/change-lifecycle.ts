@@ -7,7 +7,7 @@ import type { Tables } from '../store/schema';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
 import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
-import { buildSteps } from '../engine/dispatcher';
+import { buildSteps } from '../engine/run-steps';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
 import {
   CHANGE_STATE,

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
 import { rulesCommand } from './rules.command';
+import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
+import { eventsCommand } from './events.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
 import { secretsCommand } from './secrets.command';
@@ -21,7 +23,9 @@ export function main(argv: string[]): void {
     .addCommand(auditCommand())
     .addCommand(secretsCommand())
     .addCommand(reportCommand())
-    .addCommand(rulesCommand());
+    .addCommand(rulesCommand())
+    .addCommand(runsCommand())
+    .addCommand(eventsCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

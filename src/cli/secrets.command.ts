@@ -6,10 +6,15 @@ import { credentialRepository } from '../store/credential.repository';
 import { withConfiguredStore } from './configured-store';
 import { configOrExit } from './load-config';
 
-/** `snowline secrets set|list|rotate`: stored connector credentials, sealed under `secrets.key`. */
+/**
+ * `snowline secrets rotate`: re-seals what Snowline stores under `secrets.key` (run secret params,
+ * and connector credentials stored by earlier versions). There is no `secrets set`: no connector
+ * read stored credentials, so a command that stored them only gave false comfort. Connector
+ * credentials are configuration (`env:NAME`, `file:PATH`).
+ */
 export function secretsCommand(): Command {
   const secrets = new Command('secrets').description(
-    'connector credentials stored encrypted (AES-256-GCM under SNOWLINE_SECRET_KEY)',
+    'secrets Snowline stores encrypted (AES-256-GCM under SNOWLINE_SECRET_KEY): key rotation',
   );
   secrets
     .command('rotate')
@@ -23,33 +28,6 @@ export function secretsCommand(): Command {
         process.stdout.write(
           `re-encrypted the secret params of ${await resealStoredRuns(db, box)} runs under the current key\n`,
         );
-      }),
-    );
-  secrets
-    .command('set')
-    .description('store a connector credential; the value is read from standard input, never from the command line')
-    .requiredOption('--connector <name>', 'connector the credential belongs to')
-    .requiredOption('--name <name>', 'credential name, e.g. token')
-    .action((options: { connector: string; name: string }) =>
-      withCredentials(async (credentials) => {
-        const value = (await readStdin()).replace(/\r?\n$/, '');
-        if (!value) {
-          process.stderr.write('snowline secrets set: no value on standard input\n');
-          process.exit(2);
-        }
-        await credentials.put(options.connector, options.name, value, `cli:${process.env.USER ?? 'unknown'}`);
-        process.stdout.write(`stored ${options.connector}:${options.name}\n`);
-      }),
-    );
-  secrets
-    .command('list')
-    .description('stored credentials: names and key ids, never values')
-    .action(() =>
-      withCredentials(async (credentials) => {
-        for (const row of await credentials.list())
-          process.stdout.write(
-            `${row.connector}:${row.name}\tkey ${row.key_id}\tby ${row.updated_by}\t${new Date(Number(row.updated_at)).toISOString()}\n`,
-          );
       }),
     );
   return secrets;
@@ -70,10 +48,4 @@ async function withCredentials(
     (store, repos) => work(credentialRepository(store.db, box, repos.audit), { db: store.db, box }),
     config,
   );
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -9,14 +9,16 @@ import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/ma
 import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
 import { renderString, renderValue } from '../rules/template';
 import { identityValue } from '../../connectors/servicenow/schemas';
-import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
+import type { TemplateValue } from '../rules/mapping.schema';
+import { SnowlineError } from '../errors';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 import type { Tables } from '../store/schema';
-import type { Step } from '../store/run.repository';
 import { resolveDotWalks } from './dot-walk';
-import { NO_COMMAND, type RunContext, type StepFlow } from './run-context';
-import type { Join } from './run-state-machine';
+import { decideAfterDispatchFailure, dispatchFailureOf, rejectionNote, type EventRetryPolicy } from './event-outcomes';
+import { createVersionJudge } from './event-versions';
+import { NO_COMMAND, type RunContext } from './run-context';
+import { buildSteps } from './run-steps';
 import { isOwnWrite } from './own-writes';
 import { paramsForDisplay, processSecretBox, sealSecretParams } from '../security/run-secrets';
 import type { SecretBox } from '../security/secret-box';
@@ -37,18 +39,26 @@ export interface DispatcherDeps {
   maxActiveRuns?: number;
   /** Seals secret params in the stored run context; default: a key that lives as long as the process. */
   secretBox?: SecretBox;
+  /** Retries of events whose dispatch failed for a reason that may pass; default 1 s to 1 min, for 1 h. */
+  eventRetry?: EventRetryPolicy;
   now?: () => number;
+  random?: () => number;
 }
+
+const DEFAULT_EVENT_RETRY: EventRetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 3_600_000 };
 
 type Trx = Transaction<Tables>;
 
 /** An inbox event once read and matched, before anything is written. */
 type Prepared =
   | { kind: 'own_write'; event: InboxEvent }
+  | { kind: 'superseded'; event: InboxEvent; note: string }
   | {
       kind: 'matched';
       event: InboxEvent;
       matched: CompiledRule[];
+      /** Rules that cannot act on this event, and why (bad reference values). */
+      rejected: Rejections;
       ruleSet: RuleSet;
       ticket: string;
       dispatchEvent: DispatchEvent;
@@ -57,18 +67,24 @@ type Prepared =
 /** What is reported (metrics, logs) only once the transaction committed: a rolled-back batch is tried again. */
 type AfterCommit = Array<() => void>;
 
+/** Matched rules that could not act on the event (a permanent error building their run), with why. */
+type Rejections = Array<{ rule: string; code: string; reason: string }>;
+
 /** An event as the matcher and run builder need it, whatever its source. */
 interface DispatchEvent {
   payload: TicketEvent;
   eventKey: string;
   correlationId: string;
   command?: CommandInvocation;
+  /** Tried before (a retry or a replay): rules that already have a run for it are not started again. */
+  again?: boolean;
 }
 
 /**
- * Turns inbox events into runs. For each event, in arrival order: drop it if it is Snowline's own
- * write-back, match the rules of the current version, and act per rule mode — in one transaction
- * with marking the event processed, so an event yields its runs exactly once:
+ * Turns inbox events into runs. For each event, in arrival order: end it superseded if a newer
+ * version of its record was dispatched already, drop it if it is Snowline's own write-back, match
+ * the rules of the current version, and act per rule mode — in one transaction with marking the
+ * event processed, so an event yields its runs exactly once:
  * - active: create a run pinned to the rule version;
  * - shadow: record in the audit journal what would have run; run nothing, write nothing back;
  * - suggest: queue a work note offering the automation and how to start it, once per ticket; the
@@ -76,8 +92,11 @@ interface DispatchEvent {
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
   const { repos, store, logger, metrics } = deps;
   const secretBox = deps.secretBox ?? processSecretBox();
+  const eventRetry = deps.eventRetry ?? DEFAULT_EVENT_RETRY;
+  const judgeVersion = createVersionJudge(repos);
 
   /** Dispatches one event (see `dispatchAll`). */
   async function dispatch(event: InboxEvent): Promise<void> {
@@ -87,18 +106,55 @@ export function createDispatcher(deps: DispatcherDeps) {
   /**
    * Dispatches events in order: each is read and matched first, then all of them are recorded in
    * one transaction (one commit for the lot, the engine's main cost under load). Should any of it
-   * fail, each event is dispatched on its own, so one bad event cannot hold back the others'
-   * runs; it stays pending and the first such error is thrown.
+   * fail, each event is dispatched on its own, so one bad event cannot hold back the others; an
+   * event that fails on its own is rejected or retried later by what its error says (see
+   * event-outcomes.ts). Throws only when even that could not be recorded (the store is down): the
+   * event's claim then runs out and it is tried again.
    */
   async function dispatchAll(events: readonly InboxEvent[]): Promise<void> {
     try {
       await dispatchTogether(events);
     } catch (err) {
-      if (events.length === 1) throw err;
+      if (events.length === 1) return failed(events[0]!, err);
       const failures: unknown[] = [];
-      for (const event of events) await dispatchTogether([event]).catch((e: unknown) => failures.push(e));
+      for (const event of events)
+        await dispatchTogether([event])
+          .catch((e: unknown) => failed(event, e))
+          .catch((e: unknown) => failures.push(e));
       if (failures.length > 0) throw failures[0];
     }
+  }
+
+  /** One event's dispatch failed: reject it now (permanent), or try it again later (transient) until its deadline. */
+  async function failed(event: InboxEvent, err: unknown): Promise<void> {
+    const failure = dispatchFailureOf(err);
+    const decision = decideAfterDispatchFailure(event, failure, eventRetry, now(), random());
+    await withCorrelation(event.correlation_id, async () => {
+      if ('reject' in decision) return reject(event, failure.code, decision.reject);
+      await repos.inbox.retryLater(event, decision.reason, decision.retryAt, now());
+      metrics.eventsDispatched.inc({ result: 'retry' });
+      logger.warn('event dispatch failed; it is tried again', {
+        event: event.event_key,
+        ticket: event.number,
+        reason: decision.reason,
+      });
+    });
+  }
+
+  async function reject(event: InboxEvent, code: string, reason: string): Promise<void> {
+    await repos.inbox.settle(event.seq, 'rejected', reason, now());
+    reportRejected(event, code, reason);
+  }
+
+  function reportRejected(event: InboxEvent, code: string, reason: string): void {
+    metrics.eventsDispatched.inc({ result: 'rejected' });
+    metrics.eventsRejected.inc({ table: event.table_name, code });
+    logger.error('event rejected: it waits for an operator (snowline events list --state rejected)', {
+      event: event.event_key,
+      eventId: event.seq,
+      ticket: event.number,
+      reason,
+    });
   }
 
   async function dispatchTogether(events: readonly InboxEvent[]): Promise<void> {
@@ -111,34 +167,46 @@ export function createDispatcher(deps: DispatcherDeps) {
     for (const report of committed) report();
     for (const p of prepared)
       metrics.eventsDispatched.inc({
-        result: p.kind === 'own_write' ? 'own_write' : p.matched.length ? 'matched' : 'unmatched',
+        result: p.kind !== 'matched' ? p.kind : p.matched.length ? 'matched' : 'unmatched',
       });
   }
 
   /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
   async function prepare(event: InboxEvent): Promise<Prepared> {
     const payload = JSON.parse(event.payload) as TicketEvent;
-    // A record is inserted once: a later version reported as an insert (a poll that saw the record
-    // only after it changed) is an update, and must not fire insert rules a second time.
-    if (payload.event === 'inserted' && (await repos.inbox.insertSeenBefore(event.table_name, event.sys_id, event.seq)))
-      payload.event = 'updated';
-    if (payload.event === 'updated' && (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now())))
+    const verdict = await judgeVersion(event, payload);
+    if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
+    if (
+      payload.event === 'updated' &&
+      !verdict.alsoUpdate &&
+      (await isOwnWrite(repos.outbox, payload, deps.integrationUser, now()))
+    )
       return { kind: 'own_write', event };
     const ruleSet = deps.rules();
     const command = payload.event === 'updated' ? await commandOf(payload) : undefined;
-    const record = await withDotWalks(ruleSet, payload);
+    const { record, badReferences } = await withDotWalks(ruleSet, payload);
     const input: MatchInput = {
       table: payload.table,
-      trigger: payload.event,
+      trigger: verdict.kind,
       record,
       changedFields: payload.changed_fields,
       command,
     };
-    const { matched } = matchEvent(ruleSet, input);
+    let { matched } = matchEvent(ruleSet, input);
+    // The first version seen of a record edited since its insert stands for both: the insert that
+    // was missed and the update that arrived (a rule listening to both fires once).
+    if (verdict.alsoUpdate) {
+      const updated = matchEvent(ruleSet, { ...input, trigger: 'updated' }).matched;
+      matched = [...matched, ...updated.filter((rule) => !matched.includes(rule))];
+    }
+    const triggers = verdict.alsoUpdate ? [verdict.kind, 'updated'] : [verdict.kind];
+    const rejected = blockedByBadReferences(ruleSet, payload.table, triggers, badReferences);
+    payload.event = verdict.kind;
     return {
       kind: 'matched',
       event,
-      matched,
+      matched: matched.filter((rule) => !rejected.some((r) => r.rule === rule.definition.id)),
+      rejected,
       ruleSet,
       ticket: payload.number,
       dispatchEvent: {
@@ -146,25 +214,41 @@ export function createDispatcher(deps: DispatcherDeps) {
         eventKey: event.event_key,
         correlationId: event.correlation_id,
         command,
+        // A pending event with a note was tried before (the note says why it is tried again).
+        again: event.note !== null,
       },
     };
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
   async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
-    const settle = (status: 'done' | 'dropped', note: string) =>
+    const settle = (status: 'done' | 'dropped' | 'superseded' | 'rejected', note: string) =>
       trx
         .updateTable('inbox_events')
-        .set({ status, note, processed_at: now() })
+        .set({ status, note, processed_at: now(), lease_owner: null, lease_until: null, next_at: null })
         .where('seq', '=', p.event.seq)
         .execute();
-    if (p.kind === 'own_write') {
-      await settle('dropped', "Snowline's own write-back");
-      return;
+    if (p.kind === 'own_write') return void (await settle('dropped', "Snowline's own write-back"));
+    if (p.kind === 'superseded') {
+      committed.push(() => logger.info('older version not acted on', { ticket: p.event.number, reason: p.note }));
+      return void (await settle('superseded', p.note));
     }
     // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
     await repos.runs.wakeGatedSteps(trx, p.ticket, now());
-    const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed)).length;
+    const rejections: Rejections = [...p.rejected];
+    const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed, rejections)).length;
+    if (rejections.length > 0) {
+      const reason = rejections.map((r) => `rule ${r.rule}: ${r.reason}`).join('; ');
+      await settle('rejected', started ? `${reason} (runs of other rules: ${started})` : reason);
+      const note = rejectionNote(
+        rejections.map((r) => r.rule),
+        reason,
+        p.event.seq,
+      );
+      await enqueueNote(trx, `rejected:${randomUUID()}`, p.dispatchEvent.payload, note);
+      committed.push(() => reportRejected(p.event, rejections[0]!.code, reason));
+      return;
+    }
     await settle(
       'done',
       started
@@ -190,7 +274,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     requestedBy?: string;
   }): Promise<{ runId?: string; mode?: string; refused?: string; forbidden?: string }> {
     const ruleSet = deps.rules();
-    const record = await withDotWalks(ruleSet, request.payload);
+    const { record, badReferences } = await withDotWalks(ruleSet, request.payload);
+    if (badReferences.length > 0) throw badReferences[0]!.error;
     const user = request.requestedBy === undefined ? undefined : await userNameOf(request.requestedBy);
     const requestedBy = user ? { user, groups: (await deps.lookups?.groupsOf(user)) ?? [] } : undefined;
     const input: MatchInput = {
@@ -285,17 +370,25 @@ export function createDispatcher(deps: DispatcherDeps) {
       : `rule ${ruleId} may only be triggered on behalf of a member of ${groups.join(', ')}; the request names no agent (requested_by)`;
   }
 
-  /** Acts on each matched rule per its mode; returns the ids of the runs started. Metrics and logs wait in `committed`. */
+  /**
+   * Acts on each matched rule per its mode; returns the ids of the runs started. Metrics and logs
+   * wait in `committed`. With `rejections`, a rule whose run cannot be built (a permanent error,
+   * such as a template that does not render) is listed there and the other rules still act;
+   * without, the error is thrown.
+   */
   async function actOn(
     trx: Trx,
     matched: CompiledRule[],
     ruleSet: RuleSet,
     event: DispatchEvent,
     committed: AfterCommit,
+    rejections?: Rejections,
   ): Promise<string[]> {
     const started: string[] = [];
     const { payload } = event;
+    const ran = event.again ? await repos.runs.rulesRunFor(trx, event.eventKey) : new Set<string>();
     for (const rule of matched) {
+      if (ran.has(rule.definition.id)) continue;
       const id = rule.definition.id;
       const detail = {
         rule: id,
@@ -343,7 +436,16 @@ export function createDispatcher(deps: DispatcherDeps) {
         }
         continue;
       }
-      const { run, steps } = buildRun(rule, ruleSet.version, event);
+      let built: ReturnType<typeof buildRun>;
+      try {
+        built = buildRun(rule, ruleSet.version, event);
+      } catch (err) {
+        const failure = dispatchFailureOf(err);
+        if (!rejections || !failure.permanent) throw err;
+        rejections.push({ rule: id, code: failure.code, reason: failure.message });
+        continue;
+      }
+      const { run, steps } = built;
       await repos.runs.create(trx, run, steps);
       await repos.audit.append(
         trx,
@@ -378,10 +480,48 @@ export function createDispatcher(deps: DispatcherDeps) {
     return { ...parsed, user: note.user, groups: await deps.lookups.groupsOf(note.user) };
   }
 
-  async function withDotWalks(ruleSet: RuleSet, payload: TicketEvent): Promise<Record<string, string>> {
+  /**
+   * The record with the dot-walked values conditions read. A reference field of the ticket holding
+   * something other than a sys_id is bad data for good (`ticket.bad_reference`): nothing is looked
+   * up through it, its dot-walked values stay empty, and it is reported so that the rules reading
+   * through it are rejected while the others still act.
+   */
+  async function withDotWalks(
+    ruleSet: RuleSet,
+    payload: TicketEvent,
+  ): Promise<{ record: Record<string, string>; badReferences: Array<{ field: string; error: SnowlineError }> }> {
     const paths = ruleSet.dotWalks.get(payload.table) ?? [];
-    if (paths.length === 0 || !deps.lookups) return payload.record;
-    return resolveDotWalks(payload.table, payload.record, paths, deps.lookups);
+    const badReferences: Array<{ field: string; error: SnowlineError }> = [];
+    if (paths.length === 0 || !deps.lookups) return { record: payload.record, badReferences };
+    let source = payload.record;
+    for (;;) {
+      try {
+        return { record: await resolveDotWalks(payload.table, source, paths, deps.lookups), badReferences };
+      } catch (err) {
+        const field =
+          err instanceof SnowlineError && err.code === 'ticket.bad_reference' ? err.details.field : undefined;
+        if (typeof field !== 'string' || !(field in source) || source[field] === '') throw err;
+        badReferences.push({ field, error: err as SnowlineError });
+        source = { ...source, [field]: '' };
+      }
+    }
+  }
+
+  /** Rules that would read through a bad reference for this trigger: they cannot be evaluated, so they are rejected. */
+  function blockedByBadReferences(
+    ruleSet: RuleSet,
+    table: string,
+    triggers: readonly string[],
+    bad: ReadonlyArray<{ field: string; error: SnowlineError }>,
+  ): Rejections {
+    const rejections: Rejections = [];
+    for (const rule of ruleSet.byTable.get(table) ?? []) {
+      const { definition } = rule;
+      if (definition.mode === 'disabled' || !definition.on.some((t) => triggers.includes(t as string))) continue;
+      const hit = bad.find((b) => definition.condition.includes(`${b.field}.`));
+      if (hit) rejections.push({ rule: definition.id, code: hit.error.code, reason: hit.error.message });
+    }
+    return rejections;
   }
 
   function wouldRun(rule: CompiledRule, version: string, event: DispatchEvent): unknown {
@@ -495,100 +635,4 @@ function isEmptyValue(value: TemplateValue): boolean {
   if (Array.isArray(value)) return value.length === 0;
   if (value && typeof value === 'object') return Object.values(value).every(isEmptyValue);
   return value === null;
-}
-
-/**
- * A run's step rows: adjacent steps of one parallel group share a stage, the first stage is due at
- * once (or, for a queued run, when the admission starts the run), and each step with a `compensate` action gets a compensation step that waits (blocked)
- * until a later failure needs it.
- */
-export function buildSteps(
-  definition: Pick<ResolvedRule, 'steps' | 'gates'>,
-  runId: string,
-  at: number,
-  queued = false,
-): Step[] {
-  const row = (
-    idx: number,
-    stage: number,
-    name: string,
-    use: string,
-    params: Record<string, TemplateValue>,
-    gates: string[],
-    flow: StepFlow,
-  ): Step => {
-    const [connector = '', action = ''] = use.split('.');
-    return {
-      id: randomUUID(),
-      run_id: runId,
-      idx,
-      name,
-      connector,
-      action,
-      params: JSON.stringify(params),
-      state: stage === 0 && !queued ? 'pending' : 'blocked',
-      attempt: 0,
-      idempotency_key: `${runId}:${name}`,
-      external_ref: null,
-      result: null,
-      error: null,
-      next_at: at,
-      lease_owner: null,
-      lease_until: null,
-      started_at: null,
-      finished_at: null,
-      gates: JSON.stringify(gates),
-      waiting_for: null,
-      stage,
-      flow: JSON.stringify(flow),
-    };
-  };
-  let stage = -1;
-  const main = definition.steps.map((step, idx) => {
-    if (step.parallel === undefined || step.parallel !== definition.steps[idx - 1]?.parallel) stage += 1;
-    const join = step.parallel
-      ? joinOf(definition.steps.find((s) => s.parallel === step.parallel && s.join !== undefined)?.join)
-      : undefined;
-    const flow: StepFlow = {
-      ...(join ? { join } : {}),
-      ...(step.when ? { when: step.when } : {}),
-      ...(step.timeout_seconds ? { timeoutSeconds: step.timeout_seconds } : {}),
-      ...(step.retry ? { retry: retryOf(step.retry) } : {}),
-      ...(step.requires ? { requires: step.requires } : {}),
-      ...(step.privileged && step.credential ? { credential: step.credential } : {}),
-    };
-    return row(
-      idx,
-      stage,
-      step.name,
-      step.use,
-      step.with,
-      stage === 0 ? [...definition.gates, ...step.gates] : step.gates,
-      flow,
-    );
-  });
-  const undo = definition.steps.flatMap((step) => (step.compensate ? [{ step, compensate: step.compensate }] : []));
-  const compensations = undo.map(({ step, compensate }, i) =>
-    row(main.length + i, COMPENSATION_STAGE, `undo_${step.name}`, compensate.use, compensate.with, [], {
-      compensates: step.name,
-    }),
-  );
-  return [...main, ...compensations];
-}
-
-/** Compensation steps sit outside the stage order: the state machine schedules them by the step they undo. */
-export const COMPENSATION_STAGE = 1_000_000;
-
-function retryOf(retry: NonNullable<ResolvedRule['steps'][number]['retry']>): StepFlow['retry'] {
-  return {
-    maxAttempts: retry.max_attempts,
-    ...(retry.base_delay_ms ? { baseDelayMs: retry.base_delay_ms } : {}),
-    ...(retry.max_delay_ms ? { maxDelayMs: retry.max_delay_ms } : {}),
-  };
-}
-
-function joinOf(join: 'all' | 'first' | number | undefined): Join {
-  if (join === 'first') return { kind: 'first' };
-  if (typeof join === 'number') return { kind: 'at_least', n: join };
-  return { kind: 'all' };
 }

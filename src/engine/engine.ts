@@ -6,12 +6,15 @@ import type { OutboxSender } from './outbox-sender';
 import type { RunAdmission } from './run-admission';
 import type { StepWorker } from './step-worker';
 import { workLoop } from './work-loop';
+import type { WritebackCompletion } from './writeback-completion';
 
 export interface EngineDeps {
   repos: Repositories;
   dispatcher: Dispatcher;
   stepWorker: StepWorker;
   outboxSender: OutboxSender;
+  /** Ends runs writing back once their write-backs settled. */
+  writebacks: WritebackCompletion;
   /** Starts queued runs (concurrency keys and limits) when their turn comes. */
   admission: RunAdmission;
   logger: Logger;
@@ -100,6 +103,9 @@ export function createEngine(deps: EngineDeps) {
     async () => {
       const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, 20);
       await Promise.all(entries.map((e) => deps.outboxSender.send(e)));
+      // After the deliveries are committed: a run whose last write-back this was ends now.
+      for (const runId of new Set(entries.map((e) => e.run_id))) await deps.writebacks.complete(runId);
+      await deps.writebacks.sweep();
       deps.metrics.outboxDepth.set(await repos.outbox.depth());
       return entries.length > 0;
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SnowlineError, type FailureClass } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -18,11 +19,19 @@ export interface WritebackTarget {
   attachments?: AttachmentTarget;
 }
 
-/** The Attachment API. Uploading is not idempotent, so an upload that may have landed is looked for first. */
+/** A file about to be attached, as the record's attachments are searched for it. */
+export interface AttachmentProbe {
+  fileName: string;
+  sizeBytes: number;
+  /** SHA-256 (hex) of the content: the `hash` an instance keeps on every attachment. */
+  sha256: string;
+}
+
+/** The Attachment API. Uploading is not idempotent, so every upload is looked for on the record first. */
 export interface AttachmentTarget {
   attach(table: string, sysId: string, file: OutboxAttachment): Promise<void>;
-  /** Whether the record already has an attachment of this name and byte size. */
-  has(table: string, sysId: string, fileName: string, sizeBytes: number): Promise<boolean>;
+  /** Whether the record already holds this content (by hash; by name and size where the instance gives no hash). */
+  has(table: string, sysId: string, file: AttachmentProbe): Promise<boolean>;
 }
 
 export interface OutboxSenderDeps {
@@ -103,11 +112,11 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     }
     try {
       const file: OutboxAttachment = outboxAttachmentSchema.parse(JSON.parse(stored));
-      if (
-        entry.state === 'sending' &&
-        (await attachments.has(entry.table_name, entry.sys_id, file.file_name, Buffer.byteLength(file.content)))
-      ) {
-        logger.info('attachment found on the record; not uploading it again', {
+      // Never the same output twice: not after an ambiguous failure, nor when another run attached it.
+      const bytes = Buffer.from(file.content, 'utf8');
+      const probe = { fileName: file.file_name, sizeBytes: bytes.length, sha256: sha256Hex(bytes) };
+      if (await attachments.has(entry.table_name, entry.sys_id, probe)) {
+        logger.info('attachment with the same content found on the record; not uploading it again', {
           runId: entry.run_id,
           ticket: entry.ticket_number,
           file: file.file_name,
@@ -157,3 +166,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   return { send };
 }
 export type OutboxSender = ReturnType<typeof createOutboxSender>;
+
+function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

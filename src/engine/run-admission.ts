@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Store } from '../store';
+import type { Db, Store } from '../store';
+import { decideRun } from './run-state-machine';
+import { stepViews } from './run-steps';
 import type { RunContext } from './run-context';
 
 /** A run waiting in state `queued`, as the admission sees it. */
@@ -53,6 +55,22 @@ export function chooseAdmitted(queued: readonly QueuedRun[], active: ActiveRuns,
     if (run.key !== null) keys.add(run.key);
   }
   return admitted;
+}
+
+/**
+ * The steps due when admitted runs start: the first stage of a new run, or, for a run an operator
+ * sent on (retried, a step skipped), what its state machine says is next.
+ */
+async function startSteps(trx: Db, runIds: readonly string[], at: number): Promise<void> {
+  const steps = await trx.selectFrom('steps').selectAll().where('run_id', 'in', runIds).execute();
+  const due: string[] = [];
+  for (const runId of runIds) {
+    const own = steps.filter((s) => s.run_id === runId);
+    const { unblock } = decideRun(stepViews(own));
+    due.push(...own.filter((s) => unblock.includes(s.idx) && s.state === 'blocked').map((s) => s.id));
+  }
+  if (due.length > 0)
+    await trx.updateTable('steps').set({ state: 'pending', next_at: at }).where('id', 'in', due).execute();
 }
 
 export interface RunAdmissionDeps {
@@ -140,13 +158,7 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
         .where('id', 'in', ids)
         .where('state', '=', 'queued')
         .execute();
-      await trx
-        .updateTable('steps')
-        .set({ state: 'pending', next_at: at })
-        .where('run_id', 'in', ids)
-        .where('stage', '=', 0)
-        .where('state', '=', 'blocked')
-        .execute();
+      await startSteps(trx, ids, at);
       return ids;
     });
     if (admitted.length > 0) logger.info('queued runs started', { runs: admitted.length });

@@ -2,16 +2,15 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Repositories, Store } from '../store';
 import { ACTIVE_STEP_STATES, type RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from './gates';
-import { SLOT_HOLDING_RUN_STATES } from './run-admission';
 import type { Db } from '../store';
 import { stepFlow } from './run-context';
 import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';
-import { stepViews } from './step-worker';
+import { stepViews } from './run-steps';
 
 /**
  * Manual overrides by people, each audited with who did it: retry a failed run from its failed
  * step, skip a step, pause and resume a run, cancel a run that has not finished, approve or reject
- * a step held by the approval gate.
+ * a step held by the approval gate. A failed run that goes on is admitted again (see `reopen`).
  */
 export function createRunControl(deps: {
   store: Store;
@@ -40,33 +39,32 @@ export function createRunControl(deps: {
     }
   }
 
-  /** A run that went on while another holds its concurrency key would put two remediations on one CI at once. */
-  async function refuseWhenKeyBusy(trx: Db, run: RunWithSteps): Promise<void> {
-    if (run.concurrency_key === null || run.state === 'running') return;
-    const holder = await trx
-      .selectFrom('runs')
-      .select('id')
-      .where('concurrency_key', '=', run.concurrency_key)
-      .where('state', 'in', [...SLOT_HOLDING_RUN_STATES])
-      .where('id', '!=', run.id)
-      .executeTakeFirst();
-    if (holder)
-      throw new ConflictError(
-        'run.concurrency_key_busy',
-        `run ${holder.id} holds the concurrency key ${run.concurrency_key}; go on with run ${run.id} once it has ended`,
-        { holder: holder.id },
-      );
-  }
-
-  /** A finished run goes on: steps cancelled because it ended wait again, and the state machine unblocks what is due. */
+  /**
+   * A run goes on: steps cancelled because it ended wait again. A running run (a step skipped before
+   * it started) goes on at once. A finished run goes back through the admission, like a new run:
+   * it waits `queued` while another run holds its concurrency key, its rule is at max_runs or the
+   * fleet at engine.maxActiveRuns, and its due steps wait blocked until the admission starts it.
+   */
   async function reopen(trx: Db, run: RunWithSteps, at: number): Promise<void> {
-    await refuseWhenKeyBusy(trx, run);
     await repos.runs.updateSteps(
       trx,
       run.steps.filter((s) => s.state === 'cancelled').map((s) => s.id),
       { state: 'blocked', finished_at: null },
     );
     const steps = await repos.runs.stepsOf(trx, run.id);
+    if (run.state !== 'running') {
+      await repos.runs.updateSteps(
+        trx,
+        steps.filter((s) => s.state === 'pending').map((s) => s.id),
+        { state: 'blocked' },
+      );
+      await trx
+        .updateTable('runs')
+        .set({ state: 'queued', updated_at: at, finished_at: null })
+        .where('id', '=', run.id)
+        .execute();
+      return;
+    }
     const decision = decideRun(stepViews(steps));
     await repos.runs.updateSteps(
       trx,

@@ -13,6 +13,9 @@ import type { FailureClass } from '../errors';
  * - refused:  a gate said no; the step never started
  * Run states: queued → running (when a concurrency key or limit lets it; see run-admission.ts);
  * running ⇄ paused (by an operator); running → succeeded | failed | refused | cancelled; queued → cancelled
+ * A run whose steps succeeded is `succeeded` only once its write-back reached the ticket: until
+ * then it is `writing_back`, and it ends `writeback_failed` when a write-back failed for good
+ * (see `writebackOutcome`). A failed or refused run stays so whatever its write-back does.
  *
  * Steps run in stages: a stage is one step, or several parallel branches that run at once and end
  * by their join (all succeed / the first success / at least N). A stage starts when the one before
@@ -21,7 +24,16 @@ import type { FailureClass } from '../errors';
  */
 export type StepState =
   'blocked' | 'pending' | 'starting' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'refused' | 'cancelled';
-export type RunState = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
+export type RunState =
+  | 'queued'
+  | 'running'
+  | 'paused'
+  | 'writing_back'
+  | 'succeeded'
+  | 'writeback_failed'
+  | 'failed'
+  | 'refused'
+  | 'cancelled';
 
 export const FINISHED_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'skipped', 'refused', 'cancelled'];
 const isFinished = (state: StepState) => FINISHED_STEP_STATES.includes(state);
@@ -111,7 +123,16 @@ function compensate(
   return next ? { runState: 'running', unblock: [next.idx] } : { runState: ended, unblock: [] };
 }
 
+/** Where a run whose steps succeeded stands, from the states of its write-backs (outbox entries). */
+export function writebackOutcome(
+  entries: readonly { state: string }[],
+): 'writing_back' | 'succeeded' | 'writeback_failed' {
+  if (entries.some((e) => e.state === 'pending' || e.state === 'sending')) return 'writing_back';
+  return entries.some((e) => e.state === 'failed') ? 'writeback_failed' : 'succeeded';
+}
+
 export interface RetryPolicy {
+  /** Attempts before giving up; Infinity = bounded by the deadline alone. */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -128,20 +149,28 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy, random: numbe
 }
 
 export type FailureDecision =
-  | { state: 'failed' }
+  /** `gaveUp`: why a failure that might have passed ends the step (its attempts or its deadline ran out). */
+  | { state: 'failed'; gaveUp?: 'attempts' | 'deadline' }
   /** Try again at `delayMs`: from scratch (pending), by recovering first (starting), or by checking the same backend work again (waiting). */
   | { state: 'pending' | 'starting' | 'waiting'; delayMs: number };
 
-/** What a step does after an attempt failed, from the connector's classification of the error. */
+/**
+ * What a step does after an attempt failed, from the connector's classification of the error.
+ * Retries are bounded by time: with `deadline`, a retry that would come after `deadline.at` is not
+ * made (the clock is the caller's: `deadline.now`).
+ */
 export function decideAfterFailure(
   step: { state: StepState; attempt: number; hasExternalRef: boolean },
   failure: FailureClass,
   policy: RetryPolicy,
   random: number,
   retryAfterMs?: number,
+  deadline?: { now: number; at: number },
 ): FailureDecision {
-  if (failure === 'permanent' || step.attempt >= policy.maxAttempts) return { state: 'failed' };
+  if (failure === 'permanent') return { state: 'failed' };
+  if (step.attempt >= policy.maxAttempts) return { state: 'failed', gaveUp: 'attempts' };
   const delayMs = retryDelayMs(step.attempt, policy, random, retryAfterMs);
+  if (deadline && deadline.now + delayMs > deadline.at) return { state: 'failed', gaveUp: 'deadline' };
   if (step.hasExternalRef) return { state: 'waiting', delayMs };
   // After an ambiguous failure the work may exist: the next attempt must look for it first.
   return { state: failure === 'ambiguous' ? 'starting' : 'pending', delayMs };

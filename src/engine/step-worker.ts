@@ -20,6 +20,7 @@ import {
   type RunContext,
   type StepFlow,
 } from './run-context';
+import { stepViews } from './run-steps';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
 import { keepLease } from './lease-heartbeat';
 import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
@@ -27,10 +28,10 @@ import type { StepRequirement } from '../rules/mapping.schema';
 import {
   decideAfterFailure,
   decideRun,
+  writebackOutcome,
   type RetryPolicy,
   type RunState,
   type StepState,
-  type StepView,
 } from './run-state-machine';
 import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
@@ -48,7 +49,10 @@ export interface StepWorkerDeps {
   metrics: Metrics;
   owner: string;
   leaseMs: number;
+  /** Backoff delays (maxAttempts is for write-backs: steps are bounded by `retryDeadlineMs`). */
   retry: RetryPolicy;
+  /** How long after its first attempt a step failing for reasons that may pass is retried; default 15 min. */
+  retryDeadlineMs?: number;
   /** Gates steps may name; a step naming an unregistered gate is refused. */
   gates?: GateRegistry;
   /** What gates read ServiceNow through. */
@@ -97,6 +101,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
   const random = deps.random ?? Math.random;
   const { repos, store, logger, metrics } = deps;
   const secretBox = deps.secretBox ?? processSecretBox();
+  const retryDeadlineMs = deps.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS;
 
   /** The run's context with its secret params opened, in memory only. */
   function contextOf(run: Run): RunContext {
@@ -164,7 +169,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
         : undefined;
     if (deadline !== undefined && now() >= deadline) return timeOut(run, step, handler, flow.timeoutSeconds!);
     const circuitBlockedUntil = deps.breakers?.blockedUntil(step.connector);
-    if (circuitBlockedUntil !== undefined) return waitForCircuit(step, circuitBlockedUntil);
+    if (circuitBlockedUntil !== undefined) return waitForCircuit(run, step, circuitBlockedUntil);
     const credential = flow.credential === undefined ? undefined : await credentialFor(run, step, flow);
     if (credential === null) return;
     // The grant is for this attempt: kept only while backend work it started is still running.
@@ -218,7 +223,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
         isOpenCircuit(err) ||
         (circuitOpenUntil !== undefined && deps.connectors.classify(step.connector, err) !== 'permanent')
       ) {
-        return waitForCircuit(step, circuitOpenUntil ?? now() + 1000);
+        return waitForCircuit(run, { ...step, attempt }, circuitOpenUntil ?? now() + 1000);
       }
       await failAttempt(run, { ...step, attempt }, err);
     } finally {
@@ -275,8 +280,16 @@ export function createStepWorker(deps: StepWorkerDeps) {
       );
   }
 
-  /** The backend's circuit is open: the step waits (no attempt spent) until it may be tried again. */
-  async function waitForCircuit(step: Step, until: number): Promise<void> {
+  /**
+   * The backend's circuit is open: the step waits (no attempt spent) until it may be tried again.
+   * A step that has started gives up once its retry deadline has passed: an outage that outlasts
+   * it fails the step, with the reason, rather than holding it forever.
+   */
+  async function waitForCircuit(run: Run & { steps: Step[] }, step: Step, until: number): Promise<void> {
+    if (step.started_at !== null && now() >= step.started_at + retryDeadlineMs)
+      return settle(run, step, 'failed', {
+        error: `gave up after ${step.attempt} attempt(s) over ${Math.round((now() - step.started_at) / 1000)} s: the circuit of connector ${step.connector} is open (its backend keeps failing)`,
+      });
     await save(step, {
       next_at: Math.max(until, now() + 100),
       waiting_for: `circuit open for connector ${step.connector}`,
@@ -471,15 +484,20 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const failure = deps.connectors.classify(step.connector, err);
     const message = maskSecrets(err instanceof Error ? err.message : String(err));
     const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
-    const policy = { ...deps.retry, ...deps.connectors.defaults(step.connector)?.retry, ...stepFlow(step).retry };
     const decision = decideAfterFailure(
       { state: step.state as StepState, attempt: step.attempt, hasExternalRef: step.external_ref !== null },
       failure,
-      policy,
+      retryPolicyOf(step),
       random(),
       retryAfterMs,
+      { now: now(), at: (step.started_at ?? now()) + retryDeadlineMs },
     );
-    if (decision.state === 'failed') return settle(run, step, 'failed', { error: message, result: failureOutput(err) });
+    if (decision.state === 'failed') {
+      const error = decision.gaveUp
+        ? `gave up after ${step.attempt} attempt(s) over ${Math.round((now() - (step.started_at ?? now())) / 1000)} s: ${message}`
+        : message;
+      return settle(run, step, 'failed', { error, result: failureOutput(err) });
+    }
     metrics.stepRetries.inc({ action: `${step.connector}.${step.action}`, failure });
     logger.warn('step attempt failed; will retry', {
       runId: run.id,
@@ -491,11 +509,26 @@ export function createStepWorker(deps: StepWorkerDeps) {
     await save(step, {
       state: decision.state,
       error: message,
+      waiting_for: `retry ${step.attempt + 1} at ${new Date(now() + decision.delayMs).toISOString()} after a ${failure} failure`,
       next_at: now() + decision.delayMs,
       lease_owner: null,
       lease_until: null,
       attempt: step.attempt,
     });
+  }
+
+  /**
+   * Backoff delays: the step's own, else its connector's, else the engine's. Attempts are capped
+   * only by the step's own `retry.max_attempts`; otherwise the deadline bounds them.
+   */
+  function retryPolicyOf(step: Step): RetryPolicy {
+    const own = stepFlow(step).retry;
+    const connector = deps.connectors.defaults(step.connector)?.retry;
+    return {
+      maxAttempts: own?.maxAttempts ?? Infinity,
+      baseDelayMs: own?.baseDelayMs ?? connector?.baseDelayMs ?? deps.retry.baseDelayMs,
+      maxDelayMs: own?.maxDelayMs ?? connector?.maxDelayMs ?? deps.retry.maxDelayMs,
+    };
   }
 
   // Saves of steps worked on side by side share a commit.
@@ -526,6 +559,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
         result: facts.result === undefined ? null : JSON.stringify(facts.result),
         error: facts.error ?? null,
         finished_at: at,
+        waiting_for: null,
         lease_owner: null,
         lease_until: null,
       });
@@ -564,8 +598,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
           at,
         });
       }
-      if (decision.runState === 'running') return { runState: decision.runState, cancelled };
-      await repos.runs.setRunState(trx, run.id, decision.runState, at, true);
+      if (decision.runState === 'running') return { runState: decision.runState as RunState, cancelled };
       steps = await repos.runs.stepsOf(trx, run.id);
       const failedStep = steps.find(
         (s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined,
@@ -580,19 +613,24 @@ export function createStepWorker(deps: StepWorkerDeps) {
         await enqueueWriteback(trx, run, writeback, at);
       const attachment = outputToAttach(context, steps, runOutcome);
       if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+      // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing back.
+      const runState: RunState =
+        decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : decision.runState;
+      await repos.runs.setRunState(trx, run.id, runState, at, runState !== 'writing_back');
       await repos.audit.append(
         trx,
         {
-          kind: `run.${decision.runState}`,
+          kind: `run.${runState}`,
           actor: 'snowline',
           subject: run.ticket_number,
           detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version },
         },
         at,
       );
-      return { runState: decision.runState, cancelled };
+      return { runState, cancelled };
     });
-    if (ended && ended.runState !== 'running') metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
+    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back')
+      metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
     if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
     metrics.stepDuration.observe(
@@ -681,21 +719,6 @@ export function createStepWorker(deps: StepWorkerDeps) {
   return { process };
 }
 
-/** The state machine's view of a run's steps: stage, join and which step a compensation undoes. */
-export function stepViews(steps: readonly Step[]): StepView[] {
-  const idxByName = new Map(steps.map((s) => [s.name, s.idx]));
-  return steps.map((s) => {
-    const flow = stepFlow(s);
-    return {
-      idx: s.idx,
-      state: s.state as StepState,
-      stage: s.stage,
-      join: flow.join,
-      compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates),
-    };
-  });
-}
-
 /** A credential's fields as templates see them outside the attempt that holds it. */
 const WITHHELD = placeholderFields(() => '[withheld]');
 
@@ -731,6 +754,8 @@ function failureOutput(err: unknown): { stdout_tail: string } | undefined {
   const tail = err instanceof SnowlineError ? err.details.stdoutTail : undefined;
   return typeof tail === 'string' && tail !== '' ? { stdout_tail: tail } : undefined;
 }
+
+const DEFAULT_RETRY_DEADLINE_MS = 15 * 60_000;
 
 /** next_at of a parked step: never due by the clock, only when a resume sets it. */
 const PARKED_UNTIL = Number.MAX_SAFE_INTEGER;

@@ -1,5 +1,6 @@
 import type { ServiceNowClient } from '../../connectors/servicenow/client';
-import { identityCondition, identityValue, rawValue } from '../../connectors/servicenow/schemas';
+import { fieldsOf } from '../../connectors/servicenow/dictionary';
+import { identityCondition, identityValue, queryValue, rawValue } from '../../connectors/servicenow/schemas';
 
 /**
  * What the dispatcher reads from ServiceNow besides the event: the newest work note (for
@@ -55,5 +56,22 @@ export function serviceNowLookups(client: ServiceNowClient, options: ServiceNowL
         throw err;
       }
     },
+  };
+}
+
+/**
+ * One ticket by its number (INC0010001), with the raw values of every non-journal field the
+ * dictionary knows (what conditions read); undefined when there is none. For the dry-run by number.
+ */
+export function ticketByNumber(
+  client: ServiceNowClient,
+): (table: string, number: string) => Promise<Record<string, string> | undefined> {
+  return async (table, number) => {
+    const fields = fieldsOf(table)
+      .filter((f) => f.type !== 'journal')
+      .map((f) => f.name);
+    const page = await client.query(table, { query: `number=${queryValue(number)}`, fields, limit: 1 });
+    const row = page.rows[0];
+    return row ? Object.fromEntries(Object.entries(row).map(([k, v]) => [k, rawValue(v) ?? ''])) : undefined;
   };
 }

@@ -6,8 +6,16 @@ export const watchedTableSchema = z.enum(WATCHED_TABLES);
 export type WatchedTable = z.infer<typeof watchedTableSchema>;
 
 const sysIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
+/** The store keeps it in a 32-bit integer column (both engines); anything larger is not a real count. */
+export const MAX_MOD_COUNT = 2_147_483_647;
 /** ServiceNow sends every scalar as a string; sys_mod_count is a non-negative integer in a string. */
-const modCountSchema = z.union([z.string().regex(/^\d{1,9}$/), z.number().int().nonnegative()]).transform(Number);
+const modCountSchema = z
+  .union([
+    z.string().regex(/^\d{1,10}$/, 'must be a whole number of at most 10 digits'),
+    z.number().int().nonnegative(),
+  ])
+  .transform(Number)
+  .refine((n) => n <= MAX_MOD_COUNT, `must be at most ${MAX_MOD_COUNT}`);
 const glideDateTimeSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'must be "yyyy-MM-dd HH:mm:ss" (UTC)');

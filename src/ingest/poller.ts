@@ -88,7 +88,7 @@ export function createPoller(deps: PollerDeps) {
         limit: deps.pageSize ?? DEFAULT_PAGE_SIZE,
       });
       for (const row of page.rows) {
-        const event = toEvent(table, row, mark);
+        const event = toEvent(table, row);
         const key = { updatedOn: rawValue(row.sys_updated_on) ?? '', sysId: rawValue(row.sys_id) ?? '' };
         if (key.updatedOn && key.sysId) cursor = key;
         if (!event) continue;
@@ -104,14 +104,18 @@ export function createPoller(deps: PollerDeps) {
     return fresh;
   }
 
-  /** A polled row as the Business Rule would have sent it. A record created since the last poll counts as inserted. */
-  function toEvent(table: WatchedTable, row: SnRecord, watermark: string): TicketEvent | undefined {
+  /**
+   * A polled row as the Business Rule would have sent it. Whether a version the poll found is the
+   * record's insert is not the poller's to guess (an insert edited before the poll looks like an
+   * update): the dispatcher decides from the store — the first version Snowline sees of a record
+   * is its insert (src/engine/event-versions.ts).
+   */
+  function toEvent(table: WatchedTable, row: SnRecord): TicketEvent | undefined {
     const record: Record<string, string> = {};
     for (const [name, value] of Object.entries(row)) record[name] = rawValue(value) ?? '';
     const modCount = Number(record.sys_mod_count ?? '0');
-    const createdSinceMark = (record.sys_created_on ?? '') >= watermark;
     const parsed = ticketEventSchema.safeParse({
-      event: modCount === 0 || createdSinceMark ? 'inserted' : 'updated',
+      event: modCount === 0 ? 'inserted' : 'updated',
       table,
       sys_id: record.sys_id,
       number: record.number,

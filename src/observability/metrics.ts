@@ -14,8 +14,14 @@ export function createMetrics() {
     }),
     eventsDispatched: new Counter({
       name: 'snowline_events_dispatched_total',
-      help: 'Inbox events processed, by result (matched, unmatched, own_write)',
+      help: 'Inbox events processed, by result (matched, unmatched, own_write, superseded, rejected, retry)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    eventsRejected: new Counter({
+      name: 'snowline_events_rejected_total',
+      help: 'Inbox events ended rejected (they wait for an operator: `snowline events list --state rejected`), by table and error code',
+      labelNames: ['table', 'code'],
       registers: [registry],
     }),
     runsStarted: new Counter({
@@ -26,7 +32,7 @@ export function createMetrics() {
     }),
     runsFinished: new Counter({
       name: 'snowline_runs_finished_total',
-      help: 'Runs finished, by rule and outcome',
+      help: 'Runs finished, by rule and outcome (succeeded, failed, refused, cancelled, writeback_failed)',
       labelNames: ['rule', 'outcome'],
       registers: [registry],
     }),

@@ -366,6 +366,10 @@ export const templateFileSchema = z
   .object({
     template: kebabId.describe('the name rules use after template:; must match the file name'),
     description: z.string().min(1).max(500),
+    risk: z
+      .enum(['low', 'medium', 'high'])
+      .optional()
+      .describe("the least risk of any rule using this template (its actions' risks count too)"),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), templateParamSchema).default({}),
     steps: z.array(stepSchema).min(1),
   })

@@ -12,6 +12,7 @@ import {
 } from './mapping.schema';
 import type { MappingCatalog } from './mapping-catalog';
 import { TEMPLATE_ROOTS } from './mapping-catalog';
+import { effectiveRisk, higherRisk } from './rule-risk';
 import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
 import { APPROVAL_GATE } from '../engine/gates';
@@ -79,7 +80,7 @@ export function validateMappingFile(
     checkTriggers(mapping.table, rule, catalog, report);
     checkSecretParams(rule, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
-    const resolved = { ...rule, steps: rule.steps! };
+    const resolved = { ...rule, risk: effectiveRisk(rule.risk, rule.steps!, catalog), steps: rule.steps! };
     checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
@@ -158,6 +159,7 @@ function resolveTemplateUse(
     .map(([key]) => key);
   const resolved: ResolvedRule = {
     ...rule,
+    risk: effectiveRisk(higherRisk(rule.risk, template.risk ?? 'low'), template.steps, catalog),
     params,
     optional_params: [...new Set([...rule.optional_params, ...optional])],
     steps: template.steps,

@@ -70,6 +70,16 @@ export function complianceCsv(report: ComplianceReport): string {
       rollback: c.rollback,
       overrides: overridesText(c.overrides),
     })),
+    ...report.privilegeGrants.map((g): CsvRecord => ({
+      record: 'privilege',
+      ticket: g.ticket,
+      run_id: g.runId,
+      at: g.grantedAt,
+      decision: `granted ${g.credential} (${g.provider}, lease ${g.leaseId}) to step ${g.step}`,
+      approvers: g.approvedBy,
+      outcome: `${g.outcome}${g.endedAt ? ` at ${g.endedAt}` : ''}${g.reason ? `: ${g.reason}` : ''}`,
+      duration_seconds: g.heldSeconds === null ? '' : String(g.heldSeconds),
+    })),
     ...report.automations.map((a): CsvRecord => ({
       record: 'automation',
       ticket: a.ticket,
@@ -152,6 +162,36 @@ export function complianceHtml(report: ComplianceReport): string {
       overridesText(a.overrides),
     ]),
   );
+  const grants = table(
+    [
+      'Granted',
+      'Ticket',
+      'Run',
+      'Step',
+      'Credential',
+      'Provider',
+      'Approved by',
+      'Lease (s)',
+      'Outcome',
+      'Ended',
+      'Held (s)',
+      'Reason',
+    ],
+    report.privilegeGrants.map((g) => [
+      g.grantedAt,
+      g.ticket,
+      g.runId,
+      g.step,
+      g.credential,
+      g.provider,
+      g.approvedBy,
+      g.leaseSeconds === null ? '' : String(g.leaseSeconds),
+      g.outcome,
+      g.endedAt,
+      g.heldSeconds === null ? '' : String(g.heldSeconds),
+      g.reason,
+    ]),
+  );
   const chainClass = report.chain.intact ? 'intact' : 'altered';
   return `<!doctype html>
 <html lang="en">
@@ -169,6 +209,8 @@ export function complianceHtml(report: ComplianceReport): string {
 ${changes}
 <h2>Automations (${report.automations.length})</h2>
 ${automations}
+<h2>Privilege grants (${report.privilegeGrants.length})</h2>
+${grants}
 </body>
 </html>
 `;

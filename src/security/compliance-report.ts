@@ -1,5 +1,6 @@
 import type { AuditRow } from '../store/schema';
 import type { AuditReport } from './audit-report';
+import { privilegeGrants, type PrivilegeGrantEvidence } from './privilege-evidence';
 
 /**
  * Change-control evidence (SOX, ISO 27001 A.8.32) for a period, built from the audit journal alone
@@ -14,6 +15,8 @@ export interface ComplianceReport {
   chain: AuditReport['chain'];
   changes: ChangeEvidence[];
   automations: AutomationEvidence[];
+  /** Just-in-time elevations (privileged steps' credentials) granted in the period. */
+  privilegeGrants: PrivilegeGrantEvidence[];
 }
 
 /** One act by a person on a run: retry, skip, cancel, pause, resume, approve, reject. */
@@ -123,6 +126,7 @@ export function buildComplianceReport(
     chain,
     changes,
     automations,
+    privilegeGrants: privilegeGrants(rows),
   };
 }
 

@@ -23,15 +23,28 @@ const KNOWN_WEAK = new Set([
 /** Fewer distinct characters than this is a pattern, not a key. */
 const MIN_DISTINCT_CHARACTERS = 8;
 
-/** The real endpoints configured, by config path; empty = everything is the sandbox. */
+/**
+ * The real endpoints configured, by config path; empty = everything is the sandbox. An endpoint on
+ * a loopback address (a sandbox run on its own, `snowline sandbox`) is not a real system.
+ */
 export function realEndpoints(config: Config): string[] {
+  const remote = (url: string | undefined) => url !== undefined && !isLoopback(url);
   return [
-    config.servicenow.url && 'servicenow.url (SERVICENOW_URL)',
-    config.awx.url && 'awx.url (AWX_URL)',
-    ...Object.keys(config.connectors.http?.endpoints ?? {}).map((name) => `connectors.http.endpoints.${name}`),
+    remote(config.servicenow.url) && 'servicenow.url (SERVICENOW_URL)',
+    remote(config.awx.url) && 'awx.url (AWX_URL)',
+    ...Object.entries(config.connectors.http?.endpoints ?? {})
+      .filter(([, endpoint]) => remote(endpoint.baseUrl))
+      .map(([name]) => `connectors.http.endpoints.${name}`),
     config.connectors.ansible_local && 'connectors.ansible_local',
-    ...Object.keys(config.privilege.providers).map((name) => `privilege.providers.${name}`),
-  ].filter((e): e is string => Boolean(e));
+    ...Object.entries(config.privilege.providers)
+      .filter(([, provider]) => remote(provider.url))
+      .map(([name]) => `privilege.providers.${name}`),
+  ].filter((e): e is string => typeof e === 'string');
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Why `value` is not a usable secret, or undefined when it is. */

@@ -28,6 +28,7 @@ import { identityUse } from './migrations/010-identity-use';
 import { runConcurrency } from './migrations/011-run-concurrency';
 import { privilegeLeases } from './migrations/012-privilege-leases';
 import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
+import { eventOutcomes } from './migrations/014-event-outcomes';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -62,6 +63,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '011-run-concurrency': runConcurrency(),
     '012-privilege-leases': privilegeLeases(),
     '013-ticket-lookup-indexes': ticketLookupIndexes(),
+    '014-event-outcomes': eventOutcomes(),
   };
 }
 

@@ -4,9 +4,16 @@ import type { InboxEventRow, Tables } from './schema';
 
 export type NewInboxEvent = Omit<
   InboxEventRow,
-  'seq' | 'status' | 'note' | 'processed_at' | 'lease_owner' | 'lease_until'
+  'seq' | 'status' | 'note' | 'processed_at' | 'lease_owner' | 'lease_until' | 'attempts' | 'next_at' | 'failing_since'
 >;
-export type InboxEvent = Omit<InboxEventRow, 'seq'> & { seq: number };
+export type InboxEvent = Omit<InboxEventRow, 'seq' | 'attempts'> & { seq: number; attempts: number };
+
+/** Where an event stands; see docs/faults-and-outcomes.md. */
+export const EVENT_STATES = ['pending', 'done', 'dropped', 'superseded', 'rejected'] as const;
+export type EventState = (typeof EVENT_STATES)[number];
+
+/** How an event ended, once no rule is left to act on it. */
+export type EventOutcome = Exclude<EventState, 'pending'>;
 
 export interface AppendResult {
   duplicate: boolean;
@@ -16,7 +23,17 @@ export interface AppendResult {
 async function insertOnce(db: Kysely<Tables>, event: NewInboxEvent): Promise<AppendResult> {
   const row = await db
     .insertInto('inbox_events')
-    .values({ ...event, status: 'pending', note: null, processed_at: null, lease_owner: null, lease_until: null })
+    .values({
+      ...event,
+      status: 'pending',
+      note: null,
+      processed_at: null,
+      lease_owner: null,
+      lease_until: null,
+      attempts: 0,
+      next_at: null,
+      failing_since: null,
+    })
     .onConflict((oc) => oc.column('event_key').doNothing())
     .returning('seq')
     .executeTakeFirst();
@@ -40,25 +57,41 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       });
     },
 
-    /** Whether an insert of this record was already taken in, before `beforeSeq`. */
-    async insertSeenBefore(table: string, sysId: string, beforeSeq: number): Promise<boolean> {
+    /**
+     * Whether Snowline took in an older version of this record (by sys_mod_count), however it
+     * came and however it ended: the first version it ever sees of a record is its insert.
+     */
+    async olderVersionSeen(table: string, sysId: string, modCount: number): Promise<boolean> {
       const row = await db
         .selectFrom('inbox_events')
         .select('seq')
         .where('sys_id', '=', sysId)
         .where('table_name', '=', table)
-        .where('kind', '=', 'inserted')
-        .where('seq', '<', beforeSeq)
+        .where('mod_count', '<', modCount)
         .executeTakeFirst();
       return row !== undefined;
     },
 
-    /** The oldest unprocessed events; the dispatcher handles them in this order. */
-    async pending(limit: number): Promise<InboxEvent[]> {
+    /** The newest version of this record already dispatched (no longer pending), when it is newer than `modCount`. */
+    async newerVersionHandled(table: string, sysId: string, modCount: number): Promise<number | undefined> {
+      const row = await db
+        .selectFrom('inbox_events')
+        .select((eb) => eb.fn.max('mod_count').as('newest'))
+        .where('sys_id', '=', sysId)
+        .where('table_name', '=', table)
+        .where('status', '!=', 'pending')
+        .where('mod_count', '>', modCount)
+        .executeTakeFirst();
+      return row?.newest === null || row?.newest === undefined ? undefined : Number(row.newest);
+    },
+
+    /** The oldest unprocessed events that are due (not waiting for a retry after `now`); the dispatcher handles them in this order. */
+    async pending(limit: number, now = Number.MAX_SAFE_INTEGER): Promise<InboxEvent[]> {
       return db
         .selectFrom('inbox_events')
         .selectAll()
         .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('next_at', 'is', null), eb('next_at', '<=', now)]))
         .orderBy('seq')
         .limit(limit)
         .execute();
@@ -77,6 +110,7 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
           .select('e.seq')
           .where('e.status', '=', 'pending')
           .where((eb) => eb.or([eb('e.lease_until', 'is', null), eb('e.lease_until', '<', now)]))
+          .where((eb) => eb.or([eb('e.next_at', 'is', null), eb('e.next_at', '<=', now)]))
           .where(({ not, exists, selectFrom }) =>
             not(
               exists(
@@ -124,8 +158,65 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
-    async settle(seq: number, status: 'done' | 'dropped', note: string | null, now: number): Promise<void> {
-      await db.updateTable('inbox_events').set({ status, note, processed_at: now }).where('seq', '=', seq).execute();
+    /** Ends an event (outside a dispatch transaction: a rejection, or a superseded version). */
+    async settle(seq: number, status: EventOutcome, note: string | null, now: number): Promise<void> {
+      await db
+        .updateTable('inbox_events')
+        .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
+        .where('seq', '=', seq)
+        .execute();
+    },
+
+    /** A dispatch failed for a reason that may pass: try again at `nextAt`, and say why meanwhile. */
+    async retryLater(event: InboxEvent, reason: string, nextAt: number, now: number): Promise<void> {
+      await db
+        .updateTable('inbox_events')
+        .set({
+          attempts: event.attempts + 1,
+          note: reason,
+          next_at: nextAt,
+          failing_since: event.failing_since ?? now,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('seq', '=', event.seq)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+
+    async get(seq: number): Promise<InboxEvent | undefined> {
+      return db.selectFrom('inbox_events').selectAll().where('seq', '=', seq).executeTakeFirst();
+    },
+
+    /** Events newest first, by state and ticket number (the operators' list). */
+    async list(filter: { state?: EventState; ticket?: string; limit: number }): Promise<InboxEvent[]> {
+      let query = db.selectFrom('inbox_events').selectAll().orderBy('seq', 'desc').limit(filter.limit);
+      if (filter.state) query = query.where('status', '=', filter.state);
+      if (filter.ticket) query = query.where('number', '=', filter.ticket);
+      return query.execute();
+    },
+
+    /**
+     * Sends a rejected event back to the dispatcher as if it had just arrived (after its cause was
+     * fixed: a mapping corrected, a user created). false when it is not rejected (any more).
+     */
+    async replay(executor: Kysely<Tables>, seq: number, note: string): Promise<boolean> {
+      const result = await executor
+        .updateTable('inbox_events')
+        .set({
+          status: 'pending',
+          note,
+          processed_at: null,
+          attempts: 0,
+          next_at: null,
+          failing_since: null,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('seq', '=', seq)
+        .where('status', '=', 'rejected')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     async countByStatus(): Promise<Record<string, number>> {

@@ -73,6 +73,16 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
+    /** States of a run's write-backs, with the error of each that failed. */
+    async ofRun(executor: Kysely<Tables>, runId: string): Promise<Array<Pick<OutboxEntry, 'state' | 'last_error'>>> {
+      return executor.selectFrom('outbox').select(['state', 'last_error']).where('run_id', '=', runId).execute();
+    },
+
+    /** A run's write-backs in the order they were queued (the console's timeline). */
+    async forRun(runId: string): Promise<OutboxEntry[]> {
+      return db.selectFrom('outbox').selectAll().where('run_id', '=', runId).orderBy('created_at').execute();
+    },
+
     async depth(): Promise<number> {
       const row = await db
         .selectFrom('outbox')

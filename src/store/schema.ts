@@ -17,7 +17,11 @@ export interface InboxEventRow {
   kind: string;
   source: string;
   payload: string;
-  /** pending → done | dropped */
+  /**
+   * pending → done | dropped | superseded | rejected (see docs/faults-and-outcomes.md):
+   * dropped = Snowline's own write-back; superseded = older than a version already dispatched;
+   * rejected = can never be acted on as it is (the reason is in `note`); an operator may replay it.
+   */
   status: string;
   note: string | null;
   correlation_id: string;
@@ -26,6 +30,11 @@ export interface InboxEventRow {
   /** The dispatcher instance working on the event, until when (see inbox.claimPending). */
   lease_owner: string | null;
   lease_until: number | null;
+  /** Failed dispatch attempts so far; a pending event with attempts > 0 waits for its retry at next_at. */
+  attempts: Generated<number>;
+  next_at: number | null;
+  /** When its first failed attempt was: retries end (rejected) a bounded time after it. */
+  failing_since: number | null;
 }
 
 export interface RunRow {

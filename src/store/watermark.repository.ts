@@ -15,6 +15,14 @@ export function watermarkRepository(db: Kysely<Tables>) {
         .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: now }))
         .execute();
     },
+    /** Sets the marker unless it exists; the first writer wins. */
+    async setIfAbsent(name: string, value: string, now: number): Promise<void> {
+      await db
+        .insertInto('watermarks')
+        .values({ name, value, updated_at: now })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+    },
   };
 }
 export type WatermarkRepository = ReturnType<typeof watermarkRepository>;

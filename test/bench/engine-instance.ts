@@ -7,6 +7,7 @@ import { createEngine } from '../../src/engine/engine';
 import { createOutboxSender } from '../../src/engine/outbox-sender';
 import { createStepWorker } from '../../src/engine/step-worker';
 import { createRunAdmission } from '../../src/engine/run-admission';
+import { createWritebackCompletion } from '../../src/engine/writeback-completion';
 import { createIntake } from '../../src/ingest/intake';
 import { webhookRouter } from '../../src/ingest/webhook.router';
 import { silentLogger } from '../../src/observability/logger';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     dispatcher,
     stepWorker,
     outboxSender,
+    writebacks: createWritebackCompletion({ store, repos, logger, metrics }),
     admission: createRunAdmission({ store, logger }),
     logger,
     metrics,

@@ -1,3 +1,4 @@
+import { playbookRisk } from '../../playbook-risk';
 import { z } from 'zod';
 import type { ActionContext, ActionHandler, ActionSpec } from '../../connector';
 import { ConnectorError } from '../../../src/errors';
@@ -44,6 +45,7 @@ export type LaunchJobTemplateParams = z.infer<typeof launchJobTemplateParamsSche
  */
 export const launchJobTemplateAction: ActionSpec<LaunchJobTemplateParams, LaunchJobResult> = {
   name: 'launch_job_template',
+  risk: playbookRisk,
   description: 'Launch an AWX / AAP job template and wait for its job to finish',
   params: launchJobTemplateParamsSchema,
   result: launchJobResultSchema,

@@ -1,3 +1,4 @@
+import { playbookRisk } from '../../playbook-risk';
 import { z } from 'zod';
 import type { ActionContext, ActionHandler, ActionSpec } from '../../connector';
 import { ConnectorError } from '../../../src/errors';
@@ -36,6 +37,7 @@ export type LaunchWorkflowParams = z.infer<typeof launchWorkflowParamsSchema>;
  */
 export const launchWorkflowJobTemplateAction: ActionSpec<LaunchWorkflowParams, LaunchWorkflowResult> = {
   name: 'launch_workflow_job_template',
+  risk: playbookRisk,
   description: 'Launch an AWX / AAP workflow job template and wait for the workflow job to finish',
   params: launchWorkflowParamsSchema,
   result: launchWorkflowResultSchema,

@@ -30,6 +30,7 @@ export type RegisterServerResult = z.infer<typeof registerServerResultSchema>;
  */
 export const registerServerAction: ActionSpec<RegisterServerParams, RegisterServerResult> = {
   name: 'register_server',
+  risk: 'medium',
   description: 'Register a server in the CMDB from Ansible facts (IRE) and link it to the ticket',
   params: registerServerParamsSchema,
   result: registerServerResultSchema,

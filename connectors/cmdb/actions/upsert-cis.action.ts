@@ -17,6 +17,7 @@ export type UpsertCisParams = z.infer<typeof upsertCisParamsSchema>;
 /** `cmdb.upsert_cis`: CIs and relations into the CMDB through the IRE, in batches, or a dry run. */
 export const upsertCisAction: ActionSpec<UpsertCisParams, UpsertResult> = {
   name: 'upsert_cis',
+  risk: 'medium',
   description:
     'Create or update CIs and relations through the Identification and Reconciliation API (dry run available)',
   params: upsertCisParamsSchema,

@@ -39,6 +39,7 @@ export type Ec2InstancesResult = z.infer<typeof ec2InstancesResultSchema>;
 
 export const ec2InstancesAction: ActionSpec<Ec2InstancesParams, Ec2InstancesResult> = {
   name: 'aws_ec2_instances',
+  risk: 'low',
   description: 'Reboot, stop or start AWS EC2 instances (EC2 Query API, SigV4-signed)',
   params: ec2InstancesParamsSchema,
   result: ec2InstancesResultSchema,

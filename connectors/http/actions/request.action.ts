@@ -13,6 +13,7 @@ import { requestParamsSchema, requestResultSchema, type RequestParams, type Requ
  */
 export const requestAction: ActionSpec<RequestParams, RequestResult> = {
   name: 'request',
+  risk: 'medium',
   description: 'Call a REST API on a configured endpoint and map the response into the step result',
   params: requestParamsSchema,
   result: requestResultSchema,

@@ -40,6 +40,7 @@ export type AddWorkNoteParams = z.infer<typeof addWorkNoteParamsSchema>;
  */
 export const addWorkNoteAction: ActionSpec<AddWorkNoteParams, AddWorkNoteResult> = {
   name: 'add_work_note',
+  risk: 'low',
   description:
     'Add a work note (or customer-visible comment) to a ServiceNow record, without duplicates after a failure',
   params: addWorkNoteParamsSchema,

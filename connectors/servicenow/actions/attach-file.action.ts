@@ -49,6 +49,7 @@ export type AttachFileParams = z.infer<typeof attachFileParamsSchema>;
  */
 export const attachFileAction: ActionSpec<AttachFileParams, AttachFileResult> = {
   name: 'attach_file',
+  risk: 'low',
   description: 'Attach a file to a ServiceNow record (size-capped)',
   params: attachFileParamsSchema,
   result: attachFileResultSchema,

@@ -24,6 +24,7 @@ export type CreateChangeTaskParams = z.infer<typeof createChangeTaskParamsSchema
  */
 export const createChangeTaskAction: ActionSpec<CreateChangeTaskParams, CreatedRecord> = {
   name: 'create_change_task',
+  risk: 'low',
   description: 'Create a change task under a change request (no duplicate after a failure)',
   params: createChangeTaskParamsSchema,
   result: createdRecordSchema,

@@ -31,6 +31,7 @@ export type CreateIncidentParams = z.infer<typeof createIncidentParamsSchema>;
  */
 export const createIncidentAction: ActionSpec<CreateIncidentParams, CreatedRecord> = {
   name: 'create_incident',
+  risk: 'low',
   description: 'Open an incident related to the ticket (no duplicate after a failure)',
   params: createIncidentParamsSchema,
   result: createdRecordSchema,

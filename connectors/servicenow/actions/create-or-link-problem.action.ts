@@ -27,6 +27,7 @@ export type CreateOrLinkProblemParams = z.infer<typeof createOrLinkProblemParams
  */
 export const createOrLinkProblemAction: ActionSpec<CreateOrLinkProblemParams, ProblemLinkResult> = {
   name: 'create_or_link_problem',
+  risk: 'low',
   description: 'Link the ticket to the open problem on its CI, creating the problem when there is none',
   params: createOrLinkProblemParamsSchema,
   result: problemLinkResultSchema,

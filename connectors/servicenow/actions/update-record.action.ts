@@ -35,6 +35,7 @@ export type UpdateRecordParams = z.infer<typeof updateRecordParamsSchema>;
 /** `servicenow.update_record`: PATCH plain fields of one record. Idempotent, so safe to repeat. */
 export const updateRecordAction: ActionSpec<UpdateRecordParams, UpdateRecordResult> = {
   name: 'update_record',
+  risk: 'medium',
   description: 'Update fields of a ServiceNow record (PATCH); returns the new sys_mod_count',
   params: updateRecordParamsSchema,
   result: updateRecordResultSchema,

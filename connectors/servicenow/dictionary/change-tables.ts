@@ -1,5 +1,5 @@
 /** §3.4–3.5: change management's tables. */
-import { bool, choice, dateTime, ref, sameValueChoices, str, table } from './model';
+import { bool, choice, dateTime, int, ref, sameValueChoices, str, table } from './model';
 
 import { PRIORITY } from './task-tables';
 
@@ -35,7 +35,7 @@ const CHANGE_REQUEST = table({
       'normal',
     ),
     chg_model: str('Model'),
-    std_change_producer_version: str('Standard change template version'),
+    std_change_producer_version: ref('Standard change template version', 'std_change_producer_version'),
     requested_by: ref('Requested by', 'sys_user'),
     category: choice(
       'Category',
@@ -118,4 +118,50 @@ const CHANGE_TASK = table({
   },
 });
 
-export const CHANGE_TABLES = [CHANGE_REQUEST, CHANGE_TASK];
+/** A standard change template: the change_request values it fills in, as an encoded query (`field=value^…`). */
+const STD_CHANGE_TEMPLATE = table({
+  name: 'std_change_template',
+  label: 'Standard Change Template',
+  displayField: 'name',
+  fields: {
+    name: str('Name'),
+    table: str('Table', 'change_request'),
+    template: str('Template'),
+    active: bool('Active', 'true'),
+  },
+});
+
+/** The catalog item a standard change is requested from; it names its template. */
+const STD_CHANGE_RECORD_PRODUCER = table({
+  name: 'std_change_record_producer',
+  label: 'Standard Change Template',
+  displayField: 'name',
+  fields: {
+    name: str('Name'),
+    short_description: str('Short description'),
+    template: ref('Template', 'std_change_template'),
+    category: str('Category'),
+    active: bool('Active', 'true'),
+  },
+});
+
+/** One approved version of a standard change template: what `change_request.std_change_producer_version` points at. */
+const STD_CHANGE_PRODUCER_VERSION = table({
+  name: 'std_change_producer_version',
+  label: 'Standard Change Template Version',
+  displayField: 'name',
+  fields: {
+    name: str('Name'),
+    std_change_producer: ref('Standard change template', 'std_change_record_producer'),
+    version: int('Version', '1'),
+    template_value: str('Template value'),
+  },
+});
+
+export const CHANGE_TABLES = [
+  CHANGE_REQUEST,
+  CHANGE_TASK,
+  STD_CHANGE_TEMPLATE,
+  STD_CHANGE_RECORD_PRODUCER,
+  STD_CHANGE_PRODUCER_VERSION,
+];

@@ -1,5 +1,5 @@
 /** §4.1: the CMDB classes and their relationships. */
-import { choice, dateTime, int, ref, sameValueChoices, str, table, type FieldSpec } from './model';
+import { bool, choice, dateTime, int, ref, sameValueChoices, str, table, type FieldSpec } from './model';
 
 /** §4.1: the base CI class. The "common fields" of §4.1 all live here. */
 const CMDB_CI = table({
@@ -59,6 +59,25 @@ const CMDB_CI = table({
     assignment_group: ref('Assignment group', 'sys_user_group'),
     // cmn_schedule is not modelled; the sandbox keeps the schedule's name.
     maintenance_schedule: str('Maintenance schedule'),
+    // Further base columns every class inherits (a Table API read shows each, "" when unset).
+    category: str('Category'),
+    subcategory: str('Subcategory'),
+    company: str('Company'),
+    location: str('Location'),
+    department: ref('Department', 'cmn_department'),
+    owned_by: ref('Owned by', 'sys_user'),
+    managed_by_group: ref('Managed by Group', 'sys_user_group'),
+    assigned_to: ref('Assigned to', 'sys_user'),
+    vendor: str('Vendor'),
+    model_id: str('Model ID'),
+    correlation_id: str('Correlation ID'),
+    comments: str('Comments'),
+    install_date: dateTime('Installed'),
+    first_discovered: dateTime('First discovered'),
+    due_in: str('Due in'),
+    attributes: str('Attributes'),
+    unverified: bool('Requires verification'),
+    skip_sync: bool('Skip sync'),
   },
 });
 
@@ -75,10 +94,15 @@ const CMDB_CLASSES = [
     ram: int('RAM (MB)'),
     disk_space: int('Disk space (GB)'),
   }),
-  ciClass('cmdb_ci_server', 'Server', 'cmdb_ci_computer', { classification: str('Classification', 'Production') }),
+  ciClass('cmdb_ci_server', 'Server', 'cmdb_ci_computer', {
+    classification: str('Classification', 'Production'),
+    virtual: bool('Is virtual'),
+    firewall_status: str('Firewall status', 'Intranet'),
+  }),
   ciClass('cmdb_ci_unix_server', 'UNIX Server', 'cmdb_ci_server'),
   ciClass('cmdb_ci_linux_server', 'Linux Server', 'cmdb_ci_unix_server'),
   ciClass('cmdb_ci_win_server', 'Windows Server', 'cmdb_ci_server'),
+  ciClass('cmdb_ci_esx_server', 'ESX Server', 'cmdb_ci_server'),
   ciClass('cmdb_ci_vm_instance', 'Virtual Machine Instance', 'cmdb_ci', {
     object_id: str('Object ID'),
     vcpus: int('vCPUs'),
@@ -90,6 +114,33 @@ const CMDB_CLASSES = [
       ['terminated', 'Terminated'],
     ]),
   }),
+  ciClass('cmdb_ci_vmware_instance', 'VMware Virtual Machine Instance', 'cmdb_ci_vm_instance', {
+    guest_os: str('Guest OS'),
+    template: bool('Template'),
+  }),
+  // Cloud discovery's EC2 instances (Service Graph Connector for AWS) [inf: the AWS-specific columns].
+  ciClass('cmdb_ci_ec2_instance', 'EC2 Instance', 'cmdb_ci_vm_instance', {
+    instance_type: str('Instance type'),
+    image_id: str('Image ID'),
+    placement_group: str('Placement group'),
+  }),
+  ciClass('cmdb_ci_cloud_service_account', 'Cloud Service Account', 'cmdb_ci', {
+    account_id: str('Account ID'),
+    datacenter_type: str('Datacenter type'),
+  }),
+  ciClass('cmdb_ci_logical_datacenter', 'Logical Datacenter', 'cmdb_ci', { region: str('Region') }),
+  ciClass('cmdb_ci_aws_datacenter', 'AWS Datacenter', 'cmdb_ci_logical_datacenter'),
+  ciClass('cmdb_ci_network_adapter', 'Network Adapter', 'cmdb_ci', { netmask: str('Netmask') }),
+  ciClass('cmdb_ci_appl', 'Application', 'cmdb_ci', {
+    version: str('Version'),
+    used_for: choice('Used for', sameValueChoices(['Production', 'Staging', 'QA', 'Development'])),
+    running_process_command: str('Running process command'),
+    tcp_port: str('TCP port(s)'),
+  }),
+  ciClass('cmdb_ci_app_server', 'Application Server', 'cmdb_ci_appl', { install_directory: str('Install directory') }),
+  ciClass('cmdb_ci_app_server_tomcat', 'Tomcat', 'cmdb_ci_app_server'),
+  ciClass('cmdb_ci_db_instance', 'Database Instance', 'cmdb_ci_appl', { instance_name: str('Instance name') }),
+  ciClass('cmdb_ci_db_pg_instance', 'PostgreSQL Instance', 'cmdb_ci_db_instance'),
   ciClass('cmdb_ci_service', 'Business Service', 'cmdb_ci', {
     busines_criticality: choice(
       'Business criticality',

@@ -2,7 +2,16 @@
 
 /** How a field stores and shows its value (every value travels as a string, §1.4). */
 export type FieldType =
-  'string' | 'integer' | 'boolean' | 'reference' | 'choice' | 'glide_date_time' | 'journal' | 'sys_id';
+  | 'string'
+  | 'integer'
+  | 'boolean'
+  | 'reference'
+  | 'choice'
+  | 'glide_date_time'
+  | 'journal'
+  | 'sys_id'
+  /** Stored as written, always read back as `********` (`user_password`). */
+  | 'password';
 
 /** One stored value of a choice field and the label shown for it. */
 export interface Choice {

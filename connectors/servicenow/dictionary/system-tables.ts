@@ -12,13 +12,29 @@ const SYS_USER = table({
     name: str('Name'),
     email: str('Email'),
     title: str('Title'),
-    department: str('Department'),
+    department: ref('Department', 'cmn_department'),
+    // Shown as ******** whatever it holds (model.ts `password`).
+    user_password: { label: 'Password', type: 'password' },
     phone: str('Business phone'),
     mobile_phone: str('Mobile phone'),
     manager: ref('Manager', 'sys_user'),
     time_zone: str('Time zone'),
     active: bool('Active', 'true'),
     locked_out: bool('Locked out'),
+  },
+});
+
+const CMN_DEPARTMENT = table({
+  name: 'cmn_department',
+  label: 'Department',
+  displayField: 'name',
+  fields: {
+    name: str('Name'),
+    id: str('ID'),
+    description: str('Description'),
+    head: ref('Department head', 'sys_user'),
+    parent: ref('Parent', 'cmn_department'),
+    company: str('Company'),
   },
 });
 
@@ -171,6 +187,7 @@ const SYS_TINY_URL = table({
 
 export const SYSTEM_TABLES = [
   SYS_TINY_URL,
+  CMN_DEPARTMENT,
   SYS_USER,
   SYS_USER_GROUP,
   SYS_USER_GRMEMBER,

@@ -238,4 +238,42 @@ const PROBLEM = table({
   },
 });
 
-export const TASK_TABLES = [TASK, INCIDENT, PROBLEM];
+/** §3.5: a problem's tasks (root-cause analysis, general work), with their own state model. */
+const PROBLEM_TASK = table({
+  name: 'problem_task',
+  label: 'Problem Task',
+  parent: 'task',
+  numberPrefix: 'PTASK',
+  numberStart: 10001,
+  inactiveStates: ['157'],
+  fields: {
+    state: choice(
+      'State',
+      [
+        ['151', 'New'],
+        ['152', 'Assess'],
+        ['154', 'Work in Progress'],
+        ['157', 'Closed'],
+      ],
+      '151',
+    ),
+    problem: ref('Problem', 'problem'),
+    problem_task_type: choice(
+      'Type',
+      [
+        ['general', 'General'],
+        ['rca', 'Root Cause Analysis'],
+      ],
+      'general',
+    ),
+    cause_code: str('Cause code'),
+    close_code: choice('Close code', [
+      ['fix_applied', 'Fix Applied'],
+      ['canceled', 'Canceled'],
+    ]),
+    fix_notes: str('Fix notes'),
+    other_reason: str('Other reason'),
+  },
+});
+
+export const TASK_TABLES = [TASK, INCIDENT, PROBLEM, PROBLEM_TASK];

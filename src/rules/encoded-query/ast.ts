@@ -72,6 +72,11 @@ export interface QueryProblem {
   offset: number;
   text: string;
   message: string;
+  /**
+   * A construct of the syntax this engine does not implement (`^RLQUERY`, `^JOIN`): dropping it
+   * would widen the query, so callers refuse the whole query instead.
+   */
+  unsupported?: true;
 }
 
 /** What `parseEncodedQuery` returns: the usable query and what was left out of it. */

@@ -49,6 +49,13 @@ class QueryBuilder {
       case 'RLQUERY':
         this.relatedList = segment;
         return;
+      case 'JOIN':
+        return this.report(
+          segment,
+          segment.bodyOffset + segment.body.length,
+          'JOIN queries (^JOIN) are not supported',
+          true,
+        );
       case 'EQ':
         if (segment.body !== '')
           this.report(segment, segment.bodyOffset + segment.body.length, 'unexpected text after ^EQ');
@@ -60,7 +67,7 @@ class QueryBuilder {
 
   finish(): ParseResult {
     if (this.relatedList)
-      this.report(this.relatedList, this.text.length, 'related-list query (^RLQUERY) without ^ENDRLQUERY');
+      this.report(this.relatedList, this.text.length, 'related-list query (^RLQUERY) without ^ENDRLQUERY', true);
     this.closeClause();
     return { query: this.query, problems: this.problems };
   }
@@ -85,13 +92,14 @@ class QueryBuilder {
   }
 
   private endRelatedList(end: Segment): void {
-    this.report(this.relatedList!, end.bodyOffset, 'related-list queries (^RLQUERY) are not supported');
+    this.report(this.relatedList!, end.bodyOffset, 'related-list queries (^RLQUERY) are not supported', true);
     this.relatedList = undefined;
     if (end.body !== '') this.report(end, end.bodyOffset + end.body.length, 'unexpected text after ^ENDRLQUERY');
   }
 
-  private report(from: Segment, end: number, message: string): void {
-    this.problems.push({ offset: from.start, text: this.text.slice(from.start, end), message });
+  private report(from: Segment, end: number, message: string, unsupported?: true): void {
+    const problem: QueryProblem = { offset: from.start, text: this.text.slice(from.start, end), message };
+    this.problems.push(unsupported ? { ...problem, unsupported } : problem);
   }
 }
 

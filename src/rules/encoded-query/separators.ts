@@ -1,5 +1,5 @@
 /** The words that may follow `^` (§2.1), longest first so `ORDERBYDESC` wins over `ORDERBY` and `OR`. */
-const KEYWORDS = ['ORDERBYDESC', 'ORDERBY', 'ENDRLQUERY', 'RLQUERY', 'OR', 'NQ', 'EQ'] as const;
+const KEYWORDS = ['ORDERBYDESC', 'ORDERBY', 'ENDRLQUERY', 'RLQUERY', 'JOIN', 'OR', 'NQ', 'EQ'] as const;
 
 /** What a piece of the query string starts with: a keyword, a plain `^` (AND), or the start of the text. */
 export type SeparatorKind = (typeof KEYWORDS)[number] | 'AND' | 'START';
@@ -23,7 +23,7 @@ const TERM_START = /[a-z_]/;
 
 /**
  * Values cannot escape `^` (§2.3), so a `^` separates only where a separator can follow: a keyword
- * (OR, NQ, EQ, ORDERBY, ORDERBYDESC, RLQUERY, ENDRLQUERY), the start of a new term (a lowercase
+ * (OR, NQ, EQ, ORDERBY, ORDERBYDESC, RLQUERY, ENDRLQUERY, JOIN), the start of a new term (a lowercase
  * column name), another `^`, or the end of the text. Any other `^` is part of the value
  * (`LIKEA^B`, `LIKE1^2`). A mistyped term after `^` (`^stateLTE2`) is thereby reported instead
  * of being swallowed into the previous value.
@@ -39,8 +39,9 @@ export function isSeparatorAt(text: string, index: number): boolean {
 function segmentAt(text: string, start: number, end: number, leading: boolean): Segment {
   const after = leading ? start + 1 : start;
   const keyword = keywordAt(text, after);
-  // Without a leading `^`, only ORDERBY…/RLQUERY may open the text (`ORDERBYnumber`).
-  const usable = keyword && (leading || keyword.startsWith('ORDERBY') || keyword === 'RLQUERY') ? keyword : undefined;
+  // Without a leading `^`, only ORDERBY…/RLQUERY/JOIN may open the text (`ORDERBYnumber`).
+  const opens = keyword?.startsWith('ORDERBY') || keyword === 'RLQUERY' || keyword === 'JOIN';
+  const usable = keyword && (leading || opens) ? keyword : undefined;
   const bodyOffset = after + (usable?.length ?? 0);
   return { kind: usable ?? (leading ? 'AND' : 'START'), start, body: text.slice(bodyOffset, end), bodyOffset };
 }

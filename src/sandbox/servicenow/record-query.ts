@@ -1,5 +1,6 @@
 import { isInstanceOf } from '../../../connectors/servicenow/dictionary';
 import { compileQuery, parseEncodedQuery } from '../../rules/encoded-query';
+import { UnsupportedQueryError } from './errors/unsupported-query.error';
 import { displayValueOf, recordReader, resolvePath } from './record-reader';
 import type { RecordStore, RecordValues } from './record-store';
 
@@ -21,12 +22,15 @@ export interface QueryContext {
 /**
  * The rows of `table` (and of tables extending it) that a list request selects, in its
  * `ORDERBY` order, otherwise oldest first. Invalid query terms are dropped and the rest applied
- * (§1.2, `glide.invalid_query.returns_no_rows=false`).
+ * (§1.2, `glide.invalid_query.returns_no_rows=false`); constructs the sandbox does not implement
+ * (RLQUERY, JOIN) refuse the query instead, since dropping them would widen it.
  */
 export function findRecords(store: RecordStore, table: string, filter: ListFilter, ctx: QueryContext): RecordValues[] {
   const rows = store.list(table);
   if (!filter.encodedQuery) return rows.filter((row) => matchesNameValues(store, table, row, filter.nameValues));
-  const { query } = parseEncodedQuery(filter.encodedQuery);
+  const { query, problems } = parseEncodedQuery(filter.encodedQuery);
+  const unsupported = problems.filter((p) => p.unsupported);
+  if (unsupported.length > 0) throw new UnsupportedQueryError(unsupported);
   const matches = compileQuery(query, { userId: ctx.userSysId, isInstanceOf, invalidTerms: 'drop' });
   const matched = rows.filter((row) => matches(recordReader(store, table, row), { now: ctx.now }));
   return sortRows(store, table, matched, query.orderBy);

@@ -2,6 +2,7 @@ import { fieldsOf, type FieldDef } from '../../../connectors/servicenow/dictiona
 import { journalHistory } from './journal';
 import { displayValueOf, resolvePath, type ResolvedField } from './record-reader';
 import type { RecordStore, RecordValues } from './record-store';
+import { inTimeZone } from './user-time-zone';
 
 /** `sysparm_display_value`: raw values, display values, or both (§1.4). */
 export type DisplayMode = 'false' | 'true' | 'all';
@@ -21,6 +22,8 @@ export type FieldView = string | { display_value?: string; link?: string; value?
 export interface ViewContext {
   store: RecordStore;
   baseUrl: string;
+  /** The session user's time zone, for date-time display values (default GMT). */
+  timeZone?: string;
 }
 
 /**
@@ -51,6 +54,9 @@ function renderField(ctx: ViewContext, resolved: ResolvedField, options: ViewOpt
     return byMode(options.displayValue, '', history);
   }
   if (field.type === 'reference') return renderReference(ctx, field, value, options);
+  if (field.type === 'glide_date_time')
+    return byMode(options.displayValue, value, inTimeZone(value, ctx.timeZone ?? 'GMT'));
+  if (field.type === 'password') return byMode(options.displayValue, maskedPassword(value), maskedPassword(value));
   return byMode(options.displayValue, value, displayValueOf(ctx.store, field, value));
 }
 
@@ -67,4 +73,9 @@ function renderReference(ctx: ViewContext, field: FieldDef, value: string, optio
   if (mode === 'false') return { link, value };
   const display = displayValueOf(ctx.store, field, value);
   return mode === 'true' ? { display_value: display, link } : { display_value: display, link, value };
+}
+
+/** A password is never shown: a set one reads back as eight asterisks, as on an instance. */
+export function maskedPassword(value: string): string {
+  return value === '' ? '' : '********';
 }

@@ -6,6 +6,7 @@ import { createHttpApp, type HttpAppDeps } from '../../../src/api/http-app';
 import type { RouteDefinition } from '../../../src/api/route';
 import { connectors } from '../../../connectors/registry';
 import { createDispatcher } from '../../../src/engine/dispatcher';
+import { createEventControl } from '../../../src/engine/event-control';
 import { createRunControl } from '../../../src/engine/run-control';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import { mappingCatalog } from '../../../src/rules/catalog';
@@ -58,7 +59,10 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
   });
   return {
     runs: t.repos.runs,
+    outbox: t.repos.outbox,
     control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }),
+    inbox: t.repos.inbox,
+    events: createEventControl({ store: t.store, repos: t.repos }),
     audit: t.repos.audit,
     rules: { rules, catalog, versions: t.repos.ruleVersions, dispatcher, lookups: noLookups },
     proposals: createRuleProposals({ dir: mappingsDir, catalog, rules, store: t.store, repos: t.repos, logger }),

@@ -1,7 +1,7 @@
 import { changeManagement, type ChangeManagement } from '../../../src/change/change-lifecycle';
 import type { ChangeSnapshot } from '../../../src/change/change-gates';
 import type { ChangeSource } from '../../../src/change/change-source';
-import { buildSteps } from '../../../src/engine/dispatcher';
+import { buildSteps } from '../../../src/engine/run-steps';
 import type { GateVerdict, ServiceNowReader } from '../../../src/engine/gates';
 import type { RunContext } from '../../../src/engine/run-context';
 import { changePlanSchema, stepSchema } from '../../../src/rules/mapping.schema';

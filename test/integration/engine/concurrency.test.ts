@@ -85,7 +85,7 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     expect(e.backend.jobs.size).toBe(3);
   });
 
-  it('refuses to retry a failed run while another run holds its key, and retries it once that one has ended', async () => {
+  it('sends a retried run back through the admission: it waits queued while another run holds its key, then starts', async () => {
     const key = 'concurrency: { key: "ci:{{ ticket.cmdb_ci }}" }';
     const crashed = rule('restart-web', 'fake.fail', key).replace('is down on', 'crashed on');
     const e = buildEngine(t, mapping(crashed, rule('patch-web', 'fake.slow', key)));
@@ -101,13 +101,40 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     const failed = runs.find((r) => r.rule_id === 'restart-web')!;
     const holder = runs.find((r) => r.rule_id === 'patch-web')!;
     expect([failed.state, holder.state]).toEqual(['failed', 'running']);
-    await expect(e.control.retry(failed.id, 'ops@example.com')).rejects.toMatchObject({
-      code: 'run.concurrency_key_busy',
-    });
-    expect((await t.repos.runs.get(failed.id))!.state).toBe('failed');
+    expect((await e.control.retry(failed.id, 'ops@example.com')).state).toBe('queued');
+    await e.admission.admit();
+    const waiting = (await t.repos.runs.get(failed.id))!;
+    expect(waiting.state).toBe('queued');
+    // Nothing of it is due while it waits: its failed step waits blocked for the admission.
+    expect(waiting.steps.map((s) => s.state)).toEqual(['blocked']);
 
     await e.control.cancel(holder.id, 'ops@example.com');
-    expect((await e.control.retry(failed.id, 'ops@example.com')).state).toBe('running');
+    await e.admission.admit();
+    const started = (await t.repos.runs.get(failed.id))!;
+    expect(started.state).toBe('running');
+    expect(started.steps.map((s) => s.state)).toEqual(['pending']);
+  });
+
+  it("rechecks max_runs when a failed run is retried: it waits while its rule's slots are taken", async () => {
+    const e = buildEngine(t, mapping(rule('patch-hosts', 'fake.slow', 'concurrency: { max_runs: 1 }')));
+    await e.intake.accept(onCi(1, 'web-01'), 'webhook');
+    await e.settle(60_000);
+    const first = (await t.repos.runs.list({ limit: 10 }))[0]!;
+    // The first run fails (its job is cancelled by hand in the controller, say), a second one takes the slot.
+    await t.store.db
+      .updateTable('steps')
+      .set({ state: 'failed', error: 'job 1 failed', lease_owner: null })
+      .where('run_id', '=', first.id)
+      .execute();
+    await t.store.db.updateTable('runs').set({ state: 'failed' }).where('id', '=', first.id).execute();
+    await e.intake.accept(onCi(2, 'web-02'), 'webhook');
+    await e.settle(60_000);
+    expect(await runsByState()).toEqual(['failed', 'running']);
+
+    await e.control.retry(first.id, 'ops@example.com');
+    await e.settle(60_000);
+    expect(await runsByState()).toEqual(['queued', 'running']);
+    expect(e.backend.jobs.size).toBe(2);
   });
 
   it('a queued run can be cancelled: it never starts', async () => {

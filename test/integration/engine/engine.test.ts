@@ -2,6 +2,7 @@ import type { ActionHandler } from '../../../connectors/connector';
 import { connectorSet } from '../../../src/engine/connector-set';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
+import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
 import { createIntake } from '../../../src/ingest/intake';
@@ -145,6 +146,7 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined, now: clock });
     const dispatcher = createDispatcher({ ...deps, rules: () => ruleSet!, integrationUser: 'snowline' });
     const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0 });
+    const writebacks = createWritebackCompletion(deps);
     const sender = createOutboxSender({
       repos: t.repos,
       target: instance,
@@ -164,6 +166,7 @@ describe.each(ENGINES)('engine on %s', (engine) => {
         for (const s of steps) await worker.process(s);
         const entries = await t.repos.outbox.claimDue(owner, now, 10_000, 100);
         for (const e of entries) await sender.send(e);
+        for (const e of entries) await writebacks.complete(e.run_id);
         if (steps.length === 0 && entries.length === 0) now += 2000;
       }
     }
@@ -219,6 +222,23 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     const [run] = await t.repos.runs.list({ ticket: 'INCddddddd', limit: 10 });
     expect(run!.state).toBe('failed');
     expect(instance.patches[0]!.fields.work_notes).toContain('failed (job 9 failed)');
+  });
+
+  it('stops a run whose required param renders empty before any action, with a note naming the param', async () => {
+    const { intake, backend, instance, settle } = build();
+    await intake.accept(
+      event('9'.repeat(32), {
+        record: { sys_id: '9'.repeat(32), short_description: 'nginx is down on !!!', state: '1' },
+      }),
+      'webhook',
+    );
+    await settle();
+    const [run] = await t.repos.runs.list({ ticket: 'INC9999999', limit: 10 });
+    expect(run!.state).toBe('failed');
+    expect(backend.jobs.size).toBe(0);
+    expect(instance.patches[0]!.fields.work_notes).toContain(
+      'required parameter host rendered empty from the ticket; nothing was run',
+    );
   });
 
   it('never repeats a work note after an ambiguous write-back failure: it checks the journal first', async () => {

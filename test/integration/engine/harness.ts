@@ -8,7 +8,9 @@ import { createOutboxSender, type WritebackTarget } from '../../../src/engine/ou
 import { createRunAdmission } from '../../../src/engine/run-admission';
 import { createRunControl } from '../../../src/engine/run-control';
 import { createStepWorker } from '../../../src/engine/step-worker';
+import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { ConnectorError } from '../../../src/errors';
+import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import type { TicketEvent } from '../../../src/ingest/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger, type Logger } from '../../../src/observability/logger';
@@ -25,7 +27,16 @@ const FAKE_ACTIONS = ['launch', 'slow', 'fail', 'undo'];
 /** Mapping steps in these tests use `fake.launch` with `{ host }` and get `{ job }` back. */
 export const fakeCatalog: MappingCatalog = {
   fieldExists: (_table, field) =>
-    ['short_description', 'state', 'close_code', 'active', 'cmdb_ci', 'priority'].includes(field),
+    [
+      'short_description',
+      'state',
+      'close_code',
+      'active',
+      'cmdb_ci',
+      'priority',
+      'caller_id',
+      'caller_id.vip',
+    ].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) =>
     c === 'fake' && FAKE_ACTIONS.includes(a)
@@ -125,6 +136,10 @@ export interface EngineOptions {
   start?: number;
   /** engine.maxActiveRuns */
   maxActiveRuns?: number;
+  /** How long a failing step is retried (engine.retry.deadlineSeconds); default the step worker's. */
+  retryDeadlineMs?: number;
+  /** What the dispatcher reads from ServiceNow (dot-walks, work notes); default none. */
+  lookups?: TicketLookups;
   /** Where the engine logs; default: nowhere. */
   logger?: Logger;
   /** Credential providers for privileged steps (the broker runs on the test clock). */
@@ -159,6 +174,9 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     rules: () => ruleSet,
     integrationUser: 'snowline',
     maxActiveRuns: options.maxActiveRuns,
+    lookups: options.lookups,
+    eventRetry: { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 30 * 60_000 },
+    random: () => 0,
   });
   const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, metrics, now });
   const breakers = options.breakers
@@ -177,6 +195,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     gates,
     servicenow: options.servicenow,
     gateRecheckMs: 60_000,
+    retryDeadlineMs: options.retryDeadlineMs,
     breakers,
     privilege,
   });
@@ -192,11 +211,12 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     random: () => 0,
   });
   const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
+  const writebacks = createWritebackCompletion({ store: t.store, repos: t.repos, logger, metrics, now });
 
   async function settle(horizonMs = 10 * 60_000) {
     const until = clock.now + horizonMs;
     while (clock.now <= until) {
-      await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
+      await dispatcher.dispatchAll(await t.repos.inbox.pending(100, clock.now));
       const admitted = await admission.admit();
       const steps = await t.repos.runs.claimDueSteps(owner, clock.now, 10_000, 100);
       // As the engine does: the claimed batch's runs read at once.
@@ -204,6 +224,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
       for (const s of steps) await worker.process(s, runs.get(s.run_id));
       const entries = await t.repos.outbox.claimDue(owner, clock.now, 10_000, 100);
       for (const e of entries) await sender.send(e);
+      for (const runId of new Set(entries.map((e) => e.run_id))) await writebacks.complete(runId);
       if (admitted === 0 && steps.length === 0 && entries.length === 0) clock.now += 15_000;
     }
   }
@@ -216,7 +237,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
 
   /** Turns inbox events into runs (and starts the queued ones that may start), and nothing more. */
   async function dispatch() {
-    await dispatcher.dispatchAll(await t.repos.inbox.pending(100));
+    await dispatcher.dispatchAll(await t.repos.inbox.pending(100, clock.now));
     await admission.admit();
   }
 
@@ -234,5 +255,6 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     breakers,
     admission,
     privilege,
+    dispatcher,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { attachmentEntry, type OutboxAttachment } from '../../../src/engine/job-output';
 import { createOutboxSender, type AttachmentTarget, type WritebackTarget } from '../../../src/engine/outbox-sender';
 import { ConnectorError } from '../../../src/errors';
@@ -16,10 +17,9 @@ function fakeAttachments() {
       if (!failure || failure.landed) stored.push({ sysId, file });
       if (failure) throw failure.error;
     },
-    async has(_table, sysId, fileName, sizeBytes) {
-      return stored.some(
-        (s) => s.sysId === sysId && s.file.file_name === fileName && Buffer.byteLength(s.file.content) === sizeBytes,
-      );
+    async has(_table, sysId, probe) {
+      const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+      return stored.some((s) => s.sysId === sysId && sha256(s.file.content) === probe.sha256);
     },
   };
   return api;
@@ -76,7 +76,7 @@ describe.each(ENGINES)('job output attachments through the outbox on %s', (engin
     expect(api.stored).toEqual([{ sysId: 'sys-1', file }]);
   });
 
-  it('does not upload again when an ambiguous failure hid an upload that landed: it finds the file by name and size', async () => {
+  it('does not upload again when an ambiguous failure hid an upload that landed: it finds the file by its hash', async () => {
     const api = fakeAttachments();
     api.failNext = { error: ambiguous(), landed: true };
     expect(await deliver(api)).toMatchObject({ state: 'sent' });
@@ -88,6 +88,13 @@ describe.each(ENGINES)('job output attachments through the outbox on %s', (engin
     api.failNext = { error: ambiguous(), landed: false };
     expect(await deliver(api)).toMatchObject({ state: 'sent' });
     expect(api.stored).toEqual([{ sysId: 'sys-1', file }]);
+  });
+
+  it('does not attach output the record already holds, even from another run under another name', async () => {
+    const api = fakeAttachments();
+    api.stored.push({ sysId: 'sys-1', file: { ...file, file_name: 'earlier-run.log' } });
+    expect(await deliver(api)).toMatchObject({ state: 'sent' });
+    expect(api.stored).toHaveLength(1);
   });
 
   it('fails the entry, naming why, when nothing can upload files', async () => {

@@ -68,6 +68,17 @@ describe('webhook hardening', () => {
     expect(await t.repos.inbox.pending(10)).toHaveLength(1);
   });
 
+  it.each([2_147_483_648, 1e30, '99999999999', '2147483648', -1])(
+    'refuses sys_mod_count %j with 400 naming the field, storing nothing',
+    async (count) => {
+      const body = JSON.stringify({ ...event, sys_mod_count: count });
+      const res = await deliver(appWith({}), body, signWebhook(secret, body));
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'sys_mod_count' })]);
+      expect(await t.repos.inbox.pending(10)).toHaveLength(0);
+    },
+  );
+
   it('does not remember a delivery it refused, so the sender may retry it once fixed', async () => {
     const app = appWith({});
     const malformed = '{"table":"incident"}';

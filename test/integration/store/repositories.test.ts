@@ -76,7 +76,9 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect(pending.map((e) => e.event_key)).toEqual(['incident:a:0', 'incident:a:1']);
     await t.repos.inbox.settle(pending[0]!.seq, 'done', null, 2000);
     expect((await t.repos.inbox.pending(10)).map((e) => e.event_key)).toEqual(['incident:a:1']);
-    expect(await t.repos.inbox.insertSeenBefore('incident', 'a'.repeat(32), pending[1]!.seq)).toBe(true);
+    expect(await t.repos.inbox.olderVersionSeen('incident', 'a'.repeat(32), 1)).toBe(true);
+    expect(await t.repos.inbox.olderVersionSeen('incident', 'a'.repeat(32), 0)).toBe(false);
+    expect(await t.repos.inbox.newerVersionHandled('incident', 'a'.repeat(32), 0)).toBeUndefined();
   });
 
   it('refuses a second run of one rule for one event', async () => {
@@ -87,6 +89,29 @@ describe.each(ENGINES)('store on %s', (engine) => {
         .execute((trx) => t.repos.runs.create(trx, { ...run('r2'), event_key: 'incident:r1:0' }, [])),
     ).rejects.toMatchObject({ code: 'run.exists' });
     expect((await t.repos.runs.list({ ticket: 'INC0010001', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
+  });
+
+  it('finds runs by rule, state and creation time, newest first', async () => {
+    const at = (id: string, createdAt: number, patch: Partial<Run> = {}) => ({
+      ...run(id),
+      created_at: createdAt,
+      ...patch,
+    });
+    await t.store.db.transaction().execute(async (trx) => {
+      await t.repos.runs.create(trx, at('old', 1000, { state: 'succeeded' }), []);
+      await t.repos.runs.create(trx, at('mid', 2000, { state: 'failed' }), []);
+      await t.repos.runs.create(
+        trx,
+        at('new', 3000, { state: 'failed', rule_id: 'clean-up-disk-space-when-full' }),
+        [],
+      );
+    });
+    const ids = async (filter: Parameters<TestStore['repos']['runs']['list']>[0]) =>
+      (await t.repos.runs.list(filter)).map((r) => r.id);
+    expect(await ids({ limit: 10 })).toEqual(['new', 'mid', 'old']);
+    expect(await ids({ state: 'failed', limit: 10 })).toEqual(['new', 'mid']);
+    expect(await ids({ rule: 'restart-service-when-down', state: 'failed', limit: 10 })).toEqual(['mid']);
+    expect(await ids({ since: 2000, until: 3000, limit: 10 })).toEqual(['mid']);
   });
 
   it('lets only one worker claim a due step, and hands it to another when the lease expires', async () => {

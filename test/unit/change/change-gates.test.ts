@@ -91,6 +91,35 @@ describe('change gates (servicenow-reference §3.4)', () => {
     expect(evaluateChangeGates(input({ type: 'emergency', start_date: '', end_date: '' })).kind).toBe('pass');
   });
 
+  it('treats a standard change raised from a template as pre-approved by it, and still holds it to window and freeze', () => {
+    const fromTemplate = {
+      type: 'standard',
+      approval: 'not requested',
+      state: '-2',
+      template_name: 'Restart a service on a Linux server - v1',
+    };
+    const none = { approvals: [], approvalPolicy: 'required' as const };
+    expect(evaluateChangeGates(input(fromTemplate, none))).toEqual({
+      kind: 'pass',
+      approved: true,
+      marks: ['standard change pre-approved by template "Restart a service on a Linux server - v1"'],
+    });
+    expect(evaluateChangeGates(input({ ...fromTemplate, start_date: at(10) }, none))).toMatchObject({
+      kind: 'wait',
+      untilMs: NOW + 10 * MIN,
+    });
+    const freeze = { name: 'quarter end', startMs: NOW - MIN, endMs: NOW + 30 * MIN };
+    expect(evaluateChangeGates(input(fromTemplate, { ...none, freezes: [freeze] }))).toMatchObject({
+      kind: 'wait',
+      untilMs: NOW + 30 * MIN,
+    });
+    expect(evaluateChangeGates(input({ ...fromTemplate, end_date: at(-1), start_date: at(-30) }, none)).kind).toBe(
+      'refuse',
+    );
+    // A rejected approval still wins over the template.
+    expect(evaluateChangeGates(input({ ...fromTemplate, approval: 'rejected' }, none)).kind).toBe('refuse');
+  });
+
   it('lets a standard change run without approval only when the rule says so', () => {
     const standard = { type: 'standard', approval: 'not requested', state: '-2' };
     expect(evaluateChangeGates(input(standard, { approvalPolicy: 'not_required' })).kind).toBe('pass');

@@ -64,6 +64,21 @@ describe('parseEncodedQuery: separators (§2.1)', () => {
         offset: 11,
         text: '^RLQUERYtask_sla.task,>=1^stage=breached^ENDRLQUERY',
         message: 'related-list queries (^RLQUERY) are not supported',
+        unsupported: true,
+      },
+    ]);
+  });
+
+  it('§2.1 ^JOIN is reported as unsupported, never glued onto the previous value', () => {
+    const text = 'active=true^JOINincident.caller_id=sys_user.sys_id!active=true^priority=1';
+    const { query, problems } = parseEncodedQuery(text);
+    expect(shape(query)).toEqual([[['active = true'], ['priority = 1']]]);
+    expect(problems).toEqual([
+      {
+        offset: 11,
+        text: '^JOINincident.caller_id=sys_user.sys_id!active=true',
+        message: 'JOIN queries (^JOIN) are not supported',
+        unsupported: true,
       },
     ]);
   });

@@ -212,6 +212,19 @@ describe('retries', () => {
     ).toEqual({ state: 'failed' });
     expect(
       decideAfterFailure({ state: 'starting', attempt: 4, hasExternalRef: false }, 'transient', policy, 0),
-    ).toEqual({ state: 'failed' });
+    ).toEqual({ state: 'failed', gaveUp: 'attempts' });
+  });
+
+  it('bounds retries by time: without an attempt cap, a step is retried until its deadline, not after', () => {
+    const unbounded = { ...policy, maxAttempts: Infinity };
+    const step = { state: 'starting' as const, attempt: 40, hasExternalRef: false };
+    expect(decideAfterFailure(step, 'transient', unbounded, 0, undefined, { now: 0, at: 600_000 })).toEqual({
+      state: 'pending',
+      delayMs: 4000,
+    });
+    expect(decideAfterFailure(step, 'transient', unbounded, 0, undefined, { now: 597_000, at: 600_000 })).toEqual({
+      state: 'failed',
+      gaveUp: 'deadline',
+    });
   });
 });

@@ -91,3 +91,50 @@ describe('the compliance report', () => {
     expect(complianceCsv(report).split('\n')[1]).toContain('audit chain ALTERED at entry 5');
   });
 });
+
+describe('privilege grants in the compliance report', () => {
+  const lease = {
+    runId: 'p1',
+    step: 'fix',
+    credential: 'db-admin',
+    provider: 'vault',
+    leaseId: 'database/creds/db-admin/abc',
+  };
+  const grantRows = [
+    entry(10, 'rule.matched', 'INC0000042', { rule: 'repair-db', ruleVersion: 'v3', runId: 'p1' }),
+    entry(12, 'privilege.granted', 'INC0000042', { ...lease, approvedBy: 'fred.luddy', leaseSeconds: 900 }),
+    entry(14, 'privilege.released', 'INC0000042', { ...lease, reason: 'attempt ended', heldMs: 120_000 }),
+    entry(20, 'privilege.granted', 'INC0000042', {
+      ...lease,
+      leaseId: 'second',
+      approvedBy: 'fred.luddy',
+      leaseSeconds: 60,
+    }),
+  ];
+  const report = buildComplianceReport(grantRows, { from: T0, to: T0 + 60 * MIN }, { intact: true, entries: 4 }, T0);
+
+  it('lists each elevation with its approver, credential, lease and how it ended', () => {
+    expect(report.privilegeGrants).toEqual([
+      expect.objectContaining({
+        ticket: 'INC0000042',
+        runId: 'p1',
+        step: 'fix',
+        credential: 'db-admin',
+        provider: 'vault',
+        approvedBy: 'fred.luddy',
+        leaseSeconds: 900,
+        outcome: 'released',
+        heldSeconds: 120,
+        reason: 'attempt ended',
+      }),
+      expect.objectContaining({ leaseId: 'second', outcome: 'held at the end of the period', endedAt: '' }),
+    ]);
+  });
+
+  it('shows them in CSV and HTML too', () => {
+    const csv = complianceCsv(report);
+    expect(csv.split('\n').filter((l) => l.startsWith('privilege,'))).toHaveLength(2);
+    expect(csv).toContain('granted db-admin (vault, lease database/creds/db-admin/abc) to step fix');
+    expect(complianceHtml(report)).toContain('<h2>Privilege grants (2)</h2>');
+  });
+});

@@ -1,3 +1,4 @@
+import { playbookRisk } from '../../../playbook-risk';
 import path from 'node:path';
 import type { ActionContext, ActionHandler, ActionSpec } from '../../../connector';
 import { ConnectorError } from '../../../../src/errors';
@@ -19,6 +20,7 @@ import {
  */
 export const runPlaybookAction: ActionSpec<RunPlaybookParams, RunPlaybookResult> = {
   name: 'run_playbook',
+  risk: playbookRisk,
   description: 'Run a configured playbook with the local ansible-playbook and report per-host results',
   params: runPlaybookParamsSchema,
   result: runPlaybookResultSchema,

@@ -1,8 +1,10 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import { NotFoundError, ValidationError } from '../../../errors';
+import { AbortedWriteError } from '../errors/aborted-write.error';
 import { DataPolicyError } from '../errors/data-policy.error';
 import { InvalidTableError } from '../errors/invalid-table.error';
+import { UnsupportedQueryError } from '../errors/unsupported-query.error';
 
 /** §1.5: the body of every failed Table API call. */
 export function sendFailure(res: Response, status: number, message: string, detail: string | null): void {
@@ -24,9 +26,12 @@ const BODY_ERRORS: Record<string, { status: number; detail: string }> = {
 export function servicenowErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof InvalidTableError) return sendFailure(res, 400, err.message, null);
+    // [inf] the wording: an instance refuses a query it cannot run with 400.
+    if (err instanceof UnsupportedQueryError) return sendFailure(res, 400, 'Invalid query', err.message);
     if (err instanceof NotFoundError)
       return sendFailure(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
-    if (err instanceof DataPolicyError) return sendFailure(res, 403, 'Operation Failed', err.message);
+    if (err instanceof DataPolicyError || err instanceof AbortedWriteError)
+      return sendFailure(res, 403, 'Operation Failed', err.message);
     // [inf] ServiceNow's wording for unreadable request bodies.
     if (err instanceof ValidationError) return sendFailure(res, 400, 'Exception while reading request', err.message);
     const bodyError = BODY_ERRORS[(err as { type?: string }).type ?? ''];

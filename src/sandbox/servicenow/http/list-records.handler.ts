@@ -4,7 +4,7 @@ import { findRecords } from '../record-query';
 import { renderRecord } from '../record-view';
 import { userByName } from '../sys-user';
 import { requestUser } from './request-guards';
-import { paramsOf, routeParam, sendPage, type NowApiDeps } from './now-api';
+import { paramsOf, routeParam, sendPage, viewContext, type NowApiDeps } from './now-api';
 
 /**
  * `GET /api/now/table/{table}` (§1.1–1.3): one page of the matching records, `X-Total-Count` of all
@@ -23,7 +23,7 @@ export function listRecords(deps: NowApiDeps, version: 'v1' | 'latest'): Request
       { now: deps.now(), userSysId },
     );
     if (version === 'v1' && rows.length === 0) throw new NotFoundError('record', table);
-    const context = { store: deps.store, baseUrl: deps.baseUrl(req) };
+    const context = viewContext(deps, req);
     sendPage(deps, req, res, rows, params, (row) => renderRecord(context, table, row, params.view));
   };
 }

@@ -3,7 +3,9 @@ import { ValidationError } from '../../../errors';
 import type { BaseUrlOf } from '../../http/base-url';
 import type { AttachmentService } from '../attachments';
 import type { RecordStore, RecordValues } from '../record-store';
-import { renderRecord } from '../record-view';
+import { renderRecord, type ViewContext } from '../record-view';
+import { userTimeZone } from '../user-time-zone';
+import { requestUser } from './request-guards';
 import type { TableService } from '../table-service';
 import { paginationLinks } from './pagination-links';
 import { readTableParams, type TableParams } from './table-params';
@@ -35,7 +37,13 @@ export function paramsOf(deps: NowApiDeps, req: Request): TableParams {
 /** The `{"result": record}` body shown under the request's read parameters. */
 export function recordResult(deps: NowApiDeps, req: Request, row: RecordValues, params: TableParams) {
   const table = routeParam(req, 'table');
-  return { result: renderRecord({ store: deps.store, baseUrl: deps.baseUrl(req) }, table, row, params.view) };
+  return { result: renderRecord(viewContext(deps, req), table, row, params.view) };
+}
+
+/** How records are shown to this request's user: links on the public address, times in the user's zone. */
+export function viewContext(deps: NowApiDeps, req: Request): ViewContext {
+  const user = requestUser((req.res?.locals ?? {}) as Record<string, unknown>);
+  return { store: deps.store, baseUrl: deps.baseUrl(req), timeZone: userTimeZone(deps.store, user) };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { RateLimitRules } from '../rate-limit-rules';
 import { attachmentRouter } from './attachment.router';
 import { batchRouter, type Dispatch } from './batch.router';
+import { cmdbInstanceRouter } from './cmdb-instance.router';
 import { expandTinyUrls, tinyUrlRouter } from './tinyurl.router';
 import { identifyReconcileRouter } from './identify-reconcile.router';
 import type { ImportSetService } from '../import-sets';
@@ -46,6 +47,7 @@ export function servicenowRouter(
   router.use(versioned('/identifyreconcile', 'v1'), identifyReconcileRouter(deps));
   router.use(versioned('/import', 'v1'), importSetRouter(deps, imports));
   router.use(versioned('/tinyurl', 'v1'), tinyUrlRouter(deps));
+  router.use(versioned('/cmdb/instance', 'v1'), cmdbInstanceRouter(deps));
   router.use(versioned('/table', 'v2'), tableRouter(deps, 'latest'));
   router.use('/v1/table', tableRouter(deps, 'v1'));
   router.use((req, res) =>

@@ -1,0 +1,70 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { BarChart } from '../components/bar-chart';
+import { ErrorLine } from '../components/error-line';
+import { duration } from '../format';
+import { usePolled } from '../hooks';
+import type { Overview } from '../types';
+import { TableHead } from '../components/table-head';
+
+const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** Runs per hour, success rate and run duration per rule over a window. */
+export function OverviewPage() {
+  const [hours, setHours] = useState('24');
+  const overview = usePolled(() => api.get<Overview>(`/overview?hours=${hours}`), hours, 30_000);
+  const o = overview.data;
+  return (
+    <>
+      <h1>Overview</h1>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Window
+          <select value={hours} onChange={(e) => setHours((e.target as HTMLSelectElement).value)}>
+            <option value="6">last 6 hours</option>
+            <option value="24">last 24 hours</option>
+            <option value="168">last 7 days</option>
+          </select>
+        </label>
+      </form>
+      <ErrorLine error={overview.error} />
+      {o && (
+        <>
+          <p class="big">
+            Success rate: <strong>{o.successRate === null ? '—' : `${(o.successRate * 100).toFixed(1)} %`}</strong>
+            {o.truncated && <span class="muted"> (the window holds more runs than one overview reads)</span>}
+          </p>
+          <BarChart
+            title="Runs per hour"
+            labels={o.perHour.map((h) => hourLabel(h.hour))}
+            series={[
+              { label: 'succeeded', className: 'bar-ok', values: o.perHour.map((h) => h.succeeded) },
+              { label: 'failed', className: 'bar-bad', values: o.perHour.map((h) => h.failed) },
+              {
+                label: 'other',
+                className: 'bar-other',
+                values: o.perHour.map((h) => h.started - h.succeeded - h.failed),
+              },
+            ]}
+          />
+          <h2>Duration per rule</h2>
+          <table>
+            <TableHead columns={['Rule', 'Runs', 'Succeeded', 'Failed', 'p50', 'p95']} />
+            <tbody>
+              {o.byRule.map((r) => (
+                <tr key={r.rule}>
+                  <td>{r.rule}</td>
+                  <td>{r.runs}</td>
+                  <td>{r.succeeded}</td>
+                  <td>{r.failed}</td>
+                  <td>{duration(r.p50Ms)}</td>
+                  <td>{duration(r.p95Ms)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,116 @@
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import IORedis from 'ioredis';
+import { RedisStore } from 'rate-limit-redis';
+import type { Config } from '../config';
+import type { Logger } from '../observability/logger';
+import { sendError } from './http-error';
+
+/** Limits of the HTTP surface, per minute. */
+export interface RateLimitSettings {
+  /** API requests one identity (JWT `sub`) may make. */
+  perIdentityPerMinute: number;
+  /** Refused requests (bad signature or token, replay, address not allowed) one address may cause before it is refused outright. */
+  refusedPerAddressPerMinute: number;
+  /** Webhook deliveries one address may make, accepted or not; 0 = no limit beyond the refused one. */
+  webhookPerAddressPerMinute: number;
+  /** With Redis, every instance counts against the same budget. */
+  redisUrl?: string;
+}
+
+/** The limits configured in `server.*`, shared through `redis.url` when set. */
+export function rateLimitSettings(config: Config): RateLimitSettings {
+  const s = config.server;
+  return {
+    perIdentityPerMinute: s.rateLimitPerMinute,
+    refusedPerAddressPerMinute: s.refusedPerAddressPerMinute,
+    webhookPerAddressPerMinute: s.webhookPerAddressPerMinute,
+    redisUrl: config.redis.url,
+  };
+}
+
+/** The middleware limits, shared through Redis when configured. */
+export interface RateLimits {
+  /** Before the webhook: forged, replayed and unsigned deliveries, and (when set) all deliveries, per address. */
+  webhook: RequestHandler[];
+  /** Before authentication: requests without a valid token, per address. */
+  unauthenticated: RequestHandler;
+  /** After authentication: requests per identity. */
+  perIdentity: RequestHandler;
+  close(): Promise<void>;
+}
+
+const REFUSED = new Set([401, 403, 409]);
+
+/**
+ * Builds the limits. express-rate-limit counts in memory per process; with `redisUrl`, rate-limit-redis
+ * keeps the counters in Redis so a fleet behind one address is limited as one.
+ */
+export function createRateLimits(settings: RateLimitSettings, logger: Logger): RateLimits {
+  const client = settings.redisUrl ? new IORedis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
+  // The URL may carry a password: only the error's message is logged.
+  client?.on('error', (err: Error) => logger.warn('rate limits: Redis error', { error: err.message }));
+  const store = (prefix: string): Store | undefined =>
+    client
+      ? new RedisStore({
+          prefix: `snowline:rl:${prefix}:`,
+          sendCommand: (command: string, ...args: string[]) =>
+            client.call(command, ...args) as Promise<number | string>,
+        })
+      : undefined;
+  const byAddress = (req: { ip?: string }) => ipKeyGenerator(req.ip ?? '');
+  const refused = (name: string) =>
+    rateLimit({
+      windowMs: 60_000,
+      limit: settings.refusedPerAddressPerMinute,
+      // Only refusals count: a sender that signs correctly (or a caller with a token) is never slowed by this one.
+      requestWasSuccessful: (_req, res) => !REFUSED.has(res.statusCode),
+      skipSuccessfulRequests: true,
+      keyGenerator: byAddress,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      store: store(name),
+      handler: (_req, res, _next, options) =>
+        sendError(
+          res,
+          429,
+          'request.rate_limited',
+          `more than ${options.limit} refused requests per minute from this address`,
+        ),
+    });
+  const webhook = [refused('webhook-refused')];
+  if (settings.webhookPerAddressPerMinute > 0)
+    webhook.push(
+      rateLimit({
+        windowMs: 60_000,
+        limit: settings.webhookPerAddressPerMinute,
+        keyGenerator: byAddress,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        store: store('webhook'),
+        handler: (_req, res, _next, options) =>
+          sendError(
+            res,
+            429,
+            'request.rate_limited',
+            `more than ${options.limit} webhook deliveries per minute from this address`,
+          ),
+      }),
+    );
+  return {
+    webhook,
+    unauthenticated: refused('api-refused'),
+    perIdentity: rateLimit({
+      windowMs: 60_000,
+      limit: settings.perIdentityPerMinute,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      keyGenerator: (req) => `sub:${req.identity!.subject}`,
+      validate: { keyGeneratorIpFallback: false },
+      store: store('identity'),
+      handler: (_req, res, _next, options) =>
+        sendError(res, 429, 'request.rate_limited', `more than ${options.limit} requests per minute for this identity`),
+    }),
+    close: async () => void (await client?.quit().catch(() => undefined)),
+  };
+}

@@ -1,0 +1,89 @@
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Repositories, Store } from '../store';
+import { writebackOutcome } from './run-state-machine';
+
+/** How often runs left `writing_back` (an instance died between a delivery and this check) are looked at. */
+const SWEEP_EVERY_MS = 10_000;
+
+/**
+ * Ends runs whose steps succeeded once their write-backs have settled: `succeeded` when every one
+ * reached the ticket, `writeback_failed` when one failed for good (counted in
+ * `snowline_runs_finished_total{outcome="writeback_failed"}` and listed by `GET /api/v1/runs?state=`).
+ * Checked after each delivery, once the delivery is committed (two instances delivering the last
+ * two write-backs of one run each see the other's), and by a sweep, so a crash between the two
+ * leaves no run writing back for ever.
+ */
+export function createWritebackCompletion(deps: {
+  store: Store;
+  repos: Repositories;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}) {
+  const now = deps.now ?? Date.now;
+  const { store, repos, logger, metrics } = deps;
+  let lastSweep = 0;
+
+  /** Ends the run if it is writing back and nothing of its write-back is left in flight. */
+  async function complete(runId: string): Promise<void> {
+    const ended = await store.db.transaction().execute(async (trx) => {
+      const run = await trx
+        .selectFrom('runs')
+        .select(['id', 'rule_id', 'ticket_number', 'rule_version'])
+        .where('id', '=', runId)
+        .where('state', '=', 'writing_back')
+        .executeTakeFirst();
+      if (!run) return undefined;
+      const entries = await repos.outbox.ofRun(trx, runId);
+      const state = writebackOutcome(entries);
+      if (state === 'writing_back') return undefined;
+      const at = now();
+      const result = await trx
+        .updateTable('runs')
+        .set({ state, updated_at: at, finished_at: at })
+        .where('id', '=', runId)
+        .where('state', '=', 'writing_back')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return undefined;
+      const error = entries.find((e) => e.state === 'failed')?.last_error ?? undefined;
+      await repos.audit.append(
+        trx,
+        {
+          kind: `run.${state}`,
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId, rule: run.rule_id, ruleVersion: run.rule_version, ...(error ? { error } : {}) },
+        },
+        at,
+      );
+      return { rule: run.rule_id, ticket: run.ticket_number, state, error };
+    });
+    if (!ended) return;
+    metrics.runsFinished.inc({ rule: ended.rule, outcome: ended.state });
+    if (ended.state === 'writeback_failed')
+      logger.error('run ended writeback_failed: its steps succeeded but the ticket was not told', {
+        runId,
+        ticket: ended.ticket,
+        error: ended.error,
+      });
+  }
+
+  return {
+    complete,
+    /** Every so often: ends runs writing back whose write-backs all settled (see above). */
+    async sweep(): Promise<void> {
+      if (now() - lastSweep < SWEEP_EVERY_MS) return;
+      lastSweep = now();
+      const runs = await store.db
+        .selectFrom('runs')
+        .select('id')
+        .where('state', '=', 'writing_back')
+        .orderBy('created_at')
+        .limit(100)
+        .execute();
+      for (const run of runs) await complete(run.id);
+    },
+  };
+}
+export type WritebackCompletion = ReturnType<typeof createWritebackCompletion>;
