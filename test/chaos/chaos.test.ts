@@ -101,7 +101,7 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
         try {
           return await what();
         } catch (err) {
-          if (attempt >= 30) throw err;
+          if (attempt >= 120) throw err;
           await sleep(500);
         }
       }
