@@ -40,7 +40,7 @@ export interface ActionSpec<P = unknown, R = unknown> {
   description: string;
   /**
    * Every shipped action declares it (test/unit/connectors/action-risk.test.ts); a function reads the
-   * step's unrendered `with` (a playbook's name). Undeclared counts as high.
+   * step's unrendered `with` (a playbook's name). Undeclared counts as medium.
    */
   risk?: RiskLevel | ((params: unknown) => RiskLevel);
   params: z.ZodType<P>;

@@ -346,7 +346,12 @@ export const ruleSchema = z
   });
 /** A rule as written; after loading, `steps` always holds the steps (a template's, when it `use`s one). */
 export type RuleDefinition = z.infer<typeof ruleSchema>;
-export type ResolvedRule = RuleDefinition & { steps: StepDefinition[] };
+/**
+ * A rule ready to run: template expanded, `risk` raised to the highest of its label, its template's
+ * and its actions' (src/rules/rule-risk.ts); `declared_risk` keeps the label as written, so lowering
+ * it is still seen as a change.
+ */
+export type ResolvedRule = RuleDefinition & { steps: StepDefinition[]; declared_risk?: RuleDefinition['risk'] };
 
 /** A parameter a template expects from the rules that use it. */
 export const templateParamSchema = z

@@ -12,7 +12,8 @@ export function higherRisk(a: RiskLevel, b: RiskLevel): RiskLevel {
 /**
  * A rule is as risky as the riskiest action it can run (its steps and their compensations) and its
  * own label, whichever is higher: a label cannot talk a "Revoke user access" rule down to low and
- * past the second approver. An action that declares no risk counts as high.
+ * past the second approver. An action that declares no risk (a test double) counts as medium; every
+ * shipped action declares one.
  */
 export function effectiveRisk(label: RiskLevel, steps: readonly StepDefinition[], catalog: MappingCatalog): RiskLevel {
   let risk = label;
@@ -20,7 +21,7 @@ export function effectiveRisk(label: RiskLevel, steps: readonly StepDefinition[]
     for (const use of [step, step.compensate].filter((u) => u !== undefined)) {
       const [connector, action] = use.use.split('.') as [string, string];
       const spec = catalog.action(connector, action);
-      const declared = typeof spec?.risk === 'function' ? spec.risk(use.with) : (spec?.risk ?? 'high');
+      const declared = typeof spec?.risk === 'function' ? spec.risk(use.with) : (spec?.risk ?? 'medium');
       risk = higherRisk(risk, declared);
     }
   return risk;

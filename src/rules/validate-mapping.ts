@@ -80,7 +80,12 @@ export function validateMappingFile(
     checkTriggers(mapping.table, rule, catalog, report);
     checkSecretParams(rule, report);
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
-    const resolved = { ...rule, risk: effectiveRisk(rule.risk, rule.steps!, catalog), steps: rule.steps! };
+    const resolved: ResolvedRule = {
+      ...rule,
+      risk: effectiveRisk(rule.risk, rule.steps!, catalog),
+      declared_risk: rule.risk,
+      steps: rule.steps!,
+    };
     checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
@@ -160,6 +165,7 @@ function resolveTemplateUse(
   const resolved: ResolvedRule = {
     ...rule,
     risk: effectiveRisk(higherRisk(rule.risk, template.risk ?? 'low'), template.steps, catalog),
+    declared_risk: rule.risk,
     params,
     optional_params: [...new Set([...rule.optional_params, ...optional])],
     steps: template.steps,

@@ -23,10 +23,14 @@ describe('which proposed changes need a second person', () => {
     expect(highRiskOf('problem.yaml', problem.replace('risk: medium', 'risk: low'))).toEqual([]);
   });
 
-  it('counts lowering a high-risk rule to medium as a high-risk change (no way around four eyes)', () => {
-    expect(highRiskOf('problem.yaml', problem.replace('risk: high', 'risk: medium'))).toEqual([
-      'revoke-access-of-compromised-account',
-    ]);
+  it('keeps a rule that revokes access high-risk when its label is lowered (no way around four eyes)', () => {
+    const lowered = problem
+      .replace('risk: high', 'risk: low')
+      .replace(
+        'description: Lock a compromised account and remove its keys on every managed host',
+        'description: Lock a compromised account everywhere',
+      );
+    expect(highRiskOf('problem.yaml', lowered)).toEqual(['revoke-access-of-compromised-account']);
   });
 
   it('needs nobody to remove a high-risk rule: removing automation runs nothing', () => {

@@ -32,7 +32,7 @@ describe('regular expressions in rules', () => {
     const out = renderString("{{ text | capture: '^(a+)+$' }}", { text: `${'a'.repeat(28)}!` });
     expect(out).toBe('');
     // Generous: RE2 answers in microseconds; a backtracking engine needs seconds at the least.
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(renderString("{{ text | capture: '^(a+)+$' }}", { text: 'aaa' })).toBe('aaa');
   });
 
