@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
 import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
@@ -35,10 +34,11 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
+import { listenOn } from './listen';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
-import { createRuleReloader } from './rules/rule-reloader';
+import { createRuleReloader, type ReloadResult } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
@@ -59,6 +59,8 @@ const VERSION = '0.1.0';
 export interface RunningApp {
   url: string;
   sandboxUrl?: string;
+  /** Reads the mapping tables again now (SIGHUP, `snowline rules reload`). */
+  reloadRules(): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,9 @@ export async function startApp(
     logger,
     metrics,
     loadedBy: `serve@${hostname()}`,
+    missingConnectors: hasController(config)
+      ? undefined
+      : new Map([['ansible', 'no controller configured: set AWX_URL and AWX_TOKEN']]),
   });
   if (!rules) throw new ConfigError(problems.map(formatProblem));
   logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
@@ -138,26 +143,16 @@ export async function startApp(
       requestsPerHour: snConfig.requestsPerHour,
     }),
   });
-  const awxConfig = {
-    url: config.awx.url ?? sandbox!.url,
-    apiPath: config.awx.apiPath,
-    token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
-    timeoutMs: config.awx.timeoutMs,
-    pollIntervalMs: config.awx.pollIntervalMs,
-    retry: config.awx.retry,
-  };
   // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
   const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
-  const controller = ansibleConnector.config.parse(awxConfig);
-  const controllerClient = new ControllerClient(controller, {
-    logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }),
-  });
+  const controllerClient = controllerClientOf(config, sandbox?.url, limiters, logger);
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) },
+    ...(controllerClient
+      ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
+      : {}),
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
   });
 
@@ -342,13 +337,18 @@ export async function startApp(
     leadership,
     logger,
   );
-  const server = await listen(app, config.server.port, config.server.host);
+  const server = await listenOn(app, config.server.port, config.server.host, {
+    path: 'server.port',
+    portEnv: 'PORT',
+    hostEnv: 'HOST',
+  });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
 
   return {
     url,
     sandboxUrl: sandbox?.url,
+    reloadRules: () => rules.reload(`signal@${hostname()}`),
     async stop() {
       await scheduled.stop();
       await leadership.stop();
@@ -357,13 +357,41 @@ export async function startApp(
       await engine.stop(config.server.shutdownGraceMs);
       breakers.shutdown();
       await snClient.close();
-      await controllerClient.close();
+      await controllerClient?.close();
       await limiters.close();
       await store.close();
       await sandbox?.sandbox.close();
       logger.info('Snowline stopped');
     },
   };
+}
+
+/** A controller is configured (AWX_URL), or the sandbox's stands in for it. */
+function hasController(config: Config): boolean {
+  return Boolean(config.awx.url) || usesSandbox(config);
+}
+
+/** The controller client, or none when a real instance runs without AWX_URL. */
+function controllerClientOf(
+  config: Config,
+  sandboxUrl: string | undefined,
+  limiters: ReturnType<typeof createSharedLimiters>,
+  logger: Logger,
+): ControllerClient | undefined {
+  const url = config.awx.url ?? sandboxUrl;
+  if (!url) return undefined;
+  const controller = ansibleConnector.config.parse({
+    url,
+    apiPath: config.awx.apiPath,
+    token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
+    timeoutMs: config.awx.timeoutMs,
+    pollIntervalMs: config.awx.pollIntervalMs,
+    retry: config.awx.retry,
+  });
+  return new ControllerClient(controller, {
+    logger,
+    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }),
+  });
 }
 
 /** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */
@@ -403,15 +431,8 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
     apiKey: s.apiKey,
     logger: logger.child({ component: 'sandbox' }),
   });
-  const { url } = await sandbox.listen(s.port, '127.0.0.1');
+  const { url } = await sandbox.listen(s.port, s.host);
   return { sandbox, url };
-}
-
-function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
 }
 
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
+import { configCommand } from './config.command';
 import { rulesCommand } from './rules.command';
 import { dryRunCommand } from './dry-run.command';
 import { sandboxCommand } from './sandbox.command';
@@ -21,7 +22,8 @@ export function main(argv: string[]): void {
     .addCommand(auditCommand())
     .addCommand(secretsCommand())
     .addCommand(reportCommand())
-    .addCommand(rulesCommand());
+    .addCommand(rulesCommand())
+    .addCommand(configCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

@@ -1,4 +1,5 @@
 import { SnowlineError, type FailureClass } from '../errors';
+import { withCorrelation } from '../observability/context';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
@@ -46,7 +47,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   const random = deps.random ?? Math.random;
   const { repos, target, logger, metrics } = deps;
 
-  async function send(entry: OutboxEntry): Promise<void> {
+  async function sendEntry(entry: OutboxEntry): Promise<void> {
     if (entry.attachment !== null) return upload(entry, entry.attachment);
     const fields = JSON.parse(entry.fields) as Record<string, string>;
     try {
@@ -132,6 +133,9 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     metrics.writebacks.inc({ result });
   }
 
-  return { send };
+  return {
+    /** Every log line about the write-back carries its run's correlation id. */
+    send: (entry: OutboxEntry): Promise<void> => withCorrelation(entry.correlation_id, () => sendEntry(entry)),
+  };
 }
 export type OutboxSender = ReturnType<typeof createOutboxSender>;
