@@ -337,10 +337,30 @@ export async function startApp(
     leadership,
     logger,
   );
+  /** Stops everything but the HTTP server, in the order that loses no work. */
+  const stopParts = async () => {
+    await scheduled.stop();
+    await leadership.stop();
+    await rules.stop();
+  };
+  const stopWork = async () => {
+    await engine.stop(config.server.shutdownGraceMs);
+    breakers.shutdown();
+    await snClient.close();
+    await controllerClient?.close();
+    await limiters.close();
+    await store.close();
+    await sandbox?.sandbox.close();
+  };
   const server = await listenOn(app, config.server.port, config.server.host, {
     path: 'server.port',
     portEnv: 'PORT',
     hostEnv: 'HOST',
+  }).catch(async (err: unknown) => {
+    // Nothing started may outlive a failed start (a test, or a supervisor that retries in-process).
+    await stopParts();
+    await stopWork();
+    throw err;
   });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
@@ -350,17 +370,9 @@ export async function startApp(
     sandboxUrl: sandbox?.url,
     reloadRules: () => rules.reload(`signal@${hostname()}`),
     async stop() {
-      await scheduled.stop();
-      await leadership.stop();
-      await rules.stop();
+      await stopParts();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await engine.stop(config.server.shutdownGraceMs);
-      breakers.shutdown();
-      await snClient.close();
-      await controllerClient?.close();
-      await limiters.close();
-      await store.close();
-      await sandbox?.sandbox.close();
+      await stopWork();
       logger.info('Snowline stopped');
     },
   };

@@ -41,7 +41,8 @@ function connectorsUsed(node: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(node)) for (const item of node) connectorsUsed(item, found);
   else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
-      const use = key === 'use' && 'name' in node && typeof value === 'string' ? /^([a-z0-9_]+)\.[a-z0-9_]+$/.exec(value) : null;
+      const use =
+        key === 'use' && 'name' in node && typeof value === 'string' ? /^([a-z0-9_]+)\.[a-z0-9_]+$/.exec(value) : null;
       if (use) found.add(use[1]!);
       else connectorsUsed(value, found);
     }
