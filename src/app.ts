@@ -35,6 +35,7 @@ import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import { listenOn } from './listen';
+import { SNOWLINE_VERSION } from './version';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
@@ -53,7 +54,7 @@ import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
 
-const VERSION = '0.1.0';
+const VERSION = SNOWLINE_VERSION;
 
 /** A running Snowline: what `serve` starts and SIGTERM stops. */
 export interface RunningApp {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
+import { backupCommand } from './backup.command';
 import { configCommand } from './config.command';
 import { rulesCommand } from './rules.command';
 import { dryRunCommand } from './dry-run.command';
@@ -23,7 +24,8 @@ export function main(argv: string[]): void {
     .addCommand(secretsCommand())
     .addCommand(reportCommand())
     .addCommand(rulesCommand())
-    .addCommand(configCommand());
+    .addCommand(configCommand())
+    .addCommand(backupCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

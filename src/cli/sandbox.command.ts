@@ -25,7 +25,7 @@ export function sandboxCommand(): Command {
         apiKey: s.apiKey,
         logger,
       });
-      const { url } = await sandbox.listen(s.port, '127.0.0.1');
+      const { url } = await sandbox.listen(s.port, s.host);
       logger.info('sandbox ServiceNow instance and AWX controller serving', {
         url,
         webhooks: s.webhooks ? s.webhookUrl : 'off',
