@@ -36,7 +36,7 @@ export async function recordStoreVersion(db: Db): Promise<void> {
 }
 
 async function appliedMigrations(db: Db, schema?: string): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration' && (!schema || t.schema === schema))) return [];
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
   return rows.map((r) => r.name);

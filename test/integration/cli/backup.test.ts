@@ -5,6 +5,9 @@ import { openStore, repositories } from '../../../src/store';
 import { runCli } from '../../helpers/run-cli';
 
 /** `snowline backup FILE` copies a live SQLite store; the copy opens, holds the data, and its audit chain verifies. */
+// Each case starts the CLI as a process (tsx compiles it first): slow on a busy machine.
+jest.setTimeout(120_000);
+
 describe('snowline backup', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'snowline-backup-'))));
@@ -49,16 +52,16 @@ describe('snowline backup', () => {
   it('never overwrites a file, and sends PostgreSQL users to pg_dump', async () => {
     const live = join(dir, 'snowline.db');
     await (await openStore({ sqlitePath: live })).close();
-    const exists = await runCli(['backup', live], { SNOWLINE_DB: live });
+    // Each is a process of its own: run them side by side.
+    const [exists, pgStore, missing] = await Promise.all([
+      runCli(['backup', live], { SNOWLINE_DB: live }),
+      runCli(['backup', join(dir, 'x.db')], { SNOWLINE_DB: live, DATABASE_URL: 'postgres://127.0.0.1:5432/test' }),
+      runCli(['backup', join(dir, 'y.db')], { SNOWLINE_DB: join(dir, 'none.db') }),
+    ]);
     expect(exists.code).toBe(1);
     expect(exists.stderr).toContain('exists; choose a new file, a backup never overwrites');
-    const pgStore = await runCli(['backup', join(dir, 'x.db')], {
-      SNOWLINE_DB: live,
-      DATABASE_URL: 'postgres://127.0.0.1:5432/test',
-    });
     expect(pgStore.code).toBe(1);
     expect(pgStore.stderr).toContain('pg_dump');
-    const missing = await runCli(['backup', join(dir, 'y.db')], { SNOWLINE_DB: join(dir, 'none.db') });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no SQLite store at');
   });
