@@ -75,7 +75,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.postgresUrl
     ? await openPostgres(options.postgresUrl, options.postgresSchema)
     : openSqlite(options.sqlitePath);
-  await migrate(store);
+  // A store that cannot be brought up to date (or is newer than this code) is not left open.
+  await migrate(store).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   return store;
 }
 

@@ -4,6 +4,9 @@ import { openStore } from '../../../src/store';
 import { SNOWLINE_VERSION } from '../../../src/version';
 import { ENGINES, openTestStore } from '../../helpers/stores';
 
+// PostgreSQL schemas are created and migrated twice per case: slow on a busy machine.
+jest.setTimeout(90_000);
+
 /** Migrations run forward only: a store upgraded by a newer Snowline is refused, naming that version. */
 describe.each(ENGINES)('store version on %s', (engine) => {
   it('records the version that migrated the store', async () => {
