@@ -16,6 +16,7 @@ import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
 import { freezeMs, usesSandbox, type Config } from './config';
+import { consoleOptions } from './console-options';
 import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
@@ -25,7 +26,7 @@ import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender
 import { createRunAdmission } from './engine/run-admission';
 import { createRunControl } from './engine/run-control';
 import { createStepWorker } from './engine/step-worker';
-import { serviceNowLookups } from './engine/ticket-lookups';
+import { serviceNowLookups, ticketByNumber } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
@@ -41,6 +42,7 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader, type ReloadResult } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
+import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
 import { createPostgresLeadership } from './engine/postgres-leadership';
@@ -50,6 +52,8 @@ import { createPrivilegeBroker } from './security/privilege-broker';
 import { createPrivilegeProviders } from './security/privilege-provider';
 import { processSecretBox } from './security/run-secrets';
 import { secretBoxFromConfig } from './security/secret-box';
+import { assertProductionSecrets } from './security/secret-strength';
+import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -73,6 +77,7 @@ export async function startApp(
   config: Config,
   logger: Logger = createLogger(config.logging.level),
 ): Promise<RunningApp> {
+  assertProductionSecrets(config);
   const sn = config.servicenow;
   for (const secret of [
     config.redis.url,
@@ -91,11 +96,7 @@ export async function startApp(
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
-  const store = await openStore({
-    sqlitePath: config.store.sqlitePath,
-    postgresUrl: config.store.postgresUrl,
-    postgresSchema: config.store.postgresSchema,
-  });
+  const store = await openStore(config.store);
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -136,12 +137,17 @@ export async function startApp(
     timeoutMs: config.servicenow.timeoutMs,
   };
   // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
-  const limiters = createSharedLimiters({ redisUrl: config.redis.url, logger });
+  const limiters = createSharedLimiters({
+    redisUrl: config.redis.url,
+    logger,
+    onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
+  });
   const snClient = new ServiceNowClient(snConfig, {
     logger,
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
       maxConcurrent: snConfig.maxConcurrent,
       requestsPerHour: snConfig.requestsPerHour,
+      requestTimeoutMs: snConfig.timeoutMs,
     }),
   });
   // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
@@ -246,7 +252,15 @@ export async function startApp(
     privilege,
     secretBox,
   });
-  const outboxSender = createOutboxSender({ repos, target, logger, metrics, owner, retry });
+  const outboxSender = createOutboxSender({
+    repos,
+    target,
+    logger,
+    metrics,
+    owner,
+    retry,
+    leaseMs: config.engine.leaseMs,
+  });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const engine = createEngine({
     repos,
@@ -284,11 +298,14 @@ export async function startApp(
     rateLimitPerMinute: config.server.rateLimitPerMinute,
     routes: apiRoutes({
       runs: repos.runs,
+      outbox: repos.outbox,
       control: runControl,
       audit: repos.audit,
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
+      findTicket: ticketByNumber(snClient),
     }),
+    console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
@@ -310,11 +327,14 @@ export async function startApp(
           connectors: health,
           circuits: breakers.states(),
           rules: rules.status(),
+          // Degraded limits still serve requests: shown, not a reason to take the instance out.
+          rateLimits: limiters.status(),
         },
       };
     },
   });
 
+  const anchorAudit = createAnchorWriter(repos.audit, anchorSettings(config), logger);
   engine.start();
   if (config.mappings.hotReload) rules.watch();
   const cmdbSyncs = config.connectors.cmdb
@@ -333,19 +353,26 @@ export async function startApp(
         cron: everySeconds(config.privilege.releaseSweepSeconds),
         run: () => privilege.sweep(),
       },
+      { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
       ...cmdbSyncs,
     ],
     leadership,
     logger,
   );
   /** Stops everything but the HTTP server, in the order that loses no work. */
-  const stopParts = async () => {
+  /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
+  const stopParts = async (): Promise<boolean> => {
+    const wasLeader = leadership.isLeader();
     await scheduled.stop();
     await leadership.stop();
     await rules.stop();
+    return wasLeader;
   };
-  const stopWork = async () => {
+  const stopWork = async (wasLeader: boolean) => {
     await engine.stop(config.server.shutdownGraceMs);
+    // The last entries written before the exit are anchored too, so deleting them is detected.
+    if (wasLeader)
+      await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
     breakers.shutdown();
     await snClient.close();
     await controllerClient?.close();
@@ -359,8 +386,7 @@ export async function startApp(
     hostEnv: 'HOST',
   }).catch(async (err: unknown) => {
     // Nothing started may outlive a failed start (a test, or a supervisor that retries in-process).
-    await stopParts();
-    await stopWork();
+    await stopWork(await stopParts());
     throw err;
   });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -371,9 +397,9 @@ export async function startApp(
     sandboxUrl: sandbox?.url,
     reloadRules: () => rules.reload(`signal@${hostname()}`),
     async stop() {
-      await stopParts();
+      const wasLeader = await stopParts();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stopWork();
+      await stopWork(wasLeader);
       logger.info('Snowline stopped');
     },
   };
@@ -403,7 +429,10 @@ function controllerClientOf(
   });
   return new ControllerClient(controller, {
     logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, { maxConcurrent: controller.maxConcurrent }),
+    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
+      maxConcurrent: controller.maxConcurrent,
+      requestTimeoutMs: controller.timeoutMs,
+    }),
   });
 }
 
@@ -431,19 +460,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
   logger.info(
     `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
   );
-  const sandbox = createSandbox({
-    user: s.user,
-    password: s.password,
-    awxToken: s.awxToken,
-    webhookUrl: s.webhookUrl,
-    webhookSecret: config.security.webhookSecret,
-    webhooksEnabled: s.webhooks,
-    jobDurationMs: s.jobDurationMs,
-    persistFile: s.persistFile,
-    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
-    apiKey: s.apiKey,
-    logger: logger.child({ component: 'sandbox' }),
-  });
+  const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
   const { url } = await sandbox.listen(s.port, s.host);
   return { sandbox, url };
 }

@@ -136,7 +136,22 @@ const sandboxSchema = z.object({
   webhookUrl: z.string().url().describe('where its Business Rule posts (env SNOWLINE_SANDBOX_WEBHOOK_URL)'),
   webhooks: z.boolean().describe('whether its Business Rule posts at all (env SNOWLINE_SANDBOX_WEBHOOKS)'),
   jobDurationMs: z.number().int().nonnegative().describe('how long a sandbox controller job runs, in ms'),
-  persistFile: z.string().optional().describe('keep the practice instance in this JSON file across restarts'),
+  publicUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe("the sandbox's public address for its links, behind a TLS front (env SNOWLINE_SANDBOX_PUBLIC_URL)"),
+  latency: z
+    .string()
+    .optional()
+    .describe('answer times per API: realistic, off, or table=200:80,awx=150 (env SNOWLINE_SANDBOX_LATENCY)'),
+  store: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "the sandbox's own SQLite file, kept across restarts (env SNOWLINE_SANDBOX_DB; default sandbox.db next to the SQLite store; :memory: keeps nothing)",
+    ),
   oauthClientId: z
     .string()
     .min(1)
@@ -167,6 +182,12 @@ const securitySchema = z.object({
     .nonnegative()
     .default(30)
     .describe('tolerated clock difference on exp/nbf, in seconds'),
+  jwtMaxLifetimeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(86_400)
+    .describe('longest token lifetime accepted (exp − iat), in seconds; tokens without exp are refused'),
   jwtPublicKey: z
     .string()
     .includes('PUBLIC KEY')
@@ -187,6 +208,22 @@ const securitySchema = z.object({
     .array(z.ipv4().or(z.ipv6()))
     .default([])
     .describe('source addresses allowed to post webhooks; empty = any'),
+  auditAnchorFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'where signed checkpoints of the audit journal are appended; keep it where database users cannot write (env SNOWLINE_AUDIT_ANCHOR_FILE); unset = audit-anchors.jsonl beside the SQLite file, or data/ with PostgreSQL',
+    ),
+  auditAnchorKey: secretSchema
+    .optional()
+    .describe('HMAC key signing the anchors (env SNOWLINE_AUDIT_ANCHOR_KEY); unset = derived from jwtSecret'),
+  auditAnchorSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('how often the journal head is anchored when it moved, in seconds'),
   webhookReplayCacheSize: z
     .number()
     .int()

@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
 import Bottleneck from 'bottleneck';
+import { LimiterFailure, limiterUnavailable, throughLimiter } from '../network-errors';
+import type { RequestLimiter } from '../failover-limiter';
 import type { Logger } from 'winston';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ConnectorError } from '../../src/errors';
@@ -177,7 +179,7 @@ const TOO_LARGE = /^Standard Output too large to display \(\d+ bytes\)/;
 const MAX_PAGE_SIZE = 200;
 
 export interface ControllerClientDeps {
-  limiter?: Bottleneck;
+  limiter?: RequestLimiter;
   logger?: Logger;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -210,7 +212,7 @@ interface CtlResponse {
  */
 export class ControllerClient {
   readonly config: ControllerConfig;
-  readonly limiter: Bottleneck;
+  readonly limiter: RequestLimiter;
   private readonly http: AxiosInstance;
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly ownsLimiter: boolean;
@@ -663,25 +665,21 @@ export class ControllerClient {
       let error: ConnectorError;
       let safeToRepeat: boolean;
       try {
-        const res = await this.limiter.schedule(() => this.send(req));
+        const res = await throughLimiter(this.limiter, () => this.send(req));
         if (res.status >= 200 && res.status < 300) return res;
         const body = req.responseType === 'stream' ? await drain(res.data as Readable) : res.data;
         error = errorFromResponse(res.status, res.headers, body, facts, this.now());
         safeToRepeat = req.idempotent || res.status === 429;
       } catch (err) {
         if (err instanceof ConnectorError) throw err;
-        if (err instanceof Bottleneck.BottleneckError) {
-          // The limiter (e.g. its Redis store) failed: nothing was sent.
-          throw new ConnectorError(
-            CONNECTOR,
-            'transient',
-            'unavailable',
-            `the request limiter failed: ${err.message}`,
-            { details: { ...facts }, cause: err },
-          );
+        if (err instanceof LimiterFailure) {
+          // Nothing was sent, whatever the method: plainly retryable.
+          error = limiterUnavailable(CONNECTOR, err, { ...facts });
+          safeToRepeat = true;
+        } else {
+          error = errorFromNetwork(err, facts);
+          safeToRepeat = req.idempotent || failedBeforeSending(err);
         }
-        error = errorFromNetwork(err, facts);
-        safeToRepeat = req.idempotent || failedBeforeSending(err);
       }
       if (error.failure !== 'transient' || !safeToRepeat || attempt >= maxAttempts || req.signal?.aborted) throw error;
       const { baseDelayMs, maxDelayMs } = this.config.retry;

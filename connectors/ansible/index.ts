@@ -1,4 +1,4 @@
-import type Bottleneck from 'bottleneck';
+import type { RequestLimiter } from '../failover-limiter';
 import type { ConnectorDeps, ConnectorDescriptor, ConnectorRuntime } from '../connector';
 import { createLaunchJobTemplateHandler, launchJobTemplateAction } from './actions/launch-job-template.action';
 import {
@@ -71,7 +71,7 @@ export const ansibleConnector: ConnectorDescriptor<ControllerConfig> = {
     breaker: { failureThreshold: 5, resetAfterMs: 30_000 },
   },
   classify: classifyError,
-  create(config: ControllerConfig, deps: ConnectorDeps & { client?: ControllerClient; limiter?: Bottleneck }) {
+  create(config: ControllerConfig, deps: ConnectorDeps & { client?: ControllerClient; limiter?: RequestLimiter }) {
     return createAnsibleRuntime(
       deps.client ?? new ControllerClient(config, { logger: deps.logger, limiter: deps.limiter }),
     );

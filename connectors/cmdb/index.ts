@@ -8,7 +8,8 @@ import { cmdbConfigSchema, type CmdbConfig } from './schemas';
 
 export { upsertCis, relationProblems } from './reconcile';
 export { syncCis, changedCis } from './sync';
-export type { SyncReport, SyncSource } from './sync';
+export type { SyncReport } from './sync';
+export type { SyncSource } from './schemas';
 export { cmdbSyncJobs, runCmdbSync } from './scheduled-sync';
 export { ciFromAnsibleFacts } from './ansible-facts';
 export { cmdbConfigSchema } from './schemas';

@@ -1,7 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { serviceNowConfigSchema } from '../servicenow/schemas';
-import { syncSourceSchema } from './sync-sources';
 
 /**
  * Shapes of the CMDB connector: CIs and relations as the Identification and Reconciliation API
@@ -27,6 +26,65 @@ export const ciRelationSchema = z
   })
   .strict();
 export type CiRelation = z.infer<typeof ciRelationSchema>;
+
+/** A source of CIs for a sync job, as read: its name, the items and the relations between them. */
+export interface SyncSource {
+  name: string;
+  items: CiItem[];
+  relations?: CiRelation[];
+}
+
+const ciClassName = z.string().regex(/^cmdb_ci(_[a-z0-9_]+)?$/, 'must be a CMDB class (cmdb_ci…)');
+
+/**
+ * Ansible facts from controller job artifacts: the successful jobs of `job_template` that ended
+ * in the last `lookbackHours` hours, each with `set_stats: {data: {<artifactKey>: {<host>: facts}}}`.
+ * The newest facts of a host win.
+ */
+export const ansibleFactsSourceSchema = z
+  .object({
+    type: z.literal('ansible_facts'),
+    job_template: z.string().min(1).describe('job template whose jobs gather the facts'),
+    organization: z.string().min(1).optional(),
+    artifactKey: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('host_facts')
+      .describe('set_stats key holding {host: facts}'),
+    lookbackHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24)
+      .describe('jobs finished in this many hours are read'),
+    className: ciClassName.default('cmdb_ci_linux_server'),
+  })
+  .strict();
+
+/**
+ * A cloud or REST inventory through one of the http connector's endpoints: `GET path`, the list at
+ * `itemsPath`, and each CI field read from an item by a response path (`fields.name` is required).
+ */
+export const httpInventorySourceSchema = z
+  .object({
+    type: z.literal('http'),
+    endpoint: z.string().min(1).describe('an endpoint name under connectors.http.endpoints'),
+    path: z.string().startsWith('/'),
+    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    itemsPath: z.string().min(1).describe('response path of the list, e.g. value or Reservations[0].Instances'),
+    className: ciClassName,
+    fields: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a field name'), z.string().min(1))
+      .refine((f) => 'name' in f, 'must map the CI field "name"')
+      .describe('CI field → response path within one item'),
+  })
+  .strict();
+
+export type AnsibleFactsSource = z.infer<typeof ansibleFactsSourceSchema>;
+export type HttpInventorySource = z.infer<typeof httpInventorySourceSchema>;
+
+export const syncSourceSchema = z.discriminatedUnion('type', [ansibleFactsSourceSchema, httpInventorySourceSchema]);
+export type SyncSourceConfig = z.infer<typeof syncSourceSchema>;
 
 /**
  * A scheduled sync: read `source`, send the CIs that changed through the IRE, mark this data

@@ -1,61 +1,10 @@
-import { z } from 'zod';
 import { ConnectorError } from '../../src/errors';
 import { jobArtifacts, type ControllerClient } from '../ansible/client';
 import type { EndpointClient } from '../http/client';
 import { readResponsePath } from '../http/response-path';
 import { ciFromAnsibleFacts } from './ansible-facts';
 import { CONNECTOR } from './errors';
-import type { CiItem } from './schemas';
-import type { SyncSource } from './sync';
-
-const ciClassName = z.string().regex(/^cmdb_ci(_[a-z0-9_]+)?$/, 'must be a CMDB class (cmdb_ci…)');
-
-/**
- * Ansible facts from controller job artifacts: the successful jobs of `job_template` that ended
- * in the last `lookbackHours` hours, each with `set_stats: {data: {<artifactKey>: {<host>: facts}}}`.
- * The newest facts of a host win.
- */
-export const ansibleFactsSourceSchema = z
-  .object({
-    type: z.literal('ansible_facts'),
-    job_template: z.string().min(1).describe('job template whose jobs gather the facts'),
-    organization: z.string().min(1).optional(),
-    artifactKey: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-      .default('host_facts')
-      .describe('set_stats key holding {host: facts}'),
-    lookbackHours: z
-      .number()
-      .positive()
-      .max(24 * 30)
-      .default(24)
-      .describe('jobs finished in this many hours are read'),
-    className: ciClassName.default('cmdb_ci_linux_server'),
-  })
-  .strict();
-
-/**
- * A cloud or REST inventory through one of the http connector's endpoints: `GET path`, the list at
- * `itemsPath`, and each CI field read from an item by a response path (`fields.name` is required).
- */
-export const httpInventorySourceSchema = z
-  .object({
-    type: z.literal('http'),
-    endpoint: z.string().min(1).describe('an endpoint name under connectors.http.endpoints'),
-    path: z.string().startsWith('/'),
-    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    itemsPath: z.string().min(1).describe('response path of the list, e.g. value or Reservations[0].Instances'),
-    className: ciClassName,
-    fields: z
-      .record(z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a field name'), z.string().min(1))
-      .refine((f) => 'name' in f, 'must map the CI field "name"')
-      .describe('CI field → response path within one item'),
-  })
-  .strict();
-
-export const syncSourceSchema = z.discriminatedUnion('type', [ansibleFactsSourceSchema, httpInventorySourceSchema]);
-export type SyncSourceConfig = z.infer<typeof syncSourceSchema>;
+import type { AnsibleFactsSource, CiItem, HttpInventorySource, SyncSource, SyncSourceConfig } from './schemas';
 
 /** What sources read from: the controller client and the http connector's endpoints, when configured. */
 export interface SourceDeps {
@@ -67,7 +16,7 @@ export interface SourceDeps {
 const missing = (what: string) => new ConnectorError(CONNECTOR, 'permanent', 'source_unavailable', what);
 
 async function ansibleFactsItems(
-  source: z.infer<typeof ansibleFactsSourceSchema>,
+  source: AnsibleFactsSource,
   deps: SourceDeps,
   signal?: AbortSignal,
 ): Promise<CiItem[]> {
@@ -92,7 +41,7 @@ async function ansibleFactsItems(
 }
 
 async function httpInventoryItems(
-  source: z.infer<typeof httpInventorySourceSchema>,
+  source: HttpInventorySource,
   deps: SourceDeps,
   signal?: AbortSignal,
 ): Promise<CiItem[]> {

@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type { ServiceNowClient } from '../servicenow/client';
 import { queryValue } from '../servicenow/schemas';
 import { chunk, upsertCis } from './reconcile';
-import type { CiItem, CiRelation, OperationCounts } from './schemas';
+import type { CiItem, OperationCounts, SyncSource } from './schemas';
 import { DEFAULT_STALE_VALUES, glideDateTime, markStaleCis } from './stale';
 
 /** What one sync run did: the report logged (and returned for metrics or a work note). */
@@ -44,12 +44,6 @@ export interface SyncOptions {
   now?: () => number;
   logger?: Logger;
   signal?: AbortSignal;
-}
-
-export interface SyncSource {
-  name: string;
-  items: CiItem[];
-  relations?: CiRelation[];
 }
 
 type SyncClient = Pick<ServiceNowClient, 'identifyReconcile' | 'query'>;

@@ -4,6 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
 import Bottleneck from 'bottleneck';
 import { limiterOptions } from '../rate-limiters';
+import { LimiterFailure, limiterUnavailable, throughLimiter } from '../network-errors';
+import type { RequestLimiter } from '../failover-limiter';
 import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import { createAuth, type AuthProvider } from './auth';
@@ -90,7 +92,7 @@ export interface BatchOutcome {
 /** Injected collaborators; every one is optional. */
 export interface ServiceNowClientDeps {
   /** Shared limiter (e.g. Redis-clustered); by default one is built from the config. */
-  limiter?: Bottleneck;
+  limiter?: RequestLimiter;
   logger?: Logger;
   /** For tests: how the client waits between attempts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -142,7 +144,7 @@ const RESERVED_HEADERS = new Set([
  */
 export class ServiceNowClient {
   /** The limiter every request goes through; the engine may pass a clustered one instead. */
-  readonly limiter: Bottleneck;
+  readonly limiter: RequestLimiter;
   readonly config: ServiceNowConfig;
   private readonly http: AxiosInstance;
   private readonly auth: AuthProvider;
@@ -567,7 +569,7 @@ export class ServiceNowClient {
       let error: ConnectorError;
       let safeToRepeat: boolean;
       try {
-        const res = await this.limiter.schedule(() => this.send(req, authHeaders));
+        const res = await throughLimiter(this.limiter, () => this.send(req, authHeaders));
         if (res.status >= 200 && res.status < 300) return res;
         if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
           reauthenticated = true;
@@ -581,18 +583,14 @@ export class ServiceNowClient {
         safeToRepeat = req.idempotent || res.status === 429;
       } catch (err) {
         if (err instanceof ConnectorError) throw err;
-        if (err instanceof Bottleneck.BottleneckError) {
-          // The limiter (e.g. its Redis store) failed: nothing was sent.
-          throw new ConnectorError(
-            CONNECTOR,
-            'transient',
-            'unavailable',
-            `the request limiter failed: ${err.message}`,
-            { details: { ...facts }, cause: err },
-          );
+        if (err instanceof LimiterFailure) {
+          // Nothing was sent, whatever the method: plainly retryable.
+          error = limiterUnavailable(CONNECTOR, err, { ...facts });
+          safeToRepeat = true;
+        } else {
+          error = errorFromNetwork(err, facts);
+          safeToRepeat = req.idempotent || failedBeforeSending(err);
         }
-        error = errorFromNetwork(err, facts);
-        safeToRepeat = req.idempotent || failedBeforeSending(err);
       }
       await this.backoffOrThrow(error, safeToRepeat, attempt, maxAttempts, req);
     }

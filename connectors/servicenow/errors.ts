@@ -153,6 +153,8 @@ export function errorFromResponse(
           retryAfterMs: waitMs,
           details: {
             ...details,
+            // Turned away before it ran: for the outbox, no attempt at delivering.
+            notSent: true,
             limit: headerValue(headers, 'x-ratelimit-limit'),
             rule: headerValue(headers, 'x-ratelimit-rule'),
             reset: headerValue(headers, 'x-ratelimit-reset'),
@@ -165,7 +167,7 @@ export function errorFromResponse(
       'transient',
       'queue_full',
       `ServiceNow is too busy for ${what} (API queue full): ${said}`,
-      { details },
+      { details: { ...details, notSent: true } },
     );
   }
   if (status >= 500) {
@@ -204,8 +206,9 @@ export function errorFromNetwork(error: unknown, request: RequestFacts): Connect
   const code = networkCode(error) ?? 'UNKNOWN';
   const what = `${request.method} ${request.path}`;
   const reason = error instanceof Error ? error.message : String(error);
-  const details = { method: request.method, path: request.path, networkCode: code };
-  if (failedBeforeSending(error) || request.idempotent) {
+  const notSent = failedBeforeSending(error);
+  const details = { method: request.method, path: request.path, networkCode: code, ...(notSent ? { notSent } : {}) };
+  if (notSent || request.idempotent) {
     return new ConnectorError(
       CONNECTOR,
       'transient',

@@ -1,4 +1,4 @@
-import type Bottleneck from 'bottleneck';
+import type { RequestLimiter } from '../failover-limiter';
 import type { ConnectorDeps, ConnectorDescriptor, ConnectorRuntime } from '../connector';
 import { addWorkNoteAction, createAddWorkNoteHandler } from './actions/add-work-note.action';
 import { attachFileAction, createAttachFileHandler } from './actions/attach-file.action';
@@ -84,7 +84,7 @@ export const servicenowConnector: ConnectorDescriptor<ServiceNowConfig> = {
   },
   classify: classifyError,
   /** `deps.client` shares one client (and so one limiter) with the poller and the outbox. */
-  create(config: ServiceNowConfig, deps: ConnectorDeps & { client?: ServiceNowClient; limiter?: Bottleneck }) {
+  create(config: ServiceNowConfig, deps: ConnectorDeps & { client?: ServiceNowClient; limiter?: RequestLimiter }) {
     return createServiceNowRuntime(
       deps.client ?? new ServiceNowClient(config, { logger: deps.logger, limiter: deps.limiter }),
     );

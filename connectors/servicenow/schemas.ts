@@ -147,18 +147,53 @@ export const fieldNameSchema = z
  */
 export function queryValue(value: string | number | boolean): string {
   const text = String(value);
-  if (text.includes('^') || /[\r\n]/.test(text)) {
+  const problem = text.includes('^')
+    ? 'it contains ^'
+    : /[\r\n]/.test(text)
+      ? 'it contains a line break'
+      : // The instance runs a value that starts with javascript: as a script (gs.getUserName() → the integration user).
+        /^\s*javascript\s*:/i.test(text)
+        ? 'it starts with javascript:, which the instance would run as a script'
+        : undefined;
+  if (problem)
     throw new ConnectorError(
       'servicenow',
       'permanent',
       'bad_query_value',
-      `value ${JSON.stringify(text.slice(0, 80))} cannot be used in an encoded query: it contains ^ or a line break`,
-      {
-        details: { value: text.slice(0, 200) },
-      },
+      `value ${JSON.stringify(text.slice(0, 80))} cannot be used in an encoded query: ${problem}`,
+      { details: { value: text.slice(0, 200) } },
     );
-  }
   return text;
+}
+
+/** A sys_user's user_name as Snowline accepts it: letters, digits and . _ @ + - \\ ' and space, at most 100. */
+const USER_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._@+\-\\' ]{0,99}$/u;
+
+/** An identity as a caller names it: a sys_user sys_id, or an exact user_name. */
+export type Identity = { kind: 'sys_id'; value: string } | { kind: 'user_name'; value: string };
+
+/**
+ * Validates an identity value (`requested_by`, a work note's author) before any lookup: a sys_id
+ * (32 lowercase hex) or a plain user_name, nothing else — no script, no query operators, no
+ * wildcards. Anything else is refused once, for good (permanent `servicenow.bad_identity`).
+ */
+export function identityValue(value: string, field: string): Identity {
+  if (/^[0-9a-f]{32}$/.test(value)) return { kind: 'sys_id', value };
+  if (USER_NAME.test(value)) return { kind: 'user_name', value: queryValue(value) };
+  throw new ConnectorError(
+    'servicenow',
+    'permanent',
+    'bad_identity',
+    `${field}: ${JSON.stringify(value.slice(0, 80))} is neither a sys_id nor a user_name`,
+    { details: { field, value: value.slice(0, 200) } },
+  );
+}
+
+/** The encoded-query condition matching exactly that user in a reference field (`user`, `caller_id`). */
+export function identityCondition(referenceField: string, identity: Identity): string {
+  return identity.kind === 'sys_id'
+    ? `${referenceField}=${identity.value}`
+    : `${referenceField}.user_name=${identity.value}`;
 }
 
 // ---------------------------------------------------------------------------------------------

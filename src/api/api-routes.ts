@@ -1,27 +1,38 @@
 import type { RunControl } from '../engine/run-control';
 import type { RuleProposals } from '../rules/rule-proposals';
 import type { AuditRepository } from '../store/audit.repository';
+import type { OutboxRepository } from '../store/outbox.repository';
 import type { RunRepository } from '../store/run.repository';
 import { auditRoutes } from './audit.routes';
 import type { RouteDefinition } from './route';
+import { ruleDetailRoutes } from './rule-detail.routes';
 import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
+import { runTimelineRoutes } from './run-timeline';
 import { runRoutes } from './runs.routes';
+import { sessionRoutes } from './session.routes';
 
 export interface ApiDeps {
   runs: RunRepository;
+  outbox: OutboxRepository;
   control: RunControl;
   audit: AuditRepository;
   rules: RuleRoutesDeps;
   proposals: RuleProposals;
+  /** Reads a ticket by number for the dry-run by number; absent = that route answers 404 for every ticket. */
+  findTicket?: (table: string, number: string) => Promise<Record<string, string> | undefined>;
 }
 
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
 export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
   return [
+    ...sessionRoutes(),
     ...runRoutes(deps.runs, deps.control),
+    ...runTimelineRoutes(deps),
     ...ruleRoutes(deps.rules),
     ...ruleProposalRoutes(deps.proposals),
+    // After the routes above: `/rules/:id` would otherwise take `/rules/versions` and `/rules/proposals`.
+    ...ruleDetailRoutes({ ...deps.rules, findTicket: deps.findTicket ?? (async () => undefined) }),
     ...auditRoutes(deps.audit),
   ];
 }

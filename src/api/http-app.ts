@@ -6,7 +6,9 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Identity, TokenVerifier } from '../security/jwt';
 import type { Permission } from '../security/roles';
+import { apiDocsRouter } from './api-docs.router';
 import { authenticate } from './auth.middleware';
+import { consoleRouter, type ConsoleOptions } from './console.router';
 import { errorHandler, sendError } from './http-error';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
 
@@ -26,16 +28,37 @@ export interface HttpAppDeps {
   /** Store and ServiceNow reachable, with details for operators. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   version: string;
+  /** The operations console at /console; absent = not served. */
+  console?: ConsoleOptions;
 }
 
 export const API_BASE = '/api/v1';
+
+/**
+ * Everything the console and the API docs load comes from this server: no inline script, no inline
+ * style sheet, no third-party origin, no framing. Not `upgrade-insecure-requests`: a deployment
+ * behind a TLS-terminating proxy, or on loopback, serves plain HTTP.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
 /** The middleware's HTTP surface: health, metrics, the webhook, and the authenticated API. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -55,6 +78,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApi);
   });
+  app.use(apiDocsRouter(API_BASE));
+  if (deps.console) app.use(consoleRouter(deps.console));
   app.use(
     API_BASE,
     cors({

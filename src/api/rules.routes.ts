@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { identityValue } from '../../connectors/servicenow/schemas';
 import { z } from 'zod';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import type { Dispatcher } from '../engine/dispatcher';
@@ -23,13 +24,23 @@ export const dryRunRequestSchema = z
   })
   .strict();
 
+function isIdentity(value: string): boolean {
+  try {
+    identityValue(value, 'requested_by');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const triggerRequestSchema = z
   .object({
     table: watchedTableSchema,
     sys_id: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters'),
     requested_by: z
       .string()
-      .regex(/^[^\^\s][^\^\n\r]{0,99}$/, 'must be a ServiceNow user_name (1-100 characters, no ^ or line breaks)')
+      .max(100)
+      .refine(isIdentity, "must be a sys_user sys_id or user_name (letters, digits, . _ @ + - \\ ' and space)")
       .optional()
       .describe(
         "the agent on whose behalf the UI Action asks: sys_user.user_name, or the user's sys_id; a rule with { manual: true, allowed_groups } needs it and checks the agent's groups",

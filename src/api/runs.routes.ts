@@ -7,8 +7,21 @@ import { runViewSchema, toRunView } from './run-view';
 
 const listQuery = z.object({
   ticket: z.string().max(40).optional().describe('ticket number, e.g. INC0010001'),
+  rule: z.string().max(80).optional().describe('rule id'),
+  state: runViewSchema.shape.state.optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('created at or after (ISO 8601)'),
+  until: z.iso.datetime({ offset: true }).optional().describe('created before (ISO 8601)'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** The list filter in store terms: times as epoch milliseconds. */
+function runFilter(query: z.infer<typeof listQuery>) {
+  return {
+    ...query,
+    since: query.since === undefined ? undefined : Date.parse(query.since),
+    until: query.until === undefined ? undefined : Date.parse(query.until),
+  };
+}
 
 const decisionBody = z
   .object({ comment: z.string().max(2000).optional().describe('why; kept with the decision in the audit journal') })
@@ -21,10 +34,11 @@ export function runRoutes(runs: RunRepository, control: RunControl): RouteDefini
       method: 'get',
       path: '/runs',
       permission: 'runs:read',
-      summary: 'List runs, newest first, optionally for one ticket',
+      summary: 'List runs, newest first, optionally for one ticket, rule, state or time range',
       query: listQuery,
       response: z.array(runViewSchema),
-      handle: async (_req, { query }) => (await runs.list(query as z.infer<typeof listQuery>)).map(toRunView),
+      handle: async (_req, { query }) =>
+        (await runs.list(runFilter(query as z.infer<typeof listQuery>))).map(toRunView),
     },
     {
       method: 'get',

@@ -42,6 +42,8 @@ export interface ChangeSnapshot {
   cmdb_ci: string;
   /** The requester's user_name (dot-walked), for evidence; the gates compare sys_ids. */
   requested_by_name?: string;
+  /** The name of the standard change template version (`std_change_producer_version`) it was raised from. */
+  template_name?: string;
 }
 
 /** One `sysapproval_approver` row of the change (§3.4). */
@@ -125,7 +127,7 @@ export function evaluateChangeGates(input: GateInput): GateVerdict {
     };
   }
 
-  const marks: string[] = [];
+  const marks = approval.preApprovedBy ? [`standard change pre-approved by template "${approval.preApprovedBy}"`] : [];
   const freeze = input.freezes.find((f) => f.startMs <= nowMs && nowMs < f.endMs);
   if (freeze) {
     if (change.type === 'emergency')
@@ -196,15 +198,24 @@ function segregationOfDuties(change: ChangeSnapshot, approvals: readonly Approva
 
 const RUNNABLE_STATES: readonly string[] = [CHANGE_STATE.scheduled, CHANGE_STATE.implement];
 
-function approvalGate(input: GateInput, label: string): { kind: 'pass'; approved: boolean } | GateVerdict {
+/**
+ * A standard change raised from a template (std_change_producer_version) is pre-approved by that
+ * template: no approval records, whatever the rule's policy. A change merely typed `standard`
+ * without a template runs unapproved only when the rule says `approval: not_required`.
+ */
+function approvalGate(
+  input: GateInput,
+  label: string,
+): { kind: 'pass'; approved: boolean; preApprovedBy?: string } | Exclude<GateVerdict, { kind: 'pass' }> {
   const { change } = input;
-  const needsApproval = change.type !== 'standard' || input.approvalPolicy === 'required';
+  const preApprovedBy = change.type === 'standard' ? change.template_name || undefined : undefined;
+  const needsApproval = !preApprovedBy && (change.type !== 'standard' || input.approvalPolicy === 'required');
   if (change.approval === 'rejected' || input.approvals.some((a) => a.state === 'rejected'))
     return refuse(`the approval of ${change.number} was rejected`);
   const approved = change.approval === 'approved';
   const runnableState =
     input.phase === 'start' ? RUNNABLE_STATES.includes(change.state) : change.state === CHANGE_STATE.implement;
-  if ((approved || !needsApproval) && runnableState) return { kind: 'pass', approved: true };
+  if ((approved || !needsApproval) && runnableState) return { kind: 'pass', approved: true, preApprovedBy };
   if (input.phase === 'next_step')
     return refuse(
       `${change.number} left Implement (now ${label}, approval ${change.approval}); not starting another step`,

@@ -24,6 +24,9 @@ const CHANGE_FIELDS: (keyof ChangeSnapshot)[] = [
   'cmdb_ci',
 ];
 
+/** The standard change template version a standard change was raised from (§3.4). */
+const TEMPLATE = 'std_change_producer_version';
+
 /** Reads raw values (§1.4): reference fields as sys_ids, date-times in UTC. */
 export function serviceNowChangeSource(client: ServiceNowClient): ChangeSource {
   const raw = { displayValue: false };
@@ -31,10 +34,15 @@ export function serviceNowChangeSource(client: ServiceNowClient): ChangeSource {
     async change(sysId) {
       const record = await client.getRecord('change_request', sysId, {
         ...raw,
-        fields: [...CHANGE_FIELDS, 'requested_by.user_name'],
+        fields: [...CHANGE_FIELDS, 'requested_by.user_name', TEMPLATE, `${TEMPLATE}.name`],
       });
       const snapshot = Object.fromEntries(CHANGE_FIELDS.map((f) => [f, text(record[f])])) as unknown as ChangeSnapshot;
-      return { ...snapshot, requested_by_name: text(record['requested_by.user_name']) };
+      const template = text(record[TEMPLATE]);
+      return {
+        ...snapshot,
+        requested_by_name: text(record['requested_by.user_name']),
+        ...(template ? { template_name: text(record[`${TEMPLATE}.name`]) || template } : {}),
+      };
     },
     async approvals(changeSysId) {
       const page = await client.query('sysapproval_approver', {

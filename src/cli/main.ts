@@ -3,6 +3,7 @@ import { auditCommand } from './audit.command';
 import { backupCommand } from './backup.command';
 import { configCommand } from './config.command';
 import { rulesCommand } from './rules.command';
+import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
@@ -24,6 +25,7 @@ export function main(argv: string[]): void {
     .addCommand(secretsCommand())
     .addCommand(reportCommand())
     .addCommand(rulesCommand())
+    .addCommand(runsCommand())
     .addCommand(configCommand())
     .addCommand(backupCommand());
   program.parseAsync(argv).catch((err: Error) => {

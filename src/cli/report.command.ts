@@ -3,10 +3,9 @@ import { buildAccessReview, type AccessReview } from '../security/access-review'
 import { auditCsv, buildAuditReport, csvLine, type AuditReport } from '../security/audit-report';
 import { buildComplianceReport } from '../security/compliance-report';
 import { complianceCsv, complianceHtml } from '../security/compliance-report-format';
-import { openStore, repositories } from '../store';
 import type { AuditRepository } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
-import { configOrExit } from './load-config';
+import { withConfiguredStore } from './configured-store';
 
 /** `snowline report audit|compliance --from --to [--format …]`: evidence from the audit journal; `report access`: the access review. */
 export function reportCommand(): Command {
@@ -55,19 +54,15 @@ export function reportCommand(): Command {
     .action(async (options: { unusedDays: string; format: 'json' | 'csv' }) => {
       if (!/^\d+$/.test(options.unusedDays))
         fail(`--unused-days: expected a whole number of days, got ${JSON.stringify(options.unusedDays)}`);
-      const config = configOrExit();
-      const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
-      try {
-        const review = buildAccessReview(await repositories(store).identityUse.list(), {
+      await withConfiguredStore(async (_store, repos) => {
+        const review = buildAccessReview(await repos.identityUse.list(), {
           now: Date.now(),
           unusedDays: Number(options.unusedDays),
         });
         process.stdout.write(
           options.format === 'csv' ? accessReviewCsv(review) : `${JSON.stringify(review, null, 2)}\n`,
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
   return report;
 }
@@ -99,13 +94,7 @@ async function withJournal(
   const from = parseInstant('--from', options.from);
   const to = parseInstant('--to', options.to);
   if (to <= from) fail('--to must be after --from');
-  const config = configOrExit();
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
-  try {
-    await work(repositories(store).audit, { from, to });
-  } finally {
-    await store.close();
-  }
+  await withConfiguredStore((_store, repos) => work(repos.audit, { from, to }));
 }
 
 async function journal(audit: AuditRepository, range: Range): Promise<AuditRow[]> {

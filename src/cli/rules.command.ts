@@ -8,19 +8,10 @@ import { mappingCatalog } from '../rules/catalog';
 import { buildRuleSet, mappingFiles } from '../rules/load-rule-set';
 import { formatProblem } from '../rules/validation-problem';
 import { writeAtomically } from '../rules/write-atomically';
-import { openStore, repositories, type Repositories, type Store } from '../store';
+import type { Repositories } from '../store';
+import { withConfiguredStore as withStore } from './configured-store';
 import { issueToken } from '../security/jwt';
 import { configOrExit } from './load-config';
-
-async function withStore<T>(work: (store: Store, repos: Repositories) => Promise<T>): Promise<T> {
-  const config = configOrExit();
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
-  try {
-    return await work(store, repositories(store));
-  } finally {
-    await store.close();
-  }
-}
 
 async function sourcesOrExit(versions: Repositories['ruleVersions'], version: string): Promise<Record<string, string>> {
   const sources = await versions.sources(version);
@@ -61,14 +52,14 @@ export function rulesCommand(): Command {
     )
     .argument('<version>', 'version')
     .action((version: string) =>
-      withStore(async (store, repos) => {
+      withStore(async (store, repos, config) => {
         const sources = await sourcesOrExit(repos.ruleVersions, version);
         const { ruleSet, problems } = buildRuleSet(sources, mappingCatalog(connectors));
         if (!ruleSet)
           fail(
             `version ${version} no longer validates (connectors changed?):\n${problems.map(formatProblem).join('\n')}`,
           );
-        const dir = configOrExit().mappings.dir;
+        const dir = config.mappings.dir;
         for (const name of mappingFiles(dir)) if (!(name in sources)) rmSync(join(dir, name));
         // Atomic per file: a server hot-reloading meanwhile never reads half a file.
         for (const [name, text] of Object.entries(sources)) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createLogger } from '../observability/logger';
+import { sandboxOptionsOf } from '../sandbox/from-config';
 import { createSandbox } from '../sandbox/server';
 import { configOrExit } from './load-config';
 
@@ -7,28 +8,25 @@ import { configOrExit } from './load-config';
 export function sandboxCommand(): Command {
   return new Command('sandbox')
     .description('serve the simulated ServiceNow instance and AWX controller (port SNOWLINE_SANDBOX_PORT)')
-    .option('--persist <file>', 'keep the practice instance in this JSON file across restarts')
-    .action(async (options: { persist?: string }) => {
+    .option(
+      '--store <file>',
+      "the sandbox's SQLite store (default SNOWLINE_SANDBOX_DB, else sandbox.db next to SNOWLINE_DB)",
+    )
+    .option('--reset', 'forget every record and job first and start from the seeded instance (numbers continue)')
+    .action(async (options: { store?: string; reset?: boolean }) => {
       const config = configOrExit();
       const logger = createLogger(config.logging.level, { service: 'snowline-sandbox' });
-      const s = config.sandbox;
-      const sandbox = createSandbox({
-        user: s.user,
-        password: s.password,
-        awxToken: s.awxToken,
-        webhookUrl: s.webhookUrl,
-        webhookSecret: config.security.webhookSecret,
-        webhooksEnabled: s.webhooks,
-        jobDurationMs: s.jobDurationMs,
-        persistFile: options.persist ?? s.persistFile,
-        oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
-        apiKey: s.apiKey,
-        logger,
-      });
-      const { url } = await sandbox.listen(s.port, s.host);
+      const settings = sandboxOptionsOf(config, logger);
+      const sandbox = createSandbox({ ...settings, store: options.store ?? settings.store });
+      if (options.reset) {
+        sandbox.reset();
+        logger.info('sandbox reset to its seeded instance', { store: options.store ?? settings.store });
+      }
+      const { url } = await sandbox.listen(config.sandbox.port, config.sandbox.host);
       logger.info('sandbox ServiceNow instance and AWX controller serving', {
         url,
-        webhooks: s.webhooks ? s.webhookUrl : 'off',
+        store: options.store ?? settings.store,
+        webhooks: config.sandbox.webhooks ? config.sandbox.webhookUrl : 'off',
       });
       const stop = () => void sandbox.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);

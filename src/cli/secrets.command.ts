@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { resealStoredRuns } from '../security/run-secrets';
 import { secretBoxFromConfig, type SecretBox } from '../security/secret-box';
-import { openStore, repositories, type Db } from '../store';
+import type { Db } from '../store';
 import { credentialRepository } from '../store/credential.repository';
+import { withConfiguredStore } from './configured-store';
 import { configOrExit } from './load-config';
 
 /** `snowline secrets set|list|rotate`: stored connector credentials, sealed under `secrets.key`. */
@@ -65,12 +66,10 @@ async function withCredentials(
     );
     process.exit(2);
   }
-  const store = await openStore({ sqlitePath: config.store.sqlitePath, postgresUrl: config.store.postgresUrl });
-  try {
-    await work(credentialRepository(store.db, box, repositories(store).audit), { db: store.db, box });
-  } finally {
-    await store.close();
-  }
+  await withConfiguredStore(
+    (store, repos) => work(credentialRepository(store.db, box, repos.audit), { db: store.db, box }),
+    config,
+  );
 }
 
 async function readStdin(): Promise<string> {

@@ -13,8 +13,11 @@ export function tokenCommand(): Command {
     .action((options: { sub: string; role: Role[]; ttl?: string }) => {
       const config = configOrExit();
       const ttl = options.ttl ? Number(options.ttl) : config.security.tokenTtlSeconds;
-      if (!Number.isInteger(ttl) || ttl <= 0) {
-        process.stderr.write('snowline token: --ttl must be a positive number of seconds\n');
+      const max = config.security.jwtMaxLifetimeSeconds;
+      if (!Number.isInteger(ttl) || ttl <= 0 || ttl > max) {
+        process.stderr.write(
+          `snowline token: --ttl must be a positive number of seconds, at most security.jwtMaxLifetimeSeconds (${max})\n`,
+        );
         process.exit(2);
       }
       const security = config.security;

@@ -8,6 +8,7 @@ import { withCorrelation } from '../observability/context';
 import { matchEvent, type CommandInvocation, type MatchInput } from '../rules/matcher';
 import { findRule, type CompiledRule, type RuleSet } from '../rules/rule-set';
 import { renderString, renderValue } from '../rules/template';
+import { identityValue } from '../../connectors/servicenow/schemas';
 import type { ResolvedRule, RuleDefinition, TemplateValue } from '../rules/mapping.schema';
 import type { Repositories, Store } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
@@ -269,8 +270,9 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** The agent's user_name: as given, or read from sys_user when given as a sys_id; undefined = no such user. */
   async function userNameOf(requestedBy: string): Promise<string | undefined> {
-    if (!/^[0-9a-f]{32}$/.test(requestedBy)) return requestedBy;
-    return (await deps.lookups?.readRecord('sys_user', requestedBy, ['user_name']))?.user_name || undefined;
+    const identity = identityValue(requestedBy, 'requested_by');
+    if (identity.kind === 'user_name') return identity.value;
+    return (await deps.lookups?.readRecord('sys_user', identity.value, ['user_name']))?.user_name || undefined;
   }
 
   /** Why a restricted manual trigger did not let the agent (or an unnamed requester) through. */
@@ -449,9 +451,13 @@ export function createDispatcher(deps: DispatcherDeps) {
       : '';
     // A run that a limit may hold back waits queued until the admission lets it start.
     const queued = concurrency !== undefined || deps.maxActiveRuns !== undefined;
+    const emptyParams = Object.entries(params)
+      .filter(([name, value]) => !definition.optional_params.includes(name) && isEmptyValue(value))
+      .map(([name]) => name);
     const context: RunContext = {
       ticket: payload.record,
       params,
+      ...(emptyParams.length ? { emptyParams } : {}),
       rule: ruleInfo,
       writeback: definition.writeback,
       secretParams: definition.secret_params,
@@ -482,6 +488,14 @@ export function createDispatcher(deps: DispatcherDeps) {
   return { dispatch, dispatchAll, triggerManually };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/** A param that rendered to nothing: blank text, an empty list or an object of empty values. */
+function isEmptyValue(value: TemplateValue): boolean {
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  if (value && typeof value === 'object') return Object.values(value).every(isEmptyValue);
+  return value === null;
+}
 
 /**
  * A run's step rows: adjacent steps of one parallel group share a stage, the first stage is due at

@@ -1,4 +1,5 @@
 import { fieldOf } from '../../connectors/servicenow/dictionary';
+import { SnowlineError } from '../errors';
 import type { TicketLookups } from './ticket-lookups';
 
 /**
@@ -46,6 +47,13 @@ async function walk(
     const sysId = values[segment] ?? '';
     const path = `${prefix}${segment}`;
     if (!field?.reference || sysId === '') continue;
+    // A reference holds a sys_id; anything else (a name, a script, a query) is bad data for good.
+    if (!/^[0-9a-f]{32}$/.test(sysId))
+      throw new SnowlineError(
+        'ticket.bad_reference',
+        `${path}: expected a sys_id of ${field.reference} (32 lowercase hex characters), got ${JSON.stringify(sysId.slice(0, 80))}`,
+        { details: { field: path, value: sysId.slice(0, 200) } },
+      );
     const referenced = (await lookups.readRecord(field.reference, sysId, [...children.keys()])) ?? {};
     for (const child of children.keys()) out[`${path}.${child}`] = referenced[child] ?? '';
     await walk(field.reference, referenced, `${path}.`, children, lookups, out);

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
+import { keepLease } from './lease-heartbeat';
 import { outboxAttachmentSchema, type OutboxAttachment } from './job-output';
 import { retryDelayMs, type RetryPolicy } from './run-state-machine';
 
@@ -31,6 +32,8 @@ export interface OutboxSenderDeps {
   logger: Logger;
   metrics: Metrics;
   owner: string;
+  /** The lease claimDue took; renewed while an entry is being sent, so no other instance sends it too. */
+  leaseMs: number;
   retry: RetryPolicy;
   now?: () => number;
   random?: () => number;
@@ -42,13 +45,31 @@ export interface OutboxSenderDeps {
  * ticket's journal by its marker and only re-sent when it is not there. An attachment entry found
  * in `sending` is looked for among the record's attachments by file name and size instead.
  */
+/** Whether a failure certainly sent nothing: the connector says so in its details. */
+function neverSent(err: unknown): boolean {
+  return err instanceof SnowlineError && err.details.notSent === true;
+}
+
 export function createOutboxSender(deps: OutboxSenderDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { repos, target, logger, metrics } = deps;
 
   async function sendEntry(entry: OutboxEntry): Promise<void> {
-    if (entry.attachment !== null) return upload(entry, entry.attachment);
+    const heartbeat = keepLease(
+      () => repos.outbox.extendLease(entry.id, deps.owner, now() + deps.leaseMs),
+      deps.leaseMs,
+      logger,
+      { outboxId: entry.id, runId: entry.run_id },
+    );
+    try {
+      await (entry.attachment !== null ? upload(entry, entry.attachment) : patch(entry));
+    } finally {
+      heartbeat.stop();
+    }
+  }
+
+  async function patch(entry: OutboxEntry): Promise<void> {
     const fields = JSON.parse(entry.fields) as Record<string, string>;
     try {
       if (
@@ -106,14 +127,15 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   async function failed(entry: OutboxEntry, err: unknown): Promise<void> {
     const failure = target.classify(err);
     const message = err instanceof Error ? err.message : String(err);
-    const attempts = entry.attempts + 1;
+    // A request that never left (its limiter failed) was no attempt at delivering: it uses none up.
+    const attempts = failure === 'transient' && neverSent(err) ? entry.attempts : entry.attempts + 1;
     if (failure === 'permanent' || attempts >= deps.retry.maxAttempts) {
       logger.error('write-back failed for good', { runId: entry.run_id, ticket: entry.ticket_number, error: message });
       await finish(entry, { state: 'failed', last_error: message }, 'failed');
       return;
     }
     const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
-    const delayMs = retryDelayMs(attempts, deps.retry, random(), retryAfterMs);
+    const delayMs = retryDelayMs(Math.max(1, attempts), deps.retry, random(), retryAfterMs);
     logger.warn('write-back attempt failed; will retry', { runId: entry.run_id, failure, error: message, delayMs });
     // Only an ambiguous failure may have reached the ticket: keep `sending` so the journal is checked.
     await finish(

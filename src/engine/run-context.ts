@@ -5,6 +5,7 @@ import type {
   TemplateValue,
   WritebackDefinition,
 } from '../rules/mapping.schema';
+import { SnowlineError } from '../errors';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
 import type { Step } from '../store/run.repository';
@@ -23,6 +24,8 @@ export interface RunContext {
   secretParams?: string[];
   /** Secret params whose stored values are sealed (src/security/run-secrets.ts); absent in memory once opened. */
   sealedParams?: string[];
+  /** Required params that rendered empty when the run matched: the run stops before its first step. */
+  emptyParams?: string[];
   /** The work-note command that started the run (absent for other triggers). */
   command?: { name: string; user: string; args: Record<string, string> };
   /** What to do to the ticket when the run fails (absent in runs started before escalation existed). */
@@ -174,5 +177,12 @@ export function renderStepParams(
   steps: readonly Step[],
   extra: TemplateScope = {},
 ): TemplateValue {
+  // An empty service name or host would reach the backend as "every service" or "all hosts".
+  if (context.emptyParams?.length)
+    throw new SnowlineError(
+      'rule.param_empty',
+      `required parameter${context.emptyParams.length > 1 ? 's' : ''} ${context.emptyParams.join(', ')} rendered empty from the ticket; nothing was run (list it in optional_params if it may be empty)`,
+      { details: { params: context.emptyParams } },
+    );
   return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps, extra));
 }

@@ -21,6 +21,7 @@ import {
   type StepFlow,
 } from './run-context';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
+import { keepLease } from './lease-heartbeat';
 import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
 import type { StepRequirement } from '../rules/mapping.schema';
 import {
@@ -106,31 +107,19 @@ export function createStepWorker(deps: StepWorkerDeps) {
   async function process(step: Step, claimedRun?: Run & { steps: Step[] }): Promise<void> {
     const run = claimedRun ?? (await repos.runs.get(step.run_id));
     if (!run) return;
-    const heartbeat = keepLease(step);
+    const heartbeat = keepLease(
+      () => repos.runs.extendLease(step.id, deps.owner, now() + deps.leaseMs),
+      deps.leaseMs,
+      logger,
+      {
+        stepId: step.id,
+      },
+    );
     try {
       await withCorrelation(run.correlation_id, () => processWithin(run, step));
     } finally {
       heartbeat.stop();
     }
-  }
-
-  /**
-   * Renews the step's lease while this worker holds it: a backend call (a playbook run locally, a
-   * slow launch) may outlast the lease, and an instance that is alive must not see its step taken
-   * over. A dead one stops renewing, so its lease expires and another instance takes the step.
-   */
-  function keepLease(step: Step): { stop(): void } {
-    const renew = async () => {
-      const held = await repos.runs.extendLease(step.id, deps.owner, now() + deps.leaseMs).catch((err: Error) => {
-        logger.warn('could not renew a step lease; retrying at the next beat', { stepId: step.id, error: err.message });
-        return true;
-      });
-      // Released (the step settled or waits) or taken: nothing left to keep.
-      if (!held) clearInterval(timer);
-    };
-    const timer = setInterval(() => void renew(), Math.max(1, Math.floor(deps.leaseMs / 3)));
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
   }
 
   async function processWithin(run: Run & { steps: Step[] }, step: Step): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ServiceNowClient } from '../../connectors/servicenow/client';
-import { rawValue, queryValue } from '../../connectors/servicenow/schemas';
+import { fieldsOf } from '../../connectors/servicenow/dictionary';
+import { identityCondition, identityValue, queryValue, rawValue } from '../../connectors/servicenow/schemas';
 
 /**
  * What the dispatcher reads from ServiceNow besides the event: the newest work note (for
@@ -8,6 +9,7 @@ import { rawValue, queryValue } from '../../connectors/servicenow/schemas';
  */
 export interface TicketLookups {
   latestWorkNote(table: string, sysId: string): Promise<{ text: string; user: string } | undefined>;
+  /** Groups of a user named by user_name or sys_id; a value that is neither is refused (permanent). */
   groupsOf(userName: string): Promise<string[]>;
   /** Fields of one record; undefined when it does not exist. */
   readRecord(table: string, sysId: string, fields: readonly string[]): Promise<Record<string, string> | undefined>;
@@ -28,12 +30,13 @@ export function serviceNowLookups(client: ServiceNowClient, options: ServiceNowL
       const [entry] = await client.journalEntries(sysId, 'work_notes', { table, limit: 1 });
       return entry ? { text: entry.value, user: entry.createdBy } : undefined;
     },
-    groupsOf(userName) {
+    async groupsOf(userName) {
+      const identity = identityValue(userName, 'user');
       const cached = groups.get(userName);
       if (cached && now() - cached.at < options.groupCacheMs) return cached.names;
       const names = client
         .query('sys_user_grmember', {
-          query: `user.user_name=${queryValue(userName)}`,
+          query: identityCondition('user', identity),
           fields: ['group'],
           displayValue: true,
           limit: 500,
@@ -53,5 +56,22 @@ export function serviceNowLookups(client: ServiceNowClient, options: ServiceNowL
         throw err;
       }
     },
+  };
+}
+
+/**
+ * One ticket by its number (INC0010001), with the raw values of every non-journal field the
+ * dictionary knows (what conditions read); undefined when there is none. For the dry-run by number.
+ */
+export function ticketByNumber(
+  client: ServiceNowClient,
+): (table: string, number: string) => Promise<Record<string, string> | undefined> {
+  return async (table, number) => {
+    const fields = fieldsOf(table)
+      .filter((f) => f.type !== 'journal')
+      .map((f) => f.name);
+    const page = await client.query(table, { query: `number=${queryValue(number)}`, fields, limit: 1 });
+    const row = page.rows[0];
+    return row ? Object.fromEntries(Object.entries(row).map(([k, v]) => [k, rawValue(v) ?? ''])) : undefined;
   };
 }

@@ -59,7 +59,8 @@ export function webhookRouter(options: WebhookOptions, intake: Intake, logger: L
             `signature refused: ${verdict.reason.replace(/_/g, ' ')}`,
           );
         }
-        const signature = req.get(SIGNATURE_HEADER)!;
+        // Keyed by the decoded bytes: the same signature re-spelled (upper-case hex, Base64) is the same delivery.
+        const signature = verdict.digest.toString('hex');
         const nowSeconds = Math.floor(Date.now() / 1000);
         if (replays.has(signature, nowSeconds)) {
           metrics.eventsReceived.inc({ source: 'webhook', result: 'replayed' });
@@ -81,13 +82,17 @@ export function webhookRouter(options: WebhookOptions, intake: Intake, logger: L
             problems,
           );
         }
-        const { duplicate, key } = await intake.accept(
-          parsed.data,
-          'webhook',
-          req.get('x-correlation-id') ?? undefined,
-        );
-        // Remembered only once accepted, so a sender retrying a delivery that failed here is not refused.
+        // Remembered before the commit so a copy sent meanwhile is refused too; forgotten again when the
+        // commit fails, so a sender retrying a delivery that failed here is not refused.
         replays.remember(signature, Number(req.get(TIMESTAMP_HEADER)) + options.replayWindowSeconds, nowSeconds);
+        let accepted: Awaited<ReturnType<Intake['accept']>>;
+        try {
+          accepted = await intake.accept(parsed.data, 'webhook', req.get('x-correlation-id') ?? undefined);
+        } catch (err) {
+          replays.forget(signature);
+          throw err;
+        }
+        const { duplicate, key } = accepted;
         res.status(202).json({ accepted: true, duplicate, key });
       } catch (err) {
         next(err);

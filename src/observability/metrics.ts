@@ -54,6 +54,11 @@ export function createMetrics() {
       help: 'Write-backs waiting to be sent',
       registers: [registry],
     }),
+    rateLimitsDegraded: new Gauge({
+      name: 'snowline_rate_limits_degraded',
+      help: '1 while Redis is configured but unusable and each instance applies the rate limits on its own',
+      registers: [registry],
+    }),
     runsQueued: new Gauge({
       name: 'snowline_runs_queued',
       help: 'Runs waiting for a concurrency slot (a busy key, max_runs or engine.maxActiveRuns)',

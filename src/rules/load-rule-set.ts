@@ -136,7 +136,7 @@ function compile(files: ValidatedFile[], sources: Record<string, string>, catalo
     byTable.set(table, [...(byTable.get(table) ?? []), ...compiled]);
     dotWalks.set(table, [...new Set([...(dotWalks.get(table) ?? []), ...mapping.rules.flatMap(dotWalkedPaths)])]);
   }
-  const indexes = new Map<string, ReturnType<typeof buildRuleIndex>>();
+  const indexes: RuleSet['indexes'] = new Map();
   for (const [table, rules] of byTable) {
     rules.forEach((rule, order) => (rule.order = order));
     indexes.set(table, buildRuleIndex(rules));

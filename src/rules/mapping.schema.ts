@@ -300,6 +300,12 @@ export const ruleSchema = z
       .array(z.string())
       .default([])
       .describe('names of params whose values never appear in logs, work notes, audit entries, API answers or errors'),
+    optional_params: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'names of params that may render empty; any other param that renders empty stops the run before its first step, with a note naming it',
+      ),
     use: z
       .string()
       .regex(/^template:[a-z0-9]+(-[a-z0-9]+)*$/, 'must be template:<name> (a file in mappings/templates/)')

@@ -1,5 +1,5 @@
 import { parseEncodedQuery, type Term } from './encoded-query';
-import type { CompiledRule } from './rule-set';
+import type { ResolvedRule } from './mapping.schema';
 
 /** The kinds of event a rule can be looked up by. A work-note command is looked up by its name. */
 export type TriggerKey = 'inserted' | 'updated' | 'manual' | `command:${string}`;
@@ -9,19 +9,25 @@ export type TriggerKey = 'inserted' | 'updated' | 'manual' | `command:${string}`
  * first by trigger, then, for rules whose condition requires `field=value` (or `fieldINa,b`) in
  * every alternative, by that field's value. Each bucket keeps evaluation order.
  */
-export interface RuleIndex {
+export interface RuleIndex<R extends IndexableRule> {
   /** Candidates for an event: every rule that might fire, in evaluation order. */
-  candidates(trigger: TriggerKey, record: Record<string, string>): CompiledRule[];
+  candidates(trigger: TriggerKey, record: Record<string, string>): R[];
 }
 
-interface TriggerBucket {
+/** What the index reads of a rule: its mode, condition and triggers, and its place in evaluation order. */
+export interface IndexableRule {
+  definition: Pick<ResolvedRule, 'mode' | 'condition' | 'on'>;
+  order: number;
+}
+
+interface TriggerBucket<R> {
   /** Rules with no indexable equality term. */
-  unindexed: CompiledRule[];
+  unindexed: R[];
   /** field → value → rules requiring it. */
-  byValue: Map<string, Map<string, CompiledRule[]>>;
+  byValue: Map<string, Map<string, R[]>>;
 }
 
-export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
+export function buildRuleIndex<R extends IndexableRule>(rules: readonly R[]): RuleIndex<R> {
   const live = rules.filter((rule) => rule.definition.mode !== 'disabled');
   const terms = new Map(live.map((rule) => [rule, indexableTerms(rule.definition.condition)]));
   // How many rules require each field=value: a rule is filed under its rarest requirement.
@@ -30,7 +36,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
     for (const o of options)
       for (const v of o.values) popularity.set(`${o.field}=${v}`, (popularity.get(`${o.field}=${v}`) ?? 0) + 1);
   const cost = (o: EqualityTerm) => o.values.reduce((n, v) => n + popularity.get(`${o.field}=${v}`)!, 0);
-  const buckets = new Map<TriggerKey, TriggerBucket>();
+  const buckets = new Map<TriggerKey, TriggerBucket<R>>();
   for (const rule of live) {
     const equality = terms.get(rule)!.sort((a, b) => cost(a) - cost(b))[0];
     for (const key of triggerKeysOf(rule)) {
@@ -49,7 +55,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
     candidates(trigger, record) {
       const bucket = buckets.get(trigger);
       if (!bucket) return [];
-      const found: CompiledRule[][] = bucket.unindexed.length ? [bucket.unindexed] : [];
+      const found: R[][] = bucket.unindexed.length ? [bucket.unindexed] : [];
       for (const [field, values] of bucket.byValue) {
         const rules = values.get(record[field] ?? '');
         if (rules) found.push(rules);
@@ -61,7 +67,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
   };
 }
 
-function triggerKeysOf(rule: CompiledRule): TriggerKey[] {
+function triggerKeysOf(rule: IndexableRule): TriggerKey[] {
   const keys = new Set<TriggerKey>();
   for (const trigger of rule.definition.on) {
     if (typeof trigger === 'string') keys.add(trigger);

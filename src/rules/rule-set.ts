@@ -21,7 +21,7 @@ export interface RuleSet {
   /** Per table, rules in evaluation order (priority, then file order). */
   byTable: Map<string, CompiledRule[]>;
   /** Per table, the rules grouped by trigger and equality terms, so an event looks only at candidates. */
-  indexes: Map<string, RuleIndex>;
+  indexes: Map<string, RuleIndex<CompiledRule>>;
   /** Per table, the dot-walked paths conditions read (`caller_id.vip`): fetched once per event. */
   dotWalks: Map<string, string[]>;
   /** The source files, for the version history. */

@@ -1,7 +1,11 @@
 import { Drop, Liquid, type Template } from 'liquidjs';
+import { RE2 } from 're2-wasm';
 import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { TemplateValue } from './mapping.schema';
+
+/** Limits of one template: characters parsed, ms rendering, and Liquid's allocation units. */
+export const TEMPLATE_LIMITS = { parseChars: 100_000, renderMs: 50, memoryUnits: 10_000_000 } as const;
 
 /**
  * Parameters and write-backs are Liquid templates written by ops teams. Liquid cannot run code:
@@ -18,11 +22,35 @@ const engine = new Liquid({
   // An empty in-memory template map: `{% include %}` / `{% render %}` can never read a file.
   templates: {},
   cache: 500,
+  // An editor's template must not stall the process: a template longer than this is not parsed, a
+  // render that runs longer (a loop over a huge range) or allocates more is aborted with an error.
+  parseLimit: TEMPLATE_LIMITS.parseChars,
+  renderLimit: TEMPLATE_LIMITS.renderMs,
+  memoryLimit: TEMPLATE_LIMITS.memoryUnits,
 });
 
+/**
+ * Regular expressions in rules run on RE2 (linear time in the text, whatever the pattern), so no
+ * pattern can backtrack for seconds on a crafted ticket. Patterns RE2 does not support
+ * (backreferences, lookaround) are refused at validation. Compiled patterns are kept.
+ */
+const compiledPattern = boundedCache(500, (pattern: string): RE2 => new RE2(pattern, 'u'));
+
+/** Why a pattern cannot be used in a rule, or undefined when it can. */
+export function patternProblem(pattern: string): string | undefined {
+  try {
+    compiledPattern(pattern);
+    return undefined;
+  } catch (err) {
+    return `pattern ${JSON.stringify(pattern.slice(0, 80))} is not a linear-time (RE2) regular expression: ${(err as Error).message}`;
+  }
+}
+
 /** First capture group of a regex applied to the text, or '' when it does not match. */
-engine.registerFilter('capture', (text: unknown, pattern: string, group = 1) => {
-  const match = new RegExp(pattern).exec(String(text ?? '').slice(0, 10000));
+engine.registerFilter('capture', (text: unknown, pattern: unknown, group = 1) => {
+  const problem = patternProblem(String(pattern));
+  if (problem) throw new SnowlineError('template.bad_pattern', problem);
+  const match = compiledPattern(String(pattern)).exec(String(text ?? '').slice(0, 10000));
   return match?.[Number(group)] ?? '';
 });
 engine.registerFilter('lower', (text: unknown) => String(text ?? '').toLowerCase());
@@ -94,14 +122,25 @@ export function renderValue(value: TemplateValue, scope: TemplateScope): Templat
   return value;
 }
 
-/** Checks a template's syntax without rendering it; returns the problem or undefined. */
+/** Checks a template's syntax and its `capture` patterns without rendering it; returns the problem or undefined. */
 export function templateSyntaxProblem(template: string): string | undefined {
   try {
     engine.parse(template);
-    return undefined;
   } catch (err) {
     return (err as Error).message.split(', line:')[0];
   }
+  return capturePatternProblem(template);
+}
+
+/** `capture` takes a pattern written in the rule (a quoted literal), which must be linear-time. */
+function capturePatternProblem(template: string): string | undefined {
+  for (const use of template.matchAll(/\|\s*capture\s*:\s*([^|}%]*)/g)) {
+    const literal = /^\s*(?:'([^']*)'|"([^"]*)")/.exec(use[1]!);
+    if (!literal) return 'capture takes its pattern as a quoted literal, not a variable';
+    const problem = patternProblem(literal[1] ?? literal[2]!);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 /** The variable paths a template reads (`ticket.short_description`, `params.host`). */

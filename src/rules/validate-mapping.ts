@@ -155,7 +155,16 @@ function resolveTemplateUse(
     else if (spec.default !== undefined) params[key] = spec.default;
     else if (spec.required) report(['params'], `template ${name} needs parameter ${key} (${spec.description})`);
   }
-  const resolved: ResolvedRule = { ...rule, params, steps: template.steps };
+  // A template's parameter marked `required: false` may render empty; the others stop the run when they do.
+  const optional = Object.entries(template.params)
+    .filter(([, spec]) => !spec.required)
+    .map(([key]) => key);
+  const resolved: ResolvedRule = {
+    ...rule,
+    params,
+    optional_params: [...new Set([...rule.optional_params, ...optional])],
+    steps: template.steps,
+  };
   checkTemplates(table, resolved, catalog, report, { skipSteps: true });
   return resolved;
 }
@@ -228,15 +237,16 @@ function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCat
   }
 }
 
-/** A misspelt name in secret_params would leave the real secret unmasked: each must name a param. */
+/** A misspelt name in secret_params (or optional_params) would leave the real secret unmasked: each must name a param. */
 function checkSecretParams(rule: RuleDefinition, report: Report): void {
-  rule.secret_params.forEach((name, i) => {
-    if (!(name in rule.params))
-      report(
-        ['secret_params', i],
-        `secret_params: ${name} is not a param of this rule (params: ${Object.keys(rule.params).join(', ') || 'none'})`,
-      );
-  });
+  for (const list of ['secret_params', 'optional_params'] as const)
+    rule[list].forEach((name, i) => {
+      if (!(name in rule.params))
+        report(
+          [list, i],
+          `${list}: ${name} is not a param of this rule (params: ${Object.keys(rule.params).join(', ') || 'none'})`,
+        );
+    });
 }
 
 /** A change block belongs on change_request rules, behind the `change` gate; its rollback steps are steps like any other. */

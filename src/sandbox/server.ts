@@ -2,21 +2,21 @@ import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
-import { ConfigError } from '../errors';
 import { listenOn } from '../listen';
 import { silentLogger } from '../observability/logger';
 import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
-import type { BaseUrlOf } from './http/base-url';
+import { publicBaseUrl } from './http/base-url';
+import { inProcess } from './http/in-process';
+import { answerOverlongRequests } from './http/overlong-request';
+import { applyLatency, LatencyProfile, type LatencyProfileInput } from './http/latency';
 import { AttachmentService } from './servicenow/attachments';
 import { ImportSetService } from './servicenow/import-sets';
 import { ChangeApprovalRules } from './servicenow/rules/change-approvals';
 import { WebhookBusinessRule } from './servicenow/business-rule';
 import { servicenowRouter } from './servicenow/http/servicenow.router';
-import { RecordStore } from './servicenow/record-store';
-import { seedInstance } from './servicenow/seed';
 import { TableService } from './servicenow/table-service';
-import { StateFile, type SandboxState } from './state-file';
+import { openSandboxState } from './sandbox-state';
 import { adminRouter } from './admin/admin.router';
 import { FAULT_TARGETS, FaultInjector, type FaultPlanInput, type FaultTarget } from './faults/fault-injector';
 import { injectFaults } from './faults/fault.middleware';
@@ -38,13 +38,23 @@ export interface SandboxOptions {
   webhooksEnabled: boolean;
   /** How long a controller job runs from launch to its end, in ms. */
   jobDurationMs: number;
-  /** Keep the instance and the controller's jobs in this JSON file across restarts. */
-  persistFile?: string;
+  /**
+   * The sandbox's own SQLite store, which keeps the instance's records and the controller's jobs
+   * across restarts (`snowline serve` defaults it to `sandbox.db` next to Snowline's store);
+   * `:memory:` or unset keeps them in memory only.
+   */
+  store?: string;
   /** §3.2 incident resolution data policy (default on). */
   dataPolicy?: boolean;
   logger?: Logger;
-  /** Start of reference links and Location URLs; default `http://127.0.0.1:<port>` once listening. */
+  /**
+   * The instance's public address, the start of reference links, `Link` and `Location` URLs (env
+   * SNOWLINE_SANDBOX_PUBLIC_URL), for a sandbox behind a TLS front. Unset: the `X-Forwarded-Proto`
+   * and `X-Forwarded-Host` of the request when a proxy sends them, else `http://127.0.0.1:<port>`.
+   */
   baseUrl?: string;
+  /** Realistic answer times per API (see latency.ts); none by default. */
+  latency?: LatencyProfileInput;
   /** §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
   oauth?: Partial<OAuthClient>;
   /** §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
@@ -68,21 +78,19 @@ export const SANDBOX_API_KEY = 'sandbox-api-key';
 export interface Sandbox {
   app: Express;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Stops serving, timers and webhook deliveries, and saves the state file. */
+  /** Back to the seeded instance with no jobs; numbers and job ids are never handed out twice. */
+  reset(): void;
+  /** Stops serving, timers and webhook deliveries, and closes the store. */
   close(): Promise<void>;
 }
 
-/** Builds the sandbox: its state (restored from `persistFile`, else seeded), its business rule, its routes. */
+/** Builds the sandbox: its state (loaded from its store, else seeded), its business rule, its routes. */
 export function createSandbox(options: SandboxOptions): Sandbox {
   const logger = options.logger ?? silentLogger();
-  const stateFile = options.persistFile ? new StateFile(options.persistFile, logger) : undefined;
-  const markDirty = () => stateFile?.markDirty();
-  const store = new RecordStore(markDirty);
-  const controller = new AwxController({ jobDurationMs: options.jobDurationMs, onChange: markDirty });
-  const saved = stateFile?.read();
-  if (saved) restore(saved, store, controller, options.persistFile ?? '');
-  else seedInstance(store, options.user);
-  stateFile?.track(() => ({ servicenow: store.snapshot(), awx: controller.snapshot() }));
+  const state = openSandboxState(options.store, options.user);
+  const { store } = state;
+  const controller = new AwxController({ jobDurationMs: options.jobDurationMs, onChange: state.controllerChanged });
+  state.attach(controller);
 
   const businessRule = new WebhookBusinessRule({
     webhookUrl: options.webhookUrl,
@@ -101,8 +109,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   });
   const attachments = new AttachmentService(store, service);
   let listeningUrl: string | undefined;
-  // Before listen() (supertest on `app`), links follow the request's own host.
-  const baseUrl: BaseUrlOf = (req) => options.baseUrl ?? listeningUrl ?? `${req.protocol}://${req.get('host')}`;
+  const baseUrl = publicBaseUrl(options.baseUrl, () => listeningUrl);
   const account = { user: options.user, password: options.password };
   // Settings left unset keep their defaults.
   const oauthSettings = Object.fromEntries(Object.entries(options.oauth ?? {}).filter(([, v]) => v !== undefined));
@@ -123,13 +130,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth }));
+  const latency = new LatencyProfile(options.latency);
+  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, latency, reset: state.reset }));
+  app.use(applyLatency(latency));
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
   app.use(
     '/api/now',
     servicenowRouter(
-      { service, attachments, store, baseUrl, now: () => new Date() },
+      { service, attachments, store, baseUrl, now: () => new Date(), dispatch: () => serveInProcess },
       new ImportSetService(store, service),
       credentials,
       rateLimits,
@@ -140,6 +149,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
   app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
 
+  const serveInProcess = inProcess(app);
   let server: Server | undefined;
   return {
     app,
@@ -150,6 +160,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           portEnv: 'SNOWLINE_SANDBOX_PORT',
           hostEnv: 'SNOWLINE_SANDBOX_HOST',
         }).then((started) => {
+          answerOverlongRequests(started);
           const bound = (started.address() as AddressInfo).port;
           const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
           listeningUrl = url;
@@ -157,24 +168,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           resolve({ port: bound, url });
         }, reject);
       }),
+    reset: state.reset,
     async close() {
       businessRule.stop();
       controller.stop();
       if (server) await closeServer(server);
-      await stateFile?.flush();
+      state.close();
     },
   };
-}
-
-function restore(saved: SandboxState, store: RecordStore, controller: AwxController, file: string): void {
-  try {
-    store.restore(saved.servicenow);
-    controller.restore(saved.awx);
-  } catch (err) {
-    throw new ConfigError([
-      `sandbox.persistFile: ${file} holds an unreadable sandbox state (${(err as Error).message})`,
-    ]);
-  }
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -29,6 +29,8 @@ export interface VerifierOptions extends JwtOptions {
   groupsClaim?: string;
   /** Identity-provider group → Snowline roles. */
   groupRoles?: Record<string, readonly Role[]>;
+  /** Longest lifetime accepted (exp − iat, or exp − now without iat), in seconds; default 24 h. */
+  maxLifetimeSeconds?: number;
 }
 
 /** Who is calling, as a verified token says. */
@@ -42,7 +44,15 @@ export interface TokenVerifier {
 }
 
 const ASYMMETRIC_ALGORITHMS: jwt.Algorithm[] = ['RS256', 'ES256'];
-const claimsSchema = z.object({ sub: z.string().min(1), roles: z.array(z.string()).default([]) }).loose();
+const claimsSchema = z
+  .object({
+    sub: z.string().min(1),
+    roles: z.array(z.string()).default([]),
+    exp: z.number(),
+    iat: z.number().optional(),
+  })
+  .loose();
+const DEFAULT_MAX_LIFETIME_SECONDS = 86_400;
 
 /** Issues a token for an operator or a script (`snowline token`). */
 export function issueToken(options: JwtOptions, subject: string, roles: Role[], ttlSeconds: number): string {
@@ -94,7 +104,12 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         throw refused((err as Error).message);
       }
       const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) throw refused('claims sub and roles are required');
+      if (!claims.success) throw refused('claims sub, roles and exp are required');
+      // A token without an end, or with one far away, is a credential that cannot be taken back.
+      const { exp, iat } = claims.data;
+      const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
+      if (exp - (iat ?? Math.floor(Date.now() / 1000)) > maxLifetime)
+        throw refused(`lifetime longer than security.jwtMaxLifetimeSeconds (${maxLifetime} s)`);
       return { subject: claims.data.sub, roles: rolesOf(claims.data, options) };
     },
   };

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger';
 import { registerSecret } from '../observability/redact';
 import type { Repositories, Store } from '../store';
 import type { PrivilegeLease } from '../store/privilege-lease.repository';
-import type { CredentialSpec, PrivilegeProvider } from './privilege-provider';
+import type { CredentialSpec, PrivilegeProvider } from './privilege';
 
 export interface PrivilegeBrokerDeps {
   store: Store;

@@ -19,6 +19,10 @@ export class ReplayCache {
     this.seen.set(signature, expiresAtSeconds);
   }
 
+  forget(signature: string): void {
+    this.seen.delete(signature);
+  }
+
   private evict(nowSeconds: number): void {
     for (const [signature, expires] of this.seen) {
       if (expires >= nowSeconds && this.seen.size < this.maxEntries) break;

@@ -15,6 +15,7 @@ export function verifierOptions(config: Config): VerifierOptions {
     jwksCacheMs: s.jwksCacheMs,
     groupsClaim: s.groupsClaim,
     groupRoles: s.groupRoles,
+    maxLifetimeSeconds: s.jwtMaxLifetimeSeconds,
   };
 }
 

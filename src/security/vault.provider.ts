@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConnectorError } from '../errors';
-import type { PrivilegeProvider } from './privilege-provider';
+import type { PrivilegeProvider } from './privilege';
 import { providerCall } from './provider-call';
 
 /** A HashiCorp-Vault-style secrets engine reached over its HTTP API (`/v1/...`, header X-Vault-Token). */

@@ -19,7 +19,8 @@ export function signWebhook(secret: string, rawBody: Buffer | string, nowSeconds
 }
 
 export type SignatureVerdict =
-  | { ok: true }
+  /** `digest`: the signature's bytes as decoded, the same however the header spelled them (hex case, Base64). */
+  | { ok: true; digest: Buffer }
   | { ok: false; reason: 'missing_headers' | 'bad_timestamp' | 'outside_window' | 'malformed_signature' | 'mismatch' };
 
 /**
@@ -45,7 +46,7 @@ export function verifyWebhook(
   const expected = mac(secret, timestamp, rawBody);
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected))
     return { ok: false, reason: 'mismatch' };
-  return { ok: true };
+  return { ok: true, digest: presented };
 }
 
 /** `sha256=<64 hex>` or `sha256=<44 Base64>` → the 32 digest bytes; anything else → undefined. */

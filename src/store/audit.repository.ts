@@ -85,6 +85,26 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       }
     },
 
+    /**
+     * What an anchor records: the journal's identity (its first entry's hash, which a chain rebuilt
+     * from scratch cannot keep), its newest entry's number and hash; undefined when it is empty.
+     */
+    async head(): Promise<{ journal: string; seq: number; hash: string } | undefined> {
+      const first = await db.selectFrom('audit_log').select('hash').where('seq', '=', 1).executeTakeFirst();
+      const last = await db
+        .selectFrom('audit_log')
+        .select(['seq', 'hash'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return first && last ? { journal: first.hash, seq: last.seq, hash: last.hash } : undefined;
+    },
+
+    /** The hash of entry `seq`, or undefined when there is no such entry. */
+    async hashAt(seq: number): Promise<string | undefined> {
+      return (await db.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst())?.hash;
+    },
+
     /** Entries from `from` (inclusive) to `to` (exclusive), oldest first, optionally of one kind, actor or subject. */
     async between(filter: {
       from: number;

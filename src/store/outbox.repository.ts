@@ -59,6 +59,18 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /** Extends the lease on an entry `owner` still holds and has not settled; false when it no longer does. */
+    async extendLease(id: string, owner: string, until: number): Promise<boolean> {
+      const result = await db
+        .updateTable('outbox')
+        .set({ lease_until: until })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('state', 'in', ['pending', 'sending'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     /** Write-backs to one record that are in flight or recently sent: used to recognise our own updates. */
     async recentForRecord(sysId: string, since: number): Promise<OutboxEntry[]> {
       return db
@@ -67,6 +79,11 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .where('sys_id', '=', sysId)
         .where((eb) => eb.or([eb('state', 'in', ['pending', 'sending']), eb('sent_at', '>=', since)]))
         .execute();
+    },
+
+    /** A run's write-backs in the order they were queued (the console's timeline). */
+    async forRun(runId: string): Promise<OutboxEntry[]> {
+      return db.selectFrom('outbox').selectAll().where('run_id', '=', runId).orderBy('created_at').execute();
     },
 
     async depth(): Promise<number> {

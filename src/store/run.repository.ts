@@ -9,6 +9,15 @@ export interface RunWithSteps extends Run {
   steps: Step[];
 }
 
+export interface RunFilter {
+  ticket?: string;
+  rule?: string;
+  state?: string;
+  since?: number;
+  until?: number;
+  limit: number;
+}
+
 /** States in which a step still has work to do and may be claimed by a worker. */
 export const ACTIVE_STEP_STATES = ['pending', 'starting', 'waiting'] as const;
 
@@ -44,9 +53,14 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return found;
     },
 
-    async list(filter: { ticket?: string; limit: number }): Promise<RunWithSteps[]> {
+    /** Newest first; `since` (inclusive) and `until` (exclusive) are epoch milliseconds of creation. */
+    async list(filter: RunFilter): Promise<RunWithSteps[]> {
       let query = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(filter.limit);
       if (filter.ticket) query = query.where('ticket_number', '=', filter.ticket);
+      if (filter.rule) query = query.where('rule_id', '=', filter.rule);
+      if (filter.state) query = query.where('state', '=', filter.state);
+      if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+      if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
       const runs = await query.execute();
       if (runs.length === 0) return [];
       const steps = await db

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     owner,
+    leaseMs: 30_000,
     retry,
   });
   const engine = createEngine({

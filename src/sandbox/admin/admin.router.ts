@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SandboxAccount } from '../http/credentials';
 import { basicAuthUser } from '../http/credentials';
 import { FAULT_TARGETS, type FaultInjector } from '../faults/fault-injector';
+import type { LatencyProfile } from '../http/latency';
 import type { OAuthIssuer } from '../servicenow/auth/oauth-issuer';
 import { rateLimitRulesSchema, type RateLimitRules } from '../servicenow/rate-limit-rules';
 
@@ -11,6 +12,9 @@ export interface AdminDeps {
   faults: FaultInjector;
   rateLimits: RateLimitRules;
   oauth: OAuthIssuer;
+  latency: LatencyProfile;
+  /** Back to the seeded instance with no jobs (numbers continue). */
+  reset(): void;
 }
 
 const targetSchema = z.enum(FAULT_TARGETS);
@@ -22,6 +26,8 @@ const targetSchema = z.enum(FAULT_TARGETS);
  * - `GET /sandbox/faults` · `PUT /sandbox/faults/{servicenow|awx}` (a fault plan) · `DELETE /sandbox/faults[/{target}]`
  * - `GET|PUT /sandbox/rate-limits` (a list of REST rate-limit rules, §5.4)
  * - `DELETE /sandbox/oauth/tokens` (revoke every OAuth token: the next API call gets 401)
+ * - `GET|PUT /sandbox/latency` (answer times per API: `{"table":{"ms":200,"jitterMs":80}}`)
+ * - `POST /sandbox/reset` (every record and job forgotten, the base data seeded again)
  */
 export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -86,6 +92,24 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.delete('/oauth/tokens', (_req, res) => {
     deps.oauth.revokeAll();
+    res.status(204).end();
+  });
+  router.get('/latency', (_req, res) => {
+    res.json(deps.latency.describe());
+  });
+  router.put('/latency', (req, res) => {
+    try {
+      res.json(deps.latency.replace(req.body ?? {}));
+    } catch (err) {
+      const issues = err instanceof z.ZodError ? err.issues : [];
+      res.status(400).json({
+        error: 'invalid latency profile',
+        problems: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+      });
+    }
+  });
+  router.post('/reset', (_req, res) => {
+    deps.reset();
     res.status(204).end();
   });
   return router;

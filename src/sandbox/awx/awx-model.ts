@@ -133,3 +133,16 @@ export type WorkflowJobRecord = z.infer<typeof workflowJobRecordSchema>;
 export function isActive(status: JobStatus): boolean {
   return (ACTIVE_STATUSES as readonly string[]).includes(status);
 }
+
+// Workflow jobs, labels and node ids arrived later: older saved states have none.
+export const snapshotSchema = z.object({
+  nextJobId: z.number().int().positive(),
+  jobs: z.array(jobRecordSchema),
+  workflowJobs: z.array(workflowJobRecordSchema).default([]),
+  labels: z.array(labelSchema).default([]),
+  nextLabelId: z.number().int().positive().default(1),
+  nextNodeId: z.number().int().positive().default(1),
+});
+
+/** The controller's jobs as saved in the sandbox store. */
+export type ControllerSnapshot = z.infer<typeof snapshotSchema>;

@@ -4,9 +4,8 @@ import {
   ARTIFACTS_VAR,
   FAIL_VAR,
   isActive,
-  jobRecordSchema,
-  labelSchema,
-  workflowJobRecordSchema,
+  snapshotSchema,
+  type ControllerSnapshot,
   type JobRecord,
   type JobStatus,
   type JobTemplate,
@@ -22,19 +21,6 @@ const PENDING_SHARE = 0.2;
 
 /** Label names are at most 512 characters (AWX `Label.name`). */
 const LABEL_NAME_MAX = 512;
-
-// Workflow jobs, labels and node ids arrived later: older state files have none.
-const snapshotSchema = z.object({
-  nextJobId: z.number().int().positive(),
-  jobs: z.array(jobRecordSchema),
-  workflowJobs: z.array(workflowJobRecordSchema).default([]),
-  labels: z.array(labelSchema).default([]),
-  nextLabelId: z.number().int().positive().default(1),
-  nextNodeId: z.number().int().positive().default(1),
-});
-
-/** The controller's jobs as saved in the sandbox state file. */
-export type ControllerSnapshot = z.infer<typeof snapshotSchema>;
 
 /** What the controller is built from. */
 export interface ControllerOptions {
@@ -322,9 +308,11 @@ export class AwxController {
     };
   }
 
-  /** Loads saved jobs, workflow jobs and labels, and resumes the active ones. */
+  /** Replaces the jobs, workflow jobs and labels with saved ones, and resumes the active ones. */
   restore(snapshot: unknown): void {
     const saved = snapshotSchema.parse(snapshot);
+    this.stop();
+    [this.jobs, this.workflowJobs, this.labels].forEach((map) => map.clear());
     this.nextJobId = saved.nextJobId;
     this.nextLabelId = saved.nextLabelId;
     this.nextNodeId = saved.nextNodeId;
@@ -336,6 +324,11 @@ export class AwxController {
     }
     // A node may have ended while the sandbox was down.
     for (const workflowJob of this.workflowJobs.values()) this.scheduleWorkflow(workflowJob);
+  }
+
+  /** Forgets every job and label; ids continue where they were, so none is handed out twice. */
+  reset(): void {
+    this.restore({ ...this.snapshot(), jobs: [], workflowJobs: [], labels: [] });
   }
 
   /** Stops every job timer (the sandbox is closing); saved jobs resume on the next start. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { NotFoundError } from '../../errors';
 import { newRecord, writeStamp } from './new-record';
@@ -37,6 +38,8 @@ export class AttachmentService {
         size_compressed: String(gzipSync(file.bytes).length),
         table_name: file.tableName,
         table_sys_id: file.tableSysId,
+        // Set by the platform on upload: the SHA-256 (hex) of the content, which clients compare before re-uploading.
+        hash: createHash('sha256').update(file.bytes).digest('hex'),
       },
       stamp,
     );
@@ -65,9 +68,7 @@ export class AttachmentService {
 
   remove(sysId: string): void {
     this.get(sysId);
-    const doc = this.doc(sysId);
-    if (doc) this.store.delete('sys_attachment_doc', doc.sys_id ?? '');
-    this.store.delete('sys_attachment', sysId);
+    removeAttachment(this.store, sysId);
   }
 
   /**
@@ -85,6 +86,7 @@ export class AttachmentService {
       'compressed',
       'table_name',
       'table_sys_id',
+      'hash',
       'state',
       'chunk_size_bytes',
     ];
@@ -108,6 +110,22 @@ export class AttachmentService {
   }
 
   private doc(sysId: string): RecordValues | undefined {
-    return this.store.list('sys_attachment_doc').find((doc) => doc.sys_attachment === sysId);
+    return docOf(this.store, sysId);
   }
+}
+
+function docOf(store: RecordStore, sysId: string): RecordValues | undefined {
+  return store.list('sys_attachment_doc').find((doc) => doc.sys_attachment === sysId);
+}
+
+function removeAttachment(store: RecordStore, sysId: string): void {
+  const doc = docOf(store, sysId);
+  if (doc) store.delete('sys_attachment_doc', doc.sys_id ?? '');
+  store.delete('sys_attachment', sysId);
+}
+
+/** Deleting a record deletes its attachments, as the platform's cascade does. */
+export function removeAttachmentsOf(store: RecordStore, table: string, sysId: string): void {
+  for (const meta of store.list('sys_attachment'))
+    if (meta.table_sys_id === sysId) removeAttachment(store, meta.sys_id ?? '');
 }

@@ -61,6 +61,8 @@ export function recordReader(store: RecordStore, table: string, row: RecordValue
       const resolved = resolvePath(store, table, row, path);
       if (!resolved) return undefined;
       const { field, value } = resolved;
+      // A query cannot probe a password either.
+      if (field.type === 'password') return { value: value === '' ? '' : '********' };
       return field.type === 'reference' ? { value, display: displayValueOf(store, field, value) } : { value };
     },
   };

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { getTable, isInstanceOf, rootOf } from '../../../connectors/servicenow/dictionary';
 
 /**
@@ -8,13 +7,18 @@ import { getTable, isInstanceOf, rootOf } from '../../../connectors/servicenow/d
  */
 export type RecordValues = Readonly<Record<string, string>>;
 
-const snapshotSchema = z.object({
-  records: z.array(z.record(z.string(), z.string())),
-  counters: z.record(z.string(), z.number().int()),
-});
+/** Where the store writes each change through to (the sandbox's SQLite file, or nothing). */
+export interface RecordPersistence {
+  putRecord(root: string, row: RecordValues): void;
+  deleteRecord(root: string, sysId: string): void;
+  setCounter(table: string, next: number): void;
+}
 
-/** The store's content as saved in the sandbox state file. */
-export type RecordStoreSnapshot = z.infer<typeof snapshotSchema>;
+const NO_PERSISTENCE: RecordPersistence = {
+  putRecord: () => undefined,
+  deleteRecord: () => undefined,
+  setCounter: () => undefined,
+};
 
 /**
  * The instance's rows, in memory. Rows of extended tables are kept with their hierarchy's root
@@ -25,8 +29,7 @@ export class RecordStore {
   private readonly byRoot = new Map<string, Map<string, RecordValues>>();
   private readonly counters = new Map<string, number>();
 
-  /** @param onChange called after every change, to save the state */
-  constructor(private readonly onChange: () => void = () => undefined) {}
+  constructor(private readonly persistence: RecordPersistence = NO_PERSISTENCE) {}
 
   /** The row `sysId` if it is of class `table` or a class extending it. */
   get(table: string, sysId: string): RecordValues | undefined {
@@ -44,17 +47,15 @@ export class RecordStore {
   /** Inserts or replaces a row (by its `sys_id`, in the hierarchy of its `sys_class_name`). */
   put(row: RecordValues): void {
     const root = rootOf(row.sys_class_name ?? '');
-    let rows = this.byRoot.get(root);
-    if (!rows) this.byRoot.set(root, (rows = new Map()));
-    rows.set(row.sys_id ?? '', row);
-    this.onChange();
+    this.persistence.putRecord(root, row);
+    this.keep(root, row);
   }
 
   /** Removes a row of `table`; false when there was none. */
   delete(table: string, sysId: string): boolean {
     if (!this.get(table, sysId)) return false;
+    this.persistence.deleteRecord(rootOf(table), sysId);
     this.byRoot.get(rootOf(table))?.delete(sysId);
-    this.onChange();
     return true;
   }
 
@@ -63,22 +64,25 @@ export class RecordStore {
     const def = getTable(table);
     if (!def?.numberPrefix) return undefined;
     const next = this.counters.get(table) ?? def.numberStart ?? 1;
+    this.persistence.setCounter(table, next + 1);
     this.counters.set(table, next + 1);
-    this.onChange();
     return `${def.numberPrefix}${String(next).padStart(7, '0')}`;
   }
 
-  snapshot(): RecordStoreSnapshot {
-    const records = [...this.byRoot.values()].flatMap((rows) => [...rows.values()]);
-    return { records, counters: Object.fromEntries(this.counters) };
+  /** Loads saved rows and counters (at start-up; nothing is written back). */
+  load(rows: Iterable<{ root: string; row: RecordValues }>, counters: Map<string, number>): void {
+    for (const { root, row } of rows) this.keep(root, row);
+    for (const [table, next] of counters) this.counters.set(table, next);
   }
 
-  /** Replaces the content with a saved snapshot. */
-  restore(snapshot: unknown): void {
-    const { records, counters } = snapshotSchema.parse(snapshot);
+  /** Forgets every row (a reset); counters stay, so numbers are never handed out twice. */
+  clear(): void {
     this.byRoot.clear();
-    this.counters.clear();
-    for (const row of records) this.put(row);
-    for (const [table, next] of Object.entries(counters)) this.counters.set(table, next);
+  }
+
+  private keep(root: string, row: RecordValues): void {
+    let rows = this.byRoot.get(root);
+    if (!rows) this.byRoot.set(root, (rows = new Map()));
+    rows.set(row.sys_id ?? '', row);
   }
 }

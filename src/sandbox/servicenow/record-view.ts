@@ -51,6 +51,7 @@ function renderField(ctx: ViewContext, resolved: ResolvedField, options: ViewOpt
     return byMode(options.displayValue, '', history);
   }
   if (field.type === 'reference') return renderReference(ctx, field, value, options);
+  if (field.type === 'password') return byMode(options.displayValue, maskedPassword(value), maskedPassword(value));
   return byMode(options.displayValue, value, displayValueOf(ctx.store, field, value));
 }
 
@@ -67,4 +68,9 @@ function renderReference(ctx: ViewContext, field: FieldDef, value: string, optio
   if (mode === 'false') return { link, value };
   const display = displayValueOf(ctx.store, field, value);
   return mode === 'true' ? { display_value: display, link } : { display_value: display, link, value };
+}
+
+/** A password is never shown: a set one reads back as eight asterisks, as on an instance. */
+export function maskedPassword(value: string): string {
+  return value === '' ? '' : '********';
 }

@@ -1,6 +1,7 @@
 import { getTable, tableNames } from '../../../connectors/servicenow/dictionary';
 import { seedSysId } from './glide-values';
 import { newRecord, type WriteStamp } from './new-record';
+import { seedStandardChanges } from './seed-standard-changes';
 import type { RecordStore } from './record-store';
 
 /** Seed rows carry this stamp, so every fresh sandbox is identical. */
@@ -79,12 +80,14 @@ const RELATIONS = [
 ] as const;
 
 const userId = (userName: string) => (userName === 'admin' ? ADMIN_SYS_ID : seedSysId(`sys_user:${userName}`));
+const departmentId = (name: string) => seedSysId(`cmn_department:${name}`);
+const DEPARTMENTS = ['IT', 'Finance', 'Human Resources'];
 const groupId = (name: string) => seedSysId(`sys_user_group:${name}`);
 const ciId = (name: string) => seedSysId(`cmdb_ci:${name}`);
 const relTypeId = (name: string) => seedSysId(`cmdb_rel_type:${name}`);
 
 /**
- * Fills an empty store with the sandbox's base data: users (`admin` and a few ITIL users, plus the
+ * Fills an empty store with the sandbox's base data: departments, users (`admin` and a few ITIL users, plus the
  * configured sandbox user), groups, the CIs web-01, web-02 and db-01 with a business service and
  * their relations, and `sys_choice` rows for every choice field of the model. Sys_ids are derived
  * from names, so they are the same on every start.
@@ -104,9 +107,11 @@ export function seedInstance(store: RecordStore, sandboxUser: string): void {
           department: 'IT',
         },
       ];
+  for (const name of DEPARTMENTS) put('cmn_department', departmentId(name), { name, id: name.toUpperCase() });
   for (const u of users) {
     put('sys_user', userId(u.user_name), {
       ...u,
+      department: departmentId(u.department),
       name: `${u.first_name} ${u.last_name}`,
       email: `${u.user_name}@example.com`,
       time_zone: 'GMT',
@@ -126,6 +131,7 @@ export function seedInstance(store: RecordStore, sandboxUser: string): void {
     }
   }
   seedCmdb(put);
+  seedStandardChanges(put);
   seedChoices(put);
 }
 

@@ -1,5 +1,6 @@
 import { fieldsOf, getTable, rootOf } from '../../../connectors/servicenow/dictionary';
 import { NotFoundError } from '../../errors';
+import { removeAttachmentsOf } from './attachments';
 import { InvalidTableError } from './errors/invalid-table.error';
 import { isSysId } from './glide-values';
 import { appendJournalEntry } from './journal';
@@ -88,8 +89,9 @@ export class TableService {
   }
 
   delete(table: string, sysId: string): void {
-    this.get(table, sysId);
+    const row = this.get(table, sysId);
     this.deps.store.delete(table, sysId);
+    removeAttachmentsOf(this.deps.store, row.sys_class_name ?? table, sysId);
   }
 
   private save(
@@ -109,9 +111,12 @@ export class TableService {
     return next;
   }
 
-  /** A sys_id supplied on insert is kept when it is well-formed and free [inf]; otherwise one is made. */
+  /**
+   * A sys_id supplied on insert is kept exactly as given (upper-case hex too, as clients that derive
+   * ids from GUIDs send them) when it is 32 hex characters and free [inf]; otherwise one is made.
+   */
   private requestedSysId(table: string, requested: unknown): string | undefined {
-    if (typeof requested !== 'string' || !isSysId(requested)) return undefined;
+    if (typeof requested !== 'string' || !isSysId(requested.toLowerCase())) return undefined;
     return this.deps.store.get(rootOf(table), requested) ? undefined : requested;
   }
 

@@ -132,6 +132,21 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
     expect(injected.body.error.details).toEqual([expect.objectContaining({ path: 'requested_by' })]);
   });
 
+  it.each([
+    'javascript:gs.getUserName()',
+    ' JavaScript:gs.getUserID()',
+    'beth.anglin^NQuser_nameISNOTEMPTY',
+    'beth*',
+    'user_name=admin',
+    'a,b',
+  ])('refuses the identity %j with 400 naming requested_by, before any lookup and without a run', async (value) => {
+    const runsBefore = (await t.repos.runs.list({ limit: 100 })).length;
+    const res = await trigger('restart-from-ui', { requested_by: value });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'requested_by' })]);
+    expect(await t.repos.runs.list({ limit: 100 })).toHaveLength(runsBefore);
+  });
+
   it('takes the agent as a sys_user sys_id too', async () => {
     const [beth] = (await snow.query('sys_user', { query: 'user_name=beth.anglin', fields: ['sys_id'] })).rows;
     expect((await trigger('restart-from-ui', { requested_by: beth!.sys_id })).status).toBe(200);

@@ -58,6 +58,7 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
   });
   return {
     runs: t.repos.runs,
+    outbox: t.repos.outbox,
     control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }),
     audit: t.repos.audit,
     rules: { rules, catalog, versions: t.repos.ruleVersions, dispatcher, lookups: noLookups },

@@ -12,6 +12,8 @@ import { apiHarness, jwtOptions, tokenFor } from './api-harness';
 const POLICY: Record<string, readonly Role[]> = {
   'GET /runs': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /runs/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /runs/:id/timeline': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /session': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /runs/:id/retry': ['operator', 'admin'],
   'POST /runs/:id/cancel': ['operator', 'admin'],
   'POST /runs/:id/pause': ['operator', 'admin'],
@@ -25,6 +27,9 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /rules/versions': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/dry-run': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/:id/trigger': ['operator', 'admin'],
+  'GET /rules/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /rules/:id/bpmn': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /rules/dry-run/ticket': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/proposals': ['editor', 'admin'],
   'GET /rules/proposals': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /rules/proposals/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],

@@ -710,7 +710,7 @@ describe('rate limiting with bottleneck', () => {
     const c = client({ requestsPerHour: 2 });
     await c.getRecord('incident', SYS_ID);
     await c.getRecord('incident', SYS_ID);
-    expect(await c.limiter.currentReservoir()).toBe(0);
+    expect(await (c.limiter as Bottleneck).currentReservoir()).toBe(0);
     let third = false;
     const pending = c.getRecord('incident', SYS_ID).then(() => {
       third = true;
@@ -718,7 +718,7 @@ describe('rate limiting with bottleneck', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(third).toBe(false);
     expect(stub.requests).toHaveLength(2);
-    await c.limiter.incrementReservoir(1); // what the hourly refresh does
+    await (c.limiter as Bottleneck).incrementReservoir(1); // what the hourly refresh does
     await pending;
     expect(stub.requests).toHaveLength(3);
   });

@@ -151,6 +151,7 @@ describe.each(ENGINES)('engine on %s', (engine) => {
       logger,
       metrics,
       owner,
+      leaseMs: 10_000,
       retry,
       now: clock,
       random: () => 0,

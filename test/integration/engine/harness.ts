@@ -16,7 +16,7 @@ import { createMetrics } from '../../../src/observability/metrics';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createPrivilegeBroker } from '../../../src/security/privilege-broker';
-import type { CredentialSpec, PrivilegeProvider } from '../../../src/security/privilege-provider';
+import type { CredentialSpec, PrivilegeProvider } from '../../../src/security/privilege';
 import type { TestStore } from '../../helpers/stores';
 
 /** launch: a job that finishes at its first check; slow: one that never does; fail: refused at once; undo: a compensation. */
@@ -186,6 +186,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     logger,
     metrics,
     owner,
+    leaseMs: 10_000,
     retry,
     now,
     random: () => 0,

@@ -54,6 +54,7 @@ describe.each(ENGINES)('job output attachments through the outbox on %s', (engin
       logger: silentLogger(),
       metrics: createMetrics(),
       owner: 'w1',
+      leaseMs: 10_000,
       retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 100 },
       now: () => now,
       random: () => 0,

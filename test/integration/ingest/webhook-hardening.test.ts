@@ -55,6 +55,19 @@ describe('webhook hardening', () => {
     expect(again.body.duplicate).toBe(true);
   });
 
+  it('refuses the same signature re-spelled (upper-case hex, Base64) as a replay', async () => {
+    const app = appWith({});
+    const body = JSON.stringify(event);
+    const headers = signWebhook(secret, body);
+    expect((await deliver(app, body, headers)).status).toBe(202);
+    const digest = headers.signature.slice('sha256='.length);
+    const upper = await deliver(app, body, { ...headers, signature: `sha256=${digest.toUpperCase()}` });
+    expect(upper.status).toBe(409);
+    const base64 = `sha256=${Buffer.from(digest, 'hex').toString('base64')}`;
+    expect((await deliver(app, body, { ...headers, signature: base64 })).status).toBe(409);
+    expect(await t.repos.inbox.pending(10)).toHaveLength(1);
+  });
+
   it('does not remember a delivery it refused, so the sender may retry it once fixed', async () => {
     const app = appWith({});
     const malformed = '{"table":"incident"}';

@@ -61,7 +61,7 @@ describe('§6.1 Business Rule emulation', () => {
       })
     ).data.result;
     const [delivery] = await eventually(() => (receiver.deliveries.length > 0 ? receiver.deliveries : undefined));
-    expect(delivery!.verdict).toEqual({ ok: true });
+    expect(delivery!.verdict).toMatchObject({ ok: true });
     expect(delivery!.headers['content-type']).toBe('application/json');
     expect(delivery!.headers['user-agent']).toBe('ServiceNow/1.0');
     const { event } = delivery!;

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import axios from 'axios';
 import { createSandbox } from '../../../src/sandbox/server';
 import { eventually, SANDBOX_DEFAULTS, startSandbox } from './sandbox-harness';
 
@@ -10,10 +11,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('persistFile: a practice instance survives restarts', () => {
+describe('the sandbox store: a practice instance survives restarts', () => {
   it('keeps records, journal, numbering and controller jobs', async () => {
-    const persistFile = join(dir, 'state', 'sandbox.json');
-    const first = await startSandbox({ persistFile, jobDurationMs: 50 });
+    const store = join(dir, 'data', 'sandbox.db');
+    const first = await startSandbox({ store, jobDurationMs: 50 });
     const created = (
       await first.snow.post('/api/now/table/incident', { short_description: 'kept', work_notes: 'note' })
     ).data.result;
@@ -22,9 +23,8 @@ describe('persistFile: a practice instance survives restarts', () => {
       (await first.awx.get(`/api/v2/jobs/${job.id}/`)).data.status === 'successful' ? true : undefined,
     );
     await first.sandbox.close();
-    expect(JSON.parse(readFileSync(persistFile, 'utf8'))).toMatchObject({ format: 'snowline-sandbox', version: 1 });
 
-    const second = await startSandbox({ persistFile });
+    const second = await startSandbox({ store });
     try {
       expect((await second.snow.get(`/api/now/table/incident/${created.sys_id}`)).data.result.short_description).toBe(
         'kept',
@@ -43,12 +43,28 @@ describe('persistFile: a practice instance survives restarts', () => {
     }
   });
 
+  it('a deleted record stays deleted after a restart, and its number is not handed out again', async () => {
+    const store = join(dir, 'sandbox.db');
+    const first = await startSandbox({ store });
+    const gone = (await first.snow.post('/api/now/table/incident', { short_description: 'gone' })).data.result;
+    expect((await first.snow.delete(`/api/now/table/incident/${gone.sys_id}`)).status).toBe(204);
+    await first.sandbox.close();
+    const second = await startSandbox({ store });
+    try {
+      expect((await second.snow.get(`/api/now/table/incident/${gone.sys_id}`)).status).toBe(404);
+      const next = (await second.snow.post('/api/now/table/incident', { short_description: 'new' })).data.result;
+      expect(next.number).toBe('INC0010002');
+    } finally {
+      await second.sandbox.close();
+    }
+  });
+
   it('a job still running at shutdown finishes after the restart', async () => {
-    const persistFile = join(dir, 'sandbox.json');
-    const first = await startSandbox({ persistFile, jobDurationMs: 300 });
+    const store = join(dir, 'sandbox.db');
+    const first = await startSandbox({ store, jobDurationMs: 300 });
     const job = (await first.awx.post('/api/v2/job_templates/7/launch/', {})).data;
     await first.sandbox.close();
-    const second = await startSandbox({ persistFile });
+    const second = await startSandbox({ store });
     try {
       await eventually(async () =>
         (await second.awx.get(`/api/v2/jobs/${job.id}/`)).data.status === 'successful' ? true : undefined,
@@ -58,9 +74,54 @@ describe('persistFile: a practice instance survives restarts', () => {
     }
   });
 
-  it('a damaged state file stops start-up with a clear error', () => {
-    const persistFile = join(dir, 'broken.json');
-    require('node:fs').writeFileSync(persistFile, '{"not":"a sandbox"}');
-    expect(() => createSandbox({ ...SANDBOX_DEFAULTS, persistFile })).toThrow(/not a sandbox state file/);
+  it('POST /sandbox/reset forgets records and jobs, re-seeds the base data, and never reuses a number', async () => {
+    const store = join(dir, 'sandbox.db');
+    const running = await startSandbox({ store });
+    try {
+      const before = (await running.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
+      await running.awx.post('/api/v2/job_templates/7/launch/', {});
+      expect((await axios.post(`${running.url}/sandbox/reset`, undefined, { validateStatus: () => true })).status).toBe(
+        401,
+      );
+      expect((await running.snow.post('/sandbox/reset')).status).toBe(204);
+      expect((await running.snow.get(`/api/now/table/incident/${before.sys_id}`)).status).toBe(404);
+      expect((await running.snow.get('/api/now/table/incident')).data.result).toEqual([]);
+      expect(
+        (await running.snow.get('/api/now/table/sys_user', { params: { user_name: 'abel.tuter' } })).data.result,
+      ).toHaveLength(1);
+      expect((await running.awx.get('/api/v2/jobs/')).data.count).toBe(0);
+      const after = (await running.snow.post('/api/now/table/incident', { short_description: 'y' })).data.result;
+      expect(after.number).toBe('INC0010002');
+      expect((await running.awx.post('/api/v2/job_templates/7/launch/', {})).data.id).toBe(2);
+    } finally {
+      await running.sandbox.close();
+    }
+    const again = await startSandbox({ store });
+    try {
+      const numbers = (await again.snow.get('/api/now/table/incident')).data.result.map(
+        (r: { number: string }) => r.number,
+      );
+      expect(numbers).toEqual(['INC0010002']);
+    } finally {
+      await again.sandbox.close();
+    }
+  });
+
+  it('without a store the sandbox keeps nothing: each one starts from the seed', async () => {
+    const first = await startSandbox();
+    await first.snow.post('/api/now/table/incident', { short_description: 'in memory' });
+    await first.sandbox.close();
+    const second = await startSandbox();
+    try {
+      expect((await second.snow.get('/api/now/table/incident')).data.result).toEqual([]);
+    } finally {
+      await second.sandbox.close();
+    }
+  });
+
+  it('a file that is not a sandbox store stops start-up with a clear error', () => {
+    const store = join(dir, 'broken.db');
+    writeFileSync(store, '{"not":"a sandbox"}');
+    expect(() => createSandbox({ ...SANDBOX_DEFAULTS, store })).toThrow(/sandbox\.store: cannot open .*broken\.db/);
   });
 });

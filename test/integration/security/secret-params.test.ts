@@ -158,6 +158,7 @@ describe('a param marked secret', () => {
       logger,
       metrics,
       owner: 'w',
+      leaseMs: 10_000,
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
     });
 

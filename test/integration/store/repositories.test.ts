@@ -89,6 +89,29 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect((await t.repos.runs.list({ ticket: 'INC0010001', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
   });
 
+  it('finds runs by rule, state and creation time, newest first', async () => {
+    const at = (id: string, createdAt: number, patch: Partial<Run> = {}) => ({
+      ...run(id),
+      created_at: createdAt,
+      ...patch,
+    });
+    await t.store.db.transaction().execute(async (trx) => {
+      await t.repos.runs.create(trx, at('old', 1000, { state: 'succeeded' }), []);
+      await t.repos.runs.create(trx, at('mid', 2000, { state: 'failed' }), []);
+      await t.repos.runs.create(
+        trx,
+        at('new', 3000, { state: 'failed', rule_id: 'clean-up-disk-space-when-full' }),
+        [],
+      );
+    });
+    const ids = async (filter: Parameters<TestStore['repos']['runs']['list']>[0]) =>
+      (await t.repos.runs.list(filter)).map((r) => r.id);
+    expect(await ids({ limit: 10 })).toEqual(['new', 'mid', 'old']);
+    expect(await ids({ state: 'failed', limit: 10 })).toEqual(['new', 'mid']);
+    expect(await ids({ rule: 'restart-service-when-down', state: 'failed', limit: 10 })).toEqual(['mid']);
+    expect(await ids({ since: 2000, until: 3000, limit: 10 })).toEqual(['mid']);
+  });
+
   it('lets only one worker claim a due step, and hands it to another when the lease expires', async () => {
     await t.store.db
       .transaction()

@@ -31,21 +31,18 @@ describe('layered configuration', () => {
   });
 
   it('merges mappings key by key, replaces lists whole, and removes a value set to null', () => {
+    const base = file('base.yaml', 'servicenow:\n  requestsPerHour: 3000\n');
     const site = file(
       'site.yaml',
-      [
-        'engine:',
-        '  retry: { maxAttempts: 9 }',
-        'servicenow:',
-        '  tables: [incident]',
-        'sandbox:',
-        '  persistFile: null',
-      ].join('\n'),
+      ['engine:', '  retry: { maxAttempts: 9 }', 'servicenow:', '  tables: [incident]', '  requestsPerHour: null'].join(
+        '\n',
+      ),
     );
-    const config = loadConfig({ file: site, env: {} });
+    expect(loadConfig({ files: [base], env: {} }).servicenow.requestsPerHour).toBe(3000);
+    const config = loadConfig({ files: [base, site], env: {} });
     expect(config.engine.retry).toEqual({ maxAttempts: 9, baseDelayMs: 1000, maxDelayMs: 60000 });
     expect(config.servicenow.tables).toEqual(['incident']);
-    expect(config.sandbox.persistFile).toBeUndefined();
+    expect(config.servicenow.requestsPerHour).toBeUndefined();
   });
 
   it('lays several files in order, the environment over all of them', () => {

@@ -28,8 +28,34 @@ describe('token verification', () => {
       subject: 's',
       issuer: base.issuer,
       audience: base.audience,
+      expiresIn: 60,
     });
     await expect(verifier.verify(odd)).resolves.toEqual({ subject: 's', roles: ['operator'] });
+  });
+
+  it('refuses a token without exp, even when everything else is right', async () => {
+    const verifier = createTokenVerifier(base);
+    const endless = jwt.sign({ roles: ['admin'] }, base.secret, {
+      subject: 's',
+      issuer: base.issuer,
+      audience: base.audience,
+    });
+    await expect(verifier.verify(endless)).rejects.toThrow(/exp are required/);
+  });
+
+  it('refuses a token whose lifetime exceeds the configured maximum, with or without iat', async () => {
+    const verifier = createTokenVerifier({ ...base, maxLifetimeSeconds: 3600 });
+    await expect(verifier.verify(issueToken(base, 'a', ['viewer'], 3600))).resolves.toMatchObject({ subject: 'a' });
+    await expect(verifier.verify(issueToken(base, 'a', ['viewer'], 3601))).rejects.toThrow(
+      /jwtMaxLifetimeSeconds \(3600 s\)/,
+    );
+    const noIat = jwt.sign({ roles: [], exp: Math.floor(Date.now() / 1000) + 7200 }, base.secret, {
+      subject: 'a',
+      issuer: base.issuer,
+      audience: base.audience,
+      noTimestamp: true,
+    });
+    await expect(verifier.verify(noIat)).rejects.toThrow(/lifetime longer/);
   });
 
   it.each([

@@ -25,9 +25,9 @@ describe('encoded-query values built from ticket text', () => {
   });
 
   it.each(hostileStrings('/nonexistent/sentinel').map((h) => [h.id, h.value] as const))(
-    'hostile corpus %s: refused when it holds ^ or a line break, else one condition with exactly that value',
+    'hostile corpus %s: refused when it holds ^ or a line break or starts with javascript:, else one condition with exactly that value',
     (_id, text) => {
-      if (text.includes('^') || /[\r\n]/.test(text)) {
+      if (text.includes('^') || /[\r\n]/.test(text) || /^\s*javascript\s*:/i.test(text)) {
         expect(() => queryValue(text)).toThrow(expect.objectContaining({ code: 'servicenow.bad_query_value' }));
         return;
       }
@@ -46,7 +46,7 @@ describe('encoded-query values built from ticket text', () => {
         try {
           value = queryValue(text);
         } catch {
-          return text.includes('^') || /[\r\n]/.test(text);
+          return text.includes('^') || /[\r\n]/.test(text) || /^\s*javascript\s*:/i.test(text);
         }
         const terms = termsOf(parseEncodedQuery(`short_description=${value}^active=true`).query);
         return (

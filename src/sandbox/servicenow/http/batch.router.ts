@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import { isIPv6 } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { InProcessAnswer, InProcessRequest } from '../../http/in-process';
 import { z } from 'zod';
 import { ValidationError } from '../../../errors';
 
@@ -7,7 +8,8 @@ import { ValidationError } from '../../../errors';
 const BATCH_TIME_LIMIT_MS = 30_000;
 
 const batchSchema = z.object({
-  batch_request_id: z.string().optional(),
+  // Clients send a number as often as a string; the answer echoes it as a string.
+  batch_request_id: z.union([z.string(), z.number().transform(String)]).optional(),
   rest_requests: z.array(
     z.object({
       id: z.string().min(1),
@@ -25,12 +27,17 @@ const batchSchema = z.object({
 });
 type BatchItem = z.infer<typeof batchSchema>['rest_requests'][number];
 
+/** Serves a request with the sandbox's own routes, in-process. */
+export type Dispatch = (request: InProcessRequest) => Promise<InProcessAnswer>;
+
 /**
  * §6.5 Batch API: `POST /api/now/v1/batch` runs its items one after another as the caller, each
  * with its own status, and answers `serviced_requests` (bodies Base64) and `unserviced_requests`.
- * Items go to this same server over loopback, so each behaves exactly as the single call would.
+ * Items are handed to the sandbox's request handler in-process, never back through the HTTP
+ * listener: each behaves exactly as the single call would, and an item's URL may be far longer
+ * than an HTTP request line allows (clients switch to batch precisely for that).
  */
-export function batchRouter(): Router {
+export function batchRouter(dispatch: () => Dispatch): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const parsed = batchSchema.safeParse(req.body);
@@ -45,7 +52,7 @@ export function batchRouter(): Router {
     const unserviced: string[] = [];
     for (const item of rest_requests) {
       if (Date.now() > deadline) unserviced.push(item.id);
-      else serviced.push(await runItem(req, item));
+      else serviced.push(await runItem(dispatch(), req, item));
     }
     res.json({
       batch_request_id: batch_request_id ?? '',
@@ -56,28 +63,35 @@ export function batchRouter(): Router {
   return router;
 }
 
-async function runItem(req: Request, item: BatchItem) {
+/** The caller's credentials and address headers travel with each item. */
+const INHERITED = ['authorization', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for'];
+
+async function runItem(dispatch: Dispatch, req: Request, item: BatchItem) {
   const started = Date.now();
-  const headers = new Headers(item.headers.map(({ name, value }) => [name, value] as [string, string]));
-  headers.set('Authorization', req.get('Authorization') ?? '');
-  const response = await fetch(`${localOrigin(req)}${item.url}`, {
+  const headers: Record<string, string> = Object.fromEntries(item.headers.map(({ name, value }) => [name, value]));
+  for (const name of INHERITED) {
+    const value = req.get(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  const response = await dispatch({
     method: item.method,
+    url: item.url,
     headers,
     body: item.body === undefined ? undefined : Buffer.from(item.body, 'base64'),
+    remoteAddress: req.socket.remoteAddress,
   });
-  const body = Buffer.from(await response.arrayBuffer());
   return {
     id: item.id,
     status_code: response.status,
-    status_text: response.statusText,
-    headers: item.exclude_response_headers ? [] : [...response.headers].map(([name, value]) => ({ name, value })),
-    body: body.toString('base64'),
+    status_text: response.statusText || STATUS_CODES[response.status] || '',
+    headers: item.exclude_response_headers ? [] : responseHeaders(response.headers),
+    body: response.body.toString('base64'),
     execution_time: Date.now() - started,
   };
 }
 
-/** The address this request arrived on, which reaches this same server. */
-function localOrigin(req: Request): string {
-  const address = req.socket.localAddress ?? '127.0.0.1';
-  return `http://${isIPv6(address) ? `[${address}]` : address}:${req.socket.localPort}`;
+function responseHeaders(headers: Record<string, string | string[] | number | undefined>) {
+  return Object.entries(headers).flatMap(([name, value]) =>
+    value === undefined ? [] : [value].flat().map((v) => ({ name, value: String(v) })),
+  );
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import { NotFoundError, ValidationError } from '../../../errors';
+import { AbortedWriteError } from '../errors/aborted-write.error';
 import { DataPolicyError } from '../errors/data-policy.error';
 import { InvalidTableError } from '../errors/invalid-table.error';
 
@@ -26,7 +27,8 @@ export function servicenowErrorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof InvalidTableError) return sendFailure(res, 400, err.message, null);
     if (err instanceof NotFoundError)
       return sendFailure(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
-    if (err instanceof DataPolicyError) return sendFailure(res, 403, 'Operation Failed', err.message);
+    if (err instanceof DataPolicyError || err instanceof AbortedWriteError)
+      return sendFailure(res, 403, 'Operation Failed', err.message);
     // [inf] ServiceNow's wording for unreadable request bodies.
     if (err instanceof ValidationError) return sendFailure(res, 400, 'Exception while reading request', err.message);
     const bodyError = BODY_ERRORS[(err as { type?: string }).type ?? ''];

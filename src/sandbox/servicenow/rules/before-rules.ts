@@ -1,4 +1,5 @@
-import type { RecordValues } from '../record-store';
+import type { RecordStore, RecordValues } from '../record-store';
+import { applyStandardChange } from './standard-change';
 import { checkIncidentDataPolicy } from './incident-data-policy';
 import { applyPriorityLookup } from './priority-lookup';
 import { applyTaskLifecycle, type Actor } from './task-lifecycle';
@@ -8,6 +9,8 @@ import { applyUserName } from './user-name';
 export interface BeforeRulesOptions {
   /** §3.2 incident resolution data policy; the sandbox enforces it unless switched off. */
   dataPolicy: boolean;
+  /** Rows other rules read (standard change templates). */
+  store: RecordStore;
 }
 
 /**
@@ -21,6 +24,7 @@ export function applyBeforeRules(
   actor: Actor,
   options: BeforeRulesOptions,
 ): void {
+  applyStandardChange(table, next, previous, options.store);
   applyPriorityLookup(table, next);
   applyTaskLifecycle(table, next, previous, actor);
   applyUserName(table, next, previous);

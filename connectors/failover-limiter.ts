@@ -1,0 +1,91 @@
+import Bottleneck from 'bottleneck';
+
+/** What a client needs of a limiter: Bottleneck has it, and so has a limiter that fails over. */
+export interface RequestLimiter {
+  schedule<T>(fn: () => PromiseLike<T>): Promise<T>;
+  disconnect(flush?: boolean): Promise<void>;
+}
+
+/** Where a FailoverLimiter finds the fleet-wide limiter, and whom it tells when that one failed. */
+export interface SharedSource {
+  /** The fleet-wide limiter while Redis answers; undefined while it does not. */
+  current(): Bottleneck | undefined;
+  /** The fleet-wide limiter refused a request before running it: Redis is not usable. */
+  failed(reason: string): void;
+}
+
+interface Ticket {
+  started: boolean;
+  abandoned: boolean;
+  fallBack(): void;
+}
+
+/**
+ * A limiter that draws on the fleet's budget in Redis while Redis answers, and on a local one of the
+ * same limits while it does not. A request waiting for the fleet limiter when Redis goes away (a
+ * restart loses the queue's state, and its wake-up messages with it) is moved to the local one; a
+ * request runs exactly once, whichever limiter lets it through.
+ */
+export class FailoverLimiter implements RequestLimiter {
+  private readonly local: Bottleneck;
+  private readonly waiting = new Set<Ticket>();
+
+  /**
+   * @param slotMs how long a request may hold a slot of the fleet limiter. Redis gives a slot back
+   * only when its holder says so, or when this runs out: an instance killed mid-request would
+   * otherwise keep its slots for ever, and after a few kills the fleet has none left.
+   */
+  constructor(
+    private readonly source: SharedSource,
+    options: Bottleneck.ConstructorOptions,
+    private readonly slotMs: number,
+  ) {
+    this.local = new Bottleneck(options);
+  }
+
+  schedule<T>(fn: () => PromiseLike<T>): Promise<T> {
+    const shared = this.source.current();
+    if (!shared) return this.local.schedule(fn);
+    return new Promise<T>((resolve, reject) => {
+      const ticket: Ticket = {
+        started: false,
+        abandoned: false,
+        fallBack: () => {
+          ticket.abandoned = true;
+          this.waiting.delete(ticket);
+          this.local.schedule(fn).then(resolve, reject);
+        },
+      };
+      this.waiting.add(ticket);
+      shared
+        .schedule({ expiration: this.slotMs }, () => {
+          this.waiting.delete(ticket);
+          if (ticket.abandoned) return Promise.resolve();
+          ticket.started = true;
+          return Promise.resolve().then(fn).then(resolve, reject);
+        })
+        .catch((err: Error) => {
+          // Once started, `fn`'s own outcome settles the request: a later rejection is the limiter's
+          // (a slot outlasting slotMs), or Redis's.
+          if (ticket.started || ticket.abandoned) return;
+          this.source.failed(err.message);
+          if (!ticket.abandoned) ticket.fallBack();
+        });
+    });
+  }
+
+  /** Redis went away: every request still waiting for the fleet limiter goes through the local one. */
+  fallBack(): void {
+    for (const ticket of [...this.waiting]) if (!ticket.started) ticket.fallBack();
+  }
+
+  /** The budget left this hour, in the limiter requests go through now (tests and operators). */
+  currentReservoir(): Promise<number | null> {
+    return (this.source.current() ?? this.local).currentReservoir();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.local.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    await this.local.disconnect(false);
+  }
+}

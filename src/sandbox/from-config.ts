@@ -1,0 +1,46 @@
+import { dirname, join } from 'node:path';
+import type { Logger } from 'winston';
+import type { Config } from '../config';
+import { ConfigError } from '../errors';
+import { parseLatencySetting } from './http/latency';
+import { IN_MEMORY } from './sandbox-db';
+import type { SandboxOptions } from './server';
+
+/**
+ * Where the sandbox keeps its records: `sandbox.store` (env SNOWLINE_SANDBOX_DB) when set, else
+ * `sandbox.db` beside Snowline's SQLite file (`data/sandbox.db` by default), in memory when that
+ * store is itself in memory.
+ */
+export function sandboxStorePath(config: Config): string {
+  if (config.sandbox.store) return config.sandbox.store;
+  const snowline = config.store.sqlitePath;
+  return snowline === IN_MEMORY ? IN_MEMORY : join(dirname(snowline), 'sandbox.db');
+}
+
+/** The sandbox as `snowline serve` and `snowline sandbox` start it from the configuration. */
+export function sandboxOptionsOf(config: Config, logger: Logger): SandboxOptions {
+  const s = config.sandbox;
+  return {
+    user: s.user,
+    password: s.password,
+    awxToken: s.awxToken,
+    webhookUrl: s.webhookUrl,
+    webhookSecret: config.security.webhookSecret,
+    webhooksEnabled: s.webhooks,
+    jobDurationMs: s.jobDurationMs,
+    store: sandboxStorePath(config),
+    baseUrl: s.publicUrl,
+    latency: latencyOf(s.latency),
+    oauth: { clientId: s.oauthClientId, clientSecret: s.oauthClientSecret },
+    apiKey: s.apiKey,
+    logger,
+  };
+}
+
+function latencyOf(setting: string | undefined) {
+  try {
+    return parseLatencySetting(setting ?? '');
+  } catch (err) {
+    throw new ConfigError([`sandbox.latency: ${(err as Error).message}`]);
+  }
+}

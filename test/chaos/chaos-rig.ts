@@ -1,0 +1,164 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios, { type AxiosInstance } from 'axios';
+import { parse, stringify } from 'yaml';
+import { silentLogger } from '../../src/observability/logger';
+import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import type { FaultPlanInput, FaultTarget } from '../../src/sandbox/faults/fault-injector';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
+import { startServe, waitHealthy, type SnowlineProcess } from '../helpers/snowline-process';
+import { freePort } from '../helpers/waiting';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+const WEBHOOK_SECRET = 'chaos-test-webhook-secret';
+
+/** A small seeded generator (mulberry32): the same seed gives the same kill plan. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Webhook deliveries go through this proxy, which stands for a load balancer in front of the
+ * instances: each delivery goes to a live instance, and the first delivery for an incident whose
+ * description says `lost-insert` is swallowed (answered 202, never forwarded): a lost webhook.
+ */
+function webhookProxy(targets: () => string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const dropped = new Set<string>();
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const text = body.toString();
+      const sysId = /[0-9a-f]{32}/.exec(text)?.[0];
+      if (text.includes('lost-insert') && sysId && !dropped.has(sysId)) {
+        dropped.add(sysId);
+        res.writeHead(202).end();
+        return;
+      }
+      const live = targets();
+      if (live.length === 0) return void res.writeHead(502).end();
+      const target = live[next++ % live.length]!;
+      const up = http.request(`${target}/webhooks/servicenow`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.writeHead(502).end());
+      up.end(body);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({
+        url: `http://127.0.0.1:${port}/`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    }),
+  );
+}
+
+export interface ChaosRig {
+  sandbox: Sandbox;
+  sn: AxiosInstance;
+  redis: OwnRedis;
+  instances: (SnowlineProcess | undefined)[];
+  fault(target: FaultTarget, plan: FaultPlanInput): Promise<void>;
+  clearFaults(): Promise<void>;
+  kill(index: number): Promise<void>;
+  start(index: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The sandbox (webhooks through the proxy), a Redis of the test's own, and `count` Snowline
+ * processes on `store` (a SQLite file, or a PostgreSQL schema), with short timeouts and leases so
+ * faults and kills play out in seconds.
+ */
+export async function startRig(count: number, store: Record<string, string>): Promise<ChaosRig> {
+  const dir = mkdtempSync(join(tmpdir(), 'snowline-chaos-'));
+  const instances: (SnowlineProcess | undefined)[] = Array(count).fill(undefined);
+  const proxy = await webhookProxy(() =>
+    instances.filter((i): i is SnowlineProcess => i !== undefined && i.process.exitCode === null).map((i) => i.url),
+  );
+  const sandbox = createSandbox({
+    user: 'admin',
+    password: 'admin',
+    awxToken: 'sandbox',
+    webhookUrl: proxy.url,
+    webhookSecret: WEBHOOK_SECRET,
+    webhooksEnabled: true,
+    jobDurationMs: 600,
+    logger: silentLogger(),
+  });
+  const { url } = await sandbox.listen(0, '127.0.0.1');
+  const sn = axios.create({ baseURL: url, auth: { username: 'admin', password: 'admin' }, timeout: 15_000 });
+  const redis = await startOwnRedis();
+  const config = parse(readFileSync(join(REPO_ROOT, 'config', 'default.yaml'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  config.engine = { ...config.engine, leaseMs: 3000, leaderCheckMs: 500, tickMs: 100 };
+  config.servicenow = { ...config.servicenow, timeoutMs: 3000 };
+  config.awx = { ...config.awx, timeoutMs: 3000, pollIntervalMs: 500 };
+  const configFile = join(dir, 'snowline.yaml');
+  writeFileSync(configFile, stringify(config));
+  const env = {
+    ...store,
+    SNOWLINE_CONFIG: configFile,
+    SNOWLINE_REDIS_URL: redis.url,
+    SERVICENOW_URL: url,
+    SERVICENOW_USER: 'admin',
+    SERVICENOW_PASSWORD: 'admin',
+    AWX_URL: url,
+    AWX_TOKEN: 'sandbox',
+    SNOWLINE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    SNOWLINE_JWT_SECRET: 'chaos-test-jwt-secret-0123456789abcdef',
+    SNOWLINE_POLL_SECONDS: '2',
+  };
+  const ports = await Promise.all(instances.map(() => freePort()));
+  const rig: ChaosRig = {
+    sandbox,
+    sn,
+    redis,
+    instances,
+    async fault(target, plan) {
+      await sn.put(`/sandbox/faults/${target}`, plan);
+    },
+    async clearFaults() {
+      await sn.delete('/sandbox/faults');
+    },
+    async kill(index) {
+      const instance = instances[index];
+      instances[index] = undefined;
+      if (!instance || instance.process.exitCode !== null) return;
+      const exited = new Promise((r) => instance.process.once('exit', r));
+      instance.process.kill('SIGKILL');
+      await exited;
+    },
+    async start(index) {
+      const instance = startServe(ports[index]!, env);
+      await waitHealthy(instance);
+      instances[index] = instance;
+    },
+    async close() {
+      for (let i = 0; i < instances.length; i++) await rig.kill(i);
+      await sandbox.close();
+      await proxy.close();
+      await redis.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await Promise.all(instances.map((_, i) => rig.start(i)));
+  return rig;
+}
