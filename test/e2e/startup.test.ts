@@ -105,6 +105,7 @@ describe('a real instance without AWX_URL', () => {
         SERVICENOW_PASSWORD: 'instance-pw',
         SNOWLINE_JWT_SECRET: JWT,
         SNOWLINE_WEBHOOK_SECRET: WEBHOOK,
+        SNOWLINE_SECRET_KEY: 'ab'.repeat(32),
         SNOWLINE_POLL_SECONDS: '3600',
       },
     });
