@@ -137,6 +137,8 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
       watch() {
         watcher = watch(deps.dir, { ignoreInitial: true, depth: 1 });
         watcher.on('all', scheduleReload);
+        // The first scan is asynchronous: a change made before it finished is caught by one reload then.
+        watcher.once('ready', scheduleReload);
         watcher.on('error', (err) =>
           logger.warn('watching mapping tables failed; reload with SIGHUP or `snowline rules reload`', {
             error: (err as Error).message,
