@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
+import { ansibleConnector, ansibleLocalConnector, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
@@ -36,6 +36,7 @@ import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import { listenOn } from './listen';
+import { controllerClientOf, hasController } from './controller-client';
 import { SNOWLINE_VERSION } from './version';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
@@ -403,37 +404,6 @@ export async function startApp(
       logger.info('Snowline stopped');
     },
   };
-}
-
-/** A controller is configured (AWX_URL), or the sandbox's stands in for it. */
-function hasController(config: Config): boolean {
-  return Boolean(config.awx.url) || usesSandbox(config);
-}
-
-/** The controller client, or none when a real instance runs without AWX_URL. */
-function controllerClientOf(
-  config: Config,
-  sandboxUrl: string | undefined,
-  limiters: ReturnType<typeof createSharedLimiters>,
-  logger: Logger,
-): ControllerClient | undefined {
-  const url = config.awx.url ?? sandboxUrl;
-  if (!url) return undefined;
-  const controller = ansibleConnector.config.parse({
-    url,
-    apiPath: config.awx.apiPath,
-    token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
-    timeoutMs: config.awx.timeoutMs,
-    pollIntervalMs: config.awx.pollIntervalMs,
-    retry: config.awx.retry,
-  });
-  return new ControllerClient(controller, {
-    logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
-      maxConcurrent: controller.maxConcurrent,
-      requestTimeoutMs: controller.timeoutMs,
-    }),
-  });
 }
 
 /** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */
