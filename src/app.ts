@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { ansibleConnector, ansibleLocalConnector, ControllerClient, createAnsibleRuntime } from '../connectors/ansible';
+import { ansibleConnector, ansibleLocalConnector, createAnsibleRuntime } from '../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
@@ -13,7 +14,7 @@ import { asInt } from '../connectors/servicenow/schemas';
 import { apiRoutes } from './api/api-routes';
 import { createHttpApp } from './api/http-app';
 import { createRateLimits, rateLimitSettings } from './api/rate-limits';
-import { closeServer, listen } from './api/http-server';
+import { closeServer, serverOptions } from './api/http-server';
 import { createIdentityUseRecorder } from './security/identity-use-recorder';
 import { changeManagement } from './change/change-lifecycle';
 import { serviceNowChangeSource } from './change/change-source';
@@ -40,10 +41,13 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
+import { listenOn } from './listen';
+import { controllerClientOf, hasController } from './controller-client';
+import { SNOWLINE_VERSION } from './version';
 import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
 import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
-import { createRuleReloader } from './rules/rule-reloader';
+import { createRuleReloader, type ReloadResult } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
 import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
@@ -61,12 +65,14 @@ import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
 
-const VERSION = '0.1.0';
+const VERSION = SNOWLINE_VERSION;
 
 /** A running Snowline: what `serve` starts and SIGTERM stops. */
 export interface RunningApp {
   url: string;
   sandboxUrl?: string;
+  /** Reads the mapping tables again now (SIGHUP, `snowline rules reload`). */
+  reloadRules(): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -119,6 +125,9 @@ export async function startApp(
     logger,
     metrics,
     loadedBy: `serve@${hostname()}`,
+    missingConnectors: hasController(config)
+      ? undefined
+      : new Map([['ansible', 'no controller configured: set AWX_URL and AWX_TOKEN']]),
   });
   if (!rules) throw new ConfigError(problems.map(formatProblem));
   logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
@@ -150,29 +159,16 @@ export async function startApp(
       requestTimeoutMs: snConfig.timeoutMs,
     }),
   });
-  const awxConfig = {
-    url: config.awx.url ?? sandbox!.url,
-    apiPath: config.awx.apiPath,
-    token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
-    timeoutMs: config.awx.timeoutMs,
-    pollIntervalMs: config.awx.pollIntervalMs,
-    retry: config.awx.retry,
-  };
   // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
   const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
-  const controller = ansibleConnector.config.parse(awxConfig);
-  const controllerClient = new ControllerClient(controller, {
-    logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
-      maxConcurrent: controller.maxConcurrent,
-      requestTimeoutMs: controller.timeoutMs,
-    }),
-  });
+  const controllerClient = controllerClientOf(config, sandbox?.url, limiters, logger);
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) },
+    ...(controllerClient
+      ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
+      : {}),
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
   });
 
@@ -386,33 +382,51 @@ export async function startApp(
     leadership,
     logger,
   );
-  const server = await listen(app, config.server.port, config.server.host, config.server);
+  /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
+  const stopParts = async (): Promise<boolean> => {
+    const wasLeader = leadership.isLeader();
+    await scheduled.stop();
+    await leadership.stop();
+    await rules.stop();
+    return wasLeader;
+  };
+  /** Drains the engine (and the server, when there is one) within the grace, then closes the rest. */
+  const stopWork = async (wasLeader: boolean, server?: Server) => {
+    // Both within the grace: in-flight requests and steps finish or are cut off, leases released.
+    await Promise.all([
+      server && closeServer(server, config.server.shutdownGraceMs),
+      engine.stop(config.server.shutdownGraceMs),
+    ]);
+    // The last entries written before the exit are anchored too, so deleting them is detected.
+    if (wasLeader)
+      await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
+    breakers.shutdown();
+    await snClient.close();
+    await controllerClient?.close();
+    await limiters.close();
+    await rateLimits.close();
+    await store.close();
+    await sandbox?.sandbox.close();
+  };
+  const server = await listenOn(app, config.server.port, config.server.host, {
+    path: 'server.port',
+    portEnv: 'PORT',
+    hostEnv: 'HOST',
+    options: serverOptions(config.server),
+  }).catch(async (err: unknown) => {
+    // Nothing started may outlive a failed start (a test, or a supervisor that retries in-process).
+    await stopWork(await stopParts());
+    throw err;
+  });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
 
   return {
     url,
     sandboxUrl: sandbox?.url,
+    reloadRules: () => rules.reload(`signal@${hostname()}`),
     async stop() {
-      const wasLeader = leadership.isLeader();
-      await scheduled.stop();
-      await leadership.stop();
-      await rules.stop();
-      // Both within the grace: in-flight requests and steps finish or are cut off, leases released.
-      await Promise.all([
-        closeServer(server, config.server.shutdownGraceMs),
-        engine.stop(config.server.shutdownGraceMs),
-      ]);
-      // The last entries written before the exit are anchored too, so deleting them is detected.
-      if (wasLeader)
-        await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
-      breakers.shutdown();
-      await snClient.close();
-      await controllerClient.close();
-      await limiters.close();
-      await rateLimits.close();
-      await store.close();
-      await sandbox?.sandbox.close();
+      await stopWork(await stopParts(), server);
       logger.info('Snowline stopped');
     },
   };
@@ -443,7 +457,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
     `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
   );
   const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
-  const { url } = await sandbox.listen(s.port, '127.0.0.1');
+  const { url } = await sandbox.listen(s.port, s.host);
   return { sandbox, url };
 }
 

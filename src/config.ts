@@ -1,18 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { localRunnerConfigSchema } from '../connectors/ansible/local/schemas';
 import { cmdbConfigSchema } from '../connectors/cmdb/schemas';
 import { httpConfigSchema } from '../connectors/http/schemas';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { describeIssue } from './config/describe-issue';
+import { layeredConfig } from './config/layered-config';
+import { getPath, type ValueSources } from './config/layers';
 import { ConfigError } from './errors';
 import { privilegeConfigSchema } from './security/privilege-provider';
 import { ROLES } from './security/roles';
 import { instanceAuth } from './servicenow-auth';
 
 /**
- * Snowline's configuration: `config/default.yaml` (or the file in `SNOWLINE_CONFIG`), then the
- * environment variables of `ENVIRONMENT` on top, then secret references resolved, then one zod
- * validation. Any problem stops start-up with one line per problem. Every field says its unit.
+ * Snowline's configuration: the embedded `config/default.yaml`, the site's files (`SNOWLINE_CONFIG`)
+ * laid over it, the environment on top (src/config/), then one zod validation. Any problem stops
+ * start-up with one line per problem. Every field says its unit.
  */
 
 /** A secret is given as `env:NAME`, `file:PATH` or (for the sandbox only) a literal. */
@@ -151,6 +152,10 @@ const awxSchema = z.object({
 
 const sandboxSchema = z.object({
   port: z.number().int().min(0).max(65535).describe('sandbox port (env SNOWLINE_SANDBOX_PORT)'),
+  host: z
+    .string()
+    .default('127.0.0.1')
+    .describe('address the sandbox binds (env SNOWLINE_SANDBOX_HOST); 0.0.0.0 to reach it from outside a container'),
   user: z.string().min(1).describe('sandbox basic-auth user (env SNOWLINE_SANDBOX_USER)'),
   password: z.string().min(1).describe('(env SNOWLINE_SANDBOX_PASSWORD)'),
   awxToken: z.string().min(1).describe('bearer token the sandbox controller accepts (env SNOWLINE_SANDBOX_AWX_TOKEN)'),
@@ -430,68 +435,29 @@ export const configSchema = z.object({
 });
 export type Config = z.infer<typeof configSchema>;
 
-/** Environment variables and the config path each sets, with how its text is read. */
-const ENVIRONMENT: { name: string; path: string; kind: 'string' | 'int' | 'bool' }[] = [
-  { name: 'PORT', path: 'server.port', kind: 'int' },
-  { name: 'SNOWLINE_DB', path: 'store.sqlitePath', kind: 'string' },
-  { name: 'DATABASE_URL', path: 'store.postgresUrl', kind: 'string' },
-  { name: 'SNOWLINE_DB_SCHEMA', path: 'store.postgresSchema', kind: 'string' },
-  { name: 'SERVICENOW_URL', path: 'servicenow.url', kind: 'string' },
-  { name: 'SERVICENOW_USER', path: 'servicenow.username', kind: 'string' },
-  { name: 'SERVICENOW_PASSWORD', path: 'servicenow.password', kind: 'string' },
-  { name: 'SERVICENOW_AUTH', path: 'servicenow.authType', kind: 'string' },
-  { name: 'SERVICENOW_CLIENT_ID', path: 'servicenow.clientId', kind: 'string' },
-  { name: 'SERVICENOW_CLIENT_SECRET', path: 'servicenow.clientSecret', kind: 'string' },
-  { name: 'SERVICENOW_OAUTH_GRANT', path: 'servicenow.oauthGrant', kind: 'string' },
-  { name: 'SERVICENOW_REFRESH_TOKEN', path: 'servicenow.refreshToken', kind: 'string' },
-  { name: 'SERVICENOW_API_KEY', path: 'servicenow.apiKey', kind: 'string' },
-  { name: 'SERVICENOW_TOKEN', path: 'servicenow.token', kind: 'string' },
-  { name: 'SNOWLINE_POLL_SECONDS', path: 'servicenow.pollSeconds', kind: 'int' },
-  { name: 'AWX_URL', path: 'awx.url', kind: 'string' },
-  { name: 'AWX_TOKEN', path: 'awx.token', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_PORT', path: 'sandbox.port', kind: 'int' },
-  { name: 'SNOWLINE_SANDBOX_USER', path: 'sandbox.user', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_PASSWORD', path: 'sandbox.password', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_AWX_TOKEN', path: 'sandbox.awxToken', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_WEBHOOK_URL', path: 'sandbox.webhookUrl', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_WEBHOOKS', path: 'sandbox.webhooks', kind: 'bool' },
-  { name: 'SNOWLINE_SANDBOX_JOB_MS', path: 'sandbox.jobDurationMs', kind: 'int' },
-  { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_ID', path: 'sandbox.oauthClientId', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_OAUTH_CLIENT_SECRET', path: 'sandbox.oauthClientSecret', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_API_KEY', path: 'sandbox.apiKey', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_DB', path: 'sandbox.store', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_PUBLIC_URL', path: 'sandbox.publicUrl', kind: 'string' },
-  { name: 'SNOWLINE_SANDBOX_LATENCY', path: 'sandbox.latency', kind: 'string' },
-  { name: 'SNOWLINE_WEBHOOK_SECRET', path: 'security.webhookSecret', kind: 'string' },
-  { name: 'SNOWLINE_JWT_SECRET', path: 'security.jwtSecret', kind: 'string' },
-  { name: 'SNOWLINE_JWKS_URL', path: 'security.jwksUrl', kind: 'string' },
-  { name: 'SNOWLINE_AUDIT_ANCHOR_FILE', path: 'security.auditAnchorFile', kind: 'string' },
-  { name: 'SNOWLINE_AUDIT_ANCHOR_KEY', path: 'security.auditAnchorKey', kind: 'string' },
-  { name: 'SNOWLINE_SECRET_KEY', path: 'secrets.key', kind: 'string' },
-  { name: 'SNOWLINE_SECRET_KEYS_PREVIOUS', path: 'secrets.previousKeys', kind: 'string' },
-  { name: 'SNOWLINE_REDIS_URL', path: 'redis.url', kind: 'string' },
-  { name: 'SNOWLINE_MAPPINGS', path: 'mappings.dir', kind: 'string' },
-  { name: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
-];
-
 /** Values the shipped default.yaml marks as sandbox-only; a connected instance must replace them. */
 const SANDBOX_ONLY_SECRETS = ['security.webhookSecret', 'security.jwtSecret'] as const;
 const SANDBOX_MARKER = 'sandbox-only';
 
 export interface LoadOptions {
+  /** One site file laid over the defaults (shorthand for `files: [file]`). */
   file?: string;
+  /** Site files laid over the defaults, in order; default: env SNOWLINE_CONFIG, comma-separated. */
+  files?: string[];
   env?: NodeJS.ProcessEnv;
 }
 
-/** Reads, overrides, resolves and validates; throws ConfigError listing every problem. */
+/** Reads the layers, resolves and validates; throws ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions = {}): Config {
-  const env = options.env ?? process.env;
-  const file = options.file ?? env.SNOWLINE_CONFIG ?? 'config/default.yaml';
-  const problems: string[] = [];
-  const raw = readYamlObject(file, problems);
-  applyEnvironment(raw, env, problems);
-  resolveSecrets(raw, '', env, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  return loadConfigWithSources(options).config;
+}
+
+/** The validated configuration and where each value came from (for `snowline config show`). */
+export function loadConfigWithSources(options: LoadOptions = {}): { config: Config; sources: ValueSources } {
+  const { raw, sources } = layeredConfig({
+    files: options.files ?? (options.file ? [options.file] : undefined),
+    env: options.env,
+  });
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
   const config = parsed.data;
@@ -504,123 +470,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const instanceProblems = [...(auth.ok ? [] : auth.problems), ...refused];
     if (instanceProblems.length > 0) throw new ConfigError(instanceProblems);
   }
-  return config;
+  return { config, sources };
 }
 
 /** True when Snowline runs against its built-in sandbox rather than a configured instance. */
 export function usesSandbox(config: Config): boolean {
   return !config.servicenow.url;
-}
-
-function readYamlObject(file: string, problems: string[]): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    problems.push(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    return {};
-  }
-  try {
-    const doc: unknown = parseYaml(text);
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as Record<string, unknown>;
-    problems.push(`${file}: expected a YAML mapping at the top level`);
-  } catch (err) {
-    problems.push(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
-  }
-  return {};
-}
-
-function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): void {
-  for (const { name, path, kind } of ENVIRONMENT) {
-    const text = env[name];
-    if (text === undefined || text === '') continue;
-    const value = coerce(text, kind);
-    if (value === undefined) {
-      problems.push(
-        `${path}: expected ${kind === 'int' ? 'an integer' : 'true or false'}, got ${JSON.stringify(text)} (from env ${name})`,
-      );
-      continue;
-    }
-    setPath(raw, path, value);
-  }
-}
-
-function coerce(text: string, kind: 'string' | 'int' | 'bool'): string | number | boolean | undefined {
-  if (kind === 'string') return text;
-  if (kind === 'int') return /^-?\d+$/.test(text.trim()) ? Number(text) : undefined;
-  if (/^(true|1|yes|on)$/i.test(text)) return true;
-  if (/^(false|0|no|off)$/i.test(text)) return false;
-  return undefined;
-}
-
-/** Replaces every `env:NAME` / `file:PATH` string in place; a missing source is a problem. */
-function resolveSecrets(
-  node: Record<string, unknown>,
-  prefix: string,
-  env: NodeJS.ProcessEnv,
-  problems: string[],
-): void {
-  for (const [key, value] of Object.entries(node)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      resolveSecrets(value as Record<string, unknown>, path, env, problems);
-    } else if (typeof value === 'string') {
-      const resolved = resolveReference(value, env);
-      if (resolved.ok) node[key] = resolved.value;
-      else problems.push(`${path}: expected ${resolved.expected}, got nothing`);
-    }
-  }
-}
-
-function resolveReference(
-  value: string,
-  env: NodeJS.ProcessEnv,
-): { ok: true; value: string | undefined } | { ok: false; expected: string } {
-  const envRef = /^env:([A-Za-z_][A-Za-z0-9_]*)(\?)?$/.exec(value);
-  if (envRef) {
-    const found = env[envRef[1]!];
-    if (found) return { ok: true, value: found };
-    // `env:NAME?` marks an optional setting: absent means "not configured".
-    return envRef[2] ? { ok: true, value: undefined } : { ok: false, expected: `environment variable ${envRef[1]}` };
-  }
-  const fileRef = /^file:(.+)$/.exec(value);
-  if (fileRef) {
-    try {
-      return { ok: true, value: readFileSync(fileRef[1]!, 'utf8').trim() };
-    } catch {
-      return { ok: false, expected: `a readable file at ${fileRef[1]}` };
-    }
-  }
-  return { ok: true, value };
-}
-
-/** `server.port: expected number, got "abc"` — never prints a secret's value. */
-function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
-  const path = issue.path.join('.');
-  const got = getPath(raw, path);
-  // A Redis URL may carry its password.
-  const secret = /password|secret|token/i.test(path) || path === 'redis.url';
-  const shown = got === undefined ? 'nothing' : secret ? '(a secret, not shown)' : JSON.stringify(got);
-  const expected =
-    issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
-  return `${path}: ${expected}, got ${shown}`;
-}
-
-function getPath(obj: unknown, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
-      obj,
-    );
-}
-
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = obj;
-  for (const key of keys.slice(0, -1)) {
-    if (!node[key] || typeof node[key] !== 'object') node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]!] = value;
 }

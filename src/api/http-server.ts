@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { Express } from 'express';
+import type { Server, ServerOptions } from 'node:http';
 
 /** How long a client may take, in ms: a slow or stalled client cannot hold a connection (or a shutdown). */
 export interface ServerTimeouts {
@@ -9,23 +8,16 @@ export interface ServerTimeouts {
   headersTimeoutMs: number;
 }
 
-/** Listens with the timeouts set; rejects when the port cannot be bound. */
-export function listen(app: Express, port: number, host: string, timeouts: ServerTimeouts): Promise<Server> {
-  const server = createServer(
-    {
-      requestTimeout: timeouts.requestTimeoutMs,
-      // Node requires headersTimeout ≤ requestTimeout.
-      headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
-      keepAliveTimeout: 5_000,
-      // Node looks for expired requests this often (default 30 s, which would let a stalled client linger).
-      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
-    },
-    app,
-  );
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
+/** Server options with the timeouts set, so a slow or stalled client cannot hold a connection. */
+export function serverOptions(timeouts: ServerTimeouts): ServerOptions {
+  return {
+    requestTimeout: timeouts.requestTimeoutMs,
+    // Node requires headersTimeout ≤ requestTimeout.
+    headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
+    keepAliveTimeout: 5_000,
+    // Node looks for expired requests this often (default 30 s, which would let a stalled client linger).
+    connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
+  };
 }
 
 /**

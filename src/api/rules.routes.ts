@@ -9,6 +9,7 @@ import { recordSchema, watchedTableSchema, type TicketEvent } from '../ingest/ev
 import { dryRun } from '../rules/dry-run';
 import type { MappingCatalog } from '../rules/mapping-catalog';
 import type { RuleReloader } from '../rules/rule-reloader';
+import { formatProblem } from '../rules/validation-problem';
 import { findRule } from '../rules/rule-set';
 import type { RuleVersionRepository } from '../store/rule-version.repository';
 import type { RouteDefinition } from './route';
@@ -106,6 +107,22 @@ export function ruleRoutes(deps: RuleRoutesDeps): RouteDefinition[] {
           on: r.definition.on,
         }));
         return { ...deps.rules.status(), rules };
+      },
+    },
+    {
+      method: 'post',
+      path: '/rules/reload',
+      permission: 'rules:write',
+      summary:
+        'Read the mapping tables from disk now (as SIGHUP does); an invalid set is refused with its problems and the running version stays',
+      response: z.object({
+        applied: z.boolean(),
+        version: z.string(),
+        problems: z.array(z.string()),
+      }),
+      handle: async (req) => {
+        const result = await deps.rules.reload(`api:${req.identity!.subject}`);
+        return { applied: result.applied, version: result.version, problems: result.problems.map(formatProblem) };
       },
     },
     {

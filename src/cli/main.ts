@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
+import { backupCommand } from './backup.command';
+import { configCommand } from './config.command';
 import { rulesCommand } from './rules.command';
 import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
@@ -25,7 +27,9 @@ export function main(argv: string[]): void {
     .addCommand(reportCommand())
     .addCommand(rulesCommand())
     .addCommand(runsCommand())
-    .addCommand(eventsCommand());
+    .addCommand(eventsCommand())
+    .addCommand(configCommand())
+    .addCommand(backupCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

@@ -10,6 +10,8 @@ import { formatProblem } from '../rules/validation-problem';
 import { writeAtomically } from '../rules/write-atomically';
 import type { Repositories } from '../store';
 import { withConfiguredStore as withStore } from './configured-store';
+import { issueToken } from '../security/jwt';
+import { configOrExit } from './load-config';
 
 async function sourcesOrExit(versions: Repositories['ruleVersions'], version: string): Promise<Record<string, string>> {
   const sources = await versions.sources(version);
@@ -80,6 +82,27 @@ export function rulesCommand(): Command {
         process.stdout.write(`${dir} now holds version ${version}\n`);
       }),
     );
+  rules
+    .command('reload')
+    .description(
+      'make the running server read the mapping tables now (as SIGHUP does); exits 1 when the files are invalid',
+    )
+    .option('--url <url>', 'the running server (default http://127.0.0.1:$PORT)')
+    .action(async (options: { url?: string }) => {
+      const config = configOrExit();
+      const url = options.url ?? `http://127.0.0.1:${config.server.port}`;
+      const { jwtSecret: secret, jwtIssuer: issuer, jwtAudience: audience } = config.security;
+      const token = issueToken({ secret, issuer, audience }, `cli:${userInfo().username}`, ['editor'], 60);
+      const response = await fetch(`${url}/api/v1/rules/reload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      }).catch((err: Error) => fail(`cannot reach ${url} (${err.message}); is snowline serve running there?`));
+      if (!response.ok) fail(`${url} answered ${response.status}: ${await response.text()}`);
+      const result = (await response.json()) as { applied: boolean; version: string; problems: string[] };
+      for (const problem of result.problems) process.stdout.write(`${problem}\n`);
+      if (result.problems.length > 0) fail(`files refused; version ${result.version} keeps running`);
+      process.stdout.write(`${result.applied ? 'reloaded' : 'unchanged'}: version ${result.version}\n`);
+    });
   return rules;
 }
 

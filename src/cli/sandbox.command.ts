@@ -25,7 +25,7 @@ export function sandboxCommand(): Command {
         sandbox.reset();
         logger.info('sandbox reset to its seeded instance', { store });
       }
-      const { url } = await sandbox.listen(config.sandbox.port, '127.0.0.1');
+      const { url } = await sandbox.listen(config.sandbox.port, config.sandbox.host);
       logger.info('sandbox ServiceNow instance and AWX controller serving', {
         url,
         store,

@@ -17,6 +17,7 @@ export function serveCommand(): Command {
       } catch (err) {
         const lines = err instanceof ConfigError ? err.lines : [(err as Error).message];
         logger.error('start-up failed', { problems: lines });
+        process.stderr.write(`snowline: cannot start\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
         process.exit(1);
       }
       let stopping = false;
@@ -34,5 +35,9 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      // The conventional "read your configuration again": here, the mapping tables.
+      process.on('SIGHUP', () => {
+        app.reloadRules().catch((err: Error) => logger.error('mapping reload failed', { error: err.message }));
+      });
     });
 }

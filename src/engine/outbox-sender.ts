@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SnowlineError, type FailureClass } from '../errors';
+import { withCorrelation } from '../observability/context';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
@@ -63,7 +64,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   const random = deps.random ?? Math.random;
   const { repos, target, logger, metrics } = deps;
 
-  async function send(entry: OutboxEntry): Promise<void> {
+  async function sendEntry(entry: OutboxEntry): Promise<void> {
     const heartbeat = keepLease(
       () => repos.outbox.extendLease(entry.id, deps.owner, now() + deps.leaseMs),
       deps.leaseMs,
@@ -163,7 +164,10 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     metrics.writebacks.inc({ result });
   }
 
-  return { send };
+  return {
+    /** Every log line about the write-back carries its run's correlation id. */
+    send: (entry: OutboxEntry): Promise<void> => withCorrelation(entry.correlation_id, () => sendEntry(entry)),
+  };
 }
 export type OutboxSender = ReturnType<typeof createOutboxSender>;
 

@@ -18,6 +18,13 @@ export function fieldPathExists(table: string, path: string): boolean {
   return true;
 }
 
+/**
+ * The gates Snowline registers: the built-in `approval` (engine/gates.ts) and change management's
+ * `change`. Written out here because change management depends on the rules, not the other way;
+ * a test holds this list equal to the gates app.ts registers.
+ */
+export const GATE_NAMES = ['approval', 'change'] as const;
+
 /** The catalog of the shipped ServiceNow table model, the registered connectors and the loaded templates. */
 export function mappingCatalog(
   connectors: Record<string, ConnectorDescriptor>,
@@ -27,6 +34,7 @@ export function mappingCatalog(
     fieldExists: fieldPathExists,
     connectorExists: (name) => name in connectors,
     action: (connector, action) => connectors[connector]?.actions[action],
+    gateNames: GATE_NAMES,
     template: (name) => templates.get(name),
     withTemplates: (loaded) => mappingCatalog(connectors, loaded),
   };

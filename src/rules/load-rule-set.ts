@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileQuery, parseEncodedQuery, termsOf, type FieldReader } from './encoded-query';
 import type { MappingCatalog } from './mapping-catalog';
@@ -31,6 +31,18 @@ const isTemplateSource = (name: string) => name.startsWith(`${TEMPLATES_DIR}/`);
  * the caller keeps running the version it has.
  */
 export function loadRuleSet(dir: string, catalog: MappingCatalog): { ruleSet?: RuleSet; problems: MappingProblem[] } {
+  // A mistyped path must not pass as "zero rules, all valid".
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    return {
+      problems: [
+        {
+          file: dir,
+          line: 1,
+          col: 1,
+          message: `${existsSync(dir) ? 'is not a directory' : 'no such directory'}; expected the mapping tables directory (env SNOWLINE_MAPPINGS)`,
+        },
+      ],
+    };
   return buildRuleSet(readMappingSources(dir), catalog, (name) => join(dir, name));
 }
 

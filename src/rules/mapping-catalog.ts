@@ -9,6 +9,8 @@ export interface MappingCatalog {
   fieldExists(table: string, field: string): boolean;
   action(connector: string, action: string): ActionSpec | undefined;
   connectorExists(connector: string): boolean;
+  /** Gates rules and steps may name; unset = not checked (a catalog for a partial check). */
+  gateNames?: readonly string[];
   /** A reusable component of mappings/templates/ by name. */
   template(name: string): TemplateDefinition | undefined;
   /** The same catalog with the templates of the set being loaded. */

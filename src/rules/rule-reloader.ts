@@ -1,10 +1,11 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RuleVersionRepository } from '../store/rule-version.repository';
 import { loadRuleSet } from './load-rule-set';
 import type { MappingCatalog } from './mapping-catalog';
 import type { RuleSet } from './rule-set';
+import { withoutUnavailableRules, type RefusedRule } from './unavailable-connectors';
 import { formatProblem, type MappingProblem } from './validation-problem';
 
 export interface RuleReloaderDeps {
@@ -15,6 +16,11 @@ export interface RuleReloaderDeps {
   metrics: Metrics;
   /** Who loads versions from disk, for the version history (the instance, e.g. `serve@host`). */
   loadedBy: string;
+  /**
+   * Connectors this instance lacks, each with the setting that would provide it: rules using them
+   * are refused by name (logged, on /readyz) and the others run.
+   */
+  missingConnectors?: ReadonlyMap<string, string>;
   /** Quiet time after the last file change before reloading, so an editor's save is one reload. */
   debounceMs?: number;
   now?: () => number;
@@ -30,6 +36,8 @@ export interface ReloadResult {
 export interface RuleStatus {
   version: string;
   rejected?: { at: number; problems: string[] };
+  /** Rules left out because a connector they use is not configured. */
+  refused?: RefusedRule[];
 }
 
 /**
@@ -43,8 +51,21 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
   const { logger, metrics } = deps;
   const first = loadRuleSet(deps.dir, deps.catalog);
   if (!first.ruleSet) return { problems: first.problems };
-  let current: RuleSet = first.ruleSet;
   let rejected: RuleStatus['rejected'];
+  let refused: RefusedRule[] = [];
+  /** The loaded set less the rules this instance cannot run, each refused rule logged by name. */
+  const runnable = (loaded: RuleSet): RuleSet => {
+    const usable = withoutUnavailableRules(loaded, deps.missingConnectors ?? new Map());
+    refused = usable.refused;
+    for (const { rule, file, needs } of refused)
+      logger.error(`rule ${rule} is refused: it needs ${needs.map((n) => `${n.connector} (${n.fix})`).join(', ')}`, {
+        rule,
+        file,
+        version: loaded.version,
+      });
+    return usable.ruleSet;
+  };
+  let current: RuleSet = runnable(first.ruleSet);
   await deps.versions.record(current.version, current.sources, deps.loadedBy, now());
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -84,7 +105,7 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
     }
     await deps.versions.record(ruleSet.version, ruleSet.sources, loadedBy, now());
     const previous = current.version;
-    current = ruleSet;
+    current = runnable(ruleSet);
     metrics.ruleReloads.inc({ result: 'applied' });
     logger.info('mapping tables reloaded', { version: ruleSet.version, previous, loadedBy });
     return { applied: true, version: ruleSet.version, problems: [] };
@@ -101,18 +122,32 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
     problems: [] as MappingProblem[],
     reloader: {
       current: (): RuleSet => current,
-      status: (): RuleStatus => ({ version: current.version, ...(rejected ? { rejected } : {}) }),
+      status: (): RuleStatus => ({
+        version: current.version,
+        ...(rejected ? { rejected } : {}),
+        ...(refused.length > 0 ? { refused } : {}),
+      }),
       reload,
-      /** Watches the directory (templates/ included) and reloads after changes. */
+      /**
+       * Watches the directory itself (templates/ included), not each file: an editor that saves by
+       * writing a new file and renaming it over the old one replaces the inode a per-file watch
+       * holds (Node 20's recursive fs.watch on Linux loses the file after the first such save).
+       * Events are debounced into one reload; `snowline rules reload` and SIGHUP reload at once.
+       */
       watch() {
-        watcher = watch(deps.dir, { recursive: true }, scheduleReload);
+        watcher = watch(deps.dir, { ignoreInitial: true, depth: 1 });
+        watcher.on('all', scheduleReload);
+        // The first scan is asynchronous: a change made before it finished is caught by one reload then.
+        watcher.once('ready', scheduleReload);
         watcher.on('error', (err) =>
-          logger.warn('watching mapping tables failed; reload on restart only', { error: err.message }),
+          logger.warn('watching mapping tables failed; reload with SIGHUP or `snowline rules reload`', {
+            error: (err as Error).message,
+          }),
         );
       },
       async stop() {
         clearTimeout(timer);
-        watcher?.close();
+        await watcher?.close();
         await reloading;
       },
     },

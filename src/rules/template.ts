@@ -91,9 +91,30 @@ export function renderString(template: string, scope: TemplateScope): string {
   }
 }
 
-/** Renders every string inside a structure of templates; numbers, booleans and null pass through. */
+/** A template that is one output and nothing else: `{{ params.paths }}`. */
+const WHOLE_OUTPUT = /^\{\{-?\s*([^{}]+?)\s*-?\}\}$/;
+
+/**
+ * A list read whole (`paths: "{{ params.paths }}"`) stays a list: printed, Liquid would join
+ * `[/var, /tmp]` into the string `/var/tmp`. Anything else renders as text.
+ */
+function renderList(template: string, scope: TemplateScope): TemplateValue[] | undefined {
+  const expression = WHOLE_OUTPUT.exec(template)?.[1];
+  if (!expression) return undefined;
+  try {
+    const value: unknown = engine.evalValueSync(expression, scope);
+    return Array.isArray(value) ? (value as TemplateValue[]) : undefined;
+  } catch {
+    return undefined; // renderString reports the problem in its own words
+  }
+}
+
+/**
+ * Renders every string inside a structure of templates; numbers, booleans and null pass through,
+ * and a template that reads a list whole gives that list.
+ */
 export function renderValue(value: TemplateValue, scope: TemplateScope): TemplateValue {
-  if (typeof value === 'string') return renderString(value, scope);
+  if (typeof value === 'string') return renderList(value, scope) ?? renderString(value, scope);
   if (Array.isArray(value)) return value.map((v) => renderValue(v, scope));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)]));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseEncodedQuery, termsOf } from './encoded-query';
+import { OPERATORS } from './encoded-query/operators';
+import { didYouMean } from './suggestion';
 import {
   mappingFileSchema,
   templateFileSchema,
@@ -79,6 +81,7 @@ export function validateMappingFile(
     checkCondition(mapping.table, rule, catalog, report);
     checkTriggers(mapping.table, rule, catalog, report);
     checkSecretParams(rule, report);
+    rule.gates.forEach((gate, g) => checkGateName(gate, ['gates', g], catalog, report));
     if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
     const resolved: ResolvedRule = {
       ...rule,
@@ -212,11 +215,25 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
 
+/** Operators meaningless without a value; `=` and `!=` with none compare to the empty string, as in ServiceNow. */
+const VALUE_REQUIRED = new Set<string>(
+  Object.entries(OPERATORS)
+    .filter(([operator, spec]) => spec.takesValue && operator !== '=' && operator !== '!=')
+    .map(([operator]) => operator),
+);
+
 function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
   if (!rule.condition) return;
   const { query, problems } = parseEncodedQuery(rule.condition);
   for (const p of problems) report(['condition'], `condition: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
   for (const term of termsOf(query)) {
+    // ServiceNow silently ignores `priority>`; in a rule it is a typo that would change what matches.
+    if (term.value === '' && VALUE_REQUIRED.has(term.operator))
+      report(
+        ['condition'],
+        `condition: ${JSON.stringify(term.raw)} has operator ${term.operator} but no value (write ${term.field}ISEMPTY to test for empty)`,
+        term.offset,
+      );
     const other = fieldNamedByValue(term);
     for (const field of other ? [term.field, other] : [term.field]) {
       if (catalog.fieldExists(table, field)) continue;
@@ -274,6 +291,7 @@ function checkSteps(
   steps.forEach((step, i) => {
     if (seen.has(step.name)) report(['steps', i, 'name'], `step name ${step.name} is used twice`);
     seen.add(step.name);
+    step.gates.forEach((gate, g) => checkGateName(gate, ['steps', i, 'gates', g], catalog, report));
     checkAction(step.use, step.with, ['steps', i], catalog, report);
     // A compensation is an action like any other: a typo must fail here, not when a rollback is needed.
     if (step.compensate)
@@ -283,6 +301,13 @@ function checkSteps(
     );
   });
   checkPrivilegedSteps(steps, ruleGates, report);
+}
+
+/** A misspelt gate would wait for a gate nobody answers: name the nearest known one. */
+function checkGateName(gate: string, at: PropertyKey[], catalog: MappingCatalog, report: Report): void {
+  const known = catalog.gateNames;
+  if (!known || known.includes(gate)) return;
+  report(at, `unknown gate ${gate}${didYouMean(gate, known)} (gates: ${known.join(', ')})`);
 }
 
 /**

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
+import { listenOn } from '../listen';
 import { silentLogger } from '../observability/logger';
 import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
@@ -154,15 +155,18 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     app,
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
-        const started = app.listen(port, host, () => {
+        listenOn(app, port, host, {
+          path: 'sandbox.port',
+          portEnv: 'SNOWLINE_SANDBOX_PORT',
+          hostEnv: 'SNOWLINE_SANDBOX_HOST',
+        }).then((started) => {
           answerOverlongRequests(started);
           const bound = (started.address() as AddressInfo).port;
           const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
           listeningUrl = url;
+          server = started;
           resolve({ port: bound, url });
-        });
-        started.once('error', reject);
-        server = started;
+        }, reject);
       }),
     reset: state.reset,
     async close() {

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { StoreDialect } from './dialect';
+import { recordStoreVersion, refuseNewerStore } from './store-version';
 import { initial } from './migrations/001-initial';
 import { gates } from './migrations/002-gates';
 import { connectorCredentials } from './migrations/003-connector-credentials';
@@ -76,7 +77,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.postgresUrl
     ? await openPostgres(options.postgresUrl, options.postgresSchema)
     : openSqlite(options.sqlitePath);
-  await migrate(store);
+  // A store that cannot be brought up to date (or is newer than this code) is not left open.
+  await migrate(store).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   return store;
 }
 
@@ -129,11 +134,13 @@ async function migrate(store: Store): Promise<void> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one; name ours, so a
   // second Snowline schema in the same database is not mistaken for this one.
   const migrationTableSchema = store.dialect === 'postgres' ? await currentSchema(store.db) : undefined;
+  await refuseNewerStore(store.db, Object.keys(migrations(store.dialect)), migrationTableSchema);
   const { error, results } = await new Migrator({ db: store.db, provider, migrationTableSchema }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new SnowlineError('store.migration_failed', `migration ${failed} failed`, { cause: error });
   }
+  await recordStoreVersion(store.db);
 }
 
 async function currentSchema(db: Db): Promise<string> {

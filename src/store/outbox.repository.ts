@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
 import type { OutboxRow, Tables } from './schema';
 
-export type OutboxEntry = OutboxRow;
+/** A write-back, with the correlation id of its run when claimed (so its log lines carry it). */
+export type OutboxEntry = OutboxRow & { correlation_id?: string };
 
 /** Write-backs waiting to reach ServiceNow, claimed with leases like steps. */
 export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
@@ -31,12 +32,19 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         if (dialect === 'postgres') due = due.forUpdate().skipLocked();
         const ids = (await due.execute()).map((r) => r.id);
         if (ids.length === 0) return [];
-        return trx
+        const claimed = await trx
           .updateTable('outbox')
           .set({ lease_owner: owner, lease_until: now + leaseMs })
           .where('id', 'in', ids)
           .returningAll()
           .execute();
+        const runs = await trx
+          .selectFrom('runs')
+          .select(['id', 'correlation_id'])
+          .where('id', 'in', [...new Set(claimed.map((e) => e.run_id))])
+          .execute();
+        const correlation = new Map(runs.map((r) => [r.id, r.correlation_id]));
+        return claimed.map((entry) => ({ ...entry, correlation_id: correlation.get(entry.run_id) }));
       });
     },
 

@@ -1,8 +1,19 @@
 import { connect } from 'node:net';
 import express from 'express';
-import { closeServer, listen } from '../../../src/api/http-server';
+import { closeServer, serverOptions, type ServerTimeouts } from '../../../src/api/http-server';
+import { listenOn } from '../../../src/listen';
+import type { RequestListener } from 'node:http';
 
 /** A slow or stalled client can neither hold a connection forever nor hold a shutdown (issue "Security hardening" item 12). */
+/** The test app on a free port, with the server timeouts as serve sets them. */
+const listen = (app: RequestListener, timeouts: ServerTimeouts) =>
+  listenOn(app, 0, '127.0.0.1', {
+    path: 'server.port',
+    portEnv: 'PORT',
+    hostEnv: 'HOST',
+    options: serverOptions(timeouts),
+  });
+
 describe('slow clients', () => {
   const appWithRoute = () => {
     const app = express();
@@ -22,7 +33,7 @@ describe('slow clients', () => {
   }
 
   it('cuts off a client that sends its headers too slowly', async () => {
-    const server = await listen(appWithRoute(), 0, '127.0.0.1', { requestTimeoutMs: 800, headersTimeoutMs: 500 });
+    const server = await listen(appWithRoute(), { requestTimeoutMs: 800, headersTimeoutMs: 500 });
     try {
       const answer = await stalledClient(port(server), 'POST /echo HTTP/1.1\r\nHost: x\r\n');
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
@@ -32,7 +43,7 @@ describe('slow clients', () => {
   });
 
   it('shuts down within the grace although a client holds a request open', async () => {
-    const server = await listen(appWithRoute(), 0, '127.0.0.1', {
+    const server = await listen(appWithRoute(), {
       requestTimeoutMs: 600_000,
       headersTimeoutMs: 600_000,
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -150,6 +150,33 @@ describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
       for (let i = 0; i < 100 && reloader.current().version === before; i++)
         await new Promise((r) => setTimeout(r, 50));
       expect(reloader.current().version).not.toBe(before);
+    } finally {
+      await reloader.stop();
+    }
+  });
+
+  it('an editor saving by rename-and-replace, twice, is picked up both times (the directory is watched)', async () => {
+    const { reloader } = await setUp();
+    reloader.watch();
+    const saveByRename = (note: string) => {
+      writeFileSync(join(dir, 'incident.yaml.tmp'), mapping(note));
+      renameSync(join(dir, 'incident.yaml.tmp'), join(dir, 'incident.yaml'));
+    };
+    const waitForChange = async (from: string) => {
+      for (let i = 0; i < 200 && reloader.current().version === from; i++) await new Promise((r) => setTimeout(r, 50));
+      return reloader.current().version;
+    };
+    try {
+      const first = reloader.current().version;
+      // chokidar reports only changes after it is ready; let it settle before the first save.
+      await new Promise((r) => setTimeout(r, 300));
+      saveByRename('version two');
+      const second = await waitForChange(first);
+      expect(second).not.toBe(first);
+      saveByRename('version three');
+      const third = await waitForChange(second);
+      expect(third).not.toBe(second);
+      expect(reloader.current().sources['incident.yaml']).toContain('version three');
     } finally {
       await reloader.stop();
     }

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { createLogger } from '../../../src/observability/logger';
+import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
+import { buildEngine, incidentEvent } from './harness';
+
+/** Every log line about a run's write-back carries the run's correlation id, as its other lines do. */
+const MAPPING = `table: incident
+rules:
+  - id: note-it
+    description: Remediate and note
+    owner: Linux Ops
+    risk: low
+    condition: short_descriptionLIKEis down on
+    steps:
+      - { name: remediate, use: fake.launch, with: { host: "{{ ticket.cmdb_ci }}" } }
+    writeback:
+      success:
+        work_note: "done by {{ rule.id }}"
+`;
+
+/** The production logger (its format adds the correlation id), writing to an array. */
+function capturingLogger(): { logger: winston.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('info');
+  logger.clear();
+  logger.add(
+    new winston.transports.Stream({
+      stream: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          done();
+        },
+      }),
+    }),
+  );
+  return { logger, lines };
+}
+
+describe.each(ENGINES)('write-back log lines on %s', (engine) => {
+  let t: TestStore;
+  beforeEach(async () => (t = await openTestStore(engine)));
+  afterEach(() => t.close());
+
+  it("carry the run's correlation id", async () => {
+    const { logger, lines } = capturingLogger();
+    const e = buildEngine(t, MAPPING, { logger });
+    await e.intake.accept(incidentEvent('c'.repeat(32), { cmdb_ci: 'web-01' }), 'webhook');
+    await e.settle();
+    const run = await e.onlyRun('INCccccccc');
+    expect(run.state).toBe('succeeded');
+    const writeBack = lines.filter((line) => String(line.message).startsWith('write-back'));
+    expect(writeBack.map((line) => line.message)).toEqual(['write-back sent']);
+    expect(writeBack[0]).toMatchObject({ runId: run.id, correlationId: run.correlation_id });
+    expect(run.correlation_id).toEqual(expect.any(String));
+  });
+});
