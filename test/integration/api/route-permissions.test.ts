@@ -33,6 +33,7 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /rules/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /rules/:id/bpmn': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/dry-run/ticket': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /rules/reload': ['editor', 'admin'],
   'POST /rules/proposals': ['editor', 'admin'],
   'GET /rules/proposals': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /rules/proposals/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],

@@ -103,7 +103,8 @@ describe('snowline runs list | show | retry | cancel', () => {
     expect(cancelFailed.stderr).toMatch(/run-failed/);
     const retried = await runCli(['runs', 'retry', 'run-failed', '--json'], env);
     expect(retried.code).toBe(0);
-    expect(JSON.parse(retried.stdout)).toMatchObject({ id: 'run-failed', state: 'running' });
+    // A retried run goes back through admission (concurrency keys, max_runs) before it runs again.
+    expect(JSON.parse(retried.stdout)).toMatchObject({ id: 'run-failed', state: 'queued' });
     const cancelled = await runCli(['runs', 'cancel', 'run-going'], env);
     expect(cancelled.stdout).toBe('run run-going is now cancelled\n');
     const journal = await runCli(['runs', 'show', 'run-failed', '--json'], env);

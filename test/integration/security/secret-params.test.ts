@@ -1,3 +1,4 @@
+import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { Writable } from 'node:stream';
 import { Router } from 'express';
 import request from 'supertest';
@@ -162,12 +163,16 @@ describe('a param marked secret', () => {
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
     });
 
+    const writebacks = createWritebackCompletion(deps);
     await intake.accept(ticket('a'.repeat(32), 'web-01'), 'webhook');
     await intake.accept(ticket('b'.repeat(32), 'db-02'), 'webhook');
     for (let round = 0; round < 10; round++) {
       for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);
       for (const s of await t.repos.runs.claimDueSteps('w', Date.now(), 10_000, 100)) await worker.process(s);
-      for (const e of await t.repos.outbox.claimDue('w', Date.now(), 10_000, 100)) await sender.send(e);
+      for (const e of await t.repos.outbox.claimDue('w', Date.now(), 10_000, 100)) {
+        await sender.send(e);
+        await writebacks.complete(e.run_id);
+      }
     }
 
     // The step got the real value, and both runs ended and wrote back.

@@ -40,7 +40,7 @@ describe('layered configuration', () => {
     );
     expect(loadConfig({ files: [base], env: {} }).servicenow.requestsPerHour).toBe(3000);
     const config = loadConfig({ files: [base, site], env: {} });
-    expect(config.engine.retry).toEqual({ maxAttempts: 9, baseDelayMs: 1000, maxDelayMs: 60000 });
+    expect(config.engine.retry).toEqual({ maxAttempts: 9, baseDelayMs: 1000, maxDelayMs: 30000, deadlineSeconds: 900 });
     expect(config.servicenow.tables).toEqual(['incident']);
     expect(config.servicenow.requestsPerHour).toBeUndefined();
   });
