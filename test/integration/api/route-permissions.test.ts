@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { API_BASE } from '../../../src/api/http-app';
+import { createRateLimits } from '../../../src/api/rate-limits';
 import type { RouteDefinition } from '../../../src/api/route';
+import { silentLogger } from '../../../src/observability/logger';
 import { PERMISSIONS, ROLES, type Role } from '../../../src/security/roles';
 import { issueToken } from '../../../src/security/jwt';
 import { apiHarness, jwtOptions, tokenFor } from './api-harness';
@@ -49,7 +51,12 @@ const call = (app: Parameters<typeof request>[0], r: RouteDefinition) =>
 describe('the API route table', () => {
   let h: Awaited<ReturnType<typeof apiHarness>>;
   beforeAll(async () => {
-    h = await apiHarness();
+    // Every role is refused many routes from one address: the refused-request limit is not under test here.
+    const rateLimits = createRateLimits(
+      { perIdentityPerMinute: 10_000, refusedPerAddressPerMinute: 10_000, webhookPerAddressPerMinute: 0 },
+      silentLogger(),
+    );
+    h = await apiHarness({ rateLimits });
   });
   afterAll(() => h.close());
 
