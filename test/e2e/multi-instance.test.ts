@@ -143,7 +143,14 @@ describe('three Snowline instances on one PostgreSQL schema', () => {
     const successNotes = await successNotesByIncident(sn);
     expect(sysIds.map((id) => successNotes.get(id) ?? 0)).toEqual(Array(INCIDENTS).fill(1));
 
-    const runs = await t.store.db.selectFrom('runs').select(['id', 'state', 'sys_id']).execute();
+    // A run is succeeded once its delivery is recorded, a moment after the ticket shows the note
+    // (or at the next sweep, when the instance that delivered it was the one killed).
+    const allRuns = () => t.store.db.selectFrom('runs').select(['id', 'state', 'sys_id']).execute();
+    await eventually(
+      async () => ((await allRuns()).filter((r) => r.state === 'succeeded').length === INCIDENTS ? true : undefined),
+      'every run succeeded',
+    ).catch(() => undefined);
+    const runs = await allRuns();
     expect(runs.filter((r) => r.state === 'succeeded')).toHaveLength(INCIDENTS);
     expect(new Set(runs.map((r) => r.sys_id)).size).toBe(INCIDENTS);
     const controllerSteps = await t.store.db
