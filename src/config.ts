@@ -176,7 +176,7 @@ const sandboxSchema = z.object({
     .min(1)
     .optional()
     .describe(
-      "the sandbox's own SQLite file, kept across restarts (env SNOWLINE_SANDBOX_DB; default sandbox.db next to the SQLite store; :memory: keeps nothing)",
+      "the sandbox's own SQLite file, kept across restarts (env SNOWLINE_SANDBOX_DB; default <store>.sandbox.db next to the SQLite store, e.g. data/snowline.sandbox.db; :memory: keeps nothing)",
     ),
   oauthClientId: z
     .string()

@@ -12,7 +12,7 @@ export function sandboxCommand(): Command {
     .description('serve the simulated ServiceNow instance and AWX controller (port SNOWLINE_SANDBOX_PORT)')
     .option(
       '--store <file>',
-      "the sandbox's SQLite store (default SNOWLINE_SANDBOX_DB, else sandbox.db next to SNOWLINE_DB when set, else memory)",
+      "the sandbox's SQLite store (default SNOWLINE_SANDBOX_DB, else <store>.sandbox.db next to SNOWLINE_DB when set, else memory)",
     )
     .option('--reset', 'forget every record and job first and start from the seeded instance (numbers continue)')
     .action(async (options: { store?: string; reset?: boolean }) => {

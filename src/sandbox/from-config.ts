@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Logger } from 'winston';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
@@ -8,13 +8,15 @@ import type { SandboxOptions } from './server';
 
 /**
  * Where the sandbox keeps its records: `sandbox.store` (env SNOWLINE_SANDBOX_DB) when set, else
- * `sandbox.db` beside Snowline's SQLite file (`data/sandbox.db` by default), in memory when that
- * store is itself in memory.
+ * a file beside Snowline's SQLite file and named after it (`data/snowline.sandbox.db` by default, so
+ * two Snowline stores in one folder never share a sandbox), in memory when that store is in memory.
  */
 export function sandboxStorePath(config: Config): string {
   if (config.sandbox.store) return config.sandbox.store;
   const snowline = config.store.sqlitePath;
-  return snowline === IN_MEMORY ? IN_MEMORY : join(dirname(snowline), 'sandbox.db');
+  return snowline === IN_MEMORY
+    ? IN_MEMORY
+    : join(dirname(snowline), `${basename(snowline, extname(snowline))}.sandbox.db`);
 }
 
 /** The sandbox as `snowline serve` and `snowline sandbox` start it from the configuration. */

@@ -29,7 +29,7 @@ export interface StoredRow {
 }
 
 /**
- * The sandbox's own SQLite file (default `data/sandbox.db`, next to Snowline's store): every record
+ * The sandbox's own SQLite file (default `data/snowline.sandbox.db`, next to Snowline's store): every record
  * of the simulated instance, the number counters and the controller's jobs. Records are written
  * through on each change (better-sqlite3 is synchronous), so a crash loses nothing a client was
  * told about. Counters survive a reset: a number once handed out is never handed out again.

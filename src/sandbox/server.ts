@@ -40,7 +40,7 @@ export interface SandboxOptions {
   jobDurationMs: number;
   /**
    * The sandbox's own SQLite store, which keeps the instance's records and the controller's jobs
-   * across restarts (`snowline serve` defaults it to `sandbox.db` next to Snowline's store);
+   * across restarts (`snowline serve` defaults it to `<store>.sandbox.db` next to Snowline's store);
    * `:memory:` or unset keeps them in memory only.
    */
   store?: string;
