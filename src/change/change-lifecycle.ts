@@ -414,15 +414,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
       ticket_number: run.ticket_number,
       fields: JSON.stringify(body),
       marker,
-      state: 'pending',
-      attempts: 0,
       next_at: at,
-      lease_owner: null,
-      lease_until: null,
-      last_error: null,
-      result_mod_count: null,
-      created_at: at,
-      sent_at: null,
     });
   }
 

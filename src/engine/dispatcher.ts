@@ -547,15 +547,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       ticket_number: payload.number,
       fields: JSON.stringify({ work_notes: `${note}\n[${marker}]` }),
       marker,
-      state: 'pending',
-      attempts: 0,
       next_at: at,
-      lease_owner: null,
-      lease_until: null,
-      last_error: null,
-      result_mod_count: null,
-      created_at: at,
-      sent_at: null,
     });
   }
 

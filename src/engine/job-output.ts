@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { OutboxEntry } from '../store/outbox.repository';
+import type { NewWriteback } from '../store/outbox.repository';
 import type { Run, Step } from '../store/run.repository';
 
 /**
@@ -75,14 +75,14 @@ export function outputAttachment(
   return { file_name: safeFileName(fileName), content_type: 'text/plain', content: tailWithin(output, maxBytes) };
 }
 
-/** The outbox row that uploads `file` to a record (its marker is never searched: attachments are found by name and size). */
+/** The write-back that uploads `file` to a record (its marker is never searched: attachments are found by name and size). */
 export function attachmentEntry(
   run: Pick<Run, 'id' | 'ticket_number'>,
   table: string,
   sysId: string,
   file: OutboxAttachment,
   at: number,
-): OutboxEntry {
+): NewWriteback {
   const id = randomUUID();
   return {
     id,
@@ -93,14 +93,6 @@ export function attachmentEntry(
     fields: '{}',
     marker: `snowline-attachment:${id}`,
     attachment: JSON.stringify(file),
-    state: 'pending',
-    attempts: 0,
     next_at: at,
-    lease_owner: null,
-    lease_until: null,
-    last_error: null,
-    result_mod_count: null,
-    created_at: at,
-    sent_at: null,
   };
 }

@@ -5,17 +5,32 @@ import type { OutboxRow, Tables } from './schema';
 /** A write-back, with the correlation id of its run when claimed (so its log lines carry it). */
 export type OutboxEntry = OutboxRow & { correlation_id?: string };
 
+/** What a caller says of a new write-back; the rest is its untried, pending state. */
+export type NewWriteback = Pick<
+  OutboxRow,
+  'id' | 'run_id' | 'table_name' | 'sys_id' | 'ticket_number' | 'fields' | 'marker' | 'next_at'
+> &
+  Partial<OutboxRow>;
+
 /** Write-backs waiting to reach ServiceNow, claimed with leases like steps. */
 export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   return {
-    /** Field write-backs may leave out `attachment`. */
-    async enqueue(
-      executor: Kysely<Tables>,
-      entry: Omit<OutboxEntry, 'attachment'> & { attachment?: string | null },
-    ): Promise<void> {
+    /** A new write-back starts pending, unleased and untried; field write-backs may leave out `attachment`. */
+    async enqueue(executor: Kysely<Tables>, entry: NewWriteback): Promise<void> {
+      const untried = {
+        attachment: null,
+        state: 'pending',
+        attempts: 0,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        result_mod_count: null,
+        created_at: entry.next_at,
+        sent_at: null,
+      } as const;
       await executor
         .insertInto('outbox')
-        .values({ attachment: null, ...entry })
+        .values({ ...untried, ...entry })
         .execute();
     },
 
