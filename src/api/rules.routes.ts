@@ -5,7 +5,7 @@ import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import type { Dispatcher } from '../engine/dispatcher';
 import type { TicketLookups } from '../engine/ticket-lookups';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import { recordSchema, watchedTableSchema, type TicketEvent } from '../ingest/event.schema';
+import { recordSchema, watchedTableSchema, type TicketEvent } from '../engine/event.schema';
 import { dryRun } from '../rules/dry-run';
 import type { MappingCatalog } from '../rules/mapping-catalog';
 import type { RuleReloader } from '../rules/rule-reloader';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connectors } from '../../connectors/registry';
-import { instanceAuth } from '../servicenow-auth';
+import { instanceAuth } from '../app/servicenow-auth';
 import { ServiceNowClient } from '../../connectors/servicenow/client';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import { rawValue } from '../../connectors/servicenow/schemas';

@@ -5,7 +5,7 @@ import { matchEvent, type MatchInput, type SkipReason } from './matcher';
 import { recordReader } from './load-rule-set';
 import type { RuleSet } from './rule-set';
 import { maskValues } from '../observability/redact';
-import { stringsIn } from '../security/secret-params';
+import { stringsIn } from './template-value';
 import { placeholderFields, renderValue } from './template';
 
 export interface DryRunResult {

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import { parseLatencySetting } from './http/latency';
 import { IN_MEMORY } from './sandbox-db';
-import type { SandboxOptions } from './server';
+import { createSandbox, type SandboxOptions } from './server';
 
 /**
  * Where the sandbox keeps its records: `sandbox.store` (env SNOWLINE_SANDBOX_DB) when set, else
@@ -45,4 +45,15 @@ function latencyOf(setting: string | undefined) {
   } catch (err) {
     throw new ConfigError([`sandbox.latency: ${(err as Error).message}`]);
   }
+}
+
+/** The sandbox `snowline serve` starts when SERVICENOW_URL is unset, listening on `sandbox.port`. */
+export async function startSandboxFromConfig(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; close(): Promise<void> }> {
+  logger.info(`starting the built-in ServiceNow + AWX sandbox on port ${config.sandbox.port} (no SERVICENOW_URL set)`);
+  const sandbox = createSandbox(sandboxOptionsOf(config, logger));
+  const { url } = await sandbox.listen(config.sandbox.port, config.sandbox.host);
+  return { url, close: () => sandbox.close() };
 }

@@ -1,6 +1,6 @@
 import express from 'express';
 import type { ActionHandler } from '../../connectors/connector';
-import { errorHandler } from '../../src/api/http-error';
+import { errorHandler } from '../../src/errors/http-error';
 import { connectorSet } from '../../src/engine/connector-set';
 import { createDispatcher } from '../../src/engine/dispatcher';
 import { createEngine } from '../../src/engine/engine';

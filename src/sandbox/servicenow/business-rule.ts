@@ -2,7 +2,7 @@ import axios from 'axios';
 import { setImmediate as afterResponse } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { fieldsOf } from '../../../connectors/servicenow/dictionary';
-import { watchedTableSchema, type TicketEventInput } from '../../ingest/event.schema';
+import { watchedTableSchema, type TicketEventInput } from '../../engine/event.schema';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../security/webhook-signature';
 import type { RecordWrite } from './table-service';
 

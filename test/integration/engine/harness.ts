@@ -11,7 +11,7 @@ import { createStepWorker } from '../../../src/engine/step-worker';
 import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';

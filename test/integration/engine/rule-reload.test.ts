@@ -6,7 +6,7 @@ import type { ActionHandler } from '../../../connectors/connector';
 import { connectorSet } from '../../../src/engine/connector-set';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createStepWorker } from '../../../src/engine/step-worker';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';

@@ -1,7 +1,7 @@
 import { connectors } from '../../../connectors/registry';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';

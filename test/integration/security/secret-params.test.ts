@@ -12,7 +12,7 @@ import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { createLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';

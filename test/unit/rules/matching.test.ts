@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { connectors } from '../../../connectors/registry';
-import { parseWorkNoteCommand } from '../../../src/ingest/work-note-command';
+import { parseWorkNoteCommand } from '../../../src/engine/work-note-command';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { buildRuleSet } from '../../../src/rules/load-rule-set';
 import { matchEvent, type MatchInput } from '../../../src/rules/matcher';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectors } from '../../../connectors/registry';
 import { CHANGE_GATE } from '../../../src/change/change-lifecycle';
-import { APPROVAL_GATE } from '../../../src/engine/gates';
+import { APPROVAL_GATE } from '../../../src/rules/catalog';
 import { GATE_NAMES, mappingCatalog } from '../../../src/rules/catalog';
 import { buildRuleSet, loadRuleSet } from '../../../src/rules/load-rule-set';
 import { formatProblem } from '../../../src/rules/validation-problem';

@@ -1,5 +1,5 @@
-import { authSchema, type ServiceNowAuth } from '../connectors/servicenow/schemas';
-import type { Config } from './config';
+import { authSchema, type ServiceNowAuth } from '../../connectors/servicenow/schemas';
+import type { Config } from '../config';
 
 type InstanceSettings = Config['servicenow'];
 

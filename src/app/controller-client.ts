@@ -1,7 +1,7 @@
-import { ansibleConnector, ControllerClient } from '../connectors/ansible';
-import type { createSharedLimiters } from '../connectors/rate-limiters';
-import { usesSandbox, type Config } from './config';
-import type { Logger } from './observability/logger';
+import { ansibleConnector, ControllerClient } from '../../connectors/ansible';
+import type { createSharedLimiters } from '../../connectors/rate-limiters';
+import { usesSandbox, type Config } from '../config';
+import type { Logger } from '../observability/logger';
 
 /** A controller is configured (AWX_URL), or the sandbox's stands in for it. */
 export function hasController(config: Config): boolean {

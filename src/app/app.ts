@@ -1,69 +1,67 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { ansibleConnector, ansibleLocalConnector, createAnsibleRuntime } from '../connectors/ansible';
-import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
-import { createSharedLimiters } from '../connectors/rate-limiters';
-import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
-import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../connectors/http';
-import { connectors as connectorRegistry } from '../connectors/registry';
-import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
-import { ServiceNowClient } from '../connectors/servicenow/client';
-import { classifyError } from '../connectors/servicenow/errors';
-import { asInt } from '../connectors/servicenow/schemas';
-import { apiRoutes } from './api/api-routes';
-import { createHttpApp } from './api/http-app';
-import { createRateLimits, rateLimitSettings } from './api/rate-limits';
-import { closeServer, serverOptions } from './api/http-server';
-import { createIdentityUseRecorder } from './security/identity-use-recorder';
-import { changeManagement } from './change/change-lifecycle';
-import { serviceNowChangeSource } from './change/change-source';
-import { freezeMs, usesSandbox, type Config } from './config';
+import { ansibleConnector, ansibleLocalConnector, createAnsibleRuntime } from '../../connectors/ansible';
+import { cmdbConnector, cmdbSyncJobs } from '../../connectors/cmdb';
+import { createSharedLimiters } from '../../connectors/rate-limiters';
+import type { ConnectorDescriptor, ConnectorRuntime } from '../../connectors/connector';
+import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../../connectors/http';
+import { connectors as connectorRegistry } from '../../connectors/registry';
+import { createServiceNowRuntime, servicenowConnector } from '../../connectors/servicenow';
+import { ServiceNowClient } from '../../connectors/servicenow/client';
+import { classifyError } from '../../connectors/servicenow/errors';
+import { asInt } from '../../connectors/servicenow/schemas';
+import { apiRoutes } from '../api/api-routes';
+import { createHttpApp } from '../api/http-app';
+import { createRateLimits } from '../api/rate-limits';
+import { closeServer, serverOptions } from '../api/http-server';
+import { createIdentityUseRecorder } from '../security/identity-use-recorder';
+import { changeManagement } from '../change/change-lifecycle';
+import { serviceNowChangeSource } from '../change/change-source';
+import { freezeMs, usesSandbox, type Config } from '../config';
 import { consoleOptions } from './console-options';
-import { connectorSet } from './engine/connector-set';
-import { createDispatcher } from './engine/dispatcher';
-import { createEngine } from './engine/engine';
-import { createEventControl } from './engine/event-control';
-import { markWatchingSince } from './engine/event-versions';
-import { createWritebackCompletion } from './engine/writeback-completion';
-import { createCircuitBreakers } from './engine/circuit-breakers';
-import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from './engine/gates';
-import { createOutboxSender, type WritebackTarget } from './engine/outbox-sender';
-import { createRunAdmission } from './engine/run-admission';
-import { createRunControl } from './engine/run-control';
-import { createStepWorker } from './engine/step-worker';
-import { serviceNowLookups, ticketByNumber } from './engine/ticket-lookups';
-import { ConfigError } from './errors';
-import { createIntake } from './ingest/intake';
-import { createPoller } from './ingest/poller';
-import { webhookRouter } from './ingest/webhook.router';
-import { createLogger, type Logger } from './observability/logger';
-import { createMetrics } from './observability/metrics';
-import { registerSecret } from './observability/redact';
+import { connectorSet } from '../engine/connector-set';
+import { createDispatcher } from '../engine/dispatcher';
+import { createEngine } from '../engine/engine';
+import { createEventControl } from '../engine/event-control';
+import { markWatchingSince } from '../engine/event-versions';
+import { createWritebackCompletion } from '../engine/writeback-completion';
+import { createCircuitBreakers } from '../engine/circuit-breakers';
+import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from '../engine/gates';
+import { createOutboxSender, type WritebackTarget } from '../engine/outbox-sender';
+import { createRunAdmission } from '../engine/run-admission';
+import { createRunControl } from '../engine/run-control';
+import { createStepWorker } from '../engine/step-worker';
+import { serviceNowLookups, ticketByNumber } from '../engine/ticket-lookups';
+import { ConfigError } from '../errors';
+import { createIntake } from '../ingest/intake';
+import { createPoller } from '../ingest/poller';
+import { webhookRouter } from '../ingest/webhook.router';
+import { createLogger, type Logger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+import { registerSecret } from '../observability/redact';
 import { instanceAuth } from './servicenow-auth';
-import { listenOn } from './listen';
+import { listenOn } from '../api/listen';
 import { controllerClientOf, hasController } from './controller-client';
-import { SNOWLINE_VERSION } from './version';
-import type { ServiceNowAuth } from '../connectors/servicenow/schemas';
-import { mappingCatalog } from './rules/catalog';
-import { createRuleProposals } from './rules/rule-proposals';
-import { createRuleReloader, type ReloadResult } from './rules/rule-reloader';
-import { formatProblem } from './rules/validation-problem';
-import { sandboxOptionsOf } from './sandbox/from-config';
-import { createSandbox, type Sandbox } from './sandbox/server';
-import { soleInstance, type Leadership } from './engine/leadership';
-import { createPostgresLeadership } from './engine/postgres-leadership';
-import { everySeconds, scheduleLeaderJobs } from './engine/scheduled-jobs';
-import { createTokenVerifier } from './security/jwt';
-import { createPrivilegeBroker } from './security/privilege-broker';
-import { createPrivilegeProviders } from './security/privilege-provider';
-import { processSecretBox } from './security/run-secrets';
-import { secretBoxFromConfig } from './security/secret-box';
-import { assertProductionSecrets } from './security/secret-strength';
-import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
-import { verifierOptions, webhookOptions } from './security/security-options';
-import { openStore, repositories } from './store';
-import { postgresConnection } from './store/database';
+import { SNOWLINE_VERSION } from '../version';
+import type { ServiceNowAuth } from '../../connectors/servicenow/schemas';
+import { mappingCatalog } from '../rules/catalog';
+import { createRuleProposals } from '../rules/rule-proposals';
+import { createRuleReloader, type ReloadResult } from '../rules/rule-reloader';
+import { formatProblem } from '../rules/validation-problem';
+import { soleInstance, type Leadership } from '../engine/leadership';
+import { createPostgresLeadership } from '../engine/postgres-leadership';
+import { everySeconds, scheduleLeaderJobs } from '../engine/scheduled-jobs';
+import { createTokenVerifier } from '../security/jwt';
+import { createPrivilegeBroker } from '../security/privilege-broker';
+import { createPrivilegeProviders } from '../security/privilege-provider';
+import { processSecretBox } from '../engine/run-secrets';
+import { secretBoxFromConfig } from '../security/secret-box';
+import { assertProductionSecrets } from './secret-strength';
+import { createAnchorWriter } from '../security/audit-anchor';
+import { anchorSettings, rateLimitSettings, verifierOptions, webhookOptions } from './options';
+import { openStore, repositories } from '../store';
+import { postgresConnection } from '../store/database';
 
 const VERSION = SNOWLINE_VERSION;
 
@@ -76,6 +74,18 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+/** The built-in sandbox's address, when `serve` started one (src/cli/start-serving.ts): the app never starts it itself. */
+export interface BuiltInInstance {
+  sandboxUrl?: string;
+}
+
+/** The ServiceNow instance: SERVICENOW_URL, else the built-in sandbox, which must already be listening. */
+function instanceUrlOf(config: Config, instance: BuiltInInstance): string {
+  const url = usesSandbox(config) ? instance.sandboxUrl : config.servicenow.url;
+  if (!url) throw new ConfigError(['servicenow.url: not set (SERVICENOW_URL), and no built-in sandbox was started']);
+  return url;
+}
+
 /**
  * The composition root: builds every part from the configuration, wires them, and starts them in
  * an order where nothing receives work before it can handle it.
@@ -83,6 +93,7 @@ export interface RunningApp {
 export async function startApp(
   config: Config,
   logger: Logger = createLogger(config.logging.level),
+  instance: BuiltInInstance = {},
 ): Promise<RunningApp> {
   assertProductionSecrets(config);
   const sn = config.servicenow;
@@ -100,8 +111,9 @@ export async function startApp(
     registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers))
     registerSecret(provider.type === 'vault' ? provider.token : provider.password);
-  const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
-  if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
+  const instanceUrl = instanceUrlOf(config, instance);
+  const sandboxUrl = usesSandbox(config) ? instanceUrl : undefined;
+  logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${instanceUrl}`);
 
   const store = await openStore(config.store);
   const repos = repositories(store);
@@ -132,7 +144,6 @@ export async function startApp(
   if (!rules) throw new ConfigError(problems.map(formatProblem));
   logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
 
-  const instanceUrl = config.servicenow.url ?? sandbox!.url;
   const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
   const snConfig = {
     url: instanceUrl,
@@ -162,7 +173,7 @@ export async function startApp(
   // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
   const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
-  const controllerClient = controllerClientOf(config, sandbox?.url, limiters, logger);
+  const controllerClient = controllerClientOf(config, sandboxUrl, limiters, logger);
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
@@ -406,7 +417,6 @@ export async function startApp(
     await limiters.close();
     await rateLimits.close();
     await store.close();
-    await sandbox?.sandbox.close();
   };
   const server = await listenOn(app, config.server.port, config.server.host, {
     path: 'server.port',
@@ -423,7 +433,7 @@ export async function startApp(
 
   return {
     url,
-    sandboxUrl: sandbox?.url,
+    sandboxUrl,
     reloadRules: () => rules.reload(`signal@${hostname()}`),
     async stop() {
       await stopWork(await stopParts(), server);
@@ -449,16 +459,6 @@ function instanceAuthOrThrow(config: Config): ServiceNowAuth {
   const auth = instanceAuth(config.servicenow);
   if (!auth.ok) throw new ConfigError(auth.problems);
   return auth.auth;
-}
-
-async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: Sandbox; url: string }> {
-  const s = config.sandbox;
-  logger.info(
-    `Snowline ${VERSION} starting against the built-in ServiceNow + AWX sandbox on port ${s.port} (no SERVICENOW_URL set)`,
-  );
-  const sandbox = createSandbox(sandboxOptionsOf(config, logger.child({ component: 'sandbox' })));
-  const { url } = await sandbox.listen(s.port, s.host);
-  return { sandbox, url };
 }
 
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */

@@ -1,7 +1,7 @@
-import type { RunContext } from '../engine/run-context';
+import type { RunContext } from './run-context';
 import type { TemplateValue } from '../rules/mapping.schema';
 import { maskValues } from '../observability/redact';
-import { createSecretBox, type SecretBox } from './secret-box';
+import { createSecretBox, type SecretBox } from '../security/secret-box';
 import { secretParamValues } from './secret-params';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';

@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 /** What a listening socket is for, so a failure names the setting that fixes it. */
 export interface ListenPurpose {

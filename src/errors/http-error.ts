@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { ConflictError, ForbiddenError, NotFoundError, SnowlineError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, SnowlineError, ValidationError } from '.';
 import type { Logger } from '../observability/logger';
 import { redactText } from '../observability/redact';
 

@@ -1,14 +1,14 @@
-import { localRunnerConfigSchema } from '../connectors/ansible/local/schemas';
-import { cmdbConfigSchema } from '../connectors/cmdb/schemas';
-import { httpConfigSchema } from '../connectors/http/schemas';
+import { localRunnerConfigSchema } from '../../connectors/ansible/local/schemas';
+import { cmdbConfigSchema } from '../../connectors/cmdb/schemas';
+import { httpConfigSchema } from '../../connectors/http/schemas';
 import { z } from 'zod';
-import { describeIssue } from './config/describe-issue';
-import { layeredConfig } from './config/layered-config';
-import { getPath, type ValueSources } from './config/layers';
-import { ConfigError } from './errors';
-import { privilegeConfigSchema } from './security/privilege-provider';
-import { ROLES } from './security/roles';
-import { instanceAuth } from './servicenow-auth';
+import { describeIssue } from './describe-issue';
+import { layeredConfig } from './layered-config';
+import { getPath, type ValueSources } from './layers';
+import { ConfigError } from '../errors';
+import { privilegeConfigSchema } from '../security/privilege-provider';
+import { ROLES } from '../security/roles';
+import { instanceAuth } from '../app/servicenow-auth';
 
 /**
  * Snowline's configuration: the embedded `config/default.yaml`, the site's files (`SNOWLINE_CONFIG`)

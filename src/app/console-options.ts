@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ConsoleOptions } from './api/console.router';
-import { usesSandbox, type Config } from './config';
-import { issueToken } from './security/jwt';
+import type { ConsoleOptions } from '../api/console.router';
+import { usesSandbox, type Config } from '../config';
+import { issueToken } from '../security/jwt';
 
 /** A one-click sandbox sign-in lasts a working day; a real identity signs in with its own token. */
 const SANDBOX_TOKEN_TTL_SECONDS = 8 * 3600;

@@ -1,6 +1,6 @@
-import type { RunContext } from '../engine/run-context';
+import type { RunContext } from './run-context';
 import { isRegisteredSecret, redactText, registerSecret } from '../observability/redact';
-import type { TemplateValue } from '../rules/mapping.schema';
+import { stringsIn } from '../rules/template-value';
 
 /**
  * A run's secret params (rule field `secret_params`): their rendered values are registered with the
@@ -34,12 +34,4 @@ function maskValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(maskValue);
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [redactText(key), maskValue(v)]));
-}
-
-/** Every scalar inside a param value, as text: what a secret param's value is masked as. */
-export function stringsIn(value: TemplateValue | undefined): string[] {
-  if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return [value];
-  if (typeof value !== 'object') return [String(value)];
-  return (Array.isArray(value) ? value : Object.values(value)).flatMap(stringsIn);
 }
