@@ -1,7 +1,7 @@
 import { startApp, type RunningApp } from '../app/app';
 import { usesSandbox, type Config } from '../config';
 import type { Logger } from '../observability/logger';
-import { startSandboxFromConfig } from '../sandbox/from-config';
+import { startSandboxFromConfig } from '../../sandbox/from-config';
 
 /**
  * `snowline serve`: Snowline, preceded by the built-in ServiceNow + AWX sandbox when no instance is

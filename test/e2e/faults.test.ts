@@ -8,7 +8,7 @@ import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { issueToken } from '../../src/security/jwt';
-import type { FaultPlanInput, FaultTarget } from '../../src/sandbox/faults/fault-injector';
+import type { FaultPlanInput, FaultTarget } from '../../sandbox/faults/fault-injector';
 import { eventually, freePort } from '../helpers/waiting';
 
 /**

@@ -8,7 +8,7 @@ import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { silentLogger } from '../../src/observability/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../sandbox/server';
 import { issueToken } from '../../src/security/jwt';
 import { freePort } from '../helpers/waiting';
 
