@@ -4,6 +4,7 @@ import { NotFoundError } from '../../src/errors';
 import { newRecord, writeStamp } from './new-record';
 import type { RecordStore, RecordValues } from './record-store';
 import { userByName } from './sys-user';
+import { docOf, removeAttachment } from './attachment-rows';
 import type { TableService } from './table-service';
 
 /** A file to attach to a record (§6.2 `POST /api/now/attachment/file`). */
@@ -112,20 +113,4 @@ export class AttachmentService {
   private doc(sysId: string): RecordValues | undefined {
     return docOf(this.store, sysId);
   }
-}
-
-function docOf(store: RecordStore, sysId: string): RecordValues | undefined {
-  return store.list('sys_attachment_doc').find((doc) => doc.sys_attachment === sysId);
-}
-
-function removeAttachment(store: RecordStore, sysId: string): void {
-  const doc = docOf(store, sysId);
-  if (doc) store.delete('sys_attachment_doc', doc.sys_id ?? '');
-  store.delete('sys_attachment', sysId);
-}
-
-/** Deleting a record deletes its attachments, as the platform's cascade does. */
-export function removeAttachmentsOf(store: RecordStore, table: string, sysId: string): void {
-  for (const meta of store.list('sys_attachment'))
-    if (meta.table_sys_id === sysId) removeAttachment(store, meta.sys_id ?? '');
 }

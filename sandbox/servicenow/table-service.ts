@@ -1,6 +1,6 @@
 import { fieldsOf, getTable, rootOf } from '../../connectors/servicenow/dictionary';
 import { NotFoundError } from '../../src/errors';
-import { removeAttachmentsOf } from './attachments';
+import { removeAttachmentsOf } from './attachment-rows';
 import { InvalidTableError } from './errors/invalid-table.error';
 import { isSysId } from './glide-values';
 import { appendJournalEntry } from './journal';

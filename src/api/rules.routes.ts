@@ -8,7 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { recordSchema, watchedTableSchema, type TicketEvent } from '../engine/event.schema';
 import { dryRun } from '../rules/dry-run';
 import type { MappingCatalog } from '../rules/mapping-catalog';
-import type { RuleReloader } from '../rules/rule-reloader';
+import type { RuleReloader } from '../mappings/rule-reloader';
 import { formatProblem } from '../rules/validation-problem';
 import { findRule } from '../rules/rule-set';
 import type { RuleVersionRepository } from '../store/rule-version.repository';

@@ -12,7 +12,7 @@ import { createIntake } from '../../src/ingest/intake';
 import { webhookRouter } from '../../src/ingest/webhook.router';
 import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
-import { buildRuleSet } from '../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../src/rules/build-rule-set';
 import { openStore, repositories } from '../../src/store';
 import {
   BENCH_CATALOG,

@@ -9,7 +9,7 @@ import { createIntake } from '../../../src/ingest/intake';
 import type { TicketEvent } from '../../../src/engine/event.schema';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { z } from 'zod';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';

@@ -15,7 +15,7 @@ import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createPrivilegeBroker } from '../../../src/security/privilege-broker';
 import type { CredentialSpec, PrivilegeProvider } from '../../../src/security/privilege';

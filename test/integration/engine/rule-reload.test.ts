@@ -11,7 +11,7 @@ import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
-import { createRuleReloader } from '../../../src/rules/rule-reloader';
+import { createRuleReloader } from '../../../src/mappings/rule-reloader';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 
 const mapping = (note: string) => `

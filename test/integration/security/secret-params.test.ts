@@ -16,7 +16,7 @@ import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { createLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
 import { openTestStore, type TestStore } from '../../helpers/stores';

@@ -6,11 +6,12 @@ import type { Logger } from '../observability/logger';
 import type { Repositories, Store } from '../store';
 import type { ProposalState } from '../store/rule-proposal.repository';
 import type { RuleProposalRow } from '../store/schema';
-import { readMappingSources, versionOf } from './load-rule-set';
-import type { MappingCatalog } from './mapping-catalog';
-import { reviewProposal } from './proposal-review';
+import { versionOf } from '../rules/build-rule-set';
+import { readMappingSources } from './mapping-files';
+import type { MappingCatalog } from '../rules/mapping-catalog';
+import { reviewProposal } from '../rules/proposal-review';
 import type { RuleReloader } from './rule-reloader';
-import { formatProblem, type MappingProblem } from './validation-problem';
+import { formatProblem, type MappingProblem } from '../rules/validation-problem';
 import { writeAtomically } from './write-atomically';
 
 export interface RuleProposalsDeps {

@@ -1,7 +1,8 @@
+import type { z } from 'zod';
 import { authSchema, type ServiceNowAuth } from '../../connectors/servicenow/schemas';
-import type { Config } from '../config';
+import type { serviceNowSchema } from './sections';
 
-type InstanceSettings = Config['servicenow'];
+type InstanceSettings = z.infer<typeof serviceNowSchema>;
 
 /** Which scheme the settings ask for: the explicit `authType`, else the first credential present. */
 function chosenType(sn: InstanceSettings): ServiceNowAuth['type'] {

@@ -2,11 +2,11 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RuleVersionRepository } from '../store/rule-version.repository';
-import { loadRuleSet } from './load-rule-set';
-import type { MappingCatalog } from './mapping-catalog';
-import type { RuleSet } from './rule-set';
-import { withoutUnavailableRules, type RefusedRule } from './unavailable-connectors';
-import { formatProblem, type MappingProblem } from './validation-problem';
+import { loadRuleSet } from './mapping-files';
+import type { MappingCatalog } from '../rules/mapping-catalog';
+import type { RuleSet } from '../rules/rule-set';
+import { withoutUnavailableRules, type RefusedRule } from '../rules/unavailable-connectors';
+import { formatProblem, type MappingProblem } from '../rules/validation-problem';
 
 export interface RuleReloaderDeps {
   dir: string;
