@@ -112,7 +112,7 @@ export interface EvaluationContext {
   userId?: string;
   /** INSTANCEOF on sys_class_name; default: equality. */
   isInstanceOf?(className: string, ancestor: string): boolean;
-  /** §1.2: unknown field / unusable value → term dropped (default) or whole query matches nothing. */
+  /** docs/servicenow-behaviour.md §1.2: unknown field / unusable value → term dropped (default) or whole query matches nothing. */
   invalidTerms?: 'drop' | 'no-match';
 }
 
