@@ -48,7 +48,7 @@ export interface OrderBy {
 }
 
 export interface QueryOptions extends ReadOptions {
-  /** Encoded query (§2). Values inside it must have gone through `queryValue()`. */
+  /** Encoded query (docs/servicenow-behaviour.md §2). Values inside it must have gone through `queryValue()`. */
   query?: string;
   /** Page size (`sysparm_limit`), 1..1000; default 100. */
   limit?: number;
@@ -72,7 +72,7 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
-/** One call inside a batch (§6.5). `url` is relative and carries its own query string. */
+/** One call inside a batch (docs/servicenow-behaviour.md §6.5). `url` is relative and carries its own query string. */
 export interface BatchItem {
   id: string;
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -335,7 +335,7 @@ export class ServiceNowClient {
 
   /**
    * Journal entries of one record, newest first, read from `sys_journal_field`
-   * (`element_id=<sys_id>^element=<element>^ORDERBYDESCsys_created_on`, §3.6).
+   * (`element_id=<sys_id>^element=<element>^ORDERBYDESCsys_created_on`, docs/servicenow-behaviour.md §3.6).
    */
   async journalEntries(
     sysId: string,
@@ -362,7 +362,7 @@ export class ServiceNowClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Attachments (§6.2)
+  // Attachments (docs/servicenow-behaviour.md §6.2)
   // -------------------------------------------------------------------------------------------
 
   /**
@@ -440,7 +440,7 @@ export class ServiceNowClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Import Set API (§6.3)
+  // Import Set API (docs/servicenow-behaviour.md §6.3)
   // -------------------------------------------------------------------------------------------
 
   /**
@@ -466,7 +466,7 @@ export class ServiceNowClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Batch API (§6.5)
+  // Batch API (docs/servicenow-behaviour.md §6.5)
   // -------------------------------------------------------------------------------------------
 
   /**
