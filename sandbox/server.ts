@@ -44,7 +44,7 @@ export interface SandboxOptions {
    * `:memory:` or unset keeps them in memory only.
    */
   store?: string;
-  /** §3.2 incident resolution data policy (default on). */
+  /** docs/servicenow-behaviour.md §3.2 incident resolution data policy (default on). */
   dataPolicy?: boolean;
   logger?: Logger;
   /**
@@ -55,11 +55,11 @@ export interface SandboxOptions {
   baseUrl?: string;
   /** Realistic answer times per API (see latency.ts); none by default. */
   latency?: LatencyProfileInput;
-  /** §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
+  /** docs/servicenow-behaviour.md §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
   oauth?: Partial<OAuthClient>;
-  /** §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
+  /** docs/servicenow-behaviour.md §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
   apiKey?: string;
-  /** §5.4 REST rate-limit rules in force from the start (none by default; see PUT /sandbox/rate-limits). */
+  /** docs/servicenow-behaviour.md §5.4 REST rate-limit rules in force from the start (none by default; see PUT /sandbox/rate-limits). */
   rateLimitRules?: RateLimitRuleInput[];
   /** Fault plans in force from the start (see PUT /sandbox/faults/{target}). */
   faults?: Partial<Record<FaultTarget, FaultPlanInput>>;

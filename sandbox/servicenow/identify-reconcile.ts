@@ -10,7 +10,7 @@ import type { TableService, WriteContext } from './table-service';
  * failures go into `errors` with `errorCount`, never into the HTTP status. A dry run (`/query`)
  * reports the same operations and commits nothing.
  *
- * Identifier rules modelled (§4.2 "Identification"): hardware classes use "Hardware Rule" on
+ * Identifier rules modelled (docs/servicenow-behaviour.md §4.2 "Identification"): hardware classes use "Hardware Rule" on
  * `cmdb_ci_hardware` trying `serial_number`, then `name`; `cmdb_ci_vm_instance` tries `object_id`
  * then `name` on its own class [inf]; every other class tries `name` on its own class [inf].
  * Class upgrades/switches (UPDATE_WITH_UPGRADE) are not modelled: a matched CI keeps its class.

@@ -44,7 +44,7 @@ export interface ImportAnswer {
 }
 
 /**
- * §6.3 Import Set API: stages a row and runs its transform map — synchronously for a single
+ * docs/servicenow-behaviour.md §6.3 Import Set API: stages a row and runs its transform map — synchronously for a single
  * insert, after the answer for `insertMultiple`. Staging fields map to the target field of the
  * same name, a `u_` prefix dropped (`u_user_name` → `user_name`); unknown fields are ignored.
  * Staging rows live in memory only [sandbox choice]; the target records persist like any other.

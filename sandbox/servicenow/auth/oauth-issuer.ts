@@ -128,7 +128,7 @@ export class OAuthIssuer {
   }
 }
 
-/** [inf] the OAuth-style refusal of §5.2. */
+/** [inf] the OAuth-style refusal of docs/servicenow-behaviour.md §5.2. */
 function denied(): TokenAnswer {
   return { status: 401, body: { error: 'server_error', error_description: 'access_denied' } };
 }
