@@ -1,6 +1,6 @@
 import { eventually, SHIPPED_CHANGE_MAPPING, startChangeHarness, utc, type ChangeHarness } from './change-harness';
 
-// Freezes (config) and blackout schedules (§3.7), and the rollback plan of the shipped rule.
+// Freezes (config) and blackout schedules (docs/servicenow-behaviour.md §3.7), and the rollback plan of the shipped rule.
 // Change states and close codes: https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html.
 jest.setTimeout(90_000);
 

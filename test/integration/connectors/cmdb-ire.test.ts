@@ -35,7 +35,7 @@ const newServer = (ip = '10.0.3.31'): CiItem => ({
 const ire = (body: unknown, path = '/api/now/identifyreconcile', dataSource = 'ServiceNow') =>
   sb.snow.post(`${path}?sysparm_data_source=${dataSource}`, body);
 
-describe('sandbox POST /api/now/identifyreconcile (§4.2)', () => {
+describe('sandbox POST /api/now/identifyreconcile (servicenow-behaviour §4.2)', () => {
   it('inserts an unknown CI, then reports NO_CHANGE, then UPDATE when a value changed', async () => {
     const first = await ire({ items: [newServer()] });
     expect(first.status).toBe(200);

@@ -50,7 +50,7 @@ class FakeIncidents {
     row.sys_updated_on = updatedOn;
   }
 
-  /** §1.2/§1.3: the query, its ORDERBY, limit and offset, X-Total-Count of all matches. */
+  /** docs/servicenow-behaviour.md §1.2/§1.3: the query, its ORDERBY, limit and offset, X-Total-Count of all matches. */
   async query(_table: string, options: QueryOptions = {}): Promise<QueryPage> {
     const orders = (Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy])
       .filter(Boolean)

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.sandbox.close());
 
-describe('§6.3 Import Set API', () => {
+describe('Import Set API (servicenow-behaviour §6.3)', () => {
   it('POST one row: 201, synchronous transform, the documented answer; the target record exists', async () => {
     const res = await s.snow.post('/api/now/import/imp_user', {
       u_user_name: 'john.public',

@@ -177,7 +177,7 @@ describe('change gates', () => {
     });
   });
 
-  describe('conflicts (§3.7)', () => {
+  describe('conflicts (servicenow-behaviour §3.7)', () => {
     const other = (cmdbCi: string, startMin: number, endMin: number) => [
       { number: 'CHG0030009', cmdbCi, start_date: at(startMin), end_date: at(endMin) },
     ];
