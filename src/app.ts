@@ -61,6 +61,7 @@ import { processSecretBox } from './security/run-secrets';
 import { secretBoxFromConfig } from './security/secret-box';
 import { assertProductionSecrets } from './security/secret-strength';
 import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
+import { retentionFromConfig } from './retention/from-config';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -377,6 +378,11 @@ export async function startApp(
         run: () => privilege.sweep(),
       },
       { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
+      {
+        name: 'retention',
+        cron: config.retention.schedule,
+        run: () => retentionFromConfig(config, repos, logger).run(),
+      },
       ...cmdbSyncs,
     ],
     leadership,

@@ -4,6 +4,8 @@ import { httpConfigSchema } from '../connectors/http/schemas';
 import { z } from 'zod';
 import { describeIssue } from './config/describe-issue';
 import { layeredConfig } from './config/layered-config';
+import { reportsConfigSchema } from './config/reports.config';
+import { retentionConfigSchema } from './config/retention.config';
 import { getPath, type ValueSources } from './config/layers';
 import { ConfigError } from './errors';
 import { privilegeConfigSchema } from './security/privilege-provider';
@@ -432,6 +434,10 @@ export const configSchema = z.object({
   }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
   connectors: connectorsSchema.default({}),
+  retention: retentionConfigSchema
+    .prefault({})
+    .describe('how long records are kept, and where pruned runs are archived'),
+  reports: reportsConfigSchema.prefault({}).describe('settings of the value, portfolio and SLA reports'),
 });
 export type Config = z.infer<typeof configSchema>;
 

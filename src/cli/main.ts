@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { archiveCommand } from './archive.command';
 import { auditCommand } from './audit.command';
 import { backupCommand } from './backup.command';
 import { configCommand } from './config.command';
@@ -8,6 +9,7 @@ import { dryRunCommand } from './dry-run.command';
 import { eventsCommand } from './events.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
+import { retentionCommand } from './retention.command';
 import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { tokenCommand } from './token.command';
@@ -29,7 +31,9 @@ export function main(argv: string[]): void {
     .addCommand(runsCommand())
     .addCommand(eventsCommand())
     .addCommand(configCommand())
-    .addCommand(backupCommand());
+    .addCommand(backupCommand())
+    .addCommand(retentionCommand())
+    .addCommand(archiveCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

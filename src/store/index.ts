@@ -6,6 +6,7 @@ import { identityUseRepository } from './identity-use.repository';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
 import { privilegeLeaseRepository } from './privilege-lease.repository';
+import { retentionRepository } from './retention.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
@@ -29,6 +30,7 @@ export function repositories(store: Store) {
     suggestions: suggestionRepository(store.db),
     changeClaims: changeClaimRepository(),
     identityUse: identityUseRepository(store.db),
+    retention: retentionRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
