@@ -62,6 +62,7 @@ import { secretBoxFromConfig } from './security/secret-box';
 import { assertProductionSecrets } from './security/secret-strength';
 import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
 import { retentionFromConfig } from './retention/from-config';
+import { portfolioRules } from './reports/rule-lint';
 import { verifierOptions, webhookOptions } from './security/security-options';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
@@ -328,6 +329,7 @@ export async function startApp(
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
       findTicket: ticketByNumber(snClient),
+      reports: { reports: repos.reports, settings: config.reports, rules: () => portfolioRules(rules.current()) },
     }),
     console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),

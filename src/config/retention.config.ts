@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const days = (what: string) =>
@@ -19,6 +20,7 @@ export const retentionConfigSchema = z
     schedule: z
       .string()
       .min(1)
+      .refine((expression) => cron.validate(expression), 'expected a node-cron expression, e.g. "0 17 3 * * *"')
       .default('0 17 3 * * *')
       .describe('node-cron expression of the leader-only retention job; unset days mean nothing is pruned'),
     batchSize: z

@@ -6,6 +6,7 @@ import { identityUseRepository } from './identity-use.repository';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
 import { privilegeLeaseRepository } from './privilege-lease.repository';
+import { reportRepository } from './report.repository';
 import { retentionRepository } from './retention.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
@@ -31,6 +32,7 @@ export function repositories(store: Store) {
     changeClaims: changeClaimRepository(),
     identityUse: identityUseRepository(store.db),
     retention: retentionRepository(store.db),
+    reports: reportRepository(store.db, store.dialect),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
