@@ -36,7 +36,8 @@ export async function valueReport(
       'success rate %': percent(succeeded, runs),
       'runs without a person': total((r) => r.unattended),
       'tickets resolved without a person': total((r) => r.unattendedTickets),
-      'hours saved': Math.round(rules.reduce((t, r) => t + hoursSaved(r.rule, r.succeeded), 0) * 10) / 10,
+      // From the exact minutes, not the sum of per-rule figures already rounded.
+      'hours saved': Math.round(rules.reduce((t, r) => t + minutesOf(r.rule) * r.succeeded, 0) / 6) / 10,
       ...(comparison
         ? {
             'median time to resolve, automated': duration(comparison.automated.medianMs),
