@@ -7,6 +7,7 @@ import { rulesCommand } from './rules.command';
 import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
 import { eventsCommand } from './events.command';
+import { loadtestCommand } from './loadtest.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
 import { retentionCommand } from './retention.command';
@@ -33,7 +34,8 @@ export function main(argv: string[]): void {
     .addCommand(configCommand())
     .addCommand(backupCommand())
     .addCommand(retentionCommand())
-    .addCommand(archiveCommand());
+    .addCommand(archiveCommand())
+    .addCommand(loadtestCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);
