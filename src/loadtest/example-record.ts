@@ -13,7 +13,7 @@ export function exampleRecord(condition: string, sequence: number): Record<strin
     if (!term || term.field.includes('.')) continue;
     const value = {
       '=': term.value,
-      LIKE: `loadtest ${sequence} ${term.value} host-${sequence}`,
+      LIKE: `loadtest-${sequence} ${term.value} host-${sequence}`,
       STARTSWITH: `${term.value} loadtest ${sequence}`,
       ENDSWITH: `loadtest ${sequence} ${term.value}`,
       IN: term.value.split(',')[0] ?? '',
