@@ -7,8 +7,8 @@ import { REPORT_FORMATS, REPORT_KINDS, renderReport, type ReportFormat, type Rep
 import { readResolvedTickets } from '../reports/resolved-tickets';
 import { portfolioRules, type PortfolioRule } from '../reports/rule-lint';
 import { mappingCatalog } from '../rules/catalog';
-import { loadRuleSet } from '../rules/load-rule-set';
-import { instanceAuth } from '../servicenow-auth';
+import { loadRuleSet } from '../mappings/mapping-files';
+import { instanceAuth } from '../config/servicenow-auth';
 import { withConfiguredStore } from './configured-store';
 
 const DESCRIPTIONS: Record<ReportKind, string> = {

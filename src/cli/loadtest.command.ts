@@ -5,7 +5,7 @@ import { exampleRecord } from '../loadtest/example-record';
 import { loadFigures, sloTargetsFrom, type LoadFigures } from '../loadtest/load-figures';
 import { runLoadTest } from '../loadtest/load-test';
 import { mappingCatalog } from '../rules/catalog';
-import { loadRuleSet } from '../rules/load-rule-set';
+import { loadRuleSet } from '../mappings/mapping-files';
 import { findRule } from '../rules/rule-set';
 import { issueToken } from '../security/jwt';
 import { configOrExit } from './load-config';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import winston from 'winston';
-import { retentionFromConfig } from '../retention/from-config';
+import { retentionFromConfig } from '../app/retention';
 import type { RetentionOutcome } from '../retention/retention';
 import { withConfiguredStore } from './configured-store';
 import { formatTable } from './table';

@@ -1,4 +1,4 @@
-import type { ReportsConfig } from '../config/reports.config';
+import type { ReportsConfig } from './reports-settings';
 import type { ReportRange, ReportRepository } from '../store/report.repository';
 import { adoptionReport } from './adoption.report';
 import { failuresReport } from './failures.report';

@@ -1,4 +1,4 @@
-import type { ReportsConfig } from '../config/reports.config';
+import type { ReportsConfig } from './reports-settings';
 import type { ReportRange, ReportRepository } from '../store/report.repository';
 import { percent, type Report } from './report';
 import { header } from './report-header';

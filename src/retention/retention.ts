@@ -1,4 +1,4 @@
-import type { RetentionConfig } from '../config/retention.config';
+import type { RetentionConfig } from './retention-settings';
 import type { Logger } from '../observability/logger';
 import { anchorCut, type AnchorSettings } from '../security/audit-anchor';
 import type { AuditRepository } from '../store/audit.repository';

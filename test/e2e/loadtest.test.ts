@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../src/app';
+import type { RunningApp } from '../../src/app/app';
+import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability/logger';
 import { runCli } from '../helpers/run-cli';
@@ -25,7 +26,7 @@ describe('snowline loadtest', () => {
       SNOWLINE_DB: join(dir, 'snowline.db'),
       LOG_LEVEL: 'error',
     };
-    app = await startApp(loadConfig({ env: { ...process.env, ...env } }), silentLogger());
+    app = await startServing(loadConfig({ env: { ...process.env, ...env } }), silentLogger());
   });
   afterAll(async () => {
     await app?.stop();
