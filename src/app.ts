@@ -62,10 +62,16 @@ import { secretBoxFromConfig } from './security/secret-box';
 import { assertProductionSecrets } from './security/secret-strength';
 import { anchorSettings, createAnchorWriter } from './security/audit-anchor';
 import { verifierOptions, webhookOptions } from './security/security-options';
+import { createCallBudget, reservoirLeft } from './observability/call-budget';
+import { createLiveChanges } from './api/live-changes';
 import { openStore, repositories } from './store';
 import { postgresConnection } from './store/database';
 
 const VERSION = SNOWLINE_VERSION;
+/** The live view looks at the store this often while a console watches (one look for all of them). */
+const LIVE_LOOK_MS = 1_000;
+/** Live streams open at once per instance; beyond that consoles poll. */
+const LIVE_STREAMS_MAX = 200;
 
 /** A running Snowline: what `serve` starts and SIGTERM stops. */
 export interface RunningApp {
@@ -151,8 +157,13 @@ export async function startApp(
     logger,
     onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
   });
+  const snBudget = createCallBudget({
+    limitPerHour: snConfig.requestsPerHour,
+    remaining: () => reservoirLeft(snClient.limiter),
+  });
   const snClient = new ServiceNowClient(snConfig, {
     logger,
+    onRequestSent: snBudget.record,
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
       maxConcurrent: snConfig.maxConcurrent,
       requestsPerHour: snConfig.requestsPerHour,
@@ -308,6 +319,7 @@ export async function startApp(
   const leadership = await leadershipOf(config, logger);
 
   const rateLimits = createRateLimits(rateLimitSettings(config), logger);
+  const liveChanges = createLiveChanges({ snapshot: repos.activity.snapshot, everyMs: LIVE_LOOK_MS, logger });
   const app = createHttpApp({
     logger,
     metrics,
@@ -327,7 +339,10 @@ export async function startApp(
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
       findTicket: ticketByNumber(snClient),
+      serviceNowBudget: snBudget,
+      jwtSecret: config.security.jwtSecret,
     }),
+    live: { changes: liveChanges, jwtSecret: config.security.jwtSecret, maxStreams: LIVE_STREAMS_MAX },
     console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
@@ -385,6 +400,7 @@ export async function startApp(
   /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
   const stopParts = async (): Promise<boolean> => {
     const wasLeader = leadership.isLeader();
+    liveChanges.close();
     await scheduled.stop();
     await leadership.stop();
     await rules.stop();

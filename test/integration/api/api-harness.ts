@@ -1,3 +1,4 @@
+import { createCallBudget } from '../../../src/observability/call-budget';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
@@ -66,6 +67,8 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
     audit: t.repos.audit,
     rules: { rules, catalog, versions: t.repos.ruleVersions, dispatcher, lookups: noLookups },
     proposals: createRuleProposals({ dir: mappingsDir, catalog, rules, store: t.store, repos: t.repos, logger }),
+    jwtSecret: jwtOptions.secret,
+    serviceNowBudget: createCallBudget({ limitPerHour: 3000, remaining: async () => 2990 }),
     mappingsDir,
   };
 }
