@@ -343,7 +343,7 @@ export async function startApp(
       jwtSecret: config.security.jwtSecret,
     }),
     live: { changes: liveChanges, jwtSecret: config.security.jwtSecret, maxStreams: LIVE_STREAMS_MAX },
-    console: consoleOptions(config),
+    console: consoleOptions(config, logger),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {

@@ -7,6 +7,7 @@ import { layeredConfig } from './config/layered-config';
 import { getPath, type ValueSources } from './config/layers';
 import { ConfigError } from './errors';
 import { privilegeConfigSchema } from './security/privilege-provider';
+import { oidcConfigSchema } from './security/oidc-config';
 import { ROLES } from './security/roles';
 import { instanceAuth } from './servicenow-auth';
 
@@ -230,6 +231,7 @@ const securitySchema = z.object({
     .record(z.string(), z.array(z.enum(ROLES)))
     .default({})
     .describe('identity-provider group → Snowline roles'),
+  oidc: oidcConfigSchema.optional().describe('console sign-in with the identity provider (docs/console.md)'),
   webhookAllowedIps: z
     .array(z.ipv4().or(z.ipv6()))
     .default([])
