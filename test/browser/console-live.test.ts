@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,8 @@ describe('console: sign-in with the identity provider, events, live updates, ver
   let world: ConsoleWorld;
   let idp: ChildProcess;
   let configDir: string;
+  /** The ticket whose event the events test rejects and replays. */
+  let outageTicket: string;
   const shots = screenshotDir();
 
   beforeAll(async () => {
@@ -133,23 +135,20 @@ security:
     writeFileSync(file, shipped.replace('rules:\n', `rules:${needsCiRule('{{ ticket.cmdb_ci }}')}`));
     expect((await world.app.reloadRules()).applied).toBe(true);
 
-    // A delivery of the Business Rule whose record carries no CI: the rule's parameters cannot render.
-    const sysId = randomBytes(16).toString('hex');
+    // A ticket in the sandbox that no rule acts on, then a delivery of the Business Rule for its next
+    // version whose record carries no CI: the new rule's parameters cannot render.
+    const created = await world.sandbox.post('/api/now/table/incident', { short_description: 'printer queue stuck' });
+    const { sys_id: sysId, number } = created.data.result as { sys_id: string; number: string };
+    outageTicket = number;
     const body = JSON.stringify({
       event: 'inserted',
       table: 'incident',
       sys_id: sysId,
-      number: 'INC0099001',
-      sys_mod_count: '0',
+      number,
+      sys_mod_count: '1',
       sys_updated_on: new Date().toISOString().slice(0, 19).replace('T', ' '),
       sys_updated_by: 'service.desk',
-      record: {
-        sys_id: sysId,
-        number: 'INC0099001',
-        active: 'true',
-        state: '1',
-        short_description: 'full outage in DC2',
-      },
+      record: { sys_id: sysId, number, active: 'true', state: '1', short_description: 'full outage in DC2' },
     });
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest('hex');
@@ -165,16 +164,16 @@ security:
     expect(delivered.status).toBeLessThan(300);
     const viewerToken = world.tokenFor('vera', ['viewer']);
     const eventIn = async (state: string) => {
-      const res = await fetch(`${world.app.url}/api/v1/events?ticket=INC0099001&state=${state}`, {
+      const res = await fetch(`${world.app.url}/api/v1/events?ticket=${number}&state=${state}`, {
         headers: { Authorization: `Bearer ${viewerToken}` },
       });
       return ((await res.json()) as { events: unknown[] }).events[0];
     };
-    await eventually(() => eventIn('rejected'), 30_000, 'the event was rejected');
+    const rejected = await eventually(() => eventIn('rejected'), 30_000, 'the event was rejected');
 
     const viewer = await world.signedInPage('vera', ['viewer']);
     await viewer.getByRole('link', { name: 'Events' }).click();
-    await viewer.getByRole('row').filter({ hasText: 'INC0099001' }).waitFor();
+    await viewer.getByRole('row').filter({ hasText: number }).waitFor();
     expect(await viewer.getByRole('button', { name: /Replay/ }).count()).toBe(0);
     await viewer.close();
 
@@ -182,7 +181,7 @@ security:
     await page.getByRole('link', { name: 'Events' }).click();
     await page.getByLabel('State').selectOption('rejected');
     await page.getByRole('button', { name: 'Search' }).click();
-    const row = page.getByRole('row').filter({ hasText: 'INC0099001' });
+    const row = page.getByRole('row').filter({ hasText: number });
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/rejected.*page-on-call-for-outage.*cmdb_ci/);
     await expectAccessible(page);
@@ -193,10 +192,10 @@ security:
       shipped.replace('rules:\n', `rules:${needsCiRule("{{ ticket.cmdb_ci | default: 'unknown' }}")}`),
     );
     expect((await world.app.reloadRules()).applied).toBe(true);
-    await row.getByRole('button', { name: /^Replay event \d+ of INC0099001$/ }).click();
+    await row.getByRole('button', { name: `Replay event ${(rejected as { id: number }).id} of ${number}` }).click();
     await page
       .getByRole('status')
-      .filter({ hasText: /Event \d+ of INC0099001 replayed/ })
+      .filter({ hasText: `Event ${(rejected as { id: number }).id} of ${number} replayed.` })
       .waitFor();
     await eventually(() => eventIn('done'), 30_000, 'the replayed event was acted on');
     // The list shows rejected events only: the replayed one leaves it.
@@ -241,6 +240,31 @@ security:
     await budget.scrollIntoViewIfNeeded();
     await expectAccessible(page);
     await page.screenshot({ path: join(shots, 'overview-budget.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('works from the keyboard alone: sign in, go to a page, search', async () => {
+    const page = await world.browser.newPage();
+    /** Presses Tab until the element has the focus, as a keyboard user would. */
+    const tabTo = async (target: ReturnType<Page['getByLabel']>) => {
+      for (let presses = 0; presses < 40; presses++) {
+        // Runs in the page (the test code is compiled without the DOM types, hence any).
+        if (await target.evaluate((el: any) => el === el.ownerDocument.activeElement)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error('not reachable with Tab');
+    };
+    await page.goto(`${world.app.url}/console`);
+    await tabTo(page.getByLabel('Token'));
+    await page.keyboard.type(world.tokenFor('vera', ['viewer']));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('link', { name: 'Events' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Events' }).waitFor();
+    await tabTo(page.getByLabel('Ticket'));
+    await page.keyboard.type(outageTicket);
+    await page.keyboard.press('Enter');
+    await page.getByRole('row').filter({ hasText: outageTicket }).first().waitFor();
     await page.close();
   });
 });

@@ -88,7 +88,8 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
   const dir = mkdtempSync(join(tmpdir(), 'snowline-browser-'));
   // Approved proposals write mapping files: into a copy, never into the repository's mappings/.
   cpSync(join(REPO_ROOT, 'mappings'), join(dir, 'mappings'), { recursive: true });
-  const [port, sandboxPort] = [await freePort(), await freePort()];
+  // A caller that must know the port beforehand (an identity provider's redirect URL) passes PORT.
+  const [port, sandboxPort] = [env.PORT ? Number(env.PORT) : await freePort(), await freePort()];
   const config = loadConfig({
     env: {
       PORT: String(port),

@@ -78,7 +78,7 @@ export function RunDetailPage({ id, session }: { id: string; session: Session })
           <code>{run.id}</code>
         </dd>
       </dl>
-      <div class="buttons" aria-label="Actions">
+      <div class="buttons" role="group" aria-label="Actions">
         {allowed.retry && (
           <button type="button" disabled={busy} onClick={() => void act('/retry')}>
             Retry
@@ -167,7 +167,9 @@ function StepCard(props: {
       {step.output && (
         <details>
           <summary>Output of {step.name}</summary>
-          <pre>{step.output}</pre>
+          <pre tabIndex={0} aria-label={`Output of ${step.name}`}>
+            {step.output}
+          </pre>
         </details>
       )}
       {view && props.canSkip(view) && (

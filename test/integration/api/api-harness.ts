@@ -1,4 +1,3 @@
-import { createCallBudget } from '../../../src/observability/call-budget';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
@@ -13,6 +12,7 @@ import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { createRuleProposals } from '../../../src/rules/rule-proposals';
 import { createRuleReloader } from '../../../src/rules/rule-reloader';
+import { createCallBudget } from '../../../src/observability/call-budget';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
