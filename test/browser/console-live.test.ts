@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,17 +135,17 @@ security:
     writeFileSync(file, shipped.replace('rules:\n', `rules:${needsCiRule('{{ ticket.cmdb_ci }}')}`));
     expect((await world.app.reloadRules()).applied).toBe(true);
 
-    // A ticket in the sandbox that no rule acts on, then a delivery of the Business Rule for its next
-    // version whose record carries no CI: the new rule's parameters cannot render.
-    const created = await world.sandbox.post('/api/now/table/incident', { short_description: 'printer queue stuck' });
-    const { sys_id: sysId, number } = created.data.result as { sys_id: string; number: string };
+    // A delivery of the Business Rule whose record carries no CI: the new rule's parameters cannot
+    // render. (A ticket the sandbox does not hold: the rejection's work note cannot be written to it.)
+    const sysId = randomBytes(16).toString('hex');
+    const number = 'INC0099001';
     outageTicket = number;
     const body = JSON.stringify({
       event: 'inserted',
       table: 'incident',
       sys_id: sysId,
       number,
-      sys_mod_count: '1',
+      sys_mod_count: '0',
       sys_updated_on: new Date().toISOString().slice(0, 19).replace('T', ' '),
       sys_updated_by: 'service.desk',
       record: { sys_id: sysId, number, active: 'true', state: '1', short_description: 'full outage in DC2' },
