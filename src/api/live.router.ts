@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { rolesGrant } from '../security/roles';
 import { issueStreamTicket, verifyStreamTicket } from '../security/stream-ticket';
-import { sendError } from './http-error';
+import { sendError } from '../errors/http-error';
 import type { LiveChanges } from './live-changes';
 import type { RouteDefinition } from './route';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../observability/logger';
 import type { LoginAttempt, OidcClient } from '../security/oidc-client';
 import type { Role } from '../security/roles';
-import { sendError } from './http-error';
+import { sendError } from '../errors/http-error';
 
 export interface OidcSignInOptions {
   client: OidcClient;

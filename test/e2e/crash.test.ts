@@ -5,7 +5,7 @@ import axios, { type AxiosInstance } from 'axios';
 import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../sandbox/server';
 import {
   startServe,
   successNotesByIncident,

@@ -2,6 +2,7 @@
 // process of its own), with its development login form (any password), one client for the console,
 // and accounts whose `groups` claim the test maps to Snowline roles.
 // Usage: node oidc-issuer.mjs PORT REDIRECT_URL CLIENT_SECRET; prints "ready" when it listens.
+import process from 'node:process';
 import Provider from 'oidc-provider';
 
 const [port, redirectUrl, clientSecret] = process.argv.slice(2);
