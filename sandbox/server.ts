@@ -24,7 +24,7 @@ import { OAuthIssuer, type OAuthClient } from './servicenow/auth/oauth-issuer';
 import { oauthRouter } from './servicenow/http/oauth.router';
 import { RateLimitRules, rateLimitRulesSchema, type RateLimitRuleInput } from './servicenow/rate-limit-rules';
 
-/** How a sandbox is set up (see DESIGN.md "Stable interface" for the environment behind each). */
+/** How a sandbox is set up (see docs/sandbox.md for the environment behind each). */
 export interface SandboxOptions {
   /** The one account, for the Table API (basic auth) and the controller (basic auth). */
   user: string;
@@ -145,7 +145,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       logger,
     ),
   );
-  // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (awx-reference §1.1).
+  // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (https://docs.redhat.com/en/documentation/red_hat_ansible_automation_platform/2.6/html/planning_your_upgrade/upgrade-api-changes).
   const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
   app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
 

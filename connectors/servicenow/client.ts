@@ -136,7 +136,7 @@ const RESERVED_HEADERS = new Set([
  * upload, Import Set and Batch APIs, with authentication, a per-instance limiter and retries.
  *
  * - Never keeps cookies: each request stands alone, so requests are not serialised into one
- *   session (servicenow-reference §5.5).
+ *   session (https://docs.arc46.io/squid/usage/api-throughput).
  * - Every HTTP attempt goes through `limiter` (`maxConcurrent`, `requestsPerHour`).
  * - Idempotent requests (GET, DELETE, PATCH without journal fields) are retried on 429, 5xx and
  *   network errors with exponential backoff and jitter, honouring `Retry-After` /
@@ -312,7 +312,7 @@ export class ServiceNowClient {
 
   /**
    * `POST /api/now/identifyreconcile` (or `/identifyreconcile/query`, a dry run that commits
-   * nothing), servicenow-reference §4.2. Returns the answer's `result`. Safe to repeat: the IRE
+   * nothing), https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html. Returns the answer's `result`. Safe to repeat: the IRE
    * identifies CIs, so the same payload twice leaves the CMDB as once.
    */
   async identifyReconcile(

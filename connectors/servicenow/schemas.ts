@@ -142,7 +142,7 @@ export const fieldNameSchema = z
 
 /**
  * Guards a value Snowline puts into an encoded query. `^` separates conditions and cannot be
- * escaped (servicenow-reference §2.3), so a value containing it would change the query's meaning;
+ * escaped (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html), so a value containing it would change the query's meaning;
  * line breaks are refused for the same reason. Returns the value unchanged when it is safe.
  */
 export function queryValue(value: string | number | boolean): string {

@@ -5,7 +5,7 @@ import type { TableService, WriteContext } from './table-service';
 
 /**
  * The Identification and Reconciliation engine behind `POST /api/now/identifyreconcile`
- * (servicenow-reference §4.2): identifies each item by its class's identifier rule, inserts or
+ * (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html): identifies each item by its class's identifier rule, inserts or
  * updates it (or reports NO_CHANGE), then inserts the relations between the items. Per-item
  * failures go into `errors` with `errorCount`, never into the HTTP status. A dry run (`/query`)
  * reports the same operations and commits nothing.

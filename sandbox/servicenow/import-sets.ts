@@ -17,7 +17,7 @@ interface TransformMap {
   displayField: string;
 }
 
-/** The staging tables the sandbox knows (servicenow-reference §6.3 uses `imp_user` → `sys_user`). */
+/** The staging tables the sandbox knows (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_ImportSetAPI.html uses `imp_user` → `sys_user`). */
 const TRANSFORM_MAPS: Record<string, TransformMap> = {
   imp_user: { name: 'User', table: 'sys_user', coalesce: 'user_name', displayField: 'name' },
   imp_incident: { name: 'Incident', table: 'incident', coalesce: 'correlation_id', displayField: 'number' },

@@ -4,7 +4,7 @@ import { formatDateTime, parseDateTime } from '../rules/encoded-query/date-time'
  * The change gates: whether Snowline may start (or go on with) a change's implementation now.
  * Pure: the caller fetches the change and its approvals from ServiceNow at the moment of
  * execution, reads freezes and running changes, and passes the clock. States and approval values
- * follow servicenow-reference §3.4; conflicts and schedules §3.7.
+ * follow https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html; conflicts and schedules https://www.servicenow.com/docs/r/it-service-management/change-management/c_ConflictDetection.html.
  */
 
 /** change_request.state values (§3.4). */

@@ -1,8 +1,8 @@
 /**
  * The ServiceNow table model that the sandbox, the Table API client and the mapping validator share:
  * which tables exist, which table each extends, their fields with types, choices and defaults, and
- * their number prefixes. Values follow docs/servicenow-reference §1.4 (system fields), §3 (ITSM
- * tables and state models) and §4.1 (CMDB classes). It is a model of the base system, not of any
+ * their number prefixes. Values follow docs/sandbox.md "Data model" (system fields, ITSM
+ * tables and state models) and CMDB classes. It is a model of the base system, not of any
  * one customer instance: a real instance may add `u_` fields and choices.
  */
 

@@ -12,7 +12,7 @@ const ASSESS = '-4';
 const SETTLED = new Set(['approved', 'cancelled', 'not_required']);
 
 /**
- * The approval engine of change management (servicenow-reference §3.4), emulated as after-rules:
+ * The approval engine of change management (https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html), emulated as after-rules:
  * - a change entering Authorize gets one `sysapproval_approver` record per approver (the manager of
  *   the CAB group and of the change's assignment group), state `requested`, and `approval=requested`;
  * - an approver rejecting sends the change back to New with `approval=rejected` (§3.4: "rejection

@@ -2,7 +2,7 @@ import { fieldOf } from '../../../connectors/servicenow/dictionary';
 import { AbortedWriteError } from '../errors/aborted-write.error';
 import type { RecordStore, RecordValues } from '../record-store';
 
-/** States a standard change never passes through: it is pre-authorised (servicenow-reference §3.4). */
+/** States a standard change never passes through: it is pre-authorised (https://www.servicenow.com/docs/r/it-service-management/change-management/normal-standard-emergency-states.html). */
 const NOT_FOR_STANDARD: Record<string, string> = { '-4': 'Assess', '-3': 'Authorize' };
 
 /**

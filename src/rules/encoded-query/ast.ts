@@ -1,5 +1,5 @@
 /**
- * Every operator of the encoded-query syntax (reference §2.2), in its canonical spelling.
+ * Every operator of the encoded-query syntax (https://www.servicenow.com/docs/r/platform-user-interface/r_OpAvailableFiltersQueries.html), in its canonical spelling.
  * Aliases (`*`, `!*`, `NOTLIKE`, `%`) are normalised by the parser.
  * `EMPTY` / `NOTEMPTY` are UI labels only: the query string spells them `ISEMPTY` / `ISNOTEMPTY`.
  */

@@ -1,5 +1,5 @@
 /**
- * ServiceNow encoded queries (reference §2): one pure parser, printer and evaluator for the rule
+ * ServiceNow encoded queries (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html): one pure parser, printer and evaluator for the rule
  * matcher, the Table API poller and the sandbox.
  *
  * Choices where the reference is silent or marked [inf]:

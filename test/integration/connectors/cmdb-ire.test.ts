@@ -11,7 +11,7 @@ import { ServiceNowClient } from '../../../connectors/servicenow';
 import { silentLogger } from '../../../src/observability/logger';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-harness';
 
-/** The sandbox's Identification and Reconciliation API (servicenow-reference §4.2) and the cmdb connector on it. */
+/** The sandbox's Identification and Reconciliation API (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html) and the cmdb connector on it. */
 let sb: RunningSandbox;
 let client: ServiceNowClient;
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { ServiceNowClient } from '../../../connectors/servicenow';
 import { startSandbox, type RunningSandbox } from './sandbox-harness';
 
 /**
- * Sandbox authentication (servicenow-reference §5.1–§5.3), REST rate-limit rules (§5.4) and the
+ * Sandbox authentication (https://www.servicenow.com/docs/r/platform-security/authentication/api-authentication.html), REST rate-limit rules (https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.html) and the
  * fault-injection admin endpoints, checked on the wire and with Snowline's own client.
  */
 let s: RunningSandbox;

@@ -1,6 +1,6 @@
 import { startSandbox, type RunningSandbox } from './sandbox-harness';
 
-// servicenow-reference §3.4: change states (-5 New, -3 Authorize, -2 Scheduled), the `approval`
+// https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html: change states (-5 New, -3 Authorize, -2 Scheduled), the `approval`
 // field (`not requested` with a space, requested, approved, rejected), approval records in
 // sysapproval_approver, and "rejection sends normal/emergency back to New". §3.7: cmn_schedule.
 let s: RunningSandbox;

@@ -1,7 +1,7 @@
 import { ServiceNowClient } from '../../../connectors/servicenow';
 import { eventually, startSandbox, SYS_ID, type RunningSandbox } from './sandbox-harness';
 
-/** servicenow-reference §6.3: the Import Set API of the sandbox, on the wire and with Snowline's client. */
+/** https://www.servicenow.com/docs/r/api-reference/rest-apis/c_ImportSetAPI.html: the Import Set API of the sandbox, on the wire and with Snowline's client. */
 let s: RunningSandbox;
 beforeAll(async () => {
   s = await startSandbox();
