@@ -25,7 +25,7 @@ export interface CallBudget {
 
 /**
  * Counts the calls Snowline makes to ServiceNow per clock hour (the instance's REST rate-limit
- * rules count per user per hour: https://docs.servicenow.com/csh?topicname=rate-limiting.html),
+ * rules count per user per hour: https://www.servicenow.com/docs/bundle/australia-api-reference/page/integrate/inbound-rest/concept/inbound-REST-API-rate-limiting.html),
  * keeping a week in memory. The counts are this instance's; `remaining` comes from the limiter,
  * which with Redis is the whole fleet's reservoir.
  */
