@@ -98,6 +98,8 @@ export interface ServiceNowClientDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /** Told of every HTTP attempt as it is sent: the API budget the instance's rate-limit rules count. */
+  onRequestSent?: () => void;
 }
 
 interface SnRequest {
@@ -156,10 +158,12 @@ export class ServiceNowClient {
   private readonly random: () => number;
   private readonly journalFields: Set<string>;
   private readonly extraHeaders: Record<string, string>;
+  private readonly onRequestSent: () => void;
 
   constructor(config: ServiceNowConfigInput, deps: ServiceNowClientDeps = {}) {
     this.config = serviceNowConfigSchema.parse(config);
     this.logger = deps.logger;
+    this.onRequestSent = deps.onRequestSent ?? (() => undefined);
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
@@ -570,7 +574,10 @@ export class ServiceNowClient {
       let error: ConnectorError;
       let safeToRepeat: boolean;
       try {
-        const res = await throughLimiter(this.limiter, () => this.send(req, authHeaders));
+        const res = await throughLimiter(this.limiter, () => {
+          this.onRequestSent();
+          return this.send(req, authHeaders);
+        });
         if (res.status >= 200 && res.status < 300) return res;
         if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
           reauthenticated = true;

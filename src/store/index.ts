@@ -1,3 +1,4 @@
+import { activityRepository } from './activity.repository';
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
 import { changeClaimRepository } from './change-claim.repository';
@@ -33,6 +34,7 @@ export function repositories(store: Store) {
     identityUse: identityUseRepository(store.db),
     retention: retentionRepository(store.db),
     reports: reportRepository(store.db, store.dialect),
+    activity: activityRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

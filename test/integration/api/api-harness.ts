@@ -13,6 +13,7 @@ import { mappingCatalog } from '../../../src/rules/catalog';
 import { createRuleProposals } from '../../../src/mappings/rule-proposals';
 import { createRuleReloader } from '../../../src/mappings/rule-reloader';
 import { portfolioRules } from '../../../src/reports/rule-lint';
+import { createCallBudget } from '../../../src/observability/call-budget';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
@@ -72,6 +73,8 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
       settings: { manualMinutes: {}, defaultManualMinutes: 0, slas: {}, deprecated: [] },
       rules: () => portfolioRules(rules.current()),
     },
+    jwtSecret: jwtOptions.secret,
+    serviceNowBudget: createCallBudget({ limitPerHour: 3000, remaining: async () => 2990 }),
     mappingsDir,
   };
 }
