@@ -4,6 +4,7 @@ import { ServiceNowClient } from '../../connectors/servicenow/client';
 import { usesSandbox, type Config } from '../config';
 import { buildReport } from '../reports/build-report';
 import { REPORT_FORMATS, REPORT_KINDS, renderReport, type ReportFormat, type ReportKind } from '../reports/report';
+import { fileProblemTasks } from '../reports/problem-tasks';
 import { readResolvedTickets } from '../reports/resolved-tickets';
 import { portfolioRules, type PortfolioRule } from '../reports/rule-lint';
 import { mappingCatalog } from '../rules/catalog';
@@ -26,6 +27,8 @@ interface ReportOptions {
   format: ReportFormat;
   servicenow?: boolean;
   similar?: string;
+  fileProblemTasks?: boolean;
+  problem?: string;
 }
 
 /** `snowline report value|portfolio|failures|slas|adoption`: the continuous-improvement reports (docs/reports.md). */
@@ -41,6 +44,13 @@ export function addImprovementReports(report: Command): void {
       command
         .option('--servicenow', 'compare time to resolve with resolved incidents read from ServiceNow (SERVICENOW_URL)')
         .option('--similar <query>', 'encoded query naming the similar manual tickets, e.g. category=network');
+    if (kind === 'portfolio')
+      command
+        .option(
+          '--file-problem-tasks',
+          'file the findings in ServiceNow: one problem task per rule owner (updated while open)',
+        )
+        .option('--problem <sys_id>', 'the problem the tasks belong to');
     command.action(async (options: ReportOptions) => {
       const range = rangeOf(options);
       await withConfiguredStore(async (_store, repos, config) => {
@@ -48,9 +58,16 @@ export function addImprovementReports(report: Command): void {
           reports: repos.reports,
           settings: config.reports,
           rules: () => loadedRules(config),
-          resolved: options.servicenow ? () => resolvedFromServiceNow(config, range, options.similar) : undefined,
+          resolved: options.servicenow
+            ? () => withServiceNow(config, (client) => readResolvedTickets(client, range, options.similar))
+            : undefined,
         });
         process.stdout.write(renderReport(built, options.format));
+        if (options.fileProblemTasks) {
+          const filed = await withServiceNow(config, (client) => fileProblemTasks(client, built, options.problem));
+          for (const f of filed)
+            process.stderr.write(`problem task ${f.action} for ${f.owner}: ${f.findings} findings\n`);
+        }
       });
     });
     report.addCommand(command);
@@ -72,8 +89,9 @@ function loadedRules(config: Config): PortfolioRule[] {
   return portfolioRules(ruleSet);
 }
 
-async function resolvedFromServiceNow(config: Config, range: { from: number; to: number }, similar?: string) {
-  if (usesSandbox(config)) fail('--servicenow needs SERVICENOW_URL (an instance to read resolved incidents from)');
+/** Runs `work` with a client of the configured instance (SERVICENOW_URL), closed afterwards. */
+async function withServiceNow<T>(config: Config, work: (client: ServiceNowClient) => Promise<T>): Promise<T> {
+  if (usesSandbox(config)) fail('reading or filing in ServiceNow needs SERVICENOW_URL (a configured instance)');
   const auth = instanceAuth(config.servicenow);
   if (!auth.ok) fail(auth.problems.join('\n'));
   const client = new ServiceNowClient({
@@ -82,7 +100,7 @@ async function resolvedFromServiceNow(config: Config, range: { from: number; to:
     extraHeaders: config.servicenow.extraHeaders,
   });
   try {
-    return await readResolvedTickets(client, range, similar);
+    return await work(client);
   } finally {
     await client.close();
   }
