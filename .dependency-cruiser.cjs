@@ -39,6 +39,14 @@ module.exports = {
   forbidden: [
     ...layerRules,
     {
+      name: 'every-folder-has-a-layer',
+      comment:
+        'A new folder under src/ must be placed in LAYERS (and in docs/architecture.md), or its imports go unchecked.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: LAYERS.map(([, p]) => p) },
+      to: {},
+    },
+    {
       name: 'no-circular',
       comment: 'Circles make every file in them a dependency of every other: break them with an interface or a move.',
       severity: 'error',
