@@ -3,6 +3,7 @@ import type { ActionContext, ActionHandler, ActionProgress } from '../../connect
 import { SnowlineError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { observeFirstStep, observeRunEnd } from '../observability/sli';
 import { withCorrelation } from '../observability/context';
 import type { Repositories, Store } from '../store';
 import { groupCommit } from '../store/group-commit';
@@ -195,6 +196,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     try {
       const params = renderStepParams(step, context, run.id, run.steps, credential ? { credential } : {});
       const progress = await advance(handler, step, params, ctx, () => {
+        if (step.idx === 0 && step.started_at === null && attempt === 0) observeFirstStep(metrics, run, now());
         attempt += 1;
         return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now(), waiting_for: null });
       });
@@ -630,13 +632,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
       return { runState, cancelled };
     });
     if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back')
-      metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
+      observeRunEnd(metrics, run, ended.runState, at);
     if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
-    metrics.stepDuration.observe(
-      { action: `${step.connector}.${step.action}`, outcome },
-      (at - (step.started_at ?? at)) / 1000,
-    );
+    const seconds = (at - (step.started_at ?? at)) / 1000;
+    metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, seconds);
+    metrics.ruleStepDuration.observe({ rule: run.rule_id, step: step.name, outcome }, seconds);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
   }
 

@@ -1,3 +1,4 @@
+import { alertRepository } from './alert.repository';
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
 import { changeClaimRepository } from './change-claim.repository';
@@ -29,6 +30,7 @@ export function repositories(store: Store) {
     suggestions: suggestionRepository(store.db),
     changeClaims: changeClaimRepository(),
     identityUse: identityUseRepository(store.db),
+    alerts: alertRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
