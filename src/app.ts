@@ -38,6 +38,8 @@ import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
 import { webhookRouter } from './ingest/webhook.router';
 import { createLogger, type Logger } from './observability/logger';
+import { recordTarget, sloService } from './slo/slo-service';
+import { alertmanagerRouters } from './ingest/alertmanager.router';
 import { createMetrics } from './observability/metrics';
 import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
@@ -96,6 +98,8 @@ export async function startApp(
     sn.apiKey,
     sn.token,
     config.awx.token,
+    config.observability.alertmanager?.bearerToken,
+    config.observability.alertmanager?.password,
   ])
     registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers))
@@ -183,6 +187,7 @@ export async function startApp(
       return entries.some((e) => e.value.includes(marker));
     },
     classify: classifyError,
+    records: recordTarget(snClient),
     attachments: {
       async attach(table, sysId, file) {
         await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
@@ -307,6 +312,7 @@ export async function startApp(
   });
   const leadership = await leadershipOf(config, logger);
 
+  const slo = sloService({ settings: config.observability, store, repos, logger, metrics, rules: rules.current });
   const rateLimits = createRateLimits(rateLimitSettings(config), logger);
   const app = createHttpApp({
     logger,
@@ -327,10 +333,14 @@ export async function startApp(
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
       findTicket: ticketByNumber(snClient),
+      slo: { slos: slo.monitor.slos, openAlerts: () => repos.alerts.listOpen() },
     }),
     console: consoleOptions(config),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
-    webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
+    webhooks: [
+      webhookRouter(webhookOptions(config), intake, logger, metrics),
+      ...alertmanagerRouters(config.observability.alertmanager, slo.alertmanagerRaiser, logger),
+    ],
     readiness: async () => {
       const storeOk = await store.db
         .selectFrom('watermarks')
@@ -378,6 +388,7 @@ export async function startApp(
       },
       { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
       ...cmdbSyncs,
+      ...slo.jobs,
     ],
     leadership,
     logger,

@@ -6,6 +6,7 @@ import { describeIssue } from './config/describe-issue';
 import { layeredConfig } from './config/layered-config';
 import { getPath, type ValueSources } from './config/layers';
 import { ConfigError } from './errors';
+import { observabilitySchema } from './observability/observability-config';
 import { privilegeConfigSchema } from './security/privilege-provider';
 import { ROLES } from './security/roles';
 import { instanceAuth } from './servicenow-auth';
@@ -432,6 +433,9 @@ export const configSchema = z.object({
   }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
   connectors: connectorsSchema.default({}),
+  observability: observabilitySchema
+    .default(observabilitySchema.parse({}))
+    .describe('SLOs, alerts raised in ServiceNow, the Alertmanager receiver and tracing (docs/observability.md)'),
 });
 export type Config = z.infer<typeof configSchema>;
 

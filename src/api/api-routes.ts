@@ -15,6 +15,7 @@ import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
 import { runTimelineRoutes } from './run-timeline';
 import { runRoutes } from './runs.routes';
 import { sessionRoutes } from './session.routes';
+import { sloRoutes, type SloRoutesDeps } from './slo.routes';
 
 export interface ApiDeps {
   runs: RunRepository;
@@ -27,6 +28,8 @@ export interface ApiDeps {
   proposals: RuleProposals;
   /** Reads a ticket by number for the dry-run by number; absent = that route answers 404 for every ticket. */
   findTicket?: (table: string, number: string) => Promise<Record<string, string> | undefined>;
+  /** SLOs and open alerts; absent = no `/slo` route. */
+  slo?: SloRoutesDeps;
 }
 
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
@@ -42,5 +45,6 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
     // After the routes above: `/rules/:id` would otherwise take `/rules/versions` and `/rules/proposals`.
     ...ruleDetailRoutes({ ...deps.rules, findTicket: deps.findTicket ?? (async () => undefined) }),
     ...auditRoutes(deps.audit),
+    ...(deps.slo ? sloRoutes(deps.slo) : []),
   ];
 }

@@ -176,6 +176,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     const payload = JSON.parse(event.payload) as TicketEvent;
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
+    // A record Snowline raised about itself (an SLO alert) never starts a rule, whoever edits it.
+    if (await repos.alerts.isOwnAlertRecord(payload.sys_id)) return { kind: 'own_write', event };
     if (
       payload.event === 'updated' &&
       !verdict.alsoUpdate &&
