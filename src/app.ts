@@ -41,6 +41,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { recordTarget, sloService } from './slo/slo-service';
 import { alertmanagerRouters } from './ingest/alertmanager.router';
 import { createMetrics } from './observability/metrics';
+import { startTracing } from './observability/tracing';
 import { registerSecret } from './observability/redact';
 import { instanceAuth } from './servicenow-auth';
 import { listenOn } from './listen';
@@ -104,6 +105,7 @@ export async function startApp(
     registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers))
     registerSecret(provider.type === 'vault' ? provider.token : provider.password);
+  const tracing = startTracing(config.observability.tracing);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
@@ -418,6 +420,7 @@ export async function startApp(
     await rateLimits.close();
     await store.close();
     await sandbox?.sandbox.close();
+    await tracing.stop();
   };
   const server = await listenOn(app, config.server.port, config.server.host, {
     path: 'server.port',

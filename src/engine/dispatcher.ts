@@ -20,6 +20,7 @@ import { createVersionJudge } from './event-versions';
 import { NO_COMMAND, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import { isOwnWrite } from './own-writes';
+import { inSpan } from '../observability/tracing';
 import { paramsForDisplay, processSecretBox, sealSecretParams } from '../security/run-secrets';
 import type { SecretBox } from '../security/secret-box';
 import { suggestionNote } from './suggestion';
@@ -159,7 +160,16 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function dispatchTogether(events: readonly InboxEvent[]): Promise<void> {
     const prepared: Prepared[] = [];
-    for (const event of events) prepared.push(await withCorrelation(event.correlation_id, () => prepare(event)));
+    for (const event of events)
+      prepared.push(
+        await withCorrelation(event.correlation_id, () =>
+          inSpan(
+            'match',
+            { correlationId: event.correlation_id, attributes: { 'snowline.ticket': event.number } },
+            () => prepare(event),
+          ),
+        ),
+      );
     const committed: AfterCommit = [];
     await store.db.transaction().execute(async (trx) => {
       for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { SnowlineError, type FailureClass } from '../errors';
 import { withCorrelation } from '../observability/context';
+import { runSpanIdOf } from '../observability/trace-ids';
+import { inSpan } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
@@ -197,7 +199,20 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
 
   return {
     /** Every log line about the write-back carries its run's correlation id. */
-    send: (entry: OutboxEntry): Promise<void> => withCorrelation(entry.correlation_id, () => sendEntry(entry)),
+    send: (entry: OutboxEntry): Promise<void> =>
+      withCorrelation(entry.correlation_id, () =>
+        entry.correlation_id
+          ? inSpan(
+              'write-back',
+              {
+                correlationId: entry.correlation_id,
+                parentSpanId: runSpanIdOf(entry.run_id),
+                attributes: { 'snowline.ticket': entry.ticket_number },
+              },
+              () => sendEntry(entry),
+            )
+          : sendEntry(entry),
+      ),
   };
 }
 export type OutboxSender = ReturnType<typeof createOutboxSender>;

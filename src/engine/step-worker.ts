@@ -3,7 +3,9 @@ import type { ActionContext, ActionHandler, ActionProgress } from '../../connect
 import { SnowlineError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { observeFirstStep, observeRunEnd } from '../observability/sli';
+import { observeFirstStep, observeRunEnd, recordRunSpan } from '../observability/sli';
+import { runSpanIdOf, traceIdOf } from '../observability/trace-ids';
+import { inSpan } from '../observability/tracing';
 import { withCorrelation } from '../observability/context';
 import type { Repositories, Store } from '../store';
 import { groupCommit } from '../store/group-commit';
@@ -122,7 +124,14 @@ export function createStepWorker(deps: StepWorkerDeps) {
       },
     );
     try {
-      await withCorrelation(run.correlation_id, () => processWithin(run, step));
+      const span = {
+        correlationId: run.correlation_id,
+        parentSpanId: runSpanIdOf(run.id),
+        attributes: { 'snowline.rule': run.rule_id, 'snowline.step': step.name, 'snowline.ticket': run.ticket_number },
+      };
+      await withCorrelation(run.correlation_id, () =>
+        inSpan(`step ${step.name}`, span, () => processWithin(run, step)),
+      );
     } finally {
       heartbeat.stop();
     }
@@ -156,7 +165,13 @@ export function createStepWorker(deps: StepWorkerDeps) {
       }
       if (!holds) return settle(run, step, 'skipped', {});
     }
-    if (step.state === 'pending' && !(await passGates(run, step, context))) return;
+    if (
+      step.state === 'pending' &&
+      !(await inSpan('gate', { correlationId: run.correlation_id, parentSpanId: runSpanIdOf(run.id) }, () =>
+        passGates(run, step, context),
+      ))
+    )
+      return;
     if (
       step.state === 'pending' &&
       step.attempt === 0 &&
@@ -631,8 +646,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
       );
       return { runState, cancelled };
     });
-    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back')
+    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back') {
       observeRunEnd(metrics, run, ended.runState, at);
+      recordRunSpan(run, ended.runState, at);
+    }
     if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
     const seconds = (at - (step.started_at ?? at)) / 1000;
@@ -695,7 +712,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const marker = `snowline-writeback:${id}`;
     const fields = {
       ...writeback.fields,
-      ...(writeback.workNote ? { work_notes: `${writeback.workNote}\n[${marker}]` } : {}),
+      // The trace id tags the note: the ticket leads to the trace (docs/observability.md).
+      ...(writeback.workNote
+        ? { work_notes: `${writeback.workNote}\n[${marker} trace:${traceIdOf(run.correlation_id)}]` }
+        : {}),
     };
     await repos.outbox.enqueue(trx, {
       id,

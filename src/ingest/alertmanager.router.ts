@@ -62,7 +62,8 @@ export function conditionOf(payload: AlertmanagerPayload): AlertCondition {
   return {
     key: `alertmanager:${createHash('sha256').update(payload.groupKey).digest('hex').slice(0, 32)}`,
     kind: 'alertmanager',
-    summary: text ? `${name}: ${text}` : name,
+    // The annotation alone, as monitoring wrote it: the rules match on it like on any incident.
+    summary: text || name,
     severity: ['critical', 'page'].includes(severity) ? 'page' : 'ticket',
     detail: {
       receiver: payload.receiver,
