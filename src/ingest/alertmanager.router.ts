@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
-import { sendError } from '../api/http-error';
+import { sendError } from '../errors/http-error';
 import type { Logger } from '../observability/logger';
 import type { AlertmanagerSettings } from '../observability/observability-config';
 import type { AlertCondition } from '../slo/alert-conditions';

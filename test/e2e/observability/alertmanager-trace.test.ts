@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { stringify } from 'yaml';
-import { startApp, type RunningApp } from '../../../src/app';
+import type { RunningApp } from '../../../src/app/app';
+import { startServing } from '../../../src/cli/start-serving';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/observability/logger';
 import { startTracing } from '../../../src/observability/tracing';
@@ -77,7 +78,7 @@ describe('Alertmanager to ServiceNow to the controller, in one trace', () => {
         LOG_LEVEL: 'error',
       },
     });
-    app = await startApp(config, createLogger(process.env.DEBUG_E2E ? 'info' : 'error'));
+    app = await startServing(config, createLogger(process.env.DEBUG_E2E ? 'info' : 'error'));
     sn = axios.create({ baseURL: app.sandboxUrl, auth: { username: 'admin', password: 'admin' } });
   }, 60_000);
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { stringify } from 'yaml';
-import { startApp, type RunningApp } from '../../../src/app';
+import type { RunningApp } from '../../../src/app/app';
+import { startServing } from '../../../src/cli/start-serving';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/observability/logger';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
@@ -93,7 +94,7 @@ describe.each(ENGINES)('alerts raised in ServiceNow (%s)', (engine) => {
         LOG_LEVEL: 'error',
       },
     });
-    app = await startApp(config, createLogger('error'));
+    app = await startServing(config, createLogger('error'));
     sn = axios.create({ baseURL: app.sandboxUrl, auth: { username: 'admin', password: 'admin' } });
   }, 60_000);
 
