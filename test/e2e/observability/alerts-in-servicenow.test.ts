@@ -123,7 +123,7 @@ describe.each(ENGINES)('alerts raised in ServiceNow (%s)', (engine) => {
           params: { sysparm_query: `element_id=${sysId}^element=work_notes` },
         });
         return notes.data.result.length > 0 ? true : undefined;
-      }, 30_000);
+      }, 60_000);
     }
   }
 
@@ -143,7 +143,8 @@ describe.each(ENGINES)('alerts raised in ServiceNow (%s)', (engine) => {
         const found = (await alertIncidents()).filter((i) => i.correlation_id === key);
         return found.length > 0 && (state === undefined || found.every((i) => i.state === state)) ? found : undefined;
       },
-      30_000,
+      // Generous: the machine may be busy, and the evaluation runs every second.
+      60_000,
       `incident for ${key}${state ? ` in state ${state}` : ''}`,
     );
 
@@ -152,7 +153,7 @@ describe.each(ENGINES)('alerts raised in ServiceNow (%s)', (engine) => {
     await runRule(6, ci);
     await axios.put(
       `${app.sandboxUrl}/sandbox/latency`,
-      { awx: { ms: 1500 } },
+      { awx: { ms: 2500 } },
       { auth: { username: 'admin', password: 'admin' } },
     );
     await runRule(2, ci);
@@ -162,7 +163,7 @@ describe.each(ENGINES)('alerts raised in ServiceNow (%s)', (engine) => {
     await runRule(1, ci);
     const resolved = await alertRecord(key, '6');
     expect(resolved).toHaveLength(1);
-  }, 120_000);
+  }, 240_000);
 
   it('opens one incident for a rule failing again and again on one CI, and resolves it after a success', async () => {
     const ci = await ciOf('web-02');
@@ -176,7 +177,7 @@ describe.each(ENGINES)('alerts raised in ServiceNow (%s)', (engine) => {
     expect((await alertIncidents()).filter((i) => i.correlation_id === key)).toHaveLength(1);
     await runRule(1, ci);
     expect(await alertRecord(key, '6')).toHaveLength(1);
-  }, 120_000);
+  }, 240_000);
 
   it('raised nothing else, and started no run for the incidents it raised', async () => {
     const keys = (await alertIncidents()).map((i) => i.correlation_id).sort();
