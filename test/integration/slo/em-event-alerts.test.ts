@@ -92,7 +92,7 @@ describe.each(ENGINES)('alerts as em_event records (%s)', (engine) => {
     const events = data.result as Array<Record<string, string>>;
     expect(events.map((e) => `${e.severity} ${e.resolution_state}`).sort()).toEqual(['0 Closing', '3 New', '3 New']);
     expect(events.every((e) => e.source === 'Snowline')).toBe(true);
-    expect(JSON.parse(events.find((e) => e.severity === '3')!.additional_info)).toMatchObject({
+    expect(JSON.parse(events.find((e) => e.severity === '3')!.additional_info!)).toMatchObject({
       assignment_group: 'Linux Ops',
       step: 'restart',
     });
