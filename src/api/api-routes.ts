@@ -1,5 +1,6 @@
 import type { EventControl } from '../engine/event-control';
 import type { RunControl } from '../engine/run-control';
+import type { ReportInputs } from '../reports/build-report';
 import type { RuleProposals } from '../mappings/rule-proposals';
 import type { AuditRepository } from '../store/audit.repository';
 import type { InboxRepository } from '../store/inbox.repository';
@@ -9,6 +10,7 @@ import { auditRoutes } from './audit.routes';
 import { eventRoutes } from './events.routes';
 import type { RouteDefinition } from './route';
 import { overviewRoutes } from './overview';
+import { reportRoutes } from './reports.routes';
 import { ruleDetailRoutes } from './rule-detail.routes';
 import { ruleProposalRoutes } from './rule-proposals.routes';
 import { ruleRoutes, type RuleRoutesDeps } from './rules.routes';
@@ -26,6 +28,8 @@ export interface ApiDeps {
   audit: AuditRepository;
   rules: RuleRoutesDeps;
   proposals: RuleProposals;
+  /** The continuous-improvement reports' aggregates, settings and loaded rules. */
+  reports: ReportInputs;
   /** Reads a ticket by number for the dry-run by number; absent = that route answers 404 for every ticket. */
   findTicket?: (table: string, number: string) => Promise<Record<string, string> | undefined>;
   /** SLOs and open alerts; absent = no `/slo` route. */
@@ -45,6 +49,7 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
     // After the routes above: `/rules/:id` would otherwise take `/rules/versions` and `/rules/proposals`.
     ...ruleDetailRoutes({ ...deps.rules, findTicket: deps.findTicket ?? (async () => undefined) }),
     ...auditRoutes(deps.audit),
+    ...reportRoutes(deps.reports),
     ...(deps.slo ? sloRoutes(deps.slo) : []),
   ];
 }

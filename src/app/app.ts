@@ -65,6 +65,8 @@ import { createAnchorWriter } from '../security/audit-anchor';
 import { anchorSettings, rateLimitSettings, verifierOptions, webhookOptions } from './options';
 import { openStore, repositories } from '../store';
 import { postgresConnection } from '../store/database';
+import { retentionFromConfig } from './retention';
+import { portfolioRules } from '../reports/rule-lint';
 
 const VERSION = SNOWLINE_VERSION;
 
@@ -346,6 +348,7 @@ export async function startApp(
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
       findTicket: ticketByNumber(snClient),
+      reports: { reports: repos.reports, settings: config.reports, rules: () => portfolioRules(rules.current()) },
       slo: { slos: slo.monitor.slos, openAlerts: () => repos.alerts.listOpen() },
     }),
     console: consoleOptions(config),
@@ -400,6 +403,11 @@ export async function startApp(
         run: () => privilege.sweep(),
       },
       { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
+      {
+        name: 'retention',
+        cron: config.retention.schedule,
+        run: () => retentionFromConfig(config, repos, logger).run(),
+      },
       ...cmdbSyncs,
       ...slo.jobs,
     ],

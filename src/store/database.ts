@@ -30,7 +30,8 @@ import { runConcurrency } from './migrations/011-run-concurrency';
 import { privilegeLeases } from './migrations/012-privilege-leases';
 import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import { eventOutcomes } from './migrations/014-event-outcomes';
-import { alerts } from './migrations/015-alerts';
+import { retention } from './migrations/015-retention';
+import { alerts } from './migrations/016-alerts';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -66,7 +67,8 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '012-privilege-leases': privilegeLeases(),
     '013-ticket-lookup-indexes': ticketLookupIndexes(),
     '014-event-outcomes': eventOutcomes(),
-    '015-alerts': alerts(),
+    '015-retention': retention(),
+    '016-alerts': alerts(),
   };
 }
 

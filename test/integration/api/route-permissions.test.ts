@@ -41,6 +41,13 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /rules/proposals/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/proposals/:id/approve': ['approver', 'admin'],
   'POST /rules/proposals/:id/reject': ['approver', 'admin'],
+  // Continuous-improvement reports: aggregates of runs, readable by everyone who reads runs.
+  ...Object.fromEntries(
+    ['value', 'portfolio', 'failures', 'slas', 'adoption'].map((kind) => [
+      `GET /reports/${kind}`,
+      ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'] as const,
+    ]),
+  ),
 };
 
 const key = (r: RouteDefinition) => `${r.method.toUpperCase()} ${r.path}`;
