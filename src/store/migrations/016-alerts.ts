@@ -3,8 +3,8 @@ import type { Kysely, Migration } from 'kysely';
 /**
  * Alerts Snowline raises in ServiceNow (src/slo/): one row per alert key, so a condition that lasts
  * keeps one record open however often it is evaluated, on whichever instance leads. An outbox entry
- * may now insert a record (`operation` = insert) as well as PATCH one. Runs are looked up by when
- * they finished, for the SLOs' windows.
+ * may now insert a record (`operation` = insert) as well as PATCH one. (The SLOs' windows read
+ * runs by `finished_at`, through the index 015-retention made.)
  */
 export const alerts = (): Migration => ({
   async up(db: Kysely<any>) {
@@ -25,10 +25,8 @@ export const alerts = (): Migration => ({
       .execute();
     await db.schema.createIndex('alerts_by_record').on('alerts').column('sys_id').execute();
     await db.schema.alterTable('outbox').addColumn('operation', 'text').execute();
-    await db.schema.createIndex('runs_by_finished').on('runs').column('finished_at').execute();
   },
   async down(db: Kysely<any>) {
-    await db.schema.dropIndex('runs_by_finished').execute();
     await db.schema.alterTable('outbox').dropColumn('operation').execute();
     await db.schema.dropTable('alerts').execute();
   },
