@@ -2,7 +2,7 @@
  * Snowline's dependency rules (docs/architecture.md): each layer may import the layers below it,
  * never those above. `npm run lint:deps` checks them; there is no exception list.
  *
- *   cli → app → config → api | ingest | change | reports | loadtest → engine | mappings | retention → rules | security → store | connectors → errors | observability
+ *   cli → app → config → api | ingest | change | reports | loadtest | slo → engine | mappings | retention → rules | security → store | connectors → errors | observability
  *
  * The sandbox (sandbox/) imitates ServiceNow and AWX; only the CLI starts it, product code never imports it.
  */
@@ -10,7 +10,7 @@ const LAYERS = [
   ['cli', '^src/cli/'],
   ['app', '^src/app/'],
   ['config', '^src/config/'],
-  ['edge', '^src/(api|ingest|change|reports|loadtest)/'],
+  ['edge', '^src/(api|ingest|change|reports|loadtest|slo)/'],
   ['engine', '^src/(engine|mappings|retention)/'],
   ['core', '^src/(rules|security)/'],
   ['parts', '^(src/store/|connectors/)'],

@@ -11,6 +11,7 @@ import type { Logger } from 'winston';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ConnectorError } from '../../src/errors';
 import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, type RequestFacts } from './errors';
+import { traceHeaders } from '../../src/observability/tracing';
 import {
   controllerConfigSchema,
   jobSchema,
@@ -661,11 +662,13 @@ export class ControllerClient {
   private async request(req: CtlRequest): Promise<CtlResponse> {
     const facts: RequestFacts = { method: req.method, path: `${this.prefix}${req.path}`, idempotent: req.idempotent };
     const { maxAttempts } = this.config.retry;
+    // Read here: the limiter may run the call outside this request's async context.
+    const trace = traceHeaders();
     for (let attempt = 1; ; attempt++) {
       let error: ConnectorError;
       let safeToRepeat: boolean;
       try {
-        const res = await throughLimiter(this.limiter, () => this.send(req));
+        const res = await throughLimiter(this.limiter, () => this.send(req, trace));
         if (res.status >= 200 && res.status < 300) return res;
         const body = req.responseType === 'stream' ? await drain(res.data as Readable) : res.data;
         error = errorFromResponse(res.status, res.headers, body, facts, this.now());
@@ -701,13 +704,13 @@ export class ControllerClient {
     }
   }
 
-  private async send(req: CtlRequest): Promise<CtlResponse> {
+  private async send(req: CtlRequest, trace: Record<string, string>): Promise<CtlResponse> {
     const query = req.params ? new URLSearchParams(req.params).toString() : '';
     const res = await this.http.request({
       method: req.method,
       url: `${this.prefix}${req.path}${query ? `?${query}` : ''}`,
       data: req.body,
-      headers: req.body !== undefined ? { 'Content-Type': 'application/json' } : {},
+      headers: req.body !== undefined ? { ...trace, 'Content-Type': 'application/json' } : trace,
       responseType: req.responseType ?? 'json',
       signal: req.signal,
     });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ActionContext } from '../connector';
 import { jobExtraVars, type ControllerClient, type TemplateKind } from './client';
+import { traceHeaders } from '../../src/observability/tracing';
 import type { Job } from './schemas';
 
 /**
@@ -36,9 +37,17 @@ export function snowlineExtraVars(
   now: Date,
 ): Record<string, unknown> {
   const ticket = { table: ctx.ticket.table, sys_id: ctx.ticket.sysId, number: ctx.ticket.number };
+  const { traceparent } = traceHeaders();
   return {
     ...(user ?? {}),
-    snowline: { idempotency_key: ctx.idempotencyKey, run_id: ctx.runId, step: ctx.stepName, ticket },
+    snowline: {
+      idempotency_key: ctx.idempotencyKey,
+      run_id: ctx.runId,
+      step: ctx.stepName,
+      ticket,
+      // The playbook may pass it on, so its own calls join the run's trace.
+      ...(traceparent ? { traceparent } : {}),
+    },
     ansible_eda: {
       ruleset: 'snowline',
       rule: ctx.stepName,

@@ -2,6 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { ConnectorError } from '../../src/errors';
 import { applyAuth, tokenCacheFor, type OutgoingRequest, type TokenCache } from './auth';
 import { CONNECTOR, errorFromNetwork, errorFromStatus, type RequestFacts } from './errors';
+import { traceHeaders } from '../../src/observability/tracing';
 import type { EndpointConfig, Method } from './schemas';
 
 export interface EndpointRequest {
@@ -68,7 +69,7 @@ export class EndpointClient {
     const outgoing: OutgoingRequest = {
       method: request.method,
       url: this.urlFor(request.path, request.query),
-      headers: { Accept: 'application/json', ...this.config.headers, ...(request.headers ?? {}) },
+      headers: { Accept: 'application/json', ...traceHeaders(), ...this.config.headers, ...(request.headers ?? {}) },
       body: request.body ?? '',
     };
     if (request.idempotencyKey !== undefined && this.config.idempotencyHeader)

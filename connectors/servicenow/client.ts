@@ -10,6 +10,7 @@ import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import { createAuth, type AuthProvider } from './auth';
 import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, type RequestFacts } from './errors';
+import { traceHeaders } from '../../src/observability/tracing';
 import {
   asDateTime,
   asInt,
@@ -561,6 +562,8 @@ export class ServiceNowClient {
     const facts: RequestFacts = { method: req.method, path: req.path, idempotent: req.idempotent };
     const { maxAttempts } = this.config.retry;
     let reauthenticated = false;
+    // Read here: the limiter may run the call outside this request's async context.
+    const trace = traceHeaders();
     for (let attempt = 1; ; attempt++) {
       let authHeaders: Record<string, string>;
       try {
@@ -576,7 +579,7 @@ export class ServiceNowClient {
       try {
         const res = await throughLimiter(this.limiter, () => {
           this.onRequestSent();
-          return this.send(req, authHeaders);
+          return this.send(req, { ...trace, ...authHeaders });
         });
         if (res.status >= 200 && res.status < 300) return res;
         if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {

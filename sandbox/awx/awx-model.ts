@@ -72,6 +72,8 @@ export const jobRecordSchema = z.object({
   labels: z.array(z.number().int()).default([]),
   /** The workflow job that launched this job as one of its nodes. */
   workflowJobId: z.number().int().optional(),
+  /** The W3C `traceparent` header of the launch request, shown as the job's `sandbox_traceparent` (not an AWX field). */
+  traceparent: z.string().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

@@ -218,6 +218,7 @@ export function jobView(job: JobRecord, t: JobTemplate, labels: Label[], root: A
     passwords_needed_to_start: [],
     allow_simultaneous: true,
     artifacts: job.artifacts,
+    ...(job.traceparent ? { sandbox_traceparent: job.traceparent } : {}),
     scm_revision: '',
     instance_group: 1,
     diff_mode: job.diffMode,

@@ -80,11 +80,12 @@ export class AwxController {
    * docs/awx-behaviour.md §1.2 launch: prompts checked against the template, extra vars merged over the template's. The
    * job is created `new` and signalled to start at once, so the answer shows it `pending`, as AWX does.
    */
-  launch(templateId: number, body: Record<string, unknown>, user: string): Launch {
+  launch(templateId: number, body: Record<string, unknown>, user: string, traceparent?: string): Launch {
     const template = this.template(templateId);
     const { extraVars, accepted, ignored } = readLaunchRequest(template.ask, body);
     this.checkLabels(accepted.labels);
     const job = this.createJob(template, { ...template.extraVars, ...extraVars }, accepted, user);
+    if (traceparent) job.traceparent = traceparent;
     this.options.onChange();
     return { job, ignoredFields: ignored };
   }

@@ -20,6 +20,7 @@ import { runTimelineRoutes } from './run-timeline';
 import { runRoutes } from './runs.routes';
 import { serviceNowBudgetRoutes } from './servicenow-budget.routes';
 import { sessionRoutes } from './session.routes';
+import { sloRoutes, type SloRoutesDeps } from './slo.routes';
 
 export interface ApiDeps {
   runs: RunRepository;
@@ -38,6 +39,8 @@ export interface ApiDeps {
   serviceNowBudget: CallBudget;
   /** Reads a ticket by number for the dry-run by number; absent = that route answers 404 for every ticket. */
   findTicket?: (table: string, number: string) => Promise<Record<string, string> | undefined>;
+  /** SLOs and open alerts; absent = no `/slo` route. */
+  slo?: SloRoutesDeps;
 }
 
 /** The whole API route table: every route the server mounts under /api/v1 comes from here. */
@@ -56,5 +59,6 @@ export function apiRoutes(deps: ApiDeps): RouteDefinition[] {
     ...ruleDetailRoutes({ ...deps.rules, findTicket: deps.findTicket ?? (async () => undefined) }),
     ...auditRoutes(deps.audit),
     ...reportRoutes(deps.reports),
+    ...(deps.slo ? sloRoutes(deps.slo) : []),
   ];
 }

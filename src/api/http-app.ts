@@ -27,7 +27,8 @@ export interface HttpAppDeps {
   routes: RouteDefinition[];
   /** Told of each permission an identity uses (throttled by the receiver), for the access review. */
   recordIdentityUse?: (identity: Identity, permission: Permission) => void;
-  webhooks: Router;
+  /** Webhook receivers (ServiceNow's, Alertmanager's), each mounting its own /webhooks/… path. */
+  webhooks: Router | Router[];
   /** Store and ServiceNow reachable, with details for operators. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   version: string;
@@ -85,7 +86,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.use('/webhooks', ...limits.webhook);
-  app.use(deps.webhooks);
+  for (const router of [deps.webhooks].flat()) app.use(router);
   const openApi = openApiDocument(deps.routes, API_BASE, deps.version);
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApi);

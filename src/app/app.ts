@@ -39,6 +39,9 @@ import { createPoller } from '../ingest/poller';
 import { webhookRouter } from '../ingest/webhook.router';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { startTracing } from '../observability/tracing';
+import { recordTarget, sloService } from '../slo/slo-service';
+import { alertmanagerRouters } from '../ingest/alertmanager.router';
 import { registerSecret } from '../observability/redact';
 import { instanceAuth } from '../config/servicenow-auth';
 import { listenOn } from '../api/listen';
@@ -115,10 +118,13 @@ export async function startApp(
     sn.apiKey,
     sn.token,
     config.awx.token,
+    config.observability.alertmanager?.bearerToken,
+    config.observability.alertmanager?.password,
   ])
     registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers))
     registerSecret(provider.type === 'vault' ? provider.token : provider.password);
+  const tracing = startTracing(config.observability.tracing);
   const instanceUrl = instanceUrlOf(config, instance);
   const sandboxUrl = usesSandbox(config) ? instanceUrl : undefined;
   logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${instanceUrl}`);
@@ -207,6 +213,7 @@ export async function startApp(
       return entries.some((e) => e.value.includes(marker));
     },
     classify: classifyError,
+    records: recordTarget(snClient),
     attachments: {
       async attach(table, sysId, file) {
         await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
@@ -331,6 +338,7 @@ export async function startApp(
   });
   const leadership = await leadershipOf(config, logger);
 
+  const slo = sloService({ settings: config.observability, store, repos, logger, metrics, rules: rules.current });
   const rateLimits = createRateLimits(rateLimitSettings(config), logger);
   const liveChanges = createLiveChanges({ snapshot: repos.activity.snapshot, everyMs: LIVE_LOOK_MS, logger });
   const app = createHttpApp({
@@ -355,11 +363,15 @@ export async function startApp(
       reports: { reports: repos.reports, settings: config.reports, rules: () => portfolioRules(rules.current()) },
       serviceNowBudget: snBudget,
       jwtSecret: config.security.jwtSecret,
+      slo: { slos: slo.monitor.slos, openAlerts: () => repos.alerts.listOpen() },
     }),
     live: { changes: liveChanges, jwtSecret: config.security.jwtSecret, maxStreams: LIVE_STREAMS_MAX },
     console: consoleOptions(config, logger),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
-    webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
+    webhooks: [
+      webhookRouter(webhookOptions(config), intake, logger, metrics),
+      ...alertmanagerRouters(config.observability.alertmanager, slo.alertmanagerRaiser, logger),
+    ],
     readiness: async () => {
       const storeOk = await store.db
         .selectFrom('watermarks')
@@ -412,6 +424,7 @@ export async function startApp(
         run: () => retentionFromConfig(config, repos, logger).run(),
       },
       ...cmdbSyncs,
+      ...slo.jobs,
     ],
     leadership,
     logger,
@@ -441,6 +454,7 @@ export async function startApp(
     await limiters.close();
     await rateLimits.close();
     await store.close();
+    await tracing.stop();
   };
   const server = await listenOn(app, config.server.port, config.server.host, {
     path: 'server.port',

@@ -47,6 +47,9 @@ export const ENVIRONMENT: { name: string; path: string; kind: Kind }[] = [
   { name: 'SNOWLINE_REDIS_URL', path: 'redis.url', kind: 'string' },
   { name: 'SNOWLINE_MAPPINGS', path: 'mappings.dir', kind: 'string' },
   { name: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
+  { name: 'SNOWLINE_TRACING', path: 'observability.tracing.enabled', kind: 'bool' },
+  { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', path: 'observability.tracing.otlpUrl', kind: 'string' },
+  { name: 'SNOWLINE_ALERTMANAGER_TOKEN', path: 'observability.alertmanager.bearerToken', kind: 'string' },
 ];
 
 /**

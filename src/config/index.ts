@@ -5,6 +5,7 @@ import { reportsConfigSchema } from '../reports/reports-settings';
 import { retentionConfigSchema } from '../retention/retention-settings';
 import { getPath, type ValueSources } from './layers';
 import { ConfigError } from '../errors';
+import { observabilitySchema } from '../observability/observability-config';
 import { privilegeConfigSchema } from '../security/privilege-provider';
 import { instanceAuth } from './servicenow-auth';
 import {
@@ -67,6 +68,9 @@ export const configSchema = z.object({
     .prefault({})
     .describe('how long records are kept, and where pruned runs are archived'),
   reports: reportsConfigSchema.prefault({}).describe('settings of the value, portfolio and SLA reports'),
+  observability: observabilitySchema
+    .default(observabilitySchema.parse({}))
+    .describe('SLOs, alerts raised in ServiceNow, the Alertmanager receiver and tracing (docs/observability.md)'),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -20,6 +20,7 @@ import { createVersionJudge } from './event-versions';
 import { NO_COMMAND, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import { isOwnWrite } from './own-writes';
+import { inSpan } from '../observability/tracing';
 import { paramsForDisplay, processSecretBox, sealSecretParams } from './run-secrets';
 import type { SecretBox } from '../security/secret-box';
 import { suggestionNote } from './suggestion';
@@ -159,7 +160,16 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function dispatchTogether(events: readonly InboxEvent[]): Promise<void> {
     const prepared: Prepared[] = [];
-    for (const event of events) prepared.push(await withCorrelation(event.correlation_id, () => prepare(event)));
+    for (const event of events)
+      prepared.push(
+        await withCorrelation(event.correlation_id, () =>
+          inSpan(
+            'match',
+            { correlationId: event.correlation_id, attributes: { 'snowline.ticket': event.number } },
+            () => prepare(event),
+          ),
+        ),
+      );
     const committed: AfterCommit = [];
     await store.db.transaction().execute(async (trx) => {
       for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
@@ -176,6 +186,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     const payload = JSON.parse(event.payload) as TicketEvent;
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
+    // A record Snowline raised about itself (an SLO alert) never starts a rule, whoever edits it.
+    if (await repos.alerts.isOwnAlertRecord(payload.sys_id)) return { kind: 'own_write', event };
     if (
       payload.event === 'updated' &&
       !verdict.alsoUpdate &&

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { SnowlineError, type FailureClass } from '../errors';
 import { withCorrelation } from '../observability/context';
+import { runSpanIdOf } from '../observability/trace-ids';
+import { inSpan } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
@@ -18,6 +20,15 @@ export interface WritebackTarget {
   classify(error: unknown): FailureClass;
   /** Uploads files (job output); without it, attachment entries fail (nothing can upload them). */
   attachments?: AttachmentTarget;
+  /** Creates records (alerts raised in ServiceNow); without it, insert entries fail. */
+  records?: RecordTarget;
+}
+
+/** The Table API's insert. Not idempotent, so a record whose insert may have happened is looked up by its sys_id first. */
+export interface RecordTarget {
+  /** Inserts the record with the sys_id in `fields`; returns its sys_mod_count. */
+  insert(table: string, fields: Record<string, string>): Promise<{ modCount: number }>;
+  exists(table: string, sysId: string): Promise<boolean>;
 }
 
 /** A file about to be attached, as the record's attachments are searched for it. */
@@ -72,7 +83,9 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       { outboxId: entry.id, runId: entry.run_id },
     );
     try {
-      await (entry.attachment !== null ? upload(entry, entry.attachment) : patch(entry));
+      if (entry.attachment !== null) await upload(entry, entry.attachment);
+      else if (entry.operation === 'insert') await insert(entry);
+      else await patch(entry);
     } finally {
       heartbeat.stop();
     }
@@ -97,6 +110,24 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       const { modCount } = await target.patch(entry.table_name, entry.sys_id, fields);
       await finish(entry, { state: 'sent', sent_at: now(), result_mod_count: modCount, last_error: null }, 'sent');
       logger.info('write-back sent', { runId: entry.run_id, ticket: entry.ticket_number });
+    } catch (err) {
+      await failed(entry, err);
+    }
+  }
+
+  async function insert(entry: OutboxEntry): Promise<void> {
+    const records = target.records;
+    if (!records) return finish(entry, { state: 'failed', last_error: 'no record target is configured' }, 'failed');
+    try {
+      if (entry.state === 'sending' && (await records.exists(entry.table_name, entry.sys_id))) {
+        logger.info('record found on the instance; not inserting it again', { ticket: entry.ticket_number });
+        return finish(entry, { state: 'sent', sent_at: now() }, 'already_delivered');
+      }
+      if (!(await repos.outbox.save(entry.id, deps.owner, { state: 'sending', attempts: entry.attempts + 1 }))) return;
+      const fields = JSON.parse(entry.fields) as Record<string, string>;
+      const { modCount } = await records.insert(entry.table_name, { ...fields, sys_id: entry.sys_id });
+      await finish(entry, { state: 'sent', sent_at: now(), result_mod_count: modCount, last_error: null }, 'sent');
+      logger.info('record inserted', { table: entry.table_name, ticket: entry.ticket_number });
     } catch (err) {
       await failed(entry, err);
     }
@@ -162,11 +193,26 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   async function finish(entry: OutboxEntry, patch: Partial<OutboxEntry>, result: string): Promise<void> {
     await repos.outbox.save(entry.id, deps.owner, { ...patch, lease_owner: null, lease_until: null });
     metrics.writebacks.inc({ result });
+    if (patch.state === 'sent' || patch.state === 'failed')
+      metrics.writebackLag.observe({ result: patch.state }, (now() - entry.created_at) / 1000);
   }
 
   return {
     /** Every log line about the write-back carries its run's correlation id. */
-    send: (entry: OutboxEntry): Promise<void> => withCorrelation(entry.correlation_id, () => sendEntry(entry)),
+    send: (entry: OutboxEntry): Promise<void> =>
+      withCorrelation(entry.correlation_id, () =>
+        entry.correlation_id
+          ? inSpan(
+              'write-back',
+              {
+                correlationId: entry.correlation_id,
+                parentSpanId: runSpanIdOf(entry.run_id),
+                attributes: { 'snowline.ticket': entry.ticket_number },
+              },
+              () => sendEntry(entry),
+            )
+          : sendEntry(entry),
+      ),
   };
 }
 export type OutboxSender = ReturnType<typeof createOutboxSender>;

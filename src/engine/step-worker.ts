@@ -4,6 +4,9 @@ import type { ActionContext, ActionHandler, ActionProgress } from '../../connect
 import { SnowlineError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { observeFirstStep, observeRunEnd, recordRunSpan } from '../observability/sli';
+import { runSpanIdOf, traceIdOf } from '../observability/trace-ids';
+import { inSpan } from '../observability/tracing';
 import { withCorrelation } from '../observability/context';
 import type { Repositories, Store } from '../store';
 import { groupCommit } from '../store/group-commit';
@@ -122,7 +125,14 @@ export function createStepWorker(deps: StepWorkerDeps) {
       },
     );
     try {
-      await withCorrelation(run.correlation_id, () => processWithin(run, step));
+      const span = {
+        correlationId: run.correlation_id,
+        parentSpanId: runSpanIdOf(run.id),
+        attributes: { 'snowline.rule': run.rule_id, 'snowline.step': step.name, 'snowline.ticket': run.ticket_number },
+      };
+      await withCorrelation(run.correlation_id, () =>
+        inSpan(`step ${step.name}`, span, () => processWithin(run, step)),
+      );
     } finally {
       heartbeat.stop();
     }
@@ -156,7 +166,13 @@ export function createStepWorker(deps: StepWorkerDeps) {
       }
       if (!holds) return settle(run, step, 'skipped', {});
     }
-    if (step.state === 'pending' && !(await passGates(run, step, context))) return;
+    if (
+      step.state === 'pending' &&
+      !(await inSpan('gate', { correlationId: run.correlation_id, parentSpanId: runSpanIdOf(run.id) }, () =>
+        passGates(run, step, context),
+      ))
+    )
+      return;
     if (
       step.state === 'pending' &&
       step.attempt === 0 &&
@@ -196,6 +212,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     try {
       const params = renderStepParams(step, context, run.id, run.steps, credential ? { credential } : {});
       const progress = await advance(handler, step, params, ctx, () => {
+        if (step.idx === 0 && step.started_at === null && attempt === 0) observeFirstStep(metrics, run, now());
         attempt += 1;
         return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now(), waiting_for: null });
       });
@@ -630,14 +647,15 @@ export function createStepWorker(deps: StepWorkerDeps) {
       );
       return { runState, cancelled };
     });
-    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back')
-      metrics.runsFinished.inc({ rule: run.rule_id, outcome: ended.runState });
+    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back') {
+      observeRunEnd(metrics, run, ended.runState, at);
+      recordRunSpan(run, ended.runState, at);
+    }
     if (stepFlow(step).credential !== undefined) await releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
-    metrics.stepDuration.observe(
-      { action: `${step.connector}.${step.action}`, outcome },
-      (at - (step.started_at ?? at)) / 1000,
-    );
+    const seconds = (at - (step.started_at ?? at)) / 1000;
+    metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, seconds);
+    metrics.ruleStepDuration.observe({ rule: run.rule_id, step: step.name, outcome }, seconds);
     logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
   }
 
@@ -695,7 +713,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const marker = `snowline-writeback:${id}`;
     const fields = {
       ...writeback.fields,
-      ...(writeback.workNote ? { work_notes: `${writeback.workNote}\n[${marker}]` } : {}),
+      // The trace id tags the note: the ticket leads to the trace (docs/observability.md).
+      ...(writeback.workNote
+        ? { work_notes: `${writeback.workNote}\n[${marker} trace:${traceIdOf(run.correlation_id)}]` }
+        : {}),
     };
     await repos.outbox.enqueue(trx, {
       id,

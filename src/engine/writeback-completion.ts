@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { observeRunEnd, recordRunSpan } from '../observability/sli';
 import type { Repositories, Store } from '../store';
 import { writebackOutcome } from './run-state-machine';
 
@@ -30,7 +31,7 @@ export function createWritebackCompletion(deps: {
     const ended = await store.db.transaction().execute(async (trx) => {
       const run = await trx
         .selectFrom('runs')
-        .select(['id', 'rule_id', 'ticket_number', 'rule_version'])
+        .select(['id', 'rule_id', 'ticket_number', 'rule_version', 'created_at', 'correlation_id'])
         .where('id', '=', runId)
         .where('state', '=', 'writing_back')
         .executeTakeFirst();
@@ -57,10 +58,11 @@ export function createWritebackCompletion(deps: {
         },
         at,
       );
-      return { rule: run.rule_id, ticket: run.ticket_number, state, error };
+      return { run, ticket: run.ticket_number, state, error, at };
     });
     if (!ended) return;
-    metrics.runsFinished.inc({ rule: ended.rule, outcome: ended.state });
+    observeRunEnd(metrics, ended.run, ended.state, ended.at);
+    recordRunSpan(ended.run, ended.state, ended.at);
     if (ended.state === 'writeback_failed')
       logger.error('run ended writeback_failed: its steps succeeded but the ticket was not told', {
         runId,

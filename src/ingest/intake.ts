@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../observability/metrics';
+import { inSpan } from '../observability/tracing';
 import type { AppendResult, InboxRepository, NewInboxEvent } from '../store/inbox.repository';
 import { eventKey, type EventSource, type TicketEvent } from '../engine/event.schema';
 
@@ -51,23 +52,32 @@ export function createIntake(deps: {
       source: EventSource,
       correlationId: string = randomUUID(),
     ): Promise<{ duplicate: boolean; key: string }> {
-      const key = eventKey(event);
-      const { duplicate } = await commit({
-        event_key: key,
-        table_name: event.table,
-        sys_id: event.sys_id,
-        number: event.number,
-        mod_count: event.sys_mod_count,
-        kind: event.event,
-        source,
-        payload: JSON.stringify(event),
-        correlation_id: correlationId,
-        received_at: now(),
-      });
-      deps.metrics.eventsReceived.inc({ source, result: duplicate ? 'duplicate' : 'accepted' });
-      if (!duplicate) deps.onAccepted();
-      return { duplicate, key };
+      const attributes = { 'snowline.source': source, 'snowline.ticket': event.number, 'snowline.table': event.table };
+      return inSpan('ingest', { correlationId, root: true, attributes }, () => accept(event, source, correlationId));
     },
   };
+
+  async function accept(
+    event: TicketEvent,
+    source: EventSource,
+    correlationId: string,
+  ): Promise<{ duplicate: boolean; key: string }> {
+    const key = eventKey(event);
+    const { duplicate } = await commit({
+      event_key: key,
+      table_name: event.table,
+      sys_id: event.sys_id,
+      number: event.number,
+      mod_count: event.sys_mod_count,
+      kind: event.event,
+      source,
+      payload: JSON.stringify(event),
+      correlation_id: correlationId,
+      received_at: now(),
+    });
+    deps.metrics.eventsReceived.inc({ source, result: duplicate ? 'duplicate' : 'accepted' });
+    if (!duplicate) deps.onAccepted();
+    return { duplicate, key };
+  }
 }
 export type Intake = ReturnType<typeof createIntake>;

@@ -1,11 +1,16 @@
 import winston from 'winston';
 import { currentCorrelationId } from './context';
+import { traceIdOf } from './trace-ids';
+import { currentTraceId } from './tracing';
 import { redact } from './redact';
 
-/** Adds the correlation id of the current event or run and masks secrets, on every line. */
+/** Adds the correlation id and trace id of the current event or run and masks secrets, on every line. */
 const enrich = winston.format((info) => {
   const correlationId = currentCorrelationId();
   if (correlationId && !info.correlationId) info.correlationId = correlationId;
+  const traceId =
+    currentTraceId() ?? (typeof info.correlationId === 'string' ? traceIdOf(info.correlationId) : undefined);
+  if (traceId && !info.traceId) info.traceId = traceId;
   for (const key of Object.keys(info)) {
     if (key !== 'level' && key !== 'timestamp') info[key] = redact(info[key]);
   }

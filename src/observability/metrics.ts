@@ -93,6 +93,7 @@ export function createMetrics() {
       labelNames: ['sync', 'result'],
       registers: [registry],
     }),
+    ...serviceLevelIndicators(registry),
     pollRecords: new Counter({
       name: 'snowline_poll_records_total',
       help: 'Records read by the Table API poller, by table and result (new, known)',
@@ -102,3 +103,52 @@ export function createMetrics() {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The SLIs (docs/observability.md): per rule where a rule is concerned, so the SLOs' recording rules
+ * in deploy/prometheus/ can compute the same ratios as `GET /api/v1/slo` does from the store.
+ */
+function serviceLevelIndicators(registry: Registry) {
+  return {
+    runDuration: new Histogram({
+      name: 'snowline_run_duration_seconds',
+      help: 'From a run start (its event dispatched) to its end, by rule and outcome',
+      labelNames: ['rule', 'outcome'],
+      buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+      registers: [registry],
+    }),
+    eventToFirstStep: new Histogram({
+      name: 'snowline_event_to_first_step_seconds',
+      help: 'From the run start (its event dispatched) to its first step starting, by rule',
+      labelNames: ['rule'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    ruleStepDuration: new Histogram({
+      name: 'snowline_rule_step_duration_seconds',
+      help: "From a step start to its end, by rule, step name and outcome (the anomaly alert's history is in the store)",
+      labelNames: ['rule', 'step', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
+    writebackLag: new Histogram({
+      name: 'snowline_writeback_lag_seconds',
+      help: 'From a write-back queued to it settled in ServiceNow, by result (sent, failed)',
+      labelNames: ['result'],
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers: [registry],
+    }),
+    sloBurnRate: new Gauge({
+      name: 'snowline_slo_burn_rate',
+      help: 'Error-budget burn rate of an SLO over a window, computed from the store (1 = spending the budget exactly over the period)',
+      labelNames: ['slo', 'window'],
+      registers: [registry],
+    }),
+    alertsOpen: new Gauge({
+      name: 'snowline_alerts_open',
+      help: 'Alerts Snowline holds open in ServiceNow, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+  };
+}

@@ -31,6 +31,7 @@ import { privilegeLeases } from './migrations/012-privilege-leases';
 import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import { eventOutcomes } from './migrations/014-event-outcomes';
 import { retention } from './migrations/015-retention';
+import { alerts } from './migrations/016-alerts';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -67,6 +68,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '013-ticket-lookup-indexes': ticketLookupIndexes(),
     '014-event-outcomes': eventOutcomes(),
     '015-retention': retention(),
+    '016-alerts': alerts(),
   };
 }
 

@@ -1,4 +1,5 @@
 import { activityRepository } from './activity.repository';
+import { alertRepository } from './alert.repository';
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
 import { changeClaimRepository } from './change-claim.repository';
@@ -35,6 +36,7 @@ export function repositories(store: Store) {
     retention: retentionRepository(store.db),
     reports: reportRepository(store.db, store.dialect),
     activity: activityRepository(store.db),
+    alerts: alertRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -19,6 +19,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     async enqueue(executor: Kysely<Tables>, entry: NewWriteback): Promise<void> {
       const untried = {
         attachment: null,
+        operation: null,
         state: 'pending',
         attempts: 0,
         lease_owner: null,

@@ -109,6 +109,8 @@ export interface OutboxRow {
   sent_at: number | null;
   /** A file to upload instead of a PATCH (JSON, see OutboxAttachment in engine/job-output.ts); null for field write-backs. */
   attachment: string | null;
+  /** null = PATCH the record; `insert` = create it (its sys_id chosen here, in `fields`). */
+  operation: string | null;
 }
 
 export interface WatermarkRow {
@@ -240,6 +242,30 @@ export interface Tables {
   identity_use: IdentityUseRow;
   archived_runs: ArchivedRunRow;
   audit_checkpoints: AuditCheckpointRow;
+  alerts: AlertRow;
+}
+
+/** An alert raised in ServiceNow (src/slo/alert-raiser.ts): one row per alert key, reused when it fires again. */
+export interface AlertRow {
+  /** `slo:<rule>:<objective>`, `anomaly:<rule>:<step>`, `failures:ci:<rule>:<ci>`, `alertmanager:<hash>`, … */
+  alert_key: string;
+  /** slo_burn | step_anomaly | repeated_failure | webhook_silence | alertmanager */
+  kind: string;
+  /** open → resolved (→ open again, with a new record, when the condition returns) */
+  state: string;
+  /** incident | em_event */
+  target: string;
+  table_name: string;
+  /** The record raised (chosen by Snowline, so its own events are recognised before the insert returns). */
+  sys_id: string;
+  summary: string;
+  /** The figures of the last evaluation that held (JSON). */
+  detail: string;
+  opened_at: number;
+  /** When ServiceNow was last told (opened or updated). */
+  updated_at: number;
+  resolved_at: number | null;
+  updates: number;
 }
 
 /** The change run implementing on a configuration item now (one row per CI). */

@@ -1,5 +1,5 @@
 /** Users and groups, approvals, schedules, journal, attachments and choices. */
-import { bool, choice, int, journal, ref, str, table } from './model';
+import { bool, choice, dateTime, int, journal, ref, str, table } from './model';
 
 const SYS_USER = table({
   name: 'sys_user',
@@ -185,7 +185,58 @@ const SYS_TINY_URL = table({
   fields: { tiny_url: str('Tiny URL'), data: str('Data') },
 });
 
+/**
+ * Event Management's inbound events (https://www.servicenow.com/docs/bundle/zurich-it-operations-management/page/product/event-management/reference/r_EventTableFields.html):
+ * events sharing a `message_key` update one alert; severity 0 (Clear) closes it.
+ */
+const EM_EVENT = table({
+  name: 'em_event',
+  label: 'Event',
+  fields: {
+    source: str('Source'),
+    node: str('Node'),
+    type: str('Type'),
+    resource: str('Resource'),
+    metric_name: str('Metric name'),
+    message_key: str('Message key'),
+    severity: choice(
+      'Severity',
+      [
+        ['0', 'Clear'],
+        ['1', 'Critical'],
+        ['2', 'Major'],
+        ['3', 'Minor'],
+        ['4', 'Warning'],
+        ['5', 'Info'],
+      ],
+      '5',
+    ),
+    description: str('Description'),
+    additional_info: str('Additional information'),
+    resolution_state: choice(
+      'Resolution state',
+      [
+        ['New', 'New'],
+        ['Closing', 'Closing'],
+      ],
+      'New',
+    ),
+    state: choice(
+      'State',
+      [
+        ['Ready', 'Ready'],
+        ['Processed', 'Processed'],
+        ['Error', 'Error'],
+        ['Ignored', 'Ignored'],
+      ],
+      'Ready',
+    ),
+    time_of_event: dateTime('Time of event'),
+  },
+});
+
 export const SYSTEM_TABLES = [
+  EM_EVENT,
   SYS_TINY_URL,
   CMN_DEPARTMENT,
   SYS_USER,

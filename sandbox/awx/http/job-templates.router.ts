@@ -46,7 +46,12 @@ export function jobTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf
   router.post('/:id/launch', (req, res) => {
     const id = idParam(req);
     const root = apiRoot(res);
-    const { job, ignoredFields } = controller.launch(id, bodyObject(req), String(res.locals.user));
+    const { job, ignoredFields } = controller.launch(
+      id,
+      bodyObject(req),
+      String(res.locals.user),
+      req.get('traceparent'),
+    );
     res.set('Location', `${baseUrl(req)}${root}jobs/${job.id}/`);
     res.status(201).json({
       job: job.id,

@@ -33,6 +33,7 @@ function workNoteEntry(now: number): OutboxEntry {
     created_at: now,
     sent_at: null,
     attachment: null,
+    operation: null,
   };
 }
 
