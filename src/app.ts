@@ -36,6 +36,8 @@ import { serviceNowLookups, ticketByNumber } from './engine/ticket-lookups';
 import { ConfigError } from './errors';
 import { createIntake } from './ingest/intake';
 import { createPoller } from './ingest/poller';
+import { createRuleSchedules } from './ingest/rule-schedules';
+import { createScheduledQueries } from './ingest/scheduled-query';
 import { webhookRouter } from './ingest/webhook.router';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -382,10 +384,20 @@ export async function startApp(
     leadership,
     logger,
   );
+  // Scheduled rules query on the leader, like the poller; a reload re-arms them.
+  const ruleSchedules = createRuleSchedules({
+    rules: rules.current,
+    leadership,
+    runTick: createScheduledQueries({ client: snClient, intake, logger }),
+    logger,
+  });
+  ruleSchedules.sync();
+  rules.onApplied(() => ruleSchedules.sync());
   /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
   const stopParts = async (): Promise<boolean> => {
     const wasLeader = leadership.isLeader();
     await scheduled.stop();
+    await ruleSchedules.stop();
     await leadership.stop();
     await rules.stop();
     return wasLeader;

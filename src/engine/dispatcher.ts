@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { TicketEvent } from '../ingest/event.schema';
+import type { ScheduledMatch, TicketEvent } from '../ingest/event.schema';
 import { parseWorkNoteCommand } from '../ingest/work-note-command';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -173,9 +173,10 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
   async function prepare(event: InboxEvent): Promise<Prepared> {
-    const payload = JSON.parse(event.payload) as TicketEvent;
+    const payload = JSON.parse(event.payload) as TicketEvent & { scheduled?: ScheduledMatch };
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
+    if (payload.scheduled) return prepareScheduled(event, payload, payload.scheduled);
     if (
       payload.event === 'updated' &&
       !verdict.alsoUpdate &&
@@ -218,6 +219,24 @@ export function createDispatcher(deps: DispatcherDeps) {
         again: event.note !== null,
       },
     };
+  }
+
+  /**
+   * A record a scheduled rule's query found: an event for that rule alone, whoever last wrote the
+   * record (Snowline's own write-back may well be what put it in the state the query looks for).
+   */
+  async function prepareScheduled(event: InboxEvent, payload: TicketEvent, match: ScheduledMatch): Promise<Prepared> {
+    const ruleSet = deps.rules();
+    const { record } = await withDotWalks(ruleSet, payload);
+    const input: MatchInput = { table: payload.table, trigger: 'scheduled', record, ruleId: match.rule };
+    const dispatchEvent = {
+      payload: { ...payload, record },
+      eventKey: event.event_key,
+      correlationId: event.correlation_id,
+      again: event.note !== null,
+    };
+    const { matched } = matchEvent(ruleSet, input);
+    return { kind: 'matched', event, matched, rejected: [], ruleSet, ticket: payload.number, dispatchEvent };
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */

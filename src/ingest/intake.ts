@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../observability/metrics';
 import type { AppendResult, InboxRepository, NewInboxEvent } from '../store/inbox.repository';
-import { eventKey, type EventSource, type TicketEvent } from './event.schema';
+import { eventKey, scheduledEventKey, type EventSource, type ScheduledMatch, type TicketEvent } from './event.schema';
 
 interface Waiting {
   event: NewInboxEvent;
@@ -45,28 +45,47 @@ export function createIntake(deps: {
     });
   }
 
+  async function offer(
+    event: TicketEvent,
+    source: EventSource,
+    key: string,
+    kind: string,
+    payload: object,
+    correlationId: string,
+  ): Promise<{ duplicate: boolean; key: string }> {
+    const { duplicate } = await commit({
+      event_key: key,
+      table_name: event.table,
+      sys_id: event.sys_id,
+      number: event.number,
+      mod_count: event.sys_mod_count,
+      kind,
+      source,
+      payload: JSON.stringify(payload),
+      correlation_id: correlationId,
+      received_at: now(),
+    });
+    deps.metrics.eventsReceived.inc({ source, result: duplicate ? 'duplicate' : 'accepted' });
+    if (!duplicate) deps.onAccepted();
+    return { duplicate, key };
+  }
+
   return {
     async accept(
       event: TicketEvent,
       source: EventSource,
       correlationId: string = randomUUID(),
     ): Promise<{ duplicate: boolean; key: string }> {
-      const key = eventKey(event);
-      const { duplicate } = await commit({
-        event_key: key,
-        table_name: event.table,
-        sys_id: event.sys_id,
-        number: event.number,
-        mod_count: event.sys_mod_count,
-        kind: event.event,
-        source,
-        payload: JSON.stringify(event),
-        correlation_id: correlationId,
-        received_at: now(),
-      });
-      deps.metrics.eventsReceived.inc({ source, result: duplicate ? 'duplicate' : 'accepted' });
-      if (!duplicate) deps.onAccepted();
-      return { duplicate, key };
+      return offer(event, source, eventKey(event), event.event, event, correlationId);
+    },
+
+    /**
+     * A record a scheduled rule's query found on a tick: one inbox event per rule, tick and record
+     * (`duplicate` when another instance, or an earlier attempt at the same tick, offered it already).
+     */
+    async acceptScheduled(event: TicketEvent, match: ScheduledMatch): Promise<{ duplicate: boolean; key: string }> {
+      const key = scheduledEventKey(match, event.sys_id);
+      return offer(event, 'schedule', key, 'scheduled', { ...event, scheduled: match }, randomUUID());
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scheduleTriggerSchema } from './schedule.schema';
 
 /**
  * The mapping-table language ops teams write (`mappings/<process>.yaml`). These schemas are the
@@ -34,7 +35,8 @@ const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a ServiceNow c
  *   note, and is a member of one of the groups;
  * - `manual`: an operator triggered it through `POST /api/v1/rules/{id}/trigger`;
  *   `{ manual: true, allowed_groups: [...] }`: the same, on behalf of a service-desk agent (the UI
- *   Action sends the agent's `requested_by`) who is a member of one of the groups.
+ *   Action sends the agent's `requested_by`) who is a member of one of the groups;
+ * - `{ schedule: { cron, query } }`: each record the query finds on a tick (src/rules/schedule.schema.ts).
  */
 export const triggerSchema = z.union([
   z.enum(['inserted', 'updated', 'manual']),
@@ -57,6 +59,7 @@ export const triggerSchema = z.union([
         .describe('ServiceNow groups (sys_user_group.name) whose members may trigger the rule from the UI Action'),
     })
     .strict(),
+  scheduleTriggerSchema,
 ]);
 export type TriggerDefinition = z.infer<typeof triggerSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseEncodedQuery, termsOf } from './encoded-query';
-import { OPERATORS } from './encoded-query/operators';
+import { checkEncodedQuery } from './validate-query';
 import { didYouMean } from './suggestion';
 import {
   mappingFileSchema,
@@ -19,28 +19,6 @@ import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
 import { APPROVAL_GATE } from '../engine/gates';
 import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
-
-/**
- * Operators whose value names another field of the same record, possibly followed by `@unit…`
- * (`sys_updated_onSAMEASopened_at@day`, `sla_dueMORETHANactivity_due@day@before@1`). For every
- * other operator the value is data (a date like `2024-01-01@2024-02-01`, a list), never a field.
- */
-const FIELD_VALUE_OPERATORS = new Set([
-  'SAMEAS',
-  'NSAMEAS',
-  'GT_FIELD',
-  'LT_FIELD',
-  'GT_OR_EQUALS_FIELD',
-  'LT_OR_EQUALS_FIELD',
-  'MORETHAN',
-  'LESSTHAN',
-]);
-
-/** The field a term's value names, for the operators that compare two fields. */
-export function fieldNamedByValue(term: { operator: string; value: string }): string | undefined {
-  if (!FIELD_VALUE_OPERATORS.has(term.operator)) return undefined;
-  return term.value.split('@')[0] || undefined;
-}
 
 /** A mapping file whose rules all have their steps (templates expanded). */
 export interface ValidatedFile {
@@ -181,6 +159,18 @@ function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCata
   const commands = new Set<string>();
   rule.on.forEach((trigger, i) => {
     if (typeof trigger === 'string' || 'manual' in trigger) return;
+    if ('schedule' in trigger)
+      return checkEncodedQuery(
+        table,
+        trigger.schedule.query,
+        'schedule.query',
+        ['on', i, 'schedule', 'query'],
+        catalog,
+        report,
+        {
+          evaluable: true,
+        },
+      );
     if ('command' in trigger) {
       if (commands.has(trigger.command)) report(['on', i, 'command'], `command ${trigger.command} is listed twice`);
       commands.add(trigger.command);
@@ -207,7 +197,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       .sort((a, b) => a.length - b.length)[0];
     if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
     if (issue.path.at(-2) === 'on')
-      return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] } or { manual: true, allowed_groups: [groups] }`;
+      return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] }, { manual: true, allowed_groups: [groups] } or { schedule: { cron, query } }`;
   }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
@@ -215,34 +205,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
 
-/** Operators meaningless without a value; `=` and `!=` with none compare to the empty string, as in ServiceNow. */
-const VALUE_REQUIRED = new Set<string>(
-  Object.entries(OPERATORS)
-    .filter(([operator, spec]) => spec.takesValue && operator !== '=' && operator !== '!=')
-    .map(([operator]) => operator),
-);
-
 function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
-  if (!rule.condition) return;
-  const { query, problems } = parseEncodedQuery(rule.condition);
-  for (const p of problems) report(['condition'], `condition: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
-  for (const term of termsOf(query)) {
-    // ServiceNow silently ignores `priority>`; in a rule it is a typo that would change what matches.
-    if (term.value === '' && VALUE_REQUIRED.has(term.operator))
-      report(
-        ['condition'],
-        `condition: ${JSON.stringify(term.raw)} has operator ${term.operator} but no value (write ${term.field}ISEMPTY to test for empty)`,
-        term.offset,
-      );
-    const other = fieldNamedByValue(term);
-    for (const field of other ? [term.field, other] : [term.field]) {
-      if (catalog.fieldExists(table, field)) continue;
-      const walk = field.includes('.')
-        ? ' (a dot-walk goes through reference fields to a field of the referenced table)'
-        : '';
-      report(['condition'], `condition: unknown field ${field} on table ${table}${walk}`, term.offset);
-    }
-  }
+  if (rule.condition) checkEncodedQuery(table, rule.condition, 'condition', ['condition'], catalog, report);
 }
 
 /** A misspelt name in secret_params (or optional_params) would leave the real secret unmasked: each must name a param. */
