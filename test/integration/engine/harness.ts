@@ -36,6 +36,8 @@ export const fakeCatalog: MappingCatalog = {
       'priority',
       'caller_id',
       'caller_id.vip',
+      'number',
+      'sys_updated_on',
     ].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) =>
