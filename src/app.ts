@@ -6,6 +6,8 @@ import { cmdbConnector, cmdbSyncJobs } from '../connectors/cmdb';
 import { createSharedLimiters } from '../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../connectors/connector';
 import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../connectors/http';
+import { createNotifyRuntime, notifyConnector } from '../connectors/notify';
+import { createChannels } from '../connectors/notify/client';
 import { connectors as connectorRegistry } from '../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../connectors/servicenow';
 import { ServiceNowClient } from '../connectors/servicenow/client';
@@ -102,6 +104,8 @@ export async function startApp(
     registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers))
     registerSecret(provider.type === 'vault' ? provider.token : provider.password);
+  for (const channel of Object.values(config.connectors.notify?.channels ?? {}))
+    registerSecret(channel.type === 'smtp' ? channel.password : channel.webhookUrl);
   const sandbox = usesSandbox(config) ? await startSandbox(config, logger) : undefined;
   if (!sandbox) logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${config.servicenow.url}`);
 
@@ -165,6 +169,10 @@ export async function startApp(
   const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
   const controllerClient = controllerClientOf(config, sandbox?.url, limiters, logger);
+  // Notification channels share their published limits across the fleet through Redis too.
+  const notify = config.connectors.notify
+    ? createNotifyRuntime(createChannels(config.connectors.notify, limiters))
+    : undefined;
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
@@ -172,6 +180,7 @@ export async function startApp(
       ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
       : {}),
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
+    ...(notify ? { notify: { descriptor: notifyConnector, runtime: notify } } : {}),
   });
 
   const retry = config.engine.retry;
@@ -415,6 +424,7 @@ export async function startApp(
     breakers.shutdown();
     await snClient.close();
     await controllerClient?.close();
+    await notify?.close();
     await limiters.close();
     await rateLimits.close();
     await store.close();

@@ -1,6 +1,7 @@
 import { localRunnerConfigSchema } from '../connectors/ansible/local/schemas';
 import { cmdbConfigSchema } from '../connectors/cmdb/schemas';
 import { httpConfigSchema } from '../connectors/http/schemas';
+import { notifyConfigSchema } from '../connectors/notify/schemas';
 import { z } from 'zod';
 import { describeIssue } from './config/describe-issue';
 import { layeredConfig } from './config/layered-config';
@@ -395,6 +396,7 @@ const connectorsSchema = z
     cmdb: cmdbConfigSchema
       .optional()
       .describe('CMDB through the IRE (connectors/cmdb/README.md); uses the ServiceNow instance'),
+    notify: notifyConfigSchema.optional().describe('Slack, Teams and SMTP channels (connectors/notify/README.md)'),
   })
   .strict();
 
