@@ -26,6 +26,7 @@ import { connectorSet } from './engine/connector-set';
 import { createDispatcher } from './engine/dispatcher';
 import { createEngine } from './engine/engine';
 import { createEventControl } from './engine/event-control';
+import { combineHooks, failureHooks } from './engine/failure-hooks';
 import { markWatchingSince } from './engine/event-versions';
 import { createWritebackCompletion } from './engine/writeback-completion';
 import { createCircuitBreakers } from './engine/circuit-breakers';
@@ -53,6 +54,7 @@ import { mappingCatalog } from './rules/catalog';
 import { createRuleProposals } from './rules/rule-proposals';
 import { createRuleReloader, type ReloadResult } from './rules/rule-reloader';
 import { formatProblem } from './rules/validation-problem';
+import { defaultOnFailureProblems } from './rules/validate-default-hooks';
 import { sandboxOptionsOf } from './sandbox/from-config';
 import { createSandbox, type Sandbox } from './sandbox/server';
 import { soleInstance, type Leadership } from './engine/leadership';
@@ -136,6 +138,8 @@ export async function startApp(
       : new Map([['ansible', 'no controller configured: set AWX_URL and AWX_TOKEN']]),
   });
   if (!rules) throw new ConfigError(problems.map(formatProblem));
+  const onFailureProblems = defaultOnFailureProblems(config.engine.onFailure, catalog);
+  if (onFailureProblems.length > 0) throw new ConfigError(onFailureProblems);
   logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
 
   const instanceUrl = config.servicenow.url ?? sandbox!.url;
@@ -276,7 +280,7 @@ export async function startApp(
     servicenow: servicenowReader,
     gateRecheckMs: config.engine.gateRecheckMs,
     breakers,
-    hooks: change.hooks,
+    hooks: combineHooks(change.hooks, failureHooks({ repos, defaultSteps: config.engine.onFailure })),
     attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
     privilege,
     secretBox,

@@ -2,6 +2,7 @@ import { localRunnerConfigSchema } from '../connectors/ansible/local/schemas';
 import { cmdbConfigSchema } from '../connectors/cmdb/schemas';
 import { httpConfigSchema } from '../connectors/http/schemas';
 import { notifyConfigSchema } from '../connectors/notify/schemas';
+import { stepSchema } from './rules/mapping.schema';
 import { z } from 'zod';
 import { describeIssue } from './config/describe-issue';
 import { layeredConfig } from './config/layered-config';
@@ -333,6 +334,13 @@ const engineSchema = z.object({
     .default({})
     .describe(
       "circuit breaker per connector, replacing the connector's defaults: failed calls that open it, and ms until it lets a trial call through",
+    ),
+  onFailure: z
+    .array(stepSchema)
+    .max(10)
+    .default([])
+    .describe(
+      'steps run as a run of their own when a run fails, for rules without on_failure (e.g. a notify.slack step); validated like mapping steps at start',
     ),
 });
 

@@ -616,6 +616,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       ...(definition.escalation ? { escalation: definition.escalation } : {}),
       ...(definition.change ? { change: { plan: definition.change } } : {}),
       ...(concurrency?.max_runs ? { concurrency: { maxRuns: concurrency.max_runs } } : {}),
+      ...(definition.on_failure ? { onFailure: definition.on_failure } : {}),
     };
     const run = {
       id: runId,

@@ -60,7 +60,13 @@ export function validateMappingFile(
     checkTriggers(mapping.table, rule, catalog, report);
     checkSecretParams(rule, report);
     rule.gates.forEach((gate, g) => checkGateName(gate, ['gates', g], catalog, report));
-    if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
+    if (rule.use)
+      return checkFailureSteps(
+        mapping.table,
+        resolveTemplateUse(mapping.table, rule, catalog, report),
+        catalog,
+        report,
+      );
     const resolved: ResolvedRule = {
       ...rule,
       risk: effectiveRisk(rule.risk, rule.steps!, catalog),
@@ -70,7 +76,7 @@ export function validateMappingFile(
     checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
-    return resolved;
+    return checkFailureSteps(mapping.table, resolved, catalog, report);
   });
   return {
     file: problems.length ? undefined : { file, mapping: { ...mapping, rules: rules as ResolvedRule[] } },
@@ -153,6 +159,32 @@ function resolveTemplateUse(
   };
   checkTemplates(table, resolved, catalog, report, { skipSteps: true });
   return resolved;
+}
+
+/**
+ * `on_failure` steps are steps like any other, run at once when a run fails: no gate can hold them
+ * (nobody is asked to approve a notification), and their templates may read `failure`.
+ */
+function checkFailureSteps(
+  table: string,
+  rule: ResolvedRule | undefined,
+  catalog: MappingCatalog,
+  report: Report,
+): ResolvedRule | undefined {
+  if (!rule?.on_failure) return rule;
+  checkSteps(table, rule.on_failure, ['on_failure'], catalog, report);
+  rule.on_failure.forEach((step, i) => {
+    if (step.gates.length > 0 || step.privileged)
+      report(
+        ['on_failure', i, step.privileged ? 'privileged' : 'gates'],
+        'on_failure steps run at once: no gates, not privileged',
+      );
+  });
+  const asRule: ResolvedRule = { ...rule, steps: rule.on_failure, writeback: {}, concurrency: undefined };
+  const rename: Report = (path, message, offset) =>
+    report(path[0] === 'steps' ? ['on_failure', ...path.slice(1)] : path, message, offset);
+  checkTemplates(table, asRule, catalog, rename, { stepsOnly: true, failure: true });
+  return rule;
 }
 
 function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
@@ -373,7 +405,7 @@ function checkTemplates(
   rule: ResolvedRule,
   catalog: MappingCatalog,
   report: Report,
-  only: { skipSteps?: boolean; stepsOnly?: boolean } = {},
+  only: { skipSteps?: boolean; stepsOnly?: boolean; failure?: boolean } = {},
 ): void {
   const params = new Set(Object.keys(rule.params));
   const steps = new Set(rule.steps.map((s) => s.name));
@@ -391,6 +423,7 @@ function checkTemplates(
           steps,
           writeback: scope.writeback,
           credential: scope.credential,
+          failure: only.failure,
         });
         if (problem) report(at, `template: ${problem}`);
       }
@@ -433,7 +466,7 @@ function variableProblem(
   variable: string,
   table: string,
   catalog: MappingCatalog,
-  known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean },
+  known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean; failure?: boolean },
 ): string | undefined {
   const [root = '', name] = variable.split('.');
   if (!(root in TEMPLATE_ROOTS))
@@ -446,6 +479,9 @@ function variableProblem(
   if (root === 'steps' && name && !known.steps.has(name)) return `steps.${name} is not a step of this rule`;
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
   if (root === 'credential' && !known.credential) return 'credential is only known in the with of a privileged step';
+  if (root === 'failure' && !known.failure) return 'failure is only known in on_failure steps';
+  if (root === 'failure' && name && !['run_id', 'rule', 'step', 'error'].includes(name))
+    return `failure.${name} is unknown (use failure.run_id, failure.rule, failure.step or failure.error)`;
   if (root === 'command' && name && !['name', 'user', 'args'].includes(name))
     return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;
