@@ -37,8 +37,10 @@ export abstract class Channel {
     }
   }
 
+  /** Messages still waiting for their turn are refused (their steps are retried later, or by the next instance). */
   async close(): Promise<void> {
-    if (this.ownsLimiter) await this.limiter.disconnect(false);
+    if (this.limiter instanceof Bottleneck) await this.limiter.stop({ dropWaitingJobs: true });
+    else if (this.ownsLimiter) await this.limiter.disconnect(false);
   }
 }
 
