@@ -21,13 +21,17 @@ export function defaultOnFailureProblems(steps: readonly StepDefinition[], catal
         risk: 'low',
         on: ['manual'],
         steps: [
-          { name: 'placeholder', use: 'servicenow.add_work_note', with: { table: 'incident', sys_id: 'x', text: 'x' } },
+          {
+            name: 'placeholder',
+            use: 'servicenow.add_work_note',
+            with: { table: 'incident', sys_id: '{{ ticket.sys_id }}', text: 'x' },
+          },
         ],
         on_failure: steps,
       },
     ],
   };
-  return validateMappingFile('engine.onFailure', JSON.stringify(mapping), catalog)
-    .problems.filter((p) => !p.message.includes('placeholder'))
-    .map((p) => `engine.onFailure: ${p.message.replace(`rule ${PLACEHOLDER_RULE}: `, '')}`);
+  return validateMappingFile('engine.onFailure', JSON.stringify(mapping), catalog).problems.map(
+    (p) => `engine.onFailure: ${p.message.replace(`rule ${PLACEHOLDER_RULE}: `, '')}`,
+  );
 }
