@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../observability/metrics';
 import type { AppendResult, InboxRepository, NewInboxEvent } from '../store/inbox.repository';
-import { eventKey, scheduledEventKey, type EventSource, type ScheduledMatch, type TicketEvent } from './event.schema';
+import {
+  eventKey,
+  scheduledEventKey,
+  type EventSource,
+  type ScheduledMatch,
+  type TicketEvent,
+} from '../engine/event.schema';
 
 interface Waiting {
   event: NewInboxEvent;

@@ -3,7 +3,7 @@ import type { Leadership } from '../engine/leadership';
 import type { Logger } from '../observability/logger';
 import type { RuleSet } from '../rules/rule-set';
 import { schedulesOf } from '../rules/schedule.schema';
-import { watchedTableSchema } from './event.schema';
+import { watchedTableSchema } from '../engine/event.schema';
 import type { ScheduledQueries, ScheduledTick } from './scheduled-query';
 
 export interface RuleSchedulesDeps {

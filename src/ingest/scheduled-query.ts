@@ -4,7 +4,7 @@ import { rawValue } from '../../connectors/servicenow/schemas';
 import type { Logger } from '../observability/logger';
 import { parseEncodedQuery, printEncodedQuery, type EncodedQuery } from '../rules/encoded-query';
 import type { ScheduleTrigger } from '../rules/schedule.schema';
-import type { WatchedTable } from './event.schema';
+import type { WatchedTable } from '../engine/event.schema';
 import type { Intake } from './intake';
 import { eventOfRow } from './poller';
 

@@ -11,11 +11,11 @@ import { createStepWorker, type StepHooks } from '../../../src/engine/step-worke
 import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createPrivilegeBroker } from '../../../src/security/privilege-broker';
 import type { CredentialSpec, PrivilegeProvider } from '../../../src/security/privilege';

@@ -6,7 +6,7 @@ import { createScheduledQueries } from '../../../src/ingest/scheduled-query';
 import { soleInstance } from '../../../src/engine/leadership';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { createSandbox, type Sandbox } from '../../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../../sandbox/server';
 import { openStore, repositories } from '../../../src/store';
 import { buildEngine } from '../engine/harness';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';

@@ -1,7 +1,7 @@
 import { connectors } from '../../../connectors/registry';
 import { stepSchema } from '../../../src/rules/mapping.schema';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { defaultOnFailureProblems } from '../../../src/rules/validate-default-hooks';
 import { formatProblem } from '../../../src/rules/validation-problem';
 

@@ -1,7 +1,7 @@
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { dryRun } from '../../../src/rules/dry-run';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { matchEvent } from '../../../src/rules/matcher';
 import { formatProblem } from '../../../src/rules/validation-problem';
 
