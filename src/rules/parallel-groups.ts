@@ -1,8 +1,12 @@
-import type { StepDefinition } from './mapping.schema';
+/** What the check reads of a step (a structural type: mapping.schema.ts imports this file). */
+interface GroupedStep {
+  parallel?: string;
+  join?: 'all' | 'first' | number;
+}
 
 /** Parallel groups are adjacent steps; a join belongs to a group and asks no more than it has. */
 export function parallelGroupProblems(
-  steps: readonly StepDefinition[],
+  steps: readonly GroupedStep[],
 ): { index: number; field: string; message: string }[] {
   const problems: { index: number; field: string; message: string }[] = [];
   const closed = new Set<string>();
