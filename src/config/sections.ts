@@ -5,6 +5,7 @@ import { httpConfigSchema } from '../../connectors/http/schemas';
 import { notifyConfigSchema } from '../../connectors/notify/schemas';
 import { stepSchema } from '../rules/mapping.schema';
 import { ROLES } from '../security/roles';
+import { oidcConfigSchema } from '../security/oidc-config';
 
 /** The sections of Snowline's configuration (src/config/index.ts assembles them). Every field says its unit. */
 
@@ -222,6 +223,7 @@ export const securitySchema = z.object({
     .record(z.string(), z.array(z.enum(ROLES)))
     .default({})
     .describe('identity-provider group → Snowline roles'),
+  oidc: oidcConfigSchema.optional().describe('console sign-in with the identity provider (docs/console.md)'),
   webhookAllowedIps: z
     .array(z.ipv4().or(z.ipv6()))
     .default([])
