@@ -63,6 +63,12 @@ export interface SandboxOptions {
   rateLimitRules?: RateLimitRuleInput[];
   /** Fault plans in force from the start (see PUT /sandbox/faults/{target}). */
   faults?: Partial<Record<FaultTarget, FaultPlanInput>>;
+  /**
+   * The instance's clock: system fields (`sys_updated_on`…) and relative dates in queries
+   * (`javascript:gs.daysAgoStart(7)`, RELATIVEGT…) read it. Default: the real time. Tests move it
+   * to age records ("on hold for a week") that the Table API gives no way to backdate.
+   */
+  now?: () => Date;
 }
 
 /** Defaults of the sandbox's OAuth registry and API key (README "Sandbox authentication"). */
@@ -102,6 +108,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const service: TableService = new TableService({
     store,
     dataPolicy: options.dataPolicy ?? true,
+    now: options.now,
     onWrite: (write) => {
       businessRule.onWrite(write);
       changeApprovals.onWrite(write);
@@ -138,7 +145,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use(
     '/api/now',
     servicenowRouter(
-      { service, attachments, store, baseUrl, now: () => new Date(), dispatch: () => serveInProcess },
+      { service, attachments, store, baseUrl, now: options.now ?? (() => new Date()), dispatch: () => serveInProcess },
       new ImportSetService(store, service),
       credentials,
       rateLimits,

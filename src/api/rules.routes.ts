@@ -18,7 +18,7 @@ export const dryRunRequestSchema = z
   .object({
     table: watchedTableSchema,
     record: recordSchema.describe('the ticket as the Table API shows it with raw values'),
-    trigger: z.enum(['inserted', 'updated', 'manual']).default('inserted'),
+    trigger: z.enum(['inserted', 'updated', 'manual', 'scheduled']).default('inserted'),
     changed_fields: z.array(z.string().max(80)).max(500).default([]).describe('for updates: the fields that changed'),
     rule: z.string().max(80).optional().describe('for manual: the rule asked for'),
   })

@@ -6,6 +6,8 @@ import { cmdbConnector, cmdbSyncJobs } from '../../connectors/cmdb';
 import { createSharedLimiters } from '../../connectors/rate-limiters';
 import type { ConnectorDescriptor, ConnectorRuntime } from '../../connectors/connector';
 import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../../connectors/http';
+import { createNotifyRuntime, notifyConnector } from '../../connectors/notify';
+import { createChannels } from '../../connectors/notify/client';
 import { connectors as connectorRegistry } from '../../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../../connectors/servicenow';
 import { ServiceNowClient } from '../../connectors/servicenow/client';
@@ -24,6 +26,7 @@ import { connectorSet } from '../engine/connector-set';
 import { createDispatcher } from '../engine/dispatcher';
 import { createEngine } from '../engine/engine';
 import { createEventControl } from '../engine/event-control';
+import { combineHooks, failureHooks } from '../engine/failure-hooks';
 import { markWatchingSince } from '../engine/event-versions';
 import { createWritebackCompletion } from '../engine/writeback-completion';
 import { createCircuitBreakers } from '../engine/circuit-breakers';
@@ -36,6 +39,8 @@ import { serviceNowLookups, ticketByNumber } from '../engine/ticket-lookups';
 import { ConfigError } from '../errors';
 import { createIntake } from '../ingest/intake';
 import { createPoller } from '../ingest/poller';
+import { createRuleSchedules } from '../ingest/rule-schedules';
+import { createScheduledQueries } from '../ingest/scheduled-query';
 import { webhookRouter } from '../ingest/webhook.router';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
@@ -52,6 +57,7 @@ import { mappingCatalog } from '../rules/catalog';
 import { createRuleProposals } from '../mappings/rule-proposals';
 import { createRuleReloader, type ReloadResult } from '../mappings/rule-reloader';
 import { formatProblem } from '../rules/validation-problem';
+import { defaultOnFailureProblems } from '../rules/validate-default-hooks';
 import { soleInstance, type Leadership } from '../engine/leadership';
 import { createPostgresLeadership } from '../engine/postgres-leadership';
 import { everySeconds, scheduleLeaderJobs } from '../engine/scheduled-jobs';
@@ -124,6 +130,8 @@ export async function startApp(
     registerSecret(secret);
   for (const provider of Object.values(config.privilege.providers))
     registerSecret(provider.type === 'vault' ? provider.token : provider.password);
+  for (const channel of Object.values(config.connectors.notify?.channels ?? {}))
+    registerSecret(channel.type === 'smtp' ? channel.password : channel.webhookUrl);
   const tracing = startTracing(config.observability.tracing);
   const instanceUrl = instanceUrlOf(config, instance);
   const sandboxUrl = usesSandbox(config) ? instanceUrl : undefined;
@@ -156,6 +164,8 @@ export async function startApp(
       : new Map([['ansible', 'no controller configured: set AWX_URL and AWX_TOKEN']]),
   });
   if (!rules) throw new ConfigError(problems.map(formatProblem));
+  const onFailureProblems = defaultOnFailureProblems(config.engine.onFailure, catalog);
+  if (onFailureProblems.length > 0) throw new ConfigError(onFailureProblems);
   logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
 
   const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
@@ -193,6 +203,10 @@ export async function startApp(
   const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
   const controllerClient = controllerClientOf(config, sandboxUrl, limiters, logger);
+  // Notification channels share their published limits across the fleet through Redis too.
+  const notify = config.connectors.notify
+    ? createNotifyRuntime(createChannels(config.connectors.notify, limiters))
+    : undefined;
   const connectors = connectorSet({
     // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
     servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
@@ -200,6 +214,7 @@ export async function startApp(
       ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
       : {}),
     ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
+    ...(notify ? { notify: { descriptor: notifyConnector, runtime: notify } } : {}),
   });
 
   const retry = config.engine.retry;
@@ -296,7 +311,7 @@ export async function startApp(
     servicenow: servicenowReader,
     gateRecheckMs: config.engine.gateRecheckMs,
     breakers,
-    hooks: change.hooks,
+    hooks: combineHooks(change.hooks, failureHooks({ repos, defaultSteps: config.engine.onFailure })),
     attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
     privilege,
     secretBox,
@@ -429,11 +444,21 @@ export async function startApp(
     leadership,
     logger,
   );
+  // Scheduled rules query on the leader, like the poller; a reload re-arms them.
+  const ruleSchedules = createRuleSchedules({
+    rules: rules.current,
+    leadership,
+    runTick: createScheduledQueries({ client: snClient, intake, logger }),
+    logger,
+  });
+  ruleSchedules.sync();
+  rules.onApplied(() => ruleSchedules.sync());
   /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
   const stopParts = async (): Promise<boolean> => {
     const wasLeader = leadership.isLeader();
     liveChanges.close();
     await scheduled.stop();
+    await ruleSchedules.stop();
     await leadership.stop();
     await rules.stop();
     return wasLeader;
@@ -451,6 +476,7 @@ export async function startApp(
     breakers.shutdown();
     await snClient.close();
     await controllerClient?.close();
+    await notify?.close();
     await limiters.close();
     await rateLimits.close();
     await store.close();

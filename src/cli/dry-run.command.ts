@@ -16,7 +16,7 @@ interface DryRunOptions {
   table: string;
   record?: string;
   sysId?: string;
-  trigger?: 'inserted' | 'updated';
+  trigger?: 'inserted' | 'updated' | 'scheduled';
   json?: boolean;
 }
 
@@ -30,8 +30,8 @@ export function dryRunCommand(): Command {
     .addOption(
       new Option(
         '--trigger <event>',
-        'treat the record as inserted or updated (default: inserted when sys_mod_count is 0)',
-      ).choices(['inserted', 'updated']),
+        "treat the record as inserted or updated (default: inserted when sys_mod_count is 0), or as found by the scheduled rules (each rule's query is evaluated on the record now)",
+      ).choices(['inserted', 'updated', 'scheduled']),
     )
     .option('--json', 'print JSON: { matched, steps, explain }')
     .action(async (options: DryRunOptions) => {
@@ -95,6 +95,10 @@ function describe(result: DryRunResult): string {
   for (const step of result.steps)
     lines.push(`  step ${step.rule}/${step.name}: ${step.use} ${JSON.stringify(step.with)}`);
   for (const [rule, why] of Object.entries(result.explain)) {
+    if (why.schedule)
+      lines.push(
+        `  ${rule}: on schedule "${why.schedule.cron}", query ${why.schedule.query}: ${why.schedule.queryMatches ? 'finds' : 'does not find'} this record now`,
+      );
     if (!why.matched)
       lines.push(`  ${rule}: ${why.reason}${why.failedTerms?.length ? ` (${why.failedTerms.join(', ')})` : ''}`);
   }

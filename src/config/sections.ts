@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { localRunnerConfigSchema } from '../../connectors/ansible/local/schemas';
 import { cmdbConfigSchema } from '../../connectors/cmdb/schemas';
 import { httpConfigSchema } from '../../connectors/http/schemas';
+import { notifyConfigSchema } from '../../connectors/notify/schemas';
+import { stepSchema } from '../rules/mapping.schema';
 import { ROLES } from '../security/roles';
 import { oidcConfigSchema } from '../security/oidc-config';
 
@@ -325,6 +327,13 @@ export const engineSchema = z.object({
     .describe(
       "circuit breaker per connector, replacing the connector's defaults: failed calls that open it, and ms until it lets a trial call through",
     ),
+  onFailure: z
+    .array(stepSchema)
+    .max(10)
+    .default([])
+    .describe(
+      'steps run as a run of their own when a run fails, for rules without on_failure (e.g. a notify.slack step); validated like mapping steps at start',
+    ),
 });
 
 export const redisSchema = z.object({
@@ -387,5 +396,6 @@ export const connectorsSchema = z
     cmdb: cmdbConfigSchema
       .optional()
       .describe('CMDB through the IRE (connectors/cmdb/README.md); uses the ServiceNow instance'),
+    notify: notifyConfigSchema.optional().describe('Slack, Teams and SMTP channels (connectors/notify/README.md)'),
   })
   .strict();

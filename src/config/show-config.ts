@@ -2,6 +2,8 @@ import { isPlainObject, type ValueSources } from './layers';
 
 /** Keys whose values are secrets wherever they appear (`sandbox.password`, `auth.token`, `secrets.key`). */
 const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|private[-_]?key|credential|^key$|^previousKeys$/i;
+/** Values secret by where they are: a notification channel's webhook URL is its credential. */
+const SECRET_PATH = /^connectors\.notify\.channels\.[^.]+\.webhookUrl$/;
 const MASK = '[redacted]';
 
 /** One effective value: its dotted path, how it is shown (secrets redacted) and where it came from. */
@@ -20,7 +22,8 @@ export function effectiveValues(config: unknown, sources: ValueSources): ShownVa
   const walk = (node: unknown, path: string, secret: boolean) => {
     if (isPlainObject(node) && Object.keys(node).length > 0) {
       for (const [key, child] of Object.entries(node)) {
-        walk(child, path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key));
+        const at = path ? `${path}.${key}` : key;
+        walk(child, at, secret || SECRET_KEY.test(key) || SECRET_PATH.test(at));
       }
       return;
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { TicketEvent } from './event.schema';
+import type { ScheduledMatch, TicketEvent } from './event.schema';
 import { parseWorkNoteCommand } from './work-note-command';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -183,11 +183,12 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
   async function prepare(event: InboxEvent): Promise<Prepared> {
-    const payload = JSON.parse(event.payload) as TicketEvent;
+    const payload = JSON.parse(event.payload) as TicketEvent & { scheduled?: ScheduledMatch };
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
     // A record Snowline raised about itself (an SLO alert) never starts a rule, whoever edits it.
     if (await repos.alerts.isOwnAlertRecord(payload.sys_id)) return { kind: 'own_write', event };
+    if (payload.scheduled) return prepareScheduled(event, payload, payload.scheduled);
     if (
       payload.event === 'updated' &&
       !verdict.alsoUpdate &&
@@ -230,6 +231,24 @@ export function createDispatcher(deps: DispatcherDeps) {
         again: event.note !== null,
       },
     };
+  }
+
+  /**
+   * A record a scheduled rule's query found: an event for that rule alone, whoever last wrote the
+   * record (Snowline's own write-back may well be what put it in the state the query looks for).
+   */
+  async function prepareScheduled(event: InboxEvent, payload: TicketEvent, match: ScheduledMatch): Promise<Prepared> {
+    const ruleSet = deps.rules();
+    const { record } = await withDotWalks(ruleSet, payload);
+    const input: MatchInput = { table: payload.table, trigger: 'scheduled', record, ruleId: match.rule };
+    const dispatchEvent = {
+      payload: { ...payload, record },
+      eventKey: event.event_key,
+      correlationId: event.correlation_id,
+      again: event.note !== null,
+    };
+    const { matched } = matchEvent(ruleSet, input);
+    return { kind: 'matched', event, matched, rejected: [], ruleSet, ticket: payload.number, dispatchEvent };
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
@@ -611,6 +630,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       ...(definition.escalation ? { escalation: definition.escalation } : {}),
       ...(definition.change ? { change: { plan: definition.change } } : {}),
       ...(concurrency?.max_runs ? { concurrency: { maxRuns: concurrency.max_runs } } : {}),
+      ...(definition.on_failure ? { onFailure: definition.on_failure } : {}),
     };
     const run = {
       id: runId,

@@ -52,7 +52,21 @@ export type TicketEvent = z.infer<typeof ticketEventSchema>;
 export type TicketEventInput = z.input<typeof ticketEventSchema>;
 
 /** Where an event came from; the inbox keeps one copy per record version whatever the source. */
-export type EventSource = 'webhook' | 'poll' | 'manual' | 'work_note';
+export type EventSource = 'webhook' | 'poll' | 'manual' | 'work_note' | 'schedule';
+
+/**
+ * A record that a rule's scheduled query found on one tick (`tick`: the scheduled time, ISO 8601).
+ * It is an event for that rule alone, kept once per rule, tick and record whatever instance or
+ * attempt offered it: the inbox key is `scheduledEventKey`.
+ */
+export interface ScheduledMatch {
+  rule: string;
+  tick: string;
+}
+
+export function scheduledEventKey(match: ScheduledMatch, sysId: string): string {
+  return `scheduled:${match.rule}:${match.tick}:${sysId}`;
+}
 
 /** The inbox de-duplication key: one event per version of one record. */
 export function eventKey(e: Pick<TicketEvent, 'table' | 'sys_id' | 'sys_mod_count'>): string {

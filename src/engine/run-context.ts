@@ -1,6 +1,7 @@
 import type {
   EscalationDefinition,
   RuleDefinition,
+  StepDefinition,
   StepRequirement,
   TemplateValue,
   WritebackDefinition,
@@ -34,6 +35,18 @@ export interface RunContext {
   concurrency?: { maxRuns?: number };
   /** change_request rules: the change plan, and what the change gates remember between checks (src/change/). */
   change?: ChangeRunContext;
+  /** The rule's `on_failure` steps, pinned with the run (absent: the configured default applies). */
+  onFailure?: StepDefinition[];
+  /** This run carries out the `on_failure` steps of the failed run it names (templates read it as `failure`). */
+  failureOf?: FailureFacts;
+}
+
+/** What `on_failure` steps know of the run that failed. */
+export interface FailureFacts {
+  run_id: string;
+  rule: string;
+  step: string;
+  error: string;
 }
 
 export interface ChangeRunContext {
@@ -115,6 +128,7 @@ export function templateScope(
     command: context.command ?? NO_COMMAND,
     run: { id: runId },
     steps: stepResults(steps),
+    ...(context.failureOf ? { failure: context.failureOf } : {}),
     ...extra,
   };
 }

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../observability/metrics';
 import { inSpan } from '../observability/tracing';
 import type { AppendResult, InboxRepository, NewInboxEvent } from '../store/inbox.repository';
-import { eventKey, type EventSource, type TicketEvent } from '../engine/event.schema';
+import {
+  eventKey,
+  scheduledEventKey,
+  type EventSource,
+  type ScheduledMatch,
+  type TicketEvent,
+} from '../engine/event.schema';
 
 interface Waiting {
   event: NewInboxEvent;
@@ -46,32 +52,23 @@ export function createIntake(deps: {
     });
   }
 
-  return {
-    async accept(
-      event: TicketEvent,
-      source: EventSource,
-      correlationId: string = randomUUID(),
-    ): Promise<{ duplicate: boolean; key: string }> {
-      const attributes = { 'snowline.source': source, 'snowline.ticket': event.number, 'snowline.table': event.table };
-      return inSpan('ingest', { correlationId, root: true, attributes }, () => accept(event, source, correlationId));
-    },
-  };
-
-  async function accept(
+  async function offer(
     event: TicketEvent,
     source: EventSource,
+    key: string,
+    kind: string,
+    payload: object,
     correlationId: string,
   ): Promise<{ duplicate: boolean; key: string }> {
-    const key = eventKey(event);
     const { duplicate } = await commit({
       event_key: key,
       table_name: event.table,
       sys_id: event.sys_id,
       number: event.number,
       mod_count: event.sys_mod_count,
-      kind: event.event,
+      kind,
       source,
-      payload: JSON.stringify(event),
+      payload: JSON.stringify(payload),
       correlation_id: correlationId,
       received_at: now(),
     });
@@ -79,5 +76,27 @@ export function createIntake(deps: {
     if (!duplicate) deps.onAccepted();
     return { duplicate, key };
   }
+
+  return {
+    async accept(
+      event: TicketEvent,
+      source: EventSource,
+      correlationId: string = randomUUID(),
+    ): Promise<{ duplicate: boolean; key: string }> {
+      const attributes = { 'snowline.source': source, 'snowline.ticket': event.number, 'snowline.table': event.table };
+      return inSpan('ingest', { correlationId, root: true, attributes }, () =>
+        offer(event, source, eventKey(event), event.event, event, correlationId),
+      );
+    },
+
+    /**
+     * A record a scheduled rule's query found on a tick: one inbox event per rule, tick and record
+     * (`duplicate` when another instance, or an earlier attempt at the same tick, offered it already).
+     */
+    async acceptScheduled(event: TicketEvent, match: ScheduledMatch): Promise<{ duplicate: boolean; key: string }> {
+      const key = scheduledEventKey(match, event.sys_id);
+      return offer(event, 'schedule', key, 'scheduled', { ...event, scheduled: match }, randomUUID());
+    },
+  };
 }
 export type Intake = ReturnType<typeof createIntake>;

@@ -104,34 +104,15 @@ export function createPoller(deps: PollerDeps) {
     return fresh;
   }
 
-  /**
-   * A polled row as the Business Rule would have sent it. Whether a version the poll found is the
-   * record's insert is not the poller's to guess (an insert edited before the poll looks like an
-   * update): the dispatcher decides from the store — the first version Snowline sees of a record
-   * is its insert (src/engine/event-versions.ts).
-   */
   function toEvent(table: WatchedTable, row: SnRecord): TicketEvent | undefined {
-    const record: Record<string, string> = {};
-    for (const [name, value] of Object.entries(row)) record[name] = rawValue(value) ?? '';
-    const modCount = Number(record.sys_mod_count ?? '0');
-    const parsed = ticketEventSchema.safeParse({
-      event: modCount === 0 ? 'inserted' : 'updated',
-      table,
-      sys_id: record.sys_id,
-      number: record.number,
-      sys_mod_count: record.sys_mod_count ?? '0',
-      sys_updated_on: record.sys_updated_on,
-      sys_updated_by: record.sys_updated_by ?? '',
-      changed_fields: [],
-      record,
-    });
-    if (!parsed.success)
+    const { event, problem } = eventOfRow(table, row);
+    if (problem)
       logger.warn('polled record skipped: it does not look like a ticket', {
         table,
-        sysId: record.sys_id,
-        problem: parsed.error.issues[0]?.message,
+        sysId: rawValue(row.sys_id),
+        problem,
       });
-    return parsed.success ? parsed.data : undefined;
+    return event;
   }
 
   return {
@@ -145,6 +126,30 @@ export function createPoller(deps: PollerDeps) {
   };
 }
 export type Poller = ReturnType<typeof createPoller>;
+
+/**
+ * A Table API row as the Business Rule would have sent it. Whether a version the poll found is the
+ * record's insert is not the poller's to guess (an insert edited before the poll looks like an
+ * update): the dispatcher decides from the store — the first version Snowline sees of a record
+ * is its insert (src/engine/event-versions.ts).
+ */
+export function eventOfRow(table: WatchedTable, row: SnRecord): { event?: TicketEvent; problem?: string } {
+  const record: Record<string, string> = {};
+  for (const [name, value] of Object.entries(row)) record[name] = rawValue(value) ?? '';
+  const modCount = Number(record.sys_mod_count ?? '0');
+  const parsed = ticketEventSchema.safeParse({
+    event: modCount === 0 ? 'inserted' : 'updated',
+    table,
+    sys_id: record.sys_id,
+    number: record.number,
+    sys_mod_count: record.sys_mod_count ?? '0',
+    sys_updated_on: record.sys_updated_on,
+    sys_updated_by: record.sys_updated_by ?? '',
+    changed_fields: [],
+    record,
+  });
+  return parsed.success ? { event: parsed.data } : { problem: parsed.error.issues[0]?.message };
+}
 
 /** `yyyy-MM-dd HH:mm:ss` in UTC, as ServiceNow stores date-times. */
 function toGlide(date: Date): string {

@@ -70,6 +70,7 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let reloading = Promise.resolve();
+  const listeners: Array<(ruleSet: RuleSet) => void> = [];
 
   /**
    * Loads the files again, after any reload already under way (the watcher's and the API's never
@@ -106,6 +107,7 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
     await deps.versions.record(ruleSet.version, ruleSet.sources, loadedBy, now());
     const previous = current.version;
     current = runnable(ruleSet);
+    for (const listener of listeners) listener(current);
     metrics.ruleReloads.inc({ result: 'applied' });
     logger.info('mapping tables reloaded', { version: ruleSet.version, previous, loadedBy });
     return { applied: true, version: ruleSet.version, problems: [] };
@@ -128,6 +130,10 @@ export async function createRuleReloader(deps: RuleReloaderDeps) {
         ...(refused.length > 0 ? { refused } : {}),
       }),
       reload,
+      /** Told each new rule set once it runs (scheduled rules re-arm their schedules). */
+      onApplied(listener: (ruleSet: RuleSet) => void): void {
+        listeners.push(listener);
+      },
       /**
        * Watches the directory itself (templates/ included), not each file: an editor that saves by
        * writing a new file and renaming it over the old one replaces the inode a per-file watch

@@ -4,7 +4,8 @@ import type { MappingCatalog } from './mapping-catalog';
 import type { ResolvedRule, TemplateDefinition, TriggerDefinition } from './mapping.schema';
 import { buildRuleIndex } from './rule-index';
 import type { CompiledRule, RuleSet } from './rule-set';
-import { fieldNamedByValue, validateMappingFile, validateTemplateFile, type ValidatedFile } from './validate-mapping';
+import { validateMappingFile, validateTemplateFile, type ValidatedFile } from './validate-mapping';
+import { fieldNamedByValue } from './validate-query';
 import type { MappingProblem } from './validation-problem';
 import type { PositionedYaml } from './yaml-positions';
 
@@ -54,7 +55,7 @@ function crossFileProblems(files: (ValidatedFile & { yaml: PositionedYaml })[]):
     for (const { rule, index } of ordered) {
       if (rule.mode === 'disabled') continue;
       const kinds = rule.on.map(eventKindOf);
-      const stopper = kinds.every((k) => k !== 'manual' && stoppedBy.has(k))
+      const stopper = kinds.every((k) => k !== 'manual' && k !== 'scheduled' && stoppedBy.has(k))
         ? stoppedBy.get(kinds[0] as 'inserted' | 'updated')
         : undefined;
       if (stopper)
@@ -74,8 +75,9 @@ function crossFileProblems(files: (ValidatedFile & { yaml: PositionedYaml })[]):
 }
 
 /** The kind of event a trigger fires on: changes and work-note commands arrive as updates. */
-function eventKindOf(trigger: TriggerDefinition): 'inserted' | 'updated' | 'manual' {
+function eventKindOf(trigger: TriggerDefinition): 'inserted' | 'updated' | 'manual' | 'scheduled' {
   if (typeof trigger === 'string') return trigger;
+  if ('schedule' in trigger) return 'scheduled';
   return 'manual' in trigger ? 'manual' : 'updated';
 }
 

@@ -3,7 +3,8 @@ import type { MappingCatalog } from './mapping-catalog';
 import type { TemplateValue, TriggerDefinition } from './mapping.schema';
 import { matchEvent, type MatchInput, type SkipReason } from './matcher';
 import { recordReader } from './build-rule-set';
-import type { RuleSet } from './rule-set';
+import type { CompiledRule, RuleSet } from './rule-set';
+import { schedulesOf } from './schedule.schema';
 import { maskValues } from '../observability/redact';
 import { stringsIn } from './template-value';
 import { placeholderFields, renderValue } from './template';
@@ -21,6 +22,8 @@ export interface DryRunResult {
       reason?: string;
       failedTerms?: string[];
       params?: TemplateValue | { error: string };
+      /** Scheduled rules in a scheduled dry-run: the schedule, and whether its query finds the record now. */
+      schedule?: { cron: string; query: string; queryMatches: boolean };
     }
   >;
 }
@@ -41,7 +44,12 @@ export function dryRun(
   event: DryRunEvent | MatchInput['trigger'],
 ): DryRunResult {
   const input: MatchInput = { ...(typeof event === 'string' ? { trigger: event } : event), table, record };
-  const { matched, skipped } = matchEvent(ruleSet, input, { explain: true });
+  const found = matchEvent(ruleSet, input, { explain: true });
+  // A scheduled rule fires for the records its query finds: evaluated here as the sandbox would, now.
+  const schedules = new Map<string, ScheduleVerdict>();
+  if (input.trigger === 'scheduled')
+    for (const rule of found.matched) schedules.set(rule.definition.id, scheduleVerdict(rule, table, record, catalog));
+  const matched = found.matched.filter((rule) => schedules.get(rule.definition.id)?.queryMatches !== false);
   const result: DryRunResult = {
     ruleVersion: ruleSet.version,
     trigger: input.trigger,
@@ -80,7 +88,13 @@ export function dryRun(
               secret.has(name) ? '[redacted]' : value,
             ]),
           );
-    result.explain[definition.id] = { matched: true, mode: definition.mode, params: shownParams };
+    const schedule = schedules.get(definition.id);
+    result.explain[definition.id] = {
+      matched: true,
+      mode: definition.mode,
+      params: shownParams,
+      ...(schedule ? { schedule: schedule.shown } : {}),
+    };
     for (const step of definition.steps) {
       const credential = step.privileged
         ? { credential: placeholderFields((field) => `(${step.credential}.${field}, checked out at run time)`) }
@@ -97,7 +111,17 @@ export function dryRun(
       });
     }
   }
-  for (const { ruleId, reason } of skipped) {
+  for (const [ruleId, verdict] of schedules) {
+    if (verdict.queryMatches) continue;
+    result.explain[ruleId] = {
+      matched: false,
+      mode: verdict.mode,
+      reason: 'its schedule query does not find this record now',
+      failedTerms: verdict.failedTerms,
+      schedule: verdict.shown,
+    };
+  }
+  for (const { ruleId, reason } of found.skipped) {
     const rule = ruleSet.byTable.get(table)!.find((r) => r.definition.id === ruleId)!;
     const failedTerms =
       reason === 'condition'
@@ -116,10 +140,39 @@ export function dryRun(
   return result;
 }
 
+interface ScheduleVerdict {
+  queryMatches: boolean;
+  mode: string;
+  failedTerms: string[];
+  shown: { cron: string; query: string; queryMatches: boolean };
+}
+
+/** Whether any of the rule's schedule queries finds the record now (the first schedule is shown). */
+function scheduleVerdict(
+  rule: CompiledRule,
+  table: string,
+  record: Record<string, string>,
+  catalog: MappingCatalog,
+): ScheduleVerdict {
+  const reader = recordReader(table, record, catalog);
+  const verdicts = schedulesOf(rule.definition.on).map((schedule) => ({
+    schedule,
+    ...explainQuery(parseEncodedQuery(schedule.query).query, reader),
+  }));
+  const shownOne = verdicts.find((v) => v.matched) ?? verdicts[0]!;
+  return {
+    queryMatches: shownOne.matched,
+    mode: rule.definition.mode,
+    failedTerms: shownOne.failedTerms.map((t) => t.raw),
+    shown: { cron: shownOne.schedule.cron, query: shownOne.schedule.query, queryMatches: shownOne.matched },
+  };
+}
+
 function describeTrigger(trigger: TriggerDefinition): string {
   if (typeof trigger === 'string') return trigger;
   if ('command' in trigger) return `/automate ${trigger.command} by ${trigger.allowed_groups.join(' or ')}`;
   if ('manual' in trigger) return `manual for ${trigger.allowed_groups.join(' or ')}`;
+  if ('schedule' in trigger) return `schedule "${trigger.schedule.cron}" (query ${trigger.schedule.query})`;
   return Array.isArray(trigger.changes)
     ? `changes to ${trigger.changes.join(' or ')}`
     : `changes of ${Object.entries(trigger.changes)

@@ -29,4 +29,5 @@ export const TEMPLATE_ROOTS = {
   error: 'the failure message (write-back only)',
   credential:
     "the credential checked out for a privileged step: its fields, e.g. credential.password (that step's `with` only)",
+  failure: 'the run that failed: run_id, rule, step, error (on_failure steps only)',
 } as const;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parallelGroupProblems } from './parallel-groups';
+import { scheduleTriggerSchema } from './schedule.schema';
 
 /**
  * The mapping-table language ops teams write (`mappings/<process>.yaml`). These schemas are the
@@ -34,7 +36,8 @@ const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a ServiceNow c
  *   note, and is a member of one of the groups;
  * - `manual`: an operator triggered it through `POST /api/v1/rules/{id}/trigger`;
  *   `{ manual: true, allowed_groups: [...] }`: the same, on behalf of a service-desk agent (the UI
- *   Action sends the agent's `requested_by`) who is a member of one of the groups.
+ *   Action sends the agent's `requested_by`) who is a member of one of the groups;
+ * - `{ schedule: { cron, query } }`: each record the query finds on a tick (src/rules/schedule.schema.ts).
  */
 export const triggerSchema = z.union([
   z.enum(['inserted', 'updated', 'manual']),
@@ -57,6 +60,7 @@ export const triggerSchema = z.union([
         .describe('ServiceNow groups (sys_user_group.name) whose members may trigger the rule from the UI Action'),
     })
     .strict(),
+  scheduleTriggerSchema,
 ]);
 export type TriggerDefinition = z.infer<typeof triggerSchema>;
 
@@ -334,6 +338,12 @@ export const ruleSchema = z
     change: changePlanSchema
       .optional()
       .describe('change_request rules: approval policy, change tasks and rollback plan'),
+    /** Templates of these steps also read `failure.run_id`, `failure.step` and `failure.error`. */
+    on_failure: z
+      .array(stepSchema)
+      .max(10)
+      .optional()
+      .describe('steps run as a run of their own when a run of this rule fails; [] = none; absent = engine.onFailure'),
   })
   .strict()
   .refine((rule) => (rule.use === undefined) !== (rule.steps === undefined), {
@@ -388,34 +398,3 @@ export const mappingFileSchema = z
   })
   .strict();
 export type MappingFile = z.infer<typeof mappingFileSchema>;
-
-/** Parallel groups are adjacent steps; a join belongs to a group and asks no more than it has. */
-function parallelGroupProblems(steps: readonly StepDefinition[]): { index: number; field: string; message: string }[] {
-  const problems: { index: number; field: string; message: string }[] = [];
-  const closed = new Set<string>();
-  steps.forEach((step, i) => {
-    const previous = steps[i - 1]?.parallel;
-    if (previous !== undefined && step.parallel !== previous) closed.add(previous);
-    if (step.parallel === undefined) {
-      if (step.join !== undefined) problems.push({ index: i, field: 'join', message: 'join needs a parallel group' });
-      return;
-    }
-    if (step.parallel !== previous && closed.has(step.parallel))
-      problems.push({
-        index: i,
-        field: 'parallel',
-        message: `steps of parallel group ${step.parallel} must be adjacent`,
-      });
-    const members = steps.filter((s) => s.parallel === step.parallel);
-    const joins = new Set(members.map((s) => s.join).filter((j) => j !== undefined));
-    if (joins.size > 1)
-      problems.push({ index: i, field: 'join', message: `parallel group ${step.parallel} has different joins` });
-    if (typeof step.join === 'number' && step.join > members.length)
-      problems.push({
-        index: i,
-        field: 'join',
-        message: `join ${step.join} exceeds the ${members.length} branches of ${step.parallel}`,
-      });
-  });
-  return problems;
-}

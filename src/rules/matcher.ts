@@ -15,8 +15,11 @@ export interface CommandInvocation {
 /** What the matcher needs to know about an event. */
 export interface MatchInput {
   table: string;
-  /** `manual`: an operator asked for one rule through the API (see `ruleId`). */
-  trigger: 'inserted' | 'updated' | 'manual';
+  /**
+   * `manual`: an operator asked for one rule through the API; `scheduled`: a record a rule's
+   * scheduled query found (see `ruleId` for both).
+   */
+  trigger: 'inserted' | 'updated' | 'manual' | 'scheduled';
   record: Record<string, string>;
   /** The record before the update, when known (enables VALCHANGES / CHANGESTO conditions). */
   previous?: Record<string, string>;
@@ -24,7 +27,7 @@ export interface MatchInput {
   changedFields?: readonly string[];
   /** A command typed in the update's work note. */
   command?: CommandInvocation;
-  /** For manual triggers: the one rule asked for. */
+  /** For manual triggers: the one rule asked for; for scheduled ones, the rule whose query found the record (unset in a dry-run: any scheduled rule). */
   ruleId?: string;
   /** For manual triggers on behalf of a service-desk agent: who, and their groups (sys_user_grmember). */
   requestedBy?: { user: string; groups: readonly string[] };
@@ -74,6 +77,7 @@ function whyNot(rule: CompiledRule, input: MatchInput): SkipReason | undefined {
   const definition = rule.definition;
   if (definition.mode === 'disabled') return 'disabled';
   if (input.trigger === 'manual' && input.ruleId !== definition.id) return 'trigger';
+  if (input.trigger === 'scheduled' && input.ruleId !== undefined && input.ruleId !== definition.id) return 'trigger';
   let fired: 'yes' | 'no' | 'not_allowed' = 'no';
   for (let i = 0; i < definition.on.length && fired !== 'yes'; i++) {
     const outcome = triggerFires(definition.on[i]!, input);
@@ -90,6 +94,7 @@ function whyNot(rule: CompiledRule, input: MatchInput): SkipReason | undefined {
  */
 export function triggerFires(trigger: TriggerDefinition, input: MatchInput): 'yes' | 'no' | 'not_allowed' {
   if (typeof trigger === 'string') return trigger === input.trigger ? 'yes' : 'no';
+  if ('schedule' in trigger) return input.trigger === 'scheduled' ? 'yes' : 'no';
   if ('manual' in trigger) {
     if (input.trigger !== 'manual') return 'no';
     return input.requestedBy && memberOfAny(input.requestedBy.groups, trigger.allowed_groups) ? 'yes' : 'not_allowed';

@@ -2,7 +2,7 @@ import { parseEncodedQuery, type Term } from './encoded-query';
 import type { ResolvedRule } from './mapping.schema';
 
 /** The kinds of event a rule can be looked up by. A work-note command is looked up by its name. */
-export type TriggerKey = 'inserted' | 'updated' | 'manual' | `command:${string}`;
+export type TriggerKey = 'inserted' | 'updated' | 'manual' | 'scheduled' | `command:${string}`;
 
 /**
  * The rules of one table, grouped so matching an event touches only rules that could fire:
@@ -73,6 +73,7 @@ function triggerKeysOf(rule: IndexableRule): TriggerKey[] {
     if (typeof trigger === 'string') keys.add(trigger);
     else if ('changes' in trigger) keys.add('updated');
     else if ('manual' in trigger) keys.add('manual');
+    else if ('schedule' in trigger) keys.add('scheduled');
     else keys.add(`command:${trigger.command}`);
   }
   return [...keys];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseEncodedQuery, termsOf } from './encoded-query';
-import { OPERATORS } from './encoded-query/operators';
+import { checkEncodedQuery } from './validate-query';
 import { didYouMean } from './suggestion';
 import {
   mappingFileSchema,
@@ -19,28 +19,6 @@ import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
 import { APPROVAL_GATE } from './catalog';
 import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
-
-/**
- * Operators whose value names another field of the same record, possibly followed by `@unit…`
- * (`sys_updated_onSAMEASopened_at@day`, `sla_dueMORETHANactivity_due@day@before@1`). For every
- * other operator the value is data (a date like `2024-01-01@2024-02-01`, a list), never a field.
- */
-const FIELD_VALUE_OPERATORS = new Set([
-  'SAMEAS',
-  'NSAMEAS',
-  'GT_FIELD',
-  'LT_FIELD',
-  'GT_OR_EQUALS_FIELD',
-  'LT_OR_EQUALS_FIELD',
-  'MORETHAN',
-  'LESSTHAN',
-]);
-
-/** The field a term's value names, for the operators that compare two fields. */
-export function fieldNamedByValue(term: { operator: string; value: string }): string | undefined {
-  if (!FIELD_VALUE_OPERATORS.has(term.operator)) return undefined;
-  return term.value.split('@')[0] || undefined;
-}
 
 /** A mapping file whose rules all have their steps (templates expanded). */
 export interface ValidatedFile {
@@ -82,7 +60,13 @@ export function validateMappingFile(
     checkTriggers(mapping.table, rule, catalog, report);
     checkSecretParams(rule, report);
     rule.gates.forEach((gate, g) => checkGateName(gate, ['gates', g], catalog, report));
-    if (rule.use) return resolveTemplateUse(mapping.table, rule, catalog, report);
+    if (rule.use)
+      return checkFailureSteps(
+        mapping.table,
+        resolveTemplateUse(mapping.table, rule, catalog, report),
+        catalog,
+        report,
+      );
     const resolved: ResolvedRule = {
       ...rule,
       risk: effectiveRisk(rule.risk, rule.steps!, catalog),
@@ -92,7 +76,7 @@ export function validateMappingFile(
     checkSteps(mapping.table, resolved.steps, ['steps'], catalog, report, rule.gates);
     checkChangePlan(mapping.table, rule, catalog, report);
     checkTemplates(mapping.table, resolved, catalog, report);
-    return resolved;
+    return checkFailureSteps(mapping.table, resolved, catalog, report);
   });
   return {
     file: problems.length ? undefined : { file, mapping: { ...mapping, rules: rules as ResolvedRule[] } },
@@ -177,10 +161,48 @@ function resolveTemplateUse(
   return resolved;
 }
 
+/**
+ * `on_failure` steps are steps like any other, run at once when a run fails: no gate can hold them
+ * (nobody is asked to approve a notification), and their templates may read `failure`.
+ */
+function checkFailureSteps(
+  table: string,
+  rule: ResolvedRule | undefined,
+  catalog: MappingCatalog,
+  report: Report,
+): ResolvedRule | undefined {
+  if (!rule?.on_failure) return rule;
+  checkSteps(table, rule.on_failure, ['on_failure'], catalog, report);
+  rule.on_failure.forEach((step, i) => {
+    if (step.gates.length > 0 || step.privileged)
+      report(
+        ['on_failure', i, step.privileged ? 'privileged' : 'gates'],
+        'on_failure steps run at once: no gates, not privileged',
+      );
+  });
+  const asRule: ResolvedRule = { ...rule, steps: rule.on_failure, writeback: {}, concurrency: undefined };
+  const rename: Report = (path, message, offset) =>
+    report(path[0] === 'steps' ? ['on_failure', ...path.slice(1)] : path, message, offset);
+  checkTemplates(table, asRule, catalog, rename, { stepsOnly: true, failure: true });
+  return rule;
+}
+
 function checkTriggers(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
   const commands = new Set<string>();
   rule.on.forEach((trigger, i) => {
     if (typeof trigger === 'string' || 'manual' in trigger) return;
+    if ('schedule' in trigger)
+      return checkEncodedQuery(
+        table,
+        trigger.schedule.query,
+        'schedule.query',
+        ['on', i, 'schedule', 'query'],
+        catalog,
+        report,
+        {
+          evaluable: true,
+        },
+      );
     if ('command' in trigger) {
       if (commands.has(trigger.command)) report(['on', i, 'command'], `command ${trigger.command} is listed twice`);
       commands.add(trigger.command);
@@ -207,7 +229,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       .sort((a, b) => a.length - b.length)[0];
     if (shaped) return describeIssue({ ...shaped[0]!, path: [...issue.path, ...shaped[0]!.path] } as z.core.$ZodIssue);
     if (issue.path.at(-2) === 'on')
-      return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] } or { manual: true, allowed_groups: [groups] }`;
+      return `${issue.path.join('.')}: a trigger is inserted, updated, manual, { changes: [fields] or { field: value } }, { command: name, allowed_groups: [groups] }, { manual: true, allowed_groups: [groups] } or { schedule: { cron, query } }`;
   }
   const where = issue.path.length ? issue.path.join('.') : 'file';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
@@ -215,34 +237,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
 
-/** Operators meaningless without a value; `=` and `!=` with none compare to the empty string, as in ServiceNow. */
-const VALUE_REQUIRED = new Set<string>(
-  Object.entries(OPERATORS)
-    .filter(([operator, spec]) => spec.takesValue && operator !== '=' && operator !== '!=')
-    .map(([operator]) => operator),
-);
-
 function checkCondition(table: string, rule: RuleDefinition, catalog: MappingCatalog, report: Report): void {
-  if (!rule.condition) return;
-  const { query, problems } = parseEncodedQuery(rule.condition);
-  for (const p of problems) report(['condition'], `condition: ${p.message} (${JSON.stringify(p.text)})`, p.offset);
-  for (const term of termsOf(query)) {
-    // ServiceNow silently ignores `priority>`; in a rule it is a typo that would change what matches.
-    if (term.value === '' && VALUE_REQUIRED.has(term.operator))
-      report(
-        ['condition'],
-        `condition: ${JSON.stringify(term.raw)} has operator ${term.operator} but no value (write ${term.field}ISEMPTY to test for empty)`,
-        term.offset,
-      );
-    const other = fieldNamedByValue(term);
-    for (const field of other ? [term.field, other] : [term.field]) {
-      if (catalog.fieldExists(table, field)) continue;
-      const walk = field.includes('.')
-        ? ' (a dot-walk goes through reference fields to a field of the referenced table)'
-        : '';
-      report(['condition'], `condition: unknown field ${field} on table ${table}${walk}`, term.offset);
-    }
-  }
+  if (rule.condition) checkEncodedQuery(table, rule.condition, 'condition', ['condition'], catalog, report);
 }
 
 /** A misspelt name in secret_params (or optional_params) would leave the real secret unmasked: each must name a param. */
@@ -409,7 +405,7 @@ function checkTemplates(
   rule: ResolvedRule,
   catalog: MappingCatalog,
   report: Report,
-  only: { skipSteps?: boolean; stepsOnly?: boolean } = {},
+  only: { skipSteps?: boolean; stepsOnly?: boolean; failure?: boolean } = {},
 ): void {
   const params = new Set(Object.keys(rule.params));
   const steps = new Set(rule.steps.map((s) => s.name));
@@ -427,6 +423,7 @@ function checkTemplates(
           steps,
           writeback: scope.writeback,
           credential: scope.credential,
+          failure: only.failure,
         });
         if (problem) report(at, `template: ${problem}`);
       }
@@ -469,7 +466,7 @@ function variableProblem(
   variable: string,
   table: string,
   catalog: MappingCatalog,
-  known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean },
+  known: { params?: Set<string>; steps: Set<string>; writeback: boolean; credential?: boolean; failure?: boolean },
 ): string | undefined {
   const [root = '', name] = variable.split('.');
   if (!(root in TEMPLATE_ROOTS))
@@ -482,6 +479,9 @@ function variableProblem(
   if (root === 'steps' && name && !known.steps.has(name)) return `steps.${name} is not a step of this rule`;
   if ((root === 'outcome' || root === 'error') && !known.writeback) return `${root} is only known in write-backs`;
   if (root === 'credential' && !known.credential) return 'credential is only known in the with of a privileged step';
+  if (root === 'failure' && !known.failure) return 'failure is only known in on_failure steps';
+  if (root === 'failure' && name && !['run_id', 'rule', 'step', 'error'].includes(name))
+    return `failure.${name} is unknown (use failure.run_id, failure.rule, failure.step or failure.error)`;
   if (root === 'command' && name && !['name', 'user', 'args'].includes(name))
     return `command.${name} is unknown (use command.name, command.user or command.args.<key>)`;
   return undefined;

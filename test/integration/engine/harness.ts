@@ -7,7 +7,7 @@ import { createGateRegistry, manualApprovalGate, type Gate, type ServiceNowReade
 import { createOutboxSender, type WritebackTarget } from '../../../src/engine/outbox-sender';
 import { createRunAdmission } from '../../../src/engine/run-admission';
 import { createRunControl } from '../../../src/engine/run-control';
-import { createStepWorker } from '../../../src/engine/step-worker';
+import { createStepWorker, type StepHooks } from '../../../src/engine/step-worker';
 import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { ConnectorError } from '../../../src/errors';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
@@ -36,6 +36,8 @@ export const fakeCatalog: MappingCatalog = {
       'priority',
       'caller_id',
       'caller_id.vip',
+      'number',
+      'sys_updated_on',
     ].includes(field),
   connectorExists: (c) => c === 'fake',
   action: (c, a) =>
@@ -142,6 +144,8 @@ export interface EngineOptions {
   lookups?: TicketLookups;
   /** Where the engine logs; default: nowhere. */
   logger?: Logger;
+  /** Lifecycle hooks around settled steps (failure hooks, change management). */
+  hooks?: StepHooks;
   /** Credential providers for privileged steps (the broker runs on the test clock). */
   privilege?: { providers: Record<string, PrivilegeProvider>; credentials: Record<string, CredentialSpec> };
 }
@@ -198,6 +202,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     retryDeadlineMs: options.retryDeadlineMs,
     breakers,
     privilege,
+    hooks: options.hooks,
   });
   const sender = createOutboxSender({
     repos: t.repos,

@@ -133,4 +133,27 @@ describe('config show', () => {
     expect(text).toMatch(/^engine\.tickMs: 200\s+# config\/default\.yaml$/m);
     expect(text).toMatch(/^servicenow\.tables: \["incident","change_request","problem"\]\s+# config\/default\.yaml$/m);
   });
+
+  it('redacts notification secrets: webhook URLs (the URL is the credential) and SMTP passwords', () => {
+    const site = file(
+      'notify.yaml',
+      [
+        'connectors:',
+        '  notify:',
+        '    channels:',
+        '      ops: { type: slack, webhookUrl: env:SLACK_WEBHOOK_URL }',
+        '      mail: { type: smtp, host: smtp.example.com, username: snowline, password: env:SMTP_PASSWORD, from: snowline@example.com, to: [ops@example.com] }',
+        '',
+      ].join('\n'),
+    );
+    const { config, sources } = loadConfigWithSources({
+      file: site,
+      env: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/hooksecret', SMTP_PASSWORD: 'mailsecret' },
+    });
+    const text = formatEffectiveValues(effectiveValues(config, sources));
+    expect(text).not.toContain('hooksecret');
+    expect(text).not.toContain('mailsecret');
+    expect(text).toMatch(/^connectors\.notify\.channels\.ops\.webhookUrl: \[redacted\]\s+# .*env SLACK_WEBHOOK_URL$/m);
+    expect(text).toMatch(/^sandbox\.webhookUrl: http:\/\/127\.0\.0\.1:8080\/webhooks\/servicenow/m);
+  });
 });

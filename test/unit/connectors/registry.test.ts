@@ -3,7 +3,14 @@ import { stepSchema } from '../../../src/rules/mapping.schema';
 
 describe('connector registry', () => {
   it('holds every connector descriptor under its own name', () => {
-    expect(Object.keys(connectors).sort()).toEqual(['ansible', 'ansible_local', 'cmdb', 'http', 'servicenow']);
+    expect(Object.keys(connectors).sort()).toEqual([
+      'ansible',
+      'ansible_local',
+      'cmdb',
+      'http',
+      'notify',
+      'servicenow',
+    ]);
     for (const [name, descriptor] of Object.entries(connectors)) expect(descriptor.name).toBe(name);
   });
 
