@@ -79,8 +79,19 @@ export interface ChaosRig {
   instances: (SnowlineProcess | undefined)[];
   fault(target: FaultTarget, plan: FaultPlanInput): Promise<void>;
   clearFaults(): Promise<void>;
+  /** Faults the sandbox served so far (429s, 503s, hung and late answers), by kind. */
+  faultsInjected(): Promise<Record<string, number>>;
   kill(index: number): Promise<void>;
   start(index: number): Promise<void>;
+  /**
+   * SIGKILLs instance `index` (once its previous start is done) and starts it again in the
+   * background, as an orchestrator would: the faults and incidents go on meanwhile.
+   */
+  restart(index: number): Promise<void>;
+  /** Waits until every instance restarted in the background answers. */
+  allUp(): Promise<void>;
+  /** Writes what every instance started so far logged (warnings and errors) to a file; returns its path. */
+  keepLogs(name: string): string;
   close(): Promise<void>;
 }
 
@@ -132,16 +143,32 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     SNOWLINE_POLL_SECONDS: '2',
   };
   const ports = await Promise.all(instances.map(() => freePort()));
+  const started: { index: number; process: SnowlineProcess }[] = [];
+  const starting = new Map<number, Promise<void>>();
+  /** Faults served under plans since replaced or cleared (the sandbox forgets them then). */
+  const served: Record<string, number> = {};
+  const tally = (into: Record<string, number>, plans: Record<string, { injected?: Record<string, number> } | null>) => {
+    for (const plan of Object.values(plans))
+      for (const [kind, n] of Object.entries(plan?.injected ?? {}))
+        if (kind !== 'pass') into[kind] = (into[kind] ?? 0) + n;
+    return into;
+  };
+  const current = async () => (await sn.get('/sandbox/faults')).data as Parameters<typeof tally>[1];
   const rig: ChaosRig = {
     sandbox,
     sn,
     redis,
     instances,
     async fault(target, plan) {
+      tally(served, { [target]: (await current())[target] ?? null });
       await sn.put(`/sandbox/faults/${target}`, plan);
     },
     async clearFaults() {
+      tally(served, await current());
       await sn.delete('/sandbox/faults');
+    },
+    async faultsInjected() {
+      return tally({ ...served }, await current());
     },
     async kill(index) {
       const instance = instances[index];
@@ -153,6 +180,7 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     },
     async start(index) {
       const instance = startServe(ports[index]!, env);
+      started.push({ index, process: instance });
       // Webhooks reach it only once it answers; one that never does is not left running.
       await waitHealthy(instance, 120_000).catch((err: Error) => {
         instance.process.kill('SIGKILL');
@@ -160,7 +188,22 @@ export async function startRig(count: number, store: Record<string, string>): Pr
       });
       instances[index] = instance;
     },
+    async restart(index) {
+      await starting.get(index);
+      await rig.kill(index);
+      starting.set(index, rig.start(index));
+    },
+    async allUp() {
+      await Promise.all(starting.values());
+    },
+    keepLogs(name) {
+      const file = join(tmpdir(), `${name}.log`);
+      const text = started.map((s, n) => `=== instance ${s.index}, start ${n + 1}\n${s.process.output.join('')}`);
+      writeFileSync(file, text.join('\n'));
+      return file;
+    },
     async close() {
+      await Promise.allSettled(starting.values());
       for (let i = 0; i < instances.length; i++) await rig.kill(i);
       await sandbox.close();
       await proxy.close();
