@@ -76,19 +76,20 @@ export interface ChaosRig {
   sandbox: Sandbox;
   sn: AxiosInstance;
   redis: OwnRedis;
-  instances: (SnowlineProcess | undefined)[];
   fault(target: FaultTarget, plan: FaultPlanInput): Promise<void>;
   clearFaults(): Promise<void>;
   /** Faults the sandbox served so far (429s, 503s, hung and late answers), by kind. */
   faultsInjected(): Promise<Record<string, number>>;
+  /** Whether every fault planned is served: counted ones used up, an outage's time over. */
+  faultsServed(): Promise<boolean>;
   kill(index: number): Promise<void>;
   start(index: number): Promise<void>;
   /**
-   * SIGKILLs instance `index` (once its previous start is done) and starts it again in the
+   * SIGKILLs instance `index`, whether it is serving or still starting, and starts it again in the
    * background, as an orchestrator would: the faults and incidents go on meanwhile.
    */
   restart(index: number): Promise<void>;
-  /** Waits until every instance restarted in the background answers. */
+  /** Waits until every instance restarted in the background answers (throws if one never does). */
   allUp(): Promise<void>;
   /** Writes what every instance started so far logged (warnings and errors) to a file; returns its path. */
   keepLogs(name: string): string;
@@ -102,9 +103,13 @@ export interface ChaosRig {
  */
 export async function startRig(count: number, store: Record<string, string>): Promise<ChaosRig> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-chaos-'));
+  /** The process of each instance, serving or still starting; webhooks go to the ones that answer. */
   const instances: (SnowlineProcess | undefined)[] = Array(count).fill(undefined);
+  const answering = new Set<SnowlineProcess>();
   const proxy = await webhookProxy(() =>
-    instances.filter((i): i is SnowlineProcess => i !== undefined && i.process.exitCode === null).map((i) => i.url),
+    instances
+      .filter((i): i is SnowlineProcess => i !== undefined && answering.has(i) && i.process.exitCode === null)
+      .map((i) => i.url),
   );
   const sandbox = createSandbox({
     user: 'admin',
@@ -158,7 +163,6 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     sandbox,
     sn,
     redis,
-    instances,
     async fault(target, plan) {
       tally(served, { [target]: (await current())[target] ?? null });
       await sn.put(`/sandbox/faults/${target}`, plan);
@@ -166,6 +170,15 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     async clearFaults() {
       tally(served, await current());
       await sn.delete('/sandbox/faults');
+    },
+    async faultsServed() {
+      const plans = (await sn.get('/sandbox/faults')).data as Record<
+        string,
+        { remaining: Record<string, number>; downUntil?: number } | null
+      >;
+      return Object.values(plans).every(
+        (p) => !p || (Object.values(p.remaining).every((n) => n === 0) && (p.downUntil ?? 0) <= Date.now()),
+      );
     },
     async faultsInjected() {
       return tally({ ...served }, await current());
@@ -181,17 +194,23 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     async start(index) {
       const instance = startServe(ports[index]!, env);
       started.push({ index, process: instance });
-      // Webhooks reach it only once it answers; one that never does is not left running.
-      await waitHealthy(instance, 120_000).catch((err: Error) => {
-        instance.process.kill('SIGKILL');
-        throw err;
-      });
       instances[index] = instance;
+      const up = (async () => {
+        // Killed while starting: its successor is waited for instead.
+        const killed = new Promise<void>((r) => instance.process.once('exit', () => r()));
+        // A loaded machine starts three instances slowly; one that never answers is not left running.
+        await Promise.race([killed, waitHealthy(instance, 240_000)]).catch((err: Error) => {
+          instance.process.kill('SIGKILL');
+          throw err;
+        });
+        if (instance.process.exitCode === null && instance.process.signalCode === null) answering.add(instance);
+      })();
+      starting.set(index, up);
+      await up;
     },
     async restart(index) {
-      await starting.get(index);
       await rig.kill(index);
-      starting.set(index, rig.start(index));
+      rig.start(index).catch(() => undefined); // allUp reports it
     },
     async allUp() {
       await Promise.all(starting.values());
@@ -203,8 +222,8 @@ export async function startRig(count: number, store: Record<string, string>): Pr
       return file;
     },
     async close() {
-      await Promise.allSettled(starting.values());
       for (let i = 0; i < instances.length; i++) await rig.kill(i);
+      await Promise.allSettled(starting.values());
       await sandbox.close();
       await proxy.close();
       await redis.kill();

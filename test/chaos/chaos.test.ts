@@ -19,7 +19,7 @@ const SEED = Number(process.env.SNOWLINE_CHAOS_SEED ?? Math.floor(Math.random() 
 const KILLS = 5;
 const BATCHES = 6;
 
-const TEST_TIMEOUT_MS = 420_000;
+const TEST_TIMEOUT_MS = 600_000;
 jest.setTimeout(TEST_TIMEOUT_MS);
 
 interface Kill {
@@ -70,7 +70,7 @@ async function faultsFor(batch: number, rig: ChaosRig): Promise<void> {
   }
 }
 
-const size = (engine: Engine) => Number(process.env.SNOWLINE_CHAOS_INCIDENTS ?? (engine === 'postgres' ? 48 : 36));
+const size = (engine: Engine) => Number(process.env.SNOWLINE_CHAOS_INCIDENTS ?? (engine === 'postgres' ? 36 : 30));
 
 describe.each(ENGINES)('chaos on %s', (engine) => {
   const instanceCount = engine === 'postgres' ? 3 : 1;
@@ -137,6 +137,10 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
         await sleep(2000);
         await rig.redis.start();
       }
+      // The batch's faults last until they are served (the outage its full time), within bounds.
+      await waitFor(() => rig.faultsServed().then((served) => served || undefined), 'faults served', 40_000).catch(() =>
+        progress('some faults were not served in 40 s'),
+      );
       for (const kill of kills.filter((k) => k.batch === batch)) {
         await sleep(kill.afterMs);
         await rig.restart(kill.instance);
