@@ -149,7 +149,8 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     const attempts = failure === 'transient' && neverSent(err) ? entry.attempts : entry.attempts + 1;
     const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
     const decision = decideAfterFailure(
-      { state: 'pending', attempt: attempts, hasExternalRef: false },
+      // An entry found `sending` may have reached the ticket: it stays so until its journal is read.
+      { state: entry.state === 'sending' ? 'starting' : 'pending', attempt: attempts, hasExternalRef: false },
       failure,
       policy,
       random(),
