@@ -177,9 +177,12 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
     process.stdout.write(
       `chaos on ${engine} (seed ${SEED}): ${resolved}/${incidents} resolved, ${duplicates} duplicated; jobs ${sum(records.jobs)}, success notes ${sum(records.notes)}, attachments ${sum(records.attachments)}; ${kills.length} SIGKILLs, 1 Redis restart, faults served ${JSON.stringify(faults)}; ${seconds(started)} s (start ${seconds(started) - seconds(faultsFrom)} s, faults and kills ${seconds(faultsFrom) - seconds(settleFrom)} s, settling ${seconds(settleFrom)} s)\n`,
     );
-    if (resolved < incidents)
+    const twice = sysIds.filter((id) =>
+      [records.jobs, records.notes, records.attachments].some((of) => (of.get(id) ?? 0) > 1),
+    );
+    if (resolved < incidents || duplicates > 0)
       process.stdout.write(
-        `${await whatIsLeft(t)}\ninstances' logs: ${rig.keepLogs(`snowline-chaos-${engine}-${SEED}`)}\n`,
+        `done twice: ${twice.join(', ') || 'none'}\n${await whatIsLeft(t)}\ninstances' logs: ${rig.keepLogs(`snowline-chaos-${engine}-${SEED}`)}\n`,
       );
     expect({ seed: SEED, resolved }).toEqual({ seed: SEED, resolved: incidents });
     expect({ seed: SEED, jobs: figures(records.jobs) }).toEqual({ seed: SEED, jobs: Array(incidents).fill(1) });
