@@ -7,6 +7,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY connectors ./connectors
+COPY sandbox ./sandbox
 COPY console ./console
 COPY test/bench ./test/bench
 RUN npm ci --no-audit --no-fund && npm run build

@@ -72,6 +72,8 @@ export interface ConnectorDeps {
 }
 
 export interface ConnectorRuntime {
+  // Each action has its own parameter and result types; a table of them can only be typed loosely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   actions: Record<string, ActionHandler<any, any>>;
   health(): Promise<HealthResult>;
 }
@@ -86,11 +88,13 @@ export interface ResilienceDefaults {
   breaker: { failureThreshold: number; resetAfterMs: number };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds descriptors of every config type
 export interface ConnectorDescriptor<C = any> {
   name: string;
   description: string;
   /** zod schema of this connector's section in the configuration. */
   config: z.ZodType<C>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ConnectorRuntime.actions
   actions: Record<string, ActionSpec<any, any>>;
   /** Whether the backend deduplicates by the idempotency key itself. */
   acceptsIdempotencyKeys: boolean;

@@ -1,5 +1,4 @@
 import type { Logger } from 'winston';
-import type { ScheduledJob } from '../../src/engine/scheduled-jobs';
 import type { Metrics } from '../../src/observability/metrics';
 import type { ServiceNowClient } from '../servicenow/client';
 import { queryValue } from '../servicenow/schemas';
@@ -81,8 +80,14 @@ async function noteOnChange(deps: CmdbSyncDeps, number: string, text: string): P
   await deps.client.update('change_request', sysId, { work_notes: text }, { fields: ['sys_id'] });
 }
 
-/** The configured syncs as scheduled jobs, for `scheduleLeaderJobs` (leader only, never overlapping). */
-export function cmdbSyncJobs(config: CmdbConfig, deps: CmdbSyncDeps): ScheduledJob[] {
+/** A configured sync on its cron schedule; the engine's `scheduleLeaderJobs` runs it (leader only, never overlapping). */
+export interface CmdbSyncJob {
+  name: string;
+  cron: string;
+  run(): Promise<SyncReport>;
+}
+
+export function cmdbSyncJobs(config: CmdbConfig, deps: CmdbSyncDeps): CmdbSyncJob[] {
   return config.syncs.map((job) => ({
     name: `cmdb-sync:${job.name}`,
     cron: job.cron,

@@ -1,6 +1,6 @@
 import type { EventControl } from '../engine/event-control';
 import type { RunControl } from '../engine/run-control';
-import type { RuleProposals } from '../rules/rule-proposals';
+import type { RuleProposals } from '../mappings/rule-proposals';
 import type { AuditRepository } from '../store/audit.repository';
 import type { InboxRepository } from '../store/inbox.repository';
 import type { OutboxRepository } from '../store/outbox.repository';

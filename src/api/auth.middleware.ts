@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Identity, TokenVerifier } from '../security/jwt';
 import { rolesGrant, type Permission } from '../security/roles';
-import { sendError } from './http-error';
+import { sendError } from '../errors/http-error';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../security/roles';
-import { sendError } from './http-error';
+import { sendError } from '../errors/http-error';
 
 export interface ConsoleOptions {
   /** The built console (`npm run build` writes it to dist/console). */

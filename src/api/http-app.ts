@@ -8,7 +8,7 @@ import type { Permission } from '../security/roles';
 import { apiDocsRouter } from './api-docs.router';
 import { authenticate } from './auth.middleware';
 import { consoleRouter, type ConsoleOptions } from './console.router';
-import { errorHandler, sendError } from './http-error';
+import { errorHandler, sendError } from '../errors/http-error';
 import { createRateLimits, type RateLimits } from './rate-limits';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
 

@@ -2,9 +2,8 @@ import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import IORedis from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
-import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
-import { sendError } from './http-error';
+import { sendError } from '../errors/http-error';
 
 /** Limits of the HTTP surface, per minute. */
 export interface RateLimitSettings {
@@ -16,17 +15,6 @@ export interface RateLimitSettings {
   webhookPerAddressPerMinute: number;
   /** With Redis, every instance counts against the same budget. */
   redisUrl?: string;
-}
-
-/** The limits configured in `server.*`, shared through `redis.url` when set. */
-export function rateLimitSettings(config: Config): RateLimitSettings {
-  const s = config.server;
-  return {
-    perIdentityPerMinute: s.rateLimitPerMinute,
-    refusedPerAddressPerMinute: s.refusedPerAddressPerMinute,
-    webhookPerAddressPerMinute: s.webhookPerAddressPerMinute,
-    redisUrl: config.redis.url,
-  };
 }
 
 /** The middleware limits, shared through Redis when configured. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors';
-import { watchedTableSchema } from '../ingest/event.schema';
+import { watchedTableSchema } from '../engine/event.schema';
 import { ruleToBpmn, stagesOf } from '../rules/bpmn';
 import { dryRun } from '../rules/dry-run';
 import { findRule, type CompiledRule } from '../rules/rule-set';

@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { PROPOSABLE_FILE } from '../rules/proposal-review';
-import type { RuleProposals } from '../rules/rule-proposals';
+import type { RuleProposals } from '../mappings/rule-proposals';
 import { PROPOSAL_STATES } from '../store/rule-proposal.repository';
 import type { RuleProposalRow } from '../store/schema';
 import type { RouteDefinition } from './route';

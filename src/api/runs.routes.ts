@@ -3,7 +3,7 @@ import type { RunControl } from '../engine/run-control';
 import { NotFoundError } from '../errors';
 import type { RunRepository } from '../store/run.repository';
 import type { RouteDefinition } from './route';
-import { RUN_STATES, runViewSchema, toRunView } from './run-view';
+import { runViewSchema, toRunView } from './run-view';
 
 const listQuery = z.object({
   ticket: z.string().max(40).optional().describe('ticket number, e.g. INC0010001'),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { anchorSettings, checkAgainstAnchors } from '../security/audit-anchor';
+import { anchorSettings } from '../app/options';
+import { checkAgainstAnchors } from '../security/audit-anchor';
 import { withConfiguredStore } from './configured-store';
 
 /**

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connectors } from '../../connectors/registry';
-import { instanceAuth } from '../servicenow-auth';
+import { instanceAuth } from '../config/servicenow-auth';
 import { ServiceNowClient } from '../../connectors/servicenow/client';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import { rawValue } from '../../connectors/servicenow/schemas';
 import { usesSandbox } from '../config';
 import { mappingCatalog } from '../rules/catalog';
 import { dryRun, type DryRunResult } from '../rules/dry-run';
-import { loadRuleSet } from '../rules/load-rule-set';
+import { loadRuleSet } from '../mappings/mapping-files';
 import { formatProblem } from '../rules/validation-problem';
 import { configOrExit } from './load-config';
 

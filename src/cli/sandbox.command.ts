@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { createLogger } from '../observability/logger';
 import type { Config } from '../config';
-import { sandboxOptionsOf, sandboxStorePath } from '../sandbox/from-config';
-import { IN_MEMORY } from '../sandbox/sandbox-db';
-import { createSandbox } from '../sandbox/server';
+import { sandboxOptionsOf, sandboxStorePath } from '../../sandbox/from-config';
+import { IN_MEMORY } from '../../sandbox/sandbox-db';
+import { createSandbox } from '../../sandbox/server';
 import { configOrExit } from './load-config';
 
 /** `snowline sandbox`: the simulated ServiceNow instance and AWX controller on their own. */

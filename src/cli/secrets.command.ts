@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resealStoredRuns } from '../security/run-secrets';
+import { resealStoredRuns } from '../engine/run-secrets';
 import { secretBoxFromConfig, type SecretBox } from '../security/secret-box';
 import type { Db } from '../store';
 import { credentialRepository } from '../store/credential.repository';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { startApp } from '../app';
+import { startServing } from './start-serving';
 import { ConfigError } from '../errors';
 import { createLogger } from '../observability/logger';
 import { configOrExit } from './load-config';
@@ -11,9 +11,9 @@ export function serveCommand(): Command {
     .action(async () => {
       const config = configOrExit();
       const logger = createLogger(config.logging.level);
-      let app: Awaited<ReturnType<typeof startApp>>;
+      let app: Awaited<ReturnType<typeof startServing>>;
       try {
-        app = await startApp(config, logger);
+        app = await startServing(config, logger);
       } catch (err) {
         const lines = err instanceof ConfigError ? err.lines : [(err as Error).message];
         logger.error('start-up failed', { problems: lines });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { connectors } from '../../connectors/registry';
 import { mappingCatalog } from '../rules/catalog';
-import { loadRuleSet } from '../rules/load-rule-set';
+import { loadRuleSet } from '../mappings/mapping-files';
 import { formatProblem } from '../rules/validation-problem';
 
 /** `snowline validate [dir]`: every problem as `file:line:col message`; exit 1 on any. For the ops team's CI. */

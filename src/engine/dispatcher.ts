@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { TicketEvent } from '../ingest/event.schema';
-import { parseWorkNoteCommand } from '../ingest/work-note-command';
+import type { TicketEvent } from './event.schema';
+import { parseWorkNoteCommand } from './work-note-command';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { withCorrelation } from '../observability/context';
@@ -20,7 +20,7 @@ import { createVersionJudge } from './event-versions';
 import { NO_COMMAND, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import { isOwnWrite } from './own-writes';
-import { paramsForDisplay, processSecretBox, sealSecretParams } from '../security/run-secrets';
+import { paramsForDisplay, processSecretBox, sealSecretParams } from './run-secrets';
 import type { SecretBox } from '../security/secret-box';
 import { suggestionNote } from './suggestion';
 import type { TicketLookups } from './ticket-lookups';

@@ -1,4 +1,4 @@
-import type { TicketEvent } from '../ingest/event.schema';
+import type { TicketEvent } from './event.schema';
 import type { Repositories } from '../store';
 import type { InboxEvent } from '../store/inbox.repository';
 

@@ -1,3 +1,4 @@
+import { APPROVAL_GATE } from '../rules/catalog';
 import { SnowlineError } from '../errors';
 import type { ApprovalRepository } from '../store/approval.repository';
 import type { RunContext } from './run-context';
@@ -101,9 +102,6 @@ export async function evaluateGates(
   }
   return { verdict: 'pass' };
 }
-
-/** Name of the built-in manual approval gate. */
-export const APPROVAL_GATE = 'approval';
 
 /**
  * A person with the `approver` role approves (or rejects) the step through the API

@@ -1,4 +1,4 @@
-import type { TicketEvent } from '../ingest/event.schema';
+import type { TicketEvent } from './event.schema';
 import type { OutboxRepository } from '../store/outbox.repository';
 
 /** How far back a sent write-back still explains an update event (the Business Rule runs async). */

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors';
 import type { Repositories, Store } from '../store';
 import { ACTIVE_STEP_STATES, type RunWithSteps } from '../store/run.repository';
-import { APPROVAL_GATE } from './gates';
+import { APPROVAL_GATE } from '../rules/catalog';
 import type { Db } from '../store';
 import { stepFlow } from './run-context';
 import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';

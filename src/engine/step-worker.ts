@@ -1,3 +1,4 @@
+import { APPROVAL_GATE } from '../rules/catalog';
 import { randomUUID } from 'node:crypto';
 import type { ActionContext, ActionHandler, ActionProgress } from '../../connectors/connector';
 import { SnowlineError } from '../errors';
@@ -9,7 +10,7 @@ import { groupCommit } from '../store/group-commit';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
-import { APPROVAL_GATE, evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
+import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import {
   conditionHolds,
   renderStepParams,
@@ -36,9 +37,9 @@ import {
 import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
 import type { Tables } from '../store/schema';
-import { maskSecrets, registerSecretParams } from '../security/secret-params';
+import { maskSecrets, registerSecretParams } from './secret-params';
 import type { PrivilegeBroker } from '../security/privilege-broker';
-import { openSecretParams, paramsForDisplay, processSecretBox } from '../security/run-secrets';
+import { openSecretParams, paramsForDisplay, processSecretBox } from './run-secrets';
 import type { SecretBox } from '../security/secret-box';
 
 export interface StepWorkerDeps {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../observability/metrics';
 import type { AppendResult, InboxRepository, NewInboxEvent } from '../store/inbox.repository';
-import { eventKey, type EventSource, type TicketEvent } from './event.schema';
+import { eventKey, type EventSource, type TicketEvent } from '../engine/event.schema';
 
 interface Waiting {
   event: NewInboxEvent;

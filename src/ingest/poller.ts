@@ -4,7 +4,7 @@ import { queryValue, rawValue, type SnRecord } from '../../connectors/servicenow
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { WatermarkRepository } from '../store/watermark.repository';
-import { ticketEventSchema, type TicketEvent, type WatchedTable } from './event.schema';
+import { ticketEventSchema, type TicketEvent, type WatchedTable } from '../engine/event.schema';
 import type { Intake } from './intake';
 
 export interface PollerDeps {

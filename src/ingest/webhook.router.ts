@@ -1,11 +1,11 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { sendError } from '../api/http-error';
+import { sendError } from '../errors/http-error';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { ReplayCache } from '../security/replay-cache';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../security/webhook-signature';
-import { ticketEventSchema } from './event.schema';
+import { ticketEventSchema } from '../engine/event.schema';
 import type { Intake } from './intake';
 
 export interface WebhookOptions {

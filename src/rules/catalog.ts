@@ -25,6 +25,9 @@ export function fieldPathExists(table: string, path: string): boolean {
  */
 export const GATE_NAMES = ['approval', 'change'] as const;
 
+/** Name of the built-in manual approval gate (a privileged step must pass it; see validate-mapping.ts). */
+export const APPROVAL_GATE: (typeof GATE_NAMES)[number] = 'approval';
+
 /** The catalog of the shipped ServiceNow table model, the registered connectors and the loaded templates. */
 export function mappingCatalog(
   connectors: Record<string, ConnectorDescriptor>,

@@ -2,10 +2,10 @@ import { explainQuery, parseEncodedQuery } from './encoded-query';
 import type { MappingCatalog } from './mapping-catalog';
 import type { TemplateValue, TriggerDefinition } from './mapping.schema';
 import { matchEvent, type MatchInput, type SkipReason } from './matcher';
-import { recordReader } from './load-rule-set';
+import { recordReader } from './build-rule-set';
 import type { RuleSet } from './rule-set';
 import { maskValues } from '../observability/redact';
-import { stringsIn } from '../security/secret-params';
+import { stringsIn } from './template-value';
 import { placeholderFields, renderValue } from './template';
 
 export interface DryRunResult {

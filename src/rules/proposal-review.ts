@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { buildRuleSet } from './load-rule-set';
+import { buildRuleSet } from './build-rule-set';
 import type { MappingCatalog } from './mapping-catalog';
 import type { ResolvedRule } from './mapping.schema';
 import type { RuleSet } from './rule-set';

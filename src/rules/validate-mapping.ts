@@ -17,7 +17,7 @@ import { TEMPLATE_ROOTS } from './mapping-catalog';
 import { effectiveRisk, higherRisk } from './rule-risk';
 import { templateSyntaxProblem, variablesOf } from './template';
 import type { MappingProblem } from './validation-problem';
-import { APPROVAL_GATE } from '../engine/gates';
+import { APPROVAL_GATE } from './catalog';
 import { parsePositionedYaml, type PositionedYaml } from './yaml-positions';
 
 /**

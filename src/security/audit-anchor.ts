@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import type { AuditRepository } from '../store/audit.repository';
 
@@ -30,22 +29,6 @@ export type AuditAnchor = z.infer<typeof anchorSchema>;
 export interface AnchorSettings {
   file: string;
   key: string;
-}
-
-/**
- * `security.auditAnchorFile`, else beside the SQLite file (a copy of the database made in the same
- * directory still meets its anchors), else `data/audit-anchors.jsonl`. The key is
- * `security.auditAnchorKey`, else derived from the JWT secret (also kept outside the store).
- */
-export function anchorSettings(config: Config): AnchorSettings {
-  const s = config.security;
-  const file =
-    s.auditAnchorFile ??
-    (config.store.postgresUrl
-      ? 'data/audit-anchors.jsonl'
-      : join(dirname(config.store.sqlitePath), 'audit-anchors.jsonl'));
-  const key = s.auditAnchorKey ?? createHmac('sha256', s.jwtSecret).update('snowline audit anchor').digest('hex');
-  return { file, key };
 }
 
 function signature(key: string, a: Omit<AuditAnchor, 'sig'>): string {

@@ -42,7 +42,7 @@ export const credentialSpecSchema = z
       .describe('vault: the secret path after /v1/'),
     account: z
       .string()
-      .regex(/^[A-Za-z0-9_\-]+$/, 'a PAM account id such as 12_34')
+      .regex(/^[A-Za-z0-9_-]+$/, 'a PAM account id such as 12_34')
       .optional()
       .describe('pam: the account id to check out'),
     username: z

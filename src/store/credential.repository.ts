@@ -1,13 +1,22 @@
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../errors';
-import type { SecretBox } from '../security/secret-box';
 import type { AuditRepository } from './audit.repository';
 import type { Tables } from './schema';
 
 const contextOf = (connector: string, name: string) => `${connector}:${name}`;
 
 /** Connector credentials, sealed at rest; plaintext exists only in the caller's memory. */
-export function credentialRepository(db: Kysely<Tables>, box: SecretBox, audit: AuditRepository) {
+/**
+ * What the repository needs of security/secret-box.ts: it seals values at rest with the current key
+ * and reseals old ones; declared here so the store does not depend on the security layer.
+ */
+export interface CredentialSealer {
+  readonly currentKeyId: string;
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+export function credentialRepository(db: Kysely<Tables>, box: CredentialSealer, audit: AuditRepository) {
   return {
     /** Stores (or replaces) a credential; the audit entry names it but never holds its value. */
     async put(connector: string, name: string, value: string, actor: string, now = Date.now()): Promise<void> {

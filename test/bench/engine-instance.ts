@@ -1,6 +1,6 @@
 import express from 'express';
 import type { ActionHandler } from '../../connectors/connector';
-import { errorHandler } from '../../src/api/http-error';
+import { errorHandler } from '../../src/errors/http-error';
 import { connectorSet } from '../../src/engine/connector-set';
 import { createDispatcher } from '../../src/engine/dispatcher';
 import { createEngine } from '../../src/engine/engine';
@@ -12,7 +12,7 @@ import { createIntake } from '../../src/ingest/intake';
 import { webhookRouter } from '../../src/ingest/webhook.router';
 import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
-import { buildRuleSet } from '../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../src/rules/build-rule-set';
 import { openStore, repositories } from '../../src/store';
 import {
   BENCH_CATALOG,

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { errorHandler } from '../../src/api/http-error';
+import { errorHandler } from '../../src/errors/http-error';
 import { createIntake } from '../../src/ingest/intake';
 import { webhookRouter } from '../../src/ingest/webhook.router';
 import { silentLogger } from '../../src/observability/logger';

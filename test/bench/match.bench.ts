@@ -1,6 +1,6 @@
 import { connectors } from '../../connectors/registry';
 import { mappingCatalog } from '../../src/rules/catalog';
-import { buildRuleSet } from '../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../src/rules/build-rule-set';
 import { matchEvent, type MatchInput } from '../../src/rules/matcher';
 
 /**

@@ -6,7 +6,7 @@ import { createIntake } from '../../src/ingest/intake';
 import { createPoller } from '../../src/ingest/poller';
 import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
-import { createSandbox } from '../../src/sandbox/server';
+import { createSandbox } from '../../sandbox/server';
 import { openStore, repositories } from '../../src/store';
 
 export interface PollerBenchResult {

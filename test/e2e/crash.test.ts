@@ -5,7 +5,7 @@ import axios, { type AxiosInstance } from 'axios';
 import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../sandbox/server';
 import {
   startServe,
   successNotesByIncident,
@@ -13,18 +13,20 @@ import {
   waitHealthy,
   type SnowlineProcess,
 } from '../helpers/snowline-process';
+import { seededRandom, testSeed } from '../helpers/seeded-random';
 import { freePort } from '../helpers/waiting';
 
 /**
  * The crash test: 200 incidents arrive (webhooks, and polling for whatever was sent while Snowline
- * was down) while one Snowline process on SQLite is killed with SIGKILL at random moments, three
- * times, and restarted each time on the same file. At the end every incident has exactly one success
+ * was down) while one Snowline process on SQLite is killed with SIGKILL at seeded moments, three
+ * times, and restarted each time on the same file (SNOWLINE_CRASH_SEED replays a run's kills). At the end every incident has exactly one success
  * work note, the controller launched exactly one job per run step, and no event is unprocessed.
  */
 
 const INCIDENTS = 200;
 const KILLS = 3;
 const WEBHOOK_SECRET = 'crash-test-webhook-secret';
+const SEED = testSeed('SNOWLINE_CRASH_SEED', 'crash test');
 
 jest.setTimeout(240_000);
 
@@ -88,10 +90,11 @@ describe('a Snowline process killed with SIGKILL while 200 incidents are in flig
         sysIds.push((data as { result: { sys_id: string } }).result.sys_id);
       }
     };
-    // Incidents keep arriving; the kills land at random moments among dispatch, launches, checks and write-backs.
+    // Incidents keep arriving; the kills land at seeded moments among dispatch, launches, checks and write-backs.
+    const random = seededRandom(SEED);
     for (let kill = 0; kill < KILLS; kill++) {
       await open(INCIDENTS / (KILLS + 1));
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 2000));
+      await new Promise((r) => setTimeout(r, 300 + random() * 2000));
       current!.process.kill('SIGKILL');
       await new Promise((r) => current!.process.once('exit', r));
       await open(5);

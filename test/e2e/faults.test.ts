@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { parse, stringify } from 'yaml';
-import { startApp, type RunningApp } from '../../src/app';
+import type { RunningApp } from '../../src/app/app';
+import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { issueToken } from '../../src/security/jwt';
-import type { FaultPlanInput, FaultTarget } from '../../src/sandbox/faults/fault-injector';
+import type { FaultPlanInput, FaultTarget } from '../../sandbox/faults/fault-injector';
 import { eventually, freePort } from '../helpers/waiting';
 
 /**
@@ -67,7 +68,7 @@ async function startSnowline(): Promise<Harness> {
       LOG_LEVEL: 'error',
     },
   });
-  const app = await startApp(config, createLogger('error'));
+  const app = await startServing(config, createLogger('error'));
   const sandbox = axios.create({ baseURL: app.sandboxUrl, auth: { username: 'admin', password: 'admin' } });
   return {
     app,

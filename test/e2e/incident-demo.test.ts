@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
-import { startApp, type RunningApp } from '../../src/app';
+import type { RunningApp } from '../../src/app/app';
+import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { issueToken } from '../../src/security/jwt';
@@ -33,7 +34,7 @@ describe('the incident demo on the built-in sandbox', () => {
         LOG_LEVEL: 'error',
       },
     });
-    app = await startApp(config, createLogger('error'));
+    app = await startServing(config, createLogger('error'));
   });
 
   afterAll(async () => {

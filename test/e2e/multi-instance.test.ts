@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../sandbox/server';
 import { openTestStore, TEST_POSTGRES_URL, type TestStore } from '../helpers/stores';
 import {
   successNotesByIncident,

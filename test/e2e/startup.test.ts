@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
-import { startApp, type RunningApp } from '../../src/app';
+import type { RunningApp } from '../../src/app/app';
+import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { silentLogger } from '../../src/observability/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../sandbox/server';
 import { issueToken } from '../../src/security/jwt';
 import { freePort } from '../helpers/waiting';
 
@@ -27,7 +28,7 @@ function occupy(port: number): Promise<Server> {
 
 async function startFailure(env: Record<string, string>): Promise<string[]> {
   const config = loadConfig({ env: { SNOWLINE_DB: join(dir, 'snowline.db'), LOG_LEVEL: 'error', ...env } });
-  const started = await startApp(config, silentLogger()).then(
+  const started = await startServing(config, silentLogger()).then(
     async (app) => {
       await app.stop();
       return undefined;
@@ -109,7 +110,7 @@ describe('a real instance without AWX_URL', () => {
         SNOWLINE_POLL_SECONDS: '3600',
       },
     });
-    app = await startApp(config, silentLogger());
+    app = await startServing(config, silentLogger());
     const ready = await axios.get(`${app.url}/readyz`, { validateStatus: () => true });
     const refused = ready.data.checks.rules.refused as { rule: string; needs: { connector: string; fix: string }[] }[];
     expect(refused.map((r) => r.rule)).toContain('restart-service-when-down');

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startApp, type RunningApp } from '../../src/app';
+import type { RunningApp } from '../../src/app/app';
+import { startServing } from '../../src/cli/start-serving';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { issueToken } from '../../src/security/jwt';
@@ -79,7 +80,7 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
       ...env,
     },
   });
-  const app = await startApp(config, createLogger('error'));
+  const app = await startServing(config, createLogger('error'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const tokenFor = (subject: string, roles: Role[]) => issueToken(JWT, subject, roles, 3600);
   return {

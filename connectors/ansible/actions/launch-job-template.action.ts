@@ -98,18 +98,15 @@ function jobReader(client: LaunchJobTemplateDeps['client']): (jobId: number, sig
       const byId = new Map(jobs.map((j) => [j.id, j]));
       for (const [jobId, { callers }] of batch) {
         const job = byId.get(jobId);
-        for (const c of callers)
-          job
-            ? c.resolve(job)
-            : c.reject(
-                new ConnectorError(
-                  CONNECTOR,
-                  'permanent',
-                  'not_found',
-                  `the controller has no job ${jobId} (deleted?)`,
-                  { details: { jobId } },
-                ),
-              );
+        for (const c of callers) {
+          if (job) c.resolve(job);
+          else
+            c.reject(
+              new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller has no job ${jobId} (deleted?)`, {
+                details: { jobId },
+              }),
+            );
+        }
       }
     } catch (err) {
       for (const { callers } of batch.values()) for (const c of callers) c.reject(err);

@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../../src/app';
+import type { RunningApp } from '../../../src/app/app';
+import { startServing } from '../../../src/cli/start-serving';
 import { loadConfig, type Config } from '../../../src/config';
+import { createLogger } from '../../../src/observability/logger';
 import { formatDateTime } from '../../../src/rules/encoded-query/date-time';
 import { freePort } from '../../helpers/waiting';
 
@@ -68,7 +70,7 @@ export async function startChangeHarness(
     awx: { ...base.awx, pollIntervalMs: 200 },
     change: { ...base.change, ...options.change },
   };
-  const app: RunningApp = await startApp(config);
+  const app: RunningApp = await startServing(config, createLogger(config.logging.level));
   const url = app.sandboxUrl!;
   const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
 

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
 import { createHttpApp } from '../../../src/api/http-app';

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import express from 'express';
 import { closeServer, serverOptions, type ServerTimeouts } from '../../../src/api/http-server';
-import { listenOn } from '../../../src/listen';
+import { listenOn } from '../../../src/api/listen';
 import type { RequestListener } from 'node:http';
 
 /** A slow or stalled client can neither hold a connection forever nor hold a shutdown (issue "Security hardening" item 12). */

@@ -5,8 +5,8 @@ import { connectors } from '../../../connectors/registry';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { loadRuleSet } from '../../../src/rules/load-rule-set';
-import { createRuleReloader } from '../../../src/rules/rule-reloader';
+import { loadRuleSet } from '../../../src/mappings/mapping-files';
+import { createRuleReloader } from '../../../src/mappings/rule-reloader';
 import { openStore, repositories } from '../../../src/store';
 import { runCli } from '../../helpers/run-cli';
 

@@ -1,11 +1,11 @@
 import { silentLogger } from '../../../src/observability/logger';
-import { createSandbox, type Sandbox } from '../../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../../sandbox/server';
 import type { ActionContext } from '../../../connectors/connector';
 import { ControllerClient, createAnsibleRuntime } from '../../../connectors/ansible';
 import { asInt, createServiceNowRuntime, ServiceNowClient } from '../../../connectors/servicenow';
 
 /**
- * The connectors against the project's own simulated ServiceNow + AWX (src/sandbox): the same
+ * The connectors against the project's own simulated ServiceNow + AWX (sandbox/): the same
  * calls as the stub tests, but answered by a stateful instance.
  */
 let sandbox: Sandbox;

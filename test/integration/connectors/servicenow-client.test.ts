@@ -333,7 +333,7 @@ describe('retries', () => {
 
   it('429 with X-RateLimit-Reset, real clock: the retry is not sent before the reset', async () => {
     let resetSeconds = 0;
-    stub.on('GET', `/api/now/table/incident/${SYS_ID}`, (req) => {
+    stub.on('GET', `/api/now/table/incident/${SYS_ID}`, () => {
       if (stub.requests.length > 1) return { body: fixture('servicenow', 'table-incident-get') };
       resetSeconds = Math.ceil(Date.now() / 1000) + 1;
       return {

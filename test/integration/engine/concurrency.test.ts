@@ -1,7 +1,7 @@
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createRunAdmission } from '../../../src/engine/run-admission';
 import { createIntake } from '../../../src/ingest/intake';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { openStore } from '../../../src/store';

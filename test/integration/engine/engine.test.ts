@@ -6,10 +6,10 @@ import { createWritebackCompletion } from '../../../src/engine/writeback-complet
 import { createStepWorker } from '../../../src/engine/step-worker';
 import { ConnectorError } from '../../../src/errors';
 import { createIntake } from '../../../src/ingest/intake';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { z } from 'zod';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';

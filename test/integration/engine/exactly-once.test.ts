@@ -1,7 +1,7 @@
 import { markWatchingSince } from '../../../src/engine/event-versions';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import { ConnectorError } from '../../../src/errors';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { buildEngine, incidentEvent } from './harness';
 

@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { errorHandler } from '../../../src/api/http-error';
+import { errorHandler } from '../../../src/errors/http-error';
 import { authenticate } from '../../../src/api/auth.middleware';
 import { mountRoutes } from '../../../src/api/route';
 import { runRoutes } from '../../../src/api/runs.routes';

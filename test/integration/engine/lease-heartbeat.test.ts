@@ -6,7 +6,7 @@ import { createStepWorker } from '../../../src/engine/step-worker';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { fakeCatalog, incidentEvent } from './harness';
 

@@ -6,12 +6,12 @@ import type { ActionHandler } from '../../../connectors/connector';
 import { connectorSet } from '../../../src/engine/connector-set';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import { createStepWorker } from '../../../src/engine/step-worker';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
-import { createRuleReloader } from '../../../src/rules/rule-reloader';
+import { createRuleReloader } from '../../../src/mappings/rule-reloader';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 
 const mapping = (note: string) => `

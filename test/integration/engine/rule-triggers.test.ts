@@ -1,12 +1,12 @@
 import { connectors } from '../../../connectors/registry';
 import { createDispatcher } from '../../../src/engine/dispatcher';
 import type { TicketLookups } from '../../../src/engine/ticket-lookups';
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { loadRuleSet } from '../../../src/rules/load-rule-set';
+import { loadRuleSet } from '../../../src/mappings/mapping-files';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 
 // The shipped mapping tables (mappings/), so these tests also hold the shipped rules to their word.

@@ -1,4 +1,4 @@
-import type { TicketEvent } from '../../../src/ingest/event.schema';
+import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { createMetrics } from '../../../src/observability/metrics';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';

@@ -4,7 +4,7 @@ import { createPoller, keysetQuery } from '../../../src/ingest/poller';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { evaluateQuery, parseEncodedQuery } from '../../../src/rules/encoded-query';
-import { createSandbox, type Sandbox } from '../../../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../../../sandbox/server';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 
 /**

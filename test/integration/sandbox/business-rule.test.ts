@@ -1,7 +1,7 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { ticketEventSchema, type TicketEvent } from '../../../src/ingest/event.schema';
+import { ticketEventSchema, type TicketEvent } from '../../../src/engine/event.schema';
 import { verifyWebhook } from '../../../src/security/webhook-signature';
 import { eventually, SANDBOX_DEFAULTS, startSandbox, type RunningSandbox } from './sandbox-harness';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
-import { createSandbox } from '../../../src/sandbox/server';
+import { createSandbox } from '../../../sandbox/server';
 import { eventually, SANDBOX_DEFAULTS, startSandbox } from './sandbox-harness';
 
 let dir: string;

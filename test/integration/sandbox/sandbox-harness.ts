@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { createSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/server';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../../sandbox/server';
 
 /** A sandbox listening on a free port, with clients for its two APIs. */
 export interface RunningSandbox {

@@ -5,7 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
 import { API_BASE } from '../../../src/api/http-app';
-import { errorHandler } from '../../../src/api/http-error';
+import { errorHandler } from '../../../src/errors/http-error';
 import { createIntake } from '../../../src/ingest/intake';
 import { webhookRouter } from '../../../src/ingest/webhook.router';
 import { silentLogger } from '../../../src/observability/logger';

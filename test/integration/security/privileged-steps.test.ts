@@ -4,7 +4,7 @@ import { toRunView } from '../../../src/api/run-view';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import { redactText } from '../../../src/observability/redact';
 import { dryRun } from '../../../src/rules/dry-run';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { createPamProvider } from '../../../src/security/pam.provider';
 import { createVaultProvider } from '../../../src/security/vault.provider';
 import { startPam, startVault } from '../../helpers/credential-servers';

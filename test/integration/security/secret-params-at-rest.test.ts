@@ -1,6 +1,6 @@
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { dryRun } from '../../../src/rules/dry-run';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { buildEngine, fakeCatalog, incidentEvent } from '../engine/harness';
 
 const PLANTED = 'Zq7-one-time-pw-4411';

@@ -4,8 +4,8 @@ import { connectors } from '../../../connectors/registry';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { createRuleProposals } from '../../../src/rules/rule-proposals';
-import { createRuleReloader } from '../../../src/rules/rule-reloader';
+import { createRuleProposals } from '../../../src/mappings/rule-proposals';
+import { createRuleReloader } from '../../../src/mappings/rule-reloader';
 import type { RuleProposalRow } from '../../../src/store/schema';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { formatProblem } from '../../../src/rules/validation-problem';
 
 const catalog = mappingCatalog(connectors);

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../../src/config';
 import { ConfigError } from '../../../src/errors';
-import { instanceAuth } from '../../../src/servicenow-auth';
+import { instanceAuth } from '../../../src/config/servicenow-auth';
 
 /** Choosing the instance's authentication from settings (servicenow-reference §5.1–§5.3). */
 const file = 'config/default.yaml';

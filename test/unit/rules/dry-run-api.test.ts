@@ -3,8 +3,8 @@ import { connectors } from '../../../connectors/registry';
 import { ruleRoutes } from '../../../src/api/rules.routes';
 import { ValidationError } from '../../../src/errors';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { loadRuleSet } from '../../../src/rules/load-rule-set';
-import type { RuleReloader } from '../../../src/rules/rule-reloader';
+import { loadRuleSet } from '../../../src/mappings/mapping-files';
+import type { RuleReloader } from '../../../src/mappings/rule-reloader';
 
 const catalog = mappingCatalog(connectors);
 const { ruleSet } = loadRuleSet('mappings', catalog);

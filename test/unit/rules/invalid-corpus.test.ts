@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { loadRuleSet } from '../../../src/rules/load-rule-set';
+import { loadRuleSet } from '../../../src/mappings/mapping-files';
 import { formatProblem } from '../../../src/rules/validation-problem';
 
 const corpus = 'test/fixtures/mappings/invalid';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { dryRun } from '../../../src/rules/dry-run';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { renderValue } from '../../../src/rules/template';
 
 /** `paths: [/var, /tmp]` is a list in the rule, in dry-run and in the action's parameters — never `/var/tmp`. */

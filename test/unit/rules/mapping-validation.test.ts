@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { dryRun } from '../../../src/rules/dry-run';
-import { buildRuleSet, loadRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
+import { loadRuleSet } from '../../../src/mappings/mapping-files';
 import { formatProblem } from '../../../src/rules/validation-problem';
 
 const catalog = mappingCatalog(connectors);

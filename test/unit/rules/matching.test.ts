@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { connectors } from '../../../connectors/registry';
-import { parseWorkNoteCommand } from '../../../src/ingest/work-note-command';
+import { parseWorkNoteCommand } from '../../../src/engine/work-note-command';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { buildRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import { matchEvent, type MatchInput } from '../../../src/rules/matcher';
 import { rulesYaml } from '../../bench/match.bench';
 
@@ -26,7 +25,7 @@ describe('work-note commands', () => {
 
 describe('conditions comparing two fields', () => {
   const rule = (condition: string) =>
-    `table: incident\nrules:\n  - id: r\n    description: d\n    owner: o\n    risk: low\n    condition: "${condition}"\n    steps:\n      - name: note\n        use: servicenow.add_work_note\n        with: { table: incident, sys_id: \"{{ ticket.sys_id }}\", text: y }\n`;
+    `table: incident\nrules:\n  - id: r\n    description: d\n    owner: o\n    risk: low\n    condition: "${condition}"\n    steps:\n      - name: note\n        use: servicenow.add_work_note\n        with: { table: incident, sys_id: "{{ ticket.sys_id }}", text: y }\n`;
   it('accept a date unit after the field of SAMEAS, MORETHAN and LESSTHAN, and dates as values of other operators', () => {
     for (const condition of [
       'sys_updated_onSAMEASopened_at@day',

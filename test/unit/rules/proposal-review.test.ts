@@ -1,6 +1,6 @@
 import { connectors } from '../../../connectors/registry';
 import { mappingCatalog } from '../../../src/rules/catalog';
-import { readMappingSources } from '../../../src/rules/load-rule-set';
+import { readMappingSources } from '../../../src/mappings/mapping-files';
 import { reviewProposal } from '../../../src/rules/proposal-review';
 
 const catalog = mappingCatalog(connectors);

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectors } from '../../../connectors/registry';
 import { CHANGE_GATE } from '../../../src/change/change-lifecycle';
-import { APPROVAL_GATE } from '../../../src/engine/gates';
+import { APPROVAL_GATE } from '../../../src/rules/catalog';
 import { GATE_NAMES, mappingCatalog } from '../../../src/rules/catalog';
-import { buildRuleSet, loadRuleSet } from '../../../src/rules/load-rule-set';
+import { buildRuleSet } from '../../../src/rules/build-rule-set';
+import { loadRuleSet } from '../../../src/mappings/mapping-files';
 import { formatProblem } from '../../../src/rules/validation-problem';
 
 /** Mistakes that used to pass `snowline validate`: a missing directory, an operator without a value, a misspelt gate. */

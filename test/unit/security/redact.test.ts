@@ -1,5 +1,5 @@
 import { maskValues, redact, redactText, registerSecret } from '../../../src/observability/redact';
-import { maskSecrets } from '../../../src/security/secret-params';
+import { maskSecrets } from '../../../src/engine/secret-params';
 
 describe('masking registered secrets', () => {
   it('masks a short secret where it stands alone, however short', () => {

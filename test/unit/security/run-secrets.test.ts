@@ -5,7 +5,7 @@ import {
   paramsForDisplay,
   resealSecretParams,
   sealSecretParams,
-} from '../../../src/security/run-secrets';
+} from '../../../src/engine/run-secrets';
 import { createSecretBox } from '../../../src/security/secret-box';
 
 const key = () => randomBytes(32).toString('hex');

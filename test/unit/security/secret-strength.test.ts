@@ -1,5 +1,5 @@
 import { loadConfig } from '../../../src/config';
-import { assertProductionSecrets, secretWeakness } from '../../../src/security/secret-strength';
+import { assertProductionSecrets, secretWeakness } from '../../../src/app/secret-strength';
 
 const strong = {
   jwt: 'k3P9vQ2mX7tR4wY8zL1nB6cF0hJ5sD2g',

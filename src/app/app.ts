@@ -1,0 +1,479 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { ansibleConnector, ansibleLocalConnector, createAnsibleRuntime } from '../../connectors/ansible';
+import { cmdbConnector, cmdbSyncJobs } from '../../connectors/cmdb';
+import { createSharedLimiters } from '../../connectors/rate-limiters';
+import type { ConnectorDescriptor, ConnectorRuntime } from '../../connectors/connector';
+import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../../connectors/http';
+import { connectors as connectorRegistry } from '../../connectors/registry';
+import { createServiceNowRuntime, servicenowConnector } from '../../connectors/servicenow';
+import { ServiceNowClient } from '../../connectors/servicenow/client';
+import { classifyError } from '../../connectors/servicenow/errors';
+import { asInt } from '../../connectors/servicenow/schemas';
+import { apiRoutes } from '../api/api-routes';
+import { createHttpApp } from '../api/http-app';
+import { createRateLimits } from '../api/rate-limits';
+import { closeServer, serverOptions } from '../api/http-server';
+import { createIdentityUseRecorder } from '../security/identity-use-recorder';
+import { changeManagement } from '../change/change-lifecycle';
+import { serviceNowChangeSource } from '../change/change-source';
+import { freezeMs, usesSandbox, type Config } from '../config';
+import { consoleOptions } from './console-options';
+import { connectorSet } from '../engine/connector-set';
+import { createDispatcher } from '../engine/dispatcher';
+import { createEngine } from '../engine/engine';
+import { createEventControl } from '../engine/event-control';
+import { markWatchingSince } from '../engine/event-versions';
+import { createWritebackCompletion } from '../engine/writeback-completion';
+import { createCircuitBreakers } from '../engine/circuit-breakers';
+import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from '../engine/gates';
+import { createOutboxSender, type WritebackTarget } from '../engine/outbox-sender';
+import { createRunAdmission } from '../engine/run-admission';
+import { createRunControl } from '../engine/run-control';
+import { createStepWorker } from '../engine/step-worker';
+import { serviceNowLookups, ticketByNumber } from '../engine/ticket-lookups';
+import { ConfigError } from '../errors';
+import { createIntake } from '../ingest/intake';
+import { createPoller } from '../ingest/poller';
+import { webhookRouter } from '../ingest/webhook.router';
+import { createLogger, type Logger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+import { registerSecret } from '../observability/redact';
+import { instanceAuth } from '../config/servicenow-auth';
+import { listenOn } from '../api/listen';
+import { controllerClientOf, hasController } from './controller-client';
+import { SNOWLINE_VERSION } from '../version';
+import type { ServiceNowAuth } from '../../connectors/servicenow/schemas';
+import { mappingCatalog } from '../rules/catalog';
+import { createRuleProposals } from '../mappings/rule-proposals';
+import { createRuleReloader, type ReloadResult } from '../mappings/rule-reloader';
+import { formatProblem } from '../rules/validation-problem';
+import { soleInstance, type Leadership } from '../engine/leadership';
+import { createPostgresLeadership } from '../engine/postgres-leadership';
+import { everySeconds, scheduleLeaderJobs } from '../engine/scheduled-jobs';
+import { createTokenVerifier } from '../security/jwt';
+import { createPrivilegeBroker } from '../security/privilege-broker';
+import { createPrivilegeProviders } from '../security/privilege-provider';
+import { processSecretBox } from '../engine/run-secrets';
+import { secretBoxFromConfig } from '../security/secret-box';
+import { assertProductionSecrets } from './secret-strength';
+import { createAnchorWriter } from '../security/audit-anchor';
+import { anchorSettings, rateLimitSettings, verifierOptions, webhookOptions } from './options';
+import { openStore, repositories } from '../store';
+import { postgresConnection } from '../store/database';
+
+const VERSION = SNOWLINE_VERSION;
+
+/** A running Snowline: what `serve` starts and SIGTERM stops. */
+export interface RunningApp {
+  url: string;
+  sandboxUrl?: string;
+  /** Reads the mapping tables again now (SIGHUP, `snowline rules reload`). */
+  reloadRules(): Promise<ReloadResult>;
+  stop(): Promise<void>;
+}
+
+/** The built-in sandbox's address, when `serve` started one (src/cli/start-serving.ts): the app never starts it itself. */
+export interface BuiltInInstance {
+  sandboxUrl?: string;
+}
+
+/** The ServiceNow instance: SERVICENOW_URL, else the built-in sandbox, which must already be listening. */
+function instanceUrlOf(config: Config, instance: BuiltInInstance): string {
+  const url = usesSandbox(config) ? instance.sandboxUrl : config.servicenow.url;
+  if (!url) throw new ConfigError(['servicenow.url: not set (SERVICENOW_URL), and no built-in sandbox was started']);
+  return url;
+}
+
+/**
+ * The composition root: builds every part from the configuration, wires them, and starts them in
+ * an order where nothing receives work before it can handle it.
+ */
+export async function startApp(
+  config: Config,
+  logger: Logger = createLogger(config.logging.level),
+  instance: BuiltInInstance = {},
+): Promise<RunningApp> {
+  assertProductionSecrets(config);
+  const sn = config.servicenow;
+  for (const secret of [
+    config.redis.url,
+    config.security.jwtSecret,
+    config.security.webhookSecret,
+    sn.password,
+    sn.clientSecret,
+    sn.refreshToken,
+    sn.apiKey,
+    sn.token,
+    config.awx.token,
+  ])
+    registerSecret(secret);
+  for (const provider of Object.values(config.privilege.providers))
+    registerSecret(provider.type === 'vault' ? provider.token : provider.password);
+  const instanceUrl = instanceUrlOf(config, instance);
+  const sandboxUrl = usesSandbox(config) ? instanceUrl : undefined;
+  logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${instanceUrl}`);
+
+  const store = await openStore(config.store);
+  const repos = repositories(store);
+  const metrics = createMetrics();
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  // SQLite is one process by construction: leases left by a crashed predecessor are void now.
+  if (store.dialect === 'sqlite')
+    await Promise.all([
+      store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(),
+      store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(),
+      store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute(),
+    ]);
+  // From now on, a record Snowline sees for the first time counts as inserted (event-versions.ts).
+  await markWatchingSince(repos, Date.now());
+
+  const catalog = mappingCatalog(connectorRegistry);
+  const { reloader: rules, problems } = await createRuleReloader({
+    dir: config.mappings.dir,
+    catalog,
+    versions: repos.ruleVersions,
+    logger,
+    metrics,
+    loadedBy: `serve@${hostname()}`,
+    missingConnectors: hasController(config)
+      ? undefined
+      : new Map([['ansible', 'no controller configured: set AWX_URL and AWX_TOKEN']]),
+  });
+  if (!rules) throw new ConfigError(problems.map(formatProblem));
+  logger.info('mapping tables loaded', { version: rules.current().version, dir: config.mappings.dir });
+
+  const integrationUser = config.servicenow.url ? (config.servicenow.username ?? '') : config.sandbox.user;
+  const snConfig = {
+    url: instanceUrl,
+    auth: config.servicenow.url
+      ? instanceAuthOrThrow(config)
+      : { type: 'basic' as const, username: integrationUser, password: config.sandbox.password },
+    extraHeaders: config.servicenow.extraHeaders,
+    attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
+    requestsPerHour: config.servicenow.requestsPerHour,
+    maxConcurrent: config.servicenow.maxConcurrent,
+    timeoutMs: config.servicenow.timeoutMs,
+  };
+  // With Redis, the instance's and the controller's rate limits hold for the whole fleet.
+  const limiters = createSharedLimiters({
+    redisUrl: config.redis.url,
+    logger,
+    onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
+  });
+  const snClient = new ServiceNowClient(snConfig, {
+    logger,
+    limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
+      maxConcurrent: snConfig.maxConcurrent,
+      requestsPerHour: snConfig.requestsPerHour,
+      requestTimeoutMs: snConfig.timeoutMs,
+    }),
+  });
+  // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
+  const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
+  // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
+  const controllerClient = controllerClientOf(config, sandboxUrl, limiters, logger);
+  const connectors = connectorSet({
+    // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
+    servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
+    ...(controllerClient
+      ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
+      : {}),
+    ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
+  });
+
+  const retry = config.engine.retry;
+  const target: WritebackTarget = {
+    async patch(table, sysId, fields) {
+      const record = await snClient.update(table, sysId, fields, { fields: ['sys_id', 'sys_mod_count'] });
+      return { modCount: asInt(record.sys_mod_count) ?? -1 };
+    },
+    async journalContains(table, sysId, marker) {
+      const entries = await snClient.journalEntries(sysId, 'work_notes', { table, limit: 100 });
+      return entries.some((e) => e.value.includes(marker));
+    },
+    classify: classifyError,
+    attachments: {
+      async attach(table, sysId, file) {
+        await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
+      },
+      async has(table, sysId, file) {
+        // An instance that keeps no hash drops the unknown term and lists every attachment of the record.
+        const found = await snClient.listAttachments(table, sysId, { hash: file.sha256, limit: 100 });
+        const sameFile = (a: { fileName: string; sizeBytes?: number }) =>
+          a.fileName === file.fileName && (a.sizeBytes === undefined || a.sizeBytes === file.sizeBytes);
+        return found.some((a) => a.hash === file.sha256 || (a.hash === '' && sameFile(a)));
+      },
+    },
+  };
+  const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
+  const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
+  const usesSecretParams = [...rules.current().byTable.values()]
+    .flat()
+    .some((rule) => rule.definition.secret_params.length > 0);
+  if (!config.secrets.key && usesSecretParams)
+    logger.warn(
+      'no secrets.key (env SNOWLINE_SECRET_KEY): secret params of runs are sealed under a key that lives as long as this process; a run interrupted by a restart cannot open them',
+    );
+  const dispatcher = createDispatcher({
+    store,
+    repos,
+    rules: rules.current,
+    integrationUser,
+    lookups,
+    logger,
+    metrics,
+    maxActiveRuns: config.engine.maxActiveRuns,
+    secretBox,
+    eventRetry: {
+      baseDelayMs: retry.baseDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+      deadlineMs: config.engine.eventRetryDeadlineSeconds * 1000,
+    },
+  });
+  const change = changeManagement({
+    store,
+    repos,
+    source: serviceNowChangeSource(snClient),
+    freezes: config.change.freezes.map((f) => ({ name: f.name, startMs: freezeMs(f.start), endMs: freezeMs(f.end) })),
+    blackoutSchedules: config.change.blackoutSchedules,
+    recheckMs: config.change.recheckSeconds * 1000,
+    attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
+  });
+  // Gates steps may name: the built-in approval and change management's `change` gate.
+  const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);
+  const servicenowReader: ServiceNowReader = {
+    getRecord: (table, sysId, fields) => snClient.getRecord(table, sysId, { fields }),
+    query: async (table, query, options = {}) =>
+      (await snClient.query(table, { query, fields: options.fields, limit: options.limit })).rows,
+  };
+  const breakers = createCircuitBreakers({
+    settings: (name) => config.engine.breakers[name] ?? connectors.defaults(name)?.breaker,
+    classify: connectors.classify,
+    metrics,
+    logger,
+  });
+  const privilege = createPrivilegeBroker({
+    store,
+    repos,
+    providers: createPrivilegeProviders(config.privilege),
+    credentials: config.privilege.credentials,
+    leaseSeconds: config.privilege.leaseSeconds,
+    logger,
+  });
+  const stepWorker = createStepWorker({
+    store,
+    repos,
+    connectors,
+    logger,
+    metrics,
+    owner,
+    leaseMs: config.engine.leaseMs,
+    retry,
+    retryDeadlineMs: retry.deadlineSeconds * 1000,
+    gates,
+    servicenow: servicenowReader,
+    gateRecheckMs: config.engine.gateRecheckMs,
+    breakers,
+    hooks: change.hooks,
+    attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
+    privilege,
+    secretBox,
+  });
+  const outboxSender = createOutboxSender({
+    repos,
+    target,
+    logger,
+    metrics,
+    owner,
+    retry,
+    deadlineMs: retry.writebackDeadlineSeconds * 1000,
+    leaseMs: config.engine.leaseMs,
+  });
+  const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
+  const engine = createEngine({
+    repos,
+    dispatcher,
+    stepWorker,
+    outboxSender,
+    writebacks: createWritebackCompletion({ store, repos, logger, metrics }),
+    admission,
+    logger,
+    metrics,
+    owner,
+    leaseMs: config.engine.leaseMs,
+    tickMs: config.engine.tickMs,
+    concurrency: config.engine.workerConcurrency,
+  });
+  const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
+  const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
+  const poller = createPoller({
+    client: snClient,
+    intake,
+    watermarks: repos.watermarks,
+    logger,
+    metrics,
+    tables: config.servicenow.tables,
+    overlapSeconds: config.servicenow.pollOverlapSeconds,
+  });
+  const leadership = await leadershipOf(config, logger);
+
+  const rateLimits = createRateLimits(rateLimitSettings(config), logger);
+  const app = createHttpApp({
+    logger,
+    metrics,
+    verifier: createTokenVerifier(verifierOptions(config)),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    version: VERSION,
+    corsOrigins: config.server.corsOrigins,
+    rateLimitPerMinute: config.server.rateLimitPerMinute,
+    rateLimits,
+    routes: apiRoutes({
+      runs: repos.runs,
+      outbox: repos.outbox,
+      control: runControl,
+      inbox: repos.inbox,
+      events: createEventControl({ store, repos, onChange: () => engine.wake() }),
+      audit: repos.audit,
+      rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
+      proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
+      findTicket: ticketByNumber(snClient),
+    }),
+    console: consoleOptions(config),
+    recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
+    webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
+    readiness: async () => {
+      const storeOk = await store.db
+        .selectFrom('watermarks')
+        .select('name')
+        .limit(1)
+        .execute()
+        .then(
+          () => true,
+          () => false,
+        );
+      const health = await connectors.health();
+      return {
+        ready: storeOk && health.servicenow?.ok === true,
+        checks: {
+          store: storeOk,
+          leader: leadership.isLeader(),
+          connectors: health,
+          circuits: breakers.states(),
+          rules: rules.status(),
+          // Degraded limits still serve requests: shown, not a reason to take the instance out.
+          rateLimits: limiters.status(),
+        },
+      };
+    },
+  });
+
+  const anchorAudit = createAnchorWriter(repos.audit, anchorSettings(config), logger);
+  engine.start();
+  if (config.mappings.hotReload) rules.watch();
+  const cmdbSyncs = config.connectors.cmdb
+    ? cmdbSyncJobs(config.connectors.cmdb, {
+        client: snClient,
+        sources: { controller: controllerClient, endpoints: httpEndpoints ?? new Map() },
+        logger,
+        metrics,
+      })
+    : [];
+  const scheduled = scheduleLeaderJobs(
+    [
+      { name: 'servicenow-poller', cron: everySeconds(config.servicenow.pollSeconds), run: () => poller.pollOnce() },
+      {
+        name: 'privilege-release-sweep',
+        cron: everySeconds(config.privilege.releaseSweepSeconds),
+        run: () => privilege.sweep(),
+      },
+      { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
+      ...cmdbSyncs,
+    ],
+    leadership,
+    logger,
+  );
+  /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
+  const stopParts = async (): Promise<boolean> => {
+    const wasLeader = leadership.isLeader();
+    await scheduled.stop();
+    await leadership.stop();
+    await rules.stop();
+    return wasLeader;
+  };
+  /** Drains the engine (and the server, when there is one) within the grace, then closes the rest. */
+  const stopWork = async (wasLeader: boolean, server?: Server) => {
+    // Both within the grace: in-flight requests and steps finish or are cut off, leases released.
+    await Promise.all([
+      server && closeServer(server, config.server.shutdownGraceMs),
+      engine.stop(config.server.shutdownGraceMs),
+    ]);
+    // The last entries written before the exit are anchored too, so deleting them is detected.
+    if (wasLeader)
+      await anchorAudit().catch((err: Error) => logger.warn('audit anchor failed', { error: err.message }));
+    breakers.shutdown();
+    await snClient.close();
+    await controllerClient?.close();
+    await limiters.close();
+    await rateLimits.close();
+    await store.close();
+  };
+  const server = await listenOn(app, config.server.port, config.server.host, {
+    path: 'server.port',
+    portEnv: 'PORT',
+    hostEnv: 'HOST',
+    options: serverOptions(config.server),
+  }).catch(async (err: unknown) => {
+    // Nothing started may outlive a failed start (a test, or a supervisor that retries in-process).
+    await stopWork(await stopParts());
+    throw err;
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  logger.info('Snowline is serving', { url, store: store.dialect, poll: `${config.servicenow.pollSeconds} s` });
+
+  return {
+    url,
+    sandboxUrl,
+    reloadRules: () => rules.reload(`signal@${hostname()}`),
+    async stop() {
+      await stopWork(await stopParts(), server);
+      logger.info('Snowline stopped');
+    },
+  };
+}
+
+/** SQLite serves one process, its own leader; on PostgreSQL the instances elect one by advisory lock. */
+async function leadershipOf(config: Config, logger: Logger): Promise<Leadership> {
+  if (!config.store.postgresUrl) return soleInstance;
+  const leadership = createPostgresLeadership({
+    connection: postgresConnection(config.store.postgresUrl, config.store.postgresSchema),
+    checkMs: config.engine.leaderCheckMs,
+    logger,
+  });
+  await leadership.start();
+  return leadership;
+}
+
+/** loadConfig has already refused unusable auth settings; this only narrows the type. */
+function instanceAuthOrThrow(config: Config): ServiceNowAuth {
+  const auth = instanceAuth(config.servicenow);
+  if (!auth.ok) throw new ConfigError(auth.problems);
+  return auth.auth;
+}
+
+/** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */
+function optionalConnectors(
+  sections: Config['connectors'],
+  deps: { logger: Logger; servicenow: ServiceNowClient; httpEndpoints?: Map<string, EndpointClient> },
+) {
+  const built: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }> = {};
+  if (deps.httpEndpoints) built.http = { descriptor: httpConnector, runtime: createHttpRuntime(deps.httpEndpoints) };
+  if (sections.ansible_local)
+    built.ansible_local = {
+      descriptor: ansibleLocalConnector,
+      runtime: ansibleLocalConnector.create(sections.ansible_local, deps),
+    };
+  if (sections.cmdb) built.cmdb = { descriptor: cmdbConnector, runtime: cmdbConnector.create(sections.cmdb, deps) };
+  return built;
+}

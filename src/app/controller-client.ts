@@ -1,0 +1,35 @@
+import { ansibleConnector, ControllerClient } from '../../connectors/ansible';
+import type { createSharedLimiters } from '../../connectors/rate-limiters';
+import { usesSandbox, type Config } from '../config';
+import type { Logger } from '../observability/logger';
+
+/** A controller is configured (AWX_URL), or the sandbox's stands in for it. */
+export function hasController(config: Config): boolean {
+  return Boolean(config.awx.url) || usesSandbox(config);
+}
+
+/** The controller client, or none when a real instance runs without AWX_URL. */
+export function controllerClientOf(
+  config: Config,
+  sandboxUrl: string | undefined,
+  limiters: ReturnType<typeof createSharedLimiters>,
+  logger: Logger,
+): ControllerClient | undefined {
+  const url = config.awx.url ?? sandboxUrl;
+  if (!url) return undefined;
+  const controller = ansibleConnector.config.parse({
+    url,
+    apiPath: config.awx.apiPath,
+    token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
+    timeoutMs: config.awx.timeoutMs,
+    pollIntervalMs: config.awx.pollIntervalMs,
+    retry: config.awx.retry,
+  });
+  return new ControllerClient(controller, {
+    logger,
+    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
+      maxConcurrent: controller.maxConcurrent,
+      requestTimeoutMs: controller.timeoutMs,
+    }),
+  });
+}
