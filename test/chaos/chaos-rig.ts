@@ -128,7 +128,9 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     string,
     Record<string, unknown>
   >;
-  config.engine = { ...config.engine, leaseMs: 3000, leaderCheckMs: 500, tickMs: 100 };
+  // Leases well past the backends' 3 s timeouts (production: 30 s past 30 s): a lease no longer than
+  // a launch in flight lets a late heartbeat hand the step to another instance, which launches again.
+  config.engine = { ...config.engine, leaseMs: 10_000, leaderCheckMs: 500, tickMs: 100 };
   config.servicenow = { ...config.servicenow, timeoutMs: 3000 };
   config.awx = { ...config.awx, timeoutMs: 3000, pollIntervalMs: 500 };
   const configFile = join(dir, 'snowline.yaml');
