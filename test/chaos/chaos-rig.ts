@@ -128,8 +128,9 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     string,
     Record<string, unknown>
   >;
-  // Leases well past the backends' 3 s timeouts (production: 30 s past 30 s): a lease no longer than
-  // a launch in flight lets a late heartbeat hand the step to another instance, which launches again.
+  // Leases renewed every third of their length, as in production (30 s): with 3 s leases, a heartbeat
+  // 2 s late on a loaded host handed a step whose launch was in flight to another instance, which
+  // launched again; 10 s leaves the margin production's leases have, and kills still heal in seconds.
   config.engine = { ...config.engine, leaseMs: 10_000, leaderCheckMs: 500, tickMs: 100 };
   config.servicenow = { ...config.servicenow, timeoutMs: 3000 };
   config.awx = { ...config.awx, timeoutMs: 3000, pollIntervalMs: 500 };
