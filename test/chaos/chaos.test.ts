@@ -165,8 +165,12 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
       // Whatever is left of the test's time, less a minute for the figures below.
       Math.max(10_000, TEST_TIMEOUT_MS - 60_000 - (Date.now() - started)),
     ).catch(() => undefined); // the per-incident figures below say which ones were not
-    // Write-backs of the last runs may still be settling after the state change.
-    await sleep(3000);
+    // The last runs' write-backs, and the updates they make coming back (webhooks, polls), settle
+    // within a minute; whatever is still open after that is stuck, and reported below.
+    const settled = (open: Awaited<ReturnType<typeof openWork>>) => Object.values(open).every((n) => n === 0);
+    await waitFor(async () => settled(await openWork(t)) || undefined, 'nothing left open', 60_000).catch(
+      () => undefined,
+    );
 
     const records = await sandboxRecords(rig);
     const figures = (of: Map<string, number>) => sysIds.map((id) => of.get(id) ?? 0);
@@ -180,7 +184,8 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
     const twice = sysIds.filter((id) =>
       [records.jobs, records.notes, records.attachments].some((of) => (of.get(id) ?? 0) > 1),
     );
-    if (resolved < incidents || duplicates > 0)
+    const leftOpen = await openWork(t);
+    if (resolved < incidents || duplicates > 0 || !settled(leftOpen))
       process.stdout.write(
         `done twice: ${twice.join(', ') || 'none'}\n${await whatIsLeft(t)}\ninstances' logs: ${rig.keepLogs(`snowline-chaos-${engine}-${SEED}`)}\n`,
       );
@@ -191,7 +196,7 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
       seed: SEED,
       attachments: Array(incidents).fill(1),
     });
-    expect({ seed: SEED, open: await openWork(t) }).toEqual({
+    expect({ seed: SEED, open: leftOpen }).toEqual({
       seed: SEED,
       open: { events: 0, runs: 0, steps: 0, outbox: 0 },
     });
