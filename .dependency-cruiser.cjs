@@ -2,7 +2,7 @@
  * Snowline's dependency rules (docs/architecture.md): each layer may import the layers below it,
  * never those above. `npm run lint:deps` checks them; there is no exception list.
  *
- *   cli → app → config → api | ingest | change → engine | mappings → rules | security → store | connectors → errors | observability
+ *   cli → app → config → api | ingest | change | reports | loadtest → engine | mappings | retention → rules | security → store | connectors → errors | observability
  *
  * The sandbox (sandbox/) imitates ServiceNow and AWX; only the CLI starts it, product code never imports it.
  */
@@ -10,8 +10,8 @@ const LAYERS = [
   ['cli', '^src/cli/'],
   ['app', '^src/app/'],
   ['config', '^src/config/'],
-  ['edge', '^src/(api|ingest|change)/'],
-  ['engine', '^src/(engine|mappings)/'],
+  ['edge', '^src/(api|ingest|change|reports|loadtest)/'],
+  ['engine', '^src/(engine|mappings|retention)/'],
   ['core', '^src/(rules|security)/'],
   ['parts', '^(src/store/|connectors/)'],
   ['base', '^src/(errors|observability)/|^src/[^/]+\\.ts$'],
@@ -38,6 +38,14 @@ const IO_MODULES = [
 module.exports = {
   forbidden: [
     ...layerRules,
+    {
+      name: 'every-folder-has-a-layer',
+      comment:
+        'A new folder under src/ must be placed in LAYERS (and in docs/architecture.md), or its imports go unchecked.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: LAYERS.map(([, p]) => p) },
+      to: {},
+    },
     {
       name: 'no-circular',
       comment: 'Circles make every file in them a dependency of every other: break them with an interface or a move.',

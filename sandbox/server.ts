@@ -24,7 +24,7 @@ import { OAuthIssuer, type OAuthClient } from './servicenow/auth/oauth-issuer';
 import { oauthRouter } from './servicenow/http/oauth.router';
 import { RateLimitRules, rateLimitRulesSchema, type RateLimitRuleInput } from './servicenow/rate-limit-rules';
 
-/** How a sandbox is set up (see DESIGN.md "Stable interface" for the environment behind each). */
+/** How a sandbox is set up (see docs/sandbox.md for the environment behind each). */
 export interface SandboxOptions {
   /** The one account, for the Table API (basic auth) and the controller (basic auth). */
   user: string;
@@ -44,7 +44,7 @@ export interface SandboxOptions {
    * `:memory:` or unset keeps them in memory only.
    */
   store?: string;
-  /** §3.2 incident resolution data policy (default on). */
+  /** docs/servicenow-behaviour.md §3.2 incident resolution data policy (default on). */
   dataPolicy?: boolean;
   logger?: Logger;
   /**
@@ -55,11 +55,11 @@ export interface SandboxOptions {
   baseUrl?: string;
   /** Realistic answer times per API (see latency.ts); none by default. */
   latency?: LatencyProfileInput;
-  /** §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
+  /** docs/servicenow-behaviour.md §5.2 OAuth application registry; default client `snowline-sandbox` / secret `sandbox`, tokens of 1800 s. */
   oauth?: Partial<OAuthClient>;
-  /** §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
+  /** docs/servicenow-behaviour.md §5.3 API key accepted in `x-sn-apikey`; default `sandbox-api-key`. */
   apiKey?: string;
-  /** §5.4 REST rate-limit rules in force from the start (none by default; see PUT /sandbox/rate-limits). */
+  /** docs/servicenow-behaviour.md §5.4 REST rate-limit rules in force from the start (none by default; see PUT /sandbox/rate-limits). */
   rateLimitRules?: RateLimitRuleInput[];
   /** Fault plans in force from the start (see PUT /sandbox/faults/{target}). */
   faults?: Partial<Record<FaultTarget, FaultPlanInput>>;
@@ -145,7 +145,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       logger,
     ),
   );
-  // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (awx-reference §1.1).
+  // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (https://docs.redhat.com/en/documentation/red_hat_ansible_automation_platform/2.6/html/planning_your_upgrade/upgrade-api-changes).
   const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
   app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
 

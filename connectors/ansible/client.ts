@@ -77,7 +77,7 @@ export interface LaunchProblem {
 
 /**
  * Why a launch with these fields would not run as asked. AWX drops prompt fields whose
- * `ask_*_on_launch` is off and still answers 201 (awx-reference §1.2): a limit silently dropped
+ * `ask_*_on_launch` is off and still answers 201 (https://github.com/ansible/awx/blob/devel/docs/prompting.md): a limit silently dropped
  * runs the job on the whole inventory. So every such field is refused here, naming the prompt to
  * enable. With a survey and no `ask_variables_on_launch`, only the survey's variables are accepted
  * (pass `surveyVariables` to check that; without it any extra_vars are refused). A workflow job

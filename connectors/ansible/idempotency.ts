@@ -5,7 +5,7 @@ import type { Job } from './schemas';
 
 /**
  * How a launch carries the step's idempotency key, and how it is found again. The controller
- * has no idempotency key (awx-reference §1.2), so every launch carries it twice:
+ * has no idempotency key (https://github.com/ansible/awx/blob/devel/awx/api/templates/api/job_template_launch.md), so every launch carries it twice:
  * - as a **label** `snowline:<key>` when the template prompts for labels (`ask_labels_on_launch`),
  *   found again with one query (`labels__name=…`), as Event-Driven Ansible does;
  * - always inside **extra_vars** (`snowline.idempotency_key`), which playbooks can read and which

@@ -72,7 +72,7 @@ export type ControllerConfig = z.infer<typeof controllerConfigSchema>;
 export type ControllerConfigInput = z.input<typeof controllerConfigSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Controller answers (awx-reference §1)
+// Controller answers (https://docs.ansible.com/projects/awx/en/latest/rest_api/)
 // ---------------------------------------------------------------------------------------------
 
 /** `GET job_templates/?name=…` rows (only what Snowline reads). */
@@ -132,7 +132,7 @@ export const surveySpecSchema = z
   .object({ spec: z.array(z.object({ variable: z.string() }).passthrough()).default([]) })
   .passthrough();
 
-/** Job states; the last four are terminal (awx-reference §1.3). */
+/** Job states; the last four are terminal (https://github.com/ansible/awx/blob/devel/awx/main/models/unified_jobs.py). */
 export const JOB_STATUSES = [
   'new',
   'pending',

@@ -4,7 +4,7 @@ import { serviceNowConfigSchema } from '../servicenow/schemas';
 
 /**
  * Shapes of the CMDB connector: CIs and relations as the Identification and Reconciliation API
- * takes them (servicenow-reference §4.2), its configuration and its results.
+ * takes them (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html), its configuration and its results.
  */
 
 const fieldValue = z.union([z.string().max(4000), z.number(), z.boolean(), z.null()]);

@@ -8,7 +8,7 @@ export function glideDateTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** Install status 100 = Absent (servicenow-reference §4.1): what discovery sets on CIs it no longer finds. */
+/** Install status 100 = Absent: what discovery sets on CIs it no longer finds. */
 export const DEFAULT_STALE_VALUES: Readonly<Record<string, string>> = { install_status: '100' };
 
 export interface StaleOptions {

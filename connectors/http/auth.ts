@@ -25,7 +25,7 @@ interface TokenGrant {
 
 /**
  * Access tokens from an OAuth2 token endpoint, cached until a minute before they expire; one
- * fetch at a time per endpoint. The grant says how to ask: client credentials (RFC 6749 §4.4;
+ * fetch at a time per endpoint. The grant says how to ask: client credentials (RFC 6749 section 4.4;
  * Azure AD / Entra and generic servers) or a signed JWT assertion (RFC 7523; Google service accounts).
  */
 export class TokenCache {
@@ -113,7 +113,7 @@ function clientCredentialsGrant(config: OAuth2Config): TokenGrant {
   return { form, headers, who: `client ${config.clientId}` };
 }
 
-/** A Google service account's JWT: valid for an hour, signed RS256 with its private key (RFC 7523 §2.1). */
+/** A Google service account's JWT: valid for an hour, signed RS256 with its private key (RFC 7523 section 2.1). */
 export function googleAssertion(config: GoogleConfig, nowMs: number): string {
   const key = config.credentials;
   const iat = Math.floor(nowMs / 1000);

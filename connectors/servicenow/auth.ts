@@ -5,7 +5,7 @@ import { tokenResponseSchema, type OAuthAuth, type ServiceNowAuth } from './sche
 
 /**
  * Credentials for ServiceNow requests. Basic, API key and static bearer are fixed headers; OAuth
- * obtains tokens from `/oauth_token.do` (servicenow-reference §5.2), refreshes them before they
+ * obtains tokens from `/oauth_token.do` (https://www.servicenow.com/docs/r/platform-security/authentication/r_OAuthAPIRequestParameters.html), refreshes them before they
  * expire and re-authenticates exactly once when the instance answers 401.
  */
 export interface AuthProvider {

@@ -48,7 +48,7 @@ export interface OrderBy {
 }
 
 export interface QueryOptions extends ReadOptions {
-  /** Encoded query (§2). Values inside it must have gone through `queryValue()`. */
+  /** Encoded query (docs/servicenow-behaviour.md §2). Values inside it must have gone through `queryValue()`. */
   query?: string;
   /** Page size (`sysparm_limit`), 1..1000; default 100. */
   limit?: number;
@@ -72,7 +72,7 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
-/** One call inside a batch (§6.5). `url` is relative and carries its own query string. */
+/** One call inside a batch (docs/servicenow-behaviour.md §6.5). `url` is relative and carries its own query string. */
 export interface BatchItem {
   id: string;
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -98,6 +98,8 @@ export interface ServiceNowClientDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /** Told of every HTTP attempt as it is sent: the API budget the instance's rate-limit rules count. */
+  onRequestSent?: () => void;
 }
 
 interface SnRequest {
@@ -134,7 +136,7 @@ const RESERVED_HEADERS = new Set([
  * upload, Import Set and Batch APIs, with authentication, a per-instance limiter and retries.
  *
  * - Never keeps cookies: each request stands alone, so requests are not serialised into one
- *   session (servicenow-reference §5.5).
+ *   session (https://docs.arc46.io/squid/usage/api-throughput).
  * - Every HTTP attempt goes through `limiter` (`maxConcurrent`, `requestsPerHour`).
  * - Idempotent requests (GET, DELETE, PATCH without journal fields) are retried on 429, 5xx and
  *   network errors with exponential backoff and jitter, honouring `Retry-After` /
@@ -156,10 +158,12 @@ export class ServiceNowClient {
   private readonly random: () => number;
   private readonly journalFields: Set<string>;
   private readonly extraHeaders: Record<string, string>;
+  private readonly onRequestSent: () => void;
 
   constructor(config: ServiceNowConfigInput, deps: ServiceNowClientDeps = {}) {
     this.config = serviceNowConfigSchema.parse(config);
     this.logger = deps.logger;
+    this.onRequestSent = deps.onRequestSent ?? (() => undefined);
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
@@ -308,7 +312,7 @@ export class ServiceNowClient {
 
   /**
    * `POST /api/now/identifyreconcile` (or `/identifyreconcile/query`, a dry run that commits
-   * nothing), servicenow-reference §4.2. Returns the answer's `result`. Safe to repeat: the IRE
+   * nothing), https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html. Returns the answer's `result`. Safe to repeat: the IRE
    * identifies CIs, so the same payload twice leaves the CMDB as once.
    */
   async identifyReconcile(
@@ -335,7 +339,7 @@ export class ServiceNowClient {
 
   /**
    * Journal entries of one record, newest first, read from `sys_journal_field`
-   * (`element_id=<sys_id>^element=<element>^ORDERBYDESCsys_created_on`, §3.6).
+   * (`element_id=<sys_id>^element=<element>^ORDERBYDESCsys_created_on`, docs/servicenow-behaviour.md §3.6).
    */
   async journalEntries(
     sysId: string,
@@ -362,7 +366,7 @@ export class ServiceNowClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Attachments (§6.2)
+  // Attachments (docs/servicenow-behaviour.md §6.2)
   // -------------------------------------------------------------------------------------------
 
   /**
@@ -440,7 +444,7 @@ export class ServiceNowClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Import Set API (§6.3)
+  // Import Set API (docs/servicenow-behaviour.md §6.3)
   // -------------------------------------------------------------------------------------------
 
   /**
@@ -466,7 +470,7 @@ export class ServiceNowClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Batch API (§6.5)
+  // Batch API (docs/servicenow-behaviour.md §6.5)
   // -------------------------------------------------------------------------------------------
 
   /**
@@ -570,7 +574,10 @@ export class ServiceNowClient {
       let error: ConnectorError;
       let safeToRepeat: boolean;
       try {
-        const res = await throughLimiter(this.limiter, () => this.send(req, authHeaders));
+        const res = await throughLimiter(this.limiter, () => {
+          this.onRequestSent();
+          return this.send(req, authHeaders);
+        });
         if (res.status >= 200 && res.status < 300) return res;
         if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
           reauthenticated = true;

@@ -6,8 +6,8 @@ import { errorEnvelopeSchema } from './schemas';
 export { networkCode };
 
 /**
- * How ServiceNow failures become `ConnectorError`s with stable codes (servicenow-reference §1.5,
- * §5.4, §5.5). Every code is prefixed `servicenow.`:
+ * How ServiceNow failures become `ConnectorError`s with stable codes (
+ * https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/r_RESTAPIHTTPResponseCodes.html). Every code is prefixed `servicenow.`:
  *
  * | code | failure | when |
  * |---|---|---|

@@ -142,7 +142,7 @@ export const fieldNameSchema = z
 
 /**
  * Guards a value Snowline puts into an encoded query. `^` separates conditions and cannot be
- * escaped (servicenow-reference §2.3), so a value containing it would change the query's meaning;
+ * escaped (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html), so a value containing it would change the query's meaning;
  * line breaks are refused for the same reason. Returns the value unchanged when it is safe.
  */
 export function queryValue(value: string | number | boolean): string {
@@ -303,7 +303,7 @@ export const wire = {
 /** A record as returned by the Table API: column → wire value. */
 export type SnRecord = Record<string, unknown>;
 
-/** The error envelope of every failing ServiceNow REST call (§1.5). */
+/** The error envelope of every failing ServiceNow REST call (docs/servicenow-behaviour.md §1.5). */
 export const errorEnvelopeSchema = z.object({
   error: z.object({ message: z.string().nullish(), detail: z.string().nullish() }).passthrough(),
   status: z.string().optional(),
@@ -354,7 +354,7 @@ export interface AttachmentInfo {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * §6.3 answer of `POST /api/now/import/{staging_table}`: the import set and one transform result
+ * docs/servicenow-behaviour.md §6.3 answer of `POST /api/now/import/{staging_table}`: the import set and one transform result
  * per target row. Values arrive as strings; `status` outside the known set is kept as text.
  */
 export const importSetAnswerSchema = z

@@ -2,6 +2,8 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, tokenStore, whenUnauthorized } from './api';
 import { useHashRoute } from './hooks';
+import { stopLive } from './live';
+import { EventsPage } from './pages/events';
 import { OverviewPage } from './pages/overview';
 import { ProposalsPage } from './pages/proposals';
 import { RuleDetailPage } from './pages/rule-detail';
@@ -16,6 +18,7 @@ const PAGES = [
   { path: '/overview', label: 'Overview' },
   { path: '/runs', label: 'Runs' },
   { path: '/waiting', label: 'Waiting on change' },
+  { path: '/events', label: 'Events' },
   { path: '/rules', label: 'Rules' },
   { path: '/proposals', label: 'Proposals' },
 ] as const;
@@ -56,6 +59,7 @@ function Page({ route, session }: { route: string; session: Session }) {
   if (route.startsWith('/rules')) return <RulesPage />;
   if (route.startsWith('/proposals')) return <ProposalsPage session={session} />;
   if (route.startsWith('/waiting')) return <WaitingPage />;
+  if (route.startsWith('/events')) return <EventsPage session={session} />;
   if (route.startsWith('/overview')) return <OverviewPage />;
   return <RunsPage session={session} />;
 }
@@ -65,6 +69,7 @@ function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const signOut = () => {
     tokenStore.clear();
+    stopLive();
     setSession(null);
   };
   useEffect(() => {

@@ -137,3 +137,37 @@ export interface Overview {
     p95Ms: number | null;
   }[];
 }
+
+export const EVENT_STATES = ['pending', 'done', 'dropped', 'superseded', 'rejected'] as const;
+
+export interface EventView {
+  id: number;
+  key: string;
+  table: string;
+  sys_id: string;
+  ticket: string;
+  sys_mod_count: number;
+  kind: string;
+  source: string;
+  state: (typeof EVENT_STATES)[number];
+  reason: string | null;
+  attempts: number;
+  received_at: string;
+  processed_at: string | null;
+  next_attempt_at: string | null;
+}
+
+export interface RuleRevision {
+  version: string;
+  loadedAt: string;
+  loadedBy: string;
+  current: boolean;
+  text: string | null;
+  diff: string;
+}
+
+export interface ServiceNowBudget {
+  limitPerHour: number | null;
+  perHour: { hour: string; calls: number }[];
+  remaining: number | null;
+}

@@ -24,7 +24,7 @@ const targetSchema = z.enum(FAULT_TARGETS);
  * sandbox account.
  *
  * - `GET /sandbox/faults` · `PUT /sandbox/faults/{servicenow|awx}` (a fault plan) · `DELETE /sandbox/faults[/{target}]`
- * - `GET|PUT /sandbox/rate-limits` (a list of REST rate-limit rules, §5.4)
+ * - `GET|PUT /sandbox/rate-limits` (a list of REST rate-limit rules, docs/servicenow-behaviour.md §5.4)
  * - `DELETE /sandbox/oauth/tokens` (revoke every OAuth token: the next API call gets 401)
  * - `GET|PUT /sandbox/latency` (answer times per API: `{"table":{"ms":200,"jitterMs":80}}`)
  * - `POST /sandbox/reset` (every record and job forgotten, the base data seeded again)

@@ -5,12 +5,12 @@ export const FAIL_VAR = 'sandbox_fail';
 /** Extra var whose dictionary becomes the job's `artifacts`, as a playbook's `set_stats` would. */
 export const ARTIFACTS_VAR = 'sandbox_artifacts';
 
-/** §1.3 job statuses; the first four are active (cancelable), the rest terminal. */
+/** docs/awx-behaviour.md §1.3 job statuses; the first four are active (cancelable), the rest terminal. */
 const ACTIVE_STATUSES = ['new', 'pending', 'waiting', 'running'] as const;
 export const JOB_STATUSES = [...ACTIVE_STATUSES, 'successful', 'failed', 'error', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** The 16 `ask_*_on_launch` flags of a job template (§1.2). */
+/** The 16 `ask_*_on_launch` flags of a job template (docs/awx-behaviour.md §1.2). */
 export const ASK_FLAGS = [
   'ask_scm_branch_on_launch',
   'ask_diff_mode_on_launch',
@@ -41,7 +41,7 @@ export interface JobTemplate {
   extraVars: Record<string, unknown>;
   /** Names of the playbook's tasks after fact gathering; `{{ var }}` shows an extra var. */
   tasks: string[];
-  /** Which prompts a launch may answer; the others are ignored (§1.2). */
+  /** Which prompts a launch may answer; the others are ignored (docs/awx-behaviour.md §1.2). */
   ask: Record<AskFlag, boolean>;
 }
 

@@ -101,7 +101,7 @@ export function templateView(t: JobTemplate, lastJob: JobRecord | undefined, roo
   };
 }
 
-/** `GET /api/v2/job_templates/{id}/launch/`: what a launch may and must supply (§1.2). */
+/** `GET /api/v2/job_templates/{id}/launch/`: what a launch may and must supply (docs/awx-behaviour.md §1.2). */
 export function launchInfoView(t: JobTemplate) {
   return {
     can_start_without_user_input: true,
@@ -127,12 +127,12 @@ export function launchInfoView(t: JobTemplate) {
   };
 }
 
-/** `failed` is true for failed, error and canceled jobs (§1.3). */
+/** `failed` is true for failed, error and canceled jobs (docs/awx-behaviour.md §1.3). */
 function failed(job: Pick<JobRecord, 'status'>): boolean {
   return ['failed', 'error', 'canceled'].includes(job.status);
 }
 
-/** `GET /api/v2/jobs/{id}/`: the §1.3 fields (`extra_vars` as a JSON string) in AWX's shape. */
+/** `GET /api/v2/jobs/{id}/`: the job's fields (`extra_vars` as a JSON string) in AWX's shape (docs/awx-behaviour.md §1.3). */
 export function jobView(job: JobRecord, t: JobTemplate, labels: Label[], root: ApiRoot) {
   const url = `${root}jobs/${job.id}/`;
   const launchedBy = { id: USER_ID, name: job.launchedBy, type: 'user', url: `${root}users/${USER_ID}/` };

@@ -77,7 +77,7 @@ export class AwxController {
   }
 
   /**
-   * §1.2 launch: prompts checked against the template, extra vars merged over the template's. The
+   * docs/awx-behaviour.md §1.2 launch: prompts checked against the template, extra vars merged over the template's. The
    * job is created `new` and signalled to start at once, so the answer shows it `pending`, as AWX does.
    */
   launch(templateId: number, body: Record<string, unknown>, user: string): Launch {
@@ -259,7 +259,7 @@ export class AwxController {
       workflowJob.startedMs = this.now();
     }
     const template = this.template(next.templateId);
-    // Workflow extra vars reach every node whatever its prompts (§1.2); the limit only nodes that ask for one.
+    // Workflow extra vars reach every node whatever its prompts (docs/awx-behaviour.md §1.2); the limit only nodes that ask for one.
     const accepted = template.ask.ask_limit_on_launch && workflowJob.limit ? { limit: workflowJob.limit } : {};
     next.jobId = this.createJob(
       template,
@@ -287,7 +287,7 @@ export class AwxController {
     return job;
   }
 
-  /** §1.3 cancel: only an active job can be; ConflictError otherwise (405 on the wire). */
+  /** docs/awx-behaviour.md §1.3 cancel: only an active job can be; ConflictError otherwise (405 on the wire). */
   cancel(id: number): void {
     const job = this.job(id);
     if (!isActive(job.status)) throw new ConflictError('awx.not_cancelable', 'Method "POST" not allowed.', { job: id });

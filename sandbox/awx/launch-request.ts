@@ -5,7 +5,7 @@ import type { AskFlag } from './awx-model';
 
 const ids = z.array(z.number().int());
 
-/** §1.2: the prompts a launch may answer, the flag that must allow each, and its value's shape. */
+/** docs/awx-behaviour.md §1.2: the prompts a launch may answer, the flag that must allow each, and its value's shape. */
 const PROMPTS = {
   extra_vars: { flag: 'ask_variables_on_launch', schema: z.union([z.record(z.string(), z.unknown()), z.string()]) },
   limit: { flag: 'ask_limit_on_launch', schema: z.string() },
@@ -33,12 +33,12 @@ export interface LaunchRequest {
   extraVars: Record<string, unknown>;
   /** The other accepted prompts, by name. */
   accepted: { [K in Exclude<PromptName, 'extra_vars'>]?: z.infer<(typeof PROMPTS)[K]['schema']> };
-  /** Prompts the template does not ask for: dropped, and echoed back as `ignored_fields` (§1.2). */
+  /** Prompts the template does not ask for: dropped, and echoed back as `ignored_fields` (docs/awx-behaviour.md §1.2). */
   ignored: Record<string, unknown>;
 }
 
 /**
- * Reads a `POST …/launch/` body against the template's `ask_*_on_launch` flags (§1.2): a prompt
+ * Reads a `POST …/launch/` body against the template's `ask_*_on_launch` flags (docs/awx-behaviour.md §1.2): a prompt
  * that is not allowed is ignored (not an error); `null`, a value of the wrong shape, or extra vars
  * that are not a JSON/YAML dictionary are 400. Names that are not prompts of this kind of template
  * (a workflow job template has no `credentials` prompt, for one) are ignored silently — not even

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../src/errors';
 
-/** §1.3 pagination defaults: 25 per page, at most 200 (`MAX_PAGE_SIZE`). */
+/** docs/awx-behaviour.md §1.3 pagination defaults: 25 per page, at most 200 (`MAX_PAGE_SIZE`). */
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 200;
 

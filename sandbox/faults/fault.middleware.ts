@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { RequestHandler, Response } from 'express';
 import type { FaultAction, FaultInjector, FaultTarget } from './fault-injector';
 
-/** Status texts as each API words them (ServiceNow's envelope of §1.5, AWX's `detail`). */
+/** Status texts as each API words them (ServiceNow's envelope of docs/servicenow-behaviour.md §1.5, AWX's `detail`). */
 function sendInjected(res: Response, target: FaultTarget, action: Extract<FaultAction, { kind: 'status' }>): void {
   res.status(action.status);
   if (action.rateLimit) {

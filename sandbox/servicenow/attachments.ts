@@ -7,7 +7,7 @@ import { userByName } from './sys-user';
 import { docOf, removeAttachment } from './attachment-rows';
 import type { TableService } from './table-service';
 
-/** A file to attach to a record (§6.2 `POST /api/now/attachment/file`). */
+/** A file to attach to a record (docs/servicenow-behaviour.md §6.2 `POST /api/now/attachment/file`). */
 export interface NewAttachment {
   tableName: string;
   tableSysId: string;
@@ -18,7 +18,7 @@ export interface NewAttachment {
 
 /**
  * Attachments as the instance keeps them: metadata in `sys_attachment`, the bytes (Base64) in
- * `sys_attachment_doc`. Attaching needs the target record to exist (404 otherwise, §6.2).
+ * `sys_attachment_doc`. Attaching needs the target record to exist (404 otherwise, docs/servicenow-behaviour.md §6.2).
  */
 export class AttachmentService {
   constructor(

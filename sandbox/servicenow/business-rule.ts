@@ -22,7 +22,7 @@ export interface BusinessRuleOptions {
  * The async Business Rule that an admin installs from connectors/servicenow/instance/, emulated:
  * after each insert or update of incident, change_request or problem, by any API call, it posts the
  * signed event to the webhook URL. Like the real rule it runs after the user's transaction and never
- * retries (RESTMessageV2 has no retry, §6.1): a failed delivery is logged and dropped, and the
+ * retries (RESTMessageV2 has no retry, docs/servicenow-behaviour.md §6.1): a failed delivery is logged and dropped, and the
  * middleware's poller finds the change instead. Deliveries for one record go out one at a time, in
  * the order of its writes.
  */
@@ -83,7 +83,7 @@ export class WebhookBusinessRule {
   }
 }
 
-/** The body the shipped Business Rule posts: Table API conventions, raw string values (§6.1). */
+/** The body the shipped Business Rule posts: Table API conventions, raw string values (docs/servicenow-behaviour.md §6.1). */
 function ticketEvent(write: RecordWrite, table: TicketEventInput['table']): TicketEventInput {
   const { record } = write;
   const values = fieldsOf(write.table)

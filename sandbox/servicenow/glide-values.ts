@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** §1.4: a date-time as the Table API shows it raw: UTC `yyyy-MM-dd HH:mm:ss`, no `T`, no zone. */
+/** docs/servicenow-behaviour.md §1.4: a date-time as the Table API shows it raw: UTC `yyyy-MM-dd HH:mm:ss`, no `T`, no zone. */
 export function glideDateTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }

@@ -5,12 +5,12 @@ import type { TableService, WriteContext } from './table-service';
 
 /**
  * The Identification and Reconciliation engine behind `POST /api/now/identifyreconcile`
- * (servicenow-reference §4.2): identifies each item by its class's identifier rule, inserts or
+ * (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html): identifies each item by its class's identifier rule, inserts or
  * updates it (or reports NO_CHANGE), then inserts the relations between the items. Per-item
  * failures go into `errors` with `errorCount`, never into the HTTP status. A dry run (`/query`)
  * reports the same operations and commits nothing.
  *
- * Identifier rules modelled (§4.2 "Identification"): hardware classes use "Hardware Rule" on
+ * Identifier rules modelled (docs/servicenow-behaviour.md §4.2 "Identification"): hardware classes use "Hardware Rule" on
  * `cmdb_ci_hardware` trying `serial_number`, then `name`; `cmdb_ci_vm_instance` tries `object_id`
  * then `name` on its own class [inf]; every other class tries `name` on its own class [inf].
  * Class upgrades/switches (UPDATE_WITH_UPGRADE) are not modelled: a matched CI keeps its class.

@@ -17,7 +17,7 @@ interface TransformMap {
   displayField: string;
 }
 
-/** The staging tables the sandbox knows (servicenow-reference §6.3 uses `imp_user` → `sys_user`). */
+/** The staging tables the sandbox knows (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_ImportSetAPI.html uses `imp_user` → `sys_user`). */
 const TRANSFORM_MAPS: Record<string, TransformMap> = {
   imp_user: { name: 'User', table: 'sys_user', coalesce: 'user_name', displayField: 'name' },
   imp_incident: { name: 'Incident', table: 'incident', coalesce: 'correlation_id', displayField: 'number' },
@@ -44,7 +44,7 @@ export interface ImportAnswer {
 }
 
 /**
- * §6.3 Import Set API: stages a row and runs its transform map — synchronously for a single
+ * docs/servicenow-behaviour.md §6.3 Import Set API: stages a row and runs its transform map — synchronously for a single
  * insert, after the answer for `insertMultiple`. Staging fields map to the target field of the
  * same name, a `u_` prefix dropped (`u_user_name` → `user_name`); unknown fields are ignored.
  * Staging rows live in memory only [sandbox choice]; the target records persist like any other.

@@ -6,7 +6,7 @@ import { userByName } from './sys-user';
 /** The journal field that shows both customer-visible comments and work notes. */
 const COMBINED = 'comments_and_work_notes';
 
-/** §3.6: a journal write appends a `sys_journal_field` row; the record's field itself stays `""`. */
+/** docs/servicenow-behaviour.md §3.6: a journal write appends a `sys_journal_field` row; the record's field itself stays `""`. */
 export function appendJournalEntry(
   store: RecordStore,
   entry: { table: string; elementId: string; element: string; value: string },

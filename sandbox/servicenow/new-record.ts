@@ -1,7 +1,7 @@
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import { glideDateTime, newSysId } from './glide-values';
 
-/** Who writes and when: the authenticated user_name and a raw date-time (§1.4). */
+/** Who writes and when: the authenticated user_name and a raw date-time (docs/servicenow-behaviour.md §1.4). */
 export interface WriteStamp {
   user: string;
   on: string;
@@ -13,7 +13,7 @@ export function writeStamp(user: string, at: Date): WriteStamp {
 
 /**
  * A complete row of `table` as an insert creates it: every field present, with its default or
- * `""`, then `values`, then the system fields (§1.4; `sys_mod_count` 0 on insert).
+ * `""`, then `values`, then the system fields (docs/servicenow-behaviour.md §1.4; `sys_mod_count` 0 on insert).
  */
 export function newRecord(
   table: string,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * One REST rate-limit rule (`sys_rate_limit_rules`, servicenow-reference §5.4): a request budget
+ * One REST rate-limit rule (`sys_rate_limit_rules`, https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.html): a request budget
  * per window for one resource, for one user or for everyone. `windowSeconds` is a sandbox
  * extension (real rules count per hour) so tests can see a window reset in seconds.
  */

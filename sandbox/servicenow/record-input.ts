@@ -9,7 +9,7 @@ export interface RecordInput {
 }
 
 /**
- * Reads a POST/PUT/PATCH body for `table` the way the Table API does (§1.1): unknown names and
+ * Reads a POST/PUT/PATCH body for `table` the way the Table API does (docs/servicenow-behaviour.md §1.1): unknown names and
  * system (`sys_*`) fields are ignored, every value becomes a string, journal fields become entries.
  * With `inputDisplayValue` (`sysparm_input_display_value=true`) choice labels are accepted too.
  */
@@ -57,7 +57,7 @@ function storedValue(
     case 'boolean':
       return text === 'true' || text === '1' ? 'true' : 'false';
     case 'choice':
-      // §1.1 "sending "" clears a field (except choice fields)" [inf]: a choice with a default
+      // Writing "" empties a field, but not a choice (docs/servicenow-behaviour.md §1.1) [inf]: a choice with a default
       // (state, impact) cannot be blanked and keeps its value; one without (close_code) clears.
       if (text === '') return field.defaultValue === undefined ? '' : undefined;
       return inputDisplayValue ? (field.choices?.find((c) => c.label === text)?.value ?? text) : text;

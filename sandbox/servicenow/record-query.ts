@@ -4,7 +4,7 @@ import { UnsupportedQueryError } from './errors/unsupported-query.error';
 import { displayValueOf, recordReader, resolvePath } from './record-reader';
 import type { RecordStore, RecordValues } from './record-store';
 
-/** The filter of a list request: an encoded query, or name–value pairs (§1.1), never both. */
+/** The filter of a list request: an encoded query, or name–value pairs (docs/servicenow-behaviour.md §1.1), never both. */
 export interface ListFilter {
   /** `sysparm_query`. */
   encodedQuery?: string;
@@ -22,7 +22,7 @@ export interface QueryContext {
 /**
  * The rows of `table` (and of tables extending it) that a list request selects, in its
  * `ORDERBY` order, otherwise oldest first. Invalid query terms are dropped and the rest applied
- * (§1.2, `glide.invalid_query.returns_no_rows=false`); constructs the sandbox does not implement
+ * (docs/servicenow-behaviour.md §1.2, `glide.invalid_query.returns_no_rows=false`); constructs the sandbox does not implement
  * (RLQUERY, JOIN) refuse the query instead, since dropping them would widen it.
  */
 export function findRecords(store: RecordStore, table: string, filter: ListFilter, ctx: QueryContext): RecordValues[] {
@@ -37,7 +37,7 @@ export function findRecords(store: RecordStore, table: string, filter: ListFilte
 }
 
 /**
- * §1.1 name–value filters: each pair must equal the raw value or, for choices and references, the
+ * docs/servicenow-behaviour.md §1.1 name–value filters: each pair must equal the raw value or, for choices and references, the
  * display value (`state=Closed`; compared case-insensitively [inf]). Names that are not fields are
  * ignored, as in `sysparm_fields`.
  */

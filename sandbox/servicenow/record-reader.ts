@@ -11,7 +11,7 @@ export interface ResolvedField {
 }
 
 /**
- * Follows a field path from `row` of `table` (`caller_id.department.name`, §1.2 dot-walking)
+ * Follows a field path from `row` of `table` (`caller_id.department.name`, docs/servicenow-behaviour.md §1.2 dot-walking)
  * through reference fields. Undefined when a name on the path is not a field of its table or a
  * non-reference field is walked through; an empty or dangling reference yields the last field
  * with an empty value, as ServiceNow shows it.

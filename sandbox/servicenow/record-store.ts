@@ -1,7 +1,7 @@
 import { getTable, isInstanceOf, rootOf } from '../../connectors/servicenow/dictionary';
 
 /**
- * One record's raw values, every one a string as on the wire (§1.4). `sys_class_name` names the
+ * One record's raw values, every one a string as on the wire (docs/servicenow-behaviour.md §1.4). `sys_class_name` names the
  * concrete table. Records handed out by the store are its own copies: treat them as read-only and
  * `put` a new object to change one.
  */

@@ -4,10 +4,10 @@ import { displayValueOf, resolvePath, type ResolvedField } from './record-reader
 import type { RecordStore, RecordValues } from './record-store';
 import { inTimeZone } from './user-time-zone';
 
-/** `sysparm_display_value`: raw values, display values, or both (§1.4). */
+/** `sysparm_display_value`: raw values, display values, or both (docs/servicenow-behaviour.md §1.4). */
 export type DisplayMode = 'false' | 'true' | 'all';
 
-/** How a record is to be shown (the read parameters of §1.2). */
+/** How a record is to be shown (the read parameters of docs/servicenow-behaviour.md §1.2). */
 export interface ViewOptions {
   /** `sysparm_fields`, possibly dot-walked; all fields of the table when absent. */
   fields?: string[];
@@ -27,7 +27,7 @@ export interface ViewContext {
 }
 
 /**
- * A record as the Table API returns it (§1.4): every value a string, references as `{link, value}`,
+ * A record as the Table API returns it (docs/servicenow-behaviour.md §1.4): every value a string, references as `{link, value}`,
  * journal fields `""`; dot-walked `sysparm_fields` appear under their literal path
  * (`"caller_id.email"`); unknown names are left out.
  */
@@ -49,7 +49,7 @@ export function renderRecord(
 function renderField(ctx: ViewContext, resolved: ResolvedField, options: ViewOptions): FieldView {
   const { field, value, holder } = resolved;
   if (field.type === 'journal') {
-    // §3.6: raw reads give "", display reads the entries, newest first [inf].
+    // docs/servicenow-behaviour.md §3.6: raw reads give "", display reads the entries, newest first [inf].
     const history = options.displayValue === 'false' || !holder ? '' : journalHistory(ctx.store, holder, field.name);
     return byMode(options.displayValue, '', history);
   }
@@ -65,7 +65,7 @@ function byMode(mode: DisplayMode, value: string, display: string): FieldView {
   return mode === 'true' ? display : value;
 }
 
-/** The reference rows of the §1.4 table. */
+/** How a reference field is shown under each display setting (docs/servicenow-behaviour.md §1.4). */
 function renderReference(ctx: ViewContext, field: FieldDef, value: string, options: ViewOptions): FieldView {
   const mode = options.displayValue;
   if (value === '' || options.excludeReferenceLink) return byMode(mode, value, displayValueOf(ctx.store, field, value));

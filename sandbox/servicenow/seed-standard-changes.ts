@@ -49,7 +49,7 @@ const TEMPLATES = [
 export const standardChangeVersionId = (templateName: string) =>
   seedSysId(`std_change_producer_version:${templateName}:1`);
 
-/** Seeds each template with its record producer and version 1 (§3.4). */
+/** Seeds each template with its record producer and version 1 (docs/servicenow-behaviour.md §3.4). */
 export function seedStandardChanges(put: Put): void {
   for (const t of TEMPLATES) {
     const templateId = seedSysId(`std_change_template:${t.name}`);

@@ -176,7 +176,7 @@ function seedCmdb(put: Put): void {
   }
 }
 
-/** §3.2: clients should read choices from sys_choice rather than hard-code them. */
+/** docs/servicenow-behaviour.md §3.2: clients should read choices from sys_choice rather than hard-code them. */
 function seedChoices(put: Put): void {
   for (const table of tableNames()) {
     for (const field of getTable(table)?.fields ?? []) {

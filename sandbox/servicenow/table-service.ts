@@ -31,7 +31,7 @@ export interface WriteContext {
 /** What the table service is built from. */
 export interface TableServiceDeps {
   store: RecordStore;
-  /** §3.2 incident data policy on (default) or off. */
+  /** docs/servicenow-behaviour.md §3.2 incident data policy on (default) or off. */
   dataPolicy: boolean;
   /** Called synchronously after each saved insert or update. */
   onWrite: (write: RecordWrite) => void;
@@ -73,7 +73,7 @@ export class TableService {
     return this.save(next, undefined, input, stamp);
   }
 
-  /** PUT and PATCH alike (§1.1): a partial update of the supplied fields. */
+  /** PUT and PATCH alike (docs/servicenow-behaviour.md §1.1): a partial update of the supplied fields. */
   update(table: string, sysId: string, body: Record<string, unknown>, ctx: WriteContext): RecordValues {
     const previous = this.get(table, sysId);
     const input = readRecordInput(this.deps.store, table, body, ctx);

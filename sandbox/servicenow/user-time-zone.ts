@@ -17,7 +17,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 /**
- * A raw date-time (UTC `yyyy-MM-dd HH:mm:ss`, §1.4) as `sysparm_display_value=true|all` shows it:
+ * A raw date-time (UTC `yyyy-MM-dd HH:mm:ss`, docs/servicenow-behaviour.md §1.4) as `sysparm_display_value=true|all` shows it:
  * in the user's time zone, in the default `yyyy-MM-dd HH:mm:ss` format. Anything else is left as is.
  */
 export function inTimeZone(raw: string, zone: string): string {

@@ -4,12 +4,15 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../security/roles';
 import { sendError } from '../errors/http-error';
+import { oidcRouter, type OidcSignInOptions } from './oidc.router';
 
 export interface ConsoleOptions {
   /** The built console (`npm run build` writes it to dist/console). */
   assetsDir: string;
   /** In sandbox mode only: issues a token for a role, for the one-click sign-in. Absent in production. */
   sandboxToken?: (role: (typeof ROLES)[number]) => string;
+  /** Sign-in with the identity provider (security.oidc); absent = Token field only. */
+  oidc?: OidcSignInOptions & { providerName: string };
 }
 
 const sandboxSignInBody = z.object({ role: z.enum(ROLES) }).strict();
@@ -29,8 +32,13 @@ export function consoleRouter(options: ConsoleOptions): Router {
   const router = Router();
   const index = join(options.assetsDir, 'index.html');
   router.get('/console/settings.json', (_req, res) => {
-    res.json({ sandbox: options.sandboxToken !== undefined, roles: ROLES });
+    res.json({
+      sandbox: options.sandboxToken !== undefined,
+      roles: ROLES,
+      oidc: options.oidc ? { providerName: options.oidc.providerName } : null,
+    });
   });
+  if (options.oidc) router.use(oidcRouter(options.oidc));
   if (options.sandboxToken) {
     const issue = options.sandboxToken;
     router.post('/console/sandbox-sign-in', express.json({ limit: 1024 }), (req, res) => {

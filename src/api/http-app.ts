@@ -9,6 +9,7 @@ import { apiDocsRouter } from './api-docs.router';
 import { authenticate } from './auth.middleware';
 import { consoleRouter, type ConsoleOptions } from './console.router';
 import { errorHandler, sendError } from '../errors/http-error';
+import { liveRouter, type LiveOptions } from './live.router';
 import { createRateLimits, type RateLimits } from './rate-limits';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
 
@@ -32,6 +33,8 @@ export interface HttpAppDeps {
   version: string;
   /** The operations console at /console; absent = not served. */
   console?: ConsoleOptions;
+  /** Server-Sent Events of what changed (GET /api/v1/live); absent = not served, the console polls. */
+  live?: LiveOptions;
 }
 
 export const API_BASE = '/api/v1';
@@ -89,6 +92,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   app.use(apiDocsRouter(API_BASE));
   if (deps.console) app.use(consoleRouter(deps.console));
+  // Before the bearer authentication below: a stream is opened with a ticket (EventSource sends no headers).
+  if (deps.live) app.use(`${API_BASE}/live`, limits.unauthenticated, liveRouter(deps.live));
   app.use(
     API_BASE,
     cors({

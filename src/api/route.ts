@@ -22,6 +22,14 @@ export interface RouteDefinition {
   handle(req: Request, input: { query: Record<string, unknown>; body: Record<string, unknown> }): Promise<unknown>;
 }
 
+/** A response that is not JSON (a report as Markdown or CSV): a route's handle returns one to send text. */
+export class TextBody {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
 export function mountRoutes(
   routes: readonly RouteDefinition[],
   onUse?: (identity: Identity, permission: Permission) => void,
@@ -32,7 +40,9 @@ export function mountRoutes(
       try {
         const query = route.query ? parseInput('query', route.query, req.query) : {};
         const body = route.body ? parseInput('body', route.body, req.body ?? {}) : {};
-        res.json(await route.handle(req, { query, body }));
+        const result = await route.handle(req, { query, body });
+        if (result instanceof TextBody) res.type(result.contentType).send(result.text);
+        else res.json(result);
       } catch (err) {
         next(err);
       }

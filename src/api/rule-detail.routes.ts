@@ -3,11 +3,12 @@ import { NotFoundError } from '../errors';
 import { watchedTableSchema } from '../engine/event.schema';
 import { ruleToBpmn, stagesOf } from '../rules/bpmn';
 import { dryRun } from '../rules/dry-run';
+import { ruleHistory } from '../rules/rule-history';
 import { findRule, type CompiledRule } from '../rules/rule-set';
 import type { RouteDefinition } from './route';
 import type { RuleRoutesDeps } from './rules.routes';
 
-export interface RuleDetailDeps extends Pick<RuleRoutesDeps, 'rules' | 'catalog'> {
+export interface RuleDetailDeps extends Pick<RuleRoutesDeps, 'rules' | 'catalog' | 'versions'> {
   /** The ticket with that number, raw values; undefined when none (ServiceNow, or the sandbox). */
   findTicket(table: string, number: string): Promise<Record<string, string> | undefined>;
 }
@@ -30,6 +31,18 @@ const ruleDetailSchema = z.object({
   stages: z.array(z.array(z.string())).describe('step names per stage; more than one = parallel branches'),
   writeback: z.record(z.string(), z.unknown()).describe('success / failure / refused / waiting_approval'),
 });
+
+const ruleRevisionSchema = z.object({
+  version: z.string(),
+  loadedAt: z.string().describe('ISO 8601: when this version was first loaded'),
+  loadedBy: z.string(),
+  current: z.boolean().describe('the revision running now'),
+  text: z.string().nullable().describe("the rule's definition as YAML; null: the rule was removed in this version"),
+  diff: z.string().describe('unified diff from the previous revision of this rule'),
+});
+
+/** Stored versions read for a rule's history: the newest ones, as many as `snowline rules history` shows. */
+const HISTORY_VERSIONS = 200;
 
 const dryRunByNumberBody = z
   .object({
@@ -86,6 +99,36 @@ export function ruleDetailRoutes(deps: RuleDetailDeps): RouteDefinition[] {
       handle: async (req) => {
         const { table, definition } = ruleOr404(deps, String(req.params.id));
         return { fileName: `${definition.id}.bpmn`, xml: ruleToBpmn(table, definition) };
+      },
+    },
+    {
+      method: 'get',
+      path: '/rules/:id/versions',
+      permission: 'rules:read',
+      summary:
+        "Versions in which one rule changed, newest first, each with the rule's YAML and a diff from the one before",
+      response: z.object({ rule: z.string(), revisions: z.array(ruleRevisionSchema) }),
+      handle: async (req) => {
+        const id = String(req.params.id);
+        const stored = await Promise.all(
+          (await deps.versions.list(HISTORY_VERSIONS)).map(async (v) => ({
+            version: v.version,
+            loadedAt: Number(v.loaded_at),
+            loadedBy: v.loaded_by,
+            sources: (await deps.versions.sources(v.version)) ?? {},
+          })),
+        );
+        const revisions = ruleHistory(stored, id);
+        if (revisions.length === 0 && !findRule(deps.rules.current(), id)) throw new NotFoundError('rule', id);
+        return {
+          rule: id,
+          // The newest revision is the one running, unless the rule has since been removed.
+          revisions: revisions.map((r, i) => ({
+            ...r,
+            loadedAt: new Date(r.loadedAt).toISOString(),
+            current: i === 0 && r.text !== null,
+          })),
+        };
       },
     },
     {

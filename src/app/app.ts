@@ -62,8 +62,16 @@ import { createAnchorWriter } from '../security/audit-anchor';
 import { anchorSettings, rateLimitSettings, verifierOptions, webhookOptions } from './options';
 import { openStore, repositories } from '../store';
 import { postgresConnection } from '../store/database';
+import { retentionFromConfig } from './retention';
+import { portfolioRules } from '../reports/rule-lint';
+import { createCallBudget, reservoirLeft } from '../observability/call-budget';
+import { createLiveChanges } from '../api/live-changes';
 
 const VERSION = SNOWLINE_VERSION;
+/** The live view looks at the store this often while a console watches (one look for all of them). */
+const LIVE_LOOK_MS = 1_000;
+/** Live streams open at once per instance; beyond that consoles poll. */
+const LIVE_STREAMS_MAX = 200;
 
 /** A running Snowline: what `serve` starts and SIGTERM stops. */
 export interface RunningApp {
@@ -162,8 +170,13 @@ export async function startApp(
     logger,
     onDegraded: (degraded) => metrics.rateLimitsDegraded.set(degraded ? 1 : 0),
   });
+  const snBudget = createCallBudget({
+    limitPerHour: snConfig.requestsPerHour,
+    remaining: () => reservoirLeft(snClient.limiter),
+  });
   const snClient = new ServiceNowClient(snConfig, {
     logger,
+    onRequestSent: snBudget.record,
     limiter: limiters.shared(`servicenow:${new URL(instanceUrl).host}`, {
       maxConcurrent: snConfig.maxConcurrent,
       requestsPerHour: snConfig.requestsPerHour,
@@ -320,6 +333,7 @@ export async function startApp(
   const leadership = await leadershipOf(config, logger);
 
   const rateLimits = createRateLimits(rateLimitSettings(config), logger);
+  const liveChanges = createLiveChanges({ snapshot: repos.activity.snapshot, everyMs: LIVE_LOOK_MS, logger });
   const app = createHttpApp({
     logger,
     metrics,
@@ -339,8 +353,12 @@ export async function startApp(
       rules: { rules, catalog, versions: repos.ruleVersions, dispatcher, lookups },
       proposals: createRuleProposals({ dir: config.mappings.dir, catalog, rules, store, repos, logger }),
       findTicket: ticketByNumber(snClient),
+      reports: { reports: repos.reports, settings: config.reports, rules: () => portfolioRules(rules.current()) },
+      serviceNowBudget: snBudget,
+      jwtSecret: config.security.jwtSecret,
     }),
-    console: consoleOptions(config),
+    live: { changes: liveChanges, jwtSecret: config.security.jwtSecret, maxStreams: LIVE_STREAMS_MAX },
+    console: consoleOptions(config, logger),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
     webhooks: webhookRouter(webhookOptions(config), intake, logger, metrics),
     readiness: async () => {
@@ -389,6 +407,11 @@ export async function startApp(
         run: () => privilege.sweep(),
       },
       { name: 'audit-anchor', cron: everySeconds(config.security.auditAnchorSeconds), run: () => anchorAudit() },
+      {
+        name: 'retention',
+        cron: config.retention.schedule,
+        run: () => retentionFromConfig(config, repos, logger).run(),
+      },
       ...cmdbSyncs,
     ],
     leadership,
@@ -397,6 +420,7 @@ export async function startApp(
   /** Stops intake of new work; says whether this instance was the leader (it anchors the audit last). */
   const stopParts = async (): Promise<boolean> => {
     const wasLeader = leadership.isLeader();
+    liveChanges.close();
     await scheduled.stop();
     await leadership.stop();
     await rules.stop();

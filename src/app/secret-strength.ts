@@ -8,7 +8,7 @@ import { ConfigError } from '../errors';
  * start-up refuses them. A real system is any configured endpoint that is not the built-in sandbox.
  */
 
-/** Shortest accepted HMAC/HS256 key, in bytes (RFC 7518 §3.2: at least the hash's size). */
+/** Shortest accepted HMAC/HS256 key, in bytes (RFC 7518 section 3.2: at least the hash's size). */
 export const MIN_SECRET_BYTES = 32;
 
 /** Published values (tutorials, jwt.io, our own docs): long enough, but known to every attacker. */

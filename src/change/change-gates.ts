@@ -4,10 +4,10 @@ import { formatDateTime, parseDateTime } from '../rules/encoded-query/date-time'
  * The change gates: whether Snowline may start (or go on with) a change's implementation now.
  * Pure: the caller fetches the change and its approvals from ServiceNow at the moment of
  * execution, reads freezes and running changes, and passes the clock. States and approval values
- * follow servicenow-reference §3.4; conflicts and schedules §3.7.
+ * follow https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html; conflicts and schedules https://www.servicenow.com/docs/r/it-service-management/change-management/c_ConflictDetection.html.
  */
 
-/** change_request.state values (§3.4). */
+/** change_request.state values (docs/servicenow-behaviour.md §3.4). */
 export const CHANGE_STATE = {
   new: '-5',
   assess: '-4',
@@ -30,7 +30,7 @@ const STATE_LABEL: Record<string, string> = {
   '4': 'Canceled',
 };
 
-/** The change record as ServiceNow shows it now (raw values, §1.4). */
+/** The change record as ServiceNow shows it now (raw values, docs/servicenow-behaviour.md §1.4). */
 export interface ChangeSnapshot {
   number: string;
   type: string;
@@ -46,7 +46,7 @@ export interface ChangeSnapshot {
   template_name?: string;
 }
 
-/** One `sysapproval_approver` row of the change (§3.4). */
+/** One `sysapproval_approver` row of the change (docs/servicenow-behaviour.md §3.4). */
 export interface ApprovalRecord {
   approver: string;
   state: string;

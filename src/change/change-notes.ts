@@ -41,7 +41,7 @@ export interface CloseInput {
 }
 
 /**
- * The PATCH that moves a change to Review (§3.4): close_code `successful` only when the whole plan
+ * The PATCH that moves a change to Review (docs/servicenow-behaviour.md §3.4): close_code `successful` only when the whole plan
  * ran; a failed plan is `unsuccessful` whatever the rollback did, and the notes say what it did.
  */
 export function closeFields(input: CloseInput): {

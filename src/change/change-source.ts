@@ -7,7 +7,7 @@ import type { ApprovalRecord, ChangeSnapshot, Freeze } from './change-gates';
 export interface ChangeSource {
   change(sysId: string): Promise<ChangeSnapshot>;
   approvals(changeSysId: string): Promise<ApprovalRecord[]>;
-  /** Blackout schedule spans (cmn_schedule type blackout, §3.7) as freezes. */
+  /** Blackout schedule spans (cmn_schedule type blackout, docs/servicenow-behaviour.md §3.7) as freezes. */
   blackouts(): Promise<Freeze[]>;
   /** Creates the change_task unless one with this correlation_id exists; returns its sys_id. */
   ensureTask(changeSysId: string, correlationId: string, fields: Record<string, string>): Promise<string>;
@@ -24,10 +24,10 @@ const CHANGE_FIELDS: (keyof ChangeSnapshot)[] = [
   'cmdb_ci',
 ];
 
-/** The standard change template version a standard change was raised from (§3.4). */
+/** The standard change template version a standard change was raised from (docs/servicenow-behaviour.md §3.4). */
 const TEMPLATE = 'std_change_producer_version';
 
-/** Reads raw values (§1.4): reference fields as sys_ids, date-times in UTC. */
+/** Reads raw values (docs/servicenow-behaviour.md §1.4): reference fields as sys_ids, date-times in UTC. */
 export function serviceNowChangeSource(client: ServiceNowClient): ChangeSource {
   const raw = { displayValue: false };
   return {

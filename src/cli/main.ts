@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { archiveCommand } from './archive.command';
 import { auditCommand } from './audit.command';
 import { backupCommand } from './backup.command';
 import { configCommand } from './config.command';
@@ -6,8 +7,10 @@ import { rulesCommand } from './rules.command';
 import { runsCommand } from './runs.command';
 import { dryRunCommand } from './dry-run.command';
 import { eventsCommand } from './events.command';
+import { loadtestCommand } from './loadtest.command';
 import { sandboxCommand } from './sandbox.command';
 import { reportCommand } from './report.command';
+import { retentionCommand } from './retention.command';
 import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { tokenCommand } from './token.command';
@@ -29,7 +32,10 @@ export function main(argv: string[]): void {
     .addCommand(runsCommand())
     .addCommand(eventsCommand())
     .addCommand(configCommand())
-    .addCommand(backupCommand());
+    .addCommand(backupCommand())
+    .addCommand(retentionCommand())
+    .addCommand(archiveCommand())
+    .addCommand(loadtestCommand());
   program.parseAsync(argv).catch((err: Error) => {
     process.stderr.write(`snowline: ${err.message}\n`);
     process.exit(2);

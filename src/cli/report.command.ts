@@ -6,12 +6,14 @@ import { complianceCsv, complianceHtml } from '../security/compliance-report-for
 import type { AuditRepository } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
 import { withConfiguredStore } from './configured-store';
+import { addImprovementReports } from './improvement-reports';
 
 /** `snowline report audit|compliance --from --to [--format …]`: evidence from the audit journal; `report access`: the access review. */
 export function reportCommand(): Command {
   const report = new Command('report').description(
-    'evidence for auditors: the audit journal, change control, access review',
+    'evidence for auditors (audit, compliance, access) and continuous-improvement reports (value, portfolio, failures, slas, adoption)',
   );
+  addImprovementReports(report);
   report
     .command('audit')
     .description('who did what, rule versions used, human decisions, and whether the journal verifies')

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { describeIssue } from './describe-issue';
 import { layeredConfig } from './layered-config';
+import { reportsConfigSchema } from '../reports/reports-settings';
+import { retentionConfigSchema } from '../retention/retention-settings';
 import { getPath, type ValueSources } from './layers';
 import { ConfigError } from '../errors';
 import { privilegeConfigSchema } from '../security/privilege-provider';
@@ -61,6 +63,10 @@ export const configSchema = z.object({
   }),
   logging: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).describe('(env LOG_LEVEL)') }),
   connectors: connectorsSchema.default({}),
+  retention: retentionConfigSchema
+    .prefault({})
+    .describe('how long records are kept, and where pruned runs are archived'),
+  reports: reportsConfigSchema.prefault({}).describe('settings of the value, portfolio and SLA reports'),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -3,6 +3,7 @@ import { localRunnerConfigSchema } from '../../connectors/ansible/local/schemas'
 import { cmdbConfigSchema } from '../../connectors/cmdb/schemas';
 import { httpConfigSchema } from '../../connectors/http/schemas';
 import { ROLES } from '../security/roles';
+import { oidcConfigSchema } from '../security/oidc-config';
 
 /** The sections of Snowline's configuration (src/config/index.ts assembles them). Every field says its unit. */
 
@@ -220,6 +221,7 @@ export const securitySchema = z.object({
     .record(z.string(), z.array(z.enum(ROLES)))
     .default({})
     .describe('identity-provider group → Snowline roles'),
+  oidc: oidcConfigSchema.optional().describe('console sign-in with the identity provider (docs/console.md)'),
   webhookAllowedIps: z
     .array(z.ipv4().or(z.ipv6()))
     .default([])

@@ -25,7 +25,7 @@ const ENV_OF: Record<string, string> = {
 };
 
 /**
- * The connector's auth for a configured instance (servicenow-reference §5.1–§5.3), or the
+ * The connector's auth for a configured instance (https://www.servicenow.com/docs/r/platform-security/authentication/api-authentication.html), or the
  * problems that stop start-up, each naming the setting and its environment variable.
  */
 export function instanceAuth(

@@ -364,6 +364,8 @@ export function createDispatcher(deps: DispatcherDeps) {
             ruleVersion: ruleSet.version,
             event: eventKey,
             ...(who.via ? { via: who.via } : {}),
+            // The agent's groups at the time: the adoption report counts manual triggers per group.
+            ...(requestedBy ? { groups: requestedBy.groups } : {}),
           },
         },
         now(),

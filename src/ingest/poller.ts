@@ -37,7 +37,7 @@ interface PageCursor {
 /**
  * The encoded query of one page. The first page takes everything updated since `since`; each
  * further page takes what sorts after the previous page's last row, `(updated, sys_id) > cursor`,
- * written as two `^NQ` groups because `^OR` binds tighter than `^` (servicenow-reference §2.1).
+ * written as two `^NQ` groups because `^OR` binds tighter than `^` (https://servicenow.github.io/sdk/guides/encoded-query-guide).
  * Offsets would not do: a record updated while the poll pages moves to the end of the order and
  * shifts every later row one place back, so the row at the page boundary would be skipped.
  */

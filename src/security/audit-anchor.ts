@@ -75,6 +75,24 @@ export function createAnchorWriter(audit: AuditRepository, settings: AnchorSetti
   };
 }
 
+/**
+ * Anchors the entry where retention cuts the journal, before the entries up to it are deleted: the
+ * checkpoint kept in the store is then only believed when a signed anchor outside it agrees.
+ */
+export function anchorCut(
+  settings: AnchorSettings,
+  cut: { journal: string; seq: number; hash: string },
+  logger: Logger,
+  now = Date.now(),
+): AuditAnchor {
+  const unsigned = { journal: cut.journal, seq: cut.seq, head: cut.hash, at: now };
+  const written = { ...unsigned, sig: signature(settings.key, unsigned) };
+  mkdirSync(dirname(settings.file), { recursive: true });
+  appendFileSync(settings.file, `${JSON.stringify(written)}\n`, { mode: 0o640 });
+  logger.info('audit journal cut anchored', { anchor: written, file: settings.file });
+  return written;
+}
+
 export type AnchorVerdict = { ok: true; message: string } | { ok: false; message: string };
 
 /**
@@ -99,6 +117,12 @@ export async function checkAgainstAnchors(
       : { ok: true, message: 'audit journal empty and never anchored' };
   }
   const mine = anchors.filter((a) => a.journal === head.journal);
+  const cut = await audit.newestCheckpoint();
+  if (cut && !mine.some((a) => a.seq === cut.seq && a.head === cut.hash))
+    return {
+      ok: false,
+      message: `the journal was cut at entry ${cut.seq}, but no signed anchor in ${settings.file} records that cut: entries before it were deleted outside retention`,
+    };
   const newest = mine.reduce<AuditAnchor | undefined>(
     (n, a) => (!n || a.seq > n.seq || (a.seq === n.seq && a.at > n.at) ? a : n),
     undefined,

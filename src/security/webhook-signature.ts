@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Header names of the signed webhook (DESIGN.md "Stable interface"). */
+/** Header names of the signed webhook (docs/security.md, Webhook). */
 export const TIMESTAMP_HEADER = 'x-snowline-timestamp';
 export const SIGNATURE_HEADER = 'x-snowline-signature';
 /** A delivery older or newer than this is refused as a possible replay. */

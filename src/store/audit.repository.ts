@@ -24,6 +24,8 @@ function hashOf(row: Omit<AuditRow, 'hash'>): string {
 
 /** The append-only, hash-chained audit journal. */
 export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  const newestCheckpoint = () =>
+    db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return {
     /** Appends inside the caller's transaction so the entry commits with the decision it records. */
     async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
@@ -54,9 +56,11 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     async verify(): Promise<
       { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }
     > {
-      let prev = GENESIS;
+      // After retention cut the journal, the kept part chains on from the newest checkpoint.
+      const cut = await newestCheckpoint();
+      let prev = cut?.hash ?? GENESIS;
       let count = 0;
-      let after = 0;
+      let after = cut?.seq ?? 0;
       for (;;) {
         const rows = await db
           .selectFrom('audit_log')
@@ -90,7 +94,9 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * from scratch cannot keep), its newest entry's number and hash; undefined when it is empty.
      */
     async head(): Promise<{ journal: string; seq: number; hash: string } | undefined> {
-      const first = await db.selectFrom('audit_log').select('hash').where('seq', '=', 1).executeTakeFirst();
+      const first =
+        (await db.selectFrom('audit_log').select('hash').where('seq', '=', 1).executeTakeFirst()) ??
+        (await newestCheckpoint().then((cut) => cut && { hash: cut.journal }));
       const last = await db
         .selectFrom('audit_log')
         .select(['seq', 'hash'])
@@ -100,9 +106,16 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return first && last ? { journal: first.hash, seq: last.seq, hash: last.hash } : undefined;
     },
 
-    /** The hash of entry `seq`, or undefined when there is no such entry. */
+    /** The newest cut made by retention (src/retention/audit-pruning.ts), if any. */
+    newestCheckpoint,
+
+    /** The hash of entry `seq` (kept, or the last of a cut), or undefined when there is no such entry. */
     async hashAt(seq: number): Promise<string | undefined> {
-      return (await db.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst())?.hash;
+      const entry = await db.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst();
+      return (
+        entry?.hash ??
+        (await db.selectFrom('audit_checkpoints').select('hash').where('seq', '=', seq).executeTakeFirst())?.hash
+      );
     },
 
     /** Entries from `from` (inclusive) to `to` (exclusive), oldest first, optionally of one kind, actor or subject. */

@@ -30,6 +30,7 @@ import { runConcurrency } from './migrations/011-run-concurrency';
 import { privilegeLeases } from './migrations/012-privilege-leases';
 import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import { eventOutcomes } from './migrations/014-event-outcomes';
+import { retention } from './migrations/015-retention';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -65,6 +66,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '012-privilege-leases': privilegeLeases(),
     '013-ticket-lookup-indexes': ticketLookupIndexes(),
     '014-event-outcomes': eventOutcomes(),
+    '015-retention': retention(),
   };
 }
 

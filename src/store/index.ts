@@ -1,3 +1,4 @@
+import { activityRepository } from './activity.repository';
 import { approvalRepository } from './approval.repository';
 import { auditRepository } from './audit.repository';
 import { changeClaimRepository } from './change-claim.repository';
@@ -6,6 +7,8 @@ import { identityUseRepository } from './identity-use.repository';
 import { inboxRepository } from './inbox.repository';
 import { outboxRepository } from './outbox.repository';
 import { privilegeLeaseRepository } from './privilege-lease.repository';
+import { reportRepository } from './report.repository';
+import { retentionRepository } from './retention.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
 import { runRepository } from './run.repository';
@@ -29,6 +32,9 @@ export function repositories(store: Store) {
     suggestions: suggestionRepository(store.db),
     changeClaims: changeClaimRepository(),
     identityUse: identityUseRepository(store.db),
+    retention: retentionRepository(store.db),
+    reports: reportRepository(store.db, store.dialect),
+    activity: activityRepository(store.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

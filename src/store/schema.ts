@@ -238,6 +238,8 @@ export interface Tables {
   suggestions: SuggestionRow;
   change_claims: ChangeClaimRow;
   identity_use: IdentityUseRow;
+  archived_runs: ArchivedRunRow;
+  audit_checkpoints: AuditCheckpointRow;
 }
 
 /** The change run implementing on a configuration item now (one row per CI). */
@@ -246,4 +248,26 @@ export interface ChangeClaimRow {
   run_id: string;
   ticket_number: string;
   claimed_at: number;
+}
+
+/** A run pruned by retention: which archive file (src/retention/) holds it, found by ticket. */
+export interface ArchivedRunRow {
+  run_id: string;
+  ticket_number: string;
+  rule_id: string;
+  state: string;
+  created_at: number;
+  /** The archive file's name, relative to the archive folder. */
+  archive: string;
+  archived_at: number;
+}
+
+/** A cut of the audit journal: entries up to `seq` were archived and deleted; `hash` is entry `seq`'s. */
+export interface AuditCheckpointRow {
+  seq: number;
+  hash: string;
+  /** The journal's identity (its first entry's hash), which the anchors name. */
+  journal: string;
+  archive: string;
+  cut_at: number;
 }

@@ -3,6 +3,7 @@ import { benchIngest } from './ingest.bench';
 import { benchMatch } from './match.bench';
 import type { LoadResult } from './load';
 import { benchPoller } from './poller.bench';
+import { benchReports, type ReportBenchResult } from './reports.bench';
 
 /**
  * `npm run bench`: the performance figures quoted in issue notes, reproducible on this machine.
@@ -10,7 +11,8 @@ import { benchPoller } from './poller.bench';
  * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL runs, at 1 and
  * BENCH_INSTANCES instances, default 3), BENCH_POLL_RECORDS (default 2000), BENCH_RUNS (engine
  * burst, default 10000), BENCH_RATE (engine paced rate, default 500/s, 10 s of it),
- * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1.
+ * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1,
+ * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
   return (
@@ -38,7 +40,21 @@ function line(name: string, r: LoadResult): string {
   return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   errors ${r.errors}/${r.requests}`;
 }
 
+function reportLine(r: ReportBenchResult): string {
+  const each = Object.entries(r.seconds).map(([kind, s]) => `${kind} ${s.toFixed(2)} s`);
+  const slowest = Math.max(...Object.values(r.seconds));
+  return `${`reports (${r.store})`.padEnd(28)} ${each.join('   ')}   slowest ${slowest.toFixed(2)} s ${slowest < 5 ? '< 5 s' : '≥ 5 s: TOO SLOW'}`;
+}
+
+async function reportFigures(): Promise<void> {
+  const runs = Number(process.env.BENCH_REPORT_RUNS ?? 10000);
+  console.log(`reports: each report over a generated history of ${runs} runs (3 steps each, 30 days, 40 rules)`);
+  console.log(reportLine(await benchReports(runs)));
+  if (process.env.BENCH_DATABASE_URL) console.log(reportLine(await benchReports(runs, process.env.BENCH_DATABASE_URL)));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_REPORTS_ONLY === '1') return reportFigures();
   console.log(
     'rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)',
   );
@@ -47,6 +63,7 @@ async function main(): Promise<void> {
       `${String(r.rules).padStart(6)} rules   median ${r.medianUs.toFixed(2).padStart(7)} µs   p99 ${r.p99Us.toFixed(2).padStart(7)} µs   ${r.matchedPerEvent.toFixed(2)} rules matched per event`,
     );
   if (process.env.BENCH_MATCH_ONLY === '1') return;
+  await reportFigures();
   await engineFigures();
   if (process.env.BENCH_ENGINE_ONLY === '1') return;
   const events = Number(process.env.BENCH_EVENTS ?? 20000);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { screenshotDir, startConsoleWorld, type ConsoleWorld } from '../helpers/browser';
+import { accessibilityViolations, screenshotDir, startConsoleWorld, type ConsoleWorld } from '../helpers/browser';
 import { eventually } from '../helpers/waiting';
 
 /**
@@ -53,6 +53,7 @@ describe('console: runs in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Sign-in refused/);
     await page.getByLabel('Token').fill('');
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shots, 'sign-in.png') });
     await page.close();
   });
@@ -67,6 +68,7 @@ describe('console: runs in a real browser', () => {
     const row = page.getByRole('row').filter({ hasText: incident.number });
     await row.getByRole('link', { name: 'restart-service-when-down' }).waitFor();
     await expect(row.textContent()).resolves.toMatch(/succeeded/);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
 
     await row.getByRole('link', { name: 'restart-service-when-down' }).click();
@@ -83,6 +85,7 @@ describe('console: runs in a real browser', () => {
     await expect(step.locator('pre').textContent()).resolves.not.toBe('');
     expect(await page.getByRole('button', { name: /retry/i }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /cancel/i }).count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shots, 'run-detail.png'), fullPage: true });
     await page.close();
   });
@@ -106,6 +109,7 @@ describe('console: runs in a real browser', () => {
     const row = page.getByRole('row').filter({ hasText: number });
     await row.waitFor({ timeout: 30_000 });
     await expect(row.textContent()).resolves.toMatch(/patch-linux-host.*change/);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shots, 'waiting.png'), fullPage: true });
     await page.close();
   });
@@ -117,6 +121,7 @@ describe('console: runs in a real browser', () => {
     await expect(page.getByText(/Success rate:/).textContent()).resolves.toMatch(/\d+\.\d %/);
     const row = page.getByRole('row').filter({ hasText: 'restart-service-when-down' });
     await expect(row.textContent()).resolves.toMatch(/restart-service-when-down\d+\d+\d+\d/);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
     await page.close();
   });
@@ -142,6 +147,7 @@ describe('console: runs in a real browser', () => {
     await page.goto(`${world.app.url}/console#/runs/${failed.id}`);
     const retry = page.getByRole('button', { name: 'Retry', exact: true });
     await retry.waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shots, 'run-failed.png'), fullPage: true });
     await retry.click();
     await page.locator('.facts').getByText('succeeded').waitFor({ timeout: 30_000 });

@@ -6,7 +6,7 @@ import { eventually, startChangeHarness, utc, type ChangeHarness } from './chang
 // A scripted day on the sandbox: changes approved, refused (segregation of duties, a blackout),
 // cancelled by an operator and let through a blackout as an emergency; incidents remediated, one
 // failing and retried by an operator. Then `snowline report compliance` over the day, in each format.
-// Change states and approvals: servicenow-reference §3.4; blackout schedules §3.7.
+// Change states and approvals: https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html; blackout schedules https://www.servicenow.com/docs/r/it-service-management/change-management/c_ConflictDetection.html.
 jest.setTimeout(90_000);
 
 const JWT_SECRET = 'compliance-e2e-secret-0123456789abcdef';

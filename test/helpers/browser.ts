@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
@@ -13,6 +13,29 @@ import type { Role } from '../../src/security/roles';
 import { freePort } from './waiting';
 
 const REPO_ROOT = join(__dirname, '..', '..');
+
+/** axe-core's bundle, evaluated in the page (through the DevTools protocol, so the console's CSP does not refuse it). */
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * The serious and critical accessibility violations axe-core finds on the page as it is now (WCAG
+ * 2.1 A/AA and axe's best practices), as `rule: target` lines: a test expects none.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Strings, not functions: the test code is compiled without the DOM's types.
+  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as AxeViolation[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}`));
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
 
 /** Debian's Chromium (browsers cannot be downloaded here); CI installs it in .ci/run. */
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -66,7 +89,8 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
   const dir = mkdtempSync(join(tmpdir(), 'snowline-browser-'));
   // Approved proposals write mapping files: into a copy, never into the repository's mappings/.
   cpSync(join(REPO_ROOT, 'mappings'), join(dir, 'mappings'), { recursive: true });
-  const [port, sandboxPort] = [await freePort(), await freePort()];
+  // A caller that must know the port beforehand (an identity provider's redirect URL) passes PORT.
+  const [port, sandboxPort] = [env.PORT ? Number(env.PORT) : await freePort(), await freePort()];
   const config = loadConfig({
     env: {
       PORT: String(port),

@@ -76,7 +76,7 @@ export interface LaunchJobTemplateDeps {
 
 /**
  * Reads jobs for `check`: the jobs asked for in the same turn of the event loop (the engine checks
- * the waiting steps it claimed side by side) are read in one `GET jobs/?id__in=…` (§1.3), so
+ * the waiting steps it claimed side by side) are read in one `GET jobs/?id__in=…` (docs/awx-behaviour.md §1.3), so
  * thousands of waiting runs cost the controller a request per batch, not one per job. A lone job
  * is read as `GET jobs/{id}/`.
  */

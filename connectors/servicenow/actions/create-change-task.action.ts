@@ -19,7 +19,7 @@ export const createChangeTaskParamsSchema = z
 export type CreateChangeTaskParams = z.infer<typeof createChangeTaskParamsSchema>;
 
 /**
- * `servicenow.create_change_task`: a change task under a change request (§3.5). The task
+ * `servicenow.create_change_task`: a change task under a change request (docs/servicenow-behaviour.md §3.5). The task
  * carries the step's idempotency key in `correlation_id`; `recover` finds it there.
  */
 export const createChangeTaskAction: ActionSpec<CreateChangeTaskParams, CreatedRecord> = {

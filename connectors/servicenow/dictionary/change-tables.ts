@@ -1,4 +1,4 @@
-/** §3.4–3.5: change management's tables. */
+/** docs/servicenow-behaviour.md §3.4–3.5: change management's tables. */
 import { bool, choice, dateTime, int, ref, sameValueChoices, str, table } from './model';
 
 import { PRIORITY } from './task-tables';
@@ -14,7 +14,7 @@ const CHANGE_STATES = [
   ['4', 'Canceled'],
 ] as const;
 
-/** §3.4. */
+/** docs/servicenow-behaviour.md §3.4. */
 const CHANGE_REQUEST = table({
   name: 'change_request',
   label: 'Change Request',
@@ -86,7 +86,7 @@ const CHANGE_REQUEST = table({
   },
 });
 
-/** §3.5. */
+/** docs/servicenow-behaviour.md §3.5. */
 const CHANGE_TASK = table({
   name: 'change_task',
   label: 'Change Task',

@@ -1,7 +1,7 @@
-/** §4.1: the CMDB classes and their relationships. */
+/** docs/servicenow-behaviour.md §4.1: the CMDB classes and their relationships. */
 import { bool, choice, dateTime, int, ref, sameValueChoices, str, table, type FieldSpec } from './model';
 
-/** §4.1: the base CI class. The "common fields" of §4.1 all live here. */
+/** docs/servicenow-behaviour.md §4.1: the base CI class. The "common fields" of §4.1 all live here. */
 const CMDB_CI = table({
   name: 'cmdb_ci',
   label: 'Configuration Item',

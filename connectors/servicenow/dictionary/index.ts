@@ -1,8 +1,8 @@
 /**
  * The ServiceNow table model that the sandbox, the Table API client and the mapping validator share:
  * which tables exist, which table each extends, their fields with types, choices and defaults, and
- * their number prefixes. Values follow docs/servicenow-reference §1.4 (system fields), §3 (ITSM
- * tables and state models) and §4.1 (CMDB classes). It is a model of the base system, not of any
+ * their number prefixes. Values follow docs/sandbox.md "Data model" (system fields, ITSM
+ * tables and state models) and CMDB classes. It is a model of the base system, not of any
  * one customer instance: a real instance may add `u_` fields and choices.
  */
 
@@ -18,7 +18,7 @@ const TABLES: ReadonlyMap<string, TableDef> = new Map(
   [...TASK_TABLES, ...CHANGE_TABLES, ...CMDB_TABLES, ...SYSTEM_TABLES].map((t) => [t.name, t]),
 );
 
-/** §1.4: the fields every record has, whatever its table. */
+/** docs/servicenow-behaviour.md §1.4: the fields every record has, whatever its table. */
 const SYSTEM_FIELDS: readonly FieldDef[] = [
   { name: 'sys_id', label: 'Sys ID', type: 'sys_id' },
   { name: 'sys_created_on', label: 'Created', type: 'glide_date_time' },
@@ -60,7 +60,7 @@ export function rootOf(name: string): string {
   return ancestorsOf(name).at(-1) ?? name;
 }
 
-/** True when class `cls` is `ancestor` or extends it (the `INSTANCEOF` operator, §2.2). */
+/** True when class `cls` is `ancestor` or extends it (the `INSTANCEOF` operator, docs/servicenow-behaviour.md §2.2). */
 export function isInstanceOf(cls: string, ancestor: string): boolean {
   return ancestorsOf(cls).includes(ancestor);
 }
@@ -106,7 +106,7 @@ export function displayFieldOf(name: string): string | undefined {
   return inherited(name, 'displayField');
 }
 
-/** The `state` values at which a record of `name` is closed or canceled (§3.2, §3.4, §3.5). */
+/** The `state` values at which a record of `name` is closed or canceled (docs/servicenow-behaviour.md §3.2, §3.4, §3.5). */
 export function inactiveStatesOf(name: string): readonly string[] {
   return inherited(name, 'inactiveStates') ?? [];
 }

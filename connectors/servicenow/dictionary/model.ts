@@ -1,6 +1,6 @@
 /** The building blocks of the table model: field and table definitions and their shorthands. */
 
-/** How a field stores and shows its value (every value travels as a string, §1.4). */
+/** How a field stores and shows its value (every value travels as a string, docs/servicenow-behaviour.md §1.4). */
 export type FieldType =
   | 'string'
   | 'integer'

@@ -59,7 +59,7 @@ const SYS_USER_GRMEMBER = table({
   fields: { user: ref('User', 'sys_user'), group: ref('Group', 'sys_user_group') },
 });
 
-/** §3.4: approval records. */
+/** docs/servicenow-behaviour.md §3.4: approval records. */
 const SYSAPPROVAL_APPROVER = table({
   name: 'sysapproval_approver',
   label: 'Approval',
@@ -85,7 +85,7 @@ const SYSAPPROVAL_APPROVER = table({
   },
 });
 
-/** §3.7: schedules; change conflict detection keeps changes out of `blackout` and inside `maintenance` ones. */
+/** docs/servicenow-behaviour.md §3.7: schedules; change conflict detection keeps changes out of `blackout` and inside `maintenance` ones. */
 const CMN_SCHEDULE = table({
   name: 'cmn_schedule',
   label: 'Schedule',
@@ -102,7 +102,7 @@ const CMN_SCHEDULE = table({
   },
 });
 
-/** §3.7: one period of a schedule; start and end as `yyyyMMddTHHmmss` [inf]. */
+/** docs/servicenow-behaviour.md §3.7: one period of a schedule; start and end as `yyyyMMddTHHmmss` [inf]. */
 const CMN_SCHEDULE_SPAN = table({
   name: 'cmn_schedule_span',
   label: 'Schedule Entry',
@@ -116,7 +116,7 @@ const CMN_SCHEDULE_SPAN = table({
   },
 });
 
-/** §3.6: one row per journal entry. */
+/** docs/servicenow-behaviour.md §3.6: one row per journal entry. */
 const SYS_JOURNAL_FIELD = table({
   name: 'sys_journal_field',
   label: 'Journal Entry',
@@ -128,7 +128,7 @@ const SYS_JOURNAL_FIELD = table({
   },
 });
 
-/** §6.2: attachment metadata. */
+/** docs/servicenow-behaviour.md §6.2: attachment metadata. */
 const SYS_ATTACHMENT = table({
   name: 'sys_attachment',
   label: 'Attachment',
@@ -178,7 +178,7 @@ const SYS_CHOICE = table({
   },
 });
 
-/** §1.2: a long URL's query string kept under a short id (`sysparm_tiny`). */
+/** docs/servicenow-behaviour.md §1.2: a long URL's query string kept under a short id (`sysparm_tiny`). */
 const SYS_TINY_URL = table({
   name: 'sys_tiny_url',
   label: 'Tiny URL',

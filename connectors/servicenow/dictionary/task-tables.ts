@@ -1,4 +1,4 @@
-/** §3: the ticket tables (`task` and the incident and problem processes). */
+/** docs/servicenow-behaviour.md §3: the ticket tables (`task` and the incident and problem processes). */
 import { bool, choice, dateTime, int, journal, ref, sameValueChoices, str, table } from './model';
 
 export const IMPACT = [
@@ -14,7 +14,7 @@ export const PRIORITY = [
   ['5', '5 - Planning'],
 ] as const;
 
-/** §3.1: the fields every ticket table inherits. */
+/** docs/servicenow-behaviour.md §3.1: the fields every ticket table inherits. */
 const TASK = table({
   name: 'task',
   label: 'Task',
@@ -123,7 +123,7 @@ const INCIDENT_STATES = [
   ['8', 'Canceled'],
 ] as const;
 
-/** §3.2. */
+/** docs/servicenow-behaviour.md §3.2. */
 const INCIDENT = table({
   name: 'incident',
   label: 'Incident',
@@ -194,7 +194,7 @@ const INCIDENT = table({
   },
 });
 
-/** §3.5: the state model since Madrid (the legacy 1–4 model is left out). */
+/** docs/servicenow-behaviour.md §3.5: the state model since Madrid (the legacy 1–4 model is left out). */
 const PROBLEM = table({
   name: 'problem',
   label: 'Problem',
@@ -238,7 +238,7 @@ const PROBLEM = table({
   },
 });
 
-/** §3.5: a problem's tasks (root-cause analysis, general work), with their own state model. */
+/** docs/servicenow-behaviour.md §3.5: a problem's tasks (root-cause analysis, general work), with their own state model. */
 const PROBLEM_TASK = table({
   name: 'problem_task',
   label: 'Problem Task',

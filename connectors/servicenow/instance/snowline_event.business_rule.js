@@ -6,7 +6,7 @@
  *
  * Runs "after" (not "async") because only an after rule can still read which fields changed;
  * the callout itself is executeAsync(), so the agent's transaction does not wait for Snowline.
- * RESTMessageV2 never retries (servicenow-reference §6.1): Snowline's Table API poller is the
+ * RESTMessageV2 never retries (https://www.servicenow.com/docs/r/api-reference/server-api-reference/c_RESTMessageV2API.html): Snowline's Table API poller is the
  * safety net for a delivery lost here, and the inbox de-duplicates one arriving twice.
  *
  * System properties (create them under System Properties; mark the secret one "private"):

@@ -8,11 +8,27 @@ export interface Series {
   values: number[];
 }
 
-export function BarChart({ title, labels, series }: { title: string; labels: string[]; series: Series[] }) {
+/** A horizontal line across the chart (a budget), drawn dashed and named in the caption. */
+export interface Limit {
+  label: string;
+  value: number;
+}
+
+export function BarChart({
+  title,
+  labels,
+  series,
+  limit,
+}: {
+  title: string;
+  labels: string[];
+  series: Series[];
+  limit?: Limit;
+}) {
   const width = 720;
   const height = 180;
   const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
-  const max = Math.max(1, ...totals);
+  const max = Math.max(1, limit?.value ?? 0, ...totals);
   const slot = width / Math.max(1, labels.length);
   const bar = Math.max(2, slot * 0.7);
   return (
@@ -35,6 +51,17 @@ export function BarChart({ title, labels, series }: { title: string; labels: str
           );
         })}
         <line x1="0" y1={height} x2={width} y2={height} class="axis" />
+        {limit && (
+          <line
+            x1="0"
+            y1={height - (limit.value / max) * height}
+            x2={width}
+            y2={height - (limit.value / max) * height}
+            class="limit-line"
+          >
+            <title>{`${limit.label}: ${limit.value}`}</title>
+          </line>
+        )}
         <text x="0" y={height + 16} class="tick">
           {labels[0]}
         </text>
@@ -43,7 +70,8 @@ export function BarChart({ title, labels, series }: { title: string; labels: str
         </text>
       </svg>
       <figcaption>
-        {title} ({series.map((s) => s.label).join(', ')}; highest {max})
+        {title} ({series.map((s) => s.label).join(', ')}; highest {Math.max(0, ...totals)}
+        {limit ? `; dashed line: ${limit.label} ${limit.value}` : ''})
       </figcaption>
     </figure>
   );

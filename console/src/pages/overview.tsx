@@ -4,7 +4,7 @@ import { BarChart } from '../components/bar-chart';
 import { ErrorLine } from '../components/error-line';
 import { duration } from '../format';
 import { usePolled } from '../hooks';
-import type { Overview } from '../types';
+import type { Overview, ServiceNowBudget } from '../types';
 import { TableHead } from '../components/table-head';
 
 const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -47,6 +47,7 @@ export function OverviewPage() {
               },
             ]}
           />
+          <BudgetChart />
           <h2>Duration per rule</h2>
           <table>
             <TableHead columns={['Rule', 'Runs', 'Succeeded', 'Failed', 'p50', 'p95']} />
@@ -66,5 +67,37 @@ export function OverviewPage() {
         </>
       )}
     </>
+  );
+}
+
+/** ServiceNow API calls per hour against the integration user's hourly limit (servicenow.requestsPerHour). */
+function BudgetChart() {
+  const budget = usePolled(() => api.get<ServiceNowBudget>('/servicenow/budget?hours=24'), 'budget', 30_000);
+  const b = budget.data;
+  if (!b) return <ErrorLine error={budget.error} />;
+  const thisHour = b.perHour[b.perHour.length - 1]?.calls ?? 0;
+  return (
+    <section aria-labelledby="budget-heading">
+      <h2 id="budget-heading">ServiceNow API budget</h2>
+      <p>
+        This hour: <strong>{thisHour}</strong> calls
+        {b.limitPerHour === null ? (
+          <> (no hourly limit configured: set servicenow.requestsPerHour)</>
+        ) : (
+          <>
+            {' '}
+            of <strong>{b.limitPerHour}</strong> per hour ({((thisHour / b.limitPerHour) * 100).toFixed(1)} % used
+            {b.remaining !== null && `; ${b.remaining} left before the limiter refills`})
+          </>
+        )}
+        . <span class="muted">Counted by this instance.</span>
+      </p>
+      <BarChart
+        title="ServiceNow API calls per hour"
+        labels={b.perHour.map((h) => hourLabel(h.hour))}
+        series={[{ label: 'calls', className: 'bar-calls', values: b.perHour.map((h) => h.calls) }]}
+        limit={b.limitPerHour === null ? undefined : { label: 'hourly limit', value: b.limitPerHour }}
+      />
+    </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { DiffView } from '../components/diff-view';
 import { ErrorLine } from '../components/error-line';
 import { StateBadge } from '../components/state-badge';
 import { when } from '../format';
@@ -66,7 +67,7 @@ function ProposalCard({
         <p class="muted">Your own proposal: another person must approve it.</p>
       )}
       {detail?.diff ? (
-        <pre aria-label="Diff">{detail.diff}</pre>
+        <DiffView diff={detail.diff} label="Diff" />
       ) : (
         <button type="button" onClick={() => void showDiff()}>
           Show diff

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorLine } from '../components/error-line';
+import { RuleVersions } from '../components/rule-versions';
 import { usePolled } from '../hooks';
 import type { RuleDetail } from '../types';
 
@@ -112,6 +113,7 @@ export function RuleDetailPage({ id }: { id: string }) {
           )}
         </section>
       ))}
+      <RuleVersions id={id} />
     </>
   );
 }

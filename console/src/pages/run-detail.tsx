@@ -3,7 +3,7 @@ import { api } from '../api';
 import { ErrorLine } from '../components/error-line';
 import { StateBadge } from '../components/state-badge';
 import { duration, when } from '../format';
-import { usePolled } from '../hooks';
+import { useLive } from '../hooks';
 import type { Permission, RunTimeline, Session } from '../types';
 
 type Step = RunTimeline['steps'][number];
@@ -26,7 +26,7 @@ function allowedActions(timeline: RunTimeline, can: (p: Permission) => boolean) 
 
 /** One run: its rule and pinned version, a timeline of stages (parallel steps side by side), write-backs and decisions. */
 export function RunDetailPage({ id, session }: { id: string; session: Session }) {
-  const timeline = usePolled(() => api.get<RunTimeline>(`/runs/${encodeURIComponent(id)}/timeline`), id);
+  const timeline = useLive(() => api.get<RunTimeline>(`/runs/${encodeURIComponent(id)}/timeline`), id);
   const [actionError, setActionError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const can = (p: Permission) => session.permissions.includes(p);
@@ -78,7 +78,7 @@ export function RunDetailPage({ id, session }: { id: string; session: Session })
           <code>{run.id}</code>
         </dd>
       </dl>
-      <div class="buttons" aria-label="Actions">
+      <div class="buttons" role="group" aria-label="Actions">
         {allowed.retry && (
           <button type="button" disabled={busy} onClick={() => void act('/retry')}>
             Retry
@@ -167,7 +167,9 @@ function StepCard(props: {
       {step.output && (
         <details>
           <summary>Output of {step.name}</summary>
-          <pre>{step.output}</pre>
+          <pre tabIndex={0} aria-label={`Output of ${step.name}`}>
+            {step.output}
+          </pre>
         </details>
       )}
       {view && props.canSkip(view) && (

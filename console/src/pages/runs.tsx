@@ -3,7 +3,8 @@ import { api, query } from '../api';
 import { ErrorLine } from '../components/error-line';
 import { StateBadge } from '../components/state-badge';
 import { when } from '../format';
-import { usePolled } from '../hooks';
+import { useLive } from '../hooks';
+import { useLiveStatus } from '../live';
 import { RUN_STATES, type RunView, type Session } from '../types';
 import { TableHead } from '../components/table-head';
 
@@ -34,7 +35,7 @@ function Field(props: { label: string; name: keyof Filter; type?: string; value:
   );
 }
 
-/** Runs, newest first, filtered by ticket, rule, state and time; refreshed every few seconds. */
+/** Runs, newest first, filtered by ticket, rule, state and time; updated as they change (live, or polled). */
 export function RunsPage(_: { session: Session }) {
   const [draft, setDraft] = useState<Filter>(EMPTY);
   const [applied, setApplied] = useState<Filter>(EMPTY);
@@ -46,7 +47,8 @@ export function RunsPage(_: { session: Session }) {
     until: isoOf(applied.until),
     limit: '100',
   })}`;
-  const runs = usePolled(() => api.get<RunView[]>(path), path);
+  const runs = useLive(() => api.get<RunView[]>(path), path);
+  const live = useLiveStatus();
   const set = (name: keyof Filter) => (value: string) => setDraft({ ...draft, [name]: value });
 
   return (
@@ -78,6 +80,9 @@ export function RunsPage(_: { session: Session }) {
         <Field label="To" name="until" type="datetime-local" value={draft.until} set={set('until')} />
         <button type="submit">Search</button>
       </form>
+      <p role="status" class="muted live-status">
+        {live === 'live' ? 'Live: updated as runs change.' : 'Updated every 3 seconds (live updates unavailable).'}
+      </p>
       <ErrorLine error={runs.error} />
       {runs.data && <RunTable runs={runs.data} />}
     </>

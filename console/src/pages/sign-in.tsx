@@ -5,15 +5,35 @@ import type { Session } from '../types';
 interface Settings {
   sandbox: boolean;
   roles: string[];
+  oidc: { providerName: string } | null;
+}
+
+/** The reason the server gave when it sent the browser back from the identity provider, once. */
+function oidcErrorFromAddress(): string | undefined {
+  const reason = new URLSearchParams(location.search).get('oidc_error');
+  if (reason === null) return undefined;
+  history.replaceState(null, '', location.pathname + location.hash);
+  return `Sign-in with the identity provider failed: ${reason}`;
 }
 
 /** Signs in with the API's own JWT; checks it against the API before keeping it. */
 export function SignInPage({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(oidcErrorFromAddress);
   const [settings, setSettings] = useState<Settings>();
   useEffect(() => {
-    api.consoleGet<Settings>('/settings.json').then(setSettings, () => undefined);
+    api.consoleGet<Settings>('/settings.json').then(
+      (loaded) => {
+        setSettings(loaded);
+        // Back from the identity provider: the server holds the token for this page to collect, once.
+        if (loaded.oidc)
+          api.consolePost<{ token: string }>('/oidc/session', {}).then(
+            ({ token: issued }) => void signIn(issued),
+            () => undefined,
+          );
+      },
+      () => undefined,
+    );
   }, []);
 
   const signIn = async (candidate: string) => {
@@ -61,6 +81,16 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (session: Session) => v
         </p>
         <button type="submit">Sign in</button>
       </form>
+      {settings?.oidc && (
+        <section aria-labelledby="oidc-heading">
+          <h2 id="oidc-heading">Single sign-on</h2>
+          <p>
+            <a class="button" href="/console/oidc/login">
+              Sign in with {settings.oidc.providerName}
+            </a>
+          </p>
+        </section>
+      )}
       {settings?.sandbox && (
         <section aria-labelledby="sandbox-heading">
           <h2 id="sandbox-heading">Sandbox: sign in as a role</h2>

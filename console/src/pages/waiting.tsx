@@ -1,7 +1,7 @@
 import { api } from '../api';
 import { ErrorLine } from '../components/error-line';
 import { when } from '../format';
-import { usePolled } from '../hooks';
+import { useLive } from '../hooks';
 import type { RunView } from '../types';
 import { TableHead } from '../components/table-head';
 
@@ -10,7 +10,7 @@ import { TableHead } from '../components/table-head';
  * Each row says which gate and why, in the gate's own words (they name the window's end or the freeze).
  */
 export function WaitingPage() {
-  const runs = usePolled(() => api.get<RunView[]>('/runs?state=running&limit=500'), 'waiting', 5000);
+  const runs = useLive(() => api.get<RunView[]>('/runs?state=running&limit=500'), 'waiting');
   const held = (runs.data ?? []).flatMap((run) => run.steps.filter((s) => s.waitingFor).map((step) => ({ run, step })));
   return (
     <>

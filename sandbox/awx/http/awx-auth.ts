@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { basicAuthUser, sameSecret, type SandboxAccount } from '../../http/credentials';
 
 /**
- * §1.1 controller auth: the sandbox account by basic auth, or `Authorization: Bearer <token>` with
+ * docs/awx-behaviour.md §1.1 controller auth: the sandbox account by basic auth, or `Authorization: Bearer <token>` with
  * the configured token (it stands for the same user). Anything else is 401, as AWX words it.
  */
 export function requireAwxAuth(account: SandboxAccount, token: string): RequestHandler {

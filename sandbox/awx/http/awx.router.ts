@@ -23,7 +23,7 @@ export interface AwxRouterDeps {
 }
 
 /**
- * The sandbox AWX controller (awx-reference §1), mounted under `/api/v2/` and under the AAP 2.5+
+ * The sandbox AWX controller (https://docs.ansible.com/projects/awx/en/latest/rest_api/), mounted under `/api/v2/` and under the AAP 2.5+
  * gateway path `/api/controller/v2/`; links in answers name the root the request came through.
  */
 export function awxRouter(deps: AwxRouterDeps): Router {

@@ -15,7 +15,7 @@ const TEMPLATE_FILTERS: Filterable<TemplateView> = {
   organization__name: (t) => t.summary_fields.organization.name,
 };
 
-/** `job_templates/…`: list, detail, survey spec and launch (§1.2). */
+/** `job_templates/…`: list, detail, survey spec and launch (docs/awx-behaviour.md §1.2). */
 export function jobTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf): Router {
   const router = Router();
   const view = (id: number, root: string) => {

@@ -10,7 +10,7 @@ import { apiRoot, idParam, searchOf } from './awx-request';
 type JobView = ReturnType<typeof jobView>;
 
 /**
- * Fields `jobs/` can be filtered on: `id__in=1,2,3` is how clients batch-poll (§1.3),
+ * Fields `jobs/` can be filtered on: `id__in=1,2,3` is how clients batch-poll (docs/awx-behaviour.md §1.3),
  * `labels__name` (or `job_template` + `created__gte`) how they find a launch again after an
  * ambiguous failure.
  */
@@ -26,7 +26,7 @@ const JOB_FILTERS: Filterable<JobView> = {
   labels__name: (j) => j.summary_fields.labels.results.map((l) => l.name),
 };
 
-/** `jobs/…`: list, detail, cancel and stdout (§1.3). */
+/** `jobs/…`: list, detail, cancel and stdout (docs/awx-behaviour.md §1.3). */
 export function jobsRouter(controller: AwxController, now: () => number): Router {
   const router = Router();
   const view = (job: JobRecord, root: string) =>
@@ -60,7 +60,7 @@ export function jobsRouter(controller: AwxController, now: () => number): Router
   return router;
 }
 
-/** §1.3 stdout formats: plain text (`txt`, `ansi`), a download, or JSON with line ranges (default). */
+/** docs/awx-behaviour.md §1.3 stdout formats: plain text (`txt`, `ansi`), a download, or JSON with line ranges (default). */
 function sendStdout(res: Response, jobId: number, text: string, query: URLSearchParams): void {
   const format = query.get('format') ?? 'json';
   if (format === 'txt' || format === 'ansi') {

@@ -28,7 +28,7 @@ const WORKFLOW_JOB_FILTERS: Filterable<WorkflowJobView> = {
   labels__name: (w) => w.summary_fields.labels.results.map((l) => l.name),
 };
 
-/** `workflow_job_templates/…`: list, detail, survey spec and launch (§1.2, which returns `workflow_job`). */
+/** `workflow_job_templates/…`: list, detail, survey spec and launch (docs/awx-behaviour.md §1.2, which returns `workflow_job`). */
 export function workflowTemplatesRouter(controller: AwxController, baseUrl: BaseUrlOf): Router {
   const router = Router();
   const view = (id: number, root: string) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sameSecret, type SandboxAccount } from '../../http/credentials';
 
-/** The one OAuth application registry of the sandbox (servicenow-reference §5.2). */
+/** The one OAuth application registry of the sandbox (https://www.servicenow.com/docs/r/platform-security/authentication/r_OAuthAPIRequestParameters.html). */
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
@@ -128,7 +128,7 @@ export class OAuthIssuer {
   }
 }
 
-/** [inf] the OAuth-style refusal of §5.2. */
+/** [inf] the OAuth-style refusal of docs/servicenow-behaviour.md §5.2. */
 function denied(): TokenAnswer {
   return { status: 401, body: { error: 'server_error', error_description: 'access_denied' } };
 }

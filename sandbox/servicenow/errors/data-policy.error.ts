@@ -1,7 +1,7 @@
 import { SnowlineError } from '../../../src/errors';
 
 /**
- * A write left mandatory fields empty (§3.2: the incident resolution data policy). The message is
+ * A write left mandatory fields empty (docs/servicenow-behaviour.md §3.2: the incident resolution data policy). The message is
  * ServiceNow's own, so a client sees the same 403 detail as from a real instance.
  */
 export class DataPolicyError extends SnowlineError {

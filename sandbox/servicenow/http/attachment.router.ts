@@ -9,7 +9,7 @@ import { paramsOf, routeParam, sendPage, type NowApiDeps } from './now-api';
 const FILE_LIMIT = '10mb';
 
 /**
- * §6.2 Attachment API: upload raw bytes, list and read metadata, download, delete. (The multipart
+ * docs/servicenow-behaviour.md §6.2 Attachment API: upload raw bytes, list and read metadata, download, delete. (The multipart
  * `POST /attachment/upload` variant is not emulated.)
  */
 export function attachmentRouter(deps: NowApiDeps): Router {
@@ -46,7 +46,7 @@ export function attachmentRouter(deps: NowApiDeps): Router {
   return router;
 }
 
-/** The upload's target, name and type from the query string and headers, all mandatory (§6.2). */
+/** The upload's target, name and type from the query string and headers, all mandatory (docs/servicenow-behaviour.md §6.2). */
 function uploadOf(req: Request) {
   const search = new URL(req.originalUrl, 'http://sandbox').searchParams;
   const tableName = search.get('table_name') ?? '';

@@ -4,7 +4,7 @@ import type { InProcessAnswer, InProcessRequest } from '../../http/in-process';
 import { z } from 'zod';
 import { ValidationError } from '../../../src/errors';
 
-/** A batch still running after this long is cut; its remaining items come back unserviced (§6.5). */
+/** A batch still running after this long is cut; its remaining items come back unserviced (docs/servicenow-behaviour.md §6.5). */
 const BATCH_TIME_LIMIT_MS = 30_000;
 
 const batchSchema = z.object({
@@ -31,7 +31,7 @@ type BatchItem = z.infer<typeof batchSchema>['rest_requests'][number];
 export type Dispatch = (request: InProcessRequest) => Promise<InProcessAnswer>;
 
 /**
- * §6.5 Batch API: `POST /api/now/v1/batch` runs its items one after another as the caller, each
+ * docs/servicenow-behaviour.md §6.5 Batch API: `POST /api/now/v1/batch` runs its items one after another as the caller, each
  * with its own status, and answers `serviced_requests` (bodies Base64) and `unserviced_requests`.
  * Items are handed to the sandbox's request handler in-process, never back through the HTTP
  * listener: each behaves exactly as the single call would, and an item's URL may be far longer

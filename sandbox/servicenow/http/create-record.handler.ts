@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { requestUser } from './request-guards';
 import { bodyRecord, paramsOf, recordResult, routeParam, sendWritten, type NowApiDeps } from './now-api';
 
-/** `POST /api/now/table/{table}`: inserts one record; 201 with `Location` and the record (§1.1). */
+/** `POST /api/now/table/{table}`: inserts one record; 201 with `Location` and the record (docs/servicenow-behaviour.md §1.1). */
 export function createRecord(deps: NowApiDeps): RequestHandler {
   return (req, res) => {
     const table = routeParam(req, 'table');

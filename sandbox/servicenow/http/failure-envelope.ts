@@ -6,7 +6,7 @@ import { DataPolicyError } from '../errors/data-policy.error';
 import { InvalidTableError } from '../errors/invalid-table.error';
 import { UnsupportedQueryError } from '../errors/unsupported-query.error';
 
-/** §1.5: the body of every failed Table API call. */
+/** docs/servicenow-behaviour.md §1.5: the body of every failed Table API call. */
 export function sendFailure(res: Response, status: number, message: string, detail: string | null): void {
   res.status(status).json({ error: { message, detail }, status: 'failure' });
 }
@@ -20,7 +20,7 @@ const BODY_ERRORS: Record<string, { status: number; detail: string }> = {
 };
 
 /**
- * Turns errors into the failure envelope with the status and texts a real instance uses (§1.5).
+ * Turns errors into the failure envelope with the status and texts a real instance uses (docs/servicenow-behaviour.md §1.5).
  * Texts not captured from real instances are marked [inf].
  */
 export function servicenowErrorHandler(logger: Logger): ErrorRequestHandler {

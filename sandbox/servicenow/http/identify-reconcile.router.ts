@@ -6,7 +6,7 @@ import type { NowApiDeps } from './now-api';
 import { requestUser } from './request-guards';
 
 /**
- * `POST /api/now/identifyreconcile` and its dry run `/query` (servicenow-reference §4.2); the
+ * `POST /api/now/identifyreconcile` and its dry run `/query` (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html); the
  * `/enhanced` and `/queryEnhanced` variants take the same payload here (their options string is
  * accepted and not modelled).
  */

@@ -8,7 +8,7 @@ import { requestUser } from './request-guards';
 /** Largest `insertMultiple` batch the sandbox takes [sandbox choice]. */
 const MAX_RECORDS = 1000;
 
-/** §6.3 Import Set API under `/api/now/import`. JSON only; no dot-walking. */
+/** docs/servicenow-behaviour.md §6.3 Import Set API under `/api/now/import`. JSON only; no dot-walking. */
 export function importSetRouter(deps: NowApiDeps, imports: ImportSetService): Router {
   const router = Router();
   const ctx = (req: Parameters<typeof paramsOf>[1], locals: Record<string, unknown>) => ({

@@ -7,7 +7,7 @@ import { requestUser } from './request-guards';
 import { paramsOf, routeParam, sendPage, viewContext, type NowApiDeps } from './now-api';
 
 /**
- * `GET /api/now/table/{table}` (§1.1–1.3): one page of the matching records, `X-Total-Count` of all
+ * `GET /api/now/table/{table}` (docs/servicenow-behaviour.md §1.1–1.3): one page of the matching records, `X-Total-Count` of all
  * of them and the `Link` header. The v1 API answered 404 where later versions give `[]`.
  */
 export function listRecords(deps: NowApiDeps, version: 'v1' | 'latest'): RequestHandler {

@@ -48,7 +48,7 @@ export function viewContext(deps: NowApiDeps, req: Request): ViewContext {
 
 /**
  * Sends one page of a list: `{"result": [...]}` with `X-Total-Count` of all rows and the `Link`
- * header (§1.3), each row shown by `show`.
+ * header (docs/servicenow-behaviour.md §1.3), each row shown by `show`.
  */
 export function sendPage(
   deps: NowApiDeps,
@@ -67,7 +67,7 @@ export function sendPage(
   res.json({ result: rows.slice(params.offset, params.offset + params.limit).map(show) });
 }
 
-/** Sends a written record, or only the status when the client sent `X-no-response-body: true` (§1.1). */
+/** Sends a written record, or only the status when the client sent `X-no-response-body: true` (docs/servicenow-behaviour.md §1.1). */
 export function sendWritten(res: Response, req: Request, status: number, body: unknown): void {
   if (req.get('X-no-response-body')?.toLowerCase() === 'true') {
     res.status(status).end();
@@ -76,7 +76,7 @@ export function sendWritten(res: Response, req: Request, status: number, body: u
   res.status(status).json(body);
 }
 
-/** The record of a write body: one object; of an array only the first element counts (§1.1). */
+/** The record of a write body: one object; of an array only the first element counts (docs/servicenow-behaviour.md §1.1). */
 export function bodyRecord(req: Request): Record<string, unknown> {
   const body: unknown = Array.isArray(req.body) ? req.body[0] : (req.body ?? {});
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

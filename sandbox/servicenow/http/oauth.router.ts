@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { OAuthIssuer } from '../auth/oauth-issuer';
 
 /**
- * §5.2 `POST /oauth_token.do`. The body must be form-encoded; JSON gets an error (the instance's
+ * docs/servicenow-behaviour.md §5.2 `POST /oauth_token.do`. The body must be form-encoded; JSON gets an error (the instance's
  * answer is unspecified: [inf] an OAuth-style 400).
  */
 export function oauthRouter(issuer: OAuthIssuer): Router {

@@ -1,5 +1,5 @@
 /**
- * §1.3 `Link` header: `<url>;rel="first"`, `rel="prev"` (not on the first page), `rel="next"` (not
+ * docs/servicenow-behaviour.md §1.3 `Link` header: `<url>;rel="first"`, `rel="prev"` (not on the first page), `rel="next"` (not
  * on the last page), `rel="last"`, each URL the request's own with a new `sysparm_offset` (and
  * `sysparm_limit`) at the end. Undefined when everything fits on one page.
  */

@@ -10,7 +10,7 @@ export function requestUser(locals: Record<string, unknown>): string {
   return String(locals.user ?? '');
 }
 
-/** Headers every real response carries (§1.3), and no caching of record data. */
+/** Headers every real response carries (docs/servicenow-behaviour.md §1.3), and no caching of record data. */
 export const transactionHeaders: RequestHandler = (_req, res, next) => {
   res.set({
     'X-Transaction-ID': randomBytes(6).toString('hex'),
@@ -21,14 +21,14 @@ export const transactionHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** §1.1: a POST may carry the real method in `X-HTTP-Method-Override`, for clients limited to GET/POST. */
+/** docs/servicenow-behaviour.md §1.1: a POST may carry the real method in `X-HTTP-Method-Override`, for clients limited to GET/POST. */
 export const methodOverride: RequestHandler = (req, _res, next) => {
   const override = req.get('X-HTTP-Method-Override');
   if (req.method === 'POST' && override) req.method = override.toUpperCase();
   next();
 };
 
-/** How a request may authenticate: basic (§5.1), an OAuth bearer token (§5.2), an API key (§5.3). */
+/** How a request may authenticate: basic (docs/servicenow-behaviour.md §5.1), an OAuth bearer token (§5.2), an API key (§5.3). */
 export interface InstanceCredentials {
   account: SandboxAccount;
   /** The user an OAuth access token stands for, while it is valid. */
@@ -49,7 +49,7 @@ function authenticatedUser(req: Request, credentials: InstanceCredentials): stri
   return undefined;
 }
 
-/** §5: credentials on every call; anything else is 401 with the envelope of §1.5. */
+/** docs/servicenow-behaviour.md §5: credentials on every call; anything else is 401 with the envelope of §1.5. */
 export function requireAuth(credentials: InstanceCredentials): RequestHandler {
   return (req, res, next) => {
     const user = authenticatedUser(req, credentials);
@@ -63,7 +63,7 @@ export function requireAuth(credentials: InstanceCredentials): RequestHandler {
   };
 }
 
-/** §5.4: the REST rate-limit rules; headers on every matching request, 429 past the limit. */
+/** docs/servicenow-behaviour.md §5.4: the REST rate-limit rules; headers on every matching request, 429 past the limit. */
 export function enforceRateLimits(rules: RateLimitRules): RequestHandler {
   return (req, res, next) => {
     const verdict = rules.check(req.method, req.originalUrl.split('?')[0] ?? '', requestUser(res.locals));
@@ -75,7 +75,7 @@ export function enforceRateLimits(rules: RateLimitRules): RequestHandler {
 }
 
 /**
- * §1.1 headers: the sandbox speaks JSON only (ServiceNow also speaks XML): an `Accept` without JSON
+ * docs/servicenow-behaviour.md §1.1 headers: the sandbox speaks JSON only (ServiceNow also speaks XML): an `Accept` without JSON
  * is 406, a body of another type 415.
  */
 export const requireJson: RequestHandler = (req, res, next) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ViewOptions } from '../record-view';
 
-/** §1.2 default page size. */
+/** docs/servicenow-behaviour.md §1.2 default page size. */
 const DEFAULT_LIMIT = 10000;
 
 const flag = z
@@ -37,7 +37,7 @@ const paramsSchema = z.object({
       return fields.length > 0 ? fields : undefined;
     }),
   sysparm_limit: count(DEFAULT_LIMIT, 1),
-  // "never negative" (§1.2).
+  // "never negative" (docs/servicenow-behaviour.md §1.2).
   sysparm_offset: count(0, 0),
   sysparm_display_value: z
     .string()
@@ -52,7 +52,7 @@ const paramsSchema = z.object({
   sysparm_input_display_value: flag,
 });
 
-/** The §1.2 parameters of one Table API request, with their defaults applied. */
+/** The parameters of one Table API request (docs/servicenow-behaviour.md §1.2), with their defaults applied. */
 export interface TableParams {
   query: string | undefined;
   /** Name–value filters: every parameter that is not `sysparm_*`. */

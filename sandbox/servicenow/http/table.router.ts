@@ -7,7 +7,7 @@ import { methodNotAllowed } from './request-guards';
 import type { NowApiDeps } from './now-api';
 import { updateRecord } from './update-record.handler';
 
-/** The Table API routes of one API version (§1.1); HEAD is answered by the GET routes without a body. */
+/** The Table API routes of one API version (docs/servicenow-behaviour.md §1.1); HEAD is answered by the GET routes without a body. */
 export function tableRouter(deps: NowApiDeps, version: 'v1' | 'latest'): Router {
   const router = Router();
   router.route('/:table').get(listRecords(deps, version)).post(createRecord(deps)).all(methodNotAllowed);

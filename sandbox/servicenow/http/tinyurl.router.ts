@@ -10,7 +10,7 @@ import { requestUser } from './request-guards';
 /**
  * `POST /api/now/tinyurl` with `{"url": "<long URL>"}` keeps the URL's query string in `sys_tiny_url`
  * and answers `{"result": "<path>?sysparm_tiny=<id>"}`; a later call carrying `sysparm_tiny=<id>` is
- * served as if it carried the stored query (servicenow-reference §1.2: clients whose query makes the
+ * served as if it carried the stored query (docs/sandbox.md: clients whose query makes the
  * URL too long post it here first).
  */
 export function tinyUrlRouter(deps: NowApiDeps): Router {

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { requestUser } from './request-guards';
 import { bodyRecord, paramsOf, recordResult, routeParam, sendWritten, type NowApiDeps } from './now-api';
 
-/** `PUT` and `PATCH /api/now/table/{table}/{sys_id}`: both a partial update; 200 with the record (§1.1). */
+/** `PUT` and `PATCH /api/now/table/{table}/{sys_id}`: both a partial update; 200 with the record (docs/servicenow-behaviour.md §1.1). */
 export function updateRecord(deps: NowApiDeps): RequestHandler {
   return (req, res) => {
     const params = paramsOf(deps, req);

@@ -7,7 +7,7 @@ import { applyUserName } from './user-name';
 
 /** What the instance does to a record before it is saved. */
 export interface BeforeRulesOptions {
-  /** §3.2 incident resolution data policy; the sandbox enforces it unless switched off. */
+  /** docs/servicenow-behaviour.md §3.2 incident resolution data policy; the sandbox enforces it unless switched off. */
   dataPolicy: boolean;
   /** Rows other rules read (standard change templates). */
   store: RecordStore;

@@ -8,15 +8,15 @@ const AUTHORIZE = '-3';
 const SCHEDULED = '-2';
 const NEW = '-5';
 const ASSESS = '-4';
-/** Approval record states that no longer wait for anyone (§3.4). */
+/** Approval record states that no longer wait for anyone (docs/servicenow-behaviour.md §3.4). */
 const SETTLED = new Set(['approved', 'cancelled', 'not_required']);
 
 /**
- * The approval engine of change management (servicenow-reference §3.4), emulated as after-rules:
+ * The approval engine of change management (https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html), emulated as after-rules:
  * - a change entering Authorize gets one `sysapproval_approver` record per approver (the manager of
  *   the CAB group and of the change's assignment group), state `requested`, and `approval=requested`;
- * - an approver rejecting sends the change back to New with `approval=rejected` (§3.4: "rejection
- *   sends normal/emergency back to New") and cancels the other open approvals;
+ * - an approver rejecting sends the change back to New with `approval=rejected` (a rejection sends a
+ *   normal or emergency change back to New, docs/servicenow-behaviour.md §3.4) and cancels the other open approvals;
  * - when every approval is settled with at least one approval, the change is `approved` and moves
  *   from Authorize to Scheduled;
  * - a change moved back to New or Assess cancels its open approvals; a change approved directly on

@@ -2,11 +2,11 @@ import { fieldOf } from '../../../connectors/servicenow/dictionary';
 import { AbortedWriteError } from '../errors/aborted-write.error';
 import type { RecordStore, RecordValues } from '../record-store';
 
-/** States a standard change never passes through: it is pre-authorised (servicenow-reference §3.4). */
+/** States a standard change never passes through: it is pre-authorised (https://www.servicenow.com/docs/r/it-service-management/change-management/normal-standard-emergency-states.html). */
 const NOT_FOR_STANDARD: Record<string, string> = { '-4': 'Assess', '-3': 'Authorize' };
 
 /**
- * Standard changes (§3.4): one raised from a template version (`std_change_producer_version`) gets the
+ * Standard changes (docs/servicenow-behaviour.md §3.4): one raised from a template version (`std_change_producer_version`) gets the
  * template's values for the fields the request left at their defaults and is approved by the template
  * (`approval=approved`, no approval records); a standard change follows New → Scheduled → Implement
  * → Review → Closed, so a move to Assess or Authorize is aborted. A version that does not exist is
@@ -39,7 +39,7 @@ export function applyStandardChange(
   next.approval = 'approved';
 }
 
-/** `field=value^field=value` (values cannot contain `^`, §2.3). */
+/** `field=value^field=value` (values cannot contain `^`, docs/servicenow-behaviour.md §2.3). */
 function templateValues(encoded: string): [string, string][] {
   return encoded.split('^').flatMap((part) => {
     const at = part.indexOf('=');

@@ -11,9 +11,9 @@ export interface Actor {
 
 /**
  * The bookkeeping the base system's business rules do on ticket tables: `opened_at`/`opened_by`
- * on insert; on a state change `active` (false in closed and canceled states, §3.1), `closed_at`/
+ * on insert; on a state change `active` (false in closed and canceled states, docs/servicenow-behaviour.md §3.1), `closed_at`/
  * `closed_by` on closing, `resolved_at`/`resolved_by` on resolving an incident and the legacy
- * `incident_state` mirror (§3.2).
+ * `incident_state` mirror (docs/servicenow-behaviour.md §3.2).
  */
 export function applyTaskLifecycle(
   table: string,

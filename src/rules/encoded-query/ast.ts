@@ -1,5 +1,5 @@
 /**
- * Every operator of the encoded-query syntax (reference §2.2), in its canonical spelling.
+ * Every operator of the encoded-query syntax (https://www.servicenow.com/docs/r/platform-user-interface/r_OpAvailableFiltersQueries.html), in its canonical spelling.
  * Aliases (`*`, `!*`, `NOTLIKE`, `%`) are normalised by the parser.
  * `EMPTY` / `NOTEMPTY` are UI labels only: the query string spells them `ISEMPTY` / `ISNOTEMPTY`.
  */
@@ -112,7 +112,7 @@ export interface EvaluationContext {
   userId?: string;
   /** INSTANCEOF on sys_class_name; default: equality. */
   isInstanceOf?(className: string, ancestor: string): boolean;
-  /** §1.2: unknown field / unusable value → term dropped (default) or whole query matches nothing. */
+  /** docs/servicenow-behaviour.md §1.2: unknown field / unusable value → term dropped (default) or whole query matches nothing. */
   invalidTerms?: 'drop' | 'no-match';
 }
 

@@ -69,7 +69,7 @@ function generatedDate(args: string[]): string | undefined {
 
 /**
  * What the evaluator compares a term's value against. Plain values are themselves; a
- * `javascript:` value is recognised by pattern (reference §2.2) and evaluated in UTC, or is
+ * `javascript:` value is recognised by pattern (https://www.servicenow.com/docs/r/platform-user-interface/r_OpAvailableFiltersQueries.html) and evaluated in UTC, or is
  * unusable (undefined) — so the term is dropped, as an instance drops what it cannot run.
  */
 export function resolveOperand(value: string, userId: string | undefined): Operand | undefined {

@@ -25,7 +25,7 @@ export function parseDateTime(text: string): number | undefined {
   return new Date(ms).getUTCDate() === day && hour < 24 && minute < 60 && second < 60 ? ms : undefined;
 }
 
-/** Writes UTC milliseconds as `yyyy-MM-dd HH:mm:ss`, the raw date-time format of the Table API (§1.4). */
+/** Writes UTC milliseconds as `yyyy-MM-dd HH:mm:ss`, the raw date-time format of the Table API (docs/servicenow-behaviour.md §1.4). */
 export function formatDateTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }

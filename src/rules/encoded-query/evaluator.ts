@@ -3,7 +3,7 @@ import { planQuery, type TermCheck } from './query-plan';
 
 type CompiledGroups = TermCheck[][][];
 
-// §1.2 by default: a dropped term leaves its clause; a clause with no decided term constrains nothing.
+// docs/servicenow-behaviour.md §1.2 by default: a dropped term leaves its clause; a clause with no decided term constrains nothing.
 function clauseHolds(clause: TermCheck[], record: FieldReader, run: RecordContext | undefined): boolean {
   let decided = false;
   for (let i = 0; i < clause.length; i++) {
@@ -66,7 +66,7 @@ export function compileQuery(
 }
 
 /**
- * Whether the record matches the query, as an instance would answer (§2). A query with no groups,
+ * Whether the record matches the query, as an instance would answer (docs/servicenow-behaviour.md §2). A query with no groups,
  * or a group with no clauses, matches every record.
  */
 export function evaluateQuery(query: EncodedQuery, record: FieldReader, ctx: EvaluationContext = {}): boolean {
@@ -75,7 +75,7 @@ export function evaluateQuery(query: EncodedQuery, record: FieldReader, ctx: Eva
 
 /**
  * Like evaluateQuery, and says why not: the first term that failed in each group (for `snowline dry-run`).
- * `failedTerms` is empty when the query matched; `droppedTerms` lists every term that was left out (§1.2).
+ * `failedTerms` is empty when the query matched; `droppedTerms` lists every term that was left out (docs/servicenow-behaviour.md §1.2).
  */
 export function explainQuery(
   query: EncodedQuery,

@@ -7,7 +7,7 @@ export interface OperatorSpec {
   takesValue: boolean;
 }
 
-/** The operator table of reference §2.2. */
+/** The operator table of https://www.servicenow.com/docs/r/platform-user-interface/r_OpAvailableFiltersQueries.html. */
 export const OPERATORS: Readonly<Record<Operator, OperatorSpec>> = {
   '=': { tokens: ['='], takesValue: true },
   '!=': { tokens: ['!='], takesValue: true },

@@ -104,8 +104,8 @@ class QueryBuilder {
 }
 
 /**
- * Parses an encoded query (reference §2). Never throws: terms that cannot be read are reported in
- * `problems` and left out of the query, like an instance drops invalid parts (§1.2).
+ * Parses an encoded query (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html). Never throws: terms that cannot be read are reported in
+ * `problems` and left out of the query, like an instance drops invalid parts (docs/servicenow-behaviour.md §1.2).
  */
 export function parseEncodedQuery(text: string): ParseResult {
   const builder = new QueryBuilder(text);

@@ -12,7 +12,8 @@ function termProblem(term: Term): string | undefined {
   if (operatorAt(token + term.value, 0)?.operator !== term.operator)
     return 'the value would be read as part of the operator';
   for (let i = term.value.indexOf('^'); i !== -1; i = term.value.indexOf('^', i + 1)) {
-    if (isSeparatorAt(term.value, i)) return 'the value contains ^ where it would be read as a separator (§2.3)';
+    if (isSeparatorAt(term.value, i))
+      return 'the value contains ^ where it would be read as a separator (docs/servicenow-behaviour.md §2.3)';
   }
   return undefined;
 }
@@ -41,7 +42,7 @@ function printTerm({ field, operator, value }: Term): string {
 /**
  * Writes the canonical form of a query (canonical operator spellings, empty clauses left out), such
  * that parsing it gives the query back. Throws a ValidationError for a term that cannot be written
- * that way, such as a value with a `^` that would read as a separator (§2.3).
+ * that way, such as a value with a `^` that would read as a separator (docs/servicenow-behaviour.md §2.3).
  */
 export function printEncodedQuery(query: EncodedQuery): string {
   const problems = collectProblems(query);

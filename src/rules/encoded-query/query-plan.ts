@@ -1,7 +1,7 @@
 import type { CompileContext, EncodedQuery, FieldReader, RecordContext, Term } from './ast';
 import { PREDICATES } from './predicates';
 
-/** Decides one term for one record: true or false, or undefined when the term is dropped for that record (§1.2). */
+/** Decides one term for one record: true or false, or undefined when the term is dropped for that record (docs/servicenow-behaviour.md §1.2). */
 export type TermCheck = (record: FieldReader, run: RecordContext | undefined) => boolean | undefined;
 
 /** A term with its check; no check means the term is dropped for every record (unusable value). */

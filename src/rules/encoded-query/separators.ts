@@ -1,4 +1,4 @@
-/** The words that may follow `^` (§2.1), longest first so `ORDERBYDESC` wins over `ORDERBY` and `OR`. */
+/** The words that may follow `^` (docs/servicenow-behaviour.md §2.1), longest first so `ORDERBYDESC` wins over `ORDERBY` and `OR`. */
 const KEYWORDS = ['ORDERBYDESC', 'ORDERBY', 'ENDRLQUERY', 'RLQUERY', 'JOIN', 'OR', 'NQ', 'EQ'] as const;
 
 /** What a piece of the query string starts with: a keyword, a plain `^` (AND), or the start of the text. */
@@ -22,7 +22,7 @@ function keywordAt(text: string, index: number): (typeof KEYWORDS)[number] | und
 const TERM_START = /[a-z_]/;
 
 /**
- * Values cannot escape `^` (§2.3), so a `^` separates only where a separator can follow: a keyword
+ * Values cannot escape `^` (docs/servicenow-behaviour.md §2.3), so a `^` separates only where a separator can follow: a keyword
  * (OR, NQ, EQ, ORDERBY, ORDERBYDESC, RLQUERY, ENDRLQUERY, JOIN), the start of a new term (a lowercase
  * column name), another `^`, or the end of the text. Any other `^` is part of the value
  * (`LIKEA^B`, `LIKE1^2`). A mistyped term after `^` (`^stateLTE2`) is thereby reported instead

@@ -1,7 +1,7 @@
 import { eventually, SHIPPED_CHANGE_MAPPING, startChangeHarness, utc, type ChangeHarness } from './change-harness';
 
-// Freezes (config) and blackout schedules (§3.7), and the rollback plan of the shipped rule.
-// Change states and close codes: servicenow-reference §3.4.
+// Freezes (config) and blackout schedules (docs/servicenow-behaviour.md §3.7), and the rollback plan of the shipped rule.
+// Change states and close codes: https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html.
 jest.setTimeout(90_000);
 
 const inReview = (h: ChangeHarness, sysId: string) =>

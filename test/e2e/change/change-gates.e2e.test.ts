@@ -1,8 +1,8 @@
 import { eventually, sleep, startChangeHarness, utc, type ChangeHarness } from './change-harness';
 
-// The shipped mappings/change.yaml on the sandbox. Change states and approvals: servicenow-reference
-// §3.4 (Authorize -3, Scheduled -2, Implement -1, Review 0; close_code successful/unsuccessful);
-// journal entries §3.6; approval records in sysapproval_approver §3.4.
+// The shipped mappings/change.yaml on the sandbox. Change states and approvals:
+// https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html (Authorize -3, Scheduled -2, Implement -1, Review 0; close_code successful/unsuccessful);
+// journal entries docs/servicenow-behaviour.md §3.6; approval records in sysapproval_approver §3.4.
 jest.setTimeout(90_000);
 
 let h: ChangeHarness;

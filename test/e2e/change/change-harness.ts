@@ -155,7 +155,7 @@ export async function startChangeHarness(
   };
 }
 
-/** Raw date-time (UTC, §1.4) `seconds` from now. */
+/** Raw date-time (UTC, docs/servicenow-behaviour.md §1.4) `seconds` from now. */
 export const utc = (seconds: number) => formatDateTime(Date.now() + seconds * 1000);
 
 /** Polls `probe` until it returns something truthy; fails with the last value after `timeoutMs`. */

@@ -8,7 +8,7 @@ import {
 } from './change-harness';
 
 // The README walk-through "a standard change executed inside its window", on the sandbox. Standard
-// changes: servicenow-reference §3.4 (pre-authorised: no Assess, no Authorize; raised from a template
+// changes: https://www.servicenow.com/docs/r/it-service-management/change-management/normal-standard-emergency-states.html (pre-authorised: no Assess, no Authorize; raised from a template
 // version, change_request.std_change_producer_version). The rule here asks for approval, so only the
 // template's pre-approval lets the change run; windows still hold.
 jest.setTimeout(90_000);

@@ -12,6 +12,8 @@ import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import { mappingCatalog } from '../../../src/rules/catalog';
 import { createRuleProposals } from '../../../src/mappings/rule-proposals';
 import { createRuleReloader } from '../../../src/mappings/rule-reloader';
+import { portfolioRules } from '../../../src/reports/rule-lint';
+import { createCallBudget } from '../../../src/observability/call-budget';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { createTokenVerifier, issueToken } from '../../../src/security/jwt';
@@ -66,6 +68,13 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
     audit: t.repos.audit,
     rules: { rules, catalog, versions: t.repos.ruleVersions, dispatcher, lookups: noLookups },
     proposals: createRuleProposals({ dir: mappingsDir, catalog, rules, store: t.store, repos: t.repos, logger }),
+    reports: {
+      reports: t.repos.reports,
+      settings: { manualMinutes: {}, defaultManualMinutes: 0, slas: {}, deprecated: [] },
+      rules: () => portfolioRules(rules.current()),
+    },
+    jwtSecret: jwtOptions.secret,
+    serviceNowBudget: createCallBudget({ limitPerHour: 3000, remaining: async () => 2990 }),
     mappingsDir,
   };
 }

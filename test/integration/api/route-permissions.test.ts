@@ -16,6 +16,8 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /runs/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /runs/:id/timeline': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /overview': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /servicenow/budget': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'POST /live/tickets': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /session': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /runs/:id/retry': ['operator', 'admin'],
   'POST /runs/:id/cancel': ['operator', 'admin'],
@@ -34,6 +36,7 @@ const POLICY: Record<string, readonly Role[]> = {
   'POST /rules/:id/trigger': ['operator', 'admin'],
   'GET /rules/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'GET /rules/:id/bpmn': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
+  'GET /rules/:id/versions': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/dry-run/ticket': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/reload': ['editor', 'admin'],
   'POST /rules/proposals': ['editor', 'admin'],
@@ -41,6 +44,13 @@ const POLICY: Record<string, readonly Role[]> = {
   'GET /rules/proposals/:id': ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'],
   'POST /rules/proposals/:id/approve': ['approver', 'admin'],
   'POST /rules/proposals/:id/reject': ['approver', 'admin'],
+  // Continuous-improvement reports: aggregates of runs, readable by everyone who reads runs.
+  ...Object.fromEntries(
+    ['value', 'portfolio', 'failures', 'slas', 'adoption'].map((kind) => [
+      `GET /reports/${kind}`,
+      ['viewer', 'operator', 'editor', 'approver', 'auditor', 'admin'] as const,
+    ]),
+  ),
 };
 
 const key = (r: RouteDefinition) => `${r.method.toUpperCase()} ${r.path}`;

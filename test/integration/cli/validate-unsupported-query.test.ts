@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/run-cli';
 
-// Encoded-query JOIN and RLQUERY (servicenow-reference §2.1): the rule engine does not implement
+// Encoded-query JOIN and RLQUERY (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html): the rule engine does not implement
 // them, so `snowline validate` refuses a condition using either, naming the file and the construct.
 let dir: string;
 beforeEach(() => {

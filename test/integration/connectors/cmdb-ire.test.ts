@@ -11,7 +11,7 @@ import { ServiceNowClient } from '../../../connectors/servicenow';
 import { silentLogger } from '../../../src/observability/logger';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-harness';
 
-/** The sandbox's Identification and Reconciliation API (servicenow-reference §4.2) and the cmdb connector on it. */
+/** The sandbox's Identification and Reconciliation API (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_IdentifyReconcileAPI.html) and the cmdb connector on it. */
 let sb: RunningSandbox;
 let client: ServiceNowClient;
 beforeEach(async () => {
@@ -35,7 +35,7 @@ const newServer = (ip = '10.0.3.31'): CiItem => ({
 const ire = (body: unknown, path = '/api/now/identifyreconcile', dataSource = 'ServiceNow') =>
   sb.snow.post(`${path}?sysparm_data_source=${dataSource}`, body);
 
-describe('sandbox POST /api/now/identifyreconcile (§4.2)', () => {
+describe('sandbox POST /api/now/identifyreconcile (servicenow-behaviour §4.2)', () => {
   it('inserts an unknown CI, then reports NO_CHANGE, then UPDATE when a value changed', async () => {
     const first = await ire({ items: [newServer()] });
     expect(first.status).toBe(200);

@@ -834,7 +834,7 @@ describe('limiter failures', () => {
   });
 });
 
-describe('Import Set API (§6.3)', () => {
+describe('Import Set API (servicenow-behaviour §6.3)', () => {
   it('importRecord POSTs the row as JSON to /api/now/import/{staging_table} and reads the transform result', async () => {
     stub.on('POST', '/api/now/import/imp_user', { status: 201, body: fixture('servicenow', 'import-set-inserted') });
     const result = await client().importRecord('imp_user', { u_user_name: 'john.public', u_name: 'John Public' });

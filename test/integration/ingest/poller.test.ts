@@ -11,7 +11,7 @@ import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
  * The Table API poller (issue "no missed or repeated events"): keyset paging on
  * (sys_updated_on, sys_id), a persisted watermark with an overlap window, dedup through the inbox
  * key. The instance here is a small in-memory table answering `query` with the project's own
- * encoded-query evaluator (servicenow-reference §2), so tests control sys_updated_on exactly.
+ * encoded-query evaluator (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html), so tests control sys_updated_on exactly.
  */
 interface Row {
   sys_id: string;
@@ -50,7 +50,7 @@ class FakeIncidents {
     row.sys_updated_on = updatedOn;
   }
 
-  /** §1.2/§1.3: the query, its ORDERBY, limit and offset, X-Total-Count of all matches. */
+  /** docs/servicenow-behaviour.md §1.2/§1.3: the query, its ORDERBY, limit and offset, X-Total-Count of all matches. */
   async query(_table: string, options: QueryOptions = {}): Promise<QueryPage> {
     const orders = (Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy])
       .filter(Boolean)

@@ -20,8 +20,8 @@ function upload(sysId: string, bytes: Buffer = LOG, fileName = 'job-1.log') {
   });
 }
 
-describe('§6.2 Attachment API', () => {
-  it('§6.2 POST /attachment/file: 201, Location, the metadata with download_link', async () => {
+describe('Attachment API (servicenow-behaviour §6.2)', () => {
+  it('POST /attachment/file: 201, Location, the metadata with download_link', async () => {
     const sysId = await incident();
     const res = await upload(sysId);
     expect(res.status).toBe(201);
@@ -45,7 +45,7 @@ describe('§6.2 Attachment API', () => {
     expect(Number(result.size_compressed)).toBeLessThan(LOG.length);
   });
 
-  it('§6.2 metadata, list by query newest first, download the bytes, delete', async () => {
+  it('metadata, list by query newest first, download the bytes, delete', async () => {
     const sysId = await incident();
     const first = (await upload(sysId, Buffer.from('one'), 'a.txt')).data.result;
     const second = (await upload(sysId, Buffer.from('two'), 'b.txt')).data.result;
@@ -65,7 +65,7 @@ describe('§6.2 Attachment API', () => {
     expect((await s.snow.get(`/api/now/attachment/${second.sys_id}`)).data).toEqual(envelopes.notFound);
   });
 
-  it('§6.2 400 without the mandatory parameters; 404 when the target record does not exist', async () => {
+  it('400 without the mandatory parameters; 404 when the target record does not exist', async () => {
     const missing = await s.snow.post('/api/now/attachment/file', LOG, {
       params: { table_name: 'incident' },
       headers: { 'Content-Type': 'text/plain' },

@@ -3,7 +3,7 @@ import { ServiceNowClient } from '../../../connectors/servicenow';
 import { startSandbox, type RunningSandbox } from './sandbox-harness';
 
 /**
- * Sandbox authentication (servicenow-reference §5.1–§5.3), REST rate-limit rules (§5.4) and the
+ * Sandbox authentication (https://www.servicenow.com/docs/r/platform-security/authentication/api-authentication.html), REST rate-limit rules (https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.html) and the
  * fault-injection admin endpoints, checked on the wire and with Snowline's own client.
  */
 let s: RunningSandbox;
@@ -38,7 +38,7 @@ function client(extra: Partial<ConstructorParameters<typeof ServiceNowClient>[0]
   return c;
 }
 
-describe('§5.2 OAuth token endpoint', () => {
+describe('OAuth token endpoint (servicenow-behaviour §5.2)', () => {
   it('password grant: form-encoded request → token body of the documented shape; the bearer token opens the Table API', async () => {
     const res = await form({ ...CLIENT, grant_type: 'password', username: 'admin', password: 'admin' });
     expect(res.status).toBe(200);
@@ -81,7 +81,7 @@ describe('§5.2 OAuth token endpoint', () => {
     expect((await form({ ...CLIENT, grant_type: 'refresh_token', refresh_token: 'made-up' })).status).toBe(401);
   });
 
-  it('an unknown or revoked bearer token gets the 401 envelope of §1.5', async () => {
+  it('an unknown or revoked bearer token gets the 401 envelope of servicenow-behaviour §1.5', async () => {
     const token = (await form({ ...CLIENT, grant_type: 'client_credentials' })).data.access_token;
     expect((await admin().delete('/sandbox/oauth/tokens')).status).toBe(204);
     const res = await plain().get('/api/now/table/incident', { headers: { Authorization: `Bearer ${token}` } });
@@ -125,7 +125,7 @@ describe('§5.2 OAuth token endpoint', () => {
   });
 });
 
-describe('§5.3 API key', () => {
+describe('API key (servicenow-behaviour §5.3)', () => {
   it('x-sn-apikey as header or query parameter authenticates; a wrong key is 401', async () => {
     expect(
       (await plain().get('/api/now/table/incident?sysparm_limit=1', { headers: { 'x-sn-apikey': 'sandbox-api-key' } }))
@@ -140,7 +140,7 @@ describe('§5.3 API key', () => {
   });
 });
 
-describe('§5.4 REST rate-limit rules', () => {
+describe('REST rate-limit rules (servicenow-behaviour §5.4)', () => {
   it('matching requests carry X-RateLimit-*; past the limit: 429, Retry-After and the documented body; other resources are untouched', async () => {
     const put = await admin().put('/sandbox/rate-limits', {
       rules: [{ name: 'Table API', pathPrefix: '/api/now/table/incident', methods: ['GET'], limit: 2 }],
@@ -219,7 +219,7 @@ describe('fault injection (/sandbox/faults)', () => {
     expect(state.servicenow.remaining.rateLimitBurst).toBe(0);
   });
 
-  it('a 429 burst without headers (API queue full, §5.5) becomes servicenow.queue_full when it outlasts the retries', async () => {
+  it('a 429 burst without headers (API queue full, servicenow-behaviour §5.5) becomes servicenow.queue_full when it outlasts the retries', async () => {
     await admin().put('/sandbox/faults/servicenow', { rateLimitBurst: 10, rateLimitHeaders: false });
     const res = await s.snow.get('/api/now/table/incident?sysparm_limit=1');
     expect(res.status).toBe(429);

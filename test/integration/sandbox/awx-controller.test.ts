@@ -17,12 +17,12 @@ async function finished(id: number) {
   });
 }
 
-describe('awx §1.1 auth', () => {
+describe('AWX auth (awx-behaviour §1.1)', () => {
   beforeEach(async () => {
     s = await startSandbox();
   });
 
-  it('§1.1 bearer token or the sandbox user by basic auth; otherwise 401 {detail}', async () => {
+  it('bearer token or the sandbox user by basic auth; otherwise 401 {detail}', async () => {
     expect((await s.awx.get('/api/v2/job_templates/')).status).toBe(200);
     expect((await s.snow.get('/api/v2/job_templates/')).status).toBe(200);
     const anonymous = await axios.get(`${s.url}/api/v2/jobs/`, { validateStatus: () => true });
@@ -38,12 +38,12 @@ describe('awx §1.1 auth', () => {
   });
 });
 
-describe('awx §1.2 job templates and launch', () => {
+describe('AWX job templates and launch (awx-behaviour §1.2)', () => {
   beforeEach(async () => {
     s = await startSandbox({ jobDurationMs: 100 });
   });
 
-  it('§1.3 the seeded templates, paginated, filterable by name', async () => {
+  it('the seeded templates, paginated, filterable by name (awx-behaviour §1.3)', async () => {
     const all = await s.awx.get('/api/v2/job_templates/');
     expect(all.data).toMatchObject({ count: 10, next: null, previous: null });
     expect(all.data.results.map((t: { id: number; name: string }) => [t.id, t.name])).toEqual([
@@ -78,7 +78,7 @@ describe('awx §1.2 job templates and launch', () => {
     expect((await s.awx.get('/api/v2/job_templates/99/')).data).toEqual({ detail: 'Not found.' });
   });
 
-  it('§1.2 GET launch/ says which prompts are asked', async () => {
+  it('GET launch/ says which prompts are asked', async () => {
     const res = await s.awx.get(`/api/v2/job_templates/${RESTART_SERVICE}/launch/`);
     expect(res.data).toMatchObject({
       can_start_without_user_input: true,
@@ -92,7 +92,7 @@ describe('awx §1.2 job templates and launch', () => {
     });
   });
 
-  it('§1.2 POST launch/: 201 + Location, {job, ignored_fields, …job}; prompts not asked are dropped and listed', async () => {
+  it('POST launch/: 201 + Location, {job, ignored_fields, …job}; prompts not asked are dropped and listed', async () => {
     const res = await launch({
       limit: 'web-01',
       extra_vars: { service_name: 'nginx' },
@@ -124,14 +124,14 @@ describe('awx §1.2 job templates and launch', () => {
     expect(JSON.parse(res.data.extra_vars)).toEqual({ service_name: 'nginx' });
   });
 
-  it("§1.2 request extra_vars (object or JSON/YAML string) merge over the template's", async () => {
+  it("request extra_vars (object or JSON/YAML string) merge over the template's", async () => {
     const fromJson = await launch({ extra_vars: JSON.stringify({ path: '/tmp', extra: 1 }) }, 8);
     expect(JSON.parse(fromJson.data.extra_vars)).toEqual({ path: '/tmp', min_free_percent: 20, extra: 1 });
     const fromYaml = await launch({ extra_vars: '---\nmin_free_percent: 5\n' }, 8);
     expect(JSON.parse(fromYaml.data.extra_vars)).toEqual({ path: '/var/log', min_free_percent: 5 });
   });
 
-  it('§1.2 null values and unusable extra_vars are 400 with field errors', async () => {
+  it('null values and unusable extra_vars are 400 with field errors', async () => {
     const nulls = await launch({ limit: null });
     expect(nulls.status).toBe(400);
     expect(nulls.data).toEqual({ limit: ['This field may not be null.'] });
@@ -142,8 +142,8 @@ describe('awx §1.2 job templates and launch', () => {
   });
 });
 
-describe('awx §1.3 jobs', () => {
-  it('§1.3 a job goes pending → running → successful with started, finished, elapsed', async () => {
+describe('AWX jobs (awx-behaviour §1.3)', () => {
+  it('a job goes pending → running → successful with started, finished, elapsed', async () => {
     s = await startSandbox({ jobDurationMs: 1000 });
     const { data } = await launch({ limit: 'web-01', extra_vars: { service_name: 'nginx' } });
     const seen = new Set<string>([data.status]);
@@ -160,7 +160,7 @@ describe('awx §1.3 jobs', () => {
     expect(typeof job.extra_vars).toBe('string');
   });
 
-  it('§1.3 extra var sandbox_fail: true makes the job fail; sandbox_artifacts become its artifacts', async () => {
+  it('extra var sandbox_fail: true makes the job fail; sandbox_artifacts become its artifacts', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     const failing = (await launch({ extra_vars: { sandbox_fail: true } })).data;
     const ok = (await launch({ extra_vars: { sandbox_artifacts: { restarted: true } } })).data;
@@ -168,7 +168,7 @@ describe('awx §1.3 jobs', () => {
     expect(await finished(ok.id)).toMatchObject({ status: 'successful', artifacts: { restarted: true } });
   });
 
-  it('§1.3 batch poll: ?id__in=…&page_size=…, filters, order_by=-id', async () => {
+  it('batch poll: ?id__in=…&page_size=…, filters, order_by=-id', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     for (let i = 0; i < 4; i++) await launch({ limit: `web-0${i}` }, i % 2 === 0 ? 7 : 9);
     const batch = await s.awx.get('/api/v2/jobs/', { params: { id__in: '1,3,4', page_size: 3 } });
@@ -185,7 +185,7 @@ describe('awx §1.3 jobs', () => {
     });
   });
 
-  it('§1.3 stdout as txt, json and txt_download names the hosts and the extra vars', async () => {
+  it('stdout as txt, json and txt_download names the hosts and the extra vars', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     const { data } = await launch({ limit: 'web-01,web-02', extra_vars: { service_name: 'nginx' } });
     await finished(data.id);
@@ -208,7 +208,7 @@ describe('awx §1.3 jobs', () => {
     expect(download.data).toBe(txt.data);
   });
 
-  it("§1.3 a failed job's stdout shows the fatal task and failed=1 in the recap", async () => {
+  it("a failed job's stdout shows the fatal task and failed=1 in the recap", async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     const { data } = await launch({ limit: 'db-01', extra_vars: { sandbox_fail: true, service_name: 'postgresql' } });
     await finished(data.id);
@@ -217,7 +217,7 @@ describe('awx §1.3 jobs', () => {
     expect(txt).toMatch(/db-01 +: ok=4 +changed=2 +unreachable=0 +failed=1/);
   });
 
-  it('§1.3 cancel: GET says can_cancel; POST 202 cancels an active job; a finished one is 405', async () => {
+  it('cancel: GET says can_cancel; POST 202 cancels an active job; a finished one is 405', async () => {
     s = await startSandbox({ jobDurationMs: 10_000 });
     const { data } = await launch({ limit: 'web-01' });
     // Nothing has run while the job is pending.
@@ -238,7 +238,7 @@ describe('awx §1.3 jobs', () => {
 describe('awx workflow job templates', () => {
   const PATCH_AND_RESTART = 17;
 
-  it('§1.2 workflow launch: 201 + {workflow_job, ignored_fields}; nodes run one after the other; credentials are not even listed as ignored', async () => {
+  it('workflow launch: 201 + {workflow_job, ignored_fields}; nodes run one after the other; credentials are not even listed as ignored (awx-behaviour §1.2)', async () => {
     s = await startSandbox({ jobDurationMs: 50 });
     const byName = await s.awx.get('/api/v2/workflow_job_templates/', {
       params: { name: 'Patch and restart', organization__name: 'Snowline Sandbox' },
@@ -351,7 +351,7 @@ describe('awx labels and the AAP 2.5+ gateway path', () => {
     });
   });
 
-  it('§1.1 the same controller answers under /api/controller/v2/, its links naming that root', async () => {
+  it('the same controller answers under /api/controller/v2/, its links naming that root (awx-behaviour §1.1)', async () => {
     const list = await s.awx.get('/api/controller/v2/job_templates/', { params: { page_size: 4 } });
     expect(list.data).toMatchObject({ count: 10, next: '/api/controller/v2/job_templates/?page_size=4&page=2' });
     expect(list.data.results[0].url).toBe('/api/controller/v2/job_templates/7/');

@@ -10,8 +10,8 @@ afterEach(() => s.sandbox.close());
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 const decode = (body: string) => JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
 
-describe('§6.5 Batch API', () => {
-  it('§6.5 runs each item with its own status; bodies are Base64 both ways', async () => {
+describe('Batch API (servicenow-behaviour §6.5)', () => {
+  it('runs each item with its own status; bodies are Base64 both ways', async () => {
     const { sys_id } = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
     const json = [
       { name: 'Content-Type', value: 'application/json' },
@@ -52,7 +52,7 @@ describe('§6.5 Batch API', () => {
     expect(typeof read.execution_time).toBe('number');
   });
 
-  it('§6.5 ServiceNowClient.batch works against it', async () => {
+  it('ServiceNowClient.batch works against it', async () => {
     const client = new ServiceNowClient({ url: s.url, auth: { type: 'basic', username: 'admin', password: 'admin' } });
     try {
       const { sys_id } = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
@@ -78,7 +78,7 @@ describe('§6.5 Batch API', () => {
     }
   });
 
-  it('§6.5 a malformed batch is 400 with the envelope', async () => {
+  it('a malformed batch is 400 with the envelope', async () => {
     const res = await s.snow.post('/api/now/batch', {
       rest_requests: [{ id: 'x', method: 'GET', url: 'http://elsewhere/' }],
     });

@@ -49,8 +49,8 @@ afterEach(async () => {
   await receiver.close();
 });
 
-describe('§6.1 Business Rule emulation', () => {
-  it('§6.1 an insert posts a signed ticket event with the Business Rule headers', async () => {
+describe('Business Rule emulation (servicenow-behaviour §6.1)', () => {
+  it('an insert posts a signed ticket event with the Business Rule headers', async () => {
     receiver = await startReceiver();
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     const created = (
@@ -89,7 +89,7 @@ describe('§6.1 Business Rule emulation', () => {
     expect(event.record).not.toHaveProperty('work_notes');
   });
 
-  it('§6.1 updates of one record arrive in order, with the changed fields of each', async () => {
+  it('updates of one record arrive in order, with the changed fields of each', async () => {
     receiver = await startReceiver();
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     const { sys_id } = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
@@ -105,7 +105,7 @@ describe('§6.1 Business Rule emulation', () => {
     ]);
   });
 
-  it('§6.1 change_request and problem fire too; other tables and deletes do not', async () => {
+  it('change_request and problem fire too; other tables and deletes do not', async () => {
     receiver = await startReceiver();
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     await s.snow.post('/api/now/table/change_request', { short_description: 'patch web-01' });
@@ -121,7 +121,7 @@ describe('§6.1 Business Rule emulation', () => {
     ]);
   });
 
-  it("§6.1 async rule: a slow receiver does not hold the API call, and one record's events wait for each other", async () => {
+  it("async rule: a slow receiver does not hold the API call, and one record's events wait for each other", async () => {
     receiver = await startReceiver(202, 800);
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     const started = Date.now();
@@ -136,7 +136,7 @@ describe('§6.1 Business Rule emulation', () => {
     expect(receiver.deliveries.map((d) => d.event.event)).toEqual(['inserted', 'updated']);
   });
 
-  it('§6.1 no retry: a refused delivery is dropped and later events still go out', async () => {
+  it('no retry: a refused delivery is dropped and later events still go out', async () => {
     receiver = await startReceiver(500);
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });
     const { sys_id } = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
@@ -147,7 +147,7 @@ describe('§6.1 Business Rule emulation', () => {
     expect(receiver.deliveries.map((d) => d.event.sys_mod_count)).toEqual([0, 1]);
   });
 
-  it('§6.1 switched off (webhooksEnabled false), nothing is posted', async () => {
+  it('switched off (webhooksEnabled false), nothing is posted', async () => {
     receiver = await startReceiver();
     s = await startSandbox({ webhooksEnabled: false, webhookUrl: receiver.url });
     await s.snow.post('/api/now/table/incident', { short_description: 'x' });
@@ -155,7 +155,7 @@ describe('§6.1 Business Rule emulation', () => {
     expect(receiver.deliveries).toEqual([]);
   });
 
-  it('§6.1 an unreachable receiver does not affect the API call', async () => {
+  it('an unreachable receiver does not affect the API call', async () => {
     receiver = await startReceiver();
     await receiver.close();
     s = await startSandbox({ webhooksEnabled: true, webhookUrl: receiver.url });

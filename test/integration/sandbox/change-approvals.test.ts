@@ -1,8 +1,9 @@
 import { startSandbox, type RunningSandbox } from './sandbox-harness';
 
-// servicenow-reference §3.4: change states (-5 New, -3 Authorize, -2 Scheduled), the `approval`
+// https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html: change states (-5 New, -3 Authorize, -2 Scheduled), the `approval`
 // field (`not requested` with a space, requested, approved, rejected), approval records in
-// sysapproval_approver, and "rejection sends normal/emergency back to New". §3.7: cmn_schedule.
+// sysapproval_approver, and a rejection sends a normal or emergency change back to New (docs/servicenow-behaviour.md §3.4).
+// Schedules: cmn_schedule (docs/servicenow-behaviour.md §3.7).
 let s: RunningSandbox;
 beforeAll(async () => {
   s = await startSandbox();
@@ -28,7 +29,7 @@ const create = async (fields: Record<string, string>) =>
 const patch = (table: string, id: string, body: Record<string, string>) =>
   s.snow.patch(`/api/now/table/${table}/${id}`, body);
 
-describe('sandbox change approvals (§3.4)', () => {
+describe('sandbox change approvals (servicenow-behaviour §3.4)', () => {
   it('a new change is not requested for approval', async () => {
     const id = await create({});
     expect(await change(id)).toMatchObject({ state: '-5', approval: 'not requested' });
@@ -77,7 +78,7 @@ describe('sandbox change approvals (§3.4)', () => {
     expect((await approvals(id)).map((r) => r.state)).toEqual(['not_required', 'requested']);
   });
 
-  it('blackout schedules and their spans are tables of the instance (§3.7)', async () => {
+  it('blackout schedules and their spans are tables of the instance (servicenow-behaviour §3.7)', async () => {
     const schedule = await s.snow.post('/api/now/table/cmn_schedule', { name: 'Year end', type: 'blackout' });
     expect(schedule.status).toBe(201);
     const span = await s.snow.post('/api/now/table/cmn_schedule_span', {

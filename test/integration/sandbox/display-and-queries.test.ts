@@ -13,7 +13,7 @@ const setAdminZone = async (zone: string) => {
 
 describe("item 10: date-times in the session user's time zone", () => {
   // Table API, sysparm_display_value: "date-time: UTC raw; true → user TZ + user format"
-  // (servicenow-reference §1.4; https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html)
+  // (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html)
   it('display_value=true and all render date-times in the user zone; raw stays UTC', async () => {
     await setAdminZone('Europe/Berlin');
     const { sys_id } = (
@@ -39,7 +39,7 @@ describe("item 10: date-times in the session user's time zone", () => {
 });
 
 describe('item 11: JOIN and RLQUERY are refused, never dropped', () => {
-  // Encoded queries (servicenow-reference §2.1: ^RLQUERY…^ENDRLQUERY; JOIN): dropping them would
+  // Encoded queries (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html: ^RLQUERY…^ENDRLQUERY; JOIN): dropping them would
   // return more rows than an instance, so the sandbox refuses the query.
   it.each([
     'active=true^RLQUERYtask_sla.task,>=1^stage=breached^ENDRLQUERY',

@@ -1,14 +1,14 @@
 import { ServiceNowClient } from '../../../connectors/servicenow';
 import { eventually, startSandbox, SYS_ID, type RunningSandbox } from './sandbox-harness';
 
-/** servicenow-reference §6.3: the Import Set API of the sandbox, on the wire and with Snowline's client. */
+/** https://www.servicenow.com/docs/r/api-reference/rest-apis/c_ImportSetAPI.html: the Import Set API of the sandbox, on the wire and with Snowline's client. */
 let s: RunningSandbox;
 beforeAll(async () => {
   s = await startSandbox();
 });
 afterAll(() => s.sandbox.close());
 
-describe('§6.3 Import Set API', () => {
+describe('Import Set API (servicenow-behaviour §6.3)', () => {
   it('POST one row: 201, synchronous transform, the documented answer; the target record exists', async () => {
     const res = await s.snow.post('/api/now/import/imp_user', {
       u_user_name: 'john.public',

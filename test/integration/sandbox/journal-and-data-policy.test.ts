@@ -8,12 +8,12 @@ async function newIncident(body: Record<string, unknown> = { short_description: 
   return (await s.snow.post('/api/now/table/incident', body)).data.result as { sys_id: string; work_notes: string };
 }
 
-describe('§3.6 journal fields', () => {
+describe('journal fields (servicenow-behaviour §3.6)', () => {
   beforeEach(async () => {
     s = await startSandbox();
   });
 
-  it('§3.6 a work_notes write appends a sys_journal_field row; the field reads back ""', async () => {
+  it('a work_notes write appends a sys_journal_field row; the field reads back ""', async () => {
     const created = await newIncident({ short_description: 'x', work_notes: 'Restarted nginx.' });
     expect(created.work_notes).toBe('');
     const rows = await s.snow.get('/api/now/table/sys_journal_field', {
@@ -32,7 +32,7 @@ describe('§3.6 journal fields', () => {
     expect(row.sys_created_on).toMatch(GLIDE_DATE_TIME);
   });
 
-  it('§3.6 each write appends, never replaces; comments and work notes are separate elements', async () => {
+  it('each write appends, never replaces; comments and work notes are separate elements', async () => {
     const { sys_id } = await newIncident();
     const path = `/api/now/table/incident/${sys_id}`;
     const first = await s.snow.patch(path, { work_notes: 'one' });
@@ -49,7 +49,7 @@ describe('§3.6 journal fields', () => {
     ]);
   });
 
-  it('§3.6 with display_value=true a journal field shows its entries, newest first [inf]', async () => {
+  it('with display_value=true a journal field shows its entries, newest first [inf]', async () => {
     const { sys_id } = await newIncident({ short_description: 'x', work_notes: 'older' });
     await s.snow.patch(`/api/now/table/incident/${sys_id}`, { work_notes: 'newer' });
     const res = await s.snow.get(`/api/now/table/incident/${sys_id}`, {
@@ -61,7 +61,7 @@ describe('§3.6 journal fields', () => {
     );
   });
 
-  it('§3.6 an empty journal write adds no entry and no update', async () => {
+  it('an empty journal write adds no entry and no update', async () => {
     const { sys_id } = await newIncident();
     const res = await s.snow.patch(`/api/now/table/incident/${sys_id}`, { work_notes: '  ' });
     expect(res.data.result.sys_mod_count).toBe('0');
@@ -72,8 +72,8 @@ describe('§3.6 journal fields', () => {
   });
 });
 
-describe('§3.2 incident data policy', () => {
-  it('§3.2 Resolved or Closed without close_code and close_notes is 403 Operation Failed, nothing saved', async () => {
+describe('incident data policy (servicenow-behaviour §3.2)', () => {
+  it('Resolved or Closed without close_code and close_notes is 403 Operation Failed, nothing saved', async () => {
     s = await startSandbox();
     const { sys_id } = await newIncident();
     for (const state of ['6', '7']) {
@@ -100,7 +100,7 @@ describe('§3.2 incident data policy', () => {
     ).toBe(403);
   });
 
-  it('§3.2 state and both fields in one PATCH resolve the incident', async () => {
+  it('state and both fields in one PATCH resolve the incident', async () => {
     s = await startSandbox();
     const { sys_id } = await newIncident();
     const res = await s.snow.patch(`/api/now/table/incident/${sys_id}`, {
@@ -116,7 +116,7 @@ describe('§3.2 incident data policy', () => {
     });
   });
 
-  it('§3.2 the data policy can be switched off', async () => {
+  it('the data policy can be switched off', async () => {
     s = await startSandbox({ dataPolicy: false });
     const { sys_id } = await newIncident();
     const res = await s.snow.patch(`/api/now/table/incident/${sys_id}`, { state: '7' });

@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 describe('Snowline clients against the sandbox', () => {
-  it('§1 ServiceNowClient: insert, update with a work note, query all pages, read the journal, attach', async () => {
+  it('ServiceNowClient: insert, update with a work note, query all pages, read the journal, attach (servicenow-behaviour §1)', async () => {
     const created = await snow.insert('incident', { short_description: 'nginx is down on web-01' });
     const sysId = rawValue(created.sys_id)!;
     await snow.update('incident', sysId, {
@@ -61,7 +61,7 @@ describe('Snowline clients against the sandbox', () => {
     expect(await snow.listAttachments('incident', sysId)).toHaveLength(1);
   });
 
-  it('awx §1 ControllerClient: find the template, launch, poll in a batch, read stdout, ping', async () => {
+  it('ControllerClient: find the template, launch, poll in a batch, read stdout, ping (awx-behaviour §1)', async () => {
     await awx.ping();
     const template = await awx.findJobTemplate('Restart service', 'Snowline Sandbox');
     expect(template.id).toBe(7);

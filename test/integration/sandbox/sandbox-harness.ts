@@ -47,7 +47,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
   }
 }
 
-/** A 32-character lowercase hex sys_id (§1.4). */
+/** A 32-character lowercase hex sys_id (docs/servicenow-behaviour.md §1.4). */
 export const SYS_ID = /^[0-9a-f]{32}$/;
-/** A raw date-time, UTC (§1.4). */
+/** A raw date-time, UTC (docs/servicenow-behaviour.md §1.4). */
 export const GLIDE_DATE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;

@@ -1,6 +1,6 @@
 import { startSandbox, type RunningSandbox } from './sandbox-harness';
 
-// servicenow-reference §3.4 (standard changes are pre-authorised: New → Scheduled → Implement →
+// https://www.servicenow.com/docs/r/it-service-management/change-management/normal-standard-emergency-states.html (standard changes are pre-authorised: New → Scheduled → Implement →
 // Review → Closed, no Assess or Authorize; std_change_producer_version names the template) and the
 // Change Management API's standard change templates:
 // https://www.servicenow.com/docs/r/api-reference/rest-apis/change-management-api.html

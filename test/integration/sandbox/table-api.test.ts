@@ -14,8 +14,8 @@ async function createIncident(body: Record<string, unknown> = { short_descriptio
   return res.data.result as Record<string, unknown>;
 }
 
-describe('§1.1 Table API endpoints', () => {
-  it('§1.1 POST inserts one record: 201, Location of the new record, {result}', async () => {
+describe('Table API endpoints (servicenow-behaviour §1.1)', () => {
+  it('POST inserts one record: 201, Location of the new record, {result}', async () => {
     const res = await s.snow.post('/api/now/table/incident', { short_description: 'disk full on db-01' });
     expect(res.status).toBe(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -31,7 +31,7 @@ describe('§1.1 Table API endpoints', () => {
     });
   });
 
-  it('§1.1 GET one record: 200 {result:{…}}; 404 with the envelope when missing', async () => {
+  it('GET one record: 200 {result:{…}}; 404 with the envelope when missing', async () => {
     const created = await createIncident();
     const res = await s.snow.get(`/api/now/table/incident/${created.sys_id}`);
     expect(res.status).toBe(200);
@@ -41,7 +41,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(missing.data).toEqual(envelopes.notFound);
   });
 
-  it('§1.1 GET list: 200 {result:[]} when nothing matches (latest and v2); v1 answers 404', async () => {
+  it('GET list: 200 {result:[]} when nothing matches (latest and v2); v1 answers 404', async () => {
     for (const path of ['/api/now/table/incident', '/api/now/v2/table/incident']) {
       const res = await s.snow.get(path, { params: { sysparm_query: 'number=INC9999999' } });
       expect(res.status).toBe(200);
@@ -52,7 +52,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(v1.data).toEqual(envelopes.notFound);
   });
 
-  it('§1.1 PUT and PATCH are the same partial update: 200 with the whole record', async () => {
+  it('PUT and PATCH are the same partial update: 200 with the whole record', async () => {
     const created = await createIncident({ short_description: 'a', description: 'keep me' });
     const put = await s.snow.put(`/api/now/v1/table/incident/${created.sys_id}`, { short_description: 'b' });
     expect(put.status).toBe(200);
@@ -62,7 +62,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(patch.data.result).toMatchObject({ short_description: 'c', description: 'keep me', sys_mod_count: '2' });
   });
 
-  it('§1.1 DELETE: 204 without a body, then 404', async () => {
+  it('DELETE: 204 without a body, then 404', async () => {
     const created = await createIncident();
     const res = await s.snow.delete(`/api/now/table/incident/${created.sys_id}`);
     expect(res.status).toBe(204);
@@ -71,7 +71,7 @@ describe('§1.1 Table API endpoints', () => {
     expect((await s.snow.get(`/api/now/table/incident/${created.sys_id}`)).status).toBe(404);
   });
 
-  it('§1.1 HEAD is accepted in place of GET, without a body', async () => {
+  it('HEAD is accepted in place of GET, without a body', async () => {
     await createIncident();
     const res = await s.snow.head('/api/now/table/incident');
     expect(res.status).toBe(200);
@@ -79,7 +79,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(res.data).toBe('');
   });
 
-  it('§1.1 X-no-response-body: true suppresses the body of POST and PATCH', async () => {
+  it('X-no-response-body: true suppresses the body of POST and PATCH', async () => {
     const post = await s.snow.post(
       '/api/now/table/incident',
       { short_description: 'quiet' },
@@ -97,7 +97,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(patch.data).toBe('');
   });
 
-  it('§1.1 X-HTTP-Method-Override turns a POST into the named method', async () => {
+  it('X-HTTP-Method-Override turns a POST into the named method', async () => {
     const created = await createIncident();
     const res = await s.snow.post(
       `/api/now/table/incident/${created.sys_id}`,
@@ -108,7 +108,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(res.data.result.description).toBe('via override');
   });
 
-  it('§1.1 a POST body array inserts only its first element', async () => {
+  it('a POST body array inserts only its first element', async () => {
     const res = await s.snow.post('/api/now/table/incident', [
       { short_description: 'first' },
       { short_description: 'second' },
@@ -119,7 +119,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(all.data.result).toEqual([{ short_description: 'first' }]);
   });
 
-  it('§1.1 unknown body fields are ignored, sys_ fields are not updatable, "" clears a field', async () => {
+  it('unknown body fields are ignored, sys_ fields are not updatable, "" clears a field', async () => {
     const created = await createIncident({
       short_description: 'x',
       description: 'to clear',
@@ -135,7 +135,7 @@ describe('§1.1 Table API endpoints', () => {
     expect(res.data.result).toMatchObject({ description: '', sys_mod_count: '1' });
   });
 
-  it('§1.1 a reference may be given by display value [inf]; a sys_id on insert is kept when free', async () => {
+  it('a reference may be given by display value [inf]; a sys_id on insert is kept when free', async () => {
     const sysId = 'abcdefabcdefabcdefabcdefabcdef12';
     const created = await createIncident({ sys_id: sysId, short_description: 'x', assignment_group: 'Linux Ops' });
     expect(created.sys_id).toBe(sysId);
@@ -148,7 +148,7 @@ describe('§1.1 Table API endpoints', () => {
     });
   });
 
-  it("§1.1 a record of a child table is readable through its parent (task), with the parent's fields", async () => {
+  it("a record of a child table is readable through its parent (task), with the parent's fields", async () => {
     const created = await createIncident();
     const res = await s.snow.get(`/api/now/table/task/${created.sys_id}`, {
       params: { sysparm_fields: 'number,sys_class_name,caller_id' },
@@ -159,15 +159,15 @@ describe('§1.1 Table API endpoints', () => {
   });
 });
 
-describe('§1.5 errors and §5.1 authentication', () => {
-  it('§1.5 400 Invalid table <name>, detail null', async () => {
+describe('errors and authentication (servicenow-behaviour §1.5, §5.1)', () => {
+  it('400 Invalid table <name>, detail null', async () => {
     const res = await s.snow.get('/api/now/table/incidnt');
     expect(res.status).toBe(400);
     expect(res.data).toEqual(envelopes.invalidTable);
     expect((await s.snow.post('/api/now/table/incidnt', {})).data).toEqual(envelopes.invalidTable);
   });
 
-  it('§1.5 401 User Not Authenticated without or with wrong credentials', async () => {
+  it('401 User Not Authenticated without or with wrong credentials', async () => {
     const anonymous = await axios.get(`${s.url}/api/now/table/incident`, { validateStatus: () => true });
     expect(anonymous.status).toBe(401);
     expect(anonymous.data).toEqual(envelopes.unauthenticated);
@@ -180,7 +180,7 @@ describe('§1.5 errors and §5.1 authentication', () => {
     expect(wrong.data).toEqual(envelopes.unauthenticated);
   });
 
-  it('§5.1 the sandbox credentials can be changed; the user becomes sys_updated_by', async () => {
+  it('the sandbox credentials can be changed; the user becomes sys_updated_by', async () => {
     const other = await startSandbox({ user: 'snowline.integration', password: 's3cret' });
     try {
       const client = axios.create({
@@ -201,7 +201,7 @@ describe('§1.5 errors and §5.1 authentication', () => {
     }
   });
 
-  it('§1.5 malformed JSON is 400 and a non-JSON body 415, both with the envelope', async () => {
+  it('malformed JSON is 400 and a non-JSON body 415, both with the envelope', async () => {
     const bad = await s.snow.post('/api/now/table/incident', '{"short_description":', {
       headers: { 'Content-Type': 'application/json' },
     });
@@ -214,7 +214,7 @@ describe('§1.5 errors and §5.1 authentication', () => {
     expect(text.data.status).toBe('failure');
   });
 
-  it('§1.5 406 when Accept excludes JSON; 405 for a method a path does not take', async () => {
+  it('406 when Accept excludes JSON; 405 for a method a path does not take', async () => {
     const xml = await s.snow.get('/api/now/table/incident', { headers: { Accept: 'application/xml' } });
     expect(xml.status).toBe(406);
     const deleteAll = await s.snow.delete('/api/now/table/incident');
@@ -222,13 +222,13 @@ describe('§1.5 errors and §5.1 authentication', () => {
     expect(deleteAll.data.status).toBe('failure');
   });
 
-  it('§1.3 responses carry X-Is-Logged-In and X-Transaction-ID', async () => {
+  it('responses carry X-Is-Logged-In and X-Transaction-ID (servicenow-behaviour §1.3)', async () => {
     const res = await s.snow.get('/api/now/table/incident');
     expect(res.headers['x-is-logged-in']).toBe('true');
     expect(res.headers['x-transaction-id']).toMatch(/^[0-9a-f]+$/);
   });
 
-  it('§1.4 system date-times are raw UTC', async () => {
+  it('system date-times are raw UTC (servicenow-behaviour §1.4)', async () => {
     const created = await createIncident();
     for (const field of ['sys_created_on', 'sys_updated_on', 'opened_at'])
       expect(created[field]).toMatch(GLIDE_DATE_TIME);

@@ -15,8 +15,8 @@ async function incidents(
 
 const list = (table: string, params: Record<string, string>) => s.snow.get(`/api/now/table/${table}`, { params });
 
-describe('§1.2 sysparm_query (encoded queries, §2)', () => {
-  it('§2.1 AND, OR and ORDERBYDESC', async () => {
+describe('sysparm_query with encoded queries (servicenow-behaviour §1.2, §2)', () => {
+  it('AND, OR and ORDERBYDESC (servicenow-behaviour §2.1)', async () => {
     await incidents(4, (i) => ({ short_description: `disk ${i}`, impact: String(((i - 1) % 3) + 1), urgency: '1' }));
     const res = await list('incident', {
       sysparm_query: 'short_descriptionLIKEdisk^priority=1^ORpriority=3^ORDERBYDESCnumber',
@@ -29,7 +29,7 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
     ]);
   });
 
-  it('§1.2 an invalid term (unknown field) is dropped silently and the rest applied', async () => {
+  it('an invalid term (unknown field) is dropped silently and the rest applied', async () => {
     await incidents(2, (i) => ({ short_description: `host ${i}`, urgency: String(i) }));
     const res = await list('incident', {
       sysparm_query: 'u_no_such_field=1^urgency=2',
@@ -39,7 +39,7 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
     expect(res.data.result).toEqual([{ short_description: 'host 2' }]);
   });
 
-  it('§1.2 values with spaces and != as the checks use them', async () => {
+  it('values with spaces and != as the checks use them', async () => {
     await incidents(3, () => ({ short_description: 'nginx is down on web-01' }));
     const [first] = (await list('incident', { sysparm_fields: 'sys_id' })).data.result;
     await s.snow.patch(`/api/now/table/incident/${first.sys_id}`, {
@@ -54,7 +54,7 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
     expect(res.data.result).toEqual([{ number: 'INC0010002' }, { number: 'INC0010003' }]);
   });
 
-  it('§1.2 dot-walking in the query: caller_id.email', async () => {
+  it('dot-walking in the query: caller_id.email', async () => {
     await incidents(1, () => ({ short_description: 'mine', caller_id: 'Abel Tuter' }));
     await incidents(1, () => ({ short_description: 'theirs', caller_id: 'Beth Anglin' }));
     const res = await list('incident', {
@@ -64,7 +64,7 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
     expect(res.data.result).toEqual([{ short_description: 'mine' }]);
   });
 
-  it('§4.1 cmdb_ci lists rows of every subclass; INSTANCEOF narrows to a class and its children', async () => {
+  it('cmdb_ci lists rows of every subclass; INSTANCEOF narrows to a class and its children (servicenow-behaviour §4.1)', async () => {
     const all = await list('cmdb_ci', { sysparm_fields: 'name,sys_class_name' });
     expect(all.data.result).toEqual([
       { name: 'web-01', sys_class_name: 'cmdb_ci_linux_server' },
@@ -84,7 +84,7 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
     expect(web01.data.result).toEqual([{ name: 'web-01', ip_address: '10.0.1.11', environment: 'Production' }]);
   });
 
-  it('§3.6 the journal read pattern: element_id=<id>^element=work_notes^ORDERBYDESCsys_created_on', async () => {
+  it('the journal read pattern: element_id=<id>^element=work_notes^ORDERBYDESCsys_created_on (servicenow-behaviour §3.6)', async () => {
     const { data } = await s.snow.post('/api/now/table/incident', { short_description: 'x', work_notes: 'first' });
     await s.snow.patch(`/api/now/table/incident/${data.result.sys_id}`, {
       work_notes: 'second',
@@ -98,8 +98,8 @@ describe('§1.2 sysparm_query (encoded queries, §2)', () => {
   });
 });
 
-describe('§1.1 name–value filters', () => {
-  it('§1.1 ?active=true&state=2 filters by raw values; choices may be given by display value', async () => {
+describe('name–value filters (servicenow-behaviour §1.1)', () => {
+  it('?active=true&state=2 filters by raw values; choices may be given by display value', async () => {
     await incidents(3);
     const [, second] = (await list('incident', { sysparm_fields: 'sys_id' })).data.result;
     await s.snow.patch(`/api/now/table/incident/${second.sys_id}`, { state: '2' });
@@ -115,8 +115,8 @@ describe('§1.1 name–value filters', () => {
   });
 });
 
-describe('§1.2 sysparm_fields', () => {
-  it('§1.2 selected fields only, dot-walked keys literal, unknown names ignored', async () => {
+describe('sysparm_fields (servicenow-behaviour §1.2)', () => {
+  it('selected fields only, dot-walked keys literal, unknown names ignored', async () => {
     await incidents(1, () => ({ short_description: 'x', caller_id: 'Abel Tuter', cmdb_ci: 'web-01' }));
     const res = await list('incident', {
       sysparm_fields: 'number,caller_id.email,caller_id.manager.name,cmdb_ci.ip_address,u_unknown,assigned_to.email',
@@ -133,8 +133,8 @@ describe('§1.2 sysparm_fields', () => {
   });
 });
 
-describe('§1.3 pagination: X-Total-Count and Link', () => {
-  it('§1.3 a middle page has first, prev, next and last, each repeating the query with a new offset', async () => {
+describe('pagination: X-Total-Count and Link (servicenow-behaviour §1.3)', () => {
+  it('a middle page has first, prev, next and last, each repeating the query with a new offset', async () => {
     await incidents(7);
     const res = await list('incident', {
       sysparm_query: 'active=true',
@@ -151,7 +151,7 @@ describe('§1.3 pagination: X-Total-Count and Link', () => {
     );
   });
 
-  it('§1.3 the first page has no prev, the last no next; one page has no Link at all', async () => {
+  it('the first page has no prev, the last no next; one page has no Link at all', async () => {
     await incidents(3);
     const first = await list('incident', { sysparm_limit: '2' });
     expect(first.headers.link).toBe(
@@ -167,7 +167,7 @@ describe('§1.3 pagination: X-Total-Count and Link', () => {
     expect(single.headers['x-total-count']).toBe('3');
   });
 
-  it('§1.2 sysparm_suppress_pagination_header drops Link; the client loop offset += limit sees every row once', async () => {
+  it('sysparm_suppress_pagination_header drops Link; the client loop offset += limit sees every row once (servicenow-behaviour §1.2)', async () => {
     await incidents(5);
     const suppressed = await list('incident', { sysparm_limit: '2', sysparm_suppress_pagination_header: 'true' });
     expect(suppressed.headers.link).toBeUndefined();
@@ -184,7 +184,7 @@ describe('§1.3 pagination: X-Total-Count and Link', () => {
     expect(seen).toEqual(['INC0010001', 'INC0010002', 'INC0010003', 'INC0010004', 'INC0010005']);
   });
 
-  it('§1.2 the default limit is 10000 and a negative offset counts as 0', async () => {
+  it('the default limit is 10000 and a negative offset counts as 0 (servicenow-behaviour §1.2)', async () => {
     await incidents(2);
     const res = await list('incident', { sysparm_offset: '-5', sysparm_fields: 'number' });
     expect(res.data.result).toHaveLength(2);

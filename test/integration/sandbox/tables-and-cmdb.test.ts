@@ -10,7 +10,7 @@ const one = async (table: string, query: string) =>
   (await s.snow.get(`/api/now/table/${table}`, { params: { sysparm_query: query } })).data.result[0];
 
 describe('item 3: problem_task', () => {
-  // servicenow-reference §3.5 (problem_task.state 151 New, 152 Assess, 154 Work in Progress, 157 Closed)
+  // https://www.servicenow.com/docs/r/it-service-management/problem-management/map-problem-task-state.html (problem_task.state 151 New, 152 Assess, 154 Work in Progress, 157 Closed)
   it('exists with its own numbers and state model, and a closed task is inactive', async () => {
     const problem = (await s.snow.post('/api/now/table/problem', { short_description: 'disk fills' })).data.result;
     const created = await s.snow.post('/api/now/table/problem_task', {

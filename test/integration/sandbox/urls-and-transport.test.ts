@@ -16,7 +16,7 @@ const longQuery = (ids: string[]) =>
   `sys_idIN${[...ids, ...Array.from({ length: 2000 }, (_, i) => i.toString(16).padStart(32, '0'))].join(',')}`;
 
 describe('item 6: /api/now/tinyurl', () => {
-  // servicenow-reference §1.2 (clients post an over-long URL and GET with sysparm_tiny); the answer
+  // docs/sandbox.md, Tiny URL (clients post an over-long URL and GET with sysparm_tiny); the answer
   // shape {"result": "<path>?sysparm_tiny=<id>"} is the one ServiceNow's own UI scripts read
   // (GlideNavigation.open: `_open(response.result)`), rows kept in sys_tiny_url.
   it('a posted long URL comes back as a sysparm_tiny URL that selects exactly the same records', async () => {

@@ -18,8 +18,8 @@ async function incidentWithCaller() {
   return res.data.result as Record<string, unknown> & { sys_id: string; caller_id: { value: string } };
 }
 
-describe('§1.4 field value encoding', () => {
-  it('§1.4 every value is a string; system fields are on every record', async () => {
+describe('field value encoding (servicenow-behaviour §1.4)', () => {
+  it('every value is a string; system fields are on every record', async () => {
     const created = await incidentWithCaller();
     for (const value of Object.values(created)) {
       // A scalar is a string; only references are objects, {link, value}.
@@ -50,7 +50,7 @@ describe('§1.4 field value encoding', () => {
     ]);
   });
 
-  it('§1.4 numbers count up per table with their prefix and 7 digits', async () => {
+  it('numbers count up per table with their prefix and 7 digits', async () => {
     const numbers = [];
     for (const table of ['incident', 'incident', 'change_request', 'problem', 'change_task']) {
       numbers.push((await s.snow.post(`/api/now/table/${table}`, { short_description: 'x' })).data.result.number);
@@ -58,7 +58,7 @@ describe('§1.4 field value encoding', () => {
     expect(numbers).toEqual(['INC0010001', 'INC0010002', 'CHG0030001', 'PRB0040001', 'CTASK0010001']);
   });
 
-  it('§1.4 sys_mod_count +1 per update; an update that changes nothing is not saved', async () => {
+  it('sys_mod_count +1 per update; an update that changes nothing is not saved', async () => {
     const created = await incidentWithCaller();
     const path = `/api/now/table/incident/${created.sys_id}`;
     expect((await s.snow.patch(path, { description: 'one' })).data.result.sys_mod_count).toBe('1');
@@ -66,7 +66,7 @@ describe('§1.4 field value encoding', () => {
     expect((await s.snow.patch(path, { description: 'two' })).data.result.sys_mod_count).toBe('2');
   });
 
-  it('§1.4 reference fields: {link, value} by default; display_value=true → {display_value, link}; all → all three', async () => {
+  it('reference fields: {link, value} by default; display_value=true → {display_value, link}; all → all three', async () => {
     const created = await incidentWithCaller();
     const link = `${s.url}/api/now/table/sys_user/${created.caller_id.value}`;
     expect(created.caller_id).toEqual({ link, value: created.caller_id.value });
@@ -90,7 +90,7 @@ describe('§1.4 field value encoding', () => {
     });
   });
 
-  it('§1.4 sysparm_exclude_reference_link: the sys_id, the display value, or both without link', async () => {
+  it('sysparm_exclude_reference_link: the sys_id, the display value, or both without link', async () => {
     const created = await incidentWithCaller();
     const get = (display: string) =>
       s.snow
@@ -107,7 +107,7 @@ describe('§1.4 field value encoding', () => {
     expect(await get('all')).toEqual({ display_value: 'Abel Tuter', value: created.caller_id.value });
   });
 
-  it('§1.4 a dot-walked reference under display_value=true: {display_value, link}, or "" when empty', async () => {
+  it('a dot-walked reference under display_value=true: {display_value, link}, or "" when empty', async () => {
     const created = (
       await s.snow.post('/api/now/table/incident', { short_description: 'x', assignment_group: 'Linux Ops' })
     ).data.result;
@@ -123,7 +123,7 @@ describe('§1.4 field value encoding', () => {
     });
   });
 
-  it('§1.2 display values are returned on writes too', async () => {
+  it('display values are returned on writes too (servicenow-behaviour §1.2)', async () => {
     const res = await s.snow.post(
       '/api/now/table/incident',
       { short_description: 'x' },
@@ -132,7 +132,7 @@ describe('§1.4 field value encoding', () => {
     expect(res.data.result).toEqual({ state: 'New', category: 'Inquiry / Help' });
   });
 
-  it('§1.2 sysparm_input_display_value=true takes choice labels', async () => {
+  it('sysparm_input_display_value=true takes choice labels (servicenow-behaviour §1.2)', async () => {
     const res = await s.snow.post(
       '/api/now/table/incident',
       { short_description: 'x', state: 'In Progress' },
@@ -142,7 +142,7 @@ describe('§1.4 field value encoding', () => {
   });
 });
 
-describe('§3.1–3.3 ticket rules', () => {
+describe('ticket rules (servicenow-behaviour §3.1–3.3)', () => {
   it.each([
     ['1', '1', '1'],
     ['1', '2', '2'],
@@ -153,24 +153,27 @@ describe('§3.1–3.3 ticket rules', () => {
     ['3', '1', '3'],
     ['3', '2', '4'],
     ['3', '3', '5'],
-  ])('§3.3 impact %s × urgency %s → priority %s, whatever priority was sent', async (impact, urgency, priority) => {
-    const res = await s.snow.post('/api/now/table/incident', {
-      short_description: 'x',
-      impact,
-      urgency,
-      priority: '1',
-    });
-    expect(res.data.result.priority).toBe(priority);
-  });
+  ])(
+    'impact %s × urgency %s → priority %s, whatever priority was sent (servicenow-behaviour §3.3)',
+    async (impact, urgency, priority) => {
+      const res = await s.snow.post('/api/now/table/incident', {
+        short_description: 'x',
+        impact,
+        urgency,
+        priority: '1',
+      });
+      expect(res.data.result.priority).toBe(priority);
+    },
+  );
 
-  it('§3.3 priority is recomputed when urgency changes', async () => {
+  it('priority is recomputed when urgency changes (servicenow-behaviour §3.3)', async () => {
     const created = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
     expect(created.priority).toBe('5');
     const res = await s.snow.patch(`/api/now/table/incident/${created.sys_id}`, { urgency: '1', impact: '1' });
     expect(res.data.result.priority).toBe('1');
   });
 
-  it('§3.1 active=false once closed or canceled, with closed_at/closed_by; Resolved stays active with resolved_at', async () => {
+  it('active=false once closed or canceled, with closed_at/closed_by; Resolved stays active with resolved_at (servicenow-behaviour §3.1)', async () => {
     const created = (await s.snow.post('/api/now/table/incident', { short_description: 'x' })).data.result;
     const path = `/api/now/table/incident/${created.sys_id}`;
     const resolved = (await s.snow.patch(path, { state: '6', close_code: 'Solution provided', close_notes: 'done' }))
@@ -198,7 +201,7 @@ describe('§3.1–3.3 ticket rules', () => {
     expect(renamed.data.result.name).toBe('Jane Roe');
   });
 
-  it('§3.2 sys_choice holds the choices of the model, e.g. incident close codes', async () => {
+  it('sys_choice holds the choices of the model, e.g. incident close codes (servicenow-behaviour §3.2)', async () => {
     const res = await s.snow.get('/api/now/table/sys_choice', {
       params: { sysparm_query: 'name=incident^element=close_code^ORDERBYsequence', sysparm_fields: 'value' },
     });

@@ -1,7 +1,7 @@
 import { evaluateChangeGates, type GateInput } from '../../../src/change/change-gates';
 import { formatDateTime } from '../../../src/rules/encoded-query/date-time';
 
-// States and approval values: servicenow-reference §3.4; schedules and conflicts §3.7.
+// States and approval values: https://www.servicenow.com/docs/r/it-service-management/change-management/c_ChangeStateModel.html; schedules and conflicts https://www.servicenow.com/docs/r/it-service-management/change-management/c_ConflictDetection.html.
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
 const MIN = 60_000;
 const at = (offsetMin: number) => formatDateTime(NOW + offsetMin * MIN);
@@ -31,7 +31,7 @@ function input(change: Partial<GateInput['change']> = {}, rest: Partial<GateInpu
   };
 }
 
-describe('change gates (servicenow-reference §3.4)', () => {
+describe('change gates', () => {
   it('passes an approved, Scheduled normal change inside its window', () => {
     expect(evaluateChangeGates(input())).toEqual({ kind: 'pass', approved: true, marks: [] });
   });
@@ -177,7 +177,7 @@ describe('change gates (servicenow-reference §3.4)', () => {
     });
   });
 
-  describe('conflicts (§3.7)', () => {
+  describe('conflicts (servicenow-behaviour §3.7)', () => {
     const other = (cmdbCi: string, startMin: number, endMin: number) => [
       { number: 'CHG0030009', cmdbCi, start_date: at(startMin), end_date: at(endMin) },
     ];

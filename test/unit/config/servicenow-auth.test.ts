@@ -2,7 +2,7 @@ import { loadConfig } from '../../../src/config';
 import { ConfigError } from '../../../src/errors';
 import { instanceAuth } from '../../../src/config/servicenow-auth';
 
-/** Choosing the instance's authentication from settings (servicenow-reference §5.1–§5.3). */
+/** Choosing the instance's authentication from settings (https://www.servicenow.com/docs/r/platform-security/authentication/api-authentication.html). */
 const file = 'config/default.yaml';
 const SECRETS = {
   SNOWLINE_WEBHOOK_SECRET: 'w'.repeat(32),

@@ -9,7 +9,7 @@ function resolved(value: string, userId?: string): string | undefined {
   return typeof operand === 'function' ? operand(now) : operand;
 }
 
-describe('javascript:gs.* values (§2.2), evaluated in UTC against now', () => {
+describe('javascript:gs.* values (servicenow-behaviour §2.2), evaluated in UTC against now', () => {
   it.each([
     ['gs.daysAgoStart(0)', '2025-03-12 00:00:00'],
     ['gs.daysAgoStart(1)', '2025-03-11 00:00:00'],
@@ -77,7 +77,7 @@ describe('javascript:gs.* values (§2.2), evaluated in UTC against now', () => {
 describe('date functions in queries', () => {
   const at = { now: new Date(now) };
 
-  it("§2.2 the Ansible poller's query: sys_updated_on>=dateGenerate(...)^ORDERBYsys_updated_on", () => {
+  it("the Ansible poller's query: sys_updated_on>=dateGenerate(...)^ORDERBYsys_updated_on (servicenow-behaviour §2.2)", () => {
     const query = "sys_updated_on>=javascript:gs.dateGenerate('2025-01-01', '12:00:01')^ORDERBYsys_updated_on";
     expect(matches(query, { sys_updated_on: '2025-01-01 12:00:01' })).toBe(true);
     expect(matches(query, { sys_updated_on: '2025-01-01 12:00:00' })).toBe(false);

@@ -9,34 +9,34 @@ import { matches, recordOf } from './record';
 
 const parse = (text: string) => parseEncodedQuery(text).query;
 
-describe('evaluateQuery: precedence (§2.1, §2.4)', () => {
+describe('evaluateQuery: precedence (servicenow-behaviour §2.1, §2.4)', () => {
   const bits = (a: boolean, b: boolean, c: boolean) => ({ a: a ? '1' : '0', b: b ? '1' : '0', c: c ? '1' : '0' });
   const cases = [false, true].flatMap((a) =>
     [false, true].flatMap((b) => [false, true].map((c) => [a, b, c] as const)),
   );
 
-  it.each(cases)('§2.1 a^b^ORc = a AND (b OR c) for a=%s b=%s c=%s', (a, b, c) => {
+  it.each(cases)('a^b^ORc = a AND (b OR c) for a=%s b=%s c=%s', (a, b, c) => {
     expect(matches('a=1^b=1^ORc=1', bits(a, b, c))).toBe(a && (b || c));
   });
 
-  it.each(cases)('§2.1 a^ORb^c = (a OR b) AND c for a=%s b=%s c=%s', (a, b, c) => {
+  it.each(cases)('a^ORb^c = (a OR b) AND c for a=%s b=%s c=%s', (a, b, c) => {
     expect(matches('a=1^ORb=1^c=1', bits(a, b, c))).toBe((a || b) && c);
   });
 
-  it('§2.1 ^NQ: (active AND P1) OR (inactive AND hardware)', () => {
+  it('^NQ: (active AND P1) OR (inactive AND hardware)', () => {
     const query = 'active=true^priority=1^NQactive=false^category=hardware';
     expect(matches(query, { active: 'true', priority: '1', category: 'software' })).toBe(true);
     expect(matches(query, { active: 'false', priority: '3', category: 'hardware' })).toBe(true);
     expect(matches(query, { active: 'true', priority: '3', category: 'hardware' })).toBe(false);
   });
 
-  it('§2.4 active=true^priority<=2^ORDERBYDESCsys_updated_on filters; ORDERBY does not', () => {
+  it('active=true^priority<=2^ORDERBYDESCsys_updated_on filters; ORDERBY does not', () => {
     const query = 'active=true^priority<=2^ORDERBYDESCsys_updated_on';
     expect(matches(query, { active: 'true', priority: '2', sys_updated_on: '' })).toBe(true);
     expect(matches(query, { active: 'true', priority: '3', sys_updated_on: '' })).toBe(false);
   });
 
-  it('§2.4 caller_id=javascript:gs.getUserID() is the context user', () => {
+  it('caller_id=javascript:gs.getUserID() is the context user', () => {
     expect(
       matches('caller_id=javascript:gs.getUserID()^active=true', { caller_id: 'u1', active: 'true' }, { userId: 'u1' }),
     ).toBe(true);
@@ -45,7 +45,7 @@ describe('evaluateQuery: precedence (§2.1, §2.4)', () => {
     ).toBe(false);
   });
 
-  it('§2.4 ISEMPTY^NQISNOTEMPTY matches either group', () => {
+  it('ISEMPTY^NQISNOTEMPTY matches either group', () => {
     const query = 'short_descriptionISEMPTY^NQdescriptionISNOTEMPTY';
     expect(matches(query, { short_description: '', description: '' })).toBe(true);
     expect(matches(query, { short_description: 'x', description: 'y' })).toBe(true);
@@ -58,8 +58,8 @@ describe('evaluateQuery: precedence (§2.1, §2.4)', () => {
   });
 });
 
-describe('evaluateQuery: dot-walking (§1.2)', () => {
-  it('§1.2 reads dot-walked paths through the reader', () => {
+describe('evaluateQuery: dot-walking (servicenow-behaviour §1.2)', () => {
+  it('reads dot-walked paths through the reader', () => {
     const record = recordOf({ 'caller_id.department.name': 'IT', short_description: 'VPN broken' });
     expect(evaluateQuery(parse('caller_id.department.name=IT^short_descriptionLIKEvpn'), record)).toBe(true);
     expect(evaluateQuery(parse('caller_id.department.name=HR^short_descriptionLIKEvpn'), record)).toBe(false);
@@ -73,37 +73,37 @@ describe('evaluateQuery: dot-walking (§1.2)', () => {
   });
 });
 
-describe('evaluateQuery: invalid terms (§1.2)', () => {
+describe('evaluateQuery: invalid terms (servicenow-behaviour §1.2)', () => {
   const record = { active: 'true', priority: '1' };
 
-  it('§1.2 a term on an unknown field is dropped and the rest applied', () => {
+  it('a term on an unknown field is dropped and the rest applied', () => {
     expect(matches('no_such_field=1^active=true', record)).toBe(true);
     expect(matches('no_such_field=1^active=false', record)).toBe(false);
   });
 
-  it('§1.2 a clause loses a dropped alternative', () => {
+  it('a clause loses a dropped alternative', () => {
     expect(matches('no_such_field=1^ORactive=false', record)).toBe(false);
     expect(matches('no_such_field=1^ORactive=true', record)).toBe(true);
   });
 
-  it('§1.2 a group whose clauses are all dropped matches everything', () => {
+  it('a group whose clauses are all dropped matches everything', () => {
     expect(matches('no_such_field=1^NQactive=false', record)).toBe(true);
   });
 
-  it('§2.2 an unsupported javascript: value is dropped, never run', () => {
+  it('an unsupported javascript: value is dropped, never run (servicenow-behaviour §2.2)', () => {
     expect(matches('caller_id=javascript:process.exit(1)^active=true', { caller_id: 'x', ...record })).toBe(true);
     expect(
       matches('assignment_groupINjavascript:getMyGroups()^active=false', { assignment_group: 'x', ...record }),
     ).toBe(false);
   });
 
-  it('§1.2 unusable values are dropped: BETWEEN without @, malformed RELATIVE, bad date function', () => {
+  it('unusable values are dropped: BETWEEN without @, malformed RELATIVE, bad date function', () => {
     for (const term of ['priorityBETWEEN1', 'priorityRELATIVEGT@day', 'opened_at>javascript:gs.daysAgoStart(x)']) {
       expect(matches(`${term}^active=true`, { opened_at: '', ...record })).toBe(true);
     }
   });
 
-  it("§1.2 invalidTerms: 'no-match' makes the whole query match nothing", () => {
+  it("invalidTerms: 'no-match' makes the whole query match nothing", () => {
     const ctx = { invalidTerms: 'no-match' as const };
     expect(matches('no_such_field=1^active=true', record, ctx)).toBe(false);
     expect(matches('active=true^NQno_such_field=1', record, ctx)).toBe(false);
@@ -175,7 +175,7 @@ describe('explainQuery', () => {
     expect(terms(result.droppedTerms)).toEqual(['opened_at>javascript:gs.sleep(1000)']);
   });
 
-  it("§1.2 does not match with dropped terms under invalidTerms: 'no-match'", () => {
+  it("does not match with dropped terms under invalidTerms: 'no-match' (servicenow-behaviour §1.2)", () => {
     const result = explainQuery(parse('active=true^bad_field=1'), recordOf({ active: 'true' }), {
       invalidTerms: 'no-match',
     });

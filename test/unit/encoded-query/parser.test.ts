@@ -12,27 +12,27 @@ function parseClean(text: string): EncodedQuery {
   return query;
 }
 
-describe('parseEncodedQuery: separators (§2.1)', () => {
-  it('§2.1 ^ is AND: one clause per condition', () => {
+describe('parseEncodedQuery: separators (servicenow-behaviour §2.1)', () => {
+  it('^ is AND: one clause per condition', () => {
     expect(shape(parseClean('active=true^priority=1'))).toEqual([[['active = true'], ['priority = 1']]]);
   });
 
-  it('§2.1 ^OR binds tighter than ^: a^b^ORc = a AND (b OR c)', () => {
+  it('^OR binds tighter than ^: a^b^ORc = a AND (b OR c)', () => {
     expect(shape(parseClean('a=1^b=2^ORc=3'))).toEqual([[['a = 1'], ['b = 2', 'c = 3']]]);
   });
 
-  it('§2.1 ^OR binds tighter than ^: a^ORb^c = (a OR b) AND c', () => {
+  it('^OR binds tighter than ^: a^ORb^c = (a OR b) AND c', () => {
     expect(shape(parseClean('a=1^ORb=2^c=3'))).toEqual([[['a = 1', 'b = 2'], ['c = 3']]]);
   });
 
-  it('§2.1 ^NQ starts a new group: (A AND B) OR (C AND D)', () => {
+  it('^NQ starts a new group: (A AND B) OR (C AND D)', () => {
     expect(shape(parseClean('active=true^priority=1^NQactive=false^category=hardware'))).toEqual([
       [['active = true'], ['priority = 1']],
       [['active = false'], ['category = hardware']],
     ]);
   });
 
-  it('§2.1 ^ORDERBY and ^ORDERBYDESC sort in order, and ORDERBY may open the text', () => {
+  it('^ORDERBY and ^ORDERBYDESC sort in order, and ORDERBY may open the text', () => {
     expect(parseClean('active=true^ORDERBYpriority^ORDERBYDESCsys_updated_on').orderBy).toEqual([
       { field: 'priority', descending: false },
       { field: 'sys_updated_on', descending: true },
@@ -42,20 +42,20 @@ describe('parseEncodedQuery: separators (§2.1)', () => {
     expect(parseClean('ORDERBYDESCnumber').orderBy).toEqual([{ field: 'number', descending: true }]);
   });
 
-  it('§2.1 ORDERBY takes a lowercase field: ORDERBYdescription sorts ascending on description', () => {
+  it('ORDERBY takes a lowercase field: ORDERBYdescription sorts ascending on description', () => {
     expect(parseClean('ORDERBYdescription').orderBy).toEqual([{ field: 'description', descending: false }]);
   });
 
-  it('§2.1 a trailing ^EQ has no effect', () => {
+  it('a trailing ^EQ has no effect', () => {
     expect(shape(parseClean('active=true^EQ'))).toEqual([[['active = true']]]);
   });
 
-  it('§2.1 text glued to ^EQ is reported', () => {
+  it('text glued to ^EQ is reported', () => {
     const { problems } = parseEncodedQuery('active=true^EQfoo');
     expect(problems).toEqual([{ offset: 11, text: '^EQfoo', message: 'unexpected text after ^EQ' }]);
   });
 
-  it('§2.1 ^RLQUERY…^ENDRLQUERY is reported as unsupported and skipped, with the conditions inside it', () => {
+  it('^RLQUERY…^ENDRLQUERY is reported as unsupported and skipped, with the conditions inside it', () => {
     const text = 'active=true^RLQUERYtask_sla.task,>=1^stage=breached^ENDRLQUERY^priority=1';
     const { query, problems } = parseEncodedQuery(text);
     expect(shape(query)).toEqual([[['active = true'], ['priority = 1']]]);
@@ -69,7 +69,7 @@ describe('parseEncodedQuery: separators (§2.1)', () => {
     ]);
   });
 
-  it('§2.1 ^JOIN is reported as unsupported, never glued onto the previous value', () => {
+  it('^JOIN is reported as unsupported, never glued onto the previous value', () => {
     const text = 'active=true^JOINincident.caller_id=sys_user.sys_id!active=true^priority=1';
     const { query, problems } = parseEncodedQuery(text);
     expect(shape(query)).toEqual([[['active = true'], ['priority = 1']]]);
@@ -83,7 +83,7 @@ describe('parseEncodedQuery: separators (§2.1)', () => {
     ]);
   });
 
-  it('§2.1 an unterminated ^RLQUERY swallows the rest of the text', () => {
+  it('an unterminated ^RLQUERY swallows the rest of the text', () => {
     const { query, problems } = parseEncodedQuery('active=true^RLQUERYtask_sla.task,>=1^priority=1');
     expect(shape(query)).toEqual([[['active = true']]]);
     expect(problems.map((p) => p.message)).toEqual(['related-list query (^RLQUERY) without ^ENDRLQUERY']);
@@ -95,15 +95,15 @@ describe('parseEncodedQuery: separators (§2.1)', () => {
     expect(shape(parseClean('a=1^^b=2'))).toEqual([[['a = 1'], ['b = 2']]]);
   });
 
-  it('§2.1 an empty group before ^NQ is kept (it matches everything)', () => {
+  it('an empty group before ^NQ is kept (it matches everything)', () => {
     expect(shape(parseClean('^NQa=1'))).toEqual([[], [['a = 1']]]);
   });
 });
 
-describe('parseEncodedQuery: operators (§2.2)', () => {
+describe('parseEncodedQuery: operators (servicenow-behaviour §2.2)', () => {
   const canonical = Object.entries(OPERATORS) as [Operator, (typeof OPERATORS)[Operator]][];
 
-  it.each(canonical)('§2.2 recognises %s after a field name', (operator, spec) => {
+  it.each(canonical)('recognises %s after a field name', (operator, spec) => {
     const value = spec.takesValue ? 'x1' : '';
     const [term] = termsOf(parseClean(`u_field.name${spec.tokens[0]}${value}`));
     expect(term).toMatchObject({ field: 'u_field.name', operator, value });
@@ -128,30 +128,30 @@ describe('parseEncodedQuery: operators (§2.2)', () => {
     ['reassignment_countGT_OR_EQUALS_FIELDreopen_count', 'GT_OR_EQUALS_FIELD', 'reopen_count'],
     ['sla_dueNOTONToday@a@b', 'NOTON', 'Today@a@b'],
     ['sla_dueONToday@a@b', 'ON', 'Today@a@b'],
-  ] as const)('§2.2 reads %s with the longest operator token', (text, operator, value) => {
+  ] as const)('reads %s with the longest operator token', (text, operator, value) => {
     expect(termsOf(parseClean(text))[0]).toMatchObject({ operator, value });
   });
 
-  it('§2.2 the field name ends where the lowercase column name ends; dot-walks are part of it', () => {
+  it('the field name ends where the lowercase column name ends; dot-walks are part of it', () => {
     expect(termsOf(parseClean('caller_id.department.name=IT'))[0]).toMatchObject({
       field: 'caller_id.department.name',
       value: 'IT',
     });
   });
 
-  it('§2.2 operators without a value reject one', () => {
+  it('operators without a value reject one', () => {
     const { query, problems } = parseEncodedQuery('assigned_toISEMPTYx');
     expect(termsOf(query)).toEqual([]);
     expect(problems).toEqual([{ offset: 0, text: 'assigned_toISEMPTYx', message: 'ISEMPTY takes no value' }]);
   });
 
-  it('§2.2 EMPTY is a UI label, not an operator of the query string', () => {
+  it('EMPTY is a UI label, not an operator of the query string', () => {
     expect(parseEncodedQuery('impactEMPTY').problems).toHaveLength(1);
   });
 });
 
-describe('parseEncodedQuery: problems (§1.2)', () => {
-  it('§1.2 an unreadable term is reported and left out; the rest is kept', () => {
+describe('parseEncodedQuery: problems (servicenow-behaviour §1.2)', () => {
+  it('an unreadable term is reported and left out; the rest is kept', () => {
     const { query, problems } = parseEncodedQuery('Active=true^priority=1^stateBOGUS2');
     expect(shape(query)).toEqual([[['priority = 1']]]);
     expect(problems).toEqual([
@@ -160,12 +160,12 @@ describe('parseEncodedQuery: problems (§1.2)', () => {
     ]);
   });
 
-  it('§1.2 a clause loses an unreadable alternative and keeps the others', () => {
+  it('a clause loses an unreadable alternative and keeps the others', () => {
     const { query } = parseEncodedQuery('a=1^stateISEMPTYx^ORb=2');
     expect(shape(query)).toEqual([[['a = 1'], ['b = 2']]]);
   });
 
-  it('§1.2 a clause whose alternatives are all unreadable is removed', () => {
+  it('a clause whose alternatives are all unreadable is removed', () => {
     const { query } = parseEncodedQuery('a=1^bISEMPTYx^OR1y');
     expect(shape(query)).toEqual([[['a = 1']]]);
   });
@@ -177,13 +177,13 @@ describe('parseEncodedQuery: problems (§1.2)', () => {
   });
 });
 
-describe('parseEncodedQuery: values (§2.3)', () => {
-  it('§2.3 a ^ that no separator can follow stays in the value', () => {
+describe('parseEncodedQuery: values (servicenow-behaviour §2.3)', () => {
+  it('a ^ that no separator can follow stays in the value', () => {
     expect(termsOf(parseClean('short_descriptionLIKEA^B^priority=1'))[0]!.value).toBe('A^B');
     expect(termsOf(parseClean('short_descriptionLIKE1^2'))[0]!.value).toBe('1^2');
   });
 
-  it('§2.3 a ^ followed by a keyword or a lowercase name always separates', () => {
+  it('a ^ followed by a keyword or a lowercase name always separates', () => {
     expect(shape(parseClean('short_descriptionLIKEx^ORpriority=1'))).toEqual([
       [['short_description LIKE x', 'priority = 1']],
     ]);
@@ -205,7 +205,7 @@ describe('parseEncodedQuery: values (§2.3)', () => {
   });
 });
 
-describe('parseEncodedQuery: reference examples (§2.4)', () => {
+describe('parseEncodedQuery: reference examples (servicenow-behaviour §2.4)', () => {
   it.each([
     'active=true^priority<=2^ORDERBYDESCsys_updated_on',
     'caller_id=javascript:gs.getUserID()^active=true',
@@ -216,17 +216,17 @@ describe('parseEncodedQuery: reference examples (§2.4)', () => {
     'sys_created_onONToday@javascript:gs.beginningOfToday()@javascript:gs.endOfToday()',
     "sys_updated_on>=javascript:gs.dateGenerate('2025-01-01', '12:00:01')^ORDERBYsys_updated_on",
     'testBETWEENjavascript:gs.dateGenerate("1970-01-01 00:00:00")@javascript:gs.dateGenerate("1970-01-02 00:00:00")',
-  ])('§2.4 parses %s without problems', (text) => {
+  ])('parses %s without problems', (text) => {
     expect(parseEncodedQuery(text).problems).toEqual([]);
   });
 
-  it('§2.4 the backstage OR chain is one clause of three terms', () => {
+  it('the backstage OR chain is one clause of three terms', () => {
     expect(shape(parseClean('caller_id=abc^ORopened_by=abc^ORassigned_to=abc'))).toEqual([
       [['caller_id = abc', 'opened_by = abc', 'assigned_to = abc']],
     ]);
   });
 
-  it('§2.4 ISEMPTY^NQISNOTEMPTY is two groups', () => {
+  it('ISEMPTY^NQISNOTEMPTY is two groups', () => {
     expect(shape(parseClean('short_descriptionISEMPTY^NQdescriptionISNOTEMPTY'))).toEqual([
       [['short_description ISEMPTY ']],
       [['description ISNOTEMPTY ']],

@@ -27,11 +27,11 @@ describe('printEncodedQuery', () => {
     'short_descriptionISEMPTY^NQdescriptionISNOTEMPTY',
     'sys_created_onONToday@javascript:gs.beginningOfToday()@javascript:gs.endOfToday()',
     'priorityNOT IN4,5^short_descriptionNOT LIKEtest',
-  ])('§2.4 writes the canonical %s back unchanged', (text) => {
+  ])('writes the canonical %s back unchanged (servicenow-behaviour §2.4)', (text) => {
     expect(reprint(text)).toBe(text);
   });
 
-  it('§2.2 writes aliases in their canonical spelling', () => {
+  it('writes aliases in their canonical spelling (servicenow-behaviour §2.2)', () => {
     expect(reprint('a*x^b!*y^cNOTLIKEz^d%w')).toBe('aLIKEx^bNOT LIKEy^cNOT LIKEz^dENDSWITHw');
   });
 
@@ -39,7 +39,7 @@ describe('printEncodedQuery', () => {
     expect(reprint('active=true^^Active=false^EQ')).toBe('active=true');
   });
 
-  it('§2.1 writes ORDERBY without a leading ^ when there are no conditions', () => {
+  it('writes ORDERBY without a leading ^ when there are no conditions (servicenow-behaviour §2.1)', () => {
     expect(
       printEncodedQuery(
         query(
@@ -53,7 +53,7 @@ describe('printEncodedQuery', () => {
     ).toBe('ORDERBYnumber^ORDERBYDESCpriority');
   });
 
-  it('§2.1 keeps empty groups, so that the union still matches everything', () => {
+  it('keeps empty groups, so that the union still matches everything (servicenow-behaviour §2.1)', () => {
     expect(printEncodedQuery(query([[], [[term('a', '=', '1')]]]))).toBe('^NQa=1');
   });
 
@@ -62,8 +62,8 @@ describe('printEncodedQuery', () => {
   });
 
   it.each([
-    ['a value with a ^ that would separate (§2.3)', term('short_description', 'LIKE', 'x^ORy')],
-    ['a value with a ^ before a lowercase name (§2.3)', term('short_description', 'LIKE', 'x^y')],
+    ['a value with a ^ that would separate (servicenow-behaviour §2.3)', term('short_description', 'LIKE', 'x^ORy')],
+    ['a value with a ^ before a lowercase name (servicenow-behaviour §2.3)', term('short_description', 'LIKE', 'x^y')],
     ['a field that is not a column name', term('Short description', '=', 'x')],
     ['a value on an operator that takes none', term('assigned_to', 'ISEMPTY', 'x')],
     ['a value read as part of the operator (IN + STANCEOF…)', term('sys_class_name', 'IN', 'STANCEOFtask')],
@@ -78,7 +78,7 @@ describe('printEncodedQuery', () => {
     expect(() => printEncodedQuery(bad)).toThrow(/groups\[0\]\[1\]\[1\]/);
   });
 
-  it('§2.3 accepts a ^ that cannot be read as a separator', () => {
+  it('accepts a ^ that cannot be read as a separator (servicenow-behaviour §2.3)', () => {
     expect(printEncodedQuery(query([[[term('short_description', 'LIKE', 'A^B')]]]))).toBe('short_descriptionLIKEA^B');
   });
 

@@ -4,7 +4,7 @@ import { parseEncodedQuery, termsOf } from '../../../src/rules/encoded-query';
 import { hostileStrings } from '../../helpers/hostile-corpus';
 
 /**
- * Ticket text that Snowline puts into an encoded query (servicenow-reference §2.3: `^` cannot be
+ * Ticket text that Snowline puts into an encoded query (https://www.servicenow.com/docs/r/platform-user-interface/c_EncodedQueryStrings.html: `^` cannot be
  * escaped) either stays one condition with exactly that value, or is refused before any request.
  */
 describe('encoded-query values built from ticket text', () => {

@@ -1,7 +1,7 @@
 import { comparatorFor } from '../comparison';
 import { withOperands, type TestFactory } from './value-test';
 
-/** `>` `>=` `<` `<=` against a value (§2.2), in the order of {@link comparatorFor}. */
+/** `>` `>=` `<` `<=` against a value (docs/servicenow-behaviour.md §2.2), in the order of {@link comparatorFor}. */
 export function ordering(accept: (comparison: number) => boolean): TestFactory {
   return (term, ctx) =>
     withOperands([term.value], ctx, ([operand]) => {

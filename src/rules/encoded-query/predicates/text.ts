@@ -1,7 +1,7 @@
 import type { FieldValue } from '../ast';
 import { withOperands, type TestFactory } from './value-test';
 
-/** The sys_id of the "Me" dynamic filter option (§2.2 DYNAMIC), the only one evaluated here. */
+/** The sys_id of the "Me" dynamic filter option (docs/servicenow-behaviour.md §2.2 DYNAMIC), the only one evaluated here. */
 const DYNAMIC_ME = '90d1921e5f510100a9ad2572f2b477fe';
 
 // Reference fields match text operators on what a user sees: the display value.

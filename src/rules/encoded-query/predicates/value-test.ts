@@ -3,7 +3,7 @@ import { resolveOperand, type Operand } from '../date-functions';
 
 /**
  * Decides one term for one record, given the value of the term's field (which exists).
- * Undefined means the term is dropped for this record (§1.2), e.g. when a second field it
+ * Undefined means the term is dropped for this record (docs/servicenow-behaviour.md §1.2), e.g. when a second field it
  * compares against does not exist.
  */
 export type ValueTest = (
@@ -12,7 +12,7 @@ export type ValueTest = (
   run: RecordContext | undefined,
 ) => boolean | undefined;
 
-/** Builds the test of a term, once per compile; undefined when the value is unusable (the term is dropped, §1.2). */
+/** Builds the test of a term, once per compile; undefined when the value is unusable (the term is dropped, docs/servicenow-behaviour.md §1.2). */
 export type TestFactory = (term: Term, ctx: CompileContext) => ValueTest | undefined;
 
 /** The time of evaluation in ms. */
