@@ -323,6 +323,7 @@ export async function startApp(
     metrics,
     owner,
     retry,
+    deadlineMs: retry.writebackDeadlineSeconds * 1000,
     leaseMs: config.engine.leaseMs,
   });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });

@@ -274,7 +274,12 @@ export const engineSchema = z.object({
       'how long a claimed step or write-back stays claimed without a heartbeat, in ms; a step in progress is renewed every third of it',
     ),
   retry: z.object({
-    maxAttempts: z.number().int().positive().describe('attempts of one write-back before it fails for good'),
+    maxAttempts: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('caps attempts of one write-back too; unset = writebackDeadlineSeconds alone bounds them'),
     baseDelayMs: z.number().int().positive().describe('first retry delay (doubling, with full jitter), in ms'),
     maxDelayMs: z.number().int().positive().describe('longest retry delay, in ms'),
     deadlineSeconds: z
@@ -284,6 +289,14 @@ export const engineSchema = z.object({
       .default(900)
       .describe(
         'how long a step failing for reasons that may pass (5xx, timeouts, 429) is retried, counted from its first attempt, in seconds; a rule step may cap attempts with retry.max_attempts',
+      ),
+    writebackDeadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(3600)
+      .describe(
+        'how long a write-back failing for reasons that may pass (ServiceNow 5xx, timeouts, 429) is retried, counted from when it was queued, in seconds; then its run ends writeback_failed',
       ),
   }),
   eventRetryDeadlineSeconds: z

@@ -12,7 +12,7 @@ import { identityValue } from '../../connectors/servicenow/schemas';
 import type { TemplateValue } from '../rules/mapping.schema';
 import { SnowlineError } from '../errors';
 import type { Repositories, Store } from '../store';
-import type { InboxEvent } from '../store/inbox.repository';
+import { stillClaimed, type InboxEvent } from '../store/inbox.repository';
 import type { Tables } from '../store/schema';
 import { resolveDotWalks } from './dot-walk';
 import { decideAfterDispatchFailure, dispatchFailureOf, rejectionNote, type EventRetryPolicy } from './event-outcomes';
@@ -132,7 +132,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const decision = decideAfterDispatchFailure(event, failure, eventRetry, now(), random());
     await withCorrelation(event.correlation_id, async () => {
       if ('reject' in decision) return reject(event, failure.code, decision.reject);
-      await repos.inbox.retryLater(event, decision.reason, decision.retryAt, now());
+      if (!(await repos.inbox.retryLater(event, decision.reason, decision.retryAt, now()))) return claimLost(event);
       metrics.eventsDispatched.inc({ result: 'retry' });
       logger.warn('event dispatch failed; it is tried again', {
         event: event.event_key,
@@ -143,8 +143,19 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function reject(event: InboxEvent, code: string, reason: string): Promise<void> {
-    await repos.inbox.settle(event.seq, 'rejected', reason, now());
+    if (!(await repos.inbox.settleClaimed(event, 'rejected', reason, now()))) return claimLost(event);
     reportRejected(event, code, reason);
+  }
+
+  /**
+   * Another instance took the event over once this one's claim ran out (its dispatch was slow), and
+   * may have dispatched it already: what failed here (its runs exist, say) is not the event's fault.
+   */
+  function claimLost(event: InboxEvent): void {
+    logger.info('event taken over by another instance while its dispatch was slow; left to it', {
+      event: event.event_key,
+      ticket: event.number,
+    });
   }
 
   function reportRejected(event: InboxEvent, code: string, reason: string): void {
@@ -253,12 +264,22 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
   async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
-    const settle = (status: 'done' | 'dropped' | 'superseded' | 'rejected', note: string) =>
-      trx
+    const settle = async (status: 'done' | 'dropped' | 'superseded' | 'rejected', note: string) => {
+      const result = await trx
         .updateTable('inbox_events')
         .set({ status, note, processed_at: now(), lease_owner: null, lease_until: null, next_at: null })
-        .where('seq', '=', p.event.seq)
-        .execute();
+        .where(stillClaimed(p.event))
+        .executeTakeFirst();
+      // Its claim ran out and another instance holds the event: roll back what this one wrote for it.
+      if (Number(result.numUpdatedRows) !== 1)
+        throw new SnowlineError(
+          'dispatch.claim_lost',
+          `event ${p.event.event_key} was taken over by another instance`,
+          {
+            retryable: true,
+          },
+        );
+    };
     if (p.kind === 'own_write') return void (await settle('dropped', "Snowline's own write-back"));
     if (p.kind === 'superseded') {
       committed.push(() => logger.info('older version not acted on', { ticket: p.event.number, reason: p.note }));

@@ -9,7 +9,7 @@ import type { Repositories } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
 import { keepLease } from './lease-heartbeat';
 import { outboxAttachmentSchema, type OutboxAttachment } from './job-output';
-import { retryDelayMs, type RetryPolicy } from './run-state-machine';
+import { decideAfterFailure, type RetryPolicy } from './run-state-machine';
 
 /** Where write-backs go: ServiceNow, through the connector's client (rate-limited there). */
 export interface WritebackTarget {
@@ -54,7 +54,10 @@ export interface OutboxSenderDeps {
   owner: string;
   /** The lease claimDue took; renewed while an entry is being sent, so no other instance sends it too. */
   leaseMs: number;
-  retry: RetryPolicy;
+  /** Backoff delays; `maxAttempts`, when set, caps attempts too (else the deadline alone bounds them). */
+  retry: Omit<RetryPolicy, 'maxAttempts'> & { maxAttempts?: number };
+  /** How long after it was queued a write-back failing for reasons that may pass is retried; default 1 h. */
+  deadlineMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -73,6 +76,8 @@ function neverSent(err: unknown): boolean {
 export function createOutboxSender(deps: OutboxSenderDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
+  const deadlineMs = deps.deadlineMs ?? DEFAULT_WRITEBACK_DEADLINE_MS;
+  const policy: RetryPolicy = { maxAttempts: Infinity, ...deps.retry };
   const { repos, target, logger, metrics } = deps;
 
   async function sendEntry(entry: OutboxEntry): Promise<void> {
@@ -164,24 +169,40 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     }
   }
 
+  /**
+   * As steps are: retried with backoff and jitter until the deadline (counted from when the entry
+   * was queued) would pass, so an outage of ServiceNow is outlasted however many attempts it costs.
+   */
   async function failed(entry: OutboxEntry, err: unknown): Promise<void> {
     const failure = target.classify(err);
     const message = err instanceof Error ? err.message : String(err);
     // A request that never left (its limiter failed) was no attempt at delivering: it uses none up.
     const attempts = failure === 'transient' && neverSent(err) ? entry.attempts : entry.attempts + 1;
-    if (failure === 'permanent' || attempts >= deps.retry.maxAttempts) {
-      logger.error('write-back failed for good', { runId: entry.run_id, ticket: entry.ticket_number, error: message });
-      await finish(entry, { state: 'failed', last_error: message }, 'failed');
+    const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
+    const decision = decideAfterFailure(
+      // An entry found `sending` may have reached the ticket: it stays so until its journal is read.
+      { state: entry.state === 'sending' ? 'starting' : 'pending', attempt: attempts, hasExternalRef: false },
+      failure,
+      policy,
+      random(),
+      retryAfterMs,
+      { now: now(), at: entry.created_at + deadlineMs },
+    );
+    if (decision.state === 'failed') {
+      const error = decision.gaveUp
+        ? `gave up after ${attempts} attempt(s) over ${Math.round((now() - entry.created_at) / 1000)} s: ${message}`
+        : message;
+      logger.error('write-back failed for good', { runId: entry.run_id, ticket: entry.ticket_number, error });
+      await finish(entry, { state: 'failed', attempts, last_error: error }, 'failed');
       return;
     }
-    const retryAfterMs = err instanceof SnowlineError ? err.retryAfterMs : undefined;
-    const delayMs = retryDelayMs(Math.max(1, attempts), deps.retry, random(), retryAfterMs);
+    const { delayMs } = decision;
     logger.warn('write-back attempt failed; will retry', { runId: entry.run_id, failure, error: message, delayMs });
     // Only an ambiguous failure may have reached the ticket: keep `sending` so the journal is checked.
     await finish(
       entry,
       {
-        state: failure === 'ambiguous' ? 'sending' : 'pending',
+        state: decision.state === 'starting' ? 'sending' : 'pending',
         attempts,
         last_error: message,
         next_at: now() + delayMs,
@@ -220,3 +241,5 @@ export type OutboxSender = ReturnType<typeof createOutboxSender>;
 function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+const DEFAULT_WRITEBACK_DEADLINE_MS = 60 * 60_000;

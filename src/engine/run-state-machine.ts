@@ -172,6 +172,8 @@ export function decideAfterFailure(
   const delayMs = retryDelayMs(step.attempt, policy, random, retryAfterMs);
   if (deadline && deadline.now + delayMs > deadline.at) return { state: 'failed', gaveUp: 'deadline' };
   if (step.hasExternalRef) return { state: 'waiting', delayMs };
-  // After an ambiguous failure the work may exist: the next attempt must look for it first.
-  return { state: failure === 'ambiguous' ? 'starting' : 'pending', delayMs };
+  // After an ambiguous failure the work may exist: the next attempt must look for it first. So it
+  // may when the step was already starting (an earlier attempt's work unaccounted for) and only
+  // the lookup, or a launch that did not go through, failed now: forgetting it would launch twice.
+  return { state: failure === 'ambiguous' || step.state === 'starting' ? 'starting' : 'pending', delayMs };
 }

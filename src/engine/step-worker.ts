@@ -53,8 +53,8 @@ export interface StepWorkerDeps {
   metrics: Metrics;
   owner: string;
   leaseMs: number;
-  /** Backoff delays (maxAttempts is for write-backs: steps are bounded by `retryDeadlineMs`). */
-  retry: RetryPolicy;
+  /** Backoff delays (attempts are bounded by `retryDeadlineMs`, or a step's own `retry.max_attempts`). */
+  retry: Omit<RetryPolicy, 'maxAttempts'>;
   /** How long after its first attempt a step failing for reasons that may pass is retried; default 15 min. */
   retryDeadlineMs?: number;
   /** Gates steps may name; a step naming an unregistered gate is refused. */

@@ -4,8 +4,12 @@ import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { TemplateValue } from './mapping.schema';
 
-/** Limits of one template: characters parsed, ms rendering, and Liquid's allocation units. */
-export const TEMPLATE_LIMITS = { parseChars: 100_000, renderMs: 50, memoryUnits: 10_000_000 } as const;
+/**
+ * Limits of one template: characters parsed, ms rendering, and Liquid's allocation units. The render
+ * limit is wall-clock time: it must leave room for a garbage-collection pause or a busy host (a
+ * shipped template that took 50 ms there failed its run), while still stopping a runaway loop.
+ */
+export const TEMPLATE_LIMITS = { parseChars: 100_000, renderMs: 1000, memoryUnits: 10_000_000 } as const;
 
 /**
  * Parameters and write-backs are Liquid templates written by ops teams. Liquid cannot run code:

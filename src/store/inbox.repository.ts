@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
 import type { InboxEventRow, Tables } from './schema';
 
@@ -14,6 +14,19 @@ export type EventState = (typeof EVENT_STATES)[number];
 
 /** How an event ended, once no rule is left to act on it. */
 export type EventOutcome = Exclude<EventState, 'pending'>;
+
+/**
+ * The event is still pending under the claim it was read with: a dispatcher whose claim ran out
+ * (it was slow) and was taken by another instance must not end the event too, nor act on it twice.
+ */
+export function stillClaimed(event: Pick<InboxEvent, 'seq' | 'lease_owner'>) {
+  return (eb: ExpressionBuilder<Tables, 'inbox_events'>) =>
+    eb.and([
+      eb('seq', '=', event.seq),
+      eb('status', '=', 'pending'),
+      event.lease_owner === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', event.lease_owner),
+    ]);
+}
 
 export interface AppendResult {
   duplicate: boolean;
@@ -167,9 +180,19 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
-    /** A dispatch failed for a reason that may pass: try again at `nextAt`, and say why meanwhile. */
-    async retryLater(event: InboxEvent, reason: string, nextAt: number, now: number): Promise<void> {
-      await db
+    /** Ends an event its dispatcher still holds (see `stillClaimed`); false when it no longer does. */
+    async settleClaimed(event: InboxEvent, status: EventOutcome, note: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('inbox_events')
+        .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
+        .where(stillClaimed(event))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** A dispatch failed for a reason that may pass: try again at `nextAt`, and say why meanwhile (false: no longer held). */
+    async retryLater(event: InboxEvent, reason: string, nextAt: number, now: number): Promise<boolean> {
+      const result = await db
         .updateTable('inbox_events')
         .set({
           attempts: event.attempts + 1,
@@ -179,9 +202,9 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
           lease_owner: null,
           lease_until: null,
         })
-        .where('seq', '=', event.seq)
-        .where('status', '=', 'pending')
-        .execute();
+        .where(stillClaimed(event))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     async get(seq: number): Promise<InboxEvent | undefined> {

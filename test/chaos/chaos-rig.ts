@@ -76,11 +76,23 @@ export interface ChaosRig {
   sandbox: Sandbox;
   sn: AxiosInstance;
   redis: OwnRedis;
-  instances: (SnowlineProcess | undefined)[];
   fault(target: FaultTarget, plan: FaultPlanInput): Promise<void>;
   clearFaults(): Promise<void>;
+  /** Faults the sandbox served so far (429s, 503s, hung and late answers), by kind. */
+  faultsInjected(): Promise<Record<string, number>>;
+  /** Whether every fault planned is served: counted ones used up, an outage's time over. */
+  faultsServed(): Promise<boolean>;
   kill(index: number): Promise<void>;
   start(index: number): Promise<void>;
+  /**
+   * SIGKILLs instance `index`, whether it is serving or still starting, and starts it again in the
+   * background, as an orchestrator would: the faults and incidents go on meanwhile.
+   */
+  restart(index: number): Promise<void>;
+  /** Waits until every instance restarted in the background answers (throws if one never does). */
+  allUp(): Promise<void>;
+  /** Writes what every instance started so far logged (warnings and errors) to a file; returns its path. */
+  keepLogs(name: string): string;
   close(): Promise<void>;
 }
 
@@ -91,9 +103,13 @@ export interface ChaosRig {
  */
 export async function startRig(count: number, store: Record<string, string>): Promise<ChaosRig> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-chaos-'));
+  /** The process of each instance, serving or still starting; webhooks go to the ones that answer. */
   const instances: (SnowlineProcess | undefined)[] = Array(count).fill(undefined);
+  const answering = new Set<SnowlineProcess>();
   const proxy = await webhookProxy(() =>
-    instances.filter((i): i is SnowlineProcess => i !== undefined && i.process.exitCode === null).map((i) => i.url),
+    instances
+      .filter((i): i is SnowlineProcess => i !== undefined && answering.has(i) && i.process.exitCode === null)
+      .map((i) => i.url),
   );
   const sandbox = createSandbox({
     user: 'admin',
@@ -112,7 +128,10 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     string,
     Record<string, unknown>
   >;
-  config.engine = { ...config.engine, leaseMs: 3000, leaderCheckMs: 500, tickMs: 100 };
+  // Leases renewed every third of their length, as in production (30 s): with 3 s leases, a heartbeat
+  // 2 s late on a loaded host handed a step whose launch was in flight to another instance, which
+  // launched again; 10 s leaves the margin production's leases have, and kills still heal in seconds.
+  config.engine = { ...config.engine, leaseMs: 10_000, leaderCheckMs: 500, tickMs: 100 };
   config.servicenow = { ...config.servicenow, timeoutMs: 3000 };
   config.awx = { ...config.awx, timeoutMs: 3000, pollIntervalMs: 500 };
   const configFile = join(dir, 'snowline.yaml');
@@ -132,16 +151,40 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     SNOWLINE_POLL_SECONDS: '2',
   };
   const ports = await Promise.all(instances.map(() => freePort()));
+  const started: { index: number; process: SnowlineProcess }[] = [];
+  const starting = new Map<number, Promise<void>>();
+  /** Faults served under plans since replaced or cleared (the sandbox forgets them then). */
+  const served: Record<string, number> = {};
+  const tally = (into: Record<string, number>, plans: Record<string, { injected?: Record<string, number> } | null>) => {
+    for (const plan of Object.values(plans))
+      for (const [kind, n] of Object.entries(plan?.injected ?? {}))
+        if (kind !== 'pass') into[kind] = (into[kind] ?? 0) + n;
+    return into;
+  };
+  const current = async () => (await sn.get('/sandbox/faults')).data as Parameters<typeof tally>[1];
   const rig: ChaosRig = {
     sandbox,
     sn,
     redis,
-    instances,
     async fault(target, plan) {
+      tally(served, { [target]: (await current())[target] ?? null });
       await sn.put(`/sandbox/faults/${target}`, plan);
     },
     async clearFaults() {
+      tally(served, await current());
       await sn.delete('/sandbox/faults');
+    },
+    async faultsServed() {
+      const plans = (await sn.get('/sandbox/faults')).data as Record<
+        string,
+        { remaining: Record<string, number>; downUntil?: number } | null
+      >;
+      return Object.values(plans).every(
+        (p) => !p || (Object.values(p.remaining).every((n) => n === 0) && (p.downUntil ?? 0) <= Date.now()),
+      );
+    },
+    async faultsInjected() {
+      return tally({ ...served }, await current());
     },
     async kill(index) {
       const instance = instances[index];
@@ -153,15 +196,37 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     },
     async start(index) {
       const instance = startServe(ports[index]!, env);
-      // Webhooks reach it only once it answers; one that never does is not left running.
-      await waitHealthy(instance, 120_000).catch((err: Error) => {
-        instance.process.kill('SIGKILL');
-        throw err;
-      });
+      started.push({ index, process: instance });
       instances[index] = instance;
+      const up = (async () => {
+        // Killed while starting: its successor is waited for instead.
+        const killed = new Promise<void>((r) => instance.process.once('exit', () => r()));
+        // A loaded machine starts three instances slowly; one that never answers is not left running.
+        await Promise.race([killed, waitHealthy(instance, 240_000)]).catch((err: Error) => {
+          instance.process.kill('SIGKILL');
+          throw err;
+        });
+        if (instance.process.exitCode === null && instance.process.signalCode === null) answering.add(instance);
+      })();
+      starting.set(index, up);
+      await up;
+    },
+    async restart(index) {
+      await rig.kill(index);
+      rig.start(index).catch(() => undefined); // allUp reports it
+    },
+    async allUp() {
+      await Promise.all(starting.values());
+    },
+    keepLogs(name) {
+      const file = join(tmpdir(), `${name}.log`);
+      const text = started.map((s, n) => `=== instance ${s.index}, start ${n + 1}\n${s.process.output.join('')}`);
+      writeFileSync(file, text.join('\n'));
+      return file;
     },
     async close() {
       for (let i = 0; i < instances.length; i++) await rig.kill(i);
+      await Promise.allSettled(starting.values());
       await sandbox.close();
       await proxy.close();
       await redis.kill();

@@ -226,4 +226,50 @@ describe.each(ENGINES)('per-ticket ordering of events on %s', (engine) => {
     expect(await t.repos.inbox.claimPending('b', 30_999, 30_000, 10)).toEqual([]);
     expect(await t.repos.inbox.claimPending('b', 31_001, 30_000, 10)).toHaveLength(1);
   });
+
+  it('a dispatcher slower than its claim neither acts on the event a second time nor rejects it', async () => {
+    const e = buildEngine(t, mapping(rule('restart-web', 'fake.launch')));
+    const dispatcherOf = () =>
+      createDispatcher({
+        store: t.store,
+        repos: t.repos,
+        rules: () => e.ruleSet,
+        integrationUser: 'snowline',
+        logger: silentLogger(),
+        metrics: createMetrics(),
+      });
+    await e.intake.accept(onCi(1, 'web-01'), 'webhook');
+    const [slow] = await t.repos.inbox.claimPending('a', 1000, 3000, 10);
+    // Instance a stalls past its claim; b takes the event and dispatches it.
+    const [taken] = await t.repos.inbox.claimPending('b', 5000, 3000, 10);
+    await dispatcherOf().dispatchAll([taken!]);
+    // a wakes up and dispatches what it had claimed.
+    await dispatcherOf().dispatchAll([slow!]);
+
+    expect((await t.repos.runs.list({ limit: 10 })).map((r) => r.rule_id)).toEqual(['restart-web']);
+    const [event] = await t.repos.inbox.list({ limit: 10 });
+    expect(event).toMatchObject({ status: 'done', note: 'runs: 1' });
+    expect(await t.store.db.selectFrom('outbox').selectAll().execute()).toEqual([]);
+  });
+
+  it('a dispatcher whose claim was taken while it worked leaves the event to the instance that took it', async () => {
+    const e = buildEngine(t, mapping(rule('restart-web', 'fake.launch')));
+    const dispatcher = createDispatcher({
+      store: t.store,
+      repos: t.repos,
+      rules: () => e.ruleSet,
+      integrationUser: 'snowline',
+      logger: silentLogger(),
+      metrics: createMetrics(),
+    });
+    await e.intake.accept(onCi(1, 'web-01'), 'webhook');
+    const [slow] = await t.repos.inbox.claimPending('a', 1000, 3000, 10);
+    const [taken] = await t.repos.inbox.claimPending('b', 5000, 3000, 10);
+    await dispatcher.dispatchAll([slow!]);
+
+    expect(await t.repos.runs.list({ limit: 10 })).toEqual([]);
+    expect(await t.repos.inbox.get(taken!.seq)).toMatchObject({ status: 'pending', lease_owner: 'b' });
+    await dispatcher.dispatchAll([taken!]);
+    expect((await t.repos.runs.list({ limit: 10 })).map((r) => r.rule_id)).toEqual(['restart-web']);
+  });
 });

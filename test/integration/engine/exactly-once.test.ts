@@ -273,6 +273,39 @@ describe.each(ENGINES)('exactly once under faults, on %s', (engine) => {
       expect(audit.find((a) => a.kind === 'run.writeback_failed')?.detail).toContain('400 Bad Request');
     });
 
+    it('keeps a write-back through a ServiceNow outage longer than any count of attempts would survive', async () => {
+      const e = buildEngine(t, MAPPING, { writebackDeadlineMs: 30 * 60_000 });
+      const deliver = e.instance.patch;
+      let refused = 0;
+      e.instance.patch = async () => {
+        refused += 1;
+        throw new ConnectorError('servicenow', 'transient', 'unavailable', '503 Service Unavailable');
+      };
+      await e.intake.accept(version(0), 'webhook');
+      await e.settle(20 * 60_000);
+      expect(refused).toBeGreaterThan(10);
+      expect((await e.onlyRun('INCaaaaaaa')).state).toBe('writing_back');
+
+      e.instance.patch = deliver;
+      await e.settle();
+      expect((await e.onlyRun('INCaaaaaaa')).state).toBe('succeeded');
+      expect(e.instance.patches).toHaveLength(1);
+    });
+
+    it('ends the run writeback_failed, saying so, once the outage outlasts the write-back deadline', async () => {
+      const e = buildEngine(t, MAPPING, { writebackDeadlineMs: 10 * 60_000 });
+      e.instance.patch = async () => {
+        throw new ConnectorError('servicenow', 'transient', 'unavailable', '503 Service Unavailable');
+      };
+      await e.intake.accept(version(0), 'webhook');
+      await e.settle(9 * 60_000);
+      expect((await e.onlyRun('INCaaaaaaa')).state).toBe('writing_back');
+      await e.settle(6 * 60_000);
+      expect((await e.onlyRun('INCaaaaaaa')).state).toBe('writeback_failed');
+      const [entry] = await t.store.db.selectFrom('outbox').selectAll().execute();
+      expect(entry!.last_error).toMatch(/^gave up after \d+ attempt\(s\) over \d+ s: 503 Service Unavailable$/);
+    });
+
     it('is writing_back while its write-back is on its way, and succeeded once delivered', async () => {
       const e = buildEngine(t, MAPPING);
       const deliver = e.instance.patch;

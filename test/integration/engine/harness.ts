@@ -140,6 +140,8 @@ export interface EngineOptions {
   maxActiveRuns?: number;
   /** How long a failing step is retried (engine.retry.deadlineSeconds); default the step worker's. */
   retryDeadlineMs?: number;
+  /** How long a write-back failing for reasons that may pass is retried (the sender's default else). */
+  writebackDeadlineMs?: number;
   /** What the dispatcher reads from ServiceNow (dot-walks, work notes); default none. */
   lookups?: TicketLookups;
   /** Where the engine logs; default: nowhere. */
@@ -160,7 +162,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const instance = fakeInstance();
   const metrics = createMetrics();
   const logger = options.logger ?? silentLogger();
-  const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
+  const retry = { baseDelayMs: 100, maxDelayMs: 1000 };
   const deps = { store: t.store, repos: t.repos, logger, metrics, now };
   const connectors = connectorSet({
     fake: {
@@ -212,6 +214,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     owner,
     leaseMs: 10_000,
     retry,
+    deadlineMs: options.writebackDeadlineMs,
     now,
     random: () => 0,
   });

@@ -62,7 +62,7 @@ describe.each(ENGINES)('step leases on %s', (engine) => {
       connectors,
       owner,
       leaseMs: LEASE_MS,
-      retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+      retry: { baseDelayMs: 100, maxDelayMs: 1000 },
     });
   }
 

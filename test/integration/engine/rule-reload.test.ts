@@ -112,7 +112,7 @@ describe.each(ENGINES)('rule versions and reload on %s', (engine) => {
       metrics,
       owner: 'w',
       leaseMs: 10_000,
-      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
     });
     const dispatchPending = async () => {
       for (const e of await t.repos.inbox.pending(100)) await dispatcher.dispatch(e);

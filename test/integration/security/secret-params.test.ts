@@ -151,7 +151,7 @@ describe('a param marked secret', () => {
       connectors,
       owner: 'w',
       leaseMs: 10_000,
-      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
     });
     const sender = createOutboxSender({
       repos: t.repos,

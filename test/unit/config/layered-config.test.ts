@@ -26,7 +26,7 @@ describe('layered configuration', () => {
     const config = loadConfig({ file: file('small.yaml', 'logging:\n  level: warn\n'), env: {} });
     expect(config.logging.level).toBe('warn');
     expect(config.server.port).toBe(8080);
-    expect(config.engine.retry.maxAttempts).toBe(5);
+    expect(config.engine.retry.deadlineSeconds).toBe(900);
     expect(config.servicenow.tables).toEqual(['incident', 'change_request', 'problem']);
   });
 
@@ -40,7 +40,13 @@ describe('layered configuration', () => {
     );
     expect(loadConfig({ files: [base], env: {} }).servicenow.requestsPerHour).toBe(3000);
     const config = loadConfig({ files: [base, site], env: {} });
-    expect(config.engine.retry).toEqual({ maxAttempts: 9, baseDelayMs: 1000, maxDelayMs: 30000, deadlineSeconds: 900 });
+    expect(config.engine.retry).toEqual({
+      maxAttempts: 9,
+      baseDelayMs: 1000,
+      maxDelayMs: 30000,
+      deadlineSeconds: 900,
+      writebackDeadlineSeconds: 3600,
+    });
     expect(config.servicenow.tables).toEqual(['incident']);
     expect(config.servicenow.requestsPerHour).toBeUndefined();
   });

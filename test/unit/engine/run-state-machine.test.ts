@@ -192,12 +192,18 @@ describe('retries', () => {
   });
 
   it('retries a transient failure from scratch and an ambiguous one by recovering first', () => {
+    expect(decideAfterFailure({ state: 'pending', attempt: 1, hasExternalRef: false }, 'transient', policy, 0)).toEqual(
+      { state: 'pending', delayMs: 500 },
+    );
+    expect(decideAfterFailure({ state: 'pending', attempt: 1, hasExternalRef: false }, 'ambiguous', policy, 0)).toEqual(
+      { state: 'starting', delayMs: 500 },
+    );
+  });
+
+  it('keeps recovering a step whose earlier work is unaccounted for when the lookup itself fails transiently', () => {
     expect(
-      decideAfterFailure({ state: 'starting', attempt: 1, hasExternalRef: false }, 'transient', policy, 0),
-    ).toEqual({ state: 'pending', delayMs: 500 });
-    expect(
-      decideAfterFailure({ state: 'starting', attempt: 1, hasExternalRef: false }, 'ambiguous', policy, 0),
-    ).toEqual({ state: 'starting', delayMs: 500 });
+      decideAfterFailure({ state: 'starting', attempt: 2, hasExternalRef: false }, 'transient', policy, 0),
+    ).toEqual({ state: 'starting', delayMs: 1000 });
   });
 
   it('keeps checking the same backend job when checking it failed transiently', () => {
@@ -217,7 +223,7 @@ describe('retries', () => {
 
   it('bounds retries by time: without an attempt cap, a step is retried until its deadline, not after', () => {
     const unbounded = { ...policy, maxAttempts: Infinity };
-    const step = { state: 'starting' as const, attempt: 40, hasExternalRef: false };
+    const step = { state: 'pending' as const, attempt: 40, hasExternalRef: false };
     expect(decideAfterFailure(step, 'transient', unbounded, 0, undefined, { now: 0, at: 600_000 })).toEqual({
       state: 'pending',
       delayMs: 4000,
