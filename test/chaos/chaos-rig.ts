@@ -18,18 +18,6 @@ const WEBHOOK_SECRET = randomBytes(32).toString('hex');
 const JWT_SECRET = randomBytes(32).toString('hex');
 const SECRET_KEY = randomBytes(32).toString('hex');
 
-/** A small seeded generator (mulberry32): the same seed gives the same kill plan. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Webhook deliveries go through this proxy, which stands for a load balancer in front of the
  * instances: each delivery goes to a live instance, and the first delivery for an incident whose

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { ENGINES, openTestStore, TEST_POSTGRES_URL, type Engine, type TestStore } from '../helpers/stores';
 import { waitFor } from '../helpers/snowline-process';
-import { seededRandom, startRig, type ChaosRig } from './chaos-rig';
+import { seededRandom, testSeed } from '../helpers/seeded-random';
+import { startRig, type ChaosRig } from './chaos-rig';
 
 /**
  * The chaos test (issue "Exactly once under faults"): incidents arrive while Snowline instances are
@@ -15,7 +16,7 @@ import { seededRandom, startRig, type ChaosRig } from './chaos-rig';
  * SNOWLINE_CHAOS_SEED replays a run's kills (the seed is printed); SNOWLINE_CHAOS_INCIDENTS sizes it.
  */
 
-const SEED = Number(process.env.SNOWLINE_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = testSeed('SNOWLINE_CHAOS_SEED', 'chaos test');
 const KILLS = 5;
 const BATCHES = 6;
 
