@@ -171,3 +171,22 @@ export interface ServiceNowBudget {
   perHour: { hour: string; calls: number }[];
   remaining: number | null;
 }
+
+/** `GET /api/v1/slo` (src/api/slo.routes.ts). */
+export interface SloReport {
+  evaluatedAt: string;
+  slos: {
+    id: string;
+    rule: string;
+    indicator: 'success' | 'duration';
+    objective: number;
+    periodDays: number;
+    thresholdSeconds?: number;
+    events: number;
+    bad: number;
+    sli: number | null;
+    errorBudgetRemaining: number | null;
+    burning: 'page' | 'ticket' | null;
+  }[];
+  alerts: { key: string; kind: string; target: string; summary: string; openedAt: string }[];
+}

@@ -237,6 +237,9 @@ security:
     const budget = page.getByRole('region', { name: 'ServiceNow API budget' });
     await budget.getByRole('img', { name: 'ServiceNow API calls per hour' }).waitFor();
     await expect(budget.textContent()).resolves.toMatch(/This hour: [1-9]\d* calls of 3000 per hour/);
+    // The default SLO (99 % success over 30 days) for all rules together, measured from the run history.
+    const slo = page.getByRole('region', { name: 'Service level objectives' });
+    await slo.getByRole('row').filter({ hasText: 'all rules' }).filter({ hasText: '99 % over 30 d' }).waitFor();
     await budget.scrollIntoViewIfNeeded();
     await expectAccessible(page);
     await page.screenshot({ path: join(shots, 'overview-budget.png'), fullPage: true });

@@ -4,7 +4,7 @@ import { BarChart } from '../components/bar-chart';
 import { ErrorLine } from '../components/error-line';
 import { duration } from '../format';
 import { usePolled } from '../hooks';
-import type { Overview, ServiceNowBudget } from '../types';
+import type { Overview, ServiceNowBudget, SloReport } from '../types';
 import { TableHead } from '../components/table-head';
 
 const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -48,6 +48,7 @@ export function OverviewPage() {
             ]}
           />
           <BudgetChart />
+          <SloPanel />
           <h2>Duration per rule</h2>
           <table>
             <TableHead columns={['Rule', 'Runs', 'Succeeded', 'Failed', 'p50', 'p95']} />
@@ -98,6 +99,44 @@ function BudgetChart() {
         series={[{ label: 'calls', className: 'bar-calls', values: b.perHour.map((h) => h.calls) }]}
         limit={b.limitPerHour === null ? undefined : { label: 'hourly limit', value: b.limitPerHour }}
       />
+    </section>
+  );
+}
+
+const percent = (share: number | null) =>
+  share === null ? '—' : `${(share * 100).toFixed(2).replace(/\.?0+$/, '')} %`;
+
+/** Each SLO with its indicator over the period, the error budget left and whether it burns; the alerts open in ServiceNow. */
+function SloPanel() {
+  const report = usePolled(() => api.get<SloReport>('/slo'), 'slo', 60_000);
+  const r = report.data;
+  if (!r) return <ErrorLine error={report.error} />;
+  return (
+    <section aria-labelledby="slo-heading">
+      <h2 id="slo-heading">Service level objectives</h2>
+      <table>
+        <TableHead columns={['Rule', 'Indicator', 'Objective', 'Measured', 'Runs', 'Error budget left', 'Burning']} />
+        <tbody>
+          {r.slos.map((s) => (
+            <tr key={s.id}>
+              <td>{s.rule === '*' ? 'all rules' : s.rule}</td>
+              <td>{s.indicator === 'success' ? 'success' : `duration ≤ ${s.thresholdSeconds} s`}</td>
+              <td>
+                {percent(s.objective)} over {s.periodDays} d
+              </td>
+              <td>{percent(s.sli)}</td>
+              <td>{s.events}</td>
+              <td>{percent(s.errorBudgetRemaining)}</td>
+              <td>{s.burning ?? 'no'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        {r.alerts.length === 0
+          ? 'No alert open in ServiceNow.'
+          : `${r.alerts.length} alert(s) open in ServiceNow: ${r.alerts.map((a) => a.summary).join('; ')}`}
+      </p>
     </section>
   );
 }
