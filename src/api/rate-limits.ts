@@ -4,6 +4,7 @@ import IORedis from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../observability/logger';
 import { sendError } from '../errors/http-error';
+import { failoverRateLimitStore } from './failover-rate-limit-store';
 
 /** Limits of the HTTP surface, per minute. */
 export interface RateLimitSettings {
@@ -32,7 +33,8 @@ const REFUSED = new Set([401, 403, 409]);
 
 /**
  * Builds the limits. express-rate-limit counts in memory per process; with `redisUrl`, rate-limit-redis
- * keeps the counters in Redis so a fleet behind one address is limited as one.
+ * keeps the counters in Redis so a fleet behind one address is limited as one, and each instance
+ * counts on its own while Redis is away (failover-rate-limit-store.ts).
  */
 export function createRateLimits(settings: RateLimitSettings, logger: Logger): RateLimits {
   const client = settings.redisUrl ? new IORedis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
@@ -40,11 +42,16 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
   client?.on('error', (err: Error) => logger.warn('rate limits: Redis error', { error: err.message }));
   const store = (prefix: string): Store | undefined =>
     client
-      ? new RedisStore({
-          prefix: `snowline:rl:${prefix}:`,
-          sendCommand: (command: string, ...args: string[]) =>
-            client.call(command, ...args) as Promise<number | string>,
-        })
+      ? failoverRateLimitStore(
+          prefix,
+          () =>
+            new RedisStore({
+              prefix: `snowline:rl:${prefix}:`,
+              sendCommand: (command: string, ...args: string[]) =>
+                client.call(command, ...args) as Promise<number | string>,
+            }),
+          logger,
+        )
       : undefined;
   const byAddress = (req: { ip?: string }) => ipKeyGenerator(req.ip ?? '');
   const refused = (name: string) =>

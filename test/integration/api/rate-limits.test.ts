@@ -1,13 +1,15 @@
 import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
 import { createHttpApp } from '../../../src/api/http-app';
-import { createRateLimits } from '../../../src/api/rate-limits';
+import { createRateLimits, type RateLimits } from '../../../src/api/rate-limits';
 import { createIntake } from '../../../src/ingest/intake';
 import { webhookRouter } from '../../../src/ingest/webhook.router';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { createTokenVerifier } from '../../../src/security/jwt';
 import { signWebhook } from '../../../src/security/webhook-signature';
+import IORedis from 'ioredis';
+import { startOwnRedis } from '../../helpers/redis-server';
 import { openTestStore, type TestStore } from '../../helpers/stores';
 import { jwtOptions, tokenFor } from './api-harness';
 
@@ -18,9 +20,18 @@ describe('rate limits on the webhook and on unauthenticated requests', () => {
   beforeEach(async () => {
     t = await openTestStore('sqlite');
   });
-  afterEach(() => t.close());
+  const opened: RateLimits[] = [];
+  afterEach(async () => {
+    for (const limits of opened.splice(0)) await limits.close();
+    await t.close();
+  });
 
-  function app(limits: { refused: number; webhook: number }) {
+  function track(limits: RateLimits): RateLimits {
+    opened.push(limits);
+    return limits;
+  }
+
+  function app(limits: { refused: number; webhook: number; redisUrl?: string }) {
     const logger = silentLogger();
     const metrics = createMetrics();
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined });
@@ -32,13 +43,16 @@ describe('rate limits on the webhook and on unauthenticated requests', () => {
       version: 'test',
       corsOrigins: [],
       rateLimitPerMinute: 1000,
-      rateLimits: createRateLimits(
-        {
-          perIdentityPerMinute: 1000,
-          refusedPerAddressPerMinute: limits.refused,
-          webhookPerAddressPerMinute: limits.webhook,
-        },
-        logger,
+      rateLimits: track(
+        createRateLimits(
+          {
+            perIdentityPerMinute: 1000,
+            refusedPerAddressPerMinute: limits.refused,
+            webhookPerAddressPerMinute: limits.webhook,
+            redisUrl: limits.redisUrl,
+          },
+          logger,
+        ),
       ),
       webhooks: webhookRouter({ secret, replayWindowSeconds: 300, bodyLimitBytes: 1 << 20 }, intake, logger, metrics),
       readiness: async () => ({ ready: true, checks: {} }),
@@ -91,5 +105,38 @@ describe('rate limits on the webhook and on unauthenticated requests', () => {
       codes.push((await post(a, body, signed.signature, signed.timestamp)).status);
     }
     expect(codes).toEqual([202, 202, 429]);
+  });
+
+  it('keeps limiting in the instance while Redis is down, and counts fleet-wide again once it is back', async () => {
+    const redis = await startOwnRedis();
+    const body = JSON.stringify(event);
+    const forged = signWebhook('not-the-secret', body);
+    try {
+      await redis.kill();
+      const a = app({ refused: 2, webhook: 0, redisUrl: redis.url });
+      const whileDown = [];
+      for (let i = 0; i < 4; i++) whileDown.push((await post(a, body, forged.signature, forged.timestamp)).status);
+      // Counted locally: the limit holds, and no request fails because the counter store is away.
+      expect(whileDown).toEqual([401, 401, 429, 429]);
+
+      await redis.start();
+      const b = app({ refused: 2, webhook: 0, redisUrl: redis.url });
+      const client = new IORedis(redis.url);
+      try {
+        // The failed start is retried: the refusals land in Redis again (within the store's retry interval).
+        const deadline = Date.now() + 15_000;
+        let keys: string[] = [];
+        while (keys.length === 0 && Date.now() < deadline) {
+          await post(b, body, forged.signature, forged.timestamp);
+          keys = await client.keys('snowline:rl:webhook-refused:*');
+          if (keys.length === 0) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(keys.length).toBeGreaterThan(0);
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await redis.kill();
+    }
   });
 });
