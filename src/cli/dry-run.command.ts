@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connectors } from '../../connectors/registry';
-import { instanceAuth } from '../config/servicenow-auth';
-import { ServiceNowClient } from '../../connectors/servicenow/client';
 import { fieldsOf } from '../../connectors/servicenow/dictionary';
 import { rawValue } from '../../connectors/servicenow/schemas';
-import { usesSandbox } from '../config';
 import { mappingCatalog } from '../rules/catalog';
+import { withConfiguredInstance } from './cli-input';
 import { dryRun, type DryRunResult } from '../rules/dry-run';
 import { loadRuleSet } from '../mappings/mapping-files';
 import { formatProblem } from '../rules/validation-problem';
@@ -67,24 +65,19 @@ async function fetchRecord(
   table: string,
   sysId: string,
 ): Promise<Record<string, string>> {
-  if (usesSandbox(config)) fail('--sys-id needs SERVICENOW_URL (a running instance); use --record for a file');
-  const auth = instanceAuth(config.servicenow);
-  if (!auth.ok) fail(auth.problems.join('\n'));
-  const client = new ServiceNowClient({
-    url: config.servicenow.url!,
-    auth: auth.auth,
-    extraHeaders: config.servicenow.extraHeaders,
-  });
-  try {
-    const row = await client.getRecord(table, sysId, {
-      fields: fieldsOf(table)
-        .filter((f) => f.type !== 'journal')
-        .map((f) => f.name),
-    });
-    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, rawValue(v) ?? '']));
-  } finally {
-    await client.close();
-  }
+  return withConfiguredInstance(
+    config,
+    '--sys-id needs SERVICENOW_URL (a running instance); use --record for a file',
+    fail,
+    async (client) => {
+      const row = await client.getRecord(table, sysId, {
+        fields: fieldsOf(table)
+          .filter((f) => f.type !== 'journal')
+          .map((f) => f.name),
+      });
+      return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, rawValue(v) ?? '']));
+    },
+  );
 }
 
 function describe(result: DryRunResult): string {

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { connectors } from '../../connectors/registry';
-import { ServiceNowClient } from '../../connectors/servicenow/client';
-import { usesSandbox, type Config } from '../config';
+import type { Config } from '../config';
 import { buildReport } from '../reports/build-report';
 import { REPORT_FORMATS, REPORT_KINDS, renderReport, type ReportFormat, type ReportKind } from '../reports/report';
 import { fileProblemTasks } from '../reports/problem-tasks';
@@ -9,7 +8,7 @@ import { readResolvedTickets } from '../reports/resolved-tickets';
 import { portfolioRules, type PortfolioRule } from '../reports/rule-lint';
 import { mappingCatalog } from '../rules/catalog';
 import { loadRuleSet } from '../mappings/mapping-files';
-import { instanceAuth } from '../config/servicenow-auth';
+import { isoInstant, withConfiguredInstance } from './cli-input';
 import { withConfiguredStore } from './configured-store';
 
 const DESCRIPTIONS: Record<ReportKind, string> = {
@@ -59,12 +58,17 @@ export function addImprovementReports(report: Command): void {
           settings: config.reports,
           rules: () => loadedRules(config),
           resolved: options.servicenow
-            ? () => withServiceNow(config, (client) => readResolvedTickets(client, range, options.similar))
+            ? () =>
+                withConfiguredInstance(config, SERVICENOW_NEEDED, fail, (client) =>
+                  readResolvedTickets(client, range, options.similar),
+                )
             : undefined,
         });
         process.stdout.write(renderReport(built, options.format));
         if (options.fileProblemTasks) {
-          const filed = await withServiceNow(config, (client) => fileProblemTasks(client, built, options.problem));
+          const filed = await withConfiguredInstance(config, SERVICENOW_NEEDED, fail, (client) =>
+            fileProblemTasks(client, built, options.problem),
+          );
           for (const f of filed)
             process.stderr.write(`problem task ${f.action} for ${f.owner}: ${f.findings} findings\n`);
         }
@@ -75,42 +79,20 @@ export function addImprovementReports(report: Command): void {
 }
 
 function rangeOf(options: ReportOptions): { from: number; to: number } {
-  const to = options.to ? instant('--to', options.to) : Date.now();
+  const to = options.to ? isoInstant('--to', options.to, fail) : Date.now();
   if (!/^\d{1,5}$/.test(options.days))
     fail(`--days: expected a whole number of days, got ${JSON.stringify(options.days)}`);
-  const from = options.from ? instant('--from', options.from) : to - Number(options.days) * 86_400_000;
+  const from = options.from ? isoInstant('--from', options.from, fail) : to - Number(options.days) * 86_400_000;
   if (to <= from) fail('--to must be after --from');
   return { from, to };
 }
+
+const SERVICENOW_NEEDED = 'reading or filing in ServiceNow needs SERVICENOW_URL (a configured instance)';
 
 function loadedRules(config: Config): PortfolioRule[] {
   const { ruleSet, problems } = loadRuleSet(config.mappings.dir, mappingCatalog(connectors));
   if (!ruleSet) fail(`mapping tables are invalid (${problems.length} problems): run snowline validate`);
   return portfolioRules(ruleSet);
-}
-
-/** Runs `work` with a client of the configured instance (SERVICENOW_URL), closed afterwards. */
-async function withServiceNow<T>(config: Config, work: (client: ServiceNowClient) => Promise<T>): Promise<T> {
-  if (usesSandbox(config)) fail('reading or filing in ServiceNow needs SERVICENOW_URL (a configured instance)');
-  const auth = instanceAuth(config.servicenow);
-  if (!auth.ok) fail(auth.problems.join('\n'));
-  const client = new ServiceNowClient({
-    url: config.servicenow.url!,
-    auth: auth.auth,
-    extraHeaders: config.servicenow.extraHeaders,
-  });
-  try {
-    return await work(client);
-  } finally {
-    await client.close();
-  }
-}
-
-function instant(flag: string, text: string): number {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms))
-    fail(`${flag}: expected an ISO 8601 date or date-time, got ${JSON.stringify(text)}`);
-  return ms;
 }
 
 function fail(message: string): never {

@@ -5,6 +5,7 @@ import { buildComplianceReport } from '../security/compliance-report';
 import { complianceCsv, complianceHtml } from '../security/compliance-report-format';
 import type { AuditRepository } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
+import { isoInstant } from './cli-input';
 import { withConfiguredStore } from './configured-store';
 import { addImprovementReports } from './improvement-reports';
 
@@ -93,8 +94,8 @@ async function withJournal(
   options: { from: string; to: string },
   work: (audit: AuditRepository, range: Range) => Promise<void>,
 ): Promise<void> {
-  const from = parseInstant('--from', options.from);
-  const to = parseInstant('--to', options.to);
+  const from = isoInstant('--from', options.from, fail);
+  const to = isoInstant('--to', options.to, fail);
   if (to <= from) fail('--to must be after --from');
   await withConfiguredStore((_store, repos) => work(repos.audit, { from, to }));
 }
@@ -115,13 +116,6 @@ async function chainResult(audit: AuditRepository): Promise<AuditReport['chain']
   return verified.ok
     ? { intact: true, entries: verified.entries }
     : { intact: false, entries: verified.entries, brokenAt: verified.brokenAt, reason: verified.reason };
-}
-
-function parseInstant(flag: string, text: string): number {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms))
-    fail(`${flag}: expected an ISO 8601 date or date-time, got ${JSON.stringify(text)}`);
-  return ms;
 }
 
 function fail(message: string): never {

@@ -1,21 +1,8 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import jwt from 'jsonwebtoken';
 import { createTokenVerifier } from '../../../src/security/jwt';
-
-const base = { secret: 'local-hs256-secret-0123456789abcdef', issuer: 'https://idp.example', audience: 'snowline-api' };
-const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
-
-function signWith(privateKey: KeyObject, algorithm: jwt.Algorithm, claims: object, options: jwt.SignOptions = {}) {
-  return jwt.sign({ roles: [], ...claims }, privateKey, {
-    algorithm,
-    issuer: base.issuer,
-    audience: base.audience,
-    expiresIn: 300,
-    ...options,
-  });
-}
+import { rsaKeys as rsa, signWith, verifierBase as base } from '../../helpers/signed-tokens';
 
 describe('JWKS (identity provider keys, cached and rotated)', () => {
   let server: Server;

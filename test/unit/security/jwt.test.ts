@@ -1,21 +1,10 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { createTokenVerifier, issueToken, type VerifierOptions } from '../../../src/security/jwt';
+import { rsaKeys as rsa, signWith, verifierBase as base } from '../../helpers/signed-tokens';
 
-const base = { secret: 'local-hs256-secret-0123456789abcdef', issuer: 'https://idp.example', audience: 'snowline-api' };
-const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
-
-function signWith(privateKey: KeyObject, algorithm: jwt.Algorithm, claims: object, options: jwt.SignOptions = {}) {
-  return jwt.sign({ roles: [], ...claims }, privateKey, {
-    algorithm,
-    issuer: base.issuer,
-    audience: base.audience,
-    expiresIn: 300,
-    ...options,
-  });
-}
 
 describe('token verification', () => {
   it('accepts a token from `snowline token` (HS256) and keeps only known roles', async () => {
