@@ -25,7 +25,10 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
       { cwd: REPO_ROOT, env: { ...inherited, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number') return reject(err);
-        resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+        const code = err ? Number(err.code) : 0;
+        // Exit 2 is a command that could not run at all: its reason belongs in the test log.
+        if (code === 2) process.stderr.write(`snowline ${args.join(' ')} exited 2: ${stderr}\n`);
+        resolve({ code, stdout, stderr });
       },
     );
   });
