@@ -16,11 +16,11 @@ import {
   sandboxSchema,
   securitySchema,
   secretsSchema,
-  engineSchema,
   redisSchema,
   changeSchema,
   connectorsSchema,
 } from './sections';
+import { engineSchema } from './engine-section';
 
 export { freezeMs } from './sections';
 
