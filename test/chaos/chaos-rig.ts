@@ -81,6 +81,8 @@ export interface ChaosRig {
   allUp(): Promise<void>;
   /** Writes what every instance started so far logged (warnings and errors) to a file; returns its path. */
   keepLogs(name: string): string;
+  /** The last `count` warning and error lines of every instance's log, for a failure message. */
+  warnings(count: number): string;
   close(): Promise<void>;
 }
 
@@ -205,6 +207,16 @@ export async function startRig(count: number, store: Record<string, string>): Pr
     },
     async allUp() {
       await Promise.all(starting.values());
+    },
+    warnings(count) {
+      const lines = started.flatMap((s, n) =>
+        s.process.output
+          .join('')
+          .split('\n')
+          .filter((line) => /"level":"(warn|error)"/.test(line))
+          .map((line) => `[${s.index}/${n + 1}] ${line.slice(0, 400)}`),
+      );
+      return lines.slice(-count).join('\n');
     },
     keepLogs(name) {
       const file = join(tmpdir(), `${name}.log`);

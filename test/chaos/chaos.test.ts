@@ -21,6 +21,8 @@ const KILLS = 5;
 const BATCHES = 6;
 
 const TEST_TIMEOUT_MS = 600_000;
+/** How long the last write-backs may take to settle once every incident is resolved. */
+const SETTLE_MS = 60_000;
 jest.setTimeout(TEST_TIMEOUT_MS);
 
 interface Kill {
@@ -163,13 +165,13 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
         return (data as { result: unknown[] }).result.length === 0 ? true : undefined;
       },
       'every incident is resolved',
-      // Whatever is left of the test's time, less a minute for the figures below.
-      Math.max(10_000, TEST_TIMEOUT_MS - 60_000 - (Date.now() - started)),
+      // Whatever is left of the test's time, less the settling wait and the figures below.
+      Math.max(10_000, TEST_TIMEOUT_MS - SETTLE_MS - 60_000 - (Date.now() - started)),
     ).catch(() => undefined); // the per-incident figures below say which ones were not
     // The last runs' write-backs, and the updates they make coming back (webhooks, polls), settle
     // within a minute; whatever is still open after that is stuck, and reported below.
     const settled = (open: Awaited<ReturnType<typeof openWork>>) => Object.values(open).every((n) => n === 0);
-    await waitFor(async () => settled(await openWork(t)) || undefined, 'nothing left open', 60_000).catch(
+    await waitFor(async () => settled(await openWork(t)) || undefined, 'nothing left open', SETTLE_MS).catch(
       () => undefined,
     );
 
@@ -188,7 +190,12 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
     const leftOpen = await openWork(t);
     if (resolved < incidents || duplicates > 0 || !settled(leftOpen))
       process.stdout.write(
-        `done twice: ${twice.join(', ') || 'none'}\n${await whatIsLeft(t)}\ninstances' logs: ${rig.keepLogs(`snowline-chaos-${engine}-${SEED}`)}\n`,
+        `done twice: ${twice.join(', ') || 'none'}\n${await whatIsLeft(t)}\n` +
+          `${await unresolvedAccount(
+            t,
+            sysIds.filter((id) => records.state.get(id) !== '6'),
+          )}\n` +
+          `instances' warnings and errors:\n${rig.warnings(40)}\ninstances' logs: ${rig.keepLogs(`snowline-chaos-${engine}-${SEED}`)}\n`,
       );
     expect({ seed: SEED, resolved }).toEqual({ seed: SEED, resolved: incidents });
     expect({ seed: SEED, jobs: figures(records.jobs) }).toEqual({ seed: SEED, jobs: Array(incidents).fill(1) });
@@ -258,6 +265,42 @@ async function openWork(t: TestStore) {
     ),
     outbox: await n("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')"),
   };
+}
+
+/** For each incident left unresolved: its events, runs, steps and write-backs in Snowline's store. */
+async function unresolvedAccount(t: TestStore, sysIds: string[]): Promise<string> {
+  const lines: string[] = [];
+  for (const sysId of sysIds.slice(0, 5)) {
+    const of = async (table: 'inbox_events' | 'runs' | 'outbox', columns: string) =>
+      (
+        await sql
+          .raw<Record<string, unknown>>(`SELECT ${columns} FROM ${table} WHERE sys_id = '${sysId}'`)
+          .execute(t.store.db)
+      ).rows;
+    const runs = await of('runs', 'id, state, updated_at');
+    const steps = [];
+    for (const run of runs)
+      steps.push(
+        ...(
+          await sql
+            .raw<Record<string, unknown>>(
+              `SELECT name, state, attempt, error, waiting_for, next_at, lease_owner, lease_until FROM steps WHERE run_id = '${String(run.id)}'`,
+            )
+            .execute(t.store.db)
+        ).rows,
+      );
+    lines.push(
+      JSON.stringify({
+        sysId,
+        now: Date.now(),
+        events: await of('inbox_events', 'event_key, status, note, attempts, next_at, lease_owner, lease_until'),
+        runs,
+        steps,
+        outbox: await of('outbox', 'state, attempts, next_at, last_error, lease_owner, lease_until'),
+      }),
+    );
+  }
+  return lines.join('\n');
 }
 
 /** For a failing run: Snowline's own account of what became of its runs, steps and write-backs. */
