@@ -10,6 +10,7 @@ import { publicBaseUrl } from './http/base-url';
 import { inProcess } from './http/in-process';
 import { answerOverlongRequests } from './http/overlong-request';
 import { applyLatency, LatencyProfile, type LatencyProfileInput } from './http/latency';
+import { RequestCounter } from './http/request-counter';
 import { AttachmentService } from './servicenow/attachments';
 import { ImportSetService } from './servicenow/import-sets';
 import { ChangeApprovalRules } from './servicenow/rules/change-approvals';
@@ -69,6 +70,8 @@ export interface SandboxOptions {
    * to age records ("on hold for a week") that the Table API gives no way to backdate.
    */
   now?: () => Date;
+  /** docs/servicenow-behaviour.md §6.5: the quota that cuts a long batch, in ms (default 30 s). */
+  batchTimeLimitMs?: number;
 }
 
 /** Defaults of the sandbox's OAuth registry and API key (README "Sandbox authentication"). */
@@ -138,14 +141,23 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.disable('x-powered-by');
   app.set('etag', false);
   const latency = new LatencyProfile(options.latency);
-  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, latency, reset: state.reset }));
+  const requests = new RequestCounter();
+  app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, latency, requests, reset: state.reset }));
   app.use(applyLatency(latency));
   app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
   app.use(oauthRouter(oauth));
   app.use(
     '/api/now',
     servicenowRouter(
-      { service, attachments, store, baseUrl, now: options.now ?? (() => new Date()), dispatch: () => serveInProcess },
+      {
+        service,
+        attachments,
+        store,
+        baseUrl,
+        now: options.now ?? (() => new Date()),
+        dispatch: () => serveInProcess,
+        batch: { timeLimitMs: options.batchTimeLimitMs, onItem: () => requests.batchItem() },
+      },
       new ImportSetService(store, service),
       credentials,
       rateLimits,
@@ -168,6 +180,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           hostEnv: 'SNOWLINE_SANDBOX_HOST',
         }).then((started) => {
           answerOverlongRequests(started);
+          // Counted at the listener: the calls a client paid for, not the items a batch runs in-process.
+          started.on('request', (req: { url?: string }) => requests.request(req.url ?? ''));
           const bound = (started.address() as AddressInfo).port;
           const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
           listeningUrl = url;

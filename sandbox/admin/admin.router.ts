@@ -4,6 +4,7 @@ import type { SandboxAccount } from '../http/credentials';
 import { basicAuthUser } from '../http/credentials';
 import { FAULT_TARGETS, type FaultInjector } from '../faults/fault-injector';
 import type { LatencyProfile } from '../http/latency';
+import type { RequestCounter } from '../http/request-counter';
 import type { OAuthIssuer } from '../servicenow/auth/oauth-issuer';
 import { rateLimitRulesSchema, type RateLimitRules } from '../servicenow/rate-limit-rules';
 
@@ -13,6 +14,7 @@ export interface AdminDeps {
   rateLimits: RateLimitRules;
   oauth: OAuthIssuer;
   latency: LatencyProfile;
+  requests: RequestCounter;
   /** Back to the seeded instance with no jobs (numbers continue). */
   reset(): void;
 }
@@ -28,6 +30,7 @@ const targetSchema = z.enum(FAULT_TARGETS);
  * - `DELETE /sandbox/oauth/tokens` (revoke every OAuth token: the next API call gets 401)
  * - `GET|PUT /sandbox/latency` (answer times per API: `{"table":{"ms":200,"jitterMs":80}}`)
  * - `POST /sandbox/reset` (every record and job forgotten, the base data seeded again)
+ * - `GET|DELETE /sandbox/requests` (requests served since the start or the last DELETE, per API, and batch items)
  */
 export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -107,6 +110,13 @@ export function adminRouter(deps: AdminDeps): Router {
         problems: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
       });
     }
+  });
+  router.get('/requests', (_req, res) => {
+    res.json(deps.requests.describe());
+  });
+  router.delete('/requests', (_req, res) => {
+    deps.requests.reset();
+    res.status(204).end();
   });
   router.post('/reset', (_req, res) => {
     deps.reset();

@@ -45,6 +45,11 @@ const ROUTES: [RegExp, LatencyApi][] = [
   [/^\/api\/(controller\/)?v2\//, 'awx'],
 ];
 
+/** The API a request path belongs to; undefined for the sandbox's own endpoints. */
+export function apiOfPath(path: string): LatencyApi | undefined {
+  return ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+}
+
 /**
  * `SNOWLINE_SANDBOX_LATENCY`: `realistic`, `off`, or `api=ms[:jitter]` pairs separated by commas
  * (`table=200:80,awx=150`). Throws an error naming the bad part.
@@ -83,7 +88,7 @@ export class LatencyProfile {
 
   /** This request's delay in ms: the API's base ± a uniform share of its jitter. */
   delayFor(path: string, random: () => number = Math.random): number {
-    const api = ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+    const api = apiOfPath(path);
     const delay = api && this.delays[api];
     if (!delay) return 0;
     return Math.max(0, Math.round(delay.ms + (random() * 2 - 1) * delay.jitterMs));

@@ -5,7 +5,15 @@ import { z } from 'zod';
 import { ValidationError } from '../../../src/errors';
 
 /** A batch still running after this long is cut; its remaining items come back unserviced (docs/servicenow-behaviour.md §6.5). */
-const BATCH_TIME_LIMIT_MS = 30_000;
+export const BATCH_TIME_LIMIT_MS = 30_000;
+
+/** How the instance runs batches. */
+export interface BatchSettings {
+  /** The transaction quota that cuts a long batch (default 30 s); tests shorten it to see items left unserviced. */
+  timeLimitMs?: number;
+  /** Told of each item run, so the sandbox can count the calls a batch carried. */
+  onItem?: () => void;
+}
 
 const batchSchema = z.object({
   // Clients send a number as often as a string; the answer echoes it as a string.
@@ -37,7 +45,7 @@ export type Dispatch = (request: InProcessRequest) => Promise<InProcessAnswer>;
  * listener: each behaves exactly as the single call would, and an item's URL may be far longer
  * than an HTTP request line allows (clients switch to batch precisely for that).
  */
-export function batchRouter(dispatch: () => Dispatch): Router {
+export function batchRouter(dispatch: () => Dispatch, settings: BatchSettings = {}): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const parsed = batchSchema.safeParse(req.body);
@@ -47,12 +55,15 @@ export function batchRouter(dispatch: () => Dispatch): Router {
         parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       );
     const { batch_request_id, rest_requests } = parsed.data;
-    const deadline = Date.now() + BATCH_TIME_LIMIT_MS;
+    const deadline = Date.now() + (settings.timeLimitMs ?? BATCH_TIME_LIMIT_MS);
     const serviced = [];
     const unserviced: string[] = [];
     for (const item of rest_requests) {
       if (Date.now() > deadline) unserviced.push(item.id);
-      else serviced.push(await runItem(dispatch(), req, item));
+      else {
+        settings.onItem?.();
+        serviced.push(await runItem(dispatch(), req, item));
+      }
     }
     res.json({
       batch_request_id: batch_request_id ?? '',
@@ -87,7 +98,20 @@ async function runItem(dispatch: Dispatch, req: Request, item: BatchItem) {
     headers: item.exclude_response_headers ? [] : responseHeaders(response.headers),
     body: response.body.toString('base64'),
     execution_time: Date.now() - started,
+    ...errorMessageOf(response),
   };
+}
+
+/** A failed item also names its error outside the Base64 body (docs/servicenow-behaviour.md §6.5 `error_message`). */
+function errorMessageOf(response: InProcessAnswer): { error_message?: string } {
+  if (response.status < 400) return {};
+  try {
+    const parsed = JSON.parse(response.body.toString('utf8')) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return { error_message: parsed.error.message };
+  } catch {
+    // Not an envelope: the status text says enough.
+  }
+  return { error_message: response.statusText || STATUS_CODES[response.status] || '' };
 }
 
 function responseHeaders(headers: Record<string, string | string[] | number | undefined>) {

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Logger } from 'winston';
 import type { RateLimitRules } from '../rate-limit-rules';
 import { attachmentRouter } from './attachment.router';
-import { batchRouter, type Dispatch } from './batch.router';
+import { batchRouter, type BatchSettings, type Dispatch } from './batch.router';
 import { cmdbInstanceRouter } from './cmdb-instance.router';
 import { expandTinyUrls, tinyUrlRouter } from './tinyurl.router';
 import { identifyReconcileRouter } from './identify-reconcile.router';
@@ -31,7 +31,7 @@ const versioned = (path: string, ...versions: string[]) => [path, ...versions.ma
  * Attachment, Batch, Import Set, Identify and Reconcile, CMDB Instance and Tiny URL (v1).
  */
 export function servicenowRouter(
-  deps: NowApiDeps & { dispatch: () => Dispatch },
+  deps: NowApiDeps & { dispatch: () => Dispatch; batch?: BatchSettings },
   imports: ImportSetService,
   credentials: InstanceCredentials,
   rateLimits: RateLimitRules,
@@ -43,7 +43,7 @@ export function servicenowRouter(
   // Attachments carry files of any type; everything else speaks JSON.
   router.use(versioned('/attachment', 'v1'), attachmentRouter(deps));
   router.use(requireJson, express.json({ limit: BODY_LIMIT, type: ['application/json', '+json'] }));
-  router.use(versioned('/batch', 'v1'), batchRouter(deps.dispatch));
+  router.use(versioned('/batch', 'v1'), batchRouter(deps.dispatch, deps.batch));
   router.use(versioned('/identifyreconcile', 'v1'), identifyReconcileRouter(deps));
   router.use(versioned('/import', 'v1'), importSetRouter(deps, imports));
   router.use(versioned('/tinyurl', 'v1'), tinyUrlRouter(deps));
