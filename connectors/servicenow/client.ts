@@ -9,6 +9,17 @@ import type { RequestLimiter } from '../failover-limiter';
 import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import { createAuth, type AuthProvider } from './auth';
+import {
+  attachmentParams,
+  badArgument,
+  checkAttachment,
+  fieldList,
+  pathId,
+  recordPath,
+  tableName,
+  toAttachment,
+  writeParams,
+} from './request-paths';
 import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, type RequestFacts } from './errors';
 import { traceHeaders } from '../../src/observability/tracing';
 import {
@@ -28,8 +39,7 @@ import {
   type SnRecord,
 } from './schemas';
 
-/** Fields asked for when the caller names none: enough to know which version was touched. */
-export const DEFAULT_FIELDS = ['sys_id', 'sys_mod_count', 'sys_updated_on'] as const;
+export { DEFAULT_FIELDS } from './request-paths';
 
 /** `sysparm_display_value`: raw values (default), display values, or both. */
 export type DisplayValue = boolean | 'all';
@@ -79,6 +89,8 @@ export interface BatchItem {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   body?: Record<string, unknown>;
+  /** Raw bytes sent instead of a JSON body (an attachment upload), with their content type. */
+  file?: { bytes: Uint8Array; contentType: string };
 }
 
 export type BatchItemResult =
@@ -121,7 +133,6 @@ interface SnResponse {
 
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
-const SAFE_PATH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const RESERVED_HEADERS = new Set([
   'authorization',
   'x-sn-apikey',
@@ -382,25 +393,11 @@ export class ServiceNowClient {
     bytes: Uint8Array,
     options: { signal?: AbortSignal } = {},
   ): Promise<AttachmentInfo> {
-    if (bytes.byteLength > this.config.attachmentMaxBytes) {
-      throw new ConnectorError(
-        CONNECTOR,
-        'permanent',
-        'attachment_too_large',
-        `attachment ${fileName} is ${bytes.byteLength} bytes; the limit is ${this.config.attachmentMaxBytes}`,
-        {
-          details: { fileName, sizeBytes: bytes.byteLength, maxBytes: this.config.attachmentMaxBytes },
-        },
-      );
-    }
-    if (!fileName || fileName.length > 255 || /[\u0000-\u001f/\\]/.test(fileName))
-      throw badArgument(`file name ${JSON.stringify(fileName.slice(0, 80))} is not acceptable`);
-    if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(contentType))
-      throw badArgument(`content type ${JSON.stringify(contentType.slice(0, 80))} is not a MIME type`);
+    checkAttachment(fileName, contentType, bytes, this.config.attachmentMaxBytes);
     const res = await this.request({
       method: 'POST',
       path: '/api/now/attachment/file',
-      params: { table_name: tableName(table), table_sys_id: pathId(sysId), file_name: fileName },
+      params: attachmentParams(table, sysId, fileName),
       body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       contentType,
       idempotent: false,
@@ -504,12 +501,10 @@ export class ServiceNowClient {
           method: item.method,
           url: item.url,
           headers: [
-            { name: 'Content-Type', value: 'application/json' },
+            { name: 'Content-Type', value: item.file?.contentType ?? 'application/json' },
             { name: 'Accept', value: 'application/json' },
           ],
-          ...(item.body === undefined
-            ? {}
-            : { body: Buffer.from(JSON.stringify(item.body), 'utf8').toString('base64') }),
+          ...batchBody(item),
           exclude_response_headers: true,
         })),
       },
@@ -661,8 +656,10 @@ export class ServiceNowClient {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function badArgument(message: string): ConnectorError {
-  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', message);
+/** An item's body, Base64 as the Batch API carries it: the file's bytes, else the JSON. */
+function batchBody(item: BatchItem): { body?: string } {
+  if (item.file) return { body: Buffer.from(item.file.bytes).toString('base64') };
+  return item.body === undefined ? {} : { body: Buffer.from(JSON.stringify(item.body), 'utf8').toString('base64') };
 }
 
 /**
@@ -680,27 +677,6 @@ function unexpected(what: string, res: SnResponse): ConnectorError {
   );
 }
 
-function tableName(table: string): string {
-  if (!tableNameSchema.safeParse(table).success) throw badArgument(`${JSON.stringify(table)} is not a table name`);
-  return table;
-}
-
-function pathId(id: string): string {
-  if (!SAFE_PATH_ID.test(id)) throw badArgument(`${JSON.stringify(id.slice(0, 80))} is not a sys_id`);
-  return id;
-}
-
-function recordPath(table: string, sysId: string): string {
-  return `/api/now/table/${tableName(table)}/${pathId(sysId)}`;
-}
-
-function fieldList(fields: readonly string[] | undefined): string {
-  const list = fields && fields.length > 0 ? fields : DEFAULT_FIELDS;
-  for (const f of list)
-    if (!fieldNameSchema.safeParse(f).success) throw badArgument(`${JSON.stringify(f)} is not a field name`);
-  return list.join(',');
-}
-
 function readParams(options: ReadOptions): Record<string, string | undefined> {
   return {
     sysparm_fields: fieldList(options.fields),
@@ -708,10 +684,6 @@ function readParams(options: ReadOptions): Record<string, string | undefined> {
       options.displayValue === undefined || options.displayValue === false ? undefined : String(options.displayValue),
     sysparm_exclude_reference_link: options.referenceLinks ? undefined : 'true',
   };
-}
-
-function writeParams(options: WriteOptions): Record<string, string> {
-  return { sysparm_fields: fieldList(options.fields), sysparm_exclude_reference_link: 'true' };
 }
 
 function encodedQuery(
@@ -743,18 +715,4 @@ function resultObject(res: SnResponse, what: string): SnRecord {
   const result = (res.data as { result?: unknown } | undefined)?.result;
   if (!result || typeof result !== 'object' || Array.isArray(result)) throw unexpected(what, res);
   return result as SnRecord;
-}
-
-function toAttachment(row: SnRecord): AttachmentInfo {
-  return {
-    sysId: rawValue(row.sys_id) ?? '',
-    fileName: rawValue(row.file_name) ?? '',
-    contentType: rawValue(row.content_type) ?? '',
-    sizeBytes: asInt(row.size_bytes),
-    tableName: rawValue(row.table_name) ?? '',
-    tableSysId: rawValue(row.table_sys_id) ?? '',
-    downloadLink: rawValue(row.download_link) ?? '',
-    createdOn: asDateTime(row.sys_created_on),
-    hash: rawValue(row.hash) ?? '',
-  };
 }
