@@ -75,6 +75,45 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /**
+     * Marks entries `owner` holds as being sent, one attempt more each; returns the ids it still
+     * held (an entry another instance took over is not sent here).
+     */
+    async markSending(ids: readonly string[], owner: string): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const marked = await db
+        .updateTable('outbox')
+        .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', [...ids])
+        .where('lease_owner', '=', owner)
+        .returning('id')
+        .execute();
+      return new Set(marked.map((r) => r.id));
+    },
+
+    /** The same update to several entries `owner` holds (write-backs that shared one PATCH). */
+    async saveMany(ids: readonly string[], owner: string, patch: Partial<OutboxEntry>): Promise<void> {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('outbox')
+        .set(patch)
+        .where('id', 'in', [...ids])
+        .where('lease_owner', '=', owner)
+        .execute();
+    },
+
+    /** extendLease for entries sent together; false once `owner` holds none of them unsettled. */
+    async extendLeases(ids: readonly string[], owner: string, until: number): Promise<boolean> {
+      const result = await db
+        .updateTable('outbox')
+        .set({ lease_until: until })
+        .where('id', 'in', [...ids])
+        .where('lease_owner', '=', owner)
+        .where('state', 'in', ['pending', 'sending'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     /** Extends the lease on an entry `owner` still holds and has not settled; false when it no longer does. */
     async extendLease(id: string, owner: string, until: number): Promise<boolean> {
       const result = await db

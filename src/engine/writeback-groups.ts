@@ -1,0 +1,49 @@
+import type { OutboxEntry } from '../store/outbox.repository';
+
+/** Journal fields: each write appends an entry, so several write-backs' notes are joined, never overwritten. */
+const JOURNAL_FIELDS = new Set(['work_notes', 'comments']);
+
+/** Write-backs to one record that are due together: one PATCH carries them all. */
+export interface TicketGroup {
+  table: string;
+  sysId: string;
+  /** In the order they were queued. */
+  entries: OutboxEntry[];
+}
+
+/** Entries grouped by the record they write to, each group in enqueue order, groups in the order their first entry came. */
+export function groupByTicket(entries: readonly OutboxEntry[]): TicketGroup[] {
+  const groups = new Map<string, TicketGroup>();
+  for (const entry of [...entries].sort(inEnqueueOrder)) {
+    const key = `${entry.table_name}:${entry.sys_id}`;
+    const group = groups.get(key) ?? { table: entry.table_name, sysId: entry.sys_id, entries: [] };
+    group.entries.push(entry);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The fields of one PATCH for several write-backs: later entries win for ordinary fields, journal
+ * fields are joined with a blank line, so every note (and its marker) lands in one journal entry.
+ */
+export function mergedFields(entries: readonly OutboxEntry[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const entry of entries) {
+    for (const [name, value] of Object.entries(JSON.parse(entry.fields) as Record<string, string>)) {
+      const earlier = merged[name];
+      merged[name] = JOURNAL_FIELDS.has(name) && earlier ? `${earlier}\n\n${value}` : value;
+    }
+  }
+  return merged;
+}
+
+/** Whether an entry writes a work note, so that a delivery that may have happened can be found in the journal by its marker. */
+export function writesWorkNote(entry: OutboxEntry): boolean {
+  return 'work_notes' in (JSON.parse(entry.fields) as Record<string, string>);
+}
+
+/** Queued first, first; entries of one transaction share a time, and their ids keep the order stable. */
+function inEnqueueOrder(a: OutboxEntry, b: OutboxEntry): number {
+  return a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
