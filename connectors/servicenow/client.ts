@@ -10,6 +10,7 @@ import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import { createAuth, type AuthProvider } from './auth';
 import {
+  attachmentListParams,
   attachmentParams,
   badArgument,
   checkAttachment,
@@ -24,13 +25,11 @@ import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, ty
 import { traceHeaders } from '../../src/observability/tracing';
 import {
   asDateTime,
-  asInt,
   fieldNameSchema,
   importSetAnswerSchema,
   queryValue,
   rawValue,
   serviceNowConfigSchema,
-  tableNameSchema,
   type AttachmentInfo,
   type ImportSetResult,
   type JournalEntry,
@@ -123,6 +122,8 @@ interface SnRequest {
   contentType?: string;
   idempotent: boolean;
   signal?: AbortSignal;
+  /** Largest body sent; default the attachment limit (a batch carries several bodies, Base64). */
+  maxBodyBytes?: number;
 }
 
 interface SnResponse {
@@ -132,6 +133,8 @@ interface SnResponse {
 }
 
 const MAX_LIMIT = 1000;
+/** A batch's body: its items' bodies in Base64; the instance takes up to 10 MB per item (docs/servicenow-behaviour.md §6.5). */
+const BATCH_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_LIMIT = 100;
 const RESERVED_HEADERS = new Set([
   'authorization',
@@ -412,16 +415,10 @@ export class ServiceNowClient {
     sysId: string,
     options: { fileName?: string; hash?: string; limit?: number; signal?: AbortSignal } = {},
   ): Promise<AttachmentInfo[]> {
-    const conditions = [`table_name=${queryValue(tableName(table))}`, `table_sys_id=${queryValue(pathId(sysId))}`];
-    if (options.fileName !== undefined) conditions.push(`file_name=${queryValue(options.fileName)}`);
-    if (options.hash !== undefined) conditions.push(`hash=${queryValue(options.hash)}`);
     const res = await this.request({
       method: 'GET',
       path: '/api/now/attachment',
-      params: {
-        sysparm_query: `${conditions.join('^')}^ORDERBYDESCsys_created_on`,
-        sysparm_limit: String(options.limit ?? 20),
-      },
+      params: attachmentListParams(table, sysId, options),
       idempotent: true,
       signal: options.signal,
     });
@@ -510,6 +507,7 @@ export class ServiceNowClient {
       },
       idempotent,
       signal: options.signal,
+      maxBodyBytes: BATCH_MAX_BODY_BYTES,
     });
     const data = (res.data ?? {}) as { serviced_requests?: unknown; unserviced_requests?: unknown };
     if (!Array.isArray(data.serviced_requests)) throw unexpected('POST batch', res);
@@ -647,6 +645,7 @@ export class ServiceNowClient {
       headers,
       data: req.body,
       signal: req.signal,
+      ...(req.maxBodyBytes === undefined ? {} : { maxBodyLength: req.maxBodyBytes }),
     });
     return { status: res.status, headers: res.headers as Record<string, unknown>, data: res.data };
   }

@@ -4,6 +4,7 @@ import {
   asDateTime,
   asInt,
   fieldNameSchema,
+  queryValue,
   rawValue,
   tableNameSchema,
   type AttachmentInfo,
@@ -52,6 +53,21 @@ export function writeParams(options: { fields?: readonly string[] }): Record<str
 /** The Attachment API's upload parameters (docs/servicenow-behaviour.md §6.2). */
 export function attachmentParams(table: string, sysId: string, fileName: string): Record<string, string> {
   return { table_name: tableName(table), table_sys_id: pathId(sysId), file_name: fileName };
+}
+
+/** Parameters of `GET /api/now/attachment` for one record's attachments, newest first (optionally by name or content hash). */
+export function attachmentListParams(
+  table: string,
+  sysId: string,
+  options: { fileName?: string; hash?: string; limit?: number },
+): Record<string, string> {
+  const conditions = [`table_name=${queryValue(tableName(table))}`, `table_sys_id=${queryValue(pathId(sysId))}`];
+  if (options.fileName !== undefined) conditions.push(`file_name=${queryValue(options.fileName)}`);
+  if (options.hash !== undefined) conditions.push(`hash=${queryValue(options.hash)}`);
+  return {
+    sysparm_query: `${conditions.join('^')}^ORDERBYDESCsys_created_on`,
+    sysparm_limit: String(options.limit ?? 20),
+  };
 }
 
 /** Refuses, before sending anything, a file above `maxBytes`, an unusable name or a content type that is no MIME type. */

@@ -11,8 +11,6 @@ import { createChannels } from '../../connectors/notify/client';
 import { connectors as connectorRegistry } from '../../connectors/registry';
 import { createServiceNowRuntime, servicenowConnector } from '../../connectors/servicenow';
 import { ServiceNowClient } from '../../connectors/servicenow/client';
-import { classifyError } from '../../connectors/servicenow/errors';
-import { asInt } from '../../connectors/servicenow/schemas';
 import { apiRoutes } from '../api/api-routes';
 import { createHttpApp } from '../api/http-app';
 import { createRateLimits } from '../api/rate-limits';
@@ -31,7 +29,8 @@ import { markWatchingSince } from '../engine/event-versions';
 import { createWritebackCompletion } from '../engine/writeback-completion';
 import { createCircuitBreakers } from '../engine/circuit-breakers';
 import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from '../engine/gates';
-import { createOutboxSender, type WritebackTarget } from '../engine/outbox-sender';
+import { createOutboxSender } from '../engine/outbox-sender';
+import { serviceNowWritebackTarget } from './writeback-target';
 import { createRunAdmission } from '../engine/run-admission';
 import { createRunControl } from '../engine/run-control';
 import { createStepWorker } from '../engine/step-worker';
@@ -45,7 +44,7 @@ import { webhookRouter } from '../ingest/webhook.router';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { startTracing } from '../observability/tracing';
-import { recordTarget, sloService } from '../slo/slo-service';
+import { sloService } from '../slo/slo-service';
 import { alertmanagerRouters } from '../ingest/alertmanager.router';
 import { registerSecret } from '../observability/redact';
 import { instanceAuth } from '../config/servicenow-auth';
@@ -218,30 +217,7 @@ export async function startApp(
   });
 
   const retry = config.engine.retry;
-  const target: WritebackTarget = {
-    async patch(table, sysId, fields) {
-      const record = await snClient.update(table, sysId, fields, { fields: ['sys_id', 'sys_mod_count'] });
-      return { modCount: asInt(record.sys_mod_count) ?? -1 };
-    },
-    async journalContains(table, sysId, marker) {
-      const entries = await snClient.journalEntries(sysId, 'work_notes', { table, limit: 100 });
-      return entries.some((e) => e.value.includes(marker));
-    },
-    classify: classifyError,
-    records: recordTarget(snClient),
-    attachments: {
-      async attach(table, sysId, file) {
-        await snClient.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
-      },
-      async has(table, sysId, file) {
-        // An instance that keeps no hash drops the unknown term and lists every attachment of the record.
-        const found = await snClient.listAttachments(table, sysId, { hash: file.sha256, limit: 100 });
-        const sameFile = (a: { fileName: string; sizeBytes?: number }) =>
-          a.fileName === file.fileName && (a.sizeBytes === undefined || a.sizeBytes === file.sizeBytes);
-        return found.some((a) => a.hash === file.sha256 || (a.hash === '' && sameFile(a)));
-      },
-    },
-  };
+  const target = serviceNowWritebackTarget(snClient, { batch: config.servicenow.batch, logger });
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
   const usesSecretParams = [...rules.current().byTable.values()]
@@ -340,6 +316,11 @@ export async function startApp(
     leaseMs: config.engine.leaseMs,
     tickMs: config.engine.tickMs,
     concurrency: config.engine.workerConcurrency,
+    outbox: {
+      inFlight: config.servicenow.writebacksInFlight,
+      // One delivery fills about one batch: a ticket's PATCH and its upload's lookup are a call each.
+      entriesPerDelivery: config.servicenow.batch.enabled ? config.servicenow.batch.maxItems : 20,
+    },
   });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });

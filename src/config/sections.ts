@@ -108,6 +108,25 @@ export const serviceNowSchema = z.object({
   requestsPerHour: z.number().int().positive().optional().describe('stay under the instance REST rate-limit rule'),
   maxConcurrent: z.number().int().positive().describe('Table API requests at once'),
   timeoutMs: z.number().int().positive().describe('per request, in ms'),
+  batch: z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          'send write-backs to several tickets due together as one Batch API request (POST /api/now/v1/batch); a refusal of the Batch API falls back to one request per call',
+        ),
+      maxItems: z.number().int().min(2).max(200).default(50).describe('calls carried by one batch request at most'),
+    })
+    .default({ enabled: true, maxItems: 50 }),
+  writebacksInFlight: z
+    .number()
+    .int()
+    .positive()
+    .default(8)
+    .describe(
+      'write-back deliveries (one PATCH or one batch each) an instance has under way at once; requests still pass maxConcurrent',
+    ),
   pollSeconds: z.number().int().min(1).describe('Table API poll interval in seconds (env SNOWLINE_POLL_SECONDS)'),
   pollOverlapSeconds: z
     .number()

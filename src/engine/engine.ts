@@ -1,11 +1,13 @@
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
+import type { OutboxEntry } from '../store/outbox.repository';
 import type { Dispatcher } from './dispatcher';
 import type { OutboxSender } from './outbox-sender';
 import type { RunAdmission } from './run-admission';
 import type { StepWorker } from './step-worker';
 import { workLoop } from './work-loop';
+import { deliveriesOf, ticketKey } from './writeback-groups';
 import type { WritebackCompletion } from './writeback-completion';
 
 export interface EngineDeps {
@@ -23,8 +25,15 @@ export interface EngineDeps {
   leaseMs: number;
   tickMs: number;
   concurrency: number;
+  /** Write-back deliveries under way at once, and the entries one takes (several tickets' calls may share a batch). */
+  outbox?: { inFlight: number; entriesPerDelivery: number };
   now?: () => number;
 }
+
+const DEFAULT_OUTBOX = { inFlight: 4, entriesPerDelivery: 20 };
+
+/** How often the outbox depth gauge is refreshed (a count over the pending entries). */
+const DEPTH_EVERY_MS = 1000;
 
 /**
  * Inbox events recorded per transaction: enough to share the commit under load, few enough that
@@ -98,15 +107,48 @@ export function createEngine(deps: EngineDeps) {
     logger,
   );
 
+  const outbox = deps.outbox ?? DEFAULT_OUTBOX;
+  const deliveries = new Set<Promise<void>>();
+  /** The last delivery of each ticket under way: the next one to the same ticket waits for it, so PATCHes keep their order. */
+  const ticketTails = new Map<string, Promise<void>>();
+  let depthAt = 0;
+
+  function startDelivery(entries: OutboxEntry[]): void {
+    const tickets = [...new Set(entries.map(ticketKey))];
+    const earlier = tickets.flatMap((t) => ticketTails.get(t) ?? []);
+    const work: Promise<void> = Promise.all(earlier)
+      .then(() => deps.outboxSender.deliver(entries))
+      // After the deliveries are committed: a run whose last write-back this was ends now.
+      .then(async () => {
+        for (const runId of new Set(entries.map((e) => e.run_id))) await deps.writebacks.complete(runId);
+      })
+      .catch((err: Error) => {
+        logger.error('write-back delivery failed; its entries are tried again when their claim expires', {
+          error: err.message,
+        });
+      })
+      .finally(() => {
+        deliveries.delete(work);
+        for (const t of tickets) if (ticketTails.get(t) === work) ticketTails.delete(t);
+        outboxLoop.wake();
+      });
+    deliveries.add(work);
+    for (const t of tickets) ticketTails.set(t, work);
+  }
+
+  // Deliveries run side by side, up to `inFlight`: a slow PATCH holds its own delivery, not the loop.
   const outboxLoop = workLoop(
     'outbox',
     async () => {
-      const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, 20);
-      await Promise.all(entries.map((e) => deps.outboxSender.send(e)));
-      // After the deliveries are committed: a run whose last write-back this was ends now.
-      for (const runId of new Set(entries.map((e) => e.run_id))) await deps.writebacks.complete(runId);
+      const free = outbox.inFlight - deliveries.size;
+      if (free <= 0) return false;
+      const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, free * outbox.entriesPerDelivery);
+      for (const part of deliveriesOf(entries, outbox.entriesPerDelivery)) startDelivery(part);
       await deps.writebacks.sweep();
-      deps.metrics.outboxDepth.set(await repos.outbox.depth());
+      if (now() - depthAt >= DEPTH_EVERY_MS) {
+        depthAt = now();
+        deps.metrics.outboxDepth.set(await repos.outbox.depth());
+      }
       return entries.length > 0;
     },
     deps.tickMs,
@@ -125,7 +167,10 @@ export function createEngine(deps: EngineDeps) {
     /** Stops taking work, lets in-flight steps finish, and hands back every lease still held. */
     async stop(graceMs: number) {
       await Promise.all(loops.map((l) => l.stop()));
-      await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await Promise.race([
+        Promise.all([...inFlight, ...deliveries]),
+        new Promise((r) => setTimeout(r, graceMs).unref()),
+      ]);
       await repos.inbox.releaseLeases(deps.owner);
       await repos.runs.releaseLeases(deps.owner);
       await repos.outbox.releaseLeases(deps.owner);

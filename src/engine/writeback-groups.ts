@@ -15,7 +15,7 @@ export interface TicketGroup {
 export function groupByTicket(entries: readonly OutboxEntry[]): TicketGroup[] {
   const groups = new Map<string, TicketGroup>();
   for (const entry of [...entries].sort(inEnqueueOrder)) {
-    const key = `${entry.table_name}:${entry.sys_id}`;
+    const key = ticketKey(entry);
     const group = groups.get(key) ?? { table: entry.table_name, sysId: entry.sys_id, entries: [] };
     group.entries.push(entry);
     groups.set(key, group);
@@ -46,4 +46,27 @@ export function writesWorkNote(entry: OutboxEntry): boolean {
 /** Queued first, first; entries of one transaction share a time, and their ids keep the order stable. */
 function inEnqueueOrder(a: OutboxEntry, b: OutboxEntry): number {
   return a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Claimed entries cut into deliveries of about `size` entries, a ticket's entries never split
+ * (they make one PATCH); a ticket with more than `size` goes alone.
+ */
+export function deliveriesOf(entries: readonly OutboxEntry[], size: number): OutboxEntry[][] {
+  const parts: OutboxEntry[][] = [];
+  let current: OutboxEntry[] = [];
+  for (const group of groupByTicket(entries)) {
+    if (current.length > 0 && current.length + group.entries.length > size) {
+      parts.push(current);
+      current = [];
+    }
+    current.push(...group.entries);
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}
+
+/** The record an entry writes to, as deliveries of one ticket are kept in order. */
+export function ticketKey(entry: OutboxEntry): string {
+  return `${entry.table_name}:${entry.sys_id}`;
 }

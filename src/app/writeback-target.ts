@@ -1,0 +1,153 @@
+import {
+  attachItem,
+  attachmentsOfItem,
+  listAttachmentsItem,
+  recordOfItem,
+  updateItem,
+} from '../../connectors/servicenow/batch-items';
+import type { BatchItem, BatchOutcome, ServiceNowClient } from '../../connectors/servicenow/client';
+import { classifyError } from '../../connectors/servicenow/errors';
+import { asInt, type AttachmentInfo } from '../../connectors/servicenow/schemas';
+import { sendCalls, type AttachmentProbe, type BatchTarget, type WritebackCall } from '../engine/writeback-target';
+import type { WritebackCallResult, WritebackTarget } from '../engine/writeback-target';
+import type { Logger } from '../observability/logger';
+import { recordTarget } from '../slo/slo-service';
+
+/** What a write-back PATCH asks back: enough to know which version it made. */
+const WRITTEN_FIELDS = ['sys_id', 'sys_mod_count'];
+/** File bytes one batch carries at most (Base64 in the request); larger sets are split. */
+const BATCH_FILE_BUDGET_BYTES = 8 * 1024 * 1024;
+
+export interface WritebackTargetOptions {
+  /** Several calls in one `POST /api/now/v1/batch`; off = one request per call. */
+  batch: { enabled: boolean; maxItems: number };
+  logger: Logger;
+}
+
+/** The outbox's view of ServiceNow: the client's Table, Attachment and Batch APIs. */
+export function serviceNowWritebackTarget(client: ServiceNowClient, options: WritebackTargetOptions): WritebackTarget {
+  const single: WritebackTarget = {
+    async patch(table, sysId, fields) {
+      const record = await client.update(table, sysId, fields, { fields: WRITTEN_FIELDS });
+      return { modCount: asInt(record.sys_mod_count) ?? -1 };
+    },
+    async journalContains(table, sysId, marker) {
+      const entries = await client.journalEntries(sysId, 'work_notes', { table, limit: 100 });
+      return entries.some((e) => e.value.includes(marker));
+    },
+    classify: classifyError,
+    records: recordTarget(client),
+    attachments: {
+      async attach(table, sysId, file) {
+        await client.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
+      },
+      async has(table, sysId, file) {
+        return holdsFile(await client.listAttachments(table, sysId, { hash: file.sha256, limit: 100 }), file);
+      },
+    },
+  };
+  if (!options.batch.enabled) return single;
+  return { ...single, batch: batchTarget(client, single, options) };
+}
+
+/** Whether a record's attachments hold the file: by hash, or by name and size where the instance keeps no hash. */
+function holdsFile(found: readonly AttachmentInfo[], file: AttachmentProbe): boolean {
+  // An instance that keeps no hash drops the unknown term and lists every attachment of the record.
+  const sameFile = (a: AttachmentInfo) =>
+    a.fileName === file.fileName && (a.sizeBytes === undefined || a.sizeBytes === file.sizeBytes);
+  return found.some((a) => a.hash === file.sha256 || (a.hash === '' && sameFile(a)));
+}
+
+function batchTarget(client: ServiceNowClient, single: WritebackTarget, options: WritebackTargetOptions): BatchTarget {
+  const { maxItems } = options.batch;
+
+  /** One batch request; a refusal of the Batch API itself (not allowed for this user) falls back to single calls. */
+  async function sendBatch(calls: readonly WritebackCall[]): Promise<WritebackCallResult[]> {
+    const built = calls.map((call, i) => buildItem(`c${i}`, call, client.config.attachmentMaxBytes));
+    const items = built.filter((b): b is BatchItem => !(b instanceof Error));
+    let outcome: BatchOutcome;
+    try {
+      outcome = await client.batch(items);
+    } catch (error) {
+      if (classifyError(error) === 'permanent') {
+        options.logger.warn('the Batch API refused the batch; sending its calls one by one', {
+          error: (error as Error).message,
+        });
+        return sendCalls(single, calls);
+      }
+      return calls.map(() => ({ kind: 'failed', error }));
+    }
+    return calls.map((call, i) => {
+      const item = built[i]!;
+      if (item instanceof Error) return { kind: 'failed', error: item };
+      const result = outcome.results.get(item.id);
+      if (!result) return { kind: 'unserviced' };
+      if (!result.ok) return { kind: 'failed', error: result.error };
+      return resultOf(call, result.body);
+    });
+  }
+
+  return {
+    maxItems,
+    async send(calls) {
+      const chunks = chunked(calls, maxItems);
+      // A call left alone goes as itself: a batch of one costs the same request and more work.
+      const results = await Promise.all(chunks.map((c) => (c.length === 1 ? sendCalls(single, c) : sendBatch(c))));
+      return results.flat();
+    },
+  };
+}
+
+/** The item for a call, or the error that refused it before anything was sent. */
+function buildItem(id: string, call: WritebackCall, maxBytes: number): BatchItem | Error {
+  try {
+    switch (call.kind) {
+      case 'patch':
+        return updateItem(id, call.table, call.sysId, call.fields, { fields: WRITTEN_FIELDS });
+      case 'find-attachment':
+        return listAttachmentsItem(id, call.table, call.sysId, { hash: call.probe.sha256, limit: 100 });
+      case 'attach': {
+        const { file_name, content_type, content } = call.file;
+        const file = { fileName: file_name, contentType: content_type, bytes: Buffer.from(content, 'utf8') };
+        return attachItem(id, call.table, call.sysId, file, maxBytes);
+      }
+    }
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/** A serviced item's answer read as the single call's would be. */
+function resultOf(call: WritebackCall, body: unknown): WritebackCallResult {
+  try {
+    switch (call.kind) {
+      case 'patch':
+        return { kind: 'done', modCount: asInt(recordOfItem(body).sys_mod_count) ?? -1 };
+      case 'find-attachment':
+        return { kind: 'done', found: holdsFile(attachmentsOfItem(body), call.probe) };
+      case 'attach':
+        return { kind: 'done' };
+    }
+  } catch (error) {
+    return { kind: 'failed', error };
+  }
+}
+
+/** Calls split into batches of at most `maxItems`, each carrying at most the file budget (a larger file goes alone). */
+function chunked(calls: readonly WritebackCall[], maxItems: number): WritebackCall[][] {
+  const chunks: WritebackCall[][] = [];
+  let current: WritebackCall[] = [];
+  let bytes = 0;
+  for (const call of calls) {
+    const size = call.kind === 'attach' ? Buffer.byteLength(call.file.content, 'utf8') : 0;
+    if (current.length >= maxItems || (current.length > 0 && bytes + size > BATCH_FILE_BUDGET_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(call);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
