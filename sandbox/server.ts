@@ -180,8 +180,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           hostEnv: 'SNOWLINE_SANDBOX_HOST',
         }).then((started) => {
           answerOverlongRequests(started);
-          // Counted at the listener: the calls a client paid for, not the items a batch runs in-process.
-          started.on('request', (req: { url?: string }) => requests.request(req.url ?? ''));
+          // Counted at the listener, before routing rewrites the URL: the calls a client paid for, not the items a batch runs in-process.
+          started.prependListener('request', (req: { url?: string }) => requests.request(req.url ?? ''));
           const bound = (started.address() as AddressInfo).port;
           const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
           listeningUrl = url;

@@ -9,7 +9,7 @@ import type { OutboxEntry } from '../store/outbox.repository';
 import { keepLease } from './lease-heartbeat';
 import { outboxAttachmentSchema, type OutboxAttachment } from './job-output';
 import type { RetryPolicy } from './run-state-machine';
-import { groupByTicket, mergedFields, writesWorkNote } from './writeback-groups';
+import { groupByTicket, mergeablePrefix, mergedFields, writesWorkNote } from './writeback-groups';
 import { writebackSettlement } from './writeback-settlement';
 import {
   NO_ATTACHMENT_TARGET,
@@ -116,7 +116,14 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
 
   /** One PATCH for a ticket's entries that are not already in its journal; undefined when none is left to send. */
   async function plannedPatch(group: readonly OutboxEntry[]): Promise<PlannedCall | undefined> {
-    const notDelivered = (await Promise.all(group.map(unlessInJournal))).filter((e): e is OutboxEntry => !!e);
+    const undelivered = (await Promise.all(group.map(unlessInJournal))).filter((e): e is OutboxEntry => !!e);
+    const [notDelivered, later] = mergeablePrefix(undelivered);
+    // Due again at once; the engine sends a ticket's next delivery only after this one settled.
+    await repos.outbox.saveMany(
+      later.map((e) => e.id),
+      deps.owner,
+      { lease_owner: null, lease_until: null },
+    );
     const held = await repos.outbox.markSending(
       notDelivered.map((e) => e.id),
       deps.owner,

@@ -38,14 +38,33 @@ export function mergedFields(entries: readonly OutboxEntry[]): Record<string, st
   return merged;
 }
 
+/**
+ * The entries that can share one PATCH, and those that must wait for a later one: an entry that
+ * sets an ordinary field already set by an earlier one to another value (a state moved twice)
+ * starts a new PATCH, so the ticket goes through both values in order.
+ */
+export function mergeablePrefix(entries: readonly OutboxEntry[]): [OutboxEntry[], OutboxEntry[]] {
+  const set = new Map<string, string>();
+  for (const [i, entry] of entries.entries()) {
+    const fields = Object.entries(JSON.parse(entry.fields) as Record<string, string>).filter(
+      ([name]) => !JOURNAL_FIELDS.has(name),
+    );
+    if (i > 0 && fields.some(([name, value]) => set.has(name) && set.get(name) !== value))
+      return [entries.slice(0, i), entries.slice(i)];
+    for (const [name, value] of fields) set.set(name, value);
+  }
+  return [[...entries], []];
+}
+
 /** Whether an entry writes a work note, so that a delivery that may have happened can be found in the journal by its marker. */
 export function writesWorkNote(entry: OutboxEntry): boolean {
   return 'work_notes' in (JSON.parse(entry.fields) as Record<string, string>);
 }
 
-/** Queued first, first; entries of one transaction share a time, and their ids keep the order stable. */
+/** Queued first, first (`seq`; the time for entries queued before it existed); ids keep ties stable. */
 function inEnqueueOrder(a: OutboxEntry, b: OutboxEntry): number {
-  return a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const bySeq = a.seq !== null && b.seq !== null ? Number(a.seq) - Number(b.seq) : 0;
+  return bySeq || a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /**

@@ -29,9 +29,13 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         created_at: entry.next_at,
         sent_at: null,
       } as const;
+      const last = await executor
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirst();
       await executor
         .insertInto('outbox')
-        .values({ ...untried, ...entry })
+        .values({ ...untried, seq: Number(last?.seq ?? 0) + 1, ...entry })
         .execute();
     },
 

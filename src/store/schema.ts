@@ -111,6 +111,8 @@ export interface OutboxRow {
   attachment: string | null;
   /** null = PATCH the record; `insert` = create it (its sys_id chosen here, in `fields`). */
   operation: string | null;
+  /** Enqueue order (ties only between concurrent transactions); null for entries queued before it existed. */
+  seq: number | null;
 }
 
 export interface WatermarkRow {

@@ -34,6 +34,7 @@ function workNoteEntry(now: number): OutboxEntry {
     sent_at: null,
     attachment: null,
     operation: null,
+    seq: null,
   };
 }
 
