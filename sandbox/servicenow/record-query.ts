@@ -1,5 +1,5 @@
 import { isInstanceOf } from '../../connectors/servicenow/dictionary';
-import { compileQuery, parseEncodedQuery } from '../../src/rules/encoded-query';
+import { compileQuery, parseEncodedQuery, type EncodedQuery } from '../../src/rules/encoded-query';
 import { UnsupportedQueryError } from './errors/unsupported-query.error';
 import { displayValueOf, recordReader, resolvePath } from './record-reader';
 import type { RecordStore, RecordValues } from './record-store';
@@ -32,8 +32,30 @@ export function findRecords(store: RecordStore, table: string, filter: ListFilte
   const unsupported = problems.filter((p) => p.unsupported);
   if (unsupported.length > 0) throw new UnsupportedQueryError(unsupported);
   const matches = compileQuery(query, { userId: ctx.userSysId, isInstanceOf, invalidTerms: 'drop' });
-  const matched = rows.filter((row) => matches(recordReader(store, table, row), { now: ctx.now }));
+  const matched = candidates(rows, table, query).filter((row) =>
+    matches(recordReader(store, table, row), { now: ctx.now }),
+  );
   return sortRows(store, table, matched, query.orderBy);
+}
+
+/**
+ * Fields that hold another record's sys_id as plain text, which an instance indexes: the journal
+ * and attachments of one record are read on every write-back, and a full evaluation of every row
+ * would make each read cost as much as the whole table.
+ */
+const RECORD_ID_FIELDS: Record<string, string> = { sys_attachment: 'table_sys_id', sys_journal_field: 'element_id' };
+
+/**
+ * The rows a one-group query with `<record id field>=<value>` can match: those holding the value
+ * (an exact comparison, as the evaluator's); the query itself is still evaluated on each.
+ */
+function candidates(rows: RecordValues[], table: string, query: EncodedQuery): RecordValues[] {
+  const field = RECORD_ID_FIELDS[table];
+  const [group, ...others] = query.groups;
+  if (!field || !group || others.length > 0) return rows;
+  const term = group.find((clause) => clause.length === 1 && clause[0]!.field === field && clause[0]!.operator === '=');
+  if (!term) return rows;
+  return rows.filter((row) => row[field] === term[0]!.value);
 }
 
 /**

@@ -18,6 +18,8 @@ export async function postLoad(
   url: string,
   bodies: { body: Buffer; headers: Record<string, string> }[],
   concurrency: number,
+  /** Told as each body is sent, by its index (for latencies measured past the response). */
+  onSend?: (index: number) => void,
 ): Promise<LoadResult> {
   const target = new URL(url);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))
@@ -57,7 +59,11 @@ export async function postLoad(
       req.end(item.body);
     });
   const worker = async () => {
-    while (next < bodies.length) await one(bodies[next++]!);
+    while (next < bodies.length) {
+      const index = next++;
+      onSend?.(index);
+      await one(bodies[index]!);
+    }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

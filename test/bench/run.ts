@@ -4,6 +4,7 @@ import { benchMatch } from './match.bench';
 import type { LoadResult } from './load';
 import { benchPoller } from './poller.bench';
 import { benchReports, type ReportBenchResult } from './reports.bench';
+import { benchWriteback, writebackLines } from './writeback.bench';
 
 /**
  * `npm run bench`: the performance figures quoted in issue notes, reproducible on this machine.
@@ -12,7 +13,7 @@ import { benchReports, type ReportBenchResult } from './reports.bench';
  * BENCH_INSTANCES instances, default 3), BENCH_POLL_RECORDS (default 2000), BENCH_RUNS (engine
  * burst, default 10000), BENCH_RATE (engine paced rate, default 500/s, 10 s of it),
  * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1,
- * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1.
+ * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1, BENCH_WRITEBACK_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
   return (
@@ -53,8 +54,16 @@ async function reportFigures(): Promise<void> {
   if (process.env.BENCH_DATABASE_URL) console.log(reportLine(await benchReports(runs, process.env.BENCH_DATABASE_URL)));
 }
 
+async function writebackFigures(): Promise<void> {
+  console.log(
+    'write-backs: the demo rule on SQLite against the in-process sandbox (incidents exist; jobs end at once)',
+  );
+  console.log(writebackLines(await benchWriteback({ events: 2000, concurrency: 64 })));
+}
+
 async function main(): Promise<void> {
   if (process.env.BENCH_REPORTS_ONLY === '1') return reportFigures();
+  if (process.env.BENCH_WRITEBACK_ONLY === '1') return writebackFigures();
   console.log(
     'rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)',
   );
@@ -66,6 +75,7 @@ async function main(): Promise<void> {
   await reportFigures();
   await engineFigures();
   if (process.env.BENCH_ENGINE_ONLY === '1') return;
+  await writebackFigures();
   const events = Number(process.env.BENCH_EVENTS ?? 20000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
   console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);

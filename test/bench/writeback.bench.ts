@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios, { type AxiosInstance } from 'axios';
+import { startServing } from '../../src/cli/start-serving';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/observability/logger';
+import { signWebhook } from '../../src/security/webhook-signature';
+import { openStore } from '../../src/store';
+import { freePort } from '../helpers/waiting';
+import { postLoad } from './load';
+import { drainOutbox, type OutboxDrainResult } from './outbox-drain';
+
+export interface WritebackBenchOptions {
+  /** Matching events in the burst. */
+  events: number;
+  /** Webhook senders in flight. */
+  concurrency: number;
+}
+
+export interface WritebackBenchResult {
+  events: number;
+  /** Runs completed (write-backs settled) per second, from the first event sent to the last run ended. */
+  completedPerSecond: number;
+  /** Runs that ended `succeeded` (their PATCH and attachment reached the ticket). */
+  succeeded: number;
+  /** Event sent → its run ended (its last write-back settled). */
+  p50Ms: number;
+  p99Ms: number;
+  /** HTTP requests the sandbox's ServiceNow APIs served per completed run (a batch counts once). */
+  callsPerRun: number;
+  /** The calls carried inside those requests per run (a batch's items each counted). */
+  itemsPerRun: number;
+  /** The same number of runs' write-backs queued at once and delivered by the outbox loop alone. */
+  outboxOnly: OutboxDrainResult;
+}
+
+/** The figures in one line each, with the targets of issue 16 beside them. */
+export function writebackLines(r: WritebackBenchResult): string {
+  const o = r.outboxOnly;
+  return [
+    `${'write-backs, end to end'.padEnd(28)} ${r.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${r.events} events, 64 senders: event → write-back p50 ${r.p50Ms.toFixed(0)} ms (≤ 500), p99 ${r.p99Ms.toFixed(0)} ms (≤ 3000)   ServiceNow calls/run ${r.callsPerRun.toFixed(2)} (≤ 1.5; ${r.itemsPerRun.toFixed(2)} counting batch items)   ${r.succeeded} succeeded`,
+    `${'write-backs, outbox alone'.padEnd(28)} ${o.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${o.runs} runs queued at once: queued → written back p50 ${o.p50Ms.toFixed(0)} ms, p99 ${o.p99Ms.toFixed(0)} ms   ServiceNow calls/run ${o.callsPerRun.toFixed(2)}`,
+  ].join('\n');
+}
+
+const SECRET = 'bench-writeback-webhook-secret';
+const WEBHOOK_PATH = '/webhooks/servicenow';
+
+/**
+ * The demo rule end to end in this process: Snowline (SQLite) with its built-in sandbox, a burst
+ * of signed "service is down" events for incidents that exist in the sandbox, each run launching
+ * the controller job and writing back (work note, state/close_code/close_notes, the job's output
+ * attached). Counts what the sandbox served while the burst was handled.
+ */
+export async function benchWriteback(options: WritebackBenchOptions): Promise<WritebackBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-writeback-'));
+  const [port, sandboxPort] = [await freePort(), await freePort()];
+  const site = join(dir, 'site.yaml');
+  // Jobs end at once and are looked at every 50 ms: the figure is the write-back path, not the controller's pace.
+  writeFileSync(site, 'awx:\n  pollIntervalMs: 50\nlogging:\n  level: error\n');
+  const config = loadConfig({
+    env: {
+      PORT: String(port),
+      SNOWLINE_SANDBOX_PORT: String(sandboxPort),
+      SNOWLINE_DB: join(dir, 'snowline.db'),
+      SNOWLINE_CONFIG: site,
+      SNOWLINE_SANDBOX_WEBHOOKS: 'false',
+      SNOWLINE_SANDBOX_DB: ':memory:',
+      SNOWLINE_SANDBOX_JOB_MS: '0',
+      SNOWLINE_WEBHOOK_SECRET: SECRET,
+      SNOWLINE_JWT_SECRET: 'bench-writeback-jwt-secret-0123456789',
+      LOG_LEVEL: 'error',
+    },
+  });
+  try {
+    const endToEnd = await endToEndFigures(config, dir, options);
+    // After the app stopped: the outbox alone, with nothing else of Snowline's running beside it.
+    return { ...endToEnd, outboxOnly: await drainOutbox(dir, options.events) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function endToEndFigures(
+  config: ReturnType<typeof loadConfig>,
+  dir: string,
+  options: WritebackBenchOptions,
+): Promise<Omit<WritebackBenchResult, 'outboxOnly'>> {
+  const app = await startServing(config, createLogger('error'));
+  try {
+    const sn = axios.create({ baseURL: app.sandboxUrl, auth: { username: 'admin', password: 'admin' } });
+    const events = await createIncidents(sn, options.events);
+    await sn.delete('/sandbox/requests');
+    const sentAt: number[] = [];
+    const started = Date.now();
+    await postLoad(`${app.url}${WEBHOOK_PATH}`, events, options.concurrency, (i) => (sentAt[i] = Date.now()));
+    const ended = await runsEnded(join(dir, 'snowline.db'), options.events);
+    const served = (await sn.get('/sandbox/requests')).data as { byApi: Record<string, number>; batchItems: number };
+    const calls = Object.entries(served.byApi)
+      .filter(([api]) => api !== 'awx')
+      .reduce((sum, [, n]) => sum + n, 0);
+    const index = new Map(events.map((e, i) => [e.number, i]));
+    const latencies = ended.map((r) => r.finishedAt - sentAt[index.get(r.ticket)!]!).sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+    const last = Math.max(...ended.map((r) => r.finishedAt));
+    return {
+      events: options.events,
+      completedPerSecond: ended.length / ((last - started) / 1000),
+      succeeded: ended.filter((r) => r.state === 'succeeded').length,
+      p50Ms: pct(0.5),
+      p99Ms: pct(0.99),
+      callsPerRun: calls / ended.length,
+      itemsPerRun: (calls - (served.byApi.batch ?? 0) + served.batchItems) / ended.length,
+    };
+  } finally {
+    await app.stop();
+  }
+}
+
+type SignedEvent = { number: string; body: Buffer; headers: Record<string, string> };
+
+/** Incidents inserted in the sandbox (its Business Rule off), and the signed event it would post for each. */
+async function createIncidents(sn: AxiosInstance, count: number): Promise<SignedEvent[]> {
+  const events: SignedEvent[] = [];
+  for (let i = 0; i < count; i += 50) {
+    const batch = Array.from({ length: Math.min(50, count - i) }, (_, k) =>
+      sn.post('/api/now/table/incident', { short_description: `nginx is down on web-${(i + k) % 50}` }),
+    );
+    for (const created of await Promise.all(batch)) events.push(signedInsert(created.data.result));
+  }
+  return events;
+}
+
+function signedInsert(record: Record<string, string>): SignedEvent {
+  const raw = Object.fromEntries(
+    Object.entries(record).map(([k, v]) => [
+      k,
+      typeof v === 'object' && v ? String((v as { value: unknown }).value) : v,
+    ]),
+  );
+  const body = Buffer.from(
+    JSON.stringify({
+      event: 'inserted',
+      table: 'incident',
+      sys_id: raw.sys_id,
+      number: raw.number,
+      sys_mod_count: raw.sys_mod_count,
+      sys_updated_on: raw.sys_updated_on,
+      sys_updated_by: raw.sys_updated_by,
+      changed_fields: [],
+      record: raw,
+    }),
+  );
+  const { timestamp, signature } = signWebhook(SECRET, body);
+  return {
+    number: raw.number!,
+    body,
+    headers: { 'x-snowline-timestamp': timestamp, 'x-snowline-signature': signature },
+  };
+}
+
+/** Waits until `count` runs have ended (after their write-backs), read from the store Snowline writes. */
+async function runsEnded(dbPath: string, count: number) {
+  const store = await openStore({ sqlitePath: dbPath });
+  try {
+    const deadline = Date.now() + 10 * 60_000;
+    const ended = () => store.db.selectFrom('runs').where('finished_at', 'is not', null);
+    for (;;) {
+      const row = await ended()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      if (Number(row?.n ?? 0) >= count || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = await ended().select(['ticket_number', 'state', 'finished_at']).execute();
+    return rows.map((r) => ({ ticket: r.ticket_number, state: r.state, finishedAt: Number(r.finished_at) }));
+  } finally {
+    await store.close();
+  }
+}
