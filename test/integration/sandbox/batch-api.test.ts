@@ -85,4 +85,46 @@ describe('Batch API (servicenow-behaviour §6.5)', () => {
     expect(res.status).toBe(400);
     expect(res.data.status).toBe('failure');
   });
+
+  it('a batch cut by its time quota answers the items it did not run in unserviced_requests, and they did not run', async () => {
+    await s.sandbox.close();
+    s = await startSandbox({
+      batchTimeLimitMs: 50,
+      faults: { servicenow: { latencyMs: 100, methods: ['PATCH'], pathIncludes: '/table/incident/' } },
+    });
+    const ids = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await s.snow.post('/api/now/table/incident', { short_description: `x${i}` })).data.result.sys_id);
+    const json = [{ name: 'Content-Type', value: 'application/json' }];
+    const res = await s.snow.post('/api/now/v1/batch', {
+      batch_request_id: 'cut',
+      rest_requests: ids.map((id, i) => ({
+        id: `n${i}`,
+        method: 'PATCH',
+        url: `/api/now/table/incident/${id}`,
+        headers: json,
+        body: base64({ work_notes: 'note' }),
+      })),
+    });
+    expect(res.data.serviced_requests.map((r: { id: string }) => r.id)).toEqual(['n0']);
+    expect(res.data.unserviced_requests).toEqual(['n1', 'n2']);
+    const notes = await s.snow.get('/api/now/table/sys_journal_field', {
+      params: { sysparm_query: 'element=work_notes' },
+    });
+    expect(notes.data.result).toHaveLength(1);
+  });
+
+  it('a failed item names its error in error_message; the sandbox counts the batch once and its items apart', async () => {
+    await s.snow.delete('/sandbox/requests');
+    const res = await s.snow.post('/api/now/v1/batch', {
+      rest_requests: [
+        { id: 'missing', method: 'GET', url: '/api/now/table/incident/00000000000000000000000000000000' },
+        { id: 'list', method: 'GET', url: '/api/now/table/incident?sysparm_limit=1' },
+      ],
+    });
+    expect(res.data.serviced_requests[0]).toMatchObject({ status_code: 404, error_message: 'No Record found' });
+    expect(res.data.serviced_requests[1].error_message).toBeUndefined();
+    const served = await s.snow.get('/sandbox/requests');
+    expect(served.data).toEqual({ total: 1, byApi: { batch: 1 }, batchItems: 2 });
+  });
 });
