@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
+import type { WorkSignals } from '../store/work-signals';
 import type { Dispatcher } from './dispatcher';
 import type { OutboxSender } from './outbox-sender';
 import type { RunAdmission } from './run-admission';
@@ -23,6 +24,8 @@ export interface EngineDeps {
   leaseMs: number;
   tickMs: number;
   concurrency: number;
+  /** Wakes the other instances when there is new work, and this one when they have some. */
+  signals: WorkSignals;
   now?: () => number;
 }
 
@@ -60,6 +63,7 @@ export function createEngine(deps: EngineDeps) {
       if (events.length > 0) {
         admissionLoop.wake();
         stepLoop.wake();
+        deps.signals.notify('steps');
       }
       return events.length > 0;
     },
@@ -90,7 +94,7 @@ export function createEngine(deps: EngineDeps) {
           .process(step, runs.get(step.run_id))
           .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
         // A finished run may free a concurrency slot for a queued one.
-        track(work.then(() => (outboxLoop.wake(), admissionLoop.wake())));
+        track(work.then(() => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'))));
       }
       return steps.length > 0;
     },
@@ -118,13 +122,16 @@ export function createEngine(deps: EngineDeps) {
   const auditLoop = workLoop('audit', async () => (await repos.audit.seal(false)) > 0, deps.tickMs, logger);
 
   const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop, auditLoop];
+  const loopFor = { inbox: dispatchLoop, steps: stepLoop, outbox: outboxLoop };
+  deps.signals.onSignal((kind) => loopFor[kind].wake());
   return {
     start() {
       for (const loop of loops) loop.start();
     },
-    /** A new event is in the inbox: dispatch it now rather than at the next tick. */
+    /** A new event is in the inbox: dispatch it now rather than at the next tick, here or on an idle instance. */
     wake() {
       dispatchLoop.wake();
+      deps.signals.notify('inbox');
     },
     /** Stops taking work, lets in-flight steps finish, and hands back every lease still held. */
     async stop(graceMs: number) {
