@@ -69,6 +69,7 @@ import { assertProductionSecrets } from './secret-strength';
 import { createAnchorWriter } from '../security/audit-anchor';
 import { anchorSettings, rateLimitSettings, verifierOptions, webhookOptions } from './options';
 import { openStore, repositories } from '../store';
+import { workSignalsFor } from '../store/work-signals';
 import { postgresConnection } from '../store/database';
 import { retentionFromConfig } from './retention';
 import { portfolioRules } from '../reports/rule-lint';
@@ -303,8 +304,10 @@ export async function startApp(
     leaseMs: config.engine.leaseMs,
   });
   const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
+  const signals = workSignalsFor(store, config.store, logger);
   const engine = createEngine({
     repos,
+    signals,
     dispatcher,
     stepWorker,
     outboxSender,
@@ -461,6 +464,7 @@ export async function startApp(
     await notify?.close();
     await limiters.close();
     await rateLimits.close();
+    await signals.close();
     await store.close();
     await tracing.stop();
   };

@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
+import type { WorkSignals } from '../store/work-signals';
 import type { Dispatcher } from './dispatcher';
 import type { OutboxSender } from './outbox-sender';
 import type { RunAdmission } from './run-admission';
@@ -27,6 +28,8 @@ export interface EngineDeps {
   concurrency: number;
   /** Write-back deliveries under way at once, and the entries one takes (several tickets' calls may share a batch). */
   outbox?: { inFlight: number; entriesPerDelivery: number };
+  /** Wakes the other instances when there is new work, and this one when they have some. */
+  signals: WorkSignals;
   now?: () => number;
 }
 
@@ -69,6 +72,7 @@ export function createEngine(deps: EngineDeps) {
       if (events.length > 0) {
         admissionLoop.wake();
         stepLoop.wake();
+        deps.signals.notify('steps');
       }
       return events.length > 0;
     },
@@ -99,7 +103,7 @@ export function createEngine(deps: EngineDeps) {
           .process(step, runs.get(step.run_id))
           .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
         // A finished run may free a concurrency slot for a queued one.
-        track(work.then(() => (outboxLoop.wake(), admissionLoop.wake())));
+        track(work.then(() => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'))));
       }
       return steps.length > 0;
     },
@@ -155,14 +159,21 @@ export function createEngine(deps: EngineDeps) {
     logger,
   );
 
-  const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop];
+  // Chains the audit entries the other loops decided (see audit.repository): one lock per batch, on
+  // whichever instance gets there first.
+  const auditLoop = workLoop('audit', async () => (await repos.audit.seal(false)) > 0, deps.tickMs, logger);
+
+  const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop, auditLoop];
+  const loopFor = { inbox: dispatchLoop, steps: stepLoop, outbox: outboxLoop };
+  deps.signals.onSignal((kind) => loopFor[kind].wake());
   return {
     start() {
       for (const loop of loops) loop.start();
     },
-    /** A new event is in the inbox: dispatch it now rather than at the next tick. */
+    /** A new event is in the inbox: dispatch it now rather than at the next tick, here or on an idle instance. */
     wake() {
       dispatchLoop.wake();
+      deps.signals.notify('inbox');
     },
     /** Stops taking work, lets in-flight steps finish, and hands back every lease still held. */
     async stop(graceMs: number) {
@@ -171,6 +182,7 @@ export function createEngine(deps: EngineDeps) {
         Promise.all([...inFlight, ...deliveries]),
         new Promise((r) => setTimeout(r, graceMs).unref()),
       ]);
+      await repos.audit.seal();
       await repos.inbox.releaseLeases(deps.owner);
       await repos.runs.releaseLeases(deps.owner);
       await repos.outbox.releaseLeases(deps.owner);

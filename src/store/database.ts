@@ -32,7 +32,8 @@ import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import { eventOutcomes } from './migrations/014-event-outcomes';
 import { retention } from './migrations/015-retention';
 import { alerts } from './migrations/016-alerts';
-import { outboxEnqueueOrder } from './migrations/017-outbox-enqueue-order';
+import { auditPending } from './migrations/017-audit-pending';
+import { outboxEnqueueOrder } from './migrations/018-outbox-enqueue-order';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -70,7 +71,8 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '014-event-outcomes': eventOutcomes(),
     '015-retention': retention(),
     '016-alerts': alerts(),
-    '017-outbox-enqueue-order': outboxEnqueueOrder(),
+    '017-audit-pending': auditPending(dialect),
+    '018-outbox-enqueue-order': outboxEnqueueOrder(),
   };
 }
 

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { buildRuleSet } from '../../src/rules/build-rule-set';
 import { openStore, repositories } from '../../src/store';
+import { workSignalsFor } from '../../src/store/work-signals';
 import {
   BENCH_CATALOG,
   BENCH_MAPPING,
@@ -30,14 +31,16 @@ import {
  * across processes) and answers the parent's `report` messages. Prints its port on stdout.
  */
 async function main(): Promise<void> {
-  const store = await openStore({
+  const storeOptions = {
     sqlitePath: process.env.BENCH_DB!,
     postgresUrl: process.env.BENCH_DATABASE_URL || undefined,
     postgresSchema: process.env.BENCH_SCHEMA || undefined,
-  });
+  };
+  const store = await openStore(storeOptions);
   const repos = repositories(store);
   const metrics = createMetrics();
   const logger = silentLogger();
+  const signals = workSignalsFor(store, storeOptions, logger);
   const { ruleSet } = buildRuleSet({ 'incident.yaml': BENCH_MAPPING }, BENCH_CATALOG);
   const checkAfterMs = Number(process.env.BENCH_JOB_CHECK_MS);
   const startedAt: Array<[string, number]> = [];
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
   });
   const engine = createEngine({
     repos,
+    signals,
     dispatcher,
     stepWorker,
     outboxSender,

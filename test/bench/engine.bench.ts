@@ -8,6 +8,7 @@ import pg from 'pg';
 import { signWebhook } from '../../src/security/webhook-signature';
 import { BENCH_WEBHOOK_SECRET, type InstanceReport, type InstanceRequest } from './engine-protocol';
 import { postLoad } from './load';
+import { postgresCpuMs } from './postgres-cpu';
 
 export interface EngineBenchOptions {
   postgresUrl?: string;
@@ -28,6 +29,8 @@ export interface EngineBenchResult {
   startedPerSecond: number;
   /** CPU of the Snowline processes per run during the burst, webhook included (steadier than rates on a shared machine). */
   cpuUsPerRun: number;
+  /** PostgreSQL's own CPU per run during the burst (its server runs on this machine); undefined on SQLite. */
+  storeCpuUsPerRun?: number;
   /** Webhook sent → first step's backend call, at the offered rate. */
   p50Ms: number;
   p99Ms: number;
@@ -144,6 +147,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
 
     // 1. burst, spread over the instances
     await Promise.all(instances.map((i) => i.ask({ type: 'mark' })));
+    const storeCpuBefore = options.postgresUrl ? postgresCpuMs() : undefined;
     const burstStart = performance.now();
     await Promise.all(
       instances.map((instance, k) =>
@@ -156,6 +160,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
     );
     await until(options.burst);
     const startedPerSecond = options.burst / ((performance.now() - burstStart) / 1000);
+    const storeCpuAfter = storeCpuBefore === undefined ? undefined : postgresCpuMs();
     const burstCpuMs = (await Promise.all(instances.map((i) => i.ask<InstanceReport>({ type: 'report' })))).reduce(
       (sum, r) => sum + r.cpuMs,
       0,
@@ -190,6 +195,8 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
       runs: options.burst + options.paced,
       startedPerSecond,
       cpuUsPerRun: (burstCpuMs * 1000) / options.burst,
+      storeCpuUsPerRun:
+        storeCpuAfter === undefined ? undefined : ((storeCpuAfter - storeCpuBefore!) * 1000) / options.burst,
       p50Ms: pct(0.5),
       p99Ms: pct(0.99),
       offeredPerSecond: options.ratePerSecond,

@@ -13,6 +13,7 @@ import { createWritebackCompletion } from '../../src/engine/writeback-completion
 import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { openStore, repositories, type Repositories, type Store } from '../../src/store';
+import { soleInstanceSignals } from '../../src/store/work-signals';
 import { createSandbox } from '../../sandbox/server';
 
 /** What the outbox alone achieved: runs whose write-backs were all queued at once, delivered by the engine's outbox loop. */
@@ -164,6 +165,7 @@ function outboxOnlyEngine(store: Store, repos: Repositories, client: ServiceNowC
     tickMs: 200,
     concurrency: 32,
     outbox: { inFlight: 8, entriesPerDelivery: 50 },
+    signals: soleInstanceSignals,
   });
 }
 

@@ -9,21 +9,21 @@ import { benchWriteback, writebackLines } from './writeback.bench';
 /**
  * `npm run bench`: the performance figures quoted in issue notes, reproducible on this machine.
  * Each figure is printed with how it was measured. Environment: BENCH_EVENTS (default 20000),
- * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL runs, at 1 and
+ * BENCH_CONCURRENCY (default 64), BENCH_DATABASE_URL (adds the PostgreSQL runs, at 1 to
  * BENCH_INSTANCES instances, default 3), BENCH_POLL_RECORDS (default 2000), BENCH_RUNS (engine
- * burst, default 10000), BENCH_RATE (engine paced rate, default 500/s, 10 s of it),
+ * burst, default 15000: with the paced 5000, 20000 runs end up waiting), BENCH_RATE (engine paced rate, default 500/s, 10 s of it),
  * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1,
  * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1, BENCH_WRITEBACK_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
   return (
     `engine (${r.store}, ${r.instances} inst.)`.padEnd(28) +
-    ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s (${r.cpuUsPerRun.toFixed(0)} µs CPU/run)   at ${r.offeredPerSecond}/s: webhook → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB (heap ${r.heapUsedMb.toFixed(0)} MB) with ${r.runs} runs waiting`
+    ` ${r.startedPerSecond.toFixed(0).padStart(7)} runs started/s (${r.cpuUsPerRun.toFixed(0)} µs CPU/run${r.storeCpuUsPerRun === undefined ? '' : ` + PostgreSQL ${r.storeCpuUsPerRun.toFixed(0)} µs`})   at ${r.offeredPerSecond}/s: webhook → first step p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms   RSS ${r.rssMb.toFixed(0)} MB (heap ${r.heapUsedMb.toFixed(0)} MB) with ${r.runs} runs waiting: ${((r.rssMb * 1000) / r.runs).toFixed(1)} MB per 1,000`
   );
 }
 
 async function engineFigures(): Promise<void> {
-  const burst = Number(process.env.BENCH_RUNS ?? 10000);
+  const burst = Number(process.env.BENCH_RUNS ?? 15000);
   const ratePerSecond = Number(process.env.BENCH_RATE ?? 500);
   const jobCheckMs = Number(process.env.BENCH_JOB_CHECK_MS ?? 60_000);
   const base = { burst, paced: ratePerSecond * 10, ratePerSecond, jobCheckMs, instances: 1 };
@@ -34,8 +34,10 @@ async function engineFigures(): Promise<void> {
   const postgresUrl = process.env.BENCH_DATABASE_URL;
   if (!postgresUrl) return;
   console.log(engineLine(await benchEngine({ ...base, postgresUrl })));
+  // 1, 2, … instances side by side: how far the fleet scales out on one database.
   const instances = Number(process.env.BENCH_INSTANCES ?? 3);
-  if (instances > 1) console.log(engineLine(await benchEngine({ ...base, postgresUrl, instances })));
+  for (let n = 2; n <= instances; n++)
+    console.log(engineLine(await benchEngine({ ...base, postgresUrl, instances: n })));
 }
 function line(name: string, r: LoadResult): string {
   return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   errors ${r.errors}/${r.requests}`;
