@@ -198,6 +198,17 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
     return limiter;
   }
 
+  /**
+   * Read from the limiter's state in Redis (bottleneck keeps it in `b_<id>_settings`): the refill
+   * time is shared by the fleet and bottleneck has no call that returns it.
+   */
+  async function lastRefillOf(id: string): Promise<number | undefined> {
+    const at = await generation?.client
+      .hget(`b_snowline:${id}_settings`, 'lastReservoirRefresh')
+      .catch(() => undefined);
+    return at ? Number(at) : undefined;
+  }
+
   return {
     shared(id, limit) {
       const existing = failovers.get(id);
@@ -208,6 +219,7 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
           // While degraded (generation unset) the source has no fleet limiter: requests go local.
           current: () => (generation && !degraded ? limiterOf(generation, id) : undefined),
           failed: (reason) => fail(generation, reason),
+          lastRefill: () => lastRefillOf(id),
         },
         limiterOptions(limit),
         limit.requestTimeoutMs ? limit.requestTimeoutMs + SLOT_MARGIN_MS : DEFAULT_SLOT_MS,
