@@ -50,20 +50,29 @@ export function createEndpointLimiters(
   shared?: SharedLimiters,
 ): { forEndpoint(endpoint: string): EndpointLimiter } {
   const byEndpoint = new Map<string, EndpointLimiter>();
+  const limiterOf = (id: string, of: RateLimit) =>
+    shared?.shared(id, of) ?? new FailoverLimiter(LOCAL_ONLY, limiterOptions(of), of.requestTimeoutMs ?? 0);
   const build = (endpoint: string): EndpointLimiter => {
     const id = `${connector}:${endpoint}`;
-    const limiter =
-      shared?.shared(id, limit) ?? new FailoverLimiter(LOCAL_ONLY, limiterOptions(limit), limit.requestTimeoutMs ?? 0);
+    const inFlight = limiterOf(id, { maxConcurrent: limit.maxConcurrent, requestTimeoutMs: limit.requestTimeoutMs });
+    const perHour = limit.requestsPerHour;
+    // Its own limiter, never given work: its reservoir is taken from up front, so a request past the
+    // budget is refused at once rather than queued (holding its step) until the hour turns.
+    const hourly = perHour === undefined ? undefined : limiterOf(`${id}:hourly`, limit);
     return {
       async schedule(send) {
-        if (limit.requestsPerHour !== undefined && (await limiter.currentReservoir()) === 0) {
-          const nextSlotAt = (await limiter.nextRefillAt()) ?? Date.now() + 3_600_000;
-          throw new HourlyLimitError(endpoint, limit.requestsPerHour, nextSlotAt, connector);
-        }
-        return limiter.schedule(send);
+        if (hourly && perHour !== undefined) await takeFromBudget(hourly, endpoint, perHour);
+        return inFlight.schedule(send);
       },
     };
   };
+  async function takeFromBudget(hourly: FailoverLimiter, endpoint: string, perHour: number): Promise<void> {
+    const left = await hourly.incrementReservoir(-1);
+    if (left === null || left >= 0) return;
+    await hourly.incrementReservoir(1);
+    const nextSlotAt = (await hourly.nextRefillAt()) ?? Date.now() + 3_600_000;
+    throw new HourlyLimitError(endpoint, perHour, nextSlotAt, connector);
+  }
   return {
     forEndpoint(endpoint) {
       const existing = byEndpoint.get(endpoint);

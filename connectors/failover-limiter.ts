@@ -91,6 +91,21 @@ export class FailoverLimiter implements RequestLimiter {
     return (this.source.current() ?? this.local).currentReservoir();
   }
 
+  /**
+   * Adds `incr` (negative: takes) to the budget left this hour, in one step, and returns what is
+   * left after it: a budget taken this way cannot be overdrawn by two takers at once.
+   */
+  async incrementReservoir(incr: number): Promise<number | null> {
+    const shared = this.source.current();
+    if (shared)
+      try {
+        return await shared.incrementReservoir(incr);
+      } catch (err) {
+        this.source.failed((err as Error).message);
+      }
+    return this.local.incrementReservoir(incr);
+  }
+
   /** When the budget of the limiter requests go through now refills next (epoch ms); undefined = no hourly budget. */
   async nextRefillAt(now = Date.now()): Promise<number | undefined> {
     const interval = this.options.reservoirRefreshInterval;
