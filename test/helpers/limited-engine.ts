@@ -56,12 +56,12 @@ const catalog: MappingCatalog = {
 
 /** An incident that starts an `http` run ("api") or a `fake` one ("quick"). */
 export function limitedIncident(n: number, kind: 'api' | 'quick'): TicketEvent {
-  const sysId = `${kind}${n}`.padEnd(32, '0');
+  const sysId = `${kind}${String(n).padStart(10, '0')}`.padEnd(32, '0');
   return {
     event: 'inserted',
     table: 'incident',
     sys_id: sysId,
-    number: `INC${String(n).padStart(7, '0')}`,
+    number: `INC${kind === 'api' ? 1 : 2}${String(n).padStart(6, '0')}`,
     sys_mod_count: 0,
     sys_updated_on: '2026-11-28 09:00:00',
     sys_updated_by: 'abel.tuter',
