@@ -20,11 +20,12 @@ export { openStore, type Store, type StoreOptions, type Db } from './database';
 
 /** Every repository over one store; built once and passed to whoever needs it. */
 export function repositories(store: Store) {
+  const audit = auditRepository(store.db, store.dialect);
   return {
     inbox: inboxRepository(store.db, store.dialect),
     runs: runRepository(store.db, store.dialect),
     outbox: outboxRepository(store.db, store.dialect),
-    audit: auditRepository(store.db, store.dialect),
+    audit,
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
@@ -34,7 +35,7 @@ export function repositories(store: Store) {
     changeClaims: changeClaimRepository(),
     identityUse: identityUseRepository(store.db),
     retention: retentionRepository(store.db),
-    reports: reportRepository(store.db, store.dialect),
+    reports: reportRepository(store.db, store.dialect, audit.sealed),
     activity: activityRepository(store.db),
     alerts: alertRepository(store.db),
   };
