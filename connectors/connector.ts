@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'winston';
 import type { FailureClass } from '../src/errors';
+import type { SharedLimiters } from './rate-limiters';
 
 /**
  * The contract between the engine and a backend. A connector folder exports one
@@ -69,6 +70,8 @@ export interface HealthResult {
 /** Dependencies a connector gets from the engine instead of building its own. */
 export interface ConnectorDeps {
   logger: Logger;
+  /** Fleet-wide limiters (Redis); without them each endpoint's limits hold per instance. */
+  limiters?: SharedLimiters;
 }
 
 export interface ConnectorRuntime {

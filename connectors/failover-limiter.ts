@@ -12,7 +12,12 @@ export interface SharedSource {
   current(): Bottleneck | undefined;
   /** The fleet-wide limiter refused a request before running it: Redis is not usable. */
   failed(reason: string): void;
+  /** When the fleet-wide hourly budget was last refilled (epoch ms), when the fleet keeps one. */
+  lastRefill?(): Promise<number | undefined>;
 }
+
+/** A source with no fleet: the limiter is local to this instance (no Redis configured). */
+export const LOCAL_ONLY: SharedSource = { current: () => undefined, failed: () => undefined };
 
 interface Ticket {
   started: boolean;
@@ -29,6 +34,8 @@ interface Ticket {
 export class FailoverLimiter implements RequestLimiter {
   private readonly local: Bottleneck;
   private readonly waiting = new Set<Ticket>();
+  /** The local limiter's hourly budget refills at whole intervals from here. */
+  private readonly createdAt = Date.now();
 
   /**
    * @param slotMs how long a request may hold a slot of the fleet limiter. Redis gives a slot back
@@ -37,7 +44,7 @@ export class FailoverLimiter implements RequestLimiter {
    */
   constructor(
     private readonly source: SharedSource,
-    options: Bottleneck.ConstructorOptions,
+    private readonly options: Bottleneck.ConstructorOptions,
     private readonly slotMs: number,
   ) {
     this.local = new Bottleneck(options);
@@ -82,6 +89,31 @@ export class FailoverLimiter implements RequestLimiter {
   /** The budget left this hour, in the limiter requests go through now (tests and operators). */
   currentReservoir(): Promise<number | null> {
     return (this.source.current() ?? this.local).currentReservoir();
+  }
+
+  /**
+   * Adds `incr` (negative: takes) to the budget left this hour, in one step, and returns what is
+   * left after it: a budget taken this way cannot be overdrawn by two takers at once.
+   */
+  async incrementReservoir(incr: number): Promise<number | null> {
+    const shared = this.source.current();
+    if (shared)
+      try {
+        return await shared.incrementReservoir(incr);
+      } catch (err) {
+        this.source.failed((err as Error).message);
+      }
+    return this.local.incrementReservoir(incr);
+  }
+
+  /** When the budget of the limiter requests go through now refills next (epoch ms); undefined = no hourly budget. */
+  async nextRefillAt(now = Date.now()): Promise<number | undefined> {
+    const interval = this.options.reservoirRefreshInterval;
+    if (!interval) return undefined;
+    const fleetRefill = this.source.current() ? await this.source.lastRefill?.() : undefined;
+    const last = fleetRefill ?? this.createdAt;
+    // Refills happen at whole intervals after the last one (the fleet's refills only when next asked).
+    return last + Math.max(1, Math.ceil((now - last) / interval)) * interval;
   }
 
   async disconnect(): Promise<void> {

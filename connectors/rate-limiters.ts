@@ -65,6 +65,8 @@ export interface SharedLimitersOptions {
   reconnectMs?: number;
   /** Between checks that Redis still answers; a Redis that hangs fails them. */
   pingMs?: number;
+  /** Namespace of the limiters' state in Redis; default `snowline`. Fleets sharing one Redis need different ones. */
+  keyPrefix?: string;
 }
 
 /**
@@ -102,6 +104,7 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
     };
   const reconnectMs = options.reconnectMs ?? 2_000;
   const pingMs = options.pingMs ?? 5_000;
+  const prefix = options.keyPrefix ?? 'snowline';
   const limits = new Map<string, RateLimit>();
   const failovers = new Map<string, FailoverLimiter>();
   let closed = false;
@@ -175,7 +178,7 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
     const settings = limiterOptions(limits.get(id)!);
     const limiter = new Bottleneck({
       ...settings,
-      id: `snowline:${id}`,
+      id: `${prefix}:${id}`,
       datastore: 'ioredis',
       clearDatastore: false,
       timeout: SHARED_STATE_TTL_MS,
@@ -198,6 +201,17 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
     return limiter;
   }
 
+  /**
+   * Read from the limiter's state in Redis (bottleneck keeps it in `b_<id>_settings`): the refill
+   * time is shared by the fleet and bottleneck has no call that returns it.
+   */
+  async function lastRefillOf(id: string): Promise<number | undefined> {
+    const at = await generation?.client
+      .hget(`b_${prefix}:${id}_settings`, 'lastReservoirRefresh')
+      .catch(() => undefined);
+    return at ? Number(at) : undefined;
+  }
+
   return {
     shared(id, limit) {
       const existing = failovers.get(id);
@@ -208,6 +222,7 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
           // While degraded (generation unset) the source has no fleet limiter: requests go local.
           current: () => (generation && !degraded ? limiterOf(generation, id) : undefined),
           failed: (reason) => fail(generation, reason),
+          lastRefill: () => lastRefillOf(id),
         },
         limiterOptions(limit),
         limit.requestTimeoutMs ? limit.requestTimeoutMs + SLOT_MARGIN_MS : DEFAULT_SLOT_MS,

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../src/errors';
 import type { ConnectorDeps, ConnectorDescriptor } from '../connector';
+import { createEndpointLimiters, effectiveLimit, limitActions } from '../endpoint-limits';
 import { ServiceNowClient } from '../servicenow/client';
 import { classifyError as classifyServiceNowError } from '../servicenow/errors';
 import { createRegisterServerHandler, registerServerAction } from './actions/register-server.action';
@@ -45,11 +46,15 @@ export const cmdbConnector: ConnectorDescriptor<CmdbConfig> = {
       (config.servicenow ? new ServiceNowClient(config.servicenow, { logger: deps.logger }) : undefined);
     if (!client)
       throw new ConfigError(['cmdb.servicenow: no instance configured for the CMDB connector (and none passed in)']);
+    const limits = createEndpointLimiters('cmdb', effectiveLimit(cmdbConnector.defaults, config), deps.limiters);
     return {
-      actions: {
-        upsert_cis: createUpsertCisHandler(client, config),
-        register_server: createRegisterServerHandler(client, config),
-      },
+      actions: limitActions(
+        {
+          upsert_cis: createUpsertCisHandler(client, config),
+          register_server: createRegisterServerHandler(client, config),
+        },
+        limits.forEndpoint(new URL(client.config.url).host),
+      ),
       async health() {
         try {
           await client.query('cmdb_ci', { limit: 1, fields: ['sys_id'] });

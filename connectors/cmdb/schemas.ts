@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { serviceNowConfigSchema } from '../servicenow/schemas';
+import { connectorLimitsSchema } from '../endpoint-limits';
 
 /**
  * Shapes of the CMDB connector: CIs and relations as the Identification and Reconciliation API
@@ -158,6 +159,8 @@ export const cmdbConfigSchema = z
         });
       })
       .describe('scheduled CMDB syncs (leader only)'),
+    // Per instance: IRE calls of the cmdb actions in flight, and per hour.
+    ...connectorLimitsSchema,
   })
   .strict();
 export type CmdbConfig = z.infer<typeof cmdbConfigSchema>;

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
-import { ConnectorError } from '../../src/errors';
+import { ConnectorError, HourlyLimitError } from '../../src/errors';
+import type { EndpointLimiter } from '../endpoint-limits';
 import { applyAuth, tokenCacheFor, type OutgoingRequest, type TokenCache } from './auth';
 import { CONNECTOR, errorFromNetwork, errorFromStatus, type RequestFacts } from './errors';
 import { traceHeaders } from '../../src/observability/tracing';
@@ -39,6 +40,8 @@ export class EndpointClient {
     readonly name: string,
     readonly config: EndpointConfig,
     private readonly now: () => number = Date.now,
+    /** The limits of the endpoint's host; none = unlimited. */
+    private readonly limiter?: EndpointLimiter,
   ) {
     this.http = axios.create({
       timeout: config.timeoutMs,
@@ -80,16 +83,21 @@ export class EndpointClient {
       retrySafe: this.retrySafe(request),
     };
     await applyAuth(this.config.auth, outgoing, { tokens: this.tokens, now: this.now, signal: request.signal });
-    let res;
-    try {
-      res = await this.http.request({
+    const sendOnce = () =>
+      this.http.request({
         method: outgoing.method,
         url: outgoing.url,
         headers: outgoing.headers,
         data: request.body === undefined ? undefined : outgoing.body,
         signal: request.signal,
       });
+    // The limiter's own refusal (HourlyLimitError) is thrown as it is: nothing was sent.
+    const limited = this.limiter ? this.limiter.schedule(sendOnce) : sendOnce();
+    let res;
+    try {
+      res = await limited;
     } catch (err) {
+      if (err instanceof HourlyLimitError) throw err;
       throw errorFromNetwork(err, facts);
     }
     const headers: Record<string, string> = {};

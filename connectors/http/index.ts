@@ -1,6 +1,8 @@
 import type { ConnectorDeps, ConnectorDescriptor } from '../connector';
 import { createEc2InstancesHandler, ec2InstancesAction } from './actions/aws-ec2-instances.action';
 import { createRequestHandler, requestAction } from './actions/request.action';
+import { createEndpointLimiters, effectiveLimit } from '../endpoint-limits';
+import type { SharedLimiters } from '../rate-limiters';
 import { EndpointClient } from './client';
 import { classifyError } from './errors';
 import { httpConfigSchema, type HttpConfig } from './schemas';
@@ -35,13 +37,22 @@ export const httpConnector: ConnectorDescriptor<HttpConfig> = {
   },
   classify: classifyError,
   create(config: HttpConfig, deps: ConnectorDeps & { now?: () => number }) {
-    return createHttpRuntime(endpointClients(config, deps.now));
+    return createHttpRuntime(endpointClients(config, { now: deps.now, limiters: deps.limiters }));
   },
 };
 
-/** One client per configured endpoint (each with its own token cache and rate limit). */
-export function endpointClients(config: HttpConfig, now?: () => number): Map<string, EndpointClient> {
-  return new Map(Object.entries(config.endpoints).map(([name, e]) => [name, new EndpointClient(name, e, now)]));
+/** One client per configured endpoint (each with its own token cache), limited per host. */
+export function endpointClients(
+  config: HttpConfig,
+  deps: { now?: () => number; limiters?: SharedLimiters } = {},
+): Map<string, EndpointClient> {
+  const limits = createEndpointLimiters('http', effectiveLimit(httpConnector.defaults, config), deps.limiters);
+  return new Map(
+    Object.entries(config.endpoints).map(([name, e]) => [
+      name,
+      new EndpointClient(name, e, deps.now, limits.forEndpoint(new URL(e.baseUrl).host)),
+    ]),
+  );
 }
 
 /** The connector over endpoint clients built once, so other users of an endpoint (CMDB syncs) share its token and limit. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectorLimitsSchema } from '../endpoint-limits';
 import { BODY_TYPES } from './body-types';
 
 /**
@@ -99,6 +100,8 @@ export const httpConfigSchema = z
     endpoints: z
       .record(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), endpointSchema)
       .describe('backends steps may call, by name'),
+    // Per host: endpoints on one host share its limits.
+    ...connectorLimitsSchema,
   })
   .strict();
 export type HttpConfig = z.infer<typeof httpConfigSchema>;

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { ansibleConnector, ansibleLocalConnector, createAnsibleRuntime } from '../../connectors/ansible';
 import { cmdbConnector, cmdbSyncJobs } from '../../connectors/cmdb';
 import { createSharedLimiters } from '../../connectors/rate-limiters';
-import type { ConnectorDescriptor, ConnectorRuntime } from '../../connectors/connector';
+import type { ConnectorDeps, ConnectorDescriptor, ConnectorRuntime } from '../../connectors/connector';
 import { createHttpRuntime, endpointClients, httpConnector, type EndpointClient } from '../../connectors/http';
 import { createNotifyRuntime, notifyConnector } from '../../connectors/notify';
 import { createChannels } from '../../connectors/notify/client';
@@ -21,6 +21,8 @@ import { serviceNowChangeSource } from '../change/change-source';
 import { freezeMs, usesSandbox, type Config } from '../config';
 import { consoleOptions } from './console-options';
 import { connectorSet } from '../engine/connector-set';
+import { connectorSlots } from '../engine/connector-slots';
+import { configuredConnectorLimits } from './connector-limits';
 import { createDispatcher } from '../engine/dispatcher';
 import { createEngine } from '../engine/engine';
 import { createEventControl } from '../engine/event-control';
@@ -200,22 +202,25 @@ export async function startApp(
     }),
   });
   // One client per REST endpoint, shared by the http connector and CMDB syncs reading inventories.
-  const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http) : undefined;
+  const httpEndpoints = config.connectors.http ? endpointClients(config.connectors.http, { limiters }) : undefined;
   // One controller client for the ansible connector and the CMDB syncs reading job artifacts.
   const controllerClient = controllerClientOf(config, sandboxUrl, limiters, logger);
   // Notification channels share their published limits across the fleet through Redis too.
   const notify = config.connectors.notify
     ? createNotifyRuntime(createChannels(config.connectors.notify, limiters))
     : undefined;
-  const connectors = connectorSet({
-    // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
-    servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
-    ...(controllerClient
-      ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
-      : {}),
-    ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints }),
-    ...(notify ? { notify: { descriptor: notifyConnector, runtime: notify } } : {}),
-  });
+  const connectors = connectorSet(
+    {
+      // One client, so one rate limiter per instance: write-backs, lookups, polls and steps share its budget.
+      servicenow: { descriptor: servicenowConnector, runtime: createServiceNowRuntime(snClient) },
+      ...(controllerClient
+        ? { ansible: { descriptor: ansibleConnector, runtime: createAnsibleRuntime(controllerClient) } }
+        : {}),
+      ...optionalConnectors(config.connectors, { logger, servicenow: snClient, httpEndpoints, limiters }),
+      ...(notify ? { notify: { descriptor: notifyConnector, runtime: notify } } : {}),
+    },
+    configuredConnectorLimits(config),
+  );
 
   const retry = config.engine.retry;
   const target = serviceNowWritebackTarget(snClient, { batch: config.servicenow.batch, logger });
@@ -324,6 +329,7 @@ export async function startApp(
       // One delivery fills about one batch: a ticket's PATCH and its upload's lookup are a call each.
       entriesPerDelivery: config.servicenow.batch.enabled ? config.servicenow.batch.maxItems : 20,
     },
+    connectorSlots: connectorSlots(connectors.names(), (name) => connectors.limit(name)?.maxConcurrent),
   });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
@@ -514,7 +520,7 @@ function instanceAuthOrThrow(config: Config): ServiceNowAuth {
 /** The connectors whose config section is present (`connectors.http`, `.ansible_local`, `.cmdb`). */
 function optionalConnectors(
   sections: Config['connectors'],
-  deps: { logger: Logger; servicenow: ServiceNowClient; httpEndpoints?: Map<string, EndpointClient> },
+  deps: ConnectorDeps & { servicenow: ServiceNowClient; httpEndpoints?: Map<string, EndpointClient> },
 ) {
   const built: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }> = {};
   if (deps.httpEndpoints) built.http = { descriptor: httpConnector, runtime: createHttpRuntime(deps.httpEndpoints) };

@@ -1,5 +1,7 @@
 import { ansibleConnector, ControllerClient } from '../../connectors/ansible';
-import type { createSharedLimiters } from '../../connectors/rate-limiters';
+import { effectiveLimit } from '../../connectors/endpoint-limits';
+import Bottleneck from 'bottleneck';
+import { limiterOptions, type createSharedLimiters } from '../../connectors/rate-limiters';
 import { usesSandbox, type Config } from '../config';
 import type { Logger } from '../observability/logger';
 
@@ -25,11 +27,9 @@ export function controllerClientOf(
     pollIntervalMs: config.awx.pollIntervalMs,
     retry: config.awx.retry,
   });
-  return new ControllerClient(controller, {
-    logger,
-    limiter: limiters.shared(`awx:${new URL(controller.url).host}`, {
-      maxConcurrent: controller.maxConcurrent,
-      requestTimeoutMs: controller.timeoutMs,
-    }),
-  });
+  const limit = { ...effectiveLimit(ansibleConnector.defaults, config.awx), requestTimeoutMs: controller.timeoutMs };
+  // Without Redis the client's own limiter would know only the concurrency, not the hourly budget.
+  const limiter =
+    limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? new Bottleneck(limiterOptions(limit));
+  return new ControllerClient(controller, { logger, limiter });
 }

@@ -5,6 +5,7 @@ import { httpConfigSchema } from '../../connectors/http/schemas';
 import { notifyConfigSchema } from '../../connectors/notify/schemas';
 import { ROLES } from '../security/roles';
 import { oidcConfigSchema } from '../security/oidc-config';
+import { connectorLimitsSchema } from '../../connectors/endpoint-limits';
 
 /** The sections of Snowline's configuration (src/config/index.ts assembles them). Every field says its unit. */
 
@@ -148,6 +149,8 @@ export const awxSchema = z.object({
   token: secretSchema.optional().describe('bearer token (env AWX_TOKEN)'),
   timeoutMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive().describe('how often a waiting job is looked at, in ms'),
+  // The controller's limits; the ansible connector's declared defaults where unset.
+  ...connectorLimitsSchema,
   retry: z
     .object({
       maxAttempts: z.number().int().min(1).max(20),

@@ -1,6 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { Gauge } from 'prom-client';
-import type { FailureClass } from '../errors';
+import { HourlyLimitError, type FailureClass } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 
@@ -51,7 +51,8 @@ export function createCircuitBreakers(deps: {
       volumeThreshold: settings.failureThreshold,
       errorThresholdPercentage: 50,
       rollingCountTimeout: Math.max(10_000, settings.resetAfterMs),
-      errorFilter: (err: unknown) => deps.classify(connector, err) === 'permanent',
+      // A spent hourly budget is Snowline's own limit, not the backend failing.
+      errorFilter: (err: unknown) => err instanceof HourlyLimitError || deps.classify(connector, err) === 'permanent',
     });
     found = { breaker, openedAt: 0, settings };
     const record = found;

@@ -4,6 +4,8 @@ import type {
   ConnectorRuntime,
   ResilienceDefaults,
 } from '../../connectors/connector';
+import { effectiveLimit, type ConnectorLimitsOverride } from '../../connectors/endpoint-limits';
+import type { RateLimit } from '../../connectors/rate-limiters';
 import { ConnectorError, type FailureClass } from '../errors';
 
 /** The connectors this instance has built from config, found by name. */
@@ -13,11 +15,15 @@ export interface ConnectorSet {
   names(): string[];
   /** The connector's resilience defaults (retry, breaker), when it declares them. */
   defaults(connector: string): ResilienceDefaults | undefined;
+  /** The connector's limits: its config's overrides, else its declared defaults; undefined = unlimited. */
+  limit(connector: string): RateLimit | undefined;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
 
 export function connectorSet(
   entries: Record<string, { descriptor: ConnectorDescriptor; runtime: ConnectorRuntime }>,
+  /** Limits set in config, by connector name. */
+  overrides: Record<string, ConnectorLimitsOverride | undefined> = {},
 ): ConnectorSet {
   return {
     handler: (connector, action) => entries[connector]?.runtime.actions[action],
@@ -27,6 +33,10 @@ export function connectorSet(
     },
     names: () => Object.keys(entries),
     defaults: (connector) => entries[connector]?.descriptor.defaults,
+    limit(connector) {
+      const defaults = entries[connector]?.descriptor.defaults;
+      return defaults && effectiveLimit(defaults, overrides[connector]);
+    },
     async health() {
       const results = await Promise.all(
         Object.entries(entries).map(

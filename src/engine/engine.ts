@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
 import type { WorkSignals } from '../store/work-signals';
+import type { ConnectorSlots } from './connector-slots';
 import type { Dispatcher } from './dispatcher';
 import type { OutboxSender } from './outbox-sender';
 import type { RunAdmission } from './run-admission';
@@ -30,6 +31,8 @@ export interface EngineDeps {
   outbox?: { inFlight: number; entriesPerDelivery: number };
   /** Wakes the other instances when there is new work, and this one when they have some. */
   signals: WorkSignals;
+  /** Free slots per connector: steps of a connector at its limit stay unclaimed. None = no per-connector limit. */
+  connectorSlots?: ConnectorSlots;
   now?: () => number;
 }
 
@@ -96,14 +99,21 @@ export function createEngine(deps: EngineDeps) {
     async () => {
       const free = deps.concurrency - inFlight.size;
       if (free <= 0) return false;
-      const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free);
+      const slots = deps.connectorSlots;
+      const steps = await repos.runs.claimDueSteps(deps.owner, now(), deps.leaseMs, free, slots?.free());
       const runs = await repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
       for (const step of steps) {
+        const release = slots?.take(step.connector);
         const work = deps.stepWorker
           .process(step, runs.get(step.run_id))
-          .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }));
-        // A finished run may free a concurrency slot for a queued one.
-        track(work.then(() => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'))));
+          .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }))
+          .finally(release);
+        // A finished run may free a concurrency slot for a queued one; a freed connector slot, a step.
+        track(
+          work.then(
+            () => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'), slots && stepLoop.wake()),
+          ),
+        );
       }
       return steps.length > 0;
     },

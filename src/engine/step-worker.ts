@@ -1,7 +1,7 @@
 import { APPROVAL_GATE } from '../rules/catalog';
 import { randomUUID } from 'node:crypto';
 import type { ActionContext, ActionHandler, ActionProgress } from '../../connectors/connector';
-import { SnowlineError } from '../errors';
+import { HourlyLimitError, SnowlineError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { observeFirstStep, observeRunEnd, recordRunSpan } from '../observability/sli';
@@ -233,6 +233,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
         attempt,
       });
     } catch (err) {
+      if (err instanceof HourlyLimitError) return waitForHourlyBudget(step, err);
       if (abort.signal.aborted) return timeOut(run, { ...step, attempt }, handler, flow.timeoutSeconds!);
       // Failures that opened (or re-opened) the circuit are the backend's outage, not this step's:
       // they spend no attempt, so a long outage cannot exhaust a step's retries.
@@ -288,6 +289,29 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await failAttempt(run, step, err);
       return null;
     }
+  }
+
+  /**
+   * The connector's hourly budget for the step's endpoint is spent, and nothing was sent: the step
+   * goes back to how it was claimed (no attempt spent, its retry deadline untouched) and waits,
+   * unclaimed, until the budget refills.
+   */
+  async function waitForHourlyBudget(claimed: Step, limit: HourlyLimitError): Promise<void> {
+    if (claimed.waiting_for !== limit.message)
+      logger.info('step waits for its connector’s hourly budget', {
+        runId: claimed.run_id,
+        step: claimed.name,
+        reason: limit.message,
+      });
+    await save(claimed, {
+      state: claimed.state,
+      attempt: claimed.attempt,
+      started_at: claimed.started_at,
+      waiting_for: limit.message,
+      next_at: Math.max(limit.nextSlotAt, now() + 1000),
+      lease_owner: null,
+      lease_until: null,
+    });
   }
 
   async function releaseGrants(step: Step, reason: string): Promise<void> {

@@ -5,3 +5,4 @@ export { ConflictError } from './conflict.error';
 export { ForbiddenError } from './forbidden.error';
 export { ConfigError } from './config.error';
 export { ConnectorError, type FailureClass } from './connector.error';
+export { HourlyLimitError } from './hourly-limit.error';

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
+import { ACTIVE_STEP_STATES, dueStepIds } from './due-steps';
 import type { RunRow, StepRow, Tables } from './schema';
 
 export type Run = RunRow;
@@ -18,8 +19,7 @@ export interface RunFilter {
   limit: number;
 }
 
-/** States in which a step still has work to do and may be claimed by a worker. */
-export const ACTIVE_STEP_STATES = ['pending', 'starting', 'waiting'] as const;
+export { ACTIVE_STEP_STATES };
 
 /** Runs and their steps. Steps are claimed with leases so several workers never run one twice. */
 export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
@@ -98,19 +98,19 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     /**
-     * Claims up to `limit` due steps for `owner` until `now + leaseMs`. A step whose lease expired
-     * (its worker died) is due again. On PostgreSQL, SKIP LOCKED lets instances claim side by side.
+     * Claims up to `limit` due steps for `owner` until `now + leaseMs`, no more of a connector than
+     * its `quotas` entry (its free slots). A step whose lease expired (its worker died) is due again.
+     * On PostgreSQL, SKIP LOCKED lets instances claim side by side.
      */
-    async claimDueSteps(owner: string, now: number, leaseMs: number, limit: number): Promise<Step[]> {
+    async claimDueSteps(
+      owner: string,
+      now: number,
+      leaseMs: number,
+      limit: number,
+      quotas?: Readonly<Record<string, number>>,
+    ): Promise<Step[]> {
       return db.transaction().execute(async (trx) => {
-        let due = trx
-          .selectFrom('steps')
-          .select('id')
-          .where('state', 'in', [...ACTIVE_STEP_STATES])
-          .where('next_at', '<=', now)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-          .orderBy('next_at')
-          .limit(limit);
+        let due = dueStepIds(trx, now, limit, quotas);
         if (dialect === 'postgres') due = due.forUpdate().skipLocked();
         const ids = (await due.execute()).map((r) => r.id);
         if (ids.length === 0) return [];

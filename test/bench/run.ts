@@ -1,3 +1,4 @@
+import { benchConnectorLimits } from './connector-limits.bench';
 import { benchEngine, type EngineBenchResult } from './engine.bench';
 import { benchIngest } from './ingest.bench';
 import { benchMatch } from './match.bench';
@@ -13,7 +14,8 @@ import { benchWriteback, writebackLines } from './writeback.bench';
  * BENCH_INSTANCES instances, default 3), BENCH_POLL_RECORDS (default 2000), BENCH_RUNS (engine
  * burst, default 15000: with the paced 5000, 20000 runs end up waiting), BENCH_RATE (engine paced rate, default 500/s, 10 s of it),
  * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1,
- * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1, BENCH_WRITEBACK_ONLY=1.
+ * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1, BENCH_LIMITS_ONLY=1
+ * (connector limits; BENCH_REDIS_URL shares them through Redis), BENCH_WRITEBACK_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
   return (
@@ -63,7 +65,15 @@ async function writebackFigures(): Promise<void> {
   console.log(writebackLines(await benchWriteback({ events: 2000, concurrency: 64 })));
 }
 
+async function limitFigures(): Promise<void> {
+  const r = await benchConnectorLimits({ redisUrl: process.env.BENCH_REDIS_URL });
+  console.log(
+    `${'connector limits'.padEnd(28)} http limited to ${r.limit}: max ${r.maxInFlight} in flight (${r.limitedRuns} runs in ${r.limitedSeconds.toFixed(1)} s)   meanwhile ${r.otherRunsPerSecond.toFixed(0)} other runs/s (alone ${r.otherAloneRunsPerSecond.toFixed(0)}/s)${r.shared ? ', via Redis' : ''}   ${r.maxInFlight <= r.limit ? 'held' : 'OVER LIMIT'}`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_LIMITS_ONLY === '1') return limitFigures();
   if (process.env.BENCH_REPORTS_ONLY === '1') return reportFigures();
   if (process.env.BENCH_WRITEBACK_ONLY === '1') return writebackFigures();
   console.log(
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
     );
   if (process.env.BENCH_MATCH_ONLY === '1') return;
   await reportFigures();
+  await limitFigures();
   await engineFigures();
   if (process.env.BENCH_ENGINE_ONLY === '1') return;
   await writebackFigures();

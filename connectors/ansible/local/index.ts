@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import type { ConnectorDeps, ConnectorDescriptor } from '../../connector';
+import { createEndpointLimiters, effectiveLimit, limitActions } from '../../endpoint-limits';
 import { classifyError } from '../errors';
 import { createRunPlaybookHandler, runPlaybookAction } from './actions/run-playbook.action';
 import { LocalPlaybookRunner } from './runner';
@@ -34,10 +36,14 @@ export const ansibleLocalConnector: ConnectorDescriptor<LocalRunnerConfig> = {
     breaker: { failureThreshold: 5, resetAfterMs: 60_000 },
   },
   classify: classifyError,
-  create(config: LocalRunnerConfig, _deps: ConnectorDeps) {
+  create(config: LocalRunnerConfig, deps: ConnectorDeps) {
     const runner = new LocalPlaybookRunner(config);
+    // A run holds its slot as long as the playbook runs (up to its timeout).
+    const longestRunMs = Math.max(config.timeoutMs, ...Object.values(config.playbooks).map((p) => p.timeoutMs ?? 0));
+    const limit = { ...effectiveLimit(ansibleLocalConnector.defaults, config), requestTimeoutMs: longestRunMs };
+    const limits = createEndpointLimiters('ansible_local', limit, deps.limiters);
     return {
-      actions: { run_playbook: createRunPlaybookHandler(runner) },
+      actions: limitActions({ run_playbook: createRunPlaybookHandler(runner) }, limits.forEndpoint(hostname())),
       async health() {
         try {
           const hosts = await runner.inventoryHosts();

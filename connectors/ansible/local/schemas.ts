@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { limitSchema } from '../schemas';
+import { connectorLimitsSchema } from '../../endpoint-limits';
 
 /**
  * Shapes of the local ansible-playbook runner. Ticket text reaches a playbook only through the
@@ -81,6 +82,8 @@ export const localRunnerConfigSchema = z
       .default(30 * 60 * 1000)
       .describe('a run is killed after this, in ms'),
     killGraceMs: z.number().int().positive().default(5000).describe('SIGTERM to SIGKILL, in ms'),
+    // Per runner (this host): playbook runs at once, and per hour.
+    ...connectorLimitsSchema,
     stdoutTailBytes: z
       .number()
       .int()
