@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { ScheduledMatch, TicketEvent } from './event.schema';
 import { parseWorkNoteCommand } from './work-note-command';
 import type { Logger } from '../observability/logger';
@@ -11,9 +10,8 @@ import { renderString, renderValue } from '../rules/template';
 import { identityValue } from '../../connectors/servicenow/schemas';
 import type { TemplateValue } from '../rules/mapping.schema';
 import { SnowlineError } from '../errors';
-import type { Repositories, Store } from '../store';
-import { stillClaimed, type InboxEvent } from '../store/inbox.repository';
-import type { Tables } from '../store/schema';
+import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
+import type { InboxEvent } from '../store/inbox.repository';
 import { resolveDotWalks } from './dot-walk';
 import { decideAfterDispatchFailure, dispatchFailureOf, rejectionNote, type EventRetryPolicy } from './event-outcomes';
 import { createVersionJudge } from './event-versions';
@@ -47,8 +45,6 @@ export interface DispatcherDeps {
 }
 
 const DEFAULT_EVENT_RETRY: EventRetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 3_600_000 };
-
-type Trx = Transaction<Tables>;
 
 /** An inbox event once read and matched, before anything is written. */
 type Prepared =
@@ -182,7 +178,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         ),
       );
     const committed: AfterCommit = [];
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
     });
     for (const report of committed) report();
@@ -263,15 +259,10 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
-  async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
+  async function record(trx: StoreTransaction, p: Prepared, committed: AfterCommit): Promise<void> {
     const settle = async (status: 'done' | 'dropped' | 'superseded' | 'rejected', note: string) => {
-      const result = await trx
-        .updateTable('inbox_events')
-        .set({ status, note, processed_at: now(), lease_owner: null, lease_until: null, next_at: null })
-        .where(stillClaimed(p.event))
-        .executeTakeFirst();
       // Its claim ran out and another instance holds the event: roll back what this one wrote for it.
-      if (Number(result.numUpdatedRows) !== 1)
+      if (!(await repos.inbox.settleClaimed(p.event, status, note, now(), trx)))
         throw new SnowlineError(
           'dispatch.claim_lost',
           `event ${p.event.event_key} was taken over by another instance`,
@@ -345,8 +336,10 @@ export function createDispatcher(deps: DispatcherDeps) {
         ? { actor: user ?? request.requestedBy, via: request.actor }
         : { actor: request.actor };
     const refuse = async (forbidden: string) => {
-      await repos.audit.append(
-        store.db,
+      // In a transaction of its own: the journal's append lock lasts until the entry is in.
+      await inTransaction(store, (trx) =>
+        repos.audit.append(
+        trx,
         {
           kind: 'rule.trigger_refused',
           actor: who.actor,
@@ -359,6 +352,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           },
         },
         now(),
+      ),
       );
       logger.warn('manual trigger refused', {
         rule: request.ruleId,
@@ -383,7 +377,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
     const committed: AfterCommit = [];
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       await repos.audit.append(
         trx,
         {
@@ -431,7 +425,7 @@ export function createDispatcher(deps: DispatcherDeps) {
    * without, the error is thrown.
    */
   async function actOn(
-    trx: Trx,
+    trx: StoreTransaction,
     matched: CompiledRule[],
     ruleSet: RuleSet,
     event: DispatchEvent,
@@ -590,7 +584,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  async function enqueueNote(trx: Trx, id: string, payload: TicketEvent, note: string) {
+  async function enqueueNote(trx: StoreTransaction, id: string, payload: TicketEvent, note: string) {
     const at = now();
     const marker = `snowline-writeback:${id}`;
     await repos.outbox.enqueue(trx, {

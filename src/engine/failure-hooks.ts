@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { StepDefinition } from '../rules/mapping.schema';
-import type { Repositories } from '../store';
-import type { Tables } from '../store/schema';
+import type { Repositories, StoreTransaction } from '../store';
 import { stepFlow, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import type { SettledStep, StepHooks } from './step-worker';
@@ -30,7 +28,7 @@ export function failureHooks(deps: { repos: Repositories; defaultSteps: readonly
 }
 
 async function startFailureRun(
-  trx: Transaction<Tables>,
+  trx: StoreTransaction,
   repos: Repositories,
   settled: SettledStep,
   context: RunContext,

@@ -8,7 +8,7 @@ import { observeFirstStep, observeRunEnd, recordRunSpan } from '../observability
 import { runSpanIdOf, traceIdOf } from '../observability/trace-ids';
 import { inSpan } from '../observability/tracing';
 import { withCorrelation } from '../observability/context';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
 import { groupCommit } from '../store/group-commit';
 import type { Run, Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
@@ -37,9 +37,7 @@ import {
   type RunState,
   type StepState,
 } from './run-state-machine';
-import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
-import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from './secret-params';
 import type { PrivilegeBroker } from '../security/privilege-broker';
 import { openSecretParams, paramsForDisplay, processSecretBox } from './run-secrets';
@@ -92,7 +90,7 @@ export interface SettledStep {
 
 export interface StepHooks {
   /** Called in the settling transaction; may enqueue write-backs or create runs with `trx`. */
-  afterSettle?(trx: Transaction<Tables>, settled: SettledStep): Promise<void>;
+  afterSettle?(trx: StoreTransaction, settled: SettledStep): Promise<void>;
 }
 
 /**
@@ -406,7 +404,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const note = startsApprovalWait
       ? renderWriteback(context, run.id, run.steps, 'waiting_approval', reason)
       : undefined;
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         waiting_for: reason,
         next_at: nextAt,
@@ -447,7 +445,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     }
     const verdicts = evaluateRequirements(requires, { steps: run.steps, record });
     const unmet = verdicts.find((v) => !v.met);
-    const recordVerdicts = async (trx: Transaction<Tables>) => {
+    const recordVerdicts = async (trx: StoreTransaction) => {
       await repos.audit.append(
         trx,
         {
@@ -469,7 +467,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await settle(run, step, 'refused', { error: `check "${unmet.check}" not met: ${unmet.why}` }, recordVerdicts);
       return false;
     }
-    await store.db.transaction().execute(recordVerdicts);
+    await inTransaction(store, recordVerdicts);
     return true;
   }
 
@@ -567,11 +565,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
     step: Step,
     outcome: 'succeeded' | 'failed' | 'skipped' | 'refused',
     unmasked: { result?: unknown; error?: string },
-    alsoRecord?: (trx: Transaction<Tables>) => Promise<void>,
+    alsoRecord?: (trx: StoreTransaction) => Promise<void>,
   ): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
-    const ended = await store.db.transaction().execute(async (trx) => {
+    const ended = await inTransaction(store, async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         state: outcome,
         result: facts.result === undefined ? null : JSON.stringify(facts.result),
