@@ -13,6 +13,7 @@ import { reportRepository } from './report.repository';
 import { retentionRepository } from './retention.repository';
 import { ruleProposalRepository } from './rule-proposal.repository';
 import { ruleVersionRepository } from './rule-version.repository';
+import { runHistoryRepository } from './run-history.repository';
 import { runContextRepository } from './run-context.repository';
 import { runQueueRepository } from './run-queue.repository';
 import { runRepository } from './run.repository';
@@ -31,6 +32,7 @@ export function repositories(store: Store) {
     runQueue: runQueueRepository(store.db, store.dialect),
     runContexts: runContextRepository(store.db),
     leases: leaseRepository(store.db),
+    runHistory: runHistoryRepository(store.db),
     outbox: outboxRepository(store.db, store.dialect),
     audit: auditRepository(store.db, store.dialect),
     watermarks: watermarkRepository(store.db),
