@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { formatDateTime } from '../rules/encoded-query/date-time';
 import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
 import type { Run, Step } from '../store/run.repository';
-import { runContextOf, type ChangeRunContext, type RunContext } from '../engine/run-context';
+import { runContextIfReadable, runContextOf, type ChangeRunContext, type RunContext } from '../engine/run-context';
 import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
 import { buildSteps } from '../engine/run-steps';
@@ -155,9 +155,9 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   async function afterSettle(trx: StoreTransaction, settled: SettledStep): Promise<void> {
     const { run, step, at } = settled;
     // Read again in the settling transaction: the gate may have saved the change's state since the run was read.
-    const context = runContextOf((await repos.runContexts.read(trx, run.id)) ?? run);
-    const change = context.change;
-    if (!change) return;
+    const context = runContextIfReadable((await repos.runContexts.read(trx, run.id)) ?? run);
+    const change = context?.change;
+    if (!context || !change) return;
     const prefix = who(context, run);
     await closeTasks(trx, run, change, settled);
     await attachJobLog(trx, run, settled);

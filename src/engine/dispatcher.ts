@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ScheduledMatch, TicketEvent } from './event.schema';
+import { eventPayloadOf, type ScheduledMatch, type TicketEvent } from './event.schema';
 import { parseWorkNoteCommand } from './work-note-command';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -15,7 +15,7 @@ import type { InboxEvent } from '../store/inbox.repository';
 import { resolveDotWalks } from './dot-walk';
 import { decideAfterDispatchFailure, dispatchFailureOf, rejectionNote, type EventRetryPolicy } from './event-outcomes';
 import { createVersionJudge } from './event-versions';
-import { NO_COMMAND, type RunContext } from './run-context';
+import { NO_COMMAND, runContextOf, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import { isOwnWrite } from './own-writes';
 import { inSpan } from '../observability/tracing';
@@ -190,7 +190,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
   async function prepare(event: InboxEvent): Promise<Prepared> {
-    const payload = JSON.parse(event.payload) as TicketEvent & { scheduled?: ScheduledMatch };
+    const payload = eventPayloadOf(event);
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
     // A record Snowline raised about itself (an SLO alert) never starts a rule, whoever edits it.
@@ -576,7 +576,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     try {
       const { run, steps } = buildRun(rule, version, event);
       return {
-        params: paramsForDisplay(JSON.parse(run.context) as RunContext),
+        params: paramsForDisplay(runContextOf(run)),
         steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })),
       };
     } catch (err) {

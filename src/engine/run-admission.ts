@@ -3,7 +3,7 @@ import type { Metrics } from '../observability/metrics';
 import { inTransaction, type Repositories, type Store, type StoreTransaction } from '../store';
 import { decideRun } from './run-state-machine';
 import { stepViews } from './run-steps';
-import { runContextOf } from './run-context';
+import { runContextIfReadable } from './run-context';
 
 /** A run waiting in state `queued`, as the admission sees it. */
 export interface QueuedRun {
@@ -101,7 +101,8 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
       id: r.id,
       ruleId: r.rule_id,
       key: r.concurrency_key,
-      maxRuns: runContextOf(r).concurrency?.maxRuns,
+      // A corrupt context knows no limit: the run starts, and its first step fails naming the corruption.
+      maxRuns: runContextIfReadable(r)?.concurrency?.maxRuns,
     }));
     const held = await runQueue.heldSlots(trx, {
       rules: [...new Set(queued.map((r) => r.ruleId))],

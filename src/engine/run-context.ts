@@ -9,11 +9,11 @@ import {
   type TemplateValue,
   type WritebackDefinition,
 } from '../rules/mapping.schema';
-import { parseJsonColumn, textFieldsSchema } from '../store/json-column';
+import { CorruptRowError, parseJsonColumn, textFieldsSchema } from '../store/json-column';
 import { SnowlineError } from '../errors';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
-import type { Run, Step } from '../store/run.repository';
+import { stepParams, stepResult, type Run, type Step } from '../store/run.repository';
 
 /**
  * What a run carries from the moment it matched: the ticket as it was, the rendered params, and
@@ -111,7 +111,7 @@ export const NO_COMMAND = { name: '', user: '', args: {} as Record<string, strin
 /** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */
 export function stepResults(steps: readonly Step[]): Record<string, unknown> {
   const results: Record<string, unknown> = {};
-  for (const step of steps) if (step.result) results[step.name] = JSON.parse(step.result);
+  for (const step of steps) if (step.result) results[step.name] = stepResult(step);
   return results;
 }
 
@@ -198,7 +198,7 @@ export function renderStepParams(
       `required parameter${context.emptyParams.length > 1 ? 's' : ''} ${context.emptyParams.join(', ')} rendered empty from the ticket; nothing was run (list it in optional_params if it may be empty)`,
       { details: { params: context.emptyParams } },
     );
-  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps, extra));
+  return renderValue(stepParams(step), templateScope(context, runId, steps, extra));
 }
 
 /**
@@ -258,6 +258,19 @@ export const stepFlowSchema: z.ZodType<StepFlow> = z.object({
 /** A run's stored context, checked (a CorruptRowError naming the run when it is not what a run carries). */
 export function runContextOf(run: Pick<Run, 'id' | 'context'>): RunContext {
   return parseJsonColumn(runContextSchema, { table: 'runs', column: 'context', id: run.id }, run.context);
+}
+
+/**
+ * A run's stored context, or undefined when it is corrupt: for what a run does once it has ended
+ * (its hooks), which cannot read what it does not have; the step that ended it said why.
+ */
+export function runContextIfReadable(run: Pick<Run, 'id' | 'context'>): RunContext | undefined {
+  try {
+    return runContextOf(run);
+  } catch (err) {
+    if (err instanceof CorruptRowError) return undefined;
+    throw err;
+  }
 }
 
 /** A step's stored flow options, checked (a CorruptRowError naming the step when they are not). */

@@ -8,9 +8,9 @@ import { observeFirstStep, observeRunEnd, recordRunSpan } from '../observability
 import { runSpanIdOf, traceIdOf } from '../observability/trace-ids';
 import { inSpan } from '../observability/tracing';
 import { withCorrelation } from '../observability/context';
-import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
+import { CorruptRowError, inTransaction, type Repositories, type Store, type StoreTransaction } from '../store';
 import { groupCommit } from '../store/group-commit';
-import type { Run, Step } from '../store/run.repository';
+import { stepGates, type Run, type Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
@@ -18,6 +18,8 @@ import {
   conditionHolds,
   renderStepParams,
   renderWriteback,
+  runContextIfReadable,
+  runContextOf,
   stepFlow,
   stepResults,
   writebackFor,
@@ -107,7 +109,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   /** The run's context with its secret params opened, in memory only. */
   function contextOf(run: Run): RunContext {
-    return openSecretParams(JSON.parse(run.context) as RunContext, secretBox);
+    return openSecretParams(runContextOf(run), secretBox);
   }
 
   /** Executes one claimed step; `claimedRun` is its run as read with the claimed batch (read here when not given). */
@@ -145,9 +147,9 @@ export function createStepWorker(deps: StepWorkerDeps) {
     try {
       context = contextOf(run);
     } catch (err) {
-      return settle(run, step, 'failed', {
-        error: `secret params of the run cannot be opened: ${(err as Error).message}`,
-      });
+      // A corrupt context (CorruptRowError) ends the step for good, as sealed params that cannot be opened do.
+      const error = err instanceof CorruptRowError ? err.message : `secret params of the run cannot be opened: ${(err as Error).message}`;
+      return settle(run, step, 'failed', { error });
     }
     registerSecretParams(context);
     if (!handler)
@@ -351,7 +353,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
    * when a gate refused, settled as `refused`, which ends the run.
    */
   async function passGates(run: Run & { steps: Step[] }, step: Step, context: RunContext): Promise<boolean> {
-    const names = JSON.parse(step.gates) as string[];
+    const names = stepGates(step);
     if (names.length === 0) return true;
     const at = now();
     const outcome = await evaluateGates(deps.gates ?? emptyRegistry, names, {
@@ -385,15 +387,18 @@ export function createStepWorker(deps: StepWorkerDeps) {
         gate: outcome.gate,
         reason: outcome.reason,
       });
-      await repos.audit.append(
-        store.db,
-        {
-          kind: 'gate.waiting',
-          actor: 'snowline',
-          subject: run.ticket_number,
-          detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason },
-        },
-        at,
+      // In a transaction of its own: the journal's append lock lasts until the entry is in.
+      await inTransaction(store, (trx) =>
+        repos.audit.append(
+          trx,
+          {
+            kind: 'gate.waiting',
+            actor: 'snowline',
+            subject: run.ticket_number,
+            detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason },
+          },
+          at,
+        ),
       );
     }
     const nextAt =
@@ -622,13 +627,17 @@ export function createStepWorker(deps: StepWorkerDeps) {
       const context = writebackContext(run);
       const runOutcome =
         decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
-      const writeback = maskSecrets(
-        renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''),
-      );
-      if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0))
-        await enqueueWriteback(trx, run, writeback, at);
-      const attachment = outputToAttach(context, steps, runOutcome);
-      if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+      // A run whose context is corrupt has no write-back to render: it ends, its failed step says why.
+      if (context) {
+        const writeback = maskSecrets(
+          renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''),
+        );
+        if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0))
+          await enqueueWriteback(trx, run, writeback, at);
+        const attachment = outputToAttach(context, steps, runOutcome);
+        if (attachment)
+          await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+      }
       // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing back.
       const runState: RunState =
         decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : decision.runState;
@@ -659,13 +668,15 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   /**
    * The context a write-back renders with: secret params opened (the note is masked after), or, when
-   * they cannot be opened, shown masked so the run still reports its outcome.
+   * they cannot be opened, shown masked so the run still reports its outcome; undefined when the
+   * stored context is corrupt.
    */
-  function writebackContext(run: Run): RunContext {
+  function writebackContext(run: Run): RunContext | undefined {
+    const stored = runContextIfReadable(run);
+    if (!stored) return undefined;
     try {
-      return contextOf(run);
+      return openSecretParams(stored, secretBox);
     } catch {
-      const stored = JSON.parse(run.context) as RunContext;
       return { ...stored, params: paramsForDisplay(stored) };
     }
   }

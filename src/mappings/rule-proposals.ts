@@ -1,3 +1,4 @@
+import { highRiskRulesOf } from '../store/rule-proposal.repository';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -146,7 +147,7 @@ export function createRuleProposals(deps: RuleProposalsDeps) {
               detail: {
                 proposal: proposal.id,
                 author: proposal.author,
-                highRiskRules: JSON.parse(proposal.high_risk_rules),
+                highRiskRules: highRiskRulesOf(proposal),
                 comment: decision.comment ?? null,
               },
             },
