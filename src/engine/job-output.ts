@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { NewWriteback } from '../store/outbox.repository';
 import { stepResult, type Run, type Step } from '../store/run.repository';
 import type { OutboxAttachment } from '../store/outbox-columns';
