@@ -23,13 +23,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'kysely', message: 'SQL belongs in a src/store/ repository; import its types from src/store.' }] },
+        {
+          paths: [
+            { name: 'kysely', message: 'SQL belongs in a src/store/ repository; import its types from src/store.' },
+          ],
+        },
       ],
       'no-restricted-syntax': [
         'error',
         {
           selector:
-            "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction)$/]",
+            'CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction)$/]',
           message: 'SQL belongs in a src/store/ repository (transactions: inTransaction from src/store).',
         },
         {

@@ -339,20 +339,20 @@ export function createDispatcher(deps: DispatcherDeps) {
       // In a transaction of its own: the journal's append lock lasts until the entry is in.
       await inTransaction(store, (trx) =>
         repos.audit.append(
-        trx,
-        {
-          kind: 'rule.trigger_refused',
-          actor: who.actor,
-          subject: request.payload.number,
-          detail: {
-            rule: request.ruleId,
-            ruleVersion: ruleSet.version,
-            ...(who.via ? { via: who.via } : {}),
-            reason: forbidden,
+          trx,
+          {
+            kind: 'rule.trigger_refused',
+            actor: who.actor,
+            subject: request.payload.number,
+            detail: {
+              rule: request.ruleId,
+              ruleVersion: ruleSet.version,
+              ...(who.via ? { via: who.via } : {}),
+              reason: forbidden,
+            },
           },
-        },
-        now(),
-      ),
+          now(),
+        ),
       );
       logger.warn('manual trigger refused', {
         rule: request.ruleId,

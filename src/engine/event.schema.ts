@@ -88,9 +88,10 @@ const storedEventSchema = z.object({
 });
 
 /** An inbox event's payload, checked (a CorruptRowError naming the event when it is not an event). */
-export function eventPayloadOf(
-  event: { seq: number; payload: InboxEventRow['payload'] },
-): TicketEvent & { scheduled?: ScheduledMatch } {
+export function eventPayloadOf(event: {
+  seq: number;
+  payload: InboxEventRow['payload'];
+}): TicketEvent & { scheduled?: ScheduledMatch } {
   return parseJsonColumn(storedEventSchema, { table: 'inbox_events', column: 'payload', id: event.seq }, event.payload);
 }
 

@@ -269,9 +269,7 @@ export function createRunControl(deps: {
           { state: run.state },
         );
       const candidates = run.steps.filter(
-        (s) =>
-          !FINISHED_STEP_STATES.includes(s.state as StepState) &&
-          stepGates(s).includes(APPROVAL_GATE),
+        (s) => !FINISHED_STEP_STATES.includes(s.state as StepState) && stepGates(s).includes(APPROVAL_GATE),
       );
       let step: (typeof candidates)[number] | undefined;
       for (const candidate of candidates)

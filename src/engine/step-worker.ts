@@ -148,7 +148,10 @@ export function createStepWorker(deps: StepWorkerDeps) {
       context = contextOf(run);
     } catch (err) {
       // A corrupt context (CorruptRowError) ends the step for good, as sealed params that cannot be opened do.
-      const error = err instanceof CorruptRowError ? err.message : `secret params of the run cannot be opened: ${(err as Error).message}`;
+      const error =
+        err instanceof CorruptRowError
+          ? err.message
+          : `secret params of the run cannot be opened: ${(err as Error).message}`;
       return settle(run, step, 'failed', { error });
     }
     registerSecretParams(context);

@@ -38,7 +38,8 @@ export async function evaluateSlos(
   const thresholds = [...new Set(configured.flatMap((d) => (d.thresholdSeconds ? [d.thresholdSeconds] : [])))];
   const lengths = windowLengths(configured, settings.windows);
   const byWindow = new Map<number, Map<string, WindowCounts>>();
-  for (const minutes of lengths) byWindow.set(minutes, await countsByRule(history, now - minutes * MINUTE_MS, thresholds));
+  for (const minutes of lengths)
+    byWindow.set(minutes, await countsByRule(history, now - minutes * MINUTE_MS, thresholds));
   // Rules that ran in the longest window but are no longer loaded still have an SLO to answer for.
   const seen = byWindow.get(lengths.at(-1)!)!.keys();
   const defs = sloDefinitions(settings, [...knownRules, ...seen]);

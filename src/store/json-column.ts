@@ -16,9 +16,13 @@ export interface ColumnOf {
  */
 export class CorruptRowError extends SnowlineError {
   constructor(where: ColumnOf, problem: string) {
-    super('store.corrupt_row', `${where.table}.${where.column} of ${where.table} row ${where.id} is corrupt: ${problem}`, {
-      details: { table: where.table, column: where.column, id: where.id },
-    });
+    super(
+      'store.corrupt_row',
+      `${where.table}.${where.column} of ${where.table} row ${where.id} is corrupt: ${problem}`,
+      {
+        details: { table: where.table, column: where.column, id: where.id },
+      },
+    );
   }
 }
 
@@ -40,7 +44,14 @@ export function parseJsonColumn<S extends z.ZodType>(schema: S, where: ColumnOf,
 /** Any JSON value (a step's params and result, a run's ticket-templated params). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValueSchema),
+    z.record(z.string(), jsonValueSchema),
+  ]),
 );
 
 /** A JSON object whose fields the reader looks at one by one (audit details, alert figures). */

@@ -74,7 +74,11 @@ export function runQueueRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       const keys =
         of.keys.length === 0
           ? []
-          : await holding.select('concurrency_key').distinct().where('concurrency_key', 'in', [...of.keys]).execute();
+          : await holding
+              .select('concurrency_key')
+              .distinct()
+              .where('concurrency_key', 'in', [...of.keys])
+              .execute();
       return {
         total: of.countAll ? Number(total?.n ?? 0) : undefined,
         byRule: new Map(byRule.map((r) => [r.rule_id, Number(r.n)])),
