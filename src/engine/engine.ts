@@ -113,7 +113,11 @@ export function createEngine(deps: EngineDeps) {
     logger,
   );
 
-  const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop];
+  // Chains the audit entries the other loops decided (see audit.repository): one lock per batch, on
+  // whichever instance gets there first.
+  const auditLoop = workLoop('audit', async () => (await repos.audit.seal(false)) > 0, deps.tickMs, logger);
+
+  const loops = [dispatchLoop, admissionLoop, stepLoop, outboxLoop, auditLoop];
   return {
     start() {
       for (const loop of loops) loop.start();
@@ -126,6 +130,7 @@ export function createEngine(deps: EngineDeps) {
     async stop(graceMs: number) {
       await Promise.all(loops.map((l) => l.stop()));
       await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await repos.audit.seal();
       await repos.inbox.releaseLeases(deps.owner);
       await repos.runs.releaseLeases(deps.owner);
       await repos.outbox.releaseLeases(deps.owner);

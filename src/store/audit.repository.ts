@@ -28,40 +28,118 @@ function hashOf(row: Omit<AuditRow, 'hash'>): string {
     .digest('hex');
 }
 
-/** The append-only, hash-chained audit journal. */
+/** Entries chained per sealing transaction: one lock and one round trip per batch rather than per entry. */
+const SEAL_BATCH = 500;
+/** The PostgreSQL advisory lock that keeps two sealers from forking the chain. */
+const CHAIN_LOCK = 7246001;
+
+/**
+ * The append-only, hash-chained audit journal. An entry is appended to `audit_pending` inside the
+ * transaction of the decision it records (committed with it, no lock), and `seal` chains pending
+ * entries into `audit_log` in batches. Readers seal first, so what they read is the whole journal.
+ */
 export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   const newestCheckpoint = () =>
     db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return {
-    /** Appends inside the caller's transaction so the entry commits with the decision it records. */
-    async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
-      // Instances appending at once must not fork the chain: serialise appends on PostgreSQL.
-      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7246001)`.execute(executor);
-      const last = await executor
+
+  /** Chains one batch of pending entries; returns how many, or undefined when another sealer holds the chain. */
+  const sealBatch = (wait: boolean) =>
+    db.transaction().execute(async (trx): Promise<number | undefined> => {
+      if (dialect === 'postgres') {
+        if (wait) await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(trx);
+        else {
+          const { rows } = await sql<{
+            locked: boolean;
+          }>`select pg_try_advisory_xact_lock(${CHAIN_LOCK}) as locked`.execute(trx);
+          if (!rows[0]?.locked) return undefined;
+        }
+      }
+      const pending = await trx.selectFrom('audit_pending').selectAll().orderBy('id').limit(SEAL_BATCH).execute();
+      if (pending.length === 0) return 0;
+      const last = await trx
         .selectFrom('audit_log')
         .select(['seq', 'hash'])
         .orderBy('seq', 'desc')
         .limit(1)
         .executeTakeFirst();
-      const row = {
-        seq: (last?.seq ?? 0) + 1,
-        at: now,
-        kind: entry.kind,
-        actor: entry.actor,
-        subject: entry.subject,
-        detail: JSON.stringify(entry.detail),
-        prev_hash: last?.hash ?? GENESIS,
-      };
+      const cut = last
+        ? undefined
+        : await trx
+            .selectFrom('audit_checkpoints')
+            .select(['seq', 'hash'])
+            .orderBy('seq', 'desc')
+            .limit(1)
+            .executeTakeFirst();
+      let seq = last?.seq ?? cut?.seq ?? 0;
+      let prev = last?.hash ?? cut?.hash ?? GENESIS;
+      const chained = pending.map((entry) => {
+        const row = {
+          seq: ++seq,
+          at: entry.at,
+          kind: entry.kind,
+          actor: entry.actor,
+          subject: entry.subject,
+          detail: entry.detail,
+          prev_hash: prev,
+        };
+        prev = hashOf(row);
+        return { ...row, hash: prev };
+      });
+      await trx.insertInto('audit_log').values(chained).execute();
+      await trx
+        .deleteFrom('audit_pending')
+        .where(
+          'id',
+          'in',
+          pending.map((p) => p.id),
+        )
+        .execute();
+      return pending.length;
+    });
+
+  /**
+   * Chains every pending entry. With `wait`, it waits for another sealer to finish (readers, who
+   * must see the whole journal); without, it leaves the work to the sealer already at it.
+   */
+  async function seal(wait = true): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const batch = await sealBatch(wait);
+      if (!batch) return sealed;
+      sealed += batch;
+      if (batch < SEAL_BATCH) return sealed;
+    }
+  }
+
+  /** Seals first when anything is pending, so a reader never misses a committed decision. */
+  const sealed = async () => {
+    if (await db.selectFrom('audit_pending').select('id').limit(1).executeTakeFirst()) await seal(true);
+  };
+
+  return {
+    /** Appends inside the caller's transaction so the entry commits with the decision it records. */
+    async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
       await executor
-        .insertInto('audit_log')
-        .values({ ...row, hash: hashOf(row) })
+        .insertInto('audit_pending')
+        .values({
+          at: now,
+          kind: entry.kind,
+          actor: entry.actor,
+          subject: entry.subject,
+          detail: JSON.stringify(entry.detail),
+        })
         .execute();
     },
+
+    seal,
+    /** Seals what is pending, if anything: for readers of `audit_log` outside this repository. */
+    sealed,
 
     /** Walks the chain; reports the first entry whose content or link does not verify. */
     async verify(): Promise<
       { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }
     > {
+      await sealed();
       // After retention cut the journal, the kept part chains on from the newest checkpoint.
       const cut = await newestCheckpoint();
       let prev = cut?.hash ?? GENESIS;
@@ -100,6 +178,7 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * from scratch cannot keep), its newest entry's number and hash; undefined when it is empty.
      */
     async head(): Promise<{ journal: string; seq: number; hash: string } | undefined> {
+      await sealed();
       const first =
         (await db.selectFrom('audit_log').select('hash').where('seq', '=', 1).executeTakeFirst()) ??
         (await newestCheckpoint().then((cut) => cut && { hash: cut.journal }));
@@ -117,6 +196,7 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
     /** The hash of entry `seq` (kept, or the last of a cut), or undefined when there is no such entry. */
     async hashAt(seq: number): Promise<string | undefined> {
+      await sealed();
       const entry = await db.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst();
       return (
         entry?.hash ??
@@ -134,6 +214,7 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       afterSeq?: number;
       limit: number;
     }) {
+      await sealed();
       let query = db
         .selectFrom('audit_log')
         .selectAll()
@@ -149,6 +230,7 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     async list(filter: { subject?: string; limit: number }) {
+      await sealed();
       let query = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(filter.limit);
       if (filter.subject) query = query.where('subject', '=', filter.subject);
       return query.execute();

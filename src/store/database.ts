@@ -32,6 +32,7 @@ import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import { eventOutcomes } from './migrations/014-event-outcomes';
 import { retention } from './migrations/015-retention';
 import { alerts } from './migrations/016-alerts';
+import { auditPending } from './migrations/017-audit-pending';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -69,6 +70,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '014-event-outcomes': eventOutcomes(),
     '015-retention': retention(),
     '016-alerts': alerts(),
+    '017-audit-pending': auditPending(dialect),
   };
 }
 

@@ -26,6 +26,7 @@ export { CorruptRowError } from './json-column';
 
 /** Every repository over one store; built once and passed to whoever needs it. */
 export function repositories(store: Store) {
+  const audit = auditRepository(store.db, store.dialect);
   return {
     inbox: inboxRepository(store.db, store.dialect),
     runs: runRepository(store.db, store.dialect),
@@ -34,7 +35,7 @@ export function repositories(store: Store) {
     leases: leaseRepository(store.db),
     runHistory: runHistoryRepository(store.db),
     outbox: outboxRepository(store.db, store.dialect),
-    audit: auditRepository(store.db, store.dialect),
+    audit,
     watermarks: watermarkRepository(store.db),
     approvals: approvalRepository(store.db),
     ruleVersions: ruleVersionRepository(store.db),
@@ -44,7 +45,7 @@ export function repositories(store: Store) {
     changeClaims: changeClaimRepository(),
     identityUse: identityUseRepository(store.db),
     retention: retentionRepository(store.db),
-    reports: reportRepository(store.db, store.dialect),
+    reports: reportRepository(store.db, store.dialect, audit.sealed),
     activity: activityRepository(store.db),
     alerts: alertRepository(store.db),
   };

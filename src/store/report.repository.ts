@@ -19,7 +19,8 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
  * counting and nearest-rank percentiles (ROW_NUMBER over a partition) happen in the database, so
  * a report over a long history reads a few hundred rows, not the history.
  */
-export function reportRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+/** `auditSealed` chains pending audit entries, so the adoption figures count the newest decisions too. */
+export function reportRepository(db: Kysely<Tables>, dialect: StoreDialect, auditSealed: () => Promise<void>) {
   /** `path` (e.g. `{ticket,cmdb_ci}`) inside a JSON text column, as text. */
   const jsonText = (column: string, path: string[]): RawBuilder<string> =>
     dialect === 'postgres'
@@ -169,6 +170,7 @@ export function reportRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
     /** Manual triggers in the window per person and the groups they were in (JSON array text). */
     async manualTriggers(range: ReportRange) {
+      await auditSealed();
       const groups = sql<string>`coalesce(${jsonText('detail', ['groups'])}, '[]')`;
       const rows = await db
         .selectFrom('audit_log')
@@ -183,6 +185,7 @@ export function reportRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
     /** Approval decisions in the window per approver: counts and time from the run's start to the decision. */
     async approvals(range: ReportRange) {
+      await auditSealed();
       const wait = sql<number>`approvals.decided_at - runs.created_at`;
       const rows = await db
         .selectFrom('approvals')

@@ -131,6 +131,16 @@ export interface AuditRow {
   hash: string;
 }
 
+/** An audit entry decided but not yet chained: see audit.repository `seal`. */
+export interface AuditPendingRow {
+  id: Generated<number>;
+  at: number;
+  kind: string;
+  actor: string;
+  subject: string;
+  detail: string;
+}
+
 export interface RuleVersionRow {
   version: string;
   loaded_at: number;
@@ -232,6 +242,7 @@ export interface Tables {
   outbox: OutboxRow;
   watermarks: WatermarkRow;
   audit_log: AuditRow;
+  audit_pending: AuditPendingRow;
   rule_versions: RuleVersionRow;
   approvals: ApprovalRow;
   connector_credentials: ConnectorCredentialRow;

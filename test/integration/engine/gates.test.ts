@@ -62,6 +62,7 @@ describe.each(ENGINES)('gates before steps on %s', (engine) => {
     expect(e.backend.jobs.size).toBe(2);
     expect(e.instance.patches[0]!.fields.work_notes).toContain('restarted by job 1');
 
+    await t.repos.audit.seal();
     const audit = await t.store.db.selectFrom('audit_log').selectAll().where('kind', '=', 'run.approved').execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'beth.anglin', at: decidedAt, subject: 'INCaaaaaaa' });

@@ -34,7 +34,8 @@ describe.each(ENGINES)('manual overrides on %s', (engine) => {
   }
 
   const auditKinds = async () =>
-    (await t.store.db.selectFrom('audit_log').select(['kind', 'actor']).orderBy('seq').execute()).filter(
+    (await t.repos.audit.seal(),
+    await t.store.db.selectFrom('audit_log').select(['kind', 'actor']).orderBy('seq').execute()).filter(
       (a) => a.actor !== 'snowline',
     );
 

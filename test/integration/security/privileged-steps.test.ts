@@ -75,6 +75,7 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     expect([...e.backend.jobs.values()].map((j) => j.host)).toEqual([`v-snowline-db-admin:${issued.password}@db-01`]);
     expect(issued.revoked).toBe(true);
 
+    await t.repos.audit.seal();
     const audit = await t.store.db
       .selectFrom('audit_log')
       .select(['kind', 'detail'])
@@ -97,7 +98,15 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     ]);
 
     // The secret is in none of the stored rows, and the redactor masks it wherever it might be printed.
-    for (const table of ['runs', 'steps', 'audit_log', 'outbox', 'privilege_leases', 'approvals'] as const) {
+    for (const table of [
+      'runs',
+      'steps',
+      'audit_log',
+      'audit_pending',
+      'outbox',
+      'privilege_leases',
+      'approvals',
+    ] as const) {
       const rows = JSON.stringify(await t.store.db.selectFrom(table).selectAll().execute());
       expect({ table, leaked: rows.includes(issued.password) }).toEqual({ table, leaked: false });
     }
@@ -168,6 +177,7 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
     await slow.control.cancel(run.id, 'oliver.ops');
     expect(await slow.privilege!.sweep()).toBe(1);
     expect([...vault.leases.values()].map((l) => l.revoked)).toEqual([true]);
+    await t.repos.audit.seal();
     const released = await t.store.db
       .selectFrom('audit_log')
       .select('detail')

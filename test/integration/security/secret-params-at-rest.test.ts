@@ -45,6 +45,7 @@ describe.each(ENGINES)('secret params at rest on %s', (engine) => {
   afterEach(() => t.close());
 
   const rawRows = async () => ({
+    pendingAudit: JSON.stringify(await t.store.db.selectFrom('audit_pending').selectAll().execute()),
     runs: JSON.stringify(await t.store.db.selectFrom('runs').selectAll().execute()),
     steps: JSON.stringify(await t.store.db.selectFrom('steps').selectAll().execute()),
     audit: JSON.stringify(await t.store.db.selectFrom('audit_log').selectAll().execute()),
@@ -65,6 +66,7 @@ describe.each(ENGINES)('secret params at rest on %s', (engine) => {
     expect(context.sealedParams).toEqual(['pw']);
     for (const [table, text] of Object.entries(await rawRows()))
       expect({ table, clear: text.includes(PLANTED) }).toEqual({ table, clear: false });
+    await t.repos.audit.seal();
     const shadow = await t.store.db
       .selectFrom('audit_log')
       .select('detail')
