@@ -336,23 +336,20 @@ export function createDispatcher(deps: DispatcherDeps) {
         ? { actor: user ?? request.requestedBy, via: request.actor }
         : { actor: request.actor };
     const refuse = async (forbidden: string) => {
-      // In a transaction of its own: the journal's append lock lasts until the entry is in.
-      await inTransaction(store, (trx) =>
-        repos.audit.append(
-          trx,
-          {
-            kind: 'rule.trigger_refused',
-            actor: who.actor,
-            subject: request.payload.number,
-            detail: {
-              rule: request.ruleId,
-              ruleVersion: ruleSet.version,
-              ...(who.via ? { via: who.via } : {}),
-              reason: forbidden,
-            },
+      await repos.audit.append(
+        store.db,
+        {
+          kind: 'rule.trigger_refused',
+          actor: who.actor,
+          subject: request.payload.number,
+          detail: {
+            rule: request.ruleId,
+            ruleVersion: ruleSet.version,
+            ...(who.via ? { via: who.via } : {}),
+            reason: forbidden,
           },
-          now(),
-        ),
+        },
+        now(),
       );
       logger.warn('manual trigger refused', {
         rule: request.ruleId,

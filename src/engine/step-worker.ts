@@ -390,18 +390,15 @@ export function createStepWorker(deps: StepWorkerDeps) {
         gate: outcome.gate,
         reason: outcome.reason,
       });
-      // In a transaction of its own: the journal's append lock lasts until the entry is in.
-      await inTransaction(store, (trx) =>
-        repos.audit.append(
-          trx,
-          {
-            kind: 'gate.waiting',
-            actor: 'snowline',
-            subject: run.ticket_number,
-            detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason },
-          },
-          at,
-        ),
+      await repos.audit.append(
+        store.db,
+        {
+          kind: 'gate.waiting',
+          actor: 'snowline',
+          subject: run.ticket_number,
+          detail: { runId: run.id, step: step.name, gate: outcome.gate, reason: outcome.reason },
+        },
+        at,
       );
     }
     const nextAt =
