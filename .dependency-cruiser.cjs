@@ -76,6 +76,14 @@ module.exports = {
       to: { path: '^src/store/' },
     },
     {
+      name: 'sql-only-in-the-store',
+      comment:
+        'Queries are built in src/store/ repositories and nowhere else (eslint also refuses query building outside it).',
+      severity: 'error',
+      from: { path: '^(src|connectors)/', pathNot: '^src/store/' },
+      to: { path: 'node_modules/kysely/' },
+    },
+    {
       name: 'not-to-tests',
       comment: 'Product code never imports test code.',
       severity: 'error',

@@ -16,6 +16,34 @@ export default tseslint.config(
     },
   },
   {
+    // All SQL lives in src/store/ repositories (docs/architecture.md): elsewhere, no kysely and no
+    // query building; a caller passes the transaction it got from inTransaction to repository methods.
+    files: ['src/**/*.ts', 'connectors/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'kysely', message: 'SQL belongs in a src/store/ repository; import its types from src/store.' },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction)$/]',
+          message: 'SQL belongs in a src/store/ repository (transactions: inTransaction from src/store).',
+        },
+        {
+          selector: "TaggedTemplateExpression[tag.name='sql']",
+          message: 'SQL belongs in a src/store/ repository.',
+        },
+      ],
+    },
+  },
+  {
     // Kysely's documented migration pattern: a migration must not depend on today's table types
     // (https://kysely.dev/docs/migrations).
     files: ['src/store/migrations/**'],

@@ -1,3 +1,4 @@
+import { auditDetail } from '../store/audit.repository';
 import { z } from 'zod';
 import type { AuditRepository } from '../store/audit.repository';
 import type { RouteDefinition } from './route';
@@ -52,7 +53,7 @@ export function auditRoutes(audit: AuditRepository): RouteDefinition[] {
           kind: row.kind,
           actor: row.actor,
           subject: row.subject,
-          detail: JSON.parse(row.detail),
+          detail: auditDetail(row),
           hash: row.hash,
         }));
       },

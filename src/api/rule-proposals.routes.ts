@@ -1,3 +1,4 @@
+import { highRiskRulesOf } from '../store/rule-proposal.repository';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { PROPOSABLE_FILE } from '../rules/proposal-review';
@@ -66,7 +67,7 @@ function toView(p: RuleProposalRow): z.infer<typeof proposalViewSchema> {
     createdAt: iso(p.created_at)!,
     baseVersion: p.base_version,
     version: p.version,
-    highRiskRules: JSON.parse(p.high_risk_rules) as string[],
+    highRiskRules: highRiskRulesOf(p),
     decidedBy: p.decided_by,
     decisionComment: p.decision_comment,
     decidedAt: iso(p.decided_at),

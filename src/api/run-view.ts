@@ -1,3 +1,5 @@
+import { stepGates, stepResult } from '../store/run.repository';
+import { stepFlow } from '../engine/run-context';
 import { z } from 'zod';
 import type { RunWithSteps } from '../store/run.repository';
 
@@ -74,13 +76,13 @@ export function toRunView(run: RunWithSteps): RunView {
       name: s.name,
       use: `${s.connector}.${s.action}`,
       state: s.state as RunView['steps'][number]['state'],
-      gates: JSON.parse(s.gates) as string[],
+      gates: stepGates(s),
       stage: s.stage,
-      compensates: (JSON.parse(s.flow) as { compensates?: string }).compensates ?? null,
+      compensates: stepFlow(s).compensates ?? null,
       waitingFor: s.waiting_for,
       attempt: s.attempt,
       externalRef: s.external_ref,
-      result: s.result === null ? null : JSON.parse(s.result),
+      result: stepResult(s) ?? null,
       error: s.error,
     })),
   };

@@ -144,12 +144,7 @@ export async function startApp(
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   // SQLite is one process by construction: leases left by a crashed predecessor are void now.
-  if (store.dialect === 'sqlite')
-    await Promise.all([
-      store.db.updateTable('steps').set({ lease_owner: null, lease_until: null }).execute(),
-      store.db.updateTable('outbox').set({ lease_owner: null, lease_until: null }).execute(),
-      store.db.updateTable('inbox_events').set({ lease_owner: null, lease_until: null }).execute(),
-    ]);
+  if (store.dialect === 'sqlite') await repos.leases.voidAll();
   // From now on, a record Snowline sees for the first time counts as inserted (event-versions.ts).
   await markWatchingSince(repos, Date.now());
 
@@ -308,7 +303,7 @@ export async function startApp(
     deadlineMs: retry.writebackDeadlineSeconds * 1000,
     leaseMs: config.engine.leaseMs,
   });
-  const admission = createRunAdmission({ store, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
+  const admission = createRunAdmission({ store, repos, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const signals = workSignalsFor(store, config.store, logger);
   const engine = createEngine({
     repos,
@@ -379,15 +374,7 @@ export async function startApp(
       ...alertmanagerRouters(config.observability.alertmanager, slo.alertmanagerRaiser, logger),
     ],
     readiness: async () => {
-      const storeOk = await store.db
-        .selectFrom('watermarks')
-        .select('name')
-        .limit(1)
-        .execute()
-        .then(
-          () => true,
-          () => false,
-        );
+      const storeOk = await repos.watermarks.storeAnswers();
       const health = await connectors.health();
       return {
         ready: storeOk && health.servicenow?.ok === true,

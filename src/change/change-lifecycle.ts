@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { formatDateTime } from '../rules/encoded-query/date-time';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
 import type { Run, Step } from '../store/run.repository';
-import type { Tables } from '../store/schema';
-import type { ChangeRunContext, RunContext } from '../engine/run-context';
+import { runContextIfReadable, runContextOf, type ChangeRunContext, type RunContext } from '../engine/run-context';
 import type { Gate, GateContext, GateVerdict } from '../engine/gates';
 import type { SettledStep, StepHooks } from '../engine/step-worker';
 import { buildSteps } from '../engine/run-steps';
@@ -62,7 +60,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (ctx.context.change.rollbackOf) return { verdict: 'pass' };
     const run = await repos.runs.get(ctx.run.id);
     if (!run) return { verdict: 'refuse', reason: `run ${ctx.run.id} no longer exists` };
-    const context = JSON.parse(run.context) as RunContext;
+    const context = runContextOf(run);
     const change = context.change ?? ctx.context.change;
     const at = ctx.now;
     const [snapshot, approvals, blackouts, running] = await Promise.all([
@@ -86,7 +84,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     const wait = async (reason: string, untilMs: number, approved: boolean): Promise<GateVerdict> => {
       const next: ChangeRunContext = { ...change, cleared: change.cleared || approved, lastWait: reason };
       if (next.lastWait !== change.lastWait || next.cleared !== change.cleared) {
-        await store.db.transaction().execute(async (trx) => {
+        await inTransaction(store, async (trx) => {
           await saveChange(trx, run.id, context, next);
           if (next.lastWait !== change.lastWait)
             await enqueue(
@@ -105,7 +103,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     if (ctx.step.idx > 0) return { verdict: 'pass' };
     // The conflict check above reads running changes; the claim makes it atomic against a change checked at the same instant.
     if (snapshot.cmdb_ci) {
-      const claim = await store.db.transaction().execute((trx) =>
+      const claim = await inTransaction(store, (trx) =>
         repos.changeClaims.claim(trx, {
           cmdb_ci: snapshot.cmdb_ci,
           run_id: run.id,
@@ -121,7 +119,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
         );
     }
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       await saveChange(trx, run.id, context, {
         ...change,
         cleared: true,
@@ -154,12 +152,12 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
     return { verdict: 'pass' };
   }
 
-  async function afterSettle(trx: Transaction<Tables>, settled: SettledStep): Promise<void> {
+  async function afterSettle(trx: StoreTransaction, settled: SettledStep): Promise<void> {
     const { run, step, at } = settled;
-    const row = await trx.selectFrom('runs').select('context').where('id', '=', run.id).executeTakeFirstOrThrow();
-    const context = JSON.parse(row.context) as RunContext;
-    const change = context.change;
-    if (!change) return;
+    // Read again in the settling transaction: the gate may have saved the change's state since the run was read.
+    const context = runContextIfReadable((await repos.runContexts.read(trx, run.id)) ?? run);
+    const change = context?.change;
+    if (!context || !change) return;
     const prefix = who(context, run);
     await closeTasks(trx, run, change, settled);
     await attachJobLog(trx, run, settled);
@@ -242,7 +240,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   }
 
   /** The output of every plan (and rollback) step that ran goes onto the change record as a file. */
-  async function attachJobLog(trx: Transaction<Tables>, run: Run, settled: SettledStep): Promise<void> {
+  async function attachJobLog(trx: StoreTransaction, run: Run, settled: SettledStep): Promise<void> {
     if (settled.outcome !== 'succeeded' && settled.outcome !== 'failed') return;
     const saved = settled.steps.find((s) => s.id === settled.step.id);
     if (!saved || saved.started_at === null) return;
@@ -256,23 +254,9 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
 
   /** Change runs implementing now: at least one step started and the run not finished. */
   async function runningChanges(exceptRunId: string): Promise<RunningChange[]> {
-    const rows = await store.db
-      .selectFrom('runs')
-      .select(['runs.id', 'runs.context', 'runs.ticket_number'])
-      .where('runs.table_name', '=', 'change_request')
-      .where('runs.state', '=', 'running')
-      .where('runs.id', '!=', exceptRunId)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('steps')
-            .select('steps.id')
-            .whereRef('steps.run_id', '=', 'runs.id')
-            .where('steps.started_at', 'is not', null),
-        ),
-      )
-      .execute();
+    const rows = await repos.runContexts.implementingChanges(exceptRunId);
     return rows.map((row) => {
-      const ticket = (JSON.parse(row.context) as RunContext).ticket;
+      const ticket = runContextOf(row).ticket;
       return {
         number: row.ticket_number,
         cmdbCi: ticket.cmdb_ci ?? '',
@@ -295,7 +279,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   }
 
   async function closeTasks(
-    trx: Transaction<Tables>,
+    trx: StoreTransaction,
     run: Run,
     change: ChangeRunContext,
     settled: SettledStep,
@@ -331,7 +315,7 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   }
 
   async function startRollback(
-    trx: Transaction<Tables>,
+    trx: StoreTransaction,
     run: Run,
     context: RunContext,
     change: ChangeRunContext,
@@ -382,21 +366,17 @@ export function changeManagement(deps: ChangeLifecycleDeps): ChangeManagement {
   }
 
   async function saveChange(
-    trx: Transaction<Tables>,
+    trx: StoreTransaction,
     runId: string,
     context: RunContext,
     change: ChangeRunContext,
   ): Promise<void> {
-    await trx
-      .updateTable('runs')
-      .set({ context: JSON.stringify({ ...context, change }) })
-      .where('id', '=', runId)
-      .execute();
+    await repos.runContexts.save(trx, runId, JSON.stringify({ ...context, change }));
   }
 
   /** One write-back through the outbox; the marker lets the sender find a PATCH that reached the ticket before a crash. */
   async function enqueue(
-    trx: Transaction<Tables>,
+    trx: StoreTransaction,
     run: Run,
     table: string,
     sysId: string,

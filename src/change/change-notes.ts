@@ -1,5 +1,5 @@
 import { formatDateTime } from '../rules/encoded-query/date-time';
-import type { Run, Step } from '../store/run.repository';
+import { stepResult, type Run, type Step } from '../store/run.repository';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
 import { CHANGE_STATE } from './change-gates';
 
@@ -16,7 +16,8 @@ export function planList(steps: readonly Step[]): string {
 /** `patch succeeded (controller job 42)` — the job id is what an operator looks up. */
 export function describeStep(step: Step, steps: readonly Step[]): string {
   const saved = steps.find((s) => s.id === step.id) ?? step;
-  const result = saved.result ? (JSON.parse(saved.result) as Record<string, unknown>) : {};
+  const stored = stepResult(saved);
+  const result = stored && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
   const job = result.job_id !== undefined ? ` (controller job ${String(result.job_id)})` : '';
   if (saved.state === 'succeeded') return `step ${saved.name} succeeded${job}`;
   if (saved.state === 'failed') return `step ${saved.name} failed${job}: ${saved.error ?? 'no detail'}`;

@@ -9,7 +9,7 @@ import { buildRuleSet } from '../rules/build-rule-set';
 import { mappingFiles } from '../mappings/mapping-files';
 import { formatProblem } from '../rules/validation-problem';
 import { writeAtomically } from '../mappings/write-atomically';
-import type { Repositories } from '../store';
+import { type Repositories, inTransaction } from '../store';
 import { withConfiguredStore as withStore } from './configured-store';
 import { issueToken } from '../security/jwt';
 import { configOrExit } from './load-config';
@@ -68,7 +68,7 @@ export function rulesCommand(): Command {
           await writeAtomically(join(dir, name), text);
         }
         // A rollback needs no second person (it restores a version that ran before), so the journal says who did it.
-        await store.db.transaction().execute((trx) =>
+        await inTransaction(store, (trx) =>
           repos.audit.append(
             trx,
             {

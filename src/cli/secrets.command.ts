@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resealStoredRuns } from '../engine/run-secrets';
 import { secretBoxFromConfig, type SecretBox } from '../security/secret-box';
-import type { Db } from '../store';
+import type { Repositories } from '../store';
 import { credentialRepository } from '../store/credential.repository';
 import { withConfiguredStore } from './configured-store';
 import { configOrExit } from './load-config';
@@ -22,11 +22,11 @@ export function secretsCommand(): Command {
       're-encrypt every stored secret under the current key (after moving the old key to SNOWLINE_SECRET_KEYS_PREVIOUS)',
     )
     .action(() =>
-      withCredentials(async (credentials, { db, box }) => {
+      withCredentials(async (credentials, { runContexts, box }) => {
         const { resealed, total } = await credentials.rotate(`cli:${process.env.USER ?? 'unknown'}`);
         process.stdout.write(`re-encrypted ${resealed} of ${total} stored secrets under the current key\n`);
         process.stdout.write(
-          `re-encrypted the secret params of ${await resealStoredRuns(db, box)} runs under the current key\n`,
+          `re-encrypted the secret params of ${await resealStoredRuns(runContexts, box)} runs under the current key\n`,
         );
       }),
     );
@@ -34,7 +34,10 @@ export function secretsCommand(): Command {
 }
 
 async function withCredentials(
-  work: (credentials: ReturnType<typeof credentialRepository>, store: { db: Db; box: SecretBox }) => Promise<void>,
+  work: (
+    credentials: ReturnType<typeof credentialRepository>,
+    stored: { runContexts: Repositories['runContexts']; box: SecretBox },
+  ) => Promise<void>,
 ): Promise<void> {
   const config = configOrExit();
   const box = secretBoxFromConfig(config.secrets);
@@ -45,7 +48,7 @@ async function withCredentials(
     process.exit(2);
   }
   await withConfiguredStore(
-    (store, repos) => work(credentialRepository(store.db, box, repos.audit), { db: store.db, box }),
+    (store, repos) => work(credentialRepository(store.db, box, repos.audit), { runContexts: repos.runContexts, box }),
     config,
   );
 }

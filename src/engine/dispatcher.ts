@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
-import type { ScheduledMatch, TicketEvent } from './event.schema';
+import { eventPayloadOf, type ScheduledMatch, type TicketEvent } from './event.schema';
 import { parseWorkNoteCommand } from './work-note-command';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -11,13 +10,12 @@ import { renderString, renderValue } from '../rules/template';
 import { identityValue } from '../../connectors/servicenow/schemas';
 import type { TemplateValue } from '../rules/mapping.schema';
 import { SnowlineError } from '../errors';
-import type { Repositories, Store } from '../store';
-import { stillClaimed, type InboxEvent } from '../store/inbox.repository';
-import type { Tables } from '../store/schema';
+import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
+import type { InboxEvent } from '../store/inbox.repository';
 import { resolveDotWalks } from './dot-walk';
 import { decideAfterDispatchFailure, dispatchFailureOf, rejectionNote, type EventRetryPolicy } from './event-outcomes';
 import { createVersionJudge } from './event-versions';
-import { NO_COMMAND, type RunContext } from './run-context';
+import { NO_COMMAND, runContextOf, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import { isOwnWrite } from './own-writes';
 import { inSpan } from '../observability/tracing';
@@ -47,8 +45,6 @@ export interface DispatcherDeps {
 }
 
 const DEFAULT_EVENT_RETRY: EventRetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 3_600_000 };
-
-type Trx = Transaction<Tables>;
 
 /** An inbox event once read and matched, before anything is written. */
 type Prepared =
@@ -182,7 +178,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         ),
       );
     const committed: AfterCommit = [];
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
     });
     for (const report of committed) report();
@@ -194,7 +190,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
   async function prepare(event: InboxEvent): Promise<Prepared> {
-    const payload = JSON.parse(event.payload) as TicketEvent & { scheduled?: ScheduledMatch };
+    const payload = eventPayloadOf(event);
     const verdict = await judgeVersion(event, payload);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
     // A record Snowline raised about itself (an SLO alert) never starts a rule, whoever edits it.
@@ -263,15 +259,10 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
-  async function record(trx: Trx, p: Prepared, committed: AfterCommit): Promise<void> {
+  async function record(trx: StoreTransaction, p: Prepared, committed: AfterCommit): Promise<void> {
     const settle = async (status: 'done' | 'dropped' | 'superseded' | 'rejected', note: string) => {
-      const result = await trx
-        .updateTable('inbox_events')
-        .set({ status, note, processed_at: now(), lease_owner: null, lease_until: null, next_at: null })
-        .where(stillClaimed(p.event))
-        .executeTakeFirst();
       // Its claim ran out and another instance holds the event: roll back what this one wrote for it.
-      if (Number(result.numUpdatedRows) !== 1)
+      if (!(await repos.inbox.settleClaimed(p.event, status, note, now(), trx)))
         throw new SnowlineError(
           'dispatch.claim_lost',
           `event ${p.event.event_key} was taken over by another instance`,
@@ -383,7 +374,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const event: DispatchEvent = { payload: { ...request.payload, record }, eventKey, correlationId: randomUUID() };
     let runId: string | undefined;
     const committed: AfterCommit = [];
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       await repos.audit.append(
         trx,
         {
@@ -431,7 +422,7 @@ export function createDispatcher(deps: DispatcherDeps) {
    * without, the error is thrown.
    */
   async function actOn(
-    trx: Trx,
+    trx: StoreTransaction,
     matched: CompiledRule[],
     ruleSet: RuleSet,
     event: DispatchEvent,
@@ -582,7 +573,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     try {
       const { run, steps } = buildRun(rule, version, event);
       return {
-        params: paramsForDisplay(JSON.parse(run.context) as RunContext),
+        params: paramsForDisplay(runContextOf(run)),
         steps: steps.map((s) => ({ name: s.name, use: `${s.connector}.${s.action}` })),
       };
     } catch (err) {
@@ -590,7 +581,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  async function enqueueNote(trx: Trx, id: string, payload: TicketEvent, note: string) {
+  async function enqueueNote(trx: StoreTransaction, id: string, payload: TicketEvent, note: string) {
     const at = now();
     const marker = `snowline-writeback:${id}`;
     await repos.outbox.enqueue(trx, {

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../errors';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction } from '../store';
 
 /**
  * Operators' hold on inbox events: a rejected event (its rule's template fixed, the user it names
@@ -26,7 +26,7 @@ export function createEventControl(deps: {
           { state: event.status },
         );
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         const replayed = await repos.inbox.replay(trx, id, `replayed by ${actor}; was rejected: ${event.note ?? ''}`);
         if (!replayed)
           throw new ConflictError('event.not_replayable', `event ${id} was replayed by someone else meanwhile`);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseJsonColumn } from '../store/json-column';
+import type { InboxEventRow } from '../store/schema';
 
 /** The ServiceNow tables whose events Snowline processes. */
 export const WATCHED_TABLES = ['incident', 'change_request', 'problem'] as const;
@@ -66,6 +68,31 @@ export interface ScheduledMatch {
 
 export function scheduledEventKey(match: ScheduledMatch, sysId: string): string {
   return `scheduled:${match.rule}:${match.tick}:${sysId}`;
+}
+
+/**
+ * `inbox_events.payload`: the event as it was accepted (already through ticketEventSchema, whose
+ * limits are the webhook's to enforce, not the store's), and for a scheduled rule's find, its match.
+ */
+const storedEventSchema = z.object({
+  event: z.enum(['inserted', 'updated']),
+  table: watchedTableSchema,
+  sys_id: z.string(),
+  number: z.string(),
+  sys_mod_count: z.number(),
+  sys_updated_on: z.string(),
+  sys_updated_by: z.string(),
+  changed_fields: z.array(z.string()),
+  record: z.record(z.string(), z.string()),
+  scheduled: z.object({ rule: z.string(), tick: z.string() }).optional(),
+});
+
+/** An inbox event's payload, checked (a CorruptRowError naming the event when it is not an event). */
+export function eventPayloadOf(event: {
+  seq: number;
+  payload: InboxEventRow['payload'];
+}): TicketEvent & { scheduled?: ScheduledMatch } {
+  return parseJsonColumn(storedEventSchema, { table: 'inbox_events', column: 'payload', id: event.seq }, event.payload);
 }
 
 /** The inbox de-duplication key: one event per version of one record. */

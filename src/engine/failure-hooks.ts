@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { StepDefinition } from '../rules/mapping.schema';
-import type { Repositories } from '../store';
-import type { Tables } from '../store/schema';
-import { stepFlow, type RunContext } from './run-context';
+import type { Repositories, StoreTransaction } from '../store';
+import { runContextIfReadable, stepFlow, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import type { SettledStep, StepHooks } from './step-worker';
 
@@ -18,7 +16,8 @@ export function failureHooks(deps: { repos: Repositories; defaultSteps: readonly
   return {
     async afterSettle(trx, settled) {
       if (settled.runState !== 'failed') return;
-      const context = JSON.parse(settled.run.context) as RunContext;
+      const context = runContextIfReadable(settled.run);
+      if (!context) return;
       if (context.failureOf) return;
       const steps = context.onFailure ?? deps.defaultSteps;
       if (steps.length === 0) return;
@@ -30,7 +29,7 @@ export function failureHooks(deps: { repos: Repositories; defaultSteps: readonly
 }
 
 async function startFailureRun(
-  trx: Transaction<Tables>,
+  trx: StoreTransaction,
   repos: Repositories,
   settled: SettledStep,
   context: RunContext,

@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { NewWriteback } from '../store/outbox.repository';
-import type { Run, Step } from '../store/run.repository';
+import { stepResult, type Run, type Step } from '../store/run.repository';
+import type { OutboxAttachment } from '../store/outbox-columns';
 
-/**
- * A step's output as a file for the ticket: what the outbox uploads through the Attachment API
- * (`writeback.*.attach_output` in a rule, and the job logs change management attaches to a change).
- */
-export const outboxAttachmentSchema = z.object({
-  file_name: z.string().min(1).max(255),
-  content_type: z.string().min(1),
-  content: z.string(),
-});
-export type OutboxAttachment = z.infer<typeof outboxAttachmentSchema>;
+// The stored shape lives with the outbox; the sender and the engine read it from here too.
+export { outboxAttachmentSchema, type OutboxAttachment } from '../store/outbox-columns';
 
 /** Largest attachment when the instance settings give none (ServiceNow connector default). */
 export const DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024;
@@ -22,10 +14,10 @@ export const DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024;
  * results, kept up to the connector's stdoutTailBytes), else its result as JSON, else for a failed
  * step its error. undefined when the step left nothing (skipped, never ran).
  */
-export function stepOutput(step: Pick<Step, 'state' | 'result' | 'error'>): string | undefined {
+export function stepOutput(step: Pick<Step, 'id' | 'state' | 'result' | 'error'>): string | undefined {
   if (step.result !== null) {
-    const result = JSON.parse(step.result) as unknown;
-    if (result && typeof result === 'object') {
+    const result = stepResult(step);
+    if (result && typeof result === 'object' && !Array.isArray(result)) {
       const { stdout_tail: tail, stdout } = result as Record<string, unknown>;
       if (typeof tail === 'string' && tail !== '') return tail;
       if (typeof stdout === 'string' && stdout !== '') return stdout;
@@ -66,7 +58,7 @@ export function tailWithin(text: string, maxBytes: number): string {
 
 /** The outbox attachment for a step's output, or undefined when the step has none. */
 export function outputAttachment(
-  step: Pick<Step, 'state' | 'result' | 'error'>,
+  step: Pick<Step, 'id' | 'state' | 'result' | 'error'>,
   fileName: string,
   maxBytes: number,
 ): OutboxAttachment | undefined {

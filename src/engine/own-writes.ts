@@ -1,4 +1,5 @@
 import type { TicketEvent } from './event.schema';
+import { outboxFields } from '../store/outbox-columns';
 import type { OutboxRepository } from '../store/outbox.repository';
 
 /** How far back a sent write-back still explains an update event (the Business Rule runs async). */
@@ -22,6 +23,6 @@ export async function isOwnWrite(
   if (writes.some((w) => w.state === 'sending')) return true;
   if (event.changed_fields.length === 0) return false;
   const written = new Set<string>(['sys_updated_on', 'sys_updated_by', 'sys_mod_count']);
-  for (const w of writes) for (const field of Object.keys(JSON.parse(w.fields) as object)) written.add(field);
+  for (const w of writes) for (const field of Object.keys(outboxFields(w))) written.add(field);
   return event.changed_fields.every((f) => written.has(f));
 }

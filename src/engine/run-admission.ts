@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Db, Store } from '../store';
+import { inTransaction, type Repositories, type Store, type StoreTransaction } from '../store';
 import { decideRun } from './run-state-machine';
 import { stepViews } from './run-steps';
-import type { RunContext } from './run-context';
+import { runContextIfReadable } from './run-context';
 
 /** A run waiting in state `queued`, as the admission sees it. */
 export interface QueuedRun {
@@ -22,9 +21,6 @@ export interface ActiveRuns {
   byRule: ReadonlyMap<string, number>;
   keys: ReadonlySet<string>;
 }
-
-/** States that hold a concurrency slot: a paused run has not let go of what it works on. */
-export const SLOT_HOLDING_RUN_STATES = ['running', 'paused'] as const;
 
 /**
  * Which queued runs start now, oldest first: a run starts when no active run has its key, its rule
@@ -57,24 +53,9 @@ export function chooseAdmitted(queued: readonly QueuedRun[], active: ActiveRuns,
   return admitted;
 }
 
-/**
- * The steps due when admitted runs start: the first stage of a new run, or, for a run an operator
- * sent on (retried, a step skipped), what its state machine says is next.
- */
-async function startSteps(trx: Db, runIds: readonly string[], at: number): Promise<void> {
-  const steps = await trx.selectFrom('steps').selectAll().where('run_id', 'in', runIds).execute();
-  const due: string[] = [];
-  for (const runId of runIds) {
-    const own = steps.filter((s) => s.run_id === runId);
-    const { unblock } = decideRun(stepViews(own));
-    due.push(...own.filter((s) => unblock.includes(s.idx) && s.state === 'blocked').map((s) => s.id));
-  }
-  if (due.length > 0)
-    await trx.updateTable('steps').set({ state: 'pending', next_at: at }).where('id', 'in', due).execute();
-}
-
 export interface RunAdmissionDeps {
   store: Store;
+  repos: Pick<Repositories, 'runs' | 'runQueue'>;
   logger: Logger;
   /** engine.maxActiveRuns; undefined = no global limit. */
   maxActiveRuns?: number;
@@ -83,8 +64,6 @@ export interface RunAdmissionDeps {
   now?: () => number;
 }
 
-/** Second key of the admission's transaction lock is the schema's hash, as for the leader lock. */
-const ADMISSION_LOCK_CLASS = 0x41646d74; // "Admt"
 const BATCH = 200;
 
 /**
@@ -96,80 +75,58 @@ const BATCH = 200;
 export function createRunAdmission(deps: RunAdmissionDeps) {
   const now = deps.now ?? Date.now;
   const { store, logger } = deps;
+  const { runs, runQueue } = deps.repos;
+
+  /**
+   * The steps due when admitted runs start: the first stage of a new run, or, for a run an operator
+   * sent on (retried, a step skipped), what its state machine says is next.
+   */
+  async function startSteps(trx: StoreTransaction, runIds: readonly string[], at: number): Promise<void> {
+    const steps = await runs.stepsOfRuns(trx, runIds);
+    const due: string[] = [];
+    for (const runId of runIds) {
+      const own = steps.filter((s) => s.run_id === runId);
+      const { unblock } = decideRun(stepViews(own));
+      due.push(...own.filter((s) => unblock.includes(s.idx) && s.state === 'blocked').map((s) => s.id));
+    }
+    await runs.updateSteps(trx, due, { state: 'pending', next_at: at });
+  }
+
+  /** Starts, in `trx`, the queued runs whose turn it is; returns their ids. */
+  async function admitWithin(trx: StoreTransaction): Promise<string[]> {
+    await runQueue.lockAdmission(trx);
+    const rows = await runQueue.oldestQueued(trx, BATCH);
+    if (rows.length === 0) return [];
+    const queued: QueuedRun[] = rows.map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      key: r.concurrency_key,
+      // A corrupt context knows no limit: the run starts, and its first step fails naming the corruption.
+      maxRuns: runContextIfReadable(r)?.concurrency?.maxRuns,
+    }));
+    const held = await runQueue.heldSlots(trx, {
+      rules: [...new Set(queued.map((r) => r.ruleId))],
+      keys: [...new Set(queued.flatMap((r) => (r.key === null ? [] : [r.key])))],
+      countAll: deps.maxActiveRuns !== undefined,
+    });
+    const ids = chooseAdmitted(queued, { ...held, total: held.total ?? 0 }, deps.maxActiveRuns);
+    if (ids.length === 0) return [];
+    const at = now();
+    await runQueue.markStarted(trx, ids, at);
+    await startSteps(trx, ids, at);
+    return ids;
+  }
 
   /** Starts the queued runs that may start; returns how many did. */
   async function admit(): Promise<number> {
     // Most rounds find nothing queued: answer that without taking the lock.
-    const anyQueued = await store.db
-      .selectFrom('runs')
-      .select('id')
-      .where('state', '=', 'queued')
-      .limit(1)
-      .executeTakeFirst();
-    if (!anyQueued) {
+    if (!(await runQueue.anyQueued())) {
       deps.metrics?.runsQueued.set(0);
       return 0;
     }
-    const admitted = await store.db.transaction().execute(async (trx) => {
-      if (store.dialect === 'postgres')
-        await sql`SELECT pg_advisory_xact_lock(${ADMISSION_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
-      const rows = await trx
-        .selectFrom('runs')
-        .select(['id', 'rule_id', 'concurrency_key', 'context'])
-        .where('state', '=', 'queued')
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(BATCH)
-        .execute();
-      if (rows.length === 0) return [];
-      const queued: QueuedRun[] = rows.map((r) => ({
-        id: r.id,
-        ruleId: r.rule_id,
-        key: r.concurrency_key,
-        maxRuns: (JSON.parse(r.context) as RunContext).concurrency?.maxRuns,
-      }));
-      const holding = trx.selectFrom('runs').where('state', 'in', [...SLOT_HOLDING_RUN_STATES]);
-      const keys = [...new Set(queued.flatMap((r) => (r.key === null ? [] : [r.key])))];
-      const rules = [...new Set(queued.map((r) => r.ruleId))];
-      const total =
-        deps.maxActiveRuns === undefined
-          ? undefined
-          : await holding.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-      const byRule = await holding
-        .select(['rule_id', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('rule_id', 'in', rules)
-        .groupBy('rule_id')
-        .execute();
-      const busyKeys =
-        keys.length === 0
-          ? []
-          : await holding.select('concurrency_key').distinct().where('concurrency_key', 'in', keys).execute();
-      const active: ActiveRuns = {
-        total: Number(total?.n ?? 0),
-        byRule: new Map(byRule.map((r) => [r.rule_id, Number(r.n)])),
-        keys: new Set(busyKeys.map((r) => r.concurrency_key!)),
-      };
-      const ids = chooseAdmitted(queued, active, deps.maxActiveRuns);
-      if (ids.length === 0) return [];
-      const at = now();
-      await trx
-        .updateTable('runs')
-        .set({ state: 'running', updated_at: at })
-        .where('id', 'in', ids)
-        .where('state', '=', 'queued')
-        .execute();
-      await startSteps(trx, ids, at);
-      return ids;
-    });
+    const admitted = await inTransaction(store, admitWithin);
     if (admitted.length > 0) logger.info('queued runs started', { runs: admitted.length });
-    if (deps.metrics) {
-      const left = await store.db
-        .selectFrom('runs')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('state', '=', 'queued')
-        .executeTakeFirst();
-      deps.metrics.runsQueued.set(Number(left?.n ?? 0));
-    }
+    if (deps.metrics) deps.metrics.runsQueued.set(await runQueue.countQueued());
     return admitted.length;
   }
 

@@ -1,15 +1,19 @@
-import type {
-  EscalationDefinition,
-  RuleDefinition,
-  StepDefinition,
-  StepRequirement,
-  TemplateValue,
-  WritebackDefinition,
+import { z } from 'zod';
+import {
+  stepRequirementSchema,
+  templateValueSchema,
+  type EscalationDefinition,
+  type RuleDefinition,
+  type StepDefinition,
+  type StepRequirement,
+  type TemplateValue,
+  type WritebackDefinition,
 } from '../rules/mapping.schema';
+import { CorruptRowError, parseJsonColumn, textFieldsSchema } from '../store/json-column';
 import { SnowlineError } from '../errors';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
-import type { Step } from '../store/run.repository';
+import { stepParams, stepResult, type Run, type Step } from '../store/run.repository';
 
 /**
  * What a run carries from the moment it matched: the ticket as it was, the rendered params, and
@@ -79,10 +83,6 @@ export interface StepFlow {
   requires?: StepRequirement[];
 }
 
-export function stepFlow(step: Pick<Step, 'flow'>): StepFlow {
-  return JSON.parse(step.flow) as StepFlow;
-}
-
 /**
  * A step's `when` condition: true when the Liquid expression holds. The expression comes from the
  * mapping; ticket values reach it only as data in the scope.
@@ -111,7 +111,7 @@ export const NO_COMMAND = { name: '', user: '', args: {} as Record<string, strin
 /** Results of the run's finished steps by step name, as templates see them (`steps.restart.job_id`). */
 export function stepResults(steps: readonly Step[]): Record<string, unknown> {
   const results: Record<string, unknown> = {};
-  for (const step of steps) if (step.result) results[step.name] = JSON.parse(step.result);
+  for (const step of steps) if (step.result) results[step.name] = stepResult(step);
   return results;
 }
 
@@ -198,5 +198,82 @@ export function renderStepParams(
       `required parameter${context.emptyParams.length > 1 ? 's' : ''} ${context.emptyParams.join(', ')} rendered empty from the ticket; nothing was run (list it in optional_params if it may be empty)`,
       { details: { params: context.emptyParams } },
     );
-  return renderValue(JSON.parse(step.params) as TemplateValue, templateScope(context, runId, steps, extra));
+  return renderValue(stepParams(step), templateScope(context, runId, steps, extra));
+}
+
+/**
+ * What is pinned from the rule (write-back, escalation, `on_failure` steps, the change plan) was
+ * validated by the mapping schema when the rule was loaded, possibly by an older Snowline: a run
+ * keeps it as it was, so here it is only checked to be the object (or list) it must be.
+ */
+const pinned = <T>(what: 'object' | 'array') =>
+  z.custom<T>((value) => (what === 'array' ? Array.isArray(value) : isObject(value)), `must be an ${what}`);
+const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const nameList = z.array(z.string());
+
+const changeRunContextSchema: z.ZodType<ChangeRunContext> = z.object({
+  plan: pinned<ChangeRunContext['plan']>('object'),
+  rollbackOf: z.object({ runId: z.string(), step: z.string(), error: z.string() }).optional(),
+  cleared: z.boolean().optional(),
+  implementing: z.boolean().optional(),
+  lastWait: z.string().optional(),
+  tasks: textFieldsSchema.optional(),
+});
+
+/** `runs.context`: what a run carries from the moment it matched (see RunContext). */
+export const runContextSchema: z.ZodType<RunContext> = z.object({
+  ticket: textFieldsSchema,
+  params: z.record(z.string(), templateValueSchema),
+  rule: z.object({ id: z.string(), description: z.string(), owner: z.string(), risk: z.string(), version: z.string() }),
+  writeback: pinned<RuleDefinition['writeback']>('object'),
+  secretParams: nameList.optional(),
+  sealedParams: nameList.optional(),
+  emptyParams: nameList.optional(),
+  command: z.object({ name: z.string(), user: z.string(), args: textFieldsSchema }).optional(),
+  escalation: pinned<NonNullable<RunContext['escalation']>>('object').optional(),
+  concurrency: z.object({ maxRuns: z.number().optional() }).optional(),
+  change: changeRunContextSchema.optional(),
+  onFailure: pinned<NonNullable<RunContext['onFailure']>>('array').optional(),
+  failureOf: z.object({ run_id: z.string(), rule: z.string(), step: z.string(), error: z.string() }).optional(),
+});
+
+const joinSchema = z.union([
+  z.object({ kind: z.literal('all') }),
+  z.object({ kind: z.literal('first') }),
+  z.object({ kind: z.literal('at_least'), n: z.number() }),
+]);
+
+/** `steps.flow`: a step's flow options (see StepFlow). */
+export const stepFlowSchema: z.ZodType<StepFlow> = z.object({
+  join: joinSchema.optional(),
+  when: z.string().optional(),
+  timeoutSeconds: z.number().optional(),
+  retry: z.object({ maxAttempts: z.number(), baseDelayMs: z.number(), maxDelayMs: z.number() }).partial().optional(),
+  compensates: z.string().optional(),
+  credential: z.string().optional(),
+  requires: z.array(stepRequirementSchema).optional(),
+});
+
+/** A run's stored context, checked (a CorruptRowError naming the run when it is not what a run carries). */
+export function runContextOf(run: Pick<Run, 'id' | 'context'>): RunContext {
+  return parseJsonColumn(runContextSchema, { table: 'runs', column: 'context', id: run.id }, run.context);
+}
+
+/**
+ * A run's stored context, or undefined when it is corrupt: for what a run does once it has ended
+ * (its hooks), which cannot read what it does not have; the step that ended it said why.
+ */
+export function runContextIfReadable(run: Pick<Run, 'id' | 'context'>): RunContext | undefined {
+  try {
+    return runContextOf(run);
+  } catch (err) {
+    if (err instanceof CorruptRowError) return undefined;
+    throw err;
+  }
+}
+
+/** A step's stored flow options, checked (a CorruptRowError naming the step when they are not). */
+export function stepFlow(step: Pick<Step, 'id' | 'flow'>): StepFlow {
+  return parseJsonColumn(stepFlowSchema, { table: 'steps', column: 'flow', id: step.id }, step.flow);
 }

@@ -1,8 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors';
-import type { Repositories, Store } from '../store';
-import { ACTIVE_STEP_STATES, type RunWithSteps } from '../store/run.repository';
+import { inTransaction, type Db, type Repositories, type Store } from '../store';
+import { ACTIVE_STEP_STATES, stepGates, type RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from '../rules/catalog';
-import type { Db } from '../store';
 import { stepFlow } from './run-context';
 import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';
 import { stepViews } from './run-steps';
@@ -58,11 +57,7 @@ export function createRunControl(deps: {
         steps.filter((s) => s.state === 'pending').map((s) => s.id),
         { state: 'blocked' },
       );
-      await trx
-        .updateTable('runs')
-        .set({ state: 'queued', updated_at: at, finished_at: null })
-        .where('id', '=', run.id)
-        .execute();
+      await repos.runQueue.requeue(trx, run.id, at);
       return;
     }
     const decision = decideRun(stepViews(steps));
@@ -99,7 +94,7 @@ export function createRunControl(deps: {
         );
       if (run.state === 'failed') refuseWhenCompensated(run);
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         await repos.runs.updateSteps(trx, [step.id], {
           state: 'skipped',
           error: reason ? `skipped by ${actor}: ${reason}` : `skipped by ${actor}`,
@@ -132,7 +127,7 @@ export function createRunControl(deps: {
           state: run.state,
         });
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         await repos.runs.setRunState(trx, runId, 'paused', at, false);
         await repos.audit.append(trx, { kind: 'run.paused', actor, subject: run.ticket_number, detail: { runId } }, at);
       });
@@ -147,7 +142,7 @@ export function createRunControl(deps: {
           state: run.state,
         });
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         const active = run.steps
           .filter((s) => (ACTIVE_STEP_STATES as readonly string[]).includes(s.state))
           .map((s) => s.id);
@@ -171,7 +166,7 @@ export function createRunControl(deps: {
         });
       refuseWhenCompensated(run);
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         const failed = run.steps.filter((s) => s.state === 'failed').map((s) => s.id);
         await repos.runs.updateSteps(trx, failed, {
           state: 'pending',
@@ -209,7 +204,7 @@ export function createRunControl(deps: {
         );
       refuseWhenCompensated(run);
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         await repos.runs.updateSteps(trx, [step.id], {
           state: 'pending',
           attempt: 0,
@@ -238,7 +233,7 @@ export function createRunControl(deps: {
           { state: run.state },
         );
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         const open = run.steps.filter((s) => !FINISHED_STEP_STATES.includes(s.state as StepState)).map((s) => s.id);
         await repos.runs.updateSteps(trx, open, {
           state: 'cancelled',
@@ -274,9 +269,7 @@ export function createRunControl(deps: {
           { state: run.state },
         );
       const candidates = run.steps.filter(
-        (s) =>
-          !FINISHED_STEP_STATES.includes(s.state as StepState) &&
-          (JSON.parse(s.gates) as string[]).includes(APPROVAL_GATE),
+        (s) => !FINISHED_STEP_STATES.includes(s.state as StepState) && stepGates(s).includes(APPROVAL_GATE),
       );
       let step: (typeof candidates)[number] | undefined;
       for (const candidate of candidates)
@@ -286,7 +279,7 @@ export function createRunControl(deps: {
         }
       if (!step) throw new ConflictError('run.not_awaiting_approval', `run ${runId} has no step awaiting approval`);
       const at = now();
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         await repos.approvals.record(trx, {
           run_id: runId,
           step_name: step.name,

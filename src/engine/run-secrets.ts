@@ -1,11 +1,10 @@
-import type { RunContext } from './run-context';
+import { runContextOf, type RunContext } from './run-context';
 import type { TemplateValue } from '../rules/mapping.schema';
 import { maskValues } from '../observability/redact';
 import { createSecretBox, type SecretBox } from '../security/secret-box';
 import { secretParamValues } from './secret-params';
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Tables } from '../store/schema';
+import type { RunContextRepository } from '../store/run-context.repository';
 
 /**
  * Secret params at rest: in `runs.context`, the value of each param named in `secret_params` is
@@ -70,24 +69,12 @@ export function resealSecretParams(context: RunContext, box: SecretBox): RunCont
  * Re-seals the secret params of every stored run still sealed under a retired key, so the retired
  * key can be dropped; returns how many runs were re-sealed.
  */
-export async function resealStoredRuns(db: Kysely<Tables>, box: SecretBox): Promise<number> {
-  const rows = await db
-    .selectFrom('runs')
-    .select(['id', 'context'])
-    .where('context', 'like', '%"sealedParams"%')
-    .execute();
+export async function resealStoredRuns(runContexts: RunContextRepository, box: SecretBox): Promise<number> {
   let resealed = 0;
-  for (const row of rows) {
-    const fresh = resealSecretParams(JSON.parse(row.context) as RunContext, box);
-    if (!fresh) continue;
+  for (const row of await runContexts.withSealedParams()) {
+    const fresh = resealSecretParams(runContextOf(row), box);
     // Only if the row is unchanged since it was read: a concurrent update keeps its own context.
-    const result = await db
-      .updateTable('runs')
-      .set({ context: JSON.stringify(fresh) })
-      .where('id', '=', row.id)
-      .where('context', '=', row.context)
-      .executeTakeFirst();
-    resealed += Number(result.numUpdatedRows);
+    if (fresh && (await runContexts.replaceIfUnchanged(row.id, row.context, JSON.stringify(fresh)))) resealed += 1;
   }
   return resealed;
 }

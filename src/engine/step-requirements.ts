@@ -1,6 +1,6 @@
 import { explainQuery, parseEncodedQuery, termsOf, type FieldReader } from '../rules/encoded-query';
 import type { StepRequirement } from '../rules/mapping.schema';
-import type { Step } from '../store/run.repository';
+import { stepResult, type Step } from '../store/run.repository';
 
 /**
  * Milestone checks (`requires:` on a step): evidence that must be there before the step starts —
@@ -16,7 +16,7 @@ export interface RequirementVerdict {
 }
 
 export interface RequirementInput {
-  steps: readonly Pick<Step, 'name' | 'state' | 'result'>[];
+  steps: readonly Pick<Step, 'id' | 'name' | 'state' | 'result'>[];
   /** The ticket's fields read when the step is about to start (raw values); needed by `record` checks. */
   record?: Record<string, string>;
 }
@@ -52,7 +52,7 @@ function verdictOf(requirement: StepRequirement, input: RequirementInput): { met
   if (requirement.result === undefined) return { met: true, why: `step ${name} succeeded` };
   const result = matching(
     requirement.result,
-    flatReader(flatten(step.result ? (JSON.parse(step.result) as unknown) : {})),
+    flatReader(flatten(stepResult(step) ?? {})),
     `the result of step ${name}`,
   );
   return result.met ? { met: true, why: `step ${name} succeeded and ${result.why}` } : result;

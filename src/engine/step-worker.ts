@@ -8,9 +8,9 @@ import { observeFirstStep, observeRunEnd, recordRunSpan } from '../observability
 import { runSpanIdOf, traceIdOf } from '../observability/trace-ids';
 import { inSpan } from '../observability/tracing';
 import { withCorrelation } from '../observability/context';
-import type { Repositories, Store } from '../store';
+import { CorruptRowError, inTransaction, type Repositories, type Store, type StoreTransaction } from '../store';
 import { groupCommit } from '../store/group-commit';
-import type { Run, Step } from '../store/run.repository';
+import { stepGates, type Run, type Step } from '../store/run.repository';
 import type { ConnectorSet } from './connector-set';
 import { isOpenCircuit, type CircuitBreakers } from './circuit-breakers';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
@@ -18,6 +18,8 @@ import {
   conditionHolds,
   renderStepParams,
   renderWriteback,
+  runContextIfReadable,
+  runContextOf,
   stepFlow,
   stepResults,
   writebackFor,
@@ -37,9 +39,7 @@ import {
   type RunState,
   type StepState,
 } from './run-state-machine';
-import type { Transaction } from 'kysely';
 import { placeholderFields } from '../rules/template';
-import type { Tables } from '../store/schema';
 import { maskSecrets, registerSecretParams } from './secret-params';
 import type { PrivilegeBroker } from '../security/privilege-broker';
 import { openSecretParams, paramsForDisplay, processSecretBox } from './run-secrets';
@@ -92,7 +92,7 @@ export interface SettledStep {
 
 export interface StepHooks {
   /** Called in the settling transaction; may enqueue write-backs or create runs with `trx`. */
-  afterSettle?(trx: Transaction<Tables>, settled: SettledStep): Promise<void>;
+  afterSettle?(trx: StoreTransaction, settled: SettledStep): Promise<void>;
 }
 
 /**
@@ -109,7 +109,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   /** The run's context with its secret params opened, in memory only. */
   function contextOf(run: Run): RunContext {
-    return openSecretParams(JSON.parse(run.context) as RunContext, secretBox);
+    return openSecretParams(runContextOf(run), secretBox);
   }
 
   /** Executes one claimed step; `claimedRun` is its run as read with the claimed batch (read here when not given). */
@@ -147,9 +147,12 @@ export function createStepWorker(deps: StepWorkerDeps) {
     try {
       context = contextOf(run);
     } catch (err) {
-      return settle(run, step, 'failed', {
-        error: `secret params of the run cannot be opened: ${(err as Error).message}`,
-      });
+      // A corrupt context (CorruptRowError) ends the step for good, as sealed params that cannot be opened do.
+      const error =
+        err instanceof CorruptRowError
+          ? err.message
+          : `secret params of the run cannot be opened: ${(err as Error).message}`;
+      return settle(run, step, 'failed', { error });
     }
     registerSecretParams(context);
     if (!handler)
@@ -377,7 +380,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
    * when a gate refused, settled as `refused`, which ends the run.
    */
   async function passGates(run: Run & { steps: Step[] }, step: Step, context: RunContext): Promise<boolean> {
-    const names = JSON.parse(step.gates) as string[];
+    const names = stepGates(step);
     if (names.length === 0) return true;
     const at = now();
     const outcome = await evaluateGates(deps.gates ?? emptyRegistry, names, {
@@ -430,7 +433,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     const note = startsApprovalWait
       ? renderWriteback(context, run.id, run.steps, 'waiting_approval', reason)
       : undefined;
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         waiting_for: reason,
         next_at: nextAt,
@@ -471,7 +474,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     }
     const verdicts = evaluateRequirements(requires, { steps: run.steps, record });
     const unmet = verdicts.find((v) => !v.met);
-    const recordVerdicts = async (trx: Transaction<Tables>) => {
+    const recordVerdicts = async (trx: StoreTransaction) => {
       await repos.audit.append(
         trx,
         {
@@ -493,7 +496,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
       await settle(run, step, 'refused', { error: `check "${unmet.check}" not met: ${unmet.why}` }, recordVerdicts);
       return false;
     }
-    await store.db.transaction().execute(recordVerdicts);
+    await inTransaction(store, recordVerdicts);
     return true;
   }
 
@@ -591,11 +594,11 @@ export function createStepWorker(deps: StepWorkerDeps) {
     step: Step,
     outcome: 'succeeded' | 'failed' | 'skipped' | 'refused',
     unmasked: { result?: unknown; error?: string },
-    alsoRecord?: (trx: Transaction<Tables>) => Promise<void>,
+    alsoRecord?: (trx: StoreTransaction) => Promise<void>,
   ): Promise<void> {
     const facts = maskSecrets(unmasked);
     const at = now();
-    const ended = await store.db.transaction().execute(async (trx) => {
+    const ended = await inTransaction(store, async (trx) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         state: outcome,
         result: facts.result === undefined ? null : JSON.stringify(facts.result),
@@ -648,13 +651,17 @@ export function createStepWorker(deps: StepWorkerDeps) {
       const context = writebackContext(run);
       const runOutcome =
         decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
-      const writeback = maskSecrets(
-        renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''),
-      );
-      if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0))
-        await enqueueWriteback(trx, run, writeback, at);
-      const attachment = outputToAttach(context, steps, runOutcome);
-      if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+      // A run whose context is corrupt has no write-back to render: it ends, its failed step says why.
+      if (context) {
+        const writeback = maskSecrets(
+          renderWriteback(context, run.id, steps, runOutcome, failedStep?.error ?? facts.error ?? ''),
+        );
+        if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0))
+          await enqueueWriteback(trx, run, writeback, at);
+        const attachment = outputToAttach(context, steps, runOutcome);
+        if (attachment)
+          await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+      }
       // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing back.
       const runState: RunState =
         decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : decision.runState;
@@ -685,13 +692,15 @@ export function createStepWorker(deps: StepWorkerDeps) {
 
   /**
    * The context a write-back renders with: secret params opened (the note is masked after), or, when
-   * they cannot be opened, shown masked so the run still reports its outcome.
+   * they cannot be opened, shown masked so the run still reports its outcome; undefined when the
+   * stored context is corrupt.
    */
-  function writebackContext(run: Run): RunContext {
+  function writebackContext(run: Run): RunContext | undefined {
+    const stored = runContextIfReadable(run);
+    if (!stored) return undefined;
     try {
-      return contextOf(run);
+      return openSecretParams(stored, secretBox);
     } catch {
-      const stored = JSON.parse(run.context) as RunContext;
       return { ...stored, params: paramsForDisplay(stored) };
     }
   }

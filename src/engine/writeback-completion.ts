@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { observeRunEnd, recordRunSpan } from '../observability/sli';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction } from '../store';
 import { writebackOutcome } from './run-state-machine';
 
 /** How often runs left `writing_back` (an instance died between a delivery and this check) are looked at. */
@@ -28,25 +28,14 @@ export function createWritebackCompletion(deps: {
 
   /** Ends the run if it is writing back and nothing of its write-back is left in flight. */
   async function complete(runId: string): Promise<void> {
-    const ended = await store.db.transaction().execute(async (trx) => {
-      const run = await trx
-        .selectFrom('runs')
-        .select(['id', 'rule_id', 'ticket_number', 'rule_version', 'created_at', 'correlation_id'])
-        .where('id', '=', runId)
-        .where('state', '=', 'writing_back')
-        .executeTakeFirst();
+    const ended = await inTransaction(store, async (trx) => {
+      const run = await repos.runs.writingBack(trx, runId);
       if (!run) return undefined;
       const entries = await repos.outbox.ofRun(trx, runId);
       const state = writebackOutcome(entries);
       if (state === 'writing_back') return undefined;
       const at = now();
-      const result = await trx
-        .updateTable('runs')
-        .set({ state, updated_at: at, finished_at: at })
-        .where('id', '=', runId)
-        .where('state', '=', 'writing_back')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return undefined;
+      if (!(await repos.runs.finishWritingBack(trx, runId, state, at))) return undefined;
       const error = entries.find((e) => e.state === 'failed')?.last_error ?? undefined;
       await repos.audit.append(
         trx,
@@ -77,14 +66,7 @@ export function createWritebackCompletion(deps: {
     async sweep(): Promise<void> {
       if (now() - lastSweep < SWEEP_EVERY_MS) return;
       lastSweep = now();
-      const runs = await store.db
-        .selectFrom('runs')
-        .select('id')
-        .where('state', '=', 'writing_back')
-        .orderBy('created_at')
-        .limit(100)
-        .execute();
-      for (const run of runs) await complete(run.id);
+      for (const runId of await repos.runs.oldestWritingBack(100)) await complete(runId);
     },
   };
 }

@@ -1,9 +1,10 @@
+import { highRiskRulesOf } from '../store/rule-proposal.repository';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../observability/logger';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction } from '../store';
 import type { ProposalState } from '../store/rule-proposal.repository';
 import type { RuleProposalRow } from '../store/schema';
 import { versionOf } from '../rules/build-rule-set';
@@ -125,7 +126,7 @@ export function createRuleProposals(deps: RuleProposalsDeps) {
         );
       }
       const at = now();
-      const settled = await store.db.transaction().execute(async (trx) => {
+      const settled = await inTransaction(store, async (trx) => {
         const done = await repos.ruleProposals.settle(trx, proposal.id, {
           state: 'active',
           decided_by: decision?.by ?? null,
@@ -146,7 +147,7 @@ export function createRuleProposals(deps: RuleProposalsDeps) {
               detail: {
                 proposal: proposal.id,
                 author: proposal.author,
-                highRiskRules: JSON.parse(proposal.high_risk_rules),
+                highRiskRules: highRiskRulesOf(proposal),
                 comment: decision.comment ?? null,
               },
             },
@@ -216,7 +217,7 @@ export function createRuleProposals(deps: RuleProposalsDeps) {
         activated_version: null,
         activated_at: null,
       };
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         await repos.ruleProposals.create(trx, proposal);
         await repos.audit.append(
           trx,
@@ -257,7 +258,7 @@ export function createRuleProposals(deps: RuleProposalsDeps) {
       const proposal = await load(id);
       pendingOrRefuse(proposal);
       const at = now();
-      const settled = await store.db.transaction().execute(async (trx) => {
+      const settled = await inTransaction(store, async (trx) => {
         if (
           !(await repos.ruleProposals.settle(trx, id, {
             state: 'rejected',

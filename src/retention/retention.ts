@@ -1,3 +1,5 @@
+import { stepResult } from '../store/run.repository';
+import { outboxAttachmentOf } from '../store/outbox-columns';
 import type { RetentionConfig } from './retention-settings';
 import type { Logger } from '../observability/logger';
 import { anchorCut, type AnchorSettings } from '../security/audit-anchor';
@@ -92,7 +94,9 @@ export function createRetention(deps: RetentionDeps) {
       const rows = await retention.stepsWithOutput(cutoff, config.batchSize, after);
       if (rows.length === 0) break;
       for (const row of rows) {
-        const { stdout, stdout_tail: tail, ...rest } = JSON.parse(row.result!) as Record<string, unknown>;
+        const result = stepResult(row);
+        if (!result || typeof result !== 'object' || Array.isArray(result)) continue;
+        const { stdout, stdout_tail: tail, ...rest } = result;
         if (stdout === undefined && tail === undefined) continue;
         await retention.setStepResult(row.id, JSON.stringify({ ...rest, output_pruned_at: now() }));
         steps++;
@@ -102,7 +106,7 @@ export function createRetention(deps: RetentionDeps) {
     const attachments = await repeat(async () => {
       const rows = await retention.sentAttachmentsWithContent(cutoff, config.batchSize);
       for (const row of rows)
-        await retention.setAttachment(row.id, JSON.stringify({ ...JSON.parse(row.attachment!), content: '' }));
+        await retention.setAttachment(row.id, JSON.stringify({ ...outboxAttachmentOf(row), content: '' }));
       return rows.length;
     });
     return steps + attachments;

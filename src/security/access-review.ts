@@ -1,3 +1,4 @@
+import { rolesAtUse } from '../store/identity-use.repository';
 import type { IdentityUseRow } from '../store/schema';
 import { grantedPermissions } from './roles';
 
@@ -35,7 +36,7 @@ export function buildAccessReview(
   const cutoff = options.now - options.unusedDays * DAY_MS;
   const identities = [...bySubject.entries()].map(([subject, uses]): IdentityReview => {
     const latest = uses.reduce((a, b) => (b.last_used_at > a.last_used_at ? b : a));
-    const roles = JSON.parse(latest.roles) as string[];
+    const roles = rolesAtUse(latest);
     const lastUseOf = new Map(uses.map((u) => [u.permission, u.last_used_at]));
     const rights = grantedPermissions(roles).map((permission) => ({
       permission,

@@ -1,3 +1,4 @@
+import { auditDetail } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
 
 /**
@@ -33,7 +34,7 @@ export function buildAuditReport(
     actor.actions[row.kind] = (actor.actions[row.kind] ?? 0) + 1;
     actor.last = iso(row.at);
     actors.set(row.actor, actor);
-    const detail = JSON.parse(row.detail) as Record<string, unknown>;
+    const detail = auditDetail(row);
     if (row.kind === 'rule.matched') {
       const key = `${String(detail.rule)}@${String(detail.ruleVersion)}`;
       const entry = versions.get(key) ?? {

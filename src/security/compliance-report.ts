@@ -1,3 +1,4 @@
+import { auditDetail } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
 import type { AuditReport } from './audit-report';
 import { privilegeGrants, type PrivilegeGrantEvidence } from './privilege-evidence';
@@ -84,7 +85,7 @@ interface RunTrail {
 function trails(rows: readonly AuditRow[]): Map<string, RunTrail> {
   const byRun = new Map<string, RunTrail>();
   for (const row of rows) {
-    const detail = JSON.parse(row.detail) as Record<string, unknown>;
+    const detail = auditDetail(row);
     const runId = typeof detail.runId === 'string' ? detail.runId : undefined;
     if (!runId) continue;
     const trail = byRun.get(runId) ?? { runId, ticket: row.subject, entries: [] };
@@ -104,8 +105,8 @@ export function buildComplianceReport(
   const rollbackRuns = new Map<string, string>();
   for (const row of rows) {
     if (row.kind !== 'change.rollback.started') continue;
-    const detail = JSON.parse(row.detail) as { runId: string; rollbackRunId: string };
-    rollbackRuns.set(detail.runId, detail.rollbackRunId);
+    const detail = auditDetail(row);
+    rollbackRuns.set(String(detail.runId), String(detail.rollbackRunId));
   }
   const rollbackIds = new Set(rollbackRuns.values());
   const changes: ChangeEvidence[] = [];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { registerSecret } from '../observability/redact';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction } from '../store';
 import type { PrivilegeLease } from '../store/privilege-lease.repository';
 import type { CredentialSpec, PrivilegeProvider } from './privilege';
 
@@ -82,7 +82,7 @@ export function createPrivilegeBroker(deps: PrivilegeBrokerDeps) {
       release_error: null,
     };
     try {
-      await store.db.transaction().execute(async (trx) => {
+      await inTransaction(store, async (trx) => {
         await repos.privilegeLeases.insert(trx, lease);
         await repos.audit.append(
           trx,
@@ -137,7 +137,7 @@ export function createPrivilegeBroker(deps: PrivilegeBrokerDeps) {
     at: number,
     error: string | null,
   ): Promise<void> {
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store, async (trx) => {
       if (!(await repos.privilegeLeases.markReleased(trx, lease.id, at, error))) return;
       await repos.audit.append(
         trx,

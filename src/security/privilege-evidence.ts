@@ -1,3 +1,4 @@
+import { auditDetail } from '../store/audit.repository';
 import type { AuditRow } from '../store/schema';
 
 /**
@@ -30,13 +31,13 @@ export function privilegeGrants(rows: readonly AuditRow[]): PrivilegeGrantEviden
   const ends = new Map<string, { row: AuditRow; detail: Record<string, unknown> }>();
   for (const row of rows)
     if (ENDED.has(row.kind)) {
-      const detail = JSON.parse(row.detail) as Record<string, unknown>;
+      const detail = auditDetail(row);
       ends.set(leaseKey(detail), { row, detail });
     }
   return rows
     .filter((row) => row.kind === 'privilege.granted')
     .map((row) => {
-      const detail = JSON.parse(row.detail) as Record<string, unknown>;
+      const detail = auditDetail(row);
       const end = ends.get(leaseKey(detail));
       return {
         grantedAt: iso(row.at),

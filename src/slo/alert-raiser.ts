@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger';
-import type { Repositories, Store } from '../store';
+import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
 import type { AlertRow } from '../store/schema';
 import type { AlertCondition, AlertKind } from './alert-conditions';
 import { openFields, resolveFields, updateFields, type AlertTarget, type RecordSettings } from './alert-records';
@@ -29,7 +29,7 @@ export function createAlertRaiser(deps: AlertRaiserDeps) {
   const { store, repos, logger } = deps;
 
   async function enqueue(
-    trx: typeof store.db,
+    trx: StoreTransaction,
     row: Pick<AlertRow, 'alert_key' | 'table_name' | 'sys_id'>,
     fields: Record<string, string>,
     insert: boolean,
@@ -53,7 +53,7 @@ export function createAlertRaiser(deps: AlertRaiserDeps) {
   /** Opens the condition's record, or updates it when it is open and its figures changed long enough ago. */
   async function raise(condition: AlertCondition, target: AlertTarget): Promise<RaiseResult> {
     const at = now();
-    const result = await store.db.transaction().execute(async (trx): Promise<RaiseResult> => {
+    const result = await inTransaction(store, async (trx): Promise<RaiseResult> => {
       const existing = await repos.alerts.get(trx, condition.key);
       const detail = JSON.stringify(condition.detail);
       if (existing?.state === 'open') {
@@ -93,7 +93,7 @@ export function createAlertRaiser(deps: AlertRaiserDeps) {
   /** Resolves the alert's record when it is open; false when there was nothing to resolve. */
   async function resolve(key: string): Promise<boolean> {
     const at = now();
-    const resolved = await store.db.transaction().execute(async (trx) => {
+    const resolved = await inTransaction(store, async (trx) => {
       const row = await repos.alerts.get(trx, key);
       if (row?.state !== 'open') return false;
       const marker = `[snowline alert ${row.sys_id.slice(0, 8)} resolved]`;

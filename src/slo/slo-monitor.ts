@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ObservabilitySettings } from '../observability/observability-config';
-import type { Store } from '../store';
+import type { RunHistoryRepository } from '../store/run-history.repository';
 import {
   repeatedFailures,
   sloConditions,
@@ -19,7 +19,7 @@ import { evaluateSlos } from './slo-history';
 const EVALUATED: readonly AlertKind[] = ['slo_burn', 'step_anomaly', 'repeated_failure', 'webhook_silence'];
 
 export interface SloMonitorDeps {
-  store: Store;
+  history: RunHistoryRepository;
   settings: ObservabilitySettings;
   /** Ids of the rules loaded now (each has an SLO even before it ran). */
   ruleIds: () => Iterable<string>;
@@ -32,10 +32,10 @@ export interface SloMonitorDeps {
 /** SLOs on demand (the API) and, on the leader's schedule, the alerts they and the other conditions raise. */
 export function createSloMonitor(deps: SloMonitorDeps) {
   const now = deps.now ?? Date.now;
-  const { store, settings, metrics } = deps;
+  const { history, settings, metrics } = deps;
 
   async function slos(): Promise<SloStatus[]> {
-    const statuses = await evaluateSlos(store.db, settings.slo, deps.ruleIds(), now());
+    const statuses = await evaluateSlos(history, settings.slo, deps.ruleIds(), now());
     for (const s of statuses)
       for (const w of s.windows) {
         metrics.sloBurnRate.set({ slo: s.id, window: `${w.longMinutes}m` }, w.longBurnRate);
@@ -48,11 +48,11 @@ export function createSloMonitor(deps: SloMonitorDeps) {
   async function holding(): Promise<AlertCondition[]> {
     const at = now();
     const { anomaly, repeatedFailures: failures, webhookSilence: silence } = settings.alerts;
-    const sources = await ingestSources(store.db, silence, at);
+    const sources = await ingestSources(history, silence, at);
     return [
       ...sloConditions(await slos()),
-      ...stepAnomalies(await stepSamples(store.db, anomaly, at), anomaly),
-      ...repeatedFailures(await runOutcomes(store.db, failures, at), failures),
+      ...stepAnomalies(await stepSamples(history, anomaly, at), anomaly),
+      ...repeatedFailures(await runOutcomes(history, failures, at), failures),
       ...(sources.webhooksEverSeen ? webhookSilence(sources, silence) : []),
     ];
   }

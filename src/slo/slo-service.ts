@@ -29,7 +29,7 @@ export function sloService(deps: {
     updateEveryMs: settings.alerts.updateEverySeconds * 1000,
   });
   const monitor = createSloMonitor({
-    store,
+    history: repos.runHistory,
     settings,
     raiser,
     metrics,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
+import { jsonObjectSchema, parseJsonColumn } from './json-column';
 import type { AuditRow, Tables } from './schema';
 
 /** One decision worth proving later: what happened, who did it, to what. */
@@ -12,6 +13,11 @@ export interface AuditEntry {
 }
 
 const GENESIS = '0'.repeat(64);
+
+/** An entry's detail (`audit_log.detail`), checked to be the object every entry records. */
+export function auditDetail(row: Pick<AuditRow, 'seq' | 'detail'>): Record<string, unknown> {
+  return parseJsonColumn(jsonObjectSchema, { table: 'audit_log', column: 'detail', id: row.seq }, row.detail);
+}
 
 /** The hash of an entry covers its content and the previous entry's hash, so any edit breaks the chain. */
 function hashOf(row: Omit<AuditRow, 'hash'>): string {

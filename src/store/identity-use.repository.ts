@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Tables } from './schema';
+import { nameListSchema, parseJsonColumn } from './json-column';
+import type { IdentityUseRow, Tables } from './schema';
 
 /** One use of a permission by an identity, with the roles its token carried. */
 export interface IdentityUse {
@@ -7,6 +8,12 @@ export interface IdentityUse {
   permission: string;
   roles: readonly string[];
   at: number;
+}
+
+/** The roles an identity's token carried at its last use of a permission (`identity_use.roles`). */
+export function rolesAtUse(use: Pick<IdentityUseRow, 'subject' | 'permission' | 'roles'>): string[] {
+  const where = { table: 'identity_use', column: 'roles', id: `${use.subject}/${use.permission}` };
+  return parseJsonColumn(nameListSchema, where, use.roles);
 }
 
 /** When each API identity last used each permission (the access review's source). */

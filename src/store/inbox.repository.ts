@@ -19,7 +19,7 @@ export type EventOutcome = Exclude<EventState, 'pending'>;
  * The event is still pending under the claim it was read with: a dispatcher whose claim ran out
  * (it was slow) and was taken by another instance must not end the event too, nor act on it twice.
  */
-export function stillClaimed(event: Pick<InboxEvent, 'seq' | 'lease_owner'>) {
+function stillClaimed(event: Pick<InboxEvent, 'seq' | 'lease_owner'>) {
   return (eb: ExpressionBuilder<Tables, 'inbox_events'>) =>
     eb.and([
       eb('seq', '=', event.seq),
@@ -180,9 +180,18 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
-    /** Ends an event its dispatcher still holds (see `stillClaimed`); false when it no longer does. */
-    async settleClaimed(event: InboxEvent, status: EventOutcome, note: string, now: number): Promise<boolean> {
-      const result = await db
+    /**
+     * Ends an event its dispatcher still holds (see `stillClaimed`); false when it no longer does.
+     * Given a transaction, the event ends with what it yielded or not at all.
+     */
+    async settleClaimed(
+      event: InboxEvent,
+      status: EventOutcome,
+      note: string,
+      now: number,
+      executor: Kysely<Tables> = db,
+    ): Promise<boolean> {
+      const result = await executor
         .updateTable('inbox_events')
         .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
         .where(stillClaimed(event))

@@ -1,8 +1,15 @@
 import type { Kysely, Updateable } from 'kysely';
+import { nameListSchema, parseJsonColumn } from './json-column';
 import type { RuleProposalRow, Tables } from './schema';
 
 export const PROPOSAL_STATES = ['pending', 'active', 'rejected'] as const;
 export type ProposalState = (typeof PROPOSAL_STATES)[number];
+
+/** Ids of the proposal's high-risk rules (`rule_proposals.high_risk_rules`); empty = no approval needed. */
+export function highRiskRulesOf(proposal: Pick<RuleProposalRow, 'id' | 'high_risk_rules'>): string[] {
+  const where = { table: 'rule_proposals', column: 'high_risk_rules', id: proposal.id };
+  return parseJsonColumn(nameListSchema, where, proposal.high_risk_rules);
+}
 
 /** Proposed changes to mapping tables; a proposal leaves `pending` once, to `active` or `rejected`. */
 export function ruleProposalRepository(db: Kysely<Tables>) {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { parseJsonColumn, textFieldsSchema } from './json-column';
 import type { RuleVersionRow, Tables } from './schema';
 
 /**
@@ -29,10 +30,12 @@ export function ruleVersionRepository(db: Kysely<Tables>) {
     async sources(version: string): Promise<Record<string, string> | undefined> {
       const row = await db
         .selectFrom('rule_versions')
-        .select('source')
+        .select(['version', 'source'])
         .where('version', '=', version)
         .executeTakeFirst();
-      return row ? (JSON.parse(row.source) as Record<string, string>) : undefined;
+      return row
+        ? parseJsonColumn(textFieldsSchema, { table: 'rule_versions', column: 'source', id: row.version }, row.source)
+        : undefined;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueStepIds } from './due-steps';
+import { jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
 import type { RunRow, StepRow, Tables } from './schema';
 
 export type Run = RunRow;
@@ -20,6 +21,22 @@ export interface RunFilter {
 }
 
 export { ACTIVE_STEP_STATES };
+
+/** A step's gates (`steps.gates`): names of the gates to pass before it starts. */
+export function stepGates(step: Pick<Step, 'id' | 'gates'>): string[] {
+  return parseJsonColumn(nameListSchema, { table: 'steps', column: 'gates', id: step.id }, step.gates);
+}
+
+/** A step's parameters as the rule wrote them (`steps.params`: templates, rendered per attempt). */
+export function stepParams(step: Pick<Step, 'id' | 'params'>): JsonValue {
+  return parseJsonColumn(jsonValueSchema, { table: 'steps', column: 'params', id: step.id }, step.params);
+}
+
+/** What a finished step left (`steps.result`); undefined when it left nothing. */
+export function stepResult(step: Pick<Step, 'id' | 'result'>): JsonValue | undefined {
+  if (step.result === null) return undefined;
+  return parseJsonColumn(jsonValueSchema, { table: 'steps', column: 'result', id: step.id }, step.result);
+}
 
 /** Runs and their steps. Steps are claimed with leases so several workers never run one twice. */
 export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
@@ -97,6 +114,17 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return executor.selectFrom('steps').selectAll().where('run_id', '=', runId).orderBy('idx').execute();
     },
 
+    /** The steps of several runs, in one query. */
+    async stepsOfRuns(executor: Kysely<Tables>, runIds: readonly string[]): Promise<Step[]> {
+      if (runIds.length === 0) return [];
+      return executor
+        .selectFrom('steps')
+        .selectAll()
+        .where('run_id', 'in', [...runIds])
+        .orderBy('idx')
+        .execute();
+    },
+
     /**
      * Claims up to `limit` due steps for `owner` until `now + leaseMs`, no more of a connector than
      * its `quotas` entry (its free slots). A step whose lease expired (its worker died) is due again.
@@ -161,6 +189,39 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .set({ state, updated_at: now, ...(finished ? { finished_at: now } : {}) })
         .where('id', '=', id)
         .execute();
+    },
+
+    /** A run whose steps are done and whose write-backs are still on their way; undefined when it is not that. */
+    async writingBack(executor: Kysely<Tables>, id: string) {
+      return executor
+        .selectFrom('runs')
+        .select(['id', 'rule_id', 'ticket_number', 'rule_version', 'created_at', 'correlation_id'])
+        .where('id', '=', id)
+        .where('state', '=', 'writing_back')
+        .executeTakeFirst();
+    },
+
+    /** Ends a run that is writing back in `state`; false when it was not (another instance ended it first). */
+    async finishWritingBack(executor: Kysely<Tables>, id: string, state: string, at: number): Promise<boolean> {
+      const result = await executor
+        .updateTable('runs')
+        .set({ state, updated_at: at, finished_at: at })
+        .where('id', '=', id)
+        .where('state', '=', 'writing_back')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Ids of the oldest runs writing back (the sweep that ends runs whose last delivery's check was lost). */
+    async oldestWritingBack(limit: number): Promise<string[]> {
+      const rows = await db
+        .selectFrom('runs')
+        .select('id')
+        .where('state', '=', 'writing_back')
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     /**

@@ -15,6 +15,18 @@ export function watermarkRepository(db: Kysely<Tables>) {
         .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: now }))
         .execute();
     },
+    /** True when the store answers a read (the readiness check): the smallest table, one row. */
+    async storeAnswers(): Promise<boolean> {
+      return db
+        .selectFrom('watermarks')
+        .select('name')
+        .limit(1)
+        .execute()
+        .then(
+          () => true,
+          () => false,
+        );
+    },
     /** Sets the marker unless it exists; the first writer wins. */
     async setIfAbsent(name: string, value: string, now: number): Promise<void> {
       await db

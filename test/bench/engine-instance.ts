@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     stepWorker,
     outboxSender,
     writebacks: createWritebackCompletion({ store, repos, logger, metrics }),
-    admission: createRunAdmission({ store, logger }),
+    admission: createRunAdmission({ store, repos, logger }),
     logger,
     metrics,
     owner,

@@ -123,7 +123,7 @@ export function startLimitedEngine(options: LimitedEngineOptions) {
       retry,
     }),
     writebacks: createWritebackCompletion(deps),
-    admission: createRunAdmission({ store, logger }),
+    admission: createRunAdmission({ store, repos, logger }),
     logger,
     metrics,
     owner,

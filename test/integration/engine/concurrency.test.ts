@@ -4,7 +4,7 @@ import { createIntake } from '../../../src/ingest/intake';
 import type { TicketEvent } from '../../../src/engine/event.schema';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import { openStore } from '../../../src/store';
+import { openStore, repositories } from '../../../src/store';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { buildEngine, incidentEvent } from './harness';
 
@@ -174,8 +174,9 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     for (const ev of await t.repos.inbox.pending(100)) await dispatcher.dispatch(ev);
     const other = engine === 'postgres' ? await openStore(t.options) : undefined;
     try {
-      const here = createRunAdmission({ store: t.store, logger: silentLogger() });
-      const there = createRunAdmission({ store: other ?? t.store, logger: silentLogger() });
+      const here = createRunAdmission({ store: t.store, repos: t.repos, logger: silentLogger() });
+      const thereStore = other ?? t.store;
+      const there = createRunAdmission({ store: thereStore, repos: repositories(thereStore), logger: silentLogger() });
       const started = await Promise.all([here.admit(), there.admit(), here.admit(), there.admit()]);
       expect(started.reduce((a, b) => a + b, 0)).toBe(1);
       expect(await runsByState()).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', 'running']);

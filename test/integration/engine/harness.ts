@@ -184,7 +184,14 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     eventRetry: { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 30 * 60_000 },
     random: () => 0,
   });
-  const admission = createRunAdmission({ store: t.store, logger, maxActiveRuns: options.maxActiveRuns, metrics, now });
+  const admission = createRunAdmission({
+    store: t.store,
+    repos: t.repos,
+    logger,
+    maxActiveRuns: options.maxActiveRuns,
+    metrics,
+    now,
+  });
   const breakers = options.breakers
     ? createCircuitBreakers({ settings: () => options.breakers, classify: connectors.classify, metrics, logger, now })
     : undefined;

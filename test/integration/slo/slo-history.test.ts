@@ -44,7 +44,7 @@ describe.each(ENGINES)('SLOs from the run history (%s)', (engine) => {
     const settings = observabilitySchema.parse({
       slo: { rules: { flaky: { duration: { objective: 0.95, thresholdSeconds: 600 } } } },
     }).slo;
-    const slos = await evaluateSlos(t.store.db, settings, ['steady', 'flaky'], NOW);
+    const slos = await evaluateSlos(t.repos.runHistory, settings, ['steady', 'flaky'], NOW);
     const byId = new Map(slos.map((s) => [s.id, s]));
 
     const flaky = byId.get('flaky:success')!;

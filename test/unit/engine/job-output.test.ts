@@ -2,6 +2,7 @@ import { outputAttachment, safeFileName, stepOutput, tailWithin } from '../../..
 import { writebackSchema } from '../../../src/rules/mapping.schema';
 
 const step = (state: string, result: unknown, error: string | null = null) => ({
+  id: 'step-1',
   state,
   result: result === null ? null : JSON.stringify(result),
   error,

@@ -2,11 +2,12 @@ import { evaluateRequirements, recordFieldsOf } from '../../../src/engine/step-r
 
 const steps = [
   {
+    id: 'step-scan',
     name: 'scan',
     state: 'succeeded',
     result: JSON.stringify({ job_id: 4, artifacts: { scan_result: 'failed', findings: 3 } }),
   },
-  { name: 'smoke_test', state: 'skipped', result: null },
+  { id: 'step-smoke', name: 'smoke_test', state: 'skipped', result: null },
 ];
 
 describe('milestone checks before a step', () => {
