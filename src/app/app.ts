@@ -323,6 +323,7 @@ export async function startApp(
       inFlight: config.servicenow.writebacksInFlight,
       // One delivery fills about one batch: a ticket's PATCH and its upload's lookup are a call each.
       entriesPerDelivery: config.servicenow.batch.enabled ? config.servicenow.batch.maxItems : 20,
+      lingerMs: config.servicenow.batch.enabled ? config.servicenow.batch.lingerMs : 0,
     },
     connectorSlots: connectorSlots(connectors.names(), (name) => connectors.limit(name)?.maxConcurrent),
   });

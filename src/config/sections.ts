@@ -118,8 +118,17 @@ export const serviceNowSchema = z.object({
           'send write-backs to several tickets due together as one Batch API request (POST /api/now/v1/batch); a refusal of the Batch API falls back to one request per call',
         ),
       maxItems: z.number().int().min(2).max(200).default(50).describe('calls carried by one batch request at most'),
+      lingerMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(5000)
+        .default(100)
+        .describe(
+          'how long a due write-back waits for others to share its batch, in ms (0 = at once): fewer calls per run when runs end a few at a time',
+        ),
     })
-    .default({ enabled: true, maxItems: 50 }),
+    .default({ enabled: true, maxItems: 50, lingerMs: 100 }),
   writebacksInFlight: z
     .number()
     .int()

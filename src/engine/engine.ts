@@ -28,7 +28,12 @@ export interface EngineDeps {
   tickMs: number;
   concurrency: number;
   /** Write-back deliveries under way at once, and the entries one takes (several tickets' calls may share a batch). */
-  outbox?: { inFlight: number; entriesPerDelivery: number };
+  outbox?: {
+    inFlight: number;
+    entriesPerDelivery: number;
+    /** How long an entry may wait for others to share its batch: claimed only once it has been due this long. */
+    lingerMs?: number;
+  };
   /** Wakes the other instances when there is new work, and this one when they have some. */
   signals: WorkSignals;
   /** Free slots per connector: steps of a connector at its limit stay unclaimed. None = no per-connector limit. */
@@ -36,7 +41,7 @@ export interface EngineDeps {
   now?: () => number;
 }
 
-const DEFAULT_OUTBOX = { inFlight: 4, entriesPerDelivery: 20 };
+const DEFAULT_OUTBOX: NonNullable<EngineDeps['outbox']> = { inFlight: 4, entriesPerDelivery: 20 };
 
 /** How often the outbox depth gauge is refreshed (a count over the pending entries). */
 const DEPTH_EVERY_MS = 1000;
@@ -156,7 +161,9 @@ export function createEngine(deps: EngineDeps) {
     async () => {
       const free = outbox.inFlight - deliveries.size;
       if (free <= 0) return false;
-      const entries = await repos.outbox.claimDue(deps.owner, now(), deps.leaseMs, free * outbox.entriesPerDelivery);
+      const at = now();
+      const limit = free * outbox.entriesPerDelivery;
+      const entries = await repos.outbox.claimDue(deps.owner, at, deps.leaseMs, limit, at - (outbox.lingerMs ?? 0));
       for (const part of deliveriesOf(entries, outbox.entriesPerDelivery)) startDelivery(part);
       await deps.writebacks.sweep();
       if (now() - depthAt >= DEPTH_EVERY_MS) {

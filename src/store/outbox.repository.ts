@@ -39,13 +39,20 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .execute();
     },
 
-    async claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
+    /** Claims entries due at `now`; with `dueBy`, only those due by then (an earlier time: due a while already). */
+    async claimDue(
+      owner: string,
+      now: number,
+      leaseMs: number,
+      limit: number,
+      dueBy: number = now,
+    ): Promise<OutboxEntry[]> {
       return db.transaction().execute(async (trx) => {
         let due = trx
           .selectFrom('outbox')
           .select('id')
           .where('state', 'in', ['pending', 'sending'])
-          .where('next_at', '<=', now)
+          .where('next_at', '<=', Math.min(now, dueBy))
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
           .orderBy('next_at')
           .limit(limit);

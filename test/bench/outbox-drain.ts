@@ -164,7 +164,7 @@ function outboxOnlyEngine(store: Store, repos: Repositories, client: ServiceNowC
     leaseMs,
     tickMs: 200,
     concurrency: 32,
-    outbox: { inFlight: 8, entriesPerDelivery: 50 },
+    outbox: { inFlight: 8, entriesPerDelivery: 50, lingerMs: 100 },
     signals: soleInstanceSignals,
   });
 }
