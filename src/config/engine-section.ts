@@ -3,7 +3,11 @@ import { stepSchema } from '../rules/mapping.schema';
 
 /** The `engine` section: workers, leases, retries and their deadlines, breakers, failure hooks. */
 export const engineSchema = z.object({
-  workerConcurrency: z.number().int().positive().describe('steps executed at once by one instance'),
+  workerConcurrency: z
+    .number()
+    .int()
+    .positive()
+    .describe("steps in flight at once on one instance, at most (each connector's maxConcurrent applies below it)"),
   tickMs: z.number().int().positive().describe('how often idle workers look for due work, in ms'),
   leaseMs: z
     .number()
