@@ -113,9 +113,9 @@ export const serviceNowSchema = z.object({
     .object({
       enabled: z
         .boolean()
-        .default(true)
+        .default(false)
         .describe(
-          'send write-backs to several tickets due together as one Batch API request (POST /api/now/v1/batch); a refusal of the Batch API falls back to one request per call',
+          'send write-backs to several tickets due together as one Batch API request (POST /api/now/v1/batch); a refusal of the Batch API falls back to one request per call. Off by default: a batch that times out while the instance holds it can write a note twice (found by the chaos test, not yet fixed)',
         ),
       maxItems: z.number().int().min(2).max(200).default(50).describe('calls carried by one batch request at most'),
       lingerMs: z
