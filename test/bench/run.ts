@@ -5,6 +5,7 @@ import { benchMatch } from './match.bench';
 import type { LoadResult } from './load';
 import { benchPoller } from './poller.bench';
 import { benchReports, type ReportBenchResult } from './reports.bench';
+import { targetTable, type TargetTable } from './targets';
 import { benchWriteback, writebackLines } from './writeback.bench';
 
 /**
@@ -24,7 +25,7 @@ function engineLine(r: EngineBenchResult): string {
   );
 }
 
-async function engineFigures(): Promise<void> {
+async function engineFigures(targets: TargetTable): Promise<void> {
   const burst = Number(process.env.BENCH_RUNS ?? 15000);
   const ratePerSecond = Number(process.env.BENCH_RATE ?? 500);
   const jobCheckMs = Number(process.env.BENCH_JOB_CHECK_MS ?? 60_000);
@@ -32,14 +33,45 @@ async function engineFigures(): Promise<void> {
   console.log(
     `engine: ${burst} signed webhooks (64 in flight), then ${base.paced} at ${ratePerSecond}/s; Snowline in child processes; backend jobs never finish (checked every ${jobCheckMs} ms)`,
   );
-  console.log(engineLine(await benchEngine(base)));
+  const sqlite = await benchEngine(base);
+  console.log(engineLine(sqlite));
+  const perThousand = (r: EngineBenchResult) => (r.rssMb * 1000) / r.runs;
+  targets.add({
+    target: `7. memory per 1,000 runs waiting (${sqlite.runs} waiting, SQLite)`,
+    goal: '≤ 10 MB',
+    measured: `${perThousand(sqlite).toFixed(1)} MB (RSS ${sqlite.rssMb.toFixed(0)} MB)`,
+    met: perThousand(sqlite) <= 10,
+  });
   const postgresUrl = process.env.BENCH_DATABASE_URL;
-  if (!postgresUrl) return;
-  console.log(engineLine(await benchEngine({ ...base, postgresUrl })));
+  if (!postgresUrl) {
+    targets.add({
+      target: '1. PostgreSQL',
+      goal: '≤ 1,000 µs CPU/run; 3 instances ≥ 1,029 runs/s',
+      measured: 'not run (set BENCH_DATABASE_URL)',
+    });
+    return;
+  }
   // 1, 2, … instances side by side: how far the fleet scales out on one database.
+  const fleet: EngineBenchResult[] = [];
   const instances = Number(process.env.BENCH_INSTANCES ?? 3);
-  for (let n = 2; n <= instances; n++)
-    console.log(engineLine(await benchEngine({ ...base, postgresUrl, instances: n })));
+  for (let n = 1; n <= instances; n++) {
+    fleet.push(await benchEngine({ ...base, postgresUrl, instances: n }));
+    console.log(engineLine(fleet[fleet.length - 1]!));
+  }
+  const one = fleet[0]!;
+  const largest = fleet[fleet.length - 1]!;
+  targets.add({
+    target: '1a. Snowline CPU per run on PostgreSQL (1 instance)',
+    goal: '≤ 1,000 µs',
+    measured: `${one.cpuUsPerRun.toFixed(0)} µs (+ PostgreSQL's own ${one.storeCpuUsPerRun?.toFixed(0) ?? '?'} µs)`,
+    met: one.cpuUsPerRun <= 1000,
+  });
+  targets.add({
+    target: `1b. runs started/s, PostgreSQL, ${fleet.map((r) => r.instances).join(' / ')} instances`,
+    goal: '3 instances ≥ 1,029/s (3 × 343)',
+    measured: fleet.map((r) => r.startedPerSecond.toFixed(0)).join(' / '),
+    met: largest.instances >= 3 ? largest.startedPerSecond >= 1029 : undefined,
+  });
 }
 function line(name: string, r: LoadResult): string {
   return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   errors ${r.errors}/${r.requests}`;
@@ -58,24 +90,60 @@ async function reportFigures(): Promise<void> {
   if (process.env.BENCH_DATABASE_URL) console.log(reportLine(await benchReports(runs, process.env.BENCH_DATABASE_URL)));
 }
 
-async function writebackFigures(): Promise<void> {
+async function writebackFigures(targets: TargetTable): Promise<void> {
   console.log(
     'write-backs: the demo rule on SQLite against the in-process sandbox (incidents exist; jobs end at once)',
   );
-  console.log(writebackLines(await benchWriteback({ events: 2000, concurrency: 64 })));
+  const r = await benchWriteback({ events: 2000, concurrency: 64 });
+  console.log(writebackLines(r));
+  targets.add({
+    target: '2. completed write-backs/s, SQLite, against the sandbox',
+    goal: '≥ 600/s',
+    measured: `${r.completedPerSecond.toFixed(0)}/s end to end; ${r.outboxOnly.completedPerSecond.toFixed(0)}/s by the outbox alone`,
+    met: r.completedPerSecond >= 600,
+  });
+  targets.add({
+    target: `3a. burst of ${r.events} events at 64 senders: event → write-back`,
+    goal: 'p50 ≤ 500 ms, p99 ≤ 3 s',
+    measured: `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms`,
+    met: r.p50Ms <= 500 && r.p99Ms <= 3000,
+  });
+  targets.add({
+    target: '3b. steady 10 events/s: event → write-back',
+    goal: 'p50 ≤ 15 ms, p99 ≤ 50 ms',
+    measured: 'not measured yet',
+  });
+  targets.add({
+    target: '5. ServiceNow calls per completed run (demo rule)',
+    goal: '≤ 1.5',
+    measured: `${r.callsPerRun.toFixed(2)} end to end; ${r.outboxOnly.callsPerRun.toFixed(2)} when all are due together`,
+    met: r.callsPerRun <= 1.5,
+  });
 }
 
-async function limitFigures(): Promise<void> {
+async function limitFigures(targets: TargetTable): Promise<void> {
   const r = await benchConnectorLimits({ redisUrl: process.env.BENCH_REDIS_URL });
+  targets.add({
+    target: '6. a limited connector held to its limit while others go on',
+    goal: `≤ ${r.limit} in flight`,
+    measured: `max ${r.maxInFlight} in flight; others ${r.otherRunsPerSecond.toFixed(0)} runs/s meanwhile (alone ${r.otherAloneRunsPerSecond.toFixed(0)}/s)`,
+    met: r.maxInFlight <= r.limit && r.otherRuns > 0,
+  });
   console.log(
     `${'connector limits'.padEnd(28)} http limited to ${r.limit}: max ${r.maxInFlight} in flight (${r.limitedRuns} runs in ${r.limitedSeconds.toFixed(1)} s)   meanwhile ${r.otherRunsPerSecond.toFixed(0)} other runs/s (alone ${r.otherAloneRunsPerSecond.toFixed(0)}/s)${r.shared ? ', via Redis' : ''}   ${r.maxInFlight <= r.limit ? 'held' : 'OVER LIMIT'}`,
   );
 }
 
 async function main(): Promise<void> {
-  if (process.env.BENCH_LIMITS_ONLY === '1') return limitFigures();
+  const targets = targetTable();
+  await figures(targets);
+  console.log(`\n${targets.markdown()}`);
+}
+
+async function figures(targets: TargetTable): Promise<void> {
+  if (process.env.BENCH_LIMITS_ONLY === '1') return limitFigures(targets);
   if (process.env.BENCH_REPORTS_ONLY === '1') return reportFigures();
-  if (process.env.BENCH_WRITEBACK_ONLY === '1') return writebackFigures();
+  if (process.env.BENCH_WRITEBACK_ONLY === '1') return writebackFigures(targets);
   console.log(
     'rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)',
   );
@@ -85,10 +153,10 @@ async function main(): Promise<void> {
     );
   if (process.env.BENCH_MATCH_ONLY === '1') return;
   await reportFigures();
-  await limitFigures();
-  await engineFigures();
+  await limitFigures(targets);
+  await engineFigures(targets);
   if (process.env.BENCH_ENGINE_ONLY === '1') return;
-  await writebackFigures();
+  await writebackFigures(targets);
   const events = Number(process.env.BENCH_EVENTS ?? 20000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
   console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);
@@ -97,6 +165,12 @@ async function main(): Promise<void> {
   console.log(line('Snowline ingest (SQLite)', ingest));
   if (ingestPostgres) console.log(line('Snowline ingest (PostgreSQL)', ingestPostgres));
   console.log(`ingest / bare = ${((ingest.perSecond / bare.perSecond) * 100).toFixed(0)} %`);
+  targets.add({
+    target: '4. webhook ingest (SQLite) vs a bare Express route, same run',
+    goal: '≥ 0.85×, p99 ≤ 25 ms',
+    measured: `${(ingest.perSecond / bare.perSecond).toFixed(2)}×, p99 ${ingest.p99Ms.toFixed(1)} ms`,
+    met: ingest.perSecond / bare.perSecond >= 0.85 && ingest.p99Ms <= 25,
+  });
   const pollRecords = Number(process.env.BENCH_POLL_RECORDS ?? 2000);
   const poll = await benchPoller(pollRecords);
   console.log(
