@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
-import { ACTIVE_STEP_STATES, dueStepIds } from './due-steps';
+import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
 import { jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
 import type { RunRow, StepRow, Tables } from './schema';
 
@@ -138,9 +138,9 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       quotas?: Readonly<Record<string, number>>,
     ): Promise<Step[]> {
       return db.transaction().execute(async (trx) => {
-        let due = dueStepIds(trx, now, limit, quotas);
+        let due = dueSteps(trx, now, limit, quotas ?? {});
         if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-        const ids = (await due.execute()).map((r) => r.id);
+        const ids = withinQuotas(await due.execute(), quotas ?? {});
         if (ids.length === 0) return [];
         return trx
           .updateTable('steps')
