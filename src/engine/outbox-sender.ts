@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { withCorrelation } from '../observability/context';
 import { runSpanIdOf } from '../observability/trace-ids';
-import { inSpan } from '../observability/tracing';
+import { inSpan, recordSpan } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
@@ -75,6 +75,28 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     random: deps.random ?? Math.random,
   });
   const { finish, failed } = settlement;
+
+  /**
+   * Delivers entries claimed together; each still appears in its run's trace as a `write-back` span
+   * (recorded after the fact, as calls shared by several runs cannot sit inside one run's span),
+   * and when they all belong to one run its log lines carry that run's correlation id.
+   */
+  async function deliverTraced(entries: readonly OutboxEntry[]): Promise<void> {
+    const startTime = now();
+    const runs = new Set(entries.map((e) => e.correlation_id));
+    const [only] = runs;
+    await (runs.size === 1 && only ? withCorrelation(only, () => deliver(entries)) : deliver(entries));
+    const endTime = now();
+    for (const entry of entries)
+      if (entry.correlation_id)
+        recordSpan('write-back', {
+          correlationId: entry.correlation_id,
+          parentSpanId: runSpanIdOf(entry.run_id),
+          attributes: { 'snowline.ticket': entry.ticket_number },
+          startTime,
+          endTime,
+        });
+  }
 
   async function deliver(entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
@@ -245,11 +267,8 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
             )
           : deliver([entry]),
       ),
-    /**
-     * Delivers entries claimed together in as few calls as it can (see above). Their log lines name
-     * their runs; they share no correlation id, as their calls are shared.
-     */
-    deliver,
+    /** Delivers entries claimed together in as few calls as it can (see above). */
+    deliver: deliverTraced,
   };
 }
 export type OutboxSender = ReturnType<typeof createOutboxSender>;
