@@ -31,6 +31,8 @@ export interface WritebackBenchResult {
   callsPerRun: number;
   /** The calls carried inside those requests per run (a batch's items each counted). */
   itemsPerRun: number;
+  /** After the burst, events offered at a steady 10/s: event sent → its run ended. */
+  steady: { events: number; p50Ms: number; p99Ms: number };
   /** The same number of runs' write-backs queued at once and delivered by the outbox loop alone. */
   outboxOnly: OutboxDrainResult;
 }
@@ -40,6 +42,7 @@ export function writebackLines(r: WritebackBenchResult): string {
   const o = r.outboxOnly;
   return [
     `${'write-backs, end to end'.padEnd(28)} ${r.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${r.events} events, 64 senders: event → write-back p50 ${r.p50Ms.toFixed(0)} ms (≤ 500), p99 ${r.p99Ms.toFixed(0)} ms (≤ 3000)   ServiceNow calls/run ${r.callsPerRun.toFixed(2)} (≤ 1.5; ${r.itemsPerRun.toFixed(2)} counting batch items)   ${r.succeeded} succeeded`,
+    `${'write-backs, steady 10/s'.padEnd(28)} ${r.steady.events} events: event → write-back p50 ${r.steady.p50Ms.toFixed(0)} ms (≤ 15), p99 ${r.steady.p99Ms.toFixed(0)} ms (≤ 50)`,
     `${'write-backs, outbox alone'.padEnd(28)} (Batch API on, which is off by default) ${o.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${o.runs} runs queued at once: queued → written back p50 ${o.p50Ms.toFixed(0)} ms, p99 ${o.p99Ms.toFixed(0)} ms   ServiceNow calls/run ${o.callsPerRun.toFixed(2)}`,
   ].join('\n');
 }
@@ -102,9 +105,11 @@ async function endToEndFigures(
       .reduce((sum, [, n]) => sum + n, 0);
     const index = new Map(events.map((e, i) => [e.number, i]));
     const latencies = ended.map((r) => r.finishedAt - sentAt[index.get(r.ticket)!]!).sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+    const pct = (p: number) => percentile(latencies, p);
     const last = Math.max(...ended.map((r) => r.finishedAt));
+    const steady = await steadyFigures(sn, `${app.url}${WEBHOOK_PATH}`, join(dir, 'snowline.db'), options.events);
     return {
+      steady,
       events: options.events,
       completedPerSecond: ended.length / ((last - started) / 1000),
       succeeded: ended.filter((r) => r.state === 'succeeded').length,
@@ -117,6 +122,29 @@ async function endToEndFigures(
     await app.stop();
   }
 }
+
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+/** 100 events offered at a steady 10 per second once the burst is done: event sent → run ended. */
+async function steadyFigures(sn: AxiosInstance, url: string, dbPath: string, before: number) {
+  const events = await createIncidents(sn, STEADY_EVENTS);
+  const sentAt = new Map<string, number>();
+  const started = Date.now();
+  const sends: Promise<unknown>[] = [];
+  for (const [i, event] of events.entries()) {
+    const wait = started + i * (1000 / STEADY_PER_SECOND) - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sentAt.set(event.number, Date.now());
+    sends.push(postLoad(url, [event], 1));
+  }
+  await Promise.all(sends);
+  const ended = (await runsEnded(dbPath, before + STEADY_EVENTS)).filter((r) => sentAt.has(r.ticket));
+  const latencies = ended.map((r) => r.finishedAt - sentAt.get(r.ticket)!).sort((a, b) => a - b);
+  return { events: ended.length, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+}
+const STEADY_EVENTS = 100;
+const STEADY_PER_SECOND = 10;
 
 type SignedEvent = { number: string; body: Buffer; headers: Record<string, string> };
 
