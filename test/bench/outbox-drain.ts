@@ -59,7 +59,7 @@ export async function drainOutbox(dir: string, runs: number): Promise<OutboxDrai
     const started = Date.now();
     const engine = outboxOnlyEngine(store, repos, client);
     engine.start();
-    const ended = await runsEnded(store, runs);
+    const ended = (await runsEnded(store, runs)).map((r) => r.finishedAt);
     await engine.stop(5_000);
     const served = (await sn.get('/sandbox/requests')).data as { byApi: Record<string, number> };
     const latencies = ended.map((at) => at - started).sort((a, b) => a - b);
@@ -169,8 +169,8 @@ function outboxOnlyEngine(store: Store, repos: Repositories, client: ServiceNowC
   });
 }
 
-/** When each run ended, once `count` have (counted every 100 ms; the times read once at the end). */
-async function runsEnded(store: Store, count: number): Promise<number[]> {
+/** The runs ended so far, once `count` have (counted every 100 ms, read once at the end; 10 minutes at most). */
+export async function runsEnded(store: Store, count: number) {
   const deadline = Date.now() + 10 * 60_000;
   const ended = () => store.db.selectFrom('runs').where('finished_at', 'is not', null);
   for (;;) {
@@ -180,5 +180,6 @@ async function runsEnded(store: Store, count: number): Promise<number[]> {
     if (Number(row?.n ?? 0) >= count || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return (await ended().select('finished_at').execute()).map((r) => Number(r.finished_at));
+  const rows = await ended().select(['ticket_number', 'state', 'finished_at']).execute();
+  return rows.map((r) => ({ ticket: r.ticket_number, state: r.state, finishedAt: Number(r.finished_at) }));
 }

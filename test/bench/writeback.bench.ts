@@ -9,7 +9,7 @@ import { signWebhook } from '../../src/security/webhook-signature';
 import { openStore } from '../../src/store';
 import { freePort } from '../helpers/waiting';
 import { postLoad } from './load';
-import { drainOutbox, type OutboxDrainResult } from './outbox-drain';
+import { drainOutbox, runsEnded, type OutboxDrainResult } from './outbox-drain';
 
 export interface WritebackBenchOptions {
   /** Matching events in the burst. */
@@ -98,7 +98,7 @@ async function endToEndFigures(
     const sentAt: number[] = [];
     const started = Date.now();
     await postLoad(`${app.url}${WEBHOOK_PATH}`, events, options.concurrency, (i) => (sentAt[i] = Date.now()));
-    const ended = await runsEnded(join(dir, 'snowline.db'), options.events);
+    const ended = await runsEndedIn(join(dir, 'snowline.db'), options.events);
     const served = (await sn.get('/sandbox/requests')).data as { byApi: Record<string, number>; batchItems: number };
     const calls = Object.entries(served.byApi)
       .filter(([api]) => api !== 'awx')
@@ -139,7 +139,7 @@ async function steadyFigures(sn: AxiosInstance, url: string, dbPath: string, bef
     sends.push(postLoad(url, [event], 1));
   }
   await Promise.all(sends);
-  const ended = (await runsEnded(dbPath, before + STEADY_EVENTS)).filter((r) => sentAt.has(r.ticket));
+  const ended = (await runsEndedIn(dbPath, before + STEADY_EVENTS)).filter((r) => sentAt.has(r.ticket));
   const latencies = ended.map((r) => r.finishedAt - sentAt.get(r.ticket)!).sort((a, b) => a - b);
   return { events: ended.length, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
 }
@@ -189,20 +189,10 @@ function signedInsert(record: Record<string, string>): SignedEvent {
 }
 
 /** Waits until `count` runs have ended (after their write-backs), read from the store Snowline writes. */
-async function runsEnded(dbPath: string, count: number) {
+async function runsEndedIn(dbPath: string, count: number) {
   const store = await openStore({ sqlitePath: dbPath });
   try {
-    const deadline = Date.now() + 10 * 60_000;
-    const ended = () => store.db.selectFrom('runs').where('finished_at', 'is not', null);
-    for (;;) {
-      const row = await ended()
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst();
-      if (Number(row?.n ?? 0) >= count || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const rows = await ended().select(['ticket_number', 'state', 'finished_at']).execute();
-    return rows.map((r) => ({ ticket: r.ticket_number, state: r.state, finishedAt: Number(r.finished_at) }));
+    return await runsEnded(store, count);
   } finally {
     await store.close();
   }
