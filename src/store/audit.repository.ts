@@ -34,7 +34,7 @@ const SEAL_BATCH = 500;
 const CHAIN_LOCK = 7246001;
 
 /**
- * The append-only, hash-chained audit journal. An entry is appended to `audit_pending` inside the
+ * The append-only, hash-chained audit journal. An entry is appended to `pending_journal` inside the
  * transaction of the decision it records (committed with it, no lock), and `seal` chains pending
  * entries into `audit_log` in batches. Readers seal first, so what they read is the whole journal.
  */
@@ -54,7 +54,7 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
           if (!rows[0]?.locked) return undefined;
         }
       }
-      const pending = await trx.selectFrom('audit_pending').selectAll().orderBy('id').limit(SEAL_BATCH).execute();
+      const pending = await trx.selectFrom('pending_journal').selectAll().orderBy('id').limit(SEAL_BATCH).execute();
       if (pending.length === 0) return 0;
       const last = await trx
         .selectFrom('audit_log')
@@ -87,7 +87,7 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       });
       await trx.insertInto('audit_log').values(chained).execute();
       await trx
-        .deleteFrom('audit_pending')
+        .deleteFrom('pending_journal')
         .where(
           'id',
           'in',
@@ -113,14 +113,14 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
 
   /** Seals first when anything is pending, so a reader never misses a committed decision. */
   const sealed = async () => {
-    if (await db.selectFrom('audit_pending').select('id').limit(1).executeTakeFirst()) await seal(true);
+    if (await db.selectFrom('pending_journal').select('id').limit(1).executeTakeFirst()) await seal(true);
   };
 
   return {
     /** Appends inside the caller's transaction so the entry commits with the decision it records. */
     async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
       await executor
-        .insertInto('audit_pending')
+        .insertInto('pending_journal')
         .values({
           at: now,
           kind: entry.kind,

@@ -32,7 +32,7 @@ import { ticketLookupIndexes } from './migrations/013-ticket-lookup-indexes';
 import { eventOutcomes } from './migrations/014-event-outcomes';
 import { retention } from './migrations/015-retention';
 import { alerts } from './migrations/016-alerts';
-import { auditPending } from './migrations/017-audit-pending';
+import { pendingJournal } from './migrations/017-pending-journal';
 import { outboxEnqueueOrder } from './migrations/018-outbox-enqueue-order';
 import type { Tables } from './schema';
 
@@ -71,7 +71,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '014-event-outcomes': eventOutcomes(),
     '015-retention': retention(),
     '016-alerts': alerts(),
-    '017-audit-pending': auditPending(dialect),
+    '017-pending-journal': pendingJournal(dialect),
     '018-outbox-enqueue-order': outboxEnqueueOrder(),
   };
 }

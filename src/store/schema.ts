@@ -134,7 +134,7 @@ export interface AuditRow {
 }
 
 /** An audit entry decided but not yet chained: see audit.repository `seal`. */
-export interface AuditPendingRow {
+export interface PendingJournalRow {
   id: Generated<number>;
   at: number;
   kind: string;
@@ -244,7 +244,7 @@ export interface Tables {
   outbox: OutboxRow;
   watermarks: WatermarkRow;
   audit_log: AuditRow;
-  audit_pending: AuditPendingRow;
+  pending_journal: PendingJournalRow;
   rule_versions: RuleVersionRow;
   approvals: ApprovalRow;
   connector_credentials: ConnectorCredentialRow;

@@ -102,7 +102,7 @@ describe.each(ENGINES)('a privileged step on %s', (engine) => {
       'runs',
       'steps',
       'audit_log',
-      'audit_pending',
+      'pending_journal',
       'outbox',
       'privilege_leases',
       'approvals',

@@ -45,7 +45,7 @@ describe.each(ENGINES)('secret params at rest on %s', (engine) => {
   afterEach(() => t.close());
 
   const rawRows = async () => ({
-    pendingAudit: JSON.stringify(await t.store.db.selectFrom('audit_pending').selectAll().execute()),
+    pendingAudit: JSON.stringify(await t.store.db.selectFrom('pending_journal').selectAll().execute()),
     runs: JSON.stringify(await t.store.db.selectFrom('runs').selectAll().execute()),
     steps: JSON.stringify(await t.store.db.selectFrom('steps').selectAll().execute()),
     audit: JSON.stringify(await t.store.db.selectFrom('audit_log').selectAll().execute()),
