@@ -26,6 +26,7 @@ async function main(mode: string): Promise<void> {
     const store = await openStore({
       sqlitePath: process.env.BENCH_DB ?? join(dir, 'bench.db'),
       postgresUrl: process.env.BENCH_DATABASE_URL,
+      postgresSchema: process.env.BENCH_SCHEMA || undefined,
     });
     const repos = repositories(store);
     const metrics = createMetrics();

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -64,8 +65,17 @@ export async function benchIngest(
   };
   const bare = await run('bare');
   const ingest = await run('ingest');
-  const ingestPostgres = process.env.BENCH_DATABASE_URL
-    ? await run('ingest', { BENCH_DATABASE_URL: process.env.BENCH_DATABASE_URL })
-    : undefined;
-  return { bare, ingest, ingestPostgres };
+  const postgresUrl = process.env.BENCH_DATABASE_URL;
+  if (!postgresUrl) return { bare, ingest };
+  // A schema of its own, dropped after: the bench never leaves tables in the database's public schema.
+  const schema = `bench_ingest_${Date.now()}`;
+  try {
+    const ingestPostgres = await run('ingest', { BENCH_DATABASE_URL: postgresUrl, BENCH_SCHEMA: schema });
+    return { bare, ingest, ingestPostgres };
+  } finally {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  }
 }
