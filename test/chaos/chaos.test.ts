@@ -258,7 +258,9 @@ async function openWork(t: TestStore) {
     return Number(rows[0]?.n ?? 0);
   };
   return {
-    events: await n("SELECT count(*) AS n FROM inbox_events WHERE status NOT IN ('done', 'dropped', 'superseded', 'rejected')"),
+    events: await n(
+      "SELECT count(*) AS n FROM inbox_events WHERE status NOT IN ('done', 'dropped', 'superseded', 'rejected')",
+    ),
     runs: await n("SELECT count(*) AS n FROM runs WHERE state IN ('queued', 'running', 'paused')"),
     steps: await n(
       "SELECT count(*) AS n FROM steps WHERE state NOT IN ('succeeded', 'failed', 'skipped', 'refused', 'cancelled')",
