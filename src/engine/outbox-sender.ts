@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { withCorrelation } from '../observability/context';
 import { runSpanIdOf } from '../observability/trace-ids';
-import { inSpan, recordSpan } from '../observability/tracing';
+import { recordSpan } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
@@ -252,21 +252,8 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   }
 
   return {
-    /** Delivers one entry; every log line about it carries its run's correlation id, inside a span of its run. */
-    send: (entry: OutboxEntry): Promise<void> =>
-      withCorrelation(entry.correlation_id, () =>
-        entry.correlation_id
-          ? inSpan(
-              'write-back',
-              {
-                correlationId: entry.correlation_id,
-                parentSpanId: runSpanIdOf(entry.run_id),
-                attributes: { 'snowline.ticket': entry.ticket_number },
-              },
-              () => deliver([entry]),
-            )
-          : deliver([entry]),
-      ),
+    /** Delivers one entry (tests and tools that hold a single claimed entry). */
+    send: (entry: OutboxEntry): Promise<void> => deliverTraced([entry]),
     /** Delivers entries claimed together in as few calls as it can (see above). */
     deliver: deliverTraced,
   };
