@@ -9,3 +9,6 @@ export interface MappingProblem {
 export function formatProblem(p: MappingProblem): string {
   return `${p.file}:${p.line}:${p.col} ${p.message}`;
 }
+
+/** Reports a problem at a path of the YAML document; `offset` points into a string value when known. */
+export type Report = (path: PropertyKey[], message: string, offset?: number) => void;
