@@ -1,0 +1,160 @@
+import { observeRunEnd, recordRunSpan } from '../observability/sli';
+import { inTransaction, type StoreTransaction } from '../store';
+import type { Run, Step } from '../store/run.repository';
+import { stepFlow } from './run-context';
+import { stepViews } from './run-steps';
+import { decideRun, writebackOutcome, type RunDecision, type RunState } from './run-state-machine';
+import { maskSecrets } from './secret-params';
+import type { SettledStep } from './step-worker-deps';
+import type { RunWithSteps, StepWorkerKit } from './step-worker-kit';
+import type { StepWriteback } from './step-writeback';
+
+export type SettleOutcome = SettledStep['outcome'];
+
+/** Ends a step for good and advances its run (see createStepSettlement). */
+export type Settle = (
+  run: RunWithSteps,
+  step: Step,
+  outcome: SettleOutcome,
+  unmasked: { result?: unknown; error?: string },
+  alsoRecord?: (trx: StoreTransaction) => Promise<void>,
+) => Promise<void>;
+
+interface SettledRun {
+  runState: RunState;
+  /** Steps the run no longer needs, whose backend work may still be running. */
+  cancelled: Step[];
+}
+
+/**
+ * Settles steps: ends a step; advances its run; when the run ends, enqueues the write-back — all in
+ * one transaction, with whatever `alsoRecord` writes (e.g. the verdict that refused the step).
+ */
+export function createStepSettlement(kit: StepWorkerKit, writeback: StepWriteback): { settle: Settle } {
+  const { deps, now } = kit;
+  const { repos, store, logger, metrics } = deps;
+
+  const settle: Settle = async (run, step, outcome, unmasked, alsoRecord) => {
+    const facts = maskSecrets(unmasked);
+    const at = now();
+    const ended = await inTransaction(store, async (trx) => {
+      const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
+        state: outcome,
+        result: facts.result === undefined ? null : JSON.stringify(facts.result),
+        error: facts.error ?? null,
+        finished_at: at,
+        waiting_for: null,
+        lease_owner: null,
+        lease_until: null,
+      });
+      if (!saved) return undefined;
+      await alsoRecord?.(trx);
+      return advanceRun(trx, run, step, outcome, facts.error, at);
+    });
+    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back') {
+      observeRunEnd(metrics, run, ended.runState, at);
+      recordRunSpan(run, ended.runState, at);
+    }
+    if (stepFlow(step).credential !== undefined) await kit.releaseGrants(step, `step ${outcome}`);
+    if (ended) await stopCancelledWork(run, ended.cancelled);
+    const seconds = (at - (step.started_at ?? at)) / 1000;
+    metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, seconds);
+    metrics.ruleStepDuration.observe({ rule: run.rule_id, step: step.name, outcome }, seconds);
+    logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
+  };
+
+  /** With the step saved as settled: the run's next steps, its journal, the hooks, and its end when it ended. */
+  async function advanceRun(
+    trx: StoreTransaction,
+    run: RunWithSteps,
+    step: Step,
+    outcome: SettleOutcome,
+    error: string | undefined,
+    at: number,
+  ): Promise<SettledRun> {
+    const steps = await repos.runs.stepsOf(trx, run.id);
+    const decision = decideRun(stepViews(steps));
+    const idsOf = (indexes: number[]) => steps.filter((s) => indexes.includes(s.idx)).map((s) => s.id);
+    const cancelled = steps.filter((s) => decision.cancel.includes(s.idx));
+    await repos.runs.updateSteps(trx, idsOf(decision.unblock), { state: 'pending', next_at: at });
+    await repos.runs.updateSteps(trx, idsOf(decision.cancel), {
+      state: 'cancelled',
+      finished_at: at,
+      lease_owner: null,
+      lease_until: null,
+    });
+    await repos.audit.append(
+      trx,
+      {
+        kind: `step.${outcome}`,
+        actor: 'snowline',
+        subject: run.ticket_number,
+        detail: { runId: run.id, step: step.name, error },
+      },
+      at,
+    );
+    if (deps.hooks?.afterSettle) {
+      const settledSteps = await repos.runs.stepsOf(trx, run.id);
+      await deps.hooks.afterSettle(trx, {
+        run,
+        step,
+        outcome,
+        error,
+        runState: decision.runState,
+        steps: settledSteps,
+        at,
+      });
+    }
+    if (decision.runState === 'running') return { runState: decision.runState, cancelled };
+    return { runState: await endRun(trx, run, decision, error, at), cancelled };
+  }
+
+  /** A run that ended: what it tells its ticket, and the state it is left in. */
+  async function endRun(
+    trx: StoreTransaction,
+    run: RunWithSteps,
+    decision: RunDecision,
+    error: string | undefined,
+    at: number,
+  ): Promise<RunState> {
+    const steps = await repos.runs.stepsOf(trx, run.id);
+    const runOutcome =
+      decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
+    await writeback.enqueueRunEnd(trx, run, steps, runOutcome, error, at);
+    // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing back.
+    const runState: RunState =
+      decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : decision.runState;
+    await repos.runs.setRunState(trx, run.id, runState, at, runState !== 'writing_back');
+    await repos.audit.append(
+      trx,
+      {
+        kind: `run.${runState}`,
+        actor: 'snowline',
+        subject: run.ticket_number,
+        detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version },
+      },
+      at,
+    );
+    return runState;
+  }
+
+  /** Branches no longer needed (a join decided, or the run failed) may have backend work running: ask it to stop. */
+  async function stopCancelledWork(run: Run, cancelled: readonly Step[]): Promise<void> {
+    for (const step of cancelled) {
+      const handler = step.external_ref ? deps.connectors.handler(step.connector, step.action) : undefined;
+      if (handler?.cancel)
+        await handler
+          .cancel(step.external_ref!, kit.actionContext(run, step, new AbortController().signal))
+          .catch((err: Error) =>
+            logger.warn('could not stop the backend work of a cancelled step', {
+              runId: run.id,
+              step: step.name,
+              error: err.message,
+            }),
+          );
+      if (stepFlow(step).credential !== undefined) await kit.releaseGrants(step, 'step cancelled');
+    }
+  }
+
+  return { settle };
+}
