@@ -6,10 +6,11 @@ import {
   updateItem,
 } from '../../connectors/servicenow/batch-items';
 import type { BatchItem, BatchOutcome, ServiceNowClient } from '../../connectors/servicenow/client';
-import { classifyError } from '../../connectors/servicenow/errors';
+import { classifyError, CONNECTOR } from '../../connectors/servicenow/errors';
 import { asInt, type AttachmentInfo } from '../../connectors/servicenow/schemas';
 import { sendCalls, type AttachmentProbe, type BatchTarget, type WritebackCall } from '../engine/writeback-target';
 import type { WritebackCallResult, WritebackTarget } from '../engine/writeback-target';
+import { ConnectorError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { recordTarget } from '../slo/slo-service';
 
@@ -19,8 +20,11 @@ const WRITTEN_FIELDS = ['sys_id', 'sys_mod_count'];
 const BATCH_FILE_BUDGET_BYTES = 8 * 1024 * 1024;
 
 export interface WritebackTargetOptions {
-  /** Several calls in one `POST /api/now/v1/batch`; off = one request per call. */
-  batch: { enabled: boolean; maxItems: number };
+  /**
+   * Several calls in one `POST /api/now/v1/batch`; off = one request per call. `quotaMs`: the
+   * instance's transaction quota that cuts a batch (docs/servicenow-behaviour.md §6.5).
+   */
+  batch: { enabled: boolean; maxItems: number; quotaMs: number };
   logger: Logger;
 }
 
@@ -59,17 +63,23 @@ function holdsFile(found: readonly AttachmentInfo[], file: AttachmentProbe): boo
 }
 
 function batchTarget(client: ServiceNowClient, single: WritebackTarget, options: WritebackTargetOptions): BatchTarget {
-  const { maxItems } = options.batch;
+  const { maxItems, quotaMs } = options.batch;
+  // A third past the quota, for the item in hand when the quota struck to finish.
+  const settleMs = Math.round((quotaMs * 4) / 3);
 
   /** One batch request; a refusal of the Batch API itself (not allowed for this user) falls back to single calls. */
   async function sendBatch(calls: readonly WritebackCall[]): Promise<WritebackCallResult[]> {
     const built = calls.map((call, i) => buildItem(`c${i}`, call, client.config.attachmentMaxBytes));
     const items = built.filter((b): b is BatchItem => !(b instanceof Error));
     let outcome: BatchOutcome;
+    const startedAt = Date.now();
     try {
       outcome = await client.batch(items);
     } catch (error) {
-      if (classifyError(error) === 'permanent') {
+      const failure = classifyError(error);
+      if (failure === 'ambiguous')
+        return calls.map(() => ({ kind: 'failed', error: batchInDoubt(error, startedAt + settleMs) }));
+      if (failure === 'permanent') {
         options.logger.warn('the Batch API refused the batch; sending its calls one by one', {
           error: (error as Error).message,
         });
@@ -96,6 +106,25 @@ function batchTarget(client: ServiceNowClient, single: WritebackTarget, options:
       return results.flat();
     },
   };
+}
+
+/**
+ * A batch whose answer was lost. Its items run one after another and a dropped connection does not
+ * stop them, so the tickets' journals are read (and the calls retried) only at `settledAt`, when
+ * the quota has cut the batch: read sooner, an item applied late would be sent a second time.
+ */
+function batchInDoubt(error: unknown, settledAt: number): ConnectorError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ConnectorError(
+    CONNECTOR,
+    'ambiguous',
+    'batch_in_doubt',
+    `the batch's answer was lost (${reason}); its items may still run until the instance's batch quota ends`,
+    {
+      retryAfterMs: Math.max(0, settledAt - Date.now()),
+      cause: error,
+    },
+  );
 }
 
 /** The item for a call, or the error that refused it before anything was sent. */

@@ -113,9 +113,9 @@ export const serviceNowSchema = z.object({
     .object({
       enabled: z
         .boolean()
-        .default(false)
+        .default(true)
         .describe(
-          'send write-backs to several tickets due together as one Batch API request (POST /api/now/v1/batch); a refusal of the Batch API falls back to one request per call. Off by default: a batch that times out while the instance holds it can write a note twice (found by the chaos test, not yet fixed)',
+          'send write-backs to several tickets due together as one Batch API request (POST /api/now/v1/batch); a refusal of the Batch API falls back to one request per call',
         ),
       maxItems: z.number().int().min(2).max(200).default(50).describe('calls carried by one batch request at most'),
       lingerMs: z
@@ -127,8 +127,17 @@ export const serviceNowSchema = z.object({
         .describe(
           'how long a due write-back waits for others to share its batch, in ms (0 = at once): fewer calls per run when runs end a few at a time',
         ),
+      quotaMs: z
+        .number()
+        .int()
+        .min(1000)
+        .max(600_000)
+        .default(30_000)
+        .describe(
+          "the instance's transaction quota for a batch, in ms (30 s unless an admin changed the quota rule): a batch whose answer was lost may still be running until then, so its tickets' journals are read only after it",
+        ),
     })
-    .default({ enabled: true, maxItems: 50, lingerMs: 100 }),
+    .default({ enabled: true, maxItems: 50, lingerMs: 100, quotaMs: 30_000 }),
   writebacksInFlight: z
     .number()
     .int()

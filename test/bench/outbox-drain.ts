@@ -150,7 +150,7 @@ function outboxOnlyEngine(store: Store, repos: Repositories, client: ServiceNowC
     admission: { admit: async () => 0 } as unknown as RunAdmission,
     outboxSender: createOutboxSender({
       repos,
-      target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50 }, logger }),
+      target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50, quotaMs: 30_000 }, logger }),
       logger,
       metrics,
       owner,

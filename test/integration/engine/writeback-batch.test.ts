@@ -26,8 +26,11 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
   let t: TestStore;
   let s: RunningSandbox;
   let client: ServiceNowClient;
+  /** The batch quota the client assumes; the same as the sandbox's. */
+  let quotaMs: number;
 
   async function start(options: Partial<SandboxOptions> = {}, clientTimeoutMs = 10_000) {
+    quotaMs = options.batchTimeLimitMs ?? 30_000;
     s = await startSandbox(options);
     client = new ServiceNowClient({
       url: s.url,
@@ -48,7 +51,10 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
   const sender = () =>
     createOutboxSender({
       repos: t.repos,
-      target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50 }, logger: silentLogger() }),
+      target: serviceNowWritebackTarget(client, {
+        batch: { enabled: true, maxItems: 50, quotaMs },
+        logger: silentLogger(),
+      }),
       logger: silentLogger(),
       metrics: createMetrics(),
       owner: 'w1',
@@ -82,7 +88,8 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
   /** Claims and delivers, as the engine does, until nothing is left to send (retries included). */
   async function deliverAll(): Promise<void> {
     const delivery = sender();
-    for (let round = 0; round < 40; round++) {
+    const giveUpAt = Date.now() + 10_000;
+    while (Date.now() < giveUpAt) {
       const due = await t.repos.outbox.claimDue('w1', Date.now(), 10_000, 100);
       await delivery.deliver(due);
       const open = await t.store.db
@@ -93,7 +100,7 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
       if (open.length === 0) return;
       await new Promise((r) => setTimeout(r, 30));
     }
-    throw new Error('write-backs still open after 40 rounds');
+    throw new Error('write-backs still open after 10 s');
   }
 
   const requestsServed = async () =>
@@ -199,7 +206,10 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
 
   it('a batch whose answer is lost after it ran writes nothing twice: the journals are read first', async () => {
     // The batch runs, but its answer comes after the client gave up (a timeout after sending).
-    await start({ faults: { servicenow: { slowNext: 1, slowMs: 2_000, pathIncludes: '/batch' } } }, 500);
+    await start(
+      { batchTimeLimitMs: 1_000, faults: { servicenow: { slowNext: 1, slowMs: 2_000, pathIncludes: '/batch' } } },
+      500,
+    );
     const tickets = [await newTicket(), await newTicket()];
     for (const [i, ticket] of tickets.entries()) await enqueue(ticket, `run-${i}`, RESOLVE, `Run run-${i} done.`);
 
@@ -210,6 +220,27 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
       expect(await fieldsOf(ticket)).toEqual(RESOLVE);
     }
     expect(await outboxStates()).toEqual(['sent', 'sent']);
+  });
+
+  it('a batch whose answer is lost while its items still run writes nothing twice: journals are read after its quota', async () => {
+    // Each item takes 150 ms on the instance, so three run for 450 ms; the client gives up after 100 ms.
+    await start(
+      {
+        batchTimeLimitMs: 600,
+        faults: { servicenow: { latencyMs: 150, methods: ['PATCH'], pathIncludes: '/table/incident/' } },
+      },
+      100,
+    );
+    const tickets = [await newTicket(), await newTicket(), await newTicket()];
+    for (const [i, ticket] of tickets.entries()) await enqueue(ticket, `run-${i}`, RESOLVE, `Run run-${i} done.`);
+
+    await deliverAll();
+
+    for (const ticket of tickets) {
+      expect(await workNotes(ticket)).toHaveLength(1);
+      expect(await fieldsOf(ticket)).toEqual(RESOLVE);
+    }
+    expect(await outboxStates()).toEqual(['sent', 'sent', 'sent']);
   });
 
   it("a ticket's item refused with a 4xx fails that ticket's write-backs alone", async () => {
