@@ -125,7 +125,7 @@ export const serviceNowSchema = z.object({
         .max(5000)
         .default(100)
         .describe(
-          'how long a due write-back waits for others to share its batch, in ms (0 = at once): fewer calls per run when runs end a few at a time',
+          'while deliveries are under way, how long a due write-back waits for others to share its batch, in ms (0 = never); with none under way it goes at once',
         ),
       quotaMs: z
         .number()

@@ -31,7 +31,7 @@ export interface EngineDeps {
   outbox?: {
     inFlight: number;
     entriesPerDelivery: number;
-    /** How long an entry may wait for others to share its batch: claimed only once it has been due this long. */
+    /** While deliveries are under way, how long an entry may wait for others to share its batch. */
     lingerMs?: number;
   };
   /** Wakes the other instances when there is new work, and this one when they have some. */
@@ -163,7 +163,10 @@ export function createEngine(deps: EngineDeps) {
       if (free <= 0) return false;
       const at = now();
       const limit = free * outbox.entriesPerDelivery;
-      const entries = await repos.outbox.claimDue(deps.owner, at, deps.leaseMs, limit, at - (outbox.lingerMs ?? 0));
+      // As Nagle's algorithm does: with nothing under way an entry goes at once; while deliveries
+      // are under way, due entries wait up to the linger to share a request (they are woken when one ends).
+      const linger = deliveries.size > 0 ? (outbox.lingerMs ?? 0) : 0;
+      const entries = await repos.outbox.claimDue(deps.owner, at, deps.leaseMs, limit, at - linger);
       for (const part of deliveriesOf(entries, outbox.entriesPerDelivery)) startDelivery(part);
       await deps.writebacks.sweep();
       if (now() - depthAt >= DEPTH_EVERY_MS) {
