@@ -30,6 +30,8 @@ export function sandboxOptionsOf(config: Config, logger: Logger): SandboxOptions
     webhookSecret: config.security.webhookSecret,
     webhooksEnabled: s.webhooks,
     jobDurationMs: s.jobDurationMs,
+    // The instance Snowline is told it talks to: its batches are cut at the quota Snowline expects.
+    batchTimeLimitMs: config.servicenow.batch.quotaMs,
     store: sandboxStorePath(config),
     baseUrl: s.publicUrl,
     latency: latencyOf(s.latency),

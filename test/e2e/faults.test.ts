@@ -26,7 +26,8 @@ const SCALED = {
     breakers: { ansible: { failureThreshold: 3, resetAfterMs: 1500 } },
   },
   awx: { timeoutMs: 1500, pollIntervalMs: 200, retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 200 } },
-  servicenow: { timeoutMs: 1500, pollSeconds: 3600 },
+  // One request per write-back, so the faults below count PATCHes (test/integration/engine/writeback-batch.test.ts: batches).
+  servicenow: { timeoutMs: 1500, pollSeconds: 3600, batch: { enabled: false } },
   sandbox: { jobDurationMs: 300 },
 };
 
