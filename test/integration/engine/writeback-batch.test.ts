@@ -47,6 +47,7 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
 
   const sender = () =>
     createOutboxSender({
+      store: t.store,
       repos: t.repos,
       target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50 }, logger: silentLogger() }),
       logger: silentLogger(),
