@@ -2,7 +2,7 @@ import { SnowlineError } from '../errors';
 import { APPROVAL_GATE } from '../rules/catalog';
 import type { StepRequirement } from '../rules/mapping.schema';
 import { inTransaction, type StoreTransaction } from '../store';
-import { stepGates, type Step } from '../store/run.repository';
+import type { Step } from '../store/run.repository';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { renderWriteback, stepResults, type RunContext } from './run-context';
 import { runRefOf, stepRefOf } from './run-events';
@@ -13,7 +13,7 @@ import type { RunWithSteps, StepWorkerKit } from './step-worker-kit';
 import type { StepWriteback } from './step-writeback';
 
 export interface StepGatesPhase {
-  passGates(run: RunWithSteps, step: Step, context: RunContext): Promise<boolean>;
+  passGates(run: RunWithSteps, step: Step, names: readonly string[], context: RunContext): Promise<boolean>;
   meetsRequirements(run: RunWithSteps, step: Step, requires: StepRequirement[]): Promise<boolean>;
 }
 
@@ -28,8 +28,12 @@ export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeba
    * pending until the gate is worth asking again (lease released, nothing held in memory) or,
    * when a gate refused, settled as `refused`, which ends the run.
    */
-  async function passGates(run: RunWithSteps, step: Step, context: RunContext): Promise<boolean> {
-    const names = stepGates(step);
+  async function passGates(
+    run: RunWithSteps,
+    step: Step,
+    names: readonly string[],
+    context: RunContext,
+  ): Promise<boolean> {
     if (names.length === 0) return true;
     const at = now();
     const outcome = await evaluateGates(deps.gates ?? emptyRegistry, names, {

@@ -1,6 +1,6 @@
 import type { StoreTransaction } from '../store';
 import type { Run, Step } from '../store/run.repository';
-import { stepFlow } from './run-context';
+import { stepFlowIfReadable } from './run-context';
 import { stepViews } from './run-steps';
 import { decideRun, writebackOutcome, type RunDecision, type RunState } from './run-state-machine';
 import type { EmitInTransaction } from './run-event-emitter';
@@ -52,7 +52,7 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       await alsoRecord?.(trx);
       return advanceRun(trx, emit, run, step, outcome, facts.error, at);
     });
-    if (stepFlow(step).credential !== undefined) await kit.releaseGrants(step, `step ${outcome}`);
+    if (mayHoldCredential(step)) await kit.releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
   };
 
@@ -136,9 +136,15 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
               error: err.message,
             }),
           );
-      if (stepFlow(step).credential !== undefined) await kit.releaseGrants(step, 'step cancelled');
+      if (mayHoldCredential(step)) await kit.releaseGrants(step, 'step cancelled');
     }
   }
 
   return { settle };
+}
+
+/** A privileged step, or one whose flow cannot be read (releasing what it does not hold costs a read). */
+function mayHoldCredential(step: Step): boolean {
+  const flow = stepFlowIfReadable(step);
+  return flow === undefined || flow.credential !== undefined;
 }
