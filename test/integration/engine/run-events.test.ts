@@ -1,3 +1,4 @@
+import type { Gate } from '../../../src/engine/gates';
 import type { Metrics } from '../../../src/observability/metrics';
 import { auditDetail } from '../../../src/store/audit.repository';
 import { capturingLogger } from '../../helpers/capturing-logger';
@@ -123,5 +124,29 @@ describe.each(ENGINES)('the run-event stream on %s', (engine) => {
       logCount('writeback.delivered'),
     );
     expect(logCount('run.failed')).toBe(2);
+  });
+
+  it('neither journals, counts nor logs a decision that was not recorded (a worker that lost its lease)', async () => {
+    const { logger, lines } = capturingLogger();
+    // The gate refuses the step, but by then another instance has taken the step over.
+    const takenOver: Gate = {
+      name: 'change_window',
+      description: 'refuses after the step was taken over',
+      async check(ctx) {
+        await t.store.db.updateTable('steps').set({ lease_owner: 'w2' }).where('run_id', '=', ctx.run.id).execute();
+        return { verdict: 'refuse', reason: 'outside the change window' };
+      },
+    };
+    const gated = MAPPING.replace('gates: [approval]', 'gates: [change_window]');
+    const e = buildEngine(t, gated, { logger, gates: [takenOver] });
+    await e.intake.accept(incidentEvent('d'.repeat(32)), 'webhook');
+    await e.settle(1_000);
+    const run = await e.onlyRun('INCddddddd');
+    expect(run.steps[0]).toMatchObject({ state: 'pending', lease_owner: 'w2' });
+    expect(lines.filter((line) => line.runId === run.id).map((line) => line.message)).toEqual(['run started']);
+    expect(await counted(e.metrics, 'snowline_run_events_total', { event: 'step.refused' })).toBe(0);
+    expect(await counted(e.metrics, 'snowline_step_duration_seconds', {})).toBe(0);
+    const journal = await t.repos.audit.list({ limit: 100 });
+    expect(journal.map((entry) => entry.kind)).toEqual(['rule.matched']);
   });
 });
