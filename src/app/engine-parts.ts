@@ -124,6 +124,7 @@ export function buildEngine(config: Config, inputs: EngineInputs) {
     secretBox,
   });
   const outboxSender = createOutboxSender({
+    store,
     repos,
     target,
     logger,
@@ -158,7 +159,7 @@ export function buildEngine(config: Config, inputs: EngineInputs) {
     connectorSlots: connectorSlots(connectors.names(), (name) => connectors.limit(name)?.maxConcurrent),
   });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
-  const runControl = createRunControl({ store, repos, onChange: () => engine.wake() });
+  const runControl = createRunControl({ store, repos, logger, metrics, onChange: () => engine.wake() });
   const poller = createPoller({
     client: snClient,
     intake,

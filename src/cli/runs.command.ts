@@ -4,6 +4,8 @@ import { readRunTimeline, type RunTimeline } from '../api/run-timeline';
 import { runViewSchema, toRunView, type RunView } from '../api/run-view';
 import { createRunControl } from '../engine/run-control';
 import { NotFoundError, SnowlineError } from '../errors';
+import { silentLogger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
 import { formatTable } from './table';
 import { withConfiguredStore as withStore } from './configured-store';
 
@@ -76,8 +78,10 @@ function controlCommand(verb: 'retry' | 'cancel', description: string): Command 
     .action((id: string, options: { json?: boolean }) =>
       orExit(() =>
         withStore(async (store, repos) => {
-          // A running server picks the change up on its next tick; nothing here executes a step.
-          const control = createRunControl({ store, repos, onChange: () => undefined });
+          // A running server picks the change up on its next tick; nothing here executes a step. The
+          // journal is the record of this command: stdout is its answer, and its metrics die with it.
+          const quiet = { logger: silentLogger(), metrics: createMetrics() };
+          const control = createRunControl({ store, repos, ...quiet, onChange: () => undefined });
           const run = toRunView(await control[verb](id, `cli:${userInfo().username}`));
           if (options.json) json(run);
           else print(`run ${run.id} is now ${run.state}\n`);

@@ -13,6 +13,7 @@ import type { AfterCommit, Rejections } from './dispatch-types';
 import { createEventMatching, type Prepared } from './event-matching';
 import { rejectionNote, type EventRetryPolicy } from './event-outcomes';
 import { createManualTrigger } from './manual-trigger';
+import { createRunEventEmitter } from './run-event-emitter';
 import { createRuleActions } from './rule-actions';
 import { createRunBuilder } from './run-builder';
 import { processSecretBox } from './run-secrets';
@@ -58,7 +59,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   const eventRetry = deps.eventRetry ?? DEFAULT_EVENT_RETRY;
   const matching = createEventMatching({ ...deps, now });
   const runs = createRunBuilder({ maxActiveRuns: deps.maxActiveRuns, secretBox, now });
-  const { actOn, enqueueNote } = createRuleActions({ repos, logger, metrics, runs, now });
+  const events = createRunEventEmitter(deps);
+  const { actOn, enqueueNote } = createRuleActions({ repos, logger, metrics, runs, events, now });
   const { failed, reportRejected } = createDispatchFailures({ repos, logger, metrics, eventRetry, now, random });
   const triggerManually = createManualTrigger({ ...deps, matching, actions: { actOn }, now });
 

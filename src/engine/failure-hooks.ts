@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StepDefinition } from '../rules/mapping.schema';
 import type { Repositories, StoreTransaction } from '../store';
-import { runContextIfReadable, stepFlow, type RunContext } from './run-context';
+import { runContextIfReadable, stepFlowIfReadable, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import type { SettledStep, StepHooks } from './step-worker';
 
@@ -38,7 +38,7 @@ async function startFailureRun(
 ): Promise<void> {
   const { run, at } = settled;
   const failed = settled.steps.find(
-    (s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined,
+    (s) => (s.state === 'failed' || s.state === 'refused') && stepFlowIfReadable(s)?.compensates === undefined,
   );
   const id = randomUUID();
   // Only what the steps may read: no write-back, change plan, limits or empty-param stop of the failed run.

@@ -4,13 +4,14 @@ import { runSpanIdOf } from '../observability/trace-ids';
 import { recordSpan } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Repositories } from '../store';
+import type { Repositories, Store } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
 import { keepLease } from './lease-heartbeat';
 import { outboxAttachmentSchema, type OutboxAttachment } from './job-output';
 import type { RetryPolicy } from './run-state-machine';
 import { groupByTicket, mergeablePrefix, mergedFields, writesWorkNote } from './writeback-groups';
-import { writebackSettlement } from './writeback-settlement';
+import { createRunEventEmitter } from './run-event-emitter';
+import { writebackSettlement, type Outcome } from './writeback-settlement';
 import {
   NO_ATTACHMENT_TARGET,
   sendCalls,
@@ -30,6 +31,7 @@ export type {
 } from './writeback-target';
 
 export interface OutboxSenderDeps {
+  store: Store;
   repos: Repositories;
   target: WritebackTarget;
   logger: Logger;
@@ -66,8 +68,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   const settlement = writebackSettlement({
     repos,
     target,
-    logger,
-    metrics: deps.metrics,
+    events: createRunEventEmitter(deps),
     owner: deps.owner,
     policy: { maxAttempts: Infinity, ...deps.retry },
     deadlineMs: deps.deadlineMs ?? DEFAULT_WRITEBACK_DEADLINE_MS,
@@ -158,8 +159,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       settle: async (result) => {
         if (result.kind === 'done') {
           const sent = { state: 'sent', sent_at: now(), result_mod_count: result.modCount ?? null, last_error: null };
-          await finish(sending, sent, 'sent');
-          for (const e of sending) logger.info('write-back sent', { runId: e.run_id, ticket: e.ticket_number });
+          await finish(sending, sent, DELIVERED);
         } else await Promise.all(sending.map((e) => settleFailure(e, result)));
       },
     };
@@ -174,22 +174,15 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       await failed(entry, err);
       return undefined;
     }
-    logger.info('write-back found in the journal; not sending it again', {
-      runId: entry.run_id,
-      ticket: entry.ticket_number,
-    });
-    await finish([entry], { state: 'sent', sent_at: now() }, 'already_delivered');
+    await finish([entry], { state: 'sent', sent_at: now() }, ALREADY_THERE);
     return undefined;
   }
 
   /** Looks for the upload's content on the record; queues the upload itself when it is not there. */
   async function plannedLookup(entry: OutboxEntry, toUpload: PlannedCall[]): Promise<PlannedCall | undefined> {
     if (!target.attachments) {
-      logger.error('attachment cannot be sent: no attachment target is configured', {
-        runId: entry.run_id,
-        ticket: entry.ticket_number,
-      });
-      await finish([entry], { state: 'failed', last_error: NO_ATTACHMENT_TARGET.message }, 'failed');
+      const error = NO_ATTACHMENT_TARGET.message;
+      await finish([entry], { state: 'failed', last_error: error }, { type: 'writeback.failed', error });
       return undefined;
     }
     let file: OutboxAttachment;
@@ -207,12 +200,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       settle: async (result) => {
         if (result.kind !== 'done') return settleFailure(entry, result);
         if (!result.found) return queueUpload(entry, file, toUpload);
-        logger.info('attachment with the same content found on the record; not uploading it again', {
-          runId: entry.run_id,
-          ticket: entry.ticket_number,
-          file: file.file_name,
-        });
-        await finish([entry], { state: 'sent', sent_at: now() }, 'already_delivered');
+        await finish([entry], { state: 'sent', sent_at: now() }, ALREADY_THERE);
       },
     };
   }
@@ -223,8 +211,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
       call: { kind: 'attach', table: entry.table_name, sysId: entry.sys_id, file },
       settle: async (result) => {
         if (result.kind !== 'done') return settleFailure(entry, result);
-        await finish([entry], { state: 'sent', sent_at: now(), last_error: null }, 'sent');
-        logger.info('attachment sent', { runId: entry.run_id, ticket: entry.ticket_number, file: file.file_name });
+        await finish([entry], { state: 'sent', sent_at: now(), last_error: null }, DELIVERED);
       },
     });
   }
@@ -235,17 +222,18 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
 
   async function insert(entry: OutboxEntry): Promise<void> {
     const records = target.records;
-    if (!records) return finish([entry], { state: 'failed', last_error: 'no record target is configured' }, 'failed');
+    if (!records) {
+      const error = 'no record target is configured';
+      return finish([entry], { state: 'failed', last_error: error }, { type: 'writeback.failed', error });
+    }
     try {
       if (entry.state === 'sending' && (await records.exists(entry.table_name, entry.sys_id))) {
-        logger.info('record found on the instance; not inserting it again', { ticket: entry.ticket_number });
-        return finish([entry], { state: 'sent', sent_at: now() }, 'already_delivered');
+        return finish([entry], { state: 'sent', sent_at: now() }, ALREADY_THERE);
       }
       if (!(await repos.outbox.save(entry.id, deps.owner, { state: 'sending', attempts: entry.attempts + 1 }))) return;
       const fields = JSON.parse(entry.fields) as Record<string, string>;
       const { modCount } = await records.insert(entry.table_name, { ...fields, sys_id: entry.sys_id });
-      await finish([entry], { state: 'sent', sent_at: now(), result_mod_count: modCount, last_error: null }, 'sent');
-      logger.info('record inserted', { table: entry.table_name, ticket: entry.ticket_number });
+      await finish([entry], { state: 'sent', sent_at: now(), result_mod_count: modCount, last_error: null }, DELIVERED);
     } catch (err) {
       await failed(entry, err);
     }
@@ -265,3 +253,7 @@ function sha256Hex(bytes: Buffer): string {
 }
 
 const DEFAULT_WRITEBACK_DEADLINE_MS = 60 * 60_000;
+
+const DELIVERED: Outcome = { type: 'writeback.delivered', alreadyThere: false };
+/** An earlier attempt that may have got through did: found in the journal, on the record or on the instance. */
+const ALREADY_THERE: Outcome = { type: 'writeback.delivered', alreadyThere: true };

@@ -7,6 +7,8 @@ import type { Repositories, StoreTransaction } from '../store';
 import type { AfterCommit, DispatchEvent, Rejections } from './dispatch-types';
 import { dispatchFailureOf } from './event-outcomes';
 import type { RunBuilder } from './run-builder';
+import type { RunEventEmitter } from './run-event-emitter';
+import { runRefOf } from './run-events';
 import { suggestionNote } from './suggestion';
 
 export interface RuleActionDeps {
@@ -14,6 +16,7 @@ export interface RuleActionDeps {
   logger: Logger;
   metrics: Metrics;
   runs: RunBuilder;
+  events: RunEventEmitter;
   now: () => number;
 }
 
@@ -102,17 +105,9 @@ export function createRuleActions(deps: RuleActionDeps) {
       }
       const { run, steps } = built;
       await repos.runs.create(trx, run, steps);
-      await repos.audit.append(
-        trx,
-        { kind: 'rule.matched', actor: 'snowline', subject: payload.number, detail: { ...detail, runId: run.id } },
-        now(),
-      );
-      committed.push(() => {
-        metrics.runsStarted.inc({ rule: id });
-        withCorrelation(event.correlationId, () =>
-          logger.info('run started', { runId: run.id, rule: id, ticket: payload.number }),
-        );
-      });
+      const command = event.command && { name: event.command.name, by: event.command.user };
+      const runStart = { run: runRefOf(run), at: now(), eventKey: event.eventKey, ...(command ? { command } : {}) };
+      await deps.events.emitIn(trx, { type: 'run.started', ...runStart }, committed);
       started.push(run.id);
     }
     return started;

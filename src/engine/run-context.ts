@@ -93,7 +93,9 @@ export function conditionHolds(condition: string, context: RunContext, runId: st
 
 /** What failed and what was tried, in words, for the escalation work note. */
 export function failureSummary(runId: string, steps: readonly Step[]): string {
-  const failed = steps.find((s) => (s.state === 'failed' || s.state === 'refused') && !stepFlow(s).compensates);
+  const failed = steps.find(
+    (s) => (s.state === 'failed' || s.state === 'refused') && !stepFlowIfReadable(s)?.compensates,
+  );
   const lines = [
     `Snowline run ${runId} ${failed ? `failed at step ${failed.name} (${failed.connector}.${failed.action}): ${failed.error ?? 'no detail'}` : 'did not complete'}.`,
   ];
@@ -276,4 +278,17 @@ export function runContextIfReadable(run: Pick<Run, 'id' | 'context'>): RunConte
 /** A step's stored flow options, checked (a CorruptRowError naming the step when they are not). */
 export function stepFlow(step: Pick<Step, 'id' | 'flow'>): StepFlow {
   return parseJsonColumn(stepFlowSchema, { table: 'steps', column: 'flow', id: step.id }, step.flow);
+}
+
+/**
+ * A step's flow options, or undefined when they are corrupt: for what is decided around a step that
+ * the worker failed for it (the run's next move, its write-back, its hooks), which must not stop there.
+ */
+export function stepFlowIfReadable(step: Pick<Step, 'id' | 'flow'>): StepFlow | undefined {
+  try {
+    return stepFlow(step);
+  } catch (err) {
+    if (err instanceof CorruptRowError) return undefined;
+    throw err;
+  }
 }

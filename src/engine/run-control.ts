@@ -1,8 +1,12 @@
 import { ConflictError, NotFoundError } from '../errors';
-import { inTransaction, type Db, type Repositories, type Store } from '../store';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Db, Repositories, Store } from '../store';
 import { ACTIVE_STEP_STATES, stepGates, type RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from '../rules/catalog';
 import { stepFlow } from './run-context';
+import { createRunEventEmitter } from './run-event-emitter';
+import { runRefOf } from './run-events';
 import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';
 import { stepViews } from './run-steps';
 
@@ -14,11 +18,14 @@ import { stepViews } from './run-steps';
 export function createRunControl(deps: {
   store: Store;
   repos: Repositories;
+  logger: Logger;
+  metrics: Metrics;
   onChange: () => void;
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
-  const { store, repos } = deps;
+  const { repos } = deps;
+  const events = createRunEventEmitter(deps);
 
   async function load(runId: string): Promise<RunWithSteps> {
     const run = await repos.runs.get(runId);
@@ -94,7 +101,7 @@ export function createRunControl(deps: {
         );
       if (run.state === 'failed') refuseWhenCompensated(run);
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         await repos.runs.updateSteps(trx, [step.id], {
           state: 'skipped',
           error: reason ? `skipped by ${actor}: ${reason}` : `skipped by ${actor}`,
@@ -104,16 +111,14 @@ export function createRunControl(deps: {
         });
         if (run.state === 'failed') await reopen(trx, { ...run, steps: await repos.runs.stepsOf(trx, runId) }, at);
         else await reopen(trx, { ...run, steps: [] }, at);
-        await repos.audit.append(
-          trx,
-          {
-            kind: 'step.skipped',
-            actor,
-            subject: run.ticket_number,
-            detail: { runId, step: stepName, reason: reason ?? null },
-          },
+        await emit({
+          type: 'step.skipped_by_operator',
+          run: runRefOf(run),
           at,
-        );
+          actor,
+          step: stepName,
+          reason: reason ?? null,
+        });
       });
       deps.onChange();
       return load(runId);
@@ -127,9 +132,9 @@ export function createRunControl(deps: {
           state: run.state,
         });
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         await repos.runs.setRunState(trx, runId, 'paused', at, false);
-        await repos.audit.append(trx, { kind: 'run.paused', actor, subject: run.ticket_number, detail: { runId } }, at);
+        await emit({ type: 'run.paused', run: runRefOf(run), at, actor });
       });
       return load(runId);
     },
@@ -142,17 +147,13 @@ export function createRunControl(deps: {
           state: run.state,
         });
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         const active = run.steps
           .filter((s) => (ACTIVE_STEP_STATES as readonly string[]).includes(s.state))
           .map((s) => s.id);
         await repos.runs.updateSteps(trx, active, { next_at: at });
         await repos.runs.setRunState(trx, runId, 'running', at, false);
-        await repos.audit.append(
-          trx,
-          { kind: 'run.resumed', actor, subject: run.ticket_number, detail: { runId } },
-          at,
-        );
+        await emit({ type: 'run.resumed', run: runRefOf(run), at, actor });
       });
       deps.onChange();
       return load(runId);
@@ -166,7 +167,7 @@ export function createRunControl(deps: {
         });
       refuseWhenCompensated(run);
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         const failed = run.steps.filter((s) => s.state === 'failed').map((s) => s.id);
         await repos.runs.updateSteps(trx, failed, {
           state: 'pending',
@@ -177,16 +178,8 @@ export function createRunControl(deps: {
           finished_at: null,
         });
         await reopen(trx, run, at);
-        await repos.audit.append(
-          trx,
-          {
-            kind: 'run.retried',
-            actor,
-            subject: run.ticket_number,
-            detail: { runId, steps: run.steps.filter((s) => s.state === 'failed').map((s) => s.name) },
-          },
-          at,
-        );
+        const steps = run.steps.filter((s) => s.state === 'failed').map((s) => s.name);
+        await emit({ type: 'run.retried', run: runRefOf(run), at, actor, steps });
       });
       deps.onChange();
       return load(runId);
@@ -204,7 +197,7 @@ export function createRunControl(deps: {
         );
       refuseWhenCompensated(run);
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         await repos.runs.updateSteps(trx, [step.id], {
           state: 'pending',
           attempt: 0,
@@ -214,11 +207,7 @@ export function createRunControl(deps: {
           finished_at: null,
         });
         await reopen(trx, { ...run, steps: await repos.runs.stepsOf(trx, runId) }, at);
-        await repos.audit.append(
-          trx,
-          { kind: 'step.retried', actor, subject: run.ticket_number, detail: { runId, step: stepName } },
-          at,
-        );
+        await emit({ type: 'step.retried', run: runRefOf(run), at, actor, step: stepName });
       });
       deps.onChange();
       return load(runId);
@@ -233,7 +222,7 @@ export function createRunControl(deps: {
           { state: run.state },
         );
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         const open = run.steps.filter((s) => !FINISHED_STEP_STATES.includes(s.state as StepState)).map((s) => s.id);
         await repos.runs.updateSteps(trx, open, {
           state: 'cancelled',
@@ -242,11 +231,7 @@ export function createRunControl(deps: {
           lease_until: null,
         });
         await repos.runs.setRunState(trx, runId, 'cancelled', at, true);
-        await repos.audit.append(
-          trx,
-          { kind: 'run.cancelled', actor, subject: run.ticket_number, detail: { runId } },
-          at,
-        );
+        await emit({ type: 'run.cancelled', run: runRefOf(run), at, actor });
       });
       return load(runId);
     },
@@ -279,7 +264,7 @@ export function createRunControl(deps: {
         }
       if (!step) throw new ConflictError('run.not_awaiting_approval', `run ${runId} has no step awaiting approval`);
       const at = now();
-      await inTransaction(store, async (trx) => {
+      await events.inTransaction(async (trx, emit) => {
         await repos.approvals.record(trx, {
           run_id: runId,
           step_name: step.name,
@@ -289,16 +274,8 @@ export function createRunControl(deps: {
           decided_at: at,
         });
         if (step.state === 'pending') await repos.runs.updateSteps(trx, [step.id], { next_at: at });
-        await repos.audit.append(
-          trx,
-          {
-            kind: `run.${decision}`,
-            actor,
-            subject: run.ticket_number,
-            detail: { runId, step: step.name, comment: comment ?? null, decidedAt: new Date(at).toISOString() },
-          },
-          at,
-        );
+        const decided = { actor, step: step.name, comment: comment ?? null };
+        await emit({ type: `run.${decision}`, run: runRefOf(run), at, ...decided });
       });
       deps.onChange();
       return load(runId);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedRule, TemplateValue } from '../rules/mapping.schema';
 import type { Step } from '../store/run.repository';
-import { stepFlow, type StepFlow } from './run-context';
+import { stepFlowIfReadable, type StepFlow } from './run-context';
 import type { Join, StepState, StepView } from './run-state-machine';
 
 /**
@@ -104,7 +104,8 @@ function joinOf(join: 'all' | 'first' | number | undefined): Join {
 export function stepViews(steps: readonly Step[]): StepView[] {
   const idxByName = new Map(steps.map((s) => [s.name, s.idx]));
   return steps.map((s) => {
-    const flow = stepFlow(s);
+    // A step whose flow is corrupt was failed for it by the worker: the run moves on as around a plain step.
+    const flow = stepFlowIfReadable(s) ?? {};
     return {
       idx: s.idx,
       state: s.state as StepState,

@@ -1,9 +1,9 @@
 import type { ActionContext, ActionHandler, ActionProgress } from '../../connectors/connector';
 import { HourlyLimitError, SnowlineError } from '../errors';
-import { observeFirstStep } from '../observability/sli';
 import { placeholderFields } from '../rules/template';
 import type { Step } from '../store/run.repository';
 import { isOpenCircuit } from './circuit-breakers';
+import { runRefOf, stepRefOf } from './run-events';
 import { renderStepParams, type RunContext, type StepFlow } from './run-context';
 import type { StepState } from './run-state-machine';
 import type { StepFailures } from './step-failures';
@@ -26,7 +26,7 @@ export type ExecuteStep = (
  */
 export function createStepExecution(kit: StepWorkerKit, settle: Settle, failures: StepFailures): ExecuteStep {
   const { deps, now, save } = kit;
-  const { repos, logger, metrics } = deps;
+  const { repos, logger } = deps;
 
   const execute: ExecuteStep = async (run, step, handler, context, flow) => {
     const deadline =
@@ -46,11 +46,7 @@ export function createStepExecution(kit: StepWorkerKit, settle: Settle, failures
     let attempt = step.attempt;
     try {
       const params = renderStepParams(step, context, run.id, run.steps, credential ? { credential } : {});
-      const progress = await advance(handler, step, params, ctx, () => {
-        if (step.idx === 0 && step.started_at === null && attempt === 0) observeFirstStep(metrics, run, now());
-        attempt += 1;
-        return save(step, { state: 'starting', attempt, started_at: step.started_at ?? now(), waiting_for: null });
-      });
+      const progress = await advance(handler, step, params, ctx, () => markStarting(run, step, (attempt += 1)));
       if (!progress) return;
       if (progress.status === 'done') return settle(run, step, 'succeeded', { result: progress.result });
       keepGrant = true;
@@ -62,6 +58,29 @@ export function createStepExecution(kit: StepWorkerKit, settle: Settle, failures
       if (credential && credential !== WITHHELD && !keepGrant) await kit.releaseGrants(step, 'attempt ended');
     }
   };
+
+  /** Records the attempt as started (a crash from here on is recovered, not started again); false = lease lost. */
+  async function markStarting(run: RunWithSteps, step: Step, attempt: number): Promise<boolean> {
+    const at = now();
+    const saved = await save(step, {
+      state: 'starting',
+      attempt,
+      started_at: step.started_at ?? at,
+      waiting_for: null,
+    });
+    if (saved) {
+      const firstOfRun = step.idx === 0 && step.started_at === null && attempt === 1;
+      await kit.events.emit({
+        type: 'step.started',
+        run: runRefOf(run),
+        step: stepRefOf(step),
+        at,
+        attempt,
+        firstOfRun,
+      });
+    }
+    return saved;
+  }
 
   /** The backend call itself is cut off at the step's deadline (counted from now for a first start). */
   function abortAtDeadline(

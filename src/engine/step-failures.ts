@@ -3,6 +3,7 @@ import { SnowlineError, type HourlyLimitError } from '../errors';
 import type { Step } from '../store/run.repository';
 import { stepFlow } from './run-context';
 import { decideAfterFailure, type RetryPolicy, type StepState } from './run-state-machine';
+import { runRefOf, stepRefOf } from './run-events';
 import { maskSecrets } from './secret-params';
 import type { Settle } from './step-settlement';
 import type { RunWithSteps, StepWorkerKit } from './step-worker-kit';
@@ -18,7 +19,7 @@ export interface StepFailures {
 /** What becomes of a step whose attempt did not get through: a retry, a wait, or its end. */
 export function createStepFailures(kit: StepWorkerKit, settle: Settle): StepFailures {
   const { deps, now, save } = kit;
-  const { logger, metrics } = deps;
+  const { logger } = deps;
 
   async function failAttempt(run: RunWithSteps, step: Step, err: unknown): Promise<void> {
     const failure = deps.connectors.classify(step.connector, err);
@@ -38,23 +39,20 @@ export function createStepFailures(kit: StepWorkerKit, settle: Settle): StepFail
         : message;
       return settle(run, step, 'failed', { error, result: failureOutput(err) });
     }
-    metrics.stepRetries.inc({ action: `${step.connector}.${step.action}`, failure });
-    logger.warn('step attempt failed; will retry', {
-      runId: run.id,
-      step: step.name,
-      failure,
-      error: message,
-      delayMs: decision.delayMs,
-    });
-    await save(step, {
+    const at = now();
+    const saved = await save(step, {
       state: decision.state,
       error: message,
-      waiting_for: `retry ${step.attempt + 1} at ${new Date(now() + decision.delayMs).toISOString()} after a ${failure} failure`,
-      next_at: now() + decision.delayMs,
+      waiting_for: `retry ${step.attempt + 1} at ${new Date(at + decision.delayMs).toISOString()} after a ${failure} failure`,
+      next_at: at + decision.delayMs,
       lease_owner: null,
       lease_until: null,
       attempt: step.attempt,
     });
+    if (saved) {
+      const retrying = { failure, error: message, delayMs: decision.delayMs };
+      await kit.events.emit({ type: 'step.retrying', run: runRefOf(run), step: stepRefOf(step), at, ...retrying });
+    }
   }
 
   /**

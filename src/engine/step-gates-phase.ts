@@ -2,9 +2,10 @@ import { SnowlineError } from '../errors';
 import { APPROVAL_GATE } from '../rules/catalog';
 import type { StepRequirement } from '../rules/mapping.schema';
 import { inTransaction, type StoreTransaction } from '../store';
-import { stepGates, type Step } from '../store/run.repository';
+import type { Step } from '../store/run.repository';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { renderWriteback, stepResults, type RunContext } from './run-context';
+import { runRefOf, stepRefOf } from './run-events';
 import { maskSecrets } from './secret-params';
 import { evaluateRequirements, recordFieldsOf, type RequirementVerdict } from './step-requirements';
 import type { Settle } from './step-settlement';
@@ -12,14 +13,14 @@ import type { RunWithSteps, StepWorkerKit } from './step-worker-kit';
 import type { StepWriteback } from './step-writeback';
 
 export interface StepGatesPhase {
-  passGates(run: RunWithSteps, step: Step, context: RunContext): Promise<boolean>;
+  passGates(run: RunWithSteps, step: Step, names: readonly string[], context: RunContext): Promise<boolean>;
   meetsRequirements(run: RunWithSteps, step: Step, requires: StepRequirement[]): Promise<boolean>;
 }
 
 /** The checks a step passes before it starts: its gates, then (first start only) its milestone checks. */
 export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeback: StepWriteback): StepGatesPhase {
   const { deps, now, save } = kit;
-  const { repos, store, logger } = deps;
+  const { repos, store } = deps;
   const recheckMs = deps.gateRecheckMs ?? 30_000;
 
   /**
@@ -27,8 +28,12 @@ export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeba
    * pending until the gate is worth asking again (lease released, nothing held in memory) or,
    * when a gate refused, settled as `refused`, which ends the run.
    */
-  async function passGates(run: RunWithSteps, step: Step, context: RunContext): Promise<boolean> {
-    const names = stepGates(step);
+  async function passGates(
+    run: RunWithSteps,
+    step: Step,
+    names: readonly string[],
+    context: RunContext,
+  ): Promise<boolean> {
     if (names.length === 0) return true;
     const at = now();
     const outcome = await evaluateGates(deps.gates ?? emptyRegistry, names, {
@@ -55,7 +60,6 @@ export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeba
       await settle(run, step, 'refused', { error: reason });
       return false;
     }
-    if (reason !== step.waiting_for) await noteGateWait(run, step, outcome.gate, outcome.reason, at);
     const nextAt = outcome.until !== undefined && outcome.until > at ? outcome.until : at + recheckMs;
     // The ticket hears once that it waits for an approver: when the wait begins, not at each recheck.
     const startsApprovalWait =
@@ -63,31 +67,22 @@ export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeba
     const note = startsApprovalWait
       ? renderWriteback(context, run.id, run.steps, 'waiting_approval', reason)
       : undefined;
-    await inTransaction(store, async (trx) => {
+    await kit.events.inTransaction(async (trx, emit) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         waiting_for: reason,
         next_at: nextAt,
         lease_owner: null,
         lease_until: null,
       });
-      if (saved && note) await writeback.enqueueWriteback(trx, run, maskSecrets(note), at);
+      if (!saved) return;
+      // A new wait is an event; a recheck that finds the same reason is not.
+      if (reason !== step.waiting_for) {
+        const wait = { gate: outcome.gate, reason: outcome.reason };
+        await emit({ type: 'step.waiting', run: runRefOf(run), step: stepRefOf(step), at, ...wait });
+      }
+      if (note) await writeback.enqueueWriteback(trx, run, maskSecrets(note), at);
     });
     return false;
-  }
-
-  /** A new wait at a gate goes to the log and the audit journal (a recheck with the same reason does not). */
-  async function noteGateWait(run: RunWithSteps, step: Step, gate: string, reason: string, at: number): Promise<void> {
-    logger.info('step waits for a gate', { runId: run.id, step: step.name, gate, reason });
-    await repos.audit.append(
-      store.db,
-      {
-        kind: 'gate.waiting',
-        actor: 'snowline',
-        subject: run.ticket_number,
-        detail: { runId: run.id, step: step.name, gate, reason },
-      },
-      at,
-    );
   }
 
   /**

@@ -1,9 +1,10 @@
-import { observeRunEnd, recordRunSpan } from '../observability/sli';
-import { inTransaction, type StoreTransaction } from '../store';
+import type { StoreTransaction } from '../store';
 import type { Run, Step } from '../store/run.repository';
-import { stepFlow } from './run-context';
+import { stepFlowIfReadable } from './run-context';
 import { stepViews } from './run-steps';
 import { decideRun, writebackOutcome, type RunDecision, type RunState } from './run-state-machine';
+import type { EmitInTransaction } from './run-event-emitter';
+import { runRefOf, stepRefOf } from './run-events';
 import { maskSecrets } from './secret-params';
 import type { SettledStep } from './step-worker-deps';
 import type { RunWithSteps, StepWorkerKit } from './step-worker-kit';
@@ -32,12 +33,12 @@ interface SettledRun {
  */
 export function createStepSettlement(kit: StepWorkerKit, writeback: StepWriteback): { settle: Settle } {
   const { deps, now } = kit;
-  const { repos, store, logger, metrics } = deps;
+  const { repos, logger } = deps;
 
   const settle: Settle = async (run, step, outcome, unmasked, alsoRecord) => {
     const facts = maskSecrets(unmasked);
     const at = now();
-    const ended = await inTransaction(store, async (trx) => {
+    const ended = await kit.events.inTransaction(async (trx, emit) => {
       const saved = await repos.runs.saveStep(trx, step.id, deps.owner, {
         state: outcome,
         result: facts.result === undefined ? null : JSON.stringify(facts.result),
@@ -49,23 +50,16 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       });
       if (!saved) return undefined;
       await alsoRecord?.(trx);
-      return advanceRun(trx, run, step, outcome, facts.error, at);
+      return advanceRun(trx, emit, run, step, outcome, facts.error, at);
     });
-    if (ended && ended.runState !== 'running' && ended.runState !== 'writing_back') {
-      observeRunEnd(metrics, run, ended.runState, at);
-      recordRunSpan(run, ended.runState, at);
-    }
-    if (stepFlow(step).credential !== undefined) await kit.releaseGrants(step, `step ${outcome}`);
+    if (mayHoldCredential(step)) await kit.releaseGrants(step, `step ${outcome}`);
     if (ended) await stopCancelledWork(run, ended.cancelled);
-    const seconds = (at - (step.started_at ?? at)) / 1000;
-    metrics.stepDuration.observe({ action: `${step.connector}.${step.action}`, outcome }, seconds);
-    metrics.ruleStepDuration.observe({ rule: run.rule_id, step: step.name, outcome }, seconds);
-    logger.info(`step ${outcome}`, { runId: run.id, step: step.name, error: facts.error });
   };
 
   /** With the step saved as settled: the run's next steps, its journal, the hooks, and its end when it ended. */
   async function advanceRun(
     trx: StoreTransaction,
+    emit: EmitInTransaction,
     run: RunWithSteps,
     step: Step,
     outcome: SettleOutcome,
@@ -83,16 +77,14 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       lease_owner: null,
       lease_until: null,
     });
-    await repos.audit.append(
-      trx,
-      {
-        kind: `step.${outcome}`,
-        actor: 'snowline',
-        subject: run.ticket_number,
-        detail: { runId: run.id, step: step.name, error },
-      },
+    await emit({
+      type: `step.${outcome}`,
+      run: runRefOf(run),
+      step: stepRefOf(step),
       at,
-    );
+      startedAt: step.started_at ?? at,
+      error,
+    });
     if (deps.hooks?.afterSettle) {
       const settledSteps = await repos.runs.stepsOf(trx, run.id);
       await deps.hooks.afterSettle(trx, {
@@ -106,12 +98,13 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       });
     }
     if (decision.runState === 'running') return { runState: decision.runState, cancelled };
-    return { runState: await endRun(trx, run, decision, error, at), cancelled };
+    return { runState: await endRun(trx, emit, run, decision, error, at), cancelled };
   }
 
   /** A run that ended: what it tells its ticket, and the state it is left in. */
   async function endRun(
     trx: StoreTransaction,
+    emit: EmitInTransaction,
     run: RunWithSteps,
     decision: RunDecision,
     error: string | undefined,
@@ -122,19 +115,10 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
     await writeback.enqueueRunEnd(trx, run, steps, runOutcome, error, at);
     // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing back.
-    const runState: RunState =
-      decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : decision.runState;
+    const runState =
+      decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : runOutcome;
     await repos.runs.setRunState(trx, run.id, runState, at, runState !== 'writing_back');
-    await repos.audit.append(
-      trx,
-      {
-        kind: `run.${runState}`,
-        actor: 'snowline',
-        subject: run.ticket_number,
-        detail: { runId: run.id, rule: run.rule_id, ruleVersion: run.rule_version },
-      },
-      at,
-    );
+    await emit({ type: `run.${runState}`, run: runRefOf(run), at });
     return runState;
   }
 
@@ -152,9 +136,15 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
               error: err.message,
             }),
           );
-      if (stepFlow(step).credential !== undefined) await kit.releaseGrants(step, 'step cancelled');
+      if (mayHoldCredential(step)) await kit.releaseGrants(step, 'step cancelled');
     }
   }
 
   return { settle };
+}
+
+/** A privileged step, or one whose flow cannot be read (releasing what it does not hold costs a read). */
+function mayHoldCredential(step: Step): boolean {
+  const flow = stepFlowIfReadable(step);
+  return flow === undefined || flow.credential !== undefined;
 }

@@ -2,6 +2,7 @@ import type { ActionContext } from '../../connectors/connector';
 import { groupCommit } from '../store/group-commit';
 import type { Run, Step } from '../store/run.repository';
 import type { SecretBox } from '../security/secret-box';
+import { createRunEventEmitter, type RunEventEmitter } from './run-event-emitter';
 import { processSecretBox } from './run-secrets';
 import type { StepWorkerDeps } from './step-worker-deps';
 
@@ -19,6 +20,8 @@ export interface StepWorkerKit {
   random: () => number;
   secretBox: SecretBox;
   retryDeadlineMs: number;
+  /** Where every phase reports what happened to a run or step (journal, metrics, log). */
+  events: RunEventEmitter;
   /** Saves a patch of a step held under this worker's lease; false = the lease is no longer held. */
   save(step: Step, patch: Partial<Step>): Promise<boolean>;
   /** A call to the backend, through the connector's circuit breaker when there is one. */
@@ -44,6 +47,7 @@ export function createStepWorkerKit(deps: StepWorkerDeps): StepWorkerKit {
     random: deps.random ?? Math.random,
     secretBox: deps.secretBox ?? processSecretBox(),
     retryDeadlineMs: deps.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS,
+    events: createRunEventEmitter(deps),
     save: (step, patch) => saveStep({ id: step.id, patch }),
     guarded: (connector, call) => (deps.breakers ? deps.breakers.call(connector, call) : call()),
     actionContext: (run, step, signal) => ({

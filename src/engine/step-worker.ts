@@ -2,8 +2,8 @@ import { runSpanIdOf } from '../observability/trace-ids';
 import { inSpan } from '../observability/tracing';
 import { withCorrelation } from '../observability/context';
 import { CorruptRowError } from '../store';
-import type { Run, Step } from '../store/run.repository';
-import { conditionHolds, runContextOf, stepFlow, type RunContext } from './run-context';
+import { stepGates, type Run, type Step } from '../store/run.repository';
+import { conditionHolds, runContextOf, stepFlow, type RunContext, type StepFlow } from './run-context';
 import { keepLease } from './lease-heartbeat';
 import { registerSecretParams } from './secret-params';
 import { openSecretParams } from './run-secrets';
@@ -36,9 +36,28 @@ export function createStepWorker(deps: StepWorkerDeps) {
   const gates = createStepGatesPhase(kit, settle, writeback);
   const execute = createStepExecution(kit, settle, failures);
 
-  /** The run's context with its secret params opened, in memory only. */
-  function contextOf(run: Run): RunContext {
-    return openSecretParams(runContextOf(run), kit.secretBox);
+  /**
+   * What the step is worked with: its run's context (secret params opened, in memory only) and its
+   * own flow and gates. A stored column that is corrupt (CorruptRowError, naming it) ends the step
+   * for good, as sealed params that cannot be opened do: reading it again cannot help.
+   */
+  function readStep(
+    run: Run,
+    step: Step,
+  ): { context: RunContext; flow: StepFlow; gates: string[] } | { error: string } {
+    let context: RunContext;
+    try {
+      context = openSecretParams(runContextOf(run), kit.secretBox);
+    } catch (err) {
+      if (err instanceof CorruptRowError) return { error: err.message };
+      return { error: `secret params of the run cannot be opened: ${(err as Error).message}` };
+    }
+    try {
+      return { context, flow: stepFlow(step), gates: stepGates(step) };
+    } catch (err) {
+      if (err instanceof CorruptRowError) return { error: err.message };
+      throw err;
+    }
   }
 
   /** Executes one claimed step; `claimedRun` is its run as read with the claimed batch (read here when not given). */
@@ -73,23 +92,14 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (run.state === 'paused')
       return void (await save(step, { next_at: PARKED_UNTIL, lease_owner: null, lease_until: null }));
     const handler = deps.connectors.handler(step.connector, step.action);
-    let context: RunContext;
-    try {
-      context = contextOf(run);
-    } catch (err) {
-      // A corrupt context (CorruptRowError) ends the step for good, as sealed params that cannot be opened do.
-      const error =
-        err instanceof CorruptRowError
-          ? err.message
-          : `secret params of the run cannot be opened: ${(err as Error).message}`;
-      return settle(run, step, 'failed', { error });
-    }
+    const read = readStep(run, step);
+    if ('error' in read) return settle(run, step, 'failed', { error: read.error });
+    const { context, flow, gates: gateNames } = read;
     registerSecretParams(context);
     if (!handler)
       return settle(run, step, 'failed', {
         error: `connector action ${step.connector}.${step.action} is not configured`,
       });
-    const flow = stepFlow(step);
     if (step.state === 'pending' && step.attempt === 0 && flow.when !== undefined) {
       let holds: boolean;
       try {
@@ -102,7 +112,7 @@ export function createStepWorker(deps: StepWorkerDeps) {
     if (
       step.state === 'pending' &&
       !(await inSpan('gate', { correlationId: run.correlation_id, parentSpanId: runSpanIdOf(run.id) }, () =>
-        gates.passGates(run, step, context),
+        gates.passGates(run, step, gateNames, context),
       ))
     )
       return;

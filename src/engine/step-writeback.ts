@@ -3,7 +3,13 @@ import { traceIdOf } from '../observability/trace-ids';
 import type { Repositories } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment, type OutboxAttachment } from './job-output';
-import { renderWriteback, runContextIfReadable, stepFlow, writebackFor, type RunContext } from './run-context';
+import {
+  renderWriteback,
+  runContextIfReadable,
+  stepFlowIfReadable,
+  writebackFor,
+  type RunContext,
+} from './run-context';
 import { openSecretParams, paramsForDisplay } from './run-secrets';
 import { maskSecrets } from './secret-params';
 import type { StepWorkerKit } from './step-worker-kit';
@@ -73,7 +79,7 @@ export function createStepWriteback(kit: StepWorkerKit): StepWriteback {
     at: number,
   ): Promise<void> {
     const failedStep = steps.find(
-      (s) => (s.state === 'failed' || s.state === 'refused') && stepFlow(s).compensates === undefined,
+      (s) => (s.state === 'failed' || s.state === 'refused') && stepFlowIfReadable(s)?.compensates === undefined,
     );
     const context = writebackContext(run);
     // A run whose context is corrupt has no write-back to render: it ends, its failed step says why.

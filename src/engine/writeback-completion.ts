@@ -1,7 +1,8 @@
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { observeRunEnd, recordRunSpan } from '../observability/sli';
-import { type Repositories, type Store, inTransaction } from '../store';
+import type { Repositories, Store } from '../store';
+import { createRunEventEmitter } from './run-event-emitter';
+import { runRefOf } from './run-events';
 import { writebackOutcome } from './run-state-machine';
 
 /** How often runs left `writing_back` (an instance died between a delivery and this check) are looked at. */
@@ -23,41 +24,23 @@ export function createWritebackCompletion(deps: {
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
-  const { store, repos, logger, metrics } = deps;
+  const { repos } = deps;
+  const events = createRunEventEmitter(deps);
   let lastSweep = 0;
 
   /** Ends the run if it is writing back and nothing of its write-back is left in flight. */
   async function complete(runId: string): Promise<void> {
-    const ended = await inTransaction(store, async (trx) => {
+    await events.inTransaction(async (trx, emit) => {
       const run = await repos.runs.writingBack(trx, runId);
-      if (!run) return undefined;
+      if (!run) return;
       const entries = await repos.outbox.ofRun(trx, runId);
       const state = writebackOutcome(entries);
-      if (state === 'writing_back') return undefined;
+      if (state === 'writing_back') return;
       const at = now();
-      if (!(await repos.runs.finishWritingBack(trx, runId, state, at))) return undefined;
+      if (!(await repos.runs.finishWritingBack(trx, runId, state, at))) return;
       const error = entries.find((e) => e.state === 'failed')?.last_error ?? undefined;
-      await repos.audit.append(
-        trx,
-        {
-          kind: `run.${state}`,
-          actor: 'snowline',
-          subject: run.ticket_number,
-          detail: { runId, rule: run.rule_id, ruleVersion: run.rule_version, ...(error ? { error } : {}) },
-        },
-        at,
-      );
-      return { run, ticket: run.ticket_number, state, error, at };
+      await emit({ type: `run.${state}`, run: runRefOf(run), at, ...(error ? { error } : {}) });
     });
-    if (!ended) return;
-    observeRunEnd(metrics, ended.run, ended.state, ended.at);
-    recordRunSpan(ended.run, ended.state, ended.at);
-    if (ended.state === 'writeback_failed')
-      logger.error('run ended writeback_failed: its steps succeeded but the ticket was not told', {
-        runId,
-        ticket: ended.ticket,
-        error: ended.error,
-      });
   }
 
   return {

@@ -1,22 +1,25 @@
 import { SnowlineError } from '../errors';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
 import type { Repositories } from '../store';
 import type { OutboxEntry } from '../store/outbox.repository';
+import type { RunEventEmitter } from './run-event-emitter';
+import { writebackRefOf, type RunEvent } from './run-events';
 import { decideAfterFailure, type RetryPolicy } from './run-state-machine';
 import type { WritebackTarget } from './writeback-target';
 
 export interface SettlementDeps {
   repos: Repositories;
   target: WritebackTarget;
-  logger: Logger;
-  metrics: Metrics;
+  events: RunEventEmitter;
   owner: string;
   policy: RetryPolicy;
   deadlineMs: number;
   now: () => number;
   random: () => number;
 }
+
+/** How an attempt left an entry: one of the write-back events, without the entry and the time. */
+export type Outcome = DistributiveOmit<Extract<RunEvent, { type: `writeback.${string}` }>, 'writeback' | 'at'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Whether a failure certainly sent nothing: the connector says so in its details. */
 function neverSent(err: unknown): boolean {
@@ -29,19 +32,19 @@ function neverSent(err: unknown): boolean {
  * must be read before the next one.
  */
 export function writebackSettlement(deps: SettlementDeps) {
-  const { repos, target, logger, metrics, owner, now } = deps;
+  const { repos, target, events, owner, now } = deps;
 
-  /** Settles one entry, or several that shared one call (the same outcome for each), and hands back their leases. */
-  async function finish(entries: readonly OutboxEntry[], patch: Partial<OutboxEntry>, result: string): Promise<void> {
+  /**
+   * Settles one entry, or several that shared one call (the same outcome for each), hands back
+   * their leases, and tells each one's outcome as an event.
+   */
+  async function finish(entries: readonly OutboxEntry[], patch: Partial<OutboxEntry>, outcome: Outcome): Promise<void> {
     const ids = entries.map((e) => e.id);
     const released = { ...patch, lease_owner: null, lease_until: null };
     if (ids.length === 1) await repos.outbox.save(ids[0]!, owner, released);
     else await repos.outbox.saveMany(ids, owner, released);
-    for (const entry of entries) {
-      metrics.writebacks.inc({ result });
-      if (patch.state === 'sent' || patch.state === 'failed')
-        metrics.writebackLag.observe({ result: patch.state }, (now() - entry.created_at) / 1000);
-    }
+    const at = now();
+    for (const entry of entries) await events.emit({ ...outcome, writeback: writebackRefOf(entry), at });
   }
 
   /**
@@ -67,12 +70,10 @@ export function writebackSettlement(deps: SettlementDeps) {
       const error = decision.gaveUp
         ? `gave up after ${attempts} attempt(s) over ${Math.round((now() - entry.created_at) / 1000)} s: ${message}`
         : message;
-      logger.error('write-back failed for good', { runId: entry.run_id, ticket: entry.ticket_number, error });
-      await finish([entry], { state: 'failed', attempts, last_error: error }, 'failed');
+      await finish([entry], { state: 'failed', attempts, last_error: error }, { type: 'writeback.failed', error });
       return;
     }
     const { delayMs } = decision;
-    logger.warn('write-back attempt failed; will retry', { runId: entry.run_id, failure, error: message, delayMs });
     // Only an ambiguous failure may have reached the ticket: keep `sending` so the journal is checked.
     await finish(
       [entry],
@@ -82,17 +83,17 @@ export function writebackSettlement(deps: SettlementDeps) {
         last_error: message,
         next_at: now() + delayMs,
       },
-      `retry_${failure}`,
+      { type: 'writeback.retrying', reason: failure, error: message, delayMs },
     );
   }
 
   /** The instance never ran the call (a batch cut short): the entry is due again at once, as it was before the attempt. */
   async function unserviced(entry: OutboxEntry): Promise<void> {
-    logger.info('write-back left unserviced by a batch; sending it again', {
-      runId: entry.run_id,
-      ticket: entry.ticket_number,
-    });
-    await finish([entry], { state: entry.state, attempts: entry.attempts, next_at: now() }, 'unserviced');
+    await finish(
+      [entry],
+      { state: entry.state, attempts: entry.attempts, next_at: now() },
+      { type: 'writeback.retrying', reason: 'unserviced', delayMs: 0 },
+    );
   }
 
   return { finish, failed, unserviced };

@@ -24,6 +24,12 @@ export function createMetrics() {
       labelNames: ['table', 'code'],
       registers: [registry],
     }),
+    runEvents: new Counter({
+      name: 'snowline_run_events_total',
+      help: 'Run events emitted (run.started, step.retrying, writeback.delivered, …), by event type: each one also journaled and logged from the same event',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
     runsStarted: new Counter({
       name: 'snowline_runs_started_total',
       help: 'Runs started, by rule',

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   });
   const stepWorker = createStepWorker({ store, repos, connectors, logger, metrics, owner, leaseMs: 30_000, retry });
   const outboxSender = createOutboxSender({
+    store,
     repos,
     target: { patch: async () => ({ modCount: 1 }), journalContains: async () => false, classify: () => 'permanent' },
     logger,

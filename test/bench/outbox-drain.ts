@@ -149,6 +149,7 @@ function outboxOnlyEngine(store: Store, repos: Repositories, client: ServiceNowC
     stepWorker: {} as StepWorker,
     admission: { admit: async () => 0 } as unknown as RunAdmission,
     outboxSender: createOutboxSender({
+      store,
       repos,
       target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50, quotaMs: 30_000 }, logger }),
       logger,

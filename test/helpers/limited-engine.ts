@@ -114,6 +114,7 @@ export function startLimitedEngine(options: LimitedEngineOptions) {
     dispatcher: createDispatcher({ ...deps, rules: () => ruleSet, integrationUser: 'snowline' }),
     stepWorker: createStepWorker({ ...deps, connectors, owner, leaseMs: 30_000, retry }),
     outboxSender: createOutboxSender({
+      store,
       repos,
       target: { patch: async () => ({ modCount: 1 }), journalContains: async () => false, classify: () => 'permanent' },
       logger,

@@ -62,7 +62,13 @@ export async function shippedApiDeps(t: TestStore): Promise<ApiDeps & { mappings
   return {
     runs: t.repos.runs,
     outbox: t.repos.outbox,
-    control: createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined }),
+    control: createRunControl({
+      store: t.store,
+      repos: t.repos,
+      logger,
+      metrics: createMetrics(),
+      onChange: () => undefined,
+    }),
     inbox: t.repos.inbox,
     events: createEventControl({ store: t.store, repos: t.repos }),
     audit: t.repos.audit,

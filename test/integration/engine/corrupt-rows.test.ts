@@ -57,4 +57,29 @@ describe.each(ENGINES)('a corrupt JSON column, on %s', (engine) => {
       error: expect.stringContaining(`runs.context of runs row ${run!.id} is corrupt: ticket:`),
     });
   });
+
+  it.each(['flow', 'gates'] as const)(
+    'fails a step whose %s column is corrupt at once, naming the column, and ends the run failed',
+    async (column) => {
+      const e = buildEngine(t, MAPPING);
+      await e.intake.accept(down('c'.repeat(32)), 'webhook');
+      await e.dispatch();
+      const [run] = await t.repos.runs.list({ limit: 10 });
+      const [step] = run!.steps;
+      await t.store.db
+        .updateTable('steps')
+        .set({ [column]: '{"join":' })
+        .where('id', '=', step!.id)
+        .execute();
+      // Within one lease: a step that is only given up when its lease runs out would still be pending here.
+      await e.settle(5_000);
+      const ended = (await t.repos.runs.get(run!.id))!;
+      expect(ended.state).toBe('failed');
+      expect(ended.steps[0]).toMatchObject({
+        state: 'failed',
+        error: expect.stringContaining(`steps.${column} of steps row ${step!.id} is corrupt: not JSON`),
+      });
+      expect(e.backend.jobs.size).toBe(0);
+    },
+  );
 });

@@ -148,6 +148,7 @@ describe.each(ENGINES)('engine on %s', (engine) => {
     const worker = createStepWorker({ ...deps, connectors, owner, leaseMs: 10_000, retry, random: () => 0 });
     const writebacks = createWritebackCompletion(deps);
     const sender = createOutboxSender({
+      store: t.store,
       repos: t.repos,
       target: instance,
       logger,

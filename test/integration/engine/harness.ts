@@ -214,6 +214,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     hooks: options.hooks,
   });
   const sender = createOutboxSender({
+    store: t.store,
     repos: t.repos,
     target: instance,
     logger,
@@ -225,7 +226,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
     now,
     random: () => 0,
   });
-  const control = createRunControl({ store: t.store, repos: t.repos, onChange: () => undefined, now });
+  const control = createRunControl({ ...deps, onChange: () => undefined });
   const writebacks = createWritebackCompletion({ store: t.store, repos: t.repos, logger, metrics, now });
 
   async function settle(horizonMs = 10 * 60_000) {

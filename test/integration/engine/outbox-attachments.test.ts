@@ -49,6 +49,7 @@ describe.each(ENGINES)('job output attachments through the outbox on %s', (engin
       attachments,
     };
     const sender = createOutboxSender({
+      store: t.store,
       repos: t.repos,
       target,
       logger: silentLogger(),

@@ -47,6 +47,7 @@ describe.each(ENGINES)('write-back delivery under faults on %s', (engine) => {
 
   const senderOf = (owner: string, target: WritebackTarget, leaseMs: number, now: () => number = Date.now) =>
     createOutboxSender({
+      store: t.store,
       repos: t.repos,
       target,
       logger: silentLogger(),

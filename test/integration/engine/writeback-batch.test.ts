@@ -50,6 +50,7 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
 
   const sender = () =>
     createOutboxSender({
+      store: t.store,
       repos: t.repos,
       target: serviceNowWritebackTarget(client, {
         batch: { enabled: true, maxItems: 50, quotaMs },

@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream';
-import winston from 'winston';
-import { createLogger } from '../../../src/observability/logger';
+import { capturingLogger } from '../../helpers/capturing-logger';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { buildEngine, incidentEvent } from './harness';
 
@@ -18,24 +16,6 @@ rules:
       success:
         work_note: "done by {{ rule.id }}"
 `;
-
-/** The production logger (its format adds the correlation id), writing to an array. */
-function capturingLogger(): { logger: winston.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('info');
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-          done();
-        },
-      }),
-    }),
-  );
-  return { logger, lines };
-}
 
 describe.each(ENGINES)('write-back log lines on %s', (engine) => {
   let t: TestStore;

@@ -154,6 +154,7 @@ describe('a param marked secret', () => {
       retry: { baseDelayMs: 1, maxDelayMs: 1 },
     });
     const sender = createOutboxSender({
+      store: t.store,
       repos: t.repos,
       target,
       logger,
