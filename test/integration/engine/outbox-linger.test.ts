@@ -60,10 +60,8 @@ describe.each(ENGINES)('outbox linger on %s', (engine) => {
     const deps = { store: t.store, repos: t.repos, logger, metrics };
     const idle = async () => undefined as never;
     const sender = createOutboxSender({
-      repos: t.repos,
+      ...deps,
       target,
-      logger,
-      metrics,
       owner: 'w1',
       leaseMs: 30_000,
       retry: { baseDelayMs: 100, maxDelayMs: 1000 },
