@@ -1,5 +1,5 @@
-import { stepGates, stepResult } from '../store/run.repository';
-import { stepFlow } from '../engine/run-context';
+import { stepGatesIfReadable, stepResult } from '../store/run.repository';
+import { stepFlowIfReadable } from '../engine/run-context';
 import { z } from 'zod';
 import type { RunWithSteps } from '../store/run.repository';
 
@@ -76,9 +76,10 @@ export function toRunView(run: RunWithSteps): RunView {
       name: s.name,
       use: `${s.connector}.${s.action}`,
       state: s.state as RunView['steps'][number]['state'],
-      gates: stepGates(s),
+      // A corrupt column is shown empty: the step's error names it (the worker failed the step for it).
+      gates: stepGatesIfReadable(s) ?? [],
       stage: s.stage,
-      compensates: stepFlow(s).compensates ?? null,
+      compensates: stepFlowIfReadable(s)?.compensates ?? null,
       waitingFor: s.waiting_for,
       attempt: s.attempt,
       externalRef: s.external_ref,

@@ -4,7 +4,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Db, Repositories, Store } from '../store';
 import { ACTIVE_STEP_STATES, stepGates, type RunWithSteps } from '../store/run.repository';
 import { APPROVAL_GATE } from '../rules/catalog';
-import { stepFlow } from './run-context';
+import { stepFlowIfReadable } from './run-context';
 import { createRunEventEmitter } from './run-event-emitter';
 import { runRefOf } from './run-events';
 import { decideRun, FINISHED_STEP_STATES, type StepState } from './run-state-machine';
@@ -36,7 +36,9 @@ export function createRunControl(deps: {
   /** Compensations undid earlier steps: going on from the failed step would build on undone work. */
   function refuseWhenCompensated(run: RunWithSteps): void {
     if (
-      run.steps.some((s) => stepFlow(s).compensates !== undefined && (s.state === 'succeeded' || s.state === 'failed'))
+      run.steps.some(
+        (s) => stepFlowIfReadable(s)?.compensates !== undefined && (s.state === 'succeeded' || s.state === 'failed'),
+      )
     ) {
       throw new ConflictError(
         'run.compensated',

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
-import { jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
+import { CorruptRowError, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
 import type { RunRow, StepRow, Tables } from './schema';
 
 export type Run = RunRow;
@@ -25,6 +25,16 @@ export { ACTIVE_STEP_STATES };
 /** A step's gates (`steps.gates`): names of the gates to pass before it starts. */
 export function stepGates(step: Pick<Step, 'id' | 'gates'>): string[] {
   return parseJsonColumn(nameListSchema, { table: 'steps', column: 'gates', id: step.id }, step.gates);
+}
+
+/** A step's gates, or undefined when the column is corrupt (views of a step the worker failed for it). */
+export function stepGatesIfReadable(step: Pick<Step, 'id' | 'gates'>): string[] | undefined {
+  try {
+    return stepGates(step);
+  } catch (err) {
+    if (err instanceof CorruptRowError) return undefined;
+    throw err;
+  }
 }
 
 /** A step's parameters as the rule wrote them (`steps.params`: templates, rendered per attempt). */

@@ -1,3 +1,4 @@
+import { toRunView } from '../../../src/api/run-view';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { buildEngine, incidentEvent } from './harness';
 
@@ -80,6 +81,9 @@ describe.each(ENGINES)('a corrupt JSON column, on %s', (engine) => {
         error: expect.stringContaining(`steps.${column} of steps row ${step!.id} is corrupt: not JSON`),
       });
       expect(e.backend.jobs.size).toBe(0);
+      // The operator still sees the run, and the step's error names the column.
+      const view = toRunView(ended);
+      expect(view.steps[0]).toMatchObject({ state: 'failed', gates: [], compensates: null });
     },
   );
 });
