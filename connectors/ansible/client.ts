@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
-import axios, { type AxiosInstance } from 'axios';
 import Bottleneck from 'bottleneck';
-import { LimiterFailure, limiterUnavailable, throughLimiter } from '../network-errors';
+import {
+  createHttpTransport,
+  failedAttempt,
+  withRetries,
+  type Attempt,
+  type HttpTransport,
+  type TransportRequest,
+  type TransportResponse,
+} from '../transport';
 import type { RequestLimiter } from '../failover-limiter';
 import type { Logger } from 'winston';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ConnectorError } from '../../src/errors';
-import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, type RequestFacts } from './errors';
-import { traceHeaders } from '../../src/observability/tracing';
+import { CONNECTOR, errorFromNetwork, errorFromResponse, type RequestFacts } from './errors';
 import {
   controllerConfigSchema,
   jobSchema,
@@ -198,11 +201,7 @@ interface CtlRequest {
   signal?: AbortSignal;
 }
 
-interface CtlResponse {
-  status: number;
-  headers: Record<string, unknown>;
-  data: unknown;
-}
+type CtlResponse = TransportResponse;
 
 /**
  * AWX / Automation Platform controller client: find and launch job templates and workflow job
@@ -214,11 +213,10 @@ interface CtlResponse {
 export class ControllerClient {
   readonly config: ControllerConfig;
   readonly limiter: RequestLimiter;
-  private readonly http: AxiosInstance;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly transport: HttpTransport<RequestFacts>;
   private readonly ownsLimiter: boolean;
   private readonly logger: Logger | undefined;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly prefix: string;
@@ -226,40 +224,30 @@ export class ControllerClient {
   constructor(config: ControllerConfigInput, deps: ControllerClientDeps = {}) {
     this.config = controllerConfigSchema.parse(config);
     this.logger = deps.logger;
-    this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.sleep = deps.sleep;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.ownsLimiter = !deps.limiter;
     this.limiter = deps.limiter ?? new Bottleneck({ maxConcurrent: this.config.maxConcurrent });
-    this.agents = {
-      http: new http.Agent({ keepAlive: true }),
-      https: new https.Agent({
-        keepAlive: true,
-        ca: loadCa(this.config.caFile),
-        rejectUnauthorized: this.config.verifyTls,
-      }),
-    };
     this.prefix = this.config.apiPath;
     const auth: Record<string, string> = {};
     if (this.config.token) auth.Authorization = `Bearer ${this.config.token}`;
     else if (this.config.username && this.config.password) {
       auth.Authorization = `Basic ${Buffer.from(`${this.config.username}:${this.config.password}`, 'utf8').toString('base64')}`;
     }
-    this.http = axios.create({
-      baseURL: this.config.url.replace(/\/+$/, ''),
-      timeout: this.config.timeoutMs,
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      maxRedirects: 0,
-      validateStatus: () => true,
+    this.transport = createHttpTransport({
+      connector: CONNECTOR,
+      baseUrl: this.config.url,
+      timeoutMs: this.config.timeoutMs,
+      limiter: this.limiter,
       headers: { Accept: 'application/json', ...auth },
-      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+      agents: { ca: loadCa(this.config.caFile), rejectUnauthorized: this.config.verifyTls },
+      networkError: errorFromNetwork,
     });
   }
 
   async close(): Promise<void> {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.transport.close();
     if (this.ownsLimiter) await this.limiter.disconnect(false);
   }
 
@@ -659,62 +647,43 @@ export class ControllerClient {
     await this.request({ method: 'GET', path: 'me/', idempotent: true, signal: options.signal });
   }
 
-  private async request(req: CtlRequest): Promise<CtlResponse> {
-    const facts: RequestFacts = { method: req.method, path: `${this.prefix}${req.path}`, idempotent: req.idempotent };
-    const { maxAttempts } = this.config.retry;
-    // Read here: the limiter may run the call outside this request's async context.
-    const trace = traceHeaders();
-    for (let attempt = 1; ; attempt++) {
-      let error: ConnectorError;
-      let safeToRepeat: boolean;
-      try {
-        const res = await throughLimiter(this.limiter, () => this.send(req, trace));
-        if (res.status >= 200 && res.status < 300) return res;
-        const body = req.responseType === 'stream' ? await drain(res.data as Readable) : res.data;
-        error = errorFromResponse(res.status, res.headers, body, facts, this.now());
-        safeToRepeat = req.idempotent || res.status === 429;
-      } catch (err) {
-        if (err instanceof ConnectorError) throw err;
-        if (err instanceof LimiterFailure) {
-          // Nothing was sent, whatever the method: plainly retryable.
-          error = limiterUnavailable(CONNECTOR, err, { ...facts });
-          safeToRepeat = true;
-        } else {
-          error = errorFromNetwork(err, facts);
-          safeToRepeat = req.idempotent || failedBeforeSending(err);
-        }
-      }
-      if (error.failure !== 'transient' || !safeToRepeat || attempt >= maxAttempts || req.signal?.aborted) throw error;
-      const { baseDelayMs, maxDelayMs } = this.config.retry;
-      const step = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      const waitMs = error.retryAfterMs ?? Math.round(step / 2 + (this.random() * step) / 2);
-      if (waitMs > maxDelayMs * 4) throw error;
-      this.logger?.debug('ansible: retrying', {
-        code: error.code,
-        method: req.method,
-        path: facts.path,
-        attempt,
-        waitMs,
-      });
-      try {
-        await this.sleep(waitMs, req.signal);
-      } catch {
-        throw error;
-      }
-    }
-  }
-
-  private async send(req: CtlRequest, trace: Record<string, string>): Promise<CtlResponse> {
+  /** One request; GETs (and other idempotent ones) are retried on 429, 5xx and network errors. */
+  private request(req: CtlRequest): Promise<CtlResponse> {
+    const path = `${this.prefix}${req.path}`;
+    const facts: RequestFacts = { method: req.method, path, idempotent: req.idempotent };
     const query = req.params ? new URLSearchParams(req.params).toString() : '';
-    const res = await this.http.request({
+    const outgoing: TransportRequest = {
       method: req.method,
-      url: `${this.prefix}${req.path}${query ? `?${query}` : ''}`,
+      url: `${path}${query ? `?${query}` : ''}`,
       data: req.body,
-      headers: req.body !== undefined ? { ...trace, 'Content-Type': 'application/json' } : trace,
+      headers: req.body !== undefined ? { 'Content-Type': 'application/json' } : {},
       responseType: req.responseType ?? 'json',
       signal: req.signal,
-    });
-    return { status: res.status, headers: res.headers as Record<string, unknown>, data: res.data };
+    };
+    const attempt = async (): Promise<Attempt<CtlResponse>> => {
+      let res: CtlResponse;
+      try {
+        res = await this.transport.send(outgoing, facts);
+      } catch (err) {
+        if (!(err instanceof ConnectorError)) throw err;
+        return failedAttempt(err, req.idempotent);
+      }
+      if (res.status >= 200 && res.status < 300) return { ok: true, value: res };
+      const body = req.responseType === 'stream' ? await drain(res.data as Readable) : res.data;
+      return failedAttempt(errorFromResponse(res.status, res.headers, body, facts, this.now()), req.idempotent);
+    };
+    const { retry } = this.config;
+    return withRetries(
+      attempt,
+      { ...retry, maxWaitMs: retry.maxDelayMs * 4 },
+      {
+        sleep: this.sleep,
+        random: this.random,
+        signal: req.signal,
+        onRetry: (error, n, waitMs) =>
+          this.logger?.debug('ansible: retrying', { code: error.code, method: req.method, path, attempt: n, waitMs }),
+      },
+    );
   }
 }
 

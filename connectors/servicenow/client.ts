@@ -1,13 +1,17 @@
-import http from 'node:http';
-import https from 'node:https';
-import { setTimeout as delay } from 'node:timers/promises';
-import axios, { type AxiosInstance } from 'axios';
 import Bottleneck from 'bottleneck';
 import { limiterOptions } from '../rate-limiters';
-import { LimiterFailure, limiterUnavailable, throughLimiter } from '../network-errors';
 import type { RequestLimiter } from '../failover-limiter';
 import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
+import {
+  createHttpTransport,
+  failedAttempt,
+  withRetries,
+  type Attempt,
+  type HttpTransport,
+  type TransportRequest,
+  type TransportResponse,
+} from '../transport';
 import { createAuth, type AuthProvider } from './auth';
 import {
   attachmentListParams,
@@ -21,8 +25,7 @@ import {
   toAttachment,
   writeParams,
 } from './request-paths';
-import { CONNECTOR, errorFromNetwork, errorFromResponse, failedBeforeSending, type RequestFacts } from './errors';
-import { traceHeaders } from '../../src/observability/tracing';
+import { CONNECTOR, errorFromNetwork, errorFromResponse, type RequestFacts } from './errors';
 import {
   asDateTime,
   fieldNameSchema,
@@ -126,11 +129,7 @@ interface SnRequest {
   maxBodyBytes?: number;
 }
 
-interface SnResponse {
-  status: number;
-  headers: Record<string, unknown>;
-  data: unknown;
-}
+type SnResponse = TransportResponse;
 
 const MAX_LIMIT = 1000;
 /** A batch's body: its items' bodies in Base64; the instance takes up to 10 MB per item (docs/servicenow-behaviour.md §6.5). */
@@ -163,25 +162,22 @@ export class ServiceNowClient {
   /** The limiter every request goes through; the engine may pass a clustered one instead. */
   readonly limiter: RequestLimiter;
   readonly config: ServiceNowConfig;
-  private readonly http: AxiosInstance;
+  private readonly transport: HttpTransport<RequestFacts>;
   private readonly auth: AuthProvider;
   private readonly ownsLimiter: boolean;
-  private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly logger: Logger | undefined;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly journalFields: Set<string>;
   private readonly extraHeaders: Record<string, string>;
-  private readonly onRequestSent: () => void;
 
   constructor(config: ServiceNowConfigInput, deps: ServiceNowClientDeps = {}) {
     this.config = serviceNowConfigSchema.parse(config);
     this.logger = deps.logger;
-    this.onRequestSent = deps.onRequestSent ?? (() => undefined);
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
-    this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.sleep = deps.sleep;
     this.journalFields = new Set(this.config.journalFields);
     // Extra headers may add context, never replace what the client itself decides.
     this.extraHeaders = Object.fromEntries(
@@ -193,26 +189,24 @@ export class ServiceNowClient {
       new Bottleneck(
         limiterOptions({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour }),
       );
-    this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-    this.http = axios.create({
-      baseURL: this.config.url.replace(/\/+$/, ''),
-      timeout: this.config.timeoutMs,
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      // No redirects: a redirect from the API is a misconfiguration (SSO login page), never data.
-      maxRedirects: 0,
-      validateStatus: () => true,
-      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+    this.transport = createHttpTransport({
+      connector: CONNECTOR,
+      baseUrl: this.config.url,
+      timeoutMs: this.config.timeoutMs,
+      limiter: this.limiter,
+      headers: this.extraHeaders,
+      agents: {},
       maxContentLength: 64 * 1024 * 1024,
       maxBodyLength: this.config.attachmentMaxBytes + 1024,
+      onRequestSent: deps.onRequestSent,
+      networkError: errorFromNetwork,
     });
-    this.auth = createAuth(this.config.auth, this.http, this.now);
+    this.auth = createAuth(this.config.auth, this.transport.http, this.now);
   }
 
   /** Releases sockets and the limiter's timers (not a limiter passed in). */
   async close(): Promise<void> {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.transport.close();
     if (this.ownsLimiter) await this.limiter.disconnect(false);
   }
 
@@ -551,103 +545,68 @@ export class ServiceNowClient {
   // Transport
   // -------------------------------------------------------------------------------------------
 
-  private async request(req: SnRequest): Promise<SnResponse> {
+  /**
+   * One request with its retries (see the class comment). A 401 is answered once by
+   * re-authenticating, within the same attempt, when the auth can obtain new credentials.
+   */
+  private request(req: SnRequest): Promise<SnResponse> {
     const facts: RequestFacts = { method: req.method, path: req.path, idempotent: req.idempotent };
-    const { maxAttempts } = this.config.retry;
     let reauthenticated = false;
-    // Read here: the limiter may run the call outside this request's async context.
-    const trace = traceHeaders();
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async (): Promise<Attempt<SnResponse>> => {
       let authHeaders: Record<string, string>;
       try {
         authHeaders = await this.auth.headers(req.signal);
       } catch (err) {
         if (!(err instanceof ConnectorError)) throw err;
         // The token call failed; nothing of the request itself was sent, so it may be repeated.
-        await this.backoffOrThrow(err, true, attempt, maxAttempts, req);
-        continue;
+        return { ok: false, error: err, safeToRepeat: true };
       }
-      let error: ConnectorError;
-      let safeToRepeat: boolean;
+      let res: SnResponse;
       try {
-        const res = await throughLimiter(this.limiter, () => {
-          this.onRequestSent();
-          return this.send(req, { ...trace, ...authHeaders });
-        });
-        if (res.status >= 200 && res.status < 300) return res;
-        if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
-          reauthenticated = true;
-          this.logger?.info('servicenow: 401, re-authenticating once', { method: req.method, path: req.path });
-          await this.auth.reauthenticate(authHeaders, req.signal);
-          attempt--;
-          continue;
-        }
-        error = errorFromResponse(res.status, res.headers, res.data, facts, this.now());
-        // A 429 means the request was turned away before it ran.
-        safeToRepeat = req.idempotent || res.status === 429;
+        res = await this.transport.send(this.outgoing(req, authHeaders), facts);
       } catch (err) {
-        if (err instanceof ConnectorError) throw err;
-        if (err instanceof LimiterFailure) {
-          // Nothing was sent, whatever the method: plainly retryable.
-          error = limiterUnavailable(CONNECTOR, err, { ...facts });
-          safeToRepeat = true;
-        } else {
-          error = errorFromNetwork(err, facts);
-          safeToRepeat = req.idempotent || failedBeforeSending(err);
-        }
+        if (!(err instanceof ConnectorError)) throw err;
+        return failedAttempt(err, req.idempotent);
       }
-      await this.backoffOrThrow(error, safeToRepeat, attempt, maxAttempts, req);
-    }
-  }
-
-  /** Waits before the next attempt, or throws `error` when no further attempt may be made. */
-  private async backoffOrThrow(
-    error: ConnectorError,
-    safeToRepeat: boolean,
-    attempt: number,
-    maxAttempts: number,
-    req: SnRequest,
-  ): Promise<void> {
-    if (error.failure !== 'transient' || !safeToRepeat || attempt >= maxAttempts || req.signal?.aborted) throw error;
-    const waitMs = error.retryAfterMs ?? this.backoffMs(attempt);
-    if (waitMs > this.config.retry.maxWaitMs) throw error;
-    this.logger?.debug('servicenow: retrying', {
-      code: error.code,
-      method: req.method,
-      path: req.path,
-      attempt,
-      waitMs,
+      if (res.status >= 200 && res.status < 300) return { ok: true, value: res };
+      if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
+        reauthenticated = true;
+        this.logger?.info('servicenow: 401, re-authenticating once', { method: req.method, path: req.path });
+        await this.auth.reauthenticate(authHeaders, req.signal);
+        return attempt();
+      }
+      return failedAttempt(errorFromResponse(res.status, res.headers, res.data, facts, this.now()), req.idempotent);
+    };
+    return withRetries(attempt, this.config.retry, {
+      sleep: this.sleep,
+      random: this.random,
+      signal: req.signal,
+      onRetry: (error, n, waitMs) =>
+        this.logger?.debug('servicenow: retrying', {
+          code: error.code,
+          method: req.method,
+          path: req.path,
+          attempt: n,
+          waitMs,
+        }),
     });
-    try {
-      await this.sleep(waitMs, req.signal);
-    } catch {
-      throw error;
-    }
   }
 
-  /** Exponential backoff with full jitter between half and all of the step. */
-  private backoffMs(attempt: number): number {
-    const { baseDelayMs, maxDelayMs } = this.config.retry;
-    const step = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(step / 2 + (this.random() * step) / 2);
-  }
-
-  private async send(req: SnRequest, authHeaders: Record<string, string>): Promise<SnResponse> {
-    const headers: Record<string, string> = { ...this.extraHeaders, Accept: 'application/json', ...authHeaders };
+  private outgoing(req: SnRequest, authHeaders: Record<string, string>): TransportRequest {
+    const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders };
     if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
     const params = Object.fromEntries(
       Object.entries(req.params ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
     );
     const query = new URLSearchParams(params).toString();
-    const res = await this.http.request({
+    return {
       method: req.method,
       url: query ? `${req.path}?${query}` : req.path,
       headers,
       data: req.body,
       signal: req.signal,
-      ...(req.maxBodyBytes === undefined ? {} : { maxBodyLength: req.maxBodyBytes }),
-    });
-    return { status: res.status, headers: res.headers as Record<string, unknown>, data: res.data };
+      maxBodyLength: req.maxBodyBytes,
+    };
   }
 }
 

@@ -1,5 +1,4 @@
-import { ConnectorError, SnowlineError, type FailureClass } from '../src/errors';
-import type { RequestLimiter } from './failover-limiter';
+import { ConnectorError, SnowlineError, type FailureClass } from '../../src/errors';
 
 /**
  * What every HTTP-speaking connector needs to tell a network failure's class: whether the request
@@ -56,42 +55,27 @@ export function classifyFailure(
   return 'permanent';
 }
 
-/** A limiter refused or failed a request before handing it over to be sent: nothing reached the backend. */
-export class LimiterFailure extends Error {
-  constructor(readonly reason: unknown) {
-    super(`the request limiter failed: ${reason instanceof Error ? reason.message : String(reason)}`);
-    this.name = 'LimiterFailure';
-  }
+/** What a failure to get any answer says about the request: sent or not, and so what it may cost to repeat. */
+export interface NetworkVerdict {
+  failure: 'transient' | 'ambiguous';
+  code: 'unavailable' | 'ambiguous';
+  /** The error's network code, `UNKNOWN` when it has none. */
+  networkCode: string;
+  /** Nothing reached the backend: repeating the request is safe whatever it is. */
+  notSent: boolean;
 }
 
 /**
- * Runs `send` through `limiter`, telling the limiter's own failures (its Redis store failing, a
- * stopped limiter) from the request's: the first are raised as LimiterFailure, safe to repeat for
- * any request, because `send` never started. Judging by the error's type or text is not enough:
- * a Redis client's errors are neither bottleneck's nor network errors of the request.
+ * Classifies a network failure: not sent (by `notSentCodes`) or an idempotent request is transient;
+ * a non-idempotent request that broke off after it may have been delivered is ambiguous.
  */
-export async function throughLimiter<T>(limiter: RequestLimiter, send: () => Promise<T>): Promise<T> {
-  let started = false;
-  try {
-    return await limiter.schedule(() => {
-      started = true;
-      return send();
-    });
-  } catch (err) {
-    if (started) throw err;
-    throw new LimiterFailure(err);
-  }
-}
-
-/** The error of a request its limiter never let through: transient, and nothing was sent. */
-export function limiterUnavailable(
-  connector: string,
-  failure: LimiterFailure,
-  details: Record<string, unknown>,
-): ConnectorError {
-  return new ConnectorError(connector, 'transient', 'unavailable', failure.message, {
-    // Read by the outbox: an attempt that sent nothing does not count against a write-back's attempts.
-    details: { ...details, notSent: true },
-    cause: failure.reason,
-  });
+export function networkFailure(
+  error: unknown,
+  idempotent: boolean,
+  notSentCodes: ReadonlySet<string> = NOT_SENT_CODES,
+): NetworkVerdict {
+  const code = networkCode(error) ?? 'UNKNOWN';
+  const notSent = notSentCodes.has(code);
+  if (notSent || idempotent) return { failure: 'transient', code: 'unavailable', networkCode: code, notSent };
+  return { failure: 'ambiguous', code: 'ambiguous', networkCode: code, notSent };
 }
