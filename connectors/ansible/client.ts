@@ -9,23 +9,17 @@ import {
   workflowNodes,
 } from './controller-jobs';
 import { ControllerRequests, type ControllerClientDeps } from './controller-requests';
-import {
-  ensureLabel,
-  findTemplate,
-  launch,
-  launchPrompts,
-  surveyVariables,
-  type LaunchedJob,
-} from './controller-templates';
-import type { LaunchRequest } from './launch-problems';
-import type { ControllerConfig, ControllerConfigInput, Job, JobTemplate, LaunchPrompts, WorkflowNode } from './schemas';
-import type { TemplateKind } from './template-kinds';
+import { ensureLabel, findTemplate, launch, launchPrompts, surveyVariables } from './controller-templates';
+import type { ControllerConfig, ControllerConfigInput, JobTemplate } from './schemas';
 
 export type { ControllerClientDeps } from './controller-requests';
 export type { LaunchedJob } from './controller-templates';
 export { jobArtifacts, jobExtraVars } from './job-values';
 export { launchProblems, type LaunchProblem, type LaunchRequest } from './launch-problems';
 export type { TemplateKind } from './template-kinds';
+
+/** The parameters of a request function after the controller it sends to. */
+type ApiArgs<F> = F extends (api: ControllerRequests, ...args: infer A) => unknown ? A : never;
 
 /**
  * AWX / Automation Platform controller client: find and launch job templates and workflow job
@@ -64,76 +58,58 @@ export class ControllerClient {
   }
 
   /** `GET {job,workflow_job}_templates/{id}/launch/`: what the template accepts at launch. */
-  launchPrompts(
-    templateId: number,
-    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
-  ): Promise<LaunchPrompts> {
-    return launchPrompts(this.api, templateId, options);
+  launchPrompts(...args: ApiArgs<typeof launchPrompts>) {
+    return launchPrompts(this.api, ...args);
   }
 
   /** The variable names of the template's survey. */
-  surveyVariables(templateId: number, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<string[]> {
-    return surveyVariables(this.api, templateId, options);
+  surveyVariables(...args: ApiArgs<typeof surveyVariables>) {
+    return surveyVariables(this.api, ...args);
   }
 
   /** The id of label `name` in organization `organization`, created when missing. */
-  ensureLabel(name: string, organization: number, options: { signal?: AbortSignal } = {}): Promise<number> {
-    return ensureLabel(this.api, name, organization, options);
+  ensureLabel(...args: ApiArgs<typeof ensureLabel>) {
+    return ensureLabel(this.api, ...args);
   }
 
   /** Launches a job template (or, with `kind`, a workflow job template) after checking its prompts. */
-  launch(
-    templateId: number,
-    request: LaunchRequest,
-    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
-  ): Promise<LaunchedJob> {
-    return launch(this.api, templateId, request, options);
+  launch(...args: ApiArgs<typeof launch>) {
+    return launch(this.api, ...args);
   }
 
   /** `GET jobs/{id}/` (or `workflow_jobs/{id}/`). */
-  getJob(jobId: number, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<Job> {
-    return getJob(this.api, jobId, options);
+  getJob(...args: ApiArgs<typeof getJob>) {
+    return getJob(this.api, ...args);
   }
 
   /** Many jobs (or workflow jobs) in one call per 200. */
-  getJobs(jobIds: readonly number[], options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<Job[]> {
-    return getJobs(this.api, jobIds, options);
+  getJobs(...args: ApiArgs<typeof getJobs>) {
+    return getJobs(this.api, ...args);
   }
 
   /** The job's output as plain text, its last `maxBytes` only. */
-  jobStdout(
-    jobId: number,
-    options: { maxBytes?: number; signal?: AbortSignal } = {},
-  ): Promise<{ text: string; truncated: boolean }> {
-    return jobStdout(this.api, jobId, options);
+  jobStdout(...args: ApiArgs<typeof jobStdout>) {
+    return jobStdout(this.api, ...args);
   }
 
   /** The nodes of a workflow job with their jobs. */
-  workflowNodes(workflowJobId: number, options: { signal?: AbortSignal } = {}): Promise<WorkflowNode[]> {
-    return workflowNodes(this.api, workflowJobId, options);
+  workflowNodes(...args: ApiArgs<typeof workflowNodes>) {
+    return workflowNodes(this.api, ...args);
   }
 
   /** True when the cancel was accepted (202), false when the job can no longer be cancelled (405). */
-  cancelJob(jobId: number, options: { signal?: AbortSignal; kind?: TemplateKind } = {}): Promise<boolean> {
-    return cancelJob(this.api, jobId, options);
+  cancelJob(...args: ApiArgs<typeof cancelJob>) {
+    return cancelJob(this.api, ...args);
   }
 
   /** Jobs of a template created at or after `sinceIso`, newest first, each with its extra_vars. */
-  findJobsByTemplateSince(
-    templateId: number,
-    sinceIso: string,
-    options: { maxPages?: number; signal?: AbortSignal; kind?: TemplateKind } = {},
-  ): Promise<Job[]> {
-    return findJobsByTemplateSince(this.api, templateId, sinceIso, options);
+  findJobsByTemplateSince(...args: ApiArgs<typeof findJobsByTemplateSince>) {
+    return findJobsByTemplateSince(this.api, ...args);
   }
 
   /** Jobs (or workflow jobs) of a template carrying label `name`, newest first. */
-  findJobsByLabel(
-    templateId: number,
-    name: string,
-    options: { signal?: AbortSignal; kind?: TemplateKind } = {},
-  ): Promise<Job[]> {
-    return findJobsByLabel(this.api, templateId, name, options);
+  findJobsByLabel(...args: ApiArgs<typeof findJobsByLabel>) {
+    return findJobsByLabel(this.api, ...args);
   }
 
   /** A light authenticated call (`GET me/`) for health checks. */

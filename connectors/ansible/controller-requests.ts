@@ -6,23 +6,16 @@ import { ConfigError, ConnectorError } from '../../src/errors';
 import type { RequestLimiter } from '../failover-limiter';
 import {
   createHttpTransport,
-  failedAttempt,
   withRetries,
-  type Attempt,
   type HttpTransport,
+  type TransportClientDeps,
   type TransportRequest,
   type TransportResponse,
 } from '../transport';
 import { CONNECTOR, errorFromNetwork, errorFromResponse, type RequestFacts } from './errors';
 import { controllerConfigSchema, type ControllerConfig, type ControllerConfigInput } from './schemas';
 
-export interface ControllerClientDeps {
-  limiter?: RequestLimiter;
-  logger?: Logger;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now?: () => number;
-  random?: () => number;
-}
+export type ControllerClientDeps = TransportClientDeps;
 
 export interface CtlRequest {
   method: 'GET' | 'POST';
@@ -97,18 +90,11 @@ export class ControllerRequests {
       responseType: req.responseType ?? 'json',
       signal: req.signal,
     };
-    const attempt = async (): Promise<Attempt<CtlResponse>> => {
-      let res: CtlResponse;
-      try {
-        res = await this.transport.send(outgoing, facts);
-      } catch (err) {
-        if (!(err instanceof ConnectorError)) throw err;
-        return failedAttempt(err, req.idempotent);
-      }
-      if (res.status >= 200 && res.status < 300) return { ok: true, value: res };
-      const body = req.responseType === 'stream' ? await drain(res.data as Readable) : res.data;
-      return failedAttempt(errorFromResponse(res.status, res.headers, body, facts, this.now()), req.idempotent);
-    };
+    const attempt = () =>
+      this.transport.attempt(outgoing, facts, req.idempotent, async (res) => {
+        const body = req.responseType === 'stream' ? await drain(res.data as Readable) : res.data;
+        return errorFromResponse(res.status, res.headers, body, facts, this.now());
+      });
     const { retry } = this.config;
     return withRetries(
       attempt,

@@ -3,10 +3,10 @@ import { ConnectorError, type FailureClass } from '../../src/errors';
 import {
   BROKEN_CODES,
   classifyFailure,
-  networkFailure,
+  networkError,
   NOT_SENT_CODES,
   retryAfterMs,
-  statusFailure,
+  statusError,
   type StatusCode,
 } from '../transport';
 
@@ -70,43 +70,30 @@ export function errorFromResponse(
 ): ConnectorError {
   const said = awxMessage(body) || `HTTP ${status}`;
   const what = `${request.method} ${request.path}`;
-  const verdict = statusFailure(status, request.idempotent);
-  const details = {
-    status,
-    method: request.method,
-    path: request.path,
-    message: said,
-    ...(verdict.notSent ? { notSent: true } : {}),
-  };
-  return new ConnectorError(
+  const details = { status, method: request.method, path: request.path, message: said };
+  return statusError(
     CONNECTOR,
-    verdict.failure,
-    verdict.code,
-    RESPONSE_MESSAGES[verdict.code](what, said, status),
-    {
-      details,
-      retryAfterMs: verdict.code === 'rate_limited' ? retryAfterMs(headers['retry-after'], nowMs) : undefined,
-    },
+    status,
+    { idempotent: request.idempotent, details },
+    (code) => RESPONSE_MESSAGES[code](what, said, status),
+    { retryAfterMs: status === 429 ? retryAfterMs(headers['retry-after'], nowMs) : undefined },
   );
 }
 
 const CONTROLLER_CODES = { notSent: NOT_SENT_CODES, broken: new Set([...BROKEN_CODES, 'ERR_CANCELED']) };
 
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
-  const verdict = networkFailure(error, request.idempotent);
   const what = `${request.method} ${request.path}`;
-  const reason = error instanceof Error ? error.message : String(error);
-  const details = {
-    method: request.method,
-    path: request.path,
-    networkCode: verdict.networkCode,
-    ...(verdict.notSent ? { notSent: true } : {}),
-  };
-  const message =
-    verdict.failure === 'transient'
-      ? `the controller could not be reached for ${what}: ${reason}`
-      : `connection to the controller broke during ${what} after the request was sent (${verdict.networkCode}); a job may or may not have started`;
-  return new ConnectorError(CONNECTOR, verdict.failure, verdict.code, message, { details, cause: error });
+  return networkError(
+    CONNECTOR,
+    error,
+    { idempotent: request.idempotent, details: { method: request.method, path: request.path } },
+    {
+      transient: (_, reason) => `the controller could not be reached for ${what}: ${reason}`,
+      ambiguous: (verdict) =>
+        `connection to the controller broke during ${what} after the request was sent (${verdict.networkCode}); a job may or may not have started`,
+    },
+  );
 }
 
 /** The connector's `classify` (same rules as ServiceNow's: raw network errors are ambiguous). */

@@ -2,9 +2,9 @@ import { ConnectorError, type FailureClass } from '../../src/errors';
 import {
   BROKEN_CODES,
   classifyFailure,
-  networkFailure,
+  networkError,
   NOT_SENT_CODES,
-  statusFailure,
+  statusError,
   type StatusCode,
 } from '../transport';
 
@@ -64,32 +64,34 @@ export function errorFromStatus(
       `${what} answered ${status}, which the step does not count as success`,
       { details },
     );
-  const verdict = statusFailure(status, request.retrySafe);
   const tryLater = status === 429 || status === 503;
-  // This connector has always called a 429 `unavailable`, like a 503: both mean "come back later".
-  const code = verdict.code === 'rate_limited' ? 'unavailable' : verdict.code;
-  return new ConnectorError(CONNECTOR, verdict.failure, code, RESPONSE_MESSAGES[verdict.code](what, said, status), {
-    details: verdict.notSent ? { ...details, notSent: true } : details,
-    retryAfterMs: tryLater ? retryAfterMs : undefined,
-  });
+  return statusError(
+    CONNECTOR,
+    status,
+    { idempotent: request.retrySafe, details },
+    (code) => RESPONSE_MESSAGES[code](what, said, status),
+    {
+      retryAfterMs: tryLater ? retryAfterMs : undefined,
+      // This connector has always called a 429 `unavailable`, like a 503: both mean "come back later".
+      code: (code) => (code === 'rate_limited' ? 'unavailable' : code),
+    },
+  );
 }
 
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
-  const verdict = networkFailure(error, request.retrySafe);
-  const code = verdict.networkCode;
   const what = `${request.method} ${request.url}`;
-  const details = {
-    method: request.method,
-    url: request.url,
-    networkCode: code,
-    ...(verdict.notSent ? { notSent: true } : {}),
-  };
-  const message = verdict.notSent
-    ? `${what} could not be sent (${code})`
-    : verdict.failure === 'transient'
-      ? `${what} broke off (${code}); safe to repeat`
-      : `${what} broke off after it was sent (${code}); it may have taken effect`;
-  return new ConnectorError(CONNECTOR, verdict.failure, verdict.code, message, { details, cause: error });
+  return networkError(
+    CONNECTOR,
+    error,
+    { idempotent: request.retrySafe, details: { method: request.method, url: request.url } },
+    {
+      transient: (verdict) =>
+        verdict.notSent
+          ? `${what} could not be sent (${verdict.networkCode})`
+          : `${what} broke off (${verdict.networkCode}); safe to repeat`,
+      ambiguous: (verdict) => `${what} broke off after it was sent (${verdict.networkCode}); it may have taken effect`,
+    },
+  );
 }
 
 export function classifyError(error: unknown): FailureClass {

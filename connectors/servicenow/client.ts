@@ -1,25 +1,10 @@
 import type { RequestLimiter } from '../failover-limiter';
 import { attach, getAttachment, listAttachments } from './attachments';
-import { batch, type BatchItem, type BatchOutcome } from './batch-api';
+import { batch } from './batch-api';
 import { InstanceRequests, type ServiceNowClientDeps } from './instance-requests';
-import type {
-  AttachmentInfo,
-  ImportSetResult,
-  JournalEntry,
-  ServiceNowConfig,
-  ServiceNowConfigInput,
-  SnRecord,
-} from './schemas';
-import {
-  getRecord,
-  journalEntries,
-  query,
-  queryAll,
-  type QueryOptions,
-  type QueryPage,
-  type ReadOptions,
-} from './table-reads';
-import { deleteRecord, identifyReconcile, importRecord, insert, update, type WriteOptions } from './table-writes';
+import type { ServiceNowConfig, ServiceNowConfigInput } from './schemas';
+import { getRecord, journalEntries, query, queryAll } from './table-reads';
+import { deleteRecord, identifyReconcile, importRecord, insert, update } from './table-writes';
 
 export { DEFAULT_FIELDS } from './request-paths';
 export type { ServiceNowClientDeps } from './instance-requests';
@@ -33,6 +18,9 @@ export {
 } from './table-reads';
 export type { WriteOptions } from './table-writes';
 export type { BatchItem, BatchItemResult, BatchOutcome } from './batch-api';
+
+/** The parameters of a request function after the instance it sends to. */
+type ApiArgs<F> = F extends (api: InstanceRequests, ...args: infer A) => unknown ? A : never;
 
 /**
  * ServiceNow REST client: Table API reads (`table-reads.ts`) and writes (`table-writes.ts`), journal
@@ -58,89 +46,67 @@ export class ServiceNowClient {
   }
 
   /** `GET /api/now/table/{table}/{sys_id}`: one record, or `servicenow.not_found`. */
-  getRecord(table: string, sysId: string, options: ReadOptions = {}): Promise<SnRecord> {
-    return getRecord(this.api, table, sysId, options);
+  getRecord(...args: ApiArgs<typeof getRecord>) {
+    return getRecord(this.api, ...args);
   }
 
   /** `GET /api/now/table/{table}`: one page of rows, plus `X-Total-Count` and whether a next page exists. */
-  query(table: string, options: QueryOptions = {}): Promise<QueryPage> {
-    return query(this.api, table, options);
+  query(...args: ApiArgs<typeof query>) {
+    return query(this.api, ...args);
   }
 
   /** Every row of a query, page by page (see `queryAll` in table-reads.ts for when it stops). */
-  queryAll(table: string, options: QueryOptions = {}): AsyncGenerator<SnRecord, void, undefined> {
-    return queryAll(this.api, table, options);
+  queryAll(...args: ApiArgs<typeof queryAll>) {
+    return queryAll(this.api, ...args);
   }
 
   /** `POST /api/now/table/{table}`: inserts one record. Not idempotent: never retried once sent. */
-  insert(table: string, fields: Record<string, string>, options: WriteOptions = {}): Promise<SnRecord> {
-    return insert(this.api, table, fields, options);
+  insert(...args: ApiArgs<typeof insert>) {
+    return insert(this.api, ...args);
   }
 
   /** `PATCH /api/now/table/{table}/{sys_id}`: retried unless it carries a journal field. */
-  update(table: string, sysId: string, fields: Record<string, string>, options: WriteOptions = {}): Promise<SnRecord> {
-    return update(this.api, table, sysId, fields, options);
+  update(...args: ApiArgs<typeof update>) {
+    return update(this.api, ...args);
   }
 
   /** `DELETE /api/now/table/{table}/{sys_id}` (204). */
-  delete(table: string, sysId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return deleteRecord(this.api, table, sysId, options);
+  delete(...args: ApiArgs<typeof deleteRecord>) {
+    return deleteRecord(this.api, ...args);
   }
 
   /** `POST /api/now/identifyreconcile` (or its dry run): the answer's `result`. */
-  identifyReconcile(
-    payload: unknown,
-    options: { dataSource: string; dryRun?: boolean; signal?: AbortSignal },
-  ): Promise<unknown> {
-    return identifyReconcile(this.api, payload, options);
+  identifyReconcile(...args: ApiArgs<typeof identifyReconcile>) {
+    return identifyReconcile(this.api, ...args);
   }
 
   /** Journal entries of one record, newest first, from `sys_journal_field`. */
-  journalEntries(
-    sysId: string,
-    element: string = 'work_notes',
-    options: { table?: string; limit?: number; signal?: AbortSignal } = {},
-  ): Promise<JournalEntry[]> {
-    return journalEntries(this.api, sysId, element, options);
+  journalEntries(...args: ApiArgs<typeof journalEntries>) {
+    return journalEntries(this.api, ...args);
   }
 
   /** `POST /api/now/attachment/file` with the raw bytes; refuses files above `attachmentMaxBytes`. */
-  attach(
-    table: string,
-    sysId: string,
-    fileName: string,
-    contentType: string,
-    bytes: Uint8Array,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<AttachmentInfo> {
-    return attach(this.api, table, sysId, fileName, contentType, bytes, options);
+  attach(...args: ApiArgs<typeof attach>) {
+    return attach(this.api, ...args);
   }
 
   /** Attachments of one record, newest first. */
-  listAttachments(
-    table: string,
-    sysId: string,
-    options: { fileName?: string; hash?: string; limit?: number; signal?: AbortSignal } = {},
-  ): Promise<AttachmentInfo[]> {
-    return listAttachments(this.api, table, sysId, options);
+  listAttachments(...args: ApiArgs<typeof listAttachments>) {
+    return listAttachments(this.api, ...args);
   }
 
   /** Metadata of one attachment. */
-  getAttachment(sysId: string, options: { signal?: AbortSignal } = {}): Promise<AttachmentInfo> {
-    return getAttachment(this.api, sysId, options);
+  getAttachment(...args: ApiArgs<typeof getAttachment>) {
+    return getAttachment(this.api, ...args);
   }
 
   /** `POST /api/now/import/{staging_table}`: stages one row and runs its transform map. */
-  importRecord(
-    stagingTable: string,
-    fields: Record<string, string>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<ImportSetResult> {
-    return importRecord(this.api, stagingTable, fields, options);
+  importRecord(...args: ApiArgs<typeof importRecord>) {
+    return importRecord(this.api, ...args);
   }
 
   /** Several REST calls in one `POST /api/now/v1/batch`, each with its own outcome. */
-  batch(items: readonly BatchItem[], options: { signal?: AbortSignal; batchId?: string } = {}): Promise<BatchOutcome> {
-    return batch(this.api, items, options);
+  batch(...args: ApiArgs<typeof batch>) {
+    return batch(this.api, ...args);
   }
 }

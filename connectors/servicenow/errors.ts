@@ -4,10 +4,10 @@ import {
   BROKEN_CODES,
   classifyFailure,
   headerText,
-  networkFailure,
+  networkError,
   NOT_SENT_CODES,
   retryAfterMs,
-  statusFailure,
+  statusError,
   type StatusCode,
 } from '../transport';
 import { errorEnvelopeSchema } from './schemas';
@@ -75,6 +75,16 @@ export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs: number)
   return Math.max(0, ...waits);
 }
 
+/** What a 429 said of the rate-limit rule it hit. */
+function rateLimitDetails(details: Record<string, unknown>, headers: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...details,
+    limit: headerText(headers, 'x-ratelimit-limit'),
+    rule: headerText(headers, 'x-ratelimit-rule'),
+    reset: headerText(headers, 'x-ratelimit-reset'),
+  };
+}
+
 function hasRateLimitHeaders(headers: Record<string, unknown>): boolean {
   return ['x-ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-rule', 'retry-after'].some(
     (h) => headerText(headers, h) !== undefined,
@@ -114,10 +124,9 @@ export function errorFromResponse(
   };
   const said = [snMessage, snDetail].filter(Boolean).join(': ') || `HTTP ${status}`;
   const what = `${request.method} ${request.path}`;
-  const verdict = statusFailure(status, request.idempotent);
-  const message = RESPONSE_MESSAGES[verdict.code](what, said, status);
+  const words = (code: StatusCode) => RESPONSE_MESSAGES[code](what, said, status);
 
-  if (verdict.code === 'forbidden' && (/data policy/i.test(snDetail) || /data policy/i.test(snMessage))) {
+  if (status === 403 && (/data policy/i.test(snDetail) || /data policy/i.test(snMessage))) {
     const mandatory = /mandatory:\s*(.+)$/im.exec(snDetail)?.[1]?.trim();
     return new ConnectorError(
       CONNECTOR,
@@ -129,28 +138,26 @@ export function errorFromResponse(
       },
     );
   }
-  if (verdict.code === 'rate_limited') {
+  if (status === 429 && !hasRateLimitHeaders(headers))
     // Turned away before it ran: for the outbox, no attempt at delivering.
-    if (!hasRateLimitHeaders(headers))
-      return new ConnectorError(
-        CONNECTOR,
-        'transient',
-        'queue_full',
-        `ServiceNow is too busy for ${what} (API queue full): ${said}`,
-        { details: { ...details, notSent: true } },
-      );
-    return new ConnectorError(CONNECTOR, verdict.failure, verdict.code, message, {
-      retryAfterMs: rateLimitWaitMs(headers, nowMs),
-      details: {
-        ...details,
-        notSent: true,
-        limit: headerText(headers, 'x-ratelimit-limit'),
-        rule: headerText(headers, 'x-ratelimit-rule'),
-        reset: headerText(headers, 'x-ratelimit-reset'),
+    return new ConnectorError(
+      CONNECTOR,
+      'transient',
+      'queue_full',
+      `ServiceNow is too busy for ${what} (API queue full): ${said}`,
+      { details: { ...details, notSent: true } },
+    );
+  if (status === 429)
+    return statusError(
+      CONNECTOR,
+      status,
+      { idempotent: request.idempotent, details: rateLimitDetails(details, headers) },
+      words,
+      {
+        retryAfterMs: rateLimitWaitMs(headers, nowMs),
       },
-    });
-  }
-  return new ConnectorError(CONNECTOR, verdict.failure, verdict.code, message, { details });
+    );
+  return statusError(CONNECTOR, status, { idempotent: request.idempotent, details }, words);
 }
 
 /** The shared network codes, plus what the instance's client (axios, undici) raises besides. */
@@ -161,20 +168,18 @@ const INSTANCE_CODES = {
 
 /** Maps a network-level failure (no HTTP answer) to a ConnectorError. */
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
-  const verdict = networkFailure(error, request.idempotent, INSTANCE_CODES.notSent);
   const what = `${request.method} ${request.path}`;
-  const reason = error instanceof Error ? error.message : String(error);
-  const details = {
-    method: request.method,
-    path: request.path,
-    networkCode: verdict.networkCode,
-    ...(verdict.notSent ? { notSent: true } : {}),
-  };
-  const message =
-    verdict.failure === 'transient'
-      ? `ServiceNow could not be reached for ${what}: ${reason}`
-      : `connection to ServiceNow broke during ${what} after the request was sent (${verdict.networkCode}); it may or may not have been applied`;
-  return new ConnectorError(CONNECTOR, verdict.failure, verdict.code, message, { details, cause: error });
+  return networkError(
+    CONNECTOR,
+    error,
+    { idempotent: request.idempotent, details: { method: request.method, path: request.path } },
+    {
+      transient: (_, reason) => `ServiceNow could not be reached for ${what}: ${reason}`,
+      ambiguous: (verdict) =>
+        `connection to ServiceNow broke during ${what} after the request was sent (${verdict.networkCode}); it may or may not have been applied`,
+    },
+    INSTANCE_CODES.notSent,
+  );
 }
 
 /**

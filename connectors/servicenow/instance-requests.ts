@@ -5,10 +5,10 @@ import type { RequestLimiter } from '../failover-limiter';
 import { limiterOptions } from '../rate-limiters';
 import {
   createHttpTransport,
-  failedAttempt,
   withRetries,
   type Attempt,
   type HttpTransport,
+  type TransportClientDeps,
   type TransportRequest,
   type TransportResponse,
 } from '../transport';
@@ -17,14 +17,7 @@ import { CONNECTOR, errorFromNetwork, errorFromResponse, type RequestFacts } fro
 import { serviceNowConfigSchema, type ServiceNowConfig, type ServiceNowConfigInput, type SnRecord } from './schemas';
 
 /** Injected collaborators; every one is optional. */
-export interface ServiceNowClientDeps {
-  /** Shared limiter (e.g. Redis-clustered); by default one is built from the config. */
-  limiter?: RequestLimiter;
-  logger?: Logger;
-  /** For tests: how the client waits between attempts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now?: () => number;
-  random?: () => number;
+export interface ServiceNowClientDeps extends TransportClientDeps {
   /** Told of every HTTP attempt as it is sent: the API budget the instance's rate-limit rules count. */
   onRequestSent?: () => void;
 }
@@ -135,21 +128,16 @@ export class InstanceRequests {
         // The token call failed; nothing of the request itself was sent, so it may be repeated.
         return { ok: false, error: err, safeToRepeat: true };
       }
-      let res: SnResponse;
-      try {
-        res = await this.transport.send(this.outgoing(req, authHeaders), facts);
-      } catch (err) {
-        if (!(err instanceof ConnectorError)) throw err;
-        return failedAttempt(err, req.idempotent);
-      }
-      if (res.status >= 200 && res.status < 300) return { ok: true, value: res };
-      if (res.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
+      const outcome = await this.transport.attempt(this.outgoing(req, authHeaders), facts, req.idempotent, (res) =>
+        errorFromResponse(res.status, res.headers, res.data, facts, this.now()),
+      );
+      if (!outcome.ok && outcome.error.details.status === 401 && this.auth.canReauthenticate && !reauthenticated) {
         reauthenticated = true;
         this.logger?.info('servicenow: 401, re-authenticating once', { method: req.method, path: req.path });
         await this.auth.reauthenticate(authHeaders, req.signal);
         return attempt();
       }
-      return failedAttempt(errorFromResponse(res.status, res.headers, res.data, facts, this.now()), req.idempotent);
+      return outcome;
     };
     return withRetries(attempt, this.config.retry, {
       sleep: this.sleep,

@@ -1,10 +1,23 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
+import type { Logger } from 'winston';
 import { ConnectorError, HourlyLimitError } from '../../src/errors';
 import { traceHeaders } from '../../src/observability/tracing';
 import type { RequestLimiter } from '../failover-limiter';
 import { LimiterFailure, limiterUnavailable, throughLimiter } from './limiter-gate';
+import { failedAttempt, type Attempt } from './retries';
+
+/** What a client of the transport may be given instead of building it: a fleet-wide limiter, and for tests the clock and waits. */
+export interface TransportClientDeps {
+  /** Shared limiter (e.g. Redis-clustered); by default the client builds one from its config. */
+  limiter?: RequestLimiter;
+  logger?: Logger;
+  /** For tests: how the client waits between attempts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
 
 /** One HTTP request as a connector's client builds it. */
 export interface TransportRequest {
@@ -58,6 +71,16 @@ export interface HttpTransportOptions<F extends object> {
 export interface HttpTransport<F extends object> {
   /** One attempt: any answer is returned; a failure to get one is raised classified by `facts`. */
   send(request: TransportRequest, facts: F): Promise<TransportResponse>;
+  /**
+   * One attempt judged, for a client that retries (`withRetries`): a 2xx answer, or the failure
+   * (`responseError` words any other status) and whether the client may send the request again.
+   */
+  attempt(
+    request: TransportRequest,
+    facts: F,
+    idempotent: boolean,
+    responseError: (response: TransportResponse) => ConnectorError | Promise<ConnectorError>,
+  ): Promise<Attempt<TransportResponse>>;
   /** The axios instance, for calls that bypass the limiter (an OAuth token endpoint). */
   readonly http: AxiosInstance;
   /** Releases the transport's own sockets. */
@@ -96,22 +119,35 @@ export function createHttpTransport<F extends object>(options: HttpTransportOpti
     return { status: res.status, headers: res.headers as Record<string, unknown>, data: res.data };
   }
 
+  async function send(request: TransportRequest, facts: F): Promise<TransportResponse> {
+    // Read here: the limiter may run the call outside this request's async context.
+    const headers = { ...options.headers, ...traceHeaders(), ...request.headers };
+    const limiter = options.limiter;
+    try {
+      return await (limiter ? throughLimiter(limiter, () => exchange(request, headers)) : exchange(request, headers));
+    } catch (err) {
+      if (err instanceof LimiterFailure) {
+        // Snowline's own budget is spent: the engine waits for its next slot rather than retrying.
+        if (err.reason instanceof HourlyLimitError) throw err.reason;
+        throw limiterUnavailable(options.connector, err, { ...(facts as Record<string, unknown>) });
+      }
+      throw options.networkError(err, facts);
+    }
+  }
+
   return {
     http: client,
-    async send(request, facts) {
-      // Read here: the limiter may run the call outside this request's async context.
-      const headers = { ...options.headers, ...traceHeaders(), ...request.headers };
-      const limiter = options.limiter;
+    send,
+    async attempt(request, facts, idempotent, responseError) {
+      let res: TransportResponse;
       try {
-        return await (limiter ? throughLimiter(limiter, () => exchange(request, headers)) : exchange(request, headers));
+        res = await send(request, facts);
       } catch (err) {
-        if (err instanceof LimiterFailure) {
-          // Snowline's own budget is spent: the engine waits for its next slot rather than retrying.
-          if (err.reason instanceof HourlyLimitError) throw err.reason;
-          throw limiterUnavailable(options.connector, err, { ...(facts as Record<string, unknown>) });
-        }
-        throw options.networkError(err, facts);
+        if (!(err instanceof ConnectorError)) throw err;
+        return failedAttempt(err, idempotent);
       }
+      if (res.status >= 200 && res.status < 300) return { ok: true, value: res };
+      return failedAttempt(await responseError(res), idempotent);
     },
     close() {
       agents?.http.destroy();

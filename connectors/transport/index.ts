@@ -6,11 +6,19 @@
 export {
   createHttpTransport,
   type HttpTransport,
+  type TransportClientDeps,
   type TransportRequest,
   type TransportResponse,
 } from './http-transport';
 export { LimiterFailure, limiterUnavailable, throughLimiter } from './limiter-gate';
-export { BROKEN_CODES, classifyFailure, networkCode, networkFailure, NOT_SENT_CODES } from './network-errors';
+export {
+  BROKEN_CODES,
+  classifyFailure,
+  networkCode,
+  networkError,
+  networkFailure,
+  NOT_SENT_CODES,
+} from './network-errors';
 export { headerText, retryAfterMs } from './retry-after';
-export { backoffMs, failedAttempt, sleepFor, withRetries, type Attempt, type RetrySettings } from './retries';
-export { statusFailure, type StatusCode } from './status-failure';
+export { backoffMs, failedAttempt, withRetries, type Attempt, type RetrySettings } from './retries';
+export { statusError, statusFailure, type StatusCode } from './status-failure';

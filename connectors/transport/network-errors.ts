@@ -79,3 +79,33 @@ export function networkFailure(
   if (notSent || idempotent) return { failure: 'transient', code: 'unavailable', networkCode: code, notSent };
   return { failure: 'ambiguous', code: 'ambiguous', networkCode: code, notSent };
 }
+
+/** How a connector words a network failure; the class and code are the shared verdict's. */
+export interface NetworkWording {
+  /** Not sent, or safe to repeat; `reason` is the error's own message. */
+  transient(verdict: NetworkVerdict, reason: string): string;
+  /** Broke off after a non-idempotent request was sent: it may have taken effect. */
+  ambiguous(verdict: NetworkVerdict): string;
+}
+
+/**
+ * A network failure as the connector's ConnectorError: the shared verdict, the connector's words,
+ * `details` (where the request went) plus the network code and, when nothing was sent, `notSent`.
+ */
+export function networkError(
+  connector: string,
+  error: unknown,
+  request: { idempotent: boolean; details: Record<string, unknown> },
+  wording: NetworkWording,
+  notSentCodes?: ReadonlySet<string>,
+): ConnectorError {
+  const verdict = networkFailure(error, request.idempotent, notSentCodes);
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = verdict.failure === 'transient' ? wording.transient(verdict, reason) : wording.ambiguous(verdict);
+  const details = {
+    ...request.details,
+    networkCode: verdict.networkCode,
+    ...(verdict.notSent ? { notSent: true } : {}),
+  };
+  return new ConnectorError(connector, verdict.failure, verdict.code, message, { details, cause: error });
+}

@@ -23,7 +23,7 @@ export interface RetryDeps {
   onRetry?: (error: ConnectorError, attempt: number, waitMs: number) => void;
 }
 
-export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal });
 }
 

@@ -1,4 +1,4 @@
-import type { FailureClass } from '../../src/errors';
+import { ConnectorError, type FailureClass } from '../../src/errors';
 
 /** The code part every connector gives an HTTP error status (each prefixes its own name). */
 export type StatusCode =
@@ -32,4 +32,24 @@ export function statusFailure(status: number, idempotent: boolean): StatusVerdic
   if (status >= 500)
     return idempotent || status === 503 ? verdict('transient', 'unavailable') : verdict('ambiguous', 'ambiguous');
   return verdict('permanent', 'bad_request');
+}
+
+/**
+ * An error status as the connector's ConnectorError: the shared verdict, worded by `message`, with
+ * `details` plus `notSent` for a 429. `code` renames a verdict's code where a connector documents
+ * another.
+ */
+export function statusError(
+  connector: string,
+  status: number,
+  request: { idempotent: boolean; details: Record<string, unknown> },
+  message: (code: StatusCode) => string,
+  options: { retryAfterMs?: number; code?: (code: StatusCode) => string } = {},
+): ConnectorError {
+  const verdict = statusFailure(status, request.idempotent);
+  const code = options.code?.(verdict.code) ?? verdict.code;
+  return new ConnectorError(connector, verdict.failure, code, message(verdict.code), {
+    details: verdict.notSent ? { ...request.details, notSent: true } : request.details,
+    retryAfterMs: options.retryAfterMs,
+  });
 }
