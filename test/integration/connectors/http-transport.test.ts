@@ -105,6 +105,34 @@ describe('the connectors’ HTTP transport', () => {
     expect([sent, most]).toEqual([3, 1]);
   });
 
+  it('judges an attempt: 2xx is the value; a failure says whether the client may send it again', async () => {
+    stub.on('GET', '/ok', { body: { result: 1 } });
+    stub.on('POST', '/busy', { status: 429 });
+    stub.on('POST', '/broken', { status: 500 });
+    const t = transport();
+    const asError = (res: { status: number }) =>
+      new ConnectorError('test', res.status === 429 ? 'transient' : 'ambiguous', 'x', `HTTP ${res.status}`, {
+        details: { notSent: res.status === 429 },
+      });
+    const ok = await t.attempt({ method: 'GET', url: '/ok' }, GET, true, asError);
+    expect(ok).toMatchObject({ ok: true, value: { status: 200, data: { result: 1 } } });
+    expect(await t.attempt({ method: 'POST', url: '/busy' }, POST, false, asError)).toMatchObject({
+      ok: false,
+      safeToRepeat: true,
+    });
+    expect(await t.attempt({ method: 'POST', url: '/broken' }, POST, false, asError)).toMatchObject({
+      ok: false,
+      safeToRepeat: false,
+      error: { message: 'HTTP 500' },
+    });
+    const refused = transport({ baseUrl: 'http://127.0.0.1:1' });
+    expect(await refused.attempt({ method: 'POST', url: '/x' }, POST, false, asError)).toMatchObject({
+      ok: false,
+      safeToRepeat: true,
+      error: { details: { networkCode: 'ECONNREFUSED' } },
+    });
+  });
+
   it('sends the W3C trace context of the span it was called in, even when the limiter runs it later', async () => {
     const tracing = startTracing({ enabled: true, serviceName: 'transport-test' });
     try {
