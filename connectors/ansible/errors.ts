@@ -1,8 +1,14 @@
 import type { z } from 'zod';
 import { ConnectorError, type FailureClass } from '../../src/errors';
-import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
-
-export { networkCode };
+import {
+  BROKEN_CODES,
+  classifyFailure,
+  networkError,
+  NOT_SENT_CODES,
+  retryAfterMs,
+  statusError,
+  type StatusCode,
+} from '../transport';
 
 /**
  * How controller (AWX / AAP) failures become `ConnectorError`s. Every code is prefixed `ansible.`:
@@ -43,14 +49,17 @@ export function awxMessage(body: unknown): string {
     .slice(0, 500);
 }
 
-function retryAfterMs(headers: Record<string, unknown>, nowMs: number): number | undefined {
-  const v = headers['retry-after'];
-  if (v === undefined || v === null) return undefined;
-  const text = String(v).trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
-}
+/** What the controller's answer says, by the shared status classification (connectors/transport). */
+const RESPONSE_MESSAGES: Record<StatusCode, (what: string, said: string, status: number) => string> = {
+  auth: (what, said) => `the controller refused the credentials for ${what}: ${said}`,
+  forbidden: (what, said) => `the controller forbade ${what}: ${said}`,
+  not_found: (what, said) => `the controller found nothing at ${what}: ${said}`,
+  rate_limited: (what, said) => `the controller is rate limiting ${what}: ${said}`,
+  ambiguous: (what, said, status) =>
+    `the controller answered ${status} to ${what}; a job may or may not have started: ${said}`,
+  unavailable: (what, said) => `the controller is unavailable for ${what}: ${said}`,
+  bad_request: (what, said) => `the controller rejected ${what}: ${said}`,
+};
 
 export function errorFromResponse(
   status: number,
@@ -62,83 +71,27 @@ export function errorFromResponse(
   const said = awxMessage(body) || `HTTP ${status}`;
   const what = `${request.method} ${request.path}`;
   const details = { status, method: request.method, path: request.path, message: said };
-  if (status === 401)
-    return new ConnectorError(
-      CONNECTOR,
-      'permanent',
-      'auth',
-      `the controller refused the credentials for ${what}: ${said}`,
-      { details },
-    );
-  if (status === 403)
-    return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `the controller forbade ${what}: ${said}`, {
-      details,
-    });
-  if (status === 404)
-    return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `the controller found nothing at ${what}: ${said}`, {
-      details,
-    });
-  if (status === 429) {
-    return new ConnectorError(
-      CONNECTOR,
-      'transient',
-      'rate_limited',
-      `the controller is rate limiting ${what}: ${said}`,
-      { retryAfterMs: retryAfterMs(headers, nowMs), details },
-    );
-  }
-  if (status >= 500) {
-    if (!request.idempotent && status !== 503) {
-      return new ConnectorError(
-        CONNECTOR,
-        'ambiguous',
-        'ambiguous',
-        `the controller answered ${status} to ${what}; a job may or may not have started: ${said}`,
-        { details },
-      );
-    }
-    return new ConnectorError(
-      CONNECTOR,
-      'transient',
-      'unavailable',
-      `the controller is unavailable for ${what}: ${said}`,
-      { details },
-    );
-  }
-  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `the controller rejected ${what}: ${said}`, {
-    details,
-  });
+  return statusError(
+    CONNECTOR,
+    status,
+    { idempotent: request.idempotent, details },
+    (code) => RESPONSE_MESSAGES[code](what, said, status),
+    { retryAfterMs: status === 429 ? retryAfterMs(headers['retry-after'], nowMs) : undefined },
+  );
 }
 
 const CONTROLLER_CODES = { notSent: NOT_SENT_CODES, broken: new Set([...BROKEN_CODES, 'ERR_CANCELED']) };
 
-export function failedBeforeSending(error: unknown): boolean {
-  const code = networkCode(error);
-  return code !== undefined && NOT_SENT_CODES.has(code);
-}
-
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
-  const code = networkCode(error) ?? 'UNKNOWN';
   const what = `${request.method} ${request.path}`;
-  const reason = error instanceof Error ? error.message : String(error);
-  const details = { method: request.method, path: request.path, networkCode: code };
-  if (failedBeforeSending(error) || request.idempotent) {
-    return new ConnectorError(
-      CONNECTOR,
-      'transient',
-      'unavailable',
-      `the controller could not be reached for ${what}: ${reason}`,
-      { details, cause: error },
-    );
-  }
-  return new ConnectorError(
+  return networkError(
     CONNECTOR,
-    'ambiguous',
-    'ambiguous',
-    `connection to the controller broke during ${what} after the request was sent (${code}); a job may or may not have started`,
+    error,
+    { idempotent: request.idempotent, details: { method: request.method, path: request.path } },
     {
-      details,
-      cause: error,
+      transient: (_, reason) => `the controller could not be reached for ${what}: ${reason}`,
+      ambiguous: (verdict) =>
+        `connection to the controller broke during ${what} after the request was sent (${verdict.networkCode}); a job may or may not have started`,
     },
   );
 }

@@ -1,7 +1,8 @@
 import axios from 'axios';
 import jwt from 'jsonwebtoken';
 import { ConnectorError } from '../../src/errors';
-import { CONNECTOR, networkCode } from './errors';
+import { networkCode } from '../transport';
+import { CONNECTOR } from './errors';
 import { signV4 } from './sigv4';
 import type { AuthConfig } from './schemas';
 

@@ -1,6 +1,6 @@
-import axios, { type AxiosInstance } from 'axios';
-import { ConnectorError, HourlyLimitError } from '../../src/errors';
+import { ConnectorError } from '../../src/errors';
 import type { EndpointLimiter } from '../endpoint-limits';
+import { createHttpTransport, retryAfterMs, type HttpTransport } from '../transport';
 import { applyAuth, tokenCacheFor, type OutgoingRequest, type TokenCache } from './auth';
 import { CONNECTOR, errorFromNetwork, errorFromStatus, type RequestFacts } from './errors';
 import { traceHeaders } from '../../src/observability/tracing';
@@ -33,7 +33,7 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE', 'HEAD',
  * become classified `ConnectorError`s; statuses are judged by the caller.
  */
 export class EndpointClient {
-  private readonly http: AxiosInstance;
+  private readonly transport: HttpTransport<RequestFacts>;
   private readonly tokens: TokenCache | undefined;
 
   constructor(
@@ -43,13 +43,13 @@ export class EndpointClient {
     /** The limits of the endpoint's host; none = unlimited. */
     private readonly limiter?: EndpointLimiter,
   ) {
-    this.http = axios.create({
-      timeout: config.timeoutMs,
-      maxRedirects: 0,
-      validateStatus: () => true,
-      maxContentLength: config.maxResponseBytes,
+    this.transport = createHttpTransport({
+      connector: CONNECTOR,
+      timeoutMs: config.timeoutMs,
+      limiter,
       responseType: 'text',
-      transformResponse: [(data: unknown) => data],
+      maxContentLength: config.maxResponseBytes,
+      networkError: errorFromNetwork,
     });
     this.tokens = tokenCacheFor(config.auth, config.timeoutMs, now);
   }
@@ -72,6 +72,7 @@ export class EndpointClient {
     const outgoing: OutgoingRequest = {
       method: request.method,
       url: this.urlFor(request.path, request.query),
+      // SigV4 signs every header, so the trace headers go in before signing (the transport adds the same ones).
       headers: { Accept: 'application/json', ...traceHeaders(), ...this.config.headers, ...(request.headers ?? {}) },
       body: request.body ?? '',
     };
@@ -83,23 +84,17 @@ export class EndpointClient {
       retrySafe: this.retrySafe(request),
     };
     await applyAuth(this.config.auth, outgoing, { tokens: this.tokens, now: this.now, signal: request.signal });
-    const sendOnce = () =>
-      this.http.request({
+    // The limiter's own refusal (HourlyLimitError) comes through as it is: nothing was sent.
+    const res = await this.transport.send(
+      {
         method: outgoing.method,
         url: outgoing.url,
         headers: outgoing.headers,
         data: request.body === undefined ? undefined : outgoing.body,
         signal: request.signal,
-      });
-    // The limiter's own refusal (HourlyLimitError) is thrown as it is: nothing was sent.
-    const limited = this.limiter ? this.limiter.schedule(sendOnce) : sendOnce();
-    let res;
-    try {
-      res = await limited;
-    } catch (err) {
-      if (err instanceof HourlyLimitError) throw err;
-      throw errorFromNetwork(err, facts);
-    }
+      },
+      facts,
+    );
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers))
       if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
@@ -127,7 +122,7 @@ export class EndpointClient {
       url: this.urlFor(request.path),
       retrySafe: this.retrySafe(request),
     };
-    throw errorFromStatus(res.status, res.body, facts, retryAfter(res.headers['retry-after'], this.now()));
+    throw errorFromStatus(res.status, res.body, facts, retryAfterMs(res.headers['retry-after'], this.now()));
   }
 }
 
@@ -142,11 +137,4 @@ function parseBody(data: unknown, contentType: string | undefined): unknown {
     }
   }
   return data;
-}
-
-function retryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }

@@ -1,7 +1,12 @@
 import { ConnectorError, type FailureClass } from '../../src/errors';
-import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
-
-export { networkCode };
+import {
+  BROKEN_CODES,
+  classifyFailure,
+  networkError,
+  NOT_SENT_CODES,
+  statusError,
+  type StatusCode,
+} from '../transport';
 
 /**
  * How HTTP failures become `ConnectorError`s (codes prefixed `http.`). "Retry-safe" means the
@@ -28,6 +33,20 @@ export interface RequestFacts {
   retrySafe: boolean;
 }
 
+/** What the endpoint's answer says, by the shared status classification (connectors/transport). */
+const RESPONSE_MESSAGES: Record<StatusCode, (what: string, said: string, status: number) => string> = {
+  auth: (what, said) => `${what} was refused as unauthenticated (401): ${said}`,
+  forbidden: (what, said) => `${what} is forbidden (403): ${said}`,
+  not_found: (what, said) => `${what} found nothing (404): ${said}`,
+  rate_limited: (what, said, status) => `${what} answered ${status}; try later: ${said}`,
+  unavailable: (what, said, status) =>
+    status === 503 ? `${what} answered ${status}; try later: ${said}` : `${what} failed with ${status}: ${said}`,
+  ambiguous: (what, said, status) =>
+    `${what} failed with ${status} after it was sent; it may have taken effect: ${said}`,
+  bad_request: (what, said, status) => `${what} was rejected (${status}): ${said}`,
+};
+
+/** `retryAfterMs` (from the answer's Retry-After) is kept for a 429 or 503, the statuses that ask to come back later. */
 export function errorFromStatus(
   status: number,
   body: unknown,
@@ -37,65 +56,41 @@ export function errorFromStatus(
   const said = summary(body);
   const what = `${request.method} ${request.url}`;
   const details = { status, method: request.method, url: request.url, message: said };
-  if (status === 401)
-    return new ConnectorError(CONNECTOR, 'permanent', 'auth', `${what} was refused as unauthenticated (401): ${said}`, {
-      details,
-    });
-  if (status === 403)
-    return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `${what} is forbidden (403): ${said}`, { details });
-  if (status === 404)
-    return new ConnectorError(CONNECTOR, 'permanent', 'not_found', `${what} found nothing (404): ${said}`, { details });
-  if (status === 429 || status === 503)
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} answered ${status}; try later: ${said}`, {
-      details,
-      retryAfterMs,
-    });
-  if (status >= 500) {
-    if (request.retrySafe)
-      return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} failed with ${status}: ${said}`, {
-        details,
-      });
+  if (status < 400)
     return new ConnectorError(
       CONNECTOR,
-      'ambiguous',
-      'ambiguous',
-      `${what} failed with ${status} after it was sent; it may have taken effect: ${said}`,
+      'permanent',
+      'unexpected_status',
+      `${what} answered ${status}, which the step does not count as success`,
       { details },
     );
-  }
-  if (status >= 400)
-    return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `${what} was rejected (${status}): ${said}`, {
-      details,
-    });
-  return new ConnectorError(
+  const tryLater = status === 429 || status === 503;
+  return statusError(
     CONNECTOR,
-    'permanent',
-    'unexpected_status',
-    `${what} answered ${status}, which the step does not count as success`,
-    { details },
+    status,
+    { idempotent: request.retrySafe, details },
+    (code) => RESPONSE_MESSAGES[code](what, said, status),
+    {
+      retryAfterMs: tryLater ? retryAfterMs : undefined,
+      // This connector has always called a 429 `unavailable`, like a 503: both mean "come back later".
+      code: (code) => (code === 'rate_limited' ? 'unavailable' : code),
+    },
   );
 }
 
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
-  const code = networkCode(error) ?? 'UNKNOWN';
   const what = `${request.method} ${request.url}`;
-  const details = { method: request.method, url: request.url, networkCode: code };
-  if (NOT_SENT_CODES.has(code))
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} could not be sent (${code})`, {
-      details,
-      cause: error,
-    });
-  if (request.retrySafe)
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} broke off (${code}); safe to repeat`, {
-      details,
-      cause: error,
-    });
-  return new ConnectorError(
+  return networkError(
     CONNECTOR,
-    'ambiguous',
-    'ambiguous',
-    `${what} broke off after it was sent (${code}); it may have taken effect`,
-    { details, cause: error },
+    error,
+    { idempotent: request.retrySafe, details: { method: request.method, url: request.url } },
+    {
+      transient: (verdict) =>
+        verdict.notSent
+          ? `${what} could not be sent (${verdict.networkCode})`
+          : `${what} broke off (${verdict.networkCode}); safe to repeat`,
+      ambiguous: (verdict) => `${what} broke off after it was sent (${verdict.networkCode}); it may have taken effect`,
+    },
   );
 }
 

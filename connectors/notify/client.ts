@@ -1,8 +1,14 @@
-import axios, { type AxiosInstance } from 'axios';
 import Bottleneck from 'bottleneck';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { RequestLimiter } from '../failover-limiter';
-import { LimiterFailure, limiterUnavailable, throughLimiter } from '../network-errors';
+import {
+  createHttpTransport,
+  LimiterFailure,
+  limiterUnavailable,
+  retryAfterMs,
+  throughLimiter,
+  type HttpTransport,
+} from '../transport';
 import { limiterOptions, type RateLimit, type SharedLimiters } from '../rate-limiters';
 import { CONNECTOR, networkFailure, smtpFailure, webhookRefused } from './errors';
 import type { ChannelConfig, NotifyConfig } from './schemas';
@@ -46,7 +52,7 @@ export abstract class Channel {
 
 /** A Slack or Teams incoming webhook: one JSON POST per message. */
 export class WebhookChannel extends Channel {
-  private readonly http: AxiosInstance;
+  private readonly transport: HttpTransport<{ channel: string }>;
 
   constructor(
     name: string,
@@ -55,25 +61,33 @@ export class WebhookChannel extends Channel {
     ownsLimiter: boolean,
   ) {
     super(name, config.type, limiter, ownsLimiter);
-    this.http = axios.create({
-      timeout: config.timeoutMs,
-      maxRedirects: 0,
-      validateStatus: () => true,
+    this.transport = createHttpTransport({
+      connector: CONNECTOR,
+      timeoutMs: config.timeoutMs,
+      limiter,
       responseType: 'text',
-      transformResponse: [(data: unknown) => data],
+      networkError: (err, facts) => networkFailure(facts.channel, err),
     });
   }
 
   async post(body: object, signal?: AbortSignal): Promise<{ status: number }> {
-    return this.limited(async () => {
-      const res = await this.http
-        .post(this.config.webhookUrl, JSON.stringify(body), { headers: { 'Content-Type': 'application/json' }, signal })
-        .catch((err: unknown) => {
-          throw networkFailure(this.name, err);
-        });
-      if (res.status >= 200 && res.status < 300) return { status: res.status };
-      throw webhookRefused(this.name, res.status, String(res.data ?? ''), retryAfterMs(res.headers['retry-after']));
-    });
+    const res = await this.transport.send(
+      {
+        method: 'POST',
+        url: this.config.webhookUrl,
+        headers: { 'Content-Type': 'application/json' },
+        data: JSON.stringify(body),
+        signal,
+      },
+      { channel: this.name },
+    );
+    if (res.status >= 200 && res.status < 300) return { status: res.status };
+    throw webhookRefused(
+      this.name,
+      res.status,
+      String(res.data ?? ''),
+      retryAfterMs(res.headers['retry-after'], Date.now()),
+    );
   }
 }
 
@@ -144,9 +158,4 @@ export function createChannels(config: NotifyConfig, limiters?: Pick<SharedLimit
     );
   }
   return channels;
-}
-
-function retryAfterMs(header: unknown): number | undefined {
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }

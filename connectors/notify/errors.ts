@@ -1,5 +1,5 @@
 import { ConnectorError, type FailureClass } from '../../src/errors';
-import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
+import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../transport';
 
 /**
  * How notification failures become `ConnectorError`s (codes prefixed `notify.`). Messages name the

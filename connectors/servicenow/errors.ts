@@ -1,9 +1,16 @@
 import type { z } from 'zod';
 import { ConnectorError, type FailureClass } from '../../src/errors';
-import { BROKEN_CODES, classifyFailure, networkCode, NOT_SENT_CODES } from '../network-errors';
+import {
+  BROKEN_CODES,
+  classifyFailure,
+  headerText,
+  networkError,
+  NOT_SENT_CODES,
+  retryAfterMs,
+  statusError,
+  type StatusCode,
+} from '../transport';
 import { errorEnvelopeSchema } from './schemas';
-
-export { networkCode };
 
 /**
  * How ServiceNow failures become `ConnectorError`s with stable codes (
@@ -47,12 +54,6 @@ export function parseEnvelope(body: unknown): { message: string; detail: string 
   return { message: parsed.data.error.message ?? '', detail: parsed.data.error.detail ?? '' };
 }
 
-function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
-  if (v === undefined || v === null) return undefined;
-  return Array.isArray(v) ? String(v[0]) : String(v);
-}
-
 /**
  * How long a 429 asks to wait, in ms, from `X-RateLimit-Reset` (Unix seconds of the next window,
  * measured against the response's `Date` header when present, so clock skew does not matter) and
@@ -61,30 +62,46 @@ function headerValue(headers: Record<string, unknown>, name: string): string | u
  */
 export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs: number): number | undefined {
   const waits: number[] = [];
-  const reset = headerValue(headers, 'x-ratelimit-reset');
+  const reset = headerText(headers, 'x-ratelimit-reset');
   if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
-    const dateHeader = headerValue(headers, 'date');
+    const dateHeader = headerText(headers, 'date');
     const serverNow = dateHeader ? Date.parse(dateHeader) : NaN;
     const reference = Number.isFinite(serverNow) ? serverNow : nowMs;
-    waits.push(Number(reset) * 1000 - reference);
+    waits.push(Math.ceil(Number(reset) * 1000 - reference));
   }
-  const retryAfter = headerValue(headers, 'retry-after');
-  if (retryAfter !== undefined) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) waits.push(Number(retryAfter) * 1000);
-    else {
-      const at = Date.parse(retryAfter);
-      if (Number.isFinite(at)) waits.push(at - nowMs);
-    }
-  }
+  const retryAfter = retryAfterMs(headers['retry-after'], nowMs);
+  if (retryAfter !== undefined) waits.push(retryAfter);
   if (waits.length === 0) return undefined;
-  return Math.max(0, ...waits.map((w) => Math.ceil(w)));
+  return Math.max(0, ...waits);
+}
+
+/** What a 429 said of the rate-limit rule it hit. */
+function rateLimitDetails(details: Record<string, unknown>, headers: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...details,
+    limit: headerText(headers, 'x-ratelimit-limit'),
+    rule: headerText(headers, 'x-ratelimit-rule'),
+    reset: headerText(headers, 'x-ratelimit-reset'),
+  };
 }
 
 function hasRateLimitHeaders(headers: Record<string, unknown>): boolean {
   return ['x-ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-rule', 'retry-after'].some(
-    (h) => headerValue(headers, h) !== undefined,
+    (h) => headerText(headers, h) !== undefined,
   );
 }
+
+/** What ServiceNow's answer says, by the shared status classification (connectors/transport). */
+const RESPONSE_MESSAGES: Record<StatusCode, (what: string, said: string, status: number) => string> = {
+  auth: (what, said) => `ServiceNow refused the credentials for ${what}: ${said}`,
+  forbidden: (what, said) => `ServiceNow forbade ${what}: ${said}`,
+  not_found: (what, said) => `ServiceNow found nothing at ${what} (missing or hidden by an ACL): ${said}`,
+  rate_limited: (what, said) => `ServiceNow rate limit reached for ${what}: ${said}`,
+  ambiguous: (what, said, status) =>
+    `ServiceNow answered ${status} to ${what}; it may or may not have been applied: ${said}`,
+  unavailable: (what, said) => `ServiceNow is unavailable for ${what}: ${said}`,
+  bad_request: (what, said) => `ServiceNow rejected ${what}: ${said}`,
+};
 
 /** Maps an HTTP answer with a non-2xx status to a ConnectorError. */
 export function errorFromResponse(
@@ -103,65 +120,26 @@ export function errorFromResponse(
     path: request.path,
     message: snMessage || undefined,
     detail: snDetail || undefined,
-    transactionId: headerValue(headers, 'x-transaction-id'),
+    transactionId: headerText(headers, 'x-transaction-id'),
   };
   const said = [snMessage, snDetail].filter(Boolean).join(': ') || `HTTP ${status}`;
   const what = `${request.method} ${request.path}`;
+  const words = (code: StatusCode) => RESPONSE_MESSAGES[code](what, said, status);
 
-  if (status === 401) {
+  if (status === 403 && (/data policy/i.test(snDetail) || /data policy/i.test(snMessage))) {
+    const mandatory = /mandatory:\s*(.+)$/im.exec(snDetail)?.[1]?.trim();
     return new ConnectorError(
       CONNECTOR,
       'permanent',
-      'auth',
-      `ServiceNow refused the credentials for ${what}: ${said}`,
-      { details },
+      'data_policy',
+      `ServiceNow data policy refused ${what}: ${said}`,
+      {
+        details: { ...details, mandatoryFields: mandatory ? mandatory.split(/\s*,\s*/) : undefined },
+      },
     );
   }
-  if (status === 403) {
-    if (/data policy/i.test(snDetail) || /data policy/i.test(snMessage)) {
-      const mandatory = /mandatory:\s*(.+)$/im.exec(snDetail)?.[1]?.trim();
-      return new ConnectorError(
-        CONNECTOR,
-        'permanent',
-        'data_policy',
-        `ServiceNow data policy refused ${what}: ${said}`,
-        {
-          details: { ...details, mandatoryFields: mandatory ? mandatory.split(/\s*,\s*/) : undefined },
-        },
-      );
-    }
-    return new ConnectorError(CONNECTOR, 'permanent', 'forbidden', `ServiceNow forbade ${what}: ${said}`, { details });
-  }
-  if (status === 404) {
-    return new ConnectorError(
-      CONNECTOR,
-      'permanent',
-      'not_found',
-      `ServiceNow found nothing at ${what} (missing or hidden by an ACL): ${said}`,
-      { details },
-    );
-  }
-  if (status === 429) {
-    const waitMs = rateLimitWaitMs(headers, nowMs);
-    if (hasRateLimitHeaders(headers)) {
-      return new ConnectorError(
-        CONNECTOR,
-        'transient',
-        'rate_limited',
-        `ServiceNow rate limit reached for ${what}: ${said}`,
-        {
-          retryAfterMs: waitMs,
-          details: {
-            ...details,
-            // Turned away before it ran: for the outbox, no attempt at delivering.
-            notSent: true,
-            limit: headerValue(headers, 'x-ratelimit-limit'),
-            rule: headerValue(headers, 'x-ratelimit-rule'),
-            reset: headerValue(headers, 'x-ratelimit-reset'),
-          },
-        },
-      );
-    }
+  if (status === 429 && !hasRateLimitHeaders(headers))
+    // Turned away before it ran: for the outbox, no attempt at delivering.
     return new ConnectorError(
       CONNECTOR,
       'transient',
@@ -169,24 +147,17 @@ export function errorFromResponse(
       `ServiceNow is too busy for ${what} (API queue full): ${said}`,
       { details: { ...details, notSent: true } },
     );
-  }
-  if (status >= 500) {
-    // A gateway or server error after a non-idempotent request was delivered: the instance may
-    // have applied it. 503 means the node did not take the request.
-    if (!request.idempotent && status !== 503) {
-      return new ConnectorError(
-        CONNECTOR,
-        'ambiguous',
-        'ambiguous',
-        `ServiceNow answered ${status} to ${what}; it may or may not have been applied: ${said}`,
-        { details },
-      );
-    }
-    return new ConnectorError(CONNECTOR, 'transient', 'unavailable', `ServiceNow is unavailable for ${what}: ${said}`, {
-      details,
-    });
-  }
-  return new ConnectorError(CONNECTOR, 'permanent', 'bad_request', `ServiceNow rejected ${what}: ${said}`, { details });
+  if (status === 429)
+    return statusError(
+      CONNECTOR,
+      status,
+      { idempotent: request.idempotent, details: rateLimitDetails(details, headers) },
+      words,
+      {
+        retryAfterMs: rateLimitWaitMs(headers, nowMs),
+      },
+    );
+  return statusError(CONNECTOR, status, { idempotent: request.idempotent, details }, words);
 }
 
 /** The shared network codes, plus what the instance's client (axios, undici) raises besides. */
@@ -195,37 +166,19 @@ const INSTANCE_CODES = {
   broken: new Set([...BROKEN_CODES, 'ERR_CANCELED', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET']),
 };
 
-/** True when the failure happened before the request was sent: repeating it is always safe. */
-export function failedBeforeSending(error: unknown): boolean {
-  const code = networkCode(error);
-  return code !== undefined && INSTANCE_CODES.notSent.has(code);
-}
-
 /** Maps a network-level failure (no HTTP answer) to a ConnectorError. */
 export function errorFromNetwork(error: unknown, request: RequestFacts): ConnectorError {
-  const code = networkCode(error) ?? 'UNKNOWN';
   const what = `${request.method} ${request.path}`;
-  const reason = error instanceof Error ? error.message : String(error);
-  const notSent = failedBeforeSending(error);
-  const details = { method: request.method, path: request.path, networkCode: code, ...(notSent ? { notSent } : {}) };
-  if (notSent || request.idempotent) {
-    return new ConnectorError(
-      CONNECTOR,
-      'transient',
-      'unavailable',
-      `ServiceNow could not be reached for ${what}: ${reason}`,
-      { details, cause: error },
-    );
-  }
-  return new ConnectorError(
+  return networkError(
     CONNECTOR,
-    'ambiguous',
-    'ambiguous',
-    `connection to ServiceNow broke during ${what} after the request was sent (${code}); it may or may not have been applied`,
+    error,
+    { idempotent: request.idempotent, details: { method: request.method, path: request.path } },
     {
-      details,
-      cause: error,
+      transient: (_, reason) => `ServiceNow could not be reached for ${what}: ${reason}`,
+      ambiguous: (verdict) =>
+        `connection to ServiceNow broke during ${what} after the request was sent (${verdict.networkCode}); it may or may not have been applied`,
     },
+    INSTANCE_CODES.notSent,
   );
 }
 
