@@ -84,8 +84,9 @@ async function memoryFigures(targets: TargetTable): Promise<void> {
   targets.add({
     target: `7. memory per 1,000 runs waiting (${r.waiting} waiting, SQLite)`,
     goal: '≤ 10 MB',
-    measured: `${r.marginalMbPer1000.toFixed(2)} MB marginal ((RSS ${r.loaded.rssMb.toFixed(0)} − idle ${r.idle.rssMb.toFixed(0)} MB) / ${r.runs / 1000}); ${r.totalMbPer1000.toFixed(2)} MB counting the idle process`,
-    met: r.marginalMbPer1000 <= 10,
+    measured: `${r.totalMbPer1000.toFixed(2)} MB (RSS ${r.loaded.rssMb.toFixed(0)} MB); ${r.marginalMbPer1000.toFixed(2)} MB marginal ((RSS ${r.loaded.rssMb.toFixed(0)} − idle ${r.idle.rssMb.toFixed(0)} MB) / ${r.runs / 1000})`,
+    // Met on the total, the stricter reading: the idle process counts against the 20,000 runs too.
+    met: r.totalMbPer1000 <= 10,
   });
 }
 
