@@ -93,6 +93,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
+/**
+ * SQLite's own page cache, per connection. better-sqlite3 builds SQLite with 16 MiB, which a store
+ * of tens of thousands of waiting runs fills: it was the largest part of what those runs cost in
+ * memory (docs/benchmarks.md, "Memory per waiting run"). The pages it no longer keeps stay in the
+ * operating system's file cache, outside the process, and the engine's hot queries read index
+ * pages that fit in this much; the step claims cost no more CPU per run at this size.
+ */
+const SQLITE_PAGE_CACHE_KIB = 4096;
+
 function openSqlite(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path);
@@ -102,6 +111,7 @@ function openSqlite(path: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  database.pragma(`cache_size = -${SQLITE_PAGE_CACHE_KIB}`);
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database, 500) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

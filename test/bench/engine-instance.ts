@@ -19,8 +19,10 @@ import {
   BENCH_CATALOG,
   BENCH_MAPPING,
   BENCH_WEBHOOK_SECRET,
+  type InstanceMemoryReport,
   type InstanceReport,
   type InstanceRequest,
+  type MemoryFigures,
 } from './engine-protocol';
 
 /**
@@ -28,7 +30,8 @@ import {
  * (HMAC, validation, inbox commit) in front of the real engine loops and store. Its backend's jobs
  * run for `BENCH_JOB_CHECK_MS` between checks and never finish, so every run ends up waiting on a
  * slow job. It notes when each ticket's first step reached the backend (epoch ms, comparable
- * across processes) and answers the parent's `report` messages. Prints its port on stdout.
+ * across processes; only counted when BENCH_START_TIMES=0, so the memory figure holds no bench
+ * bookkeeping) and answers the parent's messages. Prints its port on stdout.
  */
 async function main(): Promise<void> {
   const storeOptions = {
@@ -43,10 +46,13 @@ async function main(): Promise<void> {
   const signals = workSignalsFor(store, storeOptions, logger);
   const { ruleSet } = buildRuleSet({ 'incident.yaml': BENCH_MAPPING }, BENCH_CATALOG);
   const checkAfterMs = Number(process.env.BENCH_JOB_CHECK_MS);
+  const keepStartTimes = process.env.BENCH_START_TIMES !== '0';
   const startedAt: Array<[string, number]> = [];
+  let startedCount = 0;
   const launch: ActionHandler<{ host: string }, unknown> = {
     async start(_params, ctx) {
-      startedAt.push([ctx.ticket.number, performance.timeOrigin + performance.now()]);
+      startedCount += 1;
+      if (keepStartTimes) startedAt.push([ctx.ticket.number, performance.timeOrigin + performance.now()]);
       return { status: 'pending', ref: ctx.idempotencyKey, checkAfterMs };
     },
     async check(ref) {
@@ -109,20 +115,34 @@ async function main(): Promise<void> {
   engine.start();
   let cpuMark = process.cpuUsage();
 
-  process.on('message', (request: InstanceRequest) => {
+  const waitingSteps = async () => {
+    const row = await store.db
+      .selectFrom('steps')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'waiting')
+      .where('lease_owner', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
+
+  process.on('message', async (request: InstanceRequest) => {
     if (request.type === 'mark') {
       cpuMark = process.cpuUsage();
       return process.send!({ type: 'marked' });
     }
-    if (request.type === 'count') return process.send!({ type: 'count', started: startedAt.length });
+    if (request.type === 'count') return process.send!({ type: 'count', started: startedCount });
+    if (request.type === 'memory') {
+      const report: InstanceMemoryReport = { type: 'memory', waiting: await waitingSteps(), ...memoryAfterGc() };
+      return process.send!(report);
+    }
     const cpu = process.cpuUsage(cpuMark);
-    (globalThis as { gc?: () => void }).gc?.();
+    const { rssMb, heapUsedMb } = memoryAfterGc();
     const report: InstanceReport = {
       type: 'report',
       startedAt,
       cpuMs: (cpu.user + cpu.system) / 1000,
-      rssMb: process.memoryUsage().rss / 1024 / 1024,
-      heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+      rssMb,
+      heapUsedMb,
     };
     process.send!(report);
   });
@@ -131,6 +151,16 @@ async function main(): Promise<void> {
   const server = app.listen(0, '127.0.0.1', () =>
     process.stdout.write(`${(server.address() as { port: number }).port}\n`),
   );
+}
+
+const MB = 1024 * 1024;
+
+function memoryAfterGc(): MemoryFigures {
+  // Twice: the first collection's finalizers free objects the second one can then reclaim.
+  (globalThis as { gc?: () => void }).gc?.();
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  return { rssMb: usage.rss / MB, heapUsedMb: usage.heapUsed / MB, externalMb: usage.external / MB };
 }
 
 void main();

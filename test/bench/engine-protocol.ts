@@ -31,8 +31,11 @@ export const BENCH_CATALOG: MappingCatalog = {
   },
 };
 
-/** mark: start counting CPU from now; count: how many first steps so far; report: the figures. */
-export type InstanceRequest = { type: 'mark' } | { type: 'count' } | { type: 'report' };
+/**
+ * mark: start counting CPU from now; count: how many first steps so far; report: the figures;
+ * memory: the process's memory after a full GC, and how many steps wait on their job.
+ */
+export type InstanceRequest = { type: 'mark' } | { type: 'count' } | { type: 'report' } | { type: 'memory' };
 
 export interface InstanceReport {
   type: 'report';
@@ -44,4 +47,20 @@ export interface InstanceReport {
   rssMb: number;
   /** JS heap in use after that GC (what the process holds, as opposed to what it has not given back). */
   heapUsedMb: number;
+}
+
+/** Memory after a full GC. */
+export interface MemoryFigures {
+  /** Resident set size: everything the process holds from the system. */
+  rssMb: number;
+  /** JS heap in use. */
+  heapUsedMb: number;
+  /** Memory of C++ objects bound to JS objects and of buffers (outside the JS heap). */
+  externalMb: number;
+}
+
+export interface InstanceMemoryReport extends MemoryFigures {
+  type: 'memory';
+  /** Steps in the store waiting on their backend job, claimed by nobody. */
+  waiting: number;
 }

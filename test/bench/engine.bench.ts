@@ -41,13 +41,13 @@ export interface EngineBenchResult {
   heapUsedMb: number;
 }
 
-interface Instance {
+export interface Instance {
   child: ChildProcess;
   url: string;
   ask<T>(request: InstanceRequest): Promise<T>;
 }
 
-async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
+export async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
   const script = join(__dirname, `engine-instance${__filename.slice(-3)}`);
   const child = spawn(
     process.execPath,
@@ -70,7 +70,7 @@ async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
 let ticketSeq = 0;
 
 /** A signed "service is down" insert, as the Business Rule would post it. */
-function signedEvent(): { number: string; body: Buffer; headers: Record<string, string> } {
+export function signedEvent(): { number: string; body: Buffer; headers: Record<string, string> } {
   const n = ticketSeq++;
   const sysId = randomBytes(16).toString('hex');
   const number = `INC${String(n).padStart(7, '0')}`;
