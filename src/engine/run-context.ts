@@ -9,7 +9,7 @@ import {
   type TemplateValue,
   type WritebackDefinition,
 } from '../rules/mapping.schema';
-import { CorruptRowError, parseJsonColumn, textFieldsSchema } from '../store/json-column';
+import { ifReadable, parseJsonColumn, textFieldsSchema } from '../store/json-column';
 import { SnowlineError } from '../errors';
 import { renderString, renderValue, type TemplateScope } from '../rules/template';
 import type { Join, RetryPolicy } from './run-state-machine';
@@ -266,14 +266,7 @@ export function runContextOf(run: Pick<Run, 'id' | 'context'>): RunContext {
  * A run's stored context, or undefined when it is corrupt: for what a run does once it has ended
  * (its hooks), which cannot read what it does not have; the step that ended it said why.
  */
-export function runContextIfReadable(run: Pick<Run, 'id' | 'context'>): RunContext | undefined {
-  try {
-    return runContextOf(run);
-  } catch (err) {
-    if (err instanceof CorruptRowError) return undefined;
-    throw err;
-  }
-}
+export const runContextIfReadable = ifReadable(runContextOf);
 
 /** A step's stored flow options, checked (a CorruptRowError naming the step when they are not). */
 export function stepFlow(step: Pick<Step, 'id' | 'flow'>): StepFlow {
@@ -284,11 +277,4 @@ export function stepFlow(step: Pick<Step, 'id' | 'flow'>): StepFlow {
  * A step's flow options, or undefined when they are corrupt: for what is decided around a step that
  * the worker failed for it (the run's next move, its write-back, its hooks), which must not stop there.
  */
-export function stepFlowIfReadable(step: Pick<Step, 'id' | 'flow'>): StepFlow | undefined {
-  try {
-    return stepFlow(step);
-  } catch (err) {
-    if (err instanceof CorruptRowError) return undefined;
-    throw err;
-  }
-}
+export const stepFlowIfReadable = ifReadable(stepFlow);

@@ -60,3 +60,18 @@ export const jsonObjectSchema = z.record(z.string(), z.unknown());
 export const textFieldsSchema = z.record(z.string(), z.string());
 /** A list of names: a step's gates, a token's roles, a proposal's high-risk rules. */
 export const nameListSchema = z.array(z.string());
+
+/**
+ * `read`, giving undefined for a corrupt row instead of throwing: for what is decided or shown
+ * around a row that was already failed for its corruption (whose error names the column).
+ */
+export function ifReadable<A, R>(read: (row: A) => R): (row: A) => R | undefined {
+  return (row) => {
+    try {
+      return read(row);
+    } catch (err) {
+      if (err instanceof CorruptRowError) return undefined;
+      throw err;
+    }
+  };
+}

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
-import { CorruptRowError, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
+import { ifReadable, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
 import type { RunRow, StepRow, Tables } from './schema';
 
 export type Run = RunRow;
@@ -28,14 +28,7 @@ export function stepGates(step: Pick<Step, 'id' | 'gates'>): string[] {
 }
 
 /** A step's gates, or undefined when the column is corrupt (views of a step the worker failed for it). */
-export function stepGatesIfReadable(step: Pick<Step, 'id' | 'gates'>): string[] | undefined {
-  try {
-    return stepGates(step);
-  } catch (err) {
-    if (err instanceof CorruptRowError) return undefined;
-    throw err;
-  }
-}
+export const stepGatesIfReadable = ifReadable(stepGates);
 
 /** A step's parameters as the rule wrote them (`steps.params`: templates, rendered per attempt). */
 export function stepParams(step: Pick<Step, 'id' | 'params'>): JsonValue {
