@@ -16,7 +16,7 @@ export interface ChangeLifecycleDeps {
   /** Also read blackout schedules from the instance. */
   blackoutSchedules: boolean;
   recheckMs: number;
-  /** Where the gate's decisions go (journal, metrics, log), as the engine's own. */
+  /** Where the change gate's decisions go (journal, metrics, log); the close path emits with the settling step's own. */
   events: RunEventEmitter;
   /** Largest job log attached to a change, in bytes (the start of a longer one is cut). Default 5 MiB. */
   attachmentMaxBytes?: number;
