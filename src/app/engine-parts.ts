@@ -13,6 +13,7 @@ import { createGateRegistry, manualApprovalGate, type ServiceNowReader } from '.
 import { createOutboxSender } from '../engine/outbox-sender';
 import { createRunAdmission } from '../engine/run-admission';
 import { createRunControl } from '../engine/run-control';
+import { createRunEventEmitter } from '../engine/run-event-emitter';
 import { processSecretBox } from '../engine/run-secrets';
 import { createStepWorker } from '../engine/step-worker';
 import { serviceNowLookups } from '../engine/ticket-lookups';
@@ -82,6 +83,7 @@ export function buildEngine(config: Config, inputs: EngineInputs) {
     blackoutSchedules: config.change.blackoutSchedules,
     recheckMs: config.change.recheckSeconds * 1000,
     attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
+    events: createRunEventEmitter({ store, repos, logger, metrics }),
   });
   // Gates steps may name: the built-in approval and change management's `change` gate.
   const gates = createGateRegistry([manualApprovalGate(repos.approvals), change.gate]);

@@ -1,6 +1,8 @@
 /** The close path of a change: after each step, its task, job log and notes; at the end, Review or the rollback plan. */
 import { randomUUID } from 'node:crypto';
 import type { StoreTransaction } from '../store';
+import type { EmitInTransaction } from '../engine/run-event-emitter';
+import { runRefOf } from '../engine/run-events';
 import type { Run } from '../store/run.repository';
 import { runContextIfReadable, type ChangeRunContext, type RunContext } from '../engine/run-context';
 import type { SettledStep } from '../engine/step-worker';
@@ -17,10 +19,10 @@ import { who, type ChangeLifecycleDeps, type ChangeWrites } from './change-write
 export function changeAfterSettle(
   deps: ChangeLifecycleDeps,
   { enqueue }: ChangeWrites,
-): (trx: StoreTransaction, settled: SettledStep) => Promise<void> {
+): (trx: StoreTransaction, settled: SettledStep, emit: EmitInTransaction) => Promise<void> {
   const { repos } = deps;
 
-  async function afterSettle(trx: StoreTransaction, settled: SettledStep): Promise<void> {
+  async function afterSettle(trx: StoreTransaction, settled: SettledStep, emit: EmitInTransaction): Promise<void> {
     const { run, step, at } = settled;
     // Read again in the settling transaction: the gate may have saved the change's state since the run was read.
     const context = runContextIfReadable((await repos.runContexts.read(trx, run.id)) ?? run);
@@ -44,16 +46,7 @@ export function changeAfterSettle(
         { ...close, work_notes: `${prefix}: not implementing ${run.ticket_number}: ${settled.error}.` },
         at,
       );
-      await repos.audit.append(
-        trx,
-        {
-          kind: 'change.gate.refused',
-          actor: 'snowline',
-          subject: run.ticket_number,
-          detail: { runId: run.id, reason: settled.error },
-        },
-        at,
-      );
+      await emit({ type: 'change.gate.refused', run: runRefOf(run), at, reason: settled.error });
       return;
     }
     if (settled.runState === 'running' || settled.runState === 'paused') {
@@ -71,6 +64,13 @@ export function changeAfterSettle(
     const failed = settled.runState !== 'succeeded';
     if (failed && !change.rollbackOf && change.plan.rollback.length > 0) {
       const rollbackRun = await startRollback(trx, run, context, change, step.name, settled.error ?? 'failed', at);
+      await emit({
+        type: 'change.rollback.started',
+        run: runRefOf(run),
+        at,
+        rollbackRunId: rollbackRun,
+        failedStep: step.name,
+      });
       await repos.changeClaims.transfer(trx, run.id, rollbackRun);
       const note = `${prefix}: step ${step.name} failed: ${settled.error}. Running the rollback plan (${change.plan.rollback.map((s) => s.name).join(', ')}) as run ${rollbackRun}.`;
       await enqueue(trx, run, 'change_request', run.sys_id, { work_notes: note }, at);
@@ -95,16 +95,7 @@ export function changeAfterSettle(
       { ...fields, work_notes: `${prefix}: ${fields.close_notes}` },
       at,
     );
-    await repos.audit.append(
-      trx,
-      {
-        kind: 'change.closed',
-        actor: 'snowline',
-        subject: run.ticket_number,
-        detail: { runId: run.id, close_code: fields.close_code },
-      },
-      at,
-    );
+    await emit({ type: 'change.closed', run: runRefOf(run), at, closeCode: fields.close_code });
   }
 
   /** The output of every plan (and rollback) step that ran goes onto the change record as a file. */
@@ -193,16 +184,6 @@ export function changeAfterSettle(
         concurrency_key: run.concurrency_key,
       },
       steps,
-    );
-    await repos.audit.append(
-      trx,
-      {
-        kind: 'change.rollback.started',
-        actor: 'snowline',
-        subject: run.ticket_number,
-        detail: { runId: run.id, rollbackRunId: id, failedStep },
-      },
-      at,
     );
     return id;
   }

@@ -4,6 +4,7 @@ import { inTransaction } from '../store';
 import type { Run, Step } from '../store/run.repository';
 import { runContextOf, type ChangeRunContext, type RunContext } from '../engine/run-context';
 import type { GateContext, GateVerdict } from '../engine/gates';
+import { runRefOf, type ChangeGateEvidence } from '../engine/run-events';
 import {
   CHANGE_STATE,
   evaluateChangeGates,
@@ -94,7 +95,7 @@ export function changeGateCheck(
         );
     }
     const tasks = change.plan.change_tasks ? await createTasks(run, context) : change.tasks;
-    await inTransaction(store, async (trx) => {
+    await deps.events.inTransaction(async (trx, emit) => {
       await saveChange(trx, run.id, context, {
         ...change,
         cleared: true,
@@ -113,16 +114,14 @@ export function changeGateCheck(
         at,
       );
       const evidence = gateEvidence(snapshot, approvals, deps.freezes.length + blackouts.length);
-      await repos.audit.append(
-        trx,
-        {
-          kind: 'change.gate.passed',
-          actor: 'snowline',
-          subject: run.ticket_number,
-          detail: { runId: run.id, type: snapshot.type, marks: verdict.marks, ...evidence },
-        },
+      await emit({
+        type: 'change.gate.passed',
+        run: runRefOf(run),
         at,
-      );
+        changeType: snapshot.type,
+        marks: verdict.marks,
+        evidence,
+      });
     });
     return { verdict: 'pass' };
   }
@@ -160,7 +159,11 @@ export function changeGateCheck(
  * What the gates saw when they let the change start, kept in the audit entry as change-control
  * evidence: who approved and when, the window, how many freezes were checked, who requested it.
  */
-function gateEvidence(change: ChangeSnapshot, approvals: readonly ApprovalRecord[], freezesChecked: number) {
+function gateEvidence(
+  change: ChangeSnapshot,
+  approvals: readonly ApprovalRecord[],
+  freezesChecked: number,
+): ChangeGateEvidence {
   return {
     approval: change.approval,
     approvers: approvals.map((a) => ({

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Repositories, Store, StoreTransaction } from '../store';
 import type { Run } from '../store/run.repository';
 import type { ChangeRunContext, RunContext } from '../engine/run-context';
+import type { RunEventEmitter } from '../engine/run-event-emitter';
 import type { Freeze } from './change-gates';
 import type { ChangeSource } from './change-source';
 
@@ -15,6 +16,8 @@ export interface ChangeLifecycleDeps {
   /** Also read blackout schedules from the instance. */
   blackoutSchedules: boolean;
   recheckMs: number;
+  /** Where the change gate's decisions go (journal, metrics, log); the close path emits with the settling step's own. */
+  events: RunEventEmitter;
   /** Largest job log attached to a change, in bytes (the start of a longer one is cut). Default 5 MiB. */
   attachmentMaxBytes?: number;
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { StepDefinition } from '../rules/mapping.schema';
 import type { Repositories, StoreTransaction } from '../store';
+import type { EmitInTransaction } from './run-event-emitter';
+import { runRefOf } from './run-events';
 import { runContextIfReadable, stepFlowIfReadable, type RunContext } from './run-context';
 import { buildSteps } from './run-steps';
 import type { SettledStep, StepHooks } from './step-worker';
@@ -14,7 +16,7 @@ import type { SettledStep, StepHooks } from './step-worker';
  */
 export function failureHooks(deps: { repos: Repositories; defaultSteps: readonly StepDefinition[] }): StepHooks {
   return {
-    async afterSettle(trx, settled) {
+    async afterSettle(trx, settled, emit) {
       if (settled.runState !== 'failed') return;
       const context = runContextIfReadable(settled.run);
       if (!context) return;
@@ -23,13 +25,14 @@ export function failureHooks(deps: { repos: Repositories; defaultSteps: readonly
       if (steps.length === 0) return;
       const eventKey = `${settled.run.event_key}:on_failure:${settled.run.id}`;
       if ((await deps.repos.runs.rulesRunFor(trx, eventKey)).size > 0) return;
-      await startFailureRun(trx, deps.repos, settled, context, steps, eventKey);
+      await startFailureRun(trx, emit, deps.repos, settled, context, steps, eventKey);
     },
   };
 }
 
 async function startFailureRun(
   trx: StoreTransaction,
+  emit: EmitInTransaction,
   repos: Repositories,
   settled: SettledStep,
   context: RunContext,
@@ -77,23 +80,20 @@ async function startFailureRun(
     },
     buildSteps({ steps: [...steps], gates: [] }, id, at),
   );
-  await repos.audit.append(
-    trx,
-    {
-      kind: 'run.on_failure.started',
-      actor: 'snowline',
-      subject: run.ticket_number,
-      detail: { runId: run.id, hookRunId: id, steps: steps.map((s) => s.name) },
-    },
+  await emit({
+    type: 'run.on_failure.started',
+    run: runRefOf(run),
     at,
-  );
+    hookRunId: id,
+    steps: steps.map((s) => s.name),
+  });
 }
 
 /** Several hooks as one, each told in turn (change management's and the failure hooks). */
 export function combineHooks(...hooks: Array<StepHooks | undefined>): StepHooks {
   return {
-    async afterSettle(trx, settled) {
-      for (const hook of hooks) await hook?.afterSettle?.(trx, settled);
+    async afterSettle(trx, settled, emit) {
+      for (const hook of hooks) await hook?.afterSettle?.(trx, settled, emit);
     },
   };
 }

@@ -71,10 +71,24 @@ const journal: Projection<AuditEntry | undefined> = {
   'step.retrying': notJournaled,
   'step.waiting': (e) =>
     byEngine(e.run, 'gate.waiting', { runId: e.run.id, step: e.step.name, gate: e.gate, reason: e.reason }),
+  'step.waiting_for_budget': notJournaled,
+  'check.passed': checksJudged,
+  'check.refused': checksJudged,
+  'run.on_failure.started': (e) => byEngine(e.run, e.type, { runId: e.run.id, hookRunId: e.hookRunId, steps: e.steps }),
+  'change.gate.passed': (e) =>
+    byEngine(e.run, e.type, { runId: e.run.id, type: e.changeType, marks: e.marks, ...e.evidence }),
+  'change.gate.refused': (e) => byEngine(e.run, e.type, { runId: e.run.id, reason: e.reason }),
+  'change.rollback.started': (e) =>
+    byEngine(e.run, e.type, { runId: e.run.id, rollbackRunId: e.rollbackRunId, failedStep: e.failedStep }),
+  'change.closed': (e) => byEngine(e.run, e.type, { runId: e.run.id, close_code: e.closeCode }),
   'writeback.delivered': notJournaled,
   'writeback.retrying': notJournaled,
   'writeback.failed': notJournaled,
 };
+
+function checksJudged(e: RunEventOf<'check.passed' | 'check.refused'>) {
+  return byEngine(e.run, e.type, { runId: e.run.id, step: e.step.name, verdicts: e.verdicts });
+}
 
 function approvalDetail(e: RunEventOf<'run.approved' | 'run.rejected'>) {
   return { step: e.step, comment: e.comment, decidedAt: new Date(e.at).toISOString() };
@@ -143,6 +157,14 @@ const measures: Projection<void, [Metrics]> = {
   'step.skipped': stepEnded,
   'step.retrying': (e, metrics) => metrics.stepRetries.inc({ action: e.step.action, failure: e.failure }),
   'step.waiting': nothingMore,
+  'step.waiting_for_budget': nothingMore,
+  'check.passed': nothingMore,
+  'check.refused': nothingMore,
+  'run.on_failure.started': nothingMore,
+  'change.gate.passed': nothingMore,
+  'change.gate.refused': nothingMore,
+  'change.rollback.started': nothingMore,
+  'change.closed': nothingMore,
   'writeback.delivered': writebackSettled,
   'writeback.retrying': (e, metrics) =>
     metrics.writebacks.inc({ result: e.reason === 'unserviced' ? 'unserviced' : `retry_${e.reason}` }),
@@ -210,6 +232,24 @@ const logLines: Projection<LogLine> = {
     fields: { ...ofStep(e), failure: e.failure, error: e.error, delayMs: e.delayMs },
   }),
   'step.waiting': (e) => info('step waits for a gate', { ...ofStep(e), gate: e.gate, reason: e.reason }),
+  'step.waiting_for_budget': (e) =>
+    info('step waits for its connector’s hourly budget', { ...ofStep(e), reason: e.reason }),
+  'check.passed': (e) => info('milestone checks passed', { ...ofStep(e), checks: e.verdicts.map((v) => v.check) }),
+  'check.refused': (e) => {
+    const unmet = e.verdicts.find((v) => !v.met);
+    return info('milestone check refused the step', { ...ofStep(e), check: unmet?.check, why: unmet?.why });
+  },
+  'run.on_failure.started': (e) =>
+    info('run failed; its on_failure steps start', { ...ofRun(e), hookRunId: e.hookRunId, steps: e.steps }),
+  'change.gate.passed': (e) =>
+    info('change gates passed; implementing', { ...ofRun(e), changeType: e.changeType, marks: e.marks }),
+  'change.gate.refused': (e) => info('change not implemented', { ...ofRun(e), reason: e.reason }),
+  'change.rollback.started': (e) => ({
+    level: 'warn',
+    message: 'change step failed; running the rollback plan',
+    fields: { ...ofRun(e), rollbackRunId: e.rollbackRunId, failedStep: e.failedStep },
+  }),
+  'change.closed': (e) => info('change closed for review', { ...ofRun(e), closeCode: e.closeCode }),
   'writeback.delivered': (e) =>
     info(DELIVERED[e.writeback.kind][e.alreadyThere ? 1 : 0], { runId: e.writeback.runId, ticket: e.writeback.ticket }),
   'writeback.retrying': (e) =>

@@ -1,6 +1,7 @@
 import type { FailureClass } from '../errors';
 import type { OutboxEntry } from '../store/outbox.repository';
 import type { Run, Step } from '../store/run.repository';
+import type { RequirementVerdict } from './step-requirements';
 
 /**
  * What happens to runs, their steps and their write-backs, as one typed stream. The engine emits
@@ -33,6 +34,13 @@ export type RunEvent =
     }
   /** A gate asked the step to wait (logged once per reason: a recheck with the same reason is no new event). */
   | { type: 'step.waiting'; run: RunRef; step: StepRef; at: number; gate: string; reason: string }
+  /** The connector's hourly budget is spent: the step waits, unclaimed, for the refill (once per reason, like a gate's wait). */
+  | { type: 'step.waiting_for_budget'; run: RunRef; step: StepRef; at: number; reason: string }
+  /** A step's milestone checks, judged just before it first starts; one not met refuses the step. */
+  | { type: 'check.passed' | 'check.refused'; run: RunRef; step: StepRef; at: number; verdicts: RequirementVerdict[] }
+  /** The run failed; its `on_failure` steps start as the run `hookRunId`. */
+  | { type: 'run.on_failure.started'; run: RunRef; at: number; hookRunId: string; steps: string[] }
+  | ChangeEvent
   | OperatorEvent
   | { type: 'writeback.delivered'; writeback: WritebackRef; at: number; alreadyThere: boolean }
   | {
@@ -45,6 +53,33 @@ export type RunEvent =
       delayMs: number;
     }
   | { type: 'writeback.failed'; writeback: WritebackRef; at: number; error: string };
+
+/** What change management decided about a change_request run (src/change/). */
+export type ChangeEvent =
+  | {
+      type: 'change.gate.passed';
+      run: RunRef;
+      at: number;
+      /** The change's type (normal, standard, emergency). */
+      changeType: string;
+      /** Facts the audit must carry, e.g. an emergency change passing a freeze. */
+      marks: string[];
+      evidence: ChangeGateEvidence;
+    }
+  /** The change was not implemented: its first step was refused before anything ran. */
+  | { type: 'change.gate.refused'; run: RunRef; at: number; reason?: string }
+  | { type: 'change.rollback.started'; run: RunRef; at: number; rollbackRunId: string; failedStep: string }
+  /** The change moved to Review, `successful` or not. */
+  | { type: 'change.closed'; run: RunRef; at: number; closeCode: string };
+
+/** What the change gates saw when they let a change start: change-control evidence for the audit. */
+export interface ChangeGateEvidence {
+  approval: string;
+  approvers: Array<{ approver: string; sysId: string; state: string; decidedAt: string }>;
+  window: { start: string; end: string };
+  freezesChecked: number;
+  requestedBy: string;
+}
 
 /** What a person did to a run (by the API, the console or the CLI), with who did it. */
 export type OperatorEvent =

@@ -138,7 +138,7 @@ export function createStepExecution(kit: StepWorkerKit, settle: Settle, failures
     signal: AbortSignal,
     err: unknown,
   ): Promise<void> {
-    if (err instanceof HourlyLimitError) return failures.waitForHourlyBudget(claimed, err);
+    if (err instanceof HourlyLimitError) return failures.waitForHourlyBudget(run, claimed, err);
     const step = { ...claimed, attempt };
     if (signal.aborted) return failures.timeOut(run, step, handler, flow.timeoutSeconds!);
     // Failures that opened (or re-opened) the circuit are the backend's outage, not this step's:

@@ -11,7 +11,7 @@ import type { RunWithSteps, StepWorkerKit } from './step-worker-kit';
 export interface StepFailures {
   /** A failed attempt: retried by the connector's classification of the error, or the step fails. */
   failAttempt(run: RunWithSteps, step: Step, err: unknown): Promise<void>;
-  waitForHourlyBudget(claimed: Step, limit: HourlyLimitError): Promise<void>;
+  waitForHourlyBudget(run: RunWithSteps, claimed: Step, limit: HourlyLimitError): Promise<void>;
   waitForCircuit(run: RunWithSteps, step: Step, until: number): Promise<void>;
   timeOut(run: RunWithSteps, step: Step, handler: ActionHandler, seconds: number): Promise<void>;
 }
@@ -19,7 +19,6 @@ export interface StepFailures {
 /** What becomes of a step whose attempt did not get through: a retry, a wait, or its end. */
 export function createStepFailures(kit: StepWorkerKit, settle: Settle): StepFailures {
   const { deps, now, save } = kit;
-  const { logger } = deps;
 
   async function failAttempt(run: RunWithSteps, step: Step, err: unknown): Promise<void> {
     const failure = deps.connectors.classify(step.connector, err);
@@ -74,14 +73,8 @@ export function createStepFailures(kit: StepWorkerKit, settle: Settle): StepFail
    * goes back to how it was claimed (no attempt spent, its retry deadline untouched) and waits,
    * unclaimed, until the budget refills.
    */
-  async function waitForHourlyBudget(claimed: Step, limit: HourlyLimitError): Promise<void> {
-    if (claimed.waiting_for !== limit.message)
-      logger.info('step waits for its connector’s hourly budget', {
-        runId: claimed.run_id,
-        step: claimed.name,
-        reason: limit.message,
-      });
-    await save(claimed, {
+  async function waitForHourlyBudget(run: RunWithSteps, claimed: Step, limit: HourlyLimitError): Promise<void> {
+    const saved = await save(claimed, {
       state: claimed.state,
       attempt: claimed.attempt,
       started_at: claimed.started_at,
@@ -90,6 +83,15 @@ export function createStepFailures(kit: StepWorkerKit, settle: Settle): StepFail
       lease_owner: null,
       lease_until: null,
     });
+    // A new wait is an event; a step that finds the budget still spent when it is next due is not.
+    if (saved && claimed.waiting_for !== limit.message)
+      await kit.events.emit({
+        type: 'step.waiting_for_budget',
+        run: runRefOf(run),
+        step: stepRefOf(claimed),
+        at: now(),
+        reason: limit.message,
+      });
   }
 
   /**

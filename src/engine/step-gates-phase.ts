@@ -1,8 +1,9 @@
 import { SnowlineError } from '../errors';
 import { APPROVAL_GATE } from '../rules/catalog';
 import type { StepRequirement } from '../rules/mapping.schema';
-import { inTransaction, type StoreTransaction } from '../store';
+import type { StoreTransaction } from '../store';
 import type { Step } from '../store/run.repository';
+import type { EmitInTransaction } from './run-event-emitter';
 import { evaluateGates, type GateRegistry, type ServiceNowReader } from './gates';
 import { renderWriteback, stepResults, type RunContext } from './run-context';
 import { runRefOf, stepRefOf } from './run-events';
@@ -20,7 +21,7 @@ export interface StepGatesPhase {
 /** The checks a step passes before it starts: its gates, then (first start only) its milestone checks. */
 export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeback: StepWriteback): StepGatesPhase {
   const { deps, now, save } = kit;
-  const { repos, store } = deps;
+  const { repos } = deps;
   const recheckMs = deps.gateRecheckMs ?? 30_000;
 
   /**
@@ -105,17 +106,9 @@ export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeba
     }
     const verdicts = evaluateRequirements(requires, { steps: run.steps, record });
     const unmet = verdicts.find((v) => !v.met);
-    const recordVerdicts = async (trx: StoreTransaction) => {
-      await repos.audit.append(
-        trx,
-        {
-          kind: unmet ? 'check.refused' : 'check.passed',
-          actor: 'snowline',
-          subject: run.ticket_number,
-          detail: { runId: run.id, step: step.name, verdicts },
-        },
-        at,
-      );
+    const recordVerdicts = async (trx: StoreTransaction, emit: EmitInTransaction) => {
+      const type = unmet ? 'check.refused' : 'check.passed';
+      await emit({ type, run: runRefOf(run), step: stepRefOf(step), at, verdicts });
       await writeback.enqueueWriteback(
         trx,
         run,
@@ -127,7 +120,7 @@ export function createStepGatesPhase(kit: StepWorkerKit, settle: Settle, writeba
       await settle(run, step, 'refused', { error: `check "${unmet.check}" not met: ${unmet.why}` }, recordVerdicts);
       return false;
     }
-    await inTransaction(store, recordVerdicts);
+    await kit.events.inTransaction(recordVerdicts);
     return true;
   }
 

@@ -18,7 +18,7 @@ export type Settle = (
   step: Step,
   outcome: SettleOutcome,
   unmasked: { result?: unknown; error?: string },
-  alsoRecord?: (trx: StoreTransaction) => Promise<void>,
+  alsoRecord?: (trx: StoreTransaction, emit: EmitInTransaction) => Promise<void>,
 ) => Promise<void>;
 
 interface SettledRun {
@@ -49,7 +49,7 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
         lease_until: null,
       });
       if (!saved) return undefined;
-      await alsoRecord?.(trx);
+      await alsoRecord?.(trx, emit);
       return advanceRun(trx, emit, run, step, outcome, facts.error, at);
     });
     if (mayHoldCredential(step)) await kit.releaseGrants(step, `step ${outcome}`);
@@ -87,15 +87,19 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
     });
     if (deps.hooks?.afterSettle) {
       const settledSteps = await repos.runs.stepsOf(trx, run.id);
-      await deps.hooks.afterSettle(trx, {
-        run,
-        step,
-        outcome,
-        error,
-        runState: decision.runState,
-        steps: settledSteps,
-        at,
-      });
+      await deps.hooks.afterSettle(
+        trx,
+        {
+          run,
+          step,
+          outcome,
+          error,
+          runState: decision.runState,
+          steps: settledSteps,
+          at,
+        },
+        emit,
+      );
     }
     if (decision.runState === 'running') return { runState: decision.runState, cancelled };
     return { runState: await endRun(trx, emit, run, decision, error, at), cancelled };

@@ -5,6 +5,7 @@ import type { Run, Step } from '../store/run.repository';
 import type { PrivilegeBroker } from '../security/privilege-broker';
 import type { SecretBox } from '../security/secret-box';
 import type { CircuitBreakers } from './circuit-breakers';
+import type { EmitInTransaction } from './run-event-emitter';
 import type { ConnectorSet } from './connector-set';
 import type { GateRegistry, ServiceNowReader } from './gates';
 import type { RetryPolicy, RunState } from './run-state-machine';
@@ -58,6 +59,9 @@ export interface SettledStep {
 }
 
 export interface StepHooks {
-  /** Called in the settling transaction; may enqueue write-backs or create runs with `trx`. */
-  afterSettle?(trx: StoreTransaction, settled: SettledStep): Promise<void>;
+  /**
+   * Called in the settling transaction; may enqueue write-backs or create runs with `trx`, and tell
+   * what it decided with `emit` (journaled in `trx`, logged and counted once it committed).
+   */
+  afterSettle?(trx: StoreTransaction, settled: SettledStep, emit: EmitInTransaction): Promise<void>;
 }

@@ -20,7 +20,7 @@ import { createRunAdmission } from '../../src/engine/run-admission';
 import { createStepWorker } from '../../src/engine/step-worker';
 import { createWritebackCompletion } from '../../src/engine/writeback-completion';
 import { createIntake } from '../../src/ingest/intake';
-import { silentLogger } from '../../src/observability/logger';
+import { silentLogger, type Logger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { buildRuleSet } from '../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../src/rules/mapping-catalog';
@@ -75,6 +75,8 @@ export interface LimitedEngineOptions {
   store: Store;
   repos: Repositories;
   owner: string;
+  /** Where the engine logs; default: nowhere. */
+  logger?: Logger;
   /** The http connector's section: `backend` endpoint, and the limits under test. */
   http: HttpConfigInput;
   limiters?: SharedLimiters;
@@ -87,7 +89,7 @@ export function startLimitedEngine(options: LimitedEngineOptions) {
   const { store, repos, owner } = options;
   const { ruleSet, problems } = buildRuleSet({ 'incident.yaml': MAPPING }, catalog);
   if (!ruleSet) throw new Error(`limited-engine mapping is invalid: ${JSON.stringify(problems)}`);
-  const logger = silentLogger();
+  const logger = options.logger ?? silentLogger();
   const metrics = createMetrics();
   const http = httpConfigSchema.parse(options.http);
   const quick: ActionHandler<{ host: string }, { job: number }> = {

@@ -1,10 +1,13 @@
 import { changeManagement, type ChangeManagement } from '../../../src/change/change-lifecycle';
 import type { ChangeSnapshot } from '../../../src/change/change-gates';
 import type { ChangeSource } from '../../../src/change/change-source';
+import { createRunEventEmitter } from '../../../src/engine/run-event-emitter';
 import { buildSteps } from '../../../src/engine/run-steps';
 import type { GateVerdict, ServiceNowReader } from '../../../src/engine/gates';
 import type { RunContext } from '../../../src/engine/run-context';
 import { changePlanSchema, stepSchema } from '../../../src/rules/mapping.schema';
+import { silentLogger } from '../../../src/observability/logger';
+import { createMetrics } from '../../../src/observability/metrics';
 import { formatDateTime } from '../../../src/rules/encoded-query/date-time';
 import { openStore, repositories, type Repositories, type Store } from '../../../src/store';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
@@ -45,7 +48,8 @@ const source: ChangeSource = {
 const unusedReader = {} as ServiceNowReader;
 
 function lifecycle(store: Store, repos: Repositories): ChangeManagement {
-  return changeManagement({ store, repos, source, freezes: [], blackoutSchedules: false, recheckMs: 30_000 });
+  const events = createRunEventEmitter({ store, repos, logger: silentLogger(), metrics: createMetrics() });
+  return changeManagement({ store, repos, source, freezes: [], blackoutSchedules: false, recheckMs: 30_000, events });
 }
 
 /** A change run as the dispatcher creates it, its first step not started. */

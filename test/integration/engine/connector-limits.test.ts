@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createSharedLimiters, type SharedLimiters } from '../../../connectors/rate-limiters';
 import { silentLogger } from '../../../src/observability/logger';
 import { openStore, repositories } from '../../../src/store';
+import { capturingLogger } from '../../helpers/capturing-logger';
 import { countingBackend, limitedIncident, startLimitedEngine } from '../../helpers/limited-engine';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { eventually } from '../../helpers/waiting';
@@ -94,10 +95,12 @@ describe.each(ENGINES)('connector limits in the engine on %s', (engine) => {
     cleanups.push(backend.close);
     // The config's 2 per hour, where the http connector declares no hourly limit.
     const http = { endpoints: { backend: { baseUrl: backend.url } }, requestsPerHour: 2 };
+    const { logger, lines } = capturingLogger();
     const instance = startLimitedEngine({
       store: t.store,
       repos: t.repos,
       owner: 'a',
+      logger,
       http,
       limiters: fleetLimiters(`test-${randomUUID()}`),
       concurrency: 4,
@@ -128,5 +131,10 @@ describe.each(ENGINES)('connector limits in the engine on %s', (engine) => {
       expect(step).toMatchObject({ state: 'pending', attempt: 0, started_at: null, lease_owner: null });
       expect(step.next_at).toBe(nextSlot);
     }
+    // Each wait is told once, as a run event carrying its run's correlation id.
+    const runs = await runsOf('call-api');
+    const told = lines.filter((line) => line.event === 'step.waiting_for_budget');
+    expect(told.map((line) => line.runId).sort()).toEqual(waiting.map((s) => s.run_id).sort());
+    for (const line of told) expect(line.correlationId).toBe(runs.find((r) => r.id === line.runId)?.correlation_id);
   }, 40_000);
 });

@@ -14,7 +14,7 @@ import type { TicketLookups } from '../../../src/engine/ticket-lookups';
 import type { TicketEvent } from '../../../src/engine/event.schema';
 import { createIntake } from '../../../src/ingest/intake';
 import { silentLogger, type Logger } from '../../../src/observability/logger';
-import { createMetrics } from '../../../src/observability/metrics';
+import { createMetrics, type Metrics } from '../../../src/observability/metrics';
 import { buildRuleSet } from '../../../src/rules/build-rule-set';
 import type { MappingCatalog } from '../../../src/rules/mapping-catalog';
 import { createPrivilegeBroker } from '../../../src/security/privilege-broker';
@@ -148,6 +148,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Lifecycle hooks around settled steps (failure hooks, change management). */
   hooks?: StepHooks;
+  /** The metrics the engine counts in; default its own (pass one to share it with change management's events). */
+  metrics?: Metrics;
   /** Credential providers for privileged steps (the broker runs on the test clock). */
   privilege?: { providers: Record<string, PrivilegeProvider>; credentials: Record<string, CredentialSpec> };
 }
@@ -160,7 +162,7 @@ export function buildEngine(t: TestStore, mapping: string, options: EngineOption
   const owner = options.owner ?? 'w1';
   const backend = fakeBackend();
   const instance = fakeInstance();
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? silentLogger();
   const retry = { baseDelayMs: 100, maxDelayMs: 1000 };
   const deps = { store: t.store, repos: t.repos, logger, metrics, now };

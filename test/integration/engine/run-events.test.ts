@@ -1,5 +1,11 @@
-import type { Gate } from '../../../src/engine/gates';
-import type { Metrics } from '../../../src/observability/metrics';
+import { changeManagement } from '../../../src/change/change-lifecycle';
+import type { ChangeSnapshot } from '../../../src/change/change-gates';
+import { combineHooks, failureHooks } from '../../../src/engine/failure-hooks';
+import type { TicketEvent } from '../../../src/engine/event.schema';
+import type { Gate, ServiceNowReader } from '../../../src/engine/gates';
+import { createRunEventEmitter } from '../../../src/engine/run-event-emitter';
+import { createMetrics, type Metrics } from '../../../src/observability/metrics';
+import { formatDateTime } from '../../../src/rules/encoded-query/date-time';
 import { auditDetail } from '../../../src/store/audit.repository';
 import { capturingLogger } from '../../helpers/capturing-logger';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
@@ -35,6 +41,33 @@ rules:
         work_note: "not cleaned: {{ error }}"
 `;
 
+/**
+ * A change whose plan fails (its rollback plan runs, its rule's on_failure step runs), and one whose
+ * milestone check refuses its first step (the change is not implemented).
+ */
+const CHANGE_MAPPING = `
+table: change_request
+rules:
+  - id: patch-host
+    description: Patch a host inside an approved change
+    owner: Linux Ops
+    risk: medium
+    condition: short_descriptionSTARTSWITHPatch
+    gates: [change]
+    steps:
+      - name: prepare
+        use: fake.launch
+        requires:
+          - { check: still active, record: active=true }
+        with: { host: web-01 }
+      - { name: patch, use: fake.fail, with: { host: web-01 } }
+    change:
+      rollback:
+        - { name: roll_back, use: fake.undo, with: { host: web-01 } }
+    on_failure:
+      - { name: page, use: fake.launch, with: { host: "on call for {{ failure.step }}" } }
+`;
+
 /** The audit kind each run event is journaled as (none: counted and logged only). */
 const JOURNALED_AS: Record<string, string | undefined> = {
   'run.started': 'rule.matched',
@@ -49,7 +82,51 @@ const JOURNALED_AS: Record<string, string | undefined> = {
   'run.failed': 'run.failed',
   'run.retried': 'run.retried',
   'run.cancelled': 'run.cancelled',
+  'run.refused': 'run.refused',
+  'run.writeback_failed': 'run.writeback_failed',
+  'writeback.failed': undefined,
+  'step.refused': 'step.refused',
+  'check.passed': 'check.passed',
+  'check.refused': 'check.refused',
+  'run.on_failure.started': 'run.on_failure.started',
+  'change.gate.passed': 'change.gate.passed',
+  'change.gate.refused': 'change.gate.refused',
+  'change.rollback.started': 'change.rollback.started',
+  'change.closed': 'change.closed',
 };
+
+const CASE_ONE_TYPES = [
+  'run.approved',
+  'run.cancelled',
+  'run.failed',
+  'run.retried',
+  'run.started',
+  'run.succeeded',
+  'run.writing_back',
+  'step.failed',
+  'step.started',
+  'step.succeeded',
+  'step.waiting',
+  'writeback.delivered',
+];
+
+const NOW = Date.parse('2026-12-01T10:00:00Z');
+const approvedChange = (number: string, cmdbCi: string): ChangeSnapshot => ({
+  number,
+  type: 'normal',
+  state: '-2',
+  approval: 'approved',
+  start_date: formatDateTime(NOW - 60_000),
+  end_date: formatDateTime(NOW + 3_600_000),
+  requested_by: 'abel.tuter',
+  cmdb_ci: cmdbCi,
+});
+
+const changeEvent = (sysId: string, number: string): TicketEvent => ({
+  ...incidentEvent(sysId, { short_description: 'Patch web-01', number }),
+  table: 'change_request',
+  number,
+});
 
 async function counterValues(
   metrics: Metrics,
@@ -64,6 +141,42 @@ async function counted(metrics: Metrics, name: string, labels: Record<string, st
   return (await counterValues(metrics, name))
     .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Every event logged carries its run's correlation id, is counted as often, and (a decision) is journaled as often. */
+async function expectOneStory(
+  t: TestStore,
+  metrics: Metrics,
+  lines: Record<string, unknown>[],
+  runs: { id: string; correlation_id: string }[],
+): Promise<Record<string, unknown>[]> {
+  const events = lines.filter((line) => typeof line.event === 'string');
+  const types = [...new Set(events.map((line) => String(line.event)))].sort();
+  for (const type of types) expect(Object.keys(JOURNALED_AS)).toContain(type);
+
+  // Each log line carries its run's correlation id.
+  const correlationOf = new Map(runs.map((r) => [r.id, r.correlation_id]));
+  for (const line of events) expect(line.correlationId).toBe(correlationOf.get(String(line.runId)));
+
+  // Each event type is counted as often as it is logged.
+  for (const type of types)
+    expect(await counted(metrics, 'snowline_run_events_total', { event: type })).toBe(
+      events.filter((line) => line.event === type).length,
+    );
+
+  // Each decision logged is journaled, and the journal holds no run event that was not logged.
+  const journal = await t.repos.audit.list({ limit: 1000 });
+  for (const [type, kind] of Object.entries(JOURNALED_AS)) {
+    if (!kind) continue;
+    const logged = events.filter((line) => line.event === type).map((line) => `${line.runId}/${line.step ?? ''}`);
+    const entries = journal
+      .filter((entry) => entry.kind === kind)
+      .map((entry) => auditDetail(entry))
+      .map((detail) => `${detail.runId}/${detail.step ?? ''}`);
+    expect({ type, entries: entries.sort() }).toEqual({ type, entries: logged.sort() });
+  }
+
+  return events;
 }
 
 describe.each(ENGINES)('the run-event stream on %s', (engine) => {
@@ -89,31 +202,8 @@ describe.each(ENGINES)('the run-event stream on %s', (engine) => {
     expect((await e.onlyRun('INCbbbbbbb')).state).toBe('failed');
     expect((await e.onlyRun('INCccccccc')).state).toBe('cancelled');
 
-    const events = lines.filter((line) => typeof line.event === 'string');
-    const types = [...new Set(events.map((line) => String(line.event)))].sort();
-    expect(types).toEqual(Object.keys(JOURNALED_AS).sort());
-
-    // Each log line carries its run's correlation id.
-    const correlationOf = new Map([approved, failed, cancelled].map((r) => [r.id, r.correlation_id]));
-    for (const line of events) expect(line.correlationId).toBe(correlationOf.get(String(line.runId)));
-
-    // Each event type is counted as often as it is logged.
-    for (const type of types)
-      expect(await counted(e.metrics, 'snowline_run_events_total', { event: type })).toBe(
-        events.filter((line) => line.event === type).length,
-      );
-
-    // Each decision logged is journaled, and the journal holds no run event that was not logged.
-    const journal = await t.repos.audit.list({ limit: 1000 });
-    for (const [type, kind] of Object.entries(JOURNALED_AS)) {
-      if (!kind) continue;
-      const logged = events.filter((line) => line.event === type).map((line) => `${line.runId}/${line.step ?? ''}`);
-      const entries = journal
-        .filter((entry) => entry.kind === kind)
-        .map((entry) => auditDetail(entry))
-        .map((detail) => `${detail.runId}/${detail.step ?? ''}`);
-      expect({ type, entries: entries.sort() }).toEqual({ type, entries: logged.sort() });
-    }
+    const events = await expectOneStory(t, e.metrics, lines, [approved, failed, cancelled]);
+    expect([...new Set(events.map((line) => String(line.event)))].sort()).toEqual(CASE_ONE_TYPES);
 
     // The metrics dashboards know agree with the stream.
     const logCount = (type: string) => events.filter((line) => line.event === type).length;
@@ -124,6 +214,71 @@ describe.each(ENGINES)('the run-event stream on %s', (engine) => {
       logCount('writeback.delivered'),
     );
     expect(logCount('run.failed')).toBe(2);
+  });
+
+  it('tells change decisions, milestone checks and failure hooks the same way in journal, metrics and logs', async () => {
+    const { logger, lines } = capturingLogger();
+    const changes: Record<string, ChangeSnapshot> = {
+      ['d'.repeat(32)]: approvedChange('CHG0000001', 'ci-web-01'),
+      ['e'.repeat(32)]: approvedChange('CHG0000002', 'ci-web-02'),
+    };
+    // The second change was closed by the time its first step's milestone check reads it.
+    const reader: ServiceNowReader = {
+      getRecord: async (_table, sysId) => ({ active: String(sysId === 'd'.repeat(32)) }),
+      query: async () => [],
+    };
+    const metrics = createMetrics();
+    const events = createRunEventEmitter({ store: t.store, repos: t.repos, logger, metrics });
+    const change = changeManagement({
+      store: t.store,
+      repos: t.repos,
+      source: {
+        change: async (sysId) => changes[sysId]!,
+        approvals: async () => [],
+        blackouts: async () => [],
+        ensureTask: async () => 'task',
+      },
+      freezes: [],
+      blackoutSchedules: false,
+      recheckMs: 30_000,
+      events,
+    });
+    const hooks = combineHooks(change.hooks, failureHooks({ repos: t.repos, defaultSteps: [] }));
+    const e = buildEngine(t, CHANGE_MAPPING, {
+      logger,
+      metrics,
+      gates: [change.gate],
+      hooks,
+      servicenow: reader,
+      start: NOW,
+    });
+    await e.intake.accept(changeEvent('d'.repeat(32), 'CHG0000001'), 'webhook');
+    await e.intake.accept(changeEvent('e'.repeat(32), 'CHG0000002'), 'webhook');
+    await e.settle(5 * 60_000);
+
+    const runs = await t.repos.runs.list({ limit: 10 });
+    const states = runs.map(
+      (r) => `${r.ticket_number} ${r.event_key.replace(/^.*:(rollback|on_failure):.*$/, '$1')} ${r.state}`,
+    );
+    expect(states.sort()).toEqual([
+      expect.stringMatching(/^CHG0000001 .* failed$/),
+      'CHG0000001 on_failure succeeded',
+      // The test instance takes no attachments: the rollback's job log cannot reach the change.
+      'CHG0000001 rollback writeback_failed',
+      expect.stringMatching(/^CHG0000002 .* refused$/),
+    ]);
+    const seen = await expectOneStory(t, e.metrics, lines, runs);
+    const types = new Set(seen.map((line) => String(line.event)));
+    for (const type of [
+      'change.gate.passed',
+      'check.passed',
+      'check.refused',
+      'change.gate.refused',
+      'change.rollback.started',
+      'change.closed',
+      'run.on_failure.started',
+    ])
+      expect(types).toContain(type);
   });
 
   it('neither journals, counts nor logs a decision that was not recorded (a worker that lost its lease)', async () => {
