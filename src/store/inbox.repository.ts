@@ -46,6 +46,8 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * came and however it ended: the first version it ever sees of a record is its insert.
      */
     async olderVersionSeen(table: string, sysId: string, modCount: number): Promise<boolean> {
+      // sys_mod_count starts at 0: nothing is older than a record's first version (most events are inserts).
+      if (modCount <= 0) return false;
       const row = await db
         .selectFrom('inbox_events')
         .select('seq')
