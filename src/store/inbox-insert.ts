@@ -30,11 +30,7 @@ const COLUMNS = [
 /** Rows per statement: 10 parameters each, far below either engine's limit on parameters. */
 const ROWS_PER_STATEMENT = 64;
 
-/**
- * The inbox insert is the one write on the webhook's path, so it skips the query builder: its SQL is
- * written once per row count (for either engine) and only the parameters change. One statement per
- * batch of events, each row inserted unless its key is in already; the keys it returns are the new ones.
- */
+/** `rows` new events in one statement, each inserted unless its key is in already; returns the new ones' keys. */
 function insertText(dialect: StoreDialect, rows: number): string {
   let parameter = 0;
   const placeholder = () => (dialect === 'postgres' ? `$${++parameter}` : '?');
@@ -47,9 +43,11 @@ function insertText(dialect: StoreDialect, rows: number): string {
 }
 
 /**
- * Appends events with prepared SQL: one statement (atomic on its own) for up to ROWS_PER_STATEMENT
- * events, one transaction around several statements. An event whose key is already stored, or
- * appears earlier in the same batch, is a duplicate and changes nothing.
+ * Appends events. The inbox insert is the one write on the webhook's path, so it skips the query
+ * builder: its SQL is written once per row count and only
+ * the parameters change; SQLite reuses the compiled statement (database.ts). One statement (atomic
+ * on its own) for up to ROWS_PER_STATEMENT events, one transaction around several. An event whose
+ * key is already stored, or appears earlier in the same batch, is a duplicate and changes nothing.
  */
 export function inboxInserter(db: Kysely<Tables>, dialect: StoreDialect) {
   const textFor = boundedCache(ROWS_PER_STATEMENT, (rows: number) => insertText(dialect, rows));
