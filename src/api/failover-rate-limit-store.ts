@@ -1,4 +1,5 @@
-import { MemoryStore, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
+import { MemoryStore, type IncrementResponse, type Options } from 'express-rate-limit';
+import type { ReadableStore } from './refusal-limit';
 import type { Logger } from '../observability/logger';
 
 /** How long after a failed start the shared store is tried again. */
@@ -10,14 +11,14 @@ const RETRY_START_MS = 5_000;
  * 500 because the counter store is away. A shared store that could not start (Redis down when
  * Snowline started) is built again on a later request, so the fleet-wide count resumes by itself.
  */
-export function failoverRateLimitStore(name: string, shared: () => Store, logger: Logger): Store {
+export function failoverRateLimitStore(name: string, shared: () => ReadableStore, logger: Logger): ReadableStore {
   const local = new MemoryStore();
   let options: Options | undefined;
-  let primary: { store: Store; ready: Promise<void> } | undefined;
+  let primary: { store: ReadableStore; ready: Promise<void> } | undefined;
   let failedStartAt = 0;
   let degraded = false;
 
-  function start(): { store: Store; ready: Promise<void> } {
+  function start(): { store: ReadableStore; ready: Promise<void> } {
     const store = shared();
     const ready = Promise.resolve(options && store.init?.(options));
     ready.catch(() => {
@@ -26,7 +27,7 @@ export function failoverRateLimitStore(name: string, shared: () => Store, logger
     return { store, ready };
   }
 
-  function current(): { store: Store; ready: Promise<void> } {
+  function current(): { store: ReadableStore; ready: Promise<void> } {
     if (!primary || (failedStartAt > 0 && Date.now() - failedStartAt >= RETRY_START_MS)) {
       failedStartAt = 0;
       primary = start();
@@ -34,7 +35,10 @@ export function failoverRateLimitStore(name: string, shared: () => Store, logger
     return primary;
   }
 
-  async function either<T>(shared: (store: Store) => Promise<T> | T, fallback: () => Promise<T> | T): Promise<T> {
+  async function either<T>(
+    shared: (store: ReadableStore) => Promise<T> | T,
+    fallback: () => Promise<T> | T,
+  ): Promise<T> {
     try {
       const { store, ready } = current();
       await ready;
@@ -59,6 +63,11 @@ export function failoverRateLimitStore(name: string, shared: () => Store, logger
       local.init(given);
       primary = start();
     },
+    get: (key: string) =>
+      either(
+        (store) => store.get(key),
+        () => local.get(key),
+      ),
     increment: (key: string): Promise<IncrementResponse> =>
       either(
         (store) => store.increment(key),

@@ -1,10 +1,11 @@
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import IORedis from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../observability/logger';
 import { sendError } from '../errors/http-error';
 import { failoverRateLimitStore } from './failover-rate-limit-store';
+import { REFUSED_STATUSES, refusalLimit } from './refusal-limit';
 
 /** Limits of the HTTP surface, per minute. */
 export interface RateLimitSettings {
@@ -29,8 +30,6 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
-const REFUSED = new Set([401, 403, 409]);
-
 /**
  * Builds the limits. express-rate-limit counts in memory per process; with `redisUrl`, rate-limit-redis
  * keeps the counters in Redis so a fleet behind one address is limited as one, and each instance
@@ -40,7 +39,7 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
   const client = settings.redisUrl ? new IORedis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
   // The URL may carry a password: only the error's message is logged.
   client?.on('error', (err: Error) => logger.warn('rate limits: Redis error', { error: err.message }));
-  const store = (prefix: string): Store | undefined =>
+  const store = (prefix: string) =>
     client
       ? failoverRateLimitStore(
           prefix,
@@ -59,7 +58,7 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
       windowMs: 60_000,
       limit: settings.refusedPerAddressPerMinute,
       // Only refusals count: a sender that signs correctly (or a caller with a token) is never slowed by this one.
-      requestWasSuccessful: (_req, res) => !REFUSED.has(res.statusCode),
+      requestWasSuccessful: (_req, res) => !REFUSED_STATUSES.has(res.statusCode),
       skipSuccessfulRequests: true,
       keyGenerator: byAddress,
       standardHeaders: 'draft-7',
@@ -73,7 +72,8 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
           `more than ${options.limit} refused requests per minute from this address`,
         ),
     });
-  const webhook = [refused('webhook-refused')];
+  // Read on every delivery: refusalLimit counts refusals only, the cheaper way for the busiest route.
+  const webhook = [refusalLimit({ limit: settings.refusedPerAddressPerMinute, store: store('webhook-refused') })];
   if (settings.webhookPerAddressPerMinute > 0)
     webhook.push(
       rateLimit({

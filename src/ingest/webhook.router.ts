@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { sendError } from '../errors/http-error';
 import type { Logger } from '../observability/logger';
@@ -93,13 +93,26 @@ export function webhookRouter(options: WebhookOptions, intake: Intake, logger: L
           throw err;
         }
         const { duplicate, key } = accepted;
-        res.status(202).json({ accepted: true, duplicate, key });
+        answerJson(res, 202, { accepted: true, duplicate, key });
       } catch (err) {
         next(err);
       }
     },
   );
   return router;
+}
+
+/**
+ * Writes a JSON answer straight to the socket: express's `res.json` would also hash the body for an
+ * ETag and check it against conditional-request headers, of no use to a webhook sender.
+ */
+function answerJson(res: Response, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }
 
 /** `::ffff:127.0.0.1` (IPv4 on a dual-stack socket) and `127.0.0.1` are the same address. */

@@ -1,11 +1,10 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
+import { inboxInserter, type AppendResult, type NewInboxEvent } from './inbox-insert';
 import type { InboxEventRow, Tables } from './schema';
 
-export type NewInboxEvent = Omit<
-  InboxEventRow,
-  'seq' | 'status' | 'note' | 'processed_at' | 'lease_owner' | 'lease_until' | 'attempts' | 'next_at' | 'failing_since'
->;
+export type { AppendResult, NewInboxEvent } from './inbox-insert';
+
 export type InboxEvent = Omit<InboxEventRow, 'seq' | 'attempts'> & { seq: number; attempts: number };
 
 /** Where an event stands; see docs/faults-and-outcomes.md. */
@@ -28,46 +27,18 @@ function stillClaimed(event: Pick<InboxEvent, 'seq' | 'lease_owner'>) {
     ]);
 }
 
-export interface AppendResult {
-  duplicate: boolean;
-  seq?: number;
-}
-
-async function insertOnce(db: Kysely<Tables>, event: NewInboxEvent): Promise<AppendResult> {
-  const row = await db
-    .insertInto('inbox_events')
-    .values({
-      ...event,
-      status: 'pending',
-      note: null,
-      processed_at: null,
-      lease_owner: null,
-      lease_until: null,
-      attempts: 0,
-      next_at: null,
-      failing_since: null,
-    })
-    .onConflict((oc) => oc.column('event_key').doNothing())
-    .returning('seq')
-    .executeTakeFirst();
-  return row ? { duplicate: false, seq: row.seq } : { duplicate: true };
-}
-
 /** The durable inbox: one row per record version, whatever delivered it, in arrival order. */
 export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  const insert = inboxInserter(db, dialect);
   return {
     /** Stores the event unless its key is already there; says which. */
     async append(event: NewInboxEvent): Promise<AppendResult> {
-      return insertOnce(db, event);
+      return (await insert([event]))[0]!;
     },
 
-    /** Appends several events in one transaction: one commit (one WAL write or fsync) for all. */
-    async appendAll(events: NewInboxEvent[]): Promise<AppendResult[]> {
-      return db.transaction().execute(async (trx) => {
-        const results: AppendResult[] = [];
-        for (const event of events) results.push(await insertOnce(trx, event));
-        return results;
-      });
+    /** Appends several events at once: one commit (one WAL write or fsync) for all, each told whether it was new. */
+    async appendAll(events: readonly NewInboxEvent[]): Promise<AppendResult[]> {
+      return insert(events);
     },
 
     /**
@@ -75,6 +46,8 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * came and however it ended: the first version it ever sees of a record is its insert.
      */
     async olderVersionSeen(table: string, sysId: string, modCount: number): Promise<boolean> {
+      // sys_mod_count starts at 0: nothing is older than a record's first version (most events are inserts).
+      if (modCount <= 0) return false;
       const row = await db
         .selectFrom('inbox_events')
         .select('seq')

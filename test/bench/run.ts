@@ -17,7 +17,7 @@ import { benchWriteback, writebackLines } from './writeback.bench';
  * burst, default 15000: with the paced 5000, 20000 runs end up waiting), BENCH_RATE (engine paced rate, default 500/s, 10 s of it),
  * BENCH_JOB_CHECK_MS (how often the engine checks each waiting job, default 60000), BENCH_ENGINE_ONLY=1,
  * BENCH_WAITING (runs brought to wait for the memory figure, default 20000), BENCH_MEMORY_ONLY=1,
- * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1, BENCH_LIMITS_ONLY=1
+ * BENCH_REPORT_RUNS (history the reports run over, default 10000), BENCH_REPORTS_ONLY=1, BENCH_INGEST_ONLY=1, BENCH_LIMITS_ONLY=1
  * (connector limits; BENCH_REDIS_URL shares them through Redis), BENCH_WRITEBACK_ONLY=1.
  */
 function engineLine(r: EngineBenchResult): string {
@@ -152,6 +152,23 @@ async function limitFigures(targets: TargetTable): Promise<void> {
   );
 }
 
+async function ingestFigures(targets: TargetTable): Promise<void> {
+  const events = Number(process.env.BENCH_EVENTS ?? 20000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+  console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);
+  const { bare, ingest, ingestPostgres } = await benchIngest(events, concurrency);
+  console.log(line('bare Express route', bare));
+  console.log(line('Snowline ingest (SQLite)', ingest));
+  if (ingestPostgres) console.log(line('Snowline ingest (PostgreSQL)', ingestPostgres));
+  console.log(`ingest / bare = ${((ingest.perSecond / bare.perSecond) * 100).toFixed(0)} %`);
+  targets.add({
+    target: '4. webhook ingest (SQLite) vs a bare Express route, same run',
+    goal: '≥ 0.85×, p99 ≤ 25 ms',
+    measured: `${(ingest.perSecond / bare.perSecond).toFixed(2)}×, p99 ${ingest.p99Ms.toFixed(1)} ms`,
+    met: ingest.perSecond / bare.perSecond >= 0.85 && ingest.p99Ms <= 25,
+  });
+}
+
 async function main(): Promise<void> {
   const targets = targetTable();
   await figures(targets);
@@ -162,6 +179,7 @@ async function figures(targets: TargetTable): Promise<void> {
   if (process.env.BENCH_LIMITS_ONLY === '1') return limitFigures(targets);
   if (process.env.BENCH_REPORTS_ONLY === '1') return reportFigures();
   if (process.env.BENCH_WRITEBACK_ONLY === '1') return writebackFigures(targets);
+  if (process.env.BENCH_INGEST_ONLY === '1') return ingestFigures(targets);
   if (process.env.BENCH_MEMORY_ONLY === '1') return memoryFigures(targets);
   console.log(
     'rule matching: median time per event, compiled and indexed rule set, 20000 events (BENCH_MATCH_ONLY=1 skips ingest)',
@@ -177,20 +195,7 @@ async function figures(targets: TargetTable): Promise<void> {
   await memoryFigures(targets);
   if (process.env.BENCH_ENGINE_ONLY === '1') return;
   await writebackFigures(targets);
-  const events = Number(process.env.BENCH_EVENTS ?? 20000);
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
-  console.log(`webhook ingest: ${events} signed events, ${concurrency} in flight, loopback, server in its own process`);
-  const { bare, ingest, ingestPostgres } = await benchIngest(events, concurrency);
-  console.log(line('bare Express route', bare));
-  console.log(line('Snowline ingest (SQLite)', ingest));
-  if (ingestPostgres) console.log(line('Snowline ingest (PostgreSQL)', ingestPostgres));
-  console.log(`ingest / bare = ${((ingest.perSecond / bare.perSecond) * 100).toFixed(0)} %`);
-  targets.add({
-    target: '4. webhook ingest (SQLite) vs a bare Express route, same run',
-    goal: '≥ 0.85×, p99 ≤ 25 ms',
-    measured: `${(ingest.perSecond / bare.perSecond).toFixed(2)}×, p99 ${ingest.p99Ms.toFixed(1)} ms`,
-    met: ingest.perSecond / bare.perSecond >= 0.85 && ingest.p99Ms <= 25,
-  });
+  await ingestFigures(targets);
   const pollRecords = Number(process.env.BENCH_POLL_RECORDS ?? 2000);
   const poll = await benchPoller(pollRecords);
   console.log(

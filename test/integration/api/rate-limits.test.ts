@@ -82,6 +82,17 @@ describe('rate limits on the webhook and on unauthenticated requests', () => {
     expect(refused.body.error.code).toBe('request.rate_limited');
   });
 
+  it('accepts a burst of good deliveries from one address, however many exceed the refusal limit at once', async () => {
+    const a = app({ refused: 3, webhook: 0 });
+    const now = Math.floor(Date.now() / 1000);
+    const deliveries = Array.from({ length: 12 }, (_, i) => {
+      const body = JSON.stringify({ ...event, sys_mod_count: String(i) });
+      const signed = signWebhook(secret, body, now);
+      return post(a, body, signed.signature, signed.timestamp);
+    });
+    expect((await Promise.all(deliveries)).map((r) => r.status)).toEqual(Array(12).fill(202));
+  });
+
   it('answers 429 to an address after its requests without a valid token, before any work', async () => {
     const a = app({ refused: 2, webhook: 0 });
     const codes = [];

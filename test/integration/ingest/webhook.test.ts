@@ -93,6 +93,18 @@ describe.each(ENGINES)('POST /webhooks/servicenow on %s', (engine) => {
     expect(await inboxSize()).toBe(0);
   });
 
+  it('names the record fields that are wrong', async () => {
+    const record = { ...event.record, priority: 3, 'Bad-Name': 'x', description: 'x'.repeat(65537) };
+    const res = await signed(JSON.stringify({ ...event, record }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { path: 'record.priority', message: 'expected string, received number' },
+      { path: 'record.Bad-Name', message: 'field names are ServiceNow column names' },
+      { path: 'record.description', message: 'Too big: expected string to have <=65536 characters' },
+    ]);
+    expect(await inboxSize()).toBe(0);
+  });
+
   it('refuses unknown envelope fields and hostile record keys', async () => {
     const res = await signed(
       JSON.stringify({ ...event, __proto__x: 1, record: { ...event.record, 'constructor.prototype': 'x' } }),
