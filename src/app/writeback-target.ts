@@ -99,6 +99,7 @@ function batchTarget(client: ServiceNowClient, single: WritebackTarget, options:
 
   return {
     maxItems,
+    settleMs,
     async send(calls) {
       const chunks = chunked(calls, maxItems);
       // A call left alone goes as itself: a batch of one costs the same request and more work.

@@ -56,6 +56,12 @@ export interface BatchTarget {
   /** Most calls one request carries. */
   maxItems: number;
   /**
+   * How long after it was sent a batch may still be running on the instance (its items run one after
+   * another, and neither a lost answer nor the sender's death stops them): its calls are looked up
+   * again only after this.
+   */
+  settleMs: number;
+  /**
    * Sends the calls in as few requests as it can, one result per call in order. A request that
    * failed as a whole fails each of its calls with its error, classified as for one request.
    */
