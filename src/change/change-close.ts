@@ -6,7 +6,7 @@ import { runRefOf } from '../engine/run-events';
 import type { Run } from '../store/run.repository';
 import { runContextIfReadable, type ChangeRunContext, type RunContext } from '../engine/run-context';
 import type { SettledStep } from '../engine/step-worker';
-import { buildSteps } from '../engine/run-steps';
+import { buildSteps, followUpRun } from '../engine/run-steps';
 import { attachmentEntry, DEFAULT_ATTACHMENT_MAX_BYTES, outputAttachment } from '../engine/job-output';
 import { closeFields, describeStep, notStartedCloseFields } from './change-notes';
 import { who, type ChangeLifecycleDeps, type ChangeWrites } from './change-writes';
@@ -166,23 +166,14 @@ export function changeAfterSettle(
     const steps = buildSteps({ steps: change.plan.rollback, gates: [] }, id, at);
     await repos.runs.create(
       trx,
-      {
+      followUpRun(run, {
         id,
-        rule_id: run.rule_id,
-        rule_version: run.rule_version,
-        table_name: run.table_name,
-        sys_id: run.sys_id,
-        ticket_number: run.ticket_number,
-        event_key: `${run.event_key}:rollback:${run.id}`,
-        state: 'running',
-        context: JSON.stringify(rollbackContext),
-        correlation_id: run.correlation_id,
+        eventKey: `${run.event_key}:rollback:${run.id}`,
+        context: rollbackContext,
         // The rollback works on what the run worked on: it keeps the run's concurrency key.
-        created_at: at,
-        updated_at: at,
-        finished_at: null,
-        concurrency_key: run.concurrency_key,
-      },
+        concurrencyKey: run.concurrency_key,
+        at,
+      }),
       steps,
     );
     return id;

@@ -4,7 +4,7 @@ import type { Repositories, StoreTransaction } from '../store';
 import type { EmitInTransaction } from './run-event-emitter';
 import { runRefOf } from './run-events';
 import { runContextIfReadable, stepFlowIfReadable, type RunContext } from './run-context';
-import { buildSteps } from './run-steps';
+import { buildSteps, followUpRun } from './run-steps';
 import type { SettledStep, StepHooks } from './step-worker';
 
 /**
@@ -62,22 +62,7 @@ async function startFailureRun(
   };
   await repos.runs.create(
     trx,
-    {
-      id,
-      rule_id: run.rule_id,
-      rule_version: run.rule_version,
-      table_name: run.table_name,
-      sys_id: run.sys_id,
-      ticket_number: run.ticket_number,
-      event_key: eventKey,
-      state: 'running',
-      context: JSON.stringify(hookContext),
-      correlation_id: run.correlation_id,
-      created_at: at,
-      updated_at: at,
-      finished_at: null,
-      concurrency_key: null,
-    },
+    followUpRun(run, { id, eventKey, context: hookContext, concurrencyKey: null, at }),
     buildSteps({ steps: [...steps], gates: [] }, id, at),
   );
   await emit({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedRule, TemplateValue } from '../rules/mapping.schema';
-import type { Step } from '../store/run.repository';
-import { stepFlowIfReadable, type StepFlow } from './run-context';
+import type { Run, Step } from '../store/run.repository';
+import { stepFlowIfReadable, type RunContext, type StepFlow } from './run-context';
 import type { Join, StepState, StepView } from './run-state-machine';
 
 /**
@@ -114,4 +114,30 @@ export function stepViews(steps: readonly Step[]): StepView[] {
       compensates: flow.compensates === undefined ? undefined : idxByName.get(flow.compensates),
     };
   });
+}
+
+/**
+ * A run started from another (a change's rollback, a rule's failure hook): on the same rule version,
+ * ticket and correlation, running at once.
+ */
+export function followUpRun(
+  parent: Run,
+  run: { id: string; eventKey: string; context: RunContext; concurrencyKey: string | null; at: number },
+): Run {
+  return {
+    id: run.id,
+    rule_id: parent.rule_id,
+    rule_version: parent.rule_version,
+    table_name: parent.table_name,
+    sys_id: parent.sys_id,
+    ticket_number: parent.ticket_number,
+    event_key: run.eventKey,
+    state: 'running',
+    context: JSON.stringify(run.context),
+    correlation_id: parent.correlation_id,
+    created_at: run.at,
+    updated_at: run.at,
+    finished_at: null,
+    concurrency_key: run.concurrencyKey,
+  };
 }
