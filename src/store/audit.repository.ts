@@ -56,11 +56,6 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
           }>`select pg_try_advisory_xact_lock(${CHAIN_LOCK}) as locked`.execute(trx);
           if (!rows[0]?.locked) return undefined;
         }
-      } else {
-        // Take SQLite's write lock before reading: a transaction that reads first and then writes
-        // fails at once with "database is locked" when another instance wrote meanwhile (WAL snapshot),
-        // where a transaction that starts by writing waits out busy_timeout like any other writer.
-        await sql`delete from pending_journal where 0`.execute(trx);
       }
       const pending = await trx.selectFrom('pending_journal').selectAll().orderBy('id').limit(SEAL_BATCH).execute();
       if (pending.length === 0) return 0;

@@ -59,7 +59,11 @@ describe.each(ENGINES)('connector limits in the engine on %s', (engine) => {
         concurrency: 3,
       }),
     ];
-    cleanups.push(() => Promise.all(instances.map((i) => i.stop())));
+    // One after the other: both share this process's one thread and one SQLite file, so a stop
+    // sealing the journal would block on the other's open transaction until busy_timeout ran out.
+    cleanups.push(async () => {
+      for (const instance of instances) await instance.stop();
+    });
 
     for (let n = 0; n < 10; n++) await instances[n % 2]!.intake.accept(limitedIncident(n, 'api'), 'webhook');
     for (let n = 0; n < 20; n++) await instances[n % 2]!.intake.accept(limitedIncident(100 + n, 'quick'), 'webhook');
