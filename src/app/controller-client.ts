@@ -28,6 +28,7 @@ export function controllerClientOf(
   });
   const limit = { ...effectiveLimit(ansibleConnector.defaults, config.awx), requestTimeoutMs: controller.timeoutMs };
   // Without Redis the client's own limiter would know only the concurrency, not the hourly budget.
-  const limiter = limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? localLimiter(limit);
+  const limiter =
+    limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? localLimiter(limit);
   return new ControllerClient(controller, { logger, limiter });
 }
