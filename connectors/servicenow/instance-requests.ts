@@ -1,7 +1,8 @@
+import Bottleneck from 'bottleneck';
 import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import type { RequestLimiter } from '../failover-limiter';
-import { localLimiter } from '../rate-limiters';
+import { limiterOptions } from '../rate-limiters';
 import {
   createHttpTransport,
   withRetries,
@@ -87,7 +88,9 @@ export class InstanceRequests {
     this.ownsLimiter = !deps.limiter;
     this.limiter =
       deps.limiter ??
-      localLimiter({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour });
+      new Bottleneck(
+        limiterOptions({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour }),
+      );
     this.transport = createHttpTransport({
       connector: CONNECTOR,
       baseUrl: this.config.url,

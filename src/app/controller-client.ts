@@ -1,6 +1,7 @@
 import { ansibleConnector, ControllerClient } from '../../connectors/ansible';
 import { effectiveLimit } from '../../connectors/endpoint-limits';
-import { localLimiter, type createSharedLimiters } from '../../connectors/rate-limiters';
+import Bottleneck from 'bottleneck';
+import { limiterOptions, type createSharedLimiters } from '../../connectors/rate-limiters';
 import { usesSandbox, type Config } from '../config';
 import type { Logger } from '../observability/logger';
 
@@ -29,6 +30,6 @@ export function controllerClientOf(
   const limit = { ...effectiveLimit(ansibleConnector.defaults, config.awx), requestTimeoutMs: controller.timeoutMs };
   // Without Redis the client's own limiter would know only the concurrency, not the hourly budget.
   const limiter =
-    limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? localLimiter(limit);
+    limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? new Bottleneck(limiterOptions(limit));
   return new ControllerClient(controller, { logger, limiter });
 }
