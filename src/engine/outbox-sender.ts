@@ -76,6 +76,9 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     random: deps.random ?? Math.random,
   });
   const { finish, failed } = settlement;
+  // A batch goes on running on the instance after its sender died: held this long, the entries
+  // of an instance killed mid-batch are looked up by another only once the batch is over.
+  const holdMs = Math.max(deps.leaseMs, target.batch?.settleMs ?? 0);
 
   /**
    * Delivers entries claimed together; each still appears in its run's trace as a `write-back` span
@@ -102,16 +105,9 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
   async function deliver(entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const ids = entries.map((e) => e.id);
-    // A batch goes on running on the instance after its sender died: held this long, the entries
-    // of an instance killed mid-batch are looked up by another only once the batch is over.
-    const holdMs = Math.max(deps.leaseMs, target.batch?.settleMs ?? 0);
-    if (holdMs > deps.leaseMs) await repos.outbox.extendLeases(ids, deps.owner, now() + holdMs);
-    const heartbeat = keepLease(
-      () => repos.outbox.extendLeases(ids, deps.owner, now() + holdMs),
-      deps.leaseMs,
-      logger,
-      { outboxIds: ids.slice(0, 5), entries: ids.length },
-    );
+    const hold = () => repos.outbox.extendLeases(ids, deps.owner, now() + holdMs);
+    if (holdMs > deps.leaseMs) await hold();
+    const heartbeat = keepLease(hold, deps.leaseMs, logger, { outboxIds: ids.slice(0, 5), entries: ids.length });
     try {
       const inserts = entries.filter((e) => e.attachment === null && e.operation === 'insert');
       const uploads = entries.filter((e) => e.attachment !== null);
