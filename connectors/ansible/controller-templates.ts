@@ -110,10 +110,11 @@ export async function surveyVariables(
 }
 
 /**
- * The id of label `name` in organization `organization`, created when missing
- * (`GET labels/?name=…&organization=…`, else `POST labels/`). Creating twice is harmless: the
- * controller refuses the second (name and organization are unique together) and the label is
- * read again.
+ * The id of label `name` in organization `organization`, created when missing. Created first
+ * (`POST labels/`), as an idempotency label is new on every first launch: one request, where
+ * looking first costs two. When the controller refuses (the label exists, as name and organization
+ * are unique together; or the user may not create labels) it is looked up
+ * (`GET labels/?name=…&organization=…`).
  */
 export async function ensureLabel(
   api: ControllerRequests,
@@ -133,8 +134,6 @@ export async function ensureLabel(
       (l) => l.name === name && l.organization === organization,
     )?.id;
   };
-  const existing = await find();
-  if (existing !== undefined) return existing;
   try {
     const res = await api.request({
       method: 'POST',
@@ -145,8 +144,8 @@ export async function ensureLabel(
     });
     return parse(labelSchema, res.data, 'label').id;
   } catch (err) {
-    const created = await find();
-    if (created !== undefined) return created;
+    const existing = await find();
+    if (existing !== undefined) return existing;
     throw err;
   }
 }

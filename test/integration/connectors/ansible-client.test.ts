@@ -136,6 +136,33 @@ describe('launch', () => {
     expect(stub.calls('POST', launchPath)[1]!.json).toEqual({ extra_vars: { service_name: 'nginx' } });
   });
 
+  it('creates a new idempotency label in one request; a label that already exists is read after the controller refuses it', async () => {
+    const labelsAsked = { ...(fixture('awx', 'launch-prompts-open') as object), ask_labels_on_launch: true };
+    stub.on('GET', launchPath, { body: labelsAsked });
+    stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
+    stub.on('POST', '/api/v2/labels/', [
+      { status: 201, body: { id: 9, name: 'snowline:run-2:restart', organization: 1 } },
+      { status: 400, body: { __all__: ['Label with this Name and Organization already exists.'] } },
+    ]);
+    stub.on('GET', '/api/v2/labels/', {
+      body: {
+        count: 1,
+        next: null,
+        previous: null,
+        results: [{ id: 9, name: 'snowline:run-2:restart', organization: 1 }],
+      },
+    });
+    const request = { idempotencyLabel: { name: 'snowline:run-2:restart', organization: 1 } };
+
+    await client().launch(7, request);
+    expect(stub.calls('GET', '/api/v2/labels/')).toHaveLength(0);
+    expect(stub.calls('POST', launchPath)[0]!.json).toEqual({ labels: [9] });
+
+    await client().launch(7, request);
+    expect(stub.calls('GET', '/api/v2/labels/')).toHaveLength(1);
+    expect(stub.calls('POST', launchPath)[1]!.json).toEqual({ labels: [9] });
+  });
+
   it('leaves empty prompt fields out of the launch body', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-no-limit') });
     stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
