@@ -46,6 +46,8 @@ export class ControllerRequests {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly prefix: string;
+  /** JSON GETs under way, by path and query: a second caller waits for the same answer. */
+  private readonly readsInFlight = new Map<string, Promise<CtlResponse>>();
 
   constructor(config: ControllerConfigInput, deps: ControllerClientDeps = {}) {
     this.config = controllerConfigSchema.parse(config);
@@ -77,8 +79,25 @@ export class ControllerRequests {
     if (this.ownsLimiter) await this.limiter.disconnect(false);
   }
 
-  /** One request; GETs (and other idempotent ones) are retried on 429, 5xx and network errors. */
+  /**
+   * One request; GETs (and other idempotent ones) are retried on 429, 5xx and network errors. A JSON
+   * GET asked for while the same one is in flight shares its answer: launches of one template in
+   * a burst read the template and its prompts once, not once each. (Callers parse the answer into
+   * objects of their own; none changes the shared body.)
+   */
   request(req: CtlRequest): Promise<CtlResponse> {
+    if (req.method !== 'GET' || (req.responseType ?? 'json') !== 'json') return this.send(req);
+    const key = `${req.path}?${new URLSearchParams(req.params).toString()}`;
+    let shared = this.readsInFlight.get(key);
+    if (!shared) {
+      // Sent without any one caller's signal: a caller that gives up must not cancel the others' read.
+      shared = this.send({ ...req, signal: undefined }).finally(() => this.readsInFlight.delete(key));
+      this.readsInFlight.set(key, shared);
+    }
+    return req.signal ? untilAborted(shared, req.signal, `GET ${this.prefix}${req.path}`) : shared;
+  }
+
+  private send(req: CtlRequest): Promise<CtlResponse> {
     const path = `${this.prefix}${req.path}`;
     const facts: RequestFacts = { method: req.method, path, idempotent: req.idempotent };
     const query = req.params ? new URLSearchParams(req.params).toString() : '';
@@ -108,6 +127,18 @@ export class ControllerRequests {
       },
     );
   }
+}
+
+/** `shared`, unless `signal` aborts first: then this caller's wait fails as its own aborted request would. */
+function untilAborted<T>(shared: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  const aborted = () =>
+    new ConnectorError(CONNECTOR, 'transient', 'unavailable', `${what} was abandoned: the caller was cancelled`);
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function id(value: number): number {

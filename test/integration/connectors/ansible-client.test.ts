@@ -163,6 +163,30 @@ describe('launch', () => {
     expect(stub.calls('POST', launchPath)[1]!.json).toEqual({ labels: [9] });
   });
 
+  it('launches of one template at the same moment read its launch prompts once; a caller that gives up does not cancel the read for the others', async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    stub.on('GET', launchPath, async () => {
+      await answered;
+      return { body: fixture('awx', 'launch-prompts-open') };
+    });
+    stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
+    const c = client();
+    const gaveUp = new AbortController();
+    const launches = [
+      c.launch(7, { limit: 'web01' }),
+      c.launch(7, { limit: 'web02' }),
+      c.launch(7, { limit: 'web03' }, { signal: gaveUp.signal }),
+    ];
+    await eventuallyTrue(() => stub.calls('GET', launchPath).length === 1);
+    gaveUp.abort();
+    await expect(launches[2]).rejects.toMatchObject({ code: 'ansible.unavailable', failure: 'transient' });
+    answer();
+    await Promise.all(launches.slice(0, 2));
+    expect(stub.calls('GET', launchPath)).toHaveLength(1);
+    expect(stub.calls('POST', launchPath).map((r) => (r.json as { limit: string }).limit)).toEqual(['web01', 'web02']);
+  });
+
   it('leaves empty prompt fields out of the launch body', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-no-limit') });
     stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
@@ -332,3 +356,7 @@ describe('TLS with a custom CA', () => {
     }
   });
 });
+
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
