@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { ConcurrencyLimiter } from './concurrency-limiter';
 
 /** What a client needs of a limiter: Bottleneck has it, and so has a limiter that fails over. */
 export interface RequestLimiter {
@@ -33,6 +34,8 @@ interface Ticket {
  */
 export class FailoverLimiter implements RequestLimiter {
   private readonly local: Bottleneck;
+  /** The local limit when it is concurrency alone: a lighter path than Bottleneck's (see ConcurrencyLimiter). */
+  private readonly localGate?: ConcurrencyLimiter;
   private readonly waiting = new Set<Ticket>();
   /** The local limiter's hourly budget refills at whole intervals from here. */
   private readonly createdAt = Date.now();
@@ -48,11 +51,16 @@ export class FailoverLimiter implements RequestLimiter {
     private readonly slotMs: number,
   ) {
     this.local = new Bottleneck(options);
+    if (isConcurrencyOnly(options)) this.localGate = new ConcurrencyLimiter(options.maxConcurrent ?? Infinity);
+  }
+
+  private scheduleLocally<T>(fn: () => PromiseLike<T>): Promise<T> {
+    return this.localGate ? this.localGate.schedule(fn) : this.local.schedule(fn);
   }
 
   schedule<T>(fn: () => PromiseLike<T>): Promise<T> {
     const shared = this.source.current();
-    if (!shared) return this.local.schedule(fn);
+    if (!shared) return this.scheduleLocally(fn);
     return new Promise<T>((resolve, reject) => {
       const ticket: Ticket = {
         started: false,
@@ -60,7 +68,7 @@ export class FailoverLimiter implements RequestLimiter {
         fallBack: () => {
           ticket.abandoned = true;
           this.waiting.delete(ticket);
-          this.local.schedule(fn).then(resolve, reject);
+          this.scheduleLocally(fn).then(resolve, reject);
         },
       };
       this.waiting.add(ticket);
@@ -117,7 +125,15 @@ export class FailoverLimiter implements RequestLimiter {
   }
 
   async disconnect(): Promise<void> {
+    await this.localGate?.disconnect();
     await this.local.stop({ dropWaitingJobs: true }).catch(() => undefined);
     await this.local.disconnect(false);
   }
+}
+
+/** Options that set nothing but `maxConcurrent`: no reservoir, spacing or queue bound for Bottleneck to keep. */
+export function isConcurrencyOnly(options: Bottleneck.ConstructorOptions): boolean {
+  return Object.entries(options).every(
+    ([key, value]) => key === 'maxConcurrent' || value === undefined || value === null,
+  );
 }

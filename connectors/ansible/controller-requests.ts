@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import Bottleneck from 'bottleneck';
 import type { Logger } from 'winston';
 import { ConfigError, ConnectorError } from '../../src/errors';
 import type { RequestLimiter } from '../failover-limiter';
+import { localLimiter } from '../rate-limiters';
 import {
   createHttpTransport,
   withRetries,
@@ -56,7 +56,7 @@ export class ControllerRequests {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.ownsLimiter = !deps.limiter;
-    this.limiter = deps.limiter ?? new Bottleneck({ maxConcurrent: this.config.maxConcurrent });
+    this.limiter = deps.limiter ?? localLimiter({ maxConcurrent: this.config.maxConcurrent });
     this.prefix = this.config.apiPath;
     const auth: Record<string, string> = {};
     if (this.config.token) auth.Authorization = `Bearer ${this.config.token}`;

@@ -1,8 +1,7 @@
-import Bottleneck from 'bottleneck';
 import type { Logger } from 'winston';
 import { ConnectorError } from '../../src/errors';
 import type { RequestLimiter } from '../failover-limiter';
-import { limiterOptions } from '../rate-limiters';
+import { localLimiter } from '../rate-limiters';
 import {
   createHttpTransport,
   withRetries,
@@ -88,9 +87,7 @@ export class InstanceRequests {
     this.ownsLimiter = !deps.limiter;
     this.limiter =
       deps.limiter ??
-      new Bottleneck(
-        limiterOptions({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour }),
-      );
+      localLimiter({ maxConcurrent: this.config.maxConcurrent, requestsPerHour: this.config.requestsPerHour });
     this.transport = createHttpTransport({
       connector: CONNECTOR,
       baseUrl: this.config.url,

@@ -1,7 +1,6 @@
 import { ansibleConnector, ControllerClient } from '../../connectors/ansible';
 import { effectiveLimit } from '../../connectors/endpoint-limits';
-import Bottleneck from 'bottleneck';
-import { limiterOptions, type createSharedLimiters } from '../../connectors/rate-limiters';
+import { localLimiter, type createSharedLimiters } from '../../connectors/rate-limiters';
 import { usesSandbox, type Config } from '../config';
 import type { Logger } from '../observability/logger';
 
@@ -29,7 +28,6 @@ export function controllerClientOf(
   });
   const limit = { ...effectiveLimit(ansibleConnector.defaults, config.awx), requestTimeoutMs: controller.timeoutMs };
   // Without Redis the client's own limiter would know only the concurrency, not the hourly budget.
-  const limiter =
-    limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? new Bottleneck(limiterOptions(limit));
+  const limiter = limiters.shared(`awx:${new URL(controller.url).host}`, limit) ?? localLimiter(limit);
   return new ControllerClient(controller, { logger, limiter });
 }
