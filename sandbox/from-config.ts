@@ -31,7 +31,7 @@ export function sandboxOptionsOf(config: Config, logger: Logger): SandboxOptions
     webhooksEnabled: s.webhooks,
     jobDurationMs: s.jobDurationMs,
     // The instance Snowline is told it talks to: its batches are cut at the quota Snowline expects.
-    batchTimeLimitMs: config.servicenow.batch.quotaMs,
+    batchTimeLimitMs: config.servicenow.quotaMs,
     store: sandboxStorePath(config),
     baseUrl: s.publicUrl,
     latency: latencyOf(s.latency),

@@ -8,6 +8,7 @@ import { AwxController } from './awx/controller';
 import { awxRouter } from './awx/http/awx.router';
 import { publicBaseUrl } from './http/base-url';
 import { inProcess } from './http/in-process';
+import { queuedRequests } from './http/queued-requests';
 import { answerOverlongRequests } from './http/overlong-request';
 import { applyLatency, LatencyProfile, type LatencyProfileInput } from './http/latency';
 import { RequestCounter } from './http/request-counter';
@@ -143,8 +144,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const latency = new LatencyProfile(options.latency);
   const requests = new RequestCounter();
   app.use('/sandbox', adminRouter({ account, faults, rateLimits, oauth, latency, requests, reset: state.reset }));
-  app.use(applyLatency(latency));
-  app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow'));
+  const queue = queuedRequests(() => serveInProcess);
+  app.use(applyLatency(latency, queue));
+  app.use(['/api/now', '/oauth_token.do'], injectFaults(faults, 'servicenow', queue));
   app.use(oauthRouter(oauth));
   app.use(
     '/api/now',
@@ -166,7 +168,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   );
   // AWX and AAP ≤ 2.4 serve the controller at /api/v2/; AAP 2.5+ through its gateway at /api/controller/v2/ (https://docs.redhat.com/en/documentation/red_hat_ansible_automation_platform/2.6/html/planning_your_upgrade/upgrade-api-changes).
   const controllerApi = awxRouter({ controller, account, token: options.awxToken, baseUrl, now: Date.now, logger });
-  app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx'), controllerApi);
+  app.use(['/api/v2', '/api/controller/v2'], injectFaults(faults, 'awx', queue), controllerApi);
 
   const serveInProcess = inProcess(app);
   let server: Server | undefined;

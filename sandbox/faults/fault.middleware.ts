@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RequestHandler, Response } from 'express';
+import type { QueuedRequests } from '../http/queued-requests';
 import type { FaultAction, FaultInjector, FaultTarget } from './fault-injector';
 
 /** Status texts as each API words them (ServiceNow's envelope of docs/servicenow-behaviour.md §1.5, AWX's `detail`). */
@@ -41,17 +42,20 @@ function holdAnswer(res: Response, ms: number): void {
 }
 
 /**
- * Applies the injector's plan for `target` to each request before the API sees it: delays,
+ * Applies the injector's plan for `target` to each request before the API sees it: delays (a
+ * delayed request is carried out even if its caller gave up meanwhile, see QueuedRequests),
  * answers an error in the API's own shape, or drops the connection without an answer.
  */
-export function injectFaults(faults: FaultInjector, target: FaultTarget): RequestHandler {
+export function injectFaults(faults: FaultInjector, target: FaultTarget, queue: QueuedRequests): RequestHandler {
   return async (req, res, next) => {
+    if (queue.isServedFromQueue(req)) return next();
     const latency = faults.latencyMs(target, req.method, req.originalUrl);
     const action = faults.decide(target, req.method, req.originalUrl);
-    if (latency > 0) await delay(latency);
+    const serve = () => (latency > 0 ? queue.serveAfter(req, res, latency).catch(next) : next());
+    if (latency > 0 && action.kind !== 'pass' && action.kind !== 'slow') await delay(latency);
     switch (action.kind) {
       case 'pass':
-        return next();
+        return serve();
       case 'status':
         return sendInjected(res, target, action);
       case 'drop':
@@ -64,7 +68,7 @@ export function injectFaults(faults: FaultInjector, target: FaultTarget): Reques
         return;
       case 'slow':
         holdAnswer(res, action.ms);
-        return next();
+        return serve();
     }
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { QueuedRequests } from './queued-requests';
 import { z } from 'zod';
 
 /** The APIs whose answer time can be set apart. */
@@ -95,11 +96,11 @@ export class LatencyProfile {
   }
 }
 
-/** Holds each request for the profile's delay before it is served. */
-export function applyLatency(profile: LatencyProfile): RequestHandler {
-  return (req, _res, next) => {
-    const ms = profile.delayFor(req.path);
+/** Holds each request for the profile's delay before it is served (and serves it even if its caller has gone). */
+export function applyLatency(profile: LatencyProfile, queue: QueuedRequests): RequestHandler {
+  return (req, res, next) => {
+    const ms = queue.isServedFromQueue(req) ? 0 : profile.delayFor(req.path);
     if (ms === 0) return next();
-    setTimeout(next, ms);
+    void queue.serveAfter(req, res, ms).catch(next);
   };
 }

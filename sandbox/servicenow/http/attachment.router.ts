@@ -65,5 +65,12 @@ function uploadOf(req: Request) {
       missing.map(([path]) => ({ path, message: 'is required' })),
     );
   const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  // A caller that left before its upload was read loses the body (Node discards it): the instance
+  // never stores a file that did not arrive whole.
+  const declared = req.get('Content-Length');
+  if (declared !== undefined && Number(declared) !== bytes.length)
+    throw new ValidationError('attachment upload', [
+      { path: 'body', message: `arrived with ${bytes.length} of its ${declared} bytes` },
+    ]);
   return { tableName, tableSysId, fileName, contentType, bytes };
 }

@@ -280,6 +280,30 @@ describe('fault injection (/sandbox/faults)', () => {
     });
   });
 
+  it('a request held by latency is carried out even when its caller gave up (only the answer is lost), body and all', async () => {
+    const { data } = await s.snow.post('/api/now/table/incident', { short_description: 'queued writes' });
+    const sysId = data.result.sys_id as string;
+    await admin().put('/sandbox/faults/servicenow', { latencyMs: 400, methods: ['PATCH', 'POST'] });
+    await expect(
+      s.snow.patch(`/api/now/table/incident/${sysId}`, { work_notes: 'written late' }, { timeout: 100 }),
+    ).rejects.toMatchObject({ code: 'ECONNABORTED' });
+    const upload = `/api/now/attachment/file?table_name=incident&table_sys_id=${sysId}&file_name=late.log`;
+    await expect(
+      s.snow.post(upload, 'job output', { headers: { 'Content-Type': 'text/plain' }, timeout: 100 }),
+    ).rejects.toMatchObject({ code: 'ECONNABORTED' });
+    // A caller that waits gets the answer as usual.
+    const inTime = await s.snow.patch(`/api/now/table/incident/${sysId}`, { short_description: 'still queued' });
+    expect(inTime.data.result.short_description).toBe('still queued');
+
+    await new Promise((r) => setTimeout(r, 500));
+    const notes = await s.snow.get('/api/now/table/sys_journal_field', {
+      params: { sysparm_query: `element_id=${sysId}^element=work_notes` },
+    });
+    expect(notes.data.result.map((n: { value: string }) => n.value)).toEqual(['written late']);
+    const files = await s.snow.get('/api/now/attachment', { params: { sysparm_query: `table_sys_id=${sysId}` } });
+    expect(files.data.result.map((f: { size_bytes: string }) => f.size_bytes)).toEqual(['10']);
+  });
+
   it('methods limits a plan to those methods: reads pass while the next POST fails', async () => {
     await admin().put('/sandbox/faults/awx', { failNext: 1, failStatus: 500, methods: ['POST'] });
     expect((await s.awx.get('/api/v2/job_templates/')).status).toBe(200);
