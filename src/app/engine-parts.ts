@@ -49,7 +49,11 @@ export interface EngineInputs {
 export function buildEngine(config: Config, inputs: EngineInputs) {
   const { store, repos, rules, integrationUser, snClient, connectors, logger, metrics, owner } = inputs;
   const retry = config.engine.retry;
-  const target = serviceNowWritebackTarget(snClient, { batch: config.servicenow.batch, logger });
+  const target = serviceNowWritebackTarget(snClient, {
+    batch: config.servicenow.batch,
+    quotaMs: config.servicenow.quotaMs,
+    logger,
+  });
   const lookups = serviceNowLookups(snClient, { groupCacheMs: config.mappings.groupCacheSeconds * 1000 });
   const secretBox = secretBoxFromConfig(config.secrets) ?? processSecretBox();
   const usesSecretParams = [...rules.current().byTable.values()]

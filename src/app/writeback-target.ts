@@ -20,38 +20,60 @@ const WRITTEN_FIELDS = ['sys_id', 'sys_mod_count'];
 const BATCH_FILE_BUDGET_BYTES = 8 * 1024 * 1024;
 
 export interface WritebackTargetOptions {
-  /**
-   * Several calls in one `POST /api/now/v1/batch`; off = one request per call. `quotaMs`: the
-   * instance's transaction quota that cuts a batch (docs/servicenow-behaviour.md §6.5).
-   */
-  batch: { enabled: boolean; maxItems: number; quotaMs: number };
+  /** Several calls in one `POST /api/now/v1/batch`; off = one request per call. */
+  batch: { enabled: boolean; maxItems: number };
+  /** The instance's transaction quota: it cuts a batch (docs/servicenow-behaviour.md §6.5) and ends a write in doubt. */
+  quotaMs: number;
   logger: Logger;
 }
 
 /** The outbox's view of ServiceNow: the client's Table, Attachment and Batch APIs. */
 export function serviceNowWritebackTarget(client: ServiceNowClient, options: WritebackTargetOptions): WritebackTarget {
+  // A third past the quota, for the item in hand when the quota struck to finish.
+  const settleMs = Math.round((options.quotaMs * 4) / 3);
+  const settled = <T>(write: () => Promise<T>) => untilSettled(write, settleMs);
+  const records = recordTarget(client);
   const single: WritebackTarget = {
-    async patch(table, sysId, fields) {
-      const record = await client.update(table, sysId, fields, { fields: WRITTEN_FIELDS });
-      return { modCount: asInt(record.sys_mod_count) ?? -1 };
-    },
+    settleMs,
+    patch: (table, sysId, fields) =>
+      settled(async () => {
+        const record = await client.update(table, sysId, fields, { fields: WRITTEN_FIELDS });
+        return { modCount: asInt(record.sys_mod_count) ?? -1 };
+      }),
     async journalContains(table, sysId, marker) {
       const entries = await client.journalEntries(sysId, 'work_notes', { table, limit: 100 });
       return entries.some((e) => e.value.includes(marker));
     },
     classify: classifyError,
-    records: recordTarget(client),
+    records: { ...records, insert: (table, fields) => settled(() => records.insert(table, fields)) },
     attachments: {
-      async attach(table, sysId, file) {
-        await client.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
-      },
+      attach: (table, sysId, file) =>
+        settled(async () => {
+          await client.attach(table, sysId, file.file_name, file.content_type, Buffer.from(file.content, 'utf8'));
+        }),
       async has(table, sysId, file) {
         return holdsFile(await client.listAttachments(table, sysId, { hash: file.sha256, limit: 100 }), file);
       },
     },
   };
   if (!options.batch.enabled) return single;
-  return { ...single, batch: batchTarget(client, single, options) };
+  return { ...single, batch: batchTarget(client, single, { ...options, settleMs }) };
+}
+
+/**
+ * A write whose answer was lost (a timeout, a dropped connection) may be carried out later still:
+ * the instance runs a request it has queued after its caller gave up. Its ticket is read (and the
+ * write retried) only once the quota would have ended it; read sooner, a write applied late would
+ * be sent a second time.
+ */
+async function untilSettled<T>(write: () => Promise<T>, settleMs: number): Promise<T> {
+  const sentAt = Date.now();
+  try {
+    return await write();
+  } catch (error) {
+    if (classifyError(error) !== 'ambiguous') throw error;
+    throw inDoubt(error, sentAt + settleMs, 'write_in_doubt', 'it may still be carried out');
+  }
 }
 
 /** Whether a record's attachments hold the file: by hash, or by name and size where the instance keeps no hash. */
@@ -62,10 +84,13 @@ function holdsFile(found: readonly AttachmentInfo[], file: AttachmentProbe): boo
   return found.some((a) => a.hash === file.sha256 || (a.hash === '' && sameFile(a)));
 }
 
-function batchTarget(client: ServiceNowClient, single: WritebackTarget, options: WritebackTargetOptions): BatchTarget {
-  const { maxItems, quotaMs } = options.batch;
-  // A third past the quota, for the item in hand when the quota struck to finish.
-  const settleMs = Math.round((quotaMs * 4) / 3);
+function batchTarget(
+  client: ServiceNowClient,
+  single: WritebackTarget,
+  options: WritebackTargetOptions & { settleMs: number },
+): BatchTarget {
+  const { maxItems } = options.batch;
+  const { settleMs } = options;
 
   /** One batch request; a refusal of the Batch API itself (not allowed for this user) falls back to single calls. */
   async function sendBatch(calls: readonly WritebackCall[]): Promise<WritebackCallResult[]> {
@@ -78,7 +103,10 @@ function batchTarget(client: ServiceNowClient, single: WritebackTarget, options:
     } catch (error) {
       const failure = classifyError(error);
       if (failure === 'ambiguous')
-        return calls.map(() => ({ kind: 'failed', error: batchInDoubt(error, startedAt + settleMs) }));
+        return calls.map(() => ({
+          kind: 'failed',
+          error: inDoubt(error, startedAt + settleMs, 'batch_in_doubt', 'its items may still run'),
+        }));
       if (failure === 'permanent') {
         options.logger.warn('the Batch API refused the batch; sending its calls one by one', {
           error: (error as Error).message,
@@ -99,7 +127,6 @@ function batchTarget(client: ServiceNowClient, single: WritebackTarget, options:
 
   return {
     maxItems,
-    settleMs,
     async send(calls) {
       const chunks = chunked(calls, maxItems);
       // A call left alone goes as itself: a batch of one costs the same request and more work.
@@ -110,17 +137,17 @@ function batchTarget(client: ServiceNowClient, single: WritebackTarget, options:
 }
 
 /**
- * A batch whose answer was lost. Its items run one after another and a dropped connection does not
- * stop them, so the tickets' journals are read (and the calls retried) only at `settledAt`, when
- * the quota has cut the batch: read sooner, an item applied late would be sent a second time.
+ * A write (or a batch) whose answer was lost. A batch's items run one after another and a dropped
+ * connection does not stop them, nor a request the instance queued: the tickets are read (and the
+ * calls retried) only at `settledAt`, when the quota has ended them.
  */
-function batchInDoubt(error: unknown, settledAt: number): ConnectorError {
+function inDoubt(error: unknown, settledAt: number, code: string, still: string): ConnectorError {
   const reason = error instanceof Error ? error.message : String(error);
   return new ConnectorError(
     CONNECTOR,
     'ambiguous',
-    'batch_in_doubt',
-    `the batch's answer was lost (${reason}); its items may still run until the instance's batch quota ends`,
+    code,
+    `the answer was lost (${reason}); ${still} until the instance's transaction quota ends`,
     {
       retryAfterMs: Math.max(0, settledAt - Date.now()),
       cause: error,

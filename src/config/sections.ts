@@ -127,17 +127,17 @@ export const serviceNowSchema = z.object({
         .describe(
           'while deliveries are under way, how long a due write-back waits for others to share its batch, in ms (0 = never); with none under way it goes at once',
         ),
-      quotaMs: z
-        .number()
-        .int()
-        .min(1000)
-        .max(600_000)
-        .default(30_000)
-        .describe(
-          "the instance's transaction quota for a batch, in ms (30 s unless an admin changed the quota rule): a batch whose answer was lost may still be running until then, so its tickets' journals are read only after it",
-        ),
     })
-    .default({ enabled: true, maxItems: 50, lingerMs: 100, quotaMs: 30_000 }),
+    .default({ enabled: true, maxItems: 50, lingerMs: 100 }),
+  quotaMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(30_000)
+    .describe(
+      "the instance's transaction quota, in ms (30 s unless an admin changed the quota rule): it cuts a batch, and a write whose answer was lost (a batch, a PATCH, an upload) may still be carried out until then, so whether it landed is read only a third after it",
+    ),
   writebacksInFlight: z
     .number()
     .int()

@@ -76,9 +76,9 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     random: deps.random ?? Math.random,
   });
   const { finish, failed } = settlement;
-  // A batch goes on running on the instance after its sender died: held this long, the entries
-  // of an instance killed mid-batch are looked up by another only once the batch is over.
-  const holdMs = Math.max(deps.leaseMs, target.batch?.settleMs ?? 0);
+  // A write goes on at the instance after its sender died: held this long, the entries of an
+  // instance killed mid-delivery are looked up by another only once their writes are settled.
+  const holdMs = Math.max(deps.leaseMs, target.settleMs ?? 0);
 
   /**
    * Delivers entries claimed together; each still appears in its run's trace as a `write-back` span

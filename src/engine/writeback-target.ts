@@ -14,6 +14,13 @@ export interface WritebackTarget {
   records?: RecordTarget;
   /** Carries several calls in one request (ServiceNow's Batch API); without it, each call is a request. */
   batch?: BatchTarget;
+  /**
+   * How long after it was sent a write may still be carried out: a batch's items run one after
+   * another, a request queued at the instance runs after its caller gave up, and neither a lost
+   * answer nor the sender's death stops them. A write whose answer was lost is looked up again only
+   * after this (the error of its call says when), and entries being delivered are held this long.
+   */
+  settleMs?: number;
 }
 
 /** The Table API's insert. Not idempotent, so a record whose insert may have happened is looked up by its sys_id first. */
@@ -55,12 +62,6 @@ export type WritebackCallResult =
 export interface BatchTarget {
   /** Most calls one request carries. */
   maxItems: number;
-  /**
-   * How long after it was sent a batch may still be running on the instance (its items run one after
-   * another, and neither a lost answer nor the sender's death stops them): its calls are looked up
-   * again only after this.
-   */
-  settleMs: number;
   /**
    * Sends the calls in as few requests as it can, one result per call in order. A request that
    * failed as a whole fails each of its calls with its error, classified as for one request.

@@ -151,7 +151,7 @@ function outboxOnlyEngine(store: Store, repos: Repositories, client: ServiceNowC
     outboxSender: createOutboxSender({
       store,
       repos,
-      target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50, quotaMs: 30_000 }, logger }),
+      target: serviceNowWritebackTarget(client, { batch: { enabled: true, maxItems: 50 }, quotaMs: 30_000, logger }),
       logger,
       metrics,
       owner,

@@ -60,20 +60,19 @@ describe.each(ENGINES)('write-back delivery under faults on %s', (engine) => {
     });
   const state = () => t.store.db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
 
-  it('entries sent in a batch stay leased until the batch is over on the instance, even if their sender dies', async () => {
+  it('entries being delivered stay leased until their writes are settled on the instance, even if their sender dies', async () => {
     const instance = fakeInstance();
     let sentAt = 0;
     // The batch never answers: as far as anyone can tell, the instance that sent it is gone.
     const batch = {
       maxItems: 50,
-      settleMs: 5_000,
       send: () => ((sentAt = Date.now()), new Promise<never>(() => undefined)),
     };
     const other = { ...workNoteEntry(Date.now()), id: 'wb-2', sys_id: 'd'.repeat(32), marker: '[snowline run-2]' };
     await t.repos.outbox.enqueue(t.store.db, workNoteEntry(Date.now()));
     await t.repos.outbox.enqueue(t.store.db, other);
     const claimed = await t.repos.outbox.claimDue('a', Date.now(), 300, 10);
-    void senderOf('a', { ...instance, batch }, 300).deliver(claimed);
+    void senderOf('a', { ...instance, batch, settleMs: 5_000 }, 300).deliver(claimed);
     while (sentAt === 0) await sleep(10);
 
     // Another instance claims them only after the batch quota could have cut it, not when a 300 ms lease ran out.

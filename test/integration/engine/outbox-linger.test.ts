@@ -42,7 +42,7 @@ describe.each(ENGINES)('outbox linger on %s', (engine) => {
       },
       journalContains: async () => false,
       classify: () => 'permanent',
-      batch: { maxItems: 50, settleMs: 0, send },
+      batch: { maxItems: 50, send },
     };
     return { target, requests };
   }

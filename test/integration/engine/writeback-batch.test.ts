@@ -48,12 +48,13 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
     await t.close();
   });
 
-  const sender = () =>
+  const sender = (batch = true) =>
     createOutboxSender({
       store: t.store,
       repos: t.repos,
       target: serviceNowWritebackTarget(client, {
-        batch: { enabled: true, maxItems: 50, quotaMs },
+        batch: { enabled: batch, maxItems: 50 },
+        quotaMs,
         logger: silentLogger(),
       }),
       logger: silentLogger(),
@@ -87,8 +88,8 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
   }
 
   /** Claims and delivers, as the engine does, until nothing is left to send (retries included). */
-  async function deliverAll(): Promise<void> {
-    const delivery = sender();
+  async function deliverAll(batch = true): Promise<void> {
+    const delivery = sender(batch);
     const giveUpAt = Date.now() + 10_000;
     while (Date.now() < giveUpAt) {
       const due = await t.repos.outbox.claimDue('w1', Date.now(), 10_000, 100);
@@ -242,6 +243,30 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
       expect(await fieldsOf(ticket)).toEqual(RESOLVE);
     }
     expect(await outboxStates()).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('an upload carried out after the client gave up is looked for only after the quota: attached once', async () => {
+    // The instance queues the upload for 1.5 s, so it lands after the client's 500 ms timeout; the quota is 1.5 s.
+    await start({ batchTimeLimitMs: 1_500 }, 500);
+    const ticket = await newTicket();
+    const file = { file_name: 'restart-service.log', content_type: 'text/plain', content: 'job output\n' };
+    const run = { id: 'run-1', ticket_number: ticket.number };
+    await t.repos.outbox.enqueue(t.store.db, attachmentEntry(run, 'incident', ticket.sysId, file, Date.now()));
+    await s.snow.put('/sandbox/faults/servicenow', {
+      latencyMs: 1_500,
+      methods: ['POST'],
+      pathIncludes: '/attachment/',
+    });
+
+    await deliverAll(false);
+    await new Promise((r) => setTimeout(r, 1_600)); // an upload still queued at the instance lands
+
+    const { data } = await s.snow.get('/api/now/attachment', {
+      params: { sysparm_query: `table_sys_id=${ticket.sysId}` },
+    });
+    expect(data.result).toHaveLength(1);
+    const [entry] = await t.store.db.selectFrom('outbox').select(['state', 'last_error']).execute();
+    expect(entry).toEqual({ state: 'sent', last_error: expect.stringMatching(/may still be carried out/) });
   });
 
   it("a ticket's item refused with a 4xx fails that ticket's write-backs alone", async () => {
