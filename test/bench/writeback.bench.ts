@@ -31,6 +31,8 @@ export interface WritebackBenchResult {
   callsPerRun: number;
   /** The calls carried inside those requests per run (a batch's items each counted). */
   itemsPerRun: number;
+  /** Requests the controller served per completed run (launch, its lookups, job checks, output). */
+  controllerCallsPerRun: number;
   /** After the burst, events offered at a steady 10/s: event sent → its run ended. */
   steady: { events: number; p50Ms: number; p99Ms: number };
   /** The same number of runs' write-backs queued at once and delivered by the outbox loop alone. */
@@ -41,7 +43,7 @@ export interface WritebackBenchResult {
 export function writebackLines(r: WritebackBenchResult): string {
   const o = r.outboxOnly;
   return [
-    `${'write-backs, end to end'.padEnd(28)} ${r.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${r.events} events, 64 senders: event → write-back p50 ${r.p50Ms.toFixed(0)} ms (≤ 500), p99 ${r.p99Ms.toFixed(0)} ms (≤ 3000)   ServiceNow calls/run ${r.callsPerRun.toFixed(2)} (≤ 1.5; ${r.itemsPerRun.toFixed(2)} counting batch items)   ${r.succeeded} succeeded`,
+    `${'write-backs, end to end'.padEnd(28)} ${r.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${r.events} events, 64 senders: event → write-back p50 ${r.p50Ms.toFixed(0)} ms (≤ 500), p99 ${r.p99Ms.toFixed(0)} ms (≤ 3000)   ServiceNow calls/run ${r.callsPerRun.toFixed(2)} (≤ 1.5; ${r.itemsPerRun.toFixed(2)} counting batch items)   controller calls/run ${r.controllerCallsPerRun.toFixed(2)}   ${r.succeeded} succeeded`,
     `${'write-backs, steady 10/s'.padEnd(28)} ${r.steady.events} events: event → write-back p50 ${r.steady.p50Ms.toFixed(0)} ms (≤ 15), p99 ${r.steady.p99Ms.toFixed(0)} ms (≤ 50)`,
     `${'write-backs, outbox alone'.padEnd(28)} (Batch API on) ${o.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${o.runs} runs queued at once: queued → written back p50 ${o.p50Ms.toFixed(0)} ms, p99 ${o.p99Ms.toFixed(0)} ms   ServiceNow calls/run ${o.callsPerRun.toFixed(2)}`,
   ].join('\n');
@@ -119,6 +121,7 @@ async function endToEndFigures(
       p99Ms: pct(0.99),
       callsPerRun: calls / ended.length,
       itemsPerRun: (calls - (served.byApi.batch ?? 0) + served.batchItems) / ended.length,
+      controllerCallsPerRun: (served.byApi.awx ?? 0) / ended.length,
     };
   } finally {
     await app.stop();
