@@ -190,7 +190,7 @@ describe.each(ENGINES)('chaos on %s', (engine) => {
     const leftOpen = await openWork(t);
     if (resolved < incidents || duplicates > 0 || !settled(leftOpen))
       process.stdout.write(
-        `done twice: ${twice.join(', ') || 'none'}\n${await whatIsLeft(t)}\n` +
+        `done twice: ${twice.map((id) => `${id} (attachments: ${records.filesOf(id).join(', ') || 'none'})`).join('; ') || 'none'}\n${await whatIsLeft(t)}\n` +
           `${await unresolvedAccount(
             t,
             sysIds.filter((id) => records.state.get(id) !== '6'),
@@ -245,10 +245,18 @@ async function sandboxRecords(rig: ChaosRig) {
     .filter((n) => /Outcome: succeeded/.test(n.value))
     .map((n) => n.element_id);
   const { data: files } = await rig.sn.get('/api/now/attachment', { params: { sysparm_limit: 10_000 } });
-  const fileIds = (files as { result: { table_sys_id: string; file_name: string }[] }).result
-    .filter((f) => f.file_name === 'restart-service.log')
-    .map((f) => f.table_sys_id);
-  return { state, jobs: count(jobIds), notes: count(noteIds), attachments: count(fileIds) };
+  type File = { table_sys_id: string; file_name: string; size_bytes: string; sys_created_on: string };
+  const outputs = (files as { result: File[] }).result.filter((f) => f.file_name === 'restart-service.log');
+  /** What a ticket done twice holds: sizes and times tell a second upload from a truncated one. */
+  const filesOf = (sysId: string) =>
+    outputs.filter((f) => f.table_sys_id === sysId).map((f) => `${f.size_bytes} bytes at ${f.sys_created_on}`);
+  return {
+    state,
+    jobs: count(jobIds),
+    notes: count(noteIds),
+    attachments: count(outputs.map((f) => f.table_sys_id)),
+    filesOf,
+  };
 }
 
 /** Events, runs, steps and write-backs of Snowline's store still open after everything settled. */
