@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HourlyLimitError } from '../src/errors';
 import type { ActionHandler, ResilienceDefaults } from './connector';
-import { FailoverLimiter, LOCAL_ONLY } from './failover-limiter';
-import { limiterOptions, type RateLimit, type SharedLimiters } from './rate-limiters';
+import type { FailoverLimiter } from './failover-limiter';
+import { localLimiter, type RateLimit, type SharedLimiters } from './rate-limiters';
 
 /**
  * A connector's limits in its config section: each overrides the descriptor's declared default
@@ -50,8 +50,7 @@ export function createEndpointLimiters(
   shared?: SharedLimiters,
 ): { forEndpoint(endpoint: string): EndpointLimiter } {
   const byEndpoint = new Map<string, EndpointLimiter>();
-  const limiterOf = (id: string, of: RateLimit) =>
-    shared?.shared(id, of) ?? new FailoverLimiter(LOCAL_ONLY, limiterOptions(of), of.requestTimeoutMs ?? 0);
+  const limiterOf = (id: string, of: RateLimit) => shared?.shared(id, of) ?? localLimiter(of);
   const build = (endpoint: string): EndpointLimiter => {
     const id = `${connector}:${endpoint}`;
     const inFlight = limiterOf(id, { maxConcurrent: limit.maxConcurrent, requestTimeoutMs: limit.requestTimeoutMs });

@@ -33,9 +33,11 @@ interface Ticket {
  * request runs exactly once, whichever limiter lets it through.
  */
 export class FailoverLimiter implements RequestLimiter {
-  private readonly local: Bottleneck;
-  /** The local limit when it is concurrency alone: a lighter path than Bottleneck's (see ConcurrencyLimiter). */
-  private readonly localGate?: ConcurrencyLimiter;
+  /**
+   * Bottleneck only where it keeps an hourly budget: a limit of concurrency alone takes the lighter
+   * ConcurrencyLimiter, which does not wait a timer turn per request.
+   */
+  private readonly local: Bottleneck | ConcurrencyLimiter;
   private readonly waiting = new Set<Ticket>();
   /** The local limiter's hourly budget refills at whole intervals from here. */
   private readonly createdAt = Date.now();
@@ -50,17 +52,18 @@ export class FailoverLimiter implements RequestLimiter {
     private readonly options: Bottleneck.ConstructorOptions,
     private readonly slotMs: number,
   ) {
-    this.local = new Bottleneck(options);
-    if (isConcurrencyOnly(options)) this.localGate = new ConcurrencyLimiter(options.maxConcurrent ?? Infinity);
+    this.local =
+      options.reservoir == null ? new ConcurrencyLimiter(options.maxConcurrent ?? Infinity) : new Bottleneck(options);
   }
 
-  private scheduleLocally<T>(fn: () => PromiseLike<T>): Promise<T> {
-    return this.localGate ? this.localGate.schedule(fn) : this.local.schedule(fn);
+  /** The local limiter, when it keeps an hourly budget. */
+  private localBudget(): Bottleneck | undefined {
+    return this.local instanceof Bottleneck ? this.local : undefined;
   }
 
   schedule<T>(fn: () => PromiseLike<T>): Promise<T> {
     const shared = this.source.current();
-    if (!shared) return this.scheduleLocally(fn);
+    if (!shared) return this.local.schedule(fn);
     return new Promise<T>((resolve, reject) => {
       const ticket: Ticket = {
         started: false,
@@ -68,7 +71,7 @@ export class FailoverLimiter implements RequestLimiter {
         fallBack: () => {
           ticket.abandoned = true;
           this.waiting.delete(ticket);
-          this.scheduleLocally(fn).then(resolve, reject);
+          this.local.schedule(fn).then(resolve, reject);
         },
       };
       this.waiting.add(ticket);
@@ -96,7 +99,8 @@ export class FailoverLimiter implements RequestLimiter {
 
   /** The budget left this hour, in the limiter requests go through now (tests and operators). */
   currentReservoir(): Promise<number | null> {
-    return (this.source.current() ?? this.local).currentReservoir();
+    const limiter = this.source.current() ?? this.localBudget();
+    return limiter ? limiter.currentReservoir() : Promise.resolve(null);
   }
 
   /**
@@ -111,7 +115,7 @@ export class FailoverLimiter implements RequestLimiter {
       } catch (err) {
         this.source.failed((err as Error).message);
       }
-    return this.local.incrementReservoir(incr);
+    return (await this.localBudget()?.incrementReservoir(incr)) ?? null;
   }
 
   /** When the budget of the limiter requests go through now refills next (epoch ms); undefined = no hourly budget. */
@@ -125,15 +129,9 @@ export class FailoverLimiter implements RequestLimiter {
   }
 
   async disconnect(): Promise<void> {
-    await this.localGate?.disconnect();
-    await this.local.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    await this.local.disconnect(false);
+    const budget = this.localBudget();
+    if (!budget) return this.local.disconnect();
+    await budget.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    await budget.disconnect(false);
   }
-}
-
-/** Options that set nothing but `maxConcurrent`: no reservoir, spacing or queue bound for Bottleneck to keep. */
-export function isConcurrencyOnly(options: Bottleneck.ConstructorOptions): boolean {
-  return Object.entries(options).every(
-    ([key, value]) => key === 'maxConcurrent' || value === undefined || value === null,
-  );
 }

@@ -1,8 +1,7 @@
 import Bottleneck from 'bottleneck';
 import IORedis from 'ioredis';
 import type { Logger } from '../src/observability/logger';
-import { ConcurrencyLimiter } from './concurrency-limiter';
-import { FailoverLimiter, isConcurrencyOnly, type RequestLimiter } from './failover-limiter';
+import { FailoverLimiter, LOCAL_ONLY } from './failover-limiter';
 
 /** What a backend tolerates from Snowline: requests in flight at once, and requests per hour. */
 export interface RateLimit {
@@ -34,14 +33,9 @@ export function limiterOptions(limit: RateLimit): Bottleneck.ConstructorOptions 
   };
 }
 
-/**
- * A limiter of this instance alone (no Redis): a ConcurrencyLimiter when the limit is concurrency
- * alone, which starts the next request in the turn the last one ends; Bottleneck when it keeps an
- * hourly reservoir too.
- */
-export function localLimiter(limit: RateLimit): RequestLimiter {
-  const options = limiterOptions(limit);
-  return isConcurrencyOnly(options) ? new ConcurrencyLimiter(limit.maxConcurrent) : new Bottleneck(options);
+/** A limiter of this instance alone (no Redis configured): see FailoverLimiter for what keeps the limit. */
+export function localLimiter(limit: RateLimit): FailoverLimiter {
+  return new FailoverLimiter(LOCAL_ONLY, limiterOptions(limit), limit.requestTimeoutMs ?? 0);
 }
 
 export interface SharedLimiters {
