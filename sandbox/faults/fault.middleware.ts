@@ -48,10 +48,10 @@ function holdAnswer(res: Response, ms: number): void {
  */
 export function injectFaults(faults: FaultInjector, target: FaultTarget, queue: QueuedRequests): RequestHandler {
   return async (req, res, next) => {
-    if (queue.isServedFromQueue(req)) return next();
+    if (queue.hasPassed(req, 'faults')) return next();
     const latency = faults.latencyMs(target, req.method, req.originalUrl);
     const action = faults.decide(target, req.method, req.originalUrl);
-    const serve = () => (latency > 0 ? queue.serveAfter(req, res, latency).catch(next) : next());
+    const serve = () => (latency > 0 ? queue.serveAfter(req, res, latency, 'faults').catch(next) : next());
     if (latency > 0 && action.kind !== 'pass' && action.kind !== 'slow') await delay(latency);
     switch (action.kind) {
       case 'pass':

@@ -99,8 +99,8 @@ export class LatencyProfile {
 /** Holds each request for the profile's delay before it is served (and serves it even if its caller has gone). */
 export function applyLatency(profile: LatencyProfile, queue: QueuedRequests): RequestHandler {
   return (req, res, next) => {
-    const ms = queue.isServedFromQueue(req) ? 0 : profile.delayFor(req.path);
+    const ms = queue.hasPassed(req, 'latency') ? 0 : profile.delayFor(req.path);
     if (ms === 0) return next();
-    void queue.serveAfter(req, res, ms).catch(next);
+    void queue.serveAfter(req, res, ms, 'latency').catch(next);
   };
 }

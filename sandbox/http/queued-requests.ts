@@ -6,6 +6,12 @@ import type { InProcessAnswer, InProcessRequest } from './in-process';
 /** Headers of the connection, not of the answer: the real response sets its own. */
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 const REPLAY_HEADER = 'x-sandbox-queued';
+/**
+ * Where a request can be held, in the order the app meets them: a request served after its wait at
+ * one has already passed that one and those before it, and meets only those after.
+ */
+const HOLDS = ['latency', 'faults'] as const;
+export type Hold = (typeof HOLDS)[number];
 
 /**
  * Requests the instance has received and queued for a while (latency: it is busy) before it runs
@@ -17,12 +23,16 @@ const REPLAY_HEADER = 'x-sandbox-queued';
  * it is still there.
  */
 export function queuedRequests(dispatch: () => (request: InProcessRequest) => Promise<InProcessAnswer>) {
-  // Marks a request served after its wait, so the latency and faults it already met are not met again.
+  // Marks a request served after its wait, with where it waited, so what it already met is not met again.
   const token = randomUUID();
   return {
-    isServedFromQueue: (req: Request) => req.get(REPLAY_HEADER) === token,
+    /** Whether the request has already passed `hold` (it is being served after a wait there or later). */
+    hasPassed(req: Request, hold: Hold): boolean {
+      const [mark, heldAt] = (req.get(REPLAY_HEADER) ?? '').split(' ');
+      return mark === token && HOLDS.indexOf(heldAt as Hold) >= HOLDS.indexOf(hold);
+    },
 
-    async serveAfter(req: Request, res: Response, ms: number): Promise<void> {
+    async serveAfter(req: Request, res: Response, ms: number, hold: Hold): Promise<void> {
       let body: Buffer;
       try {
         body = await readBody(req);
@@ -33,7 +43,7 @@ export function queuedRequests(dispatch: () => (request: InProcessRequest) => Pr
       const answer = await dispatch()({
         method: req.method,
         url: req.originalUrl,
-        headers: { ...flatHeaders(req), [REPLAY_HEADER]: token },
+        headers: { ...flatHeaders(req), [REPLAY_HEADER]: `${token} ${hold}` },
         body: body.length > 0 ? body : undefined,
         remoteAddress: req.socket.remoteAddress,
       });

@@ -64,13 +64,11 @@ function uploadOf(req: Request) {
       'attachment upload',
       missing.map(([path]) => ({ path, message: 'is required' })),
     );
+  // A caller that left before its upload was read loses the body: Node discards it and the parser
+  // reads none. The instance never stores such an upload as an empty file.
+  const sent = req.get('Transfer-Encoding') !== undefined || Number(req.get('Content-Length') ?? 0) > 0;
+  if (sent && !Buffer.isBuffer(req.body))
+    throw new ValidationError('attachment upload', [{ path: 'body', message: 'was never read: its caller had gone' }]);
   const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  // A caller that left before its upload was read loses the body (Node discards it): the instance
-  // never stores a file that did not arrive whole.
-  const declared = req.get('Content-Length');
-  if (declared !== undefined && Number(declared) !== bytes.length)
-    throw new ValidationError('attachment upload', [
-      { path: 'body', message: `arrived with ${bytes.length} of its ${declared} bytes` },
-    ]);
   return { tableName, tableSysId, fileName, contentType, bytes };
 }

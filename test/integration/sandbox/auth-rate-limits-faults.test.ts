@@ -304,6 +304,16 @@ describe('fault injection (/sandbox/faults)', () => {
     expect(files.data.result.map((f: { size_bytes: string }) => f.size_bytes)).toEqual(['10']);
   });
 
+  it('with realistic latency on, fault plans still apply: the held request meets its fault after the wait', async () => {
+    await admin().put('/sandbox/latency', { table: { ms: 100, jitterMs: 0 } });
+    await admin().put('/sandbox/faults/servicenow', { failNext: 1, failStatus: 503 });
+    const started = Date.now();
+    const failed = await admin().get('/api/now/table/incident?sysparm_limit=1');
+    expect(failed.status).toBe(503);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect((await admin().get('/api/now/table/incident?sysparm_limit=1')).status).toBe(200);
+  });
+
   it('methods limits a plan to those methods: reads pass while the next POST fails', async () => {
     await admin().put('/sandbox/faults/awx', { failNext: 1, failStatus: 500, methods: ['POST'] });
     expect((await s.awx.get('/api/v2/job_templates/')).status).toBe(200);
