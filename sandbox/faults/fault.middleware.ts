@@ -51,11 +51,12 @@ export function injectFaults(faults: FaultInjector, target: FaultTarget, queue: 
     if (queue.hasPassed(req, 'faults')) return next();
     const latency = faults.latencyMs(target, req.method, req.originalUrl);
     const action = faults.decide(target, req.method, req.originalUrl);
-    const serve = () => (latency > 0 ? queue.serveAfter(req, res, latency, 'faults').catch(next) : next());
-    if (latency > 0 && action.kind !== 'pass' && action.kind !== 'slow') await delay(latency);
+    if (action.kind === 'slow') holdAnswer(res, action.ms);
+    if (action.kind === 'pass' || action.kind === 'slow')
+      return latency > 0 ? queue.serveAfter(req, res, latency, 'faults').catch(next) : next();
+    // Nothing below is carried out, so the wait needs no queue.
+    if (latency > 0) await delay(latency);
     switch (action.kind) {
-      case 'pass':
-        return serve();
       case 'status':
         return sendInjected(res, target, action);
       case 'drop':
@@ -66,9 +67,6 @@ export function injectFaults(faults: FaultInjector, target: FaultTarget, queue: 
         await delay(action.ms);
         req.socket.destroy();
         return;
-      case 'slow':
-        holdAnswer(res, action.ms);
-        return serve();
     }
   };
 }
