@@ -77,8 +77,9 @@ export async function startApp(
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  // SQLite is one process by construction: leases left by a crashed predecessor are void now.
-  if (store.dialect === 'sqlite') await repos.leases.voidAll();
+  // SQLite is one process by construction: leases left by a crashed predecessor are void now,
+  // but for the write-backs it was sending (see voidAbandoned).
+  if (store.dialect === 'sqlite') await repos.leases.voidAbandoned();
   // From now on, a record Snowline sees for the first time counts as inserted (event-versions.ts).
   await markWatchingSince(repos, Date.now());
 

@@ -5,14 +5,16 @@ import type { Tables } from './schema';
 export function leaseRepository(db: Kysely<Tables>) {
   return {
     /**
-     * Voids every lease, whoever holds it: only for a store one process uses (SQLite), where leases
-     * left by a crashed predecessor are void once the next one starts.
+     * Voids the leases a crashed predecessor left, for a store one process uses (SQLite), so its
+     * work is taken up at once. Not those of write-backs it was sending: a write goes on at the
+     * instance after its sender died, so they stay held until their lease (the settle time past
+     * its last renewal, see the outbox sender) runs out, and are looked up on the ticket only then.
      */
-    async voidAll(): Promise<void> {
+    async voidAbandoned(): Promise<void> {
       const unleased = { lease_owner: null, lease_until: null };
       await Promise.all([
         db.updateTable('steps').set(unleased).execute(),
-        db.updateTable('outbox').set(unleased).execute(),
+        db.updateTable('outbox').set(unleased).where('state', '!=', 'sending').execute(),
         db.updateTable('inbox_events').set(unleased).execute(),
       ]);
     },

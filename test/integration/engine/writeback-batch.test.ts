@@ -269,6 +269,37 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
     expect(entry).toEqual({ state: 'sent', last_error: expect.stringMatching(/may still be carried out/) });
   });
 
+  it('an upload a killed process left queued at the instance is looked for by its successor only once settled: attached once', async () => {
+    // The instance queues uploads for 1.2 s; the killed process's client gave up after 500 ms; the quota is 1.5 s.
+    await start({ batchTimeLimitMs: 1_500 }, 500);
+    const settleMs = 2_000; // a third past the quota
+    const ticket = await newTicket();
+    const file = { file_name: 'restart-service.log', content_type: 'text/plain', content: 'job output\n' };
+    const run = { id: 'run-1', ticket_number: ticket.number };
+    await t.repos.outbox.enqueue(t.store.db, attachmentEntry(run, 'incident', ticket.sysId, file, Date.now()));
+    await s.snow.put('/sandbox/faults/servicenow', {
+      latencyMs: 1_200,
+      methods: ['POST'],
+      pathIncludes: '/attachment/',
+    });
+
+    // What the killed process did before it died: claimed the upload, held until it would settle, marked it sent, sent it.
+    const [entry] = await t.repos.outbox.claimDue('killed', Date.now(), settleMs, 1);
+    await t.repos.outbox.markSending([entry!.id], 'killed');
+    const bytes = Buffer.from(file.content, 'utf8');
+    await expect(client.attach('incident', ticket.sysId, file.file_name, file.content_type, bytes)).rejects.toThrow();
+
+    await t.repos.leases.voidAbandoned(); // its successor starts
+    await deliverAll(false);
+    await new Promise((r) => setTimeout(r, 1_300)); // an upload still queued at the instance lands
+
+    const { data } = await s.snow.get('/api/now/attachment', {
+      params: { sysparm_query: `table_sys_id=${ticket.sysId}` },
+    });
+    expect(data.result).toHaveLength(1);
+    expect(await outboxStates()).toEqual(['sent']);
+  });
+
   it("a ticket's item refused with a 4xx fails that ticket's write-backs alone", async () => {
     await start();
     const [good, refused, alsoGood] = [await newTicket(), await newTicket(), await newTicket()];
