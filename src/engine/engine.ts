@@ -62,6 +62,13 @@ export function createEngine(deps: EngineDeps) {
   const { repos, logger } = deps;
   const inFlight = new Set<Promise<void>>();
 
+  /** How long until the next work that `nextDueAfter` finds falls due, on this engine's clock. */
+  const msUntil = (nextDueAfter: (at: number) => Promise<number | undefined>) => async () => {
+    const at = now();
+    const due = await nextDueAfter(at);
+    return due === undefined ? undefined : due - at;
+  };
+
   const track = (work: Promise<void>) => {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
@@ -124,6 +131,7 @@ export function createEngine(deps: EngineDeps) {
     },
     deps.tickMs,
     logger,
+    msUntil(repos.runs.nextStepDueAfter),
   );
 
   const outbox = deps.outbox ?? DEFAULT_OUTBOX;
@@ -177,6 +185,7 @@ export function createEngine(deps: EngineDeps) {
     },
     deps.tickMs,
     logger,
+    msUntil(repos.outbox.nextDueAfter),
   );
 
   // Chains the audit entries the other loops decided (see audit.repository): one lock per batch, on

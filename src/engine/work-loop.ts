@@ -1,11 +1,18 @@
 import type { Logger } from '../observability/logger';
 
 /**
- * Runs `work` again and again: immediately while it reports it did something, every `idleMs`
- * otherwise, and at once when woken (a new event arrived). Never two rounds at once. Stops
- * cleanly, waiting for the current round to finish.
+ * Runs `work` again and again: immediately while it reports it did something, otherwise when the
+ * next work falls due (`msUntilDue`: a job to check on in 50 ms is not left for the idle interval)
+ * or after `idleMs` at the latest, and at once when woken (a new event arrived). Never two rounds
+ * at once. Stops cleanly, waiting for the current round to finish.
  */
-export function workLoop(name: string, work: () => Promise<boolean>, idleMs: number, logger: Logger) {
+export function workLoop(
+  name: string,
+  work: () => Promise<boolean>,
+  idleMs: number,
+  logger: Logger,
+  msUntilDue?: () => Promise<number | undefined>,
+) {
   let running = false;
   let inRound = false;
   let wakeRequested = false;
@@ -26,8 +33,22 @@ export function workLoop(name: string, work: () => Promise<boolean>, idleMs: num
     } catch (err) {
       logger.error(`${name} round failed`, { error: (err as Error).message });
     }
+    const delayMs = busy ? 0 : await idleDelayMs();
     inRound = false;
-    schedule(busy || wakeRequested ? 0 : idleMs);
+    schedule(wakeRequested ? 0 : delayMs);
+  }
+
+  async function idleDelayMs(): Promise<number> {
+    if (!msUntilDue) return idleMs;
+    try {
+      const dueInMs = await msUntilDue();
+      return dueInMs === undefined ? idleMs : Math.min(idleMs, Math.max(0, dueInMs));
+    } catch (err) {
+      logger.debug(`${name}: the next due time could not be read; looking again after the idle interval`, {
+        error: (err as Error).message,
+      });
+      return idleMs;
+    }
   }
 
   return {
