@@ -1,5 +1,5 @@
 import type { RunContext } from './run-context';
-import { isRegisteredSecret, redactText, registerSecret } from '../observability/redact';
+import { isRegisteredSecret, redactText, registerSecret, RUN_SECRET_TTL_MS } from '../observability/redact';
 import { stringsIn } from '../rules/template-value';
 
 /**
@@ -9,7 +9,7 @@ import { stringsIn } from '../rules/template-value';
  * Values of any length are masked; short ones only where they stand alone (see redact.ts).
  */
 export function registerSecretParams(context: RunContext): void {
-  for (const value of secretParamValues(context)) registerSecret(value);
+  for (const value of secretParamValues(context)) registerSecret(value, RUN_SECRET_TTL_MS);
 }
 
 /** The string forms of a context's secret param values (opened, not sealed). */

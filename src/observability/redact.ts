@@ -6,7 +6,19 @@
  */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|private[-_]?key|credential/i;
 const MASK = '[redacted]';
-const knownSecrets = new Set<string>();
+/** Registered secret values, each with when it may be forgotten (Infinity: never). */
+const knownSecrets = new Map<string, number>();
+
+/**
+ * How long a secret of a run (a secret param, a credential checked out for a step) stays
+ * registered after it was last registered: the step worker registers a run's secrets again each
+ * time it takes up one of its steps, so a live run's stay; a finished run's are forgotten, and the
+ * registry, which every log line is searched against, does not grow with every run ever started.
+ */
+export const RUN_SECRET_TTL_MS = 24 * 60 * 60_000;
+/** Forgotten secrets are swept out at most this often (on a registration). */
+const SWEEP_EVERY_MS = 60_000;
+let sweptAt = 0;
 
 /**
  * How a registered value is found in text. Snowline knows these values are secret, so every one is
@@ -21,9 +33,25 @@ const knownSecrets = new Set<string>();
 const SUBSTRING_MIN = 6;
 const standalone = new Map<string, RegExp>();
 
-/** Registers a secret value so that it is masked wherever it shows up in text. */
-export function registerSecret(value: string | undefined): void {
-  if (value) knownSecrets.add(value);
+/**
+ * Registers a secret value so that it is masked wherever it shows up in text: for good (a secret
+ * of the configuration), or for `forMs` after this registration (a run's, see RUN_SECRET_TTL_MS).
+ */
+export function registerSecret(value: string | undefined, forMs = Infinity): void {
+  if (!value) return;
+  const now = Date.now();
+  knownSecrets.set(value, Math.max(knownSecrets.get(value) ?? 0, now + forMs));
+  // Either way: a clock set back must not stop the sweeps.
+  if (Math.abs(now - sweptAt) >= SWEEP_EVERY_MS) forgetExpired(now);
+}
+
+function forgetExpired(now: number): void {
+  sweptAt = now;
+  for (const [value, until] of knownSecrets)
+    if (until <= now) {
+      knownSecrets.delete(value);
+      standalone.delete(value);
+    }
 }
 
 /** Whether a value (say a number in a step result) is exactly a registered secret. */
@@ -32,7 +60,7 @@ export function isRegisteredSecret(value: string): boolean {
 }
 
 export function redactText(text: string): string {
-  return maskValues(text, knownSecrets);
+  return maskValues(text, knownSecrets.keys());
 }
 
 /** Masks the given secret values in text, by the rule above. */

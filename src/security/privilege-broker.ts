@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observability/logger';
-import { registerSecret } from '../observability/redact';
+import { registerSecret, RUN_SECRET_TTL_MS } from '../observability/redact';
 import { type Repositories, type Store, inTransaction } from '../store';
 import type { PrivilegeLease } from '../store/privilege-lease.repository';
 import type { CredentialSpec, PrivilegeProvider } from './privilege';
@@ -64,7 +64,9 @@ export function createPrivilegeBroker(deps: PrivilegeBrokerDeps) {
       approvedBy: request.approvedBy,
       ttlSeconds,
     });
-    for (const value of Object.values(granted.secret)) registerSecret(value);
+    // Job checks take no second grant, so it stays registered for as long as the grant may be in use.
+    const registeredMs = Math.max(RUN_SECRET_TTL_MS, ttlSeconds * 1000);
+    for (const value of Object.values(granted.secret)) registerSecret(value, registeredMs);
     const at = now();
     const lease: PrivilegeLease = {
       id: randomUUID(),

@@ -1,4 +1,4 @@
-import { maskValues, redact, redactText, registerSecret } from '../../../src/observability/redact';
+import { maskValues, redact, redactText, registerSecret, RUN_SECRET_TTL_MS } from '../../../src/observability/redact';
 import { maskSecrets } from '../../../src/engine/secret-params';
 
 describe('masking registered secrets', () => {
@@ -44,6 +44,25 @@ describe('masking registered secrets', () => {
       message: 'exit [redacted]',
       password: '[redacted]',
     });
+  });
+
+  it("keeps a run's secret while the run is taken up, forgets it a day after, and a configured one never", () => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T00:00:00Z') });
+    try {
+      const hours = (n: number) => jest.advanceTimersByTime(n * 60 * 60_000);
+      registerSecret('configured-secret-1');
+      registerSecret('run-secret-1', RUN_SECRET_TTL_MS);
+      hours(12);
+      registerSecret('run-secret-1', RUN_SECRET_TTL_MS); // a step of the run is taken up again
+      hours(20);
+      registerSecret('run-secret-2', RUN_SECRET_TTL_MS);
+      expect(redactText('run-secret-1 configured-secret-1')).toBe('[redacted] [redacted]');
+      hours(5);
+      registerSecret('run-secret-3', RUN_SECRET_TTL_MS);
+      expect(redactText('run-secret-1 configured-secret-1 run-secret-3')).toBe('run-secret-1 [redacted] [redacted]');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('ignores empty values', () => {
