@@ -120,11 +120,10 @@ export function createEngine(deps: EngineDeps) {
           .process(step, runs.get(step.run_id))
           .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }))
           .finally(release);
-        // A finished run may free a concurrency slot for a queued one; a freed connector slot, a step.
+        // A finished run may free a concurrency slot for a queued one; a freed connector slot, a
+        // step; a step left waiting on its job falls due soon, and the idle step loop must know when.
         track(
-          work.then(
-            () => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'), slots && stepLoop.wake()),
-          ),
+          work.then(() => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'), stepLoop.wake())),
         );
       }
       return steps.length > 0;
