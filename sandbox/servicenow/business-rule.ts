@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import axios from 'axios';
 import { setImmediate as afterResponse } from 'node:timers/promises';
 import type { Logger } from 'winston';
@@ -30,7 +31,11 @@ export class WebhookBusinessRule {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
 
-  constructor(private readonly options: BusinessRuleOptions) {}
+  constructor(private readonly options: BusinessRuleOptions) {
+    // Every delivery in flight listens on the one signal (one per record at a time, unbounded):
+    // more than ten at once is the rule at work under a burst, not a leak to warn of.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** The after-write hook: queues the event of `write` if its table is watched. */
   onWrite(write: RecordWrite): void {
