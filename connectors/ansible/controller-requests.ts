@@ -26,6 +26,8 @@ export interface CtlRequest {
   idempotent: boolean;
   responseType?: 'json' | 'text' | 'stream';
   signal?: AbortSignal;
+  /** A JSON GET whose answer may serve the same GET again for this long (what rarely changes: a template). */
+  reuseForMs?: number;
 }
 
 export type CtlResponse = TransportResponse;
@@ -48,6 +50,8 @@ export class ControllerRequests {
   private readonly prefix: string;
   /** JSON GETs under way, by path and query: a second caller waits for the same answer. */
   private readonly readsInFlight = new Map<string, Promise<CtlResponse>>();
+  /** Answers of GETs asked with `reuseForMs`, by path and query, with when they go stale. */
+  private readonly recentReads = new Map<string, { answer: CtlResponse; staleAt: number }>();
 
   constructor(config: ControllerConfigInput, deps: ControllerClientDeps = {}) {
     this.config = controllerConfigSchema.parse(config);
@@ -88,13 +92,25 @@ export class ControllerRequests {
   request(req: CtlRequest): Promise<CtlResponse> {
     if (req.method !== 'GET' || (req.responseType ?? 'json') !== 'json') return this.send(req);
     const key = `${req.path}?${new URLSearchParams(req.params).toString()}`;
+    const recent = this.recentReads.get(key);
+    if (recent && recent.staleAt > this.now()) return Promise.resolve(recent.answer);
     let shared = this.readsInFlight.get(key);
     if (!shared) {
       // Sent without any one caller's signal: a caller that gives up must not cancel the others' read.
-      shared = this.send({ ...req, signal: undefined }).finally(() => this.readsInFlight.delete(key));
+      shared = this.send({ ...req, signal: undefined })
+        .then((answer) => this.remember(key, answer, req.reuseForMs ?? 0))
+        .finally(() => this.readsInFlight.delete(key));
       this.readsInFlight.set(key, shared);
     }
     return req.signal ? untilAborted(shared, req.signal, `GET ${this.prefix}${req.path}`) : shared;
+  }
+
+  private remember(key: string, answer: CtlResponse, forMs: number): CtlResponse {
+    this.recentReads.delete(key);
+    if (forMs <= 0) return answer;
+    if (this.recentReads.size >= RECENT_READS_KEPT) this.recentReads.delete(this.recentReads.keys().next().value!);
+    this.recentReads.set(key, { answer, staleAt: this.now() + forMs });
+    return answer;
   }
 
   private send(req: CtlRequest): Promise<CtlResponse> {
@@ -128,6 +144,9 @@ export class ControllerRequests {
     );
   }
 }
+
+/** Reusable answers kept at most (a few per template launched); the oldest goes first. */
+const RECENT_READS_KEPT = 256;
 
 /** `shared`, unless `signal` aborts first: then this caller's wait fails as its own aborted request would. */
 function untilAborted<T>(shared: Promise<T>, signal: AbortSignal, what: string): Promise<T> {

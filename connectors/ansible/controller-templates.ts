@@ -41,6 +41,7 @@ export async function findTemplate(
     params,
     idempotent: true,
     signal: options.signal,
+    reuseForMs: api.config.templateCacheMs,
   });
   const page = parse(pageSchema(jobTemplateSchema), res.data, `${noun} list`);
   const matches = page.results.filter(
@@ -89,6 +90,7 @@ export async function launchPrompts(
     path: `${templates}${id(templateId)}/launch/`,
     idempotent: true,
     signal: options.signal,
+    reuseForMs: api.config.templateCacheMs,
   });
   return parse(launchPromptsSchema, res.data, 'launch prompts');
 }
@@ -105,6 +107,7 @@ export async function surveyVariables(
     path: `${templates}${id(templateId)}/survey_spec/`,
     idempotent: true,
     signal: options.signal,
+    reuseForMs: api.config.templateCacheMs,
   });
   return parse(surveySpecSchema, res.data, 'survey spec').spec.map((q) => q.variable);
 }

@@ -39,6 +39,14 @@ export const controllerConfigSchema = z
         'the longest wait between two looks at a long-running job, in ms (the wait grows to a tenth of its running time)',
       ),
     maxConcurrent: z.number().int().positive().default(8).describe('requests in flight at once against the controller'),
+    templateCacheMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(5000)
+      .describe(
+        "how long a template's lookup, launch prompts and survey serve further launches, in ms (0: read for every launch); an edit in the controller is seen this much later",
+      ),
     retry: z
       .object({
         maxAttempts: z.number().int().min(1).max(20).default(4).describe('HTTP attempts per idempotent request'),

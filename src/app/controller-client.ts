@@ -24,6 +24,7 @@ export function controllerClientOf(
     token: config.awx.url ? config.awx.token : config.sandbox.awxToken,
     timeoutMs: config.awx.timeoutMs,
     pollIntervalMs: config.awx.pollIntervalMs,
+    templateCacheMs: config.awx.templateCacheMs,
     retry: config.awx.retry,
   });
   const limit = { ...effectiveLimit(ansibleConnector.defaults, config.awx), requestTimeoutMs: controller.timeoutMs };

@@ -167,6 +167,14 @@ export const awxSchema = z.object({
   token: secretSchema.optional().describe('bearer token (env AWX_TOKEN)'),
   timeoutMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive().describe('how often a waiting job is looked at, in ms'),
+  templateCacheMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      "how long a template's lookup and launch prompts serve further launches, in ms; default 5000, 0 = every launch",
+    ),
   // The controller's limits; the ansible connector's declared defaults where unset.
   ...connectorLimitsSchema,
   retry: z

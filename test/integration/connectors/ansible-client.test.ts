@@ -187,6 +187,37 @@ describe('launch', () => {
     expect(stub.calls('POST', launchPath).map((r) => (r.json as { limit: string }).limit)).toEqual(['web01', 'web02']);
   });
 
+  it('launches of one template within templateCacheMs find it and read its launch prompts once; later ones read them again', async () => {
+    const listPath = '/api/v2/job_templates/';
+    stub.on('GET', listPath, { body: fixture('awx', 'job-templates-one') });
+    stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-open') });
+    stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
+    let now = Date.parse('2026-12-05T10:00:00Z');
+    const c = new ControllerClient({ url: stub.url, token: 'awx-token-1', templateCacheMs: 5000 }, { now: () => now });
+    clients.push(c);
+    const launchByName = async (limit: string) => c.launch((await c.findJobTemplate('Restart service')).id, { limit });
+
+    await launchByName('web01');
+    now += 4_999;
+    await launchByName('web02');
+    expect(stub.calls('GET', listPath)).toHaveLength(1);
+    expect(stub.calls('GET', launchPath)).toHaveLength(1);
+    now += 1;
+    await launchByName('web03');
+    expect(stub.calls('GET', listPath)).toHaveLength(2);
+    expect(stub.calls('GET', launchPath)).toHaveLength(2);
+    expect(stub.calls('POST', launchPath)).toHaveLength(3);
+  });
+
+  it('with templateCacheMs 0, every launch reads the launch prompts', async () => {
+    stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-open') });
+    stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
+    const c = client({ templateCacheMs: 0 });
+    await c.launch(7, { limit: 'web01' });
+    await c.launch(7, { limit: 'web02' });
+    expect(stub.calls('GET', launchPath)).toHaveLength(2);
+  });
+
   it('leaves empty prompt fields out of the launch body', async () => {
     stub.on('GET', launchPath, { body: fixture('awx', 'launch-prompts-no-limit') });
     stub.on('POST', launchPath, { status: 201, body: fixture('awx', 'launch-created') });
