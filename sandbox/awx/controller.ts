@@ -283,9 +283,13 @@ export class AwxController {
   }
 
   job(id: number): JobRecord {
-    const job = this.jobs.get(id);
+    const job = this.findJob(id);
     if (!job) throw new NotFoundError('job', String(id));
     return job;
+  }
+
+  findJob(id: number): JobRecord | undefined {
+    return this.jobs.get(id);
   }
 
   /** docs/awx-behaviour.md §1.3 cancel: only an active job can be; ConflictError otherwise (405 on the wire). */

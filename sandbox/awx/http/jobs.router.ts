@@ -26,6 +26,16 @@ const JOB_FILTERS: Filterable<JobView> = {
   labels__name: (j) => j.summary_fields.labels.results.map((l) => l.name),
 };
 
+/**
+ * The jobs a list is drawn from: those named by `id__in` when the query names them (a batch poll
+ * reads a few jobs, however many the controller has run), else every one. The filters still apply.
+ */
+function candidates(controller: AwxController, query: URLSearchParams): JobRecord[] {
+  const named = query.get('id__in');
+  if (named === null) return controller.listJobs();
+  return [...new Set(named.split(','))].flatMap((id) => controller.findJob(Number(id)) ?? []);
+}
+
 /** `jobs/…`: list, detail, cancel and stdout (docs/awx-behaviour.md §1.3). */
 export function jobsRouter(controller: AwxController, now: () => number): Router {
   const router = Router();
@@ -39,8 +49,9 @@ export function jobsRouter(controller: AwxController, now: () => number): Router
 
   router.get('/', (req, res) => {
     const root = apiRoot(res);
-    const views = controller.listJobs().map((job) => view(job, root));
-    res.json(listPage(views, `${root}jobs/`, searchOf(req), JOB_FILTERS));
+    const query = searchOf(req);
+    const views = candidates(controller, query).map((job) => view(job, root));
+    res.json(listPage(views, `${root}jobs/`, query, JOB_FILTERS));
   });
   router.get('/:id', (req, res) => {
     res.json(view(controller.job(idParam(req)), apiRoot(res)));
