@@ -7,8 +7,11 @@ import type { RecordValues } from './servicenow/record-store';
 /** Keep the store in memory only (tests, throw-away sandboxes). */
 export const IN_MEMORY = ':memory:';
 
-/** Bumped when the tables below change shape; an older file is refused with a clear message. */
-const FORMAT_VERSION = 1;
+/**
+ * Bumped when the tables below change shape; a file of format 1 (the controller's jobs in one
+ * document) is brought up to date on opening, anything else is refused with a clear message.
+ */
+const FORMAT_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -20,7 +23,22 @@ const SCHEMA = `
     UNIQUE (root, sys_id)
   );
   CREATE TABLE IF NOT EXISTS counters (tbl TEXT PRIMARY KEY, next INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS controller_items (
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
 `;
+
+/**
+ * The controller as the store keeps it: its id counters, and its items by kind (`jobs`,
+ * `workflowJobs`, `labels`), each saved as its own row so that a change writes only what changed.
+ */
+export type ControllerDocument = Record<string, unknown> & {
+  [kind in (typeof CONTROLLER_KINDS)[number]]?: { id: number }[];
+};
+const CONTROLLER_KINDS = ['jobs', 'workflowJobs', 'labels'] as const;
 
 /** A stored row with the root table of its hierarchy. */
 export interface StoredRow {
@@ -45,12 +63,12 @@ export class SandboxDb {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
+      this.statements = this.prepare();
       this.checkFormat();
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       throw new ConfigError([`sandbox.store: cannot open ${path} as the sandbox store: ${(err as Error).message}`]);
     }
-    this.statements = this.prepare();
   }
 
   /** True until the first record is written: the sandbox then seeds its base data. */
@@ -85,19 +103,35 @@ export class SandboxDb {
     this.statements.counter.run(table, next);
   }
 
-  /** The controller's saved jobs (JSON), or undefined before the first save. */
-  controllerState(): unknown {
+  /** The controller as saved (its counters and every item), or undefined before the first save. */
+  controllerState(): ControllerDocument | undefined {
     const row = this.statements.getMeta.get('awx') as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as unknown) : undefined;
+    if (!row) return undefined;
+    const state: ControllerDocument = { ...(JSON.parse(row.value) as object) };
+    for (const kind of CONTROLLER_KINDS) state[kind] = [];
+    const items = this.db.prepare('SELECT kind, data FROM controller_items ORDER BY kind, id').all() as {
+      kind: (typeof CONTROLLER_KINDS)[number];
+      data: string;
+    }[];
+    for (const { kind, data } of items) state[kind]?.push(JSON.parse(data) as { id: number });
+    return state;
   }
 
-  saveControllerState(state: unknown): void {
-    this.statements.setMeta.run('awx', JSON.stringify(state));
+  /** Saves the controller's counters and the items given (those changed), in one transaction. */
+  saveControllerChanges(changes: ControllerDocument): void {
+    this.db.transaction(() => {
+      const counters: Record<string, unknown> = { ...changes };
+      for (const kind of CONTROLLER_KINDS) {
+        delete counters[kind];
+        for (const item of changes[kind] ?? []) this.statements.putItem.run(kind, item.id, JSON.stringify(item));
+      }
+      this.statements.setMeta.run('awx', JSON.stringify(counters));
+    })();
   }
 
   /** Removes every record and the controller's jobs; counters stay. */
   clearRecords(): void {
-    this.db.exec("DELETE FROM records; DELETE FROM meta WHERE key = 'awx';");
+    this.db.exec("DELETE FROM records; DELETE FROM controller_items; DELETE FROM meta WHERE key = 'awx';");
   }
 
   /** Runs `work` in one transaction (seeding hundreds of rows, a reset). */
@@ -115,10 +149,20 @@ export class SandboxDb {
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(FORMAT_VERSION));
       return;
     }
+    if (row.value === '1') return this.fromFormat1();
     if (row.value !== String(FORMAT_VERSION))
       throw new ConfigError([
         `sandbox.store: ${this.path} is a sandbox store of format ${row.value}; this version reads format ${FORMAT_VERSION} (remove the file or reset the sandbox)`,
       ]);
+  }
+
+  /** Format 1 kept the controller in one document, rewritten whole on every change: its items become rows. */
+  private fromFormat1(): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'awx'").get() as { value: string } | undefined;
+      if (row) this.saveControllerChanges(JSON.parse(row.value) as ControllerDocument);
+      this.db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(FORMAT_VERSION));
+    })();
   }
 
   private prepare() {
@@ -131,6 +175,9 @@ export class SandboxDb {
         'INSERT INTO counters (tbl, next) VALUES (?, ?) ON CONFLICT (tbl) DO UPDATE SET next = excluded.next',
       ),
       getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?'),
+      putItem: this.db.prepare(
+        'INSERT INTO controller_items (kind, id, data) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data',
+      ),
       setMeta: this.db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),

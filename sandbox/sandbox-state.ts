@@ -36,7 +36,7 @@ export function openSandboxState(path: string | undefined, sandboxUser: string):
   const saveController = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (controller) db.saveControllerState(controller.snapshot());
+    if (controller) db.saveControllerChanges(controller.unsavedChanges());
   };
   return {
     store,

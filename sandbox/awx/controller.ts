@@ -57,6 +57,8 @@ export class AwxController {
   private readonly workflowJobs = new Map<number, WorkflowJobRecord>();
   private readonly labels = new Map<number, Label>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
+  /** What changed since the store last saved it: only that is written again, however many jobs were run. */
+  private readonly unsaved = { jobs: new Set<number>(), workflowJobs: new Set<number>(), labels: new Set<number>() };
   private nextJobId = 1;
   private nextLabelId = 1;
   private nextNodeId = 1;
@@ -120,6 +122,7 @@ export class AwxController {
       workflowJobId,
     };
     this.jobs.set(job.id, job);
+    this.unsaved.jobs.add(job.id);
     this.schedule(job);
     return job;
   }
@@ -155,6 +158,7 @@ export class AwxController {
       nodes: template.nodes.map((nodeTemplateId) => ({ id: this.nextNodeId++, templateId: nodeTemplateId })),
     };
     this.workflowJobs.set(workflowJob.id, workflowJob);
+    this.unsaved.workflowJobs.add(workflowJob.id);
     this.scheduleWorkflow(workflowJob);
     this.options.onChange();
     return { workflowJob, ignoredFields: ignored };
@@ -177,6 +181,7 @@ export class AwxController {
       throw new ConflictError('awx.not_cancelable', 'Method "POST" not allowed.', { workflow_job: id });
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
+    this.unsaved.workflowJobs.add(id);
     workflowJob.canceledMs = this.now();
     workflowJob.status = 'canceled';
     workflowJob.finishedMs = this.now();
@@ -214,6 +219,7 @@ export class AwxController {
     }
     const label = { id: this.nextLabelId++, ...parsed.data };
     this.labels.set(label.id, label);
+    this.unsaved.labels.add(label.id);
     this.options.onChange();
     return label;
   }
@@ -239,6 +245,7 @@ export class AwxController {
    */
   private advance(workflowJob: WorkflowJobRecord): void {
     if (!isActive(workflowJob.status)) return;
+    this.unsaved.workflowJobs.add(workflowJob.id);
     const current = [...workflowJob.nodes].reverse().find((n) => n.jobId !== undefined);
     const currentJob = current?.jobId === undefined ? undefined : this.jobs.get(current.jobId);
     if (currentJob && isActive(currentJob.status)) return;
@@ -302,15 +309,24 @@ export class AwxController {
     this.end(job, 'canceled');
   }
 
-  snapshot(): ControllerSnapshot {
-    return {
-      nextJobId: this.nextJobId,
-      jobs: this.listJobs(),
-      workflowJobs: this.listWorkflowJobs(),
-      labels: this.listLabels(),
-      nextLabelId: this.nextLabelId,
-      nextNodeId: this.nextNodeId,
+  /**
+   * What the store must write to hold the controller as it is now: the id counters, and the jobs,
+   * workflow jobs and labels changed since the last call (each in full). Those are then saved.
+   */
+  unsavedChanges(): ControllerSnapshot {
+    const { jobs, workflowJobs, labels } = this.unsaved;
+    const changes = {
+      ...this.counters(),
+      jobs: [...jobs].flatMap((id) => this.jobs.get(id) ?? []),
+      workflowJobs: [...workflowJobs].flatMap((id) => this.workflowJobs.get(id) ?? []),
+      labels: [...labels].flatMap((id) => this.labels.get(id) ?? []),
     };
+    for (const ids of [jobs, workflowJobs, labels]) ids.clear();
+    return changes;
+  }
+
+  private counters() {
+    return { nextJobId: this.nextJobId, nextLabelId: this.nextLabelId, nextNodeId: this.nextNodeId };
   }
 
   /** Replaces the jobs, workflow jobs and labels with saved ones, and resumes the active ones. */
@@ -318,6 +334,8 @@ export class AwxController {
     const saved = snapshotSchema.parse(snapshot);
     this.stop();
     [this.jobs, this.workflowJobs, this.labels].forEach((map) => map.clear());
+    // What was restored is what the store holds; only what changes from here on is written again.
+    Object.values(this.unsaved).forEach((ids) => ids.clear());
     this.nextJobId = saved.nextJobId;
     this.nextLabelId = saved.nextLabelId;
     this.nextNodeId = saved.nextNodeId;
@@ -333,7 +351,7 @@ export class AwxController {
 
   /** Forgets every job and label; ids continue where they were, so none is handed out twice. */
   reset(): void {
-    this.restore({ ...this.snapshot(), jobs: [], workflowJobs: [], labels: [] });
+    this.restore({ ...this.counters(), jobs: [], workflowJobs: [], labels: [] });
   }
 
   /** Stops every job timer (the sandbox is closing); saved jobs resume on the next start. */
@@ -355,6 +373,7 @@ export class AwxController {
       this.at(job.id, job.createdMs + job.durationMs * PENDING_SHARE, () => {
         job.status = 'running';
         job.startedMs = this.now();
+        this.unsaved.jobs.add(job.id);
         this.options.onChange();
         this.schedule(job);
       });
@@ -383,6 +402,7 @@ export class AwxController {
   }
 
   private end(job: JobRecord, status: JobStatus): void {
+    this.unsaved.jobs.add(job.id);
     job.status = status;
     job.finishedMs = this.now();
     const workflowJob = job.workflowJobId === undefined ? undefined : this.workflowJobs.get(job.workflowJobId);

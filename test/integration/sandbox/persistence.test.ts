@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
+import Database from 'better-sqlite3';
 import { createSandbox } from '../../../sandbox/server';
 import { eventually, SANDBOX_DEFAULTS, startSandbox } from './sandbox-harness';
 
@@ -114,6 +115,38 @@ describe('the sandbox store: a practice instance survives restarts', () => {
     const second = await startSandbox();
     try {
       expect((await second.snow.get('/api/now/table/incident')).data.result).toEqual([]);
+    } finally {
+      await second.sandbox.close();
+    }
+  });
+
+  it('a store of the earlier format (the controller kept as one document) opens with its jobs and labels', async () => {
+    const store = join(dir, 'sandbox.db');
+    const first = await startSandbox({ store, jobDurationMs: 0 });
+    const label = (await first.awx.post('/api/v2/labels/', { name: 'kept-label', organization: 1 })).data;
+    const job = (await first.awx.post('/api/v2/job_templates/7/launch/', { limit: 'web-01' })).data;
+    await eventually(async () =>
+      (await first.awx.get(`/api/v2/jobs/${job.id}/`)).data.status === 'successful' ? true : undefined,
+    );
+    await first.sandbox.close();
+    // Written back as format 1 wrote it: every item inside the one `awx` document.
+    const db = new Database(store);
+    const counters = JSON.parse(
+      (db.prepare("SELECT value FROM meta WHERE key = 'awx'").get() as { value: string }).value,
+    );
+    const items = db.prepare('SELECT kind, data FROM controller_items').all() as { kind: string; data: string }[];
+    const documentOf = (kind: string) => items.filter((i) => i.kind === kind).map((i) => JSON.parse(i.data));
+    const document = { ...counters, jobs: documentOf('jobs'), workflowJobs: [], labels: documentOf('labels') };
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'awx'").run(JSON.stringify(document));
+    db.prepare("UPDATE meta SET value = '1' WHERE key = 'format'").run();
+    db.exec('DROP TABLE controller_items');
+    db.close();
+
+    const second = await startSandbox({ store });
+    try {
+      expect((await second.awx.get(`/api/v2/jobs/${job.id}/`)).data.status).toBe('successful');
+      expect((await second.awx.get(`/api/v2/labels/${label.id}/`)).data.name).toBe('kept-label');
+      expect((await second.awx.post('/api/v2/job_templates/7/launch/', {})).data.id).toBe(job.id + 1);
     } finally {
       await second.sandbox.close();
     }
