@@ -31,6 +31,8 @@ const SCHEMA = `
   );
 `;
 
+const CONTROLLER_KINDS = ['jobs', 'workflowJobs', 'labels'] as const;
+
 /**
  * The controller as the store keeps it: its id counters, and its items by kind (`jobs`,
  * `workflowJobs`, `labels`), each saved as its own row so that a change writes only what changed.
@@ -38,7 +40,6 @@ const SCHEMA = `
 export type ControllerDocument = Record<string, unknown> & {
   [kind in (typeof CONTROLLER_KINDS)[number]]?: { id: number }[];
 };
-const CONTROLLER_KINDS = ['jobs', 'workflowJobs', 'labels'] as const;
 
 /** A stored row with the root table of its hierarchy. */
 export interface StoredRow {
