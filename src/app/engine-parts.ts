@@ -110,6 +110,8 @@ export function buildEngine(config: Config, inputs: EngineInputs) {
     leaseSeconds: config.privilege.leaseSeconds,
     logger,
   });
+  // Work saved to fall due again shortly (a job to check on, a retry) wakes the engine's loop then
+  // (called once the engine runs, so after it is built below).
   const stepWorker = createStepWorker({
     store,
     repos,
@@ -128,6 +130,7 @@ export function buildEngine(config: Config, inputs: EngineInputs) {
     attachmentMaxBytes: config.servicenow.attachmentMaxBytes,
     privilege,
     secretBox,
+    onDue: (at) => engine.dueAt('steps', at),
   });
   const outboxSender = createOutboxSender({
     store,
@@ -139,6 +142,7 @@ export function buildEngine(config: Config, inputs: EngineInputs) {
     retry,
     deadlineMs: retry.writebackDeadlineSeconds * 1000,
     leaseMs: config.engine.leaseMs,
+    onDue: (at) => engine.dueAt('outbox', at),
   });
   const admission = createRunAdmission({ store, repos, logger, maxActiveRuns: config.engine.maxActiveRuns, metrics });
   const signals = workSignalsFor(store, config.store, logger);

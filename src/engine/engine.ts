@@ -62,13 +62,6 @@ export function createEngine(deps: EngineDeps) {
   const { repos, logger } = deps;
   const inFlight = new Set<Promise<void>>();
 
-  /** How long until the next work that `nextDueAfter` finds falls due, on this engine's clock. */
-  const msUntil = (nextDueAfter: (at: number) => Promise<number | undefined>) => async () => {
-    const at = now();
-    const due = await nextDueAfter(at);
-    return due === undefined ? undefined : due - at;
-  };
-
   const track = (work: Promise<void>) => {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
@@ -120,17 +113,17 @@ export function createEngine(deps: EngineDeps) {
           .process(step, runs.get(step.run_id))
           .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }))
           .finally(release);
-        // A finished run may free a concurrency slot for a queued one; a freed connector slot, a
-        // step; a step left waiting on its job falls due soon, and the idle step loop must know when.
+        // A finished run may free a concurrency slot for a queued one; a freed connector slot, a step.
         track(
-          work.then(() => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'), stepLoop.wake())),
+          work.then(
+            () => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'), slots && stepLoop.wake()),
+          ),
         );
       }
       return steps.length > 0;
     },
     deps.tickMs,
     logger,
-    msUntil(repos.runs.nextStepDueAfter),
   );
 
   const outbox = deps.outbox ?? DEFAULT_OUTBOX;
@@ -184,7 +177,6 @@ export function createEngine(deps: EngineDeps) {
     },
     deps.tickMs,
     logger,
-    msUntil(repos.outbox.nextDueAfter),
   );
 
   // Chains the audit entries the other loops decided (see audit.repository): one lock per batch, on
@@ -197,6 +189,13 @@ export function createEngine(deps: EngineDeps) {
   return {
     start() {
       for (const loop of loops) loop.start();
+    },
+    /**
+     * Steps (or write-backs) this instance saved fall due again at `at` (a job to check on, a
+     * retry): the loop runs then rather than at its next idle tick.
+     */
+    dueAt(kind: 'steps' | 'outbox', at: number) {
+      loopFor[kind].wakeIn(at - now());
     },
     /** A new event is in the inbox: dispatch it now rather than at the next tick, here or on an idle instance. */
     wake() {

@@ -45,6 +45,8 @@ export interface OutboxSenderDeps {
   deadlineMs?: number;
   now?: () => number;
   random?: () => number;
+  /** Told when a write-back it saved falls due again (a retry), so an idle outbox loop wakes then. */
+  onDue?: (at: number) => void;
 }
 
 /** A call about to be made, with what its result does to the entries behind it. */
@@ -74,6 +76,7 @@ export function createOutboxSender(deps: OutboxSenderDeps) {
     deadlineMs: deps.deadlineMs ?? DEFAULT_WRITEBACK_DEADLINE_MS,
     now,
     random: deps.random ?? Math.random,
+    onDue: deps.onDue,
   });
   const { finish, failed } = settlement;
   // A write goes on at the instance after its sender died: held this long, the entries of an

@@ -43,6 +43,8 @@ export interface StepWorkerDeps {
   privilege?: PrivilegeBroker;
   /** Opens the secret params sealed in run contexts; default: the process's own key (as the dispatcher's). */
   secretBox?: SecretBox;
+  /** Told when a step it saved falls due again (a job to check on, a retry), so an idle step loop wakes then. */
+  onDue?: (at: number) => void;
 }
 
 /** What a step hook learns when a step settles, inside the transaction that settles it. */

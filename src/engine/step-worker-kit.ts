@@ -48,7 +48,11 @@ export function createStepWorkerKit(deps: StepWorkerDeps): StepWorkerKit {
     secretBox: deps.secretBox ?? processSecretBox(),
     retryDeadlineMs: deps.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS,
     events: createRunEventEmitter(deps),
-    save: (step, patch) => saveStep({ id: step.id, patch }),
+    async save(step, patch) {
+      const saved = await saveStep({ id: step.id, patch });
+      if (saved && patch.next_at !== undefined) deps.onDue?.(patch.next_at);
+      return saved;
+    },
     guarded: (connector, call) => (deps.breakers ? deps.breakers.call(connector, call) : call()),
     actionContext: (run, step, signal) => ({
       idempotencyKey: step.idempotency_key,

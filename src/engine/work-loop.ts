@@ -1,54 +1,39 @@
 import type { Logger } from '../observability/logger';
 
 /**
- * Runs `work` again and again: immediately while it reports it did something, otherwise when the
- * next work falls due (`msUntilDue`: a job to check on in 50 ms is not left for the idle interval)
- * or after `idleMs` at the latest, and at once when woken (a new event arrived). Never two rounds
- * at once. Stops cleanly, waiting for the current round to finish.
+ * Runs `work` again and again: immediately while it reports it did something, every `idleMs`
+ * otherwise, at once when woken (a new event arrived), and when work it was told of falls due
+ * (`wakeIn`: a job to check on in 50 ms is not left for the idle interval). Never two rounds at
+ * once. Stops cleanly, waiting for the current round to finish.
  */
-export function workLoop(
-  name: string,
-  work: () => Promise<boolean>,
-  idleMs: number,
-  logger: Logger,
-  msUntilDue?: () => Promise<number | undefined>,
-) {
+export function workLoop(name: string, work: () => Promise<boolean>, idleMs: number, logger: Logger) {
   let running = false;
   let inRound = false;
   let wakeRequested = false;
   let timer: NodeJS.Timeout | undefined;
+  let nextRoundAt = Infinity;
+  /** The earliest time work was said to fall due that no round has started after yet. */
+  let dueAt = Infinity;
   let current: Promise<void> = Promise.resolve();
 
   const schedule = (delayMs: number) => {
     clearTimeout(timer);
+    nextRoundAt = Date.now() + delayMs;
     if (running) timer = setTimeout(() => (current = round()), delayMs);
   };
 
   async function round(): Promise<void> {
     inRound = true;
     wakeRequested = false;
+    if (dueAt <= Date.now()) dueAt = Infinity;
     let busy = false;
     try {
       busy = await work();
     } catch (err) {
       logger.error(`${name} round failed`, { error: (err as Error).message });
     }
-    const delayMs = busy ? 0 : await idleDelayMs();
     inRound = false;
-    schedule(wakeRequested ? 0 : delayMs);
-  }
-
-  async function idleDelayMs(): Promise<number> {
-    if (!msUntilDue) return idleMs;
-    try {
-      const dueInMs = await msUntilDue();
-      return dueInMs === undefined ? idleMs : Math.min(idleMs, Math.max(0, dueInMs));
-    } catch (err) {
-      logger.debug(`${name}: the next due time could not be read; looking again after the idle interval`, {
-        error: (err as Error).message,
-      });
-      return idleMs;
-    }
+    schedule(busy || wakeRequested ? 0 : Math.min(idleMs, Math.max(0, dueAt - Date.now())));
   }
 
   return {
@@ -60,6 +45,12 @@ export function workLoop(
     wake() {
       if (inRound) wakeRequested = true;
       else schedule(0);
+    },
+    /** Asks for a round in `ms`, when work falls due, unless one comes sooner. */
+    wakeIn(ms: number) {
+      const at = Date.now() + Math.max(0, ms);
+      dueAt = Math.min(dueAt, at);
+      if (!inRound && at < nextRoundAt) schedule(at - Date.now());
     },
     async stop() {
       running = false;

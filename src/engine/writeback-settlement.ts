@@ -15,6 +15,7 @@ export interface SettlementDeps {
   deadlineMs: number;
   now: () => number;
   random: () => number;
+  onDue?: (at: number) => void;
 }
 
 /** How an attempt left an entry: one of the write-back events, without the entry and the time. */
@@ -43,6 +44,7 @@ export function writebackSettlement(deps: SettlementDeps) {
     const released = { ...patch, lease_owner: null, lease_until: null };
     if (ids.length === 1) await repos.outbox.save(ids[0]!, owner, released);
     else await repos.outbox.saveMany(ids, owner, released);
+    if (patch.next_at != null) deps.onDue?.(patch.next_at);
     const at = now();
     for (const entry of entries) await events.emit({ ...outcome, writeback: writebackRefOf(entry), at });
   }

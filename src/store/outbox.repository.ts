@@ -157,17 +157,6 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return db.selectFrom('outbox').selectAll().where('run_id', '=', runId).orderBy('created_at').execute();
     },
 
-    /** When the next write-back falls due after `now` (a retry's backoff), if any is waiting. */
-    async nextDueAfter(now: number): Promise<number | undefined> {
-      const row = await db
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.min('next_at').as('at'))
-        .where('state', 'in', ['pending', 'sending'])
-        .where('next_at', '>', now)
-        .executeTakeFirst();
-      return row?.at == null ? undefined : Number(row.at);
-    },
-
     async depth(): Promise<number> {
       const row = await db
         .selectFrom('outbox')

@@ -154,17 +154,6 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       });
     },
 
-    /** When the next step falls due after `now` (a job to check on, a retry, a gate to look at again), if any. */
-    async nextStepDueAfter(now: number): Promise<number | undefined> {
-      const row = await db
-        .selectFrom('steps')
-        .select((eb) => eb.fn.min('next_at').as('at'))
-        .where('state', 'in', [...ACTIVE_STEP_STATES])
-        .where('next_at', '>', now)
-        .executeTakeFirst();
-      return row?.at == null ? undefined : Number(row.at);
-    },
-
     /** Saves a step only while `owner` still holds its lease; false when the lease was lost. */
     async saveStep(executor: Kysely<Tables>, id: string, owner: string, patch: Partial<Step>): Promise<boolean> {
       const result = await executor

@@ -136,31 +136,6 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect((await t.repos.runs.claimDueSteps('w', 5000, 500, 10)).length).toBe(1);
   });
 
-  it('tells when the next step or write-back falls due, so idle workers wake for it', async () => {
-    await t.store.db.transaction().execute(async (trx) => {
-      await t.repos.runs.create(trx, run('r1'), [
-        step('s1', 'r1', 0, 'waiting', 5000),
-        step('s2', 'r1', 1, 'pending', 7000),
-        step('s3', 'r1', 2, 'succeeded', 6000),
-      ]);
-      await t.repos.outbox.enqueue(trx, {
-        id: 'o1',
-        run_id: 'r1',
-        table_name: 'incident',
-        sys_id: 'a'.repeat(32),
-        ticket_number: 'INC0010001',
-        fields: '{}',
-        marker: 'm1',
-        next_at: 8000,
-      });
-    });
-    expect(await t.repos.runs.nextStepDueAfter(4000)).toBe(5000);
-    expect(await t.repos.runs.nextStepDueAfter(5000)).toBe(7000);
-    expect(await t.repos.runs.nextStepDueAfter(7000)).toBeUndefined();
-    expect(await t.repos.outbox.nextDueAfter(4000)).toBe(8000);
-    expect(await t.repos.outbox.nextDueAfter(8000)).toBeUndefined();
-  });
-
   it('chains audit entries so that an edited or deleted entry is detected', async () => {
     for (const kind of ['event.received', 'rule.matched', 'run.succeeded']) {
       await t.repos.audit.append(

@@ -1,8 +1,8 @@
 import { silentLogger } from '../../../src/observability/logger';
 import { workLoop } from '../../../src/engine/work-loop';
 
-/** A loop whose rounds find nothing to do, counted; `dueInMs` says when the next work falls due. */
-function idleLoop(dueInMs: () => Promise<number | undefined>) {
+/** A loop whose rounds find nothing to do, counted, looking again every second when idle. */
+function idleLoop() {
   let rounds = 0;
   const loop = workLoop(
     'test',
@@ -12,7 +12,6 @@ function idleLoop(dueInMs: () => Promise<number | undefined>) {
     },
     1_000,
     silentLogger(),
-    dueInMs,
   );
   return { loop, rounds: () => rounds };
 }
@@ -21,40 +20,58 @@ describe('workLoop', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('runs again when the next work falls due, not a whole idle interval later', async () => {
-    const { loop, rounds } = idleLoop(async () => 50);
+  it('runs when work it was told of falls due, not a whole idle interval later', async () => {
+    const { loop, rounds } = idleLoop();
     loop.start();
     await jest.advanceTimersByTimeAsync(0);
-    expect(rounds()).toBe(1);
+    loop.wakeIn(50);
     await jest.advanceTimersByTimeAsync(49);
     expect(rounds()).toBe(1);
     await jest.advanceTimersByTimeAsync(1);
     expect(rounds()).toBe(2);
+    await jest.advanceTimersByTimeAsync(999);
+    expect(rounds()).toBe(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(rounds()).toBe(3);
     await loop.stop();
   });
 
-  it('waits the idle interval when nothing is due, or when the due time cannot be read', async () => {
-    for (const dueInMs of [async () => undefined, async () => Promise.reject(new Error('store unavailable'))]) {
-      const { loop, rounds } = idleLoop(dueInMs);
-      loop.start();
-      await jest.advanceTimersByTimeAsync(999);
-      expect(rounds()).toBe(1);
-      await jest.advanceTimersByTimeAsync(1);
-      expect(rounds()).toBe(2);
-      await loop.stop();
-    }
+  it('keeps a due time it hears of during a round for after that round', async () => {
+    let rounds = 0;
+    const loop: ReturnType<typeof workLoop> = workLoop(
+      'test',
+      async () => {
+        rounds += 1;
+        if (rounds === 1) loop.wakeIn(30); // as a step saved waiting inside the round
+        return false;
+      },
+      1_000,
+      silentLogger(),
+    );
+    loop.start();
+    await jest.advanceTimersByTimeAsync(29);
+    expect(rounds).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(rounds).toBe(2);
+    await loop.stop();
   });
 
-  it('never waits longer than the idle interval, however far off the next work is', async () => {
-    const { loop, rounds } = idleLoop(async () => 60_000);
+  it('never waits past the idle interval, nor past an earlier round already due', async () => {
+    const { loop, rounds } = idleLoop();
     loop.start();
+    await jest.advanceTimersByTimeAsync(0);
+    loop.wakeIn(60_000);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(rounds()).toBe(2);
+    loop.wakeIn(20);
+    loop.wakeIn(500); // later than the round already asked for: changes nothing
+    await jest.advanceTimersByTimeAsync(20);
+    expect(rounds()).toBe(3);
     await loop.stop();
   });
 
   it('runs at once when woken while idle', async () => {
-    const { loop, rounds } = idleLoop(async () => undefined);
+    const { loop, rounds } = idleLoop();
     loop.start();
     await jest.advanceTimersByTimeAsync(0);
     loop.wake();
