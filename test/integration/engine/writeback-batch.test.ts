@@ -130,6 +130,23 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
   const outboxStates = async () =>
     (await t.store.db.selectFrom('outbox').select(['state', 'sys_id', 'last_error']).execute()).map((r) => r.state);
 
+  /** A ticket whose job output is queued for upload, at an instance that holds uploads `latencyMs` before it runs them. */
+  async function uploadHeldByTheInstance(latencyMs: number) {
+    const ticket = await newTicket();
+    const file = { file_name: 'restart-service.log', content_type: 'text/plain', content: 'job output\n' };
+    const run = { id: 'run-1', ticket_number: ticket.number };
+    await t.repos.outbox.enqueue(t.store.db, attachmentEntry(run, 'incident', ticket.sysId, file, Date.now()));
+    await s.snow.put('/sandbox/faults/servicenow', { latencyMs, methods: ['POST'], pathIncludes: '/attachment/' });
+    return { ticket, file };
+  }
+
+  async function attachmentsOf(ticket: Ticket): Promise<unknown[]> {
+    const { data } = await s.snow.get('/api/now/attachment', {
+      params: { sysparm_query: `table_sys_id=${ticket.sysId}` },
+    });
+    return data.result as unknown[];
+  }
+
   it("sends a run's write-backs to one ticket as one PATCH: fields merged, notes in one journal entry", async () => {
     await start();
     const ticket = await newTicket();
@@ -248,23 +265,12 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
   it('an upload carried out after the client gave up is looked for only after the quota: attached once', async () => {
     // The instance queues the upload for 1.5 s, so it lands after the client's 500 ms timeout; the quota is 1.5 s.
     await start({ batchTimeLimitMs: 1_500 }, 500);
-    const ticket = await newTicket();
-    const file = { file_name: 'restart-service.log', content_type: 'text/plain', content: 'job output\n' };
-    const run = { id: 'run-1', ticket_number: ticket.number };
-    await t.repos.outbox.enqueue(t.store.db, attachmentEntry(run, 'incident', ticket.sysId, file, Date.now()));
-    await s.snow.put('/sandbox/faults/servicenow', {
-      latencyMs: 1_500,
-      methods: ['POST'],
-      pathIncludes: '/attachment/',
-    });
+    const { ticket } = await uploadHeldByTheInstance(1_500);
 
     await deliverAll(false);
     await new Promise((r) => setTimeout(r, 1_600)); // an upload still queued at the instance lands
 
-    const { data } = await s.snow.get('/api/now/attachment', {
-      params: { sysparm_query: `table_sys_id=${ticket.sysId}` },
-    });
-    expect(data.result).toHaveLength(1);
+    expect(await attachmentsOf(ticket)).toHaveLength(1);
     const [entry] = await t.store.db.selectFrom('outbox').select(['state', 'last_error']).execute();
     expect(entry).toEqual({ state: 'sent', last_error: expect.stringMatching(/may still be carried out/) });
   });
@@ -273,15 +279,7 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
     // The instance queues uploads for 1.2 s; the killed process's client gave up after 500 ms; the quota is 1.5 s.
     await start({ batchTimeLimitMs: 1_500 }, 500);
     const settleMs = 2_000; // a third past the quota
-    const ticket = await newTicket();
-    const file = { file_name: 'restart-service.log', content_type: 'text/plain', content: 'job output\n' };
-    const run = { id: 'run-1', ticket_number: ticket.number };
-    await t.repos.outbox.enqueue(t.store.db, attachmentEntry(run, 'incident', ticket.sysId, file, Date.now()));
-    await s.snow.put('/sandbox/faults/servicenow', {
-      latencyMs: 1_200,
-      methods: ['POST'],
-      pathIncludes: '/attachment/',
-    });
+    const { ticket, file } = await uploadHeldByTheInstance(1_200);
 
     // What the killed process did before it died: claimed the upload, held until it would settle, marked it sent, sent it.
     const [entry] = await t.repos.outbox.claimDue('killed', Date.now(), settleMs, 1);
@@ -293,10 +291,7 @@ describe.each(ENGINES)('write-backs coalesced and batched, against the sandbox, 
     await deliverAll(false);
     await new Promise((r) => setTimeout(r, 1_300)); // an upload still queued at the instance lands
 
-    const { data } = await s.snow.get('/api/now/attachment', {
-      params: { sysparm_query: `table_sys_id=${ticket.sysId}` },
-    });
-    expect(data.result).toHaveLength(1);
+    expect(await attachmentsOf(ticket)).toHaveLength(1);
     expect(await outboxStates()).toEqual(['sent']);
   });
 

@@ -1,13 +1,14 @@
 import { silentLogger } from '../../../src/observability/logger';
-import { workLoop } from '../../../src/engine/work-loop';
+import { workLoop, type WorkLoop } from '../../../src/engine/work-loop';
 
-/** A loop whose rounds find nothing to do, counted, looking again every second when idle. */
-function idleLoop() {
+/** A loop whose rounds find nothing to do, counted, looking again every second when idle; `inRound` runs in each round. */
+function idleLoop(inRound: (round: number, loop: WorkLoop) => void = () => undefined) {
   let rounds = 0;
   const loop = workLoop(
     'test',
     async () => {
       rounds += 1;
+      inRound(rounds, loop);
       return false;
     },
     1_000,
@@ -37,22 +38,13 @@ describe('workLoop', () => {
   });
 
   it('keeps a due time it hears of during a round for after that round', async () => {
-    let rounds = 0;
-    const loop: ReturnType<typeof workLoop> = workLoop(
-      'test',
-      async () => {
-        rounds += 1;
-        if (rounds === 1) loop.wakeIn(30); // as a step saved waiting inside the round
-        return false;
-      },
-      1_000,
-      silentLogger(),
-    );
+    // As a step saved waiting inside the first round.
+    const { loop, rounds } = idleLoop((round, self) => round === 1 && self.wakeIn(30));
     loop.start();
     await jest.advanceTimersByTimeAsync(29);
-    expect(rounds).toBe(1);
+    expect(rounds()).toBe(1);
     await jest.advanceTimersByTimeAsync(1);
-    expect(rounds).toBe(2);
+    expect(rounds()).toBe(2);
     await loop.stop();
   });
 
