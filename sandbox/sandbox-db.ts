@@ -145,9 +145,9 @@ export class SandboxDb {
   }
 
   private checkFormat(): void {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined;
+    const row = this.statements.getMeta.get('format') as { value: string } | undefined;
     if (!row) {
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(FORMAT_VERSION));
+      this.statements.setMeta.run('format', String(FORMAT_VERSION));
       return;
     }
     if (row.value === '1') return this.fromFormat1();
@@ -160,9 +160,9 @@ export class SandboxDb {
   /** Format 1 kept the controller in one document, rewritten whole on every change: its items become rows. */
   private fromFormat1(): void {
     this.db.transaction(() => {
-      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'awx'").get() as { value: string } | undefined;
+      const row = this.statements.getMeta.get('awx') as { value: string } | undefined;
       if (row) this.saveControllerChanges(JSON.parse(row.value) as ControllerDocument);
-      this.db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(FORMAT_VERSION));
+      this.statements.setMeta.run('format', String(FORMAT_VERSION));
     })();
   }
 
