@@ -245,10 +245,11 @@ export class AwxController {
    */
   private advance(workflowJob: WorkflowJobRecord): void {
     if (!isActive(workflowJob.status)) return;
-    this.unsaved.workflowJobs.add(workflowJob.id);
     const current = [...workflowJob.nodes].reverse().find((n) => n.jobId !== undefined);
     const currentJob = current?.jobId === undefined ? undefined : this.jobs.get(current.jobId);
     if (currentJob && isActive(currentJob.status)) return;
+    // Every way on from here changes the workflow job: it ends, starts, or launches its next node.
+    this.unsaved.workflowJobs.add(workflowJob.id);
     if (currentJob && currentJob.status !== 'successful') {
       this.endWorkflow(
         workflowJob,
