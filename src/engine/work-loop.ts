@@ -5,27 +5,40 @@ import type { Logger } from '../observability/logger';
  * otherwise, at once when woken (a new event arrived), and when work it was told of falls due
  * (`wakeIn`: a job to check on in 50 ms is not left for the idle interval). Never two rounds at
  * once. Stops cleanly, waiting for the current round to finish.
+ *
+ * `restAfter(roundMs)` may ask the loop to rest after a round that did something, however often it
+ * is woken meanwhile: how a loop gives up part of the event loop to work that must come first.
  */
-export function workLoop(name: string, work: () => Promise<boolean>, idleMs: number, logger: Logger) {
+export function workLoop(
+  name: string,
+  work: () => Promise<boolean>,
+  idleMs: number,
+  logger: Logger,
+  restAfter: (roundMs: number) => number = () => 0,
+) {
   let running = false;
   let inRound = false;
   let wakeRequested = false;
   let timer: NodeJS.Timeout | undefined;
   let nextRoundAt = Infinity;
+  /** No round starts before this (a rest after a busy round). */
+  let restUntil = 0;
   /** The earliest time work was said to fall due that no round has started after yet. */
   let dueAt = Infinity;
   let current: Promise<void> = Promise.resolve();
 
   const schedule = (delayMs: number) => {
     clearTimeout(timer);
-    nextRoundAt = Date.now() + delayMs;
-    if (running) timer = setTimeout(() => (current = round()), delayMs);
+    const at = Math.max(Date.now() + delayMs, restUntil);
+    nextRoundAt = at;
+    if (running) timer = setTimeout(() => (current = round()), at - Date.now());
   };
 
   async function round(): Promise<void> {
     inRound = true;
     wakeRequested = false;
-    if (dueAt <= Date.now()) dueAt = Infinity;
+    const startedAt = Date.now();
+    if (dueAt <= startedAt) dueAt = Infinity;
     let busy = false;
     try {
       busy = await work();
@@ -33,6 +46,7 @@ export function workLoop(name: string, work: () => Promise<boolean>, idleMs: num
       logger.error(`${name} round failed`, { error: (err as Error).message });
     }
     inRound = false;
+    if (busy) restUntil = Date.now() + restAfter(Date.now() - startedAt);
     schedule(busy || wakeRequested ? 0 : Math.min(idleMs, Math.max(0, dueAt - Date.now())));
   }
 
@@ -44,7 +58,7 @@ export function workLoop(name: string, work: () => Promise<boolean>, idleMs: num
     /** Asks for a round soon instead of after the idle interval. */
     wake() {
       if (inRound) wakeRequested = true;
-      else schedule(0);
+      else if (nextRoundAt > Math.max(Date.now(), restUntil)) schedule(0);
     },
     /** Asks for a round in `ms`, when work falls due, unless one comes sooner. */
     wakeIn(ms: number) {

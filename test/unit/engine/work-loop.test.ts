@@ -71,4 +71,40 @@ describe('workLoop', () => {
     expect(rounds()).toBe(2);
     await loop.stop();
   });
+
+  it('rests as long as asked after a busy round, however often it is woken meanwhile', async () => {
+    let rounds = 0;
+    let busyRounds = 2;
+    const tookMs: number[] = [];
+    const loop = workLoop(
+      'test',
+      async () => {
+        rounds += 1;
+        await new Promise((r) => setTimeout(r, 10)); // the round's own work
+        return busyRounds-- > 0;
+      },
+      1_000,
+      silentLogger(),
+      (roundMs) => (tookMs.push(roundMs), roundMs * 4),
+    );
+    loop.start();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(rounds).toBe(1);
+    expect(tookMs).toEqual([10]);
+    loop.wake();
+    loop.wakeIn(5);
+    await jest.advanceTimersByTimeAsync(39);
+    expect(rounds).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(rounds).toBe(2);
+    // A round that found nothing to do asks for no rest: a wake runs the next one at once.
+    await jest.advanceTimersByTimeAsync(10 + 40 + 10);
+    expect(rounds).toBe(3);
+    loop.wake();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(rounds).toBe(4);
+    const stopped = loop.stop();
+    await jest.advanceTimersByTimeAsync(10); // the round under way finishes
+    await stopped;
+  });
 });
