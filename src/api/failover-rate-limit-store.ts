@@ -1,5 +1,5 @@
 import { MemoryStore, type IncrementResponse, type Options } from 'express-rate-limit';
-import type { ReadableStore } from './refusal-limit';
+import type { ReadableStore } from './address-gate';
 import type { Logger } from '../observability/logger';
 
 /** How long after a failed start the shared store is tried again. */

@@ -1,5 +1,6 @@
 import cors from 'cors';
-import express, { type Express, type Router } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -8,7 +9,8 @@ import type { Permission } from '../security/roles';
 import { apiDocsRouter } from './api-docs.router';
 import { authenticate } from './auth.middleware';
 import { consoleRouter, type ConsoleOptions } from './console.router';
-import { errorHandler, sendError } from '../errors/http-error';
+import { errorHandler, sendError, sendFailure } from '../errors/http-error';
+import { SERVICENOW_WEBHOOK_PATH, type WebhookReceiver } from '../ingest/webhook.receiver';
 import { liveRouter, type LiveOptions } from './live.router';
 import { createRateLimits, type RateLimits } from './rate-limits';
 import { mountRoutes, openApiDocument, type RouteDefinition } from './route';
@@ -27,8 +29,10 @@ export interface HttpAppDeps {
   routes: RouteDefinition[];
   /** Told of each permission an identity uses (throttled by the receiver), for the access review. */
   recordIdentityUse?: (identity: Identity, permission: Permission) => void;
-  /** Webhook receivers (ServiceNow's, Alertmanager's), each mounting its own /webhooks/… path. */
-  webhooks: Router | Router[];
+  /** Takes ServiceNow's deliveries (POST /webhooks/servicenow), ahead of Express; absent = not served. */
+  serviceNowWebhook?: WebhookReceiver;
+  /** Further webhook receivers (Alertmanager's), each mounting its own /webhooks/… path. */
+  webhooks?: Router[];
   /** Store and ServiceNow reachable, with details for operators. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   version: string;
@@ -59,8 +63,8 @@ const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
 };
 
-/** The middleware's HTTP surface: health, metrics, the webhook, and the authenticated API. */
-export function createHttpApp(deps: HttpAppDeps): Express {
+/** The middleware's HTTP surface: health, metrics, the webhooks, and the authenticated API. */
+export function createHttpApp(deps: HttpAppDeps): RequestListener {
   const app = express();
   const limits =
     deps.rateLimits ??
@@ -70,11 +74,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     );
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  // The webhooks come first, past nothing but their own limits: each delivery would otherwise pay
-  // for a dozen security headers that guard what a browser renders, and a webhook's JSON answer
-  // goes to ServiceNow's Business Rule (about a tenth of the route's cost under a burst).
-  app.use('/webhooks', ...limits.webhook);
-  for (const router of [deps.webhooks].flat()) app.use(router);
+  // Before the security headers, which guard what a browser renders: a webhook's JSON answer goes
+  // to its sender.
+  app.use('/webhooks', limits.webhook);
+  for (const router of deps.webhooks ?? []) app.use(router);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -113,5 +116,22 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   );
   app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));
-  return app;
+  // ServiceNow's deliveries, the one route under load, skip Express: past their address's limits
+  // straight to the receiver, which reads Node's request as it is.
+  const receive = (req: IncomingMessage, res: ServerResponse, receiver: WebhookReceiver) =>
+    limits.webhook(req, res, (err) =>
+      err
+        ? sendFailure(res, err, deps.logger, { method: req.method, path: SERVICENOW_WEBHOOK_PATH })
+        : receiver(req, res),
+    );
+  const receiver = deps.serviceNowWebhook;
+  if (!receiver) return app;
+  return (req, res) => (isServiceNowDelivery(req) ? receive(req, res, receiver) : app(req, res));
+}
+
+/** As Express would route it: any case, one trailing slash, any query string. */
+function isServiceNowDelivery(req: IncomingMessage): boolean {
+  if (req.method !== 'POST' || !req.url) return false;
+  const path = req.url.split('?', 1)[0]!.toLowerCase();
+  return path === SERVICENOW_WEBHOOK_PATH || path === `${SERVICENOW_WEBHOOK_PATH}/`;
 }

@@ -5,7 +5,7 @@ import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../observability/logger';
 import { sendError } from '../errors/http-error';
 import { failoverRateLimitStore } from './failover-rate-limit-store';
-import { REFUSED_STATUSES, refusalLimit } from './refusal-limit';
+import { addressGate, REFUSED_STATUSES, type AddressGate } from './address-gate';
 
 /** Limits of the HTTP surface, per minute. */
 export interface RateLimitSettings {
@@ -21,8 +21,8 @@ export interface RateLimitSettings {
 
 /** The middleware limits, shared through Redis when configured. */
 export interface RateLimits {
-  /** Before the webhook: forged, replayed and unsigned deliveries, and (when set) all deliveries, per address. */
-  webhook: RequestHandler[];
+  /** Before the webhooks: forged, replayed and unsigned deliveries, and (when set) all deliveries, per address. */
+  webhook: AddressGate;
   /** Before authentication: requests without a valid token, per address. */
   unauthenticated: RequestHandler;
   /** After authentication: requests per identity. */
@@ -72,26 +72,14 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
           `more than ${options.limit} refused requests per minute from this address`,
         ),
     });
-  // Read on every delivery: refusalLimit counts refusals only, the cheaper way for the busiest route.
-  const webhook = [refusalLimit({ limit: settings.refusedPerAddressPerMinute, store: store('webhook-refused') })];
-  if (settings.webhookPerAddressPerMinute > 0)
-    webhook.push(
-      rateLimit({
-        windowMs: 60_000,
-        limit: settings.webhookPerAddressPerMinute,
-        keyGenerator: byAddress,
-        standardHeaders: 'draft-7',
-        legacyHeaders: false,
-        store: store('webhook'),
-        handler: (_req, res, _next, options) =>
-          sendError(
-            res,
-            429,
-            'request.rate_limited',
-            `more than ${options.limit} webhook deliveries per minute from this address`,
-          ),
-      }),
-    );
+  // Read on every delivery: the gate counts refusals only, the cheaper way for the busiest route.
+  const webhook = addressGate({
+    refusedPerMinute: settings.refusedPerAddressPerMinute,
+    refusedStore: store('webhook-refused'),
+    requestsPerMinute: settings.webhookPerAddressPerMinute,
+    requestsStore: store('webhook'),
+    requestsAre: 'webhook deliveries',
+  });
   return {
     webhook,
     unauthenticated: refused('api-refused'),

@@ -7,7 +7,7 @@ import { createEventControl } from '../engine/event-control';
 import type { Leadership } from '../engine/leadership';
 import { ticketByNumber } from '../engine/ticket-lookups';
 import { alertmanagerRouters } from '../ingest/alertmanager.router';
-import { webhookRouter } from '../ingest/webhook.router';
+import { webhookReceiver } from '../ingest/webhook.receiver';
 import { createRuleProposals } from '../mappings/rule-proposals';
 import type { RuleReloader } from '../mappings/rule-reloader';
 import type { Logger } from '../observability/logger';
@@ -81,10 +81,8 @@ export function buildHttp(config: Config, inputs: HttpInputs) {
     live: { changes: liveChanges, jwtSecret: config.security.jwtSecret, maxStreams: LIVE_STREAMS_MAX },
     console: consoleOptions(config, logger),
     recordIdentityUse: createIdentityUseRecorder({ write: repos.identityUse.record, logger }),
-    webhooks: [
-      webhookRouter(webhookOptions(config), intake, logger, metrics),
-      ...alertmanagerRouters(config.observability.alertmanager, slo.alertmanagerRaiser, logger),
-    ],
+    serviceNowWebhook: webhookReceiver(webhookOptions(config), intake, logger, metrics),
+    webhooks: alertmanagerRouters(config.observability.alertmanager, slo.alertmanagerRaiser, logger),
     readiness: async () => {
       const storeOk = await repos.watermarks.storeAnswers();
       const health = await connectors.health();

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { RateLimitSettings } from '../api/rate-limits';
 import type { Config } from '../config';
 import type { AnchorSettings } from '../security/audit-anchor';
-import type { WebhookOptions } from '../ingest/webhook.router';
+import type { WebhookOptions } from '../ingest/webhook.receiver';
 import type { VerifierOptions } from '../security/jwt';
 
 /** The token verifier's settings, from `security.*`. */

@@ -9,7 +9,7 @@ import { createStepWorker } from '../../src/engine/step-worker';
 import { createRunAdmission } from '../../src/engine/run-admission';
 import { createWritebackCompletion } from '../../src/engine/writeback-completion';
 import { createIntake } from '../../src/ingest/intake';
-import { webhookRouter } from '../../src/ingest/webhook.router';
+import { SERVICENOW_WEBHOOK_PATH, webhookReceiver } from '../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { buildRuleSet } from '../../src/rules/build-rule-set';
@@ -103,8 +103,9 @@ async function main(): Promise<void> {
   });
   const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => engine.wake() });
   const app = express();
-  app.use(
-    webhookRouter(
+  app.post(
+    SERVICENOW_WEBHOOK_PATH,
+    webhookReceiver(
       { secret: BENCH_WEBHOOK_SECRET, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 },
       intake,
       logger,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { errorHandler } from '../../src/errors/http-error';
 import { createIntake } from '../../src/ingest/intake';
-import { webhookRouter } from '../../src/ingest/webhook.router';
+import { SERVICENOW_WEBHOOK_PATH, webhookReceiver } from '../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { openStore, repositories } from '../../src/store';
@@ -31,8 +31,9 @@ async function main(mode: string): Promise<void> {
     const repos = repositories(store);
     const metrics = createMetrics();
     const intake = createIntake({ inbox: repos.inbox, metrics, onAccepted: () => undefined });
-    app.use(
-      webhookRouter(
+    app.post(
+      SERVICENOW_WEBHOOK_PATH,
+      webhookReceiver(
         { secret: 'bench-secret', replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 },
         intake,
         silentLogger(),

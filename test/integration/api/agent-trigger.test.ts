@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import request from 'supertest';
 import { ServiceNowClient } from '../../../connectors/servicenow/client';
 import { API_BASE, createHttpApp } from '../../../src/api/http-app';
@@ -75,7 +74,6 @@ describe('the UI Action trigger on behalf of a service-desk agent', () => {
       version: 'test',
       corsOrigins: [],
       rateLimitPerMinute: 1000,
-      webhooks: Router(),
       readiness: async () => ({ ready: true, checks: {} }),
       routes: ruleRoutes(ruleDeps),
     });

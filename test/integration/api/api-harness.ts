@@ -1,6 +1,5 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Router } from 'express';
 import { apiRoutes, type ApiDeps } from '../../../src/api/api-routes';
 import { createHttpApp, type HttpAppDeps } from '../../../src/api/http-app';
 import type { RouteDefinition } from '../../../src/api/route';
@@ -98,7 +97,6 @@ export async function apiHarness(overrides: Partial<HttpAppDeps> & { extraRoutes
     version: 'test',
     corsOrigins: [],
     rateLimitPerMinute: 1000,
-    webhooks: Router(),
     readiness: async () => ({ ready: true, checks: {} }),
     routes: [...routes, ...(overrides.extraRoutes ?? [])],
     ...overrides,

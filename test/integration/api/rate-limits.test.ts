@@ -3,7 +3,7 @@ import event from '../../fixtures/incident-inserted.event.json';
 import { createHttpApp } from '../../../src/api/http-app';
 import { createRateLimits, type RateLimits } from '../../../src/api/rate-limits';
 import { createIntake } from '../../../src/ingest/intake';
-import { webhookRouter } from '../../../src/ingest/webhook.router';
+import { webhookReceiver } from '../../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { createTokenVerifier } from '../../../src/security/jwt';
@@ -54,7 +54,12 @@ describe('rate limits on the webhook and on unauthenticated requests', () => {
           logger,
         ),
       ),
-      webhooks: webhookRouter({ secret, replayWindowSeconds: 300, bodyLimitBytes: 1 << 20 }, intake, logger, metrics),
+      serviceNowWebhook: webhookReceiver(
+        { secret, replayWindowSeconds: 300, bodyLimitBytes: 1 << 20 },
+        intake,
+        logger,
+        metrics,
+      ),
       readiness: async () => ({ ready: true, checks: {} }),
       routes: [],
     });

@@ -3,7 +3,7 @@ import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
 import { errorHandler } from '../../../src/errors/http-error';
 import { createIntake } from '../../../src/ingest/intake';
-import { webhookRouter, type WebhookOptions } from '../../../src/ingest/webhook.router';
+import { SERVICENOW_WEBHOOK_PATH, webhookReceiver, type WebhookOptions } from '../../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { signWebhook } from '../../../src/security/webhook-signature';
@@ -23,8 +23,9 @@ describe('webhook hardening', () => {
     const metrics = createMetrics();
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined });
     const app = express();
-    app.use(
-      webhookRouter(
+    app.post(
+      SERVICENOW_WEBHOOK_PATH,
+      webhookReceiver(
         { secret, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024, ...extra },
         intake,
         logger,

@@ -3,7 +3,7 @@ import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
 import { errorHandler } from '../../../src/errors/http-error';
 import { createIntake } from '../../../src/ingest/intake';
-import { webhookRouter } from '../../../src/ingest/webhook.router';
+import { SERVICENOW_WEBHOOK_PATH, webhookReceiver } from '../../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { signWebhook } from '../../../src/security/webhook-signature';
@@ -22,7 +22,10 @@ describe.each(ENGINES)('POST /webhooks/servicenow on %s', (engine) => {
     const metrics = createMetrics();
     const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => accepted++ });
     app = express();
-    app.use(webhookRouter({ secret, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 }, intake, logger, metrics));
+    app.post(
+      SERVICENOW_WEBHOOK_PATH,
+      webhookReceiver({ secret, replayWindowSeconds: 300, bodyLimitBytes: 1024 * 1024 }, intake, logger, metrics),
+    );
     app.use(errorHandler(logger));
     accepted = 0;
   });

@@ -7,7 +7,7 @@ import event from '../../fixtures/incident-inserted.event.json';
 import { API_BASE } from '../../../src/api/http-app';
 import { errorHandler } from '../../../src/errors/http-error';
 import { createIntake } from '../../../src/ingest/intake';
-import { webhookRouter } from '../../../src/ingest/webhook.router';
+import { SERVICENOW_WEBHOOK_PATH, webhookReceiver } from '../../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { signWebhook } from '../../../src/security/webhook-signature';
@@ -65,8 +65,9 @@ describe('hostile input at POST /webhooks/servicenow (signed, so it reaches vali
     t = await openTestStore('sqlite');
     const intake = createIntake({ inbox: t.repos.inbox, metrics: createMetrics(), onAccepted: () => undefined });
     app = express();
-    app.use(
-      webhookRouter(
+    app.post(
+      SERVICENOW_WEBHOOK_PATH,
+      webhookReceiver(
         { secret, replayWindowSeconds: 300, bodyLimitBytes: BODY_LIMIT },
         intake,
         silentLogger(),

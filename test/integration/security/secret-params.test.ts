@@ -1,6 +1,5 @@
 import { createWritebackCompletion } from '../../../src/engine/writeback-completion';
 import { Writable } from 'node:stream';
-import { Router } from 'express';
 import request from 'supertest';
 import winston from 'winston';
 import { z } from 'zod';
@@ -193,7 +192,6 @@ describe('a param marked secret', () => {
       version: 't',
       corsOrigins: [],
       rateLimitPerMinute: 100,
-      webhooks: Router(),
       readiness: async () => ({ ready: true, checks: {} }),
       routes: apiRoutes(await shippedApiDeps(t)),
     });
