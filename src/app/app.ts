@@ -73,7 +73,7 @@ export async function startApp(
   const sandboxUrl = usesSandbox(config) ? instanceUrl : undefined;
   logger.info(`Snowline ${VERSION} starting against ServiceNow instance ${instanceUrl}`);
 
-  const store = await openStore(config.store);
+  const store = await openStore({ ...config.store, checkpointInBackground: true });
   const repos = repositories(store);
   const metrics = createMetrics();
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { StoreDialect } from './dialect';
+import { startCheckpointer } from './sqlite-checkpointer';
 import { recordStoreVersion, refuseNewerStore } from './store-version';
 import { initial } from './migrations/001-initial';
 import { gates } from './migrations/002-gates';
@@ -51,6 +52,8 @@ export interface StoreOptions {
   postgresUrl?: string;
   /** PostgreSQL schema to use (created when missing); lets tests and tenants share one database. */
   postgresSchema?: string;
+  /** SQLite: checkpoint from a thread of its own (sqlite-checkpointer.ts), as a serving process does. */
+  checkpointInBackground?: boolean;
 }
 
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
@@ -86,7 +89,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.postgresUrl
     ? await openPostgres(options.postgresUrl, options.postgresSchema)
-    : openSqlite(options.sqlitePath);
+    : openSqlite(options.sqlitePath, options.checkpointInBackground === true);
   // A store that cannot be brought up to date (or is newer than this code) is not left open.
   await migrate(store).catch(async (err: unknown) => {
     await store.close();
@@ -114,7 +117,7 @@ const SQLITE_PAGE_CACHE_KIB = 4096;
  */
 const WAL_CHECKPOINT_PAGES = 16_000;
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, checkpointInBackground: boolean): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path);
   // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, so a committed event
@@ -127,7 +130,15 @@ function openSqlite(path: string): Store {
   database.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   database.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`);
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database, 500) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const checkpointer = checkpointInBackground && path !== ':memory:' ? startCheckpointer(path) : undefined;
+  return {
+    db,
+    dialect: 'sqlite',
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /**
