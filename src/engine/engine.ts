@@ -8,6 +8,7 @@ import type { Dispatcher } from './dispatcher';
 import type { OutboxSender } from './outbox-sender';
 import type { RunAdmission } from './run-admission';
 import type { StepWorker } from './step-worker';
+import { intakeFirst } from './intake-first';
 import { workLoop } from './work-loop';
 import { deliveriesOf, ticketKey } from './writeback-groups';
 import type { WritebackCompletion } from './writeback-completion';
@@ -53,17 +54,6 @@ const DEPTH_EVERY_MS = 1000;
 const DISPATCH_BATCH = 25;
 
 /**
- * While events are arriving, the dispatcher takes at most this share of the event loop: after a
- * busy round it rests four times as long as the round took. Taking events in comes first: each
- * sender waits for its answer, and an event waits safely in the inbox. Every event is still
- * dispatched meanwhile, and the backlog at full speed once arrivals stop.
- */
-const DISPATCH_SHARE_WHILE_ARRIVING = 0.2;
-
-/** Events count as arriving while the last one came this recently. */
-const ARRIVING_WITHIN_MS = 50;
-
-/**
  * The loops of one instance: inbox → runs (dispatcher), queued runs → running (admission), due
  * steps → connectors (workers), outbox → ServiceNow (sender). Each claims durable work, so stopping
  * or crashing anywhere loses nothing: what was not finished is claimed again.
@@ -72,11 +62,7 @@ export function createEngine(deps: EngineDeps) {
   const now = deps.now ?? Date.now;
   const { repos, logger } = deps;
   const inFlight = new Set<Promise<void>>();
-  let lastArrivalAt = -Infinity;
-  const dispatchRest = (roundMs: number) =>
-    now() - lastArrivalAt < ARRIVING_WITHIN_MS
-      ? (roundMs * (1 - DISPATCH_SHARE_WHILE_ARRIVING)) / DISPATCH_SHARE_WHILE_ARRIVING
-      : 0;
+  const intake = intakeFirst({ now });
 
   const track = (work: Promise<void>) => {
     inFlight.add(work);
@@ -102,7 +88,7 @@ export function createEngine(deps: EngineDeps) {
     },
     deps.tickMs,
     logger,
-    dispatchRest,
+    intake.restAfter,
   );
 
   const admissionLoop = workLoop(
@@ -216,7 +202,7 @@ export function createEngine(deps: EngineDeps) {
     },
     /** A new event is in the inbox: dispatch it now rather than at the next tick, here or on an idle instance. */
     wake() {
-      lastArrivalAt = now();
+      intake.arrived();
       dispatchLoop.wake();
       deps.signals.notify('inbox');
     },
