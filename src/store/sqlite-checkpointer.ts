@@ -1,7 +1,11 @@
 import { Worker } from 'node:worker_threads';
 
-/** How often the checkpointer copies what the WAL holds into the database file. */
-const CHECKPOINT_EVERY_MS = 100;
+/**
+ * How often the checkpointer copies what the WAL holds into the database file while writes come
+ * in: what is left for the serving connection's own checkpoint is at most this much of writing.
+ * With no new writes it looks ten times less often.
+ */
+const CHECKPOINT_EVERY_MS = 25;
 
 /**
  * The checkpointer's thread. Plain JavaScript handed to the worker as source: it must run the same
@@ -13,10 +17,17 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
-const tick = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
-}, workerData.everyMs);
-parentPort.once('message', () => { clearInterval(tick); db.close(); parentPort.close(); });
+let seen = '';
+let timer;
+const tick = () => {
+  let wal = '';
+  try { wal = JSON.stringify(db.pragma('wal_checkpoint(PASSIVE)')); } catch {}
+  const idle = wal === seen;
+  seen = wal;
+  timer = setTimeout(tick, idle ? workerData.everyMs * 10 : workerData.everyMs);
+};
+timer = setTimeout(tick, workerData.everyMs);
+parentPort.once('message', () => { clearTimeout(timer); db.close(); parentPort.close(); });
 `;
 
 export interface Checkpointer {
@@ -26,7 +37,8 @@ export interface Checkpointer {
 /**
  * Copies SQLite's WAL into the database file from a thread of its own ("passive" checkpoints,
  * which never hold up a writer). The copy and its wait for the disk then stall no request: left to
- * the committing call, a checkpoint under a webhook burst held the event loop for up to 120 ms. The
+ * the committing call, a checkpoint under a webhook burst held the event loop for up to 120 ms
+ * (docs/benchmarks.md). The
  * serving connection still checkpoints every WAL_CHECKPOINT_PAGES itself, which is what starts
  * the WAL file over (SQLite restarts it only from a writer); little is left to copy by then. A
  * checkpointer that dies leaves exactly that, SQLite's own checkpoints.
