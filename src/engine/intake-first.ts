@@ -7,11 +7,12 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
  * meanwhile, and the backlog at full speed once arrivals slow down.
  */
 const DISPATCH_SHARE_UNDER_LOAD = 0.1;
-/** Events count as arriving while the last one came this recently. */
-const ARRIVING_WITHIN_MS = 50;
+/** The window over which arrivals are counted and the event loop's load is judged. */
+const WINDOW_MS = 100;
+/** Events arrive in a burst at this many per window (200 a second) and more. */
+const BURST_PER_WINDOW = 20;
 /** The loop counts as saturated when it was busy this much of the last window. */
 const SATURATED_AT = 0.9;
-const WINDOW_MS = 100;
 
 export interface IntakeFirstOptions {
   now?: () => number;
@@ -20,35 +21,41 @@ export interface IntakeFirstOptions {
 }
 
 /**
- * When the dispatcher should rest so that taking events in goes first. Only while both hold: events
- * are arriving and the event loop is saturated. At any lighter load the dispatcher uses what the
- * loop has free, and no event waits behind the policy.
+ * When the dispatcher should rest so that taking events in goes first. Only while both hold:
+ * events arrive in a burst (the window's count, or the last window's, at BURST_PER_WINDOW or more)
+ * and the event loop is saturated. At a steady trickle, or when the loop has time to spare, the
+ * dispatcher uses what is free and no event waits behind the policy.
  */
 export function intakeFirst(options: IntakeFirstOptions = {}) {
   const now = options.now ?? Date.now;
   const utilization = options.utilization ?? ((since) => performance.eventLoopUtilization(since));
-  let lastArrivalAt = -Infinity;
   let mark = utilization();
-  let markedAt = now();
+  let windowStart = now();
   let saturated = false;
+  let arrivals = 0;
+  let lastWindowArrivals = 0;
 
-  const loopSaturated = () => {
-    if (now() - markedAt >= WINDOW_MS) {
-      saturated = utilization(mark).utilization >= SATURATED_AT;
-      mark = utilization();
-      markedAt = now();
-    }
-    return saturated;
+  /** Closes the window when it is over: its load and arrivals judge the next one. */
+  const judge = () => {
+    if (now() - windowStart < WINDOW_MS) return;
+    saturated = utilization(mark).utilization >= SATURATED_AT;
+    mark = utilization();
+    lastWindowArrivals = now() - windowStart < 2 * WINDOW_MS ? arrivals : 0;
+    arrivals = 0;
+    windowStart = now();
   };
 
   return {
     /** An event was taken in. */
     arrived() {
-      lastArrivalAt = now();
+      judge();
+      arrivals += 1;
     },
     /** How long the dispatcher rests after a busy round that took `roundMs`. */
     restAfter(roundMs: number): number {
-      if (now() - lastArrivalAt >= ARRIVING_WITHIN_MS || !loopSaturated()) return 0;
+      judge();
+      const burst = Math.max(arrivals, lastWindowArrivals) >= BURST_PER_WINDOW;
+      if (!burst || !saturated) return 0;
       return (roundMs * (1 - DISPATCH_SHARE_UNDER_LOAD)) / DISPATCH_SHARE_UNDER_LOAD;
     },
   };
