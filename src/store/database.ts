@@ -114,6 +114,8 @@ const SQLITE_PAGE_CACHE_KIB = 4096;
  * and a checkpoint's wait for the disk stalls the event loop. At 16,000 pages (64 MiB) it runs a
  * sixteenth as often and copies a page written by many commits once: the webhook's insert costs
  * about a quarter less (docs/benchmarks.md). The WAL file is cut back to that size after each one.
+ * In a serving process the checkpointer's thread has copied nearly all of it by then; this
+ * connection's own checkpoint is what starts the WAL file over.
  */
 const WAL_CHECKPOINT_PAGES = 16_000;
 
