@@ -9,8 +9,8 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 const DISPATCH_SHARE_UNDER_LOAD = 0.1;
 /** The window over which arrivals are counted and the event loop's load is judged. */
 const WINDOW_MS = 100;
-/** Events arrive in a burst at this many per window (200 a second) and more. */
-const BURST_PER_WINDOW = 20;
+/** Events arrive in a burst at this many per window (1,000 a second) and more. */
+const BURST_PER_WINDOW = 100;
 /** The loop counts as saturated when it was busy this much of the last window. */
 const SATURATED_AT = 0.9;
 

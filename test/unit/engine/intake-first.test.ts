@@ -23,7 +23,7 @@ describe('intakeFirst', () => {
   it('has the dispatcher rest nine times its round while a burst arrives into a saturated loop', () => {
     const { policy, arrive, advance, loopBusy } = harness();
     loopBusy(0.97);
-    arrive(30);
+    arrive(150);
     advance(100);
     expect(policy.restAfter(4)).toBe(36);
   });
@@ -36,11 +36,11 @@ describe('intakeFirst', () => {
     expect(policy.restAfter(4)).toBe(0);
   });
 
-  it('never rests for a steady trickle, even with the loop busy on other work', () => {
+  it('never rests for a steady stream below a burst (500 a second), even with the loop busy on other work', () => {
     const { policy, arrive, advance, loopBusy } = harness();
     loopBusy(0.97);
     for (let i = 0; i < 10; i++) {
-      arrive(1);
+      arrive(50);
       advance(100);
       expect(policy.restAfter(4)).toBe(0);
     }
@@ -49,7 +49,7 @@ describe('intakeFirst', () => {
   it('stops resting once the burst is over, so the backlog goes at full speed', () => {
     const { policy, arrive, advance, loopBusy } = harness();
     loopBusy(0.97);
-    arrive(30);
+    arrive(150);
     advance(100);
     expect(policy.restAfter(4)).toBeGreaterThan(0);
     advance(100); // a window with no arrivals
@@ -59,11 +59,11 @@ describe('intakeFirst', () => {
   it('judges the loop afresh each window: once it has room again, no rest', () => {
     const { policy, arrive, advance, loopBusy } = harness();
     loopBusy(0.97);
-    arrive(30);
+    arrive(150);
     advance(100);
     expect(policy.restAfter(2)).toBe(18);
     loopBusy(0.5);
-    arrive(30);
+    arrive(150);
     advance(100);
     expect(policy.restAfter(2)).toBe(0);
   });
