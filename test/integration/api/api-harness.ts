@@ -2,6 +2,9 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { apiRoutes, type ApiDeps } from '../../../src/api/api-routes';
 import { createHttpApp, type HttpAppDeps } from '../../../src/api/http-app';
+import type { RateLimits } from '../../../src/api/rate-limits';
+import { createIntake } from '../../../src/ingest/intake';
+import { webhookReceiver } from '../../../src/ingest/webhook.receiver';
 import type { RouteDefinition } from '../../../src/api/route';
 import { connectors } from '../../../connectors/registry';
 import { createDispatcher } from '../../../src/engine/dispatcher';
@@ -22,6 +25,40 @@ import { openTestStore, type TestStore } from '../../helpers/stores';
 export const jwtOptions = { secret: 'api-test-secret-0123456789abcdef', issuer: 'snowline', audience: 'snowline-api' };
 
 export const tokenFor = (subject: string, roles: Role[]) => issueToken(jwtOptions, subject, roles, 300);
+
+/**
+ * The HTTP surface with ServiceNow's webhook only (signed with `secret`), committing into `inbox`
+ * and telling `onAccepted` of each new event; limits as given (default: createHttpApp's own).
+ */
+export function webhookHttpApp(options: {
+  inbox: TestStore['repos']['inbox'];
+  secret: string;
+  bodyLimitBytes?: number;
+  rateLimits?: RateLimits;
+  onAccepted?: () => void;
+}) {
+  const logger = silentLogger();
+  const metrics = createMetrics();
+  const intake = createIntake({ inbox: options.inbox, metrics, onAccepted: options.onAccepted ?? (() => undefined) });
+  const webhook = {
+    secret: options.secret,
+    replayWindowSeconds: 300,
+    bodyLimitBytes: options.bodyLimitBytes ?? 1 << 20,
+  };
+  return createHttpApp({
+    logger,
+    metrics,
+    verifier: createTokenVerifier(jwtOptions),
+    bodyLimitBytes: 1 << 20,
+    version: 'test',
+    corsOrigins: [],
+    rateLimitPerMinute: 1000,
+    rateLimits: options.rateLimits,
+    serviceNowWebhook: webhookReceiver(webhook, intake, logger, metrics),
+    readiness: async () => ({ ready: true, checks: {} }),
+    routes: [],
+  });
+}
 
 /** An instance with no tickets: lookups find nothing. */
 const noLookups: TicketLookups = {

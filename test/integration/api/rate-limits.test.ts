@@ -1,17 +1,12 @@
 import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
-import { createHttpApp } from '../../../src/api/http-app';
 import { createRateLimits, type RateLimits } from '../../../src/api/rate-limits';
-import { createIntake } from '../../../src/ingest/intake';
-import { webhookReceiver } from '../../../src/ingest/webhook.receiver';
 import { silentLogger } from '../../../src/observability/logger';
-import { createMetrics } from '../../../src/observability/metrics';
-import { createTokenVerifier } from '../../../src/security/jwt';
 import { signWebhook } from '../../../src/security/webhook-signature';
 import IORedis from 'ioredis';
 import { startOwnRedis } from '../../helpers/redis-server';
 import { openTestStore, type TestStore } from '../../helpers/stores';
-import { jwtOptions, tokenFor } from './api-harness';
+import { tokenFor, webhookHttpApp } from './api-harness';
 
 const secret = 'rate-limit-webhook-secret';
 
@@ -32,37 +27,16 @@ describe('rate limits on the webhook and on unauthenticated requests', () => {
   }
 
   function app(limits: { refused: number; webhook: number; redisUrl?: string }) {
-    const logger = silentLogger();
-    const metrics = createMetrics();
-    const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => undefined });
-    return createHttpApp({
-      logger,
-      metrics,
-      verifier: createTokenVerifier(jwtOptions),
-      bodyLimitBytes: 1 << 20,
-      version: 'test',
-      corsOrigins: [],
-      rateLimitPerMinute: 1000,
-      rateLimits: track(
-        createRateLimits(
-          {
-            perIdentityPerMinute: 1000,
-            refusedPerAddressPerMinute: limits.refused,
-            webhookPerAddressPerMinute: limits.webhook,
-            redisUrl: limits.redisUrl,
-          },
-          logger,
-        ),
-      ),
-      serviceNowWebhook: webhookReceiver(
-        { secret, replayWindowSeconds: 300, bodyLimitBytes: 1 << 20 },
-        intake,
-        logger,
-        metrics,
-      ),
-      readiness: async () => ({ ready: true, checks: {} }),
-      routes: [],
-    });
+    const rateLimits = createRateLimits(
+      {
+        perIdentityPerMinute: 1000,
+        refusedPerAddressPerMinute: limits.refused,
+        webhookPerAddressPerMinute: limits.webhook,
+        redisUrl: limits.redisUrl,
+      },
+      silentLogger(),
+    );
+    return webhookHttpApp({ inbox: t.repos.inbox, secret, rateLimits: track(rateLimits) });
   }
   const post = (a: ReturnType<typeof app>, body: string, signature: string, timestamp: string) =>
     request(a)

@@ -4,15 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import event from '../../fixtures/incident-inserted.event.json';
-import { createHttpApp } from '../../../src/api/http-app';
-import { createIntake } from '../../../src/ingest/intake';
-import { webhookReceiver } from '../../../src/ingest/webhook.receiver';
-import { silentLogger } from '../../../src/observability/logger';
-import { createMetrics } from '../../../src/observability/metrics';
-import { createTokenVerifier } from '../../../src/security/jwt';
 import { signWebhook } from '../../../src/security/webhook-signature';
 import { openTestStore, type TestStore } from '../../helpers/stores';
-import { jwtOptions } from './api-harness';
+import { webhookHttpApp } from './api-harness';
 
 const secret = 'webhook-route-secret';
 
@@ -20,30 +14,11 @@ const secret = 'webhook-route-secret';
 describe('the webhook route on the HTTP surface', () => {
   let t: TestStore;
   let accepted: number;
-  let app: ReturnType<typeof createHttpApp>;
+  let app: ReturnType<typeof webhookHttpApp>;
   beforeEach(async () => {
     t = await openTestStore('sqlite');
     accepted = 0;
-    const logger = silentLogger();
-    const metrics = createMetrics();
-    const intake = createIntake({ inbox: t.repos.inbox, metrics, onAccepted: () => accepted++ });
-    app = createHttpApp({
-      logger,
-      metrics,
-      verifier: createTokenVerifier(jwtOptions),
-      bodyLimitBytes: 1 << 20,
-      version: 'test',
-      corsOrigins: [],
-      rateLimitPerMinute: 1000,
-      serviceNowWebhook: webhookReceiver(
-        { secret, replayWindowSeconds: 300, bodyLimitBytes: 4096 },
-        intake,
-        logger,
-        metrics,
-      ),
-      readiness: async () => ({ ready: true, checks: {} }),
-      routes: [],
-    });
+    app = webhookHttpApp({ inbox: t.repos.inbox, secret, bodyLimitBytes: 4096, onAccepted: () => accepted++ });
   });
   afterEach(() => t.close());
 
