@@ -116,17 +116,17 @@ export function createHttpApp(deps: HttpAppDeps): RequestListener {
   );
   app.use((req, res) => sendError(res, 404, 'route.not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));
+  const receiver = deps.serviceNowWebhook;
+  if (!receiver) return app;
   // ServiceNow's deliveries, the one route under load, skip Express: past their address's limits
   // straight to the receiver, which reads Node's request as it is.
-  const receive = (req: IncomingMessage, res: ServerResponse, receiver: WebhookReceiver) =>
+  const receive = (req: IncomingMessage, res: ServerResponse) =>
     limits.webhook(req, res, (err) =>
       err
         ? sendFailure(res, err, deps.logger, { method: req.method, path: SERVICENOW_WEBHOOK_PATH })
         : receiver(req, res),
     );
-  const receiver = deps.serviceNowWebhook;
-  if (!receiver) return app;
-  return (req, res) => (isServiceNowDelivery(req) ? receive(req, res, receiver) : app(req, res));
+  return (req, res) => (isServiceNowDelivery(req) ? receive(req, res) : app(req, res));
 }
 
 /** As Express would route it: any case, one trailing slash, any query string. */

@@ -37,12 +37,14 @@ export function intakeFirst(options: IntakeFirstOptions = {}) {
 
   /** Closes the window when it is over: its load and arrivals judge the next one. */
   const judge = () => {
-    if (now() - windowStart < WINDOW_MS) return;
+    const at = now();
+    if (at - windowStart < WINDOW_MS) return;
     saturated = utilization(mark).utilization >= SATURATED_AT;
     mark = utilization();
-    lastWindowArrivals = now() - windowStart < 2 * WINDOW_MS ? arrivals : 0;
+    // A window left open past two (nothing asked meanwhile) says nothing of the last moment.
+    lastWindowArrivals = at - windowStart < 2 * WINDOW_MS ? arrivals : 0;
     arrivals = 0;
-    windowStart = now();
+    windowStart = at;
   };
 
   return {
@@ -60,4 +62,3 @@ export function intakeFirst(options: IntakeFirstOptions = {}) {
     },
   };
 }
-export type IntakeFirst = ReturnType<typeof intakeFirst>;

@@ -17,13 +17,13 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
-let seen = '';
+let framesSeen = -1;
 let timer;
 const tick = () => {
-  let wal = '';
-  try { wal = JSON.stringify(db.pragma('wal_checkpoint(PASSIVE)')); } catch {}
-  const idle = wal === seen;
-  seen = wal;
+  let frames = framesSeen;
+  try { frames = db.pragma('wal_checkpoint(PASSIVE)')[0].log; } catch {}
+  const idle = frames === framesSeen; // nothing written since the last look
+  framesSeen = frames;
   timer = setTimeout(tick, idle ? workerData.everyMs * 10 : workerData.everyMs);
 };
 timer = setTimeout(tick, workerData.everyMs);
