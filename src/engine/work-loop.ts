@@ -19,7 +19,7 @@ export function workLoop(
   let running = false;
   let inRound = false;
   let wakeRequested = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: { cancel(): void } | undefined;
   let nextRoundAt = Infinity;
   /** No round starts before this (a rest after a busy round). */
   let restUntil = 0;
@@ -28,10 +28,11 @@ export function workLoop(
   let current: Promise<void> = Promise.resolve();
 
   const schedule = (delayMs: number) => {
-    clearTimeout(timer);
+    timer?.cancel();
+    timer = undefined;
     const at = Math.max(Date.now() + delayMs, restUntil);
     nextRoundAt = at;
-    if (running) timer = setTimeout(() => (current = round()), at - Date.now());
+    if (running) timer = later(() => (current = round()), at - Date.now());
   };
 
   async function round(): Promise<void> {
@@ -68,9 +69,23 @@ export function workLoop(
     },
     async stop() {
       running = false;
-      clearTimeout(timer);
+      timer?.cancel();
       await current;
     },
   };
 }
 export type WorkLoop = ReturnType<typeof workLoop>;
+
+/**
+ * Runs `fn` after `delayMs`; with no delay, right after the pending I/O (setImmediate) rather than
+ * on a timer, which waits at least a millisecond: a run's hand-overs between loops (inbox → step →
+ * write-back) are several such turns.
+ */
+function later(fn: () => void, delayMs: number): { cancel(): void } {
+  if (delayMs <= 0) {
+    const immediate = setImmediate(fn);
+    return { cancel: () => clearImmediate(immediate) };
+  }
+  const timeout = setTimeout(fn, delayMs);
+  return { cancel: () => clearTimeout(timeout) };
+}

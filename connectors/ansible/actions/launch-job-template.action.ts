@@ -5,6 +5,7 @@ import { ConnectorError } from '../../../src/errors';
 import { jobArtifacts, type ControllerClient } from '../client';
 import { CONNECTOR, jobIdOf, parseParams } from '../errors';
 import { findLaunch, idempotencyLabel, snowlineExtraVars } from '../idempotency';
+import { JobDurations } from '../job-durations';
 import {
   extraVarsSchema,
   launchJobResultSchema,
@@ -128,15 +129,33 @@ export function createLaunchJobTemplateHandler(
   const now = deps.now ?? Date.now;
   const parse = (input: unknown) => parseParams(launchJobTemplateParamsSchema, input, launchJobTemplateAction.name);
   const readJob = jobReader(deps.client);
+  const durations = new JobDurations();
+  /** The soonest a job is looked at again, whatever its template's jobs usually take. */
+  const soonestCheckMs = Math.max(1, Math.round(deps.pollIntervalMs / 10));
+
+  /**
+   * When to look at a job just launched: after `pollIntervalMs`, or sooner when its template's jobs
+   * usually end sooner (a job of a few hundred ms is not left waiting for the rest of a second).
+   */
+  function firstCheckMs(template: number): number {
+    const typical = durations.typicalMs(template);
+    return typical === undefined
+      ? deps.pollIntervalMs
+      : Math.max(soonestCheckMs, Math.min(deps.pollIntervalMs, typical));
+  }
 
   /**
    * When to look at a running job again: soon at first, then at a tenth of its running time, up to
-   * `maxPollIntervalMs`; a job running for an hour is not worth a request a second.
+   * `maxPollIntervalMs`; a job running for an hour is not worth a request a second. A job still
+   * within its template's usual duration is looked at when it usually ends, if that comes sooner.
    */
   function nextCheckMs(job: Job): number {
     const startedMs = job.started ? Date.parse(job.started) : NaN;
     const runningMs = Number.isNaN(startedMs) ? 0 : now() - startedMs;
-    return Math.max(deps.pollIntervalMs, Math.min(deps.maxPollIntervalMs, Math.round(runningMs / 10)));
+    const cadence = Math.max(deps.pollIntervalMs, Math.min(deps.maxPollIntervalMs, Math.round(runningMs / 10)));
+    const typical = durations.typicalMs(job.job_template);
+    const usualEnd = typical === undefined ? NaN : Date.parse(job.created ?? '') + typical - now();
+    return usualEnd > 0 ? Math.min(cadence, Math.max(soonestCheckMs, usualEnd)) : cadence;
   }
 
   async function stdoutTail(jobId: number, ctx: ActionContext): Promise<string> {
@@ -174,12 +193,13 @@ export function createLaunchJobTemplateHandler(
         jobId: launched.jobId,
         labeled: launched.labeled,
       });
-      return { status: 'pending', ref: String(launched.jobId), checkAfterMs: deps.pollIntervalMs };
+      return { status: 'pending', ref: String(launched.jobId), checkAfterMs: firstCheckMs(template.id) };
     },
 
     async check(ref, _input, ctx) {
       const job = await readJob(jobIdOf(ref), ctx.signal);
       if (!TERMINAL_STATUSES.has(job.status)) return { status: 'pending', ref, checkAfterMs: nextCheckMs(job) };
+      durations.ended(job);
       const stdout = await stdoutTail(job.id, ctx);
       if (job.status !== 'successful') {
         const why = job.job_explanation ? ` (${job.job_explanation})` : '';

@@ -125,6 +125,35 @@ describe('ansible.launch_job_template', () => {
     expect(await checkAfter(3_600_000)).toBe(30_000);
   });
 
+  it("a template's next job is looked at when its jobs usually end, when that comes before pollIntervalMs", async () => {
+    const created = Date.parse(fixture<{ created: string }>('awx', 'job-successful').created);
+    const quick = { ...fixture<object>('awx', 'job-successful'), finished: new Date(created + 300).toISOString() };
+    const running = { ...fixture<object>('awx', 'job-running'), created: new Date(created).toISOString() };
+    stub.on('GET', '/api/v2/jobs/42/', [{ body: running }, { body: quick }]);
+    let sinceCreatedMs = 120;
+    const handler = createLaunchJobTemplateHandler({
+      client: controller,
+      pollIntervalMs: 1000,
+      maxPollIntervalMs: 30_000,
+      recoverLookbackMs: 1000,
+      stdoutTailBytes: 100,
+      now: () => created + sinceCreatedMs,
+    });
+    // Nothing known of the template yet: the plain interval.
+    expect(await handler.start(params, context())).toMatchObject({ checkAfterMs: 1000 });
+    expect(await handler.check!('42', params, context())).toMatchObject({ status: 'pending', checkAfterMs: 1000 });
+    expect(await handler.check!('42', params, context())).toMatchObject({ status: 'done' });
+    // Its job took 300 ms: the next one is looked at after 300 ms, and a running one when it usually ends.
+    expect(await handler.start(params, context())).toMatchObject({ checkAfterMs: 300 });
+    stub.on('GET', '/api/v2/jobs/42/', { body: running });
+    expect(await handler.check!('42', params, context())).toMatchObject({ checkAfterMs: 180 });
+    // Never sooner than a tenth of the interval; past its usual end, the plain interval again.
+    sinceCreatedMs = 290;
+    expect(await handler.check!('42', params, context())).toMatchObject({ checkAfterMs: 100 });
+    sinceCreatedMs = 400;
+    expect(await handler.check!('42', params, context())).toMatchObject({ checkAfterMs: 1000 });
+  });
+
   it('jobs checked side by side are read in one id__in request', async () => {
     stub.on('GET', '/api/v2/jobs/', { body: fixture('awx', 'jobs-batch') });
     stub.on('GET', '/api/v2/jobs/44/stdout/', {
