@@ -9,6 +9,7 @@ import { signWebhook } from '../../src/security/webhook-signature';
 import { openStore } from '../../src/store';
 import { freePort } from '../helpers/waiting';
 import { postLoad } from './load';
+import { SANDBOX_ADMIN, startSandboxProcess } from './sandbox-process';
 import { drainOutbox, runsEnded, type OutboxDrainResult } from './outbox-drain';
 
 export interface WritebackBenchOptions {
@@ -53,7 +54,8 @@ const SECRET = 'bench-writeback-webhook-secret';
 const WEBHOOK_PATH = '/webhooks/servicenow';
 
 /**
- * The demo rule end to end in this process: Snowline (SQLite) with its built-in sandbox, a burst
+ * The demo rule end to end: Snowline (SQLite) in this process, the sandbox in its own (where
+ * ServiceNow and the controller would be), a burst
  * of signed "service is down" events for incidents that exist in the sandbox, each run launching
  * the controller job and writing back (work note, state/close_code/close_notes, the job's output
  * attached). Counts what the sandbox served while the burst was handled.
@@ -61,6 +63,7 @@ const WEBHOOK_PATH = '/webhooks/servicenow';
 export async function benchWriteback(options: WritebackBenchOptions): Promise<WritebackBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-writeback-'));
   const [port, sandboxPort] = [await freePort(), await freePort()];
+  const sandbox = await startSandboxProcess(sandboxPort);
   const site = join(dir, 'site.yaml');
   // Jobs end at once and are looked at every 50 ms: the figure is the write-back path, not the
   // controller's pace. The Table API poll is pushed out of the bench's way: the incidents are created
@@ -69,34 +72,37 @@ export async function benchWriteback(options: WritebackBenchOptions): Promise<Wr
   const config = loadConfig({
     env: {
       PORT: String(port),
-      SNOWLINE_SANDBOX_PORT: String(sandboxPort),
+      SERVICENOW_URL: sandbox.url,
+      SERVICENOW_USER: SANDBOX_ADMIN.username,
+      SERVICENOW_PASSWORD: SANDBOX_ADMIN.password,
+      AWX_URL: sandbox.url,
+      AWX_TOKEN: 'sandbox',
       SNOWLINE_DB: join(dir, 'snowline.db'),
       SNOWLINE_CONFIG: site,
-      SNOWLINE_SANDBOX_WEBHOOKS: 'false',
-      SNOWLINE_SANDBOX_DB: ':memory:',
-      SNOWLINE_SANDBOX_JOB_MS: '0',
       SNOWLINE_WEBHOOK_SECRET: SECRET,
       SNOWLINE_JWT_SECRET: 'bench-writeback-jwt-secret-0123456789',
       LOG_LEVEL: 'error',
     },
   });
   try {
-    const endToEnd = await endToEndFigures(config, dir, options);
+    const endToEnd = await endToEndFigures(config, sandbox.url, dir, options);
     // After the app stopped: the outbox alone, with nothing else of Snowline's running beside it.
     return { ...endToEnd, outboxOnly: await drainOutbox(dir, options.events) };
   } finally {
+    await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function endToEndFigures(
   config: ReturnType<typeof loadConfig>,
+  sandboxUrl: string,
   dir: string,
   options: WritebackBenchOptions,
 ): Promise<Omit<WritebackBenchResult, 'outboxOnly'>> {
   const app = await startServing(config, createLogger('error'));
   try {
-    const sn = axios.create({ baseURL: app.sandboxUrl, auth: { username: 'admin', password: 'admin' } });
+    const sn = axios.create({ baseURL: sandboxUrl, auth: SANDBOX_ADMIN });
     const events = await createIncidents(sn, options.events);
     await sn.delete('/sandbox/requests');
     const sentAt: number[] = [];
