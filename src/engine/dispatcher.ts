@@ -92,6 +92,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function dispatchTogether(events: readonly InboxEvent[]): Promise<void> {
+    const facts = await matching.factsOf(events);
     const prepared: Prepared[] = [];
     for (const event of events)
       prepared.push(
@@ -99,12 +100,15 @@ export function createDispatcher(deps: DispatcherDeps) {
           inSpan(
             'match',
             { correlationId: event.correlation_id, attributes: { 'snowline.ticket': event.number } },
-            () => matching.prepare(event),
+            () => matching.prepare(event, facts),
           ),
         ),
       );
     const committed: AfterCommit = [];
     await inTransaction(store, async (trx) => {
+      // Before the batch's own runs exist: only steps of earlier runs can be waiting on its tickets.
+      const changed = prepared.flatMap((p) => (p.kind === 'matched' ? [p.ticket] : []));
+      await repos.runs.wakeGatedSteps(trx, changed, now());
       for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
     });
     for (const report of committed) report();
@@ -132,8 +136,6 @@ export function createDispatcher(deps: DispatcherDeps) {
       committed.push(() => logger.info('older version not acted on', { ticket: p.event.number, reason: p.note }));
       return void (await settle('superseded', p.note));
     }
-    // Before this event's own runs exist: only steps of earlier runs can be waiting on the ticket.
-    await repos.runs.wakeGatedSteps(trx, p.ticket, now());
     const rejections: Rejections = [...p.rejected];
     const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed, rejections)).length;
     if (rejections.length > 0) {

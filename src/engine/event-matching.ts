@@ -36,6 +36,14 @@ export type Prepared =
       dispatchEvent: DispatchEvent;
     };
 
+/** What the store says of a batch of events, read in one query each before any of them is judged. */
+export interface BatchFacts {
+  /** Per record (`recordKey`), the newest version already dispatched. */
+  newestHandled: ReadonlyMap<string, number>;
+  /** The records among them that Snowline raised about itself (SLO alerts). */
+  ownAlerts: ReadonlySet<string>;
+}
+
 /** A reference field of the ticket that holds bad data, with the error saying so. */
 export type BadReference = { field: string; error: SnowlineError };
 
@@ -48,13 +56,25 @@ export function createEventMatching(deps: EventMatchingDeps) {
   const { repos, now } = deps;
   const judgeVersion = createVersionJudge(repos);
 
-  /** What an event means, read before anything is written: Snowline's own write, or the rules it matches. */
-  async function prepare(event: InboxEvent): Promise<Prepared> {
+  /** Reads the facts `prepare` needs of each of these events, in one query per kind for all of them. */
+  async function factsOf(events: readonly InboxEvent[]): Promise<BatchFacts> {
+    const [newestHandled, ownAlerts] = await Promise.all([
+      repos.inbox.newestHandled(events.map((e) => ({ table: e.table_name, sysId: e.sys_id }))),
+      repos.alerts.ownAlertRecords(events.map((e) => e.sys_id)),
+    ]);
+    return { newestHandled, ownAlerts };
+  }
+
+  /**
+   * What an event means, read before anything is written: Snowline's own write, or the rules it
+   * matches. `facts` were read for its batch (`factsOf`) before any event of it was recorded.
+   */
+  async function prepare(event: InboxEvent, facts: BatchFacts): Promise<Prepared> {
     const payload = eventPayloadOf(event);
-    const verdict = await judgeVersion(event, payload);
+    const verdict = await judgeVersion(event, payload, facts.newestHandled);
     if (verdict.superseded) return { kind: 'superseded', event, note: verdict.superseded };
     // A record Snowline raised about itself (an SLO alert) never starts a rule, whoever edits it.
-    if (await repos.alerts.isOwnAlertRecord(payload.sys_id)) return { kind: 'own_write', event };
+    if (facts.ownAlerts.has(event.sys_id)) return { kind: 'own_write', event };
     if (payload.scheduled) return prepareScheduled(event, payload, payload.scheduled);
     if (
       payload.event === 'updated' &&
@@ -156,7 +176,7 @@ export function createEventMatching(deps: EventMatchingDeps) {
     }
   }
 
-  return { prepare, withDotWalks };
+  return { factsOf, prepare, withDotWalks };
 }
 export type EventMatching = ReturnType<typeof createEventMatching>;
 

@@ -1,6 +1,6 @@
 import type { TicketEvent } from './event.schema';
 import type { Repositories } from '../store';
-import type { InboxEvent } from '../store/inbox.repository';
+import { recordKey, type InboxEvent } from '../store/inbox.repository';
 
 /** Watermark holding when Snowline first started on this store (`yyyy-MM-dd HH:mm:ss`, UTC). */
 export const WATCHING_SINCE_MARK = 'engine:watching-since';
@@ -40,9 +40,18 @@ export function createVersionJudge(repos: Pick<Repositories, 'inbox' | 'watermar
     return created >= toGlide(since);
   }
 
-  return async function judge(event: InboxEvent, payload: TicketEvent): Promise<VersionVerdict> {
+  /**
+   * @param newestHandled per record (`recordKey`), the newest version already dispatched, read for
+   * the whole batch the event belongs to (inbox.newestHandled).
+   */
+  return async function judge(
+    event: InboxEvent,
+    payload: TicketEvent,
+    newestHandled: ReadonlyMap<string, number>,
+  ): Promise<VersionVerdict> {
     const { table_name: table, sys_id: sysId, mod_count: modCount } = event;
-    const newer = await repos.inbox.newerVersionHandled(table, sysId, modCount);
+    const newest = newestHandled.get(recordKey(table, sysId));
+    const newer = newest !== undefined && newest > modCount ? newest : undefined;
     if (newer !== undefined)
       return {
         kind: payload.event,

@@ -46,15 +46,16 @@ export function alertRepository(db: Kysely<Tables>) {
       return query.orderBy('opened_at').execute();
     },
 
-    /** Whether Snowline raised this record about itself: its events must never start Snowline's rules. */
-    async isOwnAlertRecord(sysId: string): Promise<boolean> {
-      const row = await db
+    /** Of these records, the ones Snowline raised about itself: their events must never start Snowline's rules. */
+    async ownAlertRecords(sysIds: readonly string[]): Promise<Set<string>> {
+      if (sysIds.length === 0) return new Set();
+      const rows = await db
         .selectFrom('alerts')
-        .select('alert_key')
-        .where('sys_id', '=', sysId)
+        .select('sys_id')
+        .where('sys_id', 'in', [...new Set(sysIds)])
         .where('kind', '!=', 'alertmanager')
-        .executeTakeFirst();
-      return row !== undefined;
+        .execute();
+      return new Set(rows.map((r) => r.sys_id));
     },
   };
 }

@@ -27,6 +27,9 @@ function stillClaimed(event: Pick<InboxEvent, 'seq' | 'lease_owner'>) {
     ]);
 }
 
+/** How `newestHandled` names a record. */
+export const recordKey = (table: string, sysId: string): string => `${table}|${sysId}`;
+
 /** The durable inbox: one row per record version, whatever delivered it, in arrival order. */
 export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   const insert = inboxInserter(db, dialect);
@@ -58,17 +61,22 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return row !== undefined;
     },
 
-    /** The newest version of this record already dispatched (no longer pending), when it is newer than `modCount`. */
-    async newerVersionHandled(table: string, sysId: string, modCount: number): Promise<number | undefined> {
-      const row = await db
+    /**
+     * Per record (`table|sys_id`, see `recordKey`), the newest version already dispatched (no longer
+     * pending): read for a dispatcher's whole batch in one query. Records with none are absent.
+     */
+    async newestHandled(records: readonly { table: string; sysId: string }[]): Promise<Map<string, number>> {
+      const newest = new Map<string, number>();
+      if (records.length === 0) return newest;
+      const rows = await db
         .selectFrom('inbox_events')
-        .select((eb) => eb.fn.max('mod_count').as('newest'))
-        .where('sys_id', '=', sysId)
-        .where('table_name', '=', table)
+        .select(['table_name', 'sys_id', (eb) => eb.fn.max('mod_count').as('newest')])
+        .where('sys_id', 'in', [...new Set(records.map((r) => r.sysId))])
         .where('status', '!=', 'pending')
-        .where('mod_count', '>', modCount)
-        .executeTakeFirst();
-      return row?.newest === null || row?.newest === undefined ? undefined : Number(row.newest);
+        .groupBy(['table_name', 'sys_id'])
+        .execute();
+      for (const row of rows) newest.set(recordKey(row.table_name, row.sys_id), Number(row.newest));
+      return newest;
     },
 
     /** The oldest unprocessed events that are due (not waiting for a retry after `now`); the dispatcher handles them in this order. */

@@ -228,16 +228,17 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     /**
-     * A ticket changed: its runs' steps held by a gate are asked again now rather than at their
+     * Tickets changed: their runs' steps held by a gate are asked again now rather than at their
      * next recheck (an approval or a state the gate waits for may just have arrived).
      */
-    async wakeGatedSteps(executor: Kysely<Tables>, ticketNumber: string, now: number): Promise<void> {
+    async wakeGatedSteps(executor: Kysely<Tables>, ticketNumbers: readonly string[], now: number): Promise<void> {
+      if (ticketNumbers.length === 0) return;
       // Runs first (by the ticket index): most events are for tickets with no running run.
       const runIds = (
         await executor
           .selectFrom('runs')
           .select('id')
-          .where('ticket_number', '=', ticketNumber)
+          .where('ticket_number', 'in', [...new Set(ticketNumbers)])
           .where('state', '=', 'running')
           .execute()
       ).map((r) => r.id);

@@ -78,7 +78,14 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect((await t.repos.inbox.pending(10)).map((e) => e.event_key)).toEqual(['incident:a:1']);
     expect(await t.repos.inbox.olderVersionSeen('incident', 'a'.repeat(32), 1)).toBe(true);
     expect(await t.repos.inbox.olderVersionSeen('incident', 'a'.repeat(32), 0)).toBe(false);
-    expect(await t.repos.inbox.newerVersionHandled('incident', 'a'.repeat(32), 0)).toBeUndefined();
+    // Per record, the newest version dispatched: version 1 is still pending, a record never seen is absent.
+    const records = [
+      { table: 'incident', sysId: 'a'.repeat(32) },
+      { table: 'incident', sysId: 'b'.repeat(32) },
+    ];
+    expect(await t.repos.inbox.newestHandled(records)).toEqual(new Map([[`incident|${'a'.repeat(32)}`, 0]]));
+    await t.repos.inbox.settle(pending[1]!.seq, 'done', null, 2000);
+    expect(await t.repos.inbox.newestHandled(records)).toEqual(new Map([[`incident|${'a'.repeat(32)}`, 1]]));
   });
 
   it('refuses a second run of one rule for one event', async () => {
