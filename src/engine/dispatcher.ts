@@ -7,7 +7,7 @@ import type { RuleSet } from '../rules/rule-set';
 import type { SecretBox } from '../security/secret-box';
 import { SnowlineError } from '../errors';
 import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
-import type { InboxEvent } from '../store/inbox.repository';
+import type { EventOutcome, InboxEvent } from '../store/inbox.repository';
 import { createDispatchFailures } from './dispatch-failures';
 import type { AfterCommit, Rejections } from './dispatch-types';
 import { createEventMatching, type Prepared } from './event-matching';
@@ -38,6 +38,9 @@ export interface DispatcherDeps {
   now?: () => number;
   random?: () => number;
 }
+
+/** How one event of a batch ends, written with the others' after the last of them (inbox.settleAllClaimed). */
+type Ending = { event: InboxEvent; status: EventOutcome; note: string };
 
 const DEFAULT_EVENT_RETRY: EventRetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 3_600_000 };
 
@@ -105,12 +108,24 @@ export function createDispatcher(deps: DispatcherDeps) {
         ),
       );
     const committed: AfterCommit = [];
-    await inTransaction(store, async (trx) => {
-      // Before the batch's own runs exist: only steps of earlier runs can be waiting on its tickets.
-      const changed = prepared.flatMap((p) => (p.kind === 'matched' ? [p.ticket] : []));
-      await repos.runs.wakeGatedSteps(trx, changed, now());
-      for (const p of prepared) await withCorrelation(p.event.correlation_id, () => record(trx, p, committed));
-    });
+    await inTransaction(store, (trx) =>
+      // The batch's journal entries and event endings are written together at its end: a few
+      // statements for the batch rather than two per event.
+      repos.audit.appendingAtEnd(trx, async () => {
+        // Before the batch's own runs exist: only steps of earlier runs can be waiting on its tickets.
+        const changed = prepared.flatMap((p) => (p.kind === 'matched' ? [p.ticket] : []));
+        await repos.runs.wakeGatedSteps(trx, changed, now());
+        const endings: Ending[] = [];
+        for (const p of prepared)
+          await withCorrelation(p.event.correlation_id, () => record(trx, p, committed, endings));
+        const [lost] = await repos.inbox.settleAllClaimed(trx, endings, now());
+        // Its claim ran out and another instance holds the event: roll back what this one wrote for it.
+        if (lost)
+          throw new SnowlineError('dispatch.claim_lost', `event ${lost.event_key} was taken over by another instance`, {
+            retryable: true,
+          });
+      }),
+    );
     for (const report of committed) report();
     for (const p of prepared)
       metrics.eventsDispatched.inc({
@@ -118,29 +133,22 @@ export function createDispatcher(deps: DispatcherDeps) {
       });
   }
 
-  /** Writes what a prepared event yields and marks it processed, inside the batch's transaction. */
-  async function record(trx: StoreTransaction, p: Prepared, committed: AfterCommit): Promise<void> {
-    const settle = async (status: 'done' | 'dropped' | 'superseded' | 'rejected', note: string) => {
-      // Its claim ran out and another instance holds the event: roll back what this one wrote for it.
-      if (!(await repos.inbox.settleClaimed(p.event, status, note, now(), trx)))
-        throw new SnowlineError(
-          'dispatch.claim_lost',
-          `event ${p.event.event_key} was taken over by another instance`,
-          {
-            retryable: true,
-          },
-        );
-    };
-    if (p.kind === 'own_write') return void (await settle('dropped', "Snowline's own write-back"));
+  /**
+   * Writes what a prepared event yields inside the batch's transaction, and adds how the event
+   * ends to `endings` (written for the whole batch after the last event).
+   */
+  async function record(trx: StoreTransaction, p: Prepared, committed: AfterCommit, endings: Ending[]): Promise<void> {
+    const settle = (status: Ending['status'], note: string) => void endings.push({ event: p.event, status, note });
+    if (p.kind === 'own_write') return settle('dropped', "Snowline's own write-back");
     if (p.kind === 'superseded') {
       committed.push(() => logger.info('older version not acted on', { ticket: p.event.number, reason: p.note }));
-      return void (await settle('superseded', p.note));
+      return settle('superseded', p.note);
     }
     const rejections: Rejections = [...p.rejected];
     const started = (await actOn(trx, p.matched, p.ruleSet, p.dispatchEvent, committed, rejections)).length;
     if (rejections.length > 0) {
       const reason = rejections.map((r) => `rule ${r.rule}: ${r.reason}`).join('; ');
-      await settle('rejected', started ? `${reason} (runs of other rules: ${started})` : reason);
+      settle('rejected', started ? `${reason} (runs of other rules: ${started})` : reason);
       const note = rejectionNote(
         rejections.map((r) => r.rule),
         reason,
@@ -150,7 +158,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       committed.push(() => reportRejected(p.event, rejections[0]!.code, reason));
       return;
     }
-    await settle(
+    settle(
       'done',
       started
         ? `runs: ${started}`

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
 import { jsonObjectSchema, parseJsonColumn } from './json-column';
-import type { AuditRow, Tables } from './schema';
+import type { AuditRow, PendingJournalRow, Tables } from './schema';
 
 /** One decision worth proving later: what happened, who did it, to what. */
 export interface AuditEntry {
@@ -30,6 +30,8 @@ function hashOf(row: Omit<AuditRow, 'hash'>): string {
 
 /** Entries chained per sealing transaction: one lock and one round trip per batch rather than per entry. */
 const SEAL_BATCH = 500;
+/** Held entries per insert: five values each, far below SQLite's and PostgreSQL's limits on bound values. */
+const ROWS_PER_INSERT = 500;
 /** The PostgreSQL advisory lock that keeps two sealers from forking the chain. */
 const CHAIN_LOCK = 7246001;
 
@@ -39,6 +41,9 @@ const CHAIN_LOCK = 7246001;
  * entries into `audit_log` in batches. Readers seal first, so what they read is the whole journal.
  */
 export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  /** Entries appended within a transaction that holds them (`appendingAtEnd`), not yet written. */
+  const held = new WeakMap<Kysely<Tables>, Insertable<PendingJournalRow>[]>();
+
   const newestCheckpoint = () =>
     db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
 
@@ -124,16 +129,37 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   return {
     /** Appends inside the caller's transaction so the entry commits with the decision it records. */
     async append(executor: Kysely<Tables>, entry: AuditEntry, now: number): Promise<void> {
-      await executor
-        .insertInto('pending_journal')
-        .values({
-          at: now,
-          kind: entry.kind,
-          actor: entry.actor,
-          subject: entry.subject,
-          detail: JSON.stringify(entry.detail),
-        })
-        .execute();
+      const row = {
+        at: now,
+        kind: entry.kind,
+        actor: entry.actor,
+        subject: entry.subject,
+        detail: JSON.stringify(entry.detail),
+      };
+      const holding = held.get(executor);
+      if (holding) holding.push(row);
+      else await executor.insertInto('pending_journal').values(row).execute();
+    },
+
+    /**
+     * Runs `work` in `trx` with the entries it appends held, then writes them in as few inserts as
+     * it can, still inside `trx`: a dispatcher's batch records a run per event, and each of them
+     * was an insert (a round trip on PostgreSQL) of its own.
+     */
+    async appendingAtEnd<T>(trx: Kysely<Tables>, work: () => Promise<T>): Promise<T> {
+      const rows: Insertable<PendingJournalRow>[] = [];
+      held.set(trx, rows);
+      try {
+        const result = await work();
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
+          await trx
+            .insertInto('pending_journal')
+            .values(rows.slice(i, i + ROWS_PER_INSERT))
+            .execute();
+        return result;
+      } finally {
+        held.delete(trx);
+      }
     },
 
     seal,

@@ -180,6 +180,44 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /**
+     * Ends, in one transaction, events its dispatcher still holds (see `stillClaimed`), with one
+     * update per outcome and note shared; returns the events it no longer held (nothing is ended
+     * for those, and the caller rolls back what it wrote for them).
+     */
+    async settleAllClaimed(
+      executor: Kysely<Tables>,
+      settlements: readonly { event: InboxEvent; status: EventOutcome; note: string }[],
+      now: number,
+    ): Promise<InboxEvent[]> {
+      const groups = new Map<string, typeof settlements>();
+      for (const s of settlements) {
+        const key = JSON.stringify([s.status, s.note, s.event.lease_owner]);
+        groups.set(key, [...(groups.get(key) ?? []), s]);
+      }
+      const lost: InboxEvent[] = [];
+      for (const group of groups.values()) {
+        const { status, note, event } = group[0]!;
+        const ended = await executor
+          .updateTable('inbox_events')
+          .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
+          .where(
+            'seq',
+            'in',
+            group.map((s) => s.event.seq),
+          )
+          .where('status', '=', 'pending')
+          .where((eb) =>
+            event.lease_owner === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', event.lease_owner),
+          )
+          .returning('seq')
+          .execute();
+        const endedSeqs = new Set(ended.map((row) => Number(row.seq)));
+        lost.push(...group.filter((s) => !endedSeqs.has(s.event.seq)).map((s) => s.event));
+      }
+      return lost;
+    },
+
     /** A dispatch failed for a reason that may pass: try again at `nextAt`, and say why meanwhile (false: no longer held). */
     async retryLater(event: InboxEvent, reason: string, nextAt: number, now: number): Promise<boolean> {
       const result = await db

@@ -41,4 +41,22 @@ describe.each(ENGINES)('dispatching a batch of events on %s', (engine) => {
       'snowline_runs_started_total{rule="restart"} 2',
     );
   });
+
+  it('an event another instance took over meanwhile is neither ended nor acted on here; the others are, with their journal', async () => {
+    const e = buildEngine(t, MAPPING);
+    await e.intake.accept(incidentEvent('a'.repeat(32), { cmdb_ci: 'web-01' }), 'webhook');
+    await e.intake.accept(incidentEvent('c'.repeat(32), { cmdb_ci: 'web-02' }), 'webhook');
+    const claimed = await t.repos.inbox.claimPending('w1', e.clock.now, 10_000, 10);
+    // This instance was slow: its claim on the second event ran out and another instance took it.
+    const taken = claimed.find((event) => event.number === 'INCccccccc')!;
+    await t.store.db.updateTable('inbox_events').set({ lease_owner: 'w2' }).where('seq', '=', taken.seq).execute();
+
+    await e.dispatcher.dispatchAll(claimed);
+    expect((await e.onlyRun('INCaaaaaaa')).state).toBe('running');
+    expect(await t.repos.runs.list({ ticket: 'INCccccccc', limit: 10 })).toEqual([]);
+    const [stillTaken] = await t.repos.inbox.list({ state: 'pending', limit: 10 });
+    expect(stillTaken).toMatchObject({ number: 'INCccccccc', lease_owner: 'w2' });
+    const journal = await t.repos.audit.list({ limit: 50 });
+    expect(journal.map((entry) => [entry.kind, entry.subject])).toEqual([['rule.matched', 'INCaaaaaaa']]);
+  });
 });
