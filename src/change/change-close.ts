@@ -24,6 +24,8 @@ export function changeAfterSettle(
 
   async function afterSettle(trx: StoreTransaction, settled: SettledStep, emit: EmitInTransaction): Promise<void> {
     const { run, step, at } = settled;
+    // A run is a change's from its creation (run-builder): the others need nothing read here.
+    if (!runContextIfReadable(run)?.change) return;
     // Read again in the settling transaction: the gate may have saved the change's state since the run was read.
     const context = runContextIfReadable((await repos.runContexts.read(trx, run.id)) ?? run);
     const change = context?.change;

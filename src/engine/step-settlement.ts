@@ -68,15 +68,20 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
   ): Promise<SettledRun> {
     const steps = await repos.runs.stepsOf(trx, run.id);
     const decision = decideRun(stepViews(steps));
+    const unblocked: Partial<Step> = { state: 'pending', next_at: at };
+    const cancel: Partial<Step> = { state: 'cancelled', finished_at: at, lease_owner: null, lease_until: null };
     const idsOf = (indexes: number[]) => steps.filter((s) => indexes.includes(s.idx)).map((s) => s.id);
     const cancelled = steps.filter((s) => decision.cancel.includes(s.idx));
-    await repos.runs.updateSteps(trx, idsOf(decision.unblock), { state: 'pending', next_at: at });
-    await repos.runs.updateSteps(trx, idsOf(decision.cancel), {
-      state: 'cancelled',
-      finished_at: at,
-      lease_owner: null,
-      lease_until: null,
-    });
+    await repos.runs.updateSteps(trx, idsOf(decision.unblock), unblocked);
+    await repos.runs.updateSteps(trx, idsOf(decision.cancel), cancel);
+    // The run's steps as just saved, without reading them back.
+    const settledSteps = steps.map((s) =>
+      decision.unblock.includes(s.idx)
+        ? { ...s, ...unblocked }
+        : decision.cancel.includes(s.idx)
+          ? { ...s, ...cancel }
+          : s,
+    );
     await emit({
       type: `step.${outcome}`,
       run: runRefOf(run),
@@ -86,7 +91,6 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       error,
     });
     if (deps.hooks?.afterSettle) {
-      const settledSteps = await repos.runs.stepsOf(trx, run.id);
       await deps.hooks.afterSettle(
         trx,
         {
@@ -102,7 +106,7 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
       );
     }
     if (decision.runState === 'running') return { runState: decision.runState, cancelled };
-    return { runState: await endRun(trx, emit, run, decision, error, at), cancelled };
+    return { runState: await endRun(trx, emit, run, settledSteps, decision, error, at), cancelled };
   }
 
   /** A run that ended: what it tells its ticket, and the state it is left in. */
@@ -110,11 +114,11 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
     trx: StoreTransaction,
     emit: EmitInTransaction,
     run: RunWithSteps,
+    steps: Step[],
     decision: RunDecision,
     error: string | undefined,
     at: number,
   ): Promise<RunState> {
-    const steps = await repos.runs.stepsOf(trx, run.id);
     const runOutcome =
       decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
     await writeback.enqueueRunEnd(trx, run, steps, runOutcome, error, at);
