@@ -109,9 +109,9 @@ export function createDispatcher(deps: DispatcherDeps) {
       );
     const committed: AfterCommit = [];
     await inTransaction(store, (trx) =>
-      // The batch's journal entries and event endings are written together at its end: a few
-      // statements for the batch rather than two per event.
-      repos.audit.appendingAtEnd(trx, async () => {
+      // The batch's runs, steps, journal entries and event endings are written together at its
+      // end: a few statements for the batch rather than four per event. Nothing here reads them.
+      writingAtEnd(trx, async () => {
         // Before the batch's own runs exist: only steps of earlier runs can be waiting on its tickets.
         const changed = prepared.flatMap((p) => (p.kind === 'matched' ? [p.ticket] : []));
         await repos.runs.wakeGatedSteps(trx, changed, now());
@@ -132,6 +132,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         result: p.kind !== 'matched' ? p.kind : p.matched.length ? 'matched' : 'unmatched',
       });
   }
+
+  const writingAtEnd = <T>(trx: StoreTransaction, work: () => Promise<T>) =>
+    repos.runs.creatingAtEnd(trx, () => repos.audit.appendingAtEnd(trx, work));
 
   /**
    * Writes what a prepared event yields inside the batch's transaction, and adds how the event

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
+import { heldRows } from './held-rows';
 import { jsonObjectSchema, parseJsonColumn } from './json-column';
 import type { AuditRow, PendingJournalRow, Tables } from './schema';
 
@@ -30,8 +31,6 @@ function hashOf(row: Omit<AuditRow, 'hash'>): string {
 
 /** Entries chained per sealing transaction: one lock and one round trip per batch rather than per entry. */
 const SEAL_BATCH = 500;
-/** Held entries per insert: five values each, far below SQLite's and PostgreSQL's limits on bound values. */
-const ROWS_PER_INSERT = 500;
 /** The PostgreSQL advisory lock that keeps two sealers from forking the chain. */
 const CHAIN_LOCK = 7246001;
 
@@ -41,8 +40,7 @@ const CHAIN_LOCK = 7246001;
  * entries into `audit_log` in batches. Readers seal first, so what they read is the whole journal.
  */
 export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
-  /** Entries appended within a transaction that holds them (`appendingAtEnd`), not yet written. */
-  const held = new WeakMap<Kysely<Tables>, Insertable<PendingJournalRow>[]>();
+  const held = heldRows<Insertable<PendingJournalRow>>();
 
   const newestCheckpoint = () =>
     db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -136,30 +134,14 @@ export function auditRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         subject: entry.subject,
         detail: JSON.stringify(entry.detail),
       };
-      const holding = held.get(executor);
+      const holding = held.of(executor);
       if (holding) holding.push(row);
       else await executor.insertInto('pending_journal').values(row).execute();
     },
 
-    /**
-     * Runs `work` in `trx` with the entries it appends held, then writes them in as few inserts as
-     * it can, still inside `trx`: a dispatcher's batch records a run per event, and each of them
-     * was an insert (a round trip on PostgreSQL) of its own.
-     */
-    async appendingAtEnd<T>(trx: Kysely<Tables>, work: () => Promise<T>): Promise<T> {
-      const rows: Insertable<PendingJournalRow>[] = [];
-      held.set(trx, rows);
-      try {
-        const result = await work();
-        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
-          await trx
-            .insertInto('pending_journal')
-            .values(rows.slice(i, i + ROWS_PER_INSERT))
-            .execute();
-        return result;
-      } finally {
-        held.delete(trx);
-      }
+    /** Runs `work` in `trx` with the entries it appends held, then writes them together (see heldRows). */
+    appendingAtEnd<T>(trx: Kysely<Tables>, work: () => Promise<T>): Promise<T> {
+      return held.around(trx, work, (rows) => trx.insertInto('pending_journal').values(rows).execute());
     },
 
     seal,

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
+import { heldRows } from './held-rows';
 import { ifReadable, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
 import type { RunRow, StepRow, Tables } from './schema';
 
@@ -43,17 +44,49 @@ export function stepResult(step: Pick<Step, 'id' | 'result'>): JsonValue | undef
 
 /** Runs and their steps. Steps are claimed with leases so several workers never run one twice. */
 export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  const heldRuns = heldRows<Run>();
+  const heldSteps = heldRows<Step>();
+
+  /** Inserts runs; a second run of one rule for one event is a ConflictError naming the rules and events. */
+  async function insertRuns(trx: Kysely<Tables>, runs: Run[]): Promise<void> {
+    try {
+      await trx.insertInto('runs').values(runs).execute();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // PostgreSQL has ended the transaction: which run it was cannot be asked, only said of all of them.
+      const rules = [...new Set(runs.map((r) => r.rule_id))];
+      const events = [...new Set(runs.map((r) => r.event_key))];
+      const which = rules.length === 1 ? `rule ${rules[0]}` : `one of rules ${rules.join(', ')}`;
+      throw new ConflictError('run.exists', `${which} already has a run for event ${events.join(', ')}`);
+    }
+  }
+
   return {
-    /** Records a run and its steps; a second run of one rule for one event is a ConflictError. */
+    /**
+     * Records a run and its steps; a second run of one rule for one event is a ConflictError.
+     * Within `creatingAtEnd`, the rows are written when its work ends.
+     */
     async create(trx: Transaction<Tables>, run: Run, steps: Step[]): Promise<void> {
-      try {
-        await trx.insertInto('runs').values(run).execute();
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw new ConflictError('run.exists', `rule ${run.rule_id} already has a run for event ${run.event_key}`);
-        throw error;
+      const runs = heldRuns.of(trx);
+      if (runs) {
+        runs.push(run);
+        heldSteps.of(trx)!.push(...steps);
+        return;
       }
+      await insertRuns(trx, [run]);
       if (steps.length > 0) await trx.insertInto('steps').values(steps).execute();
+    },
+
+    /**
+     * Runs `work` in `trx` with the runs it creates held, then inserts them and their steps
+     * together (see heldRows): nothing in `work` may read them.
+     */
+    creatingAtEnd<T>(trx: Transaction<Tables>, work: () => Promise<T>): Promise<T> {
+      return heldSteps.around(
+        trx,
+        () => heldRuns.around(trx, work, (runs) => insertRuns(trx, runs)),
+        (steps) => trx.insertInto('steps').values(steps).execute(),
+      );
     },
 
     async get(id: string): Promise<RunWithSteps | undefined> {

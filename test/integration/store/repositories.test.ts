@@ -98,6 +98,28 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect((await t.repos.runs.list({ ticket: 'INC0010001', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
   });
 
+  it('holds the runs a batch creates until its work ends, then writes them with their steps; a second run of a rule for an event still fails the lot', async () => {
+    await t.store.db.transaction().execute((trx) =>
+      t.repos.runs.creatingAtEnd(trx, async () => {
+        await t.repos.runs.create(trx, run('r1'), [step('s1', 'r1', 0), step('s2', 'r1', 1)]);
+        await t.repos.runs.create(trx, run('r2', 'INC0010002'), [step('s3', 'r2', 0)]);
+        // Held: not written yet.
+        expect(await trx.selectFrom('runs').select('id').execute()).toEqual([]);
+      }),
+    );
+    expect((await t.repos.runs.get('r1'))?.steps.map((s) => s.id)).toEqual(['s1', 's2']);
+    expect((await t.repos.runs.get('r2'))?.steps.map((s) => s.id)).toEqual(['s3']);
+
+    const again = t.store.db.transaction().execute((trx) =>
+      t.repos.runs.creatingAtEnd(trx, async () => {
+        await t.repos.runs.create(trx, run('r3', 'INC0010003'), [step('s4', 'r3', 0)]);
+        await t.repos.runs.create(trx, { ...run('r4'), event_key: 'incident:r1:0' }, []);
+      }),
+    );
+    await expect(again).rejects.toMatchObject({ code: 'run.exists' });
+    expect(await t.repos.runs.get('r3')).toBeUndefined();
+  });
+
   it('finds runs by rule, state and creation time, newest first', async () => {
     const at = (id: string, createdAt: number, patch: Partial<Run> = {}) => ({
       ...run(id),
