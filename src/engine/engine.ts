@@ -73,6 +73,7 @@ export function createEngine(deps: EngineDeps) {
     'dispatcher',
     async () => {
       const events = await repos.inbox.claimPending(deps.owner, now(), deps.leaseMs, DISPATCH_BATCH);
+      const enqueuedBefore = repos.outbox.enqueuedSoFar();
       // dispatchAll falls back per event, so one bad event does not hold up the others; its claim runs out and it is tried again.
       await deps.dispatcher
         .dispatchAll(events)
@@ -84,6 +85,8 @@ export function createEngine(deps: EngineDeps) {
         stepLoop.wake();
         deps.signals.notify('steps');
       }
+      // Notes the events queued (a suggestion, a rejection) go out now rather than at the next tick.
+      if (repos.outbox.enqueuedSoFar() !== enqueuedBefore) wakeOutbox();
       return events.length > 0;
     },
     deps.tickMs,
@@ -112,22 +115,31 @@ export function createEngine(deps: EngineDeps) {
       const runs = await repos.runs.getMany([...new Set(steps.map((s) => s.run_id))]);
       for (const step of steps) {
         const release = slots?.take(step.connector);
+        const enqueuedBefore = repos.outbox.enqueuedSoFar();
         const work = deps.stepWorker
           .process(step, runs.get(step.run_id))
           .catch((err: Error) => logger.error('step processing failed', { stepId: step.id, error: err.message }))
           .finally(release);
         // A finished run may free a concurrency slot for a queued one; a freed connector slot, a step.
-        track(
-          work.then(
-            () => (outboxLoop.wake(), admissionLoop.wake(), deps.signals.notify('outbox'), slots && stepLoop.wake()),
-          ),
-        );
+        // The outbox is woken (here and on the other instances) only when write-backs were queued meanwhile.
+        const afterStep = () => {
+          if (repos.outbox.enqueuedSoFar() !== enqueuedBefore) wakeOutbox();
+          admissionLoop.wake();
+          if (slots) stepLoop.wake();
+        };
+        track(work.then(afterStep));
       }
       return steps.length > 0;
     },
     deps.tickMs,
     logger,
   );
+
+  /** Write-backs were queued: the outbox loop here, and on the other instances, goes now. */
+  const wakeOutbox = () => {
+    outboxLoop.wake();
+    deps.signals.notify('outbox');
+  };
 
   const outbox = deps.outbox ?? DEFAULT_OUTBOX;
   const deliveries = new Set<Promise<void>>();

@@ -14,9 +14,15 @@ export type NewWriteback = Pick<
 
 /** Write-backs waiting to reach ServiceNow, claimed with leases like steps. */
 export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
+  /** Write-backs this process enqueued (committed or not): how the engine tells whether a step's work queued any. */
+  let enqueued = 0;
   return {
+    /** How many write-backs this process has enqueued so far; a change is worth waking the outbox for. */
+    enqueuedSoFar: (): number => enqueued,
+
     /** A new write-back starts pending, unleased and untried; field write-backs may leave out `attachment`. */
     async enqueue(executor: Kysely<Tables>, entry: NewWriteback): Promise<void> {
+      enqueued++;
       const untried = {
         attachment: null,
         operation: null,

@@ -60,12 +60,14 @@ export function postgresWorkSignals(options: PostgresSignalsOptions): WorkSignal
     flush = undefined;
     const kinds = [...due];
     due.clear();
-    for (const kind of kinds)
-      await sql`select pg_notify(${CHANNEL}, ${`${schema}:${kind}`})`.execute(store.db).catch((err: Error) =>
-        logger.debug('work signal not sent; the other instances find the work at their next poll', {
-          error: err.message,
-        }),
-      );
+    if (kinds.length === 0) return;
+    // Every kind due in one statement: a round trip per flush, not per kind.
+    const notifies = kinds.map((kind) => sql`pg_notify(${CHANNEL}, ${`${schema}:${kind}`})`);
+    await sql`select ${sql.join(notifies)}`.execute(store.db).catch((err: Error) =>
+      logger.debug('work signal not sent; the other instances find the work at their next poll', {
+        error: err.message,
+      }),
+    );
   };
 
   const heard = (payload: string | undefined) => {
