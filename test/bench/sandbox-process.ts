@@ -35,7 +35,7 @@ export async function startSandboxProcess(port: number): Promise<SandboxProcess>
     } catch (err) {
       if (tries >= 300) {
         child.kill();
-        throw new Error(`the sandbox did not answer within 30 s: ${(err as Error).message}`);
+        throw new Error(`the sandbox did not answer within 30 s: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
