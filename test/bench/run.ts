@@ -109,7 +109,7 @@ async function reportFigures(): Promise<void> {
 
 async function writebackFigures(targets: TargetTable): Promise<void> {
   console.log(
-    'write-backs: the demo rule on SQLite against the in-process sandbox (incidents exist; jobs end at once)',
+    'write-backs: the demo rule on SQLite against the sandbox in its own process (incidents exist; jobs end at once)',
   );
   const r = await benchWriteback({ events: 2000, concurrency: 64 });
   console.log(writebackLines(r));
