@@ -7,7 +7,7 @@ import type { RuleSet } from '../rules/rule-set';
 import type { SecretBox } from '../security/secret-box';
 import { SnowlineError } from '../errors';
 import { type Repositories, type Store, inTransaction, type StoreTransaction } from '../store';
-import type { EventOutcome, InboxEvent } from '../store/inbox.repository';
+import type { InboxEvent, Settlement } from '../store/inbox.repository';
 import { createDispatchFailures } from './dispatch-failures';
 import type { AfterCommit, Rejections } from './dispatch-types';
 import { createEventMatching, type Prepared } from './event-matching';
@@ -38,9 +38,6 @@ export interface DispatcherDeps {
   now?: () => number;
   random?: () => number;
 }
-
-/** How one event of a batch ends, written with the others' after the last of them (inbox.settleAllClaimed). */
-type Ending = { event: InboxEvent; status: EventOutcome; note: string };
 
 const DEFAULT_EVENT_RETRY: EventRetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, deadlineMs: 3_600_000 };
 
@@ -115,7 +112,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         // Before the batch's own runs exist: only steps of earlier runs can be waiting on its tickets.
         const changed = prepared.flatMap((p) => (p.kind === 'matched' ? [p.ticket] : []));
         await repos.runs.wakeGatedSteps(trx, changed, now());
-        const endings: Ending[] = [];
+        const endings: Settlement[] = [];
         for (const p of prepared)
           await withCorrelation(p.event.correlation_id, () => record(trx, p, committed, endings));
         const [lost] = await repos.inbox.settleAllClaimed(trx, endings, now());
@@ -140,8 +137,13 @@ export function createDispatcher(deps: DispatcherDeps) {
    * Writes what a prepared event yields inside the batch's transaction, and adds how the event
    * ends to `endings` (written for the whole batch after the last event).
    */
-  async function record(trx: StoreTransaction, p: Prepared, committed: AfterCommit, endings: Ending[]): Promise<void> {
-    const settle = (status: Ending['status'], note: string) => void endings.push({ event: p.event, status, note });
+  async function record(
+    trx: StoreTransaction,
+    p: Prepared,
+    committed: AfterCommit,
+    endings: Settlement[],
+  ): Promise<void> {
+    const settle = (status: Settlement['status'], note: string) => void endings.push({ event: p.event, status, note });
     if (p.kind === 'own_write') return settle('dropped', "Snowline's own write-back");
     if (p.kind === 'superseded') {
       committed.push(() => logger.info('older version not acted on', { ticket: p.event.number, reason: p.note }));

@@ -18,14 +18,17 @@ export type EventOutcome = Exclude<EventState, 'pending'>;
  * The event is still pending under the claim it was read with: a dispatcher whose claim ran out
  * (it was slow) and was taken by another instance must not end the event too, nor act on it twice.
  */
-function stillClaimed(event: Pick<InboxEvent, 'seq' | 'lease_owner'>) {
+function stillClaimed(seqs: readonly number[], leaseOwner: string | null) {
   return (eb: ExpressionBuilder<Tables, 'inbox_events'>) =>
     eb.and([
-      eb('seq', '=', event.seq),
+      eb('seq', 'in', seqs),
       eb('status', '=', 'pending'),
-      event.lease_owner === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', event.lease_owner),
+      leaseOwner === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', leaseOwner),
     ]);
 }
+
+/** How an event a dispatcher holds ends. */
+export type Settlement = { event: InboxEvent; status: EventOutcome; note: string };
 
 /** How `newestHandled` names a record. */
 export const recordKey = (table: string, sysId: string): string => `${table}|${sysId}`;
@@ -33,6 +36,40 @@ export const recordKey = (table: string, sysId: string): string => `${table}|${s
 /** The durable inbox: one row per record version, whatever delivered it, in arrival order. */
 export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   const insert = inboxInserter(db, dialect);
+
+  /**
+   * Ends, in one transaction, events their dispatcher still holds (see `stillClaimed`), with one
+   * update per outcome and note shared; returns the events it no longer held (nothing is ended
+   * for those, and the caller rolls back what it wrote for them).
+   */
+  async function settleAllClaimed(
+    executor: Kysely<Tables>,
+    settlements: readonly Settlement[],
+    now: number,
+  ): Promise<InboxEvent[]> {
+    const groups = new Map<string, Settlement[]>();
+    for (const s of settlements) {
+      const key = JSON.stringify([s.status, s.note, s.event.lease_owner]);
+      const group = groups.get(key);
+      if (group) group.push(s);
+      else groups.set(key, [s]);
+    }
+    const lost: InboxEvent[] = [];
+    for (const group of groups.values()) {
+      const { status, note, event } = group[0]!;
+      const seqs = group.map((s) => s.event.seq);
+      const ended = await executor
+        .updateTable('inbox_events')
+        .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
+        .where(stillClaimed(seqs, event.lease_owner))
+        .returning('seq')
+        .execute();
+      const endedSeqs = new Set(ended.map((row) => Number(row.seq)));
+      lost.push(...group.filter((s) => !endedSeqs.has(s.event.seq)).map((s) => s.event));
+    }
+    return lost;
+  }
+
   return {
     /** Stores the event unless its key is already there; says which. */
     async append(event: NewInboxEvent): Promise<AppendResult> {
@@ -172,51 +209,10 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       now: number,
       executor: Kysely<Tables> = db,
     ): Promise<boolean> {
-      const result = await executor
-        .updateTable('inbox_events')
-        .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
-        .where(stillClaimed(event))
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return (await settleAllClaimed(executor, [{ event, status, note }], now)).length === 0;
     },
 
-    /**
-     * Ends, in one transaction, events its dispatcher still holds (see `stillClaimed`), with one
-     * update per outcome and note shared; returns the events it no longer held (nothing is ended
-     * for those, and the caller rolls back what it wrote for them).
-     */
-    async settleAllClaimed(
-      executor: Kysely<Tables>,
-      settlements: readonly { event: InboxEvent; status: EventOutcome; note: string }[],
-      now: number,
-    ): Promise<InboxEvent[]> {
-      const groups = new Map<string, typeof settlements>();
-      for (const s of settlements) {
-        const key = JSON.stringify([s.status, s.note, s.event.lease_owner]);
-        groups.set(key, [...(groups.get(key) ?? []), s]);
-      }
-      const lost: InboxEvent[] = [];
-      for (const group of groups.values()) {
-        const { status, note, event } = group[0]!;
-        const ended = await executor
-          .updateTable('inbox_events')
-          .set({ status, note, processed_at: now, lease_owner: null, lease_until: null, next_at: null })
-          .where(
-            'seq',
-            'in',
-            group.map((s) => s.event.seq),
-          )
-          .where('status', '=', 'pending')
-          .where((eb) =>
-            event.lease_owner === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', event.lease_owner),
-          )
-          .returning('seq')
-          .execute();
-        const endedSeqs = new Set(ended.map((row) => Number(row.seq)));
-        lost.push(...group.filter((s) => !endedSeqs.has(s.event.seq)).map((s) => s.event));
-      }
-      return lost;
-    },
+    settleAllClaimed,
 
     /** A dispatch failed for a reason that may pass: try again at `nextAt`, and say why meanwhile (false: no longer held). */
     async retryLater(event: InboxEvent, reason: string, nextAt: number, now: number): Promise<boolean> {
@@ -230,7 +226,7 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
           lease_owner: null,
           lease_until: null,
         })
-        .where(stillClaimed(event))
+        .where(stillClaimed([event.seq], event.lease_owner))
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import axios from 'axios';
+import { eventually } from '../helpers/waiting';
 
 export interface SandboxProcess {
   url: string;
@@ -27,19 +28,18 @@ export async function startSandboxProcess(port: number): Promise<SandboxProcess>
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  for (let tries = 0; ; tries++) {
-    if (child.exitCode !== null) throw new Error(`the sandbox exited with ${child.exitCode}`);
-    try {
-      await axios.get(`${url}/api/now/table/incident?sysparm_limit=1`, { auth: SANDBOX_ADMIN, timeout: 1000 });
-      break;
-    } catch (err) {
-      if (tries >= 300) {
-        child.kill();
-        throw new Error(`the sandbox did not answer within 30 s: ${(err as Error).message}`, { cause: err });
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const answers = () =>
+    axios.get(`${url}/api/now/table/incident?sysparm_limit=1`, { auth: SANDBOX_ADMIN, timeout: 1000 }).then(
+      () => true,
+      () => {
+        if (child.exitCode !== null) throw new Error(`the sandbox exited with ${child.exitCode}`);
+        return undefined;
+      },
+    );
+  await eventually(answers, 30_000, 'the sandbox answered').catch((err: unknown) => {
+    child.kill();
+    throw err;
+  });
   return {
     url,
     stop: async () => {

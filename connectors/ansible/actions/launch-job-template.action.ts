@@ -134,28 +134,19 @@ export function createLaunchJobTemplateHandler(
   const soonestCheckMs = Math.max(1, Math.round(deps.pollIntervalMs / 10));
 
   /**
-   * When to look at a job just launched: after `pollIntervalMs`, or sooner when its template's jobs
-   * usually end sooner (a job of a few hundred ms is not left waiting for the rest of a second).
+   * When to look at a job again: soon at first (`pollIntervalMs`), then at a tenth of its running
+   * time, up to `maxPollIntervalMs`; a job running for an hour is not worth a request a second. A
+   * job still within its template's usual duration is looked at when it usually ends, if that comes
+   * sooner (a job of a few hundred ms is not left waiting for the rest of a second), though never
+   * sooner than a tenth of `pollIntervalMs`.
    */
-  function firstCheckMs(template: number): number {
-    const typical = durations.typicalMs(template);
-    return typical === undefined
-      ? deps.pollIntervalMs
-      : Math.max(soonestCheckMs, Math.min(deps.pollIntervalMs, typical));
-  }
-
-  /**
-   * When to look at a running job again: soon at first, then at a tenth of its running time, up to
-   * `maxPollIntervalMs`; a job running for an hour is not worth a request a second. A job still
-   * within its template's usual duration is looked at when it usually ends, if that comes sooner.
-   */
-  function nextCheckMs(job: Job): number {
+  function checkAfterMs(job: Pick<Job, 'job_template' | 'created' | 'started'>): number {
     const startedMs = job.started ? Date.parse(job.started) : NaN;
     const runningMs = Number.isNaN(startedMs) ? 0 : now() - startedMs;
     const cadence = Math.max(deps.pollIntervalMs, Math.min(deps.maxPollIntervalMs, Math.round(runningMs / 10)));
     const typical = durations.typicalMs(job.job_template);
     const usualEnd = typical === undefined ? NaN : Date.parse(job.created ?? '') + typical - now();
-    return usualEnd > 0 ? Math.min(cadence, Math.max(soonestCheckMs, usualEnd)) : cadence;
+    return usualEnd >= 0 ? Math.min(cadence, Math.max(soonestCheckMs, usualEnd)) : cadence;
   }
 
   async function stdoutTail(jobId: number, ctx: ActionContext): Promise<string> {
@@ -193,12 +184,14 @@ export function createLaunchJobTemplateHandler(
         jobId: launched.jobId,
         labeled: launched.labeled,
       });
-      return { status: 'pending', ref: String(launched.jobId), checkAfterMs: firstCheckMs(template.id) };
+      // Just created, not started: the first look comes as for any job that has not run yet.
+      const justLaunched = { job_template: template.id, created: new Date(now()).toISOString(), started: null };
+      return { status: 'pending', ref: String(launched.jobId), checkAfterMs: checkAfterMs(justLaunched) };
     },
 
     async check(ref, _input, ctx) {
       const job = await readJob(jobIdOf(ref), ctx.signal);
-      if (!TERMINAL_STATUSES.has(job.status)) return { status: 'pending', ref, checkAfterMs: nextCheckMs(job) };
+      if (!TERMINAL_STATUSES.has(job.status)) return { status: 'pending', ref, checkAfterMs: checkAfterMs(job) };
       durations.ended(job);
       const stdout = await stdoutTail(job.id, ctx);
       if (job.status !== 'successful') {
