@@ -5,7 +5,6 @@ import {
   Kysely,
   Migrator,
   sql,
-  PostgresDialect,
   SqliteDialect,
   type Migration,
   type MigrationProvider,
@@ -15,6 +14,7 @@ import pg from 'pg';
 import { boundedCache } from '../bounded-cache';
 import { SnowlineError } from '../errors';
 import type { StoreDialect } from './dialect';
+import { OwnSchemaPostgresDialect } from './own-schema-dialect';
 import { startCheckpointer } from './sqlite-checkpointer';
 import { recordStoreVersion, refuseNewerStore } from './store-version';
 import { initial } from './migrations/001-initial';
@@ -162,7 +162,7 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
     await client.end();
   }
   const pool = new pg.Pool({ ...postgresConnection(url, schema), max: 10 });
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
