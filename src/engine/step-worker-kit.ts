@@ -1,6 +1,6 @@
 import type { ActionContext } from '../../connectors/connector';
 import { groupCommit } from '../store/group-commit';
-import type { Run, Step } from '../store/run.repository';
+import type { Run, Step, StepSave } from '../store/run.repository';
 import type { SecretBox } from '../security/secret-box';
 import { createRunEventEmitter, type RunEventEmitter } from './run-event-emitter';
 import { processSecretBox } from './run-secrets';
@@ -37,8 +37,8 @@ export function createStepWorkerKit(deps: StepWorkerDeps): StepWorkerKit {
   const { repos, store, logger } = deps;
 
   // Saves of steps worked on side by side share a commit.
-  const saveStep = groupCommit(store, (executor, { id, patch }: { id: string; patch: Partial<Step> }) =>
-    repos.runs.saveStep(executor, id, deps.owner, patch),
+  const saveStep = groupCommit(store, (executor, saves: StepSave[]) =>
+    repos.runs.saveSteps(executor, deps.owner, saves),
   );
 
   return {

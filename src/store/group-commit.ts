@@ -11,27 +11,29 @@ interface Waiting<I, R> {
 /**
  * Writes asked for in the same turn of the event loop are committed in one transaction (group
  * commit): under load many workers share one commit, the main cost of a small write, and each
- * caller still hears back only once its own write is durable. Should the shared transaction fail,
- * each write is made again on its own, so one bad write fails alone.
+ * caller still hears back only once its own write is durable. `writeAll` is given the turn's
+ * writes together (it may make them in fewer statements) and answers each in order. Should the
+ * shared transaction fail, each write is made again on its own, so one bad write fails alone.
  */
 export function groupCommit<I, R>(
   store: Store,
-  write: (executor: Kysely<Tables>, item: I) => Promise<R>,
+  writeAll: (executor: Kysely<Tables>, items: I[]) => Promise<R[]>,
 ): (item: I) => Promise<R> {
   let queue: Waiting<I, R>[] = [];
 
-  const alone = (w: Waiting<I, R>) => write(store.db, w.item).then(w.resolve, w.reject);
+  const alone = (w: Waiting<I, R>) => writeAll(store.db, [w.item]).then(([result]) => w.resolve(result!), w.reject);
 
   async function flush(): Promise<void> {
     const batch = queue;
     queue = [];
     if (batch.length === 1) return alone(batch[0]!);
     try {
-      const results = await store.db.transaction().execute(async (trx) => {
-        const out: R[] = [];
-        for (const w of batch) out.push(await write(trx, w.item));
-        return out;
-      });
+      const results = await store.db.transaction().execute((trx) =>
+        writeAll(
+          trx,
+          batch.map((w) => w.item),
+        ),
+      );
       batch.forEach((w, i) => w.resolve(results[i]!));
     } catch {
       for (const w of batch) await alone(w);

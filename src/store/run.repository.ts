@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
@@ -188,14 +188,45 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     },
 
     /** Saves a step only while `owner` still holds its lease; false when the lease was lost. */
-    async saveStep(executor: Kysely<Tables>, id: string, owner: string, patch: Partial<Step>): Promise<boolean> {
-      const result = await executor
-        .updateTable('steps')
-        .set(patch)
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    saveStep: saveLeasedStep,
+
+    /**
+     * saveStep for several steps at once, each saved only while `owner` holds its lease; says per
+     * save whether it was. On PostgreSQL, saves that set the same columns are one statement (a
+     * statement is a round trip there, and steps worked side by side save at the same moments:
+     * starting, then waiting); on SQLite each is its own, a call in the process.
+     */
+    async saveSteps(executor: Kysely<Tables>, owner: string, saves: StepSave[]): Promise<boolean[]> {
+      const one = (s: StepSave) => saveLeasedStep(executor, s.id, owner, s.patch);
+      const ids = new Set(saves.map((s) => s.id));
+      // Two saves of one step are made in their order, one by one.
+      if (dialect !== 'postgres' || saves.length < 2 || ids.size < saves.length) {
+        const saved: boolean[] = [];
+        for (const s of saves) saved.push(await one(s));
+        return saved;
+      }
+      const alike = new Map<string, StepSave[]>();
+      for (const s of saves) {
+        const columns = setColumns(s.patch).join(',');
+        alike.set(columns, [...(alike.get(columns) ?? []), s]);
+      }
+      const savedIds = new Set<string>();
+      for (const group of alike.values()) {
+        const saved = group.length === 1 ? ((await one(group[0]!)) ? [group[0]!.id] : []) : await sameColumns(group);
+        for (const id of saved) savedIds.add(id);
+      }
+      return saves.map((s) => savedIds.has(s.id));
+
+      /** One UPDATE for saves setting the same columns: the rows as JSON, typed by the steps table itself. */
+      async function sameColumns(group: StepSave[]): Promise<string[]> {
+        const columns = setColumns(group[0]!.patch);
+        const rows = group.map((s) => ({ ...s.patch, id: s.id }));
+        const assignments = sql.join(columns.map((c) => sql`${sql.id(c)} = v.${sql.id(c)}`));
+        const { rows: saved } = await sql<{ id: string }>`update steps as s set ${assignments}
+          from json_populate_recordset(null::steps, ${JSON.stringify(rows)}) as v
+          where s.id = v.id and s.lease_owner = ${owner} returning s.id`.execute(executor);
+        return saved.map((r) => r.id);
+      }
     },
 
     /** Heartbeat: pushes `owner`'s lease on a step out to `until`; false when `owner` no longer holds it. */
@@ -306,3 +337,25 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   };
 }
 export type RunRepository = ReturnType<typeof runRepository>;
+
+/** A patch of one step, saved under its lease (runs.saveSteps). */
+export interface StepSave {
+  id: string;
+  patch: Partial<Step>;
+}
+
+async function saveLeasedStep(executor: Kysely<Tables>, id: string, owner: string, patch: Partial<Step>) {
+  const result = await executor
+    .updateTable('steps')
+    .set(patch)
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** The columns a patch sets, in a fixed order (an undefined value sets nothing, as in Kysely's set). */
+const setColumns = (patch: Partial<Step>) =>
+  Object.keys(patch)
+    .filter((k) => patch[k as keyof Step] !== undefined)
+    .sort();

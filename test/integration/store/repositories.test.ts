@@ -157,6 +157,48 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect(await t.repos.runs.saveStep(t.store.db, 's1', 'worker-a', { state: 'succeeded' })).toBe(false);
   });
 
+  it('saves several leased steps at once, each only while its lease is held, in the order asked', async () => {
+    const steps = ['s1', 's2', 's3', 's4'].map((id, i) => step(id, 'r1', i));
+    await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), steps));
+    await t.repos.runs.claimDueSteps('worker-a', 1000, 500, 3); // s1–s3
+    await t.repos.runs.claimDueSteps('worker-b', 1000, 500, 3); // s4
+    const saved = await t.repos.runs.saveSteps(t.store.db, 'worker-a', [
+      { id: 's1', patch: { state: 'starting', attempt: 1, started_at: 1100, waiting_for: null } },
+      { id: 's2', patch: { state: 'starting', attempt: 2, started_at: 1200, waiting_for: null, result: undefined } },
+      { id: 's4', patch: { state: 'starting', attempt: 1, started_at: 1300, waiting_for: null } },
+      {
+        id: 's3',
+        patch: { state: 'waiting', external_ref: '42', next_at: Number.MAX_SAFE_INTEGER, lease_owner: null },
+      },
+    ]);
+    expect(saved).toEqual([true, true, false, true]);
+    const rows = await t.store.db.selectFrom('steps').selectAll().orderBy('id').execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get('s1')).toMatchObject({ state: 'starting', attempt: 1, started_at: 1100, lease_owner: 'worker-a' });
+    expect(byId.get('s2')).toMatchObject({ state: 'starting', attempt: 2, started_at: 1200, result: null });
+    expect(byId.get('s3')).toMatchObject({
+      state: 'waiting',
+      external_ref: '42',
+      next_at: Number.MAX_SAFE_INTEGER,
+      lease_owner: null,
+    });
+    expect(byId.get('s4')).toMatchObject({ state: 'pending', attempt: 0, lease_owner: 'worker-b' });
+
+    // One step saved twice in one batch: the later save wins, as when they are made one by one.
+    const twice = await t.repos.runs.saveSteps(t.store.db, 'worker-a', [
+      { id: 's1', patch: { state: 'waiting', next_at: 2000 } },
+      { id: 's2', patch: { state: 'waiting', next_at: 2000 } },
+      { id: 's1', patch: { state: 'succeeded', next_at: 3000 } },
+    ]);
+    expect(twice).toEqual([true, true, true]);
+    expect(
+      await t.store.db.selectFrom('steps').select(['id', 'state', 'next_at']).orderBy('id').limit(2).execute(),
+    ).toEqual([
+      { id: 's1', state: 'succeeded', next_at: 3000 },
+      { id: 's2', state: 'waiting', next_at: 2000 },
+    ]);
+  });
+
   it('does not hand out a step before its next attempt is due', async () => {
     await t.store.db
       .transaction()
