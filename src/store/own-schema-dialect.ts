@@ -2,6 +2,7 @@ import {
   PostgresDialect,
   PostgresIntrospector,
   sql,
+  type ColumnMetadata,
   type DatabaseIntrospector,
   type DatabaseMetadata,
   type DatabaseMetadataOptions,
@@ -27,6 +28,7 @@ export class OwnSchemaPostgresDialect extends PostgresDialect {
 }
 
 type ColumnRow = {
+  schema: string;
   table: string;
   kind: string;
   column: string;
@@ -45,7 +47,7 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
   }
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
-    const { rows } = await sql<ColumnRow & { schema: string }>`
+    const { rows } = await sql<ColumnRow>`
       select ns.nspname as schema, c.relname as table, c.relkind as kind, a.attname as column,
              t.typname as type, tns.nspname as type_schema, a.attnotnull as not_null, a.atthasdef as has_default,
              pg_get_serial_sequence(quote_ident(ns.nspname) || '.' || quote_ident(c.relname), a.attname) is not null as serial
@@ -56,17 +58,12 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
       join pg_catalog.pg_namespace tns on tns.oid = t.typnamespace
       where ns.nspname = current_schema() and c.relkind in ('r', 'v', 'p')
       order by c.relname, a.attnum`.execute(this.db);
-    const tables = new Map<string, TableMetadata>();
+    const tables = new Map<string, { table: ColumnRow; columns: ColumnMetadata[] }>();
     for (const row of rows) {
       if (!options.withInternalKyselyTables && MIGRATOR_TABLES.includes(row.table)) continue;
-      const table = tables.get(row.table) ?? {
-        name: row.table,
-        schema: row.schema,
-        isView: row.kind === 'v',
-        columns: [],
-      };
-      tables.set(row.table, table);
-      (table.columns as TableMetadata['columns'][number][]).push({
+      const columns = tables.get(row.table)?.columns ?? [];
+      tables.set(row.table, { table: row, columns });
+      columns.push({
         name: row.column,
         dataType: row.type,
         dataTypeSchema: row.type_schema,
@@ -75,7 +72,12 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
         isAutoIncrementing: row.serial,
       });
     }
-    return [...tables.values()];
+    return [...tables.values()].map(({ table, columns }) => ({
+      name: table.table,
+      schema: table.schema,
+      isView: table.kind === 'v',
+      columns,
+    }));
   }
 
   async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
