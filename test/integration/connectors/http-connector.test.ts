@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import type { ActionContext, ActionHandler } from '../../../connectors/connector
 import { httpConfigSchema, httpConnector, signV4, type HttpConfigInput } from '../../../connectors/http';
 import { ConnectorError } from '../../../src/errors';
 import { silentLogger } from '../../../src/observability/logger';
+import { rsaKeys } from '../../helpers/signed-tokens';
 import { startStub, type RecordedRequest, type Stub } from './stub-server';
 
 const NOW = Date.parse('2026-03-01T10:00:00Z');
@@ -266,7 +266,7 @@ describe('OAuth2 client credentials against a local token endpoint', () => {
 });
 
 describe('Google service-account JWT against a local token endpoint', () => {
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keys = rsaKeys();
   const keyFile = () =>
     JSON.stringify({
       type: 'service_account',

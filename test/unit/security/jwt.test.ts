@@ -1,9 +1,9 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { createTokenVerifier, issueToken, type VerifierOptions } from '../../../src/security/jwt';
-import { rsaKeys as rsa, signWith, verifierBase as base } from '../../helpers/signed-tokens';
+import { freshKeyPair, rsaKeys as rsa, signWith, verifierBase as base } from '../../helpers/signed-tokens';
 
-const ec = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const ec = () => freshKeyPair('ec');
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('token verification', () => {
