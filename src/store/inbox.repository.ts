@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
+import { groupedBy } from './grouped-by';
 import { inboxInserter, type AppendResult, type NewInboxEvent } from './inbox-insert';
 import type { InboxEventRow, Tables } from './schema';
 
@@ -47,15 +48,8 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     settlements: readonly Settlement[],
     now: number,
   ): Promise<InboxEvent[]> {
-    const groups = new Map<string, Settlement[]>();
-    for (const s of settlements) {
-      const key = JSON.stringify([s.status, s.note, s.event.lease_owner]);
-      const group = groups.get(key);
-      if (group) group.push(s);
-      else groups.set(key, [s]);
-    }
     const lost: InboxEvent[] = [];
-    for (const group of groups.values()) {
+    for (const group of groupedBy(settlements, (s) => JSON.stringify([s.status, s.note, s.event.lease_owner]))) {
       const { status, note, event } = group[0]!;
       const seqs = group.map((s) => s.event.seq);
       const ended = await executor

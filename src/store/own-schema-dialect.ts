@@ -1,4 +1,6 @@
 import {
+  DEFAULT_MIGRATION_LOCK_TABLE,
+  DEFAULT_MIGRATION_TABLE,
   PostgresDialect,
   PostgresIntrospector,
   sql,
@@ -12,7 +14,7 @@ import {
 } from 'kysely';
 
 /** Kysely's own bookkeeping tables, left out of the tables listed unless asked for. */
-const MIGRATOR_TABLES = ['kysely_migration', 'kysely_migration_lock'];
+const MIGRATOR_TABLES = [DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE];
 
 /**
  * PostgreSQL as Kysely speaks it, except that the tables it lists are the store's own schema's.
@@ -40,10 +42,15 @@ type ColumnRow = {
 };
 
 class OwnSchemaIntrospector implements DatabaseIntrospector {
-  constructor(private readonly db: Kysely<unknown>) {}
+  /** Kysely's own, for what is not narrowed here (the schemas). */
+  private readonly kysely: PostgresIntrospector;
+
+  constructor(private readonly db: Kysely<unknown>) {
+    this.kysely = new PostgresIntrospector(db);
+  }
 
   getSchemas(): Promise<SchemaMetadata[]> {
-    return new PostgresIntrospector(this.db).getSchemas();
+    return this.kysely.getSchemas();
   }
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {

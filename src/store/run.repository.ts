@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
+import { groupedBy } from './grouped-by';
 import { heldRows } from './held-rows';
 import { ifReadable, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
 import type { RunRow, StepRow, Tables } from './schema';
@@ -197,24 +198,16 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * starting, then waiting); on SQLite each is its own, a call in the process.
      */
     async saveSteps(executor: Kysely<Tables>, owner: string, saves: StepSave[]): Promise<boolean[]> {
-      const one = (s: StepSave) => saveLeasedStep(executor, s.id, owner, s.patch);
       const ids = new Set(saves.map((s) => s.id));
       // Two saves of one step are made in their order, one by one.
       if (dialect !== 'postgres' || saves.length < 2 || ids.size < saves.length) {
         const saved: boolean[] = [];
-        for (const s of saves) saved.push(await one(s));
+        for (const s of saves) saved.push(await saveLeasedStep(executor, s.id, owner, s.patch));
         return saved;
       }
-      const alike = new Map<string, StepSave[]>();
-      for (const s of saves) {
-        const columns = setColumns(s.patch).join(',');
-        alike.set(columns, [...(alike.get(columns) ?? []), s]);
-      }
       const savedIds = new Set<string>();
-      for (const group of alike.values()) {
-        const saved = group.length === 1 ? ((await one(group[0]!)) ? [group[0]!.id] : []) : await sameColumns(group);
-        for (const id of saved) savedIds.add(id);
-      }
+      for (const group of groupedBy(saves, (s) => setColumns(s.patch).join(',')))
+        for (const id of await sameColumns(group)) savedIds.add(id);
       return saves.map((s) => savedIds.has(s.id));
 
       /** One UPDATE for saves setting the same columns: the rows as JSON, typed by the steps table itself. */
