@@ -36,6 +36,7 @@ import { alerts } from './migrations/016-alerts';
 import { pendingJournal } from './migrations/017-pending-journal';
 import { outboxEnqueueOrder } from './migrations/018-outbox-enqueue-order';
 import { inboxRecordIndexDropped } from './migrations/019-inbox-record-index-dropped';
+import { timeRangeIndexes } from './migrations/020-time-range-indexes';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -78,6 +79,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '017-pending-journal': pendingJournal(dialect),
     '018-outbox-enqueue-order': outboxEnqueueOrder(),
     '019-inbox-record-index-dropped': inboxRecordIndexDropped(),
+    '020-time-range-indexes': timeRangeIndexes(),
   };
 }
 
