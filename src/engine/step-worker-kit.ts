@@ -34,12 +34,10 @@ export interface StepWorkerKit {
 const DEFAULT_RETRY_DEADLINE_MS = 15 * 60_000;
 
 export function createStepWorkerKit(deps: StepWorkerDeps): StepWorkerKit {
-  const { repos, store, logger } = deps;
+  const { repos, logger } = deps;
 
   // Saves of steps worked on side by side share a commit.
-  const saveStep = groupCommit(store, (executor, saves: StepSave[]) =>
-    repos.runs.saveSteps(executor, deps.owner, saves),
-  );
+  const saveStep = groupCommit((saves: StepSave[]) => repos.runs.saveSteps(deps.owner, saves));
 
   return {
     deps,

@@ -1,7 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Store } from './database';
-import type { Tables } from './schema';
-
 interface Waiting<I, R> {
   item: I;
   resolve(result: R): void;
@@ -9,31 +5,23 @@ interface Waiting<I, R> {
 }
 
 /**
- * Writes asked for in the same turn of the event loop are committed in one transaction (group
- * commit): under load many workers share one commit, the main cost of a small write, and each
- * caller still hears back only once its own write is durable. `writeAll` is given the turn's
- * writes together (it may make them in fewer statements) and answers each in order. Should the
- * shared transaction fail, each write is made again on its own, so one bad write fails alone.
+ * Writes asked for in the same turn of the event loop are committed together (group commit):
+ * under load many workers share one commit, the main cost of a small write, and each caller still
+ * hears back only once its own write is durable. `writeAll` is given the turn's writes together,
+ * makes them in one commit (one statement, or a transaction of its own) and answers each in order.
+ * Should that fail, each write is made again on its own, so one bad write fails alone.
  */
-export function groupCommit<I, R>(
-  store: Store,
-  writeAll: (executor: Kysely<Tables>, items: I[]) => Promise<R[]>,
-): (item: I) => Promise<R> {
+export function groupCommit<I, R>(writeAll: (items: I[]) => Promise<R[]>): (item: I) => Promise<R> {
   let queue: Waiting<I, R>[] = [];
 
-  const alone = (w: Waiting<I, R>) => writeAll(store.db, [w.item]).then(([result]) => w.resolve(result!), w.reject);
+  const alone = (w: Waiting<I, R>) => writeAll([w.item]).then(([result]) => w.resolve(result!), w.reject);
 
   async function flush(): Promise<void> {
     const batch = queue;
     queue = [];
     if (batch.length === 1) return alone(batch[0]!);
     try {
-      const results = await store.db.transaction().execute((trx) =>
-        writeAll(
-          trx,
-          batch.map((w) => w.item),
-        ),
-      );
+      const results = await writeAll(batch.map((w) => w.item));
       batch.forEach((w, i) => w.resolve(results[i]!));
     } catch {
       for (const w of batch) await alone(w);

@@ -129,48 +129,43 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * number of instances; an instance that dies holding a claim frees it when the lease expires.
      */
     async claimPending(owner: string, now: number, leaseMs: number, limit: number): Promise<InboxEvent[]> {
-      return db.transaction().execute(async (trx) => {
-        let due = trx
-          .selectFrom('inbox_events as e')
-          .select('e.seq')
-          .where('e.status', '=', 'pending')
-          .where((eb) => eb.or([eb('e.lease_until', 'is', null), eb('e.lease_until', '<', now)]))
-          .where((eb) => eb.or([eb('e.next_at', 'is', null), eb('e.next_at', '<=', now)]))
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('inbox_events as older')
-                  .select('older.seq')
-                  .whereRef('older.sys_id', '=', 'e.sys_id')
-                  .whereRef('older.table_name', '=', 'e.table_name')
-                  .where('older.status', '=', 'pending')
-                  .where((eb) =>
-                    eb.or([
-                      eb('older.mod_count', '<', eb.ref('e.mod_count')),
-                      eb.and([
-                        eb('older.mod_count', '=', eb.ref('e.mod_count')),
-                        eb('older.seq', '<', eb.ref('e.seq')),
-                      ]),
-                    ]),
-                  ),
-              ),
+      let due = db
+        .selectFrom('inbox_events as e')
+        .select('e.seq')
+        .where('e.status', '=', 'pending')
+        .where((eb) => eb.or([eb('e.lease_until', 'is', null), eb('e.lease_until', '<', now)]))
+        .where((eb) => eb.or([eb('e.next_at', 'is', null), eb('e.next_at', '<=', now)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('inbox_events as older')
+                .select('older.seq')
+                .whereRef('older.sys_id', '=', 'e.sys_id')
+                .whereRef('older.table_name', '=', 'e.table_name')
+                .where('older.status', '=', 'pending')
+                .where((eb) =>
+                  eb.or([
+                    eb('older.mod_count', '<', eb.ref('e.mod_count')),
+                    eb.and([eb('older.mod_count', '=', eb.ref('e.mod_count')), eb('older.seq', '<', eb.ref('e.seq'))]),
+                  ]),
+                ),
             ),
-          )
-          .orderBy('e.seq')
-          .limit(limit);
-        // SKIP LOCKED: an event another instance is claiming right now is left to it. Its younger
-        // siblings stay out too: the older one is still pending.
-        if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-        const seqs = (await due.execute()).map((r) => r.seq);
-        if (seqs.length === 0) return [];
-        return trx
-          .updateTable('inbox_events')
-          .set({ lease_owner: owner, lease_until: now + leaseMs })
-          .where('seq', 'in', seqs)
-          .returningAll()
-          .execute()
-          .then((rows) => rows.sort((a, b) => a.seq - b.seq));
-      });
+          ),
+        )
+        .orderBy('e.seq')
+        .limit(limit);
+      // SKIP LOCKED: an event another instance is claiming right now is left to it. Its younger
+      // siblings stay out too: the older one is still pending.
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      // One statement (atomic on its own): on PostgreSQL every statement is a round trip, and a
+      // claim runs on every round of the dispatcher.
+      const claimed = await db
+        .updateTable('inbox_events')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('seq', 'in', due)
+        .returningAll()
+        .execute();
+      return claimed.sort((a, b) => a.seq - b.seq);
     },
 
     /** Gives back the claims `owner` holds (graceful shutdown). */

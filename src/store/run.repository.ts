@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
-import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
+import { ACTIVE_STEP_STATES, dueSteps, quotaOf } from './due-steps';
 import { groupedBy } from './grouped-by';
 import { heldRows } from './held-rows';
 import { ifReadable, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
@@ -165,53 +165,75 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     /**
      * Claims up to `limit` due steps for `owner` until `now + leaseMs`, no more of a connector than
      * its `quotas` entry (its free slots). A step whose lease expired (its worker died) is due again.
-     * On PostgreSQL, SKIP LOCKED lets instances claim side by side.
+     * On PostgreSQL, SKIP LOCKED lets instances claim side by side. One statement (atomic on its
+     * own): the step loop claims on every round, and on PostgreSQL each statement is a round trip.
      */
     async claimDueSteps(
       owner: string,
       now: number,
       leaseMs: number,
       limit: number,
-      quotas?: Readonly<Record<string, number>>,
+      quotas: Readonly<Record<string, number>> = {},
     ): Promise<Step[]> {
-      return db.transaction().execute(async (trx) => {
-        let due = dueSteps(trx, now, limit, quotas ?? {});
-        if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-        const ids = withinQuotas(await due.execute(), quotas ?? {});
-        if (ids.length === 0) return [];
-        return trx
-          .updateTable('steps')
-          .set({ lease_owner: owner, lease_until: now + leaseMs })
-          .where('id', 'in', ids)
-          .returningAll()
-          .execute();
-      });
+      let due = dueSteps(db, now, limit, quotas).select('next_at');
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      return db
+        .with('due', () => due)
+        .with('ranked', (cte) =>
+          cte
+            .selectFrom('due')
+            .select(['id', 'connector'])
+            .select((eb) =>
+              eb.fn
+                .agg<number>('row_number')
+                .over((ob) => ob.partitionBy('connector').orderBy('next_at'))
+                .as('nth'),
+            ),
+        )
+        .updateTable('steps')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('ranked')
+            .select('ranked.id')
+            .where((rb) => rb('ranked.nth', '<=', quotaOf(rb.ref('ranked.connector'), quotas, limit))),
+        )
+        .returningAll()
+        .execute();
     },
 
     /** Saves a step only while `owner` still holds its lease; false when the lease was lost. */
     saveStep: saveLeasedStep,
 
     /**
-     * saveStep for several steps at once, each saved only while `owner` holds its lease; says per
-     * save whether it was. On PostgreSQL, saves that set the same columns are one statement (a
-     * statement is a round trip there, and steps worked side by side save at the same moments:
-     * starting, then waiting); on SQLite each is its own, a call in the process.
+     * saveStep for several steps at once, in one commit, each saved only while `owner` holds its
+     * lease; says per save whether it was. On PostgreSQL, saves that set the same columns are one
+     * statement (a statement is a round trip there, and steps worked side by side save at the same
+     * moments: starting, then waiting); two saves of one step, and every save on SQLite (a call in
+     * the process), are one each, in order. One statement commits on its own: a transaction
+     * around it would only add its BEGIN and COMMIT round trips.
      */
-    async saveSteps(executor: Kysely<Tables>, owner: string, saves: StepSave[]): Promise<boolean[]> {
-      const ids = new Set(saves.map((s) => s.id));
-      // Two saves of one step are made in their order, one by one.
-      if (dialect !== 'postgres' || saves.length < 2 || ids.size < saves.length) {
-        const saved: boolean[] = [];
-        for (const s of saves) saved.push(await saveLeasedStep(executor, s.id, owner, s.patch));
-        return saved;
+    async saveSteps(owner: string, saves: StepSave[]): Promise<boolean[]> {
+      const together = dialect === 'postgres' && new Set(saves.map((s) => s.id)).size === saves.length;
+      const statements = together ? groupedBy(saves, (s) => setColumns(s.patch).join(',')) : saves.map((s) => [s]);
+      const saveAll = async (executor: Kysely<Tables>) => {
+        const saved = new Map<StepSave, boolean>();
+        for (const group of statements) {
+          const ids = new Set(
+            group.length === 1 ? await oneSave(executor, group[0]!) : await sameColumns(executor, group),
+          );
+          for (const s of group) saved.set(s, ids.has(s.id));
+        }
+        return saves.map((s) => saved.get(s)!);
+      };
+      return statements.length === 1 ? saveAll(db) : db.transaction().execute(saveAll);
+
+      async function oneSave(executor: Kysely<Tables>, save: StepSave): Promise<string[]> {
+        return (await saveLeasedStep(executor, save.id, owner, save.patch)) ? [save.id] : [];
       }
-      const savedIds = new Set<string>();
-      for (const group of groupedBy(saves, (s) => setColumns(s.patch).join(',')))
-        for (const id of await sameColumns(group)) savedIds.add(id);
-      return saves.map((s) => savedIds.has(s.id));
 
       /** One UPDATE for saves setting the same columns: the rows as JSON, typed by the steps table itself. */
-      async function sameColumns(group: StepSave[]): Promise<string[]> {
+      async function sameColumns(executor: Kysely<Tables>, group: StepSave[]): Promise<string[]> {
         const columns = setColumns(group[0]!.patch);
         const rows = group.map((s) => ({ ...s.patch, id: s.id }));
         const assignments = sql.join(columns.map((c) => sql`${sql.id(c)} = v.${sql.id(c)}`));

@@ -162,7 +162,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
     await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), steps));
     await t.repos.runs.claimDueSteps('worker-a', 1000, 500, 3); // s1–s3
     await t.repos.runs.claimDueSteps('worker-b', 1000, 500, 3); // s4
-    const saved = await t.repos.runs.saveSteps(t.store.db, 'worker-a', [
+    const saved = await t.repos.runs.saveSteps('worker-a', [
       { id: 's1', patch: { state: 'starting', attempt: 1, started_at: 1100, waiting_for: null } },
       { id: 's2', patch: { state: 'starting', attempt: 2, started_at: 1200, waiting_for: null, result: undefined } },
       { id: 's4', patch: { state: 'starting', attempt: 1, started_at: 1300, waiting_for: null } },
@@ -185,7 +185,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect(byId.get('s4')).toMatchObject({ state: 'pending', attempt: 0, lease_owner: 'worker-b' });
 
     // One step saved twice in one batch: the later save wins, as when they are made one by one.
-    const twice = await t.repos.runs.saveSteps(t.store.db, 'worker-a', [
+    const twice = await t.repos.runs.saveSteps('worker-a', [
       { id: 's1', patch: { state: 'waiting', next_at: 2000 } },
       { id: 's2', patch: { state: 'waiting', next_at: 2000 } },
       { id: 's1', patch: { state: 'succeeded', next_at: 3000 } },
@@ -197,6 +197,33 @@ describe.each(ENGINES)('store on %s', (engine) => {
       { id: 's1', state: 'succeeded', next_at: 3000 },
       { id: 's2', state: 'waiting', next_at: 2000 },
     ]);
+  });
+
+  it('claims due steps earliest first, no more of a connector than its free slots, leaving the rest due', async () => {
+    const due = (id: string, connector: string, nextAt: number) => ({
+      ...step(id, 'r1', nextAt, 'pending', nextAt),
+      connector,
+    });
+    const steps = [
+      due('a1', 'ansible', 100),
+      due('h1', 'http', 150),
+      due('a2', 'ansible', 200),
+      due('a3', 'ansible', 300),
+      due('h2', 'http', 350),
+      due('c1', 'cmdb', 400),
+      due('later', 'cmdb', 5000),
+    ];
+    await t.store.db.transaction().execute((trx) => t.repos.runs.create(trx, run('r1'), steps));
+    const ids = (claimed: Step[]) => claimed.map((s) => s.id).sort();
+
+    // ansible has two slots free, http none; cmdb is not limited. The read takes at most `limit`.
+    const first = await t.repos.runs.claimDueSteps('w1', 1000, 500, 10, { ansible: 2, http: 0 });
+    expect(ids(first)).toEqual(['a1', 'a2', 'c1']);
+    expect(first.every((s) => s.lease_owner === 'w1' && s.lease_until === 1500)).toBe(true);
+    // What was left out stays due for the next claim, which takes only `limit` of it.
+    expect(ids(await t.repos.runs.claimDueSteps('w2', 1000, 500, 1))).toEqual(['h1']);
+    expect(ids(await t.repos.runs.claimDueSteps('w2', 1000, 500, 10))).toEqual(['a3', 'h2']);
+    expect(await t.repos.runs.claimDueSteps('w3', 1000, 500, 10)).toEqual([]);
   });
 
   it('does not hand out a step before its next attempt is due', async () => {
