@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Tables } from './schema';
 
 /** States in which a step still has work to do and may be claimed by a worker. */
@@ -9,7 +9,7 @@ export const ACTIVE_STEP_STATES = ['pending', 'starting', 'waiting'] as const;
  * connectors with no slot free in `quotas` (a connector not named there is not limited). Without a
  * window over every due step: the claim runs on every round of the step loop, and ranking all due
  * steps per connector cost more than the steps themselves under a burst. At most `limit` rows are
- * read; the claim then keeps each connector to its free slots (quotaOf).
+ * read; `withinQuotas` then keeps each connector to its free slots.
  */
 export function dueSteps(db: Kysely<Tables>, now: number, limit: number, quotas: Readonly<Record<string, number>>) {
   const full = Object.entries(quotas)
@@ -28,17 +28,22 @@ export function dueSteps(db: Kysely<Tables>, now: number, limit: number, quotas:
 }
 
 /**
- * A connector's free slots from `quotas`, as SQL over its name; `otherwise` for a connector not
- * limited. The counts are inlined: they are whole numbers this process computed, and as literals
- * PostgreSQL types them as numbers (parameters in a CASE would come out as text).
+ * The ids to claim among `due`, in order, with no more of a connector than its free slots. A
+ * connector whose due steps fill the read ahead of another's waits its turn only until its own
+ * slots are full: then it is left out of the read (see dueSteps).
  */
-export function quotaOf(
-  connector: Expression<string>,
+export function withinQuotas(
+  due: readonly { id: string; connector: string }[],
   quotas: Readonly<Record<string, number>>,
-  otherwise: number,
-): RawBuilder<number> {
-  const limited = Object.entries(quotas);
-  if (limited.length === 0) return sql<number>`${sql.lit(otherwise)}`;
-  const whens = limited.map(([name, free]) => sql`when ${name} then ${sql.lit(Math.trunc(free))}`);
-  return sql<number>`case ${connector} ${sql.join(whens, sql` `)} else ${sql.lit(otherwise)} end`;
+): string[] {
+  const taken = new Map<string, number>();
+  const ids: string[] = [];
+  for (const step of due) {
+    const quota = quotas[step.connector];
+    const n = taken.get(step.connector) ?? 0;
+    if (quota !== undefined && n >= quota) continue;
+    taken.set(step.connector, n + 1);
+    ids.push(step.id);
+  }
+  return ids;
 }

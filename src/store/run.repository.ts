@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ConflictError } from '../errors';
 import { isUniqueViolation, type StoreDialect } from './dialect';
-import { ACTIVE_STEP_STATES, dueSteps, quotaOf } from './due-steps';
+import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
 import { groupedBy } from './grouped-by';
 import { heldRows } from './held-rows';
 import { ifReadable, jsonValueSchema, nameListSchema, parseJsonColumn, type JsonValue } from './json-column';
@@ -165,41 +165,27 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
     /**
      * Claims up to `limit` due steps for `owner` until `now + leaseMs`, no more of a connector than
      * its `quotas` entry (its free slots). A step whose lease expired (its worker died) is due again.
-     * On PostgreSQL, SKIP LOCKED lets instances claim side by side. One statement (atomic on its
-     * own): the step loop claims on every round, and on PostgreSQL each statement is a round trip.
+     * On PostgreSQL, SKIP LOCKED lets instances claim side by side.
      */
     async claimDueSteps(
       owner: string,
       now: number,
       leaseMs: number,
       limit: number,
-      quotas: Readonly<Record<string, number>> = {},
+      quotas?: Readonly<Record<string, number>>,
     ): Promise<Step[]> {
-      let due = dueSteps(db, now, limit, quotas).select('next_at');
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-      return db
-        .with('due', () => due)
-        .with('ranked', (cte) =>
-          cte
-            .selectFrom('due')
-            .select(['id', 'connector'])
-            .select((eb) =>
-              eb.fn
-                .agg<number>('row_number')
-                .over((ob) => ob.partitionBy('connector').orderBy('next_at'))
-                .as('nth'),
-            ),
-        )
-        .updateTable('steps')
-        .set({ lease_owner: owner, lease_until: now + leaseMs })
-        .where('id', 'in', (eb) =>
-          eb
-            .selectFrom('ranked')
-            .select('ranked.id')
-            .where((rb) => rb('ranked.nth', '<=', quotaOf(rb.ref('ranked.connector'), quotas, limit))),
-        )
-        .returningAll()
-        .execute();
+      return db.transaction().execute(async (trx) => {
+        let due = dueSteps(trx, now, limit, quotas ?? {});
+        if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+        const ids = withinQuotas(await due.execute(), quotas ?? {});
+        if (ids.length === 0) return [];
+        return trx
+          .updateTable('steps')
+          .set({ lease_owner: owner, lease_until: now + leaseMs })
+          .where('id', 'in', ids)
+          .returningAll()
+          .execute();
+      });
     },
 
     /** Saves a step only while `owner` still holds its lease; false when the lease was lost. */
