@@ -65,12 +65,15 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
       join pg_catalog.pg_namespace tns on tns.oid = t.typnamespace
       where ns.nspname = current_schema() and c.relkind in ('r', 'v', 'p')
       order by c.relname, a.attnum`.execute(this.db);
-    const tables = new Map<string, { table: ColumnRow; columns: ColumnMetadata[] }>();
+    const tables = new Map<string, TableMetadata & { columns: ColumnMetadata[] }>();
     for (const row of rows) {
       if (!options.withInternalKyselyTables && MIGRATOR_TABLES.includes(row.table)) continue;
-      const columns = tables.get(row.table)?.columns ?? [];
-      tables.set(row.table, { table: row, columns });
-      columns.push({
+      let table = tables.get(row.table);
+      if (!table) {
+        table = { name: row.table, schema: row.schema, isView: row.kind === 'v', columns: [] };
+        tables.set(row.table, table);
+      }
+      table.columns.push({
         name: row.column,
         dataType: row.type,
         dataTypeSchema: row.type_schema,
@@ -79,12 +82,7 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
         isAutoIncrementing: row.serial,
       });
     }
-    return [...tables.values()].map(({ table, columns }) => ({
-      name: table.table,
-      schema: table.schema,
-      isView: table.kind === 'v',
-      columns,
-    }));
+    return [...tables.values()];
   }
 
   async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
