@@ -37,6 +37,7 @@ import { pendingJournal } from './migrations/017-pending-journal';
 import { outboxEnqueueOrder } from './migrations/018-outbox-enqueue-order';
 import { inboxRecordIndexDropped } from './migrations/019-inbox-record-index-dropped';
 import { timeRangeIndexes } from './migrations/020-time-range-indexes';
+import { claimOrderIndexes } from './migrations/021-claim-order-indexes';
 import type { Tables } from './schema';
 
 export type Db = Kysely<Tables>;
@@ -80,6 +81,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '018-outbox-enqueue-order': outboxEnqueueOrder(),
     '019-inbox-record-index-dropped': inboxRecordIndexDropped(),
     '020-time-range-indexes': timeRangeIndexes(),
+    '021-claim-order-indexes': claimOrderIndexes(dialect),
   };
 }
 

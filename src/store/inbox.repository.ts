@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { claimInIndexOrder } from './claim-plans';
 import type { StoreDialect } from './dialect';
 import { groupedBy } from './grouped-by';
 import { inboxInserter, type AppendResult, type NewInboxEvent } from './inbox-insert';
@@ -129,42 +130,43 @@ export function inboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
      * number of instances; an instance that dies holding a claim frees it when the lease expires.
      */
     async claimPending(owner: string, now: number, leaseMs: number, limit: number): Promise<InboxEvent[]> {
-      let due = db
-        .selectFrom('inbox_events as e')
-        .select('e.seq')
-        .where('e.status', '=', 'pending')
-        .where((eb) => eb.or([eb('e.lease_until', 'is', null), eb('e.lease_until', '<', now)]))
-        .where((eb) => eb.or([eb('e.next_at', 'is', null), eb('e.next_at', '<=', now)]))
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('inbox_events as older')
-                .select('older.seq')
-                .whereRef('older.sys_id', '=', 'e.sys_id')
-                .whereRef('older.table_name', '=', 'e.table_name')
-                .where('older.status', '=', 'pending')
-                .where((eb) =>
-                  eb.or([
-                    eb('older.mod_count', '<', eb.ref('e.mod_count')),
-                    eb.and([eb('older.mod_count', '=', eb.ref('e.mod_count')), eb('older.seq', '<', eb.ref('e.seq'))]),
-                  ]),
-                ),
+      const claimed = await claimInIndexOrder(db, dialect, async (trx) => {
+        let due = trx
+          .selectFrom('inbox_events as e')
+          .select('e.seq')
+          .where('e.status', '=', 'pending')
+          .where((eb) => eb.or([eb('e.lease_until', 'is', null), eb('e.lease_until', '<', now)]))
+          .where((eb) => eb.or([eb('e.next_at', 'is', null), eb('e.next_at', '<=', now)]))
+          // `e` is its record's first pending version (by sys_mod_count, then arrival). Asked as "the
+          // first of the record's pending versions", not "no older one is pending": with the sorts
+          // claimInIndexOrder rules out, only the by-record index answers it, whatever the statistics.
+          .where((eb) =>
+            eb(
+              'e.seq',
+              '=',
+              eb
+                .selectFrom('inbox_events as first')
+                .select('first.seq')
+                .whereRef('first.sys_id', '=', 'e.sys_id')
+                .whereRef('first.table_name', '=', 'e.table_name')
+                .where('first.status', '=', 'pending')
+                .orderBy('first.mod_count')
+                .orderBy('first.seq')
+                .limit(1),
             ),
-          ),
-        )
-        .orderBy('e.seq')
-        .limit(limit);
-      // SKIP LOCKED: an event another instance is claiming right now is left to it. Its younger
-      // siblings stay out too: the older one is still pending.
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-      // One statement (atomic on its own): on PostgreSQL every statement is a round trip, and a
-      // claim runs on every round of the dispatcher.
-      const claimed = await db
-        .updateTable('inbox_events')
-        .set({ lease_owner: owner, lease_until: now + leaseMs })
-        .where('seq', 'in', due)
-        .returningAll()
-        .execute();
+          )
+          .orderBy('e.seq')
+          .limit(limit);
+        // SKIP LOCKED: an event another instance is claiming right now is left to it. Its younger
+        // siblings stay out too: the older one is still pending.
+        if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+        return trx
+          .updateTable('inbox_events')
+          .set({ lease_owner: owner, lease_until: now + leaseMs })
+          .where('seq', 'in', due)
+          .returningAll()
+          .execute();
+      });
       return claimed.sort((a, b) => a.seq - b.seq);
     },
 

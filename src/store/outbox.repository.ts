@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { claimInIndexOrder } from './claim-plans';
 import type { StoreDialect } from './dialect';
 import type { OutboxRow, Tables } from './schema';
 
@@ -53,7 +54,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       limit: number,
       dueBy: number = now,
     ): Promise<OutboxEntry[]> {
-      return db.transaction().execute(async (trx) => {
+      return claimInIndexOrder(db, dialect, async (trx) => {
         let due = trx
           .selectFrom('outbox')
           .select('id')

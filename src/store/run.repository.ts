@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ConflictError } from '../errors';
+import { claimInIndexOrder } from './claim-plans';
 import { isUniqueViolation, type StoreDialect } from './dialect';
 import { ACTIVE_STEP_STATES, dueSteps, withinQuotas } from './due-steps';
 import { groupedBy } from './grouped-by';
@@ -174,7 +175,7 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       limit: number,
       quotas?: Readonly<Record<string, number>>,
     ): Promise<Step[]> {
-      return db.transaction().execute(async (trx) => {
+      return claimInIndexOrder(db, dialect, async (trx) => {
         let due = dueSteps(trx, now, limit, quotas ?? {});
         if (dialect === 'postgres') due = due.forUpdate().skipLocked();
         const ids = withinQuotas(await due.execute(), quotas ?? {});
