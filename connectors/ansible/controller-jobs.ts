@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ConnectorError } from '../../src/errors';
 import { CONNECTOR } from './errors';
 import { id, parse, type ControllerRequests } from './controller-requests';
-import { jobSchema, pageSchema, workflowNodeSchema, type Job, type WorkflowNode } from './schemas';
+import { jobPageSchema, jobSchema, workflowNodePageSchema, type Job, type WorkflowNode } from './schemas';
 import { KIND_PATHS, type TemplateKind } from './template-kinds';
 
 /** Jobs and workflow jobs: reading them (one, many, their output, their nodes), cancelling, and finding them again. */
@@ -44,7 +44,7 @@ export async function getJobs(
       idempotent: true,
       signal: options.signal,
     });
-    jobs.push(...parse(pageSchema(jobSchema), res.data, 'job list').results);
+    jobs.push(...parse(jobPageSchema, res.data, 'job list').results);
   }
   return jobs;
 }
@@ -95,7 +95,7 @@ export async function workflowNodes(
     idempotent: true,
     signal: options.signal,
   });
-  return parse(pageSchema(workflowNodeSchema), res.data, 'workflow node list').results;
+  return parse(workflowNodePageSchema, res.data, 'workflow node list').results;
 }
 
 /**
@@ -158,7 +158,7 @@ export async function findJobsByTemplateSince(
       idempotent: true,
       signal: options.signal,
     });
-    const body = parse(pageSchema(jobSchema), res.data, 'job list');
+    const body = parse(jobPageSchema, res.data, 'job list');
     jobs.push(...body.results);
     if (!body.next) break;
   }
@@ -184,7 +184,7 @@ export async function findJobsByLabel(
     idempotent: true,
     signal: options.signal,
   });
-  return parse(pageSchema(jobSchema), res.data, 'job list').results;
+  return parse(jobPageSchema, res.data, 'job list').results;
 }
 
 function tail(buffer: Buffer, maxBytes: number): { text: string; truncated: boolean } {

@@ -4,11 +4,11 @@ import { cancelJob } from './controller-jobs';
 import { id, parse, type ControllerRequests } from './controller-requests';
 import { launchProblems, type LaunchRequest } from './launch-problems';
 import {
-  jobTemplateSchema,
+  jobTemplatePageSchema,
+  labelPageSchema,
   labelSchema,
   launchPromptsSchema,
   launchResponseSchema,
-  pageSchema,
   surveySpecSchema,
   type JobTemplate,
   type LaunchPrompts,
@@ -43,7 +43,7 @@ export async function findTemplate(
     signal: options.signal,
     reuseForMs: api.config.templateCacheMs,
   });
-  const page = parse(pageSchema(jobTemplateSchema), res.data, `${noun} list`);
+  const page = parse(jobTemplatePageSchema, res.data, `${noun} list`);
   const matches = page.results.filter(
     (t) =>
       t.name === name &&
@@ -133,7 +133,7 @@ export async function ensureLabel(
       idempotent: true,
       signal: options.signal,
     });
-    return parse(pageSchema(labelSchema), res.data, 'label list').results.find(
+    return parse(labelPageSchema, res.data, 'label list').results.find(
       (l) => l.name === name && l.organization === organization,
     )?.id;
   };

@@ -198,6 +198,12 @@ export const workflowNodeSchema = z
   .passthrough();
 export type WorkflowNode = z.infer<typeof workflowNodeSchema>;
 
+// Pages of each kind, built once: a zod schema costs more to build than to check a page with.
+export const jobPageSchema = pageSchema(jobSchema);
+export const jobTemplatePageSchema = pageSchema(jobTemplateSchema);
+export const labelPageSchema = pageSchema(labelSchema);
+export const workflowNodePageSchema = pageSchema(workflowNodeSchema);
+
 /** `POST …/launch/` 201 body: `job` (or `workflow_job`) id, `ignored_fields`, then the job itself. */
 export const launchResponseSchema = z
   .object({
