@@ -25,7 +25,7 @@ async function snowlineHttp(): Promise<RequestListener> {
   const dir = mkdtempSync(join(tmpdir(), 'snowline-bench-'));
   const store = await openStore({
     sqlitePath: process.env.BENCH_DB ?? join(dir, 'bench.db'),
-    postgresUrl: process.env.BENCH_DATABASE_URL,
+    postgresUrl: process.env.BENCH_DATABASE_URL || undefined,
     postgresSchema: process.env.BENCH_SCHEMA || undefined,
     checkpointInBackground: true,
   });
