@@ -5,19 +5,21 @@ import type { Tables } from './schema';
 /**
  * Runs a claim in a transaction of its own. On PostgreSQL the claim is planned as a walk down an
  * index in its own order (oldest due first) that stops at its limit, never as a read and sort of
- * every due row: sorting is ruled out for the transaction, and each claim has an index in its order.
+ * every due row: sorting is ruled out for the transaction, and each claim has an index in its order
+ * (migration 021, and the inbox's by-record index for its check of older versions).
  *
- * The planner picks between the two from the table's statistics, which autovacuum refreshes about
- * once a minute at best. A burst turns "a few rows due" into thousands within seconds, and with the
- * old estimate every claim read all of them through a bitmap, sorted them and kept the first few:
- * in the engine bench the inbox claim took 13 ms on average (35 ms at the burst's height) and was
- * over half of PostgreSQL's time. A bitmap scan also never marks the index entries of dead row
- * versions, so each claim walked again past every step that had moved on since the last vacuum.
-With statistics from a quiet hour (nothing pending), the inbox claim's check for an older pending
-version of the ticket walked every pending event, for each event claimed (44 ms for 25 of 15,000).
+ * Why: the planner chooses from the table's statistics, which autovacuum refreshes about once a
+ * minute at best, and a burst turns "a few rows due" into thousands within seconds.
+ * - With an estimate from before the burst, every inbox claim read all pending events through a
+ *   bitmap, sorted them and kept the first 25: 13 ms a claim on average in the engine bench (35 ms
+ *   at the burst's height), over half of PostgreSQL's time.
+ * - A bitmap scan never marks the index entries of dead row versions, so each step claim walked
+ *   again past every step that had moved on since the last vacuum.
+ * - With statistics from a quiet hour (nothing pending), the check for an older pending version of
+ *   the ticket walked every pending event for each event claimed: 44 ms for 25 of 15,000.
  *
  * The setting is the transaction's own (`set_config`'s is_local): every other query keeps the
- * planner's choice.
+ * planner's choice. Measured in docs/benchmarks.md, session 9.
  */
 export function claimInIndexOrder<T>(
   db: Kysely<Tables>,
