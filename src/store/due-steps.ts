@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from './schema';
 
-/** States in which a step still has work to do and may be claimed by a worker. */
+/**
+ * States in which a step still has work to do and may be claimed by a worker. PostgreSQL's claim
+ * reads them in order through a partial index over exactly these states (migration 021): a change
+ * here needs a migration for a new index, or the claim sorts every due step again.
+ */
 export const ACTIVE_STEP_STATES = ['pending', 'starting', 'waiting'] as const;
 
 /**

@@ -55,6 +55,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       dueBy: number = now,
     ): Promise<OutboxEntry[]> {
       return claimInIndexOrder(db, dialect, async (trx) => {
+        // These states are those of the partial index PostgreSQL reads the claim through (migration 021).
         let due = trx
           .selectFrom('outbox')
           .select('id')
