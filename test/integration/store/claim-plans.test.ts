@@ -1,7 +1,8 @@
-import { CompiledQuery, sql, type KyselyPlugin } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { inboxRepository } from '../../../src/store/inbox.repository';
 import { outboxRepository } from '../../../src/store/outbox.repository';
 import { runRepository } from '../../../src/store/run.repository';
+import { capturingStatements } from '../../helpers/captured-statements';
 import { openTestStore, type TestStore } from '../../helpers/stores';
 
 const ROWS = 3000;
@@ -48,16 +49,8 @@ describe('claims read as far as their limit under a burst, whatever the statisti
    * replayed as the claim ran them: under the same transaction settings, rolled back.
    */
   async function rowsRead(table: string, claim: (db: TestStore['store']['db']) => Promise<unknown[]>) {
-    const statements: CompiledQuery[] = [];
-    const executor = t.store.db.getExecutor();
-    const capture: KyselyPlugin = {
-      transformQuery: ({ node, queryId }) => {
-        statements.push(executor.compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    const claimed = await claim(t.store.db.withPlugin(capture));
+    const { db, statements } = capturingStatements(t.store.db);
+    const claimed = await claim(db);
     expect(claimed).toHaveLength(LIMIT);
     const plans: { sql: string; rows: number; nodes: string[] }[] = [];
     await t.store.db

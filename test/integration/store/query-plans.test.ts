@@ -1,7 +1,8 @@
-import { CompiledQuery, type Kysely, type KyselyPlugin } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { runHistoryRepository } from '../../../src/store/run-history.repository';
 import { runRepository } from '../../../src/store/run.repository';
 import type { Tables } from '../../../src/store/schema';
+import { capturingStatements } from '../../helpers/captured-statements';
 import { openTestStore, type TestStore } from '../../helpers/stores';
 
 /**
@@ -19,16 +20,8 @@ describe('time-range questions read an index, not the whole table (SQLite plans)
 
   /** The plan lines of every statement `ask` runs against the store. */
   async function plansOf(ask: (db: Kysely<Tables>) => Promise<unknown>): Promise<string[][]> {
-    const statements: CompiledQuery[] = [];
-    const executor = t.store.db.getExecutor();
-    const capture: KyselyPlugin = {
-      transformQuery: ({ node, queryId }) => {
-        statements.push(executor.compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    await ask(t.store.db.withPlugin(capture));
+    const { db, statements } = capturingStatements(t.store.db);
+    await ask(db);
     expect(statements.length).toBeGreaterThan(0);
     const plans: string[][] = [];
     for (const { sql, parameters } of statements) {
