@@ -104,7 +104,7 @@ export const jobTemplateSchema = z
   .passthrough();
 export type JobTemplate = z.infer<typeof jobTemplateSchema>;
 
-export const pageSchema = <T extends z.ZodType>(item: T) =>
+const pageSchema = <T extends z.ZodType>(item: T) =>
   z
     .object({
       count: z.number().int().optional(),
