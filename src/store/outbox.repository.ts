@@ -13,6 +13,13 @@ export type NewWriteback = Pick<
 > &
   Partial<OutboxRow>;
 
+/**
+ * States of a write-back not yet settled: still to send, or sent without an answer yet. PostgreSQL's
+ * claim reads them in order through a partial index over exactly these states (migration 021): a
+ * change here needs a migration for a new index, or the claim sorts every due write-back again.
+ */
+export const UNSETTLED_OUTBOX_STATES = ['pending', 'sending'] as const;
+
 /** Write-backs waiting to reach ServiceNow, claimed with leases like steps. */
 export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   /** Write-backs this process enqueued (committed or not): how the engine tells whether a step's work queued any. */
@@ -55,11 +62,10 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       dueBy: number = now,
     ): Promise<OutboxEntry[]> {
       return claimInIndexOrder(db, dialect, async (trx) => {
-        // These states are those of the partial index PostgreSQL reads the claim through (migration 021).
         let due = trx
           .selectFrom('outbox')
           .select('id')
-          .where('state', 'in', ['pending', 'sending'])
+          .where('state', 'in', [...UNSETTLED_OUTBOX_STATES])
           .where('next_at', '<=', Math.min(now, dueBy))
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
           .orderBy('next_at')
@@ -128,7 +134,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .set({ lease_until: until })
         .where('id', 'in', [...ids])
         .where('lease_owner', '=', owner)
-        .where('state', 'in', ['pending', 'sending'])
+        .where('state', 'in', [...UNSETTLED_OUTBOX_STATES])
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
@@ -140,7 +146,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .set({ lease_until: until })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
-        .where('state', 'in', ['pending', 'sending'])
+        .where('state', 'in', [...UNSETTLED_OUTBOX_STATES])
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
@@ -151,7 +157,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
         .selectFrom('outbox')
         .selectAll()
         .where('sys_id', '=', sysId)
-        .where((eb) => eb.or([eb('state', 'in', ['pending', 'sending']), eb('sent_at', '>=', since)]))
+        .where((eb) => eb.or([eb('state', 'in', [...UNSETTLED_OUTBOX_STATES]), eb('sent_at', '>=', since)]))
         .execute();
     },
 
@@ -169,7 +175,7 @@ export function outboxRepository(db: Kysely<Tables>, dialect: StoreDialect) {
       const row = await db
         .selectFrom('outbox')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('state', 'in', ['pending', 'sending'])
+        .where('state', 'in', [...UNSETTLED_OUTBOX_STATES])
         .executeTakeFirst();
       return Number(row?.n ?? 0);
     },

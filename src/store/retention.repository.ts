@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { UNSETTLED_OUTBOX_STATES } from './outbox.repository';
 import type {
   ApprovalRow,
   ArchivedRunRow,
@@ -38,7 +39,7 @@ export function retentionRepository(db: Kysely<Tables>) {
             selectFrom('outbox')
               .select('outbox.id')
               .whereRef('outbox.run_id', '=', 'runs.id')
-              .where('outbox.state', 'in', ['pending', 'sending']),
+              .where('outbox.state', 'in', [...UNSETTLED_OUTBOX_STATES]),
           ),
         ),
       );
