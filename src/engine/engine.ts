@@ -129,11 +129,19 @@ export function createEngine(deps: EngineDeps) {
         };
         track(work.then(afterStep));
       }
-      return steps.length > 0;
+      // Another round at once only when this one may have left due steps behind: it claimed all it
+      // asked for, or a connector's slots filled up (its steps were passed over for others that may
+      // lie beyond the read). Otherwise every due step was read, and new ones wake the loop (a new
+      // run, a step saved to fall due, another instance's signal): an empty claim after every round
+      // was half of all step claims under a burst, a transaction of its own each.
+      return steps.length > 0 && (steps.length === free || connectorFilled(slots));
     },
     deps.tickMs,
     logger,
   );
+
+  const connectorFilled = (slots: ConnectorSlots | undefined) =>
+    slots !== undefined && Object.values(slots.free()).some((free) => free === 0);
 
   /** Write-backs were queued: the outbox loop here, and on the other instances, goes now. */
   const wakeOutbox = () => {

@@ -65,6 +65,13 @@ export interface RunAdmissionDeps {
 }
 
 const BATCH = 200;
+/**
+ * How long a queue found empty is believed without asking the store again (a round trip on
+ * PostgreSQL, asked after every dispatch round and every step under a burst: session 10 in
+ * docs/benchmarks.md). Runs this process queues are seen at once; an operator's re-queued run and
+ * another instance's are found at most this much later, or at the next idle round.
+ */
+const EMPTY_QUEUE_BELIEVED_MS = 100;
 
 /**
  * Starts queued runs when their turn comes. Each admission is one transaction that reads what is
@@ -117,13 +124,25 @@ export function createRunAdmission(deps: RunAdmissionDeps) {
     return ids;
   }
 
+  /** When the queue was last found empty, and this process's count of queued runs then. */
+  let foundEmpty: { at: number; queuedHere: number } | undefined;
+
   /** Starts the queued runs that may start; returns how many did. */
   async function admit(): Promise<number> {
-    // Most rounds find nothing queued: answer that without taking the lock.
+    // The admission is woken after every dispatch round and every step, and most rounds find
+    // nothing queued. An empty queue is believed for a moment unless this process queued a run
+    // meanwhile; runs another instance queued are found after it (that instance admits them too).
+    const queuedHere = runs.queuedSoFar();
+    if (foundEmpty && foundEmpty.queuedHere === queuedHere && now() - foundEmpty.at < EMPTY_QUEUE_BELIEVED_MS) {
+      return 0;
+    }
+    // Answered without taking the lock.
     if (!(await runQueue.anyQueued())) {
+      foundEmpty = { at: now(), queuedHere };
       deps.metrics?.runsQueued.set(0);
       return 0;
     }
+    foundEmpty = undefined;
     const admitted = await inTransaction(store, admitWithin);
     if (admitted.length > 0) logger.info('queued runs started', { runs: admitted.length });
     if (deps.metrics) deps.metrics.runsQueued.set(await runQueue.countQueued());

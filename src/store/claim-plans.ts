@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StoreDialect } from './dialect';
 import type { Tables } from './schema';
 
@@ -18,18 +18,33 @@ import type { Tables } from './schema';
  * - With statistics from a quiet hour (nothing pending), the check for an older pending version of
  *   the ticket walked every pending event for each event claimed: 44 ms for 25 of 15,000.
  *
- * The setting is the transaction's own (`set_config`'s is_local): every other query keeps the
- * planner's choice. Measured in docs/benchmarks.md, session 9.
+ * The setting is the transaction's own (`SET LOCAL`): every other query keeps the planner's
+ * choice. It goes in the same message as the transaction's BEGIN (PostgreSQL's simple protocol runs
+ * both and leaves the transaction open), so it costs no round trip of its own: claims run on every
+ * round of every loop, and on this machine a round trip costs Snowline about 130 µs of CPU in the
+ * socket write alone. Measured in docs/benchmarks.md, sessions 9 and 10.
  */
 export function claimInIndexOrder<T>(
   db: Kysely<Tables>,
   dialect: StoreDialect,
-  claim: (trx: Transaction<Tables>) => Promise<T>,
+  claim: (trx: Kysely<Tables>) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    if (dialect === 'postgres') {
-      await sql`select set_config('enable_sort', 'off', true)`.execute(trx);
+  if (dialect !== 'postgres') return db.transaction().execute(claim);
+  return db.connection().execute(async (connection) => {
+    await sql.raw(BEGIN_IN_INDEX_ORDER).execute(connection);
+    try {
+      const claimed = await claim(connection);
+      await sql.raw('commit').execute(connection);
+      return claimed;
+    } catch (err) {
+      await sql
+        .raw('rollback')
+        .execute(connection)
+        .catch(() => undefined);
+      throw err;
     }
-    return claim(trx);
   });
 }
+
+/** No parameters, so the driver sends it as one simple-protocol message: two statements, one round trip. */
+const BEGIN_IN_INDEX_ORDER = 'begin; set local enable_sort = off';

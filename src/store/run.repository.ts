@@ -49,8 +49,12 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   const heldRuns = heldRows<Run>();
   const heldSteps = heldRows<Step>();
 
+  /** Runs this process inserted in state `queued` (committed or not): how the admission tells it has some to start. */
+  let queuedInserted = 0;
+
   /** Inserts runs; a second run of one rule for one event is a ConflictError naming the rules and events. */
   async function insertRuns(trx: Kysely<Tables>, runs: Run[]): Promise<void> {
+    queuedInserted += runs.filter((r) => r.state === 'queued').length;
     try {
       await trx.insertInto('runs').values(runs).execute();
     } catch (error) {
@@ -64,6 +68,9 @@ export function runRepository(db: Kysely<Tables>, dialect: StoreDialect) {
   }
 
   return {
+    /** How many runs this process has inserted queued so far; a change is worth an admission round for. */
+    queuedSoFar: (): number => queuedInserted,
+
     /**
      * Records a run and its steps; a second run of one rule for one event is a ConflictError.
      * Within `creatingAtEnd`, the rows are written when its work ends.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
 import type { Logger } from '../observability/logger';
@@ -45,11 +46,17 @@ const COALESCE_MS = 5;
  * LISTEN/NOTIFY on PostgreSQL. NOTIFY goes through the pool after the work committed; LISTEN holds
  * a connection of its own (a pooled one would lose its registration when recycled), rebuilt when
  * it fails. A lost signal costs only latency: the loops still poll.
+ *
+ * A signal names its sender (`schema:kind:sender`), and an instance ignores its own: PostgreSQL
+ * delivers a NOTIFY to every listening session, the sender's included, and the sender's loops were
+ * woken already. Hearing itself, an instance claimed again for nothing, three round trips a claim
+ * (docs/benchmarks.md, session 10). A signal without a sender (an older version) wakes everyone.
  */
 export function postgresWorkSignals(options: PostgresSignalsOptions): WorkSignals {
   const { store, schema, logger } = options;
   const reconnectMs = options.reconnectMs ?? 2_000;
   const handlers: ((kind: WorkKind) => void)[] = [];
+  const sender = randomUUID();
   const due = new Set<WorkKind>();
   let flush: NodeJS.Timeout | undefined;
   let listener: pg.Client | undefined;
@@ -62,7 +69,7 @@ export function postgresWorkSignals(options: PostgresSignalsOptions): WorkSignal
     due.clear();
     if (kinds.length === 0) return;
     // Every kind due in one statement: a round trip per flush, not per kind.
-    const notifies = kinds.map((kind) => sql`pg_notify(${CHANNEL}, ${`${schema}:${kind}`})`);
+    const notifies = kinds.map((kind) => sql`pg_notify(${CHANNEL}, ${`${schema}:${kind}:${sender}`})`);
     await sql`select ${sql.join(notifies)}`.execute(store.db).catch((err: Error) =>
       logger.debug('work signal not sent; the other instances find the work at their next poll', {
         error: err.message,
@@ -71,8 +78,8 @@ export function postgresWorkSignals(options: PostgresSignalsOptions): WorkSignal
   };
 
   const heard = (payload: string | undefined) => {
-    const [from, kind] = (payload ?? '').split(':');
-    if (from !== schema || !KINDS.includes(kind as WorkKind)) return;
+    const [from, kind, by] = (payload ?? '').split(':');
+    if (from !== schema || !KINDS.includes(kind as WorkKind) || by === sender) return;
     for (const handler of handlers) handler(kind as WorkKind);
   };
 

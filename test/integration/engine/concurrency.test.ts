@@ -5,6 +5,7 @@ import type { TicketEvent } from '../../../src/engine/event.schema';
 import { silentLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { openStore, repositories } from '../../../src/store';
+import { capturingStatements } from '../../helpers/captured-statements';
 import { ENGINES, openTestStore, type TestStore } from '../../helpers/stores';
 import { buildEngine, incidentEvent } from './harness';
 
@@ -157,6 +158,32 @@ describe.each(ENGINES)('concurrency keys and limits on %s', (engine) => {
     await e.intake.accept(onCi(2, 'web-02'), 'webhook');
     await e.settle(60_000);
     expect(await runsByState()).toEqual(['queued', 'running', 'running', 'running']);
+  });
+
+  it('asks the store once whether runs wait through a burst of rounds, and still starts a run queued here at once', async () => {
+    const e = buildEngine(t, mapping(rule('restart-web', 'fake.slow', 'concurrency: { key: "{{ ticket.cmdb_ci }}" }')));
+    const { db, statements } = capturingStatements(t.store.db);
+    const store = { ...t.store, db };
+    const repos = repositories(store);
+    const admission = createRunAdmission({ store, repos, logger: silentLogger() });
+    const asked = () =>
+      statements.filter((s) => s.sql.includes('"state" = ?') || s.sql.includes('"state" = $1')).length;
+
+    for (let round = 0; round < 20; round++) expect(await admission.admit()).toBe(0);
+    expect(asked()).toBe(1);
+
+    const dispatcher = createDispatcher({
+      store,
+      repos,
+      rules: () => e.ruleSet,
+      integrationUser: 'snowline',
+      logger: silentLogger(),
+      metrics: createMetrics(),
+    });
+    await e.intake.accept(onCi(1, 'web-01'), 'webhook');
+    for (const ev of await t.repos.inbox.pending(10)) await dispatcher.dispatch(ev);
+    expect(await admission.admit()).toBe(1);
+    expect(await runsByState()).toEqual(['running']);
   });
 
   // SQLite serves one process: there, the two admissions share its store; on PostgreSQL each has its own pool.

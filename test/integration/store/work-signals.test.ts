@@ -38,5 +38,7 @@ describe('work signals on postgres', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(b.heard.filter((k) => k === 'inbox').length).toBeLessThan(5);
     expect(stranger.heard).toEqual([]);
+    // Its own loops were woken when it signalled: hearing itself would only make them claim again for nothing.
+    expect(a.heard).toEqual([]);
   });
 });
