@@ -21,8 +21,8 @@ import type { Tables } from './schema';
  * The setting is the transaction's own (`SET LOCAL`): every other query keeps the planner's
  * choice. It goes in the same message as the transaction's BEGIN (PostgreSQL's simple protocol runs
  * both and leaves the transaction open), so it costs no round trip of its own: claims run on every
- * round of every loop, and on this machine a round trip costs Snowline about 130 µs of CPU in the
- * socket write alone. Measured in docs/benchmarks.md, sessions 9 and 10.
+ * round of every loop, and a round trip's socket write alone costs Snowline more CPU than building
+ * most statements. Measured in docs/benchmarks.md, sessions 9 and 10.
  */
 export function claimInIndexOrder<T>(
   db: Kysely<Tables>,

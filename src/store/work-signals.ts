@@ -49,8 +49,8 @@ const COALESCE_MS = 5;
  *
  * A signal names its sender (`schema:kind:sender`), and an instance ignores its own: PostgreSQL
  * delivers a NOTIFY to every listening session, the sender's included, and the sender's loops were
- * woken already. Hearing itself, an instance claimed again for nothing, three round trips a claim
- * (docs/benchmarks.md, session 10). A signal without a sender (an older version) wakes everyone.
+ * woken already; once idle, hearing itself would cost each loop a claim that finds nothing. A
+ * signal without a sender (an older version) wakes everyone.
  */
 export function postgresWorkSignals(options: PostgresSignalsOptions): WorkSignals {
   const { store, schema, logger } = options;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { signWebhook } from '../../src/security/webhook-signature';
 import { BENCH_WEBHOOK_SECRET, type InstanceReport, type InstanceRequest } from './engine-protocol';
 import { postLoad } from './load';
-import { postgresCpuMs } from './postgres-cpu';
+import { postgresCpuMs } from './process-cpu';
 
 export interface EngineBenchOptions {
   postgresUrl?: string;

@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import axios from 'axios';
 import { eventually } from '../helpers/waiting';
+import { processCpuMs } from './process-cpu';
 
 export interface SandboxProcess {
   url: string;
+  /** CPU time (ms) the sandbox has used so far; undefined where /proc cannot tell. */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function startSandboxProcess(port: number): Promise<SandboxProcess>
   });
   return {
     url,
+    cpuMs: () => (child.pid === undefined ? undefined : processCpuMs(child.pid)),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { startServing } from '../../src/cli/start-serving';
@@ -9,7 +9,7 @@ import { signWebhook } from '../../src/security/webhook-signature';
 import { openStore } from '../../src/store';
 import { freePort } from '../helpers/waiting';
 import { postLoad } from './load';
-import { SANDBOX_ADMIN, startSandboxProcess } from './sandbox-process';
+import { SANDBOX_ADMIN, startSandboxProcess, type SandboxProcess } from './sandbox-process';
 import { drainOutbox, runsEnded, type OutboxDrainResult } from './outbox-drain';
 
 export interface WritebackBenchOptions {
@@ -38,6 +38,12 @@ export interface WritebackBenchResult {
   steady: { events: number; p50Ms: number; p99Ms: number };
   /** The same number of runs' write-backs queued at once and delivered by the outbox loop alone. */
   outboxOnly: OutboxDrainResult;
+  /**
+   * CPU per completed run over the burst: this process (Snowline, and the load generator beside it)
+   * and the sandbox's process; undefined where /proc cannot tell. With the machine's cores, the most
+   * runs a second the two could complete between them.
+   */
+  cpu: { snowlineMsPerRun: number; sandboxMsPerRun?: number; cores: number };
 }
 
 /** The figures in one line each, with the targets of issue 16 beside them. */
@@ -46,8 +52,15 @@ export function writebackLines(r: WritebackBenchResult): string {
   return [
     `${'write-backs, end to end'.padEnd(28)} ${r.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${r.events} events, 64 senders: event → write-back p50 ${r.p50Ms.toFixed(0)} ms (≤ 500), p99 ${r.p99Ms.toFixed(0)} ms (≤ 3000)   ServiceNow calls/run ${r.callsPerRun.toFixed(2)} (≤ 1.5; ${r.itemsPerRun.toFixed(2)} counting batch items)   controller calls/run ${r.controllerCallsPerRun.toFixed(2)}   ${r.succeeded} succeeded`,
     `${'write-backs, steady 10/s'.padEnd(28)} ${r.steady.events} events: event → write-back p50 ${r.steady.p50Ms.toFixed(0)} ms (≤ 15), p99 ${r.steady.p99Ms.toFixed(0)} ms (≤ 50)`,
+    `${'write-backs, where CPU goes'.padEnd(28)} per completed run: Snowline (with the load generator) ${r.cpu.snowlineMsPerRun.toFixed(2)} ms, the sandbox ${r.cpu.sandboxMsPerRun?.toFixed(2) ?? '?'} ms: ${r.cpu.cores} cores complete at most ${ceiling(r.cpu)} runs/s between them`,
     `${'write-backs, outbox alone'.padEnd(28)} (Batch API on) ${o.completedPerSecond.toFixed(0).padStart(7)} runs completed/s (target ≥ 600)   ${o.runs} runs queued at once: queued → written back p50 ${o.p50Ms.toFixed(0)} ms, p99 ${o.p99Ms.toFixed(0)} ms   ServiceNow calls/run ${o.callsPerRun.toFixed(2)}`,
   ].join('\n');
+}
+
+/** The runs a second the machine's cores could complete if Snowline and the sandbox used nothing else. */
+function ceiling(cpu: WritebackBenchResult['cpu']): string {
+  if (cpu.sandboxMsPerRun === undefined) return '?';
+  return ((cpu.cores * 1000) / (cpu.snowlineMsPerRun + cpu.sandboxMsPerRun)).toFixed(0);
 }
 
 const SECRET = 'bench-writeback-webhook-secret';
@@ -85,7 +98,7 @@ export async function benchWriteback(options: WritebackBenchOptions): Promise<Wr
     },
   });
   try {
-    const endToEnd = await endToEndFigures(config, sandbox.url, dir, options);
+    const endToEnd = await endToEndFigures(config, sandbox, dir, options);
     // After the app stopped: the outbox alone, with nothing else of Snowline's running beside it.
     return { ...endToEnd, outboxOnly: await drainOutbox(dir, options.events) };
   } finally {
@@ -96,19 +109,21 @@ export async function benchWriteback(options: WritebackBenchOptions): Promise<Wr
 
 async function endToEndFigures(
   config: ReturnType<typeof loadConfig>,
-  sandboxUrl: string,
+  sandbox: SandboxProcess,
   dir: string,
   options: WritebackBenchOptions,
 ): Promise<Omit<WritebackBenchResult, 'outboxOnly'>> {
   const app = await startServing(config, createLogger('error'));
   try {
-    const sn = axios.create({ baseURL: sandboxUrl, auth: SANDBOX_ADMIN });
+    const sn = axios.create({ baseURL: sandbox.url, auth: SANDBOX_ADMIN });
     const events = await createIncidents(sn, options.events);
     await sn.delete('/sandbox/requests');
     const sentAt: number[] = [];
+    const [cpuBefore, sandboxCpuBefore] = [process.cpuUsage(), sandbox.cpuMs()];
     const started = Date.now();
     await postLoad(`${app.url}${WEBHOOK_PATH}`, events, options.concurrency, (i) => (sentAt[i] = Date.now()));
     const ended = await runsEndedIn(join(dir, 'snowline.db'), options.events);
+    const cpu = cpuPerRun(process.cpuUsage(cpuBefore), sandboxCpuBefore, sandbox.cpuMs(), ended.length);
     const served = (await sn.get('/sandbox/requests')).data as { byApi: Record<string, number>; batchItems: number };
     const calls = Object.entries(served.byApi)
       .filter(([api]) => api !== 'awx')
@@ -120,6 +135,7 @@ async function endToEndFigures(
     const steady = await steadyFigures(sn, `${app.url}${WEBHOOK_PATH}`, join(dir, 'snowline.db'), options.events);
     return {
       steady,
+      cpu,
       events: options.events,
       completedPerSecond: ended.length / ((last - started) / 1000),
       succeeded: ended.filter((r) => r.state === 'succeeded').length,
@@ -132,6 +148,16 @@ async function endToEndFigures(
   } finally {
     await app.stop();
   }
+}
+
+function cpuPerRun(own: NodeJS.CpuUsage, sandboxBefore?: number, sandboxAfter?: number, runs = 1) {
+  const sandboxMs =
+    sandboxBefore === undefined || sandboxAfter === undefined ? undefined : sandboxAfter - sandboxBefore;
+  return {
+    snowlineMsPerRun: (own.user + own.system) / 1000 / runs,
+    ...(sandboxMs === undefined ? {} : { sandboxMsPerRun: sandboxMs / runs }),
+    cores: availableParallelism(),
+  };
 }
 
 const percentile = (sorted: readonly number[], p: number) =>
