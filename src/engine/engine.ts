@@ -105,6 +105,10 @@ export function createEngine(deps: EngineDeps) {
     logger,
   );
 
+  /** Whether a connector has no slot free: its due steps were passed over in the last claim. */
+  const connectorFilled = (slots: ConnectorSlots | undefined) =>
+    slots !== undefined && Object.values(slots.free()).some((free) => free === 0);
+
   const stepLoop = workLoop(
     'steps',
     async () => {
@@ -139,9 +143,6 @@ export function createEngine(deps: EngineDeps) {
     deps.tickMs,
     logger,
   );
-
-  const connectorFilled = (slots: ConnectorSlots | undefined) =>
-    slots !== undefined && Object.values(slots.free()).some((free) => free === 0);
 
   /** Write-backs were queued: the outbox loop here, and on the other instances, goes now. */
   const wakeOutbox = () => {

@@ -1,13 +1,14 @@
 import type { Logger } from '../observability/logger';
 
 /**
- * Runs `work` again and again: immediately while it reports it did something, every `idleMs`
- * otherwise, at once when woken (a new event arrived), and when work it was told of falls due
- * (`wakeIn`: a job to check on in 50 ms is not left for the idle interval). Never two rounds at
- * once. Stops cleanly, waiting for the current round to finish.
+ * Runs `work` again and again: immediately while it reports that more may be waiting (as a rule,
+ * because its round did something; the step loop says so only when its claim may have left due
+ * steps behind), every `idleMs` otherwise, at once when woken (a new event arrived), and when work
+ * it was told of falls due (`wakeIn`: a job to check on in 50 ms is not left for the idle
+ * interval). Never two rounds at once. Stops cleanly, waiting for the current round to finish.
  *
- * `restAfter(roundMs)` may ask the loop to rest after a round that did something, however often it
- * is woken meanwhile: how a loop gives up part of the event loop to work that must come first.
+ * `restAfter(roundMs)` may ask the loop to rest after such a round, however often it is woken
+ * meanwhile: how a loop gives up part of the event loop to work that must come first.
  */
 export function workLoop(
   name: string,
