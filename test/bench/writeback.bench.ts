@@ -119,11 +119,11 @@ async function endToEndFigures(
     const events = await createIncidents(sn, options.events);
     await sn.delete('/sandbox/requests');
     const sentAt: number[] = [];
-    const [cpuBefore, sandboxCpuBefore] = [process.cpuUsage(), sandbox.cpuMs()];
+    const cpuPerRun = cpuMeter(sandbox);
     const started = Date.now();
     await postLoad(`${app.url}${WEBHOOK_PATH}`, events, options.concurrency, (i) => (sentAt[i] = Date.now()));
     const ended = await runsEndedIn(join(dir, 'snowline.db'), options.events);
-    const cpu = cpuPerRun(process.cpuUsage(cpuBefore), sandboxCpuBefore, sandbox.cpuMs(), ended.length);
+    const cpu = cpuPerRun(ended.length);
     const served = (await sn.get('/sandbox/requests')).data as { byApi: Record<string, number>; batchItems: number };
     const calls = Object.entries(served.byApi)
       .filter(([api]) => api !== 'awx')
@@ -150,13 +150,19 @@ async function endToEndFigures(
   }
 }
 
-function cpuPerRun(own: NodeJS.CpuUsage, sandboxBefore?: number, sandboxAfter?: number, runs = 1) {
-  const sandboxMs =
-    sandboxBefore === undefined || sandboxAfter === undefined ? undefined : sandboxAfter - sandboxBefore;
-  return {
-    snowlineMsPerRun: (own.user + own.system) / 1000 / runs,
-    ...(sandboxMs === undefined ? {} : { sandboxMsPerRun: sandboxMs / runs }),
-    cores: availableParallelism(),
+/** Starts counting this process's CPU and the sandbox's; the result gives the CPU per run since. */
+function cpuMeter(sandbox: SandboxProcess): (runs: number) => WritebackBenchResult['cpu'] {
+  const [ownBefore, sandboxBefore] = [process.cpuUsage(), sandbox.cpuMs()];
+  return (runs) => {
+    const own = process.cpuUsage(ownBefore);
+    const sandboxAfter = sandbox.cpuMs();
+    const sandboxMs =
+      sandboxBefore === undefined || sandboxAfter === undefined ? undefined : sandboxAfter - sandboxBefore;
+    return {
+      snowlineMsPerRun: (own.user + own.system) / 1000 / runs,
+      ...(sandboxMs === undefined ? {} : { sandboxMsPerRun: sandboxMs / runs }),
+      cores: availableParallelism(),
+    };
   };
 }
 
