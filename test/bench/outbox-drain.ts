@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { openStore, repositories, type Repositories, type Store } from '../../src/store';
 import { soleInstanceSignals } from '../../src/store/work-signals';
-import { createSandbox } from '../../sandbox/server';
+import type { SandboxProcess } from './sandbox-process';
 
 /** What the outbox alone achieved: runs whose write-backs were all queued at once, delivered by the engine's outbox loop. */
 export interface OutboxDrainResult {
@@ -34,20 +34,12 @@ const JOB_OUTPUT =
 
 /**
  * `runs` runs of the demo rule waiting only on their write-backs (as the step worker leaves them),
- * delivered by the engine's outbox loop (the real sender, ServiceNow client and Batch API) to an
- * in-process sandbox: the write-back path without the controller's share of the time.
+ * delivered by the engine's outbox loop (the real sender, ServiceNow client and Batch API) to the
+ * sandbox in its own process, as the end-to-end figure has it: the write-back path without the
+ * controller's share of the time, and without the sandbox's share of this event loop.
  */
-export async function drainOutbox(dir: string, runs: number): Promise<OutboxDrainResult> {
-  const sandbox = createSandbox({
-    user: 'admin',
-    password: 'admin',
-    awxToken: 'sandbox',
-    webhookSecret: 'unused',
-    webhooksEnabled: false,
-    jobDurationMs: 0,
-    store: ':memory:',
-  });
-  const { url } = await sandbox.listen(0);
+export async function drainOutbox(dir: string, runs: number, sandbox: SandboxProcess): Promise<OutboxDrainResult> {
+  const { url } = sandbox;
   const store = await openStore({ sqlitePath: join(dir, 'outbox-drain.db') });
   const client = new ServiceNowClient({ url, auth: { type: 'basic', username: 'admin', password: 'admin' } });
   try {
@@ -75,7 +67,6 @@ export async function drainOutbox(dir: string, runs: number): Promise<OutboxDrai
   } finally {
     await client.close();
     await store.close();
-    await sandbox.close();
   }
 }
 

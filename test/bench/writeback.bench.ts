@@ -99,8 +99,9 @@ export async function benchWriteback(options: WritebackBenchOptions): Promise<Wr
   });
   try {
     const endToEnd = await endToEndFigures(config, sandbox, dir, options);
-    // After the app stopped: the outbox alone, with nothing else of Snowline's running beside it.
-    return { ...endToEnd, outboxOnly: await drainOutbox(dir, options.events) };
+    // After the app stopped: the outbox alone, with nothing else of Snowline's running beside it,
+    // against the same sandbox process.
+    return { ...endToEnd, outboxOnly: await drainOutbox(dir, options.events, sandbox) };
   } finally {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
