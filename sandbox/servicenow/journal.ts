@@ -34,8 +34,8 @@ export function journalHistory(store: RecordStore, row: RecordValues, element: s
 
 function entriesOf(store: RecordStore, elementId: string, elements: string[]): RecordValues[] {
   return store
-    .list('sys_journal_field')
-    .filter((entry) => entry.element_id === elementId && elements.includes(entry.element ?? ''))
+    .listWhere('sys_journal_field', 'element_id', elementId)
+    .filter((entry) => elements.includes(entry.element ?? ''))
     .reverse()
     .sort((a, b) => (b.sys_created_on ?? '').localeCompare(a.sys_created_on ?? ''));
 }

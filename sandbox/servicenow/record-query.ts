@@ -26,36 +26,32 @@ export interface QueryContext {
  * (RLQUERY, JOIN) refuse the query instead, since dropping them would widen it.
  */
 export function findRecords(store: RecordStore, table: string, filter: ListFilter, ctx: QueryContext): RecordValues[] {
-  const rows = store.list(table);
-  if (!filter.encodedQuery) return rows.filter((row) => matchesNameValues(store, table, row, filter.nameValues));
+  if (!filter.encodedQuery)
+    return store.list(table).filter((row) => matchesNameValues(store, table, row, filter.nameValues));
   const { query, problems } = parseEncodedQuery(filter.encodedQuery);
   const unsupported = problems.filter((p) => p.unsupported);
   if (unsupported.length > 0) throw new UnsupportedQueryError(unsupported);
   const matches = compileQuery(query, { userId: ctx.userSysId, isInstanceOf, invalidTerms: 'drop' });
-  const matched = candidates(rows, table, query).filter((row) =>
+  const matched = candidates(store, table, query).filter((row) =>
     matches(recordReader(store, table, row), { now: ctx.now }),
   );
   return sortRows(store, table, matched, query.orderBy);
 }
 
 /**
- * Fields that hold another record's sys_id as plain text, which an instance indexes: the journal
- * and attachments of one record are read on every write-back, and a full evaluation of every row
- * would make each read cost as much as the whole table.
+ * The rows a one-group query with `<indexed field>=<value>` can match, read from the store's index
+ * (a record's attachments or journal entries, RecordStore.indexedField): those holding the value,
+ * an exact comparison as the evaluator's. Every other query reads the whole table. Either way the
+ * query itself is still evaluated on each row.
  */
-const RECORD_ID_FIELDS: Record<string, string> = { sys_attachment: 'table_sys_id', sys_journal_field: 'element_id' };
-
-/**
- * The rows a one-group query with `<record id field>=<value>` can match: those holding the value
- * (an exact comparison, as the evaluator's); the query itself is still evaluated on each.
- */
-function candidates(rows: RecordValues[], table: string, query: EncodedQuery): RecordValues[] {
-  const field = RECORD_ID_FIELDS[table];
+function candidates(store: RecordStore, table: string, query: EncodedQuery): RecordValues[] {
+  const field = store.indexedField(table);
   const [group, ...others] = query.groups;
-  if (!field || !group || others.length > 0) return rows;
-  const term = group.find((clause) => clause.length === 1 && clause[0]!.field === field && clause[0]!.operator === '=');
-  if (!term) return rows;
-  return rows.filter((row) => row[field] === term[0]!.value);
+  const term =
+    field && group && others.length === 0
+      ? group.find((clause) => clause.length === 1 && clause[0]!.field === field && clause[0]!.operator === '=')
+      : undefined;
+  return term ? store.listWhere(table, field!, term[0]!.value) : store.list(table);
 }
 
 /**

@@ -21,6 +21,18 @@ const NO_PERSISTENCE: RecordPersistence = {
 };
 
 /**
+ * Fields holding another record's sys_id that an instance indexes, by the table they are on: a
+ * record's attachments and journal are read on every write-back, and these tables grow with every
+ * write-back, so a scan would make each read slower than the last (the write-back bench's sandbox
+ * spent a third of its time in such scans).
+ */
+const INDEXED_FIELDS: Readonly<Record<string, string>> = {
+  sys_attachment: 'table_sys_id',
+  sys_attachment_doc: 'sys_attachment',
+  sys_journal_field: 'element_id',
+};
+
+/**
  * The instance's rows, in memory. Rows of extended tables are kept with their hierarchy's root
  * (`incident` with `task`, `cmdb_ci_linux_server` with `cmdb_ci`), so a parent table sees its
  * children's rows as on a real instance. Within a table, rows keep insertion order.
@@ -28,6 +40,11 @@ const NO_PERSISTENCE: RecordPersistence = {
 export class RecordStore {
   private readonly byRoot = new Map<string, Map<string, RecordValues>>();
   private readonly counters = new Map<string, number>();
+  /** Per root table with an indexed field: the sys_ids of the rows holding each value. */
+  private readonly index = new Map<string, Map<string, Set<string>>>();
+  /** Each row's place in insertion order, by sys_id: index lookups answer oldest first, as `list`. */
+  private readonly positions = new Map<string, number>();
+  private nextPosition = 0;
 
   constructor(private readonly persistence: RecordPersistence = NO_PERSISTENCE) {}
 
@@ -44,6 +61,23 @@ export class RecordStore {
     return [...rows.values()].filter((row) => isInstanceOf(row.sys_class_name ?? '', table));
   }
 
+  /** The field of `table` the store keeps an index on, if any (see INDEXED_FIELDS). */
+  indexedField(table: string): string | undefined {
+    return INDEXED_FIELDS[rootOf(table)];
+  }
+
+  /** The rows of `table` (and of the tables extending it) whose `field` is `value`, oldest first. */
+  listWhere(table: string, field: string, value: string): RecordValues[] {
+    const root = rootOf(table);
+    if (this.indexedField(table) !== field) return this.list(table).filter((row) => row[field] === value);
+    const rows = this.byRoot.get(root);
+    const ids = [...(this.index.get(root)?.get(value) ?? [])];
+    return ids
+      .sort((a, b) => this.positions.get(a)! - this.positions.get(b)!)
+      .map((id) => rows!.get(id)!)
+      .filter((row) => isInstanceOf(row.sys_class_name ?? '', table));
+  }
+
   /** Inserts or replaces a row (by its `sys_id`, in the hierarchy of its `sys_class_name`). */
   put(row: RecordValues): void {
     const root = rootOf(row.sys_class_name ?? '');
@@ -54,8 +88,11 @@ export class RecordStore {
   /** Removes a row of `table`; false when there was none. */
   delete(table: string, sysId: string): boolean {
     if (!this.get(table, sysId)) return false;
-    this.persistence.deleteRecord(rootOf(table), sysId);
-    this.byRoot.get(rootOf(table))?.delete(sysId);
+    const root = rootOf(table);
+    this.persistence.deleteRecord(root, sysId);
+    this.unindex(root, this.byRoot.get(root)?.get(sysId));
+    this.byRoot.get(root)?.delete(sysId);
+    this.positions.delete(sysId);
     return true;
   }
 
@@ -78,11 +115,33 @@ export class RecordStore {
   /** Forgets every row (a reset); counters stay, so numbers are never handed out twice. */
   clear(): void {
     this.byRoot.clear();
+    this.index.clear();
+    this.positions.clear();
   }
 
   private keep(root: string, row: RecordValues): void {
     let rows = this.byRoot.get(root);
     if (!rows) this.byRoot.set(root, (rows = new Map()));
-    rows.set(row.sys_id ?? '', row);
+    const sysId = row.sys_id ?? '';
+    this.unindex(root, rows.get(sysId));
+    rows.set(sysId, row);
+    if (!this.positions.has(sysId)) this.positions.set(sysId, this.nextPosition++);
+    const field = INDEXED_FIELDS[root];
+    if (!field) return;
+    let byValue = this.index.get(root);
+    if (!byValue) this.index.set(root, (byValue = new Map()));
+    const value = row[field] ?? '';
+    byValue.set(value, (byValue.get(value) ?? new Set()).add(sysId));
+  }
+
+  /** Takes a row's value out of its table's index (before the row is replaced or removed). */
+  private unindex(root: string, row: RecordValues | undefined): void {
+    const field = INDEXED_FIELDS[root];
+    if (!field || !row) return;
+    const byValue = this.index.get(root);
+    const value = row[field] ?? '';
+    const ids = byValue?.get(value);
+    ids?.delete(row.sys_id ?? '');
+    if (ids?.size === 0) byValue!.delete(value);
   }
 }
