@@ -21,6 +21,9 @@ const PENDING_SHARE = 0.2;
 
 /** Label names are at most 512 characters (AWX `Label.name`). */
 const LABEL_NAME_MAX = 512;
+const newLabelSchema = z.object({ name: z.string().min(1).max(LABEL_NAME_MAX), organization: z.number().int() });
+/** A label's identity: its name is unique within its organization. */
+const labelKey = (label: Pick<Label, 'name' | 'organization'>) => `${label.organization}/${label.name}`;
 
 /** What the controller is built from. */
 export interface ControllerOptions {
@@ -56,6 +59,11 @@ export class AwxController {
   private readonly jobs = new Map<number, JobRecord>();
   private readonly workflowJobs = new Map<number, WorkflowJobRecord>();
   private readonly labels = new Map<number, Label>();
+  /**
+   * The ids of labels by organization and name: a first launch creates its idempotency label, so
+   * labels grow with every job, and the uniqueness check must not read them all.
+   */
+  private readonly labelIds = new Map<string, number>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   /** What changed since the store last saved it: only that is written again, however many jobs were run. */
   private readonly unsaved = { jobs: new Set<number>(), workflowJobs: new Set<number>(), labels: new Set<number>() };
@@ -198,9 +206,7 @@ export class AwxController {
 
   /** `POST /labels/`: a name unique within its organization (400 otherwise, as AWX's unique_together). */
   createLabel(body: Record<string, unknown>): Label {
-    const parsed = z
-      .object({ name: z.string().min(1).max(LABEL_NAME_MAX), organization: z.number().int() })
-      .safeParse(body);
+    const parsed = newLabelSchema.safeParse(body);
     if (!parsed.success) {
       throw new ValidationError(
         'label',
@@ -212,13 +218,13 @@ export class AwxController {
         { path: 'organization', message: `Invalid pk "${parsed.data.organization}" - object does not exist.` },
       ]);
     }
-    if (this.listLabels().some((l) => l.name === parsed.data.name && l.organization === parsed.data.organization)) {
+    if (this.labelIds.has(labelKey(parsed.data))) {
       throw new ValidationError('label', [
         { path: '__all__', message: 'Label with this Name and Organization already exists.' },
       ]);
     }
     const label = { id: this.nextLabelId++, ...parsed.data };
-    this.labels.set(label.id, label);
+    this.keepLabel(label);
     this.unsaved.labels.add(label.id);
     this.options.onChange();
     return label;
@@ -228,6 +234,11 @@ export class AwxController {
     const label = this.labels.get(id);
     if (!label) throw new NotFoundError('label', String(id));
     return label;
+  }
+
+  private keepLabel(label: Label): void {
+    this.labels.set(label.id, label);
+    this.labelIds.set(labelKey(label), label.id);
   }
 
   private checkLabels(ids: number[] | undefined): void {
@@ -334,13 +345,13 @@ export class AwxController {
   restore(snapshot: unknown): void {
     const saved = snapshotSchema.parse(snapshot);
     this.stop();
-    [this.jobs, this.workflowJobs, this.labels].forEach((map) => map.clear());
+    [this.jobs, this.workflowJobs, this.labels, this.labelIds].forEach((map) => map.clear());
     // What was restored is what the store holds; only what changes from here on is written again.
     Object.values(this.unsaved).forEach((ids) => ids.clear());
     this.nextJobId = saved.nextJobId;
     this.nextLabelId = saved.nextLabelId;
     this.nextNodeId = saved.nextNodeId;
-    for (const label of saved.labels) this.labels.set(label.id, label);
+    for (const label of saved.labels) this.keepLabel(label);
     for (const workflowJob of saved.workflowJobs) this.workflowJobs.set(workflowJob.id, workflowJob);
     for (const job of saved.jobs) {
       this.jobs.set(job.id, job);

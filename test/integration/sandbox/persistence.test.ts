@@ -146,6 +146,8 @@ describe('the sandbox store: a practice instance survives restarts', () => {
     try {
       expect((await second.awx.get(`/api/v2/jobs/${job.id}/`)).data.status).toBe('successful');
       expect((await second.awx.get(`/api/v2/labels/${label.id}/`)).data.name).toBe('kept-label');
+      // Still taken: a label's name stays unique within its organization across a restart.
+      expect((await second.awx.post('/api/v2/labels/', { name: 'kept-label', organization: 1 })).status).toBe(400);
       expect((await second.awx.post('/api/v2/job_templates/7/launch/', {})).data.id).toBe(job.id + 1);
     } finally {
       await second.sandbox.close();
