@@ -80,7 +80,7 @@ export class ChangeApprovalRules {
   }
 
   private approvalsOf(changeId: string): RecordValues[] {
-    return this.store.list('sysapproval_approver').filter((a) => a.sysapproval === changeId);
+    return this.store.listWhere('sysapproval_approver', 'sysapproval', changeId);
   }
 
   private approversOf(change: RecordValues): string[] {
