@@ -40,7 +40,7 @@ export function findRecords(store: RecordStore, table: string, filter: ListFilte
 
 /**
  * The rows a one-group query with `<indexed field>=<value>` can match, read from the store's index
- * (a record's attachments or journal entries, RecordStore.indexedField): those holding the value,
+ * (a record's attachments, journal entries or approvals: RecordStore.indexedField): those holding the value,
  * an exact comparison as the evaluator's. Every other query reads the whole table. Either way the
  * query itself is still evaluated on each row.
  */

@@ -43,8 +43,8 @@ export class RecordStore {
   private readonly counters = new Map<string, number>();
   /** Per root table with an indexed field: the sys_ids of the rows holding each value. */
   private readonly index = new Map<string, Map<string, Set<string>>>();
-  /** Each row's place in insertion order, by sys_id: index lookups answer oldest first, as `list`. */
-  private readonly positions = new Map<string, number>();
+  /** Each row's place in insertion order, per root table: index lookups answer oldest first, as `list`. */
+  private readonly positions = new Map<string, Map<string, number>>();
   private nextPosition = 0;
 
   constructor(private readonly persistence: RecordPersistence = NO_PERSISTENCE) {}
@@ -72,9 +72,10 @@ export class RecordStore {
     const root = rootOf(table);
     if (this.indexedField(table) !== field) return this.list(table).filter((row) => row[field] === value);
     const rows = this.byRoot.get(root);
+    const positions = this.positions.get(root);
     const ids = [...(this.index.get(root)?.get(value) ?? [])];
     return ids
-      .sort((a, b) => this.positions.get(a)! - this.positions.get(b)!)
+      .sort((a, b) => positions!.get(a)! - positions!.get(b)!)
       .map((id) => rows!.get(id)!)
       .filter((row) => isInstanceOf(row.sys_class_name ?? '', table));
   }
@@ -93,7 +94,7 @@ export class RecordStore {
     this.persistence.deleteRecord(root, sysId);
     this.unindex(root, this.byRoot.get(root)?.get(sysId));
     this.byRoot.get(root)?.delete(sysId);
-    this.positions.delete(sysId);
+    this.positions.get(root)?.delete(sysId);
     return true;
   }
 
@@ -123,10 +124,12 @@ export class RecordStore {
   private keep(root: string, row: RecordValues): void {
     let rows = this.byRoot.get(root);
     if (!rows) this.byRoot.set(root, (rows = new Map()));
+    let positions = this.positions.get(root);
+    if (!positions) this.positions.set(root, (positions = new Map()));
     const sysId = row.sys_id ?? '';
     this.unindex(root, rows.get(sysId));
     rows.set(sysId, row);
-    if (!this.positions.has(sysId)) this.positions.set(sysId, this.nextPosition++);
+    if (!positions.has(sysId)) positions.set(sysId, this.nextPosition++);
     const field = INDEXED_FIELDS[root];
     if (!field) return;
     let byValue = this.index.get(root);
