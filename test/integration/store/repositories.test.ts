@@ -226,6 +226,30 @@ describe.each(ENGINES)('store on %s', (engine) => {
     expect(await t.repos.runs.claimDueSteps('w3', 1000, 500, 10)).toEqual([]);
   });
 
+  it('numbers write-backs in the order they were queued, in one transaction or apart', async () => {
+    const entry = (id: string) => ({
+      id,
+      run_id: 'r1',
+      table_name: 'incident',
+      sys_id: 'a'.repeat(32),
+      ticket_number: 'INC0010001',
+      fields: '{}',
+      marker: `m-${id}`,
+      next_at: 1000,
+    });
+    await t.store.db.transaction().execute(async (trx) => {
+      for (const id of ['w3', 'w1', 'w2']) await t.repos.outbox.enqueue(trx, entry(id));
+    });
+    await t.repos.outbox.enqueue(t.store.db, entry('w0'));
+    const rows = await t.store.db.selectFrom('outbox').select(['id', 'seq']).orderBy('seq').execute();
+    expect(rows.map((r) => [r.id, Number(r.seq)])).toEqual([
+      ['w3', 1],
+      ['w1', 2],
+      ['w2', 3],
+      ['w0', 4],
+    ]);
+  });
+
   it('does not hand out a step before its next attempt is due', async () => {
     await t.store.db
       .transaction()
