@@ -121,10 +121,13 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
   ): Promise<RunState> {
     const runOutcome =
       decision.runState === 'succeeded' || decision.runState === 'refused' ? decision.runState : 'failed';
-    await writeback.enqueueRunEnd(trx, run, steps, runOutcome, error, at);
-    // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing back.
-    const runState =
-      decision.runState === 'succeeded' ? writebackOutcome(await repos.outbox.ofRun(trx, run.id)) : runOutcome;
+    const queued = await writeback.enqueueRunEnd(trx, run, steps, runOutcome, error, at);
+    // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing
+    // back. One that just queued its end's write-back certainly is; otherwise those it queued before
+    // (milestone notes) decide, read from the outbox.
+    let runState: RunState = runOutcome;
+    if (decision.runState === 'succeeded')
+      runState = queued > 0 ? 'writing_back' : writebackOutcome(await repos.outbox.ofRun(trx, run.id));
     await repos.runs.setRunState(trx, run.id, runState, at, runState !== 'writing_back');
     await emit({ type: `run.${runState}`, run: runRefOf(run), at });
     return runState;

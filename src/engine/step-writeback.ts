@@ -27,7 +27,7 @@ export interface StepWriteback {
     writeback: { fields: Record<string, string>; workNote?: string },
     at: number,
   ): Promise<void>;
-  /** Queues what an ended run tells its ticket: its write-back and the output it asks to attach. */
+  /** Queues what an ended run tells its ticket: its write-back and the output it asks to attach; says how many entries. */
   enqueueRunEnd(
     trx: OutboxExecutor,
     run: Run,
@@ -35,7 +35,7 @@ export interface StepWriteback {
     outcome: RunOutcome,
     settlingError: string | undefined,
     at: number,
-  ): Promise<void>;
+  ): Promise<number>;
 }
 
 /** The write-backs the step worker queues to the outbox: run ends, gate waits, milestone verdicts. */
@@ -77,20 +77,27 @@ export function createStepWriteback(kit: StepWorkerKit): StepWriteback {
     outcome: RunOutcome,
     settlingError: string | undefined,
     at: number,
-  ): Promise<void> {
+  ): Promise<number> {
     const failedStep = steps.find(
       (s) => (s.state === 'failed' || s.state === 'refused') && stepFlowIfReadable(s)?.compensates === undefined,
     );
     const context = writebackContext(run);
     // A run whose context is corrupt has no write-back to render: it ends, its failed step says why.
-    if (!context) return;
+    if (!context) return 0;
+    let queued = 0;
     const writeback = maskSecrets(
       renderWriteback(context, run.id, steps, outcome, failedStep?.error ?? settlingError ?? ''),
     );
-    if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0))
+    if (writeback && (writeback.workNote || Object.keys(writeback.fields).length > 0)) {
       await enqueueWriteback(trx, run, writeback, at);
+      queued++;
+    }
     const attachment = outputToAttach(context, steps, outcome);
-    if (attachment) await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+    if (attachment) {
+      await repos.outbox.enqueue(trx, attachmentEntry(run, run.table_name, run.sys_id, attachment, at));
+      queued++;
+    }
+    return queued;
   }
 
   /**
