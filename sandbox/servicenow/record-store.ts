@@ -41,11 +41,8 @@ const INDEXED_FIELDS: Readonly<Record<string, string>> = {
 export class RecordStore {
   private readonly byRoot = new Map<string, Map<string, RecordValues>>();
   private readonly counters = new Map<string, number>();
-  /** Per root table with an indexed field: the sys_ids of the rows holding each value. */
-  private readonly index = new Map<string, Map<string, Set<string>>>();
-  /** Each row's place in insertion order, per root table: index lookups answer oldest first, as `list`. */
-  private readonly positions = new Map<string, Map<string, number>>();
-  private nextPosition = 0;
+  /** The index of each root table with an indexed field (INDEXED_FIELDS), made on its first row. */
+  private readonly indexes = new Map<string, FieldIndex>();
 
   constructor(private readonly persistence: RecordPersistence = NO_PERSISTENCE) {}
 
@@ -72,10 +69,7 @@ export class RecordStore {
     const root = rootOf(table);
     if (this.indexedField(table) !== field) return this.list(table).filter((row) => row[field] === value);
     const rows = this.byRoot.get(root);
-    const positions = this.positions.get(root);
-    const ids = [...(this.index.get(root)?.get(value) ?? [])];
-    return ids
-      .sort((a, b) => positions!.get(a)! - positions!.get(b)!)
+    return (this.indexes.get(root)?.idsOf(value) ?? [])
       .map((id) => rows!.get(id)!)
       .filter((row) => isInstanceOf(row.sys_class_name ?? '', table));
   }
@@ -92,9 +86,8 @@ export class RecordStore {
     if (!this.get(table, sysId)) return false;
     const root = rootOf(table);
     this.persistence.deleteRecord(root, sysId);
-    this.unindex(root, this.byRoot.get(root)?.get(sysId));
+    this.indexes.get(root)?.delete(this.byRoot.get(root)!.get(sysId)!);
     this.byRoot.get(root)?.delete(sysId);
-    this.positions.get(root)?.delete(sysId);
     return true;
   }
 
@@ -117,35 +110,62 @@ export class RecordStore {
   /** Forgets every row (a reset); counters stay, so numbers are never handed out twice. */
   clear(): void {
     this.byRoot.clear();
-    this.index.clear();
-    this.positions.clear();
+    this.indexes.clear();
   }
 
   private keep(root: string, row: RecordValues): void {
     let rows = this.byRoot.get(root);
     if (!rows) this.byRoot.set(root, (rows = new Map()));
-    let positions = this.positions.get(root);
-    if (!positions) this.positions.set(root, (positions = new Map()));
     const sysId = row.sys_id ?? '';
-    this.unindex(root, rows.get(sysId));
+    const index = this.indexOf(root);
+    const before = rows.get(sysId);
+    if (before) index?.remove(before);
     rows.set(sysId, row);
-    if (!positions.has(sysId)) positions.set(sysId, this.nextPosition++);
-    const field = INDEXED_FIELDS[root];
-    if (!field) return;
-    let byValue = this.index.get(root);
-    if (!byValue) this.index.set(root, (byValue = new Map()));
-    const value = row[field] ?? '';
-    byValue.set(value, (byValue.get(value) ?? new Set()).add(sysId));
+    index?.add(row);
   }
 
-  /** Takes a row's value out of its table's index (before the row is replaced or removed). */
-  private unindex(root: string, row: RecordValues | undefined): void {
+  private indexOf(root: string): FieldIndex | undefined {
     const field = INDEXED_FIELDS[root];
-    if (!field || !row) return;
-    const byValue = this.index.get(root);
-    const value = row[field] ?? '';
-    const ids = byValue?.get(value);
+    if (!field) return undefined;
+    let index = this.indexes.get(root);
+    if (!index) this.indexes.set(root, (index = new FieldIndex(field)));
+    return index;
+  }
+}
+
+/**
+ * One table's rows by the value of one field: their sys_ids, answered in the order the rows were
+ * first stored (a row whose value changes keeps its place), as a scan of the table would.
+ */
+class FieldIndex {
+  private readonly byValue = new Map<string, Set<string>>();
+  private readonly places = new Map<string, number>();
+  private nextPlace = 0;
+
+  constructor(private readonly field: string) {}
+
+  add(row: RecordValues): void {
+    const sysId = row.sys_id ?? '';
+    if (!this.places.has(sysId)) this.places.set(sysId, this.nextPlace++);
+    const value = row[this.field] ?? '';
+    this.byValue.set(value, (this.byValue.get(value) ?? new Set()).add(sysId));
+  }
+
+  /** Takes the row out of its value's entry, before it is replaced: its place stays. */
+  remove(row: RecordValues): void {
+    const value = row[this.field] ?? '';
+    const ids = this.byValue.get(value);
     ids?.delete(row.sys_id ?? '');
-    if (ids?.size === 0) byValue!.delete(value);
+    if (ids?.size === 0) this.byValue.delete(value);
+  }
+
+  /** Takes a deleted row out, place and all. */
+  delete(row: RecordValues): void {
+    this.remove(row);
+    this.places.delete(row.sys_id ?? '');
+  }
+
+  idsOf(value: string): string[] {
+    return [...(this.byValue.get(value) ?? [])].sort((a, b) => this.places.get(a)! - this.places.get(b)!);
   }
 }
