@@ -124,7 +124,8 @@ export function createStepSettlement(kit: StepWorkerKit, writeback: StepWritebac
     const queued = await writeback.enqueueRunEnd(trx, run, steps, runOutcome, error, at);
     // Succeeded only once the ticket has heard so: until its write-backs are delivered it is writing
     // back. One that just queued its end's write-back certainly is; otherwise those it queued before
-    // (milestone notes) decide, read from the outbox.
+    // (milestone notes) decide, read from the outbox. The count is enqueueRunEnd's own: the outbox's
+    // process-wide enqueuedSoFar() also moves with other runs' entries queued meanwhile.
     let runState: RunState = runOutcome;
     if (decision.runState === 'succeeded')
       runState = queued > 0 ? 'writing_back' : writebackOutcome(await repos.outbox.ofRun(trx, run.id));
